@@ -1,0 +1,144 @@
+"""Command line: no subcommand opens the window; subcommands drive the same core headless.
+
+Each subcommand is carried out by a function in `bulkquote_gui.commands`, imported only when
+it runs, so `bulkquote check` never loads Qt and `bulkquote` alone never loads the engine twice.
+Exit codes: 0 done, 1 a batch-level stop (bad key, cancelled), 2 unreadable input or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Callable
+
+# subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
+HANDLERS: dict[str, str] = {
+    "gui": "bulkquote_gui.commands.gui:run_gui",
+    "check": "bulkquote_gui.commands.check:run_check",
+    "submit": "bulkquote_gui.commands.batch:run_submit",
+    "resume": "bulkquote_gui.commands.batch:run_resume",
+    "status": "bulkquote_gui.commands.batch:run_status",
+    "cancel": "bulkquote_gui.commands.batch:run_cancel",
+    "retry": "bulkquote_gui.commands.batch:run_retry",
+    "export": "bulkquote_gui.commands.batch:run_export",
+    "simulator": "bulkquote_gui.commands.simulator:run_simulator",
+}
+GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--api-url", "--poll-interval", "--quote-timeout")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _mapping_item(text: str) -> tuple[str, str]:
+    field, sep, column = text.partition("=")
+    if not sep or not field.strip() or not column.strip():
+        raise argparse.ArgumentTypeError(f"--map takes FIELD=COLUMN, got {text!r}")
+    return field.strip(), column.strip()
+
+
+def _add_import_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="spreadsheet: CSV, TSV, XLSX, XLS or ODS")
+    p.add_argument("--sheet", help="worksheet name (default: the first sheet)")
+    p.add_argument("--map", dest="mapping", action="append", type=_mapping_item, default=[],
+                   metavar="FIELD=COLUMN", help="map a field to a column, e.g. street=PHSTREET")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bulkquote", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="SQLAlchemy URL of the store (default: a SQLite file in the "
+                        "user data folder; env BULKQUOTE_DB)")
+    parser.add_argument("--api-url", help="Momentum API base URL (env BULKQUOTE_API_URL); "
+                        "none configured = demo mode against the built-in simulator")
+    parser.add_argument("--poll-interval", type=_positive_float, metavar="S",
+                        help="seconds between polls when the server gives no Retry-After (default 15)")
+    parser.add_argument("--quote-timeout", type=_positive_float, metavar="S",
+                        help="seconds before giving up on one quote (default 300)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the window (the default)")
+    p.add_argument("file", nargs="?", help="spreadsheet to load into the preview")
+
+    p = sub.add_parser("check", help="read and validate a spreadsheet, print a summary")
+    _add_import_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("submit", help="store a batch of quotes from a spreadsheet")
+    _add_import_options(p)
+    p.add_argument("--speed", type=int, metavar="MBPS", help="default bandwidth (1000)")
+    p.add_argument("--term", type=int, metavar="MONTHS", help="default term (36)")
+    p.add_argument("--product", help="default product: DIA, BROADBAND or ETHERNET (DIA)")
+    p.add_argument("--company", help="customer company for rows that have none")
+    p.add_argument("--wait", action="store_true", help="process the batch to the end")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("resume", help="process every unfinished batch, oldest first")
+    p.add_argument("--wait", action="store_true", help="(accepted for symmetry; resume always waits)")
+
+    p = sub.add_parser("status", help="one batch with its rows, or the recent batches")
+    p.add_argument("batch", nargs="?", type=int)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("cancel", help="cancel a batch")
+    p.add_argument("batch", type=int)
+
+    p = sub.add_parser("retry", help="queue a batch's failed rows again")
+    p.add_argument("batch", type=int)
+    p.add_argument("--wait", action="store_true")
+
+    p = sub.add_parser("export", help="write a batch's results to .xlsx or .csv")
+    p.add_argument("batch", type=int)
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.xlsx or OUT.csv")
+
+    p = sub.add_parser("simulator", help="run the built-in Momentum simulator over HTTP")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="X",
+                   help="multiply every simulated delay by X (0.01 = a hundred times faster)")
+    p.add_argument("--api-key", default=None, help="key the simulator accepts (default: any non-empty)")
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """Insert `gui` when no subcommand is given: `bulkquote [FILE]` opens the window."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token in GLOBAL_OPTIONS_WITH_VALUE:
+            i += 2
+            continue
+        if token.startswith("-"):
+            if token in ("-h", "--help"):
+                return argv
+            i += 1
+            continue
+        if token in HANDLERS:
+            return argv
+        break
+    return argv[:i] + ["gui"] + argv[i:]
+
+
+def _load(handler: str) -> Callable[[argparse.Namespace], int]:
+    module_name, func_name = handler.split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_with_default_command(argv))
+    try:
+        return int(_load(HANDLERS[args.command])(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

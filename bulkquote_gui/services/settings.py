@@ -1,0 +1,97 @@
+"""The rep's settings: a typed object saved as JSON in the config folder. Never holds the API key."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS, BatchDefaults
+from bulkquote_gui.services.paths import config_dir
+
+log = logging.getLogger(__name__)
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass
+class Settings:
+    api_base_url: str = ""          # empty = demo mode against the built-in simulator
+    poll_interval_s: float = 15.0   # when the server sends no Retry-After
+    quote_timeout_s: float = 300.0  # per quote, counted from its stored submit time
+    default_bandwidth_mbps: int = 1000
+    default_term_months: int = 36
+    default_product: str = "DIA"
+    default_company: str = ""
+    rep_name: str = ""
+    rep_email: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with these values, in words for the settings dialog."""
+        out = []
+        if self.api_base_url and not self.api_base_url.startswith(("http://", "https://")):
+            out.append("API base URL must start with https:// (or http:// for a local server)")
+        if not 1 <= self.poll_interval_s <= 3600:
+            out.append("Poll interval must be between 1 and 3600 seconds")
+        if not 10 <= self.quote_timeout_s <= 24 * 3600:
+            out.append("Quote timeout must be between 10 seconds and 24 hours")
+        if self.default_bandwidth_mbps not in BANDWIDTHS_MBPS:
+            out.append(f"Default speed {self.default_bandwidth_mbps} Mbps is not offered")
+        if self.default_term_months not in TERMS_MONTHS:
+            out.append(f"Default term {self.default_term_months} months is not offered")
+        if self.default_product not in PRODUCTS:
+            out.append(f"Default product {self.default_product!r} is not offered")
+        return out
+
+    def batch_defaults(self) -> BatchDefaults:
+        return BatchDefaults(self.default_bandwidth_mbps, self.default_term_months,
+                             self.default_product, self.default_company)
+
+    @property
+    def demo_mode(self) -> bool:
+        return not self.api_base_url
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings; a missing or damaged file gives the defaults (and a log line), never a crash."""
+    path = path or settings_path()
+    settings = Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raw = {}
+    except (OSError, ValueError) as exc:
+        log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+        raw = {}
+    known = {f.name: f.type for f in fields(Settings)}
+    for name, value in (raw.items() if isinstance(raw, dict) else []):
+        if name in known and isinstance(value, type(getattr(settings, name))):
+            setattr(settings, name, value)
+        elif name in known and isinstance(value, int) and isinstance(getattr(settings, name), float):
+            setattr(settings, name, float(value))
+    if settings.problems():
+        log.warning("settings file %s has bad values (%s); using defaults for them",
+                    path, "; ".join(settings.problems()))
+        defaults = Settings()
+        for name in known:
+            trial = Settings(**{**asdict(defaults), name: getattr(settings, name)})
+            if trial.problems():
+                setattr(settings, name, getattr(defaults, name))
+    env_url = os.environ.get("BULKQUOTE_API_URL")
+    if env_url:
+        settings.api_base_url = env_url
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    os.replace(tmp, path)
