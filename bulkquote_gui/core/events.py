@@ -1,0 +1,40 @@
+"""What the engine tells its listener (the CLI's progress line, the GUI's worker).
+
+Plain frozen data only — ids, strings, numbers — so an event can cross threads safely and
+never drags an ORM object or a session along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class QuoteEvent:
+    """One batch row changed status (pending/submitting/polling/complete/failed/cancelled)."""
+
+    batch_id: int
+    quote_id: int            # BatchQuote.id
+    row_number: int          # as the rep sees it in the spreadsheet
+    status: str
+    carrier: str | None = None
+    mrc: str | None = None   # decimal string, e.g. "899.00"
+    nrc: str | None = None
+    currency: str | None = None
+    install_days: int | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # total, pending, active, complete, failed, cancelled
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """The batch as a whole changed status (running/paused/cancelled/complete), with why."""
+
+    batch_id: int
+    status: str
+    message: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+Event = QuoteEvent | BatchEvent
