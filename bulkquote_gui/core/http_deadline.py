@@ -1,0 +1,116 @@
+"""An overall deadline for one HTTP call, enforced on every socket read and write.
+
+httpx's timeouts bound each network operation, not a whole call: a server that drips one byte
+every few seconds keeps a call alive for hours without ever tripping a read timeout. This
+module wraps httpcore's socket backend so every connect/read/write waits at most until the
+deadline of the call currently running on this thread (a context variable the client sets
+around each request), and fails at once with httpcore's own timeout errors once it has passed;
+httpx turns those into `httpx.ReadTimeout`/`ConnectTimeout`/`WriteTimeout` as usual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import typing
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+
+import httpcore
+import httpx
+
+# Absolute deadline (on the client's monotonic clock) of the call running in this context.
+_deadline: ContextVar[float | None] = ContextVar("bulkquote_http_deadline", default=None)
+
+
+@contextlib.contextmanager
+def call_deadline(deadline: float) -> Iterator[None]:
+    """Every socket operation inside this block finishes by `deadline` or times out."""
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _bounded(timeout: float | None, monotonic: Callable[[], float],
+             error: type[Exception]) -> float | None:
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    remaining = deadline - monotonic()
+    if remaining <= 0:
+        raise error("the call's overall deadline has passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, monotonic: Callable[[], float]) -> None:
+        self._inner = inner
+        self._monotonic = monotonic
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, self._monotonic, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, self._monotonic, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(
+            ssl_context, server_hostname, _bounded(timeout, self._monotonic, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner, self._monotonic)
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's blocking socket backend with every wait cut short at the call's deadline."""
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._monotonic = monotonic
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, _bounded(timeout, self._monotonic, httpcore.ConnectTimeout),
+            local_address, socket_options)
+        return _DeadlineStream(stream, self._monotonic)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: typing.Iterable[typing.Any] | None = None
+                            ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(
+            path, _bounded(timeout, self._monotonic, httpcore.ConnectTimeout), socket_options)
+        return _DeadlineStream(stream, self._monotonic)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _environment_proxy(url: httpx.URL) -> str | None:
+    """The proxy the OS/environment names for `url` (HTTPS_PROXY, NO_PROXY...), as urllib reads it."""
+    if url.host in ("127.0.0.1", "localhost", "::1"):
+        return None
+    if urllib.request.proxy_bypass(url.host):
+        return None
+    proxy = urllib.request.getproxies().get(url.scheme)
+    return proxy if proxy and proxy.startswith(("http://", "https://")) else None
+
+
+def deadline_transport(base_url: httpx.URL, monotonic: Callable[[], float]) -> httpx.HTTPTransport:
+    """A TLS-verifying transport (honouring an environment proxy) whose sockets obey call_deadline."""
+    transport = httpx.HTTPTransport(verify=True, retries=0, proxy=_environment_proxy(base_url))
+    pool = getattr(transport, "_pool", None)
+    # httpcore keeps its backend in a private attribute; if a future version renames it, the
+    # client still bounds the body by checking between chunks, just not a slow-drip header.
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = DeadlineBackend(monotonic)
+    return transport
