@@ -1,0 +1,214 @@
+"""The store's tables (SQLAlchemy 2.0 typed ORM): BatchJob, BatchQuote, Lead, Quote, QuoteOption.
+
+Money is Decimal end to end; times are timezone-aware UTC. Row and batch statuses are plain
+strings so the database stays readable with any SQLite browser.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Batch statuses
+BATCH_PENDING = "pending"
+BATCH_RUNNING = "running"
+BATCH_PAUSED = "paused"
+BATCH_CANCELLED = "cancelled"
+BATCH_COMPLETE = "complete"
+BATCH_UNFINISHED = (BATCH_PENDING, BATCH_RUNNING)
+
+# Row (BatchQuote) statuses, DESIGN.md's state machine
+ROW_PENDING = "pending"
+ROW_SUBMITTING = "submitting"
+ROW_POLLING = "polling"
+ROW_COMPLETE = "complete"
+ROW_FAILED = "failed"
+ROW_CANCELLED = "cancelled"
+ROW_ACTIVE = (ROW_SUBMITTING, ROW_POLLING)
+ROW_OPEN = (ROW_PENDING, ROW_SUBMITTING, ROW_POLLING)     # not terminal
+ROW_TERMINAL = (ROW_COMPLETE, ROW_FAILED, ROW_CANCELLED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC (SQLite has no time zones), always hands back an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use timezone-aware UTC")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Money(TypeDecorator[Decimal]):
+    """NUMERIC where the database has exact decimals; exact decimal text on SQLite.
+
+    SQLite's NUMERIC affinity would turn "899.10" into a binary float, so there the value is
+    kept as text and parsed back into a Decimal, digit for digit.
+    """
+
+    impl = Numeric(14, 4)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(Numeric(14, 4, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value)
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class BatchJob(Base):
+    __tablename__ = "batch_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(500))
+    columns: Mapped[list[str]] = mapped_column(JSON, default=list)       # original header order
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # field -> column
+    bandwidth_mbps: Mapped[int] = mapped_column(Integer)
+    term_months: Mapped[int] = mapped_column(Integer)
+    product: Mapped[str] = mapped_column(String(20))
+    company: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20), default=BATCH_PENDING, index=True)
+    status_message: Mapped[str] = mapped_column(Text, default="")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rows: Mapped[list[BatchQuote]] = relationship(
+        back_populates="batch", order_by="BatchQuote.position", cascade="all, delete-orphan")
+
+
+class Lead(Base):
+    __tablename__ = "lead"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company: Mapped[str] = mapped_column(String(300))
+    contact_name: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Quote(Base):
+    """The address and service asked for, and the recommended answer."""
+
+    __tablename__ = "quote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"))
+    street: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(2))
+    postal_code: Mapped[str] = mapped_column(String(10))
+    product: Mapped[str] = mapped_column(String(20))
+    bandwidth_mbps: Mapped[int] = mapped_column(Integer)
+    term_months: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="requested")  # the remote quote's status
+    carrier: Mapped[str | None] = mapped_column(String(200))
+    mrc: Mapped[Decimal | None] = mapped_column(Money)
+    nrc: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    install_days: Mapped[int | None] = mapped_column(Integer)
+    access: Mapped[str | None] = mapped_column(String(20))
+    is_estimate: Mapped[bool | None] = mapped_column(Boolean)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+
+    lead: Mapped[Lead] = relationship()
+    options: Mapped[list[QuoteOption]] = relationship(
+        back_populates="quote", order_by="QuoteOption.position", cascade="all, delete-orphan")
+
+    def one_line_address(self) -> str:
+        street = f"{self.street} {self.unit}".strip() if self.unit else self.street
+        return f"{street}, {self.city}, {self.state} {self.postal_code}"
+
+
+class QuoteOption(Base):
+    __tablename__ = "quote_option"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quote.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    recommended: Mapped[bool] = mapped_column(Boolean, default=False)
+    carrier: Mapped[str] = mapped_column(String(200))
+    product: Mapped[str] = mapped_column(String(20))
+    bandwidth_mbps: Mapped[int] = mapped_column(Integer)
+    term_months: Mapped[int] = mapped_column(Integer)
+    mrc: Mapped[Decimal] = mapped_column(Money)
+    nrc: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    install_days: Mapped[int | None] = mapped_column(Integer)
+    access: Mapped[str | None] = mapped_column(String(20))
+    is_estimate: Mapped[bool | None] = mapped_column(Boolean)
+
+    quote: Mapped[Quote] = relationship(back_populates="options")
+
+
+class BatchQuote(Base):
+    """One spreadsheet row of a batch and where it is in the processor's state machine."""
+
+    __tablename__ = "batch_quote"
+    __table_args__ = (Index("ix_batch_quote_batch_status", "batch_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch_job.id", ondelete="CASCADE"))
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quote.id"))
+    position: Mapped[int] = mapped_column(Integer)      # processing order within the batch
+    row_number: Mapped[int] = mapped_column(Integer)    # as the rep sees it in the spreadsheet
+    site_id: Mapped[str] = mapped_column(String(200), default="")
+    original: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=ROW_PENDING)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    remote_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(100))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    batch: Mapped[BatchJob] = relationship(back_populates="rows")
+    quote: Mapped[Quote] = relationship()
+
+    @property
+    def reference(self) -> str:
+        """The request's `reference`, how a quote on the server is traced back to this row."""
+        return f"batch-{self.batch_id}/row-{self.row_number}"

@@ -1,0 +1,59 @@
+"""Schema versions: a fresh database gets today's tables; an older one is upgraded step by step.
+
+`schema_version` holds one row with the version number. Each later release appends a step
+to UPGRADES (a function taking a Connection) that turns version N-1 into N, so a rep's
+database full of batches is carried forward, never recreated.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from sqlalchemy import Connection, Engine, text
+
+from bulkquote_gui.core.models import Base
+
+UpgradeStep = Callable[[Connection], None]
+
+# UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
+UPGRADES: tuple[UpgradeStep, ...] = ()
+SCHEMA_VERSION = 1 + len(UPGRADES)
+
+
+class SchemaError(RuntimeError):
+    """The database cannot be used by this version of BulkQuote."""
+
+
+def current_version(conn: Connection) -> int | None:
+    """The stored schema version, or None for a database that has none of our tables."""
+    has_table = conn.dialect.has_table(conn, "schema_version")
+    if not has_table:
+        if conn.dialect.has_table(conn, "batch_job"):
+            raise SchemaError("the database has BulkQuote tables but no schema version")
+        return None
+    row = conn.execute(text("SELECT version FROM schema_version")).first()
+    return None if row is None else int(row[0])
+
+
+def ensure_schema(engine: Engine, upgrades: Sequence[UpgradeStep] = UPGRADES) -> int:
+    """Create or upgrade the schema in one transaction; returns the version now in place."""
+    latest = 1 + len(upgrades)
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # Take the write lock first, so two processes starting at once cannot both create.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        version = current_version(conn)
+        if version is None:
+            Base.metadata.create_all(conn)
+            conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+            conn.execute(text("DELETE FROM schema_version"))
+            conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": latest})
+            return latest
+        if version > latest:
+            raise SchemaError(
+                f"the database was written by a newer BulkQuote (schema {version}, this one "
+                f"knows up to {latest}); update the app or use another --db")
+        for step_version in range(version, latest):
+            upgrades[step_version - 1](conn)
+            conn.execute(text("UPDATE schema_version SET version = :v"), {"v": step_version + 1})
+        return latest

@@ -1,0 +1,550 @@
+"""The store: engine and sessions, storing a batch, the queries the views need, and the row
+state transitions the processor writes.
+
+Threads: one short-lived Session per unit of work, never shared; nothing here returns an ORM
+object, only frozen dataclasses and plain values, so results can cross threads.
+Every row transition is a conditional UPDATE (`... WHERE status IN (...)`), so two writers (the
+engine and a cancel from the GUI or another process) can never both win.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Protocol
+
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core.models import (
+    BATCH_CANCELLED,
+    BATCH_COMPLETE,
+    BATCH_PAUSED,
+    BATCH_PENDING,
+    BATCH_RUNNING,
+    BATCH_UNFINISHED,
+    ROW_ACTIVE,
+    ROW_CANCELLED,
+    ROW_COMPLETE,
+    ROW_FAILED,
+    ROW_OPEN,
+    ROW_PENDING,
+    ROW_POLLING,
+    ROW_SUBMITTING,
+    BatchJob,
+    BatchQuote,
+    Lead,
+    Quote,
+    QuoteOption,
+    utcnow,
+)
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.schema import ensure_schema
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+COUNT_KEYS = ("total", "pending", "active", "complete", "failed", "cancelled")
+
+
+# --------------------------------------------------------------------------- engine, sessions
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, with the schema created or upgraded.
+
+    SQLite gets WAL (readers never block the engine's writes), a busy timeout (a second
+    process or thread waits instead of failing) and enforced foreign keys.
+    """
+    sa_url = make_url(url)
+    is_sqlite = sa_url.get_backend_name() == "sqlite"
+    kwargs: dict[str, Any] = {}
+    if is_sqlite:
+        database = sa_url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    engine = create_engine(sa_url, **kwargs)
+    if is_sqlite:
+        event.listen(engine, "connect", _configure_sqlite)
+    ensure_schema(engine)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
+    finally:
+        cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose loaded values stay readable after commit (expire_on_commit=False)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+# --------------------------------------------------------------------------- creating a batch
+
+class _ImportResultLike(Protocol):
+    columns: Any
+    mapping: Any
+
+    def quotable_rows(self) -> Iterable[Any]: ...
+
+
+class NothingToQuote(ValueError):
+    """The import has no quotable row, so no batch was stored."""
+
+
+def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLike, *,
+                 defaults: BatchDefaults, source_name: str) -> int:
+    """Store a batch (job, one BatchQuote + Lead + Quote per quotable row) in one transaction.
+
+    All or nothing: on any error nothing is stored. Company fallback per row: the row's own
+    company, else `defaults.company`, else the file's stem. Each row gets its idempotency key
+    (uuid4) now, before anything is sent. Raises NothingToQuote when no row is quotable.
+    """
+    rows = list(result.quotable_rows())
+    if not rows:
+        raise NothingToQuote(f"{source_name}: no quotable rows")
+    fallback_company = defaults.company.strip() or Path(source_name).stem
+    with session_factory.begin() as session:
+        batch = BatchJob(
+            source_name=source_name,
+            columns=[str(c) for c in (result.columns or [])],
+            mapping={str(k): str(v) for k, v in dict(result.mapping or {}).items()},
+            bandwidth_mbps=defaults.bandwidth_mbps, term_months=defaults.term_months,
+            product=defaults.product, company=defaults.company,
+            status=BATCH_PENDING, total=len(rows), created_at=utcnow())
+        session.add(batch)
+        for position, row in enumerate(rows):
+            customer = dict(row.customer or {})
+            location = dict(row.location or {})
+            service = dict(row.service or {})
+            lead = Lead(company=(customer.get("company") or "").strip() or fallback_company,
+                        contact_name=customer.get("contact_name") or "",
+                        email=customer.get("email") or "", phone=customer.get("phone") or "")
+            quote = Quote(
+                lead=lead, street=location.get("street") or "", unit=location.get("unit") or "",
+                city=location.get("city") or "", state=location.get("state") or "",
+                postal_code=location.get("postal_code") or "",
+                product=str(service.get("product") or defaults.product),
+                bandwidth_mbps=int(service.get("bandwidth_mbps") or defaults.bandwidth_mbps),
+                term_months=int(service.get("term_months") or defaults.term_months))
+            session.add(BatchQuote(
+                batch=batch, quote=quote, position=position, row_number=int(row.row_number),
+                site_id=str(getattr(row, "site_id", "") or ""),
+                original={str(k): "" if v is None else str(v) for k, v in dict(row.original).items()},
+                status=ROW_PENDING, idempotency_key=str(uuid.uuid4())))
+        session.flush()
+        return batch.id
+
+
+# --------------------------------------------------------------------------- queries for views
+
+@dataclass(frozen=True)
+class BatchSummary:
+    id: int
+    source_name: str
+    created_at: datetime
+    status: str
+    counts: dict[str, int]
+    finished_at: datetime | None
+    started_at: datetime | None = None
+    status_message: str = ""
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One batch row as the views and exports show it."""
+
+    quote_id: int            # BatchQuote.id
+    row_number: int
+    address: str             # one line
+    status: str
+    carrier: str | None
+    mrc: Decimal | None
+    nrc: Decimal | None
+    currency: str | None
+    install_days: int | None
+    error_code: str | None
+    error_message: str | None
+    attempts: int
+    access: str | None = None
+    is_estimate: bool | None = None
+    valid_until: date | None = None
+    option_count: int = 0
+    site_id: str = ""
+    original: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def batch_counts(session: Session, batch_id: int) -> dict[str, int]:
+    """Rows per state, derived by COUNT ... GROUP BY: total, pending, active, complete, failed, cancelled."""
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    stmt = (select(BatchQuote.status, func.count()).where(BatchQuote.batch_id == batch_id)
+            .group_by(BatchQuote.status))
+    for status, n in session.execute(stmt):
+        key = "active" if status in ROW_ACTIVE else status
+        counts[key] = counts.get(key, 0) + n
+        counts["total"] += n
+    return counts
+
+
+def _summary(session: Session, batch: BatchJob) -> BatchSummary:
+    return BatchSummary(id=batch.id, source_name=batch.source_name, created_at=batch.created_at,
+                        status=batch.status, counts=batch_counts(session, batch.id),
+                        finished_at=batch.finished_at, started_at=batch.started_at,
+                        status_message=batch.status_message or "")
+
+
+def get_batch(session: Session, batch_id: int) -> BatchSummary | None:
+    batch = session.get(BatchJob, batch_id, populate_existing=True)
+    return None if batch is None else _summary(session, batch)
+
+
+def list_batches(session: Session, limit: int = 10) -> list[BatchSummary]:
+    """The most recent batches, newest first."""
+    batches = session.scalars(select(BatchJob).order_by(BatchJob.id.desc()).limit(limit)).all()
+    return [_summary(session, b) for b in batches]
+
+
+def batch_rows(session: Session, batch_id: int) -> list[RowView]:
+    """Every row of the batch in processing (spreadsheet) order."""
+    option_counts = (select(QuoteOption.quote_id, func.count().label("n"))
+                     .group_by(QuoteOption.quote_id).subquery())
+    stmt = (select(BatchQuote, Quote, option_counts.c.n)
+            .join(Quote, BatchQuote.quote_id == Quote.id)
+            .outerjoin(option_counts, option_counts.c.quote_id == Quote.id)
+            .where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.position))
+    out = []
+    for bq, q, n in session.execute(stmt):
+        out.append(RowView(
+            quote_id=bq.id, row_number=bq.row_number, address=q.one_line_address(),
+            status=bq.status, carrier=q.carrier, mrc=q.mrc, nrc=q.nrc, currency=q.currency,
+            install_days=q.install_days, error_code=bq.error_code,
+            error_message=bq.error_message, attempts=bq.attempts, access=q.access,
+            is_estimate=q.is_estimate, valid_until=q.valid_until, option_count=int(n or 0),
+            site_id=bq.site_id, original=dict(bq.original or {})))
+    return out
+
+
+def batch_columns(session: Session, batch_id: int) -> list[str]:
+    """The spreadsheet's own header order, as imported."""
+    batch = session.get(BatchJob, batch_id)
+    return list(batch.columns or []) if batch else []
+
+
+def unfinished_batch_ids(session: Session) -> list[int]:
+    """Batches still to process (pending or running; not paused, cancelled or complete), oldest first."""
+    stmt = select(BatchJob.id).where(BatchJob.status.in_(BATCH_UNFINISHED)).order_by(BatchJob.id)
+    return list(session.scalars(stmt))
+
+
+def paused_batch_ids(session: Session) -> list[int]:
+    stmt = select(BatchJob.id).where(BatchJob.status == BATCH_PAUSED).order_by(BatchJob.id)
+    return list(session.scalars(stmt))
+
+
+def batch_status(session: Session, batch_id: int) -> str | None:
+    return session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+
+
+# --------------------------------------------------------------------------- batch commands
+
+def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
+                   include_active: bool = True) -> list[str]:
+    """Cancel a batch: it becomes `cancelled`, its never-submitted rows too.
+
+    With `include_active` (nobody is processing the batch right now) rows already submitted
+    are cancelled as well, and the remote ids of those quotes are returned: they are still in
+    flight on the server and must be DELETEd by the caller. Without it, the running processor
+    finishes the job for its in-flight row. A finished batch is left as it is.
+    """
+    with session_factory.begin() as session:
+        changed = session.execute(
+            update(BatchJob).where(BatchJob.id == batch_id,
+                                   BatchJob.status.in_((BATCH_PENDING, BATCH_RUNNING, BATCH_PAUSED)))
+            .values(status=BATCH_CANCELLED, finished_at=utcnow(),
+                    status_message="cancelled by the user"))
+        if changed.rowcount == 0:
+            return []
+        return _cancel_rows(session, batch_id, ROW_OPEN if include_active else (ROW_PENDING,))
+
+
+def cancel_open_rows(session_factory: sessionmaker[Session], batch_id: int) -> list[str]:
+    """Cancel every row of the batch still open; returns remote ids of quotes still in flight."""
+    with session_factory.begin() as session:
+        return _cancel_rows(session, batch_id, ROW_OPEN)
+
+
+def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> list[str]:
+    remote_ids = list(session.scalars(
+        select(BatchQuote.remote_id).where(
+            BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
+            BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None))))
+    session.execute(
+        update(BatchQuote).where(BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))
+        .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code="cancelled",
+                error_message="cancelled by the user"))
+    return remote_ids
+
+
+def mark_paused(session_factory: sessionmaker[Session], batch_id: int, message: str = "") -> bool:
+    """Pause a pending/running batch; its rows keep their state (an in-flight one stays polling)."""
+    with session_factory.begin() as session:
+        return session.execute(
+            update(BatchJob).where(BatchJob.id == batch_id,
+                                   BatchJob.status.in_(BATCH_UNFINISHED))
+            .values(status=BATCH_PAUSED, status_message=message)).rowcount > 0
+
+
+def resume_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
+    """A paused batch becomes unfinished again (pending), to be picked up by the processor."""
+    with session_factory.begin() as session:
+        return session.execute(
+            update(BatchJob).where(BatchJob.id == batch_id, BatchJob.status == BATCH_PAUSED)
+            .values(status=BATCH_PENDING, status_message="")).rowcount > 0
+
+
+def retry_failed(session_factory: sessionmaker[Session], batch_id: int) -> int:
+    """Queue the batch's failed rows again; returns how many.
+
+    Each gets a NEW idempotency key (the old one would replay the failed quote), its remote id,
+    error and result are cleared, its attempts kept. A finished or paused batch becomes pending.
+    """
+    with session_factory.begin() as session:
+        rows = session.scalars(select(BatchQuote).where(
+            BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_FAILED)).all()
+        for row in rows:
+            row.status = ROW_PENDING
+            row.idempotency_key = str(uuid.uuid4())
+            row.remote_id = None
+            row.error_code = row.error_message = None
+            row.submitted_at = row.finished_at = None
+            _clear_result(row.quote)
+        if rows:
+            session.execute(
+                update(BatchJob).where(BatchJob.id == batch_id)
+                .where(BatchJob.status.in_((BATCH_COMPLETE, BATCH_PAUSED, BATCH_CANCELLED)))
+                .values(status=BATCH_PENDING, finished_at=None, status_message=""))
+        return len(rows)
+
+
+def _clear_result(quote: Quote) -> None:
+    quote.status = "requested"
+    quote.carrier = quote.currency = quote.access = None
+    quote.mrc = quote.nrc = None
+    quote.install_days = None
+    quote.is_estimate = None
+    quote.valid_until = None
+    quote.options.clear()
+
+
+# --------------------------------------------------------------------------- processor's writes
+
+@dataclass(frozen=True)
+class RowWork:
+    """What the processor needs to work on one row, detached from any session."""
+
+    id: int
+    batch_id: int
+    row_number: int
+    status: str
+    idempotency_key: str
+    remote_id: str | None
+    submitted_at: datetime | None
+    attempts: int
+    request: dict[str, Any]
+
+    @property
+    def reference(self) -> str:
+        return f"batch-{self.batch_id}/row-{self.row_number}"
+
+
+def _request_body(bq: BatchQuote) -> dict[str, Any]:
+    """The POST /quotes body for a row: same row, same body, every time (idempotency)."""
+    q, lead = bq.quote, bq.quote.lead
+    customer = {"company": lead.company}
+    for key in ("contact_name", "email", "phone"):
+        if getattr(lead, key):
+            customer[key] = getattr(lead, key)
+    location = {"street": q.street, "city": q.city, "state": q.state,
+                "postal_code": q.postal_code, "country": "US"}
+    if q.unit:
+        location["unit"] = q.unit
+    return {"reference": bq.reference, "customer": customer, "location": location,
+            "service": {"product": q.product, "bandwidth_mbps": q.bandwidth_mbps,
+                        "term_months": q.term_months}}
+
+
+def _work(bq: BatchQuote) -> RowWork:
+    return RowWork(id=bq.id, batch_id=bq.batch_id, row_number=bq.row_number, status=bq.status,
+                   idempotency_key=bq.idempotency_key, remote_id=bq.remote_id,
+                   submitted_at=bq.submitted_at, attempts=bq.attempts, request=_request_body(bq))
+
+
+def next_open_row(session: Session, batch_id: int) -> RowWork | None:
+    """The row to work on: one already in flight (after a crash), else the first pending one."""
+    for states in (ROW_ACTIVE, (ROW_PENDING,)):
+        bq = session.scalars(select(BatchQuote).where(
+            BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))
+            .order_by(BatchQuote.position).limit(1)).first()
+        if bq is not None:
+            return _work(bq)
+    return None
+
+
+def load_row(session: Session, row_id: int) -> RowWork | None:
+    bq = session.get(BatchQuote, row_id, populate_existing=True)
+    return None if bq is None else _work(bq)
+
+
+@dataclass(frozen=True)
+class RowOwner:
+    """Which of our rows a remote quote belongs to."""
+
+    row_id: int
+    batch_id: int
+    row_number: int
+    status: str
+    batch_status: str
+    submitted_at: datetime | None
+
+
+def find_row_for_remote(session: Session, remote_id: str | None, reference: str | None
+                        ) -> RowOwner | None:
+    """Our row for a remote quote: by its stored remote id, else by the request's reference."""
+    bq = None
+    if remote_id:
+        bq = session.scalars(select(BatchQuote).where(BatchQuote.remote_id == remote_id)
+                             .order_by(BatchQuote.id.desc()).limit(1)).first()
+    if bq is None and reference and reference.startswith("batch-") and "/row-" in reference:
+        batch_part, _, row_part = reference.partition("/row-")
+        try:
+            batch_id, row_number = int(batch_part[len("batch-"):]), int(row_part)
+        except ValueError:
+            return None
+        bq = session.scalars(select(BatchQuote).where(
+            BatchQuote.batch_id == batch_id, BatchQuote.row_number == row_number)
+            .order_by(BatchQuote.position).limit(1)).first()
+    if bq is None:
+        return None
+    return RowOwner(row_id=bq.id, batch_id=bq.batch_id, row_number=bq.row_number,
+                    status=bq.status, batch_status=bq.batch.status, submitted_at=bq.submitted_at)
+
+
+def start_batch(session_factory: sessionmaker[Session], batch_id: int) -> str | None:
+    """pending -> running (started_at set once); returns the batch status afterwards."""
+    with session_factory.begin() as session:
+        session.execute(update(BatchJob).where(BatchJob.id == batch_id,
+                                               BatchJob.status == BATCH_PENDING)
+                        .values(status=BATCH_RUNNING, status_message=""))
+        session.execute(update(BatchJob).where(BatchJob.id == batch_id,
+                                               BatchJob.started_at.is_(None))
+                        .values(started_at=utcnow()))
+        return session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+
+
+def finish_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
+    """running -> complete, once no row is left open."""
+    with session_factory.begin() as session:
+        open_rows = session.scalar(select(func.count()).where(
+            BatchQuote.batch_id == batch_id, BatchQuote.status.in_(ROW_OPEN)))
+        if open_rows:
+            return False
+        return session.execute(
+            update(BatchJob).where(BatchJob.id == batch_id,
+                                   BatchJob.status.in_(BATCH_UNFINISHED))
+            .values(status=BATCH_COMPLETE, finished_at=utcnow())).rowcount > 0
+
+
+def _transition(session_factory: sessionmaker[Session], row_id: int, from_states: tuple[str, ...],
+                **values: Any) -> bool:
+    with session_factory.begin() as session:
+        return session.execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(from_states))
+            .values(**values)).rowcount > 0
+
+
+def mark_submitting(session_factory: sessionmaker[Session], row: RowWork, now: datetime) -> bool:
+    """pending -> submitting, committed BEFORE the POST (attempt counted, submit time stored)."""
+    return _transition(session_factory, row.id, (ROW_PENDING,), status=ROW_SUBMITTING,
+                       attempts=BatchQuote.attempts + 1, submitted_at=now)
+
+
+def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id: str) -> bool:
+    """submitting -> polling with the remote id (or a new remote id adopted for a polling row)."""
+    return _transition(session_factory, row_id, ROW_ACTIVE, status=ROW_POLLING, remote_id=remote_id)
+
+
+def mark_failed(session_factory: sessionmaker[Session], row_id: int, code: str, message: str,
+                now: datetime, remote_status: str | None = None) -> bool:
+    ok = _transition(session_factory, row_id, ROW_OPEN, status=ROW_FAILED, error_code=code,
+                     error_message=message, finished_at=now)
+    if ok and remote_status:
+        with session_factory.begin() as session:
+            bq = session.get(BatchQuote, row_id)
+            if bq is not None:
+                bq.quote.status = remote_status
+    return ok
+
+
+def mark_cancelled(session_factory: sessionmaker[Session], row_id: int, now: datetime,
+                   message: str = "cancelled by the user") -> bool:
+    return _transition(session_factory, row_id, ROW_OPEN, status=ROW_CANCELLED,
+                       error_code="cancelled", error_message=message, finished_at=now)
+
+
+def mark_complete(session_factory: sessionmaker[Session], row_id: int, remote: Any,
+                  now: datetime) -> bool:
+    """An open row gets the remote quote's result: recommended option + every option."""
+    with session_factory.begin() as session:
+        changed = session.execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
+            .values(status=ROW_COMPLETE, remote_id=remote.id, finished_at=now,
+                    error_code=None, error_message=None))
+        if changed.rowcount == 0:
+            return False
+        bq = session.get(BatchQuote, row_id)
+        assert bq is not None
+        _store_result(bq.quote, remote)
+        return True
+
+
+def _store_result(quote: Quote, remote: Any) -> None:
+    result = remote.result
+    quote.status = remote.status
+    quote.options.clear()
+    if result is None or not result.options:
+        return
+    recommended_index = result.recommended if 0 <= result.recommended < len(result.options) else 0
+    for i, opt in enumerate(result.options):
+        quote.options.append(QuoteOption(
+            position=i, recommended=(i == recommended_index), carrier=opt.carrier,
+            product=opt.product, bandwidth_mbps=opt.bandwidth_mbps, term_months=opt.term_months,
+            mrc=Decimal(opt.mrc), nrc=Decimal(opt.nrc), currency=opt.currency,
+            install_days=opt.install_days, access=opt.access, is_estimate=opt.is_estimate))
+    best = result.options[recommended_index]
+    quote.carrier, quote.currency = best.carrier, best.currency
+    quote.mrc, quote.nrc = Decimal(best.mrc), Decimal(best.nrc)
+    quote.install_days, quote.access, quote.is_estimate = best.install_days, best.access, best.is_estimate
+    quote.valid_until = result.valid_until
+
+
+def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
+    """What a QuoteEvent carries about a row, as plain values."""
+    bq = session.get(BatchQuote, row_id, populate_existing=True)
+    if bq is None:
+        return {}
+    q = bq.quote
+    session.refresh(q)
+    return {"batch_id": bq.batch_id, "quote_id": bq.id, "row_number": bq.row_number,
+            "status": bq.status, "carrier": q.carrier,
+            "mrc": None if q.mrc is None else str(q.mrc), "nrc": None if q.nrc is None else str(q.nrc),
+            "currency": q.currency, "install_days": q.install_days,
+            "error_code": bq.error_code, "error_message": bq.error_message}

@@ -1,0 +1,281 @@
+"""Test doubles for the engine: a fake clock, an in-memory Momentum API, an import result.
+
+FakeClock: `now()` moves only when `wait()` is called; `wait(s, stop)` advances time by `s`
+unless `stop` is already set (then it returns True at once, like Event.wait).
+
+FakeMomentum: the client's three calls (create_quote/get_quote/cancel_quote) against an
+in-memory account that keeps the contract's rules: one quote in flight (409 with its id),
+idempotency keys (200 replay, 422 on a different body), quotes that finish `ready_after_s`
+fake seconds after creation with a per-reference outcome. Faults are scripted per call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Callable
+
+from bulkquote_gui.core.momentum import (
+    ApiReply,
+    AuthError,
+    NotFound,
+    PermanentError,
+    QuoteInFlight,
+    QuoteOption,
+    QuoteResult,
+    RemoteQuote,
+    TransientError,
+)
+from bulkquote_gui.core.rows import CheckedRow, RowStatus
+
+START = datetime(2026, 11, 29, 14, 0, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    def __init__(self, start: datetime = START) -> None:
+        self._now = start
+        self._mono = 1000.0
+        self.waits: list[float] = []
+        self.on_wait: Callable[[float], None] | None = None  # hook: e.g. send a command mid-wait
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._mono
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+            self._mono += seconds
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        if self.on_wait is not None:
+            self.on_wait(seconds)
+        if stop.is_set():
+            return True
+        self.waits.append(seconds)
+        self.advance(max(0.0, seconds))
+        return False
+
+    @property
+    def total_waited(self) -> float:
+        return sum(self.waits)
+
+
+# ----------------------------------------------------------------------------- import results
+
+def checked_row(n: int, *, company: str = "", street: str | None = None, **service: Any) -> CheckedRow:
+    """A quotable row numbered n (as the rep sees it, header = row 1)."""
+    return CheckedRow(
+        index=n - 2, row_number=n,
+        original={"Site": f"S{n}", "Address": street or f"{n} Main St", "City": "Austin",
+                  "ST": "TX", "Zip": "78701", "Note": ""},
+        status=RowStatus.VALID,
+        location={"street": street or f"{n} Main St", "city": "Austin", "state": "TX",
+                  "postal_code": "78701"},
+        customer={"company": company} if company else {},
+        service=dict(service), site_id=f"S{n}")
+
+
+@dataclass
+class FakeImport:
+    """Just what create_batch reads from an ImportResult."""
+
+    rows: list[CheckedRow]
+    columns: list[str] = field(default_factory=lambda: ["Site", "Address", "City", "ST", "Zip", "Note"])
+    mapping: dict[str, str] = field(default_factory=lambda: {
+        "site_id": "Site", "street": "Address", "city": "City", "state": "ST", "postal_code": "Zip"})
+
+    def quotable_rows(self):
+        return (r for r in self.rows if r.quotable)
+
+
+def fake_import(n_rows: int, first_row: int = 2) -> FakeImport:
+    return FakeImport([checked_row(i) for i in range(first_row, first_row + n_rows)])
+
+
+# ----------------------------------------------------------------------------- the fake API
+
+@dataclass
+class Outcome:
+    status: str = "complete"             # complete | failed | expired | never (stays processing)
+    error_code: str | None = None
+    error_message: str | None = None
+    mrc: str = "899.00"
+    cancellable: bool = True
+
+
+@dataclass
+class _Remote:
+    id: str
+    reference: str
+    request: dict[str, Any]
+    created: datetime
+    outcome: Outcome
+    status: str = "queued"
+
+
+def default_options(mrc: str) -> tuple[QuoteOption, ...]:
+    return (
+        QuoteOption("Spectrum", "DIA", 1000, 36, Decimal("749.00"), Decimal("500.00"), "USD", 60,
+                    "off_net", True),
+        QuoteOption("Lumen", "DIA", 1000, 36, Decimal(mrc), Decimal("0.00"), "USD", 45, "on_net", False),
+    )
+
+
+class FakeMomentum:
+    """An in-memory Momentum account behind the client's interface (see module docstring)."""
+
+    def __init__(self, clock: FakeClock, *, ready_after_s: float = 20.0,
+                 retry_after: float | None = 5.0) -> None:
+        self.clock = clock
+        self.ready_after_s = ready_after_s
+        self.retry_after = retry_after
+        self.outcomes: dict[str, Outcome] = {}     # by reference
+        self.quotes: dict[str, _Remote] = {}
+        self.keys: dict[str, str] = {}             # idempotency key -> quote id
+        self.calls: list[tuple[str, str]] = []     # (method, reference or id)
+        self.faults: dict[str, deque[Exception | str]] = {"POST": deque(), "GET": deque(),
+                                                           "DELETE": deque()}
+        self.after_call: Callable[[str, str], None] | None = None
+        self._ids = itertools.count(1)
+
+    # scripting ------------------------------------------------------------------------------
+    def fail_next(self, method: str, *faults: Exception | str) -> None:
+        """Queue faults for the next calls of `method`; "lose" = do the call, lose the answer."""
+        self.faults[method].extend(faults)
+
+    def created_for(self, reference: str) -> list[str]:
+        return [q.id for q in self.quotes.values() if q.reference == reference]
+
+    def in_flight(self) -> list[str]:
+        self._advance_all()
+        return [q.id for q in self.quotes.values() if q.status in ("queued", "processing")]
+
+    def add_foreign_quote(self, reference: str = "someone-else", *, cancellable: bool = True,
+                          outcome: str = "never") -> str:
+        """A quote made by another tool on the same account, blocking it."""
+        remote = _Remote(f"q_foreign_{next(self._ids)}", reference, {}, self.clock.now(),
+                         Outcome(status=outcome, cancellable=cancellable))
+        self.quotes[remote.id] = remote
+        return remote.id
+
+    # the client's interface -----------------------------------------------------------------
+    def create_quote(self, request: dict[str, Any], idempotency_key: str) -> ApiReply:
+        reference = request["reference"]
+        lose = self._fault("POST")
+        self.calls.append(("POST", reference))
+        try:
+            existing = self.keys.get(idempotency_key)
+            if existing is not None:
+                remote = self.quotes[existing]
+                if remote.request != request:
+                    raise PermanentError("key reused with another body", status=422,
+                                         code="idempotency_mismatch")
+                return self._reply(remote, replayed=True)
+            self._advance_all()
+            for other in self.quotes.values():
+                if other.status in ("queued", "processing"):
+                    raise QuoteInFlight("another quote is in flight", status=409,
+                                        code="quote_in_flight", in_flight_id=other.id)
+            outcome = self.outcomes.get(reference, Outcome())
+            if outcome.status == "invalid":
+                raise PermanentError(outcome.error_message or "bad address", status=422,
+                                     code=outcome.error_code or "invalid_address",
+                                     field="location.postal_code")
+            remote = _Remote(f"q_{next(self._ids):04d}", reference, request, self.clock.now(), outcome)
+            self.quotes[remote.id] = remote
+            self.keys[idempotency_key] = remote.id
+            reply = self._reply(remote, replayed=False)
+            if lose:
+                raise TransientError("connection reset after sending", code="connection_error")
+            return reply
+        finally:
+            if self.after_call:
+                self.after_call("POST", reference)
+
+    def get_quote(self, quote_id: str) -> ApiReply:
+        lose = self._fault("GET")
+        self.calls.append(("GET", quote_id))
+        try:
+            remote = self.quotes.get(quote_id)
+            if remote is None:
+                raise NotFound("no such quote", status=404, code="not_found")
+            reply = self._reply(remote, replayed=False)
+            if lose:
+                raise TransientError("connection reset", code="connection_error")
+            return reply
+        finally:
+            if self.after_call:
+                self.after_call("GET", quote_id)
+
+    def cancel_quote(self, quote_id: str) -> ApiReply:
+        lose = self._fault("DELETE")
+        self.calls.append(("DELETE", quote_id))
+        remote = self.quotes.get(quote_id)
+        if remote is None:
+            raise NotFound("no such quote", status=404, code="not_found")
+        self._advance(remote)
+        if remote.status in ("queued", "processing") and remote.outcome.cancellable:
+            remote.status = "cancelled"
+        reply = self._reply(remote, replayed=False)
+        if lose:
+            raise TransientError("connection reset", code="connection_error")
+        return reply
+
+    # internals -------------------------------------------------------------------------------
+    def _fault(self, method: str) -> bool:
+        queue = self.faults[method]
+        if not queue:
+            return False
+        fault = queue.popleft()
+        if fault == "lose":
+            return True
+        assert isinstance(fault, Exception)
+        self.calls.append((method, f"fault:{type(fault).__name__}"))
+        raise fault
+
+    def _advance_all(self) -> None:
+        for remote in self.quotes.values():
+            self._advance(remote)
+
+    def _advance(self, remote: _Remote) -> None:
+        if remote.status not in ("queued", "processing"):
+            return
+        age = (self.clock.now() - remote.created).total_seconds()
+        if remote.outcome.status == "never":
+            remote.status = "processing" if age > 0 else "queued"
+        elif age >= self.ready_after_s:
+            remote.status = remote.outcome.status
+        elif age > 0:
+            remote.status = "processing"
+
+    def _reply(self, remote: _Remote, *, replayed: bool) -> ApiReply:
+        self._advance(remote)
+        result = None
+        error_code = error_message = None
+        if remote.status == "complete":
+            result = QuoteResult(default_options(remote.outcome.mrc), 1, date(2026, 12, 29))
+        elif remote.status in ("failed", "expired"):
+            error_code = remote.outcome.error_code or remote.status
+            error_message = remote.outcome.error_message or f"quote {remote.status}"
+        quote = RemoteQuote(remote.id, remote.status, remote.reference, result, error_code,
+                            error_message, remote.created, self.clock.now())
+        retry_after = None if quote.terminal else self.retry_after
+        return ApiReply(quote, retry_after, replayed)
+
+
+def auth_error() -> AuthError:
+    return AuthError("invalid API key", status=401, code="unauthorized")
+
+
+def server_error(retry_after: float | None = None) -> TransientError:
+    return TransientError("server error", status=503, code="unavailable", retry_after=retry_after)
