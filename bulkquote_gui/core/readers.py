@@ -1,0 +1,243 @@
+"""A file on disk to a table of strings: every cell text, nothing interpreted yet.
+
+CSV/TSV: the encoding is found (UTF-8, UTF-8 with BOM, UTF-16 with BOM, cp1252, latin-1), the
+delimiter sniffed, and pandas' C parser does the reading. XLSX/XLS/ODS: python-calamine, cells
+turned into the text the rep sees, so ZIP 02134 stored as text stays 02134 and a number 2134.0
+becomes "2134" (the address rules then repair it). Errors are `SpreadsheetError`s whose message
+is a sentence naming the file: never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".dat", "")
+_SNIFF_CHARS = 64 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
+_KINDS = "CSV, TSV, XLSX, XLS or ODS"
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be used; str() is a full sentence naming the file."""
+
+
+@dataclass
+class RawTable:
+    cells: pd.DataFrame        # str cells ("" for blank), columns 0..n-1, header row included
+    row_numbers: np.ndarray    # the spreadsheet row number of each row of `cells`
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def _check_size(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise SpreadsheetError(f"{path.name} does not exist ({path})") from None
+    except OSError as exc:
+        raise SpreadsheetError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise SpreadsheetError(f"{path.name} is a folder, not a spreadsheet ({_KINDS})")
+    if size > MAX_FILE_BYTES:
+        raise SpreadsheetError(f"{path.name} is {size / 1024 / 1024:.1f} MB, over the "
+                               f"{MAX_FILE_BYTES // 1024 // 1024} MB limit")
+    if size == 0:
+        raise SpreadsheetError(f"{path.name} is empty")
+    return size
+
+
+def _head(path: Path, n: int = 8) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(n)
+    except OSError as exc:
+        raise SpreadsheetError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+
+
+def _is_workbook(path: Path) -> bool:
+    head = _head(path)
+    return head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC)
+
+
+def list_sheets(path: str | Path) -> list[str]:
+    """Worksheet names of a workbook, [] for CSV/TSV."""
+    path = Path(path)
+    _check_size(path)
+    if not _is_workbook(path):
+        return []
+    workbook = _open_workbook(path)
+    try:
+        return list(workbook.sheet_names)
+    finally:
+        workbook.close()
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
+    path = Path(path)
+    _check_size(path)
+    if _is_workbook(path):
+        return _read_workbook(path, sheet)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        raise SpreadsheetError(f"{path.name} is not a valid {path.suffix.lstrip('.').upper()} "
+                               "workbook (the file is damaged or has the wrong extension)")
+    if sheet:
+        raise SpreadsheetError(f"{path.name} is a text file: it has no sheets (--sheet {sheet})")
+    return _read_text(path)
+
+
+# --- CSV / TSV ----------------------------------------------------------------------------------
+
+def _detect_encoding(data: bytes, name: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if b"\x00" in data[:_SNIFF_CHARS]:
+        raise SpreadsheetError(f"{name} is not a spreadsheet ({_KINDS})")
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:  # Excel's "CSV" on Windows: the commonest non-UTF-8 file a rep has.
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1024 * 1024]).best()
+    return best.encoding if best is not None else "latin-1"
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The candidate that splits the first lines into the same number (>1) of fields most often.
+
+    Quotes are honoured, so commas inside a quoted one-line address do not count.
+    """
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1 and len(sample) >= _SNIFF_CHARS:
+        lines = lines[:-1]  # the last line may be cut short
+    text = "".join(lines[:200])
+    best, best_score = ",", 0.0
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        if common < 2:
+            continue
+        score = widths.count(common) / len(widths) + common / 1000  # consistency, then width
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_text(path: Path) -> RawTable:
+    data = path.read_bytes()
+    encoding = _detect_encoding(data, path.name)
+    try:
+        sample = data[: _SNIFF_CHARS * 4].decode(encoding, errors="ignore")[:_SNIFF_CHARS]
+    except LookupError:
+        encoding = "latin-1"
+        sample = data[:_SNIFF_CHARS].decode(encoding)
+    if not sample.strip():
+        raise SpreadsheetError(f"{path.name} is empty")
+    delimiter = _sniff_delimiter(sample)
+    try:
+        cells = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, dtype=str,
+                            na_filter=False, skip_blank_lines=False, encoding=encoding,
+                            encoding_errors="replace", quotechar='"', engine="c")
+    except pd.errors.ParserError:
+        cells = _read_ragged(data.decode(encoding, errors="replace"), delimiter)
+    except pd.errors.EmptyDataError:
+        raise SpreadsheetError(f"{path.name} is empty") from None
+    del data
+    cells.columns = range(cells.shape[1])
+    # A trailing newline inside the last record can leave a final all-blank row; numbering
+    # stays the record number, which is what Excel shows.
+    return RawTable(cells=cells, row_numbers=np.arange(1, len(cells) + 1), encoding=encoding,
+                    delimiter=delimiter)
+
+
+def _read_ragged(text: str, delimiter: str) -> pd.DataFrame:
+    """Rows with more fields than the first: slower, but every field is kept."""
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+
+
+# --- workbooks ----------------------------------------------------------------------------------
+
+def _open_workbook(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with path.open("rb") as f:
+            return CalamineWorkbook.from_filelike(f)
+    except Exception as exc:  # noqa: BLE001 - calamine raises several types for a bad file
+        if "password" in str(exc).lower() or type(exc).__name__ == "PasswordError":
+            raise SpreadsheetError(f"{path.name} is password-protected: save it without a "
+                                   "password and try again") from None
+        raise SpreadsheetError(f"{path.name} is not a spreadsheet ({_KINDS}): {exc}") from None
+
+
+def _cell_text(value: object) -> str:
+    if value.__class__ is str:
+        return value  # type: ignore[return-value]
+    if value.__class__ is float:
+        return str(int(value)) if value.is_integer() else repr(value)  # type: ignore[attr-defined]
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if (value.hour, value.minute, value.second) != (0, 0, 0) \
+            else value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_workbook(path: Path, sheet: str | None) -> RawTable:
+    workbook = _open_workbook(path)
+    try:
+        names = list(workbook.sheet_names)
+        if not names:
+            raise SpreadsheetError(f"{path.name} has no sheets")
+        if sheet is None:
+            sheet = names[0]
+        elif sheet not in names:
+            matches = [n for n in names if n.casefold() == sheet.casefold()]
+            if not matches:
+                raise SpreadsheetError(f"{path.name} has no sheet named {sheet!r} "
+                                       f"(sheets: {', '.join(names)})")
+            sheet = matches[0]
+        try:
+            rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001
+            raise SpreadsheetError(f"{path.name}: sheet {sheet!r} cannot be read: {exc}") from None
+    finally:
+        workbook.close()
+    if not rows:
+        raise SpreadsheetError(f"{path.name}: sheet {sheet!r} is empty")
+    # Most cells are already str; convert only the others (numbers, dates, booleans).
+    text_rows = [[v if v.__class__ is str else _cell_text(v) for v in row] for row in rows]
+    cells = pd.DataFrame(text_rows, dtype=object)
+    cells.columns = range(cells.shape[1])
+    return RawTable(cells=cells, row_numbers=np.arange(1, len(cells) + 1), sheet=sheet)
