@@ -482,7 +482,7 @@ class MomentumClient:
             raise TransientError(message, code=code or "rate_limited", **common)
         if status >= 500:
             raise TransientError(message, code=code or "server_error", **common)
-        raise TransientError(f"unexpected answer: {message}", code=code or "unexpected_status", **common)
+        raise TransientError(message, code=code or "unexpected_status", **common)
 
     def _redact(self, text: str) -> str:
         # A server (or proxy) that echoes the Authorization header must not leak it into our logs.
