@@ -297,6 +297,25 @@ class ParsedAddress:
     recipient: str = ""   # a name or "c/o" line found before the street
 
 
+# "One Meadowlands Plaza, #902, E. Rutherford, NJ 7073": the comma layout most sheets use, for
+# when usaddress finds no street in a string it does not know (a building named in words).
+_COMMA_LAYOUT = re.compile(
+    r"^\s*(?P<street>(?:\d|ONE\b|TWO\b|THREE\b|FOUR\b|FIVE\b|SIX\b|SEVEN\b|EIGHT\b|NINE\b|TEN\b)"
+    r"[^,]*?)\s*(?:,\s*(?P<unit>[^,]*?))?\s*,\s*(?P<city>[^,]+?)\s*,\s*(?P<state>[A-Za-z][A-Za-z .]*?)"
+    r"\.?\s*(?P<zip>\d{3,5}(?:-\d{4})?)?\s*$", re.IGNORECASE)
+_UNIT_ONLY = re.compile(r"^\d+(?:ST|ND|RD|TH)\s+(?:FL|FLR|FLOOR)\b|^(?:SUITE|STE|FLOOR|FL)\b",
+                        re.IGNORECASE)
+
+
+def _parse_by_commas(text: str) -> ParsedAddress | None:
+    match = _COMMA_LAYOUT.match(text)
+    if not match or _UNIT_ONLY.match(match["street"]):
+        return None
+    return ParsedAddress(street=match["street"].rstrip(" ."), unit=(match["unit"] or "").strip(),
+                         city=match["city"], state=match["state"].strip(),
+                         postal_code=match["zip"] or "")
+
+
 @lru_cache(maxsize=65536)
 def parse_one_line(text: str) -> ParsedAddress:
     """Split "221 N LaSalle St., Ste. 820, Chicago, IL 60601" into its parts.
@@ -329,6 +348,10 @@ def parse_one_line(text: str) -> ParsedAddress:
     plus4 = joined("ZipPlus4")
     if zip_code and plus4:
         zip_code = f"{zip_code}-{plus4}"
+    if not street:
+        fallback = _parse_by_commas(text)
+        if fallback is not None:
+            return fallback
     return ParsedAddress(
         street=street.rstrip(","), unit=unit.replace(" ,", ""),
         city=joined("PlaceName"), state=joined("StateName").rstrip("."),

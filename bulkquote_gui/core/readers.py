@@ -92,6 +92,8 @@ def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         raise SpreadsheetError(f"{path.name} is not a valid {path.suffix.lstrip('.').upper()} "
                                "workbook (the file is damaged or has the wrong extension)")
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        raise SpreadsheetError(f"{path.name} is not a spreadsheet ({_KINDS})")
     if sheet:
         raise SpreadsheetError(f"{path.name} is a text file: it has no sheets (--sheet {sheet})")
     return _read_text(path)
