@@ -23,7 +23,7 @@ CARRIERS: dict[str, tuple[int, float]] = {
     "Zayo": (1100, 0.35),
     "AT&T": (1050, 0.5),
     "Verizon": (1150, 0.45),
-    "Cogent": (700, 0.3),
+    "Cogent": (720, 0.3),
 }
 BROADBAND_CARRIERS = ("Spectrum", "Comcast Business", "AT&T", "Verizon")
 TERM_FACTOR = {12: Decimal("1.22"), 24: Decimal("1.09"), 36: Decimal("1.00"), 60: Decimal("0.90")}
