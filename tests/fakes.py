@@ -143,6 +143,7 @@ class FakeMomentum:
         self.quotes: dict[str, _Remote] = {}
         self.keys: dict[str, str] = {}             # idempotency key -> quote id
         self.calls: list[tuple[str, str]] = []     # (method, reference or id)
+        self.call_times: list[float] = []          # clock.monotonic() of each entry in calls
         self.faults: dict[str, deque[Exception | str]] = {"POST": deque(), "GET": deque(),
                                                            "DELETE": deque()}
         self.after_call: Callable[[str, str], None] | None = None
@@ -169,10 +170,14 @@ class FakeMomentum:
         return remote.id
 
     # the client's interface -----------------------------------------------------------------
+    def _log(self, method: str, what: str) -> None:
+        self.calls.append((method, what))
+        self.call_times.append(self.clock.monotonic())
+
     def create_quote(self, request: dict[str, Any], idempotency_key: str) -> ApiReply:
         reference = request["reference"]
         lose = self._fault("POST")
-        self.calls.append(("POST", reference))
+        self._log("POST", reference)
         try:
             existing = self.keys.get(idempotency_key)
             if existing is not None:
@@ -204,7 +209,7 @@ class FakeMomentum:
 
     def get_quote(self, quote_id: str) -> ApiReply:
         lose = self._fault("GET")
-        self.calls.append(("GET", quote_id))
+        self._log("GET", quote_id)
         try:
             remote = self.quotes.get(quote_id)
             if remote is None:
@@ -219,7 +224,7 @@ class FakeMomentum:
 
     def cancel_quote(self, quote_id: str) -> ApiReply:
         lose = self._fault("DELETE")
-        self.calls.append(("DELETE", quote_id))
+        self._log("DELETE", quote_id)
         remote = self.quotes.get(quote_id)
         if remote is None:
             raise NotFound("no such quote", status=404, code="not_found")
@@ -240,7 +245,7 @@ class FakeMomentum:
         if fault == "lose":
             return True
         assert isinstance(fault, Exception)
-        self.calls.append((method, f"fault:{type(fault).__name__}"))
+        self._log(method, f"fault:{type(fault).__name__}")
         raise fault
 
     def _advance_all(self) -> None:

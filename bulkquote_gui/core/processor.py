@@ -34,6 +34,8 @@ from bulkquote_gui.core.models import (
     BATCH_PAUSED,
     BATCH_RUNNING,
     ROW_ACTIVE,
+    ROW_COMPLETE,
+    ROW_FAILED,
     ROW_PENDING,
     ROW_POLLING,
     ROW_SUBMITTING,
@@ -266,7 +268,7 @@ class Processor:
                 if in_flight_tries:
                     self._sleep(self._retry_delay(exc.retry_after, in_flight_tries - 1))
                 in_flight_tries += 1
-                adopted = self._clear_in_flight(exc.in_flight_id)
+                adopted = self._clear_in_flight(exc.in_flight_id, row)
                 if adopted is not None:
                     return adopted
                 continue
@@ -408,8 +410,9 @@ class Processor:
     def _cancel_row(self, row_id: int) -> None:
         """The user cancelled while this row was in flight: DELETE its quote, row cancelled."""
         current = self._load(row_id)
-        if current.status in ROW_TERMINAL:
+        if current.status in (ROW_COMPLETE, ROW_FAILED):
             return
+        # Also when another process already marked it cancelled: the quote may still be in flight.
         final = self._delete_quietly(current.remote_id) if current.remote_id else None
         if final is not None and final.status == "complete" and final.result is not None:
             self._record_terminal(row_id, final)  # the price arrived anyway: keep it

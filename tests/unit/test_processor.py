@@ -1,0 +1,396 @@
+"""The sequential processor against an in-memory Momentum account and a fake clock."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.clock import SystemClock
+from bulkquote_gui.core.events import BatchEvent, QuoteEvent
+from bulkquote_gui.core.momentum import PermanentError
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.processor import Processor, ProcessorConfig
+from tests.fakes import FakeClock, FakeMomentum, Outcome, auth_error, fake_import, server_error
+
+
+@pytest.fixture
+def sf(tmp_path):
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'engine.sqlite'}")
+    yield store.make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def api(clock):
+    return FakeMomentum(clock)
+
+
+class Harness:
+    def __init__(self, sf, api, clock):
+        self.sf, self.api, self.clock = sf, api, clock
+        self.events: list = []
+
+    def batch(self, n=3) -> int:
+        return store.create_batch(self.sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
+
+    def processor(self, **config) -> Processor:
+        return Processor(self.sf, self.api, clock=self.clock, on_event=self.events.append,
+                         config=ProcessorConfig(**config), rng=random.Random(7))
+
+    def rows(self, batch_id):
+        with self.sf() as session:
+            return store.batch_rows(session, batch_id)
+
+    def statuses(self, batch_id):
+        return [r.status for r in self.rows(batch_id)]
+
+    def batch_status(self, batch_id):
+        with self.sf() as session:
+            return store.get_batch(session, batch_id).status
+
+    def posts(self):
+        return [ref for method, ref in self.api.calls if method == "POST" and not ref.startswith("fault:")]
+
+    def one_quote_per_row(self, batch_id):
+        for row in self.rows(batch_id):
+            assert len(self.api.created_for(f"batch-{batch_id}/row-{row.row_number}")) == 1, row
+
+
+@pytest.fixture
+def h(sf, api, clock):
+    return Harness(sf, api, clock)
+
+
+def test_batch_runs_in_row_order_with_one_quote_in_flight(h):
+    batch_id = h.batch(3)
+    assert h.processor().run_batch(batch_id) == "complete"
+    assert h.statuses(batch_id) == ["complete"] * 3
+    assert h.posts() == [f"batch-{batch_id}/row-{n}" for n in (2, 3, 4)]
+    h.one_quote_per_row(batch_id)
+    row = h.rows(batch_id)[0]
+    assert (row.carrier, str(row.mrc), str(row.nrc), row.currency, row.install_days) == \
+        ("Lumen", "899.00", "0.00", "USD", 45)
+    assert (row.access, row.is_estimate, row.option_count, row.attempts) == ("on_net", False, 2, 1)
+    assert row.valid_until.isoformat() == "2026-12-29"
+    with h.sf() as session:
+        summary = store.get_batch(session, batch_id)
+    assert summary.finished_at is not None and summary.started_at is not None
+
+
+def test_events_follow_the_state_machine_with_counts(h):
+    batch_id = h.batch(2)
+    h.processor().run_batch(batch_id)
+    first = [e.status for e in h.events if isinstance(e, QuoteEvent) and e.row_number == 2]
+    assert first == ["submitting", "polling", "complete"]
+    batch_events = [e.status for e in h.events if isinstance(e, BatchEvent)]
+    assert batch_events == ["running", "complete"]
+    done = [e for e in h.events if isinstance(e, QuoteEvent) and e.status == "complete"]
+    assert done[0].counts["complete"] == 1 and done[0].counts["pending"] == 1
+    assert done[0].mrc == "899.00" and done[0].carrier == "Lumen"
+    assert done[1].counts == {"total": 2, "pending": 0, "active": 0, "complete": 2,
+                              "failed": 0, "cancelled": 0}
+
+
+@pytest.mark.parametrize("retry_after, expected", [(5.0, 5.0), (None, 15.0), (0.01, 1.0), (9999.0, 300.0)])
+def test_poll_waits_honour_retry_after_within_floor_and_ceiling(h, retry_after, expected):
+    h.api.retry_after = retry_after
+    h.api.ready_after_s = 1.0
+    batch_id = h.batch(1)
+    h.processor().run_batch(batch_id)
+    assert h.statuses(batch_id) == ["complete"]
+    post_at, get_at = h.api.call_times[0], h.api.call_times[1]
+    assert h.api.calls[1][0] == "GET"
+    assert get_at - post_at == pytest.approx(expected)
+
+
+def test_transient_faults_are_retried_and_never_fail_the_row(h):
+    batch_id = h.batch(2)
+    h.api.fail_next("POST", server_error(), server_error(retry_after=7.0), "lose")
+    h.api.fail_next("GET", server_error(), "lose", server_error())
+    assert h.processor().run_batch(batch_id) == "complete"
+    assert h.statuses(batch_id) == ["complete", "complete"]
+    h.one_quote_per_row(batch_id)  # the lost POST answer was replayed by its idempotency key
+    gaps = [b - a for a, b in zip(h.api.call_times, h.api.call_times[1:])]
+    assert gaps[1] == pytest.approx(7.0), "Retry-After of the second 503 honoured"
+
+
+def test_backoff_grows_with_jitter_and_is_capped(h):
+    p = h.processor(backoff_base_s=1.0, backoff_max_s=8.0)
+    delays = [p._retry_delay(None, attempt) for attempt in range(8)]
+    for attempt, delay in enumerate(delays):
+        ceiling = min(8.0, 2 ** attempt)
+        assert ceiling / 2 <= delay <= ceiling
+    assert len(set(delays)) == len(delays), "jitter"
+
+
+def test_permanent_error_fails_that_row_and_the_batch_goes_on(h):
+    batch_id = h.batch(3)
+    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("invalid", "invalid_address", "ZIP does not match")
+    assert h.processor().run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [r.status for r in rows] == ["complete", "failed", "complete"]
+    assert (rows[1].error_code, rows[1].error_message) == ("invalid_address", "ZIP does not match")
+
+
+def test_remote_failures_map_to_failed_rows(h):
+    batch_id = h.batch(3)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("failed", "no_coverage", "no carrier serves it")
+    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "manual_pricing_required", "call us")
+    h.api.outcomes[f"batch-{batch_id}/row-4"] = Outcome("expired")
+    h.processor().run_batch(batch_id)
+    rows = h.rows(batch_id)
+    assert [(r.status, r.error_code) for r in rows] == [
+        ("failed", "no_coverage"), ("failed", "manual_pricing_required"), ("failed", "expired")]
+    assert rows[0].error_message == "no carrier serves it"
+    assert "person must chase it" in rows[1].error_message
+
+
+def test_timeout_deletes_the_quote_fails_the_row_and_frees_the_account(h):
+    batch_id = h.batch(2)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    assert h.processor(quote_timeout_s=300).run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
+    assert rows[1].status == "complete"
+    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    assert ("DELETE", remote) in h.api.calls
+    assert h.api.quotes[remote].status == "cancelled"
+    # Gave up at the timeout, not a poll later.
+    assert h.clock.total_waited < 300 + 20 + 5
+
+
+def test_resumed_polling_row_counts_its_timeout_from_stored_submit_time(h):
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    with h.sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(h.sf, row, h.clock.now() - timedelta(seconds=290))
+    reply = h.api.create_quote(row.request, row.idempotency_key)
+    store.mark_polling(h.sf, row.id, reply.quote.id)
+    h.processor(quote_timeout_s=300).run_batch(batch_id)
+    assert h.rows(batch_id)[0].error_code == "timeout"
+    assert h.clock.total_waited <= 10.0 + 1e-6
+
+
+def test_bad_key_pauses_the_batch_instead_of_failing_rows(h):
+    batch_id = h.batch(3)
+    p = h.processor()
+    p.run_batch(batch_id)  # warm: nothing special
+    batch_id = h.batch(3)
+    h.api.fail_next("POST", auth_error())
+    assert p.run_batch(batch_id) == "paused"
+    assert h.statuses(batch_id) == ["submitting", "pending", "pending"]
+    paused = [e for e in h.events if isinstance(e, BatchEvent) and e.status == "paused"]
+    assert paused and "API key" in paused[-1].message
+    with h.sf() as session:
+        assert "API key" in store.get_batch(session, batch_id).status_message
+    assert store.resume_batch(h.sf, batch_id)
+    assert p.run_batch(batch_id) == "complete"
+    h.one_quote_per_row(batch_id)
+
+
+def test_foreign_quote_in_flight_is_cancelled_then_the_post_retried(h):
+    batch_id = h.batch(1)
+    foreign = h.api.add_foreign_quote()
+    h.processor().run_batch(batch_id)
+    assert h.statuses(batch_id) == ["complete"]
+    assert ("DELETE", foreign) in h.api.calls and h.api.quotes[foreign].status == "cancelled"
+
+
+def test_uncancellable_foreign_quote_is_waited_for(h):
+    batch_id = h.batch(1)
+    foreign = h.api.add_foreign_quote(cancellable=False, outcome="complete")
+    h.processor().run_batch(batch_id)
+    assert h.statuses(batch_id) == ["complete"]
+    assert h.api.quotes[foreign].status == "complete"
+    assert len(h.api.in_flight()) == 0
+
+
+def test_in_flight_quote_of_this_row_is_adopted_not_duplicated(h):
+    batch_id = h.batch(2)
+    with h.sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(h.sf, row, h.clock.now())
+    # Its quote exists under another key (e.g. an idempotency window that expired).
+    h.api.create_quote(row.request, "some-other-key")
+    h.processor().run_batch(batch_id)
+    assert h.statuses(batch_id) == ["complete", "complete"]
+    h.one_quote_per_row(batch_id)
+
+
+def test_in_flight_quote_of_a_paused_batch_is_finished_for_its_row(h):
+    first = h.batch(2)
+    second = h.batch(1)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.pause()
+    assert p.run_batch(first) == "paused"
+    h.clock.on_wait = None
+    assert h.statuses(first) == ["polling", "pending"]
+    assert p.run_batch(second) == "complete"
+    # The paused batch's quote blocked the account: it was finished for its own row.
+    assert h.statuses(first) == ["complete", "pending"]
+    h.one_quote_per_row(second)
+
+
+@pytest.mark.parametrize("crash_at", range(1, 14))
+def test_crash_at_any_call_then_resume_loses_nothing_and_asks_once(sf, crash_at):
+    clock = FakeClock()
+    api = FakeMomentum(clock, ready_after_s=6.0, retry_after=5.0)
+    h = Harness(sf, api, clock)
+    batch_id = h.batch(3)
+    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "no_coverage", "none")
+    calls = 0
+
+    class Crash(BaseException):
+        pass
+
+    def maybe_crash(method, ref):
+        nonlocal calls
+        calls += 1
+        if calls == crash_at:
+            raise Crash  # the process dies right after the server acted, before we record it
+
+    h.api.after_call = maybe_crash
+    try:
+        h.processor().run_batch(batch_id)
+    except Crash:
+        pass
+    h.api.after_call = None
+    assert Processor(sf, api, clock=clock).run_batch(batch_id) == "complete"
+    assert h.statuses(batch_id) == ["complete", "failed", "complete"]
+    h.one_quote_per_row(batch_id)
+
+
+def test_cancel_mid_wait_deletes_the_quote_in_flight(h):
+    batch_id = h.batch(3)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.cancel(batch_id) if h.posts() else None
+    assert p.run_batch(batch_id) == "cancelled"
+    assert h.statuses(batch_id) == ["cancelled"] * 3
+    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    assert h.api.quotes[remote].status == "cancelled"
+    assert len(h.posts()) == 1
+    assert [e.status for e in h.events if isinstance(e, BatchEvent)][-1] == "cancelled"
+
+
+def test_pause_keeps_the_quote_polling_and_resume_finishes_it(h):
+    batch_id = h.batch(2)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.pause()
+    assert p.run_batch(batch_id) == "paused"
+    h.clock.on_wait = None
+    assert h.statuses(batch_id) == ["polling", "pending"]
+    assert not [c for c in h.api.calls if c[0] == "DELETE"]
+    with h.sf() as session:
+        assert store.unfinished_batch_ids(session) == []
+    store.resume_batch(h.sf, batch_id)
+    assert p.run_batch(batch_id) == "complete"
+    h.one_quote_per_row(batch_id)
+
+
+def test_stop_leaves_the_batch_resumable(h):
+    batch_id = h.batch(2)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.stop()
+    assert p.run_batch(batch_id) == "running"
+    h.clock.on_wait = None
+    with h.sf() as session:
+        assert store.unfinished_batch_ids(session) == [batch_id]
+    Processor(h.sf, h.api, clock=h.clock).run_unfinished()
+    assert h.statuses(batch_id) == ["complete", "complete"]
+    h.one_quote_per_row(batch_id)
+
+
+def test_cancel_of_a_batch_not_running_queues_its_quote_for_delete(h):
+    batch_id = h.batch(2)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.stop()
+    p.run_batch(batch_id)  # left polling, as after a crash
+    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    p2 = Processor(h.sf, h.api, clock=h.clock)
+    p2.cancel(batch_id)
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert p2.send_pending_deletes() == 1
+    assert h.api.quotes[remote].status == "cancelled"
+
+
+def test_cancel_from_another_process_is_noticed_during_a_wait(h):
+    batch_id = h.batch(2)
+    p = h.processor(poll_interval_s=60)
+    h.api.retry_after = None
+    h.api.ready_after_s = 1000
+    h.clock.on_wait = lambda s: store.request_cancel(h.sf, batch_id) if h.clock.total_waited >= 3 else None
+    assert p.run_batch(batch_id) == "cancelled"
+    assert h.clock.total_waited <= 4.0 + 1e-6, "noticed within a second"
+    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    assert h.api.quotes[remote].status == "cancelled"
+
+
+def test_retry_failed_rows_asks_again_with_a_new_key(h):
+    batch_id = h.batch(2)
+    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "carrier_timeout", "try later")
+    p = h.processor()
+    p.run_batch(batch_id)
+    h.api.outcomes.pop(f"batch-{batch_id}/row-3")
+    assert store.retry_failed(h.sf, batch_id) == 1
+    assert p.run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [r.status for r in rows] == ["complete", "complete"]
+    assert rows[1].attempts == 2
+    assert len(h.api.created_for(f"batch-{batch_id}/row-3")) == 2
+    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+
+
+def test_run_unfinished_takes_batches_oldest_first_and_skips_paused(h):
+    a, b, c = h.batch(1), h.batch(1), h.batch(1)
+    store.mark_paused(h.sf, b)
+    h.processor().run_unfinished()
+    assert [h.batch_status(i) for i in (a, b, c)] == ["complete", "paused", "complete"]
+    assert h.posts() == [f"batch-{a}/row-2", f"batch-{c}/row-2"]
+
+
+def test_a_broken_listener_does_not_stop_the_batch(h):
+    batch_id = h.batch(2)
+
+    def explode(event):
+        raise RuntimeError("listener bug")
+
+    p = Processor(h.sf, h.api, clock=h.clock, on_event=explode)
+    assert p.run_batch(batch_id) == "complete"
+
+
+def test_permanent_error_while_polling_fails_only_that_row(h):
+    batch_id = h.batch(2)
+    h.api.fail_next("GET", PermanentError("bad id", status=400, code="bad_request"))
+    h.processor().run_batch(batch_id)
+    assert [(r.status, r.error_code) for r in h.rows(batch_id)] == [
+        ("failed", "bad_request"), ("complete", None)]
+
+
+def test_cancel_from_another_thread_takes_effect_within_a_second(h):
+    """Real threads and the real clock: a 60 s poll wait must not delay the cancel."""
+    batch_id = h.batch(2)
+    h.api.retry_after = None
+    h.api.ready_after_s = 10_000
+    p = Processor(h.sf, h.api, clock=SystemClock(), config=ProcessorConfig(poll_interval_s=60))
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(p.run_batch(batch_id)))
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not h.posts() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.cancel(batch_id)
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert outcome == ["cancelled"]
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]

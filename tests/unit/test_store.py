@@ -1,0 +1,242 @@
+"""The store: engine settings, versioned schema, storing a batch, queries and batch commands."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.models import BatchQuote, Quote
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.schema import SCHEMA_VERSION, SchemaError, ensure_schema
+from tests.fakes import FakeImport, checked_row, fake_import
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+
+@pytest.fixture
+def sf(db_url):
+    engine = store.make_engine(db_url)
+    yield store.make_session_factory(engine)
+    engine.dispose()
+
+
+def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(db_url):
+    engine = store.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == SCHEMA_VERSION
+    finally:
+        engine.dispose()
+
+
+def test_reopening_keeps_batches(db_url):
+    engine = store.make_engine(db_url)
+    batch_id = store.create_batch(store.make_session_factory(engine), fake_import(2),
+                                  defaults=BatchDefaults(), source_name="a.csv")
+    engine.dispose()
+    engine = store.make_engine(db_url)
+    try:
+        with store.make_session_factory(engine)() as session:
+            assert [b.id for b in store.list_batches(session)] == [batch_id]
+    finally:
+        engine.dispose()
+
+
+def test_older_schema_is_upgraded_in_order_without_losing_rows(db_url):
+    engine = store.make_engine(db_url)
+    sf = store.make_session_factory(engine)
+    batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    applied = []
+
+    def v2(conn):
+        applied.append(2)
+        conn.execute(text("ALTER TABLE batch_job ADD COLUMN note TEXT DEFAULT ''"))
+
+    def v3(conn):
+        applied.append(3)
+        conn.execute(text("UPDATE batch_job SET note = 'upgraded'"))
+
+    try:
+        assert ensure_schema(engine, upgrades=(v2, v3)) == 3
+        assert applied == [2, 3]
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == 3
+            assert conn.execute(text("SELECT note FROM batch_job")).scalar() == "upgraded"
+        with sf() as session:
+            assert store.batch_counts(session, batch_id)["total"] == 3
+        assert ensure_schema(engine, upgrades=(v2, v3)) == 3
+        assert applied == [2, 3], "steps already applied must not run again"
+    finally:
+        engine.dispose()
+
+
+def test_database_from_a_newer_release_is_refused(db_url):
+    engine = store.make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE schema_version SET version = 99"))
+    engine.dispose()
+    with pytest.raises(SchemaError, match="newer BulkQuote"):
+        store.make_engine(db_url)
+
+
+def test_create_batch_stores_rows_leads_quotes_and_keys(sf):
+    result = FakeImport([checked_row(2, company="Acme Dental"),
+                         checked_row(3, bandwidth_mbps=500, term_months=60, product="ETHERNET"),
+                         checked_row(4)])
+    result.rows[2].status = result.rows[2].status.INVALID  # not quotable: not stored
+    defaults = BatchDefaults(bandwidth_mbps=200, term_months=24, company="Default Co")
+    batch_id = store.create_batch(sf, result, defaults=defaults, source_name="sites.xlsx")
+    with sf() as session:
+        rows = session.query(BatchQuote).order_by(BatchQuote.position).all()
+        assert [r.row_number for r in rows] == [2, 3]
+        assert all(r.status == "pending" and r.attempts == 0 for r in rows)
+        keys = [r.idempotency_key for r in rows]
+        assert len(set(keys)) == 2 and all(uuid.UUID(k).version == 4 for k in keys)
+        assert rows[0].original["Address"] == "2 Main St"
+        assert rows[0].quote.lead.company == "Acme Dental"
+        assert rows[1].quote.lead.company == "Default Co"
+        assert (rows[0].quote.bandwidth_mbps, rows[0].quote.term_months, rows[0].quote.product) == (200, 24, "DIA")
+        assert (rows[1].quote.bandwidth_mbps, rows[1].quote.term_months, rows[1].quote.product) == (500, 60, "ETHERNET")
+        summary = store.get_batch(session, batch_id)
+        assert summary.status == "pending" and summary.source_name == "sites.xlsx"
+        assert summary.created_at.tzinfo == timezone.utc
+        assert store.batch_columns(session, batch_id) == ["Site", "Address", "City", "ST", "Zip", "Note"]
+
+
+def test_company_falls_back_to_file_stem(sf):
+    store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="/x/Acme Sites.xlsx")
+    with sf() as session:
+        assert session.query(BatchQuote).one().quote.lead.company == "Acme Sites"
+
+
+def test_create_batch_is_all_or_nothing(sf):
+    rows = [checked_row(2), checked_row(3), checked_row(4)]
+    rows[2].service = {"bandwidth_mbps": "not a number"}  # fails half-way through
+    with pytest.raises(ValueError):
+        store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        assert store.list_batches(session) == []
+        assert session.query(BatchQuote).count() == 0 and session.query(Quote).count() == 0
+
+
+def test_nothing_quotable_stores_nothing(sf):
+    with pytest.raises(store.NothingToQuote):
+        store.create_batch(sf, FakeImport([]), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        assert store.list_batches(session) == []
+
+
+def test_money_keeps_every_digit(sf, db_url):
+    store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with sf.begin() as session:
+        session.query(Quote).one().mrc = Decimal("12345678.91")
+    with sf() as session:
+        assert session.query(Quote).one().mrc == Decimal("12345678.91")
+    raw = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    try:
+        assert raw.execute("SELECT mrc FROM quote").fetchone()[0] == "12345678.91"
+    finally:
+        raw.close()
+
+
+def test_list_and_unfinished_batches(sf):
+    ids = [store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name=f"{i}.csv")
+           for i in range(4)]
+    store.mark_paused(sf, ids[1])
+    store.request_cancel(sf, ids[2])
+    with sf() as session:
+        assert [b.id for b in store.list_batches(session)] == ids[::-1]
+        assert [b.id for b in store.list_batches(session, limit=2)] == ids[:1:-1][:2]
+        assert store.unfinished_batch_ids(session) == [ids[0], ids[3]]
+        assert store.list_batches(session)[1].counts == {
+            "total": 2, "pending": 0, "active": 0, "complete": 0, "failed": 0, "cancelled": 2}
+    assert store.resume_batch(sf, ids[1])
+    with sf() as session:
+        assert store.unfinished_batch_ids(session) == [ids[0], ids[1], ids[3]]
+
+
+def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
+    batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        first = store.next_open_row(session, batch_id)
+    assert store.mark_submitting(sf, first, first.submitted_at or _now())
+    assert store.mark_polling(sf, first.id, "q_1")
+    assert store.request_cancel(sf, batch_id) == ["q_1"]
+    with sf() as session:
+        assert [r.status for r in store.batch_rows(session, batch_id)] == ["cancelled"] * 3
+        assert store.get_batch(session, batch_id).status == "cancelled"
+    assert store.request_cancel(sf, batch_id) == []  # already finished: nothing to do
+
+
+def test_running_batch_cancel_leaves_the_in_flight_row_to_the_engine(sf):
+    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        first = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, first, _now())
+    assert store.request_cancel(sf, batch_id, include_active=False) == []
+    with sf() as session:
+        assert [r.status for r in store.batch_rows(session, batch_id)] == ["submitting", "cancelled"]
+
+
+def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
+    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, row, _now())
+    store.mark_polling(sf, row.id, "q_9")
+    store.mark_failed(sf, row.id, "no_coverage", "no carrier", _now(), "failed")
+    with sf() as session:
+        other = store.next_open_row(session, batch_id)
+    store.mark_cancelled(sf, other.id, _now())
+    store.finish_batch(sf, batch_id)
+    assert store.retry_failed(sf, batch_id) == 1
+    with sf() as session:
+        again = store.load_row(session, row.id)
+        assert again.status == "pending" and again.attempts == 1
+        assert again.idempotency_key != row.idempotency_key and again.remote_id is None
+        view = store.batch_rows(session, batch_id)[0]
+        assert view.error_code is None and view.carrier is None
+        assert store.get_batch(session, batch_id).status == "pending"
+        assert store.batch_rows(session, batch_id)[1].status == "cancelled"
+
+
+def test_transitions_are_conditional(sf):
+    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.request_cancel(sf, batch_id)
+    assert not store.mark_submitting(sf, row, _now())
+    assert not store.mark_failed(sf, row.id, "x", "y", _now())
+    with sf() as session:
+        assert store.load_row(session, row.id).status == "cancelled"
+
+
+def test_request_body_is_the_contracts_shape(sf):
+    batch_id = store.create_batch(sf, FakeImport([checked_row(7, company="Acme")]),
+                                  defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    assert row.request == {
+        "reference": f"batch-{batch_id}/row-7",
+        "customer": {"company": "Acme"},
+        "location": {"street": "7 Main St", "city": "Austin", "state": "TX",
+                     "postal_code": "78701", "country": "US"},
+        "service": {"product": "DIA", "bandwidth_mbps": 1000, "term_months": 36},
+    }
+
+
+def _now():
+    from tests.fakes import START
+    return START
