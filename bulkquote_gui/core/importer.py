@@ -171,7 +171,8 @@ def _validate(frame: pd.DataFrame, mapping: dict[str, str], defaults: BatchDefau
     zip5 = zips.postal_code.str[:5]
     dup_key = (addr.duplicate_key_part(street) + "|" + addr.unit_key(unit) + "|"
                + addr.duplicate_key_part(city) + "|" + states.code + "|" + zip5 + "|"
-               + product + "|" + bandwidth.astype(str) + "|" + term.astype(str)).to_numpy(object)
+               + product + "|" + bandwidth.astype(str) + "|" + term.astype(str)
+               ).to_numpy(object, copy=True)
     dup_key[base == _INVALID] = ""
 
     values = {
@@ -182,7 +183,7 @@ def _validate(frame: pd.DataFrame, mapping: dict[str, str], defaults: BatchDefau
         "phone": get("phone"), "site_id": get("site_id"),
         "product": product, "bandwidth_mbps": bandwidth, "term_months": term,
     }
-    return _Checked(base=base, values={k: v.to_numpy(object) for k, v in values.items()},
+    return _Checked(base=base, values={k: v.to_numpy(object, copy=True) for k, v in values.items()},
                     issues=issues, dup_key=dup_key)
 
 
@@ -442,7 +443,7 @@ def import_file(path: str | Path, *, sheet: str | None = None,
             if header_at is None or str(cells.iat[header_at, p]).strip()
             or (data_rows.iloc[:, p] != "").any()]
     columns = [headers[p] for p in keep]
-    data = {headers[p]: data_rows.iloc[:, p].to_numpy(dtype=object) for p in keep}
+    data = {headers[p]: data_rows.iloc[:, p].to_numpy(dtype=object, copy=True) for p in keep}
     row_numbers = raw.row_numbers[data_mask]
     frame = pd.DataFrame(data, columns=columns)
     auto = auto_mapping(columns, frame)

@@ -1,0 +1,261 @@
+"""import_file and ImportResult: the public API the engine and the GUI code against."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.rows import CheckedRow, Problem, RowStatus
+
+
+def csv_file(tmp_path, text: str, name: str = "sites.csv", encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+HEADER = "Site ID,Company,Address,Suite,City,State,ZIP,Speed,Term\n"
+
+
+def test_valid_row_becomes_a_checked_row_with_api_shaped_values(tmp_path):
+    path = csv_file(tmp_path, HEADER + "S-1,Acme Dental,600 Congress Ave,Ste 200,Austin,Texas,78701,500M,3 years\n")
+    result = import_file(path)
+    assert isinstance(result, ImportResult) and len(result) == 1 and result.has_header
+    row = result.row(0)
+    assert isinstance(row, CheckedRow)
+    assert row.status is RowStatus.VALID and row.quotable and row.problems == []
+    assert row.row_number == 2 and row.index == 0
+    assert row.location == {"street": "600 Congress Ave", "unit": "Ste 200", "city": "Austin",
+                            "state": "TX", "postal_code": "78701"}
+    assert row.customer == {"company": "Acme Dental"}
+    assert row.service == {"product": "DIA", "bandwidth_mbps": 500, "term_months": 36}
+    assert row.site_id == "S-1"
+    assert row.original["Address"] == "600 Congress Ave" and row.original["Speed"] == "500M"
+    assert result.mapping == {"street": "Address", "unit": "Suite", "city": "City", "state": "State",
+                              "postal_code": "ZIP", "company": "Company", "bandwidth": "Speed",
+                              "term": "Term", "site_id": "Site ID"}
+
+
+def test_blank_service_uses_batch_defaults_and_company_falls_back(tmp_path):
+    path = csv_file(tmp_path, "Address,City,State,ZIP,Bandwidth\n1 Main St,Austin,TX,78701,\n")
+    defaults = BatchDefaults(bandwidth_mbps=200, term_months=12, product="ETHERNET", company="Rep's Co")
+    row = import_file(path, defaults=defaults).row(0)
+    assert row.service == {"product": "ETHERNET", "bandwidth_mbps": 200, "term_months": 12}
+    assert row.customer == {"company": "Rep's Co"}
+    assert import_file(path).row(0).customer == {}  # no company is not an error
+    assert import_file(path).status_at(0) is RowStatus.VALID
+
+
+def test_each_rule_gives_invalid_with_row_field_and_reason(tmp_path):
+    body = (
+        "1 Main St,Austin,TX,78701,1G,36\n"          # row 2 valid
+        ",Austin,TX,78701,,\n"                       # row 3 street missing
+        "PO Box 12,Austin,TX,78701,,\n"              # row 4 PO box
+        "c/o Ann Lee,Austin,TX,78701,,\n"            # row 5 c/o
+        "1 Main St,,TX,78701,,\n"                    # row 6 city missing
+        "1 Main St,Austin,ZZ,78701,,\n"              # row 7 unknown state
+        "1 Main St,Toronto,ON,78701,,\n"             # row 8 Canadian province
+        "1 Main St,Austin,TX,7870,,\n"               # row 9 short ZIP in a non-zero state
+        "1 Main St,Austin,TX,ABCDE,,\n"              # row 10 bad ZIP
+        "1 Main St,Austin,TX,78701,300M,\n"          # row 11 bandwidth not offered
+        "1 Main St,Austin,TX,78701,,48\n"            # row 12 term not offered
+    )
+    result = import_file(csv_file(tmp_path, "Address,City,State,ZIP,Speed,Term\n" + body))
+    assert [result.status_at(i) for i in range(len(result))] == [RowStatus.VALID] + [RowStatus.INVALID] * 10
+    fields = {result.row_number_at(i): [p.field for p in result.problems_at(i)] for i in range(1, 11)}
+    assert fields == {3: ["street"], 4: ["street"], 5: ["street"], 6: ["city"], 7: ["state"],
+                      8: ["state"], 9: ["postal_code"], 10: ["postal_code"], 11: ["bandwidth"],
+                      12: ["term"]}
+    assert result.problems_at(2)[0] == Problem(4, "street", "street 'PO Box 12' is a PO box, not a service location")
+    assert "Canadian province" in result.problems_at(6)[0].message
+    assert result.invalid_by_reason() == {
+        "PO box": 1, "ZIP invalid": 2, "bandwidth not offered": 1, "c/o address": 1, "city missing": 1,
+        "non-US address": 1, "street missing": 1, "term not offered": 1, "unknown state": 1}
+    assert result.invalid_columns_at(8) == {"ZIP"} and result.invalid_columns_at(0) == set()
+
+
+def test_repaired_zip_is_marked_and_noted_not_silently_changed(tmp_path):
+    result = import_file(csv_file(tmp_path, "Address,City,State,ZIP\n1 Nassau St,Princeton,NJ,8540\n"))
+    assert result.status_at(0) is RowStatus.REPAIRED
+    assert result.row(0).location["postal_code"] == "08540"
+    assert result.problems_at(0) == [Problem(2, "postal_code", "ZIP 8540 repaired to 08540")]
+    assert result.counts() == {"rows": 1, "valid": 0, "repaired": 1, "invalid": 0, "duplicates": 0,
+                               "quotable": 1}
+
+
+def test_duplicates_flag_later_rows_and_invalid_beats_duplicate(tmp_path):
+    body = ("1 Main Street,Austin,TX,78701,1G\n"
+            "1 MAIN ST.,austin,TX,78701-0001,1000 Mbps\n"    # same place, same service
+            "1 Main St,Austin,TX,78701,500M\n"               # other service: not a duplicate
+            "PO Box 1,Austin,TX,78701,1G\n"
+            "PO Box 1,Austin,TX,78701,1G\n")                 # invalid, never duplicate
+    result = import_file(csv_file(tmp_path, "Address,City,State,ZIP,Speed\n" + body))
+    assert [result.status_at(i).value for i in range(5)] == [
+        "valid", "duplicate", "valid", "invalid", "invalid"]
+    assert result.problems_at(1) == [Problem(3, "row", "duplicate of row 2 (same address and service)")]
+    assert result.counts()["duplicates"] == 1 and result.counts()["quotable"] == 2
+    assert [r.row_number for r in result.quotable_rows()] == [2, 4]
+
+
+def test_row_numbers_count_title_rows_blank_rows_and_multiline_records(tmp_path):
+    text = ('Customer sites for Q3\n\n'
+            'Address,City,State,ZIP\n'
+            '"1 Main St\nBuilding 2",Austin,TX,78701\n'
+            ',,,\n'
+            '9 Oak Ave,Waco,TX,76701\n')
+    result = import_file(csv_file(tmp_path, text))
+    assert result.columns == ["Address", "City", "State", "ZIP"]
+    assert [result.row_number_at(i) for i in range(len(result))] == [4, 6]
+    assert result.counts()["rows"] == 2
+
+
+def test_headerless_one_line_file_numbers_from_one(tmp_path):
+    text = ('"221 N LaSalle St., Ste. 820, Chicago, IL 60601"\n'
+            '"211 Carnegie Center, Princeton, NJ 8540"\n'
+            '"P.O. Box 250, Quincy, IL 62306"\n')
+    result = import_file(csv_file(tmp_path, text))
+    assert not result.has_header and result.columns == ["Address"]
+    assert result.mapping == {"full_address": "Address"}
+    assert result.row(0).location == {"street": "221 N LaSalle St.", "unit": "Ste. 820",
+                                      "city": "Chicago", "state": "IL", "postal_code": "60601"}
+    assert result.row_number_at(0) == 1
+    assert result.status_at(1) is RowStatus.REPAIRED
+    assert result.status_at(2) is RowStatus.INVALID
+    assert result.invalid_columns_at(2) == {"Address"}
+
+
+def test_duplicate_and_blank_headers_are_disambiguated_and_unmapped_columns_kept(tmp_path):
+    text = "Address,City,State,ZIP,Notes,Notes,\n1 Main St,Austin,TX,78701,a,b,c\n"
+    result = import_file(csv_file(tmp_path, text))
+    assert result.columns == ["Address", "City", "State", "ZIP", "Notes", "Notes (2)", "Column G"]
+    assert result.row(0).original == {"Address": "1 Main St", "City": "Austin", "State": "TX",
+                                      "ZIP": "78701", "Notes": "a", "Notes (2)": "b", "Column G": "c"}
+    assert result.cell(0, "Notes (2)") == "b"
+
+
+def test_mapping_override_picks_the_second_address_set(tmp_path):
+    text = ("Name,Address,City,State,ZIP,PHSTREET,PHCITY,PHSTATE,PHZIP\n"
+            "Acme,PO Box 9,Austin,TX,78701,600 Congress Ave,Austin,TX,78701\n")
+    path = csv_file(tmp_path, text)
+    assert import_file(path).status_at(0) is RowStatus.INVALID
+    result = import_file(path, mapping={"street": "PHSTREET", "city": "phcity", "state": "PHSTATE",
+                                        "postal_code": "PHZIP"})
+    assert result.mapping["street"] == "PHSTREET" and result.mapping["city"] == "PHCITY"
+    assert result.status_at(0) is RowStatus.VALID
+    assert result.row(0).location["street"] == "600 Congress Ave"
+
+
+@pytest.mark.parametrize("mapping, message", [
+    ({"street": "Nope"}, "sites.csv has no column 'Nope' to map to street"),
+    ({"colour": "Address"}, "sites.csv: 'colour' is not a field to map"),
+])
+def test_bad_mapping_is_a_spreadsheet_error(tmp_path, mapping, message):
+    path = csv_file(tmp_path, "Address,City,State,ZIP\n1 Main St,Austin,TX,78701\n")
+    with pytest.raises(SpreadsheetError, match=message):
+        import_file(path, mapping=mapping)
+
+
+def test_set_cell_revalidates_the_row_and_reflags_duplicates(tmp_path):
+    text = "Address,City,State,ZIP\n1 Main St,Austin,TX,7870\n1 Main St,Austin,TX,78701\n"
+    result = import_file(csv_file(tmp_path, text))
+    assert [result.status_at(i).value for i in range(2)] == ["invalid", "valid"]
+    changed = result.set_cell(0, "ZIP", "78701")
+    assert changed == [0, 1]  # row 0 is now valid, so row 1 became its duplicate
+    assert [result.status_at(i).value for i in range(2)] == ["valid", "duplicate"]
+    assert result.cell(0, "ZIP") == "78701" and result.problems_at(0) == []
+    assert result.invalid_columns_at(0) == set()
+    assert result.set_cell(0, "City", "") == [0, 1]
+    assert [result.status_at(i).value for i in range(2)] == ["invalid", "valid"]
+    assert result.invalid_columns_at(0) == {"City"}
+
+
+def test_with_mapping_and_with_defaults_return_revalidated_copies(tmp_path):
+    text = "Street,Town,State,ZIP,Other town\n1 Main St,Austin,TX,78701,\n"
+    result = import_file(csv_file(tmp_path, text))
+    remapped = result.with_mapping({"street": "Street", "city": "Other town", "state": "State",
+                                    "postal_code": "ZIP"})
+    assert remapped.status_at(0) is RowStatus.INVALID and result.status_at(0) is RowStatus.VALID
+    with pytest.raises(SpreadsheetError):
+        result.with_mapping({"street": "Missing"})
+    cheaper = result.with_defaults(BatchDefaults(bandwidth_mbps=100))
+    assert cheaper.row(0).service["bandwidth_mbps"] == 100 and result.row(0).service["bandwidth_mbps"] == 1000
+
+
+def test_summary_json_is_the_check_object(tmp_path):
+    text = "Address,City,State,ZIP\n1 Main St,Austin,TX,78701\nPO Box 1,Austin,TX,78701\n"
+    path = csv_file(tmp_path, text)
+    summary = import_file(path).summary_json()
+    assert summary == {
+        "file": str(path), "rows": 2, "valid": 1, "repaired": 0, "invalid": 1, "duplicates": 0,
+        "mapping": {"street": "Address", "city": "City", "state": "State", "postal_code": "ZIP"},
+        "problems": [{"row": 3, "field": "street",
+                      "message": "street 'PO Box 1' is a PO box, not a service location"}]}
+
+
+def test_progress_is_reported_from_zero_to_one(tmp_path):
+    seen: list[float] = []
+    import_file(csv_file(tmp_path, "Address,City,State,ZIP\n1 Main St,Austin,TX,78701\n"),
+                progress=seen.append)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_file_with_only_a_header_has_no_rows(tmp_path):
+    result = import_file(csv_file(tmp_path, "Address,City,State,ZIP\n"))
+    assert len(result) == 0 and result.counts()["rows"] == 0 and list(result.rows()) == []
+
+
+# --- messy files the importer was not written against --------------------------------------------
+
+def test_semicolon_latin1_european_export(tmp_path):
+    text = ("Société;Adresse;Ville;État;Code postal;Débit\r\n"
+            "Café Ñandú;12 Rue St;New Orleans;Louisiana;70112;100 Mbps\r\n"
+            "Crème;5 Elm St;Hartford;CT;6103;1 Gbps\r\n")
+    result = import_file(csv_file(tmp_path, text, "export.csv", "latin-1"),
+                         mapping={"street": "Adresse", "city": "Ville", "state": "État",
+                                  "postal_code": "Code postal", "bandwidth": "Débit"})
+    assert result.cell(0, "Société") == "Café Ñandú"
+    assert [result.status_at(i).value for i in range(2)] == ["valid", "repaired"]
+    assert result.row(1).location["postal_code"] == "06103"
+
+
+def test_workbook_with_two_sheets_and_error_cells(tmp_path):
+    wb = openpyxl.Workbook()
+    summary = wb.active
+    summary.title = "Summary"
+    summary.append(["Total", 3])
+    sites = wb.create_sheet("Sites")
+    sites.append(["Site", "Street Address", "City", "ST", "Zip Code", "Bandwidth"])
+    sites.append(["A1", "1 Main St", "Boston", "MA", 2134, "1G"])
+    sites.append(["A2", "2 Oak St", "Austin", "TX", "#N/A", "500M"])
+    sites.append(["A3", "3 Elm St", "Austin", "TX", 78701, "#VALUE!"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    result = import_file(path, sheet="Sites")
+    assert result.sheet == "Sites"
+    assert [result.status_at(i).value for i in range(3)] == ["repaired", "invalid", "valid"]
+    assert result.row(0).location["postal_code"] == "02134"
+    assert result.problems_at(1) == [Problem(3, "postal_code", "ZIP is missing")]
+    assert result.row(2).service["bandwidth_mbps"] == 1000  # error cell = blank = default
+
+
+def test_address_book_with_full_address_column(tmp_path):
+    text = ("Name,Email,Full Address\n"
+            "Ann Lee,ann@example.com,\"600 Congress Ave Ste 200, Austin, TX 78701\"\n"
+            "Bo Chan,bo@example.com,\"17 Rue Soyer, Neuilly, France\"\n"
+            "Cy Dee,cy@example.com,\"1 Main St, Boston, MA 2134\"\n")
+    result = import_file(csv_file(tmp_path, text, "contacts.csv"))
+    assert result.mapping["full_address"] == "Full Address" and result.mapping["email"] == "Email"
+    assert [result.status_at(i).value for i in range(3)] == ["valid", "invalid", "repaired"]
+    assert result.row(0).location == {"street": "600 Congress Ave", "unit": "Ste 200", "city": "Austin",
+                                      "state": "TX", "postal_code": "78701"}
+    assert result.row(0).customer["email"] == "ann@example.com"
+    assert "not a US address" in result.problems_at(1)[0].message
+
+
+def test_not_a_spreadsheet_is_refused(tmp_path):
+    path = tmp_path / "orders.pdf"
+    path.write_bytes(b"%PDF-1.4 binary")
+    with pytest.raises(SpreadsheetError, match=r"^orders.pdf is not a spreadsheet \(CSV, TSV, XLSX, XLS or ODS\)$"):
+        import_file(path)
