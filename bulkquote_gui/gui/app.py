@@ -1,0 +1,69 @@
+"""Start-up: the QApplication on qasync's event loop, the theme, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from bulkquote_gui import APP_NAME
+from bulkquote_gui.gui.style import app_icon, apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication: crisp on high-DPI screens, styled, following the system palette."""
+    existing = QApplication.instance()
+    if existing is None:
+        # Fractional scale factors (125 %, 150 %) as the OS asks, not rounded to whole numbers.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    else:
+        app = existing
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    # Light/dark switched in the OS while the app runs: restyle.
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    app = create_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.gui.main_window import MainWindow
+
+    try:
+        context = context_from_args(args)
+    except Exception as exc:  # a broken database path or URL: say so in a window, not a traceback
+        log.exception("could not start")
+        QMessageBox.critical(None, APP_NAME, f"BulkQuote could not start:\n\n{exc}")
+        loop.close()
+        return 1
+
+    window = MainWindow(context)
+    window.show()
+    window.start(getattr(args, "file", None))
+
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    try:
+        with loop:
+            loop.run_until_complete(closed.wait())
+    finally:
+        window.shutdown()
+        context.close()
+    return 0

@@ -1,0 +1,82 @@
+"""What the window needs from the rest of the app, bundled so tests can build it from parts.
+
+`AppContext` holds the store's session factory, the settings and the key store, plus `connect`,
+which opens the engine side for the current settings (API client or demo simulator) and returns
+a `Connection`: how to build a Processor, whether this is demo mode, and how to close it all.
+The window reconnects when the rep changes the API settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core.clock import Clock, SystemClock
+from bulkquote_gui.core.events import Event
+from bulkquote_gui.services.secrets import KeyStore
+from bulkquote_gui.services.settings import Settings
+
+
+@dataclass
+class Connection:
+    demo: bool
+    api_url: str
+    make_processor: Callable[[Callable[[Event], None]], Any]
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass
+class AppContext:
+    session_factory: sessionmaker[Session]
+    settings: Settings
+    keystore: KeyStore
+    connect: Callable[[Settings], Connection]
+    clock: Clock = field(default_factory=SystemClock)
+    save_settings: Callable[[Settings], None] = lambda s: None
+    close: Callable[[], None] = lambda: None
+
+
+def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
+    """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
+    from bulkquote_gui.core.processor import Processor
+    from bulkquote_gui.core.store import make_engine, make_session_factory
+    from bulkquote_gui.services.runtime import open_runtime
+    from bulkquote_gui.services.settings import load_settings, save_settings
+
+    settings = load_settings()
+    keystore = KeyStore()
+    first = open_runtime(db_url=getattr(args, "db", None), api_url=getattr(args, "api_url", None),
+                         poll_interval_s=getattr(args, "poll_interval", None),
+                         quote_timeout_s=getattr(args, "quote_timeout", None), settings=settings,
+                         keystore=keystore, demo_time_scale=demo_time_scale)
+    engine = make_engine(first.db_url)
+    pending = [first]  # the runtime opened above serves the first connection
+
+    def connect(current: Settings) -> Connection:
+        runtime = pending.pop() if pending else open_runtime(
+            db_url=first.db_url, api_url=getattr(args, "api_url", None),
+            poll_interval_s=getattr(args, "poll_interval", None),
+            quote_timeout_s=getattr(args, "quote_timeout", None), settings=current,
+            keystore=keystore, demo_time_scale=demo_time_scale)
+        clients: list[Any] = []
+        session_factory = make_session_factory(engine)
+
+        def make_processor(on_event: Callable[[Event], None]) -> Processor:
+            client = runtime.make_client()
+            clients.append(client)
+            return Processor(session_factory, client, on_event=on_event, config=runtime.processor_config())
+
+        def close() -> None:
+            for client in clients:
+                client.close()
+            runtime.close()
+
+        return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
+                          make_processor=make_processor, close=close)
+
+    return AppContext(session_factory=make_session_factory(engine), settings=settings,
+                      keystore=keystore, connect=connect, save_settings=save_settings,
+                      close=engine.dispose)

@@ -1,0 +1,54 @@
+"""Batch defaults: speed, term, product and customer company for rows whose own columns are blank."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.gui.settings_dialog import fill_defaults_combos, select_data
+
+
+class DefaultsPanel(QGroupBox):
+    defaults_changed = Signal(object)  # BatchDefaults
+
+    def __init__(self, defaults: BatchDefaults, parent: QWidget | None = None) -> None:
+        super().__init__("Defaults (a row's own columns win)", parent)
+        self.speed, self.term, self.product = QComboBox(), QComboBox(), QComboBox()
+        fill_defaults_combos(self.speed, self.term, self.product)
+        self.company = QLineEdit()
+        self.company.setPlaceholderText("Customer company, when the file has none")
+        self.set_defaults(defaults)
+        layout = QHBoxLayout(self)
+        layout.setSpacing(8)
+        for caption, widget in (("Speed", self.speed), ("Term", self.term), ("Product", self.product),
+                                ("Company", self.company)):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            layout.addWidget(label)
+            layout.addWidget(widget, 2 if widget is self.company else 1)
+        for combo in (self.speed, self.term, self.product):
+            combo.currentIndexChanged.connect(self._emit)
+        self.company.editingFinished.connect(self._emit)
+        self._last = self.defaults()
+
+    def set_defaults(self, defaults: BatchDefaults) -> None:
+        for widget in (self.speed, self.term, self.product, self.company):
+            widget.blockSignals(True)
+        select_data(self.speed, defaults.bandwidth_mbps)
+        select_data(self.term, defaults.term_months)
+        select_data(self.product, defaults.product)
+        self.company.setText(defaults.company)
+        for widget in (self.speed, self.term, self.product, self.company):
+            widget.blockSignals(False)
+        self._last = defaults
+
+    def defaults(self) -> BatchDefaults:
+        return BatchDefaults(int(self.speed.currentData()), int(self.term.currentData()),
+                             str(self.product.currentData()), self.company.text().strip())
+
+    def _emit(self) -> None:
+        current = self.defaults()
+        if current != self._last:
+            self._last = current
+            self.defaults_changed.emit(current)

@@ -1,0 +1,59 @@
+"""Recent jobs: the last ten batches with file, date, counts and a status badge; a click opens one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from bulkquote_gui.gui.delegates import StatusBadgeDelegate
+from bulkquote_gui.gui.models.jobs_model import COLUMNS, STATUS_COLUMN, JobsModel
+
+
+class JobsPanel(QWidget):
+    batch_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = JobsModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("jobsView")
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(STATUS_COLUMN, StatusBadgeDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setDefaultSectionSize(34)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.clicked.connect(self._clicked)
+        self.view.activated.connect(self._clicked)
+
+        title = QLabel("Recent jobs")
+        title.setObjectName("sectionTitle")
+        self.empty_label = QLabel("No batches yet. Submitted spreadsheets show up here.")
+        self.empty_label.setObjectName("hint")
+        self.empty_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.view, 1)
+        self._sync_empty()
+
+    def show_batches(self, batches) -> None:
+        self.model.load(batches)
+        self._sync_empty()
+
+    def _sync_empty(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty_label.setVisible(empty)
+        self.view.setVisible(not empty)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.batch_chosen.emit(self.model.batch_id(index.row()))

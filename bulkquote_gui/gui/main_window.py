@@ -1,0 +1,466 @@
+"""The main window: menu, demo banner, the upload page and one batch's progress page.
+
+It is the controller between the pages (views), the worker thread (the engine) and the store:
+slots stay thin, and anything that could take long (reading files, storing a batch, loading a
+batch's rows, exporting) runs off the GUI thread as a coroutine on the qasync loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QStackedWidget,
+                               QSystemTrayIcon, QVBoxLayout, QWidget)
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.events import BatchEvent, QuoteEvent
+from bulkquote_gui.gui.context import AppContext, Connection
+from bulkquote_gui.gui.dialogs import Dialogs
+from bulkquote_gui.gui.progress_page import ProgressPage, finished_summary
+from bulkquote_gui.gui.settings_dialog import SettingsDialog
+from bulkquote_gui.gui.style import app_icon
+from bulkquote_gui.gui.upload_page import UploadPage
+from bulkquote_gui.gui.widgets import Banner
+from bulkquote_gui.gui.worker import WorkerThread
+from bulkquote_gui.services.paths import config_dir
+
+log = logging.getLogger(__name__)
+UPLOAD, PROGRESS = 0, 1
+DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
+             "prices are made up. Set the API URL and key in Settings to quote for real.")
+
+
+class MainWindow(QMainWindow):
+    batch_opened = Signal(int)           # the progress page now shows this batch
+    batch_submitted = Signal(int)        # a batch was stored from the preview
+    batch_finished = Signal(int, str)    # complete or cancelled (the rep was alerted)
+    exported = Signal(str, int)          # path, rows written
+    task_failed = Signal(str)            # a background task's message, as shown to the rep
+
+    def __init__(self, context: AppContext, *, dialogs: Dialogs | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.dialogs = dialogs or Dialogs(self)
+        self.connection: Connection | None = None
+        self.worker_thread: WorkerThread | None = None
+        self._reconnect_pending = False
+        self._tasks: set[asyncio.Task] = set()
+        self._shut_down = False
+        self.last_alert = ""
+        self.setWindowTitle("BulkQuote")
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(1100, 700)
+
+        # ---- banners above the pages
+        self.demo_banner = Banner("demoBanner", DEMO_TEXT, action="Open Settings…")
+        self.demo_banner.action_clicked.connect(self.open_settings)
+        self.resume_banner = Banner("infoBanner", "", action="Show")
+        self.resume_banner.action_clicked.connect(self._show_resumed)
+        self.resume_banner.hide()
+        self._resumed_ids: list[int] = []
+
+        # ---- pages
+        self.upload_page = UploadPage(context.settings.batch_defaults())
+        self.upload_page.browse_requested.connect(self.open_file_dialog)
+        self.upload_page.submit_requested.connect(self.submit)
+        self.upload_page.load_failed.connect(self._load_failed)
+        self.upload_page.jobs_panel.batch_chosen.connect(self.open_batch)
+        self.progress_page = ProgressPage(context.clock.monotonic)
+        self.progress_page.back_requested.connect(self.show_upload)
+        self.progress_page.pause_requested.connect(self.pause_batch)
+        self.progress_page.resume_requested.connect(self.resume_batch)
+        self.progress_page.cancel_requested.connect(self.cancel_batch)
+        self.progress_page.retry_requested.connect(self.retry_failed)
+        self.progress_page.export_requested.connect(self.export_batch)
+        self.progress_page.finished.connect(self._batch_finished)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.upload_page)
+        self.pages.addWidget(self.progress_page)
+        self.pages.currentChanged.connect(lambda _i: self._sync_actions())
+
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.demo_banner)
+        resume_holder = QWidget()
+        holder_layout = QVBoxLayout(resume_holder)
+        holder_layout.setContentsMargins(20, 12, 20, 0)
+        holder_layout.addWidget(self.resume_banner)
+        self._resume_holder = resume_holder
+        resume_holder.hide()
+        column.addWidget(resume_holder)
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.connection_label = QLabel("")
+        self.connection_label.setObjectName("muted")
+        self.statusBar().addPermanentWidget(self.connection_label)
+
+        self._build_menu()
+        self.tray = self._make_tray()
+        self._restore_geometry()
+        self._connect_engine()
+        self._sync_actions()
+
+    # ------------------------------------------------------------------ construction helpers
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open spreadsheet…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.open_file_dialog)
+        self.new_action = QAction("&New batch", self, shortcut=QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.show_upload)
+        self.export_action = QAction("&Export results…", self, shortcut=QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(
+            lambda: self.export_batch(self.progress_page.batch_id) if self.progress_page.batch_id else None)
+        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.open_action, self.new_action, None, self.export_action, None,
+                       self.settings_action, None, self.quit_action):
+            if action is None:
+                file_menu.addSeparator()
+            else:
+                file_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About BulkQuote", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(lambda: self.dialogs.info(
+            "About BulkQuote", "BulkQuote sends a spreadsheet of sites to the Momentum quote API, "
+            "one quote at a time, and keeps every price in a local database."))
+        help_menu.addAction(about)
+
+    def _make_tray(self) -> QSystemTrayIcon | None:
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        tray = QSystemTrayIcon(app_icon(), self)
+        tray.setToolTip("BulkQuote")
+        tray.show()
+        return tray
+
+    def _settings_store(self) -> QSettings:
+        return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        geometry = self._settings_store().value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+
+    def _save_geometry(self) -> None:
+        qs = self._settings_store()
+        qs.setValue("geometry", self.saveGeometry())
+        qs.sync()
+
+    # ------------------------------------------------------------------ the engine side
+    def _connect_engine(self) -> None:
+        self.connection = self.context.connect(self.context.settings)
+        self.worker_thread = WorkerThread(self.connection.make_processor)
+        worker = self.worker_thread.worker
+        worker.quote_event.connect(self._on_quote_event)
+        worker.batch_event.connect(self._on_batch_event)
+        worker.run_finished.connect(self._on_run_finished)
+        worker.run_failed.connect(self._on_run_failed)
+        self.demo_banner.setVisible(self.connection.demo)
+        self.connection_label.setText("Demo mode (simulator)" if self.connection.demo
+                                      else f"Momentum API: {self.connection.api_url}")
+
+    def _disconnect_engine(self) -> None:
+        if self.worker_thread is not None:
+            self.worker_thread.shutdown()
+            self.worker_thread = None
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+    @property
+    def worker(self):
+        return self.worker_thread.worker if self.worker_thread else None
+
+    def start(self, file: str | None = None) -> None:
+        """After show(): list recent jobs, resume unfinished batches, load FILE if given."""
+        self.refresh_jobs()
+        with self.context.session_factory() as session:
+            unfinished = store.unfinished_batch_ids(session)
+            names = {b.id: b.source_name for b in store.list_batches(session, limit=50)}
+        if unfinished:
+            self._resumed_ids = unfinished
+            listed = ", ".join(f"#{i} {names.get(i, '')}".strip() for i in unfinished[:3])
+            more = f" and {len(unfinished) - 3} more" if len(unfinished) > 3 else ""
+            noun = "batch" if len(unfinished) == 1 else "batches"
+            self.resume_banner.set_text(f"Resuming {len(unfinished)} unfinished {noun} from last time: "
+                                        f"{listed}{more}.")
+            self._resume_holder.show()
+            self.resume_banner.show()
+            self.statusBar().showMessage(f"Resuming {len(unfinished)} unfinished {noun}", 8000)
+            self.worker.resume_unfinished()
+        if file:
+            self.upload_page.load_file(file)
+
+    def _show_resumed(self) -> None:
+        if self._resumed_ids:
+            self.open_batch(self._resumed_ids[0])
+        self._resume_holder.hide()
+
+    # ------------------------------------------------------------------ pages
+    def show_upload(self) -> None:
+        self.pages.setCurrentIndex(UPLOAD)
+        self.refresh_jobs()
+
+    def open_file_dialog(self) -> None:
+        path = self.dialogs.open_file()
+        if path:
+            self.pages.setCurrentIndex(UPLOAD)
+            self.upload_page.load_file(path)
+
+    def load_file(self, path: str | Path, sheet: str | None = None) -> None:
+        self.pages.setCurrentIndex(UPLOAD)
+        self.upload_page.load_file(path, sheet)
+
+    def _load_failed(self, message: str) -> None:
+        self.dialogs.error("Cannot open the spreadsheet", message)
+
+    def refresh_jobs(self) -> None:
+        with self.context.session_factory() as session:
+            batches = store.list_batches(session, limit=10)
+        self.upload_page.jobs_panel.show_batches(batches)
+
+    def _sync_actions(self) -> None:
+        on_batch = self.pages.currentIndex() == PROGRESS and self.progress_page.batch_id is not None
+        self.export_action.setEnabled(on_batch and self.progress_page.export_button.isEnabled())
+
+    # ------------------------------------------------------------------ background tasks
+    def _spawn(self, label: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run `work` on a thread; `done(result)` back on the GUI thread; errors shown to the rep."""
+        async def run() -> None:
+            try:
+                value = await asyncio.to_thread(work)
+            except Exception as exc:
+                log.exception("%s failed", label)
+                message = f"{label} failed: {exc}"
+                self.statusBar().showMessage(message, 10000)
+                self.task_failed.emit(message)
+                self.dialogs.error(label, message)
+                return
+            if not self._shut_down:
+                done(value)
+
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ submit and open
+    def submit(self, result: Any, defaults: Any) -> None:
+        source_name = Path(result.path).name
+        quotable = int(result.counts().get("quotable", 0))
+        self.upload_page.submit_button.setEnabled(False)
+        self.statusBar().showMessage(f"Storing {quotable:,} quotes…")
+
+        def work() -> int:
+            return store.create_batch(self.context.session_factory, result, defaults=defaults,
+                                      source_name=source_name)
+
+        def done(batch_id: int) -> None:
+            self.statusBar().showMessage(f"Batch #{batch_id} stored: {quotable:,} quotes queued", 8000)
+            self.upload_page.clear()
+            self.worker.start_batch(batch_id)
+            self.batch_submitted.emit(batch_id)
+            self.open_batch(batch_id)
+
+        self._spawn("Storing the batch", work, done)
+
+    def open_batch(self, batch_id: int) -> None:
+        """Show one batch: its rows are read once, off the GUI thread; events keep it current."""
+        def work() -> tuple[Any, list[Any]]:
+            with self.context.session_factory() as session:
+                return store.get_batch(session, batch_id), store.batch_rows(session, batch_id)
+
+        def done(value: tuple[Any, list[Any]]) -> None:
+            summary, rows = value
+            if summary is None:
+                self.dialogs.error("Batch not found", f"Batch #{batch_id} is not in the database.")
+                return
+            self.progress_page.show_batch(summary.id, summary.source_name, summary.status,
+                                          summary.counts, rows)
+            if summary.status_message and summary.status in ("paused",):
+                self.progress_page.show_message(summary.status_message)
+            self.pages.setCurrentIndex(PROGRESS)
+            self._sync_actions()
+            self.batch_opened.emit(batch_id)
+
+        self._spawn(f"Opening batch #{batch_id}", work, done)
+
+    # ------------------------------------------------------------------ engine events
+    def _on_quote_event(self, event: QuoteEvent) -> None:
+        self.progress_page.apply_quote_event(event)
+        self._sync_actions()
+
+    def _on_batch_event(self, event: BatchEvent) -> None:
+        if event.status == "cancelled" and event.batch_id == self.progress_page.batch_id:
+            self.progress_page.model.close_open_rows("cancelled", event.message or "cancelled by the user")
+        self.progress_page.apply_batch_event(event)
+        if event.status == "complete" and event.batch_id != self.progress_page.batch_id:
+            self._alert(event.batch_id, event.status, event.counts)
+        if event.status == "paused" and event.message and event.batch_id != self.progress_page.batch_id:
+            self.statusBar().showMessage(f"Batch #{event.batch_id} paused: {event.message}", 15000)
+        self.refresh_jobs()
+        self._sync_actions()
+
+    def _batch_finished(self, batch_id: int, status: str) -> None:
+        self._alert(batch_id, status, self.progress_page.counts)
+
+    def _alert(self, batch_id: int, status: str, counts: dict[str, int]) -> None:
+        text = finished_summary(status, counts)
+        self.last_alert = f"Batch #{batch_id}: {text}"
+        self.statusBar().showMessage(self.last_alert, 15000)
+        if self.tray is not None and QSystemTrayIcon.supportsMessages():
+            self.tray.showMessage(f"BulkQuote — batch #{batch_id} {status}", text,
+                                  QSystemTrayIcon.MessageIcon.Information, 10000)
+        else:
+            QApplication.alert(self)
+        self.batch_finished.emit(batch_id, status)
+
+    def _on_run_finished(self, batch_id: int, status: str) -> None:
+        if self._reconnect_pending and self.worker is not None and not self.worker.is_busy():
+            self._reconnect_pending = False
+            self._reconnect()
+        self._sync_actions()
+
+    def _on_run_failed(self, batch_id: int, message: str) -> None:
+        text = f"The batch stopped because of an unexpected error: {message}"
+        if batch_id == self.progress_page.batch_id:
+            self.progress_page.show_message(text)
+        self.statusBar().showMessage(text, 15000)
+        self.task_failed.emit(text)
+
+    # ------------------------------------------------------------------ batch commands
+    def pause_batch(self, batch_id: int) -> None:
+        worker = self.worker
+        if worker.current_batch() == batch_id:
+            worker.pause()  # the engine stops within a second and sends a "paused" BatchEvent
+            return
+        worker.unschedule(batch_id)
+        if store.mark_paused(self.context.session_factory, batch_id, "paused"):
+            self._refresh_header(batch_id)
+
+    def resume_batch(self, batch_id: int) -> None:
+        store.resume_batch(self.context.session_factory, batch_id)
+        self._refresh_header(batch_id)
+        self.worker.start_batch(batch_id)
+
+    def cancel_batch(self, batch_id: int) -> None:
+        counts = self.progress_page.counts if batch_id == self.progress_page.batch_id else {}
+        left = counts.get("pending", 0) + counts.get("active", 0)
+        what = f"The {left:,} quotes not yet finished will not be sent." if left else \
+            "Quotes not yet finished will not be sent."
+        if not self.dialogs.confirm(f"Cancel batch #{batch_id}?",
+                                    f"{what} Prices already received are kept.",
+                                    accept="Cancel batch", reject="Keep going", destructive=True):
+            return
+        self.worker.cancel(batch_id)
+
+    def retry_failed(self, batch_id: int) -> None:
+        n = store.retry_failed(self.context.session_factory, batch_id)
+        if n == 0:
+            self.statusBar().showMessage("No failed quotes to retry", 5000)
+            return
+        if batch_id == self.progress_page.batch_id:
+            self.progress_page.model.requeue_failed()
+        self._refresh_header(batch_id)
+        self.statusBar().showMessage(f"Retrying {n:,} failed quote" + ("" if n == 1 else "s"), 8000)
+        self.worker.start_batch(batch_id)
+
+    def _refresh_header(self, batch_id: int) -> None:
+        """Status and counts of one batch from the store (after a command the GUI carried out)."""
+        with self.context.session_factory() as session:
+            summary = store.get_batch(session, batch_id)
+        if summary is not None and batch_id == self.progress_page.batch_id:
+            self.progress_page.apply_batch_event(
+                BatchEvent(batch_id=batch_id, status=summary.status, counts=summary.counts))
+        self.refresh_jobs()
+
+    def export_batch(self, batch_id: int) -> None:
+        with self.context.session_factory() as session:
+            summary = store.get_batch(session, batch_id)
+        stem = Path(summary.source_name).stem if summary else f"batch-{batch_id}"
+        path = self.dialogs.save_file("Export the prices", f"{stem}-quotes.xlsx")
+        if not path:
+            return
+
+        def work() -> int:
+            from bulkquote_gui.core.export import export_batch
+            return export_batch(self.context.session_factory, batch_id, Path(path))
+
+        def done(rows: int) -> None:
+            self.statusBar().showMessage(f"Exported {rows:,} rows to {path}", 10000)
+            self.exported.emit(path, rows)
+
+        self._spawn("Exporting", work, done)
+
+    # ------------------------------------------------------------------ settings
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.context.settings, self.context.keystore,
+                                demo_url=self.connection.api_url if self.connection and self.connection.demo
+                                else None, parent=self)
+        if not self.dialogs.run(dialog) or dialog.result_settings is None:
+            return
+        old, new = self.context.settings, dialog.result_settings
+        self.context.settings = new
+        self.context.save_settings(new)
+        if dialog.key_saved_in_keyring is False and dialog.key_edit.text().strip():
+            self.dialogs.info("API key kept for this session",
+                              "No system keyring is available, so the API key is kept only until "
+                              "BulkQuote closes. You will be asked for it again next time.")
+        if (old.default_bandwidth_mbps, old.default_term_months, old.default_product, old.default_company) != \
+                (new.default_bandwidth_mbps, new.default_term_months, new.default_product, new.default_company):
+            self.upload_page.defaults_panel.set_defaults(new.batch_defaults())
+            self.upload_page.apply_defaults(new.batch_defaults())
+        if (old.api_base_url, old.poll_interval_s, old.quote_timeout_s) != \
+                (new.api_base_url, new.poll_interval_s, new.quote_timeout_s) or dialog.key_changed:
+            if self.worker is not None and self.worker.is_busy():
+                self._reconnect_pending = True
+                self.statusBar().showMessage("New connection settings apply when the running batch "
+                                             "stops", 10000)
+            else:
+                self._reconnect()
+
+    def _reconnect(self) -> None:
+        self._disconnect_engine()
+        self._connect_engine()
+        self.statusBar().showMessage("Connection settings applied", 5000)
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event: QCloseEvent) -> None:
+        worker = self.worker
+        if worker is not None and worker.is_busy():
+            if not self.dialogs.confirm(
+                    "A batch is running",
+                    "Quit now? The batch stops where it is and carries on by itself the next time "
+                    "you open BulkQuote. No quote is lost or sent twice.",
+                    accept="Quit and resume later", reject="Keep running"):
+                event.ignore()
+                return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._save_geometry()
+        for task in list(self._tasks):
+            task.cancel()
+        self._disconnect_engine()
+        if self.tray is not None:
+            self.tray.hide()

@@ -1,0 +1,165 @@
+"""The preview grid's model: the rep's own columns plus a status column, read from ImportResult on demand.
+
+Nothing is copied per row: `data()` asks the ImportResult for the one cell the view paints, so a
+100,000-row file costs no more than the rows on screen. Filters keep a list of visible indexes
+(`range` for "all", so even that costs nothing) instead of rebuilding anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from bulkquote_gui.core.rows import RowStatus
+from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, status_label
+from bulkquote_gui.gui.style import current_theme
+
+STATUS_COLUMN = 0
+FILTERS = ("all", "valid", "problems")
+_QUOTABLE = (RowStatus.VALID, RowStatus.REPAIRED)
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PreviewModel(QAbstractTableModel):
+    counts_changed = Signal(dict)  # ImportResult.counts() after an edit
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._result = None
+        self._columns: list[str] = []
+        self._visible: Sequence[int] = range(0)
+        self._filter = "all"
+
+    # ------------------------------------------------------------ the data behind it
+    @property
+    def result(self):
+        return self._result
+
+    def set_result(self, result) -> None:
+        """Show another ImportResult (a new file, a new mapping or new defaults)."""
+        self.beginResetModel()
+        self._result = result
+        self._columns = list(result.columns) if result is not None else []
+        self._visible = self._indexes_for(self._filter)
+        self.endResetModel()
+        self.counts_changed.emit(self.counts())
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._result.counts()) if self._result is not None else {}
+
+    def set_filter(self, kind: str) -> None:
+        """all / valid (quotable: valid + repaired) / problems (invalid + duplicate)."""
+        if kind not in FILTERS:
+            raise ValueError(f"unknown filter {kind!r}; expected one of {FILTERS}")
+        self.beginResetModel()
+        self._filter = kind
+        self._visible = self._indexes_for(kind)
+        self.endResetModel()
+
+    @property
+    def filter(self) -> str:
+        return self._filter
+
+    def _indexes_for(self, kind: str) -> Sequence[int]:
+        result = self._result
+        if result is None:
+            return range(0)
+        if kind == "all":
+            return range(len(result))
+        want_quotable = kind == "valid"
+        status_at = result.status_at
+        return [i for i in range(len(result)) if (status_at(i) in _QUOTABLE) == want_quotable]
+
+    def source_index(self, row: int) -> int:
+        """The ImportResult index shown on view row `row`."""
+        return self._visible[row]
+
+    def view_row(self, source: int) -> int | None:
+        if isinstance(self._visible, range):
+            return source if 0 <= source < len(self._visible) else None
+        try:
+            return self._visible.index(source)  # filtered lists are short-lived and scanned only on edits
+        except ValueError:
+            return None
+
+    def column_name(self, column: int) -> str | None:
+        return None if column == STATUS_COLUMN else self._columns[column - 1]
+
+    # ------------------------------------------------------------ Qt model interface
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() or self._result is None else len(self._columns) + 1
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < self.columnCount():
+                return "Status" if section == STATUS_COLUMN else self._columns[section - 1]
+            return None
+        if 0 <= section < len(self._visible):
+            return str(self._result.row_number_at(self._visible[section]))
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._result is None:
+            return None
+        i = self._visible[index.row()]
+        column = index.column()
+        if column == STATUS_COLUMN:
+            status = self._result.status_at(i)
+            if role == Qt.ItemDataRole.DisplayRole:
+                return status_label(status.value)
+            if role == STATUS_ROLE:
+                return status.value
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._tooltip(i, status)
+            if role == KEY_ROLE:
+                return i
+            return None
+        name = self._columns[column - 1]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self._result.cell(i, name)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole):
+            if self._result.status_at(i) == RowStatus.INVALID and name in self._result.invalid_columns_at(i):
+                if role == Qt.ItemDataRole.BackgroundRole:
+                    return current_theme().invalid_cell
+                return self._tooltip(i, RowStatus.INVALID)
+        return None
+
+    def _tooltip(self, i: int, status: RowStatus) -> str:
+        problems = self._result.problems_at(i)
+        if not problems:
+            return "Ready to quote" if status in _QUOTABLE else status_label(status.value)
+        return "\n".join(p.message for p in problems)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() != STATUS_COLUMN:
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """Editing a cell re-validates its row at once; rows whose status changed repaint."""
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() == STATUS_COLUMN:
+            return False
+        i = self._visible[index.row()]
+        name = self._columns[index.column() - 1]
+        text = "" if value is None else str(value)
+        if text == self._result.cell(i, name):
+            return False
+        changed = set(self._result.set_cell(i, name, text))
+        changed.add(i)
+        last = self.columnCount() - 1
+        for source in sorted(changed):
+            row = self.view_row(source)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        self.counts_changed.emit(self.counts())
+        return True

@@ -1,0 +1,355 @@
+"""The upload page: drop or open a spreadsheet, check the preview, fix rows, pick defaults, submit.
+
+Reading a file, re-mapping columns and changing defaults all run off the GUI thread
+(`asyncio.to_thread` on the qasync loop) with a progress bar, so a 100,000-row file never freezes
+the window. Signals `loaded` / `load_failed` tell the window (and tests) when a load is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout,
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.gui.defaults_panel import DefaultsPanel
+from bulkquote_gui.gui.delegates import StatusBadgeDelegate
+from bulkquote_gui.gui.drop_zone import DropZone
+from bulkquote_gui.gui.jobs_panel import JobsPanel
+from bulkquote_gui.gui.mapping_panel import MappingPanel
+from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
+
+log = logging.getLogger(__name__)
+
+
+def _importer():
+    from bulkquote_gui.core import importer  # heavy (pandas): loaded on first use, not at start-up
+    return importer
+
+
+def summary_text(counts: dict[str, int]) -> str:
+    if not counts:
+        return ""
+    parts = [f"{counts.get('rows', 0):,} rows", f"{counts.get('valid', 0):,} valid"]
+    for key, word in (("repaired", "repaired"), ("invalid", "invalid"), ("duplicates", "duplicate")):
+        if counts.get(key):
+            parts.append(f"{counts[key]:,} {word}")
+    return "  ·  ".join(parts)
+
+
+class UploadPage(QWidget):
+    loaded = Signal(object)          # ImportResult now shown
+    load_failed = Signal(str)        # a sentence naming the file
+    busy_changed = Signal(bool)
+    submit_requested = Signal(object, object)  # ImportResult, BatchDefaults
+    browse_requested = Signal()
+
+    def __init__(self, defaults: BatchDefaults, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._generation = 0  # a newer load/remap makes older ones' answers stale
+        self._task: asyncio.Task | None = None
+        self._busy = False
+
+        # ---- empty state: the big drop zone
+        self.drop_zone = DropZone()
+        self.drop_zone.file_dropped.connect(lambda path: self.load_file(path))
+        self.drop_zone.browse_requested.connect(self.browse_requested)
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.setContentsMargins(0, 0, 0, 0)
+        intro = QLabel("Quote every site in a spreadsheet")
+        intro.setObjectName("pageTitle")
+        sub = QLabel("BulkQuote checks each address, sends them to Momentum one at a time and keeps "
+                     "the prices, even if you close the app.")
+        sub.setObjectName("muted")
+        sub.setWordWrap(True)
+        empty_layout.addWidget(intro)
+        empty_layout.addWidget(sub)
+        empty_layout.addSpacing(12)
+        empty_layout.addWidget(self.drop_zone, 1)
+
+        # ---- loaded state
+        self.file_label = QLabel("")
+        self.file_label.setObjectName("pageTitle")
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sheet_label = QLabel("Sheet")
+        self.sheet_combo = QComboBox()
+        self.sheet_combo.setMinimumContentsLength(12)
+        self.sheet_combo.currentTextChanged.connect(self._sheet_chosen)
+        self.open_other = QPushButton("Open another…")
+        self.open_other.clicked.connect(self.browse_requested)
+        head = QHBoxLayout()
+        head.addWidget(self.file_label, 1)
+        head.addWidget(self.sheet_label)
+        head.addWidget(self.sheet_combo)
+        head.addWidget(self.open_other)
+
+        self.mapping_panel = MappingPanel()
+        self.mapping_panel.mapping_changed.connect(self.apply_mapping)
+        self.defaults_panel = DefaultsPanel(defaults)
+        self.defaults_panel.defaults_changed.connect(self.apply_defaults)
+
+        self.model = PreviewModel(self)
+        self.model.counts_changed.connect(self._show_counts)
+        self.view = QTableView()
+        self.view.setObjectName("previewView")
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(STATUS_COLUMN, StatusBadgeDelegate(self.view))
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                  | QAbstractItemView.EditTrigger.EditKeyPressed
+                                  | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.view.verticalHeader().setDefaultSectionSize(30)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.horizontalHeader().setDefaultSectionSize(140)
+        self.view.horizontalHeader().setStretchLastSection(False)
+
+        self.filter_buttons: dict[str, QPushButton] = {}
+        self.filter_group = QButtonGroup(self)
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        for kind, caption in (("all", "All"), ("valid", "Valid"), ("problems", "Problems")):
+            button = QPushButton(caption)
+            button.setObjectName("filter")
+            button.setCheckable(True)
+            button.setChecked(kind == "all")
+            button.clicked.connect(lambda _=False, k=kind: self.set_filter(k))
+            self.filter_group.addButton(button)
+            self.filter_buttons[kind] = button
+            filters.addWidget(button)
+        filters.addStretch()
+        edit_hint = QLabel("Double-click a cell to fix it; the row is checked again at once.")
+        edit_hint.setObjectName("hint")
+        filters.addWidget(edit_hint)
+
+        self.summary = QLabel("")
+        self.summary.setObjectName("summary")
+        self.submit_button = QPushButton("Submit 0 quotes")
+        self.submit_button.setObjectName("primary")
+        self.submit_button.setEnabled(False)
+        self.submit_button.setMinimumWidth(180)
+        self.submit_button.clicked.connect(self._submit)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.submit_button)
+
+        loaded = QWidget()
+        loaded_layout = QVBoxLayout(loaded)
+        loaded_layout.setContentsMargins(0, 0, 0, 0)
+        loaded_layout.setSpacing(10)
+        loaded_layout.addLayout(head)
+        loaded_layout.addWidget(self.mapping_panel)
+        loaded_layout.addWidget(self.defaults_panel)
+        loaded_layout.addLayout(filters)
+        loaded_layout.addWidget(self.view, 1)
+        loaded_layout.addLayout(bottom)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(empty)
+        self.stack.addWidget(loaded)
+
+        # ---- busy indicator (file reading, re-validation)
+        self.busy_label = QLabel("")
+        self.busy_label.setObjectName("muted")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(320)
+        busy = QHBoxLayout()
+        busy.addWidget(self.busy_label)
+        busy.addWidget(self.progress)
+        busy.addStretch()
+        self.busy_row = QWidget()
+        self.busy_row.setLayout(busy)
+        busy.setContentsMargins(0, 0, 0, 0)
+        self.busy_row.setVisible(False)
+
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        left.addWidget(self.stack, 1)
+        left.addWidget(self.busy_row)
+
+        # ---- recent jobs on the right
+        self.jobs_panel = JobsPanel()
+        side = QFrame()
+        side.setObjectName("card")
+        side.setFixedWidth(400)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(14, 14, 14, 14)
+        side_layout.addWidget(self.jobs_panel)
+        side.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(16)
+        layout.addLayout(left, 1)
+        layout.addWidget(side)
+
+    # ------------------------------------------------------------ state
+    @property
+    def result(self) -> Any:
+        return self.model.result
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def quotable_count(self) -> int:
+        return int(self.model.counts().get("quotable", 0))
+
+    def defaults(self) -> BatchDefaults:
+        return self.defaults_panel.defaults()
+
+    def set_filter(self, kind: str) -> None:
+        self.model.set_filter(kind)
+        self.filter_buttons[kind].setChecked(True)
+
+    def clear(self) -> None:
+        """Back to the empty drop zone (after a submit)."""
+        self._generation += 1
+        self.model.set_result(None)
+        self.stack.setCurrentIndex(0)
+        self._show_counts({})
+
+    # ------------------------------------------------------------ loading off the GUI thread
+    def load_file(self, path: str | Path, sheet: str | None = None) -> None:
+        path = Path(path)
+        defaults = self.defaults()
+
+        def work(progress: Callable[[float], None]) -> tuple[Any, list[str]]:
+            importer = _importer()
+            sheets = importer.list_sheets(path)
+            result = importer.import_file(path, sheet=sheet, defaults=defaults, progress=progress)
+            return result, sheets
+
+        self._start(f"Reading {path.name}…", work, self._show_loaded)
+
+    def apply_mapping(self, mapping: dict[str, str]) -> None:
+        result = self.result
+        if result is None or mapping == dict(result.mapping):
+            return
+        self._start("Checking rows with the new mapping…", lambda _p: result.with_mapping(mapping),
+                    self._show_remapped)
+
+    def apply_defaults(self, defaults: BatchDefaults) -> None:
+        result = self.result
+        if result is None:
+            return
+        self._start("Applying the defaults…", lambda _p: result.with_defaults(defaults), self._show_remapped)
+
+    def _start(self, label: str, work: Callable[[Callable[[float], None]], Any],
+               done: Callable[[Any], None]) -> None:
+        self._generation += 1
+        generation = self._generation
+        self._set_busy(True, label)
+        self._task = asyncio.ensure_future(self._run(generation, work, done))
+
+    async def _run(self, generation: int, work, done) -> None:
+        loop = asyncio.get_running_loop()
+        last = [-1]
+
+        def progress(fraction: float) -> None:  # called on the import thread
+            percent = max(0, min(100, int(fraction * 100)))
+            if percent != last[0]:
+                last[0] = percent
+                loop.call_soon_threadsafe(self._show_progress, generation, percent)
+
+        try:
+            value = await asyncio.to_thread(work, progress)
+        except Exception as exc:
+            if generation == self._generation:
+                self._set_busy(False)
+                message = str(exc) if isinstance(exc, _importer().SpreadsheetError) else \
+                    f"Could not read the file: {type(exc).__name__}: {exc}"
+                if not isinstance(exc, _importer().SpreadsheetError):
+                    log.exception("import failed")
+                self.load_failed.emit(message)
+            return
+        if generation != self._generation:
+            return  # the rep asked for something newer meanwhile
+        self._set_busy(False)
+        done(value)
+
+    def _show_progress(self, generation: int, percent: int) -> None:
+        if generation == self._generation and self._busy:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(percent)
+
+    def _set_busy(self, busy: bool, label: str = "") -> None:
+        self._busy = busy
+        self.busy_label.setText(label)
+        self.progress.setRange(0, 0 if busy else 100)  # indeterminate until the importer reports
+        self.busy_row.setVisible(busy)
+        for widget in (self.mapping_panel, self.defaults_panel, self.drop_zone, self.sheet_combo):
+            widget.setEnabled(not busy)
+        self._sync_submit()
+        self.busy_changed.emit(busy)
+
+    # ------------------------------------------------------------ showing results
+    def _show_loaded(self, value: tuple[Any, list[str]]) -> None:
+        result, sheets = value
+        self.sheet_combo.blockSignals(True)
+        self.sheet_combo.clear()
+        self.sheet_combo.addItems(sheets)
+        if result.sheet:
+            self.sheet_combo.setCurrentText(result.sheet)
+        self.sheet_combo.blockSignals(False)
+        several = len(sheets) > 1
+        self.sheet_label.setVisible(several)
+        self.sheet_combo.setVisible(several)
+        name = Path(result.path).name
+        self.file_label.setText(name)
+        self.file_label.setToolTip(str(result.path))
+        self._show_result(result)
+        self.stack.setCurrentIndex(1)
+        self.loaded.emit(result)
+
+    def _show_remapped(self, result: Any) -> None:
+        self._show_result(result)
+        self.loaded.emit(result)
+
+    def _show_result(self, result: Any) -> None:
+        self.mapping_panel.show_mapping(list(result.columns), dict(result.mapping))
+        self.model.set_result(result)
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Fit columns to a sample of rows (not all 100,000), within sensible bounds."""
+        header = self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        sample = min(self.model.rowCount(), 60)
+        header.resizeSection(STATUS_COLUMN, 118)
+        for column in range(1, self.model.columnCount()):
+            texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal))]
+            texts += [str(self.model.index(r, column).data() or "") for r in range(sample)]
+            width = max(metrics.horizontalAdvance(t) for t in texts) + 28
+            header.resizeSection(column, max(70, min(width, 320)))
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        self.summary.setText(summary_text(counts))
+        if counts:
+            problems = counts.get("invalid", 0) + counts.get("duplicates", 0)
+            self.filter_buttons["all"].setText(f"All {counts.get('rows', 0):,}")
+            self.filter_buttons["valid"].setText(f"Valid {counts.get('quotable', 0):,}")
+            self.filter_buttons["problems"].setText(f"Problems {problems:,}")
+        self._sync_submit()
+
+    def _sync_submit(self) -> None:
+        n = self.quotable_count()
+        self.submit_button.setText(f"Submit {n:,} quote" + ("" if n == 1 else "s"))
+        self.submit_button.setEnabled(n > 0 and not self._busy)
+
+    def _sheet_chosen(self, name: str) -> None:
+        result = self.result
+        if name and result is not None and name != result.sheet:
+            self.load_file(result.path, sheet=name)
+
+    def _submit(self) -> None:
+        if self.result is not None and self.quotable_count() > 0 and not self._busy:
+            self.submit_requested.emit(self.result, self.defaults())

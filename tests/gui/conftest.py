@@ -1,0 +1,156 @@
+"""pytest-qt fixtures: the qasync loop, scripted dialogs, and a real window over a temp store and
+a real simulator on loopback (demo mode, time scaled down so a batch takes a fraction of a second)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import qasync
+
+from bulkquote_gui.core.momentum import MomentumClient
+from bulkquote_gui.core.processor import Processor, ProcessorConfig
+from bulkquote_gui.core.store import make_engine, make_session_factory
+from bulkquote_gui.gui.context import AppContext, Connection
+from bulkquote_gui.services.secrets import KeyStore
+from bulkquote_gui.services.settings import Settings
+from bulkquote_gui.services.simulator import SimulatorServer
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+if not CORPUS.exists():
+    CORPUS = Path("/work/shared/corpus")
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+SAMPLE = RESOURCES / "sample_sites.csv"
+
+FAST = ProcessorConfig(poll_interval_s=0.02, quote_timeout_s=30.0, retry_after_floor_s=0.005,
+                       retry_after_ceiling_s=0.05, backoff_base_s=0.01, backoff_max_s=0.05,
+                       command_check_s=0.05)
+
+
+@pytest.fixture(scope="session")
+def qasync_loop(qapp):
+    """One qasync loop for the session, marked running: coroutines advance whenever Qt processes
+    events (qtbot.waitSignal / waitUntil), exactly as under the real app's loop."""
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.stop()
+    loop.close()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def _loop(qasync_loop):
+    yield qasync_loop
+
+
+class ScriptedDialogs:
+    """Answers the window's questions from queues; records every question asked."""
+
+    def __init__(self) -> None:
+        self.confirms: deque[bool] = deque()
+        self.open_paths: deque[str | None] = deque()
+        self.save_paths: deque[str | None] = deque()
+        self.dialog_scripts: deque[Callable[[Any], bool]] = deque()
+        self.asked: list[tuple[str, str]] = []
+
+    def confirm(self, title: str, text: str, **_kw: Any) -> bool:
+        self.asked.append(("confirm", title))
+        assert self.confirms, f"unexpected confirmation asked: {title}"
+        return self.confirms.popleft()
+
+    def info(self, title: str, text: str) -> None:
+        self.asked.append(("info", f"{title}: {text}"))
+
+    def error(self, title: str, text: str) -> None:
+        self.asked.append(("error", f"{title}: {text}"))
+
+    def open_file(self, *_a: Any, **_kw: Any) -> str | None:
+        self.asked.append(("open", ""))
+        return self.open_paths.popleft() if self.open_paths else None
+
+    def save_file(self, title: str, suggested: str, *_a: Any) -> str | None:
+        self.asked.append(("save", suggested))
+        return self.save_paths.popleft() if self.save_paths else None
+
+    def run(self, dialog: Any) -> bool:
+        self.asked.append(("dialog", type(dialog).__name__))
+        script = self.dialog_scripts.popleft() if self.dialog_scripts else (lambda d: False)
+        return bool(script(dialog))
+
+    def errors(self) -> list[str]:
+        return [text for kind, text in self.asked if kind == "error"]
+
+
+@pytest.fixture
+def dialogs() -> ScriptedDialogs:
+    return ScriptedDialogs()
+
+
+@pytest.fixture
+def simulator():
+    sim = SimulatorServer(time_scale=0.002).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{(tmp_path / 'bulkquote.sqlite').as_posix()}"
+
+
+@pytest.fixture
+def context(db_url, simulator) -> AppContext:
+    engine = make_engine(db_url)
+    session_factory = make_session_factory(engine)
+    saved: list[Settings] = []
+
+    def connect(settings: Settings) -> Connection:
+        clients: list[MomentumClient] = []
+
+        def make_processor(on_event):
+            client = MomentumClient(simulator.base_url, "demo-key")
+            clients.append(client)
+            return Processor(session_factory, client, on_event=on_event, config=FAST)
+
+        def close() -> None:
+            for c in clients:
+                c.close()
+
+        return Connection(demo=not settings.api_base_url, api_url=simulator.base_url,
+                          make_processor=make_processor, close=close)
+
+    ctx = AppContext(session_factory=session_factory, settings=Settings(), keystore=KeyStore(),
+                     connect=connect, save_settings=saved.append, close=engine.dispose)
+    ctx.saved_settings = saved  # type: ignore[attr-defined]
+    yield ctx
+    engine.dispose()
+
+
+@pytest.fixture
+def make_window(qtbot, context, dialogs):
+    from bulkquote_gui.gui.main_window import MainWindow
+
+    windows = []
+
+    def make(ctx: AppContext | None = None) -> MainWindow:
+        window = MainWindow(ctx or context, dialogs=dialogs)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for w in windows:
+        w.shutdown()
+
+
+@pytest.fixture
+def window(make_window):
+    w = make_window()
+    w.start()
+    return w
