@@ -91,6 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API and httpx's pool expect
     server_version = "MomentumSimulator/1.0"
     timeout = 120  # an idle keep-alive connection is closed after this long
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms delayed-ACK stall
     server: _HTTPServer
 
     # -- connection bookkeeping (so stop() can end idle keep-alive connections) -------------------
