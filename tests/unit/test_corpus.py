@@ -1,0 +1,100 @@
+"""The three real spreadsheets in ../shared/corpus/, read as a rep would drop them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bulkquote_gui.core.addresses import is_po_box
+
+from bulkquote_gui.core.importer import ImportResult, import_file
+from bulkquote_gui.core.rows import RowStatus
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+if not CORPUS.is_dir():  # the repo may be checked out elsewhere than beside shared/
+    CORPUS = Path("/work/shared/corpus")
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+
+
+@pytest.fixture(scope="module")
+def cms() -> ImportResult:
+    return import_file(CORPUS / "cms_hospital_general_information.csv")
+
+
+@pytest.fixture(scope="module")
+def imls() -> ImportResult:
+    return import_file(CORPUS / "imls_pls_fy18_outlet_pud18i.csv")
+
+
+@pytest.fixture(scope="module")
+def lobbyists() -> ImportResult:
+    return import_file(CORPUS / "usaddress_lobbyists_addresses.csv")
+
+
+def test_cms_every_row_with_a_street_address_is_quotable(cms):
+    assert cms.mapping == {"street": "Address", "city": "City", "state": "State",
+                           "postal_code": "ZIP Code", "company": "Hospital Name", "phone": "Phone Number"}
+    counts = cms.counts()
+    assert counts["rows"] == 4807
+    assert counts["valid"] + counts["repaired"] + counts["invalid"] + counts["duplicates"] == 4807
+    # The only invalid rows are those whose address is nothing but a PO box.
+    assert cms.invalid_by_reason() == {"PO box": counts["invalid"]}
+    for i in range(len(cms)):
+        if cms.status_at(i) is RowStatus.INVALID:
+            assert "PO box" in cms.problems_at(i)[0].message
+            assert cms.invalid_columns_at(i) == {"Address"}
+    # A street with a PO box beside it is kept, the box dropped and said so.
+    repaired = [cms.row(i) for i in range(len(cms)) if cms.status_at(i) is RowStatus.REPAIRED]
+    assert repaired and all("PO box" in r.problems[0].message for r in repaired)
+    streets = pd.Series([r.location["street"] for r in repaired], dtype=object)
+    assert not is_po_box(streets).any()
+    assert "2101 BOX BUTTE AVE" in streets.tolist()  # "BOX" in a street name is not a PO box
+
+
+def test_cms_keeps_leading_zeros_territories_and_cp1252_text(cms):
+    by_state = {}
+    for i in range(len(cms)):
+        row = cms.row(i) if cms.cell(i, "State") in ("PR", "GU", "VI", "MA") else None
+        if row is not None and row.quotable:
+            by_state.setdefault(row.location["state"], row)
+    assert set(by_state) == {"PR", "GU", "VI", "MA"}
+    assert by_state["MA"].location["postal_code"].startswith("0")
+    assert by_state["PR"].location["postal_code"].startswith("00")
+
+
+def test_imls_joins_zip4_and_reads_M_as_missing(imls):
+    assert imls.mapping["state"] == "STABR" and imls.mapping["zip4"] == "ZIP4"
+    assert imls.counts()["rows"] == 17478
+    first = imls.row(0)  # ZIP 99556, ZIP4 "M"
+    assert imls.cell(0, "ZIP4") == "M" and first.location["postal_code"] == "99556"
+    second = imls.row(1)
+    assert second.location["postal_code"] == "99577-7743"
+    assert second.location["unit"] == "#176" and second.location["street"] == "12001 BUSINESS BOULEVARD"
+    assert imls.counts()["invalid"] < 20
+    accented = [imls.cell(i, "ADDRESS") for i in range(len(imls)) if "CÉSAR" in imls.cell(i, "ADDRESS")]
+    assert accented  # cp1252 decoded, not mangled
+
+
+def test_lobbyists_lost_zeros_are_repaired_and_reported(lobbyists):
+    assert not lobbyists.has_header and lobbyists.mapping == {"full_address": "Address"}
+    assert lobbyists.counts()["rows"] == 9594
+    assert lobbyists.row_number_at(0) == 1
+    notes = [p for p in lobbyists.problems() if "repaired to 0" in p.message]
+    repaired_states = {lobbyists.row(p.row - 1).location["state"] for p in notes}
+    assert {"NJ", "MA"} <= repaired_states
+    princeton = next(p for p in notes if "8540" in p.message)
+    assert princeton.message == "ZIP 8540 repaired to 08540" and princeton.field == "postal_code"
+    # Chicago (IL) ZIPs never start with 0: a 4-digit one is an error, not a repair.
+    il_short = [p for p in lobbyists.problems() if p.message.startswith("ZIP 6061 ")]
+    assert il_short and "too short for IL" in il_short[0].message
+
+
+def test_lobbyists_counts_are_sensible(lobbyists):
+    counts = lobbyists.counts()
+    assert counts["quotable"] + counts["duplicates"] + counts["invalid"] == 9594
+    assert 450 <= counts["quotable"] <= 573  # 573 distinct strings, a few of them unusable
+    assert counts["duplicates"] > 8500
+    reasons = lobbyists.invalid_by_reason()
+    assert reasons["ZIP missing"] >= 60 and reasons["PO box"] > 0 and reasons["non-US address"] > 0
