@@ -1,0 +1,397 @@
+"""Batch subcommands: submit, resume, status, cancel, retry, export (parsed in bulkquote_gui/cli.py).
+
+Exit codes: 0 done (whatever the rows' outcomes), 1 a batch-level stop (bad or missing key,
+cancelled, paused, interrupted by a signal), 2 bad input (unreadable file, nothing quotable,
+unknown batch, bad option). Messages go to stderr and never carry a traceback or the API key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent
+from bulkquote_gui.core.models import BATCH_COMPLETE, ROW_TERMINAL
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.schema import SchemaError
+from bulkquote_gui.services.runtime import MissingApiKey, Runtime, open_runtime
+from bulkquote_gui.services.settings import load_settings
+
+EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Fail(Exception):
+    """A message for stderr and an exit code; raised by helpers, printed once by _command."""
+
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _err(command: str, message: str) -> None:
+    print(f"bulkquote {command}: {message}", file=sys.stderr, flush=True)
+
+
+def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Turn the expected failures of a handler into one clear line and an exit code."""
+    def wrap(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        def handler(args: argparse.Namespace) -> int:
+            try:
+                return func(args)
+            except _Fail as exc:
+                _err(name, str(exc))
+                return exc.code
+            except SchemaError as exc:
+                _err(name, f"cannot use the database: {exc}")
+                return EXIT_BAD_INPUT
+            except SQLAlchemyError as exc:
+                _err(name, f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+                return EXIT_BAD_INPUT
+        handler.__name__ = func.__name__
+        handler.__doc__ = func.__doc__
+        return handler
+    return wrap
+
+
+# --------------------------------------------------------------------------- opening things
+
+def _runtime(args: argparse.Namespace, *, with_api: bool) -> Runtime:
+    """The runtime; with_api=False never starts the demo simulator (status, export)."""
+    if with_api:
+        runtime = open_runtime(db_url=args.db, api_url=args.api_url,
+                               poll_interval_s=args.poll_interval, quote_timeout_s=args.quote_timeout)
+        if runtime.demo:
+            print(f"demo mode: no API URL configured; using the built-in simulator at "
+                  f"{runtime.api_url}", file=sys.stderr, flush=True)
+        return runtime
+    settings = load_settings()
+    return Runtime(db_url=args.db or _default_db(), api_url=args.api_url or settings.api_base_url,
+                   api_key=None, demo=False,
+                   poll_interval_s=args.poll_interval or settings.poll_interval_s,
+                   quote_timeout_s=args.quote_timeout or settings.quote_timeout_s, settings=settings)
+
+
+def _default_db() -> str:
+    from bulkquote_gui.services.paths import default_db_url
+    return default_db_url()
+
+
+def _batch_or_fail(session: Session, batch_id: int) -> store.BatchSummary:
+    summary = store.get_batch(session, batch_id)
+    if summary is None:
+        raise _Fail(f"no batch {batch_id} in this database (see `bulkquote status`)")
+    return summary
+
+
+# --------------------------------------------------------------------------- processing with progress
+
+class _Progress:
+    """One line per finished row (or a live line on a terminal) on stderr."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.last_message = ""
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, BatchEvent):
+            self.last_message = event.message
+            if event.status != "running" or self.live:
+                self._line(f"batch {event.batch_id} {event.status}"
+                           + (f": {event.message}" if event.message else "")
+                           + f" ({_count_text(event.counts)})", final=True)
+            return
+        assert isinstance(event, QuoteEvent)
+        if event.status in ROW_TERMINAL:
+            detail = (f"{event.carrier} {event.mrc} {event.currency}/month" if event.status == "complete"
+                      else event.error_code or "")
+            self._line(f"batch {event.batch_id} row {event.row_number}: {event.status}"
+                       + (f" {detail}" if detail else "") + f" [{_count_text(event.counts)}]",
+                       final=not self.live)
+        elif self.live:
+            self._line(f"batch {event.batch_id} row {event.row_number}: {event.status} "
+                       f"[{_count_text(event.counts)}]", final=False)
+
+    def _line(self, text: str, *, final: bool) -> None:
+        if self.live:
+            sys.stderr.write("\r\x1b[2K" + text + ("\n" if final else ""))
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+def _count_text(counts: dict[str, int]) -> str:
+    done = counts.get("complete", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
+    text = f"{done}/{counts.get('total', 0)} done, {counts.get('complete', 0)} priced"
+    if counts.get("failed"):
+        text += f", {counts['failed']} failed"
+    if counts.get("cancelled"):
+        text += f", {counts['cancelled']} cancelled"
+    return text
+
+
+def _process(runtime: Runtime, batch_ids: Callable[[], Iterator[int]]) -> int:
+    """Run batches on a worker thread; SIGINT/SIGTERM stop it cleanly (batch stays resumable)."""
+    from bulkquote_gui.core.processor import Processor
+
+    try:
+        client = runtime.make_client()
+    except MissingApiKey as exc:
+        raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
+                    EXIT_STOPPED) from None
+    progress = _Progress()
+    processor = Processor(runtime.session_factory, client, on_event=progress,
+                          config=runtime.processor_config())
+    outcome: dict[str, Any] = {"statuses": [], "error": None}
+    interrupted = threading.Event()
+
+    def work() -> None:
+        try:
+            for batch_id in batch_ids():
+                if interrupted.is_set():
+                    break
+                status = processor.run_batch(batch_id)
+                outcome["statuses"].append(status)
+                if status != BATCH_COMPLETE and status != "cancelled":
+                    break  # paused (e.g. bad key) or stopped: the rest would stop the same way
+        except BaseException as exc:  # reported by the main thread
+            outcome["error"] = exc
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        interrupted.set()
+        processor.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    worker = threading.Thread(target=work, name="bulkquote-processor", daemon=True)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        client.close()
+    if outcome["error"] is not None:
+        raise outcome["error"]
+    if interrupted.is_set():
+        print("interrupted; the batch stays unfinished: `bulkquote resume` goes on with it",
+              file=sys.stderr, flush=True)
+        return EXIT_STOPPED
+    return EXIT_OK if all(s == BATCH_COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
+
+
+# --------------------------------------------------------------------------- submit
+
+def _defaults(args: argparse.Namespace, runtime_settings: Any) -> BatchDefaults:
+    base = runtime_settings.batch_defaults()
+    try:
+        return BatchDefaults(
+            bandwidth_mbps=args.speed if args.speed is not None else base.bandwidth_mbps,
+            term_months=args.term if args.term is not None else base.term_months,
+            product=(args.product or base.product).strip().upper(),
+            company=(args.company if args.company is not None else base.company).strip())
+    except ValueError as exc:
+        raise _Fail(str(exc)) from None
+
+
+@_command("submit")
+def run_submit(args: argparse.Namespace) -> int:
+    """Store a batch from a spreadsheet; with --wait, process it to the end."""
+    from bulkquote_gui.core.importer import SpreadsheetError, import_file
+
+    defaults = _defaults(args, load_settings())
+    try:
+        result = import_file(args.file, sheet=args.sheet, mapping=dict(args.mapping or []),
+                             defaults=defaults)
+    except SpreadsheetError as exc:
+        raise _Fail(str(exc)) from None
+    except OSError as exc:
+        raise _Fail(f"{args.file}: {exc.strerror or exc}") from None
+    counts = result.counts()
+    if not counts.get("quotable"):
+        raise _Fail(f"{Path(args.file).name}: nothing quotable ({counts.get('rows', 0)} rows read, "
+                    f"{counts.get('invalid', 0)} invalid, {counts.get('duplicates', 0)} duplicates); "
+                    "see `bulkquote check`")
+    runtime = _runtime(args, with_api=args.wait)
+    with runtime:
+        try:
+            batch_id = store.create_batch(runtime.session_factory, result, defaults=defaults,
+                                          source_name=Path(args.file).name)
+        except store.NothingToQuote as exc:
+            raise _Fail(str(exc)) from None
+        if args.json:
+            print(json.dumps({"batch": batch_id, "rows": counts["quotable"]}), flush=True)
+        else:
+            print(batch_id, flush=True)
+        skipped = counts.get("rows", 0) - counts["quotable"]
+        print(f"batch {batch_id} stored: {counts['quotable']} quotes"
+              + (f" ({skipped} rows not quotable were left out)" if skipped else ""),
+              file=sys.stderr, flush=True)
+        if not args.wait:
+            return EXIT_OK
+        return _process(runtime, lambda: iter([batch_id]))
+
+
+# --------------------------------------------------------------------------- resume / retry
+
+@_command("resume")
+def run_resume(args: argparse.Namespace) -> int:
+    """Process every unfinished batch (paused ones too: resuming is what was asked), oldest first."""
+    with _runtime(args, with_api=True) as runtime:
+        sf = runtime.session_factory
+        with sf() as session:
+            paused = store.paused_batch_ids(session)
+        for batch_id in paused:
+            store.resume_batch(sf, batch_id)
+        with sf() as session:
+            if not store.unfinished_batch_ids(session):
+                print("nothing to resume: every batch is finished", file=sys.stderr)
+                return EXIT_OK
+
+        def batches() -> Iterator[int]:
+            tried: set[int] = set()
+            while True:  # re-read each time: batches submitted meanwhile are taken too
+                with sf() as session:
+                    ids = [i for i in store.unfinished_batch_ids(session) if i not in tried]
+                if not ids:
+                    return
+                tried.add(ids[0])
+                yield ids[0]
+
+        return _process(runtime, batches)
+
+
+@_command("retry")
+def run_retry(args: argparse.Namespace) -> int:
+    """Queue a batch's failed rows again (new idempotency keys); with --wait, process them."""
+    with _runtime(args, with_api=args.wait) as runtime:
+        sf = runtime.session_factory
+        with sf() as session:
+            _batch_or_fail(session, args.batch)
+        n = store.retry_failed(sf, args.batch)
+        print(f"batch {args.batch}: {n} failed row{'s' if n != 1 else ''} queued again",
+              file=sys.stderr, flush=True)
+        if not args.wait:
+            return EXIT_OK
+        with sf() as session:
+            if args.batch not in store.unfinished_batch_ids(session):
+                return EXIT_OK
+        return _process(runtime, lambda: iter([args.batch]))
+
+
+# --------------------------------------------------------------------------- cancel
+
+@_command("cancel")
+def run_cancel(args: argparse.Namespace) -> int:
+    """Cancel a batch: queued rows cancelled, quotes in flight DELETEd."""
+    from bulkquote_gui.core.processor import Processor
+
+    with _runtime(args, with_api=True) as runtime:
+        sf = runtime.session_factory
+        with sf() as session:
+            before = _batch_or_fail(session, args.batch)
+        if before.status in ("complete", "cancelled"):
+            print(f"batch {args.batch} is already {before.status}; nothing to cancel", file=sys.stderr)
+            return EXIT_OK
+        try:
+            client = runtime.make_client()
+        except MissingApiKey:
+            client = None
+        processor = Processor(sf, client)
+        processor.cancel(args.batch)
+        if client is not None:
+            with client:
+                processor.send_pending_deletes()
+        else:
+            _err("cancel", "no API key: quotes still in flight could not be cancelled on the "
+                 "server; the next batch will clear them")
+        with sf() as session:
+            after = store.get_batch(session, args.batch)
+        print(f"batch {args.batch} cancelled ({_count_text(after.counts)})", file=sys.stderr)
+        return EXIT_OK
+
+
+# --------------------------------------------------------------------------- status
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _status_counts(counts: dict[str, int]) -> dict[str, int]:
+    return {"total": counts["total"], "complete": counts["complete"], "failed": counts["failed"],
+            "cancelled": counts["cancelled"], "pending": counts["pending"] + counts["active"]}
+
+
+@_command("status")
+def run_status(args: argparse.Namespace) -> int:
+    """One batch with its rows, or the recent batches."""
+    with _runtime(args, with_api=False) as runtime:
+        sf = runtime.session_factory
+        with sf() as session:
+            if args.batch is None:
+                return _print_batches(store.list_batches(session), as_json=args.json)
+            summary = _batch_or_fail(session, args.batch)
+            rows = store.batch_rows(session, args.batch)
+    if args.json:
+        print(json.dumps({
+            "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
+            "rows": [{"row": r.row_number, "status": r.status, "carrier": r.carrier,
+                      "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code}
+                     for r in rows]}, ensure_ascii=False))
+        return EXIT_OK
+    print(f"batch {summary.id}  {summary.source_name}  {summary.status}  "
+          f"({_count_text(summary.counts)})")
+    if summary.status_message:
+        print(f"  {summary.status_message}")
+    for r in rows:
+        answer = (f"{r.carrier}  MRC {_money(r.mrc)}  NRC {_money(r.nrc)} {r.currency or ''}".rstrip()
+                  if r.status == "complete" else (f"{r.error_code}: {r.error_message}" if r.error_code else ""))
+        print(f"  row {r.row_number:>5}  {r.status:<10}  {r.address}  {answer}".rstrip())
+    return EXIT_OK
+
+
+def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"batches": [
+            {"batch": b.id, "source": b.source_name, "status": b.status,
+             "created_at": b.created_at.isoformat(), "counts": _status_counts(b.counts)}
+            for b in batches]}, ensure_ascii=False))
+        return EXIT_OK
+    if not batches:
+        print("no batches yet: `bulkquote submit FILE` stores one")
+        return EXIT_OK
+    for b in batches:
+        print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  {b.source_name}  "
+              f"({_count_text(b.counts)})")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- export
+
+@_command("export")
+def run_export(args: argparse.Namespace) -> int:
+    """Write a batch's results (original columns + prices) to .xlsx or .csv."""
+    from bulkquote_gui.core.export import export_batch
+
+    with _runtime(args, with_api=False) as runtime:
+        sf = runtime.session_factory
+        with sf() as session:
+            _batch_or_fail(session, args.batch)
+        try:
+            n = export_batch(sf, args.batch, Path(args.output))
+        except ValueError as exc:
+            raise _Fail(str(exc)) from None
+        except OSError as exc:
+            raise _Fail(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"{n} rows written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
