@@ -1,0 +1,116 @@
+"""The client's overall deadline against real misbehaving peers on loopback (raw sockets)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from bulkquote_gui.core.momentum import MomentumClient, TransientError
+
+BODY = b'{"id":"q_1","status":"queued","created_at":"2026-11-29T14:00:00Z"}'
+HEADERS = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+           b"X-Padding: " + b"p" * 200 + b"\r\n"
+           b"Content-Length: " + str(len(BODY)).encode() + b"\r\n\r\n")
+
+
+class Peer:
+    """Accepts one connection at a time and plays `script(conn)`; counts the bytes it got out."""
+
+    def __init__(self, script: Callable[[socket.socket, Peer], None]) -> None:
+        self.sent = 0
+        self.closed_early = threading.Event()
+        self._script = script
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self._listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)  # the request
+            try:
+                self._script(conn, self)
+            except OSError:
+                self.closed_early.set()  # the client hung up on us
+
+    def drip(self, conn: socket.socket, data: bytes, every: float) -> None:
+        for i in range(len(data)):
+            conn.sendall(data[i:i + 1])
+            self.sent += 1
+            time.sleep(every)
+
+    def close(self) -> None:
+        self._listener.close()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def peer_factory() -> Iterator[Callable[[Callable[[socket.socket, Peer], None]], Peer]]:
+    peers: list[Peer] = []
+
+    def make(script: Callable[[socket.socket, Peer], None]) -> Peer:
+        peers.append(Peer(script))
+        return peers[-1]
+
+    yield make
+    for p in peers:
+        p.close()
+
+
+def test_a_slow_drip_of_headers_hits_the_deadline_not_the_read_timeout(peer_factory):
+    # One byte every 20 ms never trips a 20 s read timeout; only the overall deadline stops it.
+    peer = peer_factory(lambda conn, p: p.drip(conn, HEADERS + BODY, 0.02))
+    with MomentumClient(f"http://127.0.0.1:{peer.port}/v1", "k", deadline_s=0.3) as client:
+        with pytest.raises(TransientError) as caught:
+            client.get_quote("q_1")
+    assert caught.value.code == "timeout"
+    assert peer.sent < len(HEADERS)  # gave up while the headers were still arriving
+
+
+def test_a_slow_drip_of_the_body_hits_the_deadline(peer_factory):
+    def script(conn: socket.socket, p: Peer) -> None:
+        conn.sendall(HEADERS)
+        p.drip(conn, BODY, 0.02)
+
+    peer = peer_factory(script)
+    with MomentumClient(f"http://127.0.0.1:{peer.port}/v1", "k", deadline_s=0.4) as client:
+        with pytest.raises(TransientError) as caught:
+            client.get_quote("q_1")
+    assert caught.value.code == "timeout"
+    assert peer.sent < len(BODY)
+
+
+def test_the_same_peer_answering_promptly_is_read_fine(peer_factory):
+    peer = peer_factory(lambda conn, p: conn.sendall(HEADERS + BODY))
+    with MomentumClient(f"http://127.0.0.1:{peer.port}/v1", "k", deadline_s=5) as client:
+        assert client.get_quote("q_1").quote.status == "queued"
+
+
+def test_a_silent_peer_is_a_timeout(peer_factory):
+    def script(conn: socket.socket, p: Peer) -> None:
+        conn.settimeout(5)
+        conn.recv(1)  # say nothing; returns as soon as the client gives up and closes
+
+    peer = peer_factory(script)
+    with MomentumClient(f"http://127.0.0.1:{peer.port}/v1", "k", deadline_s=0.3) as client:
+        with pytest.raises(TransientError) as caught:
+            client.get_quote("q_1")
+    assert caught.value.code == "timeout"
+
+
+def test_a_refused_connection_is_transient():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound but not listening: connections are refused
+        with MomentumClient(f"http://127.0.0.1:{port}/v1", "k") as client:
+            with pytest.raises(TransientError) as caught:
+                client.health()
+    assert caught.value.code == "connection_error"
