@@ -199,6 +199,20 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return "/".join(k.__name__ for k in _as_tuple(kind))
 
 
+def _optional_int(obj: dict[str, Any], key: str) -> int | None:
+    return None if obj.get(key) is None else _int(obj, key)
+
+
+def _int(obj: dict[str, Any], key: str) -> int:
+    """An integer field. JSON Schema counts 1000.0 as an integer, so a server may send it."""
+    value = obj.get(key)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _BrokenBody(f"{key!r} missing or not an integer")
+    return value
+
+
 def _money(obj: dict[str, Any], key: str) -> Decimal:
     value = obj.get(key)
     # A float is refused on purpose: the contract sends money as a string so no cent is lost.
@@ -237,12 +251,12 @@ def _option(raw: Any) -> QuoteOption:
     return QuoteOption(
         carrier=_require(raw, "carrier", str),
         product=_require(raw, "product", str),
-        bandwidth_mbps=_require(raw, "bandwidth_mbps", int),
-        term_months=_require(raw, "term_months", int),
+        bandwidth_mbps=_int(raw, "bandwidth_mbps"),
+        term_months=_int(raw, "term_months"),
         mrc=_money(raw, "mrc"),
         nrc=_money(raw, "nrc"),
         currency=currency,
-        install_days=_optional(raw, "install_days", int),
+        install_days=_optional_int(raw, "install_days"),
         access=access if isinstance(access, str) else None,
         is_estimate=_optional(raw, "is_estimate", bool),
     )
@@ -256,7 +270,7 @@ def _result(raw: Any) -> QuoteResult:
         raise _BrokenBody("the result has no options")
     return QuoteResult(
         options=tuple(_option(o) for o in options),
-        recommended=_require(raw, "recommended", int),
+        recommended=_int(raw, "recommended"),
         valid_until=_day(raw.get("valid_until")),
     )
 
@@ -446,7 +460,7 @@ class MomentumClient:
     @staticmethod
     def _json_or_none(answer: _Answer) -> Any:
         try:
-            return json.loads(answer.body.decode("utf-8"))
+            return json.loads(answer.body.decode("utf-8-sig"))  # tolerate a byte-order mark
         except (UnicodeDecodeError, ValueError, RecursionError):
             return None
 

@@ -460,3 +460,17 @@ def test_client_closes_its_transport():
     client = MomentumClient(BASE, KEY, transport=Transport(answering(200, quote())))
     client.close()
     assert closed == [True]
+
+
+def test_integral_floats_and_a_byte_order_mark_are_still_a_valid_quote():
+    body = quote("complete")
+    body["result"]["options"][0] = {**OPTION, "bandwidth_mbps": 1000.0, "install_days": 45.0}
+    body["result"]["recommended"] = 0.0
+    raw = b"\xef\xbb\xbf" + json.dumps(body).encode()
+    with make(answering(200, raw=raw)) as client:
+        result = client.get_quote("q_1").quote.result
+    assert result.options[0].bandwidth_mbps == 1000 and type(result.options[0].bandwidth_mbps) is int
+    assert result.options[0].install_days == 45 and result.recommended == 0
+    body["result"]["options"][0]["term_months"] = 36.5
+    with make(answering(200, body)) as client, pytest.raises(TransientError):
+        client.get_quote("q_1")

@@ -1,8 +1,11 @@
-"""The client's overall deadline against real misbehaving peers on loopback (raw sockets)."""
+"""The client against real peers on loopback (raw sockets): the overall deadline, refusals, TLS."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -114,3 +117,47 @@ def test_a_refused_connection_is_transient():
             with pytest.raises(TransientError) as caught:
                 client.health()
     assert caught.value.code == "connection_error"
+
+
+@pytest.fixture
+def self_signed_tls_peer(tmp_path) -> Iterator[int]:
+    """An HTTPS peer whose certificate no trust store knows (made with the openssl CLI)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    handshakes: list[str] = []
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(65536)
+                    tls.sendall(HEADERS + BODY)
+                    handshakes.append("ok")
+            except (ssl.SSLError, OSError) as exc:
+                handshakes.append(type(exc).__name__)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(timeout=10)
+    assert handshakes != ["ok"], "the client accepted a certificate nobody vouches for"
+
+
+def test_tls_certificates_are_verified(self_signed_tls_peer):
+    with MomentumClient(f"https://127.0.0.1:{self_signed_tls_peer}/v1", "k", deadline_s=5) as client:
+        with pytest.raises(TransientError) as caught:
+            client.get_quote("q_1")
+    assert caught.value.code == "connection_error" and "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
