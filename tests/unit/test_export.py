@@ -1,0 +1,132 @@
+"""Export: column order, formats, formula neutralising, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.export import export_batch, neutralise
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.processor import Processor
+from tests.fakes import FakeClock, FakeImport, FakeMomentum, Outcome, checked_row
+
+
+@pytest.fixture
+def sf(tmp_path):
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    yield store.make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def batch_id(sf):
+    rows = [checked_row(2), checked_row(3), checked_row(4)]
+    rows[0].original["Note"] = "=HYPERLINK(\"http://evil\",\"x\")"
+    rows[1].original["Note"] = "-5"
+    rows[2].original["Note"] = "+1 512 555 0100"
+    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
+    clock = FakeClock()
+    api = FakeMomentum(clock)
+    api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "no_coverage", "no carrier serves it")
+    api.outcomes[f"batch-{batch_id}/row-2"] = Outcome(mrc="1234567.89")
+    Processor(sf, api, clock=clock).run_batch(batch_id)
+    return batch_id
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("-5", "-5"), ("+1.5", "+1.5"), ("plain", "plain"), ("", ""),
+])
+def test_neutralise(text, expected):
+    assert neutralise(text) == expected
+
+
+def test_csv_has_bom_original_columns_then_results(sf, batch_id, tmp_path):
+    out = tmp_path / "out.csv"
+    assert export_batch(sf, batch_id, out) == 3
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0] == ["Site", "Address", "City", "ST", "Zip", "Note", "Status", "Carrier", "MRC",
+                       "NRC", "Currency", "Install days", "Access", "Estimate", "Valid until",
+                       "Options", "Error"]
+    first, second, third = rows[1:]
+    assert first[:2] == ["S2", "2 Main St"]
+    assert first[5] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert first[6:16] == ["complete", "Lumen", "1234567.89", "0.00", "USD", "45", "on_net", "no",
+                           "2026-12-29", "2"]
+    assert second[5] == "-5"
+    assert second[6] == "failed" and second[8] == "" and second[16] == "no_coverage: no carrier serves it"
+    assert third[5] == "'+1 512 555 0100"
+
+
+def test_xlsx_money_is_numeric_with_currency_format_and_header_frozen(sf, batch_id, tmp_path):
+    out = tmp_path / "out.xlsx"
+    assert export_batch(sf, batch_id, out) == 3
+    wb = openpyxl.load_workbook(out)
+    try:
+        ws = wb.active
+        assert ws.freeze_panes == "A2"
+        header = [c.value for c in ws[1]]
+        assert header[:6] == ["Site", "Address", "City", "ST", "Zip", "Note"]
+        mrc_col = header.index("MRC") + 1
+        mrc = ws.cell(row=2, column=mrc_col)
+        assert mrc.value == pytest.approx(1234567.89) and "0.00" in mrc.number_format
+        assert ws.cell(row=2, column=header.index("Note") + 1).value.startswith("'=")
+        assert ws.cell(row=2, column=header.index("Note") + 1).data_type == "s"
+        assert ws.cell(row=3, column=header.index("Note") + 1).value == "-5"
+        assert ws.cell(row=3, column=mrc_col).value is None
+        assert ws.cell(row=2, column=header.index("Valid until") + 1).value.date() == date(2026, 12, 29)
+        assert ws.column_dimensions["B"].width >= len("2 Main St")
+    finally:
+        wb.close()
+
+
+def test_running_batch_exports_what_it_has(sf, tmp_path):
+    batch_id = store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
+                                  defaults=BatchDefaults(), source_name="s.csv")
+    out = tmp_path / "partial.csv"
+    assert export_batch(sf, batch_id, out) == 2
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[6] for r in rows[1:]] == ["pending", "pending"]
+
+
+def test_result_header_clashing_with_a_rep_column_is_renamed(sf, tmp_path):
+    row = checked_row(2)
+    row.original["Status"] = "open"
+    result = FakeImport([row], columns=["Site", "Address", "City", "ST", "Zip", "Note", "Status"])
+    batch_id = store.create_batch(sf, result, defaults=BatchDefaults(), source_name="s.csv")
+    out = tmp_path / "o.csv"
+    export_batch(sf, batch_id, out)
+    header = next(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert header.count("Status") == 1 and "Quote Status" in header
+
+
+def test_unknown_suffix_is_refused_and_nothing_written(sf, batch_id, tmp_path):
+    with pytest.raises(ValueError, match=r"\.xlsx or \.csv"):
+        export_batch(sf, batch_id, tmp_path / "out.pdf")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("x.sqlite")) == []
+
+
+def test_failed_write_leaves_no_half_file(sf, batch_id, tmp_path):
+    out = tmp_path / "out.csv"
+    out.mkdir()  # the final rename cannot replace a folder: the export fails at the last step
+    with pytest.raises(OSError):
+        export_batch(sf, batch_id, out)
+    assert out.is_dir() and not any(out.iterdir())
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_unknown_batch(sf, tmp_path):
+    with pytest.raises(KeyError):
+        export_batch(sf, 999, tmp_path / "o.csv")
+
+
+def test_money_values_are_decimal_in_store(sf, batch_id):
+    with sf() as session:
+        assert store.batch_rows(session, batch_id)[0].mrc == Decimal("1234567.89")
