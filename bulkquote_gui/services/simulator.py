@@ -19,6 +19,7 @@ import logging
 import math
 import random
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -85,6 +86,15 @@ class _HTTPServer(ThreadingHTTPServer):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-answer (its deadline, our own truncation fault) is normal
+        # here; socketserver would print a traceback to stderr for each one.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            log.debug("simulator: connection from %s ended: %s", client_address, exc)
+        else:
+            log.exception("simulator: error while answering %s", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
