@@ -147,7 +147,7 @@ def validate_request(body: Any) -> dict[str, Any]:
         raise _Invalid("invalid_address", f"location.postal_code {postal!r} is not a ZIP like 12345 "
                        "or 12345-6789", "location.postal_code")
     loc["postal_code"] = postal
-    country = location.get("country", "US")
+    country = location.get("country") or "US"  # absent or null: the default
     if country != "US":
         raise _Invalid("invalid_address", "only US addresses can be quoted (location.country)",
                        "location.country")
@@ -155,7 +155,7 @@ def validate_request(body: Any) -> dict[str, Any]:
     accepted["location"] = loc
 
     service = _object(body, "service")
-    product = service.get("product", "DIA")
+    product = service.get("product") or "DIA"
     if product not in PRODUCTS:
         raise _Invalid("unsupported_product", f"service.product {product!r} is not one of "
                        f"{', '.join(PRODUCTS)}", "service.product")

@@ -67,6 +67,7 @@ ACCOUNT = "acct-a"
 def test_a_valid_request_is_accepted_with_defaults_and_without_unknown_fields():
     req = request()
     del req["service"]["product"]
+    req["location"]["country"] = None
     req["location"]["color"] = "red"
     req["extra"] = 1
     accepted = validate_request(req)
