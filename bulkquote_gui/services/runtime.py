@@ -70,10 +70,12 @@ class Runtime:
 
     def processor_config(self) -> ProcessorConfig:
         # A poll interval chosen below a second (tests, local simulators) also lowers the floor
-        # under the server's Retry-After, which would otherwise hold every poll to a second.
+        # under the server's Retry-After and the first backoff step, which would otherwise hold
+        # every poll and retry to a second.
+        quick = min(1.0, self.poll_interval_s)
         return ProcessorConfig(poll_interval_s=self.poll_interval_s,
                                quote_timeout_s=self.quote_timeout_s,
-                               retry_after_floor_s=min(1.0, self.poll_interval_s))
+                               retry_after_floor_s=quick, backoff_base_s=quick)
 
     def close(self) -> None:
         if self._engine is not None:

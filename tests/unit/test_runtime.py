@@ -34,6 +34,7 @@ def test_flags_beat_settings_and_key_comes_from_environment(tmp_path, monkeypatc
         assert (runtime.poll_interval_s, runtime.quote_timeout_s) == (0.2, 600)
         config = runtime.processor_config()
         assert config.poll_interval_s == 0.2 and config.retry_after_floor_s == 0.2
+        assert config.backoff_base_s == 0.2
         assert config.quote_timeout_s == 600
         assert "sk-secret-123" not in repr(runtime)
         assert runtime.api_key == "sk-secret-123"
