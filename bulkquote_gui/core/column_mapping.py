@@ -7,9 +7,7 @@ Headers are compared normalised (case, spaces and punctuation ignored), so "ZIP 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-
-import pandas as pd
+from collections.abc import Mapping, Sequence
 
 from bulkquote_gui.core.addresses import STATE_LOOKUP
 from bulkquote_gui.core.rows import FIELDS
@@ -144,24 +142,31 @@ def looks_like_header(cells: Sequence[str]) -> bool:
     return True
 
 
-def _sample(values: pd.Series) -> pd.Series:
-    values = values[values.str.strip() != ""]
-    return values.iloc[:_SAMPLE].str.strip()
+def _sample(values: Sequence[str]) -> list[str]:
+    """Up to _SAMPLE non-blank cells from the top of a column (no need to scan it all)."""
+    sample: list[str] = []
+    for value in values[: _SAMPLE * 5]:
+        value = str(value).strip()
+        if value:
+            sample.append(value)
+            if len(sample) == _SAMPLE:
+                break
+    return sample
 
 
-def _share(sample: pd.Series, test) -> float:
-    if sample.empty:
+def _share(sample: list[str], test) -> float:
+    if not sample:
         return 0.0
-    return float(sample.map(lambda v: bool(test(v))).mean())
+    return sum(1 for v in sample if test(v)) / len(sample)
 
 
-def looks_one_line(values: pd.Series) -> bool:
+def looks_one_line(values: Sequence[str]) -> bool:
     return _share(_sample(values), _ONE_LINE.search) >= 0.6
 
 
-def _content_field(values: pd.Series) -> str | None:
+def _content_field(values: Sequence[str]) -> str | None:
     sample = _sample(values)
-    if len(sample) < 1:
+    if not sample:
         return None
     if _share(sample, lambda v: len(v) == 2 and v.upper() in STATE_LOOKUP) >= 0.9:
         return "state"
@@ -174,10 +179,10 @@ def _content_field(values: pd.Series) -> str | None:
     return None
 
 
-def auto_mapping(columns: Sequence[str], cells: pd.DataFrame) -> dict[str, str]:
+def auto_mapping(columns: Sequence[str], values: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """field -> column, from the headers, then from what the unclaimed columns hold.
 
-    `cells` has one column per entry of `columns` (same order), data rows only.
+    `values` gives each column's data cells (top to bottom; only the first few are looked at).
     """
     mapping: dict[str, str] = {}
     claimed: set[str] = set()
@@ -195,11 +200,10 @@ def auto_mapping(columns: Sequence[str], cells: pd.DataFrame) -> dict[str, str]:
         field = _fuzzy_field(column)
         if field:
             claim(field, column)
-    by_position = dict(zip(columns, range(len(columns))))
     for column in columns:
         if column in claimed:
             continue
-        field = _content_field(cells.iloc[:, by_position[column]].astype(str))
+        field = _content_field(values[column])
         if field == "full_address" and "street" in mapping:
             continue
         if field:

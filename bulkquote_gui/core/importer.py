@@ -1,27 +1,28 @@
 """A spreadsheet on disk to validated, normalised rows, each with the reason it can't be quoted.
 
     file --readers--> table of strings --column_mapping--> field -> column
-         --validation (vectorised, here)--> per-row status, problems, normalised values
+         --validation (column-wise, here)--> per-row status, problems, normalised values
 
-Validation runs over whole columns with pandas string operations, so 100,000 rows cost about
-as much as reading them; `CheckedRow` objects are built only when asked for (the GUI grid
-asks for the visible rows' cells and statuses, the engine iterates `quotable_rows()`).
+Validation runs column by column, each rule once per distinct value (addresses.map_distinct),
+so 100,000 rows cost about as much again as reading them; `CheckedRow` objects are built only
+when asked for (the GUI grid asks for the visible rows' cells and statuses, the engine
+iterates `quotable_rows()`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
     auto_mapping, disambiguate_headers, excel_column_letter, header_score, looks_like_header)
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.readers import SpreadsheetError, list_sheets, read_table
+from bulkquote_gui.core.readers import RawTable, SpreadsheetError, list_sheets, read_table
 from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
 
@@ -47,159 +48,173 @@ class _Checked:
     """What validation found for a block of rows (positional, 0..n-1)."""
 
     base: np.ndarray                  # int8 codes: _VALID / _REPAIRED / _INVALID
-    values: dict[str, np.ndarray]     # normalised location/customer/service/site_id values
+    values: dict[str, list]           # normalised location and service values, per row
     issues: dict[int, list[_Issue]]   # only rows that have any
-    dup_key: np.ndarray               # "" for rows that cannot be duplicates
 
 
-def _blank(n: int, index: pd.Index) -> pd.Series:
-    return pd.Series([""] * n, index=index, dtype=object)
+class _Flags:
+    """Collects issues per row; only the rows that have one cost anything."""
+
+    def __init__(self, n: int) -> None:
+        self.issues: dict[int, list[_Issue]] = {}
+        self.errors = np.zeros(n, dtype=bool)
+        self.notes = np.zeros(n, dtype=bool)
+
+    def add(self, rows: Iterable[int], field: str, message: str | Callable[[int], str],
+            reason: str, is_error: bool = True) -> None:
+        marks = self.errors if is_error else self.notes
+        for i in rows:
+            text = message if isinstance(message, str) else message(i)
+            self.issues.setdefault(i, []).append(_Issue(field, text, reason, is_error))
+            marks[i] = True
 
 
-def _parse_column(values: pd.Series, parser) -> tuple[pd.Series, pd.Series]:
-    """Apply a cached scalar parser once per distinct value."""
-    parsed = {text: parser(text) for text in values.unique()}
-    return values.map(lambda t: parsed[t][0]), values.map(lambda t: parsed[t][1])
+def _blank_rows(values: list[str]) -> list[int]:
+    return [i for i, v in enumerate(values) if not v]
 
 
-def _validate(frame: pd.DataFrame, mapping: dict[str, str], defaults: BatchDefaults) -> _Checked:
-    n = len(frame)
-    index = pd.RangeIndex(n)
-    issues: dict[int, list[_Issue]] = {}
-    error_rows = np.zeros(n, dtype=bool)
-    note_rows = np.zeros(n, dtype=bool)
+def _rows_with(values: list, wanted: set) -> list[int]:
+    """Rows whose value is one of `wanted` (distinct values found bad): free when none are."""
+    if not wanted:
+        return []
+    return [i for i, v in enumerate(values) if v in wanted]
 
-    def get(field: str) -> pd.Series:
+
+def _fill_blanks(values: list[str], fallback: list[str]) -> list[str]:
+    return [v or f for v, f in zip(values, fallback)]
+
+
+def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
+              defaults: BatchDefaults) -> _Checked:
+    """Every rule, over whole columns: each rule runs once per distinct value."""
+    flags = _Flags(n)
+
+    def get(field: str) -> list[str]:
         column = mapping.get(field)
-        if column is None:
-            return _blank(n, index)
-        return addr.clean_text(frame[column].reset_index(drop=True))
-
-    def flag(mask: pd.Series, field: str, message: pd.Series | str, reason: str,
-             is_error: bool = True) -> None:
-        mask = mask.to_numpy(dtype=bool) if isinstance(mask, pd.Series) else mask
-        rows = np.flatnonzero(mask)
-        if not len(rows):
-            return
-        texts = ([message] * len(rows) if isinstance(message, str)
-                 else message.iloc[rows].tolist() if len(message) == n else message.tolist())
-        for i, text in zip(rows.tolist(), texts):
-            issues.setdefault(i, []).append(_Issue(field, text, reason, is_error))
-        if is_error:
-            error_rows[rows] = True
-        else:
-            note_rows[rows] = True
+        return addr.clean_text(data[column]) if column is not None else [""] * n
 
     street, unit, city = get("street"), get("unit"), get("city")
     state_raw, zip_raw = get("state"), get("postal_code")
-    zip4_raw = get("zip4") if "zip4" in mapping else None
-    foreign_text = pd.Series(False, index=index)
-    care_of = pd.Series(False, index=index)
+    care_of_rows: set[int] = set()
 
     if "full_address" in mapping:
         one_line = get("full_address")
-        parts = {text: addr.parse_one_line(text) for text in one_line.unique()}
-        parsed = one_line.map(parts)
-        for name, series in (("street", street), ("unit", unit), ("city", city),
-                             ("state", state_raw), ("postal_code", zip_raw)):
-            from_line = parsed.map(lambda p, name=name: getattr(p, name))
-            fill = (series == "") & (from_line != "")
-            series.mask(fill, from_line, inplace=True)
-        recipient = parsed.map(lambda p: p.recipient)
-        care_of |= addr.is_care_of(recipient) | addr.is_care_of(one_line)
-        foreign_text |= addr.looks_foreign(one_line)
-        unreadable = (one_line != "") & (street == "") & ~foreign_text
-        flag(unreadable, "full_address", "address " + one_line.map(repr)
-             + " could not be read as a US street address", "address unreadable")
-        street_missing = (street == "") & (one_line == "")
+        parsed = addr.map_distinct(one_line, addr.parse_one_line)
+        street = _fill_blanks(street, [p.street for p in parsed])
+        unit = _fill_blanks(unit, [p.unit for p in parsed])
+        city = _fill_blanks(city, [p.city for p in parsed])
+        state_raw = _fill_blanks(state_raw, [p.state for p in parsed])
+        zip_raw = _fill_blanks(zip_raw, [p.postal_code for p in parsed])
+        care_of_rows.update(_rows_with(one_line, {t for t, c in addr.distinct(
+            one_line, addr.is_care_of).items() if c}))
+        foreign = set(_rows_with(one_line, {t for t, f in addr.distinct(
+            one_line, addr.looks_foreign).items() if f}))
+        flags.add(sorted(foreign), "full_address", "not a US address: only US sites can be quoted",
+                  "non-US address")
+        flags.add([i for i in _blank_rows(street) if one_line[i] and i not in foreign],
+                  "full_address", lambda i: f"address {one_line[i]!r} could not be read as a US "
+                  "street address", "address unreadable")
+        flags.add([i for i in _blank_rows(street) if not one_line[i]], "street",
+                  "street is missing", "street missing")
     else:
-        street_missing = street == ""
+        flags.add(_blank_rows(street), "street", "street is missing", "street missing")
 
-    no_unit = unit == ""
-    if no_unit.any():
-        street_only, unit_found = addr.split_trailing_unit(street)
-        moved = no_unit & (unit_found != "")
-        street = street.mask(moved, street_only)
-        unit = unit.mask(moved, unit_found)
+    suspects = addr.check_streets(street)
+    for i in _rows_with(street, set(suspects)):
+        check = suspects[street[i]]
+        if check.box:
+            flags.add([i], "street", f"{check.box!r} removed from street: a PO box is not "
+                      "a service location", "PO box removed", is_error=False)
+        if check.po_box:
+            flags.add([i], "street", f"street {check.street!r} is a PO box, not a service "
+                      "location", "PO box")
+        if check.care_of:
+            care_of_rows.add(i)
+        if check.unit and not unit[i]:
+            street[i], unit[i] = check.street, check.unit
+        else:  # the sheet has its own unit column value: keep the street's text whole
+            street[i] = check.without_box
+    flags.add(sorted(care_of_rows), "street", "a c/o (care of) address is not a service location",
+              "c/o address")
+    flags.add(_blank_rows(city), "city", "city is missing", "city missing")
 
-    flag(foreign_text, "full_address", "not a US address: only US sites can be quoted",
-         "non-US address")
-    flag(street_missing, "street", "street is missing", "street missing")
-    street_part, box = addr.strip_po_box(street)
-    boxed = box != ""
-    flag(boxed, "street", box.map(repr) + " removed from street: a PO box is not a service "
-         "location", "PO box removed", is_error=False)
-    street = street.mask(boxed, street_part)
-    po_box = addr.is_po_box(street)
-    flag(po_box, "street", "street " + street.map(repr)
-         + " is a PO box, not a service location", "PO box")
-    care_of |= addr.is_care_of(street)
-    flag(care_of, "street", "a c/o (care of) address is not a service location", "c/o address")
-    flag(city == "", "city", "city is missing", "city missing")
+    states = addr.distinct(state_raw, addr.state_code)
+    state = list(map(lambda raw: states[raw][0], state_raw))
+    for why, field_message, reason in (
+            ("missing", lambda i: "state is missing", "state missing"),
+            ("foreign", lambda i: f"state {state_raw[i]!r} is a Canadian province: only US sites "
+             "can be quoted", "non-US address"),
+            ("unknown", lambda i: f"state {state_raw[i]!r} is not a US state or territory",
+             "unknown state")):
+        bad = {raw for raw, (_, problem) in states.items() if problem == why}
+        flags.add(_rows_with(state_raw, bad), "state", field_message, reason)
 
-    states = addr.normalise_states(state_raw)
-    flag(state_raw == "", "state", "state is missing", "state missing")
-    flag(states.foreign, "state", "state " + state_raw.map(repr)
-         + " is a Canadian province: only US sites can be quoted", "non-US address")
-    flag(states.unknown & ~states.foreign, "state", "state " + state_raw.map(repr)
-         + " is not a US state or territory", "unknown state")
+    keys = list(zip(zip_raw, state, get("zip4")) if "zip4" in mapping else zip(zip_raw, state))
+    zip_checks = addr.distinct(keys, lambda k: addr.check_zip(*k))
+    zips = list(map(zip_checks.__getitem__, keys))
+    noted = _rows_with(keys, {k for k, z in zip_checks.items() if z.error or z.repaired})
+    flags.add([i for i in noted if zips[i].error == "ZIP is missing"], "postal_code",
+              "ZIP is missing", "ZIP missing")
+    flags.add([i for i in noted if zips[i].error and zips[i].error != "ZIP is missing"],
+              "postal_code", lambda i: zips[i].error, "ZIP invalid")
+    flags.add([i for i in noted if zips[i].repaired], "postal_code", lambda i: zips[i].note,
+              "ZIP repaired", is_error=False)
 
-    zips = addr.normalise_zips(zip_raw, zip4_raw, states.code)
-    zip_error = zips.error != ""
-    zip_reason = np.where(zip_raw == "", "ZIP missing", "ZIP invalid")
-    for reason in ("ZIP missing", "ZIP invalid"):
-        flag(zip_error & (zip_reason == reason), "postal_code", zips.error, reason)
-    flag(zips.repaired & ~zip_error, "postal_code", zips.note, "ZIP repaired", is_error=False)
-
-    bandwidth, bandwidth_error = _parse_column(get("bandwidth"), parse_bandwidth)
-    term, term_error = _parse_column(get("term"), parse_term)
-    product, product_error = _parse_column(get("product"), parse_product)
-    flag(bandwidth_error != "", "bandwidth", bandwidth_error, "bandwidth not offered")
-    flag(term_error != "", "term", term_error, "term not offered")
-    flag(product_error != "", "product", product_error, "product not offered")
-    bandwidth = bandwidth.fillna(defaults.bandwidth_mbps).astype(int)
-    term = term.fillna(defaults.term_months).astype(int)
-    product = product.fillna(defaults.product).astype(object)
-
-    company = get("company")
-    if defaults.company:
-        company = company.mask(company == "", defaults.company)
+    service = {}
+    for field, parser, default, reason in (
+            ("bandwidth", parse_bandwidth, defaults.bandwidth_mbps, "bandwidth not offered"),
+            ("term", parse_term, defaults.term_months, "term not offered"),
+            ("product", parse_product, defaults.product, "product not offered")):
+        if field not in mapping:
+            service[field] = [default] * n
+            continue
+        texts = get(field)
+        parsed_values = addr.distinct(texts, parser)
+        bad = {t for t, (_, error) in parsed_values.items() if error}
+        flags.add(_rows_with(texts, bad), field,
+                  lambda i, t=texts, p=parsed_values: p[t[i]][1], reason)
+        chosen = {t: default if value is None else value for t, (value, _) in parsed_values.items()}
+        service[field] = list(map(chosen.__getitem__, texts))
 
     base = np.full(n, _VALID, dtype=np.int8)
-    base[note_rows] = _REPAIRED
-    base[error_rows] = _INVALID
-    zip5 = zips.postal_code.str[:5]
-    dup_key = (addr.duplicate_key_part(street) + "|" + addr.unit_key(unit) + "|"
-               + addr.duplicate_key_part(city) + "|" + states.code + "|" + zip5 + "|"
-               + product + "|" + bandwidth.astype(str) + "|" + term.astype(str)
-               ).to_numpy(object, copy=True)
-    dup_key[base == _INVALID] = ""
-
+    base[flags.notes] = _REPAIRED
+    base[flags.errors] = _INVALID
     values = {
-        "street": street, "unit": unit, "city": city, "state": states.code.where(
-            states.code != "", state_raw), "postal_code": zips.postal_code.where(
-            zips.postal_code != "", zip_raw),
-        "company": company, "contact_name": get("contact_name"), "email": get("email"),
-        "phone": get("phone"), "site_id": get("site_id"),
-        "product": product, "bandwidth_mbps": bandwidth, "term_months": term,
+        "street": street, "unit": unit, "city": city,
+        "state": [code or raw for code, raw in zip(state, state_raw)],
+        "postal_code": [z.postal_code or raw for z, raw in zip(zips, zip_raw)],
+        "product": service["product"], "bandwidth_mbps": service["bandwidth"],
+        "term_months": service["term"],
     }
-    return _Checked(base=base, values={k: v.to_numpy(object, copy=True) for k, v in values.items()},
-                    issues=issues, dup_key=dup_key)
+    return _Checked(base=base, values=values, issues=flags.issues)
 
 
-def _flag_duplicates(base: np.ndarray, dup_key: np.ndarray,
-                     row_numbers: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
-    """Final status codes, and for each duplicate the index of the row it repeats."""
+def _flag_duplicates(base: np.ndarray, values: dict[str, list]) -> tuple[np.ndarray, dict[int, int]]:
+    """Final status codes, and for each duplicate the index of the row it repeats.
+
+    A cheap key (house number and ZIP5) finds the rows that could repeat one
+    another; only those get the full normalised street/unit/city key.
+    """
     status = base.copy()
-    quotable = np.flatnonzero(base != _INVALID)
-    keys = pd.Series(dup_key[quotable], index=quotable)
-    repeated = keys.duplicated(keep="first")
-    if not repeated.any():
-        return status, {}
-    first_by_key = {key: i for i, key in keys[~repeated].items()}
-    dups = keys[repeated]
-    status[dups.index.to_numpy()] = _DUPLICATE
-    return status, {i: first_by_key[key] for i, key in dups.items()}
+    street, unit, city = values["street"], values["unit"], values["city"]
+    zip5 = [p[:5] for p in values["postal_code"]]
+    # House number + ZIP5 as one string: hashing it is cheap, a tuple's hash is not cached.
+    coarse = [s.split(" ", 1)[0] + "|" + z for s, z in zip(street, zip5)]
+    shared = {key for key, count in Counter(coarse).items() if count > 1}
+    service = (values["product"], values["bandwidth_mbps"], values["term_months"], values["state"])
+    first_by_key: dict[tuple, int] = {}
+    dup_of: dict[int, int] = {}
+    for i in _rows_with(coarse, shared):
+        if base[i] == _INVALID:
+            continue
+        key = (coarse[i].upper(),) + tuple(column[i] for column in service)
+        full = (key, addr.duplicate_key_part(street[i]), addr.unit_key(unit[i]),
+                addr.duplicate_key_part(city[i]))
+        first = first_by_key.setdefault(full, i)
+        if first != i:
+            dup_of[i] = first
+            status[i] = _DUPLICATE
+    return status, dup_of
 
 
 class ImportResult:
@@ -216,14 +231,8 @@ class ImportResult:
         self.defaults = defaults
         self._data = data
         self._row_numbers = row_numbers
-        self._checked = _validate(self._frame(), self.mapping, defaults)
-        self._status, self._dup_of = _flag_duplicates(
-            self._checked.base, self._checked.dup_key, row_numbers)
-
-    def _frame(self, rows: slice | list[int] | None = None) -> pd.DataFrame:
-        if rows is None:
-            return pd.DataFrame({c: self._data[c] for c in self.columns}, columns=self.columns)
-        return pd.DataFrame({c: self._data[c][rows] for c in self.columns}, columns=self.columns)
+        self._checked = _validate(data, len(row_numbers), self.mapping, defaults)
+        self._status, self._dup_of = _flag_duplicates(self._checked.base, self._checked.values)
 
     # --- cheap per-row access, for the grid -----------------------------------------------------
 
@@ -271,7 +280,10 @@ class ImportResult:
             raise IndexError(i)
         values = self._checked.values
         location = {key: str(values[key][i]) for key in _LOCATION_KEYS}
-        customer = {key: str(values[key][i]) for key in _CUSTOMER_KEYS if values[key][i]}
+        customer = {key: self._cleaned(key, i) for key in _CUSTOMER_KEYS}
+        if not customer["company"]:
+            customer["company"] = self.defaults.company
+        customer = {key: value for key, value in customer.items() if value}
         service = {"product": str(values["product"][i]),
                    "bandwidth_mbps": int(values["bandwidth_mbps"][i]),
                    "term_months": int(values["term_months"][i])}
@@ -279,7 +291,12 @@ class ImportResult:
             index=i, row_number=self.row_number_at(i),
             original={c: self._data[c][i] for c in self.columns},
             status=self.status_at(i), problems=self.problems_at(i), location=location,
-            customer=customer, service=service, site_id=str(values["site_id"][i]))
+            customer=customer, service=service, site_id=self._cleaned("site_id", i))
+
+    def _cleaned(self, field: str, i: int) -> str:
+        """Customer fields are not validated, so they are cleaned only when a row is built."""
+        column = self.mapping.get(field)
+        return addr.clean_one(self._data[column][i]) if column is not None else ""
 
     def rows(self) -> Iterator[CheckedRow]:
         for i in range(len(self)):
@@ -330,16 +347,15 @@ class ImportResult:
             raise KeyError(column)
         self._data[column][i] = "" if value is None else str(value)
         before = self._status.copy()
-        one = _validate(self._frame([i]), self.mapping, self.defaults)
+        one = _validate({c: a[i:i + 1] for c, a in self._data.items()}, 1, self.mapping,
+                        self.defaults)
         self._checked.base[i] = one.base[0]
-        self._checked.dup_key[i] = one.dup_key[0]
-        for key, array in one.values.items():
-            self._checked.values[key][i] = array[0]
+        for key, values in one.values.items():
+            self._checked.values[key][i] = values[0]
         self._checked.issues.pop(i, None)
         if 0 in one.issues:
             self._checked.issues[i] = one.issues[0]
-        self._status, self._dup_of = _flag_duplicates(
-            self._checked.base, self._checked.dup_key, self._row_numbers)
+        self._status, self._dup_of = _flag_duplicates(self._checked.base, self._checked.values)
         changed = set(np.flatnonzero(before != self._status).tolist())
         changed.add(i)  # its problems may have changed even if its status did not
         return sorted(changed)
@@ -399,18 +415,32 @@ def _apply_overrides(auto: dict[str, str], overrides: dict[str, str], columns: l
     return {f: mapping[f] for f in FIELDS if f in mapping}
 
 
-def _find_header(cells: pd.DataFrame, nonempty: np.ndarray) -> int | None:
+def _find_header(raw: RawTable, nonempty: np.ndarray) -> int | None:
     """Position of the header row, or None for a file without one. Title lines above the
     header ("Sites for Q3") are passed over when a later line names more fields."""
     candidates = np.flatnonzero(nonempty)[:_HEADER_SEARCH_ROWS].tolist()
     if not candidates:
         return None
     first = candidates[0]
-    scores = {pos: header_score(cells.iloc[pos].tolist()) for pos in candidates}
+    scores = {pos: header_score(raw.row(pos)) for pos in candidates}
     best = max(candidates, key=lambda pos: (scores[pos], -pos))
     if scores[best] >= 2 and scores[best] > scores[first]:
         return best
-    return first if looks_like_header(cells.iloc[first].tolist()) else None
+    return first if looks_like_header(raw.row(first)) else None
+
+
+def _nonempty_rows(columns: list[np.ndarray], height: int) -> np.ndarray:
+    """Rows with any non-blank cell. Most rows have a first cell, so only the others are
+    looked at across the whole width."""
+    if not columns:
+        return np.zeros(height, dtype=bool)
+    blank = np.array([not v or v.isspace() for v in columns[0].tolist()], dtype=bool)
+    for column in columns[1:]:
+        candidates = np.flatnonzero(blank)
+        if not candidates.size:
+            break
+        blank[candidates] = [not v or v.isspace() for v in column[candidates].tolist()]
+    return ~blank
 
 
 def import_file(path: str | Path, *, sheet: str | None = None,
@@ -423,30 +453,30 @@ def import_file(path: str | Path, *, sheet: str | None = None,
     report(0.0)
     raw = read_table(path, sheet)
     report(0.5)
-    cells = raw.cells
-    nonempty = (cells != "").any(axis=1).to_numpy()
+    nonempty = _nonempty_rows(raw.columns, raw.height)
     if not nonempty.any():
         raise SpreadsheetError(f"{path.name} is empty" + (f" (sheet {raw.sheet!r})" if raw.sheet else ""))
-    header_at = _find_header(cells, nonempty)
-    width = cells.shape[1]
+    header_at = _find_header(raw, nonempty)
+    width = len(raw.columns)
     if header_at is None:
         headers = ["Address"] if width == 1 else [f"Column {excel_column_letter(p)}"
                                                   for p in range(width)]
         data_mask = nonempty
     else:
-        headers = disambiguate_headers(cells.iloc[header_at].tolist())
+        headers = disambiguate_headers(raw.row(header_at))
         data_mask = nonempty.copy()
         data_mask[: header_at + 1] = False
-    data_rows = cells[data_mask]
-    # Columns with neither a header nor any value are the sheet's empty margin.
-    keep = [p for p in range(width)
-            if header_at is None or str(cells.iat[header_at, p]).strip()
-            or (data_rows.iloc[:, p] != "").any()]
-    columns = [headers[p] for p in keep]
-    data = {headers[p]: data_rows.iloc[:, p].to_numpy(dtype=object, copy=True) for p in keep}
+    every_row = bool(data_mask.all())
+    data: dict[str, np.ndarray] = {}
+    for p, column in enumerate(raw.columns):
+        cells = column.copy() if every_row else column[data_mask]  # a copy: set_cell edits it
+        blank_header = header_at is None or not str(raw.columns[p][header_at]).strip()
+        if blank_header and header_at is not None and not any(cells):
+            continue  # neither a header nor a value: the sheet's empty margin
+        data[headers[p]] = cells
+    columns = list(data)
     row_numbers = raw.row_numbers[data_mask]
-    frame = pd.DataFrame(data, columns=columns)
-    auto = auto_mapping(columns, frame)
+    auto = auto_mapping(columns, data)
     report(0.6)
     final_mapping = _apply_overrides(auto, mapping or {}, columns, path)
     result = ImportResult(path=path, sheet=raw.sheet, has_header=header_at is not None,

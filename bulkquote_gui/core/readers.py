@@ -34,11 +34,23 @@ class SpreadsheetError(Exception):
 
 @dataclass
 class RawTable:
-    cells: pd.DataFrame        # str cells ("" for blank), columns 0..n-1, header row included
-    row_numbers: np.ndarray    # the spreadsheet row number of each row of `cells`
+    """Cells column by column (object arrays of str, "" for blank), header row included."""
+
+    columns: list[np.ndarray]
+    row_numbers: np.ndarray    # the spreadsheet row number of each row
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+
+    @property
+    def height(self) -> int:
+        return len(self.row_numbers)
+
+    def row(self, position: int) -> list[str]:
+        return [column[position] for column in self.columns]
+
+    def rows(self) -> list[list[str]]:
+        return [list(r) for r in zip(*self.columns)] if self.columns else []
 
 
 def _check_size(path: Path) -> int:
@@ -170,18 +182,31 @@ def _read_text(path: Path) -> RawTable:
     except pd.errors.EmptyDataError:
         raise SpreadsheetError(f"{path.name} is empty") from None
     del data
-    cells.columns = range(cells.shape[1])
-    # A trailing newline inside the last record can leave a final all-blank row; numbering
-    # stays the record number, which is what Excel shows.
-    return RawTable(cells=cells, row_numbers=np.arange(1, len(cells) + 1), encoding=encoding,
+    if isinstance(cells, pd.DataFrame):
+        columns = [cells.iloc[:, p].to_numpy(dtype=object) for p in range(cells.shape[1])]
+        height = len(cells)
+    else:
+        columns, height = cells
+    # Row numbers are record numbers (a quoted cell may span lines), which is what Excel shows.
+    return RawTable(columns=columns, row_numbers=np.arange(1, height + 1), encoding=encoding,
                     delimiter=delimiter)
 
 
-def _read_ragged(text: str, delimiter: str) -> pd.DataFrame:
+def _read_ragged(text: str, delimiter: str) -> tuple[list[np.ndarray], int]:
     """Rows with more fields than the first: slower, but every field is kept."""
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     width = max((len(r) for r in rows), default=0)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    padded = [r + [""] * (width - len(r)) for r in rows]
+    return _columns_of(padded, width), len(rows)
+
+
+def _columns_of(rows: list[list], width: int) -> list[np.ndarray]:
+    columns = []
+    for values in zip(*rows) if rows else [() for _ in range(width)]:
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        columns.append(column)
+    return columns
 
 
 # --- workbooks ----------------------------------------------------------------------------------
@@ -236,10 +261,14 @@ def _read_workbook(path: Path, sheet: str | None) -> RawTable:
             raise SpreadsheetError(f"{path.name}: sheet {sheet!r} cannot be read: {exc}") from None
     finally:
         workbook.close()
-    if not rows:
+    if not rows or not rows[0]:
         raise SpreadsheetError(f"{path.name}: sheet {sheet!r} is empty")
-    # Most cells are already str; convert only the others (numbers, dates, booleans).
-    text_rows = [[v if v.__class__ is str else _cell_text(v) for v in row] for row in rows]
-    cells = pd.DataFrame(text_rows, dtype=object)
-    cells.columns = range(cells.shape[1])
-    return RawTable(cells=cells, row_numbers=np.arange(1, len(cells) + 1), sheet=sheet)
+    columns = []
+    for values in zip(*rows):
+        # Most columns hold only text; convert the others' numbers, dates and booleans.
+        if set(map(type, values)) != {str}:
+            values = [v if v.__class__ is str else _cell_text(v) for v in values]
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        columns.append(column)
+    return RawTable(columns=columns, row_numbers=np.arange(1, len(rows) + 1), sheet=sheet)

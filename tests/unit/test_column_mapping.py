@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from bulkquote_gui.core.column_mapping import (
@@ -11,7 +10,7 @@ from bulkquote_gui.core.column_mapping import (
 
 def mapping_for(columns, rows=None):
     rows = rows or [[""] * len(columns)]
-    return auto_mapping(columns, pd.DataFrame(rows, columns=columns, dtype=object))
+    return auto_mapping(columns, {c: [r[p] for r in rows] for p, c in enumerate(columns)})
 
 
 @pytest.mark.parametrize("header, field", [
