@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -103,6 +103,7 @@ class Processor:
         self._current_batch: int | None = None
         self._orphans: list[str] = []       # remote quotes to DELETE before the next POST
         self._auth_failed = False
+        self._store_checked_at = float("-inf")
 
     # ------------------------------------------------------------------ commands (any thread)
 
@@ -182,6 +183,7 @@ class Processor:
             self._pause_requested = False
             self._auth_failed = False
             self._cancel_requested.discard(batch_id)
+            self._store_checked_at = float("-inf")
         try:
             status = store.start_batch(self._sf, batch_id)
             if status is None:
@@ -231,10 +233,11 @@ class Processor:
     def _run_row(self, row: store.RowWork) -> None:
         try:
             if row.status == ROW_PENDING:
-                if not store.mark_submitting(self._sf, row, self._clock.now()):
+                now = self._clock.now()
+                if not store.mark_submitting(self._sf, row, now):
                     return  # changed under us (cancelled): the loop picks the next row
                 self._emit_row(row.id)
-                row = self._load(row.id)
+                row = replace(row, status=ROW_SUBMITTING, submitted_at=now, attempts=row.attempts + 1)
             if row.status == ROW_SUBMITTING:
                 posted = self._submit(row)
                 if posted is None:
@@ -244,7 +247,7 @@ class Processor:
                 remote_id, delay = row.remote_id, 0.0  # resumed: ask at once
             else:
                 return
-            self._poll(self._load(row.id), remote_id, delay)
+            self._poll(replace(row, status=ROW_POLLING, remote_id=remote_id), remote_id, delay)
         except _Interrupted as stop:
             if stop.kind == BATCH_CANCELLED:
                 self._cancel_row(row.id)
@@ -489,6 +492,11 @@ class Processor:
                 raise _Interrupted("stopped")
             if self._pause_requested:
                 raise _Interrupted(BATCH_PAUSED, "paused by the user")
+        # Another process's cancel or pause is read from the store, at most twice a second.
+        now = self._clock.monotonic()
+        if now - self._store_checked_at < self._config.command_check_s / 2:
+            return
+        self._store_checked_at = now
         status = self._status(batch_id)
         if status == BATCH_CANCELLED:
             raise _Interrupted(BATCH_CANCELLED, "cancelled by the user")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, case, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -188,7 +188,7 @@ def batch_counts(session: Session, batch_id: int) -> dict[str, int]:
     counts = dict.fromkeys(COUNT_KEYS, 0)
     stmt = (select(BatchQuote.status, func.count()).where(BatchQuote.batch_id == batch_id)
             .group_by(BatchQuote.status))
-    for status, n in session.execute(stmt):
+    for status, n in session.connection().execute(stmt):
         key = "active" if status in ROW_ACTIVE else status
         counts[key] = counts.get(key, 0) + n
         counts["total"] += n
@@ -251,7 +251,7 @@ def paused_batch_ids(session: Session) -> list[int]:
 
 
 def batch_status(session: Session, batch_id: int) -> str | None:
-    return session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+    return session.connection().scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
 
 
 # --------------------------------------------------------------------------- batch commands
@@ -366,42 +366,52 @@ class RowWork:
         return f"batch-{self.batch_id}/row-{self.row_number}"
 
 
-def _request_body(bq: BatchQuote) -> dict[str, Any]:
-    """The POST /quotes body for a row: same row, same body, every time (idempotency)."""
-    q, lead = bq.quote, bq.quote.lead
-    customer = {"company": lead.company}
+# One joined SELECT per row (no lazy loads): the engine reads rows many times per quote.
+_WORK_COLUMNS = (
+    BatchQuote.id, BatchQuote.batch_id, BatchQuote.row_number, BatchQuote.status,
+    BatchQuote.idempotency_key, BatchQuote.remote_id, BatchQuote.submitted_at, BatchQuote.attempts,
+    Quote.street, Quote.unit, Quote.city, Quote.state, Quote.postal_code, Quote.product,
+    Quote.bandwidth_mbps, Quote.term_months,
+    Lead.company, Lead.contact_name, Lead.email, Lead.phone,
+)
+
+
+def _work_select() -> Any:
+    return (select(*_WORK_COLUMNS).join(Quote, BatchQuote.quote_id == Quote.id)
+            .join(Lead, Quote.lead_id == Lead.id))
+
+
+def _work(r: Any) -> RowWork:
+    """RowWork from a _work_select() row, with the POST body: same row, same body, every time."""
+    customer = {"company": r.company}
     for key in ("contact_name", "email", "phone"):
-        if getattr(lead, key):
-            customer[key] = getattr(lead, key)
-    location = {"street": q.street, "city": q.city, "state": q.state,
-                "postal_code": q.postal_code, "country": "US"}
-    if q.unit:
-        location["unit"] = q.unit
-    return {"reference": bq.reference, "customer": customer, "location": location,
-            "service": {"product": q.product, "bandwidth_mbps": q.bandwidth_mbps,
-                        "term_months": q.term_months}}
-
-
-def _work(bq: BatchQuote) -> RowWork:
-    return RowWork(id=bq.id, batch_id=bq.batch_id, row_number=bq.row_number, status=bq.status,
-                   idempotency_key=bq.idempotency_key, remote_id=bq.remote_id,
-                   submitted_at=bq.submitted_at, attempts=bq.attempts, request=_request_body(bq))
+        if getattr(r, key):
+            customer[key] = getattr(r, key)
+    location = {"street": r.street, "city": r.city, "state": r.state,
+                "postal_code": r.postal_code, "country": "US"}
+    if r.unit:
+        location["unit"] = r.unit
+    request = {"reference": f"batch-{r.batch_id}/row-{r.row_number}", "customer": customer,
+               "location": location,
+               "service": {"product": r.product, "bandwidth_mbps": r.bandwidth_mbps,
+                           "term_months": r.term_months}}
+    return RowWork(id=r.id, batch_id=r.batch_id, row_number=r.row_number, status=r.status,
+                   idempotency_key=r.idempotency_key, remote_id=r.remote_id,
+                   submitted_at=r.submitted_at, attempts=r.attempts, request=request)
 
 
 def next_open_row(session: Session, batch_id: int) -> RowWork | None:
     """The row to work on: one already in flight (after a crash), else the first pending one."""
-    for states in (ROW_ACTIVE, (ROW_PENDING,)):
-        bq = session.scalars(select(BatchQuote).where(
-            BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))
-            .order_by(BatchQuote.position).limit(1)).first()
-        if bq is not None:
-            return _work(bq)
-    return None
+    in_flight_first = case((BatchQuote.status.in_(ROW_ACTIVE), 0), else_=1)
+    r = session.connection().execute(_work_select().where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(ROW_OPEN))
+        .order_by(in_flight_first, BatchQuote.position).limit(1)).first()
+    return None if r is None else _work(r)
 
 
 def load_row(session: Session, row_id: int) -> RowWork | None:
-    bq = session.get(BatchQuote, row_id, populate_existing=True)
-    return None if bq is None else _work(bq)
+    r = session.connection().execute(_work_select().where(BatchQuote.id == row_id)).first()
+    return None if r is None else _work(r)
 
 
 @dataclass(frozen=True)
@@ -441,23 +451,23 @@ def find_row_for_remote(session: Session, remote_id: str | None, reference: str 
 def start_batch(session_factory: sessionmaker[Session], batch_id: int) -> str | None:
     """pending -> running (started_at set once); returns the batch status afterwards."""
     with session_factory.begin() as session:
-        session.execute(update(BatchJob).where(BatchJob.id == batch_id,
+        session.connection().execute(update(BatchJob).where(BatchJob.id == batch_id,
                                                BatchJob.status == BATCH_PENDING)
                         .values(status=BATCH_RUNNING, status_message=""))
-        session.execute(update(BatchJob).where(BatchJob.id == batch_id,
+        session.connection().execute(update(BatchJob).where(BatchJob.id == batch_id,
                                                BatchJob.started_at.is_(None))
                         .values(started_at=utcnow()))
-        return session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+        return session.connection().scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
 
 
 def finish_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
     """running -> complete, once no row is left open."""
     with session_factory.begin() as session:
-        open_rows = session.scalar(select(func.count()).where(
+        open_rows = session.connection().scalar(select(func.count()).where(
             BatchQuote.batch_id == batch_id, BatchQuote.status.in_(ROW_OPEN)))
         if open_rows:
             return False
-        return session.execute(
+        return session.connection().execute(
             update(BatchJob).where(BatchJob.id == batch_id,
                                    BatchJob.status.in_(BATCH_UNFINISHED))
             .values(status=BATCH_COMPLETE, finished_at=utcnow())).rowcount > 0
@@ -466,7 +476,7 @@ def finish_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
 def _transition(session_factory: sessionmaker[Session], row_id: int, from_states: tuple[str, ...],
                 **values: Any) -> bool:
     with session_factory.begin() as session:
-        return session.execute(
+        return session.connection().execute(
             update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(from_states))
             .values(**values)).rowcount > 0
 
@@ -484,14 +494,16 @@ def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id:
 
 def mark_failed(session_factory: sessionmaker[Session], row_id: int, code: str, message: str,
                 now: datetime, remote_status: str | None = None) -> bool:
-    ok = _transition(session_factory, row_id, ROW_OPEN, status=ROW_FAILED, error_code=code,
-                     error_message=message, finished_at=now)
-    if ok and remote_status:
-        with session_factory.begin() as session:
-            bq = session.get(BatchQuote, row_id)
-            if bq is not None:
-                bq.quote.status = remote_status
-    return ok
+    with session_factory.begin() as session:
+        ok = session.connection().execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
+            .values(status=ROW_FAILED, error_code=code, error_message=message,
+                    finished_at=now)).rowcount > 0
+        if ok and remote_status:
+            session.connection().execute(update(Quote).where(
+                Quote.id == select(BatchQuote.quote_id).where(BatchQuote.id == row_id).scalar_subquery())
+                .values(status=remote_status))
+        return ok
 
 
 def mark_cancelled(session_factory: sessionmaker[Session], row_id: int, now: datetime,
@@ -504,47 +516,48 @@ def mark_complete(session_factory: sessionmaker[Session], row_id: int, remote: A
                   now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
     with session_factory.begin() as session:
-        changed = session.execute(
+        changed = session.connection().execute(
             update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
             .values(status=ROW_COMPLETE, remote_id=remote.id, finished_at=now,
                     error_code=None, error_message=None))
         if changed.rowcount == 0:
             return False
-        bq = session.get(BatchQuote, row_id)
-        assert bq is not None
-        _store_result(bq.quote, remote)
+        quote_id = session.connection().scalar(select(BatchQuote.quote_id).where(BatchQuote.id == row_id))
+        _store_result(session, quote_id, remote)
         return True
 
 
-def _store_result(quote: Quote, remote: Any) -> None:
+def _store_result(session: Session, quote_id: int, remote: Any) -> None:
     result = remote.result
-    quote.status = remote.status
-    quote.options.clear()
+    session.connection().execute(delete(QuoteOption).where(QuoteOption.quote_id == quote_id))
     if result is None or not result.options:
+        session.connection().execute(update(Quote).where(Quote.id == quote_id).values(status=remote.status))
         return
-    recommended_index = result.recommended if 0 <= result.recommended < len(result.options) else 0
-    for i, opt in enumerate(result.options):
-        quote.options.append(QuoteOption(
-            position=i, recommended=(i == recommended_index), carrier=opt.carrier,
-            product=opt.product, bandwidth_mbps=opt.bandwidth_mbps, term_months=opt.term_months,
-            mrc=Decimal(opt.mrc), nrc=Decimal(opt.nrc), currency=opt.currency,
-            install_days=opt.install_days, access=opt.access, is_estimate=opt.is_estimate))
-    best = result.options[recommended_index]
-    quote.carrier, quote.currency = best.carrier, best.currency
-    quote.mrc, quote.nrc = Decimal(best.mrc), Decimal(best.nrc)
-    quote.install_days, quote.access, quote.is_estimate = best.install_days, best.access, best.is_estimate
-    quote.valid_until = result.valid_until
+    best_at = result.recommended if 0 <= result.recommended < len(result.options) else 0
+    session.connection().execute(insert(QuoteOption), [
+        {"quote_id": quote_id, "position": i, "recommended": i == best_at, "carrier": o.carrier,
+         "product": o.product, "bandwidth_mbps": o.bandwidth_mbps, "term_months": o.term_months,
+         "mrc": Decimal(o.mrc), "nrc": Decimal(o.nrc), "currency": o.currency,
+         "install_days": o.install_days, "access": o.access, "is_estimate": o.is_estimate}
+        for i, o in enumerate(result.options)])
+    best = result.options[best_at]
+    session.connection().execute(update(Quote).where(Quote.id == quote_id).values(
+        status=remote.status, carrier=best.carrier, currency=best.currency,
+        mrc=Decimal(best.mrc), nrc=Decimal(best.nrc), install_days=best.install_days,
+        access=best.access, is_estimate=best.is_estimate, valid_until=result.valid_until))
 
 
 def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
     """What a QuoteEvent carries about a row, as plain values."""
-    bq = session.get(BatchQuote, row_id, populate_existing=True)
-    if bq is None:
+    r = session.connection().execute(
+        select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
+               BatchQuote.error_code, BatchQuote.error_message, Quote.carrier, Quote.mrc, Quote.nrc,
+               Quote.currency, Quote.install_days)
+        .join(Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id == row_id)).first()
+    if r is None:
         return {}
-    q = bq.quote
-    session.refresh(q)
-    return {"batch_id": bq.batch_id, "quote_id": bq.id, "row_number": bq.row_number,
-            "status": bq.status, "carrier": q.carrier,
-            "mrc": None if q.mrc is None else str(q.mrc), "nrc": None if q.nrc is None else str(q.nrc),
-            "currency": q.currency, "install_days": q.install_days,
-            "error_code": bq.error_code, "error_message": bq.error_message}
+    return {"batch_id": r.batch_id, "quote_id": r.id, "row_number": r.row_number,
+            "status": r.status, "carrier": r.carrier,
+            "mrc": None if r.mrc is None else str(r.mrc), "nrc": None if r.nrc is None else str(r.nrc),
+            "currency": r.currency, "install_days": r.install_days,
+            "error_code": r.error_code, "error_message": r.error_message}
