@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
@@ -252,6 +253,12 @@ class Processor:
             if stop.kind == BATCH_CANCELLED:
                 self._cancel_row(row.id)
             raise
+        except SQLAlchemyError:
+            raise  # the store itself is failing: nothing can be recorded, stop the run
+        except Exception as exc:  # a bug or an unforeseen answer: this row fails, the batch goes on
+            log.exception("row %s of batch %s failed unexpectedly", row.row_number, row.batch_id)
+            self._finish_failed(row.id, "internal_error",
+                                f"unexpected error in BulkQuote: {type(exc).__name__}: {exc}")
 
     def _submit(self, row: store.RowWork) -> tuple[str, float] | None:
         """POST until the row has a remote quote (-> its id and first poll delay) or has ended."""

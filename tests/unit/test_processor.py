@@ -394,3 +394,16 @@ def test_cancel_from_another_thread_takes_effect_within_a_second(h):
     assert not worker.is_alive()
     assert outcome == ["cancelled"]
     assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+
+
+def test_an_unexpected_error_fails_only_that_row(h):
+    batch_id = h.batch(3)
+    h.api.fail_next("POST", "lose", RuntimeError("unforeseen"))
+    assert h.processor().run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [(r.status, r.error_code) for r in rows] == [
+        ("failed", "internal_error"), ("complete", None), ("complete", None)]
+    assert "unforeseen" in rows[0].error_message
+    # The first row's quote, created before the error, was cleared off the account (409 path).
+    assert h.api.in_flight() == []
+    h.one_quote_per_row(batch_id)
