@@ -266,7 +266,9 @@ class Processor:
         in_flight_tries = 0
         while True:
             self._check_interrupt()
-            if self._timed_out(row):
+            # Always POST at least once: a row resumed long after its submit time may have a
+            # finished quote waiting behind its idempotency key.
+            if (transient_tries or in_flight_tries) and self._timed_out(row):
                 self._finish_failed(row.id, "timeout", self._timeout_message(sent=False))
                 return None
             try:

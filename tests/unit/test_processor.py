@@ -407,3 +407,24 @@ def test_an_unexpected_error_fails_only_that_row(h):
     # The first row's quote, created before the error, was cleared off the account (409 path).
     assert h.api.in_flight() == []
     h.one_quote_per_row(batch_id)
+
+
+def test_row_left_submitting_long_ago_is_posted_again_before_any_timeout(h):
+    batch_id = h.batch(1)
+    with h.sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(h.sf, row, h.clock.now())
+    h.api.create_quote(row.request, row.idempotency_key)  # sent, then the app was closed
+    h.clock.advance(3600)  # reopened an hour later: the quote is long finished
+    assert h.processor().run_batch(batch_id) == "complete"
+    assert h.statuses(batch_id) == ["complete"]
+    h.one_quote_per_row(batch_id)
+
+
+def test_transient_faults_until_the_timeout_fail_the_row_as_timeout(h):
+    batch_id = h.batch(2)
+    h.api.fail_next("POST", *[server_error(retry_after=30.0) for _ in range(12)])
+    h.processor(quote_timeout_s=300).run_batch(batch_id)
+    rows = h.rows(batch_id)
+    assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
+    assert rows[1].status == "complete"
