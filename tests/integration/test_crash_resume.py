@@ -24,7 +24,7 @@ from bulkquote_gui.services.simulator import Faults, SimulatorServer
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
 ROWS = 8
-TRIALS = 4
+TRIALS = 3
 KILLS_PER_TRIAL = 4
 STARTUP_S = 0.5  # a CLI process's start before it touches the store
 
