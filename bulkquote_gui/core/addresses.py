@@ -9,12 +9,12 @@ with usaddress, cached per distinct string because it costs ~100 µs a call.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from itertools import accumulate
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
+
+import numpy as np
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -84,8 +84,8 @@ _NON_US_COUNTRY = re.compile(r"(?<!NEW )\b(?:" + "|".join(_NON_US_COUNTRIES) + r
 # A unit written at the end of the street cell ("1251 MULDOON ROAD, SUITE 158", "... #176").
 # Searched, not matched from the start: a lazy "^(.*?)" prefix backtracks over every street.
 _TRAILING_UNIT = re.compile(
-    r"(?<=\S)[\s,-]*[\s,]\s*(?P<unit>(?:(?:SUITE|STE|UNIT|APT|APARTMENT|RM|ROOM|BLDG|BUILDING"
-    r"|FL|FLOOR|DEPT|SPC|SPACE|LOT|OFC|OFFICE|TRLR)\b\.?\s*#?\s*[\w-]+|#\s*[\w-]+"
+    r"(?<=\S)[\s,-]*[\s,]\s*(?P<unit>(?:(?:SUITE|STE|UNIT|APT|APARTMENT"
+    r"|FL|FLR|FLOOR)\b\.?\s*#?\s*[\w-]+|#\s*[\w-]+"
     r"|\d+(?:ST|ND|RD|TH)\s+(?:FL|FLR|FLOOR)\b\.?))$",
     re.IGNORECASE)
 
@@ -98,12 +98,13 @@ _DUP_WORDS = {
 _PUNCTUATION = str.maketrans({c: " " for c in ".,#'-/"})
 _UNIT_WORDS = frozenset({"SUITE", "STE", "UNIT", "APT", "APARTMENT", "RM", "ROOM", "NO", "NUMBER"})
 # Cheap first look: a street without any of these needs none of the checks below.
-_SUSPECT_PARTS = ("BOX", "DRAWER", "C/O", "C\\O", "CARE", "#", "SUITE", "STE", "UNIT", "APT",
-                  "APARTMENT", "RM", "ROOM", "BLDG", "BUILDING", "FL", "DEPT", "SPC", "SPACE",
-                  "LOT", "OFC", "OFFICE", "TRLR")
+# Between them these cover every form _PO_BOX and _CARE_OF know ("POB 12", "P.O.B. 3", "PO #4").
+_SUSPECT_PARTS = ("BOX", "DRAWER", "POB", "O.B", "O B", "C/O", "C\\O", "CARE", "#", "SUITE", "STE",
+                  "UNIT", "APT", "FL")
 _STREET_SUSPECT = re.compile(
-    r"BOX|DRAWER|C/O|C\\O|CARE\s+OF|#|\b(?:SUITE|STE|UNIT|APT|APARTMENT|RM|ROOM|BLDG|BUILDING|FL"
-    r"|FLR|FLOOR|DEPT|SPC|SPACE|LOT|OFC|OFFICE|TRLR)\b", re.IGNORECASE)
+    r"BOX|DRAWER|POB|P\.?\s*O\.?\s*B\.|C/O|C\\O|CARE\s+OF|#|\b(?:SUITE|STE|UNIT|APT|APARTMENT|FL|FLR"
+    r"|FLOOR)\b",
+    re.IGNORECASE)
 
 
 def _state_lookup() -> dict[str, str]:
@@ -148,8 +149,29 @@ def clean_one(text: object) -> str:
     return text
 
 
+def _all_clean(values: list) -> bool:
+    """True when no cell needs clean_one: checked on the joined column, at C speed."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # a non-str cell
+        return False
+    return ("".join(values).isprintable() and "  " not in joined and " \x00" not in joined
+            and "\x00 " not in joined and joined[:1] != " " and joined[-1:] != " "
+            and "\x00#" not in joined and joined[:1] != "#")
+
+
 def clean_text(values: Iterable[object]) -> list[str]:
-    return map_distinct(values, clean_one)
+    return clean_text_distinct(values)[0]
+
+
+def clean_text_distinct(values: Iterable[object]) -> tuple[list[str], dict[str, None]]:
+    """clean_text, and the distinct cleaned values (as dict keys, in first-seen order)."""
+    values = values.tolist() if hasattr(values, "tolist") else list(values)
+    distinct_values = dict.fromkeys(values)
+    if _all_clean(list(distinct_values)):  # as a rule: nothing to do but check
+        return values, distinct_values
+    cleaned = map_distinct(values, clean_one)
+    return cleaned, dict.fromkeys(cleaned)
 
 
 def state_code(text: str) -> tuple[str, str]:
@@ -263,6 +285,10 @@ class StreetCheck:
 def check_street(street: str) -> StreetCheck:
     if not street or not _STREET_SUSPECT.search(street):
         return StreetCheck(street, without_box=street)
+    return _examine_street(street)
+
+
+def _examine_street(street: str) -> StreetCheck:
     care_of = is_care_of(street)
     without_box, box = strip_po_box(street)
     po_box = is_po_box(without_box)
@@ -288,15 +314,17 @@ def _containing(texts: list[str], parts: Iterable[str]) -> set[int]:
             at = joined.find(part, at + 1)
     if not hits:
         return set()
-    ends = list(accumulate(len(t) + 1 for t in texts))  # offset just past each text's "\n"
-    return {bisect_right(ends, at) for at in hits}
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+    return set(np.searchsorted(ends, np.array(hits), side="right").tolist())
 
 
 def check_streets(streets: Iterable[str]) -> dict[str, StreetCheck]:
     """The checks of the streets that need any (most need none), by street text."""
-    unique = [s for s in dict.fromkeys(streets) if s]
+    unique = [s for s in (streets if isinstance(streets, dict) else dict.fromkeys(streets)) if s]
     candidates = (unique[i] for i in sorted(_containing(unique, _SUSPECT_PARTS)))
-    return {s: check_street(s) for s in candidates if _STREET_SUSPECT.search(s)}
+    checks = {s: _examine_street(s) for s in candidates if _STREET_SUSPECT.search(s)}
+    return {s: c for s, c in checks.items()
+            if c.box or c.po_box or c.care_of or c.unit or c.street != s}
 
 
 def duplicate_key_part(text: str) -> str:

@@ -11,12 +11,12 @@ iterates `quotable_rows()`).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
@@ -70,6 +70,8 @@ class _Flags:
 
 
 def _blank_rows(values: list[str]) -> list[int]:
+    if "" not in values:  # a C-speed scan; most columns have no blanks
+        return []
     return [i for i, v in enumerate(values) if not v]
 
 
@@ -93,7 +95,12 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
         column = mapping.get(field)
         return addr.clean_text(data[column]) if column is not None else [""] * n
 
-    street, unit, city = get("street"), get("unit"), get("city")
+    street_column = mapping.get("street")
+    if street_column is not None:
+        street, street_distinct = addr.clean_text_distinct(data[street_column])
+    else:
+        street, street_distinct = [""] * n, {"": None}
+    unit, city = get("unit"), get("city")
     state_raw, zip_raw = get("state"), get("postal_code")
     care_of_rows: set[int] = set()
 
@@ -101,6 +108,7 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
         one_line = get("full_address")
         parsed = addr.map_distinct(one_line, addr.parse_one_line)
         street = _fill_blanks(street, [p.street for p in parsed])
+        street_distinct = dict.fromkeys(street)
         unit = _fill_blanks(unit, [p.unit for p in parsed])
         city = _fill_blanks(city, [p.city for p in parsed])
         state_raw = _fill_blanks(state_raw, [p.state for p in parsed])
@@ -119,7 +127,7 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
     else:
         flags.add(_blank_rows(street), "street", "street is missing", "street missing")
 
-    suspects = addr.check_streets(street)
+    suspects = addr.check_streets(street_distinct)
     for i in _rows_with(street, set(suspects)):
         check = suspects[street[i]]
         if check.box:
@@ -139,26 +147,23 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
     flags.add(_blank_rows(city), "city", "city is missing", "city missing")
 
     states = addr.distinct(state_raw, addr.state_code)
-    state = list(map(lambda raw: states[raw][0], state_raw))
-    for why, field_message, reason in (
-            ("missing", lambda i: "state is missing", "state missing"),
-            ("foreign", lambda i: f"state {state_raw[i]!r} is a Canadian province: only US sites "
-             "can be quoted", "non-US address"),
-            ("unknown", lambda i: f"state {state_raw[i]!r} is not a US state or territory",
-             "unknown state")):
-        bad = {raw for raw, (_, problem) in states.items() if problem == why}
-        flags.add(_rows_with(state_raw, bad), "state", field_message, reason)
+    codes = {raw: code for raw, (code, _) in states.items()}
+    state = list(map(codes.__getitem__, state_raw))
+    bad_states = {raw for raw, (_, why) in states.items() if why}
+    state_rows: dict[str, list[int]] = {"missing": [], "foreign": [], "unknown": []}
+    for i in _rows_with(state_raw, bad_states):
+        state_rows[states[state_raw[i]][1]].append(i)
+    flags.add(state_rows["missing"], "state", "state is missing", "state missing")
+    flags.add(state_rows["foreign"], "state", lambda i: f"state {state_raw[i]!r} is a Canadian "
+              "province: only US sites can be quoted", "non-US address")
+    flags.add(state_rows["unknown"], "state", lambda i: f"state {state_raw[i]!r} is not a US "
+              "state or territory", "unknown state")
 
-    keys = list(zip(zip_raw, state, get("zip4")) if "zip4" in mapping else zip(zip_raw, state))
-    zip_checks = addr.distinct(keys, lambda k: addr.check_zip(*k))
-    zips = list(map(zip_checks.__getitem__, keys))
-    noted = _rows_with(keys, {k for k, z in zip_checks.items() if z.error or z.repaired})
-    flags.add([i for i in noted if zips[i].error == "ZIP is missing"], "postal_code",
-              "ZIP is missing", "ZIP missing")
-    flags.add([i for i in noted if zips[i].error and zips[i].error != "ZIP is missing"],
-              "postal_code", lambda i: zips[i].error, "ZIP invalid")
-    flags.add([i for i in noted if zips[i].repaired], "postal_code", lambda i: zips[i].note,
-              "ZIP repaired", is_error=False)
+    postal, zip_rows = _check_zips(zip_raw, state, get("zip4") if "zip4" in mapping else None)
+    flags.add(zip_rows["missing"], "postal_code", "ZIP is missing", "ZIP missing")
+    flags.add(zip_rows["invalid"], "postal_code", lambda i: zip_rows["why"][i], "ZIP invalid")
+    flags.add(zip_rows["repaired"], "postal_code", lambda i: zip_rows["why"][i], "ZIP repaired",
+              is_error=False)
 
     service = {}
     for field, parser, default, reason in (
@@ -181,33 +186,85 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
     base[flags.errors] = _INVALID
     values = {
         "street": street, "unit": unit, "city": city,
-        "state": [code or raw for code, raw in zip(state, state_raw)],
-        "postal_code": [z.postal_code or raw for z, raw in zip(zips, zip_raw)],
+        "state": [code or raw for code, raw in zip(state, state_raw)] if bad_states else state,
+        "postal_code": postal,
         "product": service["product"], "bandwidth_mbps": service["bandwidth"],
         "term_months": service["term"],
     }
     return _Checked(base=base, values=values, issues=flags.issues)
 
 
+def _check_zips(zip_raw: list[str], state: list[str],
+                plus4: list[str] | None) -> tuple[list[str], dict]:
+    """Postal codes per row, and the rows whose ZIP is missing, invalid or repaired.
+
+    A plain five-digit ZIP is right whatever the state, so only the other rows (few, as a rule)
+    go through addresses.check_zip with their state.
+    """
+    plain = {z for z in dict.fromkeys(zip_raw) if len(z) == 5 and z.isdigit()}
+    if plus4 is None:
+        postal = list(zip_raw)
+        odd = [i for i, z in enumerate(zip_raw) if z not in plain]
+    else:
+        suffix = {p: f"-{p}" if len(p) == 4 and p.isdigit() else "" for p in dict.fromkeys(plus4)}
+        # "M", blank or text: no +4, nothing to say. Digits that are not four need a look.
+        simple = {p for p, tail in suffix.items() if tail or not p[:1].isdigit()}
+        postal = [z + suffix[p] for z, p in zip(zip_raw, plus4)]
+        odd = [i for i, (z, p) in enumerate(zip(zip_raw, plus4)) if z not in plain or p not in simple]
+    rows: dict = {"missing": [], "invalid": [], "repaired": [], "why": {}}
+    checks: dict[tuple[str, str, str], addr.ZipResult] = {}
+    for i in odd:
+        key = (zip_raw[i], state[i], plus4[i] if plus4 is not None else "")
+        result = checks.get(key)
+        if result is None:
+            result = checks[key] = addr.check_zip(*key)
+        postal[i] = result.postal_code or zip_raw[i]
+        if result.error:
+            rows["missing" if not zip_raw[i] else "invalid"].append(i)
+            rows["why"][i] = result.error
+        elif result.repaired:
+            rows["repaired"].append(i)
+            rows["why"][i] = result.note
+    return postal, rows
+
+
+# Polynomial hash weights P**i mod 2**64: distinct short keys get distinct sums (weights in
+# arithmetic progression would not: the sum would only take a few thousand values).
+_HASH_WEIGHTS = np.array([pow(0x100000001B3, i, 2**64) for i in range(1, 19)], dtype=np.uint64)
+
+
+def _coarse_keys(street: list[str], postal: list[str]) -> np.ndarray:
+    """Rows that share a house number, the next word's first letter and ZIP5 with another row:
+    the only ones that can be duplicates. Done with numpy on fixed-width copies of the first
+    characters, because a Python key per row costs more than the rest of the check."""
+    n = len(street)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    head = np.array(street, dtype="U12").view(np.uint32).reshape(n, 12)
+    head = np.where((head >= 97) & (head <= 122), head - 32, head)  # ASCII upper case
+    leading_digits = np.cumprod((head >= 48) & (head <= 57), axis=1).astype(bool)
+    run = leading_digits.sum(axis=1)
+    next_letter = head[np.arange(n), np.minimum(run + 1, 11)]
+    zip5 = np.array(postal, dtype="U5").view(np.uint32).reshape(n, 5)
+    parts = np.concatenate([np.where(leading_digits, head, 0), next_letter[:, None], zip5], axis=1)
+    key = (parts.astype(np.uint64) * _HASH_WEIGHTS[: parts.shape[1]]).sum(axis=1)
+    return pd.Series(key).duplicated(keep=False).to_numpy()
+
+
 def _flag_duplicates(base: np.ndarray, values: dict[str, list]) -> tuple[np.ndarray, dict[int, int]]:
     """Final status codes, and for each duplicate the index of the row it repeats.
 
-    A cheap key (house number and ZIP5) finds the rows that could repeat one
-    another; only those get the full normalised street/unit/city key.
+    A cheap key (house number and ZIP5, hashed with numpy) finds the rows that could repeat
+    one another; only those get the full normalised street/unit/city key.
     """
     status = base.copy()
     street, unit, city = values["street"], values["unit"], values["city"]
-    zip5 = [p[:5] for p in values["postal_code"]]
-    # House number + ZIP5 as one string: hashing it is cheap, a tuple's hash is not cached.
-    coarse = [s.split(" ", 1)[0] + "|" + z for s, z in zip(street, zip5)]
-    shared = {key for key, count in Counter(coarse).items() if count > 1}
     service = (values["product"], values["bandwidth_mbps"], values["term_months"], values["state"])
+    maybe = _coarse_keys(street, values["postal_code"]) & (base != _INVALID)
     first_by_key: dict[tuple, int] = {}
     dup_of: dict[int, int] = {}
-    for i in _rows_with(coarse, shared):
-        if base[i] == _INVALID:
-            continue
-        key = (coarse[i].upper(),) + tuple(column[i] for column in service)
+    for i in np.flatnonzero(maybe).tolist():
+        key = (values["postal_code"][i][:5],) + tuple(column[i] for column in service)
         full = (key, addr.duplicate_key_part(street[i]), addr.unit_key(unit[i]),
                 addr.duplicate_key_part(city[i]))
         first = first_by_key.setdefault(full, i)
@@ -345,7 +402,10 @@ class ImportResult:
         changed (so the grid repaints only those)."""
         if column not in self._data:
             raise KeyError(column)
-        self._data[column][i] = "" if value is None else str(value)
+        cells = self._data[column]
+        if not cells.flags.writeable:  # still the reader's own buffer: copy on first edit
+            cells = self._data[column] = cells.copy()
+        cells[i] = "" if value is None else str(value)
         before = self._status.copy()
         one = _validate({c: a[i:i + 1] for c, a in self._data.items()}, 1, self.mapping,
                         self.defaults)
@@ -466,10 +526,12 @@ def import_file(path: str | Path, *, sheet: str | None = None,
         headers = disambiguate_headers(raw.row(header_at))
         data_mask = nonempty.copy()
         data_mask[: header_at + 1] = False
-    every_row = bool(data_mask.all())
+    first = 0 if header_at is None else header_at + 1
+    contiguous = bool(data_mask[first:].all()) and not data_mask[:first].any()
     data: dict[str, np.ndarray] = {}
     for p, column in enumerate(raw.columns):
-        cells = column.copy() if every_row else column[data_mask]  # a copy: set_cell edits it
+        # A slice is a view, no copy; set_cell copies a read-only column before a write.
+        cells = column[first:] if contiguous else column[data_mask]
         blank_header = header_at is None or not str(raw.columns[p][header_at]).strip()
         if blank_header and header_at is not None and not any(cells):
             continue  # neither a header nor a value: the sheet's empty margin

@@ -120,6 +120,8 @@ def _detect_encoding(data: bytes, name: str) -> str:
         return "utf-16"
     if b"\x00" in data[:_SNIFF_CHARS]:
         raise SpreadsheetError(f"{name} is not a spreadsheet ({_KINDS})")
+    if data.isascii():  # most files, and far cheaper to check than a full decode
+        return "utf-8"
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -174,13 +176,20 @@ def _read_text(path: Path) -> RawTable:
         raise SpreadsheetError(f"{path.name} is empty")
     delimiter = _sniff_delimiter(sample)
     try:
-        cells = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, dtype=str,
-                            na_filter=False, skip_blank_lines=False, encoding=encoding,
-                            encoding_errors="replace", quotechar='"', engine="c")
-    except pd.errors.ParserError:
-        cells = _read_ragged(data.decode(encoding, errors="replace"), delimiter)
+        # From the path, not the bytes in hand: pandas reads a file faster than a BytesIO.
+        # dtype=object: plain str cells, no conversion to pandas' string dtype we'd undo.
+        cells = pd.read_csv(path, sep=delimiter, header=None, dtype=object, na_filter=False,
+                            skip_blank_lines=False, encoding=encoding, encoding_errors="replace",
+                            quotechar='"', engine="c")
     except pd.errors.EmptyDataError:
         raise SpreadsheetError(f"{path.name} is empty") from None
+    except OSError as exc:
+        raise SpreadsheetError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    except (pd.errors.ParserError, ValueError):  # ragged rows, odd quoting: the slow, lenient way
+        try:
+            cells = _read_ragged(data.decode(encoding, errors="replace"), delimiter)
+        except csv.Error as exc:
+            raise SpreadsheetError(f"{path.name} cannot be read as CSV: {exc}") from None
     del data
     if isinstance(cells, pd.DataFrame):
         columns = [cells.iloc[:, p].to_numpy(dtype=object) for p in range(cells.shape[1])]

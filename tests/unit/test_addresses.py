@@ -132,6 +132,13 @@ def test_check_street_combines_the_rules_and_skips_plain_streets():
         "401 VANITY FAIR LANE", "STE 2", "PO BOX 618", False)
     assert addr.check_street("PO BOX 43").po_box
     assert set(addr.check_streets(["1 Main St", "PO BOX 1", "PO BOX 1"])) == {"PO BOX 1"}
+    found = addr.check_streets(["9 ELM ST, POB 299", "P.O.B. 12", "PO #4", "C\\O ANN, 1 MAIN",
+                                "1 MAIN ST, 33RD FLOOR", "STEVENS ST"])
+    assert found["9 ELM ST, POB 299"].box == "POB 299"
+    assert found["P.O.B. 12"].po_box and found["PO #4"].po_box
+    assert found["C\\O ANN, 1 MAIN"].care_of
+    assert found["1 MAIN ST, 33RD FLOOR"].unit == "33RD FLOOR"
+    assert "STEVENS ST" not in found  # "STE" inside a word is no suite
 
 
 def test_duplicate_keys_ignore_case_punctuation_and_abbreviations():

@@ -52,6 +52,14 @@ def test_cms_every_row_with_a_street_address_is_quotable(cms):
     assert "2101 BOX BUTTE AVE" in streets  # "BOX" in a street name is not a PO box
 
 
+def test_cms_no_po_box_address_slips_through_as_valid(cms):
+    for i in range(len(cms)):
+        if is_po_box(cms.cell(i, "Address")):
+            assert cms.status_at(i) in (RowStatus.REPAIRED, RowStatus.INVALID), cms.cell(i, "Address")
+            if cms.status_at(i) is RowStatus.REPAIRED:
+                assert not is_po_box(cms.row(i).location["street"])
+
+
 def test_cms_keeps_leading_zeros_territories_and_cp1252_text(cms):
     by_state = {}
     for i in range(len(cms)):
