@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
@@ -23,10 +24,12 @@ def run_check(args: argparse.Namespace) -> int:
             print(json.dumps({"file": args.file, "error": str(exc)}))
         print(f"bulkquote check: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(result.summary_json(), ensure_ascii=False))
-    else:
-        print(render_summary(result))
+    text = json.dumps(result.summary_json(), ensure_ascii=False) if args.json else render_summary(result)
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `bulkquote check big.csv | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

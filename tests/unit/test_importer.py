@@ -259,3 +259,84 @@ def test_not_a_spreadsheet_is_refused(tmp_path):
     path.write_bytes(b"%PDF-1.4 binary")
     with pytest.raises(SpreadsheetError, match=r"^orders.pdf is not a spreadsheet \(CSV, TSV, XLSX, XLS or ODS\)$"):
         import_file(path)
+
+
+def test_legacy_xls_workbook(tmp_path):
+    xlwt = pytest.importorskip("xlwt")  # writes .xls; only the reading is the project's
+    wb = xlwt.Workbook()
+    sheet = wb.add_sheet("Sites")
+    for r, row in enumerate([["Address", "City", "State", "ZIP"], ["1 Main St", "Boston", "MA", 2134],
+                             ["2 Oak Ave", "Austin", "TX", "78701"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    path = tmp_path / "old.xls"
+    wb.save(str(path))
+    result = import_file(path)
+    assert result.sheet == "Sites"
+    assert [result.status_at(i).value for i in range(2)] == ["repaired", "valid"]
+    assert result.row(0).location["postal_code"] == "02134"
+
+
+def test_tsv_with_headerless_columns_mapped_by_content(tmp_path):
+    text = ("600 Congress Ave\tAustin\tTX\t78701\tann@example.com\n"
+            "1 Nassau St\tPrinceton\tNJ\t08540\tbo@example.com\n")
+    result = import_file(csv_file(tmp_path, text, "sites.tsv"))
+    assert not result.has_header
+    assert result.columns == ["Column A", "Column B", "Column C", "Column D", "Column E"]
+    assert result.mapping["state"] == "Column C" and result.mapping["postal_code"] == "Column D"
+    assert result.mapping["email"] == "Column E"
+    # street and city have no header to go by: the rep maps them.
+    fixed = result.with_mapping({**result.mapping, "street": "Column A", "city": "Column B"})
+    assert [fixed.status_at(i).value for i in range(2)] == ["valid", "valid"]
+    assert fixed.row_number_at(0) == 1
+
+
+def test_workbook_with_title_rows_and_numbers(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Q3 sites - confidential"])
+    ws.append([])
+    ws.append(["Store #", "Street", "Suite", "City", "State", "Zip", "Zip4", "Speed (Mbps)", "Term"])
+    ws.append([101, "600 Congress Ave", None, "Austin", "TX", 78701, 1234, 500, 36])
+    ws.append([102, "1 Nassau St", "Ste 2", "Princeton", "NJ", 8540, None, 1000, 60])
+    path = tmp_path / "sites.xlsx"
+    wb.save(path)
+    result = import_file(path)
+    assert result.columns[:3] == ["Store #", "Street", "Suite"]
+    assert [result.row_number_at(i) for i in range(2)] == [4, 5]
+    assert result.mapping["zip4"] == "Zip4" and result.mapping["bandwidth"] == "Speed (Mbps)"
+    first, second = result.row(0), result.row(1)
+    assert first.location["postal_code"] == "78701-1234"
+    assert first.service == {"product": "DIA", "bandwidth_mbps": 500, "term_months": 36}
+    assert first.original["Store #"] == "101" and first.original["Zip"] == "78701"
+    assert second.status is RowStatus.REPAIRED and second.location["unit"] == "Ste 2"
+    assert second.service["term_months"] == 60
+
+
+def test_editing_a_one_line_address_revalidates_its_parts(tmp_path):
+    text = '"1 Main St, Austin, TX"\n"2 Oak Ave, Boston, MA 02134"\n'
+    result = import_file(csv_file(tmp_path, text))
+    assert result.status_at(0) is RowStatus.INVALID
+    assert result.problems_at(0) == [Problem(1, "postal_code", "ZIP is missing")]
+    assert result.invalid_columns_at(0) == {"Address"}
+    assert result.set_cell(0, "Address", "1 Main St, Austin, TX 78701") == [0]
+    assert result.status_at(0) is RowStatus.VALID and result.row(0).location["postal_code"] == "78701"
+
+
+def test_a_street_column_can_be_declared_a_one_line_address(tmp_path):
+    text = "Where,City\n\"600 Congress Ave, Austin, TX 78701\",Austin\n"
+    path = csv_file(tmp_path, text)
+    result = import_file(path, mapping={"full_address": "Where"})
+    assert result.mapping["full_address"] == "Where"
+    assert result.status_at(0) is RowStatus.VALID
+    assert result.row(0).location["state"] == "TX"
+
+
+def test_rows_and_quotable_rows_are_built_on_demand_and_agree_with_counts(tmp_path):
+    body = "".join(f"{n} Main St,Austin,TX,78701\n" for n in range(1, 51)) + "PO Box 1,Austin,TX,78701\n"
+    result = import_file(csv_file(tmp_path, "Address,City,State,ZIP\n" + body))
+    rows = list(result.rows())
+    assert len(rows) == 51 and [r.index for r in rows] == list(range(51))
+    assert len(list(result.quotable_rows())) == result.counts()["quotable"] == 50
+    with pytest.raises(IndexError):
+        result.row(51)
