@@ -113,12 +113,24 @@ def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
 
 # --- CSV / TSV ----------------------------------------------------------------------------------
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
+def _looks_binary(head: bytes) -> bool:
+    """More than 1% control bytes (NUL and the like): an image, a PDF, a database... A text
+    export with a stray NUL or two is still read."""
+    if not head:
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > max(2, len(head) // 100)
+
+
 def _detect_encoding(data: bytes, name: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    if b"\x00" in data[:_SNIFF_CHARS]:
+    if _looks_binary(data[:_SNIFF_CHARS]):
         raise SpreadsheetError(f"{name} is not a spreadsheet ({_KINDS})")
     if data.isascii():  # most files, and far cheaper to check than a full decode
         return "utf-8"
@@ -175,6 +187,10 @@ def _read_text(path: Path) -> RawTable:
     if not sample.strip():
         raise SpreadsheetError(f"{path.name} is empty")
     delimiter = _sniff_delimiter(sample)
+    if not encoding.startswith("utf-16") and b"\x00" in data:
+        # Stray NULs stop both CSV parsers: drop them and read from memory.
+        text = data.replace(b"\x00", b"").decode(encoding, errors="replace")
+        return _table(_read_ragged(text, delimiter), encoding, delimiter)
     try:
         # From the path, not the bytes in hand: pandas reads a file faster than a BytesIO.
         # dtype=object: plain str cells, no conversion to pandas' string dtype we'd undo.
@@ -192,10 +208,12 @@ def _read_text(path: Path) -> RawTable:
             raise SpreadsheetError(f"{path.name} cannot be read as CSV: {exc}") from None
     del data
     if isinstance(cells, pd.DataFrame):
-        columns = [cells.iloc[:, p].to_numpy(dtype=object) for p in range(cells.shape[1])]
-        height = len(cells)
-    else:
-        columns, height = cells
+        cells = [cells.iloc[:, p].to_numpy(dtype=object) for p in range(cells.shape[1])], len(cells)
+    return _table(cells, encoding, delimiter)
+
+
+def _table(cells: tuple[list[np.ndarray], int], encoding: str, delimiter: str) -> RawTable:
+    columns, height = cells
     # Row numbers are record numbers (a quoted cell may span lines), which is what Excel shows.
     return RawTable(columns=columns, row_numbers=np.arange(1, height + 1), encoding=encoding,
                     delimiter=delimiter)
@@ -267,7 +285,8 @@ def _read_workbook(path: Path, sheet: str | None) -> RawTable:
         try:
             rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:  # noqa: BLE001
-            raise SpreadsheetError(f"{path.name}: sheet {sheet!r} cannot be read: {exc}") from None
+            raise SpreadsheetError(f"{path.name} is damaged: sheet {sheet!r} cannot be read "
+                                   f"({exc})") from None
     finally:
         workbook.close()
     if not rows or not rows[0]:

@@ -63,6 +63,11 @@ def test_line_endings_and_embedded_newlines_keep_record_numbers(tmp_path, newlin
     assert table.row_numbers.tolist() == [1, 2, 3, 4]  # records, as Excel numbers them
 
 
+def test_a_stray_nul_byte_does_not_refuse_a_text_export(tmp_path):
+    table = read_table(write(tmp_path, "nul.csv", b"Address,City\n1 Main\x00 St,Austin\n"))
+    assert rows(table) == [["Address", "City"], ["1 Main St", "Austin"]]
+
+
 def test_ragged_rows_keep_every_field(tmp_path):
     table = read_table(write(tmp_path, "r.csv", b"a,b\n1,2,3\n4\n"))
     assert rows(table) == [["a", "b", ""], ["1", "2", "3"], ["4", "", ""]]
