@@ -26,6 +26,24 @@ class Connection:
     api_url: str
     make_processor: Callable[[Callable[[Event], None]], Any]
     close: Callable[[], None] = lambda: None
+    warning: str = ""  # shown in a banner, e.g. a live API with no key yet
+
+
+class MissingKeyClient:
+    """Stands in for the client when a live API has no key: every call is a 401-like refusal,
+    so the engine pauses the batch with a message instead of the window failing to start."""
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        from bulkquote_gui.core.momentum import AuthError
+        raise AuthError(self._message, code="no_api_key")
+
+    create_quote = get_quote = cancel_quote = health = check_auth = _refuse
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -43,7 +61,7 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
     from bulkquote_gui.core.processor import Processor
     from bulkquote_gui.core.store import make_engine, make_session_factory
-    from bulkquote_gui.services.runtime import open_runtime
+    from bulkquote_gui.services.runtime import MissingApiKey, open_runtime
     from bulkquote_gui.services.settings import load_settings, save_settings
 
     settings = load_settings()
@@ -64,8 +82,16 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
         clients: list[Any] = []
         session_factory = make_session_factory(engine)
 
+        warning = ""
+        if not runtime.demo and not runtime.api_key:
+            warning = (f"No API key is set for {runtime.api_url}. Open Settings to add it; batches "
+                       "pause until then.")
+
         def make_processor(on_event: Callable[[Event], None]) -> Processor:
-            client = runtime.make_client()
+            try:
+                client: Any = runtime.make_client()
+            except MissingApiKey as exc:
+                client = MissingKeyClient(str(exc))
             clients.append(client)
             return Processor(session_factory, client, on_event=on_event, config=runtime.processor_config())
 
@@ -75,7 +101,7 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             runtime.close()
 
         return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
-                          make_processor=make_processor, close=close)
+                          make_processor=make_processor, close=close, warning=warning)
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
     batch_finished = Signal(int, str)    # complete or cancelled (the rep was alerted)
     exported = Signal(str, int)          # path, rows written
     task_failed = Signal(str)            # a background task's message, as shown to the rep
+    quote_shown = Signal(object)         # a QuoteEvent, after the page showed it (GUI thread)
 
     def __init__(self, context: AppContext, *, dialogs: Dialogs | None = None) -> None:
         super().__init__()
@@ -59,6 +60,9 @@ class MainWindow(QMainWindow):
         # ---- banners above the pages
         self.demo_banner = Banner("demoBanner", DEMO_TEXT, action="Open Settings…")
         self.demo_banner.action_clicked.connect(self.open_settings)
+        self.warning_banner = Banner("demoBanner", "", action="Open Settings…")
+        self.warning_banner.action_clicked.connect(self.open_settings)
+        self.warning_banner.hide()
         self.resume_banner = Banner("infoBanner", "", action="Show")
         self.resume_banner.action_clicked.connect(self._show_resumed)
         self.resume_banner.hide()
@@ -88,6 +92,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.demo_banner)
+        column.addWidget(self.warning_banner)
         resume_holder = QWidget()
         holder_layout = QVBoxLayout(resume_holder)
         holder_layout.setContentsMargins(20, 12, 20, 0)
@@ -171,6 +176,8 @@ class MainWindow(QMainWindow):
         worker.run_finished.connect(self._on_run_finished)
         worker.run_failed.connect(self._on_run_failed)
         self.demo_banner.setVisible(self.connection.demo)
+        self.warning_banner.set_text(self.connection.warning)
+        self.warning_banner.setVisible(bool(self.connection.warning))
         self.connection_label.setText("Demo mode (simulator)" if self.connection.demo
                                       else f"Momentum API: {self.connection.api_url}")
 
@@ -305,6 +312,7 @@ class MainWindow(QMainWindow):
     def _on_quote_event(self, event: QuoteEvent) -> None:
         self.progress_page.apply_quote_event(event)
         self._sync_actions()
+        self.quote_shown.emit(event)
 
     def _on_batch_event(self, event: BatchEvent) -> None:
         if event.status == "cancelled" and event.batch_id == self.progress_page.batch_id:
