@@ -22,7 +22,8 @@ from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
     auto_mapping, disambiguate_headers, excel_column_letter, header_score, looks_like_header)
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.readers import RawTable, SpreadsheetError, list_sheets, read_table
+from bulkquote_gui.core.readers import (
+    RawTable, SpreadsheetError, empty_sheet_message, list_sheets, read_table)
 from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
 
@@ -326,8 +327,6 @@ class ImportResult:
             column = self.mapping.get(issue.field)
             if column is None and issue.field in _LOCATION_KEYS:
                 column = self.mapping.get("full_address")  # the part came from the one-liner
-            if column is None and issue.field == "postal_code" and "zip4" in self.mapping:
-                column = None
             if column is not None:
                 columns.add(column)
         return columns
@@ -515,7 +514,9 @@ def import_file(path: str | Path, *, sheet: str | None = None,
     report(0.5)
     nonempty = _nonempty_rows(raw.columns, raw.height)
     if not nonempty.any():
-        raise SpreadsheetError(f"{path.name} is empty" + (f" (sheet {raw.sheet!r})" if raw.sheet else ""))
+        if raw.sheet is not None:
+            raise SpreadsheetError(empty_sheet_message(path.name, raw.sheet, raw.sheets or []))
+        raise SpreadsheetError(f"{path.name} is empty")
     header_at = _find_header(raw, nonempty)
     width = len(raw.columns)
     if header_at is None:

@@ -41,6 +41,7 @@ class RawTable:
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    sheets: list[str] | None = None  # every sheet of a workbook
 
     @property
     def height(self) -> int:
@@ -268,6 +269,12 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def empty_sheet_message(name: str, sheet: str, sheets: list[str]) -> str:
+    others = [s for s in sheets if s != sheet]
+    hint = f" (other sheets: {', '.join(others)}; choose one with --sheet)" if others else ""
+    return f"{name}: sheet {sheet!r} is empty{hint}"
+
+
 def _read_workbook(path: Path, sheet: str | None) -> RawTable:
     workbook = _open_workbook(path)
     try:
@@ -290,7 +297,7 @@ def _read_workbook(path: Path, sheet: str | None) -> RawTable:
     finally:
         workbook.close()
     if not rows or not rows[0]:
-        raise SpreadsheetError(f"{path.name}: sheet {sheet!r} is empty")
+        raise SpreadsheetError(empty_sheet_message(path.name, sheet, names))
     columns = []
     for values in zip(*rows):
         # Most columns hold only text; convert the others' numbers, dates and booleans.
@@ -299,4 +306,5 @@ def _read_workbook(path: Path, sheet: str | None) -> RawTable:
         column = np.empty(len(values), dtype=object)
         column[:] = values
         columns.append(column)
-    return RawTable(columns=columns, row_numbers=np.arange(1, len(rows) + 1), sheet=sheet)
+    return RawTable(columns=columns, row_numbers=np.arange(1, len(rows) + 1), sheet=sheet,
+                    sheets=names)

@@ -340,3 +340,14 @@ def test_rows_and_quotable_rows_are_built_on_demand_and_agree_with_counts(tmp_pa
     assert len(list(result.quotable_rows())) == result.counts()["quotable"] == 50
     with pytest.raises(IndexError):
         result.row(51)
+
+
+def test_empty_first_sheet_names_the_others(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    wb.create_sheet("Sites").append(["Address"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    with pytest.raises(SpreadsheetError, match=r"^book.xlsx: sheet 'Cover' is empty \(other sheets: Sites; "
+                       r"choose one with --sheet\)$"):
+        import_file(path)
