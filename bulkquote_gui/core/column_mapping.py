@@ -160,10 +160,6 @@ def _share(sample: list[str], test) -> float:
     return sum(1 for v in sample if test(v)) / len(sample)
 
 
-def looks_one_line(values: Sequence[str]) -> bool:
-    return _share(_sample(values), _ONE_LINE.search) >= 0.6
-
-
 def _content_field(values: Sequence[str]) -> str | None:
     sample = _sample(values)
     if not sample:

@@ -87,48 +87,89 @@ def _fill_blanks(values: list[str], fallback: list[str]) -> list[str]:
     return [v or f for v, f in zip(values, fallback)]
 
 
+@dataclass
+class _Address:
+    """The address columns of a block of rows, cleaned, as plain lists (fast to index)."""
+
+    street: list[str]
+    unit: list[str]
+    city: list[str]
+    state: list[str]        # as written; see _check_states for the codes
+    postal_code: list[str]  # as written; see _check_zips for the normalised values
+
+
 def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
               defaults: BatchDefaults) -> _Checked:
-    """Every rule, over whole columns: each rule runs once per distinct value."""
+    """Every rule, column by column; each rule runs once per distinct value."""
     flags = _Flags(n)
 
     def get(field: str) -> list[str]:
         column = mapping.get(field)
         return addr.clean_text(data[column]) if column is not None else [""] * n
 
-    street_column = mapping.get("street")
-    if street_column is not None:
-        street, street_distinct = addr.clean_text_distinct(data[street_column])
+    if "street" in mapping:
+        street, street_distinct = addr.clean_text_distinct(data[mapping["street"]])
     else:
         street, street_distinct = [""] * n, {"": None}
-    unit, city = get("unit"), get("city")
-    state_raw, zip_raw = get("state"), get("postal_code")
+    cells = _Address(street, get("unit"), get("city"), get("state"), get("postal_code"))
     care_of_rows: set[int] = set()
-
     if "full_address" in mapping:
-        one_line = get("full_address")
-        parsed = addr.map_distinct(one_line, addr.parse_one_line)
-        street = _fill_blanks(street, [p.street for p in parsed])
-        street_distinct = dict.fromkeys(street)
-        unit = _fill_blanks(unit, [p.unit for p in parsed])
-        city = _fill_blanks(city, [p.city for p in parsed])
-        state_raw = _fill_blanks(state_raw, [p.state for p in parsed])
-        zip_raw = _fill_blanks(zip_raw, [p.postal_code for p in parsed])
-        care_of_rows.update(_rows_with(one_line, {t for t, c in addr.distinct(
-            one_line, addr.is_care_of).items() if c}))
-        foreign = set(_rows_with(one_line, {t for t, f in addr.distinct(
-            one_line, addr.looks_foreign).items() if f}))
-        flags.add(sorted(foreign), "full_address", "not a US address: only US sites can be quoted",
-                  "non-US address")
-        flags.add([i for i in _blank_rows(street) if one_line[i] and i not in foreign],
-                  "full_address", lambda i: f"address {one_line[i]!r} could not be read as a US "
-                  "street address", "address unreadable")
-        flags.add([i for i in _blank_rows(street) if not one_line[i]], "street",
-                  "street is missing", "street missing")
+        care_of_rows |= _fill_from_one_line(cells, get("full_address"), flags)
+        street_distinct = dict.fromkeys(cells.street)
     else:
-        flags.add(_blank_rows(street), "street", "street is missing", "street missing")
+        flags.add(_blank_rows(cells.street), "street", "street is missing", "street missing")
+    care_of_rows |= _check_streets(cells, street_distinct, flags)
+    flags.add(sorted(care_of_rows), "street", "a c/o (care of) address is not a service location",
+              "c/o address")
+    flags.add(_blank_rows(cells.city), "city", "city is missing", "city missing")
+    state, state_shown = _check_states(cells.state, flags)
+    postal = _check_zips(cells.postal_code, state, get("zip4") if "zip4" in mapping else None, flags)
+    service = {
+        field: _check_service(get(field), parser, default, field, flags) if field in mapping
+        else [default] * n
+        for field, parser, default in (("bandwidth", parse_bandwidth, defaults.bandwidth_mbps),
+                                       ("term", parse_term, defaults.term_months),
+                                       ("product", parse_product, defaults.product))}
 
+    base = np.full(n, _VALID, dtype=np.int8)
+    base[flags.notes] = _REPAIRED
+    base[flags.errors] = _INVALID
+    values = {"street": cells.street, "unit": cells.unit, "city": cells.city, "state": state_shown,
+              "postal_code": postal, "product": service["product"],
+              "bandwidth_mbps": service["bandwidth"], "term_months": service["term"]}
+    return _Checked(base=base, values=values, issues=flags.issues)
+
+
+def _fill_from_one_line(cells: _Address, one_line: list[str], flags: _Flags) -> set[int]:
+    """Parts of one-line addresses fill the parts the sheet has no column (or value) for.
+    Flags what cannot be quoted; returns the c/o rows."""
+    parsed = addr.map_distinct(one_line, addr.parse_one_line)
+    cells.street = _fill_blanks(cells.street, [p.street for p in parsed])
+    cells.unit = _fill_blanks(cells.unit, [p.unit for p in parsed])
+    cells.city = _fill_blanks(cells.city, [p.city for p in parsed])
+    cells.state = _fill_blanks(cells.state, [p.state for p in parsed])
+    cells.postal_code = _fill_blanks(cells.postal_code, [p.postal_code for p in parsed])
+    care_of = {t for t, found in addr.distinct(one_line, addr.is_care_of).items() if found}
+    foreign_texts = {t for t, found in addr.distinct(one_line, addr.looks_foreign).items() if found}
+    foreign = _rows_with(one_line, foreign_texts)
+    flags.add(foreign, "full_address", "not a US address: only US sites can be quoted",
+              "non-US address")
+    no_street = _blank_rows(cells.street)
+    flags.add([i for i in no_street if one_line[i] and one_line[i] not in foreign_texts],
+              "full_address", lambda i: f"address {one_line[i]!r} could not be read as a US "
+              "street address", "address unreadable")
+    flags.add([i for i in no_street if not one_line[i]], "street", "street is missing",
+              "street missing")
+    return set(_rows_with(one_line, care_of))
+
+
+def _check_streets(cells: _Address, street_distinct: dict[str, None], flags: _Flags) -> set[int]:
+    """PO boxes (alone: invalid; beside a street: removed, row repaired) and units written at
+    the end of the street. Only streets a cheap look finds suspect are examined. Returns the
+    c/o rows."""
+    street, unit = cells.street, cells.unit
     suspects = addr.check_streets(street_distinct)
+    care_of: set[int] = set()
     for i in _rows_with(street, set(suspects)):
         check = suspects[street[i]]
         if check.box:
@@ -138,66 +179,44 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
             flags.add([i], "street", f"street {check.street!r} is a PO box, not a service "
                       "location", "PO box")
         if check.care_of:
-            care_of_rows.add(i)
+            care_of.add(i)
         if check.unit and not unit[i]:
             street[i], unit[i] = check.street, check.unit
         else:  # the sheet has its own unit column value: keep the street's text whole
             street[i] = check.without_box
-    flags.add(sorted(care_of_rows), "street", "a c/o (care of) address is not a service location",
-              "c/o address")
-    flags.add(_blank_rows(city), "city", "city is missing", "city missing")
+    return care_of
 
+
+def _check_states(state_raw: list[str], flags: _Flags) -> tuple[list[str], list[str]]:
+    """USPS codes per row ("" where unknown), and what to show (the code, else the text)."""
     states = addr.distinct(state_raw, addr.state_code)
     codes = {raw: code for raw, (code, _) in states.items()}
     state = list(map(codes.__getitem__, state_raw))
-    bad_states = {raw for raw, (_, why) in states.items() if why}
-    state_rows: dict[str, list[int]] = {"missing": [], "foreign": [], "unknown": []}
-    for i in _rows_with(state_raw, bad_states):
-        state_rows[states[state_raw[i]][1]].append(i)
-    flags.add(state_rows["missing"], "state", "state is missing", "state missing")
-    flags.add(state_rows["foreign"], "state", lambda i: f"state {state_raw[i]!r} is a Canadian "
+    bad = {raw for raw, (_, why) in states.items() if why}
+    rows: dict[str, list[int]] = {"missing": [], "foreign": [], "unknown": []}
+    for i in _rows_with(state_raw, bad):
+        rows[states[state_raw[i]][1]].append(i)
+    flags.add(rows["missing"], "state", "state is missing", "state missing")
+    flags.add(rows["foreign"], "state", lambda i: f"state {state_raw[i]!r} is a Canadian "
               "province: only US sites can be quoted", "non-US address")
-    flags.add(state_rows["unknown"], "state", lambda i: f"state {state_raw[i]!r} is not a US "
+    flags.add(rows["unknown"], "state", lambda i: f"state {state_raw[i]!r} is not a US "
               "state or territory", "unknown state")
-
-    postal, zip_rows = _check_zips(zip_raw, state, get("zip4") if "zip4" in mapping else None)
-    flags.add(zip_rows["missing"], "postal_code", "ZIP is missing", "ZIP missing")
-    flags.add(zip_rows["invalid"], "postal_code", lambda i: zip_rows["why"][i], "ZIP invalid")
-    flags.add(zip_rows["repaired"], "postal_code", lambda i: zip_rows["why"][i], "ZIP repaired",
-              is_error=False)
-
-    service = {}
-    for field, parser, default, reason in (
-            ("bandwidth", parse_bandwidth, defaults.bandwidth_mbps, "bandwidth not offered"),
-            ("term", parse_term, defaults.term_months, "term not offered"),
-            ("product", parse_product, defaults.product, "product not offered")):
-        if field not in mapping:
-            service[field] = [default] * n
-            continue
-        texts = get(field)
-        parsed_values = addr.distinct(texts, parser)
-        bad = {t for t, (_, error) in parsed_values.items() if error}
-        flags.add(_rows_with(texts, bad), field,
-                  lambda i, t=texts, p=parsed_values: p[t[i]][1], reason)
-        chosen = {t: default if value is None else value for t, (value, _) in parsed_values.items()}
-        service[field] = list(map(chosen.__getitem__, texts))
-
-    base = np.full(n, _VALID, dtype=np.int8)
-    base[flags.notes] = _REPAIRED
-    base[flags.errors] = _INVALID
-    values = {
-        "street": street, "unit": unit, "city": city,
-        "state": [code or raw for code, raw in zip(state, state_raw)] if bad_states else state,
-        "postal_code": postal,
-        "product": service["product"], "bandwidth_mbps": service["bandwidth"],
-        "term_months": service["term"],
-    }
-    return _Checked(base=base, values=values, issues=flags.issues)
+    shown = [code or raw for code, raw in zip(state, state_raw)] if bad else state
+    return state, shown
 
 
-def _check_zips(zip_raw: list[str], state: list[str],
-                plus4: list[str] | None) -> tuple[list[str], dict]:
-    """Postal codes per row, and the rows whose ZIP is missing, invalid or repaired.
+def _check_service(texts: list[str], parser, default, field: str, flags: _Flags) -> list:
+    """Bandwidth, term or product per row: the parsed value, the default where blank."""
+    parsed = addr.distinct(texts, parser)
+    bad = {t for t, (_, error) in parsed.items() if error}
+    flags.add(_rows_with(texts, bad), field, lambda i: parsed[texts[i]][1], f"{field} not offered")
+    chosen = {t: default if value is None else value for t, (value, _) in parsed.items()}
+    return list(map(chosen.__getitem__, texts))
+
+
+def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
+                flags: _Flags) -> list[str]:
+    """Postal codes per row; flags the ZIPs that are missing, invalid or repaired.
 
     A plain five-digit ZIP is right whatever the state, so only the other rows (few, as a rule)
     go through addresses.check_zip with their state.
@@ -212,21 +231,21 @@ def _check_zips(zip_raw: list[str], state: list[str],
         simple = {p for p, tail in suffix.items() if tail or not p[:1].isdigit()}
         postal = [z + suffix[p] for z, p in zip(zip_raw, plus4)]
         odd = [i for i, (z, p) in enumerate(zip(zip_raw, plus4)) if z not in plain or p not in simple]
-    rows: dict = {"missing": [], "invalid": [], "repaired": [], "why": {}}
     checks: dict[tuple[str, str, str], addr.ZipResult] = {}
+    results: dict[int, addr.ZipResult] = {}
     for i in odd:
         key = (zip_raw[i], state[i], plus4[i] if plus4 is not None else "")
         result = checks.get(key)
         if result is None:
             result = checks[key] = addr.check_zip(*key)
         postal[i] = result.postal_code or zip_raw[i]
-        if result.error:
-            rows["missing" if not zip_raw[i] else "invalid"].append(i)
-            rows["why"][i] = result.error
-        elif result.repaired:
-            rows["repaired"].append(i)
-            rows["why"][i] = result.note
-    return postal, rows
+        results[i] = result
+    flags.add([i for i in odd if not zip_raw[i]], "postal_code", "ZIP is missing", "ZIP missing")
+    flags.add([i for i in odd if zip_raw[i] and results[i].error], "postal_code",
+              lambda i: results[i].error, "ZIP invalid")
+    flags.add([i for i in odd if results[i].repaired], "postal_code", lambda i: results[i].note,
+              "ZIP repaired", is_error=False)
+    return postal
 
 
 # Polynomial hash weights P**i mod 2**64: distinct short keys get distinct sums (weights in
