@@ -66,7 +66,8 @@ class ProcessorConfig:
     backoff_base_s: float = 1.0          # transient faults without Retry-After: 1, 2, 4 ... s
     backoff_max_s: float = 60.0
     command_check_s: float = 1.0         # longest uninterrupted wait slice (pause/cancel latency)
-    delete_attempts: int = 3             # tries to DELETE a quote we give up on
+    delete_attempts: int = 3             # quick tries to DELETE a quote we give up on, in place
+    cleanup_timeout_s: float = 120.0     # how long a batch's end keeps trying to clear the account
 
 
 class _Interrupted(Exception):
@@ -102,7 +103,9 @@ class Processor:
         self._stop_requested = False
         self._cancel_requested: set[int] = set()
         self._current_batch: int | None = None
-        self._orphans: list[str] = []       # remote quotes to DELETE before the next POST
+        # Clean-up owed to the account, settled before every POST and at a batch's end:
+        self._orphans: list[str] = []                        # remote quotes to DELETE
+        self._lost_posts: list[tuple[str, dict[str, Any]]] = []  # (key, body) whose quote may exist
         self._auth_failed = False
         self._store_checked_at = float("-inf")
 
@@ -141,20 +144,69 @@ class Processor:
         self._emit_batch(batch_id, BATCH_CANCELLED, "cancelled by the user")
 
     def send_pending_deletes(self) -> int:
-        """DELETE the quotes that cancelled batches left in flight; returns how many were sent.
+        """One pass over the clean-up owed to the account; returns how many quotes were DELETEd.
 
-        Runs on the engine's thread (before every POST), or by a caller that owns the client.
+        Owed: quotes of cancelled or timed-out rows whose DELETE did not get through, and POSTs
+        whose answer was lost before their row timed out (replayed with their key to learn the
+        quote's id, then DELETEd). What fails transiently stays owed. Runs on the engine's thread
+        (before every POST), or by a caller that owns the client (the CLI's cancel).
         """
         with self._lock:
+            lost, self._lost_posts = self._lost_posts, []
+        still_lost = []
+        for key, body in lost:
+            try:
+                reply = self._client.create_quote(body, key)
+            except (TransientError, AuthError):
+                still_lost.append((key, body))
+                continue
+            except ApiError:  # 409 (a replay would have answered: nothing of ours) or refused
+                continue
+            if not reply.quote.terminal:
+                with self._lock:
+                    self._orphans.append(reply.quote.id)
+        with self._lock:
+            self._lost_posts.extend(still_lost)
             orphans, self._orphans = self._orphans, []
-        sent = 0
+        sent, still_owed = 0, []
         for remote_id in orphans:
             try:
                 self._client.cancel_quote(remote_id)
                 sent += 1
-            except ApiError as exc:  # the 409 path deals with any still in flight later
-                log.info("could not cancel quote %s: %s", remote_id, exc)
+            except (TransientError, AuthError) as exc:
+                log.info("could not cancel quote %s yet: %s", remote_id, exc)
+                still_owed.append(remote_id)
+            except ApiError as exc:  # 404: gone already
+                log.info("quote %s needs no cancel: %s", remote_id, exc)
+        with self._lock:
+            self._orphans.extend(still_owed)
         return sent
+
+    @property
+    def cleanup_owed(self) -> int:
+        """Quotes (or lost POSTs) still to clear off the account."""
+        with self._lock:
+            return len(self._orphans) + len(self._lost_posts)
+
+    def _settle(self) -> None:
+        """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s (stop() ends it).
+
+        A cancel or a batch end must not leave the account blocked by one of our quotes: a
+        short outage of DELETE would otherwise leave it so until the server expires it.
+        """
+        deadline = self._clock.monotonic() + self._config.cleanup_timeout_s
+        attempt = 0
+        while True:
+            self.send_pending_deletes()
+            if not self.cleanup_owed or self._stop_requested:
+                return
+            if self._clock.monotonic() >= deadline:
+                log.warning("gave up clearing %d quote(s) off the account; the next POST's 409 "
+                            "handling or the server's expiry will", self.cleanup_owed)
+                return
+            if self._clock.wait(self._retry_delay(None, attempt), self._wake):
+                self._wake.clear()
+            attempt += 1
 
     # ------------------------------------------------------------------ running
 
@@ -206,6 +258,7 @@ class Processor:
                 with self._sf() as session:
                     row = store.next_open_row(session, batch_id)
                 if row is None:
+                    self._settle()
                     if store.finish_batch(self._sf, batch_id):
                         self._emit_batch(batch_id, BATCH_COMPLETE)
                         return BATCH_COMPLETE
@@ -218,8 +271,9 @@ class Processor:
         if stop.kind == BATCH_CANCELLED:
             store.request_cancel(self._sf, batch_id, include_active=False)
             for remote_id in store.cancel_open_rows(self._sf, batch_id):
-                self._delete_quietly(remote_id)
+                self._delete_or_owe(remote_id)
             self._emit_batch(batch_id, BATCH_CANCELLED, stop.message or "cancelled by the user")
+            self._settle()
             return BATCH_CANCELLED
         if stop.kind == BATCH_PAUSED:
             store.mark_paused(self._sf, batch_id, stop.message)
@@ -269,6 +323,9 @@ class Processor:
             # Always POST at least once: a row resumed long after its submit time may have a
             # finished quote waiting behind its idempotency key.
             if (transient_tries or in_flight_tries) and self._timed_out(row):
+                if transient_tries:  # an answer may have been lost after the quote was made
+                    with self._lock:
+                        self._lost_posts.append((row.idempotency_key, row.request))
                 self._finish_failed(row.id, "timeout", self._timeout_message(sent=False))
                 return None
             try:
@@ -289,7 +346,7 @@ class Processor:
                 transient_tries += 1
                 continue
             except ApiError as exc:  # permanent: 400/404/422 and anything unexpected
-                self._finish_failed(row.id, exc.code, exc.message)
+                self._finish_failed(row.id, exc.code, _with_field(exc))
                 return None
             quote = reply.quote
             store.mark_polling(self._sf, row.id, quote.id)
@@ -321,7 +378,7 @@ class Processor:
                                     f"the API no longer knows quote {remote_id}: {exc.message}")
                 return
             except ApiError as exc:
-                self._finish_failed(row.id, exc.code, exc.message)
+                self._finish_failed(row.id, exc.code, _with_field(exc))
                 return
             transient_tries = 0
             if reply.quote.terminal:
@@ -336,6 +393,7 @@ class Processor:
                          ) -> tuple[str, float] | None:
         """409: some quote blocks the account. Adopt it if it is this row's, finish it for its own
         row if it is another of ours still waiting, else DELETE it (or wait for it to end).
+        "Ours" means its id is stored with one of our rows; a matching reference is not enough.
 
         Returns (remote id, poll delay) when the blocking quote turned out to be this row's.
         """
@@ -352,7 +410,7 @@ class Processor:
         if blocking.terminal:
             return None
         with self._sf() as session:
-            owner = store.find_row_for_remote(session, blocking.id, blocking.reference)
+            owner = store.find_row_for_remote(session, blocking.id)
         if owner is not None and owner.row_id == row.id:
             log.info("row %s: adopting quote %s found in flight", row.row_number, blocking.id)
             store.mark_polling(self._sf, row.id, blocking.id)
@@ -412,37 +470,50 @@ class Processor:
             self._emit_row(row_id)
 
     def _give_up(self, row: store.RowWork, remote_id: str) -> None:
-        """The row's timeout passed: DELETE its quote (never leave the account blocked), fail it."""
-        final = self._delete_quietly(remote_id)
-        if final is not None and final.status == "complete" and final.result is not None:
-            self._record_terminal(row.id, final)  # it finished just in time
+        """The row's timeout passed: DELETE its quote (never leave the account blocked), fail it.
+
+        If the DELETE finds the quote already finished (complete or failed), that answer is kept.
+        """
+        final = self._delete_or_owe(remote_id)
+        if final is not None and final.terminal and final.status != "cancelled":
+            self._record_terminal(row.id, final)
             return
         self._finish_failed(row.id, "timeout", self._timeout_message(sent=True, confirmed=final is not None))
 
     def _cancel_row(self, row_id: int) -> None:
-        """The user cancelled while this row was in flight: DELETE its quote, row cancelled."""
+        """The user cancelled while this row was in flight: DELETE its quote, row cancelled.
+
+        A quote found already finished keeps its answer (a price already paid for is not lost).
+        """
         current = self._load(row_id)
         if current.status in (ROW_COMPLETE, ROW_FAILED):
             return
         # Also when another process already marked it cancelled: the quote may still be in flight.
-        final = self._delete_quietly(current.remote_id) if current.remote_id else None
-        if final is not None and final.status == "complete" and final.result is not None:
-            self._record_terminal(row_id, final)  # the price arrived anyway: keep it
+        final = self._delete_or_owe(current.remote_id) if current.remote_id else None
+        if final is not None and final.terminal and final.status != "cancelled":
+            self._record_terminal(row_id, final)
             return
         if store.mark_cancelled(self._sf, row_id, self._clock.now()):
             self._emit_row(row_id)
 
-    def _delete_quietly(self, remote_id: str) -> RemoteQuote | None:
-        """DELETE with a few quick retries; None if it could not be confirmed (409 path cleans up)."""
+    def _delete_or_owe(self, remote_id: str) -> RemoteQuote | None:
+        """DELETE with a few quick retries; if that does not get through, the DELETE is owed
+        (settled before the next POST and at the batch's end). None when not confirmed."""
         never = threading.Event()
         for attempt in range(self._config.delete_attempts):
             try:
                 return self._client.cancel_quote(remote_id).quote
             except TransientError as exc:
-                self._clock.wait(self._retry_delay(exc.retry_after, attempt), never)
-            except ApiError as exc:
-                log.info("DELETE %s refused: %s", remote_id, exc)
+                if attempt + 1 < self._config.delete_attempts:
+                    self._clock.wait(self._retry_delay(exc.retry_after, attempt), never)
+            except AuthError as exc:
+                log.info("DELETE %s refused (401): %s", remote_id, exc)
+                break
+            except ApiError as exc:  # 404: nothing left to cancel
+                log.info("DELETE %s: %s", remote_id, exc)
                 return None
+        with self._lock:
+            self._orphans.append(remote_id)
         return None
 
     # ------------------------------------------------------------------ time
@@ -544,6 +615,13 @@ class Processor:
             self._on_event(event)
         except Exception:  # a broken listener must not stop the batch
             log.exception("event listener failed on %r", event)
+
+
+def _with_field(exc: ApiError) -> str:
+    """The server's message, naming the request field it refers to (e.g. location.postal_code)."""
+    if exc.field and exc.field not in exc.message:
+        return f"{exc.message} (field {exc.field})"
+    return exc.message
 
 
 def _auth_message(exc: ApiError) -> str:

@@ -426,22 +426,14 @@ class RowOwner:
     submitted_at: datetime | None
 
 
-def find_row_for_remote(session: Session, remote_id: str | None, reference: str | None
-                        ) -> RowOwner | None:
-    """Our row for a remote quote: by its stored remote id, else by the request's reference."""
-    bq = None
-    if remote_id:
-        bq = session.scalars(select(BatchQuote).where(BatchQuote.remote_id == remote_id)
-                             .order_by(BatchQuote.id.desc()).limit(1)).first()
-    if bq is None and reference and reference.startswith("batch-") and "/row-" in reference:
-        batch_part, _, row_part = reference.partition("/row-")
-        try:
-            batch_id, row_number = int(batch_part[len("batch-"):]), int(row_part)
-        except ValueError:
-            return None
-        bq = session.scalars(select(BatchQuote).where(
-            BatchQuote.batch_id == batch_id, BatchQuote.row_number == row_number)
-            .order_by(BatchQuote.position).limit(1)).first()
+def find_row_for_remote(session: Session, remote_id: str) -> RowOwner | None:
+    """Our row for a remote quote, by the remote id stored with it.
+
+    Never by the request's `reference` text alone: another BulkQuote install on the same
+    account numbers its batches from 1 too, so "batch-1/row-2" may well be a colleague's.
+    """
+    bq = session.scalars(select(BatchQuote).where(BatchQuote.remote_id == remote_id)
+                         .order_by(BatchQuote.id.desc()).limit(1)).first()
     if bq is None:
         return None
     return RowOwner(row_id=bq.id, batch_id=bq.batch_id, row_number=bq.row_number,

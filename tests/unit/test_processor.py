@@ -139,7 +139,8 @@ def test_permanent_error_fails_that_row_and_the_batch_goes_on(h):
     assert h.processor().run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [r.status for r in rows] == ["complete", "failed", "complete"]
-    assert (rows[1].error_code, rows[1].error_message) == ("invalid_address", "ZIP does not match")
+    assert rows[1].error_code == "invalid_address"
+    assert rows[1].error_message == "ZIP does not match (field location.postal_code)"
 
 
 def test_remote_failures_map_to_failed_rows(h):
@@ -216,16 +217,20 @@ def test_uncancellable_foreign_quote_is_waited_for(h):
     assert len(h.api.in_flight()) == 0
 
 
-def test_in_flight_quote_of_this_row_is_adopted_not_duplicated(h):
+def test_a_colleagues_quote_with_our_reference_is_not_taken_for_ours(h):
     batch_id = h.batch(2)
     with h.sf() as session:
         row = store.next_open_row(session, batch_id)
-    store.mark_submitting(h.sf, row, h.clock.now())
-    # Its quote exists under another key (e.g. an idempotency window that expired).
-    h.api.create_quote(row.request, "some-other-key")
+    # Another install on the same account numbers its batches from 1 too.
+    colleague = h.api.create_quote({**row.request, "service": {"product": "DIA", "bandwidth_mbps": 100,
+                                                               "term_months": 12}}, "their-key")
+    h.api.quotes[colleague.quote.id].outcome = Outcome(mrc="1.00", status="never")
     h.processor().run_batch(batch_id)
-    assert h.statuses(batch_id) == ["complete", "complete"]
-    h.one_quote_per_row(batch_id)
+    rows = h.rows(batch_id)
+    assert [r.status for r in rows] == ["complete", "complete"]
+    assert str(rows[0].mrc) == "899.00"
+    assert h.api.quotes[colleague.quote.id].status == "cancelled"
+    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 2  # theirs and ours
 
 
 def test_in_flight_quote_of_a_paused_batch_is_finished_for_its_row(h):
@@ -428,3 +433,64 @@ def test_transient_faults_until_the_timeout_fail_the_row_as_timeout(h):
     rows = h.rows(batch_id)
     assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
     assert rows[1].status == "complete"
+
+
+def test_a_servers_field_is_named_in_the_rows_message(h):
+    batch_id = h.batch(1)
+    h.api.fail_next("POST", PermanentError("ZIP does not match the city", status=422,
+                                           code="invalid_address", field="location.postal_code"))
+    h.processor().run_batch(batch_id)
+    row = h.rows(batch_id)[0]
+    assert row.error_code == "invalid_address" and "location.postal_code" in row.error_message
+
+
+def test_delete_at_the_timeout_finding_the_quote_failed_keeps_its_reason(h):
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("failed", "no_coverage", "none", cancellable=False)
+    h.api.ready_after_s = 10_000
+    p = h.processor(quote_timeout_s=60)
+    original = h.api.cancel_quote
+
+    def delete_finds_it_failed(quote_id):
+        h.api.quotes[quote_id].status = "failed"
+        return original(quote_id)
+
+    h.api.cancel_quote = delete_finds_it_failed
+    p.run_batch(batch_id)
+    assert h.rows(batch_id)[0].error_code == "no_coverage"
+
+
+def test_lost_post_answer_until_the_timeout_is_found_and_deleted_at_the_batch_end(h):
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    # The quote is made but its answer lost, then POST fails until after the row's timeout.
+    h.api.fail_next("POST", "lose", *[server_error(retry_after=20.0) for _ in range(5)])
+    assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "complete"
+    assert (h.rows(batch_id)[0].status, h.rows(batch_id)[0].error_code) == ("failed", "timeout")
+    assert h.api.in_flight() == [], "the account is not left blocked"
+    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+
+
+def test_delete_outage_at_the_timeout_is_retried_until_the_account_is_clear(h):
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("DELETE", *[server_error() for _ in range(6)])
+    assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "complete"
+    assert h.rows(batch_id)[0].error_code == "timeout"
+    assert h.api.in_flight() == []
+
+
+def test_delete_outage_during_a_cancel_is_retried_until_the_account_is_clear(h):
+    batch_id = h.batch(2)
+    p = h.processor()
+    h.api.ready_after_s = 10_000
+
+    def cancel_in_an_outage(seconds):
+        if h.posts() and not h.api.faults["DELETE"] and batch_id not in p._cancel_requested:
+            h.api.fail_next("DELETE", *[server_error() for _ in range(5)])
+            p.cancel(batch_id)
+
+    h.clock.on_wait = cancel_in_an_outage
+    assert p.run_batch(batch_id) == "cancelled"
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert h.api.in_flight() == []
