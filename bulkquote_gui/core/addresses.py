@@ -70,9 +70,9 @@ _PO_BOX = re.compile(
     r"|POB\s+\d|PO\s*#|LOCK\s*BOX|^BOX\s+\d|^DRAWER\s+\d)", re.IGNORECASE)
 _BOX_MARKER = (r"(?:P\.?\s*O\.?\s*B(?:OX\b|\.)|POST\s+OFFICE\s+(?:BOX|DRAWER)\b"
                r"|P\.?\s*O\.?\s+DRAWER\b|POB\s+(?=\d)|PO\s*#|LOCK\s*BOX\b)")
-_STREET_THEN_PO_BOX = re.compile(
-    r"^(?P<street>.*?[A-Za-z0-9].*?)[\s,;/\-]*(?:MAIL\s+)?(?P<box>" + _BOX_MARKER + r".*)$",
-    re.IGNORECASE)
+# Searched for, so no lazy "^(.*?)" prefix has to backtrack over the street.
+_BOX_AFTER_STREET = re.compile(
+    r"[\s,;/\-]+(?:MAIL\s+)?(?P<box>" + _BOX_MARKER + r".*)$", re.IGNORECASE)
 _PO_BOX_THEN_STREET = re.compile(
     r"^\s*(?P<box>" + _BOX_MARKER + r"\s*#?\s*[\w-]+)\s*[,;/\-]\s*(?P<street>\S.*)$",
     re.IGNORECASE)
@@ -255,13 +255,18 @@ def strip_po_box(street: str) -> tuple[str, str]:
     street and the box. A street that is only a box comes back unchanged with "" as the box."""
     if not _PO_BOX.search(street):
         return street, ""
-    for pattern in (_PO_BOX_THEN_STREET, _STREET_THEN_PO_BOX):
-        match = pattern.match(street)
-        if match:
-            rest = match["street"].strip(" ,;/-")
-            if len(rest) >= 3 and not _PO_BOX.search(rest):
-                return rest, match["box"].strip(" ,;/-")
-    return street, ""
+    match = _PO_BOX_THEN_STREET.match(street)
+    if match:
+        rest, box = match["street"], match["box"]
+    else:
+        match = _BOX_AFTER_STREET.search(street)
+        if not match:
+            return street, ""
+        rest, box = street[: match.start()], match["box"]
+    rest = rest.strip(" ,;/-")
+    if len(rest) < 3 or _PO_BOX.search(rest):
+        return street, ""
+    return rest, box.strip(" ,;/-")
 
 
 def split_trailing_unit(street: str) -> tuple[str, str]:
