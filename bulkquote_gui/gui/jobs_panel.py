@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from bulkquote_gui.gui.delegates import StatusBadgeDelegate
+from bulkquote_gui.gui.delegates import StatusBadgeDelegate, TwoLineDelegate
 from bulkquote_gui.gui.models.jobs_model import COLUMNS, STATUS_COLUMN, JobsModel
 
 
@@ -19,17 +19,25 @@ class JobsPanel(QWidget):
         self.view.setObjectName("jobsView")
         self.view.setModel(self.model)
         self.view.setItemDelegateForColumn(STATUS_COLUMN, StatusBadgeDelegate(self.view))
+        # A compact list: file name over date and counts, then the badge; the date and count
+        # columns stay in the model (tooltips, tests) but are drawn inside the first column.
+        self.view.setItemDelegateForColumn(0, TwoLineDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
-        self.view.verticalHeader().setDefaultSectionSize(34)
+        self.view.verticalHeader().setDefaultSectionSize(54)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.view.horizontalHeader()
+        header.hide()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(STATUS_COLUMN, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(STATUS_COLUMN, 112)
         for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            if column != STATUS_COLUMN:
+                self.view.setColumnHidden(column, True)
         self.view.clicked.connect(self._clicked)
         self.view.activated.connect(self._clicked)
 
@@ -43,6 +51,8 @@ class JobsPanel(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.view, 1)
+        self._spacer = QWidget()
+        layout.addWidget(self._spacer, 1)  # keeps title and hint at the top while the list is empty
         self._sync_empty()
 
     def show_batches(self, batches) -> None:
@@ -53,6 +63,7 @@ class JobsPanel(QWidget):
         empty = self.model.rowCount() == 0
         self.empty_label.setVisible(empty)
         self.view.setVisible(not empty)
+        self._spacer.setVisible(empty)
 
     def _clicked(self, index: QModelIndex) -> None:
         if index.isValid():

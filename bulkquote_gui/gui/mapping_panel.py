@@ -11,10 +11,10 @@ FIELD_LABELS: dict[str, str] = {
     "street": "Street", "unit": "Unit / suite", "city": "City", "state": "State", "postal_code": "ZIP",
     "zip4": "ZIP+4", "company": "Company", "contact_name": "Contact", "email": "E-mail", "phone": "Phone",
     "bandwidth": "Speed", "term": "Term", "product": "Product", "site_id": "Site ID",
-    "full_address": "One-line address",
+    "full_address": "Full address",
 }
 NOT_MAPPED = "—"
-PER_ROW = 5  # label + combo pairs per grid row
+PER_ROW = 4  # label + combo pairs per grid row
 
 
 class MappingPanel(QGroupBox):
@@ -30,10 +30,11 @@ class MappingPanel(QGroupBox):
             row, pair = divmod(n, PER_ROW)
             label = QLabel(FIELD_LABELS.get(field, field))
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            label.setMinimumWidth(label.sizeHint().width())
             combo = QComboBox()
             combo.setObjectName(f"map_{field}")
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(10)
+            combo.setMinimumContentsLength(12)
             combo.currentIndexChanged.connect(self._emit_change)
             label.setBuddy(combo)
             grid.addWidget(label, row, pair * 2)

@@ -82,9 +82,9 @@ class ProgressPage(QWidget):
         eta_row.addWidget(self.eta_label)
         eta_row.addStretch()
 
-        self.cards = {key: StatCard(caption) for key, caption in
-                      (("total", "Total"), ("succeeded", "Succeeded"), ("failed", "Failed"),
-                       ("remaining", "Remaining"))}
+        self.cards = {key: StatCard(caption, tone) for key, caption, tone in
+                      (("total", "Total", ""), ("succeeded", "Succeeded", "ok"), ("failed", "Failed", "bad"),
+                       ("remaining", "Remaining", ""))}
         cards = QHBoxLayout()
         cards.setSpacing(12)
         for card in self.cards.values():
@@ -130,7 +130,8 @@ class ProgressPage(QWidget):
         for column, name in enumerate(COLUMNS):
             if name in widths:
                 header.resizeSection(column, widths[name])
-        header.setSectionResizeMode(COLUMNS.index("Address"), QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(COLUMNS.index("Address"), 380)
+        header.setSectionResizeMode(COLUMNS.index("Error"), QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
 
         layout = QVBoxLayout(self)
@@ -228,6 +229,7 @@ class ProgressPage(QWidget):
             self.eta_label.setText(self.eta.describe(remaining) or "Finishing…")
         else:
             self.eta_label.setText("")
+        self.eta_label.setVisible(bool(self.eta_label.text()))
         if status in ("complete", "cancelled"):
             self.done_banner.set_text(finished_summary(status, counts))
             self.done_banner.show()

@@ -25,7 +25,7 @@ LIGHT: dict[str, str] = {
     "accent": "#2563eb", "accent_hover": "#1d4ed8", "accent_soft": "#e8f0fe", "accent_border": "#bfd3fb",
     "disabled": "#9aa5b1", "disabled_bg": "#cfd8e3", "danger": "#c62828",
     "warn_bg": "#fff7e0", "warn_border": "#f5d98b", "warn_text": "#7a5200",
-    "ok_bg": "#e9f8ef", "ok_border": "#a7e3bd", "ok_text": "#14532d",
+    "ok_bg": "#e9f8ef", "ok_border": "#a7e3bd", "ok_text": "#14532d", "ok_value": "#15803d",
 }
 DARK: dict[str, str] = {
     "window": "#16191e", "surface": "#1f2329", "input": "#262b32", "text": "#e6e9ee", "muted": "#9aa4b1",
@@ -34,7 +34,7 @@ DARK: dict[str, str] = {
     "accent": "#4f8cff", "accent_hover": "#6a9dff", "accent_soft": "#1f3255", "accent_border": "#2e4a7d",
     "disabled": "#6b7480", "disabled_bg": "#353c46", "danger": "#ff6b6b",
     "warn_bg": "#3a2f12", "warn_border": "#6b5520", "warn_text": "#f5d98b",
-    "ok_bg": "#15311f", "ok_border": "#25603a", "ok_text": "#a7e3bd",
+    "ok_bg": "#15311f", "ok_border": "#25603a", "ok_text": "#a7e3bd", "ok_value": "#4ade80",
 }
 
 
@@ -117,10 +117,11 @@ class Theme:
         except OSError as exc:  # a broken install still runs, just plainer
             log.info("style sheet not found (%s); using the platform style", exc)
             return ""
+        values = {**self.tokens, "resources": resource_path("").as_posix().rstrip("/")}
         # Longest token first so @accent_soft is not eaten by @accent.
-        names = sorted(self.tokens, key=len, reverse=True)
+        names = sorted(values, key=len, reverse=True)
         pattern = re.compile("@(" + "|".join(map(re.escape, names)) + r")\b")
-        return pattern.sub(lambda m: self.tokens[m.group(1)], template)
+        return pattern.sub(lambda m: values[m.group(1)], template)
 
     def palette(self) -> QPalette:
         t = self.tokens

@@ -180,7 +180,7 @@ class UploadPage(QWidget):
         self.jobs_panel = JobsPanel()
         side = QFrame()
         side.setObjectName("card")
-        side.setFixedWidth(400)
+        side.setFixedWidth(360)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(14, 14, 14, 14)
         side_layout.addWidget(self.jobs_panel)

@@ -9,11 +9,13 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 class StatCard(QFrame):
     """A labelled number: TOTAL 25."""
 
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+    def __init__(self, label: str, tone: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
         self.value_label = QLabel("0")
         self.value_label.setObjectName("statValue")
+        self._tone = tone  # "ok" / "bad": the number is coloured (by the style sheet) once it is not 0
+        self.value_label.setProperty("tone", "")
         self.caption = QLabel(label)
         self.caption.setObjectName("statLabel")
         layout = QVBoxLayout(self)
@@ -24,6 +26,11 @@ class StatCard(QFrame):
 
     def set_value(self, value: int | str) -> None:
         self.value_label.setText(f"{value:,}" if isinstance(value, int) else str(value))
+        tone = self._tone if value not in (0, "0", "") else ""
+        if self.value_label.property("tone") != tone:
+            self.value_label.setProperty("tone", tone)
+            self.value_label.style().unpolish(self.value_label)
+            self.value_label.style().polish(self.value_label)
 
     def value(self) -> str:
         return self.value_label.text()

@@ -1,0 +1,141 @@
+"""Screenshots of the real window under Xvfb, for the README.
+
+    apt-get install -y xvfb imagemagick libxcb-cursor0 ...   (see the GUI brief / DESIGN.md)
+    Xvfb :99 -screen 0 1440x900x24 &
+    DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py
+
+Runs the app in demo mode (built-in simulator) on a throw-away database with a few earlier
+batches, loads resources/sample_sites.csv, submits it and grabs the whole X screen with
+ImageMagick's `import -window root` at three moments: preview, running batch, finished batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = Path(__file__).resolve().parent
+SAMPLE = ROOT / "resources" / "sample_sites.csv"
+CORPUS = ROOT.parent / "shared" / "corpus" / "cms_hospital_general_information.csv"
+
+
+def shoot(name: str) -> None:
+    target = OUT / name
+    subprocess.run(["import", "-window", "root", str(target)], check=True)
+    print("saved", target)
+
+
+def seed_history(db_url: str, scratch: Path) -> None:
+    """Earlier batches for the Recent jobs list, processed against a fast simulator."""
+    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.processor import Processor, ProcessorConfig
+    from bulkquote_gui.core.store import create_batch, make_engine, make_session_factory
+    from bulkquote_gui.services.simulator import SimulatorServer
+
+    files = []
+    if CORPUS.exists():
+        lines = CORPUS.read_bytes().splitlines(keepends=True)
+        texas = [lines[0]] + [line for line in lines[1:] if b'"TX"' in line][:36]
+        path = scratch / "hospitals_texas.csv"
+        path.write_bytes(b"".join(texas))
+        files.append((path, BatchDefaults(company="Lone Star Health")))
+    path = scratch / "branch_offices_q4.csv"
+    path.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    files.append((path, BatchDefaults(bandwidth_mbps=500, term_months=24)))
+
+    engine = make_engine(db_url)
+    factory = make_session_factory(engine)
+    fast = ProcessorConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
+    with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
+        processor = Processor(factory, client, config=fast)
+        for path, defaults in files:
+            result = import_file(path, defaults=defaults)
+            batch = create_batch(factory, result, defaults=defaults, source_name=path.name)
+            processor.run_batch(batch)
+    engine.dispose()
+
+
+async def drive(window, app) -> None:
+    from bulkquote_gui.gui.progress_page import ProgressPage  # noqa: F401 (loaded by the window)
+
+    async def until(predicate, timeout: float = 120.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while not predicate():
+            if loop.time() > end:
+                raise TimeoutError("the window did not get there in time")
+            await asyncio.sleep(0.1)
+
+    await asyncio.sleep(1.0)
+    window.load_file(SAMPLE)
+    await until(lambda: window.upload_page.result is not None and not window.upload_page.is_busy())
+    page = window.upload_page
+    page.view.selectRow(-1)
+    # Show a repaired and an invalid row near the top of the grid, with a tooltip-free view.
+    await asyncio.sleep(0.8)
+    shoot("upload.png")
+
+    page.submit_button.click()
+    progress = window.progress_page
+    await until(lambda: progress.batch_id is not None and progress.counts.get("complete", 0) >= 8)
+    await asyncio.sleep(0.3)
+    shoot("running.png")
+
+    await until(lambda: progress.status == "complete", timeout=240)
+    await asyncio.sleep(1.0)
+    progress.view.scrollToBottom()
+    await asyncio.sleep(0.5)
+    shoot("finished.png")
+    window.shutdown()
+    app.quit()
+
+
+def main() -> int:
+    if not os.environ.get("DISPLAY"):
+        print("set DISPLAY (e.g. Xvfb :99 and DISPLAY=:99)", file=sys.stderr)
+        return 2
+    if shutil.which("import") is None:
+        print("ImageMagick's `import` is needed", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="bulkquote-shots-"))
+    os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
+    os.environ["BULKQUOTE_DATA_DIR"] = str(scratch / "data")
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    for var in ("BULKQUOTE_API_URL", "BULKQUOTE_API_KEY", "BULKQUOTE_DB"):
+        os.environ.pop(var, None)
+    db_url = f"sqlite:///{(scratch / 'bulkquote.sqlite').as_posix()}"
+    seed_history(db_url, scratch)
+
+    import qasync
+
+    from bulkquote_gui.gui.app import create_application
+    from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.gui.main_window import MainWindow
+
+    app = create_application(["bulkquote"])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=None, quote_timeout=None)
+    context = context_from_args(args)
+    window = MainWindow(context)
+    window.setGeometry(0, 0, 1440, 900)
+    window.show()
+    window.start()
+    with loop:
+        loop.run_until_complete(drive(window, app))
+    context.close()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
