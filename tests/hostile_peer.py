@@ -59,8 +59,8 @@ class Behaviour:
     """
 
     outcome: str = "complete"
-    queued_s: float = 0.02
-    done_s: float = 0.12
+    queued_s: float = 0.01
+    done_s: float = 0.04
     error_code: str = "no_coverage"
     options: list[dict[str, Any]] | None = None   # raw option objects; None -> generated
     recommended: int | None = None                # None -> chosen from the address
@@ -133,8 +133,9 @@ class Fault:
     hang_s: float = 0.0
 
     def describe(self) -> str:
+        status = f":{self.status}" if self.kind in ("status", "html") else ""
         ra = f" RA={self.retry_after}" if self.retry_after is not None else ""
-        return f"{self.kind}:{self.status}{ra}{' after' if self.after_effect else ''}"
+        return f"{self.kind}{status}{ra}{' after' if self.after_effect else ''}"
 
 
 def http_date(offset_s: float) -> str:
@@ -215,6 +216,7 @@ class HostilePeer:
         self.blocked_posts: list[tuple[str | None, str]] = []  # (key, id of the blocking quote)
         self.revoke_after_creates: int | None = None
         self.name_the_blocker = True  # False: 409 bodies leave in_flight_id out
+        self.revoke_on: str | None = None  # the key is revoked as the first call of this method arrives
         self._seq = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -457,6 +459,9 @@ class HostilePeer:
             fault = self.random.pick(method)
         if fault is not None and not fault.after_effect:
             return 0, {}, None, fault
+        if self.revoke_on == method:
+            self.revoke_on = None
+            self.revoke_key()
         auth = headers.get("authorization", "")
         if auth != f"Bearer {self.api_key}":
             return 401, {}, _error("unauthorized", "the API key is missing or revoked"), None
@@ -510,6 +515,7 @@ class HostilePeer:
             body["x_hint"] = "wait or DELETE it"
             return 409, {}, body
         q = self._create(request, behaviour, key)
+        self._advance(q)  # a fast service may answer the POST with the quote already done
         headers_out = {"Location": f"{BASE_PATH}/quotes/{q.id}", **self._retry_after(q)}
         return 201, headers_out, self.quote_json(q)
 
@@ -650,7 +656,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _break(self, fault: Fault) -> None:
         extra = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
         if fault.kind == "status":
-            code = {429: "rate_limited", 503: "unavailable"}.get(fault.status, "internal")
+            code = {401: "unauthorized", 429: "rate_limited", 503: "unavailable"}.get(
+                fault.status, "internal")
             self._send(fault.status, extra, _error(code, "try again later"))
         elif fault.kind == "html":
             self._send(fault.status, extra, _HTML_PAGE, content_type="text/html")

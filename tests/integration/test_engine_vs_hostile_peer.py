@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -41,7 +41,7 @@ from tests.hostile_peer import (
 
 KEY = "hostile-key"
 FAST = ProcessorConfig(poll_interval_s=0.05, quote_timeout_s=3.0, retry_after_floor_s=0.01,
-                       retry_after_ceiling_s=0.1, backoff_base_s=0.01, backoff_max_s=0.1,
+                       retry_after_ceiling_s=0.05, backoff_base_s=0.01, backoff_max_s=0.1,
                        command_check_s=0.05, delete_attempts=3)
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
 FAILURE_CODES = ["no_coverage", "address_not_found", "manual_pricing_required",
@@ -77,10 +77,10 @@ class Bench:
         return store.create_batch(self.sf, result, defaults=BatchDefaults(), source_name=path.name)
 
     def run(self, batch_id: int, *, config: ProcessorConfig = FAST, budget_s: float = 20.0,
-            during: Callable[[Processor], None] | None = None) -> str:
+            during: Callable[[Processor], None] | None = None, deadline_s: float = 2.0) -> str:
         """Run the batch on a thread, as the GUI worker does; fail if it outlives the budget."""
-        client = MomentumClient(self.peer.base_url, KEY, deadline_s=2.0,
-                                timeout=httpx.Timeout(2.0))
+        client = MomentumClient(self.peer.base_url, KEY, deadline_s=deadline_s,
+                                timeout=httpx.Timeout(deadline_s))
         processor = Processor(self.sf, client, on_event=self.events.append, config=config,
                               rng=random.Random(5))
         outcome: dict[str, Any] = {}
@@ -193,6 +193,9 @@ def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> lis
             assert_stored_matches(row, created[0])
             event = last_event[row.quote_id]
             assert (event.status, event.mrc, event.nrc) == ("complete", str(row.mrc), str(row.nrc))
+        elif created and created[0].status == "complete" and row.status in TERMINAL_ROWS:
+            raise AssertionError(f"row {row.row_number} is {row.status} ({row.error_code}) but "
+                                 f"the server priced it: the answer paid for was lost")
         elif row.status == "failed" and created and created[0].status in ("failed", "expired"):
             expected = created[0].error["code"] if created[0].status == "failed" else "expired"
             assert row.error_code == expected, (row.row_number, row.error_code, expected)
@@ -240,7 +243,7 @@ def test_optional_fields_missing_are_stored_as_unknown(bench, peer):
 
 
 def test_slow_quotes_are_polled_until_they_finish(bench, peer):
-    peer.behaviour = lambda r: Behaviour(queued_s=0.3, done_s=0.9)
+    peer.behaviour = lambda r: Behaviour(queued_s=0.2, done_s=0.5)
     batch = bench.batch(2)
     assert bench.run(batch) == "complete"
     rows = assert_contract(bench, batch)
@@ -293,8 +296,6 @@ def test_422_invalid_address_fails_that_row_only(bench, peer):
     assert len(peer.calls_of("POST")) == 5  # a 422 is not retried
 
 
-@pytest.mark.xfail(strict=True, reason="processor._submit drops ApiError.field: a 422's "
-                   "field (location.postal_code) never reaches the row's message")
 def test_422_field_is_kept_in_the_rows_message(bench, peer):
     peer.behaviour = behave({1: Behaviour(reject=("invalid_address", "location.postal_code"))})
     batch = bench.batch(1)
@@ -356,7 +357,13 @@ def test_retry_after_dates_in_the_past_mean_now(bench, peer):
     assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
 
 
-@pytest.mark.parametrize("huge", ["999999999", "86400", FAR_FUTURE_DATE, "year-2100"])
+@pytest.mark.parametrize("huge", [
+    "999999999", "86400", FAR_FUTURE_DATE, "year-2100",
+    pytest.param("9" * 400, marks=pytest.mark.xfail(
+        strict=True, reason="momentum.parse_retry_after returns None for delay-seconds too "
+        "large for a float (inf), so the engine retries after its short backoff instead of "
+        "waiting its ceiling")),
+], ids=["1e9-seconds", "a-day", "year-9999", "year-2100", "400-digits"])
 def test_huge_retry_after_is_clamped_to_the_ceiling(bench, peer, huge):
     value = http_date(75 * 365 * 86400) if huge == "year-2100" else huge
     peer.behaviour = lambda r: Behaviour(done_s=0.2, retry_after=value)
@@ -364,45 +371,58 @@ def test_huge_retry_after_is_clamped_to_the_ceiling(bench, peer, huge):
                       Fault("status", 503, retry_after=value))
     peer.queue_faults("GET", Fault("status", 429, retry_after=value))
     batch = bench.batch(2)
-    assert bench.run(batch, budget_s=10) == "complete"  # unclamped, it would take days
+    config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 0.25,
+                                "backoff_base_s": 0.001, "backoff_max_s": 0.002})
+    assert bench.run(batch, config=config, budget_s=10) == "complete"  # unclamped: days
     assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
+    for retry_after, gap in gaps_after(peer, 429) + gaps_after(peer, 503):
+        assert gap >= 0.24, f"Retry-After {retry_after[:30]} was not clamped but ignored ({gap:.3f} s)"
 
 
 # ------------------------------------------------------------------------------------ 5xx, broken
 
-SERVER_ERRORS = [Fault("status", 500), Fault("status", 502), Fault("status", 503, "1"),
-                 Fault("status", 503), Fault("status", 504)]
+SERVER_ERRORS = [Fault("status", 429, "1"), Fault("status", 500), Fault("status", 502),
+                 Fault("status", 503, "1"), Fault("status", 503), Fault("status", 504)]
 BROKEN = [Fault("drop"), Fault("truncate"), Fault("html", 502), Fault("html", 200),
           Fault("empty")]
+FAULT_FAMILIES = {"5xx-429": SERVER_ERRORS, "broken": BROKEN}
 
 
 def _fault_id(f: Fault) -> str:
     return f.describe().replace(" ", "_")
 
 
-@pytest.mark.parametrize("fault", SERVER_ERRORS + BROKEN, ids=_fault_id)
+@pytest.mark.parametrize("family", FAULT_FAMILIES)
 @pytest.mark.parametrize("method", ["POST", "GET"])
-def test_transient_faults_on_post_and_get_are_retried(bench, peer, method, fault):
-    peer.queue_faults(method, fault, fault, fault)
+def test_transient_faults_on_post_and_get_are_retried(bench, peer, method, family):
+    """Each fault of the family, one after another, on the same call: retried, never a failure."""
+    faults = FAULT_FAMILIES[family]
+    peer.queue_faults(method, *faults)
     batch = bench.batch(2)
-    assert bench.run(batch) == "complete"
+    config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 0.02})
+    assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete", "complete"]
-    assert len([c for c in peer.calls_of(method) if c.fault]) == 3
+    sent = [c.fault for c in peer.calls_of(method) if c.fault]
+    assert sent == [f.describe() for f in faults]
 
 
-@pytest.mark.parametrize("fault", SERVER_ERRORS + BROKEN, ids=_fault_id)
-def test_transient_faults_on_delete_are_retried(bench, peer, fault):
-    """The engine gives up on a quote; its DELETE breaks twice, the third one lands."""
+@pytest.mark.parametrize("family", FAULT_FAMILIES)
+def test_transient_faults_on_delete_are_retried(bench, peer, family):
+    """The engine gives up on a quote; its DELETE meets every fault of the family, then lands."""
+    faults = FAULT_FAMILIES[family]
     peer.behaviour = behave({1: Behaviour(outcome="never")})
-    peer.queue_faults("DELETE", fault, fault)
+    peer.queue_faults("DELETE", *faults)
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
+                                "retry_after_ceiling_s": 0.02, "delete_attempts": len(faults) + 1})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["failed", "complete"]
     assert rows[0].error_code == "timeout"
-    assert len(peer.calls_of("DELETE")) == 3
+    assert "not confirmed" not in rows[0].error_message
+    assert len(peer.calls_of("DELETE")) == len(faults) + 1
+    assert peer.blocked_posts == []
 
 
 @pytest.mark.parametrize("fault", [Fault("drop", after_effect=True),
@@ -486,10 +506,6 @@ def test_409_without_in_flight_id_is_retried(bench, peer):
     assert len(peer.blocked_posts) >= 1
 
 
-@pytest.mark.xfail(strict=True, reason="processor._clear_in_flight adopts any in-flight quote "
-                   "whose reference text matches the row (store.find_row_for_remote), so a "
-                   "colleague's quote with the same batch-N/row-M reference is recorded as "
-                   "this row's price")
 def test_a_colleagues_quote_with_a_clashing_reference_is_not_adopted(bench, peer):
     # Another BulkQuote install on the same account numbers its batches from 1 too.
     batch = bench.batch(2)
@@ -591,8 +607,6 @@ def test_user_cancel_finds_the_quote_complete_and_keeps_the_price(bench, peer):
     assert statuses(rows) == ["complete", "complete", "cancelled", "cancelled"]
 
 
-@pytest.mark.xfail(strict=True, reason="processor._give_up records only a `complete` DELETE "
-                   "answer; a quote found `failed` (no_coverage) is stored as a timeout")
 def test_delete_at_the_timeout_finds_the_quote_failed_and_keeps_the_reason(bench, peer):
     peer.behaviour = behave({1: Behaviour(outcome="never", fails_on_delete="no_coverage")})
     batch = bench.batch(1)
@@ -602,9 +616,6 @@ def test_delete_at_the_timeout_finds_the_quote_failed_and_keeps_the_reason(bench
     assert rows[0].error_code == "no_coverage"
 
 
-@pytest.mark.xfail(strict=True, reason="processor._submit fails a row at its timeout without "
-                   "finding the quote an earlier POST (answer lost) created: never DELETEd, it "
-                   "blocks the account")
 def test_submit_timeout_after_a_lost_answer_does_not_leave_the_account_blocked(bench, peer):
     peer.behaviour = lambda r: Behaviour(outcome="never")
     peer.queue_faults("POST", Fault("drop", after_effect=True))
@@ -615,12 +626,121 @@ def test_submit_timeout_after_a_lost_answer_does_not_leave_the_account_blocked(b
     assert statuses(assert_contract(bench, batch)) == ["failed"]
 
 
+def test_instant_answers_in_the_post_reply_are_recorded(bench, peer):
+    """A 201 whose quote is already complete (or failed): nothing left to poll."""
+    peer.behaviour = behave({1: Behaviour(queued_s=0, done_s=0),
+                             2: Behaviour(queued_s=0, done_s=0, outcome="failed",
+                                          error_code="address_not_found")})
+    batch = bench.batch(2)
+    assert bench.run(batch) == "complete"
+    rows = assert_contract(bench, batch)
+    assert statuses(rows) == ["complete", "failed"]
+    assert peer.calls_of("GET") == []
+
+
+def test_an_answer_slower_than_the_clients_deadline_is_retried(bench, peer):
+    peer.queue_faults("GET", Fault("hang", hang_s=0.8))
+    peer.queue_faults("POST", Fault("hang", hang_s=0.8, after_effect=True))
+    batch = bench.batch(2)
+    assert bench.run(batch, deadline_s=0.4) == "complete"
+    assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
+
+
+def test_401_on_the_delete_of_a_timed_out_quote_pauses_and_resume_cleans_up(bench, peer):
+    peer.behaviour = behave({1: Behaviour(outcome="never")})
+    peer.revoke_on = "DELETE"
+    batch = bench.batch(2)
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
+    assert bench.run(batch, config=config) == "paused"
+    assert_contract(bench, batch, paused=True)
+    assert "401" in bench.summary(batch).status_message
+
+    peer.restore_key(KEY)
+    assert store.resume_batch(bench.sf, batch)
+    assert bench.run(batch, config=config) == "complete"
+    rows = assert_contract(bench, batch)
+    assert statuses(rows) == ["failed", "complete"]
+    assert rows[0].error_code == "timeout"
+
+
+def test_a_delete_outage_at_the_last_rows_timeout_does_not_leave_the_account_blocked(bench, peer):
+    peer.behaviour = lambda r: Behaviour(outcome="never")
+    batch = bench.batch(1)
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3})
+
+    def outage_at_the_timeout(processor: Processor) -> None:
+        while not peer.quotes():
+            time.sleep(0.01)
+        peer.fail_for("DELETE", 1.5, Fault("status", 503))
+
+    assert bench.run(batch, config=config, during=outage_at_the_timeout) == "complete"
+    assert statuses(assert_contract(bench, batch)) == ["failed"]
+
+
+def test_a_delete_outage_during_user_cancel_does_not_leave_the_account_blocked(bench, peer):
+    peer.behaviour = lambda r: Behaviour(outcome="never")
+    batch = bench.batch(2)
+
+    def cancel_during_an_outage(processor: Processor) -> None:
+        while len(peer.calls_of("GET")) < 2:
+            time.sleep(0.01)
+        peer.fail_for("DELETE", 1.5, Fault("status", 503))
+        processor.cancel(batch)
+
+    assert bench.run(batch, during=cancel_during_an_outage) == "cancelled"
+    assert statuses(assert_contract(bench, batch)) == ["cancelled", "cancelled"]
+
+
+def test_row_resumed_submitting_after_its_timeout_replays_its_key_first(bench, peer):
+    """The crashed run's quote (paid for) is found by replaying the key, not judged timed out."""
+    batch = bench.batch(2)
+    with bench.sf() as session:
+        row = store.next_open_row(session, batch)
+    store.mark_submitting(bench.sf, row, store.utcnow() - timedelta(hours=1))
+    peer.inject_quote(row.request, Behaviour(queued_s=0, done_s=0),
+                      idempotency_key=row.idempotency_key, foreign=False)
+    assert bench.run(batch) == "complete"
+    rows = assert_contract(bench, batch)
+    assert statuses(rows) == ["complete", "complete"]
+
+
+@pytest.mark.xfail(strict=True, reason="processor.send_pending_deletes replays a lost POST's key "
+                   "but drops the answer when the quote is already terminal: a quote that "
+                   "completed during the outage is never recorded, its row stays failed 'no quote "
+                   "could be requested'")
+def test_a_lost_post_whose_quote_completes_during_an_outage_keeps_its_price(bench, peer):
+    """POST creates the quote, the answer is lost, POSTs then fail past the row's timeout while
+    the quote completes on the server: the price paid for must end up on the row."""
+    peer.queue_faults("POST", Fault("drop", after_effect=True))
+    peer.fail_for("POST", 0.6, Fault("status", 503))
+    batch = bench.batch(2)
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3})
+    assert bench.run(batch, config=config) == "complete"
+    rows = assert_contract(bench, batch)
+    assert statuses(rows) == ["complete", "complete"]
+
+
+@pytest.mark.xfail(strict=True, reason="processor._delete_or_owe/_settle treat a 401 on DELETE "
+                   "as clean-up owed, retry it until cleanup_timeout_s, then report the batch "
+                   "complete: the revoked key is never reported (should pause with the 401 message)")
+def test_401_at_the_last_rows_delete_pauses_rather_than_reporting_complete(bench, peer):
+    """The key is revoked as the engine DELETEs the last row's timed-out quote: the account is
+    left blocked and every call will fail, so the rep must be told (paused, 401), not 'done'."""
+    peer.behaviour = lambda r: Behaviour(outcome="never")
+    peer.revoke_on = "DELETE"
+    batch = bench.batch(1)
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
+                                "cleanup_timeout_s": 0.5})
+    assert bench.run(batch, config=config) == "paused"
+    assert "401" in bench.summary(batch).status_message
+
+
 # ------------------------------------------------------------------------------------ all at once
 
 def test_every_fault_mixed_at_random_with_a_fixed_seed(bench, peer):
     rng = random.Random(20261129)
     fates = {}
-    for n in range(1, 15):
+    for n in range(1, 13):
         roll = rng.random()
         if roll < 0.5:
             fates[n] = Behaviour(done_s=rng.choice([0.05, 0.2, 0.6]),
@@ -630,7 +750,7 @@ def test_every_fault_mixed_at_random_with_a_fixed_seed(bench, peer):
         elif roll < 0.67:
             fates[n] = Behaviour(outcome="never")  # timeout -> DELETE
         elif roll < 0.74:
-            fates[n] = Behaviour(outcome="never", expire_s=0.4)
+            fates[n] = Behaviour(outcome="never", expire_s=0.3)
         elif roll < 0.8:
             fates[n] = Behaviour(reject=("invalid_address", "location.postal_code"))
         elif roll < 0.86:
@@ -650,8 +770,8 @@ def test_every_fault_mixed_at_random_with_a_fixed_seed(bench, peer):
         "POST": broken + lost, "GET": broken, "DELETE": broken + lost[:2]})
     peer.set_rate_limit(30, 1.0, "1")
     peer.inject_quote(foreign_request("crm-sync/9"), Behaviour(outcome="never"))
-    batch = bench.batch(14)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 1.5})
+    batch = bench.batch(12)
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.8})
     assert bench.run(batch, config=config, budget_s=45) == "complete"
     rows = assert_contract(bench, batch)
     assert len(peer.faults_sent()) >= 10
