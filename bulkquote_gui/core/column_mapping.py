@@ -62,12 +62,12 @@ _FUZZY: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("phone", r"phone"),
         ("unit", r"suite|apartment|address2|addressline2"),
         ("city", r"^city|city$"),
-        ("state", r"^state|state$"),
-        ("street", r"street|address1|address$"),
+        ("state", r"^state|state$|stateprovince|stateorprovince"),
+        ("street", r"street|address1|addressline1|address$"),
         ("company", r"company|business|organi[sz]ation|customer"),
         ("contact_name", r"^contact|contactname$"),
         ("bandwidth", r"bandwidth|speed"),
-        ("term", r"^term|term$|termmonths"),
+        ("term", r"^term|term$|termmonths|contractterm"),
         ("product", r"^product|product$"),
     ))
 # "Hospital Name", "LIBNAME": a name column is the customer when nothing better is there.

@@ -76,3 +76,20 @@ def test_disambiguate_blank_and_repeated_headers():
 ])
 def test_header_row_detection(cells, is_header):
     assert looks_like_header(cells) is is_header
+
+
+def test_crm_export_headers():
+    columns = ["Account Name", "Billing Street", "Billing City", "Billing State/Province",
+               "Billing Zip/Postal Code", "Shipping Street", "Primary Contact", "Contact Email",
+               "Contract Term (yrs)", "Bandwidth (Mbps)", "Address Line 2"]
+    assert mapping_for(columns) == {
+        "street": "Billing Street", "unit": "Address Line 2", "city": "Billing City",
+        "state": "Billing State/Province", "postal_code": "Billing Zip/Postal Code",
+        "company": "Account Name", "contact_name": "Primary Contact", "email": "Contact Email",
+        "bandwidth": "Bandwidth (Mbps)", "term": "Contract Term (yrs)"}
+
+
+@pytest.mark.parametrize("header", ["Capacity", "Determination", "Real Estate Type", "Statement"])
+def test_words_that_merely_contain_a_field_name_are_not_mapped(header):
+    assert mapping_for([header, "Address", "City", "State", "ZIP"]).get("city") == "City"
+    assert header not in mapping_for([header, "Address", "City", "State", "ZIP"]).values()
