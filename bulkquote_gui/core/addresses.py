@@ -237,6 +237,17 @@ def check_zip(raw: str, state: str, raw_plus4: str = "") -> ZipResult:
     return ZipResult(postal_code=postal, repaired=bool(notes), note="; ".join(notes))
 
 
+_US_COUNTRY_NAMES = frozenset({"", "US", "USA", "U S", "U S A", "UNITED STATES",
+                               "UNITED STATES OF AMERICA", "AMERICA", "ESTADOS UNIDOS"})
+
+
+def is_us_country(text: str) -> bool:
+    """A country cell that means the US (or one of its territories), or is blank."""
+    key = " ".join(text.upper().replace(".", " ").split())
+    return key in _US_COUNTRY_NAMES or key in STATE_LOOKUP and len(key) > 2 or key in (
+        "PR", "GU", "VI", "AS", "MP")
+
+
 def is_po_box(street: str) -> bool:
     return _PO_BOX.search(street) is not None
 

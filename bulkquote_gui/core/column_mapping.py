@@ -109,6 +109,16 @@ def disambiguate_headers(headers: Sequence[str]) -> list[str]:
     return out
 
 
+_COUNTRY_HEADERS = frozenset({"country", "countrycode", "countryname", "countryregion", "nation",
+                              "sitecountry", "billingcountry", "mailingcountry"})
+
+
+def country_column(columns: Sequence[str]) -> str | None:
+    """A "Country" column: not a field the API takes (it is always US), but a row whose
+    country is elsewhere cannot be quoted."""
+    return next((c for c in columns if normalise_header(c) in _COUNTRY_HEADERS), None)
+
+
 def field_for_header(header: str) -> str | None:
     key = normalise_header(header)
     if key in _ALIAS_FIELD:

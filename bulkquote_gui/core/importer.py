@@ -20,7 +20,8 @@ import pandas as pd
 
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
-    auto_mapping, disambiguate_headers, excel_column_letter, header_score, looks_like_header)
+    auto_mapping, country_column, disambiguate_headers, excel_column_letter, header_score,
+    looks_like_header)
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.readers import (
     RawTable, SpreadsheetError, empty_sheet_message, list_sheets, read_table)
@@ -42,6 +43,7 @@ class _Issue:
     message: str
     reason: str      # short category for the summary ("PO box", "ZIP missing", ...)
     is_error: bool   # False: a note on a repaired row
+    column: str | None = None  # the rep's column at fault, when no mapped field names it
 
 
 @dataclass
@@ -62,11 +64,11 @@ class _Flags:
         self.notes = np.zeros(n, dtype=bool)
 
     def add(self, rows: Iterable[int], field: str, message: str | Callable[[int], str],
-            reason: str, is_error: bool = True) -> None:
+            reason: str, is_error: bool = True, column: str | None = None) -> None:
         marks = self.errors if is_error else self.notes
         for i in rows:
             text = message if isinstance(message, str) else message(i)
-            self.issues.setdefault(i, []).append(_Issue(field, text, reason, is_error))
+            self.issues.setdefault(i, []).append(_Issue(field, text, reason, is_error, column))
             marks[i] = True
 
 
@@ -99,9 +101,14 @@ class _Address:
 
 
 def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
-              defaults: BatchDefaults) -> _Checked:
+              defaults: BatchDefaults, country_column: str | None = None) -> _Checked:
     """Every rule, column by column; each rule runs once per distinct value."""
     flags = _Flags(n)
+    if country_column is not None:
+        countries = addr.clean_text(data[country_column])
+        abroad = {c for c in dict.fromkeys(countries) if not addr.is_us_country(c)}
+        flags.add(_rows_with(countries, abroad), "row", lambda i: f"country {countries[i]!r}: "
+                  "only US sites can be quoted", "non-US address", column=country_column)
 
     def get(field: str) -> list[str]:
         column = mapping.get(field)
@@ -308,7 +315,9 @@ class ImportResult:
         self.defaults = defaults
         self._data = data
         self._row_numbers = row_numbers
-        self._checked = _validate(data, len(row_numbers), self.mapping, defaults)
+        self._country_column = country_column(columns)
+        self._checked = _validate(data, len(row_numbers), self.mapping, defaults,
+                                  self._country_column)
         self._status, self._dup_of = _flag_duplicates(self._checked.base, self._checked.values)
 
     # --- cheap per-row access, for the grid -----------------------------------------------------
@@ -343,7 +352,7 @@ class ImportResult:
         for issue in self._checked.issues.get(i, ()):
             if not issue.is_error:
                 continue
-            column = self.mapping.get(issue.field)
+            column = issue.column or self.mapping.get(issue.field)
             if column is None and issue.field in _LOCATION_KEYS:
                 column = self.mapping.get("full_address")  # the part came from the one-liner
             if column is not None:
@@ -426,7 +435,7 @@ class ImportResult:
         cells[i] = "" if value is None else str(value)
         before = self._status.copy()
         one = _validate({c: a[i:i + 1] for c, a in self._data.items()}, 1, self.mapping,
-                        self.defaults)
+                        self.defaults, self._country_column)
         self._checked.base[i] = one.base[0]
         for key, values in one.values.items():
             self._checked.values[key][i] = values[0]

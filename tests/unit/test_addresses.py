@@ -157,3 +157,11 @@ def test_one_line_address_is_parsed_into_parts():
         "One Meadowlands Plaza", "#902", "E. Rutherford", "NJ", "7073")
     assert addr.parse_one_line("c/o John, 100 Main St, Austin, TX 78701").recipient.startswith("c/o")
     assert addr.parse_one_line("   ") == addr.ParsedAddress()
+
+
+@pytest.mark.parametrize("text, us", [
+    ("", True), ("US", True), ("U.S.A.", True), ("United States", True), ("Puerto Rico", True),
+    ("PR", True), ("Canada", False), ("CA", False), ("Mexico", False), ("UK", False),
+])
+def test_country_cells_that_mean_the_us(text, us):
+    assert addr.is_us_country(text) is us

@@ -351,3 +351,16 @@ def test_empty_first_sheet_names_the_others(tmp_path):
     with pytest.raises(SpreadsheetError, match=r"^book.xlsx: sheet 'Cover' is empty \(other sheets: Sites; "
                        r"choose one with --sheet\)$"):
         import_file(path)
+
+
+def test_country_column_marks_rows_abroad(tmp_path):
+    text = ("Address,City,State,ZIP,Country\n"
+            "600 Congress Ave,Austin,TX,78701,USA\n"
+            "1 Front St W,Toronto,ON,M5J 2X5,Canada\n"
+            "1 Calle Fortaleza,San Juan,PR,00901,Puerto Rico\n"
+            "2 Oak Ave,Boston,MA,02134,\n")
+    result = import_file(csv_file(tmp_path, text))
+    assert [result.status_at(i).value for i in range(4)] == ["valid", "invalid", "valid", "valid"]
+    assert Problem(3, "row", "country 'Canada': only US sites can be quoted") in result.problems_at(1)
+    assert "Country" in result.invalid_columns_at(1)
+    assert "Country" not in result.mapping.values()  # kept for the export, not sent
