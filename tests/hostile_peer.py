@@ -122,6 +122,8 @@ class Fault:
     kind: "status" (an error status with a JSON error body), "html" (a proxy's HTML page with
     `status`), "drop" (close the connection without answering), "truncate" (promise a body, send
     half, close), "empty" (200 with no body), "hang" (answer nothing for `hang_s`, then drop).
+    then_outage_s starts an outage (503s) the moment this fault is sent, so a test can pin
+    "lost answer, then an outage" to the engine's own calls, whatever the machine's speed.
     after_effect: the call takes effect first (POST creates the quote, DELETE cancels it), then
     the answer breaks; otherwise it breaks before anything happens.
     """
@@ -131,6 +133,7 @@ class Fault:
     retry_after: str | None = None
     after_effect: bool = False
     hang_s: float = 0.0
+    then_outage_s: float = 0.0  # after this fault, every call of the method gets a 503 this long
 
     def describe(self) -> str:
         status = f":{self.status}" if self.kind in ("status", "html") else ""
@@ -457,6 +460,8 @@ class HostilePeer:
             fault = window[1]
         if fault is None and self.random is not None:
             fault = self.random.pick(method)
+        if fault is not None and fault.then_outage_s:
+            self._windows[method] = (time.monotonic() + fault.then_outage_s, Fault("status", 503))
         if fault is not None and not fault.after_effect:
             return 0, {}, None, fault
         if self.revoke_on == method:
@@ -604,6 +609,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "HostileMomentum/1.0"
     timeout = 10  # an idle kept-alive connection is closed after this
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle holds the body back until
+        # the client's delayed ACK (~40 ms a call) - a stall of this peer, not of the client.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: the peer records calls itself
