@@ -139,13 +139,16 @@ def map_distinct(values: Iterable[T], rule: Callable[[T], R]) -> list[R]:
 
 
 def clean_one(text: object) -> str:
-    """Trim, collapse inner whitespace, and read spreadsheet error values (#N/A) as blank."""
+    """Trim, collapse inner whitespace, read spreadsheet error values (#N/A) as blank and
+    ="02134" as 02134."""
     if text.__class__ is not str:
         text = "" if text is None else str(text)
     if not (text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "):
         text = " ".join(text.split())
     if text[:1] == "#" and text.upper() in EXCEL_ERRORS:
         return ""
+    if text[:2] == '="' and text[-1:] == '"':  # ="02134": Excel's way to keep a leading zero
+        return clean_one(text[2:-1])
     return text
 
 
@@ -157,7 +160,8 @@ def _all_clean(values: list) -> bool:
         return False
     return ("".join(values).isprintable() and "  " not in joined and " \x00" not in joined
             and "\x00 " not in joined and joined[:1] != " " and joined[-1:] != " "
-            and "\x00#" not in joined and joined[:1] != "#")
+            and "\x00#" not in joined and joined[:1] != "#"
+            and '\x00="' not in joined and joined[:2] != '="')
 
 
 def clean_text(values: Iterable[object]) -> list[str]:

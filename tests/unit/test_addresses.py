@@ -14,8 +14,11 @@ def test_map_distinct_runs_the_rule_once_per_distinct_value():
 
 
 def test_clean_text_trims_collapses_and_blanks_excel_errors():
-    out = addr.clean_text(["  1  Main\tSt ", "#N/A", "#VALUE!", None, "#5 Rear", "1\xa0Main\nSt"])
-    assert out == ["1 Main St", "", "", "", "#5 Rear", "1 Main St"]
+    out = addr.clean_text(["  1  Main\tSt ", "#N/A", "#VALUE!", None, "#5 Rear", "1\xa0Main\nSt",
+                           '="02134"'])
+    assert out == ["1 Main St", "", "", "", "#5 Rear", "1 Main St", "02134"]
+    assert addr.clean_text(["02134", '="02134"']) == ["02134", "02134"]
+    assert addr.clean_text(["1 Main St", "2 Oak"]) == ["1 Main St", "2 Oak"]
 
 
 @pytest.mark.parametrize("raw, code", [
