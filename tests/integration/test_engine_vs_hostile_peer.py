@@ -713,6 +713,20 @@ def test_a_lost_post_whose_quote_completes_during_an_outage_keeps_its_price(benc
     assert statuses(rows) == ["complete", "complete"]
 
 
+@pytest.mark.xfail(strict=True, reason="processor.send_pending_deletes drops the answer of an "
+                   "owed DELETE: a quote found complete when the DELETE finally gets through is "
+                   "never recorded, its row stays failed 'cancelling the quote was not confirmed'")
+def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(bench, peer):
+    """The timed-out quote's DELETEs fail (owed); when one lands, the quote has completed."""
+    peer.behaviour = behave({1: Behaviour(outcome="never", completes_on_delete=True)})
+    peer.queue_faults("DELETE", *[Fault("status", 503)] * 4)
+    batch = bench.batch(2)
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2})
+    assert bench.run(batch, config=config) == "complete"
+    rows = assert_contract(bench, batch)
+    assert statuses(rows) == ["complete", "complete"]
+
+
 @pytest.mark.xfail(strict=True, reason="processor._delete_or_owe/_settle treat a 401 on DELETE "
                    "as clean-up owed, retry it until cleanup_timeout_s, then report the batch "
                    "complete: the revoked key is never reported (should pause with the 401 message)")
@@ -731,9 +745,16 @@ def test_401_at_the_last_rows_delete_pauses_rather_than_reporting_complete(bench
 # ------------------------------------------------------------------------------------ all at once
 
 def test_every_fault_mixed_at_random_with_a_fixed_seed(bench, peer):
-    rng = random.Random(20261129)
+    run_mixed(bench, peer, fate_seed=20261129, fault_seed=7)
+
+
+def run_mixed(bench: Bench, peer: HostilePeer, *, fate_seed: int, fault_seed: int,
+              n_rows: int = 12) -> None:
+    """Random fates per address and random faults on every call, from two seeds (also used by
+    ad-hoc seed sweeps: the sequence of calls depends on timing, the invariants must not)."""
+    rng = random.Random(fate_seed)
     fates = {}
-    for n in range(1, 13):
+    for n in range(1, n_rows + 1):
         roll = rng.random()
         if roll < 0.5:
             fates[n] = Behaviour(done_s=rng.choice([0.05, 0.2, 0.6]),
@@ -759,11 +780,11 @@ def test_every_fault_mixed_at_random_with_a_fixed_seed(bench, peer):
               Fault("drop"), Fault("truncate"), Fault("html", 502), Fault("empty")]
     lost = [Fault(f.kind, f.status, f.retry_after, after_effect=True) for f in broken
             if f.kind in ("drop", "truncate", "empty", "html") or f.status == 504]
-    peer.random = RandomFaults(seed=7, rate=0.25, faults={
+    peer.random = RandomFaults(seed=fault_seed, rate=0.25, faults={
         "POST": broken + lost, "GET": broken, "DELETE": broken + lost[:2]})
     peer.set_rate_limit(30, 1.0, "1")
     peer.inject_quote(foreign_request("crm-sync/9"), Behaviour(outcome="never"))
-    batch = bench.batch(12)
+    batch = bench.batch(n_rows)
     config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.8})
     assert bench.run(batch, config=config, budget_s=45) == "complete"
     rows = assert_contract(bench, batch)
