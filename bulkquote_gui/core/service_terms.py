@@ -47,6 +47,13 @@ def parse_bandwidth(text: str) -> tuple[int | None, str]:
     raw = text.strip()
     if not raw:
         return None, ""
+    down, sep, up = raw.partition("/")
+    if sep and re.search(r"\d", up):  # "1 Gbps/1 Gbps": symmetric, one speed
+        first, second = parse_bandwidth(down), parse_bandwidth(up)
+        if first[0] is not None and first == second:
+            return first
+        if first[0] is not None and second[0] is not None:
+            return None, f"bandwidth {raw!r}: down and up differ; quotes are for one speed"
     cleaned = raw.lower().replace("-", " ").replace("_", " ")
     cleaned = re.sub(r"\b(dia|internet|fiber|fibre|ethernet|circuit|speed)\b", "", cleaned).strip()
     match = _NUMBER_UNIT.match(re.sub(r"(?<=\d),(?=\d{3}\b)", "", cleaned))

@@ -10,7 +10,8 @@ from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, par
 @pytest.mark.parametrize("text, mbps", [
     ("1 Gbps", 1000), ("1G", 1000), ("1g", 1000), ("10 Gig", 10000), ("500M", 500),
     ("100 Mbps", 100), ("100", 100), ("1,000", 1000), ("1000 Mb/s", 1000), ("2.0 Gbps", 2000),
-    ("1", 1000), ("0.5 Gbps", 500), ("1 Gbps DIA", 1000),
+    ("1", 1000), ("0.5 Gbps", 500), ("1 Gbps DIA", 1000), ("1 Gbps/1 Gbps", 1000),
+    ("100M/100M", 100), ("1000 Mb/s", 1000),
 ])
 def test_bandwidth_as_people_write_it(text, mbps):
     assert parse_bandwidth(text) == (mbps, "")
@@ -22,7 +23,7 @@ def test_blank_bandwidth_means_the_default():
 
 @pytest.mark.parametrize("text, reason", [
     ("300 Mbps", "is not offered"), ("fast", "is not a speed"), ("100 furlongs", "unknown unit"),
-    ("1.5M", "is not offered"),
+    ("1.5M", "is not offered"), ("1G/100M", "down and up differ"),
 ])
 def test_bandwidth_not_offered_names_the_value(text, reason):
     value, error = parse_bandwidth(text)
