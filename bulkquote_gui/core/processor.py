@@ -104,8 +104,9 @@ class Processor:
         self._cancel_requested: set[int] = set()
         self._current_batch: int | None = None
         # Clean-up owed to the account, settled before every POST and at a batch's end:
-        self._orphans: list[str] = []                        # remote quotes to DELETE
-        self._lost_posts: list[tuple[str, dict[str, Any]]] = []  # (key, body) whose quote may exist
+        self._orphans: list[tuple[str, int | None]] = []     # (remote id, our row id) to DELETE
+        self._lost_posts: list[tuple[int, str, dict[str, Any]]] = []  # (row id, key, body)
+        self._cleanup_auth_error: ApiError | None = None     # a 401 met while cleaning up
         self._auth_failed = False
         self._store_checked_at = float("-inf")
 
@@ -140,7 +141,7 @@ class Processor:
             return
         remote_ids = store.request_cancel(self._sf, batch_id, include_active=True)
         with self._lock:
-            self._orphans.extend(remote_ids)
+            self._orphans.extend((remote_id, None) for remote_id in remote_ids)
         self._emit_batch(batch_id, BATCH_CANCELLED, "cancelled by the user")
 
     def send_pending_deletes(self) -> int:
@@ -154,30 +155,43 @@ class Processor:
         with self._lock:
             lost, self._lost_posts = self._lost_posts, []
         still_lost = []
-        for key, body in lost:
+        for row_id, key, body in lost:
             try:
                 reply = self._client.create_quote(body, key)
-            except (TransientError, AuthError):
-                still_lost.append((key, body))
+            except AuthError as exc:
+                self._cleanup_auth_error = exc
+                still_lost.append((row_id, key, body))
+                continue
+            except TransientError:
+                still_lost.append((row_id, key, body))
                 continue
             except ApiError:  # 409 (a replay would have answered: nothing of ours) or refused
                 continue
-            if not reply.quote.terminal:
+            if reply.quote.terminal:
+                # It finished while we could not hear: the answer (a price paid for) is kept.
+                self._record_late(row_id, reply.quote, key=key)
+            else:
                 with self._lock:
-                    self._orphans.append(reply.quote.id)
+                    self._orphans.append((reply.quote.id, row_id))
         with self._lock:
             self._lost_posts.extend(still_lost)
             orphans, self._orphans = self._orphans, []
         sent, still_owed = 0, []
-        for remote_id in orphans:
+        for remote_id, row_id in orphans:
             try:
-                self._client.cancel_quote(remote_id)
+                final = self._client.cancel_quote(remote_id).quote
                 sent += 1
             except (TransientError, AuthError) as exc:
                 log.info("could not cancel quote %s yet: %s", remote_id, exc)
-                still_owed.append(remote_id)
+                if isinstance(exc, AuthError):
+                    self._cleanup_auth_error = exc
+                still_owed.append((remote_id, row_id))
+                continue
             except ApiError as exc:  # 404: gone already
                 log.info("quote %s needs no cancel: %s", remote_id, exc)
+                continue
+            if row_id is not None and final.terminal:
+                self._record_late(row_id, final)  # finished before the DELETE got through
         with self._lock:
             self._orphans.extend(still_owed)
         return sent
@@ -188,22 +202,26 @@ class Processor:
         with self._lock:
             return len(self._orphans) + len(self._lost_posts)
 
-    def _settle(self) -> None:
+    def _settle(self) -> ApiError | None:
         """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s (stop() ends it).
 
         A cancel or a batch end must not leave the account blocked by one of our quotes: a
         short outage of DELETE would otherwise leave it so until the server expires it.
+        Returns the 401 that stopped it, if the key was refused (retrying cannot help then).
         """
         deadline = self._clock.monotonic() + self._config.cleanup_timeout_s
         attempt = 0
+        self._cleanup_auth_error = None
         while True:
             self.send_pending_deletes()
+            if self._cleanup_auth_error is not None:
+                return self._cleanup_auth_error
             if not self.cleanup_owed or self._stop_requested:
-                return
+                return None
             if self._clock.monotonic() >= deadline:
                 log.warning("gave up clearing %d quote(s) off the account; the next POST's 409 "
                             "handling or the server's expiry will", self.cleanup_owed)
-                return
+                return None
             if self._clock.wait(self._retry_delay(None, attempt), self._wake):
                 self._wake.clear()
             attempt += 1
@@ -258,7 +276,10 @@ class Processor:
                 with self._sf() as session:
                     row = store.next_open_row(session, batch_id)
                 if row is None:
-                    self._settle()
+                    refused = self._settle()
+                    if refused is not None:
+                        self._auth_failed = True
+                        raise _Interrupted(BATCH_PAUSED, _auth_message(refused))
                     if store.finish_batch(self._sf, batch_id):
                         self._emit_batch(batch_id, BATCH_COMPLETE)
                         return BATCH_COMPLETE
@@ -273,7 +294,10 @@ class Processor:
             for remote_id in store.cancel_open_rows(self._sf, batch_id):
                 self._delete_or_owe(remote_id)
             self._emit_batch(batch_id, BATCH_CANCELLED, stop.message or "cancelled by the user")
-            self._settle()
+            refused = self._settle()
+            if refused is not None:
+                log.warning("cancelled batch %s: its quote could not be cancelled on the server: %s",
+                            batch_id, refused)
             return BATCH_CANCELLED
         if stop.kind == BATCH_PAUSED:
             store.mark_paused(self._sf, batch_id, stop.message)
@@ -298,6 +322,7 @@ class Processor:
                 if posted is None:
                     return
                 remote_id, delay = posted
+                row = self._load(row.id)  # its submit time is now the quote's creation
             elif row.status == ROW_POLLING and row.remote_id:
                 remote_id, delay = row.remote_id, 0.0  # resumed: ask at once
             else:
@@ -325,7 +350,7 @@ class Processor:
             if (transient_tries or in_flight_tries) and self._timed_out(row):
                 if transient_tries:  # an answer may have been lost after the quote was made
                     with self._lock:
-                        self._lost_posts.append((row.idempotency_key, row.request))
+                        self._lost_posts.append((row.id, row.idempotency_key, row.request))
                 self._finish_failed(row.id, "timeout", self._timeout_message(sent=False))
                 return None
             try:
@@ -349,7 +374,9 @@ class Processor:
                 self._finish_failed(row.id, exc.code, _with_field(exc))
                 return None
             quote = reply.quote
-            store.mark_polling(self._sf, row.id, quote.id)
+            # The quote's own timeout runs from its creation: an outage that held the POST back
+            # must not leave the quote only moments before it is given up on.
+            store.mark_polling(self._sf, row.id, quote.id, posted_at=self._clock.now())
             self._emit_row(row.id)
             if quote.terminal:
                 self._record_terminal(row.id, quote)
@@ -465,6 +492,16 @@ class Processor:
         if changed:
             self._emit_row(row_id)
 
+    def _record_late(self, row_id: int, quote: RemoteQuote, *, key: str | None = None) -> None:
+        """A row ended (timed out, or cancelled) without its quote's answer; the answer learnt
+        later (a replayed key, or an owed DELETE that got through) replaces that ending, so a
+        price paid for is never lost."""
+        if quote.status == "cancelled":
+            return
+        if store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
+                                        key=key):
+            self._record_terminal(row_id, quote)
+
     def _finish_failed(self, row_id: int, code: str, message: str) -> None:
         if store.mark_failed(self._sf, row_id, code, message, self._clock.now()):
             self._emit_row(row_id)
@@ -474,7 +511,7 @@ class Processor:
 
         If the DELETE finds the quote already finished (complete or failed), that answer is kept.
         """
-        final = self._delete_or_owe(remote_id)
+        final = self._delete_or_owe(remote_id, row.id)
         if final is not None and final.terminal and final.status != "cancelled":
             self._record_terminal(row.id, final)
             return
@@ -489,14 +526,14 @@ class Processor:
         if current.status in (ROW_COMPLETE, ROW_FAILED):
             return
         # Also when another process already marked it cancelled: the quote may still be in flight.
-        final = self._delete_or_owe(current.remote_id) if current.remote_id else None
+        final = self._delete_or_owe(current.remote_id, row_id) if current.remote_id else None
         if final is not None and final.terminal and final.status != "cancelled":
             self._record_terminal(row_id, final)
             return
         if store.mark_cancelled(self._sf, row_id, self._clock.now()):
             self._emit_row(row_id)
 
-    def _delete_or_owe(self, remote_id: str) -> RemoteQuote | None:
+    def _delete_or_owe(self, remote_id: str, row_id: int | None = None) -> RemoteQuote | None:
         """DELETE with a few quick retries; if that does not get through, the DELETE is owed
         (settled before the next POST and at the batch's end). None when not confirmed."""
         never = threading.Event()
@@ -508,12 +545,13 @@ class Processor:
                     self._clock.wait(self._retry_delay(exc.retry_after, attempt), never)
             except AuthError as exc:
                 log.info("DELETE %s refused (401): %s", remote_id, exc)
+                self._cleanup_auth_error = exc
                 break
             except ApiError as exc:  # 404: nothing left to cancel
                 log.info("DELETE %s: %s", remote_id, exc)
                 return None
         with self._lock:
-            self._orphans.append(remote_id)
+            self._orphans.append((remote_id, row_id))
         return None
 
     # ------------------------------------------------------------------ time

@@ -16,7 +16,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from sqlalchemy import Engine, case, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -183,12 +195,17 @@ class RowView:
     original: dict[str, str] = field(default_factory=dict, compare=False)
 
 
+# The engine's hot statements are built once (bound parameters p_*): building a statement
+# costs more than running it on SQLite, and the engine runs a dozen per quote.
+_COUNTS = (select(BatchQuote.status, func.count()).where(BatchQuote.batch_id == bindparam("p_batch"))
+           .group_by(BatchQuote.status))
+_BATCH_STATUS = select(BatchJob.status).where(BatchJob.id == bindparam("p_batch"))
+
+
 def batch_counts(session: Session, batch_id: int) -> dict[str, int]:
     """Rows per state, derived by COUNT ... GROUP BY: total, pending, active, complete, failed, cancelled."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
-    stmt = (select(BatchQuote.status, func.count()).where(BatchQuote.batch_id == batch_id)
-            .group_by(BatchQuote.status))
-    for status, n in session.connection().execute(stmt):
+    for status, n in session.connection().execute(_COUNTS, {"p_batch": batch_id}):
         key = "active" if status in ROW_ACTIVE else status
         counts[key] = counts.get(key, 0) + n
         counts["total"] += n
@@ -251,7 +268,7 @@ def paused_batch_ids(session: Session) -> list[int]:
 
 
 def batch_status(session: Session, batch_id: int) -> str | None:
-    return session.connection().scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+    return session.connection().scalar(_BATCH_STATUS, {"p_batch": batch_id})
 
 
 # --------------------------------------------------------------------------- batch commands
@@ -402,16 +419,21 @@ def _work(r: Any) -> RowWork:
 
 def next_open_row(session: Session, batch_id: int) -> RowWork | None:
     """The row to work on: one already in flight (after a crash), else the first pending one."""
-    in_flight_first = case((BatchQuote.status.in_(ROW_ACTIVE), 0), else_=1)
-    r = session.connection().execute(_work_select().where(
-        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(ROW_OPEN))
-        .order_by(in_flight_first, BatchQuote.position).limit(1)).first()
+    r = session.connection().execute(_NEXT_OPEN_ROW, {"p_batch": batch_id}).first()
     return None if r is None else _work(r)
 
 
 def load_row(session: Session, row_id: int) -> RowWork | None:
-    r = session.connection().execute(_work_select().where(BatchQuote.id == row_id)).first()
+    r = session.connection().execute(_LOAD_ROW, {"p_row": row_id}).first()
     return None if r is None else _work(r)
+
+
+_NEXT_OPEN_ROW = (
+    _work_select()
+    .where(BatchQuote.batch_id == bindparam("p_batch"), BatchQuote.status.in_(ROW_OPEN))
+    .order_by(case((BatchQuote.status.in_(ROW_ACTIVE), 0), else_=1), BatchQuote.position)
+    .limit(1))
+_LOAD_ROW = _work_select().where(BatchQuote.id == bindparam("p_row"))
 
 
 @dataclass(frozen=True)
@@ -473,15 +495,50 @@ def _transition(session_factory: sessionmaker[Session], row_id: int, from_states
             .values(**values)).rowcount > 0
 
 
+_MARK_SUBMITTING = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_PENDING)
+    .values(status=ROW_SUBMITTING, attempts=BatchQuote.attempts + 1,
+            submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
+_MARK_POLLING = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_ACTIVE))
+    .values(status=ROW_POLLING, remote_id=bindparam("p_remote")))
+_MARK_POSTED = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_ACTIVE))
+    .values(status=ROW_POLLING, remote_id=bindparam("p_remote"),
+            submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
+_MARK_COMPLETE = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_OPEN))
+    .values(status=ROW_COMPLETE, remote_id=bindparam("p_remote"),
+            finished_at=bindparam("p_now", type_=BatchQuote.finished_at.type),
+            error_code=None, error_message=None))
+_QUOTE_ID_OF_ROW = select(BatchQuote.quote_id).where(BatchQuote.id == bindparam("p_row"))
+
+
+def _run_write(session_factory: sessionmaker[Session], stmt: Any, params: dict[str, Any]) -> bool:
+    with session_factory.begin() as session:
+        return session.connection().execute(stmt, params).rowcount > 0
+
+
 def mark_submitting(session_factory: sessionmaker[Session], row: RowWork, now: datetime) -> bool:
     """pending -> submitting, committed BEFORE the POST (attempt counted, submit time stored)."""
-    return _transition(session_factory, row.id, (ROW_PENDING,), status=ROW_SUBMITTING,
-                       attempts=BatchQuote.attempts + 1, submitted_at=now)
+    return _run_write(session_factory, _MARK_SUBMITTING, {"p_row": row.id, "p_now": now})
 
 
-def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id: str) -> bool:
-    """submitting -> polling with the remote id (or a new remote id adopted for a polling row)."""
-    return _transition(session_factory, row_id, ROW_ACTIVE, status=ROW_POLLING, remote_id=remote_id)
+def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id: str, *,
+                 posted_at: datetime | None = None) -> bool:
+    """submitting -> polling with the remote id (or a new remote id adopted for a polling row).
+
+    `posted_at`: when the POST that made the quote was answered; the quote's timeout then
+    runs from there (submitted_at), not from the first attempt to send it.
+    """
+    if posted_at is None:
+        return _run_write(session_factory, _MARK_POLLING, {"p_row": row_id, "p_remote": remote_id})
+    return _run_write(session_factory, _MARK_POSTED,
+                      {"p_row": row_id, "p_remote": remote_id, "p_now": posted_at})
 
 
 def mark_failed(session_factory: sessionmaker[Session], row_id: int, code: str, message: str,
@@ -498,6 +555,24 @@ def mark_failed(session_factory: sessionmaker[Session], row_id: int, code: str, 
         return ok
 
 
+def reopen_for_late_answer(session_factory: sessionmaker[Session], row_id: int, *,
+                           remote_id: str | None = None, key: str | None = None) -> bool:
+    """A row that ended without its quote's answer (failed as `timeout`, or cancelled) goes back
+    to `submitting` so the answer learnt later can be recorded on it. Only when the quote is
+    this row's: same remote id, or same idempotency key (not retried since)."""
+    if (remote_id is None) == (key is None):
+        raise ValueError("give exactly one of remote_id and key")
+    same_quote = (BatchQuote.remote_id == remote_id) if remote_id is not None \
+        else (BatchQuote.idempotency_key == key)
+    ended_unanswered = or_(BatchQuote.status == ROW_CANCELLED,
+                           (BatchQuote.status == ROW_FAILED) & (BatchQuote.error_code == "timeout"))
+    with session_factory.begin() as session:
+        return session.connection().execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, ended_unanswered, same_quote)
+            .values(status=ROW_SUBMITTING, error_code=None, error_message=None,
+                    finished_at=None)).rowcount > 0
+
+
 def mark_cancelled(session_factory: sessionmaker[Session], row_id: int, now: datetime,
                    message: str = "cancelled by the user") -> bool:
     return _transition(session_factory, row_id, ROW_OPEN, status=ROW_CANCELLED,
@@ -509,12 +584,10 @@ def mark_complete(session_factory: sessionmaker[Session], row_id: int, remote: A
     """An open row gets the remote quote's result: recommended option + every option."""
     with session_factory.begin() as session:
         changed = session.connection().execute(
-            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
-            .values(status=ROW_COMPLETE, remote_id=remote.id, finished_at=now,
-                    error_code=None, error_message=None))
+            _MARK_COMPLETE, {"p_row": row_id, "p_remote": remote.id, "p_now": now})
         if changed.rowcount == 0:
             return False
-        quote_id = session.connection().scalar(select(BatchQuote.quote_id).where(BatchQuote.id == row_id))
+        quote_id = session.connection().scalar(_QUOTE_ID_OF_ROW, {"p_row": row_id})
         _store_result(session, quote_id, remote)
         return True
 
@@ -539,13 +612,16 @@ def _store_result(session: Session, quote_id: int, remote: Any) -> None:
         access=best.access, is_estimate=best.is_estimate, valid_until=result.valid_until))
 
 
+_ROW_EVENT = (
+    select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
+           BatchQuote.error_code, BatchQuote.error_message, Quote.carrier, Quote.mrc, Quote.nrc,
+           Quote.currency, Quote.install_days)
+    .join(Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id == bindparam("p_row")))
+
+
 def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
     """What a QuoteEvent carries about a row, as plain values."""
-    r = session.connection().execute(
-        select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
-               BatchQuote.error_code, BatchQuote.error_message, Quote.carrier, Quote.mrc, Quote.nrc,
-               Quote.currency, Quote.install_days)
-        .join(Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id == row_id)).first()
+    r = session.connection().execute(_ROW_EVENT, {"p_row": row_id}).first()
     if r is None:
         return {}
     return {"batch_id": r.batch_id, "quote_id": r.id, "row_number": r.row_number,

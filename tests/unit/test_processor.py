@@ -494,3 +494,50 @@ def test_delete_outage_during_a_cancel_is_retried_until_the_account_is_clear(h):
     assert p.run_batch(batch_id) == "cancelled"
     assert h.statuses(batch_id) == ["cancelled", "cancelled"]
     assert h.api.in_flight() == []
+
+
+def test_a_lost_post_whose_quote_completed_meanwhile_keeps_its_price(h):
+    batch_id = h.batch(2)
+    # Made, answer lost, then POST fails past the row's timeout while the quote completes.
+    h.api.fail_next("POST", "lose", *[server_error(retry_after=30.0) for _ in range(3)])
+    assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [(r.status, r.error_code) for r in rows] == [("complete", None), ("complete", None)]
+    assert str(rows[0].mrc) == "899.00"
+    h.one_quote_per_row(batch_id)
+
+
+def test_a_refused_key_while_clearing_the_account_pauses_the_batch(h):
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("DELETE", *[auth_error() for _ in range(3)])
+    assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "paused"
+    assert h.rows(batch_id)[0].error_code == "timeout"
+    with h.sf() as session:
+        assert "401" in store.get_batch(session, batch_id).status_message
+
+
+def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(h):
+    batch_id = h.batch(2)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("DELETE", *[server_error() for _ in range(4)])
+    original = h.api.cancel_quote
+
+    def completes_when_finally_deleted(quote_id):
+        if not h.api.faults["DELETE"]:
+            h.api.quotes[quote_id].outcome = Outcome()  # it was priced meanwhile
+        return original(quote_id)
+
+    h.api.cancel_quote = completes_when_finally_deleted
+    assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [(r.status, r.error_code) for r in rows] == [("complete", None), ("complete", None)]
+    assert str(rows[0].mrc) == "899.00"
+
+
+def test_a_quotes_timeout_runs_from_its_creation_not_from_the_first_post_attempt(h):
+    batch_id = h.batch(1)
+    h.api.ready_after_s = 100
+    h.api.fail_next("POST", *[server_error(retry_after=50.0) for _ in range(4)])  # 200 s outage
+    h.processor(quote_timeout_s=300).run_batch(batch_id)
+    assert h.statuses(batch_id) == ["complete"], "made at 200 s, priced at 300 s: within its own 300 s"
