@@ -6,7 +6,9 @@ Three runs of the same batch of N rows, each on a fresh SQLite file (WAL, as in 
   1. engine + in-memory API   - the Processor against an API double that answers at once
                                 (POST -> queued, GET -> complete): pure engine overhead.
   2. engine + HTTP simulator  - the Processor with the real MomentumClient against the built-in
-                                simulator at time_scale 0 (zero latency) over loopback.
+                                simulator at time_scale 0 (zero latency) over loopback, the
+                                simulator in its own process (as a real API would be: no GIL
+                                shared with the engine).
   3. bare HTTP                - the same POST + GET pairs with the client alone, no engine.
 Overhead per quote over HTTP = (2 - 3) / N. Target: < 5 ms per quote. Best of R runs.
 """
@@ -14,7 +16,9 @@ Overhead per quote over HTTP = (2 - 3) / N. Target: < 5 ms per quote. Best of R 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,13 +26,13 @@ import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Iterator
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.momentum import ApiReply, MomentumClient, QuoteOption, QuoteResult, RemoteQuote
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.processor import Processor, ProcessorConfig
 from bulkquote_gui.core.rows import CheckedRow, RowStatus
-from bulkquote_gui.services.simulator import SimulatorServer
 
 FAST = ProcessorConfig(poll_interval_s=0.0, retry_after_floor_s=0.0, backoff_base_s=0.0)
 STATES = ["TX", "MA", "IL", "WA", "CO", "NY", "CA", "GA"]
@@ -112,6 +116,28 @@ def run_bare_http(client: MomentumClient, n: int) -> float:
     return time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def _simulator_process() -> Iterator[str]:
+    """A zero-latency simulator in a child process; yields its base URL."""
+    code = ("import sys\n"
+            "from bulkquote_gui.services.simulator import SimulatorServer\n"
+            "sim = SimulatorServer(port=0, time_scale=0).start()\n"
+            "print(sim.base_url, flush=True)\n"
+            "sys.stdin.read()\n"
+            "sim.stop()\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quotes", type=int, default=300)
@@ -120,16 +146,14 @@ def main() -> int:
     args = parser.parse_args()
     n = args.quotes
     results: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmp, SimulatorServer(port=0, time_scale=0) as sim:
+    with tempfile.TemporaryDirectory() as tmp, _simulator_process() as base_url:
         folder = Path(tmp)
         for r in range(args.repeat):
             t_mem = run_engine(folder, n, InstantApi(), f"mem{r}")
-            with MomentumClient(sim.base_url, "bench-key") as client:
+            with MomentumClient(base_url, "bench-key") as client:
                 t_http = run_engine(folder, n, client, f"http{r}")
-            sim.reset()
-            with MomentumClient(sim.base_url, "bench-key") as client:
+            with MomentumClient(base_url, "bench-key") as client:
                 t_bare = run_bare_http(client, n)
-            sim.reset()
             for key, value in (("mem", t_mem), ("http", t_http), ("bare", t_bare)):
                 results[key] = min(results.get(key, float("inf")), value)
     per = {k: v / n * 1000 for k, v in results.items()}
