@@ -8,11 +8,17 @@ Each state is committed BEFORE its side effect: `submitting` (with the row's ide
 submit time) before the POST, the remote id with `polling` right after it. A process killed at
 any instant therefore leaves rows the next run finishes without asking twice: `submitting` rows
 are re-POSTed with the same key (the API answers with the original quote), `polling` rows go on
-polling, their timeout counted from the stored submit time.
+polling, their timeout counted from the stored submit time (the moment the POST was answered).
+
+The account is never left blocked by one of our quotes: a DELETE that does not get through, or
+a POST whose answer was lost before its row timed out, is owed and settled before the next POST
+and at the batch's end; an answer found that way (a price already paid for) is kept on its row.
+A quote blocking the account (409) counts as ours only by a remote id stored with one of our
+rows, never by its reference text, which another install could share.
 
 Commands (pause, stop, cancel) may come from another thread; they set flags and wake the
 engine's interruptible wait, so they take effect within a second. A batch cancelled or paused by
-another process is noticed too: the engine rereads the batch status at least once a second.
+another process is noticed too: the engine rereads the batch status twice a second.
 """
 
 from __future__ import annotations
@@ -46,7 +52,6 @@ from bulkquote_gui.core.momentum import (
     ApiError,
     AuthError,
     NotFound,
-    PermanentError,
     QuoteInFlight,
     RemoteQuote,
     TransientError,

@@ -228,3 +228,12 @@ def test_export_refuses_unknown_format(sim, env, tmp_path):
     out = bq(env, "export", batch, "-o", tmp_path / "x.pdf", check=2)
     assert ".xlsx or .csv" in out.stderr
     assert "no batch 7" in bq(env, "export", "7", "-o", tmp_path / "x.csv", check=2).stderr
+
+
+def test_real_api_without_a_key_stores_the_batch_and_says_how_to_go_on(sim, env, tmp_path):
+    no_key = {k: v for k, v in env.items() if k != "BULKQUOTE_API_KEY"}
+    out = bq(no_key, "submit", sites(tmp_path, 2), "--wait", api_url=sim.base_url, check=1)
+    assert "no API key" in out.stderr and "bulkquote resume" in out.stderr
+    batch = int(out.stdout.strip())
+    assert status(env, batch)["counts"]["pending"] == 2
+    assert sim.stats().get("posts", 0) == 0
