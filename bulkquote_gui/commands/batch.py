@@ -246,6 +246,11 @@ def run_submit(args: argparse.Namespace) -> int:
 @_command("resume")
 def run_resume(args: argparse.Namespace) -> int:
     """Process every unfinished batch (paused ones too: resuming is what was asked), oldest first."""
+    with _runtime(args, with_api=False) as local:  # nothing to do: no need for the API at all
+        with local.session_factory() as session:
+            if not store.unfinished_batch_ids(session) and not store.paused_batch_ids(session):
+                print("nothing to resume: every batch is finished", file=sys.stderr)
+                return EXIT_OK
     with _runtime(args, with_api=True) as runtime:
         sf = runtime.session_factory
         with sf() as session:
@@ -295,13 +300,14 @@ def run_cancel(args: argparse.Namespace) -> int:
     """Cancel a batch: queued rows cancelled, quotes in flight DELETEd."""
     from bulkquote_gui.core.processor import Processor
 
-    with _runtime(args, with_api=True) as runtime:
-        sf = runtime.session_factory
-        with sf() as session:
+    with _runtime(args, with_api=False) as local:
+        with local.session_factory() as session:
             before = _batch_or_fail(session, args.batch)
         if before.status in ("complete", "cancelled"):
             print(f"batch {args.batch} is already {before.status}; nothing to cancel", file=sys.stderr)
             return EXIT_OK
+    with _runtime(args, with_api=True) as runtime:
+        sf = runtime.session_factory
         try:
             client = runtime.make_client()
         except MissingApiKey:
