@@ -698,10 +698,6 @@ def test_row_resumed_submitting_after_its_timeout_replays_its_key_first(bench, p
     assert statuses(rows) == ["complete", "complete"]
 
 
-@pytest.mark.xfail(strict=True, reason="processor.send_pending_deletes replays a lost POST's key "
-                   "but drops the answer when the quote is already terminal: a quote that "
-                   "completed during the outage is never recorded, its row stays failed 'no quote "
-                   "could be requested'")
 def test_a_lost_post_whose_quote_completes_during_an_outage_keeps_its_price(bench, peer):
     """POST creates the quote, the answer is lost, POSTs then fail past the row's timeout while
     the quote completes on the server: the price paid for must end up on the row."""
@@ -713,9 +709,6 @@ def test_a_lost_post_whose_quote_completes_during_an_outage_keeps_its_price(benc
     assert statuses(rows) == ["complete", "complete"]
 
 
-@pytest.mark.xfail(strict=True, reason="processor.send_pending_deletes drops the answer of an "
-                   "owed DELETE: a quote found complete when the DELETE finally gets through is "
-                   "never recorded, its row stays failed 'cancelling the quote was not confirmed'")
 def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(bench, peer):
     """The timed-out quote's DELETEs fail (owed); when one lands, the quote has completed."""
     peer.behaviour = behave({1: Behaviour(outcome="never", completes_on_delete=True)})
@@ -727,9 +720,6 @@ def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(bench, pee
     assert statuses(rows) == ["complete", "complete"]
 
 
-@pytest.mark.xfail(strict=True, reason="processor._delete_or_owe/_settle treat a 401 on DELETE "
-                   "as clean-up owed, retry it until cleanup_timeout_s, then report the batch "
-                   "complete: the revoked key is never reported (should pause with the 401 message)")
 def test_401_at_the_last_rows_delete_pauses_rather_than_reporting_complete(bench, peer):
     """The key is revoked as the engine DELETEs the last row's timed-out quote: the account is
     left blocked and every call will fail, so the rep must be told (paused, 401), not 'done'."""
@@ -794,5 +784,6 @@ def run_mixed(bench: Bench, peer: HostilePeer, *, fate_seed: int, fault_seed: in
         if fate.reject is not None:
             assert by_site[n].status == "failed" and by_site[n].error_code == "invalid_address"
         elif fate.outcome == "complete" and fate.forget_s is None:
-            assert by_site[n].status in ("complete", "failed"), n
-    assert sum(r.status == "complete" for r in rows) >= 5
+            # Priced, unless the faults kept it past its timeout.
+            assert by_site[n].status == "complete" or by_site[n].error_code == "timeout", n
+    assert any(r.status == "complete" for r in rows)
