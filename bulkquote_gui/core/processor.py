@@ -372,7 +372,9 @@ class Processor:
                     return adopted
                 continue
             except TransientError as exc:
-                self._sleep(self._retry_delay(exc.retry_after, transient_tries))
+                # Never sleep past the row's timeout: a huge Retry-After would hold the batch.
+                delay = self._retry_delay(exc.retry_after, transient_tries)
+                self._sleep(min(delay, max(0.0, self._time_left(row))))
                 transient_tries += 1
                 continue
             except ApiError as exc:  # permanent: 400/404/422 and anything unexpected

@@ -541,3 +541,15 @@ def test_a_quotes_timeout_runs_from_its_creation_not_from_the_first_post_attempt
     h.api.fail_next("POST", *[server_error(retry_after=50.0) for _ in range(4)])  # 200 s outage
     h.processor(quote_timeout_s=300).run_batch(batch_id)
     assert h.statuses(batch_id) == ["complete"], "made at 200 s, priced at 300 s: within its own 300 s"
+
+
+def test_a_long_retry_after_on_post_never_holds_a_row_past_its_timeout(h):
+    batch_id = h.batch(2)
+    h.api.fail_next("POST", server_error(retry_after=250.0), server_error(retry_after=250.0))
+    h.processor(quote_timeout_s=300).run_batch(batch_id)
+    rows = h.rows(batch_id)
+    assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
+    second_post = [t for (m, ref), t in zip(h.api.calls, h.api.call_times)
+                   if m == "POST" and ref == f"batch-{batch_id}/row-3"][0]
+    assert second_post - h.api.call_times[0] == pytest.approx(300.0, abs=1.0)
+    assert rows[1].status == "complete"
