@@ -29,7 +29,7 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -130,14 +130,15 @@ class Fault:
 
     kind: str = "status"
     status: int = 503
-    retry_after: str | None = None
+    retry_after: str | Callable[[], str] | None = None  # a callable is asked as the fault is sent
     after_effect: bool = False
     hang_s: float = 0.0
     then_outage_s: float = 0.0  # after this fault, every call of the method gets a 503 this long
 
     def describe(self) -> str:
         status = f":{self.status}" if self.kind in ("status", "html") else ""
-        ra = f" RA={self.retry_after}" if self.retry_after is not None else ""
+        value = "<computed>" if callable(self.retry_after) else self.retry_after
+        ra = f" RA={value}" if value is not None else ""
         return f"{self.kind}{status}{ra}{' after' if self.after_effect else ''}"
 
 
@@ -641,6 +642,8 @@ class _Handler(BaseHTTPRequestHandler):
                 reached = None if fault is not None and fault.kind in ("drop", "truncate", "hang") \
                     else (fault.status if fault and fault.kind in ("status", "html")
                           else 200 if fault and fault.kind == "empty" else status)
+                if fault is not None and callable(fault.retry_after):
+                    fault = replace(fault, retry_after=fault.retry_after())
                 retry_after = fault.retry_after if fault is not None else extra.get("Retry-After")
                 self.hostile.calls.append(Call(at, method, path, reached,
                                                fault.describe() if fault else None,

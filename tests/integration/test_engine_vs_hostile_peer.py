@@ -347,7 +347,7 @@ def test_429_delay_seconds_is_honoured_and_polls_count(bench, peer):
 
 def test_429_http_date_in_the_future_is_honoured(bench, peer):
     peer.behaviour = lambda r: Behaviour(done_s=0.2, retry_after=None)
-    peer.queue_faults("GET", Fault("status", 429, retry_after=http_date(2.2)))
+    peer.queue_faults("GET", Fault("status", 429, retry_after=lambda: http_date(2)))
     batch = bench.batch(1)
     config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 5.0})
     assert bench.run(batch, config=config) == "complete"
