@@ -212,3 +212,19 @@ class BatchQuote(Base):
     def reference(self) -> str:
         """The request's `reference`, how a quote on the server is traced back to this row."""
         return f"batch-{self.batch_id}/row-{self.row_number}"
+
+
+class CleanupOwed(Base):
+    """A quote we still owe the account a DELETE for, or a POST whose answer was lost.
+
+    Kept in the store (schema v2) so a restart does not forget it: a quote left in flight would
+    block the account (one quote in flight) until the server expires it.
+    """
+
+    __tablename__ = "cleanup_owed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remote_id: Mapped[str | None] = mapped_column(String(100))       # set: DELETE this quote
+    row_id: Mapped[int | None] = mapped_column(ForeignKey("batch_quote.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))  # no remote id: replay this key
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

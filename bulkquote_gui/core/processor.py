@@ -108,10 +108,7 @@ class Processor:
         self._stop_requested = False
         self._cancel_requested: set[int] = set()
         self._current_batch: int | None = None
-        # Clean-up owed to the account, settled before every POST and at a batch's end:
-        self._orphans: list[tuple[str, int | None]] = []     # (remote id, our row id) to DELETE
-        self._lost_posts: list[tuple[int, str, dict[str, Any]]] = []  # (row id, key, body)
-        self._cleanup_auth_error: ApiError | None = None     # a 401 met while cleaning up
+        self._cleanup_auth_error: ApiError | None = None  # a 401 met while cleaning up
         self._auth_failed = False
         self._store_checked_at = float("-inf")
 
@@ -144,75 +141,75 @@ class Processor:
             store.request_cancel(self._sf, batch_id, include_active=False)
             self._wake.set()
             return
-        remote_ids = store.request_cancel(self._sf, batch_id, include_active=True)
-        with self._lock:
-            self._orphans.extend((remote_id, None) for remote_id in remote_ids)
+        for remote_id, row_id in store.request_cancel(self._sf, batch_id, include_active=True):
+            store.owe_delete(self._sf, remote_id, row_id)
         self._emit_batch(batch_id, BATCH_CANCELLED, "cancelled by the user")
 
     def send_pending_deletes(self) -> int:
         """One pass over the clean-up owed to the account; returns how many quotes were DELETEd.
 
-        Owed: quotes of cancelled or timed-out rows whose DELETE did not get through, and POSTs
-        whose answer was lost before their row timed out (replayed with their key to learn the
-        quote's id, then DELETEd). What fails transiently stays owed. Runs on the engine's thread
-        (before every POST), or by a caller that owns the client (the CLI's cancel).
+        Owed (kept in the store, so a restart does not forget it): quotes of cancelled or
+        timed-out rows whose DELETE did not get through, and POSTs whose answer was lost before
+        their row timed out (replayed with their key to learn the quote's id, then DELETEd).
+        A quote found finished keeps its answer on its row. What fails transiently stays owed.
+        Runs on the engine's thread (before every POST), or by a caller that owns the client.
         """
-        with self._lock:
-            lost, self._lost_posts = self._lost_posts, []
-        still_lost = []
-        for row_id, key, body in lost:
-            try:
-                reply = self._client.create_quote(body, key)
-            except AuthError as exc:
-                self._cleanup_auth_error = exc
-                still_lost.append((row_id, key, body))
-                continue
-            except TransientError:
-                still_lost.append((row_id, key, body))
-                continue
-            except ApiError:  # 409 (a replay would have answered: nothing of ours) or refused
-                continue
-            if reply.quote.terminal:
-                # It finished while we could not hear: the answer (a price paid for) is kept.
-                self._record_late(row_id, reply.quote, key=key)
-            else:
-                with self._lock:
-                    self._orphans.append((reply.quote.id, row_id))
-        with self._lock:
-            self._lost_posts.extend(still_lost)
-            orphans, self._orphans = self._orphans, []
-        sent, still_owed = 0, []
-        for remote_id, row_id in orphans:
+        with self._sf() as session:
+            owed = store.owed_cleanup(session)
+        sent = 0
+        for item in owed:
+            remote_id = item.remote_id
+            if remote_id is None:
+                assert item.request is not None and item.idempotency_key is not None
+                try:
+                    reply = self._client.create_quote(item.request, item.idempotency_key)
+                except AuthError as exc:
+                    self._cleanup_auth_error = exc
+                    continue
+                except TransientError:
+                    continue
+                except ApiError:  # 409: a replay would have answered, so nothing of ours; refused
+                    store.owed_settled(self._sf, item.id)
+                    continue
+                if reply.quote.terminal:
+                    # It finished while we could not hear: the answer (a price paid for) is kept.
+                    self._record_late(item.row_id, reply.quote, key=item.idempotency_key)
+                    store.owed_settled(self._sf, item.id)
+                    continue
+                remote_id = reply.quote.id
+                store.owed_settled(self._sf, item.id, now_delete=remote_id)
             try:
                 final = self._client.cancel_quote(remote_id).quote
-                sent += 1
-            except (TransientError, AuthError) as exc:
+            except AuthError as exc:
+                self._cleanup_auth_error = exc
+                continue
+            except TransientError as exc:
                 log.info("could not cancel quote %s yet: %s", remote_id, exc)
-                if isinstance(exc, AuthError):
-                    self._cleanup_auth_error = exc
-                still_owed.append((remote_id, row_id))
                 continue
             except ApiError as exc:  # 404: gone already
                 log.info("quote %s needs no cancel: %s", remote_id, exc)
+                store.owed_settled(self._sf, item.id)
                 continue
-            if row_id is not None and final.terminal:
-                self._record_late(row_id, final)  # finished before the DELETE got through
-        with self._lock:
-            self._orphans.extend(still_owed)
+            sent += 1
+            store.owed_settled(self._sf, item.id)
+            if final.terminal:
+                self._record_late(item.row_id, final)  # finished before the DELETE got through
         return sent
 
     @property
     def cleanup_owed(self) -> int:
         """Quotes (or lost POSTs) still to clear off the account."""
-        with self._lock:
-            return len(self._orphans) + len(self._lost_posts)
+        with self._sf() as session:
+            return store.owed_count(session)
 
-    def _settle(self) -> ApiError | None:
-        """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s (stop() ends it).
+    def _settle(self, *, yield_to_commands: bool) -> ApiError | None:
+        """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s.
 
         A cancel or a batch end must not leave the account blocked by one of our quotes: a
-        short outage of DELETE would otherwise leave it so until the server expires it.
-        Returns the 401 that stopped it, if the key was refused (retrying cannot help then).
+        short outage of DELETE would otherwise leave it so until the server expires it. stop()
+        ends it at once; with `yield_to_commands` a pause or cancel does too (what is owed stays
+        in the store for the next run). Returns the 401 that stopped it, if the key was refused
+        (retrying cannot help then).
         """
         deadline = self._clock.monotonic() + self._config.cleanup_timeout_s
         attempt = 0
@@ -221,15 +218,36 @@ class Processor:
             self.send_pending_deletes()
             if self._cleanup_auth_error is not None:
                 return self._cleanup_auth_error
-            if not self.cleanup_owed or self._stop_requested:
+            if not self.cleanup_owed or self._command_pending(yield_to_commands):
                 return None
             if self._clock.monotonic() >= deadline:
-                log.warning("gave up clearing %d quote(s) off the account; the next POST's 409 "
-                            "handling or the server's expiry will", self.cleanup_owed)
+                log.warning("gave up clearing %d quote(s) off the account for now; the next run "
+                            "goes on with it", self.cleanup_owed)
                 return None
-            if self._clock.wait(self._retry_delay(None, attempt), self._wake):
-                self._wake.clear()
+            if self._wait_unless_command(self._retry_delay(None, attempt), yield_to_commands):
+                return None
             attempt += 1
+
+    def _wait_unless_command(self, seconds: float, any_command: bool = True) -> bool:
+        """Wait in short slices; True (at once) if a command is pending (see _command_pending)."""
+        wait_until = self._clock.monotonic() + seconds
+        while (left := wait_until - self._clock.monotonic()) > 0:
+            if self._clock.wait(min(left, self._config.command_check_s), self._wake):
+                self._wake.clear()
+            if self._command_pending(any_command):
+                return True
+        return False
+
+    def _command_pending(self, any_command: bool = True) -> bool:
+        """stop() was called; with `any_command`, also a pause or cancel of the running batch
+        (in this process, or in the store by another one)."""
+        if not any_command:
+            return self._stop_requested
+        try:
+            self._check_interrupt()
+        except _Interrupted:
+            return True
+        return False
 
     # ------------------------------------------------------------------ running
 
@@ -281,10 +299,11 @@ class Processor:
                 with self._sf() as session:
                     row = store.next_open_row(session, batch_id)
                 if row is None:
-                    refused = self._settle()
+                    refused = self._settle(yield_to_commands=True)
                     if refused is not None:
                         self._auth_failed = True
                         raise _Interrupted(BATCH_PAUSED, _auth_message(refused))
+                    self._check_interrupt()  # a command that cut the clean-up short
                     if store.finish_batch(self._sf, batch_id):
                         self._emit_batch(batch_id, BATCH_COMPLETE)
                         return BATCH_COMPLETE
@@ -296,10 +315,12 @@ class Processor:
     def _stopped(self, batch_id: int, stop: _Interrupted) -> str:
         if stop.kind == BATCH_CANCELLED:
             store.request_cancel(self._sf, batch_id, include_active=False)
-            for remote_id in store.cancel_open_rows(self._sf, batch_id):
-                self._delete_or_owe(remote_id)
+            for remote_id, row_id in store.cancel_open_rows(self._sf, batch_id):
+                final = self._delete_or_owe(remote_id, row_id)
+                if final is not None and final.terminal:
+                    self._record_late(row_id, final)
             self._emit_batch(batch_id, BATCH_CANCELLED, stop.message or "cancelled by the user")
-            refused = self._settle()
+            refused = self._settle(yield_to_commands=False)
             if refused is not None:
                 log.warning("cancelled batch %s: its quote could not be cancelled on the server: %s",
                             batch_id, refused)
@@ -350,14 +371,11 @@ class Processor:
         in_flight_tries = 0
         while True:
             self._check_interrupt()
-            # Always POST at least once: a row resumed long after its submit time may have a
-            # finished quote waiting behind its idempotency key.
-            if (transient_tries or in_flight_tries) and self._timed_out(row):
-                if transient_tries:  # an answer may have been lost after the quote was made
-                    with self._lock:
-                        self._lost_posts.append((row.id, row.idempotency_key, row.request))
-                self._finish_failed(row.id, "timeout", self._timeout_message(sent=False))
-                return None
+            # The timeout is judged after a failed attempt, never before the first one: a row
+            # resumed long after its submit time may have a finished quote behind its key, and
+            # a wait cut short at the deadline still gets its last try.
+            if in_flight_tries and self._timed_out(row):
+                return self._submit_timed_out(row, maybe_created=transient_tries > 0)
             try:
                 reply = self._client.create_quote(row.request, row.idempotency_key)
             except AuthError as exc:
@@ -372,10 +390,12 @@ class Processor:
                     return adopted
                 continue
             except TransientError as exc:
-                # Never sleep past the row's timeout: a huge Retry-After would hold the batch.
-                delay = self._retry_delay(exc.retry_after, transient_tries)
-                self._sleep(min(delay, max(0.0, self._time_left(row))))
                 transient_tries += 1
+                if self._timed_out(row):
+                    return self._submit_timed_out(row, maybe_created=True)
+                # Never sleep past the row's timeout: a huge Retry-After would hold the batch.
+                delay = self._retry_delay(exc.retry_after, transient_tries - 1)
+                self._sleep(min(delay, max(0.0, self._time_left(row))))
                 continue
             except ApiError as exc:  # permanent: 400/404/422 and anything unexpected
                 self._finish_failed(row.id, exc.code, _with_field(exc))
@@ -389,6 +409,14 @@ class Processor:
                 self._record_terminal(row.id, quote)
                 return None
             return quote.id, self._poll_delay(reply.retry_after)
+
+    def _submit_timed_out(self, row: store.RowWork, *, maybe_created: bool) -> None:
+        """No quote could be made within the row's timeout: the row fails. If an answer may have
+        been lost after the server made the quote, its key is replayed later (clean-up owed)."""
+        if maybe_created:
+            store.owe_lost_post(self._sf, row.id, row.idempotency_key)
+        self._finish_failed(row.id, "timeout", self._timeout_message(sent=False))
+        return None
 
     def _poll(self, row: store.RowWork, remote_id: str, delay: float) -> None:
         """GET the row's quote until it is terminal, times out, or the batch is interrupted."""
@@ -499,11 +527,11 @@ class Processor:
         if changed:
             self._emit_row(row_id)
 
-    def _record_late(self, row_id: int, quote: RemoteQuote, *, key: str | None = None) -> None:
+    def _record_late(self, row_id: int | None, quote: RemoteQuote, *, key: str | None = None) -> None:
         """A row ended (timed out, or cancelled) without its quote's answer; the answer learnt
         later (a replayed key, or an owed DELETE that got through) replaces that ending, so a
         price paid for is never lost."""
-        if quote.status == "cancelled":
+        if row_id is None or quote.status == "cancelled":
             return
         if store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
                                         key=key):
@@ -543,13 +571,15 @@ class Processor:
     def _delete_or_owe(self, remote_id: str, row_id: int | None = None) -> RemoteQuote | None:
         """DELETE with a few quick retries; if that does not get through, the DELETE is owed
         (settled before the next POST and at the batch's end). None when not confirmed."""
-        never = threading.Event()
         for attempt in range(self._config.delete_attempts):
             try:
                 return self._client.cancel_quote(remote_id).quote
             except TransientError as exc:
-                if attempt + 1 < self._config.delete_attempts:
-                    self._clock.wait(self._retry_delay(exc.retry_after, attempt), never)
+                if attempt + 1 == self._config.delete_attempts or self._command_pending():
+                    break
+                # A command cuts the wait short; the DELETE is then owed (settled later).
+                if self._wait_unless_command(self._retry_delay(exc.retry_after, attempt)):
+                    break
             except AuthError as exc:
                 log.info("DELETE %s refused (401): %s", remote_id, exc)
                 self._cleanup_auth_error = exc
@@ -557,8 +587,7 @@ class Processor:
             except ApiError as exc:  # 404: nothing left to cancel
                 log.info("DELETE %s: %s", remote_id, exc)
                 return None
-        with self._lock:
-            self._orphans.append((remote_id, row_id))
+        store.owe_delete(self._sf, remote_id, row_id)
         return None
 
     # ------------------------------------------------------------------ time

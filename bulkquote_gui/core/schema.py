@@ -11,12 +11,17 @@ from typing import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, text
 
-from bulkquote_gui.core.models import Base
+from bulkquote_gui.core.models import Base, CleanupOwed
 
 UpgradeStep = Callable[[Connection], None]
 
+def _v2_cleanup_owed(conn: Connection) -> None:
+    """v2: clean-up owed to the account survives a restart (table cleanup_owed)."""
+    CleanupOwed.__table__.create(conn)
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
-UPGRADES: tuple[UpgradeStep, ...] = ()
+UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed,)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 

@@ -49,6 +49,7 @@ from bulkquote_gui.core.models import (
     ROW_SUBMITTING,
     BatchJob,
     BatchQuote,
+    CleanupOwed,
     Lead,
     Quote,
     QuoteOption,
@@ -274,12 +275,12 @@ def batch_status(session: Session, batch_id: int) -> str | None:
 # --------------------------------------------------------------------------- batch commands
 
 def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
-                   include_active: bool = True) -> list[str]:
+                   include_active: bool = True) -> list[tuple[str, int]]:
     """Cancel a batch: it becomes `cancelled`, its never-submitted rows too.
 
     With `include_active` (nobody is processing the batch right now) rows already submitted
-    are cancelled as well, and the remote ids of those quotes are returned: they are still in
-    flight on the server and must be DELETEd by the caller. Without it, the running processor
+    are cancelled as well, and (remote id, row id) of those quotes are returned: they are still
+    in flight on the server and must be DELETEd by the caller. Without it, the running processor
     finishes the job for its in-flight row. A finished batch is left as it is.
     """
     with session_factory.begin() as session:
@@ -293,22 +294,22 @@ def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
         return _cancel_rows(session, batch_id, ROW_OPEN if include_active else (ROW_PENDING,))
 
 
-def cancel_open_rows(session_factory: sessionmaker[Session], batch_id: int) -> list[str]:
-    """Cancel every row of the batch still open; returns remote ids of quotes still in flight."""
+def cancel_open_rows(session_factory: sessionmaker[Session], batch_id: int) -> list[tuple[str, int]]:
+    """Cancel every row of the batch still open; returns (remote id, row id) of quotes in flight."""
     with session_factory.begin() as session:
         return _cancel_rows(session, batch_id, ROW_OPEN)
 
 
-def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> list[str]:
-    remote_ids = list(session.scalars(
-        select(BatchQuote.remote_id).where(
+def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> list[tuple[str, int]]:
+    in_flight = [(r.remote_id, r.id) for r in session.execute(
+        select(BatchQuote.remote_id, BatchQuote.id).where(
             BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
-            BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None))))
+            BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None)))]
     session.execute(
         update(BatchQuote).where(BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))
         .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code="cancelled",
                 error_message="cancelled by the user"))
-    return remote_ids
+    return in_flight
 
 
 def mark_paused(session_factory: sessionmaker[Session], batch_id: int, message: str = "") -> bool:
@@ -629,3 +630,61 @@ def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
             "mrc": None if r.mrc is None else str(r.mrc), "nrc": None if r.nrc is None else str(r.nrc),
             "currency": r.currency, "install_days": r.install_days,
             "error_code": r.error_code, "error_message": r.error_message}
+
+
+# --------------------------------------------------------------------------- clean-up owed
+
+@dataclass(frozen=True)
+class Owed:
+    """One piece of clean-up owed to the account (see models.CleanupOwed)."""
+
+    id: int
+    remote_id: str | None            # DELETE this quote
+    row_id: int | None               # the row it belongs to, if known
+    idempotency_key: str | None      # no remote id: replay this key to find the quote
+    request: dict[str, Any] | None   # the body to replay it with
+
+
+def owe_delete(session_factory: sessionmaker[Session], remote_id: str, row_id: int | None) -> None:
+    with session_factory.begin() as session:
+        session.connection().execute(insert(CleanupOwed), {
+            "remote_id": remote_id, "row_id": row_id, "idempotency_key": None, "created_at": utcnow()})
+
+
+def owe_lost_post(session_factory: sessionmaker[Session], row_id: int, key: str) -> None:
+    with session_factory.begin() as session:
+        session.connection().execute(insert(CleanupOwed), {
+            "remote_id": None, "row_id": row_id, "idempotency_key": key, "created_at": utcnow()})
+
+
+_OWED = select(CleanupOwed.id, CleanupOwed.remote_id, CleanupOwed.row_id,
+               CleanupOwed.idempotency_key).order_by(CleanupOwed.id)
+
+
+def owed_cleanup(session: Session) -> list[Owed]:
+    """Everything owed, oldest first; a lost POST comes with the body to replay it with."""
+    out = []
+    for r in session.connection().execute(_OWED):
+        request = None
+        if r.remote_id is None:
+            row = load_row(session, r.row_id) if r.row_id is not None else None
+            if row is None:
+                continue  # its batch was deleted: nothing left to replay
+            request = row.request
+        out.append(Owed(r.id, r.remote_id, r.row_id, r.idempotency_key, request))
+    return out
+
+
+def owed_count(session: Session) -> int:
+    return int(session.connection().scalar(select(func.count()).select_from(CleanupOwed)) or 0)
+
+
+def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
+                 now_delete: str | None = None) -> None:
+    """The owed item is done; or, for a replayed lost POST, became a quote to DELETE."""
+    with session_factory.begin() as session:
+        if now_delete is None:
+            session.connection().execute(delete(CleanupOwed).where(CleanupOwed.id == owed_id))
+        else:
+            session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
+                                         .values(remote_id=now_delete, idempotency_key=None))

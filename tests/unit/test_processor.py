@@ -545,11 +545,27 @@ def test_a_quotes_timeout_runs_from_its_creation_not_from_the_first_post_attempt
 
 def test_a_long_retry_after_on_post_never_holds_a_row_past_its_timeout(h):
     batch_id = h.batch(2)
-    h.api.fail_next("POST", server_error(retry_after=250.0), server_error(retry_after=250.0))
+    h.api.fail_next("POST", *[server_error(retry_after=250.0) for _ in range(3)])
     h.processor(quote_timeout_s=300).run_batch(batch_id)
+    first_row_posts = [t for (m, ref), t in zip(h.api.calls, h.api.call_times) if m == "POST"][:3]
+    assert first_row_posts == [pytest.approx(x + first_row_posts[0]) for x in (0, 250, 300)], \
+        "the last wait is cut at the deadline, and the deadline still gets its try"
     rows = h.rows(batch_id)
     assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
     second_post = [t for (m, ref), t in zip(h.api.calls, h.api.call_times)
                    if m == "POST" and ref == f"batch-{batch_id}/row-3"][0]
     assert second_post - h.api.call_times[0] == pytest.approx(300.0, abs=1.0)
     assert rows[1].status == "complete"
+
+
+def test_clean_up_owed_survives_a_restart(h):
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("DELETE", *[server_error() for _ in range(50)])
+    assert h.processor(quote_timeout_s=60, cleanup_timeout_s=10).run_batch(batch_id) == "complete"
+    assert len(h.api.in_flight()) == 1, "the outage outlasted the clean-up time"
+    h.api.faults["DELETE"].clear()
+    restarted = Processor(h.sf, h.api, clock=h.clock)
+    assert restarted.cleanup_owed == 1
+    assert restarted.send_pending_deletes() == 1
+    assert h.api.in_flight() == [] and restarted.cleanup_owed == 0

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from bulkquote_gui.core import store
 from bulkquote_gui.core.models import BatchQuote, Quote
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.schema import SCHEMA_VERSION, SchemaError, ensure_schema
+from bulkquote_gui.core.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
 from tests.fakes import FakeImport, checked_row, fake_import
 
 
@@ -54,30 +54,53 @@ def test_reopening_keeps_batches(db_url):
         engine.dispose()
 
 
-def test_older_schema_is_upgraded_in_order_without_losing_rows(db_url):
+def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
+    engine = store.make_engine(db_url)
+    batch_id = store.create_batch(store.make_session_factory(engine), fake_import(3),
+                                  defaults=BatchDefaults(), source_name="a.csv")
+    with engine.begin() as conn:  # make it look like the first release wrote it
+        conn.execute(text("DROP TABLE cleanup_owed"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    engine.dispose()
+    engine = store.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION >= 2
+            assert conn.dialect.has_table(conn, "cleanup_owed")
+        sf = store.make_session_factory(engine)
+        with sf() as session:
+            assert store.batch_counts(session, batch_id)["total"] == 3
+        store.owe_delete(sf, "q_1", None)
+        with sf() as session:
+            assert store.owed_count(session) == 1
+    finally:
+        engine.dispose()
+
+
+def test_later_upgrade_steps_run_in_order_once(db_url):
     engine = store.make_engine(db_url)
     sf = store.make_session_factory(engine)
     batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     applied = []
 
-    def v2(conn):
-        applied.append(2)
+    def add_note(conn):
+        applied.append("add")
         conn.execute(text("ALTER TABLE batch_job ADD COLUMN note TEXT DEFAULT ''"))
 
-    def v3(conn):
-        applied.append(3)
+    def fill_note(conn):
+        applied.append("fill")
         conn.execute(text("UPDATE batch_job SET note = 'upgraded'"))
 
+    steps = UPGRADES + (add_note, fill_note)
     try:
-        assert ensure_schema(engine, upgrades=(v2, v3)) == 3
-        assert applied == [2, 3]
+        assert ensure_schema(engine, upgrades=steps) == SCHEMA_VERSION + 2
+        assert applied == ["add", "fill"]
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == 3
             assert conn.execute(text("SELECT note FROM batch_job")).scalar() == "upgraded"
         with sf() as session:
             assert store.batch_counts(session, batch_id)["total"] == 3
-        assert ensure_schema(engine, upgrades=(v2, v3)) == 3
-        assert applied == [2, 3], "steps already applied must not run again"
+        ensure_schema(engine, upgrades=steps)
+        assert applied == ["add", "fill"], "steps already applied must not run again"
     finally:
         engine.dispose()
 
@@ -173,7 +196,7 @@ def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
         first = store.next_open_row(session, batch_id)
     assert store.mark_submitting(sf, first, first.submitted_at or _now())
     assert store.mark_polling(sf, first.id, "q_1")
-    assert store.request_cancel(sf, batch_id) == ["q_1"]
+    assert store.request_cancel(sf, batch_id) == [("q_1", first.id)]
     with sf() as session:
         assert [r.status for r in store.batch_rows(session, batch_id)] == ["cancelled"] * 3
         assert store.get_batch(session, batch_id).status == "cancelled"
