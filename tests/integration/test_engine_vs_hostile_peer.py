@@ -816,10 +816,6 @@ def test_cancelling_a_paused_batch_deletes_its_quote_before_the_next_post(bench,
     assert peer.blocked_posts == []  # the DELETE went out before the next POST
 
 
-@pytest.mark.xfail(strict=True, reason="Processor.cancel of a batch not running queues its "
-                   "quotes in _orphans with no row id, so send_pending_deletes cannot record a "
-                   "DELETE answer that finds the quote complete: the price is lost (the running-"
-                   "batch cancel path keeps it)")
 def test_cancelling_a_paused_batch_whose_quote_completed_keeps_the_price(bench, peer):
     """As when the running batch is cancelled: a DELETE that finds the quote complete keeps it."""
     peer.behaviour = behave({1: Behaviour(outcome="never", completes_on_delete=True)},
@@ -841,9 +837,6 @@ def _when_first(peer: HostilePeer, method: str, then: Callable[[Processor], None
     return hook
 
 
-@pytest.mark.xfail(strict=True, reason="processor._delete_or_owe waits out a DELETE's "
-                   "Retry-After on a private Event (`never`), so stop/pause/cancel wait up to "
-                   "(delete_attempts-1) x retry_after_ceiling_s (minutes by default)")
 def test_stop_during_a_delete_backoff_takes_effect_at_once(bench, peer):
     """App closing while the engine waits out a DELETE's Retry-After: it must not hang there."""
     peer.behaviour = lambda r: Behaviour(outcome="never")
@@ -857,9 +850,6 @@ def test_stop_during_a_delete_backoff_takes_effect_at_once(bench, peer):
     assert status == "running"  # stopped: resumes on the next start
 
 
-@pytest.mark.xfail(strict=True, reason="processor._settle honours stop() only: a pause (or "
-                   "cancel) during the batch end's clean-up waits for up to cleanup_timeout_s "
-                   "(120 s by default)")
 def test_pause_while_clearing_the_account_at_the_batch_end_takes_effect_at_once(bench, peer):
     """The last row's DELETE is owed (outage); the rep presses Pause while the engine retries."""
     peer.behaviour = lambda r: Behaviour(outcome="never")
