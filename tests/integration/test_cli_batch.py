@@ -101,6 +101,10 @@ def test_submit_wait_with_faults_finishes_every_row_once(sim, env, tmp_path):
     assert [r["Status"] for r in table] == [r["status"] for r in report["rows"]]
     assert [r["MRC"] or None for r in table] == [r["mrc"] for r in report["rows"]]
     assert mrcs
+    # The API key is never written to the store or an export.
+    db_file = Path(env["BULKQUOTE_DB"].removeprefix("sqlite:///"))
+    for path in [db_file, *db_file.parent.glob(db_file.name + "-wal"), xlsx, csv_path]:
+        assert b"test-key" not in path.read_bytes(), path
 
 
 def test_submit_without_wait_returns_at_once_then_resume_finishes(sim, env, tmp_path):
