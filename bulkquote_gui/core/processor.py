@@ -121,7 +121,11 @@ class Processor:
         self._wake.set()
 
     def stop(self) -> None:
-        """App closing: leave at once, the batch stays running/pending and resumes next start."""
+        """App closing: leave at once, the batch stays running/pending and resumes next start.
+
+        Final: this Processor runs nothing more afterwards (make a new one to run again). An
+        HTTP call already under way is not interrupted; it ends by the client's own deadline.
+        """
         with self._lock:
             self._stop_requested = True
         self._wake.set()
