@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import qasync
 from PySide6.QtCore import Qt
@@ -16,6 +17,14 @@ from bulkquote_gui import APP_NAME
 from bulkquote_gui.gui.style import app_icon, apply_theme
 
 log = logging.getLogger(__name__)
+
+
+def io_executor() -> ThreadPoolExecutor:
+    """Threads for the GUI's one-off blocking work (asyncio.to_thread). Plain Python threads:
+    qasync's default QThread-based executor crashed intermittently with PySide6 6.12 when a job
+    raised (seen in tests), while a standard pool hands results back through the same
+    thread-safe loop call."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="bulkquote-io")
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -41,6 +50,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def run(args: argparse.Namespace) -> int:
     app = create_application()
     loop = qasync.QEventLoop(app)
+    loop.set_default_executor(io_executor())
     asyncio.set_event_loop(loop)
 
     from bulkquote_gui.gui.context import context_from_args
@@ -58,11 +68,9 @@ def run(args: argparse.Namespace) -> int:
     window.show()
     window.start(getattr(args, "file", None))
 
-    closed = asyncio.Event()
-    app.aboutToQuit.connect(closed.set)
     try:
         with loop:
-            loop.run_until_complete(closed.wait())
+            loop.run_forever()  # Qt's exec(): returns when the last window has closed
     finally:
         window.shutdown()
         context.close()

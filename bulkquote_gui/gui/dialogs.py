@@ -6,6 +6,8 @@ The main window and its pages never call QMessageBox or QFileDialog directly: th
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 SPREADSHEET_FILTER = "Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods);;All files (*)"
@@ -16,7 +18,13 @@ class Dialogs:
     """Real, native dialogs parented to a window."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self.parent = parent
+        # A weak link: the window owns this object, and a cycle would leave the window's fate
+        # to the garbage collector.
+        self._parent = weakref.ref(parent) if parent is not None else None
+
+    @property
+    def parent(self) -> QWidget | None:
+        return self._parent() if self._parent is not None else None
 
     def confirm(self, title: str, text: str, *, accept: str = "OK", reject: str = "Cancel",
                 destructive: bool = False) -> bool:

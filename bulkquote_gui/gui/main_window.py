@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QStackedWidget
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent
+from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.gui.dialogs import Dialogs
 from bulkquote_gui.gui.progress_page import ProgressPage, finished_summary
@@ -115,10 +116,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ construction helpers
     def _build_menu(self) -> None:
+        # Explicit "Ctrl+…" (Qt shows and maps it to Cmd on macOS); some platforms define no
+        # standard Quit key at all.
         file_menu = self.menuBar().addMenu("&File")
-        self.open_action = QAction("&Open spreadsheet…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.open_action = QAction("&Open spreadsheet…", self, shortcut=QKeySequence("Ctrl+O"))
         self.open_action.triggered.connect(self.open_file_dialog)
-        self.new_action = QAction("&New batch", self, shortcut=QKeySequence.StandardKey.New)
+        self.new_action = QAction("&New batch", self, shortcut=QKeySequence("Ctrl+N"))
         self.new_action.triggered.connect(self.show_upload)
         self.export_action = QAction("&Export results…", self, shortcut=QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(
@@ -126,7 +129,7 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
-        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         for action in (self.open_action, self.new_action, None, self.export_action, None,
@@ -251,17 +254,16 @@ class MainWindow(QMainWindow):
     def _spawn(self, label: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run `work` on a thread; `done(result)` back on the GUI thread; errors shown to the rep."""
         async def run() -> None:
-            try:
-                value = await asyncio.to_thread(work)
-            except Exception as exc:
-                log.exception("%s failed", label)
-                message = f"{label} failed: {exc}"
+            value, error = await run_blocking(work)
+            if self._shut_down:
+                return
+            if error is not None:
+                message = f"{label} failed: {error}"
                 self.statusBar().showMessage(message, 10000)
                 self.task_failed.emit(message)
                 self.dialogs.error(label, message)
                 return
-            if not self._shut_down:
-                done(value)
+            done(value)
 
         task = asyncio.ensure_future(run())
         self._tasks.add(task)
@@ -421,7 +423,9 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.context.settings, self.context.keystore,
                                 demo_url=self.connection.api_url if self.connection and self.connection.demo
                                 else None, parent=self)
-        if not self.dialogs.run(dialog) or dialog.result_settings is None:
+        accepted = self.dialogs.run(dialog)
+        dialog.deleteLater()
+        if not accepted or dialog.result_settings is None:
             return
         old, new = self.context.settings, dialog.result_settings
         self.context.settings = new

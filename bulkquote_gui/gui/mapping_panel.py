@@ -34,7 +34,7 @@ class MappingPanel(QGroupBox):
             combo = QComboBox()
             combo.setObjectName(f"map_{field}")
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(12)
+            combo.setMinimumContentsLength(10)
             combo.currentIndexChanged.connect(self._emit_change)
             label.setBuddy(combo)
             grid.addWidget(label, row, pair * 2)

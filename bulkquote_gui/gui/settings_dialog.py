@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
+from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
@@ -237,10 +238,11 @@ class SettingsDialog(QDialog):
         self._task = asyncio.ensure_future(self._run_test(url, key))
 
     async def _run_test(self, url: str, key: str) -> None:
-        try:
-            message = await asyncio.to_thread(probe_connection, self._client_factory, url, key)
-        except Exception as exc:  # any ApiError subclass (or a bad URL): its str() is for people
-            self._finish_test(False, f"Failed: {exc}")
+        # Any ApiError subclass (or a bad URL) comes back as the error; its str() is for people.
+        message, error = await run_blocking(probe_connection, self._client_factory, url, key,
+                                            expected=(Exception,))
+        if error is not None:
+            self._finish_test(False, f"Failed: {error}")
         else:
             self._finish_test(True, message)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFram
                                QStackedWidget, QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.defaults_panel import DefaultsPanel
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.drop_zone import DropZone
@@ -180,7 +181,7 @@ class UploadPage(QWidget):
         self.jobs_panel = JobsPanel()
         side = QFrame()
         side.setObjectName("card")
-        side.setFixedWidth(360)
+        side.setFixedWidth(330)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(14, 14, 14, 14)
         side_layout.addWidget(self.jobs_panel)
@@ -260,20 +261,16 @@ class UploadPage(QWidget):
                 last[0] = percent
                 loop.call_soon_threadsafe(self._show_progress, generation, percent)
 
-        try:
-            value = await asyncio.to_thread(work, progress)
-        except Exception as exc:
-            if generation == self._generation:
-                self._set_busy(False)
-                message = str(exc) if isinstance(exc, _importer().SpreadsheetError) else \
-                    f"Could not read the file: {type(exc).__name__}: {exc}"
-                if not isinstance(exc, _importer().SpreadsheetError):
-                    log.exception("import failed")
-                self.load_failed.emit(message)
-            return
+        spreadsheet_error = _importer().SpreadsheetError
+        value, error = await run_blocking(work, progress, expected=(spreadsheet_error,))
         if generation != self._generation:
             return  # the rep asked for something newer meanwhile
         self._set_busy(False)
+        if error is not None:
+            message = str(error) if isinstance(error, spreadsheet_error) else \
+                f"Could not read the file: {type(error).__name__}: {error}"
+            self.load_failed.emit(message)
+            return
         done(value)
 
     def _show_progress(self, generation: int, percent: int) -> None:

@@ -96,6 +96,10 @@ class BatchWorker(QObject):
             self._queued.clear()
         self._processor.stop()
 
+    def release(self) -> None:
+        """Forget the processor (after the thread ended); commands become no-ops."""
+        self._processor = _Stopped()
+
     # ------------------------------------------------------------ on the worker thread
     def _deliver(self, event: Event) -> None:
         if isinstance(event, QuoteEvent):
@@ -146,7 +150,24 @@ class WorkerThread:
         ended = self.thread.wait(timeout_ms)
         if not ended:
             log.warning("batch worker did not stop within %d ms", timeout_ms)
+        if ended:
+            # The processor holds the worker's callback: break that cycle so the worker is freed
+            # now, on this (the GUI) thread, not later by a garbage collection on another thread.
+            self.worker.release()
         if self._on_close is not None:
             self._on_close()
             self._on_close = None
         return bool(ended)
+
+
+class _Stopped:
+    """Stands in for the processor once the worker thread has ended."""
+
+    def pause(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def cancel(self, batch_id: int) -> None:
+        pass

@@ -14,6 +14,7 @@ import qasync
 from bulkquote_gui.core.momentum import MomentumClient
 from bulkquote_gui.core.processor import Processor, ProcessorConfig
 from bulkquote_gui.core.store import make_engine, make_session_factory
+from bulkquote_gui.gui.app import io_executor
 from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
@@ -35,6 +36,7 @@ def qasync_loop(qapp):
     """One qasync loop for the session, marked running: coroutines advance whenever Qt processes
     events (qtbot.waitSignal / waitUntil), exactly as under the real app's loop."""
     loop = qasync.QEventLoop(qapp, already_running=True)
+    loop.set_default_executor(io_executor())
     asyncio.set_event_loop(loop)
     yield loop
     loop.stop()

@@ -1,0 +1,30 @@
+"""Blocking work off the GUI thread, as a coroutine on the qasync loop.
+
+`run_blocking` never raises the worker's exception into the awaiting coroutine: it returns
+`(value, error)`, with the error's traceback dropped in the worker thread. A traceback re-raised
+in a coroutine would link the GUI's frames (and their widgets) to an object that any thread's
+garbage collector may free later, and a widget freed off the GUI thread crashes Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+
+async def run_blocking(fn: Callable[..., Any], *args: Any,
+                       expected: tuple[type[BaseException], ...] = ()) -> tuple[Any, Exception | None]:
+    """Run fn(*args) on the loop's executor; `expected` errors are not logged as bugs."""
+
+    def guarded() -> tuple[Any, Exception | None]:
+        try:
+            return fn(*args), None
+        except Exception as exc:
+            if not isinstance(exc, expected):
+                log.exception("background job %s failed", getattr(fn, "__name__", fn))
+            return None, exc.with_traceback(None)
+
+    return await asyncio.to_thread(guarded)
