@@ -141,7 +141,9 @@ def make_window(qtbot, context, dialogs):
 
     def make(ctx: AppContext | None = None) -> MainWindow:
         window = MainWindow(ctx or context, dialogs=dialogs)
-        qtbot.addWidget(window)
+        # Stop the engine before pytest-qt closes the window, so a batch still finishing its
+        # last run does not make the close ask "quit while a batch runs?".
+        qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
         window.show()
         windows.append(window)
         return window
