@@ -501,6 +501,8 @@ class HostilePeer:
         if problem is not None:
             return 422, {}, _error(*problem)
         key = headers.get("idempotency-key")
+        if key is not None and key in self._by_key and self._get_quote(self._by_key[key][1]) is None:
+            del self._by_key[key]  # a quote the service forgot took its key with it
         if key is not None and key in self._by_key:
             body, quote_id = self._by_key[key]
             if body != _canonical(request):

@@ -42,7 +42,7 @@ from tests.hostile_peer import (
 KEY = "hostile-key"
 FAST = ProcessorConfig(poll_interval_s=0.05, quote_timeout_s=3.0, retry_after_floor_s=0.01,
                        retry_after_ceiling_s=0.05, backoff_base_s=0.01, backoff_max_s=0.1,
-                       command_check_s=0.05, delete_attempts=3)
+                       command_check_s=0.05, delete_attempts=3, cleanup_timeout_s=2.0)
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
 FAILURE_CODES = ["no_coverage", "address_not_found", "manual_pricing_required",
                  "carrier_timeout", "internal"]
@@ -881,7 +881,7 @@ def test_every_fault_mixed_at_random_with_a_fixed_seed(bench, peer):
 
 
 def run_mixed(bench: Bench, peer: HostilePeer, *, fate_seed: int, fault_seed: int,
-              n_rows: int = 12) -> None:
+              n_rows: int = 12, fault_rate: float = 0.25) -> None:
     """Random fates per address and random faults on every call, from two seeds (also used by
     ad-hoc seed sweeps: the sequence of calls depends on timing, the invariants must not)."""
     rng = random.Random(fate_seed)
@@ -912,7 +912,7 @@ def run_mixed(bench: Bench, peer: HostilePeer, *, fate_seed: int, fault_seed: in
               Fault("drop"), Fault("truncate"), Fault("html", 502), Fault("empty")]
     lost = [Fault(f.kind, f.status, f.retry_after, after_effect=True) for f in broken
             if f.kind in ("drop", "truncate", "empty", "html") or f.status == 504]
-    peer.random = RandomFaults(seed=fault_seed, rate=0.25, faults={
+    peer.random = RandomFaults(seed=fault_seed, rate=fault_rate, faults={
         "POST": broken + lost, "GET": broken, "DELETE": broken + lost[:2]})
     peer.set_rate_limit(30, 1.0, "1")
     peer.inject_quote(foreign_request("crm-sync/9"), Behaviour(outcome="never"))
