@@ -8,6 +8,7 @@ batch's rows, exporting) runs off the GUI thread as a coroutine on the qasync lo
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 from typing import Any, Callable
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
 
     def start(self, file: str | None = None) -> None:
         """After show(): list recent jobs, resume unfinished batches, load FILE if given."""
+        self._warm_up()
         self.refresh_jobs()
         with self.context.session_factory() as session:
             unfinished = store.unfinished_batch_ids(session)
@@ -217,6 +219,24 @@ class MainWindow(QMainWindow):
             self.worker.resume_unfinished()
         if file:
             self.upload_page.load_file(file)
+
+    def _warm_up(self) -> None:
+        """Import the spreadsheet reader (pandas) now, off the GUI thread, while the rep looks at
+        the window: imported on the first drop instead, it would hold the interpreter lock for a
+        few hundred milliseconds in the middle of the load."""
+        def load_importer() -> None:
+            import bulkquote_gui.core.importer  # noqa: F401
+
+        async def warm_up() -> None:
+            await run_blocking(load_importer)
+            # Everything loaded so far (Qt, pandas, SQLAlchemy: hundreds of thousands of objects)
+            # lives as long as the app: keep it out of the cyclic collector's full passes, which
+            # otherwise hold the interpreter lock ~80 ms, on whichever thread, stalling the window.
+            gc.freeze()
+
+        task = asyncio.ensure_future(warm_up())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _show_resumed(self) -> None:
         if self._resumed_ids:
