@@ -39,6 +39,7 @@ class BatchWorker(QObject):
         self._lock = threading.Lock()
         self._queued: list[int] = []
         self._current: int | None = None
+        self._engine_batch: int | None = None  # the batch the engine said it is running
         self._stopping = False
         self._run_requested.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
@@ -67,7 +68,10 @@ class BatchWorker(QObject):
             return self._current is not None or bool(self._queued)
 
     def current_batch(self) -> int | None:
+        """The batch being processed now (also inside a start-up resume of several batches)."""
         with self._lock:
+            if self._current == RESUME_ALL:
+                return self._engine_batch
             return self._current
 
     def is_scheduled(self, batch_id: int) -> bool:
@@ -105,6 +109,11 @@ class BatchWorker(QObject):
         if isinstance(event, QuoteEvent):
             self.quote_event.emit(event)
         elif isinstance(event, BatchEvent):
+            with self._lock:
+                if event.status == "running":
+                    self._engine_batch = event.batch_id
+                elif event.batch_id == self._engine_batch:
+                    self._engine_batch = None
             self.batch_event.emit(event)
 
     @Slot(int)
