@@ -158,8 +158,8 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
         return None
     match = _DELAY_SECONDS.match(text)
     if match:
-        seconds = float(match.group(1))
-        return seconds if math.isfinite(seconds) else None
+        # A value too large for a float is still "wait a very long time": the caller clamps it.
+        return float(match.group(1))  # "1" * 400 gives inf, never an error
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -207,6 +207,8 @@ def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> lis
         elif row.status == "failed" and created and created[0].status in ("failed", "expired"):
             expected = created[0].error["code"] if created[0].status == "failed" else "expired"
             assert row.error_code == expected, (row.row_number, row.error_code, expected)
+        elif row.status == "failed" and created and created[0].status == "forgotten":
+            assert row.error_code in ("not_found", "expired", "timeout"), row.error_code
         # Rows the engine ended say so in an event; rows a cancel closed are covered by the
         # batch's "cancelled" event (the GUI closes its open rows on it).
         if row.status in ("complete", "failed") and row.quote_id in last_event:
@@ -369,10 +371,7 @@ def test_retry_after_dates_in_the_past_mean_now(bench, peer):
 
 @pytest.mark.parametrize("huge", [
     "999999999", FAR_FUTURE_DATE, "year-2100",
-    pytest.param("9" * 400, marks=pytest.mark.xfail(
-        strict=True, reason="momentum.parse_retry_after returns None for delay-seconds too "
-        "large for a float (inf), so the engine retries after its short backoff instead of "
-        "waiting its ceiling")),
+    "9" * 400,
 ], ids=["1e9-seconds", "year-9999", "year-2100", "400-digits"])
 def test_huge_retry_after_is_clamped_to_the_ceiling(bench, peer, huge):
     value = http_date(75 * 365 * 86400) if huge == "year-2100" else huge
@@ -729,6 +728,20 @@ def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(bench, pee
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete", "complete"]
+
+
+@pytest.mark.xfail(strict=True, reason="processor.send_pending_deletes: a replayed lost POST "
+                   "whose quote is still in flight becomes an owed DELETE without its key "
+                   "(store.owed_settled(now_delete=...)); when that DELETE finds the quote "
+                   "complete, _record_late matches the row by remote id, which the row never "
+                   "stored, so the price is lost")
+def test_a_replayed_lost_post_whose_delete_finds_the_quote_complete_keeps_its_price(bench, peer):
+    peer.behaviour = lambda r: Behaviour(outcome="never", completes_on_delete=True)
+    peer.queue_faults("POST", Fault("drop", after_effect=True, then_outage_s=0.5))
+    batch = bench.batch(1)
+    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3})
+    assert bench.run(batch, config=config) == "complete"
+    assert statuses(assert_contract(bench, batch)) == ["complete"]
 
 
 def test_401_at_the_last_rows_delete_pauses_rather_than_reporting_complete(bench, peer):
