@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+import threading
 import typing
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -45,13 +46,37 @@ def _bounded(timeout: float | None, monotonic: Callable[[], float],
     return remaining if timeout is None else min(timeout, remaining)
 
 
+# How long one socket read may block before the abort flag is looked at again.
+_ABORT_CHECK_S = 0.2
+
+
 class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream, monotonic: Callable[[], float]) -> None:
+    def __init__(self, inner: httpcore.NetworkStream, monotonic: Callable[[], float],
+                 abort: threading.Event) -> None:
         self._inner = inner
         self._monotonic = monotonic
+        self._abort = abort
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, self._monotonic, httpcore.ReadTimeout))
+        """Read in short slices so that `abort` (set from another thread) ends a stalled read at once.
+
+        A timed-out socket read consumes nothing, so retrying it is safe; writes are not sliced
+        (a partial sendall cannot be retried), but requests are small.
+        """
+        op_end = None if timeout is None else self._monotonic() + timeout
+        while True:
+            if self._abort.is_set():
+                raise httpcore.ReadError("the call was aborted")
+            remaining = _bounded(None if op_end is None else op_end - self._monotonic(),
+                                 self._monotonic, httpcore.ReadTimeout)
+            if remaining is not None and remaining <= 0:
+                raise httpcore.ReadTimeout("timed out")
+            step = _ABORT_CHECK_S if remaining is None else min(remaining, _ABORT_CHECK_S)
+            try:
+                return self._inner.read(max_bytes, step)
+            except httpcore.ReadTimeout:
+                if remaining is not None and remaining <= step:
+                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _bounded(timeout, self._monotonic, httpcore.WriteTimeout))
@@ -63,7 +88,7 @@ class _DeadlineStream(httpcore.NetworkStream):
                   timeout: float | None = None) -> httpcore.NetworkStream:
         inner = self._inner.start_tls(
             ssl_context, server_hostname, _bounded(timeout, self._monotonic, httpcore.ConnectTimeout))
-        return _DeadlineStream(inner, self._monotonic)
+        return _DeadlineStream(inner, self._monotonic, self._abort)
 
     def get_extra_info(self, info: str) -> typing.Any:
         return self._inner.get_extra_info(info)
@@ -72,9 +97,10 @@ class _DeadlineStream(httpcore.NetworkStream):
 class DeadlineBackend(httpcore.NetworkBackend):
     """httpcore's blocking socket backend with every wait cut short at the call's deadline."""
 
-    def __init__(self, monotonic: Callable[[], float]) -> None:
+    def __init__(self, monotonic: Callable[[], float], abort: threading.Event) -> None:
         self._inner = httpcore.SyncBackend()
         self._monotonic = monotonic
+        self._abort = abort
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
@@ -82,14 +108,14 @@ class DeadlineBackend(httpcore.NetworkBackend):
         stream = self._inner.connect_tcp(
             host, port, _bounded(timeout, self._monotonic, httpcore.ConnectTimeout),
             local_address, socket_options)
-        return _DeadlineStream(stream, self._monotonic)
+        return _DeadlineStream(stream, self._monotonic, self._abort)
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: typing.Iterable[typing.Any] | None = None
                             ) -> httpcore.NetworkStream:
         stream = self._inner.connect_unix_socket(
             path, _bounded(timeout, self._monotonic, httpcore.ConnectTimeout), socket_options)
-        return _DeadlineStream(stream, self._monotonic)
+        return _DeadlineStream(stream, self._monotonic, self._abort)
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
@@ -105,12 +131,14 @@ def _environment_proxy(url: httpx.URL) -> str | None:
     return proxy if proxy and proxy.startswith(("http://", "https://")) else None
 
 
-def deadline_transport(base_url: httpx.URL, monotonic: Callable[[], float]) -> httpx.HTTPTransport:
-    """A TLS-verifying transport (honouring an environment proxy) whose sockets obey call_deadline."""
+def deadline_transport(base_url: httpx.URL, monotonic: Callable[[], float],
+                       abort: threading.Event) -> httpx.HTTPTransport:
+    """A TLS-verifying transport (honouring an environment proxy) whose sockets obey call_deadline,
+    and whose reads end within a fraction of a second once `abort` is set."""
     transport = httpx.HTTPTransport(verify=True, retries=0, proxy=_environment_proxy(base_url))
     pool = getattr(transport, "_pool", None)
     # httpcore keeps its backend in a private attribute; if a future version renames it, the
     # client still bounds the body by checking between chunks, just not a slow-drip header.
     if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = DeadlineBackend(monotonic)
+        pool._network_backend = DeadlineBackend(monotonic, abort)
     return transport

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -335,9 +336,10 @@ class MomentumClient:
         self.deadline_s = deadline_s
         self._api_key = api_key.strip()
         self._clock = clock or SystemClock()
+        self._aborted = threading.Event()
         self._http = httpx.Client(
             base_url=self.base_url + "/",
-            transport=transport or deadline_transport(url, self._clock.monotonic),
+            transport=transport or deadline_transport(url, self._clock.monotonic, self._aborted),
             timeout=timeout,
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             follow_redirects=False,  # a redirect could carry the key elsewhere; it is a fault
@@ -349,6 +351,11 @@ class MomentumClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def abort(self) -> None:
+        """From any thread: end the call in progress within a fraction of a second, and refuse
+        every later one (TransientError code "aborted"). Used when the app stops mid-call."""
+        self._aborted.set()
 
     def __enter__(self) -> MomentumClient:
         return self
@@ -403,6 +410,9 @@ class MomentumClient:
         if auth:
             all_headers["Authorization"] = f"Bearer {self._api_key}"
         deadline = self._clock.monotonic() + self.deadline_s
+        if self._aborted.is_set():
+            raise TransientError(f"{method} /{path.split('/')[0]}: not sent, the client was stopped",
+                                 code="aborted")
         try:
             with call_deadline(deadline):
                 with self._http.stream(method, path, content=content, headers=all_headers) as response:
@@ -411,6 +421,9 @@ class MomentumClient:
             raise TransientError(f"{method} /{path.split('/')[0]}: the server did not answer in time "
                                  f"({type(exc).__name__})", code="timeout") from None
         except httpx.RequestError as exc:  # connection, protocol (truncated body), decoding
+            if self._aborted.is_set():
+                raise TransientError(f"{method} /{path.split('/')[0]}: stopped by the app",
+                                     code="aborted") from None
             raise TransientError(f"{method} /{path.split('/')[0]}: connection failed "
                                  f"({type(exc).__name__}: {self._redact(str(exc))})",
                                  code="connection_error") from None

@@ -124,11 +124,15 @@ class Processor:
         """App closing: leave at once, the batch stays running/pending and resumes next start.
 
         Final: this Processor runs nothing more afterwards (make a new one to run again). An
-        HTTP call already under way is not interrupted; it ends by the client's own deadline.
+        HTTP call already under way is aborted where the client can (MomentumClient.abort); the
+        row keeps the state written before the call, so the next start picks it up safely.
         """
         with self._lock:
             self._stop_requested = True
         self._wake.set()
+        abort = getattr(self._client, "abort", None)
+        if callable(abort):
+            abort()
 
     def cancel(self, batch_id: int) -> None:
         """Cancel a batch, whether or not it is the one running.

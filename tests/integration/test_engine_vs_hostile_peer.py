@@ -876,9 +876,6 @@ def test_pause_while_clearing_the_account_at_the_batch_end_takes_effect_at_once(
     assert status in ("paused", "complete")
 
 
-@pytest.mark.xfail(strict=True, reason="Processor.stop cannot interrupt an HTTP call in "
-                   "progress: a stalled server holds the engine for the client's whole deadline "
-                   "(runtime's default: 60 s; the GUI's WorkerThread.shutdown waits only 10 s)")
 def test_stop_during_a_stalled_call_takes_effect_at_once(bench, peer):
     peer.queue_faults("GET", Fault("hang", hang_s=2.0))
     batch = bench.batch(1)
