@@ -421,6 +421,12 @@ class HostilePeer:
         return q
 
     def quote_json(self, q: ServerQuote) -> dict[str, Any]:
+        if q.status == "forgotten":
+            # Only an idempotent replay still reaches a forgotten quote (GET says 404); the
+            # contract promises the original quote, so it is shown as the service sees it: gone.
+            shown = ServerQuote(**{**q.__dict__, "status": "expired",
+                                   "error": {"code": "expired", "message": "no longer known"}})
+            return self.quote_json(shown)
         updated = q.created_wall + timedelta(seconds=((q.ended or time.monotonic()) - q.created))
         body: dict[str, Any] = {
             "id": q.id,
@@ -501,8 +507,6 @@ class HostilePeer:
         if problem is not None:
             return 422, {}, _error(*problem)
         key = headers.get("idempotency-key")
-        if key is not None and key in self._by_key and self._get_quote(self._by_key[key][1]) is None:
-            del self._by_key[key]  # a quote the service forgot took its key with it
         if key is not None and key in self._by_key:
             body, quote_id = self._by_key[key]
             if body != _canonical(request):
