@@ -198,6 +198,7 @@ class Call:
     fault: str | None
     retry_after: str | None
     idempotency_key: str | None = None
+    served: int | None = None  # what the service decided, even if a fault then broke the answer
 
 
 class HostilePeer:
@@ -653,7 +654,7 @@ class _Handler(BaseHTTPRequestHandler):
                 retry_after = fault.retry_after if fault is not None else extra.get("Retry-After")
                 self.hostile.calls.append(Call(at, method, path, reached,
                                                fault.describe() if fault else None,
-                                               retry_after, key))
+                                               retry_after, key, status or None))
             if fault is not None:
                 self._break(fault)
                 return

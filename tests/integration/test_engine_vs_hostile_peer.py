@@ -191,10 +191,15 @@ def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> lis
     for event in bench.events:
         if isinstance(event, QuoteEvent) and event.batch_id == batch_id:
             last_event[event.quote_id] = event
+    # Keys whose POST the service accepted (201, or a 200 replay), whether or not the answer
+    # then reached the engine.
+    posted = {c.idempotency_key for c in peer.calls_of("POST") if c.served in (200, 201)}
     for row in rows:
         key, remote_id = records[row.quote_id]
         created = peer.quotes_for_key(key)
         assert len(created) <= 1, f"row {row.row_number}: {len(created)} quotes for one key"
+        if key in posted:
+            assert len(created) == 1, f"row {row.row_number} was POSTed but made no quote"
         if row.status == "complete":
             assert len(created) == 1, f"row {row.row_number} is complete but made no quote"
             assert remote_id == created[0].id
@@ -214,6 +219,30 @@ def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> lis
         if row.status in ("complete", "failed") and row.quote_id in last_event:
             assert last_event[row.quote_id].status == row.status
     return rows
+
+
+def test_the_contract_checker_catches_what_it_is_for(bench, peer):
+    """assert_contract on a clean run passes; each kind of damage it exists for makes it fail."""
+    batch = bench.batch(2)
+    assert bench.run(batch) == "complete"
+    rows = assert_contract(bench, batch)
+    key = bench.row_records(batch)[rows[0].quote_id][0]
+    request = peer.quotes_for_key(key)[0].request
+
+    with bench.sf.begin() as session:  # a stored price that is not what the server answered
+        session.get(BatchQuote, rows[0].quote_id).quote.mrc = Decimal("1.23")
+    with pytest.raises(AssertionError):
+        assert_contract(bench, batch)
+    with bench.sf.begin() as session:
+        session.get(BatchQuote, rows[0].quote_id).quote.mrc = peer.quotes_for_key(key)[0] \
+            .result["options"][peer.quotes_for_key(key)[0].result["recommended"]]["mrc"]
+    assert_contract(bench, batch)
+
+    peer.inject_quote(request, Behaviour(outcome="never"), idempotency_key=key, foreign=False)
+    with pytest.raises(AssertionError, match="quotes for one key|blocking"):
+        assert_contract(bench, batch)  # a second quote for one row, left in flight
+    peer.inject_quote(request, Behaviour(outcome="never"), foreign=True)
+    assert peer.max_in_flight() == 2
 
 
 def statuses(rows: list[store.RowView]) -> list[str]:
