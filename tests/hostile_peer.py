@@ -142,8 +142,15 @@ class Fault:
         return f"{self.kind}{status}{ra}{' after' if self.after_effect else ''}"
 
 
-def http_date(offset_s: float) -> str:
-    return email.utils.formatdate(time.time() + offset_s, usegmt=True)
+def http_date(offset_s: float, style: str = "imf") -> str:
+    """An HTTP-date offset_s from now, in any of the three forms a recipient must accept
+    (RFC 9110 5.6.7): IMF-fixdate, obsolete RFC 850, or asctime."""
+    when = datetime.fromtimestamp(int(time.time() + offset_s), timezone.utc)
+    if style == "rfc850":
+        return when.strftime("%A, %d-%b-%y %H:%M:%S GMT")
+    if style == "asctime":
+        return when.strftime("%a %b ") + f"{when.day:>2}" + when.strftime(" %H:%M:%S %Y")
+    return email.utils.formatdate(when.timestamp(), usegmt=True)
 
 
 FAR_FUTURE_DATE = "Fri, 31 Dec 9999 23:59:59 GMT"

@@ -376,9 +376,10 @@ def test_429_delay_seconds_is_honoured_and_polls_count(bench, peer):
         assert gap >= 0.95, f"retried {gap:.3f} s after Retry-After: {retry_after}"
 
 
-def test_429_http_date_in_the_future_is_honoured(bench, peer):
+@pytest.mark.parametrize("style", ["imf", "rfc850", "asctime"])
+def test_429_http_date_in_the_future_is_honoured(bench, peer, style):
     peer.behaviour = lambda r: Behaviour(done_s=0.2, retry_after=None)
-    peer.queue_faults("GET", Fault("status", 429, retry_after=lambda: http_date(2)))
+    peer.queue_faults("GET", Fault("status", 429, retry_after=lambda: http_date(2, style)))
     batch = bench.batch(1)
     config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 5.0})
     assert bench.run(batch, config=config) == "complete"
