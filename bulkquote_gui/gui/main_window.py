@@ -53,6 +53,9 @@ class MainWindow(QMainWindow):
         self.worker_thread: WorkerThread | None = None
         self._reconnect_pending = False
         self._tasks: set[asyncio.Task] = set()
+        # Events for a batch whose rows are being read to open it: replayed once it is shown,
+        # so nothing the engine says between the read and the display is lost.
+        self._opening: dict[int, list[QuoteEvent | BatchEvent]] = {}
         self._shut_down = False
         self.last_alert = ""
         self.setWindowTitle("BulkQuote")
@@ -271,13 +274,15 @@ class MainWindow(QMainWindow):
         self.export_action.setEnabled(on_batch and self.progress_page.export_button.isEnabled())
 
     # ------------------------------------------------------------------ background tasks
-    def _spawn(self, label: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def _spawn(self, label: str, work: Callable[[], Any], done: Callable[[Any], None],
+               on_error: Callable[[], None] = lambda: None) -> None:
         """Run `work` on a thread; `done(result)` back on the GUI thread; errors shown to the rep."""
         async def run() -> None:
             value, error = await run_blocking(work)
             if self._shut_down:
                 return
             if error is not None:
+                on_error()
                 message = f"{label} failed: {error}"
                 self.statusBar().showMessage(message, 10000)
                 self.task_failed.emit(message)
@@ -311,12 +316,15 @@ class MainWindow(QMainWindow):
 
     def open_batch(self, batch_id: int) -> None:
         """Show one batch: its rows are read once, off the GUI thread; events keep it current."""
+        self._opening.setdefault(batch_id, [])
+
         def work() -> tuple[Any, list[Any]]:
             with self.context.session_factory() as session:
                 return store.get_batch(session, batch_id), store.batch_rows(session, batch_id)
 
         def done(value: tuple[Any, list[Any]]) -> None:
             summary, rows = value
+            missed = self._opening.pop(batch_id, [])
             if summary is None:
                 self.dialogs.error("Batch not found", f"Batch #{batch_id} is not in the database.")
                 return
@@ -324,28 +332,43 @@ class MainWindow(QMainWindow):
                                           summary.counts, rows)
             if summary.status_message and summary.status in ("paused",):
                 self.progress_page.show_message(summary.status_message)
+            # Every change since the read started, in order: the last word per row is the latest.
+            for event in missed:
+                if isinstance(event, QuoteEvent):
+                    self.progress_page.apply_quote_event(event)
+                else:
+                    self._show_batch_event(event)
             self.pages.setCurrentIndex(PROGRESS)
             self._sync_actions()
             self.batch_opened.emit(batch_id)
 
-        self._spawn(f"Opening batch #{batch_id}", work, done)
+        self._spawn(f"Opening batch #{batch_id}", work, done,
+                    on_error=lambda: self._opening.pop(batch_id, None))
 
     # ------------------------------------------------------------------ engine events
     def _on_quote_event(self, event: QuoteEvent) -> None:
+        if event.batch_id in self._opening:
+            self._opening[event.batch_id].append(event)
         self.progress_page.apply_quote_event(event)
         self._sync_actions()
         self.quote_shown.emit(event)
 
     def _on_batch_event(self, event: BatchEvent) -> None:
-        if event.status == "cancelled" and event.batch_id == self.progress_page.batch_id:
-            self.progress_page.model.close_open_rows("cancelled", event.message or "cancelled by the user")
-        self.progress_page.apply_batch_event(event)
-        if event.status == "complete" and event.batch_id != self.progress_page.batch_id:
+        if event.batch_id in self._opening:
+            self._opening[event.batch_id].append(event)
+        self._show_batch_event(event)
+        if event.status == "complete" and event.batch_id != self.progress_page.batch_id \
+                and event.batch_id not in self._opening:
             self._alert(event.batch_id, event.status, event.counts)
         if event.status == "paused" and event.message and event.batch_id != self.progress_page.batch_id:
             self.statusBar().showMessage(f"Batch #{event.batch_id} paused: {event.message}", 15000)
         self.refresh_jobs()
         self._sync_actions()
+
+    def _show_batch_event(self, event: BatchEvent) -> None:
+        if event.status == "cancelled" and event.batch_id == self.progress_page.batch_id:
+            self.progress_page.model.close_open_rows("cancelled", event.message or "cancelled by the user")
+        self.progress_page.apply_batch_event(event)
 
     def _batch_finished(self, batch_id: int, status: str) -> None:
         self._alert(batch_id, status, self.progress_page.counts)
