@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
             self.batch_submitted.emit(batch_id)
             self.open_batch(batch_id)
 
-        self._spawn("Storing the batch", work, done)
+        self._spawn("Storing the batch", work, done, on_error=self.upload_page.refresh_submit)
 
     def open_batch(self, batch_id: int) -> None:
         """Show one batch: its rows are read once, off the GUI thread; events keep it current."""

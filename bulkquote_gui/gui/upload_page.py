@@ -337,6 +337,10 @@ class UploadPage(QWidget):
             self.filter_buttons["problems"].setText(f"Problems {problems:,}")
         self._sync_submit()
 
+    def refresh_submit(self) -> None:
+        """Submit enabled again as the counts say (after a failed attempt to store the batch)."""
+        self._sync_submit()
+
     def _sync_submit(self) -> None:
         n = self.quotable_count()
         self.submit_button.setText(f"Submit {n:,} quote" + ("" if n == 1 else "s"))
