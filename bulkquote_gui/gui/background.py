@@ -12,6 +12,8 @@ import asyncio
 import logging
 from typing import Any, Callable
 
+from bulkquote_gui.gui.qt_compat import compensate_foreign_emit
+
 log = logging.getLogger(__name__)
 
 
@@ -27,4 +29,8 @@ async def run_blocking(fn: Callable[..., Any], *args: Any,
                 log.exception("background job %s failed", getattr(fn, "__name__", fn))
             return None, exc.with_traceback(None)
 
-    return await asyncio.to_thread(guarded)
+    outcome = await asyncio.to_thread(guarded)
+    # qasync handed the result back with one Signal.emit() of its own: undo that emit's stray
+    # decrement on PySide6 6.12.0 (see qt_compat).
+    compensate_foreign_emit()
+    return outcome

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEd
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui.settings_dialog import fill_defaults_combos, select_data
+from bulkquote_gui.gui.qt_compat import emit
 
 
 class DefaultsPanel(QGroupBox):
@@ -51,4 +52,4 @@ class DefaultsPanel(QGroupBox):
         current = self.defaults()
         if current != self._last:
             self._last = current
-            self.defaults_changed.emit(current)
+            emit(self.defaults_changed, current)

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from bulkquote_gui.gui.qt_compat import emit
 
 SPREADSHEET_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"})
 
@@ -80,6 +81,6 @@ class DropZone(QFrame):
         path = spreadsheet_in(event.mimeData().urls()) if event.mimeData().hasUrls() else None
         if path:
             event.acceptProposedAction()
-            self.file_dropped.emit(path)
+            emit(self.file_dropped, path)
         else:
             event.ignore()

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate, TwoLineDelegate
 from bulkquote_gui.gui.models.jobs_model import COLUMNS, STATUS_COLUMN, JobsModel
+from bulkquote_gui.gui.qt_compat import emit
 
 
 class JobsPanel(QWidget):
@@ -67,4 +68,4 @@ class JobsPanel(QWidget):
 
     def _clicked(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.batch_chosen.emit(self.model.batch_id(index.row()))
+            emit(self.batch_chosen, self.model.batch_id(index.row()))

@@ -30,6 +30,7 @@ from bulkquote_gui.gui.upload_page import UploadPage
 from bulkquote_gui.gui.widgets import Banner
 from bulkquote_gui.gui.worker import WorkerThread
 from bulkquote_gui.services.paths import config_dir
+from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 UPLOAD, PROGRESS = 0, 1
@@ -285,7 +286,7 @@ class MainWindow(QMainWindow):
                 on_error()
                 message = f"{label} failed: {error}"
                 self.statusBar().showMessage(message, 10000)
-                self.task_failed.emit(message)
+                emit(self.task_failed, message)
                 self.dialogs.error(label, message)
                 return
             done(value)
@@ -309,7 +310,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Batch #{batch_id} stored: {quotable:,} quotes queued", 8000)
             self.upload_page.clear()
             self.worker.start_batch(batch_id)
-            self.batch_submitted.emit(batch_id)
+            emit(self.batch_submitted, batch_id)
             self.open_batch(batch_id)
 
         self._spawn("Storing the batch", work, done, on_error=self.upload_page.refresh_submit)
@@ -340,7 +341,7 @@ class MainWindow(QMainWindow):
                     self._show_batch_event(event)
             self.pages.setCurrentIndex(PROGRESS)
             self._sync_actions()
-            self.batch_opened.emit(batch_id)
+            emit(self.batch_opened, batch_id)
 
         self._spawn(f"Opening batch #{batch_id}", work, done,
                     on_error=lambda: self._opening.pop(batch_id, None))
@@ -351,7 +352,7 @@ class MainWindow(QMainWindow):
             self._opening[event.batch_id].append(event)
         self.progress_page.apply_quote_event(event)
         self._sync_actions()
-        self.quote_shown.emit(event)
+        emit(self.quote_shown, event)
 
     def _on_batch_event(self, event: BatchEvent) -> None:
         if event.batch_id in self._opening:
@@ -382,7 +383,7 @@ class MainWindow(QMainWindow):
                                   QSystemTrayIcon.MessageIcon.Information, 10000)
         else:
             QApplication.alert(self)
-        self.batch_finished.emit(batch_id, status)
+        emit(self.batch_finished, batch_id, status)
 
     def _on_run_finished(self, batch_id: int, status: str) -> None:
         if self._reconnect_pending and self.worker is not None and not self.worker.is_busy():
@@ -395,7 +396,7 @@ class MainWindow(QMainWindow):
         if batch_id == self.progress_page.batch_id:
             self.progress_page.show_message(text)
         self.statusBar().showMessage(text, 15000)
-        self.task_failed.emit(text)
+        emit(self.task_failed, text)
 
     # ------------------------------------------------------------------ batch commands
     def pause_batch(self, batch_id: int) -> None:
@@ -457,7 +458,7 @@ class MainWindow(QMainWindow):
 
         def done(rows: int) -> None:
             self.statusBar().showMessage(f"Exported {rows:,} rows to {path}", 10000)
-            self.exported.emit(path, rows)
+            emit(self.exported, path, rows)
 
         self._spawn("Exporting", work, done)
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QWidget
 
 from bulkquote_gui.core.rows import FIELDS
+from bulkquote_gui.gui.qt_compat import emit
 
 FIELD_LABELS: dict[str, str] = {
     "street": "Street", "unit": "Unit / suite", "city": "City", "state": "State", "postal_code": "ZIP",
@@ -69,4 +70,4 @@ class MappingPanel(QGroupBox):
 
     def _emit_change(self) -> None:
         if not self._updating:
-            self.mapping_changed.emit(self.mapping())
+            emit(self.mapping_changed, self.mapping())

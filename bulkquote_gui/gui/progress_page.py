@@ -20,6 +20,7 @@ from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN, Resul
 from bulkquote_gui.gui.roles import status_label
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.widgets import Banner, StatCard
+from bulkquote_gui.gui.qt_compat import emit
 
 ACTIVE = ("pending", "running")
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
@@ -182,7 +183,7 @@ class ProgressPage(QWidget):
         elif event.status == "running":
             self.message_banner.hide()
         if event.status in ("complete", "cancelled") and previous != event.status:
-            self.finished.emit(event.batch_id, event.status)
+            emit(self.finished, event.batch_id, event.status)
 
     def show_message(self, text: str) -> None:
         self.message_banner.set_text(text)
@@ -241,4 +242,4 @@ class ProgressPage(QWidget):
 
     def _emit(self, signal) -> None:
         if self.batch_id is not None:
-            signal.emit(self.batch_id)
+            emit(signal, self.batch_id)

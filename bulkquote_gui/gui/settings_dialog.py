@@ -20,6 +20,7 @@ from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
+from bulkquote_gui.gui.qt_compat import emit
 
 
 class ConnectionProbe(Protocol):
@@ -250,4 +251,4 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(True)
         self.test_result.setText(message)
         self.test_result.setStyleSheet("color: #15803d;" if ok else "color: #c62828;")
-        self.test_finished.emit(ok, message)
+        emit(self.test_finished, ok, message)

@@ -25,6 +25,7 @@ from bulkquote_gui.gui.drop_zone import DropZone
 from bulkquote_gui.gui.jobs_panel import JobsPanel
 from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
+from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,14 @@ class UploadPage(QWidget):
     busy_changed = Signal(bool)
     submit_requested = Signal(object, object)  # ImportResult, BatchDefaults
     browse_requested = Signal()
+    _progress = Signal(int, int)     # generation, percent: from the import thread, queued to us
 
     def __init__(self, defaults: BatchDefaults, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._generation = 0  # a newer load/remap makes older ones' answers stale
         self._task: asyncio.Task | None = None
         self._busy = False
+        self._progress.connect(self._show_progress)
 
         # ---- empty state: the big drop zone
         self.drop_zone = DropZone()
@@ -252,14 +255,13 @@ class UploadPage(QWidget):
         self._task = asyncio.ensure_future(self._run(generation, work, done))
 
     async def _run(self, generation: int, work, done) -> None:
-        loop = asyncio.get_running_loop()
         last = [-1]
 
         def progress(fraction: float) -> None:  # called on the import thread
             percent = max(0, min(100, int(fraction * 100)))
             if percent != last[0]:
                 last[0] = percent
-                loop.call_soon_threadsafe(self._show_progress, generation, percent)
+                emit(self._progress, generation, percent)  # a queued call into the GUI thread
 
         spreadsheet_error = _importer().SpreadsheetError
         value, error = await run_blocking(work, progress, expected=(spreadsheet_error,))
@@ -269,7 +271,7 @@ class UploadPage(QWidget):
         if error is not None:
             message = str(error) if isinstance(error, spreadsheet_error) else \
                 f"Could not read the file: {type(error).__name__}: {error}"
-            self.load_failed.emit(message)
+            emit(self.load_failed, message)
             return
         done(value)
 
@@ -286,7 +288,7 @@ class UploadPage(QWidget):
         for widget in (self.mapping_panel, self.defaults_panel, self.drop_zone, self.sheet_combo):
             widget.setEnabled(not busy)
         self._sync_submit()
-        self.busy_changed.emit(busy)
+        emit(self.busy_changed, busy)
 
     # ------------------------------------------------------------ showing results
     def _show_loaded(self, value: tuple[Any, list[str]]) -> None:
@@ -305,11 +307,11 @@ class UploadPage(QWidget):
         self.file_label.setToolTip(str(result.path))
         self._show_result(result)
         self.stack.setCurrentIndex(1)
-        self.loaded.emit(result)
+        emit(self.loaded, result)
 
     def _show_remapped(self, result: Any) -> None:
         self._show_result(result)
-        self.loaded.emit(result)
+        emit(self.loaded, result)
 
     def _show_result(self, result: Any) -> None:
         self.mapping_panel.show_mapping(list(result.columns), dict(result.mapping))
@@ -353,4 +355,4 @@ class UploadPage(QWidget):
 
     def _submit(self) -> None:
         if self.result is not None and self.quotable_count() > 0 and not self._busy:
-            self.submit_requested.emit(self.result, self.defaults())
+            emit(self.submit_requested, self.result, self.defaults())

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent
+from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,14 @@ class BatchWorker(QObject):
             if self._stopping or batch_id in self._queued or batch_id == self._current:
                 return
             self._queued.append(batch_id)
-        self._run_requested.emit(batch_id)
+        emit(self._run_requested, batch_id)
 
     def resume_unfinished(self) -> None:
         with self._lock:
             if self._stopping:
                 return
             self._queued.append(RESUME_ALL)
-        self._run_requested.emit(RESUME_ALL)
+        emit(self._run_requested, RESUME_ALL)
 
     def is_busy(self) -> bool:
         with self._lock:
@@ -107,14 +108,14 @@ class BatchWorker(QObject):
     # ------------------------------------------------------------ on the worker thread
     def _deliver(self, event: Event) -> None:
         if isinstance(event, QuoteEvent):
-            self.quote_event.emit(event)
+            emit(self.quote_event, event)
         elif isinstance(event, BatchEvent):
             with self._lock:
                 if event.status == "running":
                     self._engine_batch = event.batch_id
                 elif event.batch_id == self._engine_batch:
                     self._engine_batch = None
-            self.batch_event.emit(event)
+            emit(self.batch_event, event)
 
     @Slot(int)
     def _run(self, batch_id: int) -> None:
@@ -123,7 +124,7 @@ class BatchWorker(QObject):
                 return  # cancelled or stopped while it waited in the queue
             self._queued.remove(batch_id)
             self._current = batch_id
-        self.run_started.emit(batch_id)
+        emit(self.run_started, batch_id)
         try:
             if batch_id == RESUME_ALL:
                 self._processor.run_unfinished()
@@ -134,11 +135,11 @@ class BatchWorker(QObject):
             log.exception("batch run %s failed", batch_id)
             with self._lock:
                 self._current = None
-            self.run_failed.emit(batch_id, f"{type(exc).__name__}: {exc}")
+            emit(self.run_failed, batch_id, f"{type(exc).__name__}: {exc}")
             return
         with self._lock:
             self._current = None
-        self.run_finished.emit(batch_id, status)
+        emit(self.run_finished, batch_id, status)
 
 
 class WorkerThread:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from bulkquote_gui.core.rows import RowStatus
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, status_label
 from bulkquote_gui.gui.style import current_theme
+from bulkquote_gui.gui.qt_compat import emit
 
 STATUS_COLUMN = 0
 FILTERS = ("all", "valid", "problems")
@@ -44,7 +45,7 @@ class PreviewModel(QAbstractTableModel):
         self._columns = list(result.columns) if result is not None else []
         self._visible = self._indexes_for(self._filter)
         self.endResetModel()
-        self.counts_changed.emit(self.counts())
+        emit(self.counts_changed, self.counts())
 
     def counts(self) -> dict[str, int]:
         return dict(self._result.counts()) if self._result is not None else {}
@@ -160,6 +161,6 @@ class PreviewModel(QAbstractTableModel):
         for source in sorted(changed):
             row = self.view_row(source)
             if row is not None:
-                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
-        self.counts_changed.emit(self.counts())
+                emit(self.dataChanged, self.index(row, 0), self.index(row, last))
+        emit(self.counts_changed, self.counts())
         return True

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, status_label
+from bulkquote_gui.gui.qt_compat import emit
 
 COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Error")
 STATUS_COLUMN = COLUMNS.index("Status")
@@ -101,7 +102,7 @@ class ResultsModel(QAbstractTableModel):
         elif event.status in ("pending", "submitting"):
             # A retried row starts afresh: its old error no longer applies.
             r.error_code = r.error_message = None
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         return True
 
     def close_open_rows(self, status: str, message: str) -> int:
@@ -110,7 +111,7 @@ class ResultsModel(QAbstractTableModel):
         for row, r in enumerate(self._rows):
             if r.status not in TERMINAL:
                 r.status, r.error_code, r.error_message = status, status, message
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 changed += 1
         return changed
 
@@ -120,7 +121,7 @@ class ResultsModel(QAbstractTableModel):
         for row, r in enumerate(self._rows):
             if r.status == "failed":
                 self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, "pending")
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 changed += 1
         return changed
 
