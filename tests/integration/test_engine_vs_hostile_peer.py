@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from bulkquote_gui.core import store
-from bulkquote_gui.core.events import QuoteEvent
+from bulkquote_gui.core.events import BatchEvent, QuoteEvent
 from bulkquote_gui.core.importer import import_file
 from bulkquote_gui.core.models import BatchQuote
 from bulkquote_gui.core.momentum import MomentumClient
@@ -188,9 +188,19 @@ def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> lis
         left = [q.id for q in peer.in_flight() if not q.foreign]
         assert left == [], f"quotes the engine created are still blocking the account: {left}"
     last_event: dict[int, QuoteEvent] = {}
+    batch_events, counted = [], []
     for event in bench.events:
-        if isinstance(event, QuoteEvent) and event.batch_id == batch_id:
+        if event.batch_id != batch_id:
+            continue
+        counted.append(event)
+        if isinstance(event, QuoteEvent):
             last_event[event.quote_id] = event
+        elif isinstance(event, BatchEvent):
+            batch_events.append(event)
+    summary = bench.summary(batch_id)
+    # What the listener (GUI, CLI) was told last is what the store says.
+    assert batch_events and batch_events[-1].status == summary.status
+    assert counted[-1].counts == summary.counts, (counted[-1].counts, summary.counts)
     # Keys whose POST the service accepted (201, or a 200 replay), whether or not the answer
     # then reached the engine.
     posted = {c.idempotency_key for c in peer.calls_of("POST") if c.served in (200, 201)}
