@@ -5,8 +5,9 @@
     DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py
 
 Runs the app in demo mode (built-in simulator) on a throw-away database with a few earlier
-batches, loads resources/sample_sites.csv, submits it and grabs the whole X screen with
-ImageMagick's `import -window root` at three moments: preview, running batch, finished batch.
+batches, loads the CMS hospital file of shared/corpus (all rows, then the problems filter) and
+resources/sample_sites.csv, submits the sample and grabs the whole X screen with ImageMagick's
+`import -window root` at each moment: previews, running batch, finished batch.
 """
 
 from __future__ import annotations
@@ -76,13 +77,24 @@ async def drive(window, app) -> None:
             await asyncio.sleep(0.1)
 
     await asyncio.sleep(1.0)
-    window.load_file(SAMPLE)
-    await until(lambda: window.upload_page.result is not None and not window.upload_page.is_busy())
     page = window.upload_page
+    if CORPUS.exists():
+        # A real public spreadsheet as a rep would drop it: 4,807 hospitals, 28 columns.
+        window.load_file(CORPUS)
+        await until(lambda: page.result is not None and not page.is_busy())
+        page.view.selectRow(-1)
+        await asyncio.sleep(0.8)
+        shoot("upload.png")
+        page.set_filter("problems")
+        await asyncio.sleep(0.8)
+        shoot("upload_problems.png")
+
+    window.load_file(SAMPLE)
+    await until(lambda: page.result is not None and not page.is_busy()
+                and page.result.path.name == SAMPLE.name)
     page.view.selectRow(-1)
-    # Show a repaired and an invalid row near the top of the grid, with a tooltip-free view.
     await asyncio.sleep(0.8)
-    shoot("upload.png")
+    shoot("upload_sample.png")
 
     page.submit_button.click()
     progress = window.progress_page
