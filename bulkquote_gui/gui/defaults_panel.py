@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui.settings_dialog import fill_defaults_combos, select_data
 from bulkquote_gui.gui.qt_compat import emit
 
 
-class DefaultsPanel(QGroupBox):
+class DefaultsPanel(QFrame):
+    """One row in a card: "Defaults  Speed [..] Term [..] Product [..] Company [..]"."""
+
     defaults_changed = Signal(object)  # BatchDefaults
 
     def __init__(self, defaults: BatchDefaults, parent: QWidget | None = None) -> None:
-        super().__init__("Defaults (a row's own columns win)", parent)
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setToolTip("Used for rows whose own columns are blank; a row's own columns win.")
         self.speed, self.term, self.product = QComboBox(), QComboBox(), QComboBox()
         fill_defaults_combos(self.speed, self.term, self.product)
         self.company = QLineEdit()
         self.company.setPlaceholderText("Customer company, when the file has none")
         self.set_defaults(defaults)
         layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 10, 8)
         layout.setSpacing(8)
+        title = QLabel("Defaults")
+        title.setObjectName("cardTitle")
+        layout.addWidget(title)
+        layout.addSpacing(8)
         for caption, widget in (("Speed", self.speed), ("Term", self.term), ("Product", self.product),
                                 ("Company", self.company)):
             label = QLabel(caption)
             label.setBuddy(widget)
+            if caption != "Speed":
+                layout.addSpacing(6)
             layout.addWidget(label)
             layout.addWidget(widget, 2 if widget is self.company else 1)
         for combo in (self.speed, self.term, self.product):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from bulkquote_gui.gui.delegates import StatusBadgeDelegate, TwoLineDelegate
+from bulkquote_gui.gui.delegates import JobRowDelegate
 from bulkquote_gui.gui.models.jobs_model import COLUMNS, STATUS_COLUMN, JobsModel
 from bulkquote_gui.gui.qt_compat import emit
 
@@ -19,26 +19,25 @@ class JobsPanel(QWidget):
         self.view = QTableView()
         self.view.setObjectName("jobsView")
         self.view.setModel(self.model)
-        self.view.setItemDelegateForColumn(STATUS_COLUMN, StatusBadgeDelegate(self.view))
-        # A compact list: file name over date and counts, then the badge; the date and count
-        # columns stay in the model (tooltips, tests) but are drawn inside the first column.
-        self.view.setItemDelegateForColumn(0, TwoLineDelegate(self.view))
+        # A compact list: file name and status badge over counts and date. The other columns stay
+        # in the model (tooltips, tests) but the whole row is drawn inside the first column, so
+        # the counts line gets the panel's full width.
+        self.view.setItemDelegateForColumn(0, JobRowDelegate(STATUS_COLUMN, COLUMNS.index("Quotes"),
+                                                             COLUMNS.index("Created"), self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
         self.view.setShowGrid(False)
         self.view.setWordWrap(False)
-        self.view.verticalHeader().setDefaultSectionSize(54)
+        self.view.verticalHeader().setDefaultSectionSize(56)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.view.horizontalHeader()
         header.hide()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(STATUS_COLUMN, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(STATUS_COLUMN, 112)
         for column in range(1, len(COLUMNS)):
-            if column != STATUS_COLUMN:
-                self.view.setColumnHidden(column, True)
+            self.view.setColumnHidden(column, True)
         self.view.clicked.connect(self._clicked)
         self.view.activated.connect(self._clicked)
 

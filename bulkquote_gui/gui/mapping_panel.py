@@ -1,12 +1,19 @@
-"""Column mapping above the grid: each field with the column it came from, a combo box per field."""
+"""Column mapping above the grid: each field with the column it came from, a combo box per field.
+
+The grid of combos takes a lot of height, and the preview grid is what the rep looks at, so the
+panel folds itself into a one-line summary ("Street ← Address · City ← City · …  Edit") when a
+freshly loaded file has every field a quote needs. It stays open while anything required is missing.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QWidget
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.rows import FIELDS
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.widgets import ElidedLabel
 
 FIELD_LABELS: dict[str, str] = {
     "street": "Street", "unit": "Unit / suite", "city": "City", "state": "State", "postal_code": "ZIP",
@@ -16,22 +23,59 @@ FIELD_LABELS: dict[str, str] = {
 }
 NOT_MAPPED = "—"
 PER_ROW = 4  # label + combo pairs per grid row
+ADDRESS_FIELDS = ("street", "city", "state", "postal_code")  # or one full-address column
 
 
-class MappingPanel(QGroupBox):
+def missing_address_fields(mapping: dict[str, str]) -> list[str]:
+    """The address fields a quote needs that the mapping lacks ([] when it can quote)."""
+    if mapping.get("full_address"):
+        return []
+    return [field for field in ADDRESS_FIELDS if not mapping.get(field)]
+
+
+def mapping_summary(mapping: dict[str, str]) -> str:
+    """'Street ← Address  ·  City ← City  ·  …' in the panel's field order."""
+    return "  ·  ".join(f"{FIELD_LABELS.get(field, field)} ← {mapping[field]}"
+                        for field in FIELDS if mapping.get(field))
+
+
+def missing_text(missing: list[str]) -> str:
+    names = [FIELD_LABELS[field] for field in missing]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Pick the column for {listed} (or one Full address column) so the rows can be quoted."
+
+
+class MappingPanel(QFrame):
     mapping_changed = Signal(dict)  # field -> column, the full mapping the rep now wants
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Column mapping", parent)
+        super().__init__(parent)
+        self.setObjectName("card")
         self.combos: dict[str, QComboBox] = {}
-        grid = QGridLayout(self)
+
+        title = QLabel("Column mapping")
+        title.setObjectName("cardTitle")
+        self.summary = ElidedLabel("")
+        self.summary.setObjectName("mappingSummary")
+        self.toggle_button = QPushButton("Edit")
+        self.toggle_button.setObjectName("link")
+        self.toggle_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.toggle_button.clicked.connect(lambda: self.set_expanded(not self.is_expanded()))
+        head = QHBoxLayout()
+        head.setSpacing(12)
+        head.addWidget(title)
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.toggle_button)
+
+        self.body = QWidget()
+        grid = QGridLayout(self.body)
+        grid.setContentsMargins(0, 4, 0, 0)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(6)
         for n, field in enumerate(FIELDS):
             row, pair = divmod(n, PER_ROW)
             label = QLabel(FIELD_LABELS.get(field, field))
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            label.setMinimumWidth(label.sizeHint().width())
             combo = QComboBox()
             combo.setObjectName(f"map_{field}")
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -42,10 +86,55 @@ class MappingPanel(QGroupBox):
             grid.addWidget(combo, row, pair * 2 + 1)
             grid.setColumnStretch(pair * 2 + 1, 1)
             self.combos[field] = combo
-        self._updating = False
 
-    def show_mapping(self, columns: list[str], mapping: dict[str, str]) -> None:
-        """Fill every combo with the file's columns and select what the importer chose."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 10, 10)
+        layout.setSpacing(6)
+        layout.addLayout(head)
+        layout.addWidget(self.body)
+        self._updating = False
+        self._expanded = True
+        self._sync_header()
+
+    # ------------------------------------------------------------ folding
+    def is_expanded(self) -> bool:
+        return self._expanded
+
+    def is_complete(self) -> bool:
+        return not missing_address_fields(self.mapping())
+
+    def set_expanded(self, expanded: bool) -> None:
+        self._expanded = expanded
+        self.body.setVisible(expanded)
+        self._sync_header()
+
+    def _sync_header(self) -> None:
+        mapping = self.mapping()
+        missing = missing_address_fields(mapping)
+        warn = "warn" if missing else ""
+        if missing:
+            self.summary.setText(missing_text(missing))
+        elif self._expanded:
+            self.summary.setText("Each field takes its value from the column picked here.")
+        else:
+            self.summary.setText(mapping_summary(mapping))
+        if self.summary.property("tone") != warn:
+            self.summary.setProperty("tone", warn)
+            self.summary.style().unpolish(self.summary)
+            self.summary.style().polish(self.summary)
+        self.toggle_button.setText("Done" if self._expanded else "Edit")
+        self.toggle_button.setToolTip("Hide the column pickers" if self._expanded
+                                      else "Change which column each field comes from")
+        self.toggle_button.setEnabled(not (missing and self._expanded))  # nothing to hide behind
+
+    # ------------------------------------------------------------ mapping
+    def show_mapping(self, columns: list[str], mapping: dict[str, str], *, fresh: bool = False) -> None:
+        """Fill every combo with the file's columns and select what the importer chose.
+
+        `fresh` (a newly loaded file): fold to the summary if the file can be quoted as mapped,
+        unfold if not. Otherwise (the rep is re-mapping) the panel stays as the rep left it,
+        except that it opens when a required field goes missing.
+        """
         self._updating = True
         try:
             for field, combo in self.combos.items():
@@ -59,6 +148,13 @@ class MappingPanel(QGroupBox):
                                  f"{chosen!r}" if chosen else "Not in this file")
         finally:
             self._updating = False
+        complete = self.is_complete()
+        if fresh:
+            self.set_expanded(not complete)
+        elif not complete:
+            self.set_expanded(True)
+        else:
+            self._sync_header()
 
     def mapping(self) -> dict[str, str]:
         return {field: combo.currentData() for field, combo in self.combos.items() if combo.currentData()}
@@ -70,4 +166,5 @@ class MappingPanel(QGroupBox):
 
     def _emit_change(self) -> None:
         if not self._updating:
+            self._sync_header()
             emit(self.mapping_changed, self.mapping())

@@ -8,8 +8,6 @@ from PySide6.QtCore import Qt
 STATUS_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 # The position of a row in the underlying data (ImportResult index, batch row id, batch id).
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 2
-# A second, quieter line under a cell's text (recent jobs: date and counts under the file name).
-SUBTITLE_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 
 
 def status_label(status: str) -> str:

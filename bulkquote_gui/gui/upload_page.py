@@ -26,6 +26,7 @@ from bulkquote_gui.gui.jobs_panel import JobsPanel
 from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.widgets import FilterPill
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +117,12 @@ class UploadPage(QWidget):
         self.view.horizontalHeader().setDefaultSectionSize(140)
         self.view.horizontalHeader().setStretchLastSection(False)
 
-        self.filter_buttons: dict[str, QPushButton] = {}
+        self.filter_buttons: dict[str, FilterPill] = {}
         self.filter_group = QButtonGroup(self)
         filters = QHBoxLayout()
         filters.setSpacing(6)
         for kind, caption in (("all", "All"), ("valid", "Valid"), ("problems", "Problems")):
-            button = QPushButton(caption)
-            button.setObjectName("filter")
-            button.setCheckable(True)
+            button = FilterPill(caption)
             button.setChecked(kind == "all")
             button.clicked.connect(lambda _=False, k=kind: self.set_filter(k))
             self.filter_group.addButton(button)
@@ -184,9 +183,9 @@ class UploadPage(QWidget):
         self.jobs_panel = JobsPanel()
         side = QFrame()
         side.setObjectName("card")
-        side.setFixedWidth(330)
+        side.setFixedWidth(360)
         side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(14, 14, 14, 14)
+        side_layout.setContentsMargins(12, 14, 12, 12)
         side_layout.addWidget(self.jobs_panel)
         side.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
@@ -305,7 +304,7 @@ class UploadPage(QWidget):
         name = Path(result.path).name
         self.file_label.setText(name)
         self.file_label.setToolTip(str(result.path))
-        self._show_result(result)
+        self._show_result(result, fresh=True)
         self.stack.setCurrentIndex(1)
         emit(self.loaded, result)
 
@@ -313,8 +312,8 @@ class UploadPage(QWidget):
         self._show_result(result)
         emit(self.loaded, result)
 
-    def _show_result(self, result: Any) -> None:
-        self.mapping_panel.show_mapping(list(result.columns), dict(result.mapping))
+    def _show_result(self, result: Any, *, fresh: bool = False) -> None:
+        self.mapping_panel.show_mapping(list(result.columns), dict(result.mapping), fresh=fresh)
         self.model.set_result(result)
         self._size_columns()
 

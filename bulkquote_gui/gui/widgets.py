@@ -1,9 +1,66 @@
-"""Small building blocks: stat cards and message banners."""
+"""Small building blocks: stat cards, message banners, filter pills and an eliding label."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+
+class FilterPill(QPushButton):
+    """A checkable rounded button whose size fits its widest state.
+
+    The style sheet draws the checked pill in bold; Qt sizes a button from its normal font, so the
+    bold text would be clipped at both ends. The hint is therefore taken from the bold text.
+    """
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("filter")
+        self.setCheckable(True)
+
+    def _extra_for_bold(self) -> int:
+        bold = QFont(self.font())
+        bold.setBold(True)
+        text = self.text().replace("&&", "&")
+        return max(0, QFontMetrics(bold).horizontalAdvance(text)
+                   - QFontMetrics(self.font()).horizontalAdvance(text)) + 2
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width() + self._extra_for_bold(), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(hint.width() + self._extra_for_bold(), hint.height())
+
+
+class ElidedLabel(QLabel):
+    """One line of text that ends in '…' when the label is narrower than the text; the whole text
+    is then in the tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        super().setText(text)
+        self.setToolTip("")
+
+    def full_text(self) -> str:
+        return self._full
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        metrics = self.fontMetrics()
+        rect = self.contentsRect()
+        shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, rect.width())
+        self.setToolTip(self._full if shown != self._full else "")
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
 
 
 class StatCard(QFrame):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from bulkquote_gui.core.importer import import_file
@@ -75,6 +75,49 @@ def test_filters_show_valid_or_problem_rows(qtbot, window):
     assert page.filter_buttons["valid"].text() == "Valid 21"
     qtbot.mouseClick(page.filter_buttons["all"], Qt.MouseButton.LeftButton)
     assert page.model.rowCount() == 25
+
+
+def test_checked_filter_pill_is_wide_enough_for_its_bold_text(qtbot, window):
+    load(qtbot, window, CORPUS / "cms_hospital_general_information.csv")
+    page = window.upload_page
+    for kind, pill in page.filter_buttons.items():
+        page.set_filter(kind)
+        qtbot.waitUntil(lambda: pill.isChecked())
+        QApplication.processEvents()  # layouts settle
+        bold = QFont(pill.font())
+        bold.setBold(True)
+        needed = QFontMetrics(bold).horizontalAdvance(pill.text()) + 2 * 14  # text + the sheet's padding
+        assert pill.width() >= needed, (pill.text(), pill.width(), needed)
+
+
+def test_mapping_folds_to_a_summary_once_the_address_is_mapped(qtbot, window):
+    load(qtbot, window, SAMPLE)
+    panel = window.upload_page.mapping_panel
+    assert not panel.is_expanded() and panel.body.isHidden()
+    summary = panel.summary.full_text()
+    assert summary.startswith("Street ← Street Address  ·  Unit / suite ← Suite  ·  City ← City")
+    assert "ZIP ← ZIP" in summary
+    assert panel.toggle_button.text() == "Edit"
+    qtbot.mouseClick(panel.toggle_button, Qt.MouseButton.LeftButton)
+    assert panel.is_expanded() and panel.body.isVisible() and panel.toggle_button.text() == "Done"
+    qtbot.mouseClick(panel.toggle_button, Qt.MouseButton.LeftButton)
+    assert not panel.is_expanded()
+
+
+def test_mapping_opens_and_says_what_is_missing_when_a_required_field_goes(qtbot, window):
+    load(qtbot, window, SAMPLE)
+    page = window.upload_page
+    panel = page.mapping_panel
+    assert not panel.is_expanded()
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        panel.set_field("postal_code", None)
+    assert panel.is_expanded() and panel.body.isVisible()
+    assert panel.summary.full_text().startswith("Pick the column for ZIP")
+    assert not panel.toggle_button.isEnabled()  # cannot fold away what still needs a choice
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        panel.set_field("postal_code", "ZIP")
+    assert panel.is_expanded()  # the rep is editing: it stays open until they say Done
+    assert panel.toggle_button.isEnabled() and panel.toggle_button.text() == "Done"
 
 
 def test_editing_an_invalid_cell_revalidates_the_row(qtbot, window):

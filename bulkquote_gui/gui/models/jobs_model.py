@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, SUBTITLE_ROLE, status_label
+from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, status_label
 
 COLUMNS = ("File", "Created", "Quotes", "Status")
 STATUS_COLUMN = COLUMNS.index("Status")
@@ -80,13 +80,12 @@ class JobsModel(QAbstractTableModel):
                 return status_label(b.status)
         if role == STATUS_ROLE and column == STATUS_COLUMN:
             return str(b.status)
-        if role == SUBTITLE_ROLE and column == 0:
-            return f"{format_when(b.created_at)}  ·  {counts_text(dict(b.counts))}"
         if role == KEY_ROLE:
             return int(b.id)
         if role == Qt.ItemDataRole.ToolTipRole:
             finished = f", finished {format_when(b.finished_at)}" if b.finished_at else ""
-            return f"Batch #{b.id} from {b.source_name}: {counts_text(dict(b.counts))}{finished}"
+            return (f"Batch #{b.id} from {b.source_name}\n{status_label(b.status)}: "
+                    f"{counts_text(dict(b.counts))}, created {format_when(b.created_at)}{finished}")
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
