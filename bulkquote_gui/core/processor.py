@@ -82,6 +82,7 @@ class _Interrupted(Exception):
         super().__init__(kind)
         self.kind = kind
         self.message = message
+        self.post_unanswered = False  # set by _submit: a POST of the row's key got no answer
 
 
 class Processor:
@@ -344,6 +345,8 @@ class Processor:
     # ------------------------------------------------------------------ one row
 
     def _run_row(self, row: store.RowWork) -> None:
+        # Left `submitting` by an earlier run: its POST may have gone out, unanswered.
+        resumed_submitting = row.status == ROW_SUBMITTING
         try:
             if row.status == ROW_PENDING:
                 now = self._clock.now()
@@ -352,7 +355,7 @@ class Processor:
                 self._emit_row(row.id)
                 row = replace(row, status=ROW_SUBMITTING, submitted_at=now, attempts=row.attempts + 1)
             if row.status == ROW_SUBMITTING:
-                posted = self._submit(row)
+                posted = self._submit(row, post_unanswered=resumed_submitting)
                 if posted is None:
                     return
                 remote_id, delay = posted
@@ -364,7 +367,7 @@ class Processor:
             self._poll(replace(row, status=ROW_POLLING, remote_id=remote_id), remote_id, delay)
         except _Interrupted as stop:
             if stop.kind == BATCH_CANCELLED:
-                self._cancel_row(row.id)
+                self._cancel_row(row.id, post_unanswered=stop.post_unanswered)
             raise
         except SQLAlchemyError:
             raise  # the store itself is failing: nothing can be recorded, stop the run
@@ -373,50 +376,64 @@ class Processor:
             self._finish_failed(row.id, "internal_error",
                                 f"unexpected error in BulkQuote: {type(exc).__name__}: {exc}")
 
-    def _submit(self, row: store.RowWork) -> tuple[str, float] | None:
-        """POST until the row has a remote quote (-> its id and first poll delay) or has ended."""
+    def _submit(self, row: store.RowWork, *, post_unanswered: bool = False
+                ) -> tuple[str, float] | None:
+        """POST until the row has a remote quote (-> its id and first poll delay) or has ended.
+
+        `post_unanswered`: a POST of this key may already be out (a row resumed `submitting`).
+        While one may be, a row that ends before an answer (timeout, cancel) owes a replay of
+        its key: the quote that POST may have made must not stay in flight, nor its price lost.
+        """
         transient_tries = 0
         in_flight_tries = 0
-        while True:
-            self._check_interrupt()
-            # The timeout is judged after a failed attempt, never before the first one: a row
-            # resumed long after its submit time may have a finished quote behind its key, and
-            # a wait cut short at the deadline still gets its last try.
-            if in_flight_tries and self._timed_out(row):
-                return self._submit_timed_out(row, maybe_created=transient_tries > 0)
-            try:
-                reply = self._client.create_quote(row.request, row.idempotency_key)
-            except AuthError as exc:
-                self._auth_failed = True
-                raise _Interrupted(BATCH_PAUSED, _auth_message(exc)) from None
-            except QuoteInFlight as exc:
-                if in_flight_tries:
-                    self._sleep(self._retry_delay(exc.retry_after, in_flight_tries - 1))
-                in_flight_tries += 1
-                adopted = self._clear_in_flight(exc.in_flight_id, row)
-                if adopted is not None:
-                    return adopted
-                continue
-            except TransientError as exc:
-                transient_tries += 1
-                if self._timed_out(row):
-                    return self._submit_timed_out(row, maybe_created=True)
-                # Never sleep past the row's timeout: a huge Retry-After would hold the batch.
-                delay = self._retry_delay(exc.retry_after, transient_tries - 1)
-                self._sleep(min(delay, max(0.0, self._time_left(row))))
-                continue
-            except ApiError as exc:  # permanent: 400/404/422 and anything unexpected
-                self._finish_failed(row.id, exc.code, _with_field(exc))
-                return None
-            quote = reply.quote
-            # The quote's own timeout runs from its creation: an outage that held the POST back
-            # must not leave the quote only moments before it is given up on.
-            store.mark_polling(self._sf, row.id, quote.id, posted_at=self._clock.now())
-            self._emit_row(row.id)
-            if quote.terminal:
-                self._record_terminal(row.id, quote)
-                return None
-            return quote.id, self._poll_delay(reply.retry_after)
+        try:
+            while True:
+                self._check_interrupt()
+                # The timeout is judged after a failed attempt, never before the first one: a
+                # row resumed long after its submit time may have a finished quote behind its
+                # key, and a wait cut short at the deadline still gets its last try.
+                if in_flight_tries and self._timed_out(row):
+                    return self._submit_timed_out(row, maybe_created=post_unanswered)
+                try:
+                    reply = self._client.create_quote(row.request, row.idempotency_key)
+                except AuthError as exc:
+                    self._auth_failed = True
+                    raise _Interrupted(BATCH_PAUSED, _auth_message(exc)) from None
+                except QuoteInFlight as exc:
+                    # An answer to this key: were a quote behind it, the API would have
+                    # replayed it (200), not refused the POST.
+                    post_unanswered = False
+                    if in_flight_tries:
+                        self._sleep(self._retry_delay(exc.retry_after, in_flight_tries - 1))
+                    in_flight_tries += 1
+                    adopted = self._clear_in_flight(exc.in_flight_id, row)
+                    if adopted is not None:
+                        return adopted
+                    continue
+                except TransientError as exc:
+                    transient_tries += 1
+                    post_unanswered = True  # the server may have made the quote all the same
+                    if self._timed_out(row):
+                        return self._submit_timed_out(row, maybe_created=True)
+                    # Never sleep past the row's timeout: a huge Retry-After would hold the batch.
+                    delay = self._retry_delay(exc.retry_after, transient_tries - 1)
+                    self._sleep(min(delay, max(0.0, self._time_left(row))))
+                    continue
+                except ApiError as exc:  # permanent: 400/404/422 and anything unexpected
+                    self._finish_failed(row.id, exc.code, _with_field(exc))
+                    return None
+                quote = reply.quote
+                # The quote's own timeout runs from its creation: an outage that held the POST
+                # back must not leave the quote only moments before it is given up on.
+                store.mark_polling(self._sf, row.id, quote.id, posted_at=self._clock.now())
+                self._emit_row(row.id)
+                if quote.terminal:
+                    self._record_terminal(row.id, quote)
+                    return None
+                return quote.id, self._poll_delay(reply.retry_after)
+        except _Interrupted as stop:
+            stop.post_unanswered = post_unanswered  # for _cancel_row
+            raise
 
     def _submit_timed_out(self, row: store.RowWork, *, maybe_created: bool) -> None:
         """No quote could be made within the row's timeout: the row fails. If an answer may have
@@ -560,10 +577,12 @@ class Processor:
             return
         self._finish_failed(row.id, "timeout", self._timeout_message(sent=True, confirmed=final is not None))
 
-    def _cancel_row(self, row_id: int) -> None:
+    def _cancel_row(self, row_id: int, *, post_unanswered: bool = False) -> None:
         """The user cancelled while this row was in flight: DELETE its quote, row cancelled.
 
         A quote found already finished keeps its answer (a price already paid for is not lost).
+        With no remote id but a POST unanswered, the quote that POST may have made is found by
+        replaying the row's key (owed with the cancel, settled before the batch ends).
         """
         current = self._load(row_id)
         if current.status in (ROW_COMPLETE, ROW_FAILED):
@@ -573,7 +592,8 @@ class Processor:
         if final is not None and final.terminal and final.status != "cancelled":
             self._record_terminal(row_id, final)
             return
-        if store.mark_cancelled(self._sf, row_id, self._clock.now()):
+        owe_replay = post_unanswered and current.remote_id is None
+        if store.mark_cancelled(self._sf, row_id, self._clock.now(), owe_replay=owe_replay):
             self._emit_row(row_id)
 
     def _delete_or_owe(self, remote_id: str, row_id: int | None = None) -> RemoteQuote | None:

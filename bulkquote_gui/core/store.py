@@ -305,6 +305,12 @@ def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> li
         select(BatchQuote.remote_id, BatchQuote.id).where(
             BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
             BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None)))]
+    # A row left `submitting` with no remote id (paused, stopped or killed while its POST was
+    # out) may have a quote behind its key that nobody will ask about again: a replay is owed,
+    # in the same transaction as the cancel.
+    _owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key).where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
+        BatchQuote.status == ROW_SUBMITTING, BatchQuote.remote_id.is_(None)))
     session.execute(
         update(BatchQuote).where(BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))
         .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code="cancelled",
@@ -488,14 +494,6 @@ def finish_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
             .values(status=BATCH_COMPLETE, finished_at=utcnow())).rowcount > 0
 
 
-def _transition(session_factory: sessionmaker[Session], row_id: int, from_states: tuple[str, ...],
-                **values: Any) -> bool:
-    with session_factory.begin() as session:
-        return session.connection().execute(
-            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(from_states))
-            .values(**values)).rowcount > 0
-
-
 _MARK_SUBMITTING = (
     update(BatchQuote)
     .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_PENDING)
@@ -575,9 +573,19 @@ def reopen_for_late_answer(session_factory: sessionmaker[Session], row_id: int, 
 
 
 def mark_cancelled(session_factory: sessionmaker[Session], row_id: int, now: datetime,
-                   message: str = "cancelled by the user") -> bool:
-    return _transition(session_factory, row_id, ROW_OPEN, status=ROW_CANCELLED,
-                       error_code="cancelled", error_message=message, finished_at=now)
+                   message: str = "cancelled by the user", *, owe_replay: bool = False) -> bool:
+    """An open row becomes cancelled. `owe_replay`: a POST of its key went unanswered, so a
+    quote may exist behind the key; its replay (then DELETE) is owed, written in the same
+    transaction, and only if this call is the one that cancelled the row."""
+    with session_factory.begin() as session:
+        changed = session.connection().execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
+            .values(status=ROW_CANCELLED, error_code="cancelled", error_message=message,
+                    finished_at=now)).rowcount > 0
+        if changed and owe_replay:
+            _owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
+                         .where(BatchQuote.id == row_id))
+        return changed
 
 
 def mark_complete(session_factory: sessionmaker[Session], row_id: int, remote: Any,
@@ -657,6 +665,15 @@ def owe_lost_post(session_factory: sessionmaker[Session], row_id: int, key: str)
             "remote_id": None, "row_id": row_id, "idempotency_key": key, "created_at": utcnow()})
 
 
+def _owe_replays(session: Session, rows: Any) -> None:
+    """Owe a replay of the key of each (id, idempotency_key) row selected by `rows`."""
+    now = utcnow()
+    owed = [{"remote_id": None, "row_id": r.id, "idempotency_key": r.idempotency_key,
+             "created_at": now} for r in session.execute(rows)]
+    if owed:
+        session.connection().execute(insert(CleanupOwed), owed)
+
+
 _OWED = select(CleanupOwed.id, CleanupOwed.remote_id, CleanupOwed.row_id,
                CleanupOwed.idempotency_key).order_by(CleanupOwed.id)
 
@@ -681,10 +698,22 @@ def owed_count(session: Session) -> int:
 
 def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
                  now_delete: str | None = None) -> None:
-    """The owed item is done; or, for a replayed lost POST, became a quote to DELETE."""
+    """The owed item is done; or, for a replayed lost POST, became a quote to DELETE.
+
+    In the second case the quote's id is also stored with its row (if the row still has that
+    key), so whatever the DELETE then finds, even after a restart, is matched to the row by id.
+    """
     with session_factory.begin() as session:
         if now_delete is None:
             session.connection().execute(delete(CleanupOwed).where(CleanupOwed.id == owed_id))
         else:
+            item = session.connection().execute(
+                select(CleanupOwed.row_id, CleanupOwed.idempotency_key)
+                .where(CleanupOwed.id == owed_id)).first()
+            if item is not None and item.row_id is not None and item.idempotency_key:
+                session.connection().execute(update(BatchQuote).where(
+                    BatchQuote.id == item.row_id,
+                    BatchQuote.idempotency_key == item.idempotency_key)
+                    .values(remote_id=now_delete))
             session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
                                          .values(remote_id=now_delete, idempotency_key=None))

@@ -569,3 +569,108 @@ def test_clean_up_owed_survives_a_restart(h):
     assert restarted.cleanup_owed == 1
     assert restarted.send_pending_deletes() == 1
     assert h.api.in_flight() == [] and restarted.cleanup_owed == 0
+
+
+def test_a_replayed_lost_post_whose_delete_finds_the_quote_complete_keeps_its_price(h):
+    """The lost POST's key is replayed at the batch end: the quote is still in flight, so it is
+    DELETEd; the DELETE finds it priced meanwhile. The row never stored the quote's id."""
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("POST", "lose", *[server_error(retry_after=20.0) for _ in range(5)])
+    original = h.api.cancel_quote
+
+    def priced_when_deleted(quote_id):
+        h.api.quotes[quote_id].outcome = Outcome()
+        return original(quote_id)
+
+    h.api.cancel_quote = priced_when_deleted
+    assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "complete"
+    assert [m for m, _ in h.api.calls].count("DELETE") == 1, "found by the replay, then DELETEd"
+    row = h.rows(batch_id)[0]
+    assert (row.status, row.error_code, str(row.mrc)) == ("complete", None, "899.00")
+    h.one_quote_per_row(batch_id)
+
+
+def _cancel_on_first_wait(h, p, batch_id):
+    def cancel(seconds):
+        if h.posts() and batch_id not in p._cancel_requested:
+            p.cancel(batch_id)
+    return cancel
+
+
+def test_cancel_while_a_lost_post_is_retried_leaves_no_quote_in_flight(h):
+    batch_id = h.batch(2)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("POST", "lose", *[server_error(retry_after=20.0) for _ in range(2)])
+    p = h.processor(quote_timeout_s=300)
+    h.clock.on_wait = _cancel_on_first_wait(h, p, batch_id)
+    assert p.run_batch(batch_id) == "cancelled"
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert h.api.in_flight() == [], "the quote the lost POST made was found and DELETEd"
+    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+    assert p.cleanup_owed == 0
+
+
+def test_cancel_while_a_lost_post_is_retried_keeps_a_price_found_on_replay(h):
+    batch_id = h.batch(1)
+    h.api.ready_after_s = 0.4  # priced while the first replay meets a fault too
+    h.api.fail_next("POST", "lose", server_error(retry_after=30.0), server_error())
+    p = h.processor(quote_timeout_s=300)
+    h.clock.on_wait = _cancel_on_first_wait(h, p, batch_id)
+    assert p.run_batch(batch_id) == "cancelled"
+    row = h.rows(batch_id)[0]
+    assert (row.status, str(row.mrc)) == ("complete", "899.00"), "priced before the replay"
+    h.one_quote_per_row(batch_id)
+
+
+def test_cancel_while_waiting_behind_a_foreign_quote_makes_no_quote(h):
+    """Every POST was answered (409): nothing of ours can exist behind the key, nothing replayed."""
+    h.api.add_foreign_quote(cancellable=False)
+    batch_id = h.batch(1)
+    p = h.processor()
+    h.clock.on_wait = _cancel_on_first_wait(h, p, batch_id)
+    assert p.run_batch(batch_id) == "cancelled"
+    assert h.api.created_for(f"batch-{batch_id}/row-2") == []
+    assert len(h.posts()) == 1 and p.cleanup_owed == 0
+
+
+def test_cancelling_a_paused_batch_replays_a_lost_post_and_deletes_its_quote(h):
+    """Paused while its lost POST was retried, the row stays `submitting` with no remote id;
+    cancelling the batch (not running) owes a replay of its key, which finds the quote."""
+    batch_id = h.batch(2)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("POST", "lose")
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.pause()
+    assert p.run_batch(batch_id) == "paused"
+    h.clock.on_wait = None
+    assert h.statuses(batch_id) == ["submitting", "pending"]
+    p.cancel(batch_id)
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert p.cleanup_owed == 1
+    assert p.send_pending_deletes() == 1
+    assert h.api.in_flight() == [] and p.cleanup_owed == 0
+    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+
+
+def test_cancel_behind_a_foreign_quote_after_a_lost_post_answer_replays_nothing(h):
+    """A POST's answer was lost, but the next one was answered 409: the contract would have
+    replayed a quote made with the key, so there is none, and the cancel makes none."""
+    foreign = h.api.add_foreign_quote(cancellable=False, outcome="complete")
+    h.api.quotes[foreign].status = "complete"  # not blocking yet: the first POST gets through
+    batch_id = h.batch(1)
+    h.api.fail_next("POST", server_error())  # refused before it made anything: unanswered
+    p = h.processor()
+
+    def block_then_cancel(seconds):
+        if h.api.quotes[foreign].status == "complete":
+            h.api.quotes[foreign].status = "processing"
+            h.api.quotes[foreign].outcome = Outcome("never", cancellable=False)
+        elif len([c for c in h.api.calls if c[0] == "POST"]) >= 2:
+            h.api.quotes[foreign].status = "complete"  # a replay now would make a quote
+            p.cancel(batch_id)
+
+    h.clock.on_wait = block_then_cancel
+    assert p.run_batch(batch_id) == "cancelled"
+    assert h.api.created_for(f"batch-{batch_id}/row-2") == []
+    assert p.cleanup_owed == 0

@@ -263,3 +263,46 @@ def test_request_body_is_the_contracts_shape(sf):
 def _now():
     from tests.fakes import START
     return START
+
+
+def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retried(sf):
+    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        first = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, first, _now())
+    store.mark_failed(sf, first.id, "timeout", "no quote", _now())
+    store.owe_lost_post(sf, first.id, first.idempotency_key)
+    store.owe_lost_post(sf, first.id, "an-older-key")  # from before a retry
+    with sf() as session:
+        older, current = sorted(store.owed_cleanup(session), key=lambda o: o.idempotency_key != "an-older-key")
+    store.owed_settled(sf, older.id, now_delete="q_old")
+    with sf() as session:
+        assert store.load_row(session, first.id).remote_id is None
+    store.owed_settled(sf, current.id, now_delete="q_7")
+    with sf() as session:
+        assert store.load_row(session, first.id).remote_id == "q_7"
+        assert {o.remote_id for o in store.owed_cleanup(session)} == {"q_old", "q_7"}
+
+
+def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
+    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        first = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, first, _now())
+    assert store.request_cancel(sf, batch_id) == []  # no remote id to DELETE ...
+    with sf() as session:
+        owed = store.owed_cleanup(session)  # ... but its key to replay
+    assert [(o.row_id, o.idempotency_key, o.remote_id) for o in owed] == \
+        [(first.id, first.idempotency_key, None)]
+    assert owed[0].request == first.request
+
+
+def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
+    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, row, _now())
+    assert store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
+    assert not store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
+    with sf() as session:
+        assert store.owed_count(session) == 1
