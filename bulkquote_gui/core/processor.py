@@ -112,6 +112,7 @@ class Processor:
         self._cleanup_auth_error: ApiError | None = None  # a 401 met while cleaning up
         self._auth_failed = False
         self._store_checked_at = float("-inf")
+        self._cleanup_not_before = float("-inf")  # a server's Retry-After on clean-up calls
 
     # ------------------------------------------------------------------ commands (any thread)
 
@@ -162,7 +163,10 @@ class Processor:
         their row timed out (replayed with their key to learn the quote's id, then DELETEd).
         A quote found finished keeps its answer on its row. What fails transiently stays owed.
         Runs on the engine's thread (before every POST), or by a caller that owns the client.
+        A Retry-After met on the way ends the pass; none is tried again before it has passed.
         """
+        if self._clock.monotonic() < self._cleanup_not_before:
+            return 0
         with self._sf() as session:
             owed = store.owed_cleanup(session)
         sent = 0
@@ -175,7 +179,9 @@ class Processor:
                 except AuthError as exc:
                     self._cleanup_auth_error = exc
                     continue
-                except TransientError:
+                except TransientError as exc:
+                    if self._defer_cleanup(exc.retry_after):
+                        break
                     continue
                 except ApiError:  # 409: a replay would have answered, so nothing of ours; refused
                     store.owed_settled(self._sf, item.id)
@@ -194,6 +200,8 @@ class Processor:
                 continue
             except TransientError as exc:
                 log.info("could not cancel quote %s yet: %s", remote_id, exc)
+                if self._defer_cleanup(exc.retry_after):
+                    break
                 continue
             except ApiError as exc:  # 404: gone already
                 log.info("quote %s needs no cancel: %s", remote_id, exc)
@@ -204,6 +212,13 @@ class Processor:
             if final.terminal:
                 self._record_late(item.row_id, final)  # finished before the DELETE got through
         return sent
+
+    def _defer_cleanup(self, retry_after: float | None) -> bool:
+        """The server asked to wait (Retry-After): no clean-up call before then. True if so."""
+        if retry_after is None:
+            return False
+        self._cleanup_not_before = self._clock.monotonic() + self._clamp(retry_after)
+        return True
 
     @property
     def cleanup_owed(self) -> int:
@@ -233,7 +248,9 @@ class Processor:
                 log.warning("gave up clearing %d quote(s) off the account for now; the next run "
                             "goes on with it", self.cleanup_owed)
                 return None
-            if self._wait_unless_command(self._retry_delay(None, attempt), yield_to_commands):
+            delay = max(self._retry_delay(None, attempt),
+                        self._cleanup_not_before - self._clock.monotonic())
+            if self._wait_unless_command(delay, yield_to_commands):
                 return None
             attempt += 1
 
@@ -604,6 +621,7 @@ class Processor:
                 return self._client.cancel_quote(remote_id).quote
             except TransientError as exc:
                 if attempt + 1 == self._config.delete_attempts or self._command_pending():
+                    self._defer_cleanup(exc.retry_after)  # the owed DELETE waits for it too
                     break
                 # A command cuts the wait short; the DELETE is then owed (settled later).
                 if self._wait_unless_command(self._retry_delay(exc.retry_after, attempt)):

@@ -674,3 +674,15 @@ def test_cancel_behind_a_foreign_quote_after_a_lost_post_answer_replays_nothing(
     assert p.run_batch(batch_id) == "cancelled"
     assert h.api.created_for(f"batch-{batch_id}/row-2") == []
     assert p.cleanup_owed == 0
+
+
+def test_clearing_the_account_honours_the_servers_retry_after(h):
+    """The DELETEs owed at the batch end meet 429s: each retry waits at least Retry-After."""
+    batch_id = h.batch(1)
+    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.fail_next("DELETE", *[server_error(retry_after=40.0) for _ in range(6)])
+    assert h.processor(quote_timeout_s=60, cleanup_timeout_s=600).run_batch(batch_id) == "complete"
+    assert h.api.in_flight() == []
+    deletes = [t for (m, _), t in zip(h.api.calls, h.api.call_times) if m == "DELETE"]
+    assert len(deletes) == 7
+    assert min(b - a for a, b in zip(deletes, deletes[1:])) >= 40.0
