@@ -22,7 +22,7 @@ class DefaultsPanel(QFrame):
         self.speed, self.term, self.product = QComboBox(), QComboBox(), QComboBox()
         fill_defaults_combos(self.speed, self.term, self.product)
         self.company = QLineEdit()
-        self.company.setPlaceholderText("Customer company, when the file has none")
+        self.company.setPlaceholderText("If the file has none")
         self.set_defaults(defaults)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 10, 8)

@@ -77,13 +77,13 @@ class StatusBadgeDelegate(QStyledItemDelegate):
 
 
 class JobRowDelegate(QStyledItemDelegate):
-    """A whole recent-jobs row drawn in its first cell, on two lines:
+    """A whole recent-jobs row drawn in its first cell, on two lines, like a mail list:
 
-        #2  branch_offices_q4.csv                 [Complete]
-        19/21 priced, 2 failed  ·  Nov 28, 09:12
+        #2  branch_offices_q4.csv           Nov 28, 09:12
+        19/21 priced, 2 failed                [Complete]
 
-    Only the file name is ever shortened (at its end; the tooltip has it whole). The counts are
-    always shown whole; the date gives way first when the line is too narrow.
+    Only the file name is ever shortened (at its end; the tooltip has it whole); the number,
+    date, counts and badge are always shown whole.
     """
 
     def __init__(self, status_column: int, counts_column: int, date_column: int, parent=None) -> None:
@@ -117,29 +117,29 @@ class JobRowDelegate(QStyledItemDelegate):
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
         bold_metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
 
-        left_of_badge = top.right()
-        if badge_text and status:
-            pill = paint_badge(painter, top.adjusted(0, -2, 0, 2), option.font, badge_text, status, right=True)
-            left_of_badge = pill.left() - 10
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         painter.save()
+        # Line 1: the date at the right, the title in the rest.
+        painter.setFont(small)
+        painter.setPen(theme.colour("muted"))
+        date_width = small_metrics.horizontalAdvance(when)
+        painter.drawText(top, right, when)
         painter.setFont(bold)
         painter.setPen(theme.colour("text"))
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         prefix = f"{number}  " if name else ""
         prefix_width = bold_metrics.horizontalAdvance(prefix)
         painter.drawText(top, flags, prefix)
-        name_room = max(0, int(left_of_badge - top.x() - prefix_width))
+        name_room = max(0, int(top.width() - prefix_width - (date_width + 12 if when else 0)))
         painter.drawText(QRectF(top.x() + prefix_width, top.y(), name_room, top.height()), flags,
                          bold_metrics.elidedText(name or title, Qt.TextElideMode.ElideRight, name_room))
+        # Line 2: the counts, whole, and the status badge at the right.
         painter.setFont(small)
         painter.setPen(theme.colour("muted"))
-        line = counts
-        if when:
-            with_date = f"{counts}  ·  {when}" if counts else when
-            if small_metrics.horizontalAdvance(with_date) <= bottom.width():
-                line = with_date
-        painter.drawText(bottom, flags, line)
+        painter.drawText(bottom, flags, counts)
         painter.restore()
+        if badge_text and status:
+            paint_badge(painter, bottom.adjusted(0, -2, 6, 2), option.font, badge_text, status, right=True)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         base = super().sizeHint(option, index)

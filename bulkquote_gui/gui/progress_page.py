@@ -156,8 +156,17 @@ class ProgressPage(QWidget):
         self.eta.reset()
         self.message_banner.hide()
         self.model.load(rows)
+        self._fit_address_column()
         self._set_status(status)
         self._set_counts(counts)
+
+    def _fit_address_column(self) -> None:
+        """Addresses as wide as the longest of the first rows need, so Error gets the rest."""
+        column = COLUMNS.index("Address")
+        metrics = self.view.fontMetrics()
+        texts = [str(self.model.index(r, column).data() or "") for r in range(min(self.model.rowCount(), 200))]
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 28
+        self.view.horizontalHeader().resizeSection(column, max(240, min(widest, 420)))
 
     def apply_quote_event(self, event: QuoteEvent) -> None:
         if event.batch_id != self.batch_id:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Callable, Protocol
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
@@ -76,7 +77,7 @@ class SettingsDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(620)
         self._settings = settings
         self._keystore = keystore
         self._demo_url = demo_url
@@ -87,7 +88,8 @@ class SettingsDialog(QDialog):
 
         # --- connection
         self.url_edit = QLineEdit(settings.api_base_url)
-        self.url_edit.setPlaceholderText("https://api.momentum.example/v1 — empty = demo mode (built-in simulator)")
+        self.url_edit.setPlaceholderText("https://api.momentum.example/v1")
+        self.url_edit.setToolTip("Leave empty to use demo mode (the built-in simulator).")
         self._initial_key = keystore.get() or ""
         self.key_edit = QLineEdit(self._initial_key)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -98,8 +100,7 @@ class SettingsDialog(QDialog):
         elif keystore.keyring_available:
             key_note = "Stored in the system keyring, never in BulkQuote's files."
         else:
-            key_note = ("No system keyring is available: the key will be kept for this session only "
-                        "and asked for again next time.")
+            key_note = "No system keyring here: the key is kept for this session only."
         self.key_note = QLabel(key_note)
         self.key_note.setObjectName("hint")
         self.key_note.setWordWrap(True)
@@ -115,7 +116,11 @@ class SettingsDialog(QDialog):
         connection = QGroupBox("Momentum API")
         form = QFormLayout(connection)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        url_note = QLabel("Leave empty for demo mode (the built-in simulator).")
+        url_note.setObjectName("hint")
+        url_note.setWordWrap(True)
         form.addRow("Base URL", self.url_edit)
+        form.addRow("", url_note)
         form.addRow("API key", self.key_edit)
         form.addRow("", self.key_note)
         form.addRow("", test_row)
@@ -163,11 +168,13 @@ class SettingsDialog(QDialog):
         rform.addRow("E-mail", self.email_edit)
 
         self.error_label = QLabel("")
-        self.error_label.setObjectName("hint")
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
+        for button in self.buttons.buttons():
+            button.setIcon(QIcon())  # some platform themes add stock icons; plain text reads better
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setObjectName("primary")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -184,6 +191,7 @@ class SettingsDialog(QDialog):
         width = max(label.sizeHint().width() for label in labels)
         for label in labels:
             label.setMinimumWidth(width)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     def done(self, result: int) -> None:
         if self._task is not None and not self._task.done():

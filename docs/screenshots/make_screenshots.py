@@ -27,9 +27,11 @@ SAMPLE = ROOT / "resources" / "sample_sites.csv"
 CORPUS = ROOT.parent / "shared" / "corpus" / "cms_hospital_general_information.csv"
 
 
-def shoot(name: str) -> None:
+def shoot(name: str, window_id: int | None = None) -> None:
+    """The whole X screen, or one top-level window (a dialog) by its X id."""
     target = OUT / name
-    subprocess.run(["import", "-window", "root", str(target)], check=True)
+    which = "root" if window_id is None else hex(window_id)
+    subprocess.run(["import", "-window", which, str(target)], check=True)
     print("saved", target)
 
 
@@ -52,6 +54,11 @@ def seed_history(db_url: str, scratch: Path) -> None:
     path = scratch / "branch_offices_q4.csv"
     path.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     files.append((path, BatchDefaults(bandwidth_mbps=500, term_months=24)))
+    # A name as long as reps really give them, to show how the Recent jobs list copes.
+    path = scratch / "Northeast expansion - customer sites for renewal (final v3).csv"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:9]), encoding="utf-8")
+    files.append((path, BatchDefaults()))
 
     engine = make_engine(db_url)
     factory = make_session_factory(engine)
@@ -65,8 +72,53 @@ def seed_history(db_url: str, scratch: Path) -> None:
     engine.dispose()
 
 
+class ShootingDialogs:
+    """Stands in for the window's dialogs while a modal dialog of ours is shot: shows it, takes
+    the picture once it has painted, then cancels it."""
+
+    def __init__(self, window, name: str) -> None:
+        self._real = window.dialogs
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(self._real, attr)
+
+    def run(self, dialog) -> bool:
+        from PySide6.QtCore import QTimer
+
+        def take() -> None:
+            shoot(self._name, int(dialog.winId()))
+            dialog.reject()
+
+        QTimer.singleShot(1200, take)
+        dialog.exec()
+        return False
+
+
+async def hover_invalid_cell(page) -> None:
+    """Put the real pointer over the first highlighted cell so Qt shows its tooltip."""
+    from PySide6.QtCore import QEvent, QPoint, Qt
+    from PySide6.QtGui import QCursor, QHelpEvent
+    from PySide6.QtWidgets import QApplication
+
+    model, view = page.model, page.view
+    for column in range(1, model.columnCount()):
+        index = model.index(0, column)
+        if index.data(Qt.ItemDataRole.BackgroundRole) is not None:
+            point = view.visualRect(index).center() + QPoint(20, 0)
+            global_point = view.viewport().mapToGlobal(point)
+            QCursor.setPos(global_point)
+            await asyncio.sleep(0.3)
+            # Under Xvfb no window manager delivers hover timers reliably: ask the view for its
+            # tooltip the way Qt does after the hover delay (the same event, the same code path).
+            QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, point, global_point))
+            await asyncio.sleep(0.6)
+            return
+
+
 async def drive(window, app) -> None:
     from bulkquote_gui.gui.progress_page import ProgressPage  # noqa: F401 (loaded by the window)
+    from PySide6.QtGui import QCursor
 
     async def until(predicate, timeout: float = 120.0) -> None:
         loop = asyncio.get_running_loop()
@@ -78,6 +130,7 @@ async def drive(window, app) -> None:
 
     await asyncio.sleep(1.0)
     page = window.upload_page
+    shoot("start.png")  # what the rep sees first: the drop zone and the recent jobs
     if CORPUS.exists():
         # A real public spreadsheet as a rep would drop it: 4,807 hospitals, 28 columns.
         window.load_file(CORPUS)
@@ -87,7 +140,13 @@ async def drive(window, app) -> None:
         shoot("upload.png")
         page.set_filter("problems")
         await asyncio.sleep(0.8)
+        await hover_invalid_cell(page)
         shoot("upload_problems.png")
+        QCursor.setPos(1439, 899)  # out of the way again
+        page.mapping_panel.set_expanded(True)
+        await asyncio.sleep(0.8)
+        shoot("upload_mapping.png")
+        page.mapping_panel.set_expanded(False)
 
     window.load_file(SAMPLE)
     await until(lambda: page.result is not None and not page.is_busy()
@@ -107,6 +166,27 @@ async def drive(window, app) -> None:
     progress.view.scrollToBottom()
     await asyncio.sleep(0.5)
     shoot("finished.png")
+
+    window.dialogs = ShootingDialogs(window, "settings.png")
+    window.open_settings()
+    await asyncio.sleep(0.3)
+
+    # The dark palette, as the app switches to it when the system does.
+    from bulkquote_gui.gui.style import apply_theme
+    apply_theme(app, dark=True)
+    window.show_upload()
+    window.load_file(SAMPLE)
+    await until(lambda: page.result is not None and not page.is_busy()
+                and page.result.path.name == SAMPLE.name)
+    page.set_filter("problems")
+    page.view.selectRow(-1)
+    await asyncio.sleep(0.8)
+    shoot("upload_dark.png")
+    window.open_batch(progress.batch_id)
+    await asyncio.sleep(1.5)
+    progress.view.scrollToBottom()
+    await asyncio.sleep(0.5)
+    shoot("finished_dark.png")
     window.shutdown()
     app.quit()
 
