@@ -770,11 +770,6 @@ def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(bench, pee
     assert statuses(rows) == ["complete", "complete"]
 
 
-@pytest.mark.xfail(strict=True, reason="processor.send_pending_deletes: a replayed lost POST "
-                   "whose quote is still in flight becomes an owed DELETE without its key "
-                   "(store.owed_settled(now_delete=...)); when that DELETE finds the quote "
-                   "complete, _record_late matches the row by remote id, which the row never "
-                   "stored, so the price is lost")
 def test_a_replayed_lost_post_whose_delete_finds_the_quote_complete_keeps_its_price(bench, peer):
     peer.behaviour = lambda r: Behaviour(outcome="never", completes_on_delete=True)
     peer.queue_faults("POST", Fault("drop", after_effect=True, then_outage_s=0.5))
@@ -890,9 +885,6 @@ def _when_first(peer: HostilePeer, method: str, then: Callable[[Processor], None
     return hook
 
 
-@pytest.mark.xfail(strict=True, reason="processor._cancel_row: a row cancelled while "
-                   "`submitting` (its POST's answer lost, POSTs still failing) has no remote id, "
-                   "so nothing is DELETEd and no lost POST is owed: the quote stays in flight")
 def test_cancel_while_a_lost_post_is_retried_does_not_leave_the_quote_in_flight(bench, peer):
     """The POST made the quote but its answer was lost; while POSTs fail, the rep cancels."""
     peer.behaviour = lambda r: Behaviour(outcome="never")
