@@ -5,9 +5,11 @@
     DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py
 
 Runs the app in demo mode (built-in simulator) on a throw-away database with a few earlier
-batches, loads the CMS hospital file of shared/corpus (all rows, then the problems filter) and
-resources/sample_sites.csv, submits the sample and grabs the whole X screen with ImageMagick's
-`import -window root` at each moment: previews, running batch, finished batch.
+batches, loads the CMS hospital file of shared/corpus (all rows, then the problems filter with the
+tooltip of an invalid cell, then the mapping opened) and resources/sample_sites.csv, submits the
+sample and grabs the whole X screen with ImageMagick's `import -window root` at each moment:
+start page, previews, running batch, finished batch; then the settings dialog (its own window) and
+the upload and finished pages again in the dark palette.
 """
 
 from __future__ import annotations
@@ -151,9 +153,6 @@ async def drive(window, app) -> None:
     window.load_file(SAMPLE)
     await until(lambda: page.result is not None and not page.is_busy()
                 and page.result.path.name == SAMPLE.name)
-    page.view.selectRow(-1)
-    await asyncio.sleep(0.8)
-    shoot("upload_sample.png")
 
     page.submit_button.click()
     progress = window.progress_page
