@@ -455,9 +455,10 @@ class Processor:
     def _submit_timed_out(self, row: store.RowWork, *, maybe_created: bool) -> None:
         """No quote could be made within the row's timeout: the row fails. If an answer may have
         been lost after the server made the quote, its key is replayed later (clean-up owed)."""
-        if maybe_created:
-            store.owe_lost_post(self._sf, row.id, row.idempotency_key)
-        self._finish_failed(row.id, "timeout", self._timeout_message(sent=False))
+        # One transaction: a crash in between must not leave a replay owed for a row that the
+        # next run re-POSTs (the replay would then DELETE the quote the row is polling).
+        self._finish_failed(row.id, "timeout", self._timeout_message(sent=False),
+                            owe_replay=maybe_created)
         return None
 
     def _poll(self, row: store.RowWork, remote_id: str, delay: float) -> None:
@@ -579,8 +580,10 @@ class Processor:
                                         key=key):
             self._record_terminal(row_id, quote)
 
-    def _finish_failed(self, row_id: int, code: str, message: str) -> None:
-        if store.mark_failed(self._sf, row_id, code, message, self._clock.now()):
+    def _finish_failed(self, row_id: int, code: str, message: str, *,
+                       owe_replay: bool = False) -> None:
+        if store.mark_failed(self._sf, row_id, code, message, self._clock.now(),
+                             owe_replay=owe_replay):
             self._emit_row(row_id)
 
     def _give_up(self, row: store.RowWork, remote_id: str) -> None:

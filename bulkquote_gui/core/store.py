@@ -541,12 +541,17 @@ def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id:
 
 
 def mark_failed(session_factory: sessionmaker[Session], row_id: int, code: str, message: str,
-                now: datetime, remote_status: str | None = None) -> bool:
+                now: datetime, remote_status: str | None = None, *,
+                owe_replay: bool = False) -> bool:
+    """An open row fails. `owe_replay`: as for mark_cancelled (a POST went unanswered)."""
     with session_factory.begin() as session:
         ok = session.connection().execute(
             update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
             .values(status=ROW_FAILED, error_code=code, error_message=message,
                     finished_at=now)).rowcount > 0
+        if ok and owe_replay:
+            _owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
+                         .where(BatchQuote.id == row_id))
         if ok and remote_status:
             session.connection().execute(update(Quote).where(
                 Quote.id == select(BatchQuote.quote_id).where(BatchQuote.id == row_id).scalar_subquery())

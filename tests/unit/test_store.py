@@ -306,3 +306,14 @@ def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
     assert not store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
     with sf() as session:
         assert store.owed_count(session) == 1
+
+
+def test_a_row_failed_with_a_replay_owed_writes_both_at_once(sf):
+    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, row, _now())
+    assert store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
+    assert not store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
+    with sf() as session:
+        assert [o.idempotency_key for o in store.owed_cleanup(session)] == [row.idempotency_key]
