@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -76,6 +78,19 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         return QSize(max(base.width(), width), max(base.height(), QFontMetrics(font).height() + 12))
 
 
+@dataclass(frozen=True)
+class JobRowLayout:
+    top: QRectF      # line 1: title, date at the right
+    bottom: QRectF   # line 2: counts, badge at the right
+    bold: QFont
+    small: QFont
+    title: str       # "#2  branch_offi…" — only the file name is ever shortened
+    when: str
+    counts: str
+    badge: str
+    status: str
+
+
 class JobRowDelegate(QStyledItemDelegate):
     """A whole recent-jobs row drawn in its first cell, on two lines, like a mail list:
 
@@ -95,19 +110,38 @@ class JobRowDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        title = opt.text
         opt.text = ""
         style = opt.widget.style() if opt.widget else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        number, _, name = title.partition("  ")
+        layout = self.layout_row(option, index)
+        theme = current_theme()
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        top, bottom = layout.top, layout.bottom
+        painter.save()
+        # Line 1: the date at the right, the title in the rest.
+        painter.setFont(layout.small)
+        painter.setPen(theme.colour("muted"))
+        painter.drawText(top, right, layout.when)
+        painter.setFont(layout.bold)
+        painter.setPen(theme.colour("text"))
+        painter.drawText(top, flags, layout.title)
+        # Line 2: the counts, whole, and the status badge at the right.
+        painter.setFont(layout.small)
+        painter.setPen(theme.colour("muted"))
+        painter.drawText(bottom, flags, layout.counts)
+        painter.restore()
+        if layout.badge and layout.status:
+            paint_badge(painter, bottom.adjusted(0, -2, 6, 2), option.font, layout.badge, layout.status,
+                        right=True)
+
+    def layout_row(self, option: QStyleOptionViewItem, index: QModelIndex) -> JobRowLayout:
+        """What goes where in a row of `option.rect`'s width (the painting is then mechanical)."""
+        number, _, name = str(index.data() or "").partition("  ")
         status_index = index.siblingAtColumn(self._status_column)
-        badge_text = str(status_index.data() or "")
-        status = str(status_index.data(STATUS_ROLE) or "")
         counts = str(index.siblingAtColumn(self._counts_column).data() or "")
         when = str(index.siblingAtColumn(self._date_column).data() or "")
-
-        theme = current_theme()
         rect = QRectF(option.rect.adjusted(10, 6, -4, -6))
         top = QRectF(rect.x(), rect.y(), rect.width(), rect.height() / 2)
         bottom = QRectF(rect.x(), rect.y() + rect.height() / 2, rect.width(), rect.height() / 2)
@@ -115,31 +149,15 @@ class JobRowDelegate(QStyledItemDelegate):
         bold.setBold(True)
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
-        bold_metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
-
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        painter.save()
-        # Line 1: the date at the right, the title in the rest.
-        painter.setFont(small)
-        painter.setPen(theme.colour("muted"))
-        date_width = small_metrics.horizontalAdvance(when)
-        painter.drawText(top, right, when)
-        painter.setFont(bold)
-        painter.setPen(theme.colour("text"))
-        prefix = f"{number}  " if name else ""
-        prefix_width = bold_metrics.horizontalAdvance(prefix)
-        painter.drawText(top, flags, prefix)
-        name_room = max(0, int(top.width() - prefix_width - (date_width + 12 if when else 0)))
-        painter.drawText(QRectF(top.x() + prefix_width, top.y(), name_room, top.height()), flags,
-                         bold_metrics.elidedText(name or title, Qt.TextElideMode.ElideRight, name_room))
-        # Line 2: the counts, whole, and the status badge at the right.
-        painter.setFont(small)
-        painter.setPen(theme.colour("muted"))
-        painter.drawText(bottom, flags, counts)
-        painter.restore()
-        if badge_text and status:
-            paint_badge(painter, bottom.adjusted(0, -2, 6, 2), option.font, badge_text, status, right=True)
+        bold_metrics = QFontMetrics(bold)
+        date_room = QFontMetrics(small).horizontalAdvance(when) + 12 if when else 0
+        if not name:  # not "#id  name": show the text as it is
+            number, name = "", number
+        prefix = f"{number}  " if number else ""
+        name_room = max(0, int(top.width() - date_room - bold_metrics.horizontalAdvance(prefix)))
+        title = prefix + bold_metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_room)
+        return JobRowLayout(top, bottom, bold, small, title, when, counts,
+                            str(status_index.data() or ""), str(status_index.data(STATUS_ROLE) or ""))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         base = super().sizeHint(option, index)

@@ -250,6 +250,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ pages
     def show_upload(self) -> None:
         self.pages.setCurrentIndex(UPLOAD)
+        self.statusBar().clearMessage()  # "Batch #4: finished…" belongs to the page just left
         self.refresh_jobs()
 
     def open_file_dialog(self) -> None:

@@ -121,8 +121,12 @@ class UploadPage(QWidget):
         self.filter_group = QButtonGroup(self)
         filters = QHBoxLayout()
         filters.setSpacing(6)
+        tips = {"all": "Every row of the file",
+                "valid": "The rows that will be quoted: valid ones and those BulkQuote repaired",
+                "problems": "Invalid and duplicate rows: these are not quoted until fixed"}
         for kind, caption in (("all", "All"), ("valid", "Valid"), ("problems", "Problems")):
             button = FilterPill(caption)
+            button.setToolTip(tips[kind])
             button.setChecked(kind == "all")
             button.clicked.connect(lambda _=False, k=kind: self.set_filter(k))
             self.filter_group.addButton(button)
