@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui.settings_dialog import fill_defaults_combos, select_data
 from bulkquote_gui.gui.qt_compat import emit
+
+
+COMBO_CHROME = 50  # style.qss: 8 px padding each side, the 24 px arrow, borders, a little air
 
 
 class DefaultsPanel(QFrame):
@@ -23,6 +26,7 @@ class DefaultsPanel(QFrame):
         fill_defaults_combos(self.speed, self.term, self.product)
         self.company = QLineEdit()
         self.company.setPlaceholderText("If the file has none")
+        self.company.setMinimumWidth(110)
         self.set_defaults(defaults)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 10, 8)
@@ -38,11 +42,25 @@ class DefaultsPanel(QFrame):
             if caption != "Speed":
                 layout.addSpacing(6)
             layout.addWidget(label)
-            layout.addWidget(widget, 2 if widget is self.company else 1)
+            if widget is self.company:
+                layout.addWidget(widget, 1)  # the company takes what the combos leave
+            else:
+                widget.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+                layout.addWidget(widget)
         for combo in (self.speed, self.term, self.product):
             combo.currentIndexChanged.connect(self._emit)
         self.company.editingFinished.connect(self._emit)
         self._last = self.defaults()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # Never narrower than the longest choice ("DIA"). A styled combo's
+        # own size hint leaves out the sheet's padding and arrow, so measure once it is polished.
+        for combo in (self.speed, self.term, self.product):
+            metrics = combo.fontMetrics()
+            widest = max((metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())),
+                         default=0)
+            combo.setMinimumWidth(widest + COMBO_CHROME)
+        super().showEvent(event)
 
     def set_defaults(self, defaults: BatchDefaults) -> None:
         for widget in (self.speed, self.term, self.product, self.company):

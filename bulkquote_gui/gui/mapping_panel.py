@@ -23,6 +23,7 @@ FIELD_LABELS: dict[str, str] = {
 }
 NOT_MAPPED = "—"
 PER_ROW = 4  # label + combo pairs per grid row
+NARROW = 940  # below this panel width, one pair fewer per row
 ADDRESS_FIELDS = ("street", "city", "state", "postal_code")  # or one full-address column
 
 
@@ -68,12 +69,12 @@ class MappingPanel(QFrame):
         head.addWidget(self.toggle_button)
 
         self.body = QWidget()
-        grid = QGridLayout(self.body)
-        grid.setContentsMargins(0, 4, 0, 0)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(6)
-        for n, field in enumerate(FIELDS):
-            row, pair = divmod(n, PER_ROW)
+        self._grid = QGridLayout(self.body)
+        self._grid.setContentsMargins(0, 4, 0, 0)
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setVerticalSpacing(6)
+        self._pairs: list[tuple[QLabel, QComboBox]] = []
+        for field in FIELDS:
             label = QLabel(FIELD_LABELS.get(field, field))
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             combo = QComboBox()
@@ -82,10 +83,10 @@ class MappingPanel(QFrame):
             combo.setMinimumContentsLength(10)
             combo.currentIndexChanged.connect(self._emit_change)
             label.setBuddy(combo)
-            grid.addWidget(label, row, pair * 2)
-            grid.addWidget(combo, row, pair * 2 + 1)
-            grid.setColumnStretch(pair * 2 + 1, 1)
+            self._pairs.append((label, combo))
             self.combos[field] = combo
+        self._per_row = 0
+        self._place_pairs(PER_ROW)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 10, 10)
@@ -95,6 +96,28 @@ class MappingPanel(QFrame):
         self._updating = False
         self._expanded = True
         self._sync_header()
+
+    # ------------------------------------------------------------ layout
+    def _place_pairs(self, per_row: int) -> None:
+        """Label + combo pairs, `per_row` to a grid row (fewer on a narrow window, so the
+        combos keep room for column names)."""
+        if per_row == self._per_row:
+            return
+        for label, combo in self._pairs:
+            self._grid.removeWidget(label)
+            self._grid.removeWidget(combo)
+        for column in range(2 * max(per_row, self._per_row)):
+            self._grid.setColumnStretch(column, 0)
+        for n, (label, combo) in enumerate(self._pairs):
+            row, pair = divmod(n, per_row)
+            self._grid.addWidget(label, row, pair * 2)
+            self._grid.addWidget(combo, row, pair * 2 + 1)
+            self._grid.setColumnStretch(pair * 2 + 1, 1)
+        self._per_row = per_row
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_pairs(PER_ROW if event.size().width() >= NARROW else PER_ROW - 1)
 
     # ------------------------------------------------------------ folding
     def is_expanded(self) -> bool:

@@ -44,9 +44,11 @@ def fill_defaults_combos(speed: QComboBox, term: QComboBox, product: QComboBox) 
         speed.addItem(speed_label(mbps), mbps)
     for months in TERMS_MONTHS:
         term.addItem(f"{months} months", months)
-    names = {"DIA": "DIA (dedicated internet)", "BROADBAND": "Broadband", "ETHERNET": "Ethernet"}
+    names = {"BROADBAND": "Broadband", "ETHERNET": "Ethernet"}  # "DIA" as reps say it
     for code in PRODUCTS:
         product.addItem(names.get(code, code), code)
+        if code == "DIA":
+            product.setItemData(product.count() - 1, "Dedicated internet access", Qt.ItemDataRole.ToolTipRole)
 
 
 def select_data(combo: QComboBox, value: object) -> None:

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout,
                                QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy,
                                QStackedWidget, QTableView, QVBoxLayout, QWidget)
@@ -44,6 +44,13 @@ def summary_text(counts: dict[str, int]) -> str:
         if counts.get(key):
             parts.append(f"{counts[key]:,} {word}")
     return "  ·  ".join(parts)
+
+
+class _SidePanel(QFrame):
+    """The recent-jobs card: asks for its full width, takes less on a small screen."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.maximumWidth(), super().sizeHint().height())
 
 
 class UploadPage(QWidget):
@@ -185,13 +192,15 @@ class UploadPage(QWidget):
 
         # ---- recent jobs on the right
         self.jobs_panel = JobsPanel()
-        side = QFrame()
+        side = _SidePanel()
         side.setObjectName("card")
-        side.setFixedWidth(360)
+        # Wide enough to read file names and counts; gives a little on a small laptop screen.
+        side.setMinimumWidth(300)
+        side.setMaximumWidth(360)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(12, 14, 12, 12)
         side_layout.addWidget(self.jobs_panel)
-        side.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        side.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)

@@ -3,6 +3,7 @@
     apt-get install -y xvfb imagemagick libxcb-cursor0 ...   (see the GUI brief / DESIGN.md)
     Xvfb :99 -screen 0 1440x900x24 &
     DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py
+    (BULKQUOTE_SHOTS_SIZE=1280x720 BULKQUOTE_SHOTS_DIR=/tmp/shots for a smaller window elsewhere)
 
 Runs the app in demo mode (built-in simulator) on a throw-away database with a few earlier
 batches, loads the CMS hospital file of shared/corpus (all rows, then the problems filter with the
@@ -24,7 +25,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = Path(__file__).resolve().parent
+OUT = Path(os.environ.get("BULKQUOTE_SHOTS_DIR") or Path(__file__).resolve().parent)
+# The window's size; BULKQUOTE_SHOTS_SIZE=1280x720 checks a smaller laptop screen.
+SIZE = tuple(int(n) for n in os.environ.get("BULKQUOTE_SHOTS_SIZE", "1440x900").split("x"))
 SAMPLE = ROOT / "resources" / "sample_sites.csv"
 CORPUS = ROOT.parent / "shared" / "corpus" / "cms_hospital_general_information.csv"
 
@@ -218,7 +221,7 @@ def main() -> int:
     args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=None, quote_timeout=None)
     context = context_from_args(args)
     window = MainWindow(context)
-    window.setGeometry(0, 0, 1440, 900)
+    window.setGeometry(0, 0, *SIZE)
     window.show()
     window.start()
     with loop:
