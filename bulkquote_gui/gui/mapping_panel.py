@@ -115,6 +115,9 @@ class MappingPanel(QFrame):
             self._grid.setColumnStretch(pair * 2 + 1, 1)
         self._per_row = per_row
 
+    def pickers_per_row(self) -> int:
+        return self._per_row
+
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._place_pairs(PER_ROW if event.size().width() >= NARROW else PER_ROW - 1)
