@@ -52,6 +52,7 @@ class ProgressPage(QWidget):
         super().__init__(parent)
         self.batch_id: int | None = None
         self.status = ""
+        self._rep_paused = False  # the rep pressed Pause: the engine's "paused by the user" adds nothing
         self.counts: dict[str, int] = {}
         self.eta = EtaEstimator(monotonic)
 
@@ -152,6 +153,7 @@ class ProgressPage(QWidget):
                    rows: list[Any]) -> None:
         """Load a batch once (RowView list from the store); events keep it current from then on."""
         self.batch_id = batch_id
+        self._rep_paused = False
         self.title.setText(f"Batch #{batch_id}  ·  {source_name}")
         self.eta.reset()
         self.message_banner.hide()
@@ -187,7 +189,12 @@ class ProgressPage(QWidget):
             self.counts = dict(event.counts)
         self._set_status(event.status)
         self._set_counts(self.counts)
-        if event.message and event.status not in ("complete",):
+        rep_paused = event.status == "paused" and self._rep_paused
+        if event.status != "paused":
+            self._rep_paused = False
+        if rep_paused:
+            self.message_banner.hide()  # their own pause: the line under the bar says it already
+        elif event.message and event.status not in ("complete",):
             self.show_message(event.message)
         elif event.status == "running":
             self.message_banner.hide()
@@ -195,7 +202,7 @@ class ProgressPage(QWidget):
             emit(self.finished, event.batch_id, event.status)
 
     def show_message(self, text: str) -> None:
-        self.message_banner.set_text(text)
+        self.message_banner.set_text(text[:1].upper() + text[1:])  # the engine's messages are clauses
         self.message_banner.show()
 
     def set_status(self, status: str) -> None:
@@ -247,6 +254,7 @@ class ProgressPage(QWidget):
             self.done_banner.hide()
 
     def _pause_or_resume(self) -> None:
+        self._rep_paused = self.status != "paused"
         self._emit(self.resume_requested if self.status == "paused" else self.pause_requested)
 
     def _emit(self, signal) -> None:

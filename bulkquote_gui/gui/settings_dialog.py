@@ -138,6 +138,10 @@ class SettingsDialog(QDialog):
         self.timeout_spin.setDecimals(0)
         self.timeout_spin.setSuffix(" s")
         self.timeout_spin.setValue(settings.quote_timeout_s)
+        for spin in (self.poll_spin, self.timeout_spin):
+            # The style sheet's padding does not reach a spin box's inner editor: line its text
+            # up with the line edits' by hand.
+            spin.lineEdit().setTextMargins(7, 0, 0, 0)
         timings = QGroupBox("Timing")
         tform = QFormLayout(timings)
         tform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)

@@ -163,6 +163,12 @@ async def drive(window, app) -> None:
     await asyncio.sleep(0.3)
     shoot("running.png")
 
+    progress.pause_button.click()  # as the rep would; Resume picks up where it stopped
+    await until(lambda: progress.status == "paused", timeout=30)
+    await asyncio.sleep(0.5)
+    shoot("paused.png")
+    progress.pause_button.click()
+
     await until(lambda: progress.status == "complete", timeout=240)
     await asyncio.sleep(1.0)
     progress.view.scrollToBottom()

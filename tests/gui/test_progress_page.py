@@ -88,6 +88,7 @@ def test_pause_and_resume(qtbot, window):
     assert page.cancel_button.isEnabled()
     assert int(page.cards["remaining"].value()) > 0
     assert "Paused" in page.eta_label.text()
+    assert page.message_banner.isHidden()  # no second "paused by the user" for the rep's own pause
     with window.context.session_factory() as session:
         assert store.batch_status(session, page.batch_id) == "paused"
     window.quote_shown.disconnect(pause_on_first_result)
