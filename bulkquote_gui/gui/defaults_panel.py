@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui.settings_dialog import fill_defaults_combos, select_data
@@ -14,7 +14,8 @@ COMBO_CHROME = 50  # style.qss: 8 px padding each side, the 24 px arrow, borders
 
 
 class DefaultsPanel(QFrame):
-    """One row in a card: "Defaults  Speed [..] Term [..] Product [..] Company [..]"."""
+    """A card: "Defaults  Speed [..] Term [..] Product [..] Company [..]" on one row, or on two
+    rows of two when the window is narrow."""
 
     defaults_changed = Signal(object)  # BatchDefaults
 
@@ -28,32 +29,72 @@ class DefaultsPanel(QFrame):
         self.company.setPlaceholderText("If the file has none")
         self.company.setMinimumWidth(110)
         self.set_defaults(defaults)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 8, 10, 8)
-        layout.setSpacing(8)
-        title = QLabel("Defaults")
-        title.setObjectName("cardTitle")
-        layout.addWidget(title)
-        layout.addSpacing(8)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(16, 8, 10, 8)
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setVerticalSpacing(6)
+        self._title = QLabel("Defaults")
+        self._title.setObjectName("cardTitle")
+        self._pairs: list[tuple[QLabel, QWidget]] = []
         for caption, widget in (("Speed", self.speed), ("Term", self.term), ("Product", self.product),
                                 ("Company", self.company)):
             label = QLabel(caption)
             label.setBuddy(widget)
-            if caption != "Speed":
-                layout.addSpacing(6)
-            layout.addWidget(label)
-            if widget is self.company:
-                layout.addWidget(widget, 1)  # the company takes what the combos leave
-            else:
+            label.setContentsMargins(10, 0, 0, 0)  # a gap before each label: pairs read as pairs
+            if widget is not self.company:
                 widget.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-                layout.addWidget(widget)
+            self._pairs.append((label, widget))
+        self._per_row = 0
+        self._place(len(self._pairs))
         for combo in (self.speed, self.term, self.product):
             combo.currentIndexChanged.connect(self._emit)
         self.company.editingFinished.connect(self._emit)
         self._last = self.defaults()
 
+    # ------------------------------------------------------------ layout
+    def _place(self, per_row: int) -> None:
+        """All four on one row, or two rows of two on a narrow window (nothing squeezed)."""
+        if per_row == self._per_row:
+            return
+        grid = self._grid
+        for widget in [self._title] + [w for pair in self._pairs for w in pair]:
+            grid.removeWidget(widget)
+        for column in range(12):
+            grid.setColumnStretch(column, 0)
+        grid.addWidget(self._title, 0, 0)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        for n, (label, widget) in enumerate(self._pairs):
+            row, pair = divmod(n, per_row)
+            grid.addWidget(label, row, 1 + pair * 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if widget is self.company:
+                grid.addWidget(widget, row, 2 + pair * 2)
+                grid.setColumnStretch(2 + pair * 2, 1)  # the company takes what the combos leave
+            else:
+                grid.addWidget(widget, row, 2 + pair * 2, left)
+        self._per_row = per_row
+
+    def _row_width(self, pairs: list[tuple[QLabel, QWidget]]) -> int:
+        margins = self._grid.contentsMargins()
+        widths = [self._title.sizeHint().width()]
+        for label, widget in pairs:
+            widths += [label.sizeHint().width(), max(widget.minimumWidth(), widget.minimumSizeHint().width())]
+        return sum(widths) + self._grid.horizontalSpacing() * len(widths) + margins.left() + margins.right()
+
+    def _one_row_width(self) -> int:
+        return self._row_width(self._pairs)
+
+    def minimumSizeHint(self) -> QSize:
+        # As narrow as the two-row form allows, whichever form is shown now: the page may then
+        # hand us less than one row needs, and resizeEvent switches to two rows.
+        two_rows = max(self._row_width(self._pairs[:2]), self._row_width(self._pairs[2:]))
+        return QSize(two_rows, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place(len(self._pairs) if event.size().width() >= self._one_row_width() else 2)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        # Never narrower than the longest choice ("DIA"). A styled combo's
+        # Never narrower than the longest choice ("Broadband", "10 Gbps"). A styled combo's
         # own size hint leaves out the sheet's padding and arrow, so measure once it is polished.
         for combo in (self.speed, self.term, self.product):
             metrics = combo.fontMetrics()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
@@ -24,6 +24,7 @@ from bulkquote_gui.gui.qt_compat import emit
 
 ACTIVE = ("pending", "running")
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
+ERROR_MIN = 320  # px: room for the gist of a failure ("manual pricing required: the carriers…")
 
 
 def finished_summary(status: str, counts: dict[str, int]) -> str:
@@ -52,6 +53,7 @@ class ProgressPage(QWidget):
         super().__init__(parent)
         self.batch_id: int | None = None
         self.status = ""
+        self._address_width = 380  # what the addresses need (fitted when a batch opens)
         self._rep_paused = False  # the rep pressed Pause: the engine's "paused by the user" adds nothing
         self.counts: dict[str, int] = {}
         self.eta = EtaEstimator(monotonic)
@@ -133,8 +135,10 @@ class ProgressPage(QWidget):
             if name in widths:
                 header.resizeSection(column, widths[name])
         header.resizeSection(COLUMNS.index("Address"), 380)
-        header.setSectionResizeMode(COLUMNS.index("Error"), QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        # Error takes the width left over, but never less than ERROR_MIN: on a narrow window the
+        # table scrolls sideways instead of squeezing the reason a quote failed to "manual …".
+        self.view.viewport().installEventFilter(self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -162,13 +166,27 @@ class ProgressPage(QWidget):
         self._set_status(status)
         self._set_counts(counts)
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_error_column()
+        return super().eventFilter(watched, event)
+
+    def _fit_error_column(self) -> None:
+        """Error gets what is left. Addresses stay whole: they say which site a row is."""
+        header = self.view.horizontalHeader()
+        error, address = COLUMNS.index("Error"), COLUMNS.index("Address")
+        header.resizeSection(address, self._address_width)
+        others = sum(header.sectionSize(c) for c in range(len(COLUMNS)) if c != error)
+        header.resizeSection(error, max(ERROR_MIN, self.view.viewport().width() - others))
+
     def _fit_address_column(self) -> None:
         """Addresses as wide as the longest of the first rows need, so Error gets the rest."""
         column = COLUMNS.index("Address")
         metrics = self.view.fontMetrics()
         texts = [str(self.model.index(r, column).data() or "") for r in range(min(self.model.rowCount(), 200))]
         widest = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 28
-        self.view.horizontalHeader().resizeSection(column, max(240, min(widest, 420)))
+        self._address_width = max(240, min(widest, 420))
+        self._fit_error_column()
 
     def apply_quote_event(self, event: QuoteEvent) -> None:
         if event.batch_id != self.batch_id:

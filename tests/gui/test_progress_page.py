@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from bulkquote_gui.core import store
-from bulkquote_gui.gui.models.results_model import STATUS_COLUMN
+from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN
+from bulkquote_gui.gui.progress_page import ERROR_MIN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 
 from .conftest import SAMPLE
@@ -68,6 +69,13 @@ def test_submit_runs_the_batch_live_row_by_row(qtbot, window):
     assert page.model.index(complete_row, 3).data()  # carrier
     assert page.model.index(complete_row, 4).data().startswith("$")  # MRC
     assert "sites priced" in window.last_alert
+    # Addresses whole, and the reason a quote failed gets the rest of the width (at least ERROR_MIN).
+    header, metrics = page.view.horizontalHeader(), page.view.fontMetrics()
+    address, error = COLUMNS.index("Address"), COLUMNS.index("Error")
+    longest = max(metrics.horizontalAdvance(page.model.index(r, address).data()) for r in range(21))
+    assert header.sectionSize(address) >= longest + 12
+    assert header.sectionSize(error) >= ERROR_MIN
+    assert sum(header.sectionSize(c) for c in range(len(COLUMNS))) >= page.view.viewport().width()
     with window.context.session_factory() as session:
         assert store.batch_status(session, batch_id) == "complete"
 
