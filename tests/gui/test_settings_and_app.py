@@ -6,7 +6,6 @@ import argparse
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from bulkquote_gui.gui.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import Theme, apply_theme
