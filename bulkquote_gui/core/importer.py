@@ -114,18 +114,13 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
         column = mapping.get(field)
         return addr.clean_text(data[column]) if column is not None else [""] * n
 
-    if "street" in mapping:
-        street, street_distinct = addr.clean_text_distinct(data[mapping["street"]])
-    else:
-        street, street_distinct = [""] * n, {"": None}
-    cells = _Address(street, get("unit"), get("city"), get("state"), get("postal_code"))
+    cells = _Address(get("street"), get("unit"), get("city"), get("state"), get("postal_code"))
     care_of_rows: set[int] = set()
     if "full_address" in mapping:
         care_of_rows |= _fill_from_one_line(cells, get("full_address"), flags)
-        street_distinct = dict.fromkeys(cells.street)
     else:
         flags.add(_blank_rows(cells.street), "street", "street is missing", "street missing")
-    care_of_rows |= _check_streets(cells, street_distinct, flags)
+    care_of_rows |= _check_streets(cells, flags)
     flags.add(sorted(care_of_rows), "street", "a c/o (care of) address is not a service location",
               "c/o address")
     flags.add(_blank_rows(cells.city), "city", "city is missing", "city missing")
@@ -170,15 +165,13 @@ def _fill_from_one_line(cells: _Address, one_line: list[str], flags: _Flags) -> 
     return set(_rows_with(one_line, care_of))
 
 
-def _check_streets(cells: _Address, street_distinct: dict[str, None], flags: _Flags) -> set[int]:
+def _check_streets(cells: _Address, flags: _Flags) -> set[int]:
     """PO boxes (alone: invalid; beside a street: removed, row repaired) and units written at
     the end of the street. Only streets a cheap look finds suspect are examined. Returns the
     c/o rows."""
     street, unit = cells.street, cells.unit
-    suspects = addr.check_streets(street_distinct)
     care_of: set[int] = set()
-    for i in _rows_with(street, set(suspects)):
-        check = suspects[street[i]]
+    for i, check in addr.check_street_rows(street).items():
         if check.box:
             flags.add([i], "street", f"{check.box!r} removed from street: a PO box is not "
                       "a service location", "PO box removed", is_error=False)

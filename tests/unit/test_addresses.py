@@ -21,6 +21,16 @@ def test_clean_text_trims_collapses_and_blanks_excel_errors():
     assert addr.clean_text(["1 Main St", "2 Oak"]) == ["1 Main St", "2 Oak"]
 
 
+@pytest.mark.parametrize("column", [
+    ["1 Main St", "", "2 Oak"], ["1 Main St", "2  Oak"], ["1 Main St", " 2 Oak"], ["1 Main St ", "x"],
+    ["a", "#N/A"], ["#REF!", "a"], ["a", '="02134"'], ["a\tb", "c"], ["a\x7fb", "c"], ["a\x00b", "c"],
+    ["a", "b\n"], ["", ""], ["# 5", "#"], ['=1', '"x"'], ["Zürich  ", "a"], []])
+def test_clean_text_whole_column_check_agrees_with_cleaning_each_cell(column):
+    # The fast path checks a whole (ASCII) column at once; it must find every cell clean_one
+    # would change, and change nothing else.
+    assert addr.clean_text(column) == [addr.clean_one(v) for v in column]
+
+
 @pytest.mark.parametrize("raw, code", [
     ("TX", "TX"), ("tx", "TX"), ("Alabama", "AL"), ("NEW YORK", "NY"), ("Puerto Rico", "PR"),
     ("GU", "GU"), ("VI", "VI"), ("U.S. Virgin Islands", "VI"), ("D.C.", "DC"),
@@ -142,6 +152,9 @@ def test_check_street_combines_the_rules_and_skips_plain_streets():
     assert found["C\\O ANN, 1 MAIN"].care_of
     assert found["1 MAIN ST, 33RD FLOOR"].unit == "33RD FLOOR"
     assert "STEVENS ST" not in found  # "STE" inside a word is no suite
+    by_row = addr.check_street_rows(["1 Main St", "PO BOX 1", "", "STEVENS ST", "PO BOX 1",
+                                     "9 Elm St Suite 4"])
+    assert sorted(by_row) == [1, 4, 5] and by_row[4].po_box and by_row[5].unit == "Suite 4"
 
 
 def test_duplicate_keys_ignore_case_punctuation_and_abbreviations():
