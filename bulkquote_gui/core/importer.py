@@ -260,6 +260,10 @@ def _coarse_keys(street: list[str], postal: list[str]) -> np.ndarray:
     n = len(street)
     if n < 2:
         return np.zeros(n, dtype=bool)
+    try:
+        return _coarse_keys_ascii(street, postal)
+    except UnicodeEncodeError:  # a non-ASCII street or ZIP: the same key on 4-byte characters
+        pass
     head = np.array(street, dtype="U12").view(np.uint32).reshape(n, 12)
     head = np.where((head >= 97) & (head <= 122), head - 32, head)  # ASCII upper case
     leading_digits = np.cumprod((head >= 48) & (head <= 57), axis=1).astype(bool)
@@ -268,6 +272,29 @@ def _coarse_keys(street: list[str], postal: list[str]) -> np.ndarray:
     zip5 = np.array(postal, dtype="U5").view(np.uint32).reshape(n, 5)
     parts = np.concatenate([np.where(leading_digits, head, 0), next_letter[:, None], zip5], axis=1)
     key = (parts.astype(np.uint64) * _HASH_WEIGHTS[: parts.shape[1]]).sum(axis=1)
+    return pd.Series(key).duplicated(keep=False).to_numpy()
+
+
+_WORD_WEIGHTS = (np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15))
+
+
+def _coarse_keys_ascii(street: list[str], postal: list[str]) -> np.ndarray:
+    """_coarse_keys on one byte per character (a quarter of the memory traffic), the key's 18
+    bytes hashed as three 64-bit words. A hash collision only adds a row to the candidates,
+    which the full key then tells apart. UnicodeEncodeError when the text is not ASCII."""
+    n = len(street)
+    head = np.array(street, dtype="S12").view(np.uint8).reshape(n, 12)
+    zip5 = np.array(postal, dtype="S5").view(np.uint8).reshape(n, 5)
+    head = np.where((head >= 97) & (head <= 122), head - 32, head).astype(np.uint8)
+    digits = (head >= 48) & (head <= 57)
+    run = np.where(digits.all(axis=1), 12, digits.argmin(axis=1))  # leading digits
+    parts = np.zeros((n, 24), dtype=np.uint8)
+    parts[:, :12] = np.where(np.arange(12) < run[:, None], head, 0)
+    parts[:, 12] = head[np.arange(n), np.minimum(run + 1, 11)]
+    parts[:, 13:18] = zip5
+    words = parts.view(np.uint64)
+    with np.errstate(over="ignore"):
+        key = (words[:, 0] * _WORD_WEIGHTS[0] + words[:, 1]) * _WORD_WEIGHTS[1] + words[:, 2]
     return pd.Series(key).duplicated(keep=False).to_numpy()
 
 

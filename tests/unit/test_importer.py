@@ -99,6 +99,15 @@ def test_duplicates_flag_later_rows_and_invalid_beats_duplicate(tmp_path):
     assert [r.row_number for r in result.quotable_rows()] == [2, 4]
 
 
+@pytest.mark.parametrize("street", ["12345678901234 Main St", "1 Calle Peñuelas"])
+def test_duplicates_are_found_for_long_house_numbers_and_non_ascii_streets(tmp_path, street):
+    # The cheap duplicate pre-check reads ASCII text a byte a character, other text four.
+    body = (f"{street},Austin,TX,78701\n" "9 Oak Ave,Austin,TX,78701\n"
+            f"{street.upper()},Austin,TX,78701\n" f"{street},Austin,TX,78702\n")
+    result = import_file(csv_file(tmp_path, "Address,City,State,ZIP\n" + body))
+    assert [result.status_at(i).value for i in range(4)] == ["valid", "valid", "duplicate", "valid"]
+
+
 def test_row_numbers_count_title_rows_blank_rows_and_multiline_records(tmp_path):
     text = ('Customer sites for Q3\n\n'
             'Address,City,State,ZIP\n'
