@@ -355,11 +355,49 @@ def _containing(texts: list[str], parts: Iterable[str]) -> set[int]:
     upper = joined.upper()
     if len(upper) != len(joined):  # "ß" -> "SS" would shift the offsets: look one by one
         return {i for i, t in enumerate(texts) if any(p in t.upper() for p in parts)}
-    hits = [match.start() for match in _any_of(tuple(parts)).finditer(upper)]
-    if not hits:
+    parts = tuple(parts)
+    pattern = _any_of(parts)
+    if upper.isascii():
+        hits = _prefix_hits(upper, parts)
+    else:
+        hits = np.array([match.start() for match in pattern.finditer(upper)], dtype=np.int64)
+    if not hits.size:
         return set()
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-    return set(np.searchsorted(ends, np.array(hits), side="right").tolist())
+    rows = set(np.searchsorted(ends, hits, side="right").tolist())
+    if upper.isascii():  # the byte scan matched up to three characters: confirm the rest
+        rows = {i for i in rows if pattern.search(texts[i].upper())}
+    return rows
+
+
+@lru_cache(maxsize=8)
+def _prefix_codes(parts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For _prefix_hits: a code per byte pair (0: starts no part, 1: starts a longer part,
+    2: is a whole part), the 3-byte starts of the longer parts, and the one-byte parts."""
+    pairs = np.zeros(1 << 16, dtype=np.uint8)
+    starts, singles = [], np.zeros(256, dtype=bool)
+    for part in (p.encode("ascii") for p in parts):
+        if len(part) == 1:
+            singles[part[0]] = True
+        elif len(part) == 2:
+            pairs[part[0] << 8 | part[1]] = 2
+        else:
+            pairs[part[0] << 8 | part[1]] = max(pairs[part[0] << 8 | part[1]], 1)
+            starts.append(part[0] << 16 | part[1] << 8 | part[2])
+    return pairs, np.array(starts, dtype=np.uint32), singles
+
+
+def _prefix_hits(upper: str, parts: tuple[str, ...]) -> np.ndarray:
+    """Offsets in ASCII `upper` where a part's first (up to) three characters are: numpy over
+    the bytes, several times faster than a regex alternation scanning a long text."""
+    pairs, starts, singles = _prefix_codes(parts)
+    text = np.frombuffer(upper.encode("ascii") + b"\0\0", dtype=np.uint8)
+    pair = (text[:-1].astype(np.uint16) << 8) | text[1:]
+    kind = pairs[pair]
+    longer = np.flatnonzero(kind == 1)
+    three = (pair[longer].astype(np.uint32) << 8) | text[longer + 2]
+    return np.concatenate([np.flatnonzero(kind == 2), longer[np.isin(three, starts)],
+                           np.flatnonzero(singles[text])])
 
 
 def _needs_change(street: str, check: StreetCheck) -> bool:

@@ -157,6 +157,19 @@ def test_check_street_combines_the_rules_and_skips_plain_streets():
     assert sorted(by_row) == [1, 4, 5] and by_row[4].po_box and by_row[5].unit == "Suite 4"
 
 
+STREETS = ["9 ELM ST, POB 299", "P.O.B. 12", "PO #4", "C\\O ANN, 1 MAIN", "1 MAIN ST, 33RD FLOOR",
+           "STEVENS ST", "1 Drake Rd", "2 Carlton Ave Fl 3", "5 Unity Pl Unit 7", "7 SUITE RD",
+           "8 Oak St Ste. 4", "Box 12", "10 Fl", "drawer 5", "ap", "#", "x#1", "9 care of ann", ""]
+
+
+@pytest.mark.parametrize("extra", ["1 Main St", "1 Rue Pâquerette #2"])  # ASCII column, or not
+def test_check_street_rows_agrees_with_checking_each_street(extra):
+    column = STREETS + [extra]
+    expected = {i: addr.check_street(s) for i, s in enumerate(column)}
+    expected = {i: c for i, c in expected.items() if c != addr.StreetCheck(column[i], without_box=column[i])}
+    assert addr.check_street_rows(column) == expected
+
+
 def test_duplicate_keys_ignore_case_punctuation_and_abbreviations():
     a = [addr.duplicate_key_part(t) for t in ("2801 Atlantic Avenue", "2801 ATLANTIC AVE.",
                                               "2801 N Atlantic Ave")]
