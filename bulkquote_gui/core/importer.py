@@ -306,14 +306,24 @@ def _flag_duplicates(base: np.ndarray, values: dict[str, list]) -> tuple[np.ndar
     """
     status = base.copy()
     street, unit, city = values["street"], values["unit"], values["city"]
-    service = (values["product"], values["bandwidth_mbps"], values["term_months"], values["state"])
-    maybe = _coarse_keys(street, values["postal_code"]) & (base != _INVALID)
+    product, bandwidth, term, state = (values["product"], values["bandwidth_mbps"],
+                                       values["term_months"], values["state"])
+    postal = values["postal_code"]
+    maybe = _coarse_keys(street, postal) & (base != _INVALID)
+    # Units and cities repeat: normalise each distinct one once.
+    unit_keys: dict[str, str] = {}
+    city_keys: dict[str, str] = {}
     first_by_key: dict[tuple, int] = {}
     dup_of: dict[int, int] = {}
     for i in np.flatnonzero(maybe).tolist():
-        key = (values["postal_code"][i][:5],) + tuple(column[i] for column in service)
-        full = (key, addr.duplicate_key_part(street[i]), addr.unit_key(unit[i]),
-                addr.duplicate_key_part(city[i]))
+        unit_key = unit_keys.get(unit[i])
+        if unit_key is None:
+            unit_key = unit_keys[unit[i]] = addr.unit_key(unit[i])
+        city_key = city_keys.get(city[i])
+        if city_key is None:
+            city_key = city_keys[city[i]] = addr.duplicate_key_part(city[i])
+        full = ((postal[i][:5], product[i], bandwidth[i], term[i], state[i]),
+                addr.duplicate_key_part(street[i]), unit_key, city_key)
         first = first_by_key.setdefault(full, i)
         if first != i:
             dup_of[i] = first
@@ -541,7 +551,10 @@ def _nonempty_rows(columns: list[np.ndarray], height: int) -> np.ndarray:
     looked at across the whole width."""
     if not columns:
         return np.zeros(height, dtype=bool)
-    blank = np.array([not v or v.isspace() for v in columns[0].tolist()], dtype=bool)
+    first = columns[0].tolist()
+    if "" not in first and not any(map(str.isspace, first)):  # C-speed scans, the usual case
+        return np.ones(height, dtype=bool)
+    blank = np.array([not v or v.isspace() for v in first], dtype=bool)
     for column in columns[1:]:
         candidates = np.flatnonzero(blank)
         if not candidates.size:
