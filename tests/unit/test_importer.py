@@ -120,6 +120,15 @@ def test_row_numbers_count_title_rows_blank_rows_and_multiline_records(tmp_path)
     assert result.counts()["rows"] == 2
 
 
+def test_rows_of_spaces_are_empty_but_a_blank_first_cell_is_not(tmp_path):
+    text = ("Site,Address,City,State,ZIP\n"
+            "S-1,1 Main St,Austin,TX,78701\n"
+            "  ,   , ,\t,\n"                       # only spaces: an empty row, skipped
+            " ,9 Oak Ave,Waco,TX,76701\n")        # no site id, still a row
+    result = import_file(csv_file(tmp_path, text))
+    assert [result.row_number_at(i) for i in range(len(result))] == [2, 4]
+
+
 def test_headerless_one_line_file_numbers_from_one(tmp_path):
     text = ('"221 N LaSalle St., Ste. 820, Chicago, IL 60601"\n'
             '"211 Carnegie Center, Princeton, NJ 8540"\n'
