@@ -276,12 +276,33 @@ def is_us_country(text: str) -> bool:
         "PR", "GU", "VI", "AS", "MP")
 
 
+def _case_sensitive(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern without IGNORECASE, for ASCII text put in upper case first: it matches the
+    same (every literal in these patterns is upper case) at about half the cost."""
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+_PO_BOX_UPPER = _case_sensitive(_PO_BOX)
+_CARE_OF_UPPER = _case_sensitive(_CARE_OF)
+_STREET_SUSPECT_UPPER = _case_sensitive(_STREET_SUSPECT)
+
+
+def _found(pattern: re.Pattern[str], upper_pattern: re.Pattern[str], text: str) -> bool:
+    if text.isascii():
+        return upper_pattern.search(text.upper()) is not None
+    return pattern.search(text) is not None
+
+
 def is_po_box(street: str) -> bool:
-    return _PO_BOX.search(street) is not None
+    return _found(_PO_BOX, _PO_BOX_UPPER, street)
 
 
 def is_care_of(text: str) -> bool:
-    return _CARE_OF.search(text) is not None
+    return _found(_CARE_OF, _CARE_OF_UPPER, text)
+
+
+def _is_suspect(street: str) -> bool:
+    return _found(_STREET_SUSPECT, _STREET_SUSPECT_UPPER, street)
 
 
 def looks_foreign(text: str) -> bool:
@@ -292,7 +313,7 @@ def looks_foreign(text: str) -> bool:
 def strip_po_box(street: str) -> tuple[str, str]:
     """Split "401 VANITY FAIR LANE, PO BOX 618" (or "P O BOX 1990, 10 EAST 31ST ST") into the
     street and the box. A street that is only a box comes back unchanged with "" as the box."""
-    if not _PO_BOX.search(street):
+    if not is_po_box(street):
         return street, ""
     match = _PO_BOX_THEN_STREET.match(street)
     if match:
@@ -303,7 +324,7 @@ def strip_po_box(street: str) -> tuple[str, str]:
             return street, ""
         rest, box = street[: match.start()], match["box"]
     rest = rest.strip(" ,;/-")
-    if len(rest) < 3 or _PO_BOX.search(rest):
+    if len(rest) < 3 or is_po_box(rest):
         return street, ""
     return rest, box.strip(" ,;/-")
 
@@ -327,7 +348,7 @@ class StreetCheck:
 
 
 def check_street(street: str) -> StreetCheck:
-    if not street or not _STREET_SUSPECT.search(street):
+    if not street or not _is_suspect(street):
         return StreetCheck(street, without_box=street)
     return _examine_street(street)
 
@@ -408,7 +429,7 @@ def check_streets(streets: Iterable[str]) -> dict[str, StreetCheck]:
     """The checks of the streets that need any (most need none), by street text."""
     unique = [s for s in (streets if isinstance(streets, dict) else dict.fromkeys(streets)) if s]
     candidates = (unique[i] for i in sorted(_containing(unique, _SUSPECT_PARTS)))
-    checks = {s: _examine_street(s) for s in candidates if _STREET_SUSPECT.search(s)}
+    checks = {s: _examine_street(s) for s in candidates if _is_suspect(s)}
     return {s: c for s, c in checks.items() if _needs_change(s, c)}
 
 
@@ -421,7 +442,7 @@ def check_street_rows(streets: list[str]) -> dict[int, StreetCheck]:
     for i in sorted(_containing(streets, _SUSPECT_PARTS)):
         street = streets[i]
         if street not in found:
-            check = _examine_street(street) if _STREET_SUSPECT.search(street) else None
+            check = _examine_street(street) if _is_suspect(street) else None
             found[street] = check if check is not None and _needs_change(street, check) else None
         if found[street] is not None:
             checks[i] = found[street]

@@ -194,3 +194,11 @@ def test_one_line_address_is_parsed_into_parts():
 ])
 def test_country_cells_that_mean_the_us(text, us):
     assert addr.is_us_country(text) is us
+
+
+@pytest.mark.parametrize("text, po_box, care_of", [
+    ("p.o. box 12", True, False), ("Po Box 9, Müllerstraße", True, False),
+    ("1 Müllerstraße", False, False), ("c/o Jürgen, 1 Main", False, True),
+    ("Care Of Ann", False, True), ("1 Carewell Rd", False, False)])
+def test_box_and_care_of_rules_ignore_case_in_ascii_and_other_text(text, po_box, care_of):
+    assert addr.is_po_box(text) is po_box and addr.is_care_of(text) is care_of
