@@ -196,9 +196,10 @@ def test_country_cells_that_mean_the_us(text, us):
     assert addr.is_us_country(text) is us
 
 
-@pytest.mark.parametrize("text, po_box, care_of", [
-    ("p.o. box 12", True, False), ("Po Box 9, Müllerstraße", True, False),
-    ("1 Müllerstraße", False, False), ("c/o Jürgen, 1 Main", False, True),
-    ("Care Of Ann", False, True), ("1 Carewell Rd", False, False)])
-def test_box_and_care_of_rules_ignore_case_in_ascii_and_other_text(text, po_box, care_of):
-    assert addr.is_po_box(text) is po_box and addr.is_care_of(text) is care_of
+@pytest.mark.parametrize("street, rest, unit, po_box", [
+    ("12 main st suite 4", "12 main st", "suite 4", False), ("p.o. box 12", "p.o. box 12", "", True),
+    ("1 Müllerstraße Ste 4", "1 Müllerstraße", "Ste 4", False), ("Po Box 9 Añasco", "Po Box 9 Añasco", "", True),
+    ("1 westend ave", "1 westend ave", "", False), ("1 Wéstend Ave", "1 Wéstend Ave", "", False)])
+def test_street_rules_ignore_case_in_ascii_and_other_text(street, rest, unit, po_box):
+    check = addr.check_street(street)
+    assert (check.street, check.unit, check.po_box) == (rest, unit, po_box)
