@@ -387,33 +387,33 @@ def _containing(texts: list[str], parts: Iterable[str]) -> set[int]:
 
 
 @lru_cache(maxsize=8)
-def _prefix_codes(parts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For _prefix_hits: a code per byte pair (0: starts no part, 1: starts a longer part,
-    2: is a whole part), the 3-byte starts of the longer parts, and the one-byte parts."""
+def _prefix_codes(parts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """For _prefix_hits: a code per byte pair (0: starts no part, 1: starts a part of three or
+    more characters, 2: starts with a whole part), and the 3-byte starts of the longer parts."""
     pairs = np.zeros(1 << 16, dtype=np.uint8)
-    starts, singles = [], np.zeros(256, dtype=bool)
+    starts = []
     for part in (p.encode("ascii") for p in parts):
         if len(part) == 1:
-            singles[part[0]] = True
+            pairs[part[0] << 8: (part[0] + 1) << 8] = 2  # whatever follows
         elif len(part) == 2:
             pairs[part[0] << 8 | part[1]] = 2
         else:
             pairs[part[0] << 8 | part[1]] = max(pairs[part[0] << 8 | part[1]], 1)
             starts.append(part[0] << 16 | part[1] << 8 | part[2])
-    return pairs, np.array(starts, dtype=np.uint32), singles
+    return pairs, np.array(starts, dtype=np.uint32)
 
 
 def _prefix_hits(upper: str, parts: tuple[str, ...]) -> np.ndarray:
     """Offsets in ASCII `upper` where a part's first (up to) three characters are: numpy over
     the bytes, several times faster than a regex alternation scanning a long text."""
-    pairs, starts, singles = _prefix_codes(parts)
+    pairs, starts = _prefix_codes(parts)
     text = np.frombuffer(upper.encode("ascii") + b"\0\0", dtype=np.uint8)
     pair = (text[:-1].astype(np.uint16) << 8) | text[1:]
-    kind = pairs[pair]
-    longer = np.flatnonzero(kind == 1)
+    found = np.flatnonzero(np.take(pairs != 0, pair))  # bools: the fast path of both calls
+    kind = pairs[pair[found]]
+    longer = found[kind == 1]
     three = (pair[longer].astype(np.uint32) << 8) | text[longer + 2]
-    return np.concatenate([np.flatnonzero(kind == 2), longer[np.isin(three, starts)],
-                           np.flatnonzero(singles[text])])
+    return np.concatenate([found[kind == 2], longer[np.isin(three, starts)]])
 
 
 def _needs_change(street: str, check: StreetCheck) -> bool:
