@@ -170,21 +170,19 @@ def _check_streets(cells: _Address, flags: _Flags) -> set[int]:
     the end of the street. Only streets a cheap look finds suspect are examined. Returns the
     c/o rows."""
     street, unit = cells.street, cells.unit
-    care_of: set[int] = set()
-    for i, check in addr.check_street_rows(street).items():
-        if check.box:
-            flags.add([i], "street", f"{check.box!r} removed from street: a PO box is not "
-                      "a service location", "PO box removed", is_error=False)
-        if check.po_box:
-            flags.add([i], "street", f"street {check.street!r} is a PO box, not a service "
-                      "location", "PO box")
-        if check.care_of:
-            care_of.add(i)
+    checks = addr.check_street_rows(street)
+    flags.add([i for i, check in checks.items() if check.box], "street",
+              lambda i: f"{checks[i].box!r} removed from street: a PO box is not a service "
+              "location", "PO box removed", is_error=False)
+    flags.add([i for i, check in checks.items() if check.po_box], "street",
+              lambda i: f"street {checks[i].street!r} is a PO box, not a service location",
+              "PO box")
+    for i, check in checks.items():
         if check.unit and not unit[i]:
             street[i], unit[i] = check.street, check.unit
         else:  # the sheet has its own unit column value: keep the street's text whole
             street[i] = check.without_box
-    return care_of
+    return {i for i, check in checks.items() if check.care_of}
 
 
 def _check_states(state_raw: list[str], flags: _Flags) -> tuple[list[str], list[str]]:
