@@ -189,7 +189,10 @@ def _check_states(state_raw: list[str], flags: _Flags) -> tuple[list[str], list[
     """USPS codes per row ("" where unknown), and what to show (the code, else the text)."""
     states = addr.distinct(state_raw, addr.state_code)
     codes = {raw: code for raw, (code, _) in states.items()}
-    state = list(map(codes.__getitem__, state_raw))
+    if all(code == raw for raw, code in codes.items()):  # already USPS codes, as a rule
+        state = list(state_raw)
+    else:
+        state = list(map(codes.__getitem__, state_raw))
     bad = {raw for raw, (_, why) in states.items() if why}
     rows: dict[str, list[int]] = {"missing": [], "foreign": [], "unknown": []}
     for i in _rows_with(state_raw, bad):
@@ -219,10 +222,11 @@ def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
     A plain five-digit ZIP is right whatever the state, so only the other rows (few, as a rule)
     go through addresses.check_zip with their state.
     """
-    plain = {z for z in dict.fromkeys(zip_raw) if len(z) == 5 and z.isdigit()}
+    distinct = dict.fromkeys(zip_raw)
+    plain = {z for z in distinct if len(z) == 5 and z.isdigit()}
     if plus4 is None:
         postal = list(zip_raw)
-        odd = [i for i, z in enumerate(zip_raw) if z not in plain]
+        odd = _rows_with(zip_raw, distinct.keys() - plain)
     else:
         suffix = {p: f"-{p}" if len(p) == 4 and p.isdigit() else "" for p in dict.fromkeys(plus4)}
         # "M", blank or text: no +4, nothing to say. Digits that are not four need a look.
