@@ -126,6 +126,20 @@ def machine() -> str:
             f"Python {platform.python_version()}, pandas {pd.__version__}")
 
 
+NOTES_HEADING = "## Notes"
+
+
+def _kept_notes(out: Path) -> str:
+    """The hand-written notes section of the previous results (what changed, earlier figures),
+    carried over so a re-run only replaces the measured part."""
+    try:
+        previous = out.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = previous.find("\n" + NOTES_HEADING)
+    return "" if at == -1 else previous[at:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -187,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         *corpus_lines,
         "",
     ])
-    args.out.write_text(report, encoding="utf-8")
+    args.out.write_text(report + _kept_notes(args.out), encoding="utf-8")
     print(f"written to {args.out}")
     return 0
 
