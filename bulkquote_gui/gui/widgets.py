@@ -14,25 +14,26 @@ class FilterPill(QPushButton):
     bold text would be clipped at both ends. The hint is therefore taken from the bold text.
     """
 
+    # Horizontal padding and border of QPushButton#filter in resources/style.qss, plus slack.
+    _CHROME_PX = 2 * 14 + 2 * 1 + 4
+
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self.setObjectName("filter")
         self.setCheckable(True)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
-    def _extra_for_bold(self) -> int:
+    def _bold_width(self) -> int:
         bold = QFont(self.font())
-        bold.setBold(True)
-        text = self.text().replace("&&", "&")
-        return max(0, QFontMetrics(bold).horizontalAdvance(text)
-                   - QFontMetrics(self.font()).horizontalAdvance(text)) + 2
+        bold.setBold(True)  # bold is at least as wide as the sheet's semi-bold checked text
+        return QFontMetrics(bold).horizontalAdvance(self.text().replace("&&", "&")) + self._CHROME_PX
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
-        return QSize(hint.width() + self._extra_for_bold(), hint.height())
+        return QSize(max(hint.width(), self._bold_width()), hint.height())
 
     def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(hint.width() + self._extra_for_bold(), hint.height())
+        return self.sizeHint()
 
 
 class ElidedLabel(QLabel):
