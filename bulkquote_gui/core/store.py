@@ -135,25 +135,38 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
             product=defaults.product, company=defaults.company,
             status=BATCH_PENDING, total=len(rows), created_at=utcnow())
         session.add(batch)
+        session.flush()
+        # Bulk INSERT ... RETURNING (three statements, not three ORM objects per row): a
+        # 20,000-row batch is stored in a fraction of the time, so the window stays fluid.
+        leads, quotes, batch_rows_ = [], [], []
         for position, row in enumerate(rows):
             customer = dict(row.customer or {})
             location = dict(row.location or {})
             service = dict(row.service or {})
-            lead = Lead(company=(customer.get("company") or "").strip() or fallback_company,
-                        contact_name=customer.get("contact_name") or "",
-                        email=customer.get("email") or "", phone=customer.get("phone") or "")
-            quote = Quote(
-                lead=lead, street=location.get("street") or "", unit=location.get("unit") or "",
+            leads.append(dict(company=(customer.get("company") or "").strip() or fallback_company,
+                              contact_name=customer.get("contact_name") or "",
+                              email=customer.get("email") or "", phone=customer.get("phone") or ""))
+            quotes.append(dict(
+                street=location.get("street") or "", unit=location.get("unit") or "",
                 city=location.get("city") or "", state=location.get("state") or "",
                 postal_code=location.get("postal_code") or "",
                 product=str(service.get("product") or defaults.product),
                 bandwidth_mbps=int(service.get("bandwidth_mbps") or defaults.bandwidth_mbps),
-                term_months=int(service.get("term_months") or defaults.term_months))
-            session.add(BatchQuote(
-                batch=batch, quote=quote, position=position, row_number=int(row.row_number),
+                term_months=int(service.get("term_months") or defaults.term_months)))
+            batch_rows_.append(dict(
+                batch_id=batch.id, position=position, row_number=int(row.row_number),
                 site_id=str(getattr(row, "site_id", "") or ""),
                 original={str(k): "" if v is None else str(v) for k, v in dict(row.original).items()},
                 status=ROW_PENDING, idempotency_key=str(uuid.uuid4())))
+        lead_ids = session.scalars(
+            insert(Lead).returning(Lead.id, sort_by_parameter_order=True), leads).all()
+        for quote, lead_id in zip(quotes, lead_ids, strict=True):
+            quote["lead_id"] = lead_id
+        quote_ids = session.scalars(
+            insert(Quote).returning(Quote.id, sort_by_parameter_order=True), quotes).all()
+        for batch_row, quote_id in zip(batch_rows_, quote_ids, strict=True):
+            batch_row["quote_id"] = quote_id
+        session.execute(insert(BatchQuote), batch_rows_)
         session.flush()
         return batch.id
 
