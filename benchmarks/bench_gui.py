@@ -245,10 +245,10 @@ def main() -> int:
         f"| 'Problems' filter over 100,000 rows ({int(figures['problems_rows']):,} shown) | "
         f"{figures['filter_problems_ms']:.0f} ms (stall incl. repaint and scroll to the end: "
         f"{figures['filter_stall_ms']:.0f} ms) |",
-        f"| 20,000-row file: Submit until its progress page shows (batch stored through the ORM "
-        f"on a thread, rows read back) | {figures['submit_20k_s']:.1f} s |",
+        f"| 20,000-row file: Submit until its progress page shows (batch stored with bulk "
+        f"inserts on a thread, rows read back) | {figures['submit_20k_s']:.1f} s |",
         f"| longest GUI-thread stall during that submit (the storing thread holds the interpreter "
-        f"lock in the ORM flush and in full garbage collections) | {figures['submit_20k_stall_ms']:.0f} ms |",
+        f"lock while it builds and inserts the rows) | {figures['submit_20k_stall_ms']:.0f} ms |",
         f"| 200-row batch against the simulator (time scale 0.01), submit to finished | "
         f"{figures['batch_200_s']:.1f} s, {int(figures['batch_200_events'])} row events |",
         f"| **longest GUI-thread stall during the 200-row batch** (target < 100 ms) | "
