@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import httpx
@@ -21,31 +20,11 @@ from bulkquote_gui.core.momentum import (
     TransientError,
     parse_retry_after,
 )
+from tests.fakes import FakeClock
 
 KEY = "sk_live_TOPSECRET_0123456789"
 BASE = "https://api.momentum.example/v1"
 NOW = datetime(2026, 11, 29, 14, 0, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.wall = NOW
-        self.mono = 1000.0
-
-    def now(self) -> datetime:
-        return self.wall
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.wall += timedelta(seconds=seconds)
-        self.mono += seconds
-
-    def wait(self, seconds: float, stop: threading.Event) -> bool:
-        self.advance(seconds)
-        return stop.is_set()
-
 
 OPTION = {"carrier": "Lumen", "product": "DIA", "bandwidth_mbps": 1000, "term_months": 36,
           "mrc": "899.00", "nrc": "0.00", "currency": "USD", "install_days": 45,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import threading
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -13,30 +12,10 @@ import pytest
 
 from bulkquote_gui.services.simulator_pricing import address_key, answer_for, processing_seconds
 from bulkquote_gui.services.simulator_state import SimulatorState, validate_request
+from tests.fakes import FakeClock
 
 MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
 START = datetime(2026, 11, 29, 14, 0, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.wall = START
-        self.mono = 50.0
-
-    def now(self) -> datetime:
-        return self.wall
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.wall += timedelta(seconds=seconds)
-        self.mono += seconds
-
-    def wait(self, seconds: float, stop: threading.Event) -> bool:
-        self.advance(seconds)
-        return stop.is_set()
-
 
 def request(street: str = "600 Congress Ave", postal: str = "78701", **service: object) -> dict:
     return {"reference": f"b1/{street}", "customer": {"company": "Acme Dental", "contact_name": "Ana"},
