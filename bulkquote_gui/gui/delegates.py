@@ -50,6 +50,17 @@ def paint_badge(painter: QPainter, cell: QRect | QRectF, base: QFont, text: str,
     return pill
 
 
+def paint_item_background(delegate: QStyledItemDelegate, painter: QPainter,
+                          option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    """The cell's selection/hover background, drawn the way the style would, without its text."""
+    opt = QStyleOptionViewItem(option)
+    delegate.initStyleOption(opt, index)
+    opt.text = ""
+    style = opt.widget.style() if opt.widget else None
+    if style is not None:
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+
 class StatusBadgeDelegate(QStyledItemDelegate):
     """Draws the cell's DisplayRole text inside a pill coloured by its STATUS_ROLE."""
 
@@ -59,14 +70,7 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         if not status or not text:
             super().paint(painter, option, index)
             return
-        # Selection/hover background first, the way the style would draw it, without the text.
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-
+        paint_item_background(self, painter, option, index)
         paint_badge(painter, option.rect, option.font, str(text), str(status))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
@@ -108,12 +112,7 @@ class JobRowDelegate(QStyledItemDelegate):
         self._date_column = date_column
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        paint_item_background(self, painter, option, index)
         layout = self.layout_row(option, index)
         theme = current_theme()
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
