@@ -121,6 +121,19 @@ class TransientError(ApiError):
     """Try the same call again later: connection trouble, timeouts, 429, 5xx, broken bodies."""
 
 
+class Unreachable(TransientError):
+    """The request never reached the API: connection refused, DNS, TLS, no route, connect timeout.
+
+    The batch's problem, not the row's: the engine waits for the API as a whole (probing
+    GET /health) and no row's timeout runs meanwhile. `host` names what could not be reached.
+    """
+
+    def __init__(self, message: str, *, host: str = "", reason: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.host = host
+        self.reason = reason
+
+
 class AuthError(ApiError):
     """401: the key is missing or wrong. Stop the batch and ask the user."""
 
@@ -417,6 +430,8 @@ class MomentumClient:
             with call_deadline(deadline):
                 with self._http.stream(method, path, content=content, headers=all_headers) as response:
                     body = self._read_body(response, deadline)
+        except httpx.ConnectTimeout:
+            raise self._unreachable(method, path, "no answer to the connection") from None
         except httpx.TimeoutException as exc:
             raise TransientError(f"{method} /{path.split('/')[0]}: the server did not answer in time "
                                  f"({type(exc).__name__})", code="timeout") from None
@@ -424,6 +439,8 @@ class MomentumClient:
             if self._aborted.is_set():
                 raise TransientError(f"{method} /{path.split('/')[0]}: stopped by the app",
                                      code="aborted") from None
+            if isinstance(exc, httpx.ConnectError):
+                raise self._unreachable(method, path, _connect_reason(exc)) from None
             raise TransientError(f"{method} /{path.split('/')[0]}: connection failed "
                                  f"({type(exc).__name__}: {self._redact(str(exc))})",
                                  code="connection_error") from None
@@ -431,6 +448,11 @@ class MomentumClient:
             raise PermanentError(f"cannot build the request URL: {exc}", code="invalid_url") from None
         log.debug("%s /%s -> %s (%d bytes)", method, path, response.status_code, len(body))
         return _Answer(response.status_code, response.headers, body)
+
+    def _unreachable(self, method: str, path: str, reason: str) -> Unreachable:
+        host = httpx.URL(self.base_url).netloc.decode("ascii", "replace")
+        return Unreachable(f"{method} /{path.split('/')[0]}: can't reach {host} ({reason})",
+                           code="unreachable", host=host, reason=reason)
 
     def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
         chunks: list[bytes] = []
@@ -514,6 +536,24 @@ class MomentumClient:
     def _redact(self, text: str) -> str:
         # A server (or proxy) that echoes the Authorization header must not leak it into our logs.
         return text.replace(self._api_key, "<hidden>") if self._api_key in text else text
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    """A few words a rep can act on, from the socket error behind a failed connection."""
+    text = str(exc).lower()
+    for needle, reason in (("refused", "connection refused"),
+                           ("name or service not known", "unknown host name"),
+                           ("nodename nor servname", "unknown host name"),
+                           ("getaddrinfo", "unknown host name"),
+                           ("temporary failure in name resolution", "unknown host name"),
+                           ("certificate", "TLS certificate not accepted"),
+                           ("ssl", "TLS handshake failed"),
+                           ("no route", "no route to host"),
+                           ("network is unreachable", "network unreachable"),
+                           ("timed out", "no answer to the connection")):
+        if needle in text:
+            return reason
+    return "connection failed"
 
 
 def _path_id(quote_id: str) -> str:
