@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent
-from bulkquote_gui.core.models import BATCH_COMPLETE, ROW_TERMINAL
+from bulkquote_gui.core.store.models import BATCH_COMPLETE, ROW_TERMINAL
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.schema import SchemaError
+from bulkquote_gui.core.store.schema import SchemaError
 from bulkquote_gui.services.runtime import MissingApiKey, Runtime, open_runtime
 from bulkquote_gui.services.settings import load_settings
 

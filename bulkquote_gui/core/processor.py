@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent
-from bulkquote_gui.core.models import (
+from bulkquote_gui.core.store.models import (
     BATCH_CANCELLED,
     BATCH_COMPLETE,
     BATCH_PAUSED,

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from bulkquote_gui.core import store
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent
 from bulkquote_gui.core.importer import import_file
-from bulkquote_gui.core.models import BatchQuote
+from bulkquote_gui.core.store.models import BatchQuote
 from bulkquote_gui.core.momentum import MomentumClient
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.processor import Processor, ProcessorConfig

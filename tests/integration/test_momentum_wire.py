@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bulkquote_gui.core.momentum import MomentumClient, TransientError
+from bulkquote_gui.core.momentum import MomentumClient, TransientError, Unreachable
 
 BODY = b'{"id":"q_1","status":"queued","created_at":"2026-11-29T14:00:00Z"}'
 HEADERS = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -114,9 +114,14 @@ def test_a_refused_connection_is_transient():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # bound but not listening: connections are refused
         with MomentumClient(f"http://127.0.0.1:{port}/v1", "k") as client:
-            with pytest.raises(TransientError) as caught:
+            with pytest.raises(Unreachable) as caught:
                 client.health()
-    assert caught.value.code == "connection_error"
+    # Transient (retried), but the batch's problem: it says what could not be reached and why.
+    assert isinstance(caught.value, TransientError)
+    assert caught.value.code == "unreachable"
+    assert caught.value.host == f"127.0.0.1:{port}"
+    assert caught.value.reason == "connection refused"
+    assert f"can't reach 127.0.0.1:{port} (connection refused)" in str(caught.value)
 
 
 @pytest.fixture
@@ -160,4 +165,6 @@ def test_tls_certificates_are_verified(self_signed_tls_peer):
     with MomentumClient(f"https://127.0.0.1:{self_signed_tls_peer}/v1", "k", deadline_s=5) as client:
         with pytest.raises(TransientError) as caught:
             client.get_quote("q_1")
-    assert caught.value.code == "connection_error" and "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+    # Unreachable (the batch waits for the API), with the reason in the rep's words.
+    assert caught.value.code == "unreachable"
+    assert caught.value.reason == "TLS certificate not accepted"

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from bulkquote_gui.core import store
-from bulkquote_gui.core.models import BatchQuote, Quote
+from bulkquote_gui.core.store.models import BatchQuote, Quote
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
+from bulkquote_gui.core.store.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
 from tests.fakes import FakeImport, checked_row, fake_import
 
 

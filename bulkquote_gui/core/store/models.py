@@ -113,6 +113,11 @@ class BatchJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # schema v3: whose quotes (account), who submitted it (owner), its place in the account's line
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0)     # rush > 0 goes first
+    turn: Mapped[int] = mapped_column(Integer, default=0)         # last turn taken (round-robin)
 
     rows: Mapped[list[BatchQuote]] = relationship(
         back_populates="batch", order_by="BatchQuote.position", cascade="all, delete-orphan")
@@ -228,3 +233,51 @@ class CleanupOwed(Base):
     row_id: Mapped[int | None] = mapped_column(ForeignKey("batch_quote.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str | None] = mapped_column(String(64))  # no remote id: replay this key
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoreMeta(Base):
+    """Facts about this database (schema v3): its install id and the salt of key fingerprints."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class Account(Base):
+    """One Momentum account: an API base URL plus a salted fingerprint of the key (never the key).
+
+    The API's one-in-flight rule is per account, so the account is what the lease guards.
+    """
+
+    __tablename__ = "account"
+    __table_args__ = (Index("ux_account_url_key", "api_url", "key_fingerprint", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_url: Mapped[str] = mapped_column(String(500))
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccountLease(Base):
+    """Which process quotes for an account, with a fencing token that grows with each new holder.
+
+    One row per account, made with the account. `instance_id == ""` means nobody holds it. The
+    waiting fields say why the holder is not sending (another client's quote, the API
+    unreachable), for every process that reads the store (the window, `status --json`).
+    """
+
+    __tablename__ = "account_lease"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(64), default="")
+    holder: Mapped[str] = mapped_column(String(300), default="")   # "host pid 1234 (window)"
+    token: Mapped[int] = mapped_column(Integer, default=0)
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waiting: Mapped[str] = mapped_column(String(20), default="")    # "" | "account" | "api"
+    waiting_message: Mapped[str] = mapped_column(Text, default="")
+    blocker_id: Mapped[str | None] = mapped_column(String(100))
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, text
 
-from bulkquote_gui.core.models import Base, CleanupOwed
+from bulkquote_gui.core.store.models import Account, AccountLease, Base, CleanupOwed, StoreMeta
 
 UpgradeStep = Callable[[Connection], None]
 
@@ -20,8 +20,20 @@ def _v2_cleanup_owed(conn: Connection) -> None:
     CleanupOwed.__table__.create(conn)
 
 
+def _v3_accounts_and_leases(conn: Connection) -> None:
+    """v3: accounts, their leases, the install id; a batch's account, owner, priority and turn."""
+    for table in (StoreMeta.__table__, Account.__table__, AccountLease.__table__):
+        table.create(conn)
+    for column, ddl in (("account_id", "INTEGER REFERENCES account(id)"),
+                        ("owner", "VARCHAR(200) NOT NULL DEFAULT ''"),
+                        ("priority", "INTEGER NOT NULL DEFAULT 0"),
+                        ("turn", "INTEGER NOT NULL DEFAULT 0")):
+        conn.execute(text(f"ALTER TABLE batch_job ADD COLUMN {column} {ddl}"))
+    conn.execute(text("CREATE INDEX ix_batch_job_account_id ON batch_job (account_id)"))
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
-UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed,)
+UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 

@@ -1,0 +1,94 @@
+"""Clean-up owed to the account: DELETEs that did not get through, POSTs whose answer was lost.
+
+Kept in the store so a restart does not forget it: one of our quotes left in flight would block
+the account (one quote in flight) until the server expires it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update, delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core.store.models import BatchQuote, CleanupOwed, utcnow
+from bulkquote_gui.core.store.work import load_row
+
+
+@dataclass(frozen=True)
+class Owed:
+    """One piece of clean-up owed to the account (see models.CleanupOwed)."""
+
+    id: int
+    remote_id: str | None            # DELETE this quote
+    row_id: int | None               # the row it belongs to, if known
+    idempotency_key: str | None      # no remote id: replay this key to find the quote
+    request: dict[str, Any] | None   # the body to replay it with
+
+
+def owe_delete(session_factory: sessionmaker[Session], remote_id: str, row_id: int | None) -> None:
+    with session_factory.begin() as session:
+        session.connection().execute(insert(CleanupOwed), {
+            "remote_id": remote_id, "row_id": row_id, "idempotency_key": None, "created_at": utcnow()})
+
+
+def owe_lost_post(session_factory: sessionmaker[Session], row_id: int, key: str) -> None:
+    with session_factory.begin() as session:
+        session.connection().execute(insert(CleanupOwed), {
+            "remote_id": None, "row_id": row_id, "idempotency_key": key, "created_at": utcnow()})
+
+
+def owe_replays(session: Session, rows: Any) -> None:
+    """Owe a replay of the key of each (id, idempotency_key) row selected by `rows`."""
+    now = utcnow()
+    owed = [{"remote_id": None, "row_id": r.id, "idempotency_key": r.idempotency_key,
+             "created_at": now} for r in session.execute(rows)]
+    if owed:
+        session.connection().execute(insert(CleanupOwed), owed)
+
+
+_OWED = select(CleanupOwed.id, CleanupOwed.remote_id, CleanupOwed.row_id,
+               CleanupOwed.idempotency_key).order_by(CleanupOwed.id)
+
+
+def owed_cleanup(session: Session) -> list[Owed]:
+    """Everything owed, oldest first; a lost POST comes with the body to replay it with."""
+    out = []
+    for r in session.connection().execute(_OWED):
+        request = None
+        if r.remote_id is None:
+            row = load_row(session, r.row_id) if r.row_id is not None else None
+            if row is None:
+                continue  # its batch was deleted: nothing left to replay
+            request = row.request
+        out.append(Owed(r.id, r.remote_id, r.row_id, r.idempotency_key, request))
+    return out
+
+
+def owed_count(session: Session) -> int:
+    return int(session.connection().scalar(select(func.count()).select_from(CleanupOwed)) or 0)
+
+
+def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
+                 now_delete: str | None = None) -> None:
+    """The owed item is done; or, for a replayed lost POST, became a quote to DELETE.
+
+    In the second case the quote's id is also stored with its row (if the row still has that
+    key), so whatever the DELETE then finds, even after a restart, is matched to the row by id.
+    """
+    with session_factory.begin() as session:
+        if now_delete is None:
+            session.connection().execute(delete(CleanupOwed).where(CleanupOwed.id == owed_id))
+        else:
+            item = session.connection().execute(
+                select(CleanupOwed.row_id, CleanupOwed.idempotency_key)
+                .where(CleanupOwed.id == owed_id)).first()
+            if item is not None and item.row_id is not None and item.idempotency_key:
+                session.connection().execute(update(BatchQuote).where(
+                    BatchQuote.id == item.row_id,
+                    BatchQuote.idempotency_key == item.idempotency_key)
+                    .values(remote_id=now_delete))
+            session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
+                                         .values(remote_id=now_delete, idempotency_key=None))
+

@@ -1,0 +1,226 @@
+"""One row's state transitions, as the engine writes them.
+
+Each is a conditional UPDATE (`... WHERE status IN (...)`) committed BEFORE the side effect it
+announces; `submitting` is also fenced by the account's lease token (see leases.py), so a
+holder that lost its lease can never start another row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core.store.cleanup import owe_replays
+from bulkquote_gui.core.store.models import (
+    ROW_ACTIVE,
+    ROW_CANCELLED,
+    ROW_COMPLETE,
+    ROW_FAILED,
+    ROW_OPEN,
+    ROW_PENDING,
+    ROW_POLLING,
+    ROW_SUBMITTING,
+    BatchJob,
+    BatchQuote,
+    Quote,
+    QuoteOption,
+)
+from bulkquote_gui.core.store.accounts import Fence
+from bulkquote_gui.core.store.work import RowWork
+
+
+_MARK_SUBMITTING = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_PENDING)
+    .values(status=ROW_SUBMITTING, attempts=BatchQuote.attempts + 1,
+            submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
+_MARK_POLLING = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_ACTIVE))
+    .values(status=ROW_POLLING, remote_id=bindparam("p_remote")))
+_MARK_POSTED = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_ACTIVE))
+    .values(status=ROW_POLLING, remote_id=bindparam("p_remote"),
+            submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
+_MARK_COMPLETE = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_OPEN))
+    .values(status=ROW_COMPLETE, remote_id=bindparam("p_remote"),
+            finished_at=bindparam("p_now", type_=BatchQuote.finished_at.type),
+            error_code=None, error_message=None))
+_QUOTE_ID_OF_ROW = select(BatchQuote.quote_id).where(BatchQuote.id == bindparam("p_row"))
+
+
+def _run_write(session_factory: sessionmaker[Session], stmt: Any, params: dict[str, Any]) -> bool:
+    with session_factory.begin() as session:
+        return session.connection().execute(stmt, params).rowcount > 0
+
+
+_TAKE_TURN = (
+    update(BatchJob).where(BatchJob.id == bindparam("p_batch"))
+    .values(turn=select(func.coalesce(func.max(BatchJob.turn), 0) + 1).scalar_subquery()))
+
+
+def mark_submitting(session_factory: sessionmaker[Session], row: RowWork, now: datetime, *,
+                    fence: Fence | None = None) -> bool:
+    """pending -> submitting, committed BEFORE the POST (attempt counted, submit time stored).
+
+    The row's batch takes its turn (round-robin among the account's batches). With `fence`,
+    the write holds only while the lease's token is still ours: LeaseLost is raised otherwise,
+    and nothing is written.
+    """
+    with session_factory.begin() as session:
+        if fence is not None:
+            fence.check(session, now)
+        if not session.connection().execute(_MARK_SUBMITTING, {"p_row": row.id, "p_now": now}).rowcount:
+            return False
+        session.connection().execute(_TAKE_TURN, {"p_batch": row.batch_id})
+        return True
+
+
+def check_fence(session_factory: sessionmaker[Session], fence: Fence, now: datetime) -> None:
+    """The fence alone, before a side effect that follows no state change of its own (a POST
+    retried for a row already `submitting`, a DELETE): LeaseLost if the token is gone."""
+    with session_factory.begin() as session:
+        fence.check(session, now)
+
+
+def shift_polling_deadlines(session_factory: sessionmaker[Session], account_id: int,
+                            seconds: float) -> int:
+    """Move the submit time of the account's polling rows forward by `seconds`: time the API
+    could not be reached does not count against any row's timeout (kept across restarts)."""
+    if seconds <= 0:
+        return 0
+    with session_factory.begin() as session:
+        rows = session.execute(select(BatchQuote.id, BatchQuote.submitted_at).join(
+            BatchJob, BatchJob.id == BatchQuote.batch_id).where(
+            BatchJob.account_id == account_id, BatchQuote.status == ROW_POLLING,
+            BatchQuote.submitted_at.is_not(None))).all()
+        for r in rows:
+            session.execute(update(BatchQuote).where(BatchQuote.id == r.id).values(
+                submitted_at=r.submitted_at + timedelta(seconds=seconds)))
+        return len(rows)
+
+
+def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id: str, *,
+                 posted_at: datetime | None = None) -> bool:
+    """submitting -> polling with the remote id (or a new remote id adopted for a polling row).
+
+    `posted_at`: when the POST that made the quote was answered; the quote's timeout then
+    runs from there (submitted_at), not from the first attempt to send it.
+    """
+    if posted_at is None:
+        return _run_write(session_factory, _MARK_POLLING, {"p_row": row_id, "p_remote": remote_id})
+    return _run_write(session_factory, _MARK_POSTED,
+                      {"p_row": row_id, "p_remote": remote_id, "p_now": posted_at})
+
+
+def mark_failed(session_factory: sessionmaker[Session], row_id: int, code: str, message: str,
+                now: datetime, remote_status: str | None = None, *,
+                owe_replay: bool = False) -> bool:
+    """An open row fails. `owe_replay`: as for mark_cancelled (a POST went unanswered)."""
+    with session_factory.begin() as session:
+        ok = session.connection().execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
+            .values(status=ROW_FAILED, error_code=code, error_message=message,
+                    finished_at=now)).rowcount > 0
+        if ok and owe_replay:
+            owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
+                         .where(BatchQuote.id == row_id))
+        if ok and remote_status:
+            session.connection().execute(update(Quote).where(
+                Quote.id == select(BatchQuote.quote_id).where(BatchQuote.id == row_id).scalar_subquery())
+                .values(status=remote_status))
+        return ok
+
+
+def reopen_for_late_answer(session_factory: sessionmaker[Session], row_id: int, *,
+                           remote_id: str | None = None, key: str | None = None) -> bool:
+    """A row that ended without its quote's answer (failed as `timeout`, or cancelled) goes back
+    to `submitting` so the answer learnt later can be recorded on it. Only when the quote is
+    this row's: same remote id, or same idempotency key (not retried since)."""
+    if (remote_id is None) == (key is None):
+        raise ValueError("give exactly one of remote_id and key")
+    same_quote = (BatchQuote.remote_id == remote_id) if remote_id is not None \
+        else (BatchQuote.idempotency_key == key)
+    ended_unanswered = or_(BatchQuote.status == ROW_CANCELLED,
+                           (BatchQuote.status == ROW_FAILED) & (BatchQuote.error_code == "timeout"))
+    with session_factory.begin() as session:
+        return session.connection().execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, ended_unanswered, same_quote)
+            .values(status=ROW_SUBMITTING, error_code=None, error_message=None,
+                    finished_at=None)).rowcount > 0
+
+
+def mark_cancelled(session_factory: sessionmaker[Session], row_id: int, now: datetime,
+                   message: str = "cancelled by the user", *, owe_replay: bool = False) -> bool:
+    """An open row becomes cancelled. `owe_replay`: a POST of its key went unanswered, so a
+    quote may exist behind the key; its replay (then DELETE) is owed, written in the same
+    transaction, and only if this call is the one that cancelled the row."""
+    with session_factory.begin() as session:
+        changed = session.connection().execute(
+            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
+            .values(status=ROW_CANCELLED, error_code="cancelled", error_message=message,
+                    finished_at=now)).rowcount > 0
+        if changed and owe_replay:
+            owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
+                         .where(BatchQuote.id == row_id))
+        return changed
+
+
+def mark_complete(session_factory: sessionmaker[Session], row_id: int, remote: Any,
+                  now: datetime) -> bool:
+    """An open row gets the remote quote's result: recommended option + every option."""
+    with session_factory.begin() as session:
+        changed = session.connection().execute(
+            _MARK_COMPLETE, {"p_row": row_id, "p_remote": remote.id, "p_now": now})
+        if changed.rowcount == 0:
+            return False
+        quote_id = session.connection().scalar(_QUOTE_ID_OF_ROW, {"p_row": row_id})
+        _store_result(session, quote_id, remote)
+        return True
+
+
+def _store_result(session: Session, quote_id: int, remote: Any) -> None:
+    result = remote.result
+    session.connection().execute(delete(QuoteOption).where(QuoteOption.quote_id == quote_id))
+    if result is None or not result.options:
+        session.connection().execute(update(Quote).where(Quote.id == quote_id).values(status=remote.status))
+        return
+    best_at = result.recommended if 0 <= result.recommended < len(result.options) else 0
+    session.connection().execute(insert(QuoteOption), [
+        {"quote_id": quote_id, "position": i, "recommended": i == best_at, "carrier": o.carrier,
+         "product": o.product, "bandwidth_mbps": o.bandwidth_mbps, "term_months": o.term_months,
+         "mrc": Decimal(o.mrc), "nrc": Decimal(o.nrc), "currency": o.currency,
+         "install_days": o.install_days, "access": o.access, "is_estimate": o.is_estimate}
+        for i, o in enumerate(result.options)])
+    best = result.options[best_at]
+    session.connection().execute(update(Quote).where(Quote.id == quote_id).values(
+        status=remote.status, carrier=best.carrier, currency=best.currency,
+        mrc=Decimal(best.mrc), nrc=Decimal(best.nrc), install_days=best.install_days,
+        access=best.access, is_estimate=best.is_estimate, valid_until=result.valid_until))
+
+
+_ROW_EVENT = (
+    select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
+           BatchQuote.error_code, BatchQuote.error_message, Quote.carrier, Quote.mrc, Quote.nrc,
+           Quote.currency, Quote.install_days)
+    .join(Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id == bindparam("p_row")))
+
+
+def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
+    """What a QuoteEvent carries about a row, as plain values."""
+    r = session.connection().execute(_ROW_EVENT, {"p_row": row_id}).first()
+    if r is None:
+        return {}
+    return {"batch_id": r.batch_id, "quote_id": r.id, "row_number": r.row_number,
+            "status": r.status, "carrier": r.carrier,
+            "mrc": None if r.mrc is None else str(r.mrc), "nrc": None if r.nrc is None else str(r.nrc),
+            "currency": r.currency, "install_days": r.install_days,
+            "error_code": r.error_code, "error_message": r.error_message}
+

@@ -1,0 +1,139 @@
+"""What the window, the CLI and the exports read: batch summaries, rows with their answers, counts.
+
+Nothing here returns an ORM object, only frozen dataclasses and plain values, so results can
+cross threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from bulkquote_gui.core.store.models import (
+    BATCH_PAUSED,
+    BATCH_UNFINISHED,
+    ROW_ACTIVE,
+    BatchJob,
+    BatchQuote,
+    Quote,
+    QuoteOption,
+)
+
+COUNT_KEYS = ("total", "pending", "active", "complete", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    id: int
+    source_name: str
+    created_at: datetime
+    status: str
+    counts: dict[str, int]
+    finished_at: datetime | None
+    started_at: datetime | None = None
+    status_message: str = ""
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One batch row as the views and exports show it."""
+
+    quote_id: int            # BatchQuote.id
+    row_number: int
+    address: str             # one line
+    status: str
+    carrier: str | None
+    mrc: Decimal | None
+    nrc: Decimal | None
+    currency: str | None
+    install_days: int | None
+    error_code: str | None
+    error_message: str | None
+    attempts: int
+    access: str | None = None
+    is_estimate: bool | None = None
+    valid_until: date | None = None
+    option_count: int = 0
+    site_id: str = ""
+    original: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+# The engine's hot statements are built once (bound parameters p_*): building a statement
+# costs more than running it on SQLite, and the engine runs a dozen per quote.
+_COUNTS = (select(BatchQuote.status, func.count()).where(BatchQuote.batch_id == bindparam("p_batch"))
+           .group_by(BatchQuote.status))
+_BATCH_STATUS = select(BatchJob.status).where(BatchJob.id == bindparam("p_batch"))
+
+
+def batch_counts(session: Session, batch_id: int) -> dict[str, int]:
+    """Rows per state, derived by COUNT ... GROUP BY: total, pending, active, complete, failed, cancelled."""
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    for status, n in session.connection().execute(_COUNTS, {"p_batch": batch_id}):
+        key = "active" if status in ROW_ACTIVE else status
+        counts[key] = counts.get(key, 0) + n
+        counts["total"] += n
+    return counts
+
+
+def _summary(session: Session, batch: BatchJob) -> BatchSummary:
+    return BatchSummary(id=batch.id, source_name=batch.source_name, created_at=batch.created_at,
+                        status=batch.status, counts=batch_counts(session, batch.id),
+                        finished_at=batch.finished_at, started_at=batch.started_at,
+                        status_message=batch.status_message or "")
+
+
+def get_batch(session: Session, batch_id: int) -> BatchSummary | None:
+    batch = session.get(BatchJob, batch_id, populate_existing=True)
+    return None if batch is None else _summary(session, batch)
+
+
+def list_batches(session: Session, limit: int = 10) -> list[BatchSummary]:
+    """The most recent batches, newest first."""
+    batches = session.scalars(select(BatchJob).order_by(BatchJob.id.desc()).limit(limit)).all()
+    return [_summary(session, b) for b in batches]
+
+
+def batch_rows(session: Session, batch_id: int) -> list[RowView]:
+    """Every row of the batch in processing (spreadsheet) order."""
+    option_counts = (select(QuoteOption.quote_id, func.count().label("n"))
+                     .group_by(QuoteOption.quote_id).subquery())
+    stmt = (select(BatchQuote, Quote, option_counts.c.n)
+            .join(Quote, BatchQuote.quote_id == Quote.id)
+            .outerjoin(option_counts, option_counts.c.quote_id == Quote.id)
+            .where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.position))
+    out = []
+    for bq, q, n in session.execute(stmt):
+        out.append(RowView(
+            quote_id=bq.id, row_number=bq.row_number, address=q.one_line_address(),
+            status=bq.status, carrier=q.carrier, mrc=q.mrc, nrc=q.nrc, currency=q.currency,
+            install_days=q.install_days, error_code=bq.error_code,
+            error_message=bq.error_message, attempts=bq.attempts, access=q.access,
+            is_estimate=q.is_estimate, valid_until=q.valid_until, option_count=int(n or 0),
+            site_id=bq.site_id, original=dict(bq.original or {})))
+    return out
+
+
+def batch_columns(session: Session, batch_id: int) -> list[str]:
+    """The spreadsheet's own header order, as imported."""
+    batch = session.get(BatchJob, batch_id)
+    return list(batch.columns or []) if batch else []
+
+
+def unfinished_batch_ids(session: Session) -> list[int]:
+    """Batches still to process (pending or running; not paused, cancelled or complete), oldest first."""
+    stmt = select(BatchJob.id).where(BatchJob.status.in_(BATCH_UNFINISHED)).order_by(BatchJob.id)
+    return list(session.scalars(stmt))
+
+
+def paused_batch_ids(session: Session) -> list[int]:
+    stmt = select(BatchJob.id).where(BatchJob.status == BATCH_PAUSED).order_by(BatchJob.id)
+    return list(session.scalars(stmt))
+
+
+def batch_status(session: Session, batch_id: int) -> str | None:
+    return session.connection().scalar(_BATCH_STATUS, {"p_batch": batch_id})
+

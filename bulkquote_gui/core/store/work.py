@@ -1,0 +1,121 @@
+"""The engine's reading of rows: one row's work item (with the exact POST body) and which row is next.
+
+Same row, same body, every time: the idempotency key only protects a replay whose body is
+byte-for-byte the request the first POST sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case, select
+from sqlalchemy.orm import Session
+
+from bulkquote_gui.core.store.models import (
+    ROW_ACTIVE,
+    ROW_OPEN,
+    BatchQuote,
+    Lead,
+    Quote,
+)
+
+
+@dataclass(frozen=True)
+class RowWork:
+    """What the processor needs to work on one row, detached from any session."""
+
+    id: int
+    batch_id: int
+    row_number: int
+    status: str
+    idempotency_key: str
+    remote_id: str | None
+    submitted_at: datetime | None
+    attempts: int
+    request: dict[str, Any]
+
+    @property
+    def reference(self) -> str:
+        return f"batch-{self.batch_id}/row-{self.row_number}"
+
+
+# One joined SELECT per row (no lazy loads): the engine reads rows many times per quote.
+_WORK_COLUMNS = (
+    BatchQuote.id, BatchQuote.batch_id, BatchQuote.row_number, BatchQuote.status,
+    BatchQuote.idempotency_key, BatchQuote.remote_id, BatchQuote.submitted_at, BatchQuote.attempts,
+    Quote.street, Quote.unit, Quote.city, Quote.state, Quote.postal_code, Quote.product,
+    Quote.bandwidth_mbps, Quote.term_months,
+    Lead.company, Lead.contact_name, Lead.email, Lead.phone,
+)
+
+
+def _work_select() -> Any:
+    return (select(*_WORK_COLUMNS).join(Quote, BatchQuote.quote_id == Quote.id)
+            .join(Lead, Quote.lead_id == Lead.id))
+
+
+def _work(r: Any) -> RowWork:
+    """RowWork from a _work_select() row, with the POST body: same row, same body, every time."""
+    customer = {"company": r.company}
+    for key in ("contact_name", "email", "phone"):
+        if getattr(r, key):
+            customer[key] = getattr(r, key)
+    location = {"street": r.street, "city": r.city, "state": r.state,
+                "postal_code": r.postal_code, "country": "US"}
+    if r.unit:
+        location["unit"] = r.unit
+    request = {"reference": f"batch-{r.batch_id}/row-{r.row_number}", "customer": customer,
+               "location": location,
+               "service": {"product": r.product, "bandwidth_mbps": r.bandwidth_mbps,
+                           "term_months": r.term_months}}
+    return RowWork(id=r.id, batch_id=r.batch_id, row_number=r.row_number, status=r.status,
+                   idempotency_key=r.idempotency_key, remote_id=r.remote_id,
+                   submitted_at=r.submitted_at, attempts=r.attempts, request=request)
+
+
+def next_open_row(session: Session, batch_id: int) -> RowWork | None:
+    """The row to work on: one already in flight (after a crash), else the first pending one."""
+    r = session.connection().execute(_NEXT_OPEN_ROW, {"p_batch": batch_id}).first()
+    return None if r is None else _work(r)
+
+
+def load_row(session: Session, row_id: int) -> RowWork | None:
+    r = session.connection().execute(_LOAD_ROW, {"p_row": row_id}).first()
+    return None if r is None else _work(r)
+
+
+_NEXT_OPEN_ROW = (
+    _work_select()
+    .where(BatchQuote.batch_id == bindparam("p_batch"), BatchQuote.status.in_(ROW_OPEN))
+    .order_by(case((BatchQuote.status.in_(ROW_ACTIVE), 0), else_=1), BatchQuote.position)
+    .limit(1))
+_LOAD_ROW = _work_select().where(BatchQuote.id == bindparam("p_row"))
+
+
+@dataclass(frozen=True)
+class RowOwner:
+    """Which of our rows a remote quote belongs to."""
+
+    row_id: int
+    batch_id: int
+    row_number: int
+    status: str
+    batch_status: str
+    submitted_at: datetime | None
+
+
+def find_row_for_remote(session: Session, remote_id: str) -> RowOwner | None:
+    """Our row for a remote quote, by the remote id stored with it.
+
+    Never by the request's `reference` text alone: another BulkQuote install on the same
+    account numbers its batches from 1 too, so "batch-1/row-2" may well be a colleague's.
+    """
+    bq = session.scalars(select(BatchQuote).where(BatchQuote.remote_id == remote_id)
+                         .order_by(BatchQuote.id.desc()).limit(1)).first()
+    if bq is None:
+        return None
+    return RowOwner(row_id=bq.id, batch_id=bq.batch_id, row_number=bq.row_number,
+                    status=bq.status, batch_status=bq.batch.status, submitted_at=bq.submitted_at)
+
