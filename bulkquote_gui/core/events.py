@@ -37,4 +37,21 @@ class BatchEvent:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-Event = QuoteEvent | BatchEvent
+@dataclass(frozen=True)
+class WaitEvent:
+    """The account's line stopped, or went on, for a reason that is nobody's row.
+
+    reason: "account" (another client's quote `blocker_id` is in flight on the account: we wait
+    for it, never cancel it unless the rep asks), "api" (the API cannot be reached: probing it),
+    "lease" (another BulkQuote holds the account's lease: `message` says who), or "" (the wait
+    is over). `batch_ids`: the unfinished batches of the account that the wait holds up.
+    """
+
+    account_id: int
+    reason: str
+    message: str = ""
+    blocker_id: str | None = None
+    batch_ids: tuple[int, ...] = ()
+
+
+Event = QuoteEvent | BatchEvent | WaitEvent

@@ -15,6 +15,7 @@ from bulkquote_gui.core.store.models import BatchQuote, Quote
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
 from tests.fakes import FakeImport, checked_row, fake_import
+from tests.helpers.old_schema import make_v1_database
 
 
 @pytest.fixture
@@ -55,24 +56,25 @@ def test_reopening_keeps_batches(db_url):
 
 
 def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
-    engine = store.make_engine(db_url)
-    batch_id = store.create_batch(store.make_session_factory(engine), fake_import(3),
-                                  defaults=BatchDefaults(), source_name="a.csv")
-    with engine.begin() as conn:  # make it look like the first release wrote it
-        conn.execute(text("DROP TABLE cleanup_owed"))
-        conn.execute(text("UPDATE schema_version SET version = 1"))
-    engine.dispose()
+    make_v1_database(db_url, batches=2, rows=3)
     engine = store.make_engine(db_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION >= 2
-            assert conn.dialect.has_table(conn, "cleanup_owed")
+            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION >= 3
+            for table in ("cleanup_owed", "account", "account_lease", "store_meta"):
+                assert conn.dialect.has_table(conn, table)
         sf = store.make_session_factory(engine)
         with sf() as session:
-            assert store.batch_counts(session, batch_id)["total"] == 3
+            assert store.batch_counts(session, 1)["total"] == 3
+            old = store.get_batch(session, 2)
+            assert (old.owner, old.account_id, old.priority) == ("", None, 0)
         store.owe_delete(sf, "q_1", None)
+        account = store.ensure_account(sf, "https://api.example/v1", "k")
+        assert store.claim_unassigned_batches(sf, account.id) == 2
         with sf() as session:
             assert store.owed_count(session) == 1
+            assert store.get_batch(session, 1).account_id == account.id
+            assert store.next_open_row(session, 1).idempotency_key == "key-1000"
     finally:
         engine.dispose()
 

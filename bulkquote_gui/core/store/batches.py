@@ -49,8 +49,12 @@ class NothingToQuote(ValueError):
 
 
 def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLike, *,
-                 defaults: BatchDefaults, source_name: str) -> int:
+                 defaults: BatchDefaults, source_name: str, account_id: int | None = None,
+                 owner: str = "") -> int:
     """Store a batch (job, one BatchQuote + Lead + Quote per quotable row) in one transaction.
+
+    `account_id`: whose quotes these are (None: the first engine to run it claims it);
+    `owner`: the rep who submitted it, shown to the team.
 
     All or nothing: on any error nothing is stored. Company fallback per row: the row's own
     company, else `defaults.company`, else the file's stem. Each row gets its idempotency key
@@ -67,7 +71,8 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
             mapping={str(k): str(v) for k, v in dict(result.mapping or {}).items()},
             bandwidth_mbps=defaults.bandwidth_mbps, term_months=defaults.term_months,
             product=defaults.product, company=defaults.company,
-            status=BATCH_PENDING, total=len(rows), created_at=utcnow())
+            status=BATCH_PENDING, total=len(rows), created_at=utcnow(),
+            account_id=account_id, owner=owner.strip()[:200])
         session.add(batch)
         session.flush()
         # Bulk INSERT ... RETURNING (three statements, not three ORM objects per row): a
@@ -224,3 +229,10 @@ def finish_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
                                    BatchJob.status.in_(BATCH_UNFINISHED))
             .values(status=BATCH_COMPLETE, finished_at=utcnow())).rowcount > 0
 
+
+
+def set_priority(session_factory: sessionmaker[Session], batch_id: int, rush: bool) -> bool:
+    """Rush a batch to the front of its account's line (or back in line); True if it changed."""
+    with session_factory.begin() as session:
+        return session.execute(update(BatchJob).where(BatchJob.id == batch_id)
+                               .values(priority=1 if rush else 0)).rowcount > 0

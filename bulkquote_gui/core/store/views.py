@@ -36,6 +36,9 @@ class BatchSummary:
     finished_at: datetime | None
     started_at: datetime | None = None
     status_message: str = ""
+    owner: str = ""                  # the rep who submitted it (Settings' name)
+    account_id: int | None = None
+    priority: int = 0                # > 0: rushed to the front of its account's line
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ def _summary(session: Session, batch: BatchJob) -> BatchSummary:
     return BatchSummary(id=batch.id, source_name=batch.source_name, created_at=batch.created_at,
                         status=batch.status, counts=batch_counts(session, batch.id),
                         finished_at=batch.finished_at, started_at=batch.started_at,
-                        status_message=batch.status_message or "")
+                        status_message=batch.status_message or "", owner=batch.owner or "",
+                        account_id=batch.account_id, priority=batch.priority or 0)
 
 
 def get_batch(session: Session, batch_id: int) -> BatchSummary | None:

@@ -1,0 +1,45 @@
+"""Databases as an earlier release of BulkQuote left them, for the upgrade tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+HERE = Path(__file__).parent
+
+
+def make_v1_database(url: str, *, batches: int = 1, rows: int = 3) -> None:
+    """A database exactly as schema version 1 created it, holding `batches` pending batches."""
+    engine = create_engine(url)
+    ddl = (HERE / f"schema_v1_{engine.dialect.name}.sql").read_text()
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc).replace(tzinfo=None)
+    try:
+        with engine.begin() as conn:
+            for statement in ddl.split(";"):
+                body = "\n".join(l for l in statement.splitlines() if not l.startswith("--")).strip()
+                if body:
+                    conn.execute(text(body))
+            for b in range(1, batches + 1):
+                conn.execute(text(
+                    "INSERT INTO batch_job (id, source_name, columns, mapping, bandwidth_mbps, "
+                    "term_months, product, company, status, status_message, total, created_at) "
+                    "VALUES (:id, 'old.csv', '[]', '{}', 1000, 36, 'DIA', '', 'pending', '', :n, :t)"),
+                    {"id": b, "n": rows, "t": now})
+                for r in range(rows):
+                    rid = b * 1000 + r
+                    conn.execute(text("INSERT INTO lead (id, company, contact_name, email, phone) "
+                                      "VALUES (:id, 'Acme', '', '', '')"), {"id": rid})
+                    conn.execute(text(
+                        "INSERT INTO quote (id, lead_id, street, unit, city, state, postal_code, "
+                        "product, bandwidth_mbps, term_months, status) VALUES (:id, :id, "
+                        "'1 Main St', '', 'Austin', 'TX', '78701', 'DIA', 1000, 36, 'requested')"),
+                        {"id": rid})
+                    conn.execute(text(
+                        "INSERT INTO batch_quote (id, batch_id, quote_id, position, row_number, "
+                        "site_id, original, status, idempotency_key, attempts) VALUES (:id, :b, "
+                        ":id, :p, :p + 2, '', '{}', 'pending', :k, 0)"),
+                        {"id": rid, "b": b, "p": r, "k": f"key-{rid}"})
+    finally:
+        engine.dispose()
