@@ -31,10 +31,11 @@ from typing import Iterator
 from bulkquote_gui.core import store
 from bulkquote_gui.core.momentum import ApiReply, MomentumClient, QuoteOption, QuoteResult, RemoteQuote
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.processor import Processor, ProcessorConfig
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.rows import CheckedRow, RowStatus
 
-FAST = ProcessorConfig(poll_interval_s=0.0, retry_after_floor_s=0.0, backoff_base_s=0.0)
+FAST = EngineConfig(poll_interval_s=0.0, retry_after_floor_s=0.0, backoff_base_s=0.0)
 STATES = ["TX", "MA", "IL", "WA", "CO", "NY", "CA", "GA"]
 ZIPS = ["78701", "02110", "60601", "98101", "80202", "10016", "94105", "30303"]
 

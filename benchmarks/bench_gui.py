@@ -162,7 +162,8 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT))
     from bulkquote_gui.core.momentum import MomentumClient
-    from bulkquote_gui.core.processor import Processor, ProcessorConfig
+    from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
     from bulkquote_gui.core.store import make_engine, make_session_factory
     from bulkquote_gui.gui.app import create_application, io_executor
     from bulkquote_gui.gui.context import AppContext, Connection
@@ -192,7 +193,7 @@ def main() -> int:
     sim = SimulatorServer(time_scale=0.01).start()
     engine = make_engine(f"sqlite:///{scratch / 'bench.sqlite'}")
     factory = make_session_factory(engine)
-    config = ProcessorConfig(poll_interval_s=0.05, retry_after_floor_s=0.01)
+    config = EngineConfig(poll_interval_s=0.05, retry_after_floor_s=0.01)
     clients: list[MomentumClient] = []
 
     def connect(settings: Settings) -> Connection:

@@ -29,6 +29,7 @@ from bulkquote_gui.core.momentum import (
     QuoteResult,
     RemoteQuote,
     TransientError,
+    Unreachable,
 )
 from bulkquote_gui.core.rows import CheckedRow, RowStatus
 
@@ -145,7 +146,8 @@ class FakeMomentum:
         self.calls: list[tuple[str, str]] = []     # (method, reference or id)
         self.call_times: list[float] = []          # clock.monotonic() of each entry in calls
         self.faults: dict[str, deque[Exception | str]] = {"POST": deque(), "GET": deque(),
-                                                           "DELETE": deque()}
+                                                           "DELETE": deque(), "HEALTH": deque()}
+        self.down_until: float | None = None       # clock.monotonic() before which nothing answers
         self.after_call: Callable[[str, str], None] | None = None
         self._ids = itertools.count(1)
 
@@ -155,7 +157,14 @@ class FakeMomentum:
         self.faults[method].extend(faults)
 
     def created_for(self, reference: str) -> list[str]:
-        return [q.id for q in self.quotes.values() if q.reference == reference]
+        """Quotes made for a reference; "batch-1/row-2" also matches "bq-…/batch-1/row-2"."""
+        return [q.id for q in self.quotes.values() if _same_reference(q.reference, reference)]
+
+    def _outcome_for(self, reference: str) -> Outcome:
+        for key, outcome in self.outcomes.items():
+            if _same_reference(reference, key):
+                return outcome
+        return Outcome()
 
     def in_flight(self) -> list[str]:
         self._advance_all()
@@ -191,7 +200,7 @@ class FakeMomentum:
                 if other.status in ("queued", "processing"):
                     raise QuoteInFlight("another quote is in flight", status=409,
                                         code="quote_in_flight", in_flight_id=other.id)
-            outcome = self.outcomes.get(reference, Outcome())
+            outcome = self._outcome_for(reference)
             if outcome.status == "invalid":
                 raise PermanentError(outcome.error_message or "bad address", status=422,
                                      code=outcome.error_code or "invalid_address",
@@ -236,8 +245,19 @@ class FakeMomentum:
             raise TransientError("connection reset", code="connection_error")
         return reply
 
+    def health(self) -> None:
+        self._fault("HEALTH")
+        self._log("HEALTH", "")
+
+    def go_down(self, seconds: float) -> None:
+        """Refuse every connection (Unreachable) for `seconds` of the fake clock."""
+        self.down_until = self.clock.monotonic() + seconds
+
     # internals -------------------------------------------------------------------------------
     def _fault(self, method: str) -> bool:
+        if self.down_until is not None and self.clock.monotonic() < self.down_until:
+            self._log(method, "fault:Unreachable")
+            raise unreachable()
         queue = self.faults[method]
         if not queue:
             return False
@@ -278,8 +298,18 @@ class FakeMomentum:
         return ApiReply(quote, retry_after, replayed)
 
 
+def _same_reference(sent: str, wanted: str) -> bool:
+    """The install id in front of a reference is the database's; tests name rows without it."""
+    return sent == wanted or sent.endswith("/" + wanted)
+
+
 def auth_error() -> AuthError:
     return AuthError("invalid API key", status=401, code="unauthorized")
+
+
+def unreachable(reason: str = "connection refused") -> Unreachable:
+    return Unreachable(f"can't reach api.test ({reason})", code="unreachable", host="api.test",
+                       reason=reason)
 
 
 def server_error(retry_after: float | None = None) -> TransientError:

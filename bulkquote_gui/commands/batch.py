@@ -14,17 +14,18 @@ import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.core import store
-from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent
+from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.store.models import BATCH_COMPLETE, ROW_TERMINAL
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
-from bulkquote_gui.services.runtime import MissingApiKey, Runtime, open_runtime
+from bulkquote_gui.services.runtime import DEMO_API_KEY, MissingApiKey, Runtime, open_runtime
+from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import load_settings
 
 EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
@@ -75,8 +76,12 @@ def _runtime(args: argparse.Namespace, *, with_api: bool) -> Runtime:
                   f"{runtime.api_url}", file=sys.stderr, flush=True)
         return runtime
     settings = load_settings()
-    return Runtime(db_url=args.db or _default_db(), api_url=args.api_url or settings.api_base_url,
-                   api_key=None, demo=False,
+    api_url = (args.api_url or settings.api_base_url or "").strip()
+    # The key is looked up (not used) so a stored batch is filed under its account; in demo
+    # mode the simulator is not started for a command that sends nothing.
+    api_key = DEMO_API_KEY if not api_url else KeyStore().get()
+    return Runtime(db_url=args.db or _default_db(), api_url=api_url, api_key=api_key,
+                   demo=not api_url,
                    poll_interval_s=args.poll_interval or settings.poll_interval_s,
                    quote_timeout_s=args.quote_timeout or settings.quote_timeout_s, settings=settings)
 
@@ -103,6 +108,12 @@ class _Progress:
         self.last_message = ""
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, WaitEvent):
+            if event.reason:
+                self._line(f"account {event.account_id}: {event.message}", final=True)
+            else:
+                self._line(f"account {event.account_id}: going on", final=True)
+            return
         if isinstance(event, BatchEvent):
             self.last_message = event.message
             if event.status != "running" or self.live:
@@ -139,33 +150,40 @@ def _count_text(counts: dict[str, int]) -> str:
     return text
 
 
-def _process(runtime: Runtime, batch_ids: Callable[[], Iterator[int]]) -> int:
-    """Run batches on a worker thread; SIGINT/SIGTERM stop it cleanly (batch stays resumable)."""
-    from bulkquote_gui.core.processor import Processor
-
+def _process(runtime: Runtime, batch_id: int | None) -> int:
+    """Run one batch (or, with None, every unfinished batch of the account, in fair turns) on a
+    worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed)."""
     try:
         client = runtime.make_client()
     except MissingApiKey as exc:
         raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
                     EXIT_STOPPED) from None
-    progress = _Progress()
-    processor = Processor(runtime.session_factory, client, on_event=progress,
-                          config=runtime.processor_config())
+    processor = runtime.make_processor(client, on_event=_Progress(), role="cli")
     outcome: dict[str, Any] = {"statuses": [], "error": None}
     interrupted = threading.Event()
 
     def work() -> None:
         try:
-            for batch_id in batch_ids():
-                if interrupted.is_set():
-                    break
-                status = processor.run_batch(batch_id)
-                outcome["statuses"].append(status)
-                if status != BATCH_COMPLETE and status != "cancelled":
-                    break  # paused (e.g. bad key) or stopped: the rest would stop the same way
+            if batch_id is not None:
+                outcome["statuses"] = [processor.run_batch(batch_id)]
+            else:
+                outcome["statuses"] = list(processor.run_unfinished().statuses.values())
         except BaseException as exc:  # reported by the main thread
             outcome["error"] = exc
 
+    interrupted_run(processor, work, interrupted)
+    client.close()
+    if outcome["error"] is not None:
+        raise outcome["error"]
+    if interrupted.is_set():
+        print("interrupted; the batch stays unfinished: `bulkquote resume` goes on with it",
+              file=sys.stderr, flush=True)
+        return EXIT_STOPPED
+    return EXIT_OK if all(s == BATCH_COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
+
+
+def interrupted_run(processor: Any, work: Callable[[], None], interrupted: threading.Event) -> None:
+    """Run `work` on a thread; SIGINT/SIGTERM set `interrupted` and stop the processor cleanly."""
     def on_signal(signum: int, _frame: Any) -> None:
         interrupted.set()
         processor.stop()
@@ -179,14 +197,6 @@ def _process(runtime: Runtime, batch_ids: Callable[[], Iterator[int]]) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        client.close()
-    if outcome["error"] is not None:
-        raise outcome["error"]
-    if interrupted.is_set():
-        print("interrupted; the batch stays unfinished: `bulkquote resume` goes on with it",
-              file=sys.stderr, flush=True)
-        return EXIT_STOPPED
-    return EXIT_OK if all(s == BATCH_COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
 
 
 # --------------------------------------------------------------------------- submit
@@ -224,8 +234,11 @@ def run_submit(args: argparse.Namespace) -> int:
     runtime = _runtime(args, with_api=args.wait)
     with runtime:
         try:
+            account = runtime.account()
             batch_id = store.create_batch(runtime.session_factory, result, defaults=defaults,
-                                          source_name=Path(args.file).name)
+                                          source_name=Path(args.file).name,
+                                          account_id=account.id if account else None,
+                                          owner=runtime.settings.rep_name)
         except store.NothingToQuote as exc:
             raise _Fail(str(exc)) from None
         if args.json:
@@ -238,7 +251,7 @@ def run_submit(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         if not args.wait:
             return EXIT_OK
-        return _process(runtime, lambda: iter([batch_id]))
+        return _process(runtime, batch_id)
 
 
 # --------------------------------------------------------------------------- resume / retry
@@ -261,18 +274,7 @@ def run_resume(args: argparse.Namespace) -> int:
             if not store.unfinished_batch_ids(session):
                 print("nothing to resume: every batch is finished", file=sys.stderr)
                 return EXIT_OK
-
-        def batches() -> Iterator[int]:
-            tried: set[int] = set()
-            while True:  # re-read each time: batches submitted meanwhile are taken too
-                with sf() as session:
-                    ids = [i for i in store.unfinished_batch_ids(session) if i not in tried]
-                if not ids:
-                    return
-                tried.add(ids[0])
-                yield ids[0]
-
-        return _process(runtime, batches)
+        return _process(runtime, None)
 
 
 @_command("retry")
@@ -290,7 +292,7 @@ def run_retry(args: argparse.Namespace) -> int:
         with sf() as session:
             if args.batch not in store.unfinished_batch_ids(session):
                 return EXIT_OK
-        return _process(runtime, lambda: iter([args.batch]))
+        return _process(runtime, args.batch)
 
 
 # --------------------------------------------------------------------------- cancel
@@ -298,8 +300,6 @@ def run_retry(args: argparse.Namespace) -> int:
 @_command("cancel")
 def run_cancel(args: argparse.Namespace) -> int:
     """Cancel a batch: queued rows cancelled, quotes in flight DELETEd."""
-    from bulkquote_gui.core.processor import Processor
-
     with _runtime(args, with_api=False) as local:
         with local.session_factory() as session:
             before = _batch_or_fail(session, args.batch)
@@ -312,7 +312,7 @@ def run_cancel(args: argparse.Namespace) -> int:
             client = runtime.make_client()
         except MissingApiKey:
             client = None
-        processor = Processor(sf, client)
+        processor = runtime.make_processor(client, on_event=lambda e: None, role="cli")
         processor.cancel(args.batch)
         if client is not None:
             with client:
@@ -347,9 +347,11 @@ def run_status(args: argparse.Namespace) -> int:
                 return _print_batches(store.list_batches(session), as_json=args.json)
             summary = _batch_or_fail(session, args.batch)
             rows = store.batch_rows(session, args.batch)
+    waiting = _waiting(sf, summary)
     if args.json:
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
+            "owner": summary.owner, "rush": summary.priority > 0, "waiting": waiting,
             "rows": [{"row": r.row_number, "status": r.status, "carrier": r.carrier,
                       "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code}
                      for r in rows]}, ensure_ascii=False))
@@ -358,11 +360,26 @@ def run_status(args: argparse.Namespace) -> int:
           f"({_count_text(summary.counts)})")
     if summary.status_message:
         print(f"  {summary.status_message}")
+    if waiting:
+        print(f"  {waiting['message']}")
     for r in rows:
         answer = (f"{r.carrier}  MRC {_money(r.mrc)}  NRC {_money(r.nrc)} {r.currency or ''}".rstrip()
                   if r.status == "complete" else (f"{r.error_code}: {r.error_message}" if r.error_code else ""))
         print(f"  row {r.row_number:>5}  {r.status:<10}  {r.address}  {answer}".rstrip())
     return EXIT_OK
+
+
+def _waiting(sf: Any, summary: store.BatchSummary) -> dict[str, Any] | None:
+    """Why an unfinished batch's account is not sending, as its lease holder wrote it."""
+    if summary.status not in ("pending", "running") or summary.account_id is None:
+        return None
+    with sf() as session:
+        lease = store.read_lease(session, summary.account_id)
+    if lease is None or not lease.waiting:
+        return None
+    return {"reason": lease.waiting, "message": lease.waiting_message,
+            "blocker_id": lease.blocker_id, "holder": lease.holder,
+            "since": lease.waiting_since.isoformat() if lease.waiting_since else None}
 
 
 def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:

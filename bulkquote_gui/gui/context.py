@@ -59,7 +59,6 @@ class AppContext:
 
 def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
-    from bulkquote_gui.core.processor import Processor
     from bulkquote_gui.core.store import make_engine, make_session_factory
     from bulkquote_gui.services.runtime import MissingApiKey, open_runtime
     from bulkquote_gui.services.settings import load_settings, save_settings
@@ -80,20 +79,20 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             quote_timeout_s=getattr(args, "quote_timeout", None), settings=current,
             keystore=keystore, demo_time_scale=demo_time_scale)
         clients: list[Any] = []
-        session_factory = make_session_factory(engine)
+        runtime.share_engine(engine)
 
         warning = ""
         if not runtime.demo and not runtime.api_key:
             warning = (f"No API key is set for {runtime.api_url}. Open Settings to add it; batches "
                        "pause until then.")
 
-        def make_processor(on_event: Callable[[Event], None]) -> Processor:
+        def make_processor(on_event: Callable[[Event], None]) -> Any:
             try:
                 client: Any = runtime.make_client()
             except MissingApiKey as exc:
                 client = MissingKeyClient(str(exc))
             clients.append(client)
-            return Processor(session_factory, client, on_event=on_event, config=runtime.processor_config())
+            return runtime.make_processor(client, on_event=on_event, role="window")
 
         def close() -> None:
             for client in clients:

@@ -9,23 +9,37 @@ simulator is started in-process on an ephemeral loopback port and accepts any ke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
-from bulkquote_gui.core.processor import ProcessorConfig
+from bulkquote_gui.core.events import Event
+from bulkquote_gui.core.store.accounts import AccountRef
+from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.services.paths import default_db_url
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from bulkquote_gui.core.engine.processor import Processor
     from bulkquote_gui.core.momentum import MomentumClient
     from bulkquote_gui.services.simulator import SimulatorServer
 
 DEMO_API_KEY = "demo"
+DEMO_ACCOUNT_URL = "demo:"
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment (tests shorten the lease with it)."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class MissingApiKey(RuntimeError):
@@ -44,6 +58,8 @@ class Runtime:
     settings: Settings = field(default_factory=Settings, repr=False)
     _engine: Engine | None = field(default=None, init=False, repr=False)
     _session_factory: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
+    _account: AccountRef | None = field(default=None, init=False, repr=False)
+    _shared_engine: bool = field(default=False, init=False, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -51,6 +67,11 @@ class Runtime:
         if self._engine is None:
             self._engine = store.make_engine(self.db_url)
         return self._engine
+
+    def share_engine(self, engine: Engine) -> None:
+        """Use an engine the caller already opened on db_url (and still owns: close() keeps it)."""
+        self._engine = engine
+        self._shared_engine = True
 
     @property
     def session_factory(self) -> sessionmaker[Session]:
@@ -68,20 +89,53 @@ class Runtime:
                 f"(API {self.api_url})")
         return MomentumClient(self.api_url, self.api_key, clock=clock)
 
-    def processor_config(self) -> ProcessorConfig:
+    def processor_config(self) -> EngineConfig:
         # A poll interval chosen below a second (tests, local simulators) also lowers the floor
-        # under the server's Retry-After and the first backoff step, which would otherwise hold
-        # every poll and retry to a second.
+        # under the server's Retry-After, the first backoff step and the API probe's ceiling,
+        # which would otherwise hold every poll and retry to a second.
         quick = min(1.0, self.poll_interval_s)
-        return ProcessorConfig(poll_interval_s=self.poll_interval_s,
-                               quote_timeout_s=self.quote_timeout_s,
-                               retry_after_floor_s=quick, backoff_base_s=quick)
+        lease_ttl = _env_seconds("BULKQUOTE_LEASE_TTL_S", EngineConfig.lease_ttl_s)
+        return EngineConfig(poll_interval_s=self.poll_interval_s,
+                            quote_timeout_s=self.quote_timeout_s,
+                            retry_after_floor_s=quick, backoff_base_s=quick,
+                            lease_ttl_s=lease_ttl,
+                            lease_retry_s=min(EngineConfig.lease_retry_s, lease_ttl / 4),
+                            api_probe_max_s=min(EngineConfig.api_probe_max_s,
+                                                max(2.0, 20 * self.poll_interval_s)))
+
+    @property
+    def account_url(self) -> str:
+        """The account's URL as stored: demo mode's simulator moves port each start, so its
+        batches belong to one stable demo account."""
+        return DEMO_ACCOUNT_URL if self.demo else self.api_url
+
+    def account(self) -> AccountRef | None:
+        """This runtime's account (URL + key fingerprint), or None while no key is set: batches
+        stored then are claimed by whichever account first runs them."""
+        if not self.api_key:
+            return None
+        if self._account is None:
+            self._account = store.ensure_account(self.session_factory, self.account_url,
+                                                 self.api_key)
+        return self._account
+
+    def make_processor(self, client: Any, *, on_event: Callable[[Event], None], role: str,
+                       clock: Clock | None = None) -> Processor:
+        """The engine for this runtime's account, its lease held as "host pid N (role)"."""
+        from bulkquote_gui.core.engine.lease import this_process
+        from bulkquote_gui.core.engine.processor import Processor
+
+        return Processor(self.session_factory, client, clock=clock, on_event=on_event,
+                         config=self.processor_config(), account=self.account(),
+                         holder=this_process(role))
 
     def close(self) -> None:
         if self._engine is not None:
-            self._engine.dispose()
+            if not self._shared_engine:
+                self._engine.dispose()
             self._engine = None
             self._session_factory = None
+            self._account = None
         if self.simulator is not None:
             self.simulator.stop()
             self.simulator = None

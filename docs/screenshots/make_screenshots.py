@@ -45,7 +45,8 @@ def seed_history(db_url: str, scratch: Path) -> None:
     from bulkquote_gui.core.importer import import_file
     from bulkquote_gui.core.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
-    from bulkquote_gui.core.processor import Processor, ProcessorConfig
+    from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
     from bulkquote_gui.core.store import create_batch, make_engine, make_session_factory
     from bulkquote_gui.services.simulator import SimulatorServer
 
@@ -67,7 +68,7 @@ def seed_history(db_url: str, scratch: Path) -> None:
 
     engine = make_engine(db_url)
     factory = make_session_factory(engine)
-    fast = ProcessorConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
+    fast = EngineConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
     with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
         processor = Processor(factory, client, config=fast)
         for path, defaults in files:

@@ -12,7 +12,8 @@ import pytest
 import qasync
 
 from bulkquote_gui.core.momentum import MomentumClient
-from bulkquote_gui.core.processor import Processor, ProcessorConfig
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.store import make_engine, make_session_factory
 from bulkquote_gui.gui.app import io_executor
 from bulkquote_gui.gui.context import AppContext, Connection
@@ -26,7 +27,7 @@ if not CORPUS.exists():
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SAMPLE = RESOURCES / "sample_sites.csv"
 
-FAST = ProcessorConfig(poll_interval_s=0.02, quote_timeout_s=30.0, retry_after_floor_s=0.005,
+FAST = EngineConfig(poll_interval_s=0.02, quote_timeout_s=30.0, retry_after_floor_s=0.005,
                        retry_after_ceiling_s=0.05, backoff_base_s=0.01, backoff_max_s=0.05,
                        command_check_s=0.05)
 

@@ -27,7 +27,8 @@ from bulkquote_gui.core.importer import import_file
 from bulkquote_gui.core.store.models import BatchQuote
 from bulkquote_gui.core.momentum import MomentumClient
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.processor import Processor, ProcessorConfig
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
 from tests.hostile_peer import (
     FAR_FUTURE_DATE,
     OMIT,
@@ -40,7 +41,7 @@ from tests.hostile_peer import (
 )
 
 KEY = "hostile-key"
-FAST = ProcessorConfig(poll_interval_s=0.05, quote_timeout_s=3.0, retry_after_floor_s=0.01,
+FAST = EngineConfig(poll_interval_s=0.05, quote_timeout_s=3.0, retry_after_floor_s=0.01,
                        retry_after_ceiling_s=0.05, backoff_base_s=0.01, backoff_max_s=0.1,
                        command_check_s=0.05, delete_attempts=3, cleanup_timeout_s=2.0)
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
@@ -68,7 +69,7 @@ class Bench:
         self.events: list[Any] = []
         self._clients: list[MomentumClient] = []
 
-    def processor(self, config: ProcessorConfig = FAST, deadline_s: float = 2.0) -> Processor:
+    def processor(self, config: EngineConfig = FAST, deadline_s: float = 2.0) -> Processor:
         """A processor that lives across runs (as the GUI's does); its client closes with the bench."""
         client = MomentumClient(self.peer.base_url, KEY, deadline_s=deadline_s,
                                 timeout=httpx.Timeout(deadline_s))
@@ -85,7 +86,7 @@ class Bench:
         assert result.counts()["quotable"] == n
         return store.create_batch(self.sf, result, defaults=BatchDefaults(), source_name=path.name)
 
-    def run(self, batch_id: int, *, config: ProcessorConfig = FAST, budget_s: float = 20.0,
+    def run(self, batch_id: int, *, config: EngineConfig = FAST, budget_s: float = 20.0,
             during: Callable[[Processor], None] | None = None, deadline_s: float = 2.0,
             processor: Processor | None = None) -> str:
         """Run the batch on a thread, as the GUI worker does; fail if it outlives the budget.
@@ -317,7 +318,7 @@ def test_quote_failing_with_a_code_fails_its_row_and_the_batch_goes_on(bench, pe
 def test_quote_that_never_finishes_is_deleted_at_the_timeout(bench, peer):
     peer.behaviour = behave({1: Behaviour(outcome="never")})
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.6})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.6})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["failed", "complete"]
@@ -377,7 +378,7 @@ def test_429_delay_seconds_is_honoured_and_polls_count(bench, peer):
     peer.behaviour = lambda r: Behaviour(done_s=0.3, retry_after=None)
     peer.set_rate_limit(4, 0.5, "1")
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 5.0})
+    config = EngineConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 5.0})
     assert bench.run(batch, config=config) == "complete"
     assert_contract(bench, batch)
     limited = [c for c in peer.calls if c.status == 429]
@@ -391,7 +392,7 @@ def test_429_http_date_in_the_future_is_honoured(bench, peer, style):
     peer.behaviour = lambda r: Behaviour(done_s=0.2, retry_after=None)
     peer.queue_faults("GET", Fault("status", 429, retry_after=lambda: http_date(2, style)))
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 5.0})
+    config = EngineConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 5.0})
     assert bench.run(batch, config=config) == "complete"
     assert_contract(bench, batch)
     (retry_after, gap), = gaps_after(peer, 429)
@@ -420,7 +421,7 @@ def test_huge_retry_after_is_clamped_to_the_ceiling(bench, peer, huge):
                       Fault("status", 503, retry_after=value))
     peer.queue_faults("GET", Fault("status", 429, retry_after=value))
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 0.15,
+    config = EngineConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 0.15,
                                 "backoff_base_s": 0.001, "backoff_max_s": 0.002})
     assert bench.run(batch, config=config, budget_s=10) == "complete"  # unclamped: days
     assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
@@ -448,7 +449,7 @@ def test_transient_faults_on_post_and_get_are_retried(bench, peer, method, famil
     faults = FAULT_FAMILIES[family]
     peer.queue_faults(method, *faults)
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 0.02})
+    config = EngineConfig(**{**FAST.__dict__, "retry_after_ceiling_s": 0.02})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete", "complete"]
@@ -463,7 +464,7 @@ def test_transient_faults_on_delete_are_retried(bench, peer, family):
     peer.behaviour = behave({1: Behaviour(outcome="never")})
     peer.queue_faults("DELETE", *faults)
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
                                 "retry_after_ceiling_s": 0.02, "delete_attempts": len(faults) + 1})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
@@ -496,7 +497,7 @@ def test_lost_delete_answer_after_the_cancel_took_effect(bench, peer):
     peer.behaviour = behave({1: Behaviour(outcome="never")})
     peer.queue_faults("DELETE", Fault("drop", after_effect=True))
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["failed", "complete"]
@@ -507,7 +508,7 @@ def test_polling_through_a_long_outage_ends_in_the_rows_timeout(bench, peer):
     peer.behaviour = behave({1: Behaviour(done_s=0.1)})
     peer.queue_faults("GET", Fault("status", 503, "1", then_outage_s=0.8))
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.5})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.5})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     # The outage outlasts the timeout: the DELETE (not failing) finds the finished quote.
@@ -633,7 +634,7 @@ def test_401_on_the_first_post_fails_no_row(bench, peer):
 def test_delete_at_the_timeout_finds_the_quote_complete_and_keeps_the_price(bench, peer):
     peer.behaviour = behave({1: Behaviour(outcome="never", completes_on_delete=True)})
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete", "complete"]
@@ -659,7 +660,7 @@ def test_user_cancel_finds_the_quote_complete_and_keeps_the_price(bench, peer):
 def test_delete_at_the_timeout_finds_the_quote_failed_and_keeps_the_reason(bench, peer):
     peer.behaviour = behave({1: Behaviour(outcome="never", fails_on_delete="no_coverage")})
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert rows[0].error_code == "no_coverage"
@@ -669,7 +670,7 @@ def test_submit_timeout_after_a_lost_answer_does_not_leave_the_account_blocked(b
     peer.behaviour = lambda r: Behaviour(outcome="never")
     peer.queue_faults("POST", Fault("drop", after_effect=True, then_outage_s=0.8))
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.5})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.5})
     assert bench.run(batch, config=config) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["failed"]
 
@@ -698,7 +699,7 @@ def test_401_on_the_delete_of_a_timed_out_quote_pauses_and_resume_cleans_up(benc
     peer.behaviour = behave({1: Behaviour(outcome="never")})
     peer.revoke_on = "DELETE"
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.4})
     assert bench.run(batch, config=config) == "paused"
     assert_contract(bench, batch, paused=True)
     assert "401" in bench.summary(batch).status_message
@@ -714,7 +715,7 @@ def test_401_on_the_delete_of_a_timed_out_quote_pauses_and_resume_cleans_up(benc
 def test_a_delete_outage_at_the_last_rows_timeout_does_not_leave_the_account_blocked(bench, peer):
     peer.behaviour = lambda r: Behaviour(outcome="never")
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3})
     peer.queue_faults("DELETE", Fault("status", 503, then_outage_s=0.6))
     assert bench.run(batch, config=config) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["failed"]
@@ -753,7 +754,7 @@ def test_a_lost_post_whose_quote_completes_during_an_outage_keeps_its_price(benc
     peer.queue_faults("POST", Fault("drop", after_effect=True, then_outage_s=0.7))
     batch = bench.batch(2)
     # Row 1 times out in the outage (0.5 s); row 2's POST gets through (0.7 s) in its own time.
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.5})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.5})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete", "complete"]
@@ -764,7 +765,7 @@ def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(bench, pee
     peer.behaviour = behave({1: Behaviour(outcome="never", completes_on_delete=True)})
     peer.queue_faults("DELETE", *[Fault("status", 503)] * 4)
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2})
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete", "complete"]
@@ -774,7 +775,7 @@ def test_a_replayed_lost_post_whose_delete_finds_the_quote_complete_keeps_its_pr
     peer.behaviour = lambda r: Behaviour(outcome="never", completes_on_delete=True)
     peer.queue_faults("POST", Fault("drop", after_effect=True, then_outage_s=0.5))
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3})
     assert bench.run(batch, config=config) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["complete"]
 
@@ -785,7 +786,7 @@ def test_401_at_the_last_rows_delete_pauses_rather_than_reporting_complete(bench
     peer.behaviour = lambda r: Behaviour(outcome="never")
     peer.revoke_on = "DELETE"
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
                                 "cleanup_timeout_s": 0.5})
     assert bench.run(batch, config=config) == "paused"
     assert "401" in bench.summary(batch).status_message
@@ -798,7 +799,7 @@ def test_clean_up_owed_when_the_key_was_refused_is_done_on_resume(bench, peer, r
     peer.behaviour = lambda r: Behaviour(outcome="never")
     peer.revoke_on = "DELETE"
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
                                 "cleanup_timeout_s": 0.5})
     processor = bench.processor(config)
     assert bench.run(batch, processor=processor) == "paused"
@@ -855,7 +856,7 @@ def _pause_when_polling(peer: HostilePeer, site_number: int) -> Callable[[Proces
 def test_cancelling_a_paused_batch_deletes_its_quote_before_the_next_post(bench, peer):
     peer.behaviour = behave({1: Behaviour(outcome="never")})
     first, second = bench.batch(2), bench.batch(2)
-    processor = bench.processor(ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3}))
+    processor = bench.processor(EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3}))
     assert bench.run(first, processor=processor, during=_pause_when_polling(peer, 1)) == "paused"
     processor.cancel(first)
     assert bench.run(second, processor=processor) == "complete"
@@ -869,7 +870,7 @@ def test_cancelling_a_paused_batch_whose_quote_completed_keeps_the_price(bench, 
     peer.behaviour = behave({1: Behaviour(outcome="never", completes_on_delete=True)},
                             default=Behaviour(reject=("invalid_address", "location.street")))
     first, second = bench.batch(2), bench.batch(1)
-    processor = bench.processor(ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3}))
+    processor = bench.processor(EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.3}))
     assert bench.run(first, processor=processor, during=_pause_when_polling(peer, 1)) == "paused"
     processor.cancel(first)
     assert bench.run(second, processor=processor) == "complete"
@@ -905,7 +906,7 @@ def test_stop_during_a_delete_backoff_takes_effect_at_once(bench, peer):
     peer.behaviour = lambda r: Behaviour(outcome="never")
     peer.queue_faults("DELETE", *[Fault("status", 503, "2")] * 2)
     batch = bench.batch(2)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2, "delete_attempts": 2,
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2, "delete_attempts": 2,
                                 "retry_after_ceiling_s": 5.0})
     # Uninterruptible, the wait between the two DELETEs would take 2 s.
     status = bench.run(batch, config=config, budget_s=1.0,
@@ -918,7 +919,7 @@ def test_pause_while_clearing_the_account_at_the_batch_end_takes_effect_at_once(
     peer.behaviour = lambda r: Behaviour(outcome="never")
     peer.queue_faults("DELETE", Fault("status", 503, then_outage_s=2.5))
     batch = bench.batch(1)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.2,
                                 "cleanup_timeout_s": 10.0})
     # 3 quick DELETEs at the timeout, 1 before the next row, then the batch end's retries.
     status = bench.run(batch, config=config, budget_s=1.0,
@@ -977,7 +978,7 @@ def run_mixed(bench: Bench, peer: HostilePeer, *, fate_seed: int, fault_seed: in
     peer.set_rate_limit(30, 1.0, "1")
     peer.inject_quote(foreign_request("crm-sync/9"), Behaviour(outcome="never"))
     batch = bench.batch(n_rows)
-    config = ProcessorConfig(**{**FAST.__dict__, "quote_timeout_s": 0.8})
+    config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.8})
     assert bench.run(batch, config=config, budget_s=45) == "complete"
     rows = assert_contract(bench, batch)
     assert len(peer.faults_sent()) >= 10

@@ -12,7 +12,7 @@ import pytest
 from bulkquote_gui.core import store
 from bulkquote_gui.core.export import export_batch, neutralise
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.processor import Processor
+from bulkquote_gui.core.engine.processor import Processor
 from tests.fakes import FakeClock, FakeImport, FakeMomentum, Outcome, checked_row
 
 

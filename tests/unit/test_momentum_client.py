@@ -19,6 +19,7 @@ from bulkquote_gui.core.momentum import (
     QuoteInFlight,
     TransientError,
     parse_retry_after,
+    Unreachable,
 )
 from tests.fakes import FakeClock
 
@@ -260,7 +261,11 @@ def test_transport_failures_are_transient(exc):
             with pytest.raises(TransientError) as caught:
                 call()
             assert caught.value.status is None
-            assert caught.value.code in ("timeout", "connection_error")
+            # A connection never made is Unreachable (the batch waits for the API); the rest
+            # reached the server, so they are the call's transient trouble.
+            connect = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+            assert isinstance(caught.value, Unreachable) == connect
+            assert caught.value.code in (("unreachable",) if connect else ("timeout", "connection_error"))
 
 
 def test_truncated_body_from_the_wire_is_transient():

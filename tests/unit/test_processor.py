@@ -11,10 +11,12 @@ import pytest
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import SystemClock
-from bulkquote_gui.core.events import BatchEvent, QuoteEvent
+from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
+from bulkquote_gui.core.engine.unblock import NotABlocker, cancel_blocking_quote
 from bulkquote_gui.core.momentum import PermanentError
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.processor import Processor, ProcessorConfig
+from bulkquote_gui.core.engine.policy import EngineConfig, Timing
+from bulkquote_gui.core.engine.processor import Processor
 from tests.fakes import FakeClock, FakeMomentum, Outcome, auth_error, fake_import, server_error
 
 
@@ -45,7 +47,7 @@ class Harness:
 
     def processor(self, **config) -> Processor:
         return Processor(self.sf, self.api, clock=self.clock, on_event=self.events.append,
-                         config=ProcessorConfig(**config), rng=random.Random(7))
+                         config=EngineConfig(**config), rng=random.Random(7))
 
     def rows(self, batch_id):
         with self.sf() as session:
@@ -63,7 +65,11 @@ class Harness:
 
     def one_quote_per_row(self, batch_id):
         for row in self.rows(batch_id):
-            assert len(self.api.created_for(f"batch-{batch_id}/row-{row.row_number}")) == 1, row
+            assert len(self.api.created_for(self.ref(batch_id, row.row_number))) == 1, row
+
+    def ref(self, batch_id, row_number):
+        """The reference a row is sent with: this database's install id first."""
+        return f"{store.install_id(self.sf)}/batch-{batch_id}/row-{row_number}"
 
 
 @pytest.fixture
@@ -75,7 +81,7 @@ def test_batch_runs_in_row_order_with_one_quote_in_flight(h):
     batch_id = h.batch(3)
     assert h.processor().run_batch(batch_id) == "complete"
     assert h.statuses(batch_id) == ["complete"] * 3
-    assert h.posts() == [f"batch-{batch_id}/row-{n}" for n in (2, 3, 4)]
+    assert h.posts() == [h.ref(batch_id, n) for n in (2, 3, 4)]
     h.one_quote_per_row(batch_id)
     row = h.rows(batch_id)[0]
     assert (row.carrier, str(row.mrc), str(row.nrc), row.currency, row.install_days) == \
@@ -125,8 +131,8 @@ def test_transient_faults_are_retried_and_never_fail_the_row(h):
 
 
 def test_backoff_grows_with_jitter_and_is_capped(h):
-    p = h.processor(backoff_base_s=1.0, backoff_max_s=8.0)
-    delays = [p._retry_delay(None, attempt) for attempt in range(8)]
+    timing = Timing(EngineConfig(backoff_base_s=1.0, backoff_max_s=8.0), random.Random(7))
+    delays = [timing.retry_delay(None, attempt) for attempt in range(8)]
     for attempt, delay in enumerate(delays):
         ceiling = min(8.0, 2 ** attempt)
         assert ceiling / 2 <= delay <= ceiling
@@ -135,7 +141,7 @@ def test_backoff_grows_with_jitter_and_is_capped(h):
 
 def test_permanent_error_fails_that_row_and_the_batch_goes_on(h):
     batch_id = h.batch(3)
-    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("invalid", "invalid_address", "ZIP does not match")
+    h.api.outcomes[h.ref(batch_id, 3)] = Outcome("invalid", "invalid_address", "ZIP does not match")
     assert h.processor().run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [r.status for r in rows] == ["complete", "failed", "complete"]
@@ -145,9 +151,9 @@ def test_permanent_error_fails_that_row_and_the_batch_goes_on(h):
 
 def test_remote_failures_map_to_failed_rows(h):
     batch_id = h.batch(3)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("failed", "no_coverage", "no carrier serves it")
-    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "manual_pricing_required", "call us")
-    h.api.outcomes[f"batch-{batch_id}/row-4"] = Outcome("expired")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("failed", "no_coverage", "no carrier serves it")
+    h.api.outcomes[h.ref(batch_id, 3)] = Outcome("failed", "manual_pricing_required", "call us")
+    h.api.outcomes[h.ref(batch_id, 4)] = Outcome("expired")
     h.processor().run_batch(batch_id)
     rows = h.rows(batch_id)
     assert [(r.status, r.error_code) for r in rows] == [
@@ -158,12 +164,12 @@ def test_remote_failures_map_to_failed_rows(h):
 
 def test_timeout_deletes_the_quote_fails_the_row_and_frees_the_account(h):
     batch_id = h.batch(2)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     assert h.processor(quote_timeout_s=300).run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
     assert rows[1].status == "complete"
-    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
     assert ("DELETE", remote) in h.api.calls
     assert h.api.quotes[remote].status == "cancelled"
     # Gave up at the timeout, not a poll later.
@@ -172,7 +178,7 @@ def test_timeout_deletes_the_quote_fails_the_row_and_frees_the_account(h):
 
 def test_resumed_polling_row_counts_its_timeout_from_stored_submit_time(h):
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     with h.sf() as session:
         row = store.next_open_row(session, batch_id)
     store.mark_submitting(h.sf, row, h.clock.now() - timedelta(seconds=290))
@@ -200,12 +206,53 @@ def test_bad_key_pauses_the_batch_instead_of_failing_rows(h):
     h.one_quote_per_row(batch_id)
 
 
-def test_foreign_quote_in_flight_is_cancelled_then_the_post_retried(h):
-    batch_id = h.batch(1)
-    foreign = h.api.add_foreign_quote()
+def test_a_foreign_quote_in_flight_is_waited_for_never_cancelled(h):
+    batch_id = h.batch(2)
+    foreign = h.api.add_foreign_quote(outcome="complete")   # done after ready_after_s (20 s)
     h.processor().run_batch(batch_id)
+    assert h.statuses(batch_id) == ["complete", "complete"]
+    assert not [c for c in h.api.calls if c[0] == "DELETE"]
+    assert h.api.quotes[foreign].status == "complete"       # their paid work went through
+    waits = [e for e in h.events if isinstance(e, WaitEvent)]
+    assert [(w.reason, w.blocker_id) for w in waits] == [("account", foreign), ("", None)]
+    assert f"another client's quote {foreign} is in flight" in waits[0].message
+    assert waits[0].batch_ids == (batch_id,)
+    # The wait was GETs of their quote at the server's Retry-After, not a storm of POSTs.
+    assert [m for m, _ in h.api.calls].count("POST") == 3
+
+
+def test_waiting_on_a_foreign_quote_fails_no_row_however_long_it_takes(h):
+    batch_id = h.batch(1)
+    foreign = h.api.add_foreign_quote(outcome="never")
+    p = h.processor(quote_timeout_s=60.0)
+    seen = {}
+
+    def on_wait(seconds):
+        if h.clock.monotonic() > 3600 and "state" not in seen:   # an hour later: still waiting
+            with h.sf() as session:
+                seen["state"] = store.batch_rows(session, batch_id)[0].status
+                seen["lease"] = store.read_lease(session, p.account.id)
+            cancel_blocking_quote(h.api, h.sf, foreign)             # the rep's explicit decision
+    h.clock.on_wait = on_wait
+    assert p.run_batch(batch_id) == "complete"
+    assert seen["state"] == "submitting"
+    assert (seen["lease"].waiting, seen["lease"].blocker_id) == ("account", foreign)
     assert h.statuses(batch_id) == ["complete"]
-    assert ("DELETE", foreign) in h.api.calls and h.api.quotes[foreign].status == "cancelled"
+    with h.sf() as session:
+        assert store.read_lease(session, p.account.id).waiting == ""
+
+
+def test_the_rep_cannot_unblock_a_quote_of_our_own_rows(h):
+    batch_id = h.batch(1)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.pause()
+    p.run_batch(batch_id)
+    remote = h.rows(batch_id)[0]
+    with h.sf() as session:
+        ours = store.load_row(session, remote.quote_id).remote_id
+    with pytest.raises(NotABlocker, match="ours"):
+        cancel_blocking_quote(h.api, h.sf, ours)
+    assert h.api.quotes[ours].status in ("queued", "processing")
 
 
 def test_uncancellable_foreign_quote_is_waited_for(h):
@@ -221,16 +268,16 @@ def test_a_colleagues_quote_with_our_reference_is_not_taken_for_ours(h):
     batch_id = h.batch(2)
     with h.sf() as session:
         row = store.next_open_row(session, batch_id)
-    # Another install on the same account numbers its batches from 1 too.
+    # A tool that sends the same reference text: only a stored remote id makes a quote ours.
     colleague = h.api.create_quote({**row.request, "service": {"product": "DIA", "bandwidth_mbps": 100,
                                                                "term_months": 12}}, "their-key")
-    h.api.quotes[colleague.quote.id].outcome = Outcome(mrc="1.00", status="never")
+    h.api.quotes[colleague.quote.id].outcome = Outcome(mrc="1.00")
     h.processor().run_batch(batch_id)
     rows = h.rows(batch_id)
     assert [r.status for r in rows] == ["complete", "complete"]
     assert str(rows[0].mrc) == "899.00"
-    assert h.api.quotes[colleague.quote.id].status == "cancelled"
-    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 2  # theirs and ours
+    assert h.api.quotes[colleague.quote.id].status == "complete"   # waited for, not cancelled
+    assert len(h.api.created_for(h.ref(batch_id, 2))) == 2  # theirs and ours
 
 
 def test_in_flight_quote_of_a_paused_batch_is_finished_for_its_row(h):
@@ -253,7 +300,7 @@ def test_crash_at_any_call_then_resume_loses_nothing_and_asks_once(sf, crash_at)
     api = FakeMomentum(clock, ready_after_s=6.0, retry_after=5.0)
     h = Harness(sf, api, clock)
     batch_id = h.batch(3)
-    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "no_coverage", "none")
+    h.api.outcomes[h.ref(batch_id, 3)] = Outcome("failed", "no_coverage", "none")
     calls = 0
 
     class Crash(BaseException):
@@ -282,7 +329,7 @@ def test_cancel_mid_wait_deletes_the_quote_in_flight(h):
     h.clock.on_wait = lambda s: p.cancel(batch_id) if h.posts() else None
     assert p.run_batch(batch_id) == "cancelled"
     assert h.statuses(batch_id) == ["cancelled"] * 3
-    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
     assert h.api.quotes[remote].status == "cancelled"
     assert len(h.posts()) == 1
     assert [e.status for e in h.events if isinstance(e, BatchEvent)][-1] == "cancelled"
@@ -321,7 +368,7 @@ def test_cancel_of_a_batch_not_running_queues_its_quote_for_delete(h):
     p = h.processor()
     h.clock.on_wait = lambda s: p.stop()
     p.run_batch(batch_id)  # left polling, as after a crash
-    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
     p2 = Processor(h.sf, h.api, clock=h.clock)
     p2.cancel(batch_id)
     assert h.statuses(batch_id) == ["cancelled", "cancelled"]
@@ -337,23 +384,23 @@ def test_cancel_from_another_process_is_noticed_during_a_wait(h):
     h.clock.on_wait = lambda s: store.request_cancel(h.sf, batch_id) if h.clock.total_waited >= 3 else None
     assert p.run_batch(batch_id) == "cancelled"
     assert h.clock.total_waited <= 4.0 + 1e-6, "noticed within a second"
-    remote = h.api.created_for(f"batch-{batch_id}/row-2")[0]
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
     assert h.api.quotes[remote].status == "cancelled"
 
 
 def test_retry_failed_rows_asks_again_with_a_new_key(h):
     batch_id = h.batch(2)
-    h.api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "carrier_timeout", "try later")
+    h.api.outcomes[h.ref(batch_id, 3)] = Outcome("failed", "carrier_timeout", "try later")
     p = h.processor()
     p.run_batch(batch_id)
-    h.api.outcomes.pop(f"batch-{batch_id}/row-3")
+    h.api.outcomes.pop(h.ref(batch_id, 3))
     assert store.retry_failed(h.sf, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [r.status for r in rows] == ["complete", "complete"]
     assert rows[1].attempts == 2
-    assert len(h.api.created_for(f"batch-{batch_id}/row-3")) == 2
-    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+    assert len(h.api.created_for(h.ref(batch_id, 3))) == 2
+    assert len(h.api.created_for(h.ref(batch_id, 2))) == 1
 
 
 def test_run_unfinished_takes_batches_oldest_first_and_skips_paused(h):
@@ -361,7 +408,7 @@ def test_run_unfinished_takes_batches_oldest_first_and_skips_paused(h):
     store.mark_paused(h.sf, b)
     h.processor().run_unfinished()
     assert [h.batch_status(i) for i in (a, b, c)] == ["complete", "paused", "complete"]
-    assert h.posts() == [f"batch-{a}/row-2", f"batch-{c}/row-2"]
+    assert h.posts() == [h.ref(a, 2), h.ref(c, 2)]
 
 
 def test_a_broken_listener_does_not_stop_the_batch(h):
@@ -387,7 +434,7 @@ def test_cancel_from_another_thread_takes_effect_within_a_second(h):
     batch_id = h.batch(2)
     h.api.retry_after = None
     h.api.ready_after_s = 10_000
-    p = Processor(h.sf, h.api, clock=SystemClock(), config=ProcessorConfig(poll_interval_s=60))
+    p = Processor(h.sf, h.api, clock=SystemClock(), config=EngineConfig(poll_interval_s=60))
     outcome = []
     worker = threading.Thread(target=lambda: outcome.append(p.run_batch(batch_id)))
     worker.start()
@@ -446,7 +493,7 @@ def test_a_servers_field_is_named_in_the_rows_message(h):
 
 def test_delete_at_the_timeout_finding_the_quote_failed_keeps_its_reason(h):
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("failed", "no_coverage", "none", cancellable=False)
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("failed", "no_coverage", "none", cancellable=False)
     h.api.ready_after_s = 10_000
     p = h.processor(quote_timeout_s=60)
     original = h.api.cancel_quote
@@ -462,18 +509,18 @@ def test_delete_at_the_timeout_finding_the_quote_failed_keeps_its_reason(h):
 
 def test_lost_post_answer_until_the_timeout_is_found_and_deleted_at_the_batch_end(h):
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     # The quote is made but its answer lost, then POST fails until after the row's timeout.
     h.api.fail_next("POST", "lose", *[server_error(retry_after=20.0) for _ in range(5)])
     assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "complete"
     assert (h.rows(batch_id)[0].status, h.rows(batch_id)[0].error_code) == ("failed", "timeout")
     assert h.api.in_flight() == [], "the account is not left blocked"
-    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+    assert len(h.api.created_for(h.ref(batch_id, 2))) == 1
 
 
 def test_delete_outage_at_the_timeout_is_retried_until_the_account_is_clear(h):
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("DELETE", *[server_error() for _ in range(6)])
     assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "complete"
     assert h.rows(batch_id)[0].error_code == "timeout"
@@ -486,7 +533,7 @@ def test_delete_outage_during_a_cancel_is_retried_until_the_account_is_clear(h):
     h.api.ready_after_s = 10_000
 
     def cancel_in_an_outage(seconds):
-        if h.posts() and not h.api.faults["DELETE"] and batch_id not in p._cancel_requested:
+        if h.posts() and not h.api.faults["DELETE"] and not p.commands.cancel_asked(batch_id):
             h.api.fail_next("DELETE", *[server_error() for _ in range(5)])
             p.cancel(batch_id)
 
@@ -509,7 +556,7 @@ def test_a_lost_post_whose_quote_completed_meanwhile_keeps_its_price(h):
 
 def test_a_refused_key_while_clearing_the_account_pauses_the_batch(h):
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("DELETE", *[auth_error() for _ in range(3)])
     assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "paused"
     assert h.rows(batch_id)[0].error_code == "timeout"
@@ -519,7 +566,7 @@ def test_a_refused_key_while_clearing_the_account_pauses_the_batch(h):
 
 def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(h):
     batch_id = h.batch(2)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("DELETE", *[server_error() for _ in range(4)])
     original = h.api.cancel_quote
 
@@ -553,14 +600,14 @@ def test_a_long_retry_after_on_post_never_holds_a_row_past_its_timeout(h):
     rows = h.rows(batch_id)
     assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
     second_post = [t for (m, ref), t in zip(h.api.calls, h.api.call_times)
-                   if m == "POST" and ref == f"batch-{batch_id}/row-3"][0]
+                   if m == "POST" and ref == h.ref(batch_id, 3)][0]
     assert second_post - h.api.call_times[0] == pytest.approx(300.0, abs=1.0)
     assert rows[1].status == "complete"
 
 
 def test_clean_up_owed_survives_a_restart(h):
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("DELETE", *[server_error() for _ in range(50)])
     assert h.processor(quote_timeout_s=60, cleanup_timeout_s=10).run_batch(batch_id) == "complete"
     assert len(h.api.in_flight()) == 1, "the outage outlasted the clean-up time"
@@ -575,7 +622,7 @@ def test_a_replayed_lost_post_whose_delete_finds_the_quote_complete_keeps_its_pr
     """The lost POST's key is replayed at the batch end: the quote is still in flight, so it is
     DELETEd; the DELETE finds it priced meanwhile. The row never stored the quote's id."""
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("POST", "lose", *[server_error(retry_after=20.0) for _ in range(5)])
     original = h.api.cancel_quote
 
@@ -593,21 +640,21 @@ def test_a_replayed_lost_post_whose_delete_finds_the_quote_complete_keeps_its_pr
 
 def _cancel_on_first_wait(h, p, batch_id):
     def cancel(seconds):
-        if h.posts() and batch_id not in p._cancel_requested:
+        if h.posts() and not p.commands.cancel_asked(batch_id):
             p.cancel(batch_id)
     return cancel
 
 
 def test_cancel_while_a_lost_post_is_retried_leaves_no_quote_in_flight(h):
     batch_id = h.batch(2)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("POST", "lose", *[server_error(retry_after=20.0) for _ in range(2)])
     p = h.processor(quote_timeout_s=300)
     h.clock.on_wait = _cancel_on_first_wait(h, p, batch_id)
     assert p.run_batch(batch_id) == "cancelled"
     assert h.statuses(batch_id) == ["cancelled", "cancelled"]
     assert h.api.in_flight() == [], "the quote the lost POST made was found and DELETEd"
-    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+    assert len(h.api.created_for(h.ref(batch_id, 2))) == 1
     assert p.cleanup_owed == 0
 
 
@@ -630,7 +677,7 @@ def test_cancel_while_waiting_behind_a_foreign_quote_makes_no_quote(h):
     p = h.processor()
     h.clock.on_wait = _cancel_on_first_wait(h, p, batch_id)
     assert p.run_batch(batch_id) == "cancelled"
-    assert h.api.created_for(f"batch-{batch_id}/row-2") == []
+    assert h.api.created_for(h.ref(batch_id, 2)) == []
     assert len(h.posts()) == 1 and p.cleanup_owed == 0
 
 
@@ -638,7 +685,7 @@ def test_cancelling_a_paused_batch_replays_a_lost_post_and_deletes_its_quote(h):
     """Paused while its lost POST was retried, the row stays `submitting` with no remote id;
     cancelling the batch (not running) owes a replay of its key, which finds the quote."""
     batch_id = h.batch(2)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("POST", "lose")
     p = h.processor()
     h.clock.on_wait = lambda s: p.pause()
@@ -650,7 +697,7 @@ def test_cancelling_a_paused_batch_replays_a_lost_post_and_deletes_its_quote(h):
     assert p.cleanup_owed == 1
     assert p.send_pending_deletes() == 1
     assert h.api.in_flight() == [] and p.cleanup_owed == 0
-    assert len(h.api.created_for(f"batch-{batch_id}/row-2")) == 1
+    assert len(h.api.created_for(h.ref(batch_id, 2))) == 1
 
 
 def test_cancel_behind_a_foreign_quote_after_a_lost_post_answer_replays_nothing(h):
@@ -672,14 +719,14 @@ def test_cancel_behind_a_foreign_quote_after_a_lost_post_answer_replays_nothing(
 
     h.clock.on_wait = block_then_cancel
     assert p.run_batch(batch_id) == "cancelled"
-    assert h.api.created_for(f"batch-{batch_id}/row-2") == []
+    assert h.api.created_for(h.ref(batch_id, 2)) == []
     assert p.cleanup_owed == 0
 
 
 def test_clearing_the_account_honours_the_servers_retry_after(h):
     """The DELETEs owed at the batch end meet 429s: each retry waits at least Retry-After."""
     batch_id = h.batch(1)
-    h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     h.api.fail_next("DELETE", *[server_error(retry_after=40.0) for _ in range(6)])
     assert h.processor(quote_timeout_s=60, cleanup_timeout_s=600).run_batch(batch_id) == "complete"
     assert h.api.in_flight() == []

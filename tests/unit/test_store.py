@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from datetime import timezone
@@ -254,7 +255,7 @@ def test_request_body_is_the_contracts_shape(sf):
     with sf() as session:
         row = store.next_open_row(session, batch_id)
     assert row.request == {
-        "reference": f"batch-{batch_id}/row-7",
+        "reference": f"{store.install_id(sf)}/batch-{batch_id}/row-7",
         "customer": {"company": "Acme"},
         "location": {"street": "7 Main St", "city": "Austin", "state": "TX",
                      "postal_code": "78701", "country": "US"},
@@ -319,3 +320,17 @@ def test_a_row_failed_with_a_replay_owed_writes_both_at_once(sf):
     assert not store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
     with sf() as session:
         assert [o.idempotency_key for o in store.owed_cleanup(session)] == [row.idempotency_key]
+
+
+def test_references_name_the_install_so_two_databases_never_collide(tmp_path):
+    refs = []
+    for name in ("a", "b"):
+        engine = store.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
+        sf = store.make_session_factory(engine)
+        batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="x.csv")
+        with sf() as session:
+            refs.append(store.next_open_row(session, batch_id).reference)
+        assert store.install_id(sf) == store.install_id(sf)  # made once, kept
+        engine.dispose()
+    assert refs[0] != refs[1]
+    assert all(re.fullmatch(r"bq-[0-9a-f]{6}/batch-1/row-2", r) for r in refs)

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store.accounts import install_id
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
     BATCH_CANCELLED,
@@ -33,6 +34,7 @@ from bulkquote_gui.core.store.models import (
     BatchQuote,
     Lead,
     Quote,
+    row_reference,
     utcnow,
 )
 
@@ -64,6 +66,7 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
     if not rows:
         raise NothingToQuote(f"{source_name}: no quotable rows")
     fallback_company = defaults.company.strip() or Path(source_name).stem
+    install = install_id(session_factory)
     with session_factory.begin() as session:
         batch = BatchJob(
             source_name=source_name,
@@ -96,7 +99,8 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
                 batch_id=batch.id, position=position, row_number=int(row.row_number),
                 site_id=str(getattr(row, "site_id", "") or ""),
                 original={str(k): "" if v is None else str(v) for k, v in dict(row.original).items()},
-                status=ROW_PENDING, idempotency_key=str(uuid.uuid4())))
+                status=ROW_PENDING, idempotency_key=str(uuid.uuid4()),
+                reference_text=row_reference(install, batch.id, int(row.row_number))))
         lead_ids = session.scalars(
             insert(Lead).returning(Lead.id, sort_by_parameter_order=True), leads).all()
         for quote, lead_id in zip(quotes, lead_ids, strict=True):
@@ -205,9 +209,16 @@ def _clear_result(quote: Quote) -> None:
     quote.options.clear()
 
 
-def start_batch(session_factory: sessionmaker[Session], batch_id: int) -> str | None:
-    """pending -> running (started_at set once); returns the batch status afterwards."""
+def start_batch(session_factory: sessionmaker[Session], batch_id: int,
+                account_id: int | None = None) -> str | None:
+    """pending -> running (started_at set once); returns the batch status afterwards.
+
+    With `account_id`, a batch no account has claimed yet becomes that account's.
+    """
     with session_factory.begin() as session:
+        if account_id is not None:
+            session.connection().execute(update(BatchJob).where(
+                BatchJob.id == batch_id, BatchJob.account_id.is_(None)).values(account_id=account_id))
         session.connection().execute(update(BatchJob).where(BatchJob.id == batch_id,
                                                BatchJob.status == BATCH_PENDING)
                         .values(status=BATCH_RUNNING, status_message=""))

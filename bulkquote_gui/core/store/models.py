@@ -1,7 +1,7 @@
 """The store's tables (SQLAlchemy 2.0 typed ORM): BatchJob, BatchQuote, Lead, Quote, QuoteOption.
 
-Money is Decimal end to end; times are timezone-aware UTC. Row and batch statuses are plain
-strings so the database stays readable with any SQLite browser.
+Money is Decimal end to end; times are timezone-aware UTC. Row and batch statuses are stored
+as their plain text (readable with any SQLite browser) and read back as that text.
 """
 
 from __future__ import annotations
@@ -26,21 +26,22 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# Batch statuses
-BATCH_PENDING = "pending"
-BATCH_RUNNING = "running"
-BATCH_PAUSED = "paused"
-BATCH_CANCELLED = "cancelled"
-BATCH_COMPLETE = "complete"
+from bulkquote_gui.core.states import BatchStatus, RowState
+
+# The statuses as the store writes them: the enums of core/states.py (StrEnum: equal to their text).
+BATCH_PENDING = BatchStatus.PENDING
+BATCH_RUNNING = BatchStatus.RUNNING
+BATCH_PAUSED = BatchStatus.PAUSED
+BATCH_CANCELLED = BatchStatus.CANCELLED
+BATCH_COMPLETE = BatchStatus.COMPLETE
 BATCH_UNFINISHED = (BATCH_PENDING, BATCH_RUNNING)
 
-# Row (BatchQuote) statuses, DESIGN.md's state machine
-ROW_PENDING = "pending"
-ROW_SUBMITTING = "submitting"
-ROW_POLLING = "polling"
-ROW_COMPLETE = "complete"
-ROW_FAILED = "failed"
-ROW_CANCELLED = "cancelled"
+ROW_PENDING = RowState.PENDING
+ROW_SUBMITTING = RowState.SUBMITTING
+ROW_POLLING = RowState.POLLING
+ROW_COMPLETE = RowState.COMPLETE
+ROW_FAILED = RowState.FAILED
+ROW_CANCELLED = RowState.CANCELLED
 ROW_ACTIVE = (ROW_SUBMITTING, ROW_POLLING)
 ROW_OPEN = (ROW_PENDING, ROW_SUBMITTING, ROW_POLLING)     # not terminal
 ROW_TERMINAL = (ROW_COMPLETE, ROW_FAILED, ROW_CANCELLED)
@@ -209,6 +210,9 @@ class BatchQuote(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # schema v3: the request's `reference`, fixed when the row is stored (install id first, so
+    # two installs never send the same one); rows of older versions keep "batch-N/row-M".
+    reference_text: Mapped[str | None] = mapped_column("reference", String(200))
 
     batch: Mapped[BatchJob] = relationship(back_populates="rows")
     quote: Mapped[Quote] = relationship()
@@ -216,7 +220,16 @@ class BatchQuote(Base):
     @property
     def reference(self) -> str:
         """The request's `reference`, how a quote on the server is traced back to this row."""
-        return f"batch-{self.batch_id}/row-{self.row_number}"
+        return self.reference_text or legacy_reference(self.batch_id, self.row_number)
+
+
+def legacy_reference(batch_id: int, row_number: int) -> str:
+    """The reference schema v1/v2 sent: kept for their rows, so a replay's body is unchanged."""
+    return f"batch-{batch_id}/row-{row_number}"
+
+
+def row_reference(install_id: str, batch_id: int, row_number: int) -> str:
+    return f"{install_id}/batch-{batch_id}/row-{row_number}"
 
 
 class CleanupOwed(Base):

@@ -30,6 +30,7 @@ def _v3_accounts_and_leases(conn: Connection) -> None:
                         ("turn", "INTEGER NOT NULL DEFAULT 0")):
         conn.execute(text(f"ALTER TABLE batch_job ADD COLUMN {column} {ddl}"))
     conn.execute(text("CREATE INDEX ix_batch_job_account_id ON batch_job (account_id)"))
+    conn.execute(text("ALTER TABLE batch_quote ADD COLUMN reference VARCHAR(200)"))
 
 
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.store.models import (
@@ -127,9 +127,12 @@ def batch_columns(session: Session, batch_id: int) -> list[str]:
     return list(batch.columns or []) if batch else []
 
 
-def unfinished_batch_ids(session: Session) -> list[int]:
-    """Batches still to process (pending or running; not paused, cancelled or complete), oldest first."""
+def unfinished_batch_ids(session: Session, *, account_id: int | None = None) -> list[int]:
+    """Batches still to process (pending or running; not paused, cancelled or complete), oldest
+    first; with `account_id`, that account's (and those no account has claimed yet)."""
     stmt = select(BatchJob.id).where(BatchJob.status.in_(BATCH_UNFINISHED)).order_by(BatchJob.id)
+    if account_id is not None:
+        stmt = stmt.where(or_(BatchJob.account_id == account_id, BatchJob.account_id.is_(None)))
     return list(session.scalars(stmt))
 
 

@@ -10,13 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.store.models import (
+    BATCH_PENDING,
+    BATCH_RUNNING,
     ROW_ACTIVE,
     ROW_OPEN,
+    ROW_PENDING,
+    BatchJob,
     BatchQuote,
+    legacy_reference,
     Lead,
     Quote,
 )
@@ -36,15 +41,18 @@ class RowWork:
     attempts: int
     request: dict[str, Any]
 
+    account_id: int | None = None
+
     @property
     def reference(self) -> str:
-        return f"batch-{self.batch_id}/row-{self.row_number}"
+        return str(self.request["reference"])
 
 
 # One joined SELECT per row (no lazy loads): the engine reads rows many times per quote.
 _WORK_COLUMNS = (
     BatchQuote.id, BatchQuote.batch_id, BatchQuote.row_number, BatchQuote.status,
     BatchQuote.idempotency_key, BatchQuote.remote_id, BatchQuote.submitted_at, BatchQuote.attempts,
+    BatchQuote.reference_text.label("reference"), BatchJob.account_id,
     Quote.street, Quote.unit, Quote.city, Quote.state, Quote.postal_code, Quote.product,
     Quote.bandwidth_mbps, Quote.term_months,
     Lead.company, Lead.contact_name, Lead.email, Lead.phone,
@@ -53,7 +61,7 @@ _WORK_COLUMNS = (
 
 def _work_select() -> Any:
     return (select(*_WORK_COLUMNS).join(Quote, BatchQuote.quote_id == Quote.id)
-            .join(Lead, Quote.lead_id == Lead.id))
+            .join(Lead, Quote.lead_id == Lead.id).join(BatchJob, BatchJob.id == BatchQuote.batch_id))
 
 
 def _work(r: Any) -> RowWork:
@@ -66,13 +74,15 @@ def _work(r: Any) -> RowWork:
                 "postal_code": r.postal_code, "country": "US"}
     if r.unit:
         location["unit"] = r.unit
-    request = {"reference": f"batch-{r.batch_id}/row-{r.row_number}", "customer": customer,
+    reference = r.reference or legacy_reference(r.batch_id, r.row_number)
+    request = {"reference": reference, "customer": customer,
                "location": location,
                "service": {"product": r.product, "bandwidth_mbps": r.bandwidth_mbps,
                            "term_months": r.term_months}}
     return RowWork(id=r.id, batch_id=r.batch_id, row_number=r.row_number, status=r.status,
                    idempotency_key=r.idempotency_key, remote_id=r.remote_id,
-                   submitted_at=r.submitted_at, attempts=r.attempts, request=request)
+                   submitted_at=r.submitted_at, attempts=r.attempts, request=request,
+                   account_id=r.account_id)
 
 
 def next_open_row(session: Session, batch_id: int) -> RowWork | None:
@@ -119,3 +129,38 @@ def find_row_for_remote(session: Session, remote_id: str) -> RowOwner | None:
     return RowOwner(row_id=bq.id, batch_id=bq.batch_id, row_number=bq.row_number,
                     status=bq.status, batch_status=bq.batch.status, submitted_at=bq.submitted_at)
 
+
+
+def next_row_for_account(session: Session, account_id: int, *,
+                         only_batch: int | None = None) -> RowWork | None:
+    """The account's next row: one already in flight (after a crash or a takeover) first, else
+    the first pending row of the batch whose turn is oldest, rushed batches before the rest.
+
+    Batches no account has claimed yet (stored by an older version) count as this account's.
+    """
+    of_account = or_(BatchJob.account_id == account_id, BatchJob.account_id.is_(None))
+    unfinished = BatchJob.status.in_((BATCH_PENDING, BATCH_RUNNING))
+    scope = [of_account, unfinished]
+    if only_batch is not None:
+        scope.append(BatchQuote.batch_id == only_batch)
+    r = session.connection().execute(
+        _work_select().where(*scope, BatchQuote.status.in_(ROW_ACTIVE))
+        .order_by(BatchQuote.id).limit(1)).first()
+    if r is not None:
+        return _work(r)
+    has_pending = (select(BatchQuote.id).where(BatchQuote.batch_id == BatchJob.id,
+                                               BatchQuote.status == ROW_PENDING).exists())
+    batch_scope = [of_account, unfinished, has_pending]
+    if only_batch is not None:
+        batch_scope.append(BatchJob.id == only_batch)
+    batch_id = session.connection().scalar(
+        select(BatchJob.id).where(*batch_scope)
+        .order_by(BatchJob.priority.desc(), BatchJob.turn, BatchJob.id).limit(1))
+    if batch_id is None:
+        return None
+    return next_open_row(session, batch_id)
+
+
+def open_row_count(session: Session, batch_id: int) -> int:
+    return int(session.connection().scalar(select(func.count()).where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(ROW_OPEN))) or 0)

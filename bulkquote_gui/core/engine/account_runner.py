@@ -1,0 +1,284 @@
+"""One account's line: hold its lease, take its rows one at a time, fairly, until there are none.
+
+    wait for the lease --> holder --> next row (in flight first, rush first, oldest turn) --> run it
+         ^                  |  ^                                                              |
+         |                  |  +--------------------- batch ended? settle, finish it <--------+
+         +-- lease lost ----+---> no row left: release the lease (or, as a worker, wait for more)
+
+One quote in flight per account, whoever else uses it: only the lease holder sends, every POST
+is fenced by its token, and a 409 naming a quote none of our rows stored is waited for, never
+cancelled. Different accounts each have a runner of their own, on threads of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.clock import Clock
+from bulkquote_gui.core.engine.api_gate import ApiGate
+from bulkquote_gui.core.engine.cleanup import OwedCalls
+from bulkquote_gui.core.engine.commands import LEASE_LOST, STOPPED, Commands, Interrupted
+from bulkquote_gui.core.engine.lease import LeaseKeeper
+from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message
+from bulkquote_gui.core.engine.policy import EngineConfig, Timing
+from bulkquote_gui.core.engine.quote_run import AuthRefused, QuoteRun
+from bulkquote_gui.core.events import Event
+from bulkquote_gui.core.states import BatchStatus, WaitReason
+from bulkquote_gui.core.store.accounts import Holder, LeaseLost
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """How a run ended: every batch it touched with its status afterwards, and why it stopped."""
+
+    statuses: dict[int, str] = field(default_factory=dict)
+    stopped: bool = False        # stop() (the app closing, a signal): unfinished work resumes later
+    auth_failed: bool = False    # the key was refused: nothing more can be sent with it
+
+
+class AccountRunner:
+    """Runs one account's batches (engine thread). Commands come through `commands` (any thread)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], client: Any, account_id: int,
+                 holder: Holder, *, clock: Clock, config: EngineConfig, commands: Commands,
+                 on_event: Callable[[Event], None], rng: random.Random | None = None,
+                 claims: bool = True) -> None:
+        self._sf = session_factory
+        self.account_id = account_id
+        self._claims = claims   # batches no account owns yet become this one's when run
+        self._clock = clock
+        self._config = config
+        self.commands = commands
+        self.timing = Timing(config, rng)
+        self.lease = LeaseKeeper(session_factory, account_id, holder, clock, ttl_s=config.lease_ttl_s)
+        self.outcomes = Outcomes(session_factory, clock, on_event)
+        self.owed = OwedCalls(session_factory, client, clock, self.timing, commands, self.outcomes,
+                              fence_check=self._fence_if_held)
+        self.gate = ApiGate(client, clock, self.timing, commands, report=self._report_api_wait,
+                            give_back=self._give_back)
+        self.quotes = QuoteRun(session_factory, self.gate, clock, self.timing, commands,
+                               self.outcomes, self.owed, fence=lambda: self.lease.fence,
+                               check_fence=self.lease.check_fence,
+                               report_wait=self._report_account_wait)
+        self._announced: set[int] = set()
+        commands.heartbeat = self.lease.heartbeat
+
+    # ------------------------------------------------------------------ the line
+
+    def run(self, *, only_batch: int | None = None, until_idle: bool = True,
+            idle_poll_s: float = 2.0) -> RunResult:
+        """Work until no row of the account (or of `only_batch`) is left, stop(), or a 401.
+
+        With until_idle=False (the headless worker) an empty line is waited on, not left.
+        """
+        result = RunResult()
+        self._announced = set()
+        try:
+            while not self.commands.stopped:
+                if not self._has_work(only_batch):
+                    if until_idle:
+                        break
+                    self.lease.release()  # nothing to do: let a laptop with work have it
+                    self.commands.idle_wait(idle_poll_s)
+                    continue
+                if not self._hold_lease():
+                    break  # stopped while waiting for it
+                outcome = self._run_line(only_batch, result)
+                if outcome in (STOPPED, "auth"):
+                    break
+                if outcome == "idle" and until_idle:
+                    break
+                # "lease_lost": step back and wait to be the holder again
+        finally:
+            try:
+                self.lease.release()
+            except Exception:  # a broken store at the end must not hide what went before
+                log.exception("could not release the lease of account %s", self.account_id)
+        result.stopped = self.commands.stopped
+        return result
+
+    def _run_line(self, only_batch: int | None, result: RunResult) -> str:
+        while True:
+            try:
+                self.commands.check()        # stop, lease renewal
+                self.owed.run_once()
+            except Interrupted as stop:
+                return self._line_interrupted(stop, result)
+            except LeaseLost:
+                self.lease.lost()
+                return LEASE_LOST
+            with self._sf() as session:
+                row = store.next_row_for_account(session, self.account_id, only_batch=only_batch)
+            if row is None:
+                return self._finish_idle(only_batch, result)
+            batch_id = row.batch_id
+            if not self._announce(batch_id, result):
+                continue
+            self.commands.working_on(batch_id)
+            try:
+                self.quotes.run(row)
+            except AuthRefused as refused:
+                self._pause(batch_id, refused.message, result)
+                result.auth_failed = True
+                return "auth"
+            except Interrupted as stop:
+                outcome = self._row_interrupted(stop, batch_id, result)
+                if outcome is not None:
+                    return outcome
+            finally:
+                self.commands.working_on(None)
+            self._finish_if_done(batch_id, result)
+
+    def _announce(self, batch_id: int, result: RunResult) -> bool:
+        """Start the batch (pending -> running) the first time this run takes a row of it."""
+        if batch_id in self._announced:
+            return True
+        self.commands.forget(batch_id)
+        status = store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
+        result.statuses[batch_id] = str(status)
+        if status != BatchStatus.RUNNING:
+            return False
+        self._announced.add(batch_id)
+        self.outcomes.emit_batch(batch_id, BatchStatus.RUNNING)
+        return True
+
+    def _row_interrupted(self, stop: Interrupted, batch_id: int, result: RunResult) -> str | None:
+        if stop.kind == BatchStatus.CANCELLED:
+            self.cancel_in_hand(batch_id, stop.message or "cancelled by the user", result)
+            return None
+        if stop.kind == BatchStatus.PAUSED:
+            self._pause(batch_id, stop.message, result)
+            return None
+        return self._line_interrupted(stop, result)
+
+    def _line_interrupted(self, stop: Interrupted, result: RunResult) -> str:
+        if stop.kind == LEASE_LOST:
+            log.warning("account %s: %s; stepping back", self.account_id, stop.message)
+            self.lease.lost()
+            return LEASE_LOST
+        for batch_id in self._announced:
+            status = self._status(batch_id)
+            result.statuses[batch_id] = status
+            if status in (BatchStatus.PENDING, BatchStatus.RUNNING):
+                self.outcomes.emit_batch(batch_id, status,
+                                         "stopped; the batch resumes on the next start")
+        return STOPPED
+
+    def _pause(self, batch_id: int, message: str, result: RunResult) -> None:
+        self.commands.take_pause(batch_id)   # done: the flag must not pause the next batch
+        store.mark_paused(self._sf, batch_id, message)
+        self._announced.discard(batch_id)
+        result.statuses[batch_id] = BatchStatus.PAUSED
+        self.outcomes.emit_batch(batch_id, BatchStatus.PAUSED, message)
+
+    def cancel_in_hand(self, batch_id: int, message: str, result: RunResult | None = None) -> None:
+        """The batch whose row was in hand was cancelled: its open rows too, their quotes DELETEd."""
+        self.commands.take_cancel(batch_id)
+        store.request_cancel(self._sf, batch_id, include_active=False)
+        for remote_id, row_id in store.cancel_open_rows(self._sf, batch_id):
+            final = self.quotes.delete_or_owe(remote_id, row_id)
+            if final is not None and final.terminal:
+                self.outcomes.record_late(row_id, final)
+        self._announced.discard(batch_id)
+        if result is not None:
+            result.statuses[batch_id] = BatchStatus.CANCELLED
+        self.outcomes.emit_batch(batch_id, BatchStatus.CANCELLED, message)
+        refused = self.owed.settle(yield_to_commands=False)
+        if refused is not None:
+            log.warning("cancelled batch %s: its quote could not be cancelled on the server: %s",
+                        batch_id, refused)
+
+    def _finish_if_done(self, batch_id: int, result: RunResult) -> None:
+        with self._sf() as session:
+            if store.open_row_count(session, batch_id):
+                return
+        self._finish(batch_id, result)
+
+    def _finish(self, batch_id: int, result: RunResult) -> None:
+        """No row of the batch is open: clear the account of our quotes, then it is complete."""
+        refused = self.owed.settle(yield_to_commands=True)
+        if refused is not None:
+            self._pause(batch_id, auth_message(refused), result)
+            result.auth_failed = True
+            return
+        if store.finish_batch(self._sf, batch_id):
+            self.outcomes.emit_batch(batch_id, BatchStatus.COMPLETE)
+        self._announced.discard(batch_id)
+        result.statuses[batch_id] = self._status(batch_id)
+
+    def _finish_idle(self, only_batch: int | None, result: RunResult) -> str:
+        """No row left to take: finish what this run started (a batch whose last row ended in
+        another process, or a batch that never had an open row)."""
+        for batch_id in sorted(self._announced | ({only_batch} if only_batch else set())):
+            if self._status(batch_id) in (BatchStatus.PENDING, BatchStatus.RUNNING):
+                with self._sf() as session:
+                    if store.open_row_count(session, batch_id):
+                        continue
+                if batch_id not in self._announced:
+                    store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
+                self._finish(batch_id, result)
+            result.statuses[batch_id] = self._status(batch_id)
+        return "idle"
+
+    # ------------------------------------------------------------------ the lease
+
+    def _has_work(self, only_batch: int | None) -> bool:
+        with self._sf() as session:
+            if only_batch is not None:
+                return self._status(only_batch) in (BatchStatus.PENDING, BatchStatus.RUNNING)
+            return bool(store.unfinished_batch_ids(session, account_id=self.account_id)) \
+                or bool(store.owed_count(session))
+
+    def _hold_lease(self) -> bool:
+        """Become the holder; while another process is, say who and wait (stop() ends it)."""
+        told = ""
+        while not self.commands.stopped:
+            if self.lease.try_acquire():
+                if told:
+                    self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
+                return True
+            state = self.lease.read()
+            who = state.holder if state is not None and state.holder else "another BulkQuote"
+            message = f"waiting for the account's lease: held by {who}"
+            if message != told:
+                self.outcomes.emit_wait(self.account_id, WaitReason.LEASE, message)
+                told = message
+            self.commands.idle_wait(self._config.lease_retry_s)
+        return False
+
+    def _fence_if_held(self) -> None:
+        if self.lease.held:
+            self.lease.check_fence()
+
+    # ------------------------------------------------------------------ waits
+
+    def _report_account_wait(self, reason: str, message: str, blocker_id: str | None) -> None:
+        self._store_wait(reason, message, blocker_id)
+        self.outcomes.emit_wait(self.account_id, reason, message, blocker_id)
+
+    def _report_api_wait(self, reason: str, message: str) -> None:
+        self._report_account_wait(reason, message, None)
+
+    def _store_wait(self, reason: str, message: str, blocker_id: str | None) -> None:
+        token = self.lease.token
+        if token is not None:
+            store.set_waiting(self._sf, self.account_id, token, str(reason), message, blocker_id,
+                              self._clock.now())
+
+    def _give_back(self, seconds: float) -> None:
+        store.shift_polling_deadlines(self._sf, self.account_id, seconds)
+
+    def _status(self, batch_id: int) -> str:
+        with self._sf() as session:
+            status = store.batch_status(session, batch_id)
+        if status is None:
+            raise KeyError(f"no batch {batch_id}")
+        return str(status)

@@ -1,0 +1,90 @@
+"""The API as the engine's row steps see it: a call that cannot reach the API waits, not fails.
+
+A connection-level failure (refused, DNS, TLS, no route: momentum.Unreachable) is the batch's
+problem, not the row's. The gate tries the call once more at once; if that fails too, the
+account's line goes into "waiting for the API" (stored for every reader, and an event), GET
+/health is probed with backoff until the API answers, the time lost is given back to every
+polling row's timeout (store.shift_polling_deadlines), and the same call is made again. The wait
+is interruptible (pause, cancel, stop) like every other wait of the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, TypeVar
+
+from bulkquote_gui.core.clock import Clock
+from bulkquote_gui.core.engine.commands import Commands
+from bulkquote_gui.core.engine.policy import Timing
+from bulkquote_gui.core.momentum import ApiError, ApiReply, Unreachable
+from bulkquote_gui.core.states import WaitReason
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# (reason, message) -> None: tell the store and the listener; ("", "") ends the wait.
+WaitReporter = Callable[[str, str], None]
+
+
+class ApiGate:
+    """Wraps a client (create_quote / get_quote / cancel_quote / health) for the row steps."""
+
+    def __init__(self, client: Any, clock: Clock, timing: Timing, commands: Commands, *,
+                 report: WaitReporter, give_back: Callable[[float], None]) -> None:
+        self.client = client
+        self._clock = clock
+        self._timing = timing
+        self._commands = commands
+        self._report = report
+        self._give_back = give_back
+        self.outages = 0          # grows with each outage: a row step rereads its deadline then
+
+    def create_quote(self, request: dict[str, Any], key: str) -> ApiReply:
+        return self._through(lambda: self.client.create_quote(request, key))
+
+    def get_quote(self, quote_id: str) -> ApiReply:
+        return self._through(lambda: self.client.get_quote(quote_id))
+
+    def cancel_quote(self, quote_id: str) -> ApiReply:
+        return self._through(lambda: self.client.cancel_quote(quote_id))
+
+    def _through(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except Unreachable as first:
+            if self._commands.stopped:
+                raise
+            log.info("API unreachable (%s); trying once more", first.reason)
+        self._commands.sleep(self._timing.probe_delay(0))
+        try:
+            return call()
+        except Unreachable as exc:
+            self._wait_for_api(exc)
+        return call()  # may fail again (a flapping link): the caller's own retry handles that
+
+    def _wait_for_api(self, exc: Unreachable) -> None:
+        """Probe GET /health until the API answers; the line waits meanwhile."""
+        started = self._clock.monotonic()
+        message = f"waiting for the API: can't reach {exc.host} ({exc.reason})"
+        self._report(WaitReason.API, message)
+        attempt = 1
+        try:
+            while True:
+                self._commands.sleep(self._timing.probe_delay(attempt))
+                attempt += 1
+                try:
+                    self.client.health()
+                    return
+                except Unreachable as again:
+                    if again.reason != exc.reason:
+                        exc = again
+                        message = f"waiting for the API: can't reach {exc.host} ({exc.reason})"
+                        self._report(WaitReason.API, message)
+                except ApiError:
+                    return  # it answers (even unhealthy): the call itself decides what follows
+        finally:
+            lost = self._clock.monotonic() - started
+            self.outages += 1
+            self._give_back(lost)
+            self._report(WaitReason.NONE, "")
+            log.info("API reachable again after %.1f s", lost)

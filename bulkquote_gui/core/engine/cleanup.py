@@ -1,0 +1,138 @@
+"""Maintenance: the calls owed to the account, settled before the next POST and at a batch's end.
+
+Owed (kept in the store, so a restart does not forget it): DELETEs of quotes of cancelled or
+timed-out rows that did not get through, and POSTs whose answer was lost before their row timed
+out (replayed with their key to learn the quote's id, then DELETEd). A quote found finished keeps
+its answer on its row. What fails transiently stays owed. Only ever our own quotes: an owed item
+names a quote by the id or key one of our rows stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.clock import Clock
+from bulkquote_gui.core.engine.commands import Commands
+from bulkquote_gui.core.engine.outcomes import Outcomes
+from bulkquote_gui.core.engine.policy import Timing
+from bulkquote_gui.core.momentum import ApiError, AuthError, TransientError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    """What one pass did: quotes DELETEd, and the 401 that stopped it (retrying cannot help)."""
+
+    sent: int = 0
+    auth_error: ApiError | None = None
+
+
+class OwedCalls:
+    """Settles what is owed to the account (engine thread, or a caller that owns the client)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], client: Any, clock: Clock,
+                 timing: Timing, commands: Commands, outcomes: Outcomes,
+                 fence_check: Any = lambda: None) -> None:
+        self._sf = session_factory
+        self._client = client
+        self._clock = clock
+        self._timing = timing
+        self._commands = commands
+        self._outcomes = outcomes
+        self._fence_check = fence_check    # LeaseLost before any call if our lease was taken
+        self._not_before = float("-inf")   # a server's Retry-After on clean-up calls
+
+    @property
+    def owed(self) -> int:
+        with self._sf() as session:
+            return store.owed_count(session)
+
+    def defer(self, retry_after: float | None) -> bool:
+        """The server asked to wait (Retry-After): no clean-up call before then. True if so."""
+        if retry_after is None:
+            return False
+        self._not_before = self._clock.monotonic() + self._timing.clamp(retry_after)
+        return True
+
+    def run_once(self) -> CleanupResult:
+        """One pass over what is owed; a Retry-After met on the way ends it early."""
+        if self._clock.monotonic() < self._not_before:
+            return CleanupResult()
+        with self._sf() as session:
+            owed = store.owed_cleanup(session)
+        if owed:
+            self._fence_check()
+        sent, auth_error = 0, None
+        for item in owed:
+            remote_id = item.remote_id
+            if remote_id is None:
+                assert item.request is not None and item.idempotency_key is not None
+                try:
+                    reply = self._client.create_quote(item.request, item.idempotency_key)
+                except AuthError as exc:
+                    auth_error = exc
+                    continue
+                except TransientError as exc:
+                    if self.defer(exc.retry_after):
+                        break
+                    continue
+                except ApiError:  # 409: a replay would have answered, so nothing of ours; refused
+                    store.owed_settled(self._sf, item.id)
+                    continue
+                if reply.quote.terminal:
+                    # It finished while we could not hear: the answer (a price paid for) is kept.
+                    self._outcomes.record_late(item.row_id, reply.quote, key=item.idempotency_key)
+                    store.owed_settled(self._sf, item.id)
+                    continue
+                remote_id = reply.quote.id
+                store.owed_settled(self._sf, item.id, now_delete=remote_id)
+            try:
+                final = self._client.cancel_quote(remote_id).quote
+            except AuthError as exc:
+                auth_error = exc
+                continue
+            except TransientError as exc:
+                log.info("could not cancel quote %s yet: %s", remote_id, exc)
+                if self.defer(exc.retry_after):
+                    break
+                continue
+            except ApiError as exc:  # 404: gone already
+                log.info("quote %s needs no cancel: %s", remote_id, exc)
+                store.owed_settled(self._sf, item.id)
+                continue
+            sent += 1
+            store.owed_settled(self._sf, item.id)
+            if final.terminal:
+                self._outcomes.record_late(item.row_id, final)  # finished before the DELETE
+        return CleanupResult(sent=sent, auth_error=auth_error)
+
+    def settle(self, *, yield_to_commands: bool) -> ApiError | None:
+        """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s.
+
+        A cancel or a batch end must not leave the account blocked by one of our quotes. stop()
+        ends it at once; with `yield_to_commands` a pause or cancel does too (what is owed stays
+        in the store for the next run). Returns the 401 that stopped it, if the key was refused.
+        """
+        deadline = self._clock.monotonic() + self._timing.config.cleanup_timeout_s
+        attempt = 0
+        while True:
+            result = self.run_once()
+            if result.auth_error is not None:
+                return result.auth_error
+            if not self.owed or self._commands.pending(yield_to_commands):
+                return None
+            if self._clock.monotonic() >= deadline:
+                log.warning("gave up clearing %d quote(s) off the account for now; the next run "
+                            "goes on with it", self.owed)
+                return None
+            delay = max(self._timing.retry_delay(None, attempt),
+                        self._not_before - self._clock.monotonic())
+            if self._commands.wait_unless_command(delay, yield_to_commands):
+                return None
+            attempt += 1

@@ -1,0 +1,100 @@
+"""Recording how a row ended, and telling the listener: the engine's only writes of results.
+
+An answer learnt late (a replayed key, an owed DELETE that found the quote finished) replaces
+the ending a row had without it, so a price paid for is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.clock import Clock
+from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
+from bulkquote_gui.core.momentum import ApiError, RemoteQuote
+
+log = logging.getLogger(__name__)
+
+MANUAL_PRICING = "manual_pricing_required"
+
+
+class Outcomes:
+    """Writes row endings and emits events (engine thread)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 on_event: Callable[[Event], None]) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._on_event = on_event
+
+    def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
+        now = self._clock.now()
+        if quote.status == "complete" and quote.result is not None:
+            changed = store.mark_complete(self._sf, row_id, quote, now)
+        elif quote.status == "failed":
+            code = quote.error_code or "failed"
+            message = quote.error_message or "the API could not price this site"
+            if code == MANUAL_PRICING:
+                message = ("manual pricing required: the carriers price this site by hand, "
+                           f"a person must chase it ({message})")
+            changed = store.mark_failed(self._sf, row_id, code, message, now, quote.status)
+        else:  # cancelled or expired, and not by us
+            message = quote.error_message or f"the quote was {quote.status} by the server"
+            changed = store.mark_failed(self._sf, row_id, quote.status, message, now, quote.status)
+        if changed:
+            self.emit_row(row_id)
+
+    def record_late(self, row_id: int | None, quote: RemoteQuote, *, key: str | None = None) -> None:
+        """A row ended (timed out, or cancelled) without its quote's answer; the answer learnt
+        later replaces that ending."""
+        if row_id is None or quote.status == "cancelled":
+            return
+        if store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
+                                        key=key):
+            self.record_terminal(row_id, quote)
+
+    def finish_failed(self, row_id: int, code: str, message: str, *,
+                      owe_replay: bool = False) -> None:
+        if store.mark_failed(self._sf, row_id, code, message, self._clock.now(),
+                             owe_replay=owe_replay):
+            self.emit_row(row_id)
+
+    # ------------------------------------------------------------ events
+    def emit_row(self, row_id: int) -> None:
+        with self._sf() as session:
+            fields = store.row_event_fields(session, row_id)
+            counts = store.batch_counts(session, fields["batch_id"])
+        self.emit(QuoteEvent(**fields, counts=counts))
+
+    def emit_batch(self, batch_id: int, status: str, message: str = "") -> None:
+        with self._sf() as session:
+            counts = store.batch_counts(session, batch_id)
+        self.emit(BatchEvent(batch_id=batch_id, status=str(status), message=message, counts=counts))
+
+    def emit_wait(self, account_id: int, reason: str, message: str = "",
+                  blocker_id: str | None = None) -> None:
+        with self._sf() as session:
+            batch_ids = tuple(store.unfinished_batch_ids(session, account_id=account_id))
+        self.emit(WaitEvent(account_id=account_id, reason=str(reason), message=message,
+                            blocker_id=blocker_id, batch_ids=batch_ids))
+
+    def emit(self, event: Event) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # a broken listener must not stop the batch
+            log.exception("event listener failed on %r", event)
+
+
+def with_field(exc: ApiError) -> str:
+    """The server's message, naming the request field it refers to (e.g. location.postal_code)."""
+    if exc.field and exc.field not in exc.message:
+        return f"{exc.message} (field {exc.field})"
+    return exc.message
+
+
+def auth_message(exc: ApiError) -> str:
+    return ("the Momentum API refused the API key (HTTP 401): set a valid key, then resume "
+            f"the batch ({exc.message})")

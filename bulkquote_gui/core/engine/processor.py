@@ -1,0 +1,134 @@
+"""The engine as the window and the CLI use it: one account, run now or until idle, commands.
+
+`Processor` puts together one AccountRunner (the lease, the fair line, one row's state machine)
+and offers what callers ask of it: run one batch, run everything the account has, pause, cancel,
+stop. Commands may be called from any thread and take effect within a second.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.clock import Clock, SystemClock
+from bulkquote_gui.core.engine.account_runner import AccountRunner, RunResult
+from bulkquote_gui.core.engine.commands import Commands
+from bulkquote_gui.core.engine.lease import this_process
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.events import Event
+from bulkquote_gui.core.states import BatchStatus
+from bulkquote_gui.core.store.accounts import AccountRef, Holder
+
+# An account for callers that name none (tests with a fake client, tools on one private API).
+LOCAL_ACCOUNT = ("local:", "local")
+
+
+class Processor:
+    """Runs one account's batches one quote at a time (see core/engine/__init__.py).
+
+    `client` is a MomentumClient (or any object with create_quote/get_quote/cancel_quote/health);
+    `on_event` receives QuoteEvent/BatchEvent/WaitEvent objects on the engine's thread.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], client: Any, *,
+                 clock: Clock | None = None,
+                 on_event: Callable[[Event], None] = lambda e: None,
+                 config: EngineConfig = EngineConfig(),
+                 rng: random.Random | None = None,
+                 account: AccountRef | None = None,
+                 holder: Holder | None = None) -> None:
+        self._sf = session_factory
+        self._client = client
+        self._clock = clock or SystemClock()
+        claims = account is not None   # never file batches under the stand-in account
+        if account is None:
+            account = store.ensure_account(session_factory, *LOCAL_ACCOUNT)
+        self.account = account
+        self.commands = Commands(session_factory, self._clock, check_s=config.command_check_s)
+        self._runner = AccountRunner(session_factory, client, account.id,
+                                     holder or this_process("engine"), clock=self._clock,
+                                     config=config, commands=self.commands, on_event=on_event,
+                                     rng=rng, claims=claims)
+        self.last_result = RunResult()
+
+    # ------------------------------------------------------------------ commands (any thread)
+
+    def pause(self, batch_id: int | None = None) -> None:
+        """Pause a batch (None: the one whose row is in hand). Its in-flight quote stays
+        `polling` (not deleted); the other batches of the account go on."""
+        if batch_id is None or batch_id == self.commands.current_batch:
+            self.commands.pause(batch_id)
+            return
+        store.mark_paused(self._sf, batch_id, "paused")
+        self.commands.pause(batch_id)   # in case its row is taken up right now
+
+    def stop(self) -> None:
+        """App closing: leave at once; unfinished batches resume on the next start.
+
+        Final: this Processor runs nothing more afterwards. An HTTP call under way is aborted
+        where the client can (MomentumClient.abort); the row keeps the state written before it.
+        """
+        self.commands.stop()
+        abort = getattr(self._client, "abort", None)
+        if callable(abort):
+            abort()
+
+    def nudge(self) -> None:
+        """A batch was submitted or resumed: a waiting engine looks again now."""
+        self.commands.nudge()
+
+    def cancel(self, batch_id: int) -> None:
+        """Cancel a batch, whether or not its row is in hand.
+
+        Never-submitted rows are cancelled at once (in the store). For the batch in hand the
+        engine then DELETEs the quote in flight; for any other, quotes it left in flight are
+        owed a DELETE (see `send_pending_deletes`).
+        """
+        if self.commands.current_batch == batch_id:
+            self.commands.cancel(batch_id)
+            store.request_cancel(self._sf, batch_id, include_active=False)
+            self.commands.nudge()
+            return
+        for remote_id, row_id in store.request_cancel(self._sf, batch_id, include_active=True):
+            store.owe_delete(self._sf, remote_id, row_id)
+        self._runner.outcomes.emit_batch(batch_id, BatchStatus.CANCELLED, "cancelled by the user")
+
+    def send_pending_deletes(self) -> int:
+        """One pass over the clean-up owed to the account; returns how many quotes were DELETEd."""
+        return self._runner.owed.run_once().sent
+
+    @property
+    def cleanup_owed(self) -> int:
+        return self._runner.owed.owed
+
+    # ------------------------------------------------------------------ running
+
+    def run_unfinished(self, *, until_idle: bool = True) -> RunResult:
+        """Every unfinished batch of the account, in fair turns, until none is left (or, with
+        until_idle=False, until stop()). Stops early on stop() and on a refused key."""
+        if self.commands.stopped:
+            return RunResult(stopped=True)
+        self.last_result = self._runner.run(until_idle=until_idle)
+        return self.last_result
+
+    def run_batch(self, batch_id: int) -> str:
+        """Process one batch until it is complete, paused, cancelled or the processor is stopped.
+
+        Returns the batch's status afterwards ("running" when stopped mid-way). Raises KeyError
+        for an unknown batch.
+        """
+        status = self._status(batch_id)
+        if self.commands.stopped or status not in (BatchStatus.PENDING, BatchStatus.RUNNING):
+            return status
+        self.last_result = self._runner.run(only_batch=batch_id)
+        return self._status(batch_id)
+
+    def _status(self, batch_id: int) -> str:
+        with self._sf() as session:
+            status = store.batch_status(session, batch_id)
+        if status is None:
+            raise KeyError(f"no batch {batch_id}")
+        return str(status)
