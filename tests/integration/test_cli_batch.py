@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
+from tests.helpers.references import by_row
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
@@ -61,7 +62,7 @@ def status(env, batch):
 
 
 def assert_one_quote_per_row(sim, batch, rows):
-    quotes = sim.stats()["quotes"]
+    quotes = by_row(sim.stats()["quotes"])
     for row in rows:
         assert len(quotes.get(f"batch-{batch}/row-{row['row']}", [])) == 1, row
 
@@ -215,7 +216,7 @@ def test_retry_requeues_only_failed_rows(sim, env, tmp_path):
     bq(env, "retry", batch, "--wait", api_url=sim.base_url, check=0)
     after = status(env, batch)
     assert after["rows"][0] == before["rows"][0]
-    quotes = sim.stats()["quotes"]
+    quotes = by_row(sim.stats()["quotes"])
     assert len(quotes[f"batch-{batch}/row-2"]) == 1
     assert len(quotes[f"batch-{batch}/row-3"]) == 2, "asked again with a new key"
 

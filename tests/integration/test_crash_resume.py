@@ -20,6 +20,7 @@ import pytest
 
 from bulkquote_gui.core import store
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
+from tests.helpers.references import by_row
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
@@ -138,7 +139,7 @@ def test_kill_9_at_random_instants_then_resume(sim, sheet, reference, tmp_path, 
     batch = stored[0]["batch"]
 
     assert _results(sim, env, batch) == expected, log
-    quotes = sim.stats()["quotes"]
+    quotes = by_row(sim.stats()["quotes"])
     for row, *_ in expected:
         assert len(quotes.get(f"batch-{batch}/row-{row}", [])) == 1, (row, log, quotes)
     statuses = sim.stats()["statuses"]

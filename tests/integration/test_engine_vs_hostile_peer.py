@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from bulkquote_gui.core import store
-from bulkquote_gui.core.events import BatchEvent, QuoteEvent
+from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.core.importer import import_file
 from bulkquote_gui.core.store.models import BatchQuote
 from bulkquote_gui.core.momentum import MomentumClient
@@ -191,7 +191,7 @@ def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> lis
     last_event: dict[int, QuoteEvent] = {}
     batch_events, counted = [], []
     for event in bench.events:
-        if event.batch_id != batch_id:
+        if isinstance(event, WaitEvent) or event.batch_id != batch_id:
             continue
         counted.append(event)
         if isinstance(event, QuoteEvent):
@@ -524,14 +524,19 @@ def foreign_request(reference: str) -> dict[str, Any]:
             "service": {"bandwidth_mbps": 100, "term_months": 12}}
 
 
-def test_a_colleagues_quote_in_flight_is_cancelled_first(bench, peer):
-    foreign = peer.inject_quote(foreign_request("crm-sync/7731"), Behaviour(outcome="never"))
+def test_a_colleagues_quote_in_flight_is_waited_for_never_cancelled(bench, peer):
+    foreign = peer.inject_quote(foreign_request("crm-sync/7731"), Behaviour(done_s=0.8))
     batch = bench.batch(3)
     assert bench.run(batch) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete"] * 3
-    assert peer.quote(foreign).cancelled_by_delete
-    assert [blocker for _, blocker in peer.blocked_posts] == [foreign]
+    assert not peer.quote(foreign).cancelled_by_delete
+    assert peer.quote(foreign).status == "complete"
+    assert [blocker for _, blocker in peer.blocked_posts] == [foreign]  # one 409, then GETs
+    first_create = min(q.created for q in peer.quotes() if not q.foreign)
+    assert first_create >= peer.quote(foreign).ended  # never two in flight
+    waits = [(e.reason, e.blocker_id) for e in bench.events if isinstance(e, WaitEvent)]
+    assert waits == [("account", foreign), ("", None)]
 
 
 def test_a_quote_in_flight_that_cannot_be_cancelled_is_waited_for(bench, peer):
@@ -813,7 +818,7 @@ def test_clean_up_owed_when_the_key_was_refused_is_done_on_resume(bench, peer, r
 
 def test_401_while_clearing_a_blocking_quote_pauses_and_resume_finishes(bench, peer):
     """The key is revoked between the 409 and the GET of the quote in flight."""
-    peer.inject_quote(foreign_request("crm-sync/7734"), Behaviour(outcome="never"))
+    peer.inject_quote(foreign_request("crm-sync/7734"), Behaviour(done_s=1.0))
     peer.revoke_on = "GET"
     batch = bench.batch(2)
     processor = bench.processor()
@@ -976,7 +981,9 @@ def run_mixed(bench: Bench, peer: HostilePeer, *, fate_seed: int, fault_seed: in
     peer.random = RandomFaults(seed=fault_seed, rate=fault_rate, faults={
         "POST": broken + lost, "GET": broken, "DELETE": broken + lost[:2]})
     peer.set_rate_limit(30, 1.0, "1")
-    peer.inject_quote(foreign_request("crm-sync/9"), Behaviour(outcome="never"))
+    # Someone else's quote that never finishes: waited for (never cancelled) until the server
+    # expires it, as the API does after 30 minutes (here after a second).
+    foreign = peer.inject_quote(foreign_request("crm-sync/9"), Behaviour(outcome="never", expire_s=1.0))
     batch = bench.batch(n_rows)
     config = EngineConfig(**{**FAST.__dict__, "quote_timeout_s": 0.8})
     assert bench.run(batch, config=config, budget_s=45) == "complete"
@@ -990,3 +997,4 @@ def run_mixed(bench: Bench, peer: HostilePeer, *, fate_seed: int, fault_seed: in
             # Priced, unless the faults kept it past its timeout.
             assert by_site[n].status == "complete" or by_site[n].error_code == "timeout", n
     assert any(r.status == "complete" for r in rows)
+    assert not peer.quote(foreign).cancelled_by_delete

@@ -125,9 +125,9 @@ class AccountRunner:
             self.commands.working_on(batch_id)
             try:
                 self.quotes.run(row)
+                self._finish_if_done(batch_id, result)   # a pause still cuts its clean-up short
             except AuthRefused as refused:
-                self._pause(batch_id, refused.message, result)
-                result.auth_failed = True
+                self._refused(batch_id, refused.message, result)
                 return "auth"
             except Interrupted as stop:
                 outcome = self._row_interrupted(stop, batch_id, result)
@@ -135,7 +135,6 @@ class AccountRunner:
                     return outcome
             finally:
                 self.commands.working_on(None)
-            self._finish_if_done(batch_id, result)
 
     def _announce(self, batch_id: int, result: RunResult) -> bool:
         """Start the batch (pending -> running) the first time this run takes a row of it."""
@@ -179,6 +178,13 @@ class AccountRunner:
         result.statuses[batch_id] = BatchStatus.PAUSED
         self.outcomes.emit_batch(batch_id, BatchStatus.PAUSED, message)
 
+    def _refused(self, batch_id: int, message: str, result: RunResult) -> None:
+        """401: the batch pauses with the reason, and leaves this key's account for whichever
+        key works next; nothing more is sent with this one."""
+        self._pause(batch_id, message, result)
+        store.disown_batch(self._sf, batch_id)
+        result.auth_failed = True
+
     def cancel_in_hand(self, batch_id: int, message: str, result: RunResult | None = None) -> None:
         """The batch whose row was in hand was cancelled: its open rows too, their quotes DELETEd."""
         self.commands.take_cancel(batch_id)
@@ -206,9 +212,11 @@ class AccountRunner:
         """No row of the batch is open: clear the account of our quotes, then it is complete."""
         refused = self.owed.settle(yield_to_commands=True)
         if refused is not None:
-            self._pause(batch_id, auth_message(refused), result)
-            result.auth_failed = True
+            self._refused(batch_id, auth_message(refused), result)
             return
+        # No row is left to pause or cancel: a command that cut the clean-up short is spent.
+        self.commands.take_pause(batch_id)
+        self.commands.take_cancel(batch_id)
         if store.finish_batch(self._sf, batch_id):
             self.outcomes.emit_batch(batch_id, BatchStatus.COMPLETE)
         self._announced.discard(batch_id)

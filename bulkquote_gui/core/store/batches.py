@@ -247,3 +247,10 @@ def set_priority(session_factory: sessionmaker[Session], batch_id: int, rush: bo
     with session_factory.begin() as session:
         return session.execute(update(BatchJob).where(BatchJob.id == batch_id)
                                .values(priority=1 if rush else 0)).rowcount > 0
+
+
+def disown_batch(session_factory: sessionmaker[Session], batch_id: int) -> None:
+    """The batch's key was refused: it belongs to no account until a key that works runs it
+    (the rep fixes the key, and the fingerprint, hence the account, changes with it)."""
+    with session_factory.begin() as session:
+        session.execute(update(BatchJob).where(BatchJob.id == batch_id).values(account_id=None))
