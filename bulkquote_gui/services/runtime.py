@@ -2,12 +2,14 @@
 
 Precedence for each value: an explicit argument (a CLI flag), then the environment
 (BULKQUOTE_DB, BULKQUOTE_API_URL, BULKQUOTE_API_KEY, already folded in by paths/settings/secrets),
-then the saved settings, then the defaults. No API URL anywhere = demo mode: the built-in
-simulator is started in-process on an ephemeral loopback port and accepts any key.
+then the saved settings (`database_url`: a team's PostgreSQL), then the defaults. No API URL
+anywhere = demo mode: the built-in simulator is started in-process on an ephemeral loopback
+port and accepts any key.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +111,8 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
         resolved_url, api_key = simulator.base_url, DEMO_API_KEY
     else:
         api_key = (keystore or KeyStore()).get()
+    if not db_url and not os.environ.get("BULKQUOTE_DB"):
+        db_url = settings.database_url.strip() or None  # the team database, if one is set
     return Runtime(
         db_url=db_url or default_db_url(),
         api_url=resolved_url, api_key=api_key, demo=demo,

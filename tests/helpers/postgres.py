@@ -1,0 +1,239 @@
+"""A throwaway PostgreSQL server for the tests: its own cluster in a temp folder, on loopback.
+
+    cluster = PostgresCluster.start()      # initdb + pg_ctl start on a free 127.0.0.1 port
+    cluster.url                             # postgresql+psycopg://postgres@127.0.0.1:PORT/bulkquote_test
+    cluster.reset_schema()                  # empty it again (DROP SCHEMA public CASCADE), ~10 ms
+    url = cluster.create_database()         # or a fresh database, bq_<n> (~250 ms more a test)
+    cluster.drop_database(url)
+    cluster.stop()                          # pg_ctl stop -m fast, then the folder is deleted
+
+The binaries are Debian's (`/usr/lib/postgresql/<version>/bin`, newest version first; or
+$BULKQUOTE_PG_BINDIR). initdb refuses to run as root, so under root the cluster belongs to the
+`postgres` user and every server command runs through `runuser -u postgres --`; anyone else
+runs them as themselves. Authentication is `trust`, and the server listens on 127.0.0.1 only.
+
+`stop()` is registered with atexit when the server starts, as a backstop for a run that ends
+without its fixtures' teardown: a server is never left running by the tests.
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import itertools
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+DATABASE = "bulkquote_test"
+SUPERUSER = "postgres"
+START_TIMEOUT_S = 60
+
+
+class PostgresUnavailable(RuntimeError):
+    """No PostgreSQL binaries here, or the throwaway server would not start (the reason says which)."""
+
+
+def find_bindir() -> Path:
+    """The newest /usr/lib/postgresql/*/bin holding initdb and pg_ctl."""
+    override = os.environ.get("BULKQUOTE_PG_BINDIR")
+    candidates = [override] if override else glob.glob("/usr/lib/postgresql/*/bin")
+
+    def version(path: str) -> tuple[int, ...]:
+        match = re.search(r"/postgresql/([\d.]+)/bin", path)
+        return tuple(int(p) for p in match.group(1).split(".")) if match else (0,)
+
+    for path in sorted(candidates, key=version, reverse=True):
+        if all((Path(path) / tool).is_file() for tool in ("initdb", "pg_ctl", "pg_isready")):
+            return Path(path)
+    where = override or "/usr/lib/postgresql/*/bin"
+    raise PostgresUnavailable(
+        f"no PostgreSQL server binaries (initdb, pg_ctl, pg_isready) in {where}; install Debian's "
+        "`postgresql` package (.ci/run does this when it runs as root)")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+class PostgresCluster:
+    """One throwaway cluster; make it with `PostgresCluster.start()`."""
+
+    def __init__(self, bindir: Path, root: Path, port: int, as_postgres: bool) -> None:
+        self.bindir = bindir
+        self.root = root
+        self.data = root / "data"
+        self.sockets = root / "sock"
+        self.log = root / "server.log"
+        self.port = port
+        self.as_postgres = as_postgres
+        self.running = False
+        self._names = itertools.count(1)
+
+    # ------------------------------------------------------------------ life
+
+    @classmethod
+    def start(cls, bindir: Path | None = None) -> PostgresCluster:
+        """initdb a new cluster in a temp folder, start it on a free loopback port, make DATABASE.
+
+        Raises PostgresUnavailable with the reason (and the server log's tail) when it cannot.
+        """
+        bindir = bindir or find_bindir()
+        as_postgres = _is_root()
+        root = Path(tempfile.mkdtemp(prefix="bq-pg-"))
+        cluster = cls(bindir, root, 0, as_postgres)
+        try:
+            cluster._init()
+            for attempt in range(3):  # the port is free when picked, not always when bound
+                cluster.port = free_port()
+                if cluster._start_server():
+                    break
+            else:
+                raise PostgresUnavailable(
+                    f"the PostgreSQL server would not start: {cluster._log_tail()}")
+            atexit.register(cluster.stop)
+            cluster._wait_ready()
+            cluster.admin_execute(f"CREATE DATABASE {DATABASE}")
+        except BaseException:
+            cluster.stop()
+            raise
+        return cluster
+
+    def _init(self) -> None:
+        self.data.mkdir()
+        self.sockets.mkdir()
+        if self.as_postgres:
+            try:
+                shutil.chown(self.root, SUPERUSER)
+                for path in (self.data, self.sockets):
+                    shutil.chown(path, SUPERUSER)
+            except (LookupError, PermissionError) as exc:
+                raise PostgresUnavailable(
+                    f"running as root, and the cluster cannot be given to the {SUPERUSER!r} "
+                    f"user ({exc}); the `postgresql` package creates that user") from exc
+            # The temp folder's parents must let that user in.
+            self._run(["test", "-w", str(self.data)], what="reach the temp folder")
+        self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust",
+                   "-U", SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"], what="initdb")
+
+    def _start_server(self) -> bool:
+        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sockets} "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        result = self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+                            "-o", options, "-w", "-t", str(START_TIMEOUT_S), "start"],
+                           what="pg_ctl start", check=False)
+        self.running = result.returncode == 0 or self._postmaster_running()
+        return self.running
+
+    def _postmaster_running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            ready = subprocess.run(
+                [str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-U", SUPERUSER, "-d", "postgres", "-q"], capture_output=True)
+            if ready.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise PostgresUnavailable(
+                    f"the PostgreSQL server on 127.0.0.1:{self.port} never became ready: "
+                    f"{self._log_tail()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop the server (fast: running sessions are cut) and delete its folder. Idempotent."""
+        if self.running or self._postmaster_running():
+            self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                       "stop"], what="pg_ctl stop", check=False)
+            self.running = False
+        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            atexit.unregister(self.stop)
+        except Exception:  # pragma: no cover - interpreter shutting down
+            pass
+
+    def __enter__(self) -> PostgresCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ databases
+
+    def url_for(self, database: str) -> str:
+        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    @property
+    def url(self) -> str:
+        """The session's database, DATABASE."""
+        return self.url_for(DATABASE)
+
+    def admin_execute(self, *statements: str, database: str = "postgres") -> None:
+        """Run statements outside a transaction (CREATE/DROP DATABASE need that)."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database,
+                             autocommit=True, connect_timeout=10) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def create_database(self) -> str:
+        """A new empty database (bq_<n>, copied from template0 file by file: the quickest)."""
+        name = f"bq_{next(self._names)}"
+        self.admin_execute(f"CREATE DATABASE {name} TEMPLATE template0 STRATEGY file_copy")
+        return self.url_for(name)
+
+    def drop_database(self, url: str) -> None:
+        """Drop a database made by create_database, cutting any connection a test left open."""
+        name = url.rsplit("/", 1)[1]
+        self.admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def reset_schema(self, database: str = DATABASE) -> None:
+        """Empty a database in place: drop and recreate its public schema.
+
+        Connections a test left open are cut first, so none can hold a lock that the DROP
+        would wait for; lock_timeout turns anything else into an error instead of a hang.
+        """
+        self.admin_execute(
+            "SET lock_timeout = '10s'",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{database}' AND pid <> pg_backend_pid()",
+            "DROP SCHEMA public CASCADE", "CREATE SCHEMA public",
+            database=database)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _run(self, argv: list[str], *, what: str, check: bool = True) -> subprocess.CompletedProcess:
+        if self.as_postgres:
+            argv = ["runuser", "-u", SUPERUSER, "--", *argv]
+        try:
+            # cwd: the server user may not be allowed into the caller's folder.
+            result = subprocess.run(argv, cwd=self.root, capture_output=True, text=True,
+                                    timeout=START_TIMEOUT_S + 30, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PostgresUnavailable(f"{what} failed: {exc}") from exc
+        if check and result.returncode != 0:
+            output = (result.stderr or result.stdout).strip().splitlines()[-5:]
+            raise PostgresUnavailable(f"{what} failed (exit {result.returncode}): "
+                                      + " | ".join(output))
+        return result
+
+    def _log_tail(self, lines: int = 8) -> str:
+        try:
+            text = self.log.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "(no server log)"
+        return " | ".join(text[-lines:]) or "(empty server log)"
