@@ -270,6 +270,30 @@ class PostgresCluster:
             versions = [r[0] for r in conn.execute("SELECT version FROM schema_version")]
         return f"{shape}:{versions}"
 
+    def add_password_role(self, user: str, password: str) -> str:
+        """A role that must give its password (scram) on loopback, owning a database of its
+        own name: the URL (without the password) of that database."""
+        with self._admin() as conn:
+            conn.execute(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'")
+            conn.execute(f"CREATE DATABASE {user} OWNER {user}")
+        hba = self.data / "pg_hba.conf"
+        rule = f"host all {user} 127.0.0.1/32 scram-sha-256\n"
+        hba.write_text(rule + hba.read_text())  # first match wins: before the trust lines
+        self.admin_execute("SELECT pg_reload_conf()")
+        import psycopg
+
+        deadline = time.monotonic() + 10
+        while True:  # the reload is asynchronous: wait until a password-less login is refused
+            try:
+                psycopg.connect(host="127.0.0.1", port=self.port, user=user, dbname=user,
+                                connect_timeout=5, passfile=os.devnull, password="").close()
+            except psycopg.OperationalError:
+                break
+            if time.monotonic() > deadline:
+                raise PostgresUnavailable("pg_hba.conf reload did not take effect")
+            time.sleep(0.05)
+        return f"postgresql+psycopg://{user}@127.0.0.1:{self.port}/{user}"
+
     # ------------------------------------------------------------------ helpers
 
     def _admin(self, database: str = "postgres"):

@@ -82,8 +82,10 @@ def public_url(url: str | URL) -> str:
         return str(url)
     if sa_url.password is None and "password" not in sa_url.query:
         return str(url) if isinstance(url, str) else sa_url.render_as_string(hide_password=False)
-    return (sa_url.set(password=None).difference_update_query(["password"])
-            .render_as_string(hide_password=False))
+    # (URL.set(password=None) would keep the password: None there means "unchanged")
+    bare = URL.create(sa_url.drivername, username=sa_url.username, host=sa_url.host,
+                      port=sa_url.port, database=sa_url.database, query=sa_url.query)
+    return bare.difference_update_query(["password"]).render_as_string(hide_password=False)
 
 
 def keyring_username(url: str | URL) -> str:
