@@ -95,6 +95,14 @@ class Runtime:
         self.close()
 
 
+def resolve_db_url(db_url: str | None, settings: Settings) -> str:
+    """The store's URL: the flag, else $BULKQUOTE_DB, else the settings' team database, else
+    the SQLite file in the data folder."""
+    if not db_url and not os.environ.get("BULKQUOTE_DB"):
+        db_url = settings.database_url.strip() or None
+    return db_url or default_db_url()
+
+
 def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
                  poll_interval_s: float | None = None, quote_timeout_s: float | None = None,
                  settings: Settings | None = None, keystore: KeyStore | None = None,
@@ -111,10 +119,8 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
         resolved_url, api_key = simulator.base_url, DEMO_API_KEY
     else:
         api_key = (keystore or KeyStore()).get()
-    if not db_url and not os.environ.get("BULKQUOTE_DB"):
-        db_url = settings.database_url.strip() or None  # the team database, if one is set
     return Runtime(
-        db_url=db_url or default_db_url(),
+        db_url=resolve_db_url(db_url, settings),
         api_url=resolved_url, api_key=api_key, demo=demo,
         poll_interval_s=poll_interval_s or settings.poll_interval_s,
         quote_timeout_s=quote_timeout_s or settings.quote_timeout_s,
