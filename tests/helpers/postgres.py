@@ -18,7 +18,8 @@ $BULKQUOTE_PG_BINDIR). initdb refuses to run as root, so under root the cluster 
 runs them as themselves. Authentication is `trust`, and the server listens on 127.0.0.1 only.
 
 `stop()` is registered with atexit when the server starts, as a backstop for a run that ends
-without its fixtures' teardown: a server is never left running by the tests.
+without its fixtures' teardown, and a watchdog process stops the server should the test run
+be killed outright: a server is never left running by the tests.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from __future__ import annotations
 import atexit
 import glob
 import itertools
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,6 +56,18 @@ SELECT md5(concat_ws('|',
      ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace
      WHERE n.nspname = 'public' AND NOT t.tgisinternal)
 ))"""
+
+
+# Run by the watchdog process (see PostgresCluster._start_watchdog).
+_WATCHDOG = """
+import json, shutil, signal, subprocess, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the test run's to handle
+stop_argv, root = json.loads(sys.argv[1]), sys.argv[2]
+if sys.stdin.buffer.read() == b"":  # the pipe closed with no word: the test run is gone
+    subprocess.run(stop_argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120)
+    shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 class PostgresUnavailable(RuntimeError):
@@ -83,6 +98,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _others_can_enter(folder: Path) -> bool:
+    """Whether another user (the server's) may pass through every folder down to this one."""
+    try:
+        return all(os.stat(p).st_mode & 0o001 for p in (folder.resolve(), *folder.resolve().parents))
+    except OSError:
+        return False
+
+
 def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -103,6 +126,7 @@ class PostgresCluster:
         # DATABASE's schema as make_engine created it, while nothing has changed it since:
         # the fixtures then empty its tables (empty_tables) instead of making it again.
         self.store_fingerprint: str | None = None
+        self._watchdog: subprocess.Popen | None = None
 
     # ------------------------------------------------------------------ life
 
@@ -114,7 +138,10 @@ class PostgresCluster:
         """
         bindir = bindir or find_bindir()
         as_postgres = _is_root()
-        root = Path(tempfile.mkdtemp(prefix="bq-pg-"))
+        base = Path(tempfile.gettempdir())
+        if as_postgres and not _others_can_enter(base):  # e.g. TMPDIR under /root
+            base = Path("/tmp")
+        root = Path(tempfile.mkdtemp(prefix="bq-pg-", dir=base))
         cluster = cls(bindir, root, 0, as_postgres)
         try:
             cluster._init()
@@ -126,6 +153,7 @@ class PostgresCluster:
                 raise PostgresUnavailable(
                     f"the PostgreSQL server would not start: {cluster._log_tail()}")
             atexit.register(cluster.stop)
+            cluster._start_watchdog()
             cluster._wait_ready()
             cluster.admin_execute(f"CREATE DATABASE {DATABASE}")
         except BaseException:
@@ -176,13 +204,36 @@ class PostgresCluster:
                     f"{self._log_tail()}")
             time.sleep(0.1)
 
+    def _stop_argv(self) -> list[str]:
+        argv = [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
+        return ["runuser", "-u", SUPERUSER, "--", *argv] if self.as_postgres else argv
+
+    def _start_watchdog(self) -> None:
+        """A small process, in its own session, that stops the server and deletes the folder
+        if this one dies without doing it (SIGKILL, a CI time limit): it waits for the end of
+        a pipe that only this process holds."""
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, json.dumps(self._stop_argv()), str(self.root)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=self.root, start_new_session=True)
+
     def stop(self) -> None:
-        """Stop the server (fast: running sessions are cut) and delete its folder. Idempotent."""
+        """Stop the server (fast: running sessions are cut) and delete its folder. Idempotent,
+        and never raises: it runs from fixture teardown and atexit."""
         if self.running or self._postmaster_running():
-            self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                       "stop"], what="pg_ctl stop", check=False)
+            try:
+                subprocess.run(self._stop_argv(), cwd=self.root, capture_output=True,
+                               timeout=START_TIMEOUT_S, stdin=subprocess.DEVNULL)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
             self.running = False
         shutil.rmtree(self.root, ignore_errors=True)
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None:
+            try:
+                watchdog.communicate(b"stopped", timeout=10)  # "nothing left to do"
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                watchdog.kill()
         try:
             atexit.unregister(self.stop)
         except Exception:  # pragma: no cover - interpreter shutting down
