@@ -297,6 +297,25 @@ def test_a_server_that_never_answers_gives_an_error_within_the_connect_timeout()
 
 
 @pytest.mark.backends("postgresql")
+def test_postgresql_connections_time_out_and_keep_alive(db_url):
+    engine = store.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            params = conn.connection.dbapi_connection.info.get_parameters()
+        assert params["connect_timeout"] == "10" and params["application_name"] == "bulkquote"
+        assert params["keepalives"] == "1" and params["tcp_user_timeout"] == "60000"
+        assert engine.pool._pre_ping
+    finally:
+        engine.dispose()
+    engine = store.make_engine(db_url + "?connect_timeout=3")
+    try:
+        with engine.connect() as conn:
+            assert conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"] == "3"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.backends("postgresql")
 def test_connections_cut_by_the_server_are_replaced_without_an_error(session_factory,
                                                                      postgres_cluster):
     batch_id = store.create_batch(session_factory, fake_import(1), defaults=BatchDefaults(),

@@ -30,10 +30,10 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 KEYRING_SERVICE = "bulkquote-database"
-# libpq TCP keepalives: a connection whose network went away fails within about a minute
-# instead of waiting for the operating system's two hours.
+# libpq TCP keepalives and user timeout: a connection whose network went away fails within
+# about a minute, idle or sending, instead of after the operating system's two hours.
 _POSTGRES_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-                        "keepalives_count": 3}
+                        "keepalives_count": 3, "tcp_user_timeout": 60_000}
 
 
 def make_engine(url: str) -> Engine:
@@ -53,7 +53,7 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     elif backend == "postgresql":
-        if sa_url.username and sa_url.password is None:
+        if sa_url.username and sa_url.password is None and "password" not in sa_url.query:
             password = _keyring_password(sa_url)
             if password:
                 sa_url = sa_url.set(password=password)
