@@ -1,4 +1,4 @@
-"""The store: engine settings, versioned schema, storing a batch, queries and batch commands."""
+"""The store on SQLite and PostgreSQL: engine settings, versioned schema, storing a batch, queries and batch commands."""
 
 from __future__ import annotations
 
