@@ -1,4 +1,9 @@
-"""Shared test set-up: headless Qt, and no test ever touches the rep's real folders or keyring."""
+"""Shared test set-up: headless Qt, and no test ever touches the rep's real folders or keyring.
+
+Also every module's database fixtures (tests/helpers/backends.py): `db_url` and
+`session_factory` run a test on SQLite and on a throwaway PostgreSQL server, `postgres_url` is
+that server, `@pytest.mark.backends("sqlite")` limits a test to the backends named.
+"""
 
 import os
 
@@ -6,6 +11,16 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+
+from tests.helpers.backends import (  # noqa: E402,F401  (fixtures and hooks, by name)
+    db_backend,
+    db_url,
+    postgres_cluster,
+    postgres_url,
+    pytest_configure,
+    pytest_generate_tests,
+    session_factory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +30,8 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BULKQUOTE_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("BULKQUOTE_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for var in ("BULKQUOTE_API_KEY", "BULKQUOTE_API_URL", "BULKQUOTE_DB"):
+    for var in ("BULKQUOTE_API_KEY", "BULKQUOTE_API_URL", "BULKQUOTE_DB",
+                "PGPASSWORD", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(home / "no-pgpass"))  # never the rep's ~/.pgpass
     yield home

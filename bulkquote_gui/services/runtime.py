@@ -2,12 +2,14 @@
 
 Precedence for each value: an explicit argument (a CLI flag), then the environment
 (BULKQUOTE_DB, BULKQUOTE_API_URL, BULKQUOTE_API_KEY, already folded in by paths/settings/secrets),
-then the saved settings, then the defaults. No API URL anywhere = demo mode: the built-in
-simulator is started in-process on an ephemeral loopback port and accepts any key.
+then the saved settings (`database_url`: a team's PostgreSQL), then the defaults. No API URL
+anywhere = demo mode: the built-in simulator is started in-process on an ephemeral loopback
+port and accepts any key.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 import os
 from typing import TYPE_CHECKING, Any, Callable
@@ -147,6 +149,14 @@ class Runtime:
         self.close()
 
 
+def resolve_db_url(db_url: str | None, settings: Settings) -> str:
+    """The store's URL: the flag, else $BULKQUOTE_DB, else the settings' team database, else
+    the SQLite file in the data folder."""
+    if not db_url and not os.environ.get("BULKQUOTE_DB"):
+        db_url = settings.database_url.strip() or None
+    return db_url or default_db_url()
+
+
 def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
                  poll_interval_s: float | None = None, quote_timeout_s: float | None = None,
                  settings: Settings | None = None, keystore: KeyStore | None = None,
@@ -164,7 +174,7 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
     else:
         api_key = (keystore or KeyStore()).get()
     return Runtime(
-        db_url=db_url or default_db_url(),
+        db_url=resolve_db_url(db_url, settings),
         api_url=resolved_url, api_key=api_key, demo=demo,
         poll_interval_s=poll_interval_s or settings.poll_interval_s,
         quote_timeout_s=quote_timeout_s or settings.quote_timeout_s,

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS, BatchDefaults
+from bulkquote_gui.core.store.engine import public_url, save_database_password
 from bulkquote_gui.services.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ class Settings:
     default_company: str = ""
     rep_name: str = ""
     rep_email: str = ""
+    # The store when neither --db nor BULKQUOTE_DB names one; empty = the SQLite file in the data
+    # folder. Saved without a password (that goes to the keyring, see save_settings).
+    database_url: str = ""
 
     def problems(self) -> list[str]:
         """What is wrong with these values, in words for the settings dialog."""
@@ -42,6 +46,9 @@ class Settings:
             out.append(f"Default term {self.default_term_months} months is not offered")
         if self.default_product not in PRODUCTS:
             out.append(f"Default product {self.default_product!r} is not offered")
+        if self.database_url.strip() and not _is_database_url(self.database_url.strip()):
+            out.append("Database URL must look like postgresql+psycopg://user@host/database "
+                       "(or sqlite:///path)")
         return out
 
     def batch_defaults(self) -> BatchDefaults:
@@ -51,6 +58,15 @@ class Settings:
     @property
     def demo_mode(self) -> bool:
         return not self.api_base_url
+
+
+def _is_database_url(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).get_backend_name() in ("sqlite", "postgresql")
+    except Exception:
+        return False
 
 
 def settings_path() -> Path:
@@ -82,6 +98,10 @@ def load_settings(path: Path | None = None) -> Settings:
             trial = Settings(**{**asdict(defaults), name: getattr(settings, name)})
             if trial.problems():
                 setattr(settings, name, getattr(defaults, name))
+    if settings.database_url != public_url(settings.database_url):
+        log.warning("settings file %s has a database password; it is ignored (the keyring, "
+                    "PGPASSWORD or ~/.pgpass hold it)", path)
+        settings.database_url = public_url(settings.database_url)
     env_url = os.environ.get("BULKQUOTE_API_URL")
     if env_url:
         settings.api_base_url = env_url
@@ -89,9 +109,18 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    """Write atomically (temp file + rename) so a crash never leaves half a file.
+
+    A database URL typed with a password is written without it; the password goes to the OS
+    keyring (where there is one), for make_engine to find next time. `settings` keeps it.
+    """
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = asdict(settings)
+    data["database_url"] = public_url(settings.database_url)
+    if data["database_url"] != settings.database_url and not save_database_password(
+            settings.database_url):
+        log.warning("no keyring to keep the database password; it is used for this session only")
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(tmp, path)

@@ -41,5 +41,12 @@ def make_v1_database(url: str, *, batches: int = 1, rows: int = 3) -> None:
                         "site_id, original, status, idempotency_key, attempts) VALUES (:id, :b, "
                         ":id, :p, :p + 2, '', '{}', 'pending', :k, 0)"),
                         {"id": rid, "b": b, "p": r, "k": f"key-{rid}"})
+            if engine.dialect.name == "postgresql":
+                # The rows above were given their ids; the release let SERIAL pick them, so
+                # move each sequence past them as that release's own inserts would have.
+                for table in ("batch_job", "lead", "quote", "batch_quote", "quote_option"):
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
     finally:
         engine.dispose()

@@ -1,9 +1,8 @@
-"""The store: engine settings, versioned schema, storing a batch, queries and batch commands."""
+"""The store on SQLite and PostgreSQL: engine settings, versioned schema, storing a batch, queries and batch commands."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import uuid
 from datetime import timezone
 from decimal import Decimal
@@ -20,17 +19,12 @@ from tests.helpers.old_schema import make_v1_database
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'store.sqlite'}"
+def sf(session_factory):
+    """The store on an empty database, once per backend (tests/helpers/backends.py)."""
+    return session_factory
 
 
-@pytest.fixture
-def sf(db_url):
-    engine = store.make_engine(db_url)
-    yield store.make_session_factory(engine)
-    engine.dispose()
-
-
+@pytest.mark.backends("sqlite")
 def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(db_url):
     engine = store.make_engine(db_url)
     try:
@@ -76,6 +70,9 @@ def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
             assert store.owed_count(session) == 1
             assert store.get_batch(session, 1).account_id == account.id
             assert store.next_open_row(session, 1).idempotency_key == "key-1000"
+        new_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
+        with sf() as session:
+            assert new_id == 3 and [b.id for b in store.list_batches(session)] == [3, 2, 1]
     finally:
         engine.dispose()
 
@@ -169,12 +166,51 @@ def test_money_keeps_every_digit(sf, db_url):
     with sf.begin() as session:
         session.query(Quote).one().mrc = Decimal("12345678.91")
     with sf() as session:
-        assert session.query(Quote).one().mrc == Decimal("12345678.91")
-    raw = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    try:
-        assert raw.execute("SELECT mrc FROM quote").fetchone()[0] == "12345678.91"
-    finally:
-        raw.close()
+        assert str(session.query(Quote).one().mrc) == "12345678.91"
+    with sf() as session:
+        raw = session.execute(text("SELECT mrc FROM quote")).scalar()
+    # SQLite: exact text, never a binary float; PostgreSQL: NUMERIC(14, 2)
+    assert raw == ("12345678.91" if db_url.startswith("sqlite") else Decimal("12345678.91"))
+
+
+@pytest.mark.parametrize("given, kept", [
+    (Decimal("360.48"), "360.48"), (Decimal("360.4800"), "360.48"), (Decimal("899.1"), "899.10"),
+    (Decimal("0"), "0.00"), (0, "0.00"), (12, "12.00"), ("7.5", "7.50"),
+    (Decimal("0.125"), "0.12"), (Decimal("0.135"), "0.14"), (Decimal("2.675"), "2.68"),
+    (Decimal("-1.005"), "-1.00"), (Decimal("99999999999.999"), "100000000000.00"),
+])
+def test_money_has_two_decimals_rounded_half_even(sf, given, kept):
+    store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with sf.begin() as session:
+        quote = session.query(Quote).one()
+        quote.mrc, quote.nrc = given, None
+    with sf() as session:
+        quote = session.query(Quote).one()
+        assert isinstance(quote.mrc, Decimal) and str(quote.mrc) == kept
+        assert quote.nrc is None
+
+
+@pytest.mark.backends("postgresql")
+def test_money_column_is_numeric_14_2_on_postgresql(sf):
+    with sf() as session:
+        columns = session.execute(text(
+            "SELECT table_name, column_name, data_type, numeric_precision, numeric_scale "
+            "FROM information_schema.columns WHERE column_name IN ('mrc', 'nrc') "
+            "ORDER BY table_name, column_name")).all()
+    assert [tuple(c) for c in columns] == [
+        (table, column, "numeric", 14, 2)
+        for table in ("quote", "quote_option") for column in ("mrc", "nrc")]
+
+
+@pytest.mark.backends("sqlite")
+def test_money_written_by_an_older_release_reads_back_with_two_decimals(sf, db_url):
+    store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with sf.begin() as session:  # as earlier releases stored it: every digit, as given
+        session.execute(text("UPDATE quote SET mrc = CASE WHEN id = 1 THEN '360.4800' "
+                             "ELSE '899.1' END, nrc = '0'"))
+    with sf() as session:
+        quotes = session.query(Quote).order_by(Quote.id).all()
+        assert [(str(q.mrc), str(q.nrc)) for q in quotes] == [("360.48", "0.00"), ("899.10", "0.00")]
 
 
 def test_list_and_unfinished_batches(sf):

@@ -1,41 +1,132 @@
-"""Engines and sessions: SQLite (WAL, busy timeout) for one laptop, any SQLAlchemy URL for a team.
+"""Engines and sessions: SQLite (WAL, busy timeout) for one laptop, PostgreSQL for a team.
 
 `make_engine` also creates or upgrades the schema, so whoever opens the store first sets it up.
+
+A team database is `postgresql+psycopg://user@host[:port]/db`. Its password is never kept in
+our files or in the database: a URL typed with one is used for the session, and
+`public_url()` is what gets saved or shown; otherwise the password comes from the OS keyring
+(service "bulkquote-database", username "user@host:port/db", see `save_database_password`),
+or libpq finds it by itself in PGPASSWORD or ~/.pgpass.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.store.schema import ensure_schema
 
+__all__ = ["KEYRING_SERVICE", "POSTGRES_CONNECT_TIMEOUT_S", "SQLITE_BUSY_TIMEOUT_MS",
+           "keyring_username", "make_engine", "make_session_factory", "public_url",
+           "save_database_password"]
+
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POSTGRES_CONNECT_TIMEOUT_S = 10
+KEYRING_SERVICE = "bulkquote-database"
+# libpq TCP keepalives and user timeout: a connection whose network went away fails within
+# about a minute, idle or sending, instead of after the operating system's two hours.
+_POSTGRES_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                        "keepalives_count": 3, "tcp_user_timeout": 60_000}
 
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`, with the schema created or upgraded.
 
     SQLite gets WAL (readers never block the engine's writes), a busy timeout (a second
-    process or thread waits instead of failing) and enforced foreign keys.
+    process or thread waits instead of failing) and enforced foreign keys. PostgreSQL gets its
+    password from the keyring when the URL has none, a connect timeout, TCP keepalives and a
+    pre-ping, so a dropped network gives an error in seconds and a fresh connection after it.
     """
     sa_url = make_url(url)
-    is_sqlite = sa_url.get_backend_name() == "sqlite"
+    backend = sa_url.get_backend_name()
     kwargs: dict[str, Any] = {}
-    if is_sqlite:
+    if backend == "sqlite":
         database = sa_url.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    elif backend == "postgresql":
+        if sa_url.username and sa_url.password is None and "password" not in sa_url.query:
+            password = _keyring_password(sa_url)
+            if password:
+                sa_url = sa_url.set(password=password)
+        connect_args: dict[str, Any] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+                                        "application_name": "bulkquote", **_POSTGRES_KEEPALIVES}
+        for name in sa_url.query:  # the URL's own ?connect_timeout=... wins
+            connect_args.pop(name, None)
+        kwargs["connect_args"] = connect_args
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(sa_url, **kwargs)
-    if is_sqlite:
+    if backend == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
-    ensure_schema(engine)
+    try:
+        ensure_schema(engine)
+    except BaseException:
+        engine.dispose()  # no connection is left for the garbage collector to close
+        raise
     return engine
+
+
+def public_url(url: str | URL) -> str:
+    """The URL without its password: what may be saved in settings, logged or shown."""
+    try:
+        sa_url = make_url(url)
+    except Exception:  # not a URL we can parse: nothing in it that we would read as a password
+        return str(url)
+    if sa_url.password is None and "password" not in sa_url.query:
+        return str(url) if isinstance(url, str) else sa_url.render_as_string(hide_password=False)
+    # (URL.set(password=None) would keep the password: None there means "unchanged")
+    bare = URL.create(sa_url.drivername, username=sa_url.username, host=sa_url.host,
+                      port=sa_url.port, database=sa_url.database, query=sa_url.query)
+    return bare.difference_update_query(["password"]).render_as_string(hide_password=False)
+
+
+def keyring_username(url: str | URL) -> str:
+    """The keyring entry's username for a PostgreSQL URL: "user@host:port/db"."""
+    sa_url = make_url(url)
+    return (f"{sa_url.username or ''}@{sa_url.host or 'localhost'}:{sa_url.port or 5432}"
+            f"/{sa_url.database or ''}")
+
+
+def save_database_password(url: str | URL) -> bool:
+    """Put the password of a PostgreSQL URL in the OS keyring, for `make_engine` to find.
+
+    Returns True when a keyring holds it now; False when the URL has no password or there is
+    no working keyring (then the password lives only as long as the URL in memory).
+    """
+    sa_url = make_url(url)
+    password = sa_url.password or sa_url.query.get("password")
+    if sa_url.get_backend_name() != "postgresql" or not sa_url.username or not password:
+        return False
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+        if getattr(backend, "priority", 0) <= 0:  # the null and fail backends keep nothing
+            return False
+        keyring.set_password(KEYRING_SERVICE, keyring_username(sa_url), str(password))
+        return True
+    except Exception as exc:  # a broken keyring must never stop the app
+        log.warning("could not save the database password in the keyring: %s", type(exc).__name__)
+        return False
+
+
+def _keyring_password(sa_url: URL) -> str | None:
+    """The keyring's password for this URL, or None (none stored, or no working keyring)."""
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, keyring_username(sa_url)) or None
+    except Exception as exc:  # no backend, locked, D-Bus gone: libpq may still find one
+        log.info("no database password from the keyring (%s)", type(exc).__name__)
+        return None
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

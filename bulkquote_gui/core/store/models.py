@@ -7,7 +7,7 @@ as their plain text (readable with any SQLite browser) and read back as that tex
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -68,29 +68,41 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+CENT = Decimal("0.01")
+
+
+def to_money(value: Any) -> Decimal:
+    """A Decimal with exactly two decimals; more are rounded half-even ("0.125" -> "0.12")."""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
 class Money(TypeDecorator[Decimal]):
-    """NUMERIC where the database has exact decimals; exact decimal text on SQLite.
+    """Two-decimal money: NUMERIC(14, 2) where the database has exact decimals; text on SQLite.
 
     SQLite's NUMERIC affinity would turn "899.10" into a binary float, so there the value is
-    kept as text and parsed back into a Decimal, digit for digit.
+    kept as text and parsed back into a Decimal, digit for digit. Either way a value is rounded
+    half-even to cents on the way in, and read back as a Decimal of exactly two decimals
+    (`Decimal("360.48")`, `Decimal("0.00")`), whatever an older column or file holds.
     """
 
-    impl = Numeric(14, 4)
+    impl = Numeric(14, 2)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(32))
-        return dialect.type_descriptor(Numeric(14, 4, asdecimal=True))
+        return dialect.type_descriptor(Numeric(14, 2, asdecimal=True))
 
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        value = Decimal(value)
+        value = to_money(value)
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
+        return None if value is None else to_money(Decimal(str(value)))
 
 
 class Base(DeclarativeBase):

@@ -38,6 +38,10 @@ UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 
+# pg_advisory_xact_lock key of schema creation/upgrade (any fixed number; "BQschema").
+SCHEMA_LOCK_KEY = 0x4251_7363_6865_6D61
+
+
 class SchemaError(RuntimeError):
     """The database cannot be used by this version of BulkQuote."""
 
@@ -60,6 +64,10 @@ def ensure_schema(engine: Engine, upgrades: Sequence[UpgradeStep] = UPGRADES) ->
         if conn.dialect.name == "sqlite":
             # Take the write lock first, so two processes starting at once cannot both create.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            # The same on PostgreSQL, where two first starts would both CREATE TABLE (and one
+            # fail): a lock held until this transaction ends; the second then finds the schema.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
         version = current_version(conn)
         if version is None:
             Base.metadata.create_all(conn)
