@@ -280,6 +280,16 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentIndex(UPLOAD)
             self.upload_page.load_file(path)
 
+    def present(self, file: str = "") -> None:
+        """Another start of the app handed over: to the front, and FILE loaded as if dropped."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if file:
+            self.load_file(file)
+
     def load_file(self, path: str | Path, sheet: str | None = None) -> None:
         self.pages.setCurrentIndex(UPLOAD)
         self.upload_page.load_file(path, sheet)
