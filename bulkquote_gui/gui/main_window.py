@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QStackedWidget,
                                QSystemTrayIcon, QVBoxLayout, QWidget)
 
@@ -38,6 +38,7 @@ from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 UPLOAD, PROGRESS = 0, 1
+HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
              "prices are made up. Set the API URL and key in Settings to quote for real.")
 
@@ -285,7 +286,8 @@ class MainWindow(QMainWindow):
         if self.isMinimized():
             self.showNormal()
         self.show()
-        self.raise_()
+        if QGuiApplication.platformName() not in HEADLESS_PLATFORMS:  # nothing to stack there
+            self.raise_()
         self.activateWindow()
         if file:
             self.load_file(file)

@@ -5,7 +5,8 @@ The first start listens on a local socket named after the user and a hash of the
 (the URL itself may hold a password; a hash never shows it). A later start connects, sends one
 line, `{"file": "/abs/path.xlsx"}` or `{"file": null}`, waits for "ok" and exits 0; the window
 raises itself and loads the file as if it had been dropped on it. A socket left behind by a
-crash answers nobody: it is removed (QLocalServer.removeServer) and listened on again.
+crash answers nobody: it is removed (QLocalServer.removeServer) and listened on again; one that
+answers is never taken over.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ import re
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
+from PySide6.QtCore import QDir, QLockFile, QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 CONNECT_MS = 1000
+LOCK_MS = 5000
 ANSWER_MS = 3000   # the window answers from its event loop, which never waits on work
+WAIT_SLICE_MS = 20
 MAX_LINE = 64 * 1024
 OK = b"ok\n"
 
@@ -59,29 +62,39 @@ def server_name(db_url: str, user: str | None = None) -> str:
     return f"bulkquote-{user or _user()}-{digest}"
 
 
-def hand_over(name: str, file: str | os.PathLike[str] | None) -> bool:
+def hand_over(name: str, file: str | os.PathLike[str] | None, *, answer_ms: int = ANSWER_MS) -> bool:
     """A later start: give FILE (or nothing) to the running window. False if none listens;
-    AlreadyRunning if one listens but does not answer."""
+    AlreadyRunning if one listens but does not answer within `answer_ms`."""
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_MS):
         return False  # nobody there (or only a crashed run's socket)
     payload = {"file": str(Path(file).resolve()) if file else None}
     socket.write(json.dumps(payload).encode("utf-8") + b"\n")
-    socket.waitForBytesWritten(ANSWER_MS)
+    socket.waitForBytesWritten(answer_ms)
     answer = b""
-    deadline = time.monotonic() + ANSWER_MS / 1000
-    while b"\n" not in answer:
+    deadline = time.monotonic() + answer_ms / 1000
+    # Short waits: a Qt wait holds Python's interpreter lock, which a window in this same process
+    # (tests) needs to answer.
+    while b"\n" not in answer and time.monotonic() < deadline:
+        socket.waitForReadyRead(WAIT_SLICE_MS)
         answer += bytes(socket.readAll())
-        left_ms = int((deadline - time.monotonic()) * 1000)
-        if b"\n" in answer or left_ms <= 0 or not socket.waitForReadyRead(left_ms):
-            answer += bytes(socket.readAll())
+        if socket.state() == QLocalSocket.LocalSocketState.UnconnectedState:
             break
     socket.abort()
     if answer.startswith(OK):
         return True
     raise AlreadyRunning("BulkQuote is already open for this database but did not answer; "
                          "switch to its window, or close it and start again.")
+
+
+def _answers(name: str) -> bool:
+    """Someone listens on `name` (a crashed run's socket refuses the connection)."""
+    probe = QLocalSocket()
+    probe.connectToServer(name)
+    live = probe.waitForConnected(CONNECT_MS)
+    probe.abort()
+    return live
 
 
 class SingleInstance(QObject):
@@ -97,19 +110,25 @@ class SingleInstance(QObject):
         self._server.newConnection.connect(self._accept)
 
     def listen(self) -> bool:
-        """Start listening; False if another live window got there first."""
-        if self._server.listen(self.name):
-            return True
-        if self._server.serverError() != QAbstractSocket.SocketError.AddressInUseError:
+        """Start listening; False if another live window got there first.
+
+        With access options Qt's listen() replaces whatever socket has the name, a live one too,
+        so a live server is looked for first; a lock file makes look-and-listen one step for
+        two starts at the same moment (QLockFile also frees the lock of a crashed run).
+        """
+        lock = QLockFile(str(Path(QDir.tempPath()) / f"{self.name}.lock"))
+        if not lock.tryLock(LOCK_MS):
+            log.warning("single instance: %s stays locked; listening anyway", lock.fileName())
+        try:
+            if _answers(self.name):
+                return False  # a live window: not ours to take over
+            QLocalServer.removeServer(self.name)  # the socket of a crashed run, if there is one
+            if self._server.listen(self.name):
+                return True
             log.warning("single instance: cannot listen on %s: %s", self.name, self._server.errorString())
             return False
-        probe = QLocalSocket()
-        probe.connectToServer(self.name)
-        if probe.waitForConnected(CONNECT_MS):
-            probe.abort()
-            return False  # a live window: not ours to take over
-        QLocalServer.removeServer(self.name)  # the socket of a crashed run
-        return self._server.listen(self.name)
+        finally:
+            lock.unlock()
 
     def close(self) -> None:
         self._server.close()
