@@ -20,7 +20,7 @@ import re
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QLockFile, QObject, Signal
+from PySide6.QtCore import QDir, QLockFile, QObject, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from bulkquote_gui.gui.qt_compat import emit
@@ -134,9 +134,17 @@ class SingleInstance(QObject):
         self._server.close()
 
     def _accept(self) -> None:
+        # Bound slots, never a lambda holding `self`: a socket deleted later would drop the last
+        # reference to this object inside its own destructor, and so delete itself twice.
         while (socket := self._server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.readyRead.connect(self._ready)
             socket.disconnected.connect(socket.deleteLater)
+            self._read(socket)
+
+    @Slot()
+    def _ready(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
             self._read(socket)
 
     def _read(self, socket: QLocalSocket) -> None:
