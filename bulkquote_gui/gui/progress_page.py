@@ -254,6 +254,7 @@ class ProgressPage(QWidget):
     def show_wait(self, event: WaitEvent | None) -> None:
         """Why the account's line stands still (None: it does not); not for a finished batch."""
         self.wait_banner.show_wait(event if self.status not in ("complete", "cancelled") else None)
+        self._sync()  # the ETA line says the batch is on hold
 
     # ------------------------------------------------------------ internals
     def _set_status(self, status: str) -> None:
@@ -298,6 +299,8 @@ class ProgressPage(QWidget):
         self.export_button.setEnabled(counts.get("total", 0) > 0)
         if status == "paused":
             self.eta_label.setText("Paused. Resume to carry on where it stopped.")
+        elif active and self.wait_banner.event is not None:
+            self.eta_label.setText("On hold: nothing is sent until the wait below is over.")
         elif active:
             self.eta_label.setText(self.eta.describe(remaining) or "Finishing…")
         else:

@@ -9,9 +9,10 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from bulkquote_gui.core.events import WaitEvent
+from bulkquote_gui.core.events import BatchEvent, WaitEvent
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.operations import account
+from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.wait_banner import UNBLOCK_ACTION, wait_text
 
 from .conftest import store_batch
@@ -43,6 +44,7 @@ def test_each_wait_says_why_and_the_end_of_it_hides_the_banner(qtbot, opened):
     assert banner.isVisible()
     assert banner.text().startswith("Waiting for the account: another client's quote q_7f3a is in flight")
     assert banner.action_button.isVisible() and banner.action_button.text() == UNBLOCK_ACTION
+    assert "Paused" in window.progress_page.eta_label.text()  # a paused batch stays paused
 
     say(qtbot, window, sink, WaitEvent(1, "api", "can't reach api.momentum.example (connection refused)",
                                        batch_ids=(batch_id,)))
@@ -54,8 +56,13 @@ def test_each_wait_says_why_and_the_end_of_it_hides_the_banner(qtbot, opened):
                                        batch_ids=(batch_id,)))
     assert banner.text() == "Waiting for the account's lease: held by Dana's laptop (BulkQuote on dana-mbp)."
 
+    # Taken up by the engine (running) while the wait lasts: the ETA line says it is on hold.
+    emit(window.worker.batch_event, BatchEvent(batch_id, "running", counts=window.progress_page.counts))
+    assert window.progress_page.eta_label.text().startswith("On hold")
+
     say(qtbot, window, sink, WaitEvent(1, "", batch_ids=(batch_id,)))
     assert banner.isHidden()
+    assert not window.progress_page.eta_label.text().startswith("On hold")
 
 
 def test_a_wait_of_other_batches_is_not_shown(qtbot, opened):
