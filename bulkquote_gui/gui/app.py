@@ -1,4 +1,5 @@
-"""Start-up: the QApplication on qasync's event loop, the theme, the main window."""
+"""Start-up: the QApplication on qasync's event loop, the theme, the main window; or, when a
+window for the same user and database is already open, the file handed to it (single_instance)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,22 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bulkquote_gui.gui import single_instance
+    from bulkquote_gui.services.paths import default_db_url
+
     app = create_application()
+    file = getattr(args, "file", None)
+    # Before anything opens the store or starts the demo simulator: a second start only knocks.
+    name = single_instance.server_name(getattr(args, "db", None) or default_db_url())
+    try:
+        instance = single_instance.claim(name, file)
+    except single_instance.AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if instance is None:
+        log.info("handed %s to the running window", file or "the start")
+        return 0
+
     loop = qasync.QEventLoop(app)
     loop.set_default_executor(io_executor())
     asyncio.set_event_loop(loop)
@@ -61,17 +77,20 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a broken database path or URL: say so in a window, not a traceback
         log.exception("could not start")
         QMessageBox.critical(None, APP_NAME, f"BulkQuote could not start:\n\n{exc}")
+        instance.close()
         loop.close()
         return 1
 
     window = MainWindow(context)
+    instance.activated.connect(window.present)
     window.show()
-    window.start(getattr(args, "file", None))
+    window.start(file)
 
     try:
         with loop:
             loop.run_forever()  # Qt's exec(): returns when the last window has closed
     finally:
+        instance.close()
         window.shutdown()
         context.close()
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import Executor
 from typing import Any, Callable
 
 from bulkquote_gui.gui.qt_compat import compensate_foreign_emit
@@ -18,8 +19,9 @@ log = logging.getLogger(__name__)
 
 
 async def run_blocking(fn: Callable[..., Any], *args: Any,
-                       expected: tuple[type[BaseException], ...] = ()) -> tuple[Any, Exception | None]:
-    """Run fn(*args) on the loop's executor; `expected` errors are not logged as bugs."""
+                       expected: tuple[type[BaseException], ...] = (),
+                       executor: Executor | None = None) -> tuple[Any, Exception | None]:
+    """Run fn(*args) on `executor` (default: the loop's); `expected` errors are not logged as bugs."""
 
     def guarded() -> tuple[Any, Exception | None]:
         try:
@@ -29,7 +31,7 @@ async def run_blocking(fn: Callable[..., Any], *args: Any,
                 log.exception("background job %s failed", getattr(fn, "__name__", fn))
             return None, exc.with_traceback(None)
 
-    outcome = await asyncio.to_thread(guarded)
+    outcome = await asyncio.get_running_loop().run_in_executor(executor, guarded)
     # qasync handed the result back with one Signal.emit() of its own: undo that emit's stray
     # decrement on PySide6 6.12.0 (see qt_compat).
     compensate_foreign_emit()

@@ -2,8 +2,9 @@
 
 `AppContext` holds the store's session factory, the settings and the key store, plus `connect`,
 which opens the engine side for the current settings (API client or demo simulator) and returns
-a `Connection`: how to build a Processor, whether this is demo mode, and how to close it all.
-The window reconnects when the rep changes the API settings.
+a `Connection`: how to build a Processor (and a bare client, for the rep's own calls to the
+account), whether this is demo mode, and how to close it all. The window reconnects when the rep
+changes the API settings.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Connection:
     make_processor: Callable[[Callable[[Event], None]], Any]
     close: Callable[[], None] = lambda: None
     warning: str = ""  # shown in a banner, e.g. a live API with no key yet
+    # A new client for the account, owned (and closed) by the caller; None: no API to call.
+    make_client: Callable[[], Any] | None = None
 
 
 class MissingKeyClient:
@@ -59,7 +62,7 @@ class AppContext:
 
 def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
-    from bulkquote_gui.core.store import make_engine, make_session_factory
+    from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
     from bulkquote_gui.services.runtime import MissingApiKey, open_runtime
     from bulkquote_gui.services.settings import load_settings, save_settings
 
@@ -69,7 +72,7 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
                          poll_interval_s=getattr(args, "poll_interval", None),
                          quote_timeout_s=getattr(args, "quote_timeout", None), settings=settings,
                          keystore=keystore, demo_time_scale=demo_time_scale)
-    engine = make_engine(first.db_url)
+    engine = open_store(first.db_url)
     pending = [first]  # the runtime opened above serves the first connection
 
     def connect(current: Settings) -> Connection:
@@ -86,11 +89,14 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             warning = (f"No API key is set for {runtime.api_url}. Open Settings to add it; batches "
                        "pause until then.")
 
-        def make_processor(on_event: Callable[[Event], None]) -> Any:
+        def make_client() -> Any:
             try:
-                client: Any = runtime.make_client()
+                return runtime.make_client()
             except MissingApiKey as exc:
-                client = MissingKeyClient(str(exc))
+                return MissingKeyClient(str(exc))
+
+        def make_processor(on_event: Callable[[Event], None]) -> Any:
+            client = make_client()
             clients.append(client)
             return runtime.make_processor(client, on_event=on_event, role="window")
 
@@ -100,7 +106,8 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             runtime.close()
 
         return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
-                          make_processor=make_processor, close=close, warning=warning)
+                          make_processor=make_processor, close=close, warning=warning,
+                          make_client=make_client)
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

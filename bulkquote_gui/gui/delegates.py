@@ -8,11 +8,13 @@ from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from bulkquote_gui.gui.roles import STATUS_ROLE
+from bulkquote_gui.gui.roles import OWNER_ROLE, RUSH_ROLE, STATUS_ROLE
 from bulkquote_gui.gui.style import current_theme
 
 H_PAD = 10
 V_PAD = 3
+RUSH_TEXT = "Rush"
+BADGE_GAP = 4      # between two badges side by side
 
 
 def badge_font(base: QFont) -> QFont:
@@ -93,16 +95,18 @@ class JobRowLayout:
     counts: str
     badge: str
     status: str
+    owner: str = ""    # "  ·  Dana Rep" in the team's view, shortened to the room left; else ""
+    rush: bool = False  # a "Rush" badge left of the status badge
 
 
 class JobRowDelegate(QStyledItemDelegate):
     """A whole recent-jobs row drawn in its first cell, on two lines, like a mail list:
 
         #2  branch_offices_q4.csv           Nov 28, 09:12
-        19/21 priced, 2 failed                [Complete]
+        19/21 priced, 2 failed  ·  Dana       [Rush] [Running]
 
-    Only the file name is ever shortened (at its end; the tooltip has it whole); the number,
-    date, counts and badge are always shown whole.
+    Only the file name and the owner (team view) are ever shortened (at their end; the tooltip
+    has them whole); the number, date, counts and badges are always shown whole.
     """
 
     def __init__(self, status_column: int, counts_column: int, date_column: int, parent=None) -> None:
@@ -130,10 +134,16 @@ class JobRowDelegate(QStyledItemDelegate):
         painter.setFont(layout.small)
         painter.setPen(theme.colour("muted"))
         painter.drawText(bottom, flags, layout.counts)
+        if layout.owner:
+            counts_width = QFontMetrics(layout.small).horizontalAdvance(layout.counts)
+            painter.drawText(bottom.adjusted(counts_width, 0, 0, 0), flags, layout.owner)
         painter.restore()
+        badges = bottom.adjusted(0, -2, 6, 2)
         if layout.badge and layout.status:
-            paint_badge(painter, bottom.adjusted(0, -2, 6, 2), option.font, layout.badge, layout.status,
-                        right=True)
+            pill = paint_badge(painter, badges, option.font, layout.badge, layout.status, right=True)
+            badges.setRight(pill.left() - BADGE_GAP + 6)  # paint_badge keeps 6 px from the right edge
+        if layout.rush:
+            paint_badge(painter, badges, option.font, RUSH_TEXT, "rush", right=True)
 
     def layout_row(self, option: QStyleOptionViewItem, index: QModelIndex) -> JobRowLayout:
         """What goes where in a row of `option.rect`'s width (the painting is then mechanical)."""
@@ -155,8 +165,20 @@ class JobRowDelegate(QStyledItemDelegate):
         prefix = f"{number}  " if number else ""
         name_room = max(0, int(top.width() - date_room - bold_metrics.horizontalAdvance(prefix)))
         title = prefix + bold_metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_room)
-        return JobRowLayout(top, bottom, bold, small, title, when, counts,
-                            str(status_index.data() or ""), str(status_index.data(STATUS_ROLE) or ""))
+        badge = str(status_index.data() or "")
+        rush = bool(index.data(RUSH_ROLE))
+        owner = str(index.data(OWNER_ROLE) or "")
+        if owner:
+            # The owner gets what the counts and the badges leave; too little room: not shown.
+            small_metrics = QFontMetrics(small)
+            badges_room = (badge_width(option.font, badge) + 6 if badge else 0) \
+                + (badge_width(option.font, RUSH_TEXT) + BADGE_GAP if rush else 0) + 8
+            room = int(bottom.width() - small_metrics.horizontalAdvance(counts) - badges_room)
+            owner = small_metrics.elidedText(f"  ·  {owner}", Qt.TextElideMode.ElideRight, room)
+            if room < small_metrics.horizontalAdvance("  ·  Ab…"):
+                owner = ""
+        return JobRowLayout(top, bottom, bold, small, title, when, counts, badge,
+                            str(status_index.data(STATUS_ROLE) or ""), owner, rush)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         base = super().sizeHint(option, index)

@@ -1,8 +1,9 @@
 """The main window: menu, demo banner, the upload page and one batch's progress page.
 
 It is the controller between the pages (views), the worker thread (the engine) and the store:
-slots stay thin, and anything that could take long (reading files, storing a batch, loading a
-batch's rows, exporting) runs off the GUI thread as a coroutine on the qasync loop.
+slots stay thin. The window never waits on the store: every read for the views and every command
+is an operation (gui/operations/) that runs off the GUI thread and hands its answer back, so a
+shared database across a slow network never freezes the window.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QStackedWidget,
                                QSystemTrayIcon, QVBoxLayout, QWidget)
 
-from bulkquote_gui.core import store
-from bulkquote_gui.core.events import BatchEvent, QuoteEvent
+from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
+from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.gui.dialogs import Dialogs
+from bulkquote_gui.gui.jobs_panel import MINE, TEAM
+from bulkquote_gui.gui.operations import account, batches, jobs
+from bulkquote_gui.gui.operations.account import Unblock
 from bulkquote_gui.gui.progress_page import ProgressPage, finished_summary
 from bulkquote_gui.gui.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import app_icon
@@ -34,6 +38,7 @@ from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 UPLOAD, PROGRESS = 0, 1
+HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
              "prices are made up. Set the API URL and key in Settings to quote for real.")
 
@@ -45,11 +50,18 @@ class MainWindow(QMainWindow):
     exported = Signal(str, int)          # path, rows written
     task_failed = Signal(str)            # a background task's message, as shown to the rep
     quote_shown = Signal(object)         # a QuoteEvent, after the page showed it (GUI thread)
+    jobs_shown = Signal()                # the recent jobs list was read and shown
+    commanded = Signal(str, int)         # a command on a batch was carried out: name, batch id
+    wait_shown = Signal(object)          # a WaitEvent, after the page showed (or hid) it
 
-    def __init__(self, context: AppContext, *, dialogs: Dialogs | None = None) -> None:
+    def __init__(self, context: AppContext, *, dialogs: Dialogs | None = None,
+                 unblock: Unblock | None = None) -> None:
         super().__init__()
         self.context = context
         self.dialogs = dialogs or Dialogs(self)
+        self._unblock = unblock  # the engine's cancel_blocking_quote unless given (tests)
+        self._waits: dict[int, WaitEvent] = {}  # account id -> its current wait
+        self._jobs_refresh = operations.Coalescing(self._read_jobs)
         self.connection: Connection | None = None
         self.worker_thread: WorkerThread | None = None
         self._reconnect_pending = False
@@ -79,7 +91,11 @@ class MainWindow(QMainWindow):
         self.upload_page.browse_requested.connect(self.open_file_dialog)
         self.upload_page.submit_requested.connect(self.submit)
         self.upload_page.load_failed.connect(self._load_failed)
-        self.upload_page.jobs_panel.batch_chosen.connect(self.open_batch)
+        jobs_panel = self.upload_page.jobs_panel
+        jobs_panel.batch_chosen.connect(self.open_batch)
+        jobs_panel.rush_requested.connect(self.rush_batch)
+        jobs_panel.set_scope(str(self._settings_store().value("jobs/scope", MINE)))
+        jobs_panel.scope_changed.connect(self._scope_changed)
         self.progress_page = ProgressPage(context.clock.monotonic)
         self.progress_page.back_requested.connect(self.show_upload)
         self.progress_page.pause_requested.connect(self.pause_batch)
@@ -87,6 +103,8 @@ class MainWindow(QMainWindow):
         self.progress_page.cancel_requested.connect(self.cancel_batch)
         self.progress_page.retry_requested.connect(self.retry_failed)
         self.progress_page.export_requested.connect(self.export_batch)
+        self.progress_page.rush_requested.connect(self.rush_batch)
+        self.progress_page.unblock_requested.connect(self.cancel_blocking_quote)
         self.progress_page.finished.connect(self._batch_finished)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.upload_page)
@@ -181,6 +199,7 @@ class MainWindow(QMainWindow):
         worker = self.worker_thread.worker
         worker.quote_event.connect(self._on_quote_event)
         worker.batch_event.connect(self._on_batch_event)
+        worker.wait_event.connect(self._on_wait_event)
         worker.run_finished.connect(self._on_run_finished)
         worker.run_failed.connect(self._on_run_failed)
         self.demo_banner.setVisible(self.connection.demo)
@@ -207,22 +226,25 @@ class MainWindow(QMainWindow):
         """After show(): list recent jobs, resume unfinished batches, load FILE if given."""
         self._warm_up()
         self.refresh_jobs()
-        with self.context.session_factory() as session:
-            unfinished = store.unfinished_batch_ids(session)
-            names = {b.id: b.source_name for b in store.list_batches(session, limit=50)}
-        if unfinished:
-            self._resumed_ids = unfinished
-            listed = ", ".join(f"#{i} {names.get(i, '')}".strip() for i in unfinished[:3])
-            more = f" and {len(unfinished) - 3} more" if len(unfinished) > 3 else ""
-            noun = "batch" if len(unfinished) == 1 else "batches"
-            self.resume_banner.set_text(f"Resuming {len(unfinished)} unfinished {noun} from last time: "
-                                        f"{listed}{more}.")
-            self._resume_holder.show()
-            self.resume_banner.show()
-            self.statusBar().showMessage(f"Resuming {len(unfinished)} unfinished {noun}", 8000)
-            self.worker.resume_unfinished()
+        jobs.unfinished(self, self.context.session_factory).success(self._resume_unfinished) \
+            .failure(self._failed("Reading the unfinished batches")).run()
         if file:
             self.upload_page.load_file(file)
+
+    def _resume_unfinished(self, found: jobs.Unfinished) -> None:
+        unfinished, names = found.ids, found.names
+        if not unfinished or self.worker is None:
+            return
+        self._resumed_ids = unfinished
+        listed = ", ".join(f"#{i} {names.get(i, '')}".strip() for i in unfinished[:3])
+        more = f" and {len(unfinished) - 3} more" if len(unfinished) > 3 else ""
+        noun = "batch" if len(unfinished) == 1 else "batches"
+        self.resume_banner.set_text(f"Resuming {len(unfinished)} unfinished {noun} from last time: "
+                                    f"{listed}{more}.")
+        self._resume_holder.show()
+        self.resume_banner.show()
+        self.statusBar().showMessage(f"Resuming {len(unfinished)} unfinished {noun}", 8000)
+        self.worker.resume_unfinished()
 
     def _warm_up(self) -> None:
         """Import the spreadsheet reader (pandas) now, off the GUI thread, while the rep looks at
@@ -259,6 +281,17 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentIndex(UPLOAD)
             self.upload_page.load_file(path)
 
+    def present(self, file: str = "") -> None:
+        """Another start of the app handed over: to the front, and FILE loaded as if dropped."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        if QGuiApplication.platformName() not in HEADLESS_PLATFORMS:  # nothing to stack there
+            self.raise_()
+        self.activateWindow()
+        if file:
+            self.load_file(file)
+
     def load_file(self, path: str | Path, sheet: str | None = None) -> None:
         self.pages.setCurrentIndex(UPLOAD)
         self.upload_page.load_file(path, sheet)
@@ -267,34 +300,48 @@ class MainWindow(QMainWindow):
         self.dialogs.error("Cannot open the spreadsheet", message)
 
     def refresh_jobs(self) -> None:
-        with self.context.session_factory() as session:
-            batches = store.list_batches(session, limit=10)
-        self.upload_page.jobs_panel.show_batches(batches)
+        """Read the recent jobs again (coalesced: one read in flight at a time)."""
+        self._jobs_refresh.request()
+
+    def _jobs_owner(self) -> str | None:
+        """Whose batches the list shows: the rep's (Mine, by their name in Settings) or all (Team)."""
+        return None if self.upload_page.jobs_panel.scope == TEAM else self.context.settings.rep_name.strip()
+
+    def _read_jobs(self, over: Callable[[], None]) -> None:
+        def show(recent: jobs.Recent) -> None:
+            if recent.owner == self._jobs_owner():  # else the scope changed: the next read shows it
+                self.upload_page.jobs_panel.show_batches(recent.batches)
+                emit(self.jobs_shown)
+            over()
+
+        def failed(message: str) -> None:  # the status bar only: this runs after every batch event
+            self.statusBar().showMessage(f"Could not read the recent jobs: {message}", 10000)
+            over()
+
+        jobs.recent(self, self.context.session_factory, owner=self._jobs_owner()) \
+            .success(show).failure(failed).run()
+
+    def _scope_changed(self, scope: str) -> None:
+        qs = self._settings_store()
+        qs.setValue("jobs/scope", scope)
+        qs.sync()
+        self.refresh_jobs()
 
     def _sync_actions(self) -> None:
         on_batch = self.pages.currentIndex() == PROGRESS and self.progress_page.batch_id is not None
         self.export_action.setEnabled(on_batch and self.progress_page.export_button.isEnabled())
 
-    # ------------------------------------------------------------------ background tasks
-    def _spawn(self, label: str, work: Callable[[], Any], done: Callable[[Any], None],
-               on_error: Callable[[], None] = lambda: None) -> None:
-        """Run `work` on a thread; `done(result)` back on the GUI thread; errors shown to the rep."""
-        async def run() -> None:
-            value, error = await run_blocking(work)
-            if self._shut_down:
-                return
-            if error is not None:
-                on_error()
-                message = f"{label} failed: {error}"
-                self.statusBar().showMessage(message, 10000)
-                emit(self.task_failed, message)
-                self.dialogs.error(label, message)
-                return
-            done(value)
-
-        task = asyncio.ensure_future(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    # ------------------------------------------------------------------ operations
+    def _failed(self, label: str, cleanup: Callable[[], None] | None = None) -> Callable[[str], None]:
+        """An operation's failure handler: `cleanup`, then the message in the status bar and a dialog."""
+        def failed(message: str) -> None:
+            if cleanup is not None:
+                cleanup()
+            text = f"{label} failed: {message}"
+            self.statusBar().showMessage(text, 10000)
+            emit(self.task_failed, text)
+            self.dialogs.error(label, text)
+        return failed
 
     # ------------------------------------------------------------------ submit and open
     def submit(self, result: Any, defaults: Any) -> None:
@@ -303,35 +350,31 @@ class MainWindow(QMainWindow):
         self.upload_page.submit_button.setEnabled(False)
         self.statusBar().showMessage(f"Storing {quotable:,} quotes…")
 
-        def work() -> int:
-            return store.create_batch(self.context.session_factory, result, defaults=defaults,
-                                      source_name=source_name)
-
         def done(batch_id: int) -> None:
             self.statusBar().showMessage(f"Batch #{batch_id} stored: {quotable:,} quotes queued", 8000)
             self.upload_page.clear()
-            self.worker.start_batch(batch_id)
+            if self.worker is not None:
+                self.worker.start_batch(batch_id)
             emit(self.batch_submitted, batch_id)
             self.open_batch(batch_id)
 
-        self._spawn("Storing the batch", work, done, on_error=self.upload_page.refresh_submit)
+        batches.submit(self, self.context.session_factory, result, defaults=defaults,
+                       source_name=source_name, owner=self.context.settings.rep_name) \
+            .success(done).failure(self._failed("Storing the batch", self.upload_page.refresh_submit)).run()
 
     def open_batch(self, batch_id: int) -> None:
         """Show one batch: its rows are read once, off the GUI thread; events keep it current."""
         self._opening.setdefault(batch_id, [])
 
-        def work() -> tuple[Any, list[Any]]:
-            with self.context.session_factory() as session:
-                return store.get_batch(session, batch_id), store.batch_rows(session, batch_id)
-
-        def done(value: tuple[Any, list[Any]]) -> None:
-            summary, rows = value
+        def done(opened: batches.Opened) -> None:
+            summary, rows = opened.summary, opened.rows
             missed = self._opening.pop(batch_id, [])
             if summary is None:
                 self.dialogs.error("Batch not found", f"Batch #{batch_id} is not in the database.")
                 return
             self.progress_page.show_batch(summary.id, summary.source_name, summary.status,
-                                          summary.counts, rows)
+                                          summary.counts, rows, priority=summary.priority)
+            self.progress_page.show_wait(self._wait_for(summary.id))
             if summary.status_message and summary.status in ("paused",):
                 self.progress_page.show_message(summary.status_message)
             # Every change since the read started, in order: the last word per row is the latest.
@@ -344,8 +387,8 @@ class MainWindow(QMainWindow):
             self._sync_actions()
             emit(self.batch_opened, batch_id)
 
-        self._spawn(f"Opening batch #{batch_id}", work, done,
-                    on_error=lambda: self._opening.pop(batch_id, None))
+        batches.load(self, self.context.session_factory, batch_id).success(done) \
+            .failure(self._failed(f"Opening batch #{batch_id}", lambda: self._opening.pop(batch_id, None))).run()
 
     # ------------------------------------------------------------------ engine events
     def _on_quote_event(self, event: QuoteEvent) -> None:
@@ -399,6 +442,45 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
         emit(self.task_failed, text)
 
+    # ------------------------------------------------------------------ the account's waits
+    def _on_wait_event(self, event: WaitEvent) -> None:
+        if event.reason:
+            self._waits[event.account_id] = event
+        else:
+            self._waits.pop(event.account_id, None)
+        self.progress_page.show_wait(self._wait_for(self.progress_page.batch_id))
+        emit(self.wait_shown, event)
+
+    def _wait_for(self, batch_id: int | None) -> WaitEvent | None:
+        """The wait that holds up this batch, if any."""
+        return next((w for w in self._waits.values() if batch_id in w.batch_ids), None)
+
+    def cancel_blocking_quote(self, quote_id: str) -> None:
+        """Cancel another client's quote that blocks the account: asked first, it is their work."""
+        if not self.dialogs.confirm(
+                "Cancel another client's quote?",
+                f"Quote {quote_id} was sent by another client on this Momentum account. It is "
+                "someone else's paid work: cancelling it throws that work away and they will have "
+                "to quote again. Cancel it only if you know it is stuck or no longer wanted.",
+                accept="Cancel their quote", reject="No, keep waiting", destructive=True):
+            return
+        make_client = self.connection.make_client if self.connection is not None else None
+        if make_client is None:
+            self.dialogs.error("Cancel the blocking quote", "There is no connection to the API.")
+            return
+        banner = self.progress_page.wait_banner
+        banner.set_unblocking(True)
+
+        def done(cancelled: str) -> None:
+            self.statusBar().showMessage(f"Quote {cancelled} cancelled; the batch goes on once the "
+                                         "account is free", 10000)
+            emit(self.commanded, "unblock", self.progress_page.batch_id or 0)
+
+        account.cancel_blocking_quote(self, self.context.session_factory, make_client, quote_id,
+                                      unblock=self._unblock) \
+            .success(done).failure(self._failed("Cancelling the blocking quote",
+                                                lambda: banner.set_unblocking(False))).run()
+
     # ------------------------------------------------------------------ batch commands
     def pause_batch(self, batch_id: int) -> None:
         worker = self.worker
@@ -406,13 +488,18 @@ class MainWindow(QMainWindow):
             worker.pause()  # the engine stops within a second and sends a "paused" BatchEvent
             return
         worker.unschedule(batch_id)
-        if store.mark_paused(self.context.session_factory, batch_id, "paused"):
-            self._refresh_header(batch_id)
+        batches.pause(self, self.context.session_factory, batch_id) \
+            .success(lambda outcome: self._show_outcome("pause", outcome)) \
+            .failure(self._failed("Pausing the batch")).run()
 
     def resume_batch(self, batch_id: int) -> None:
-        store.resume_batch(self.context.session_factory, batch_id)
-        self._refresh_header(batch_id)
-        self.worker.start_batch(batch_id)
+        def resumed(outcome: batches.Outcome) -> None:
+            self._show_outcome("resume", outcome)
+            if self.worker is not None:
+                self.worker.start_batch(batch_id)  # after the store says pending, never before
+
+        batches.resume(self, self.context.session_factory, batch_id).success(resumed) \
+            .failure(self._failed("Resuming the batch")).run()
 
     def cancel_batch(self, batch_id: int) -> None:
         counts = self.progress_page.counts if batch_id == self.progress_page.batch_id else {}
@@ -423,45 +510,59 @@ class MainWindow(QMainWindow):
                                     f"{what} Prices already received are kept.",
                                     accept="Cancel batch", reject="Keep going", destructive=True):
             return
-        self.worker.cancel(batch_id)
+        # The engine reports the cancel with a BatchEvent; nothing to show from here.
+        batches.cancel(self, self.context.session_factory, self.worker, batch_id) \
+            .failure(self._failed("Cancelling the batch")).run()
 
     def retry_failed(self, batch_id: int) -> None:
-        n = store.retry_failed(self.context.session_factory, batch_id)
-        if n == 0:
-            self.statusBar().showMessage("No failed quotes to retry", 5000)
-            return
-        if batch_id == self.progress_page.batch_id:
-            self.progress_page.model.requeue_failed()
-        self._refresh_header(batch_id)
-        self.statusBar().showMessage(f"Retrying {n:,} failed quote" + ("" if n == 1 else "s"), 8000)
-        self.worker.start_batch(batch_id)
+        def retried(outcome: batches.Outcome) -> None:
+            n = outcome.changed
+            if n == 0:
+                self.statusBar().showMessage("No failed quotes to retry", 5000)
+                return
+            if batch_id == self.progress_page.batch_id:
+                self.progress_page.model.requeue_failed()
+            self._show_outcome("retry", outcome)
+            self.statusBar().showMessage(f"Retrying {n:,} failed quote" + ("" if n == 1 else "s"), 8000)
+            if self.worker is not None:
+                self.worker.start_batch(batch_id)
 
-    def _refresh_header(self, batch_id: int) -> None:
-        """Status and counts of one batch from the store (after a command the GUI carried out)."""
-        with self.context.session_factory() as session:
-            summary = store.get_batch(session, batch_id)
-        if summary is not None and batch_id == self.progress_page.batch_id:
+        batches.retry(self, self.context.session_factory, batch_id).success(retried) \
+            .failure(self._failed("Retrying the failed quotes")).run()
+
+    def rush_batch(self, batch_id: int) -> None:
+        def rushed(outcome: batches.Outcome) -> None:
+            self._show_outcome("rush", outcome)
+            self.statusBar().showMessage(f"Batch #{batch_id} rushed: it goes before the account's "
+                                         "other batches", 8000)
+
+        batches.rush(self, self.context.session_factory, batch_id).success(rushed) \
+            .failure(self._failed("Rushing the batch")).run()
+
+    def _show_outcome(self, command: str, outcome: batches.Outcome) -> None:
+        """The batch as the store has it after a command the window carried out."""
+        summary = outcome.summary
+        if summary is not None and outcome.batch_id == self.progress_page.batch_id:
+            self.progress_page.set_priority(summary.priority)
             self.progress_page.apply_batch_event(
-                BatchEvent(batch_id=batch_id, status=summary.status, counts=summary.counts))
+                BatchEvent(batch_id=outcome.batch_id, status=summary.status, counts=summary.counts))
         self.refresh_jobs()
+        emit(self.commanded, command, outcome.batch_id)
 
     def export_batch(self, batch_id: int) -> None:
-        with self.context.session_factory() as session:
-            summary = store.get_batch(session, batch_id)
-        stem = Path(summary.source_name).stem if summary else f"batch-{batch_id}"
+        page = self.progress_page
+        name = page.source_name if batch_id == page.batch_id else ""
+        stem = Path(name).stem if name else f"batch-{batch_id}"
         path = self.dialogs.save_file("Export the prices", f"{stem}-quotes.xlsx")
         if not path:
             return
-
-        def work() -> int:
-            from bulkquote_gui.core.export import export_batch
-            return export_batch(self.context.session_factory, batch_id, Path(path))
 
         def done(rows: int) -> None:
             self.statusBar().showMessage(f"Exported {rows:,} rows to {path}", 10000)
             emit(self.exported, path, rows)
 
-        self._spawn("Exporting", work, done)
+        batches.export(self, self.context.session_factory, batch_id, Path(path)).success(done) \
+            .failure(self._failed("Exporting")).run()
 
     # ------------------------------------------------------------------ settings
     def open_settings(self) -> None:
@@ -475,6 +576,8 @@ class MainWindow(QMainWindow):
         old, new = self.context.settings, dialog.result_settings
         self.context.settings = new
         self.context.save_settings(new)
+        if old.rep_name != new.rep_name:
+            self.refresh_jobs()  # "Mine" is the batches under the rep's name
         if dialog.key_saved_in_keyring is False and dialog.key_edit.text().strip():
             self.dialogs.info("API key kept for this session",
                               "No system keyring is available, so the API key is kept only until "
@@ -518,6 +621,7 @@ class MainWindow(QMainWindow):
         self._save_geometry()
         for task in list(self._tasks):
             task.cancel()
+        operations.cancel_all(self)  # answers still on their way find nobody to show them
         self._disconnect_engine()
         if self.tray is not None:
             self.tray.hide()

@@ -1,8 +1,9 @@
 """One batch: progress, stat cards, ETA, live results table and the batch's commands.
 
 The page is a view: it loads the batch's rows once (`show_batch`), then patches one row per
-QuoteEvent (`apply_quote_event`) and its header per BatchEvent. Button clicks become signals that
-the main window carries out (it owns the worker, the store and the dialogs).
+QuoteEvent (`apply_quote_event`) and its header per BatchEvent; a WaitEvent shows why the
+account's line stands still (`show_wait`). Button clicks become signals that the main window
+carries out (it owns the worker, the operations on the store and the dialogs).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from bulkquote_gui.core.events import BatchEvent, QuoteEvent
+from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.eta import EtaEstimator
 from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN, ResultsModel
 from bulkquote_gui.gui.roles import status_label
 from bulkquote_gui.gui.style import current_theme
+from bulkquote_gui.gui.wait_banner import WaitBanner
 from bulkquote_gui.gui.widgets import Banner, StatCard
 from bulkquote_gui.gui.qt_compat import emit
 
@@ -47,12 +49,16 @@ class ProgressPage(QWidget):
     cancel_requested = Signal(int)
     retry_requested = Signal(int)
     export_requested = Signal(int)
+    rush_requested = Signal(int)
+    unblock_requested = Signal(str)  # the id of another client's quote that blocks the account
     finished = Signal(int, str)  # batch id, status: the batch reached complete/cancelled while shown
 
     def __init__(self, monotonic: Callable[[], float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.batch_id: int | None = None
+        self.source_name = ""
         self.status = ""
+        self.priority = 0  # > 0: rushed to the front of its account's line
         self._address_width = 380  # what the addresses need (fitted when a batch opens)
         self._rep_paused = False  # the rep pressed Pause: the engine's "paused by the user" adds nothing
         self.counts: dict[str, int] = {}
@@ -65,9 +71,14 @@ class ProgressPage(QWidget):
         self.title.setObjectName("pageTitle")
         self.badge = QLabel("")
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.rush_badge = QLabel("Rush")
+        self.rush_badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.rush_badge.setToolTip("Rushed: this batch goes before the account's other batches")
+        self.rush_badge.hide()
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addWidget(self.badge)
+        head.addWidget(self.rush_badge)
         head.addStretch()
         head.addWidget(back)
 
@@ -96,6 +107,9 @@ class ProgressPage(QWidget):
 
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(self._pause_or_resume)
+        self.rush_button = QPushButton("Rush")
+        self.rush_button.setToolTip("Send this batch's quotes before the account's other batches")
+        self.rush_button.clicked.connect(lambda: self._emit(self.rush_requested))
         self.cancel_button = QPushButton("Cancel batch")
         self.cancel_button.setObjectName("danger")
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
@@ -106,6 +120,7 @@ class ProgressPage(QWidget):
         self.export_button.clicked.connect(lambda: self._emit(self.export_requested))
         buttons = QHBoxLayout()
         buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.rush_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.retry_button)
         buttons.addStretch()
@@ -115,6 +130,8 @@ class ProgressPage(QWidget):
         self.message_banner.hide()
         self.done_banner = Banner("doneBanner")
         self.done_banner.hide()
+        self.wait_banner = WaitBanner()
+        self.wait_banner.unblock_requested.connect(self.unblock_requested)
 
         self.model = ResultsModel(self)
         self.view = QTableView()
@@ -147,6 +164,7 @@ class ProgressPage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(eta_row)
         layout.addLayout(cards)
+        layout.addWidget(self.wait_banner)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)
         layout.addLayout(buttons)
@@ -154,10 +172,13 @@ class ProgressPage(QWidget):
 
     # ------------------------------------------------------------ showing a batch
     def show_batch(self, batch_id: int, source_name: str, status: str, counts: dict[str, int],
-                   rows: list[Any]) -> None:
+                   rows: list[Any], *, priority: int = 0) -> None:
         """Load a batch once (RowView list from the store); events keep it current from then on."""
         self.batch_id = batch_id
+        self.source_name = source_name
+        self.priority = priority
         self._rep_paused = False
+        self.wait_banner.show_wait(None)  # the window shows the new batch's wait, if any
         self.title.setText(f"Batch #{batch_id}  ·  {source_name}")
         self.eta.reset()
         self.message_banner.hide()
@@ -226,6 +247,15 @@ class ProgressPage(QWidget):
     def set_status(self, status: str) -> None:
         self._set_status(status)
 
+    def set_priority(self, priority: int) -> None:
+        self.priority = priority
+        self._sync()
+
+    def show_wait(self, event: WaitEvent | None) -> None:
+        """Why the account's line stands still (None: it does not); not for a finished batch."""
+        self.wait_banner.show_wait(event if self.status not in ("complete", "cancelled") else None)
+        self._sync()  # the ETA line says the batch is on hold
+
     # ------------------------------------------------------------ internals
     def _set_status(self, status: str) -> None:
         self.status = status
@@ -233,6 +263,11 @@ class ProgressPage(QWidget):
         self.badge.setText(status_label(status))
         self.badge.setStyleSheet(f"background: {colours.fill}; color: {colours.text}; border-radius: 11px;"
                                  " padding: 3px 14px; font-weight: 600;")
+        rush = current_theme().badge("rush")
+        self.rush_badge.setStyleSheet(f"background: {rush.fill}; color: {rush.text}; border-radius: 11px;"
+                                      " padding: 3px 12px; font-weight: 600;")
+        if status in ("complete", "cancelled"):
+            self.wait_banner.show_wait(None)  # a finished batch waits for nothing
         self._sync()
 
     def _set_counts(self, counts: dict[str, int]) -> None:
@@ -256,10 +291,16 @@ class ProgressPage(QWidget):
         self.pause_button.setText("Resume" if status == "paused" else "Pause")
         self.pause_button.setEnabled(active or status == "paused")
         self.cancel_button.setEnabled(active or status == "paused")
+        rushed = self.priority > 0
+        self.rush_badge.setVisible(rushed)
+        self.rush_button.setText("Rushed" if rushed else "Rush")
+        self.rush_button.setEnabled((active or status == "paused") and not rushed)
         self.retry_button.setEnabled(counts.get("failed", 0) > 0 and not active)
         self.export_button.setEnabled(counts.get("total", 0) > 0)
         if status == "paused":
             self.eta_label.setText("Paused. Resume to carry on where it stopped.")
+        elif active and self.wait_banner.event is not None:
+            self.eta_label.setText("On hold: nothing is sent until the wait below is over.")
         elif active:
             self.eta_label.setText(self.eta.describe(remaining) or "Finishing…")
         else:

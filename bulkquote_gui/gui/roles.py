@@ -8,6 +8,10 @@ from PySide6.QtCore import Qt
 STATUS_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 # The position of a row in the underlying data (ImportResult index, batch row id, batch id).
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+# Recent jobs: who submitted the batch (only while the team's batches are shown), and whether it
+# was rushed to the front of its account's line.
+OWNER_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+RUSH_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 
 
 def status_label(status: str) -> str:

@@ -1,15 +1,13 @@
 """Settings: API endpoint and key, timings, batch defaults, the rep's name and e-mail.
 
 The key goes to the OS keyring (services/secrets.py); where there is none the dialog says so and the
-key is kept for this session only. "Test connection" runs off the GUI thread (asyncio.to_thread on
-the qasync loop) so the window never freezes on a slow network.
+key is kept for this session only. "Test connection" is an operation off the GUI thread
+(gui/operations/connection.py), so the window never freezes on a slow network.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from typing import Callable, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
@@ -17,22 +15,13 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
-from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
+from bulkquote_gui.gui import operations
+from bulkquote_gui.gui.operations import connection
+from bulkquote_gui.gui.operations.connection import ClientFactory
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.gui.qt_compat import emit
-
-
-class ConnectionProbe(Protocol):
-    def health(self) -> None: ...
-    def check_auth(self) -> None: ...
-    def close(self) -> None: ...
-
-
-def _default_client_factory(base_url: str, api_key: str) -> ConnectionProbe:
-    from bulkquote_gui.core.momentum import MomentumClient  # only when the rep presses the button
-    return MomentumClient(base_url, api_key)
 
 
 def speed_label(mbps: int) -> str:
@@ -57,25 +46,11 @@ def select_data(combo: QComboBox, value: object) -> None:
         combo.setCurrentIndex(i)
 
 
-def probe_connection(client_factory: Callable[[str, str], ConnectionProbe], base_url: str,
-                     api_key: str) -> str:
-    """Blocking: /health, then an authenticated call. Returns a sentence; raises with a readable message."""
-    client = client_factory(base_url, api_key or "no-key")  # /health needs no key; the client wants one
-    try:
-        client.health()
-        if not api_key:
-            return "The server answers, but no API key is set."
-        client.check_auth()
-        return "Connected: the server answers and accepts the API key."
-    finally:
-        client.close()
-
-
 class SettingsDialog(QDialog):
     test_finished = Signal(bool, str)  # ok, message — tests wait on it
 
     def __init__(self, settings: Settings, keystore: KeyStore, *, demo_url: str | None = None,
-                 client_factory: Callable[[str, str], ConnectionProbe] = _default_client_factory,
+                 client_factory: ClientFactory = connection.default_client_factory,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -84,7 +59,7 @@ class SettingsDialog(QDialog):
         self._keystore = keystore
         self._demo_url = demo_url
         self._client_factory = client_factory
-        self._task: asyncio.Task | None = None
+        self._test: operations.Operation[str] | None = None
         self.result_settings: Settings | None = None
         self.key_saved_in_keyring: bool | None = None
 
@@ -200,8 +175,8 @@ class SettingsDialog(QDialog):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     def done(self, result: int) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()  # the probe thread ends by itself; nobody listens any more
+        if self._test is not None:
+            self._test.cancel()  # the probe thread ends by itself; nobody listens any more
         super().done(result)
 
     # ---------------------------------------------------------------- values
@@ -250,16 +225,10 @@ class SettingsDialog(QDialog):
             key = "demo"  # the built-in simulator takes any key
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing…")
-        self._task = asyncio.ensure_future(self._run_test(url, key))
-
-    async def _run_test(self, url: str, key: str) -> None:
-        # Any ApiError subclass (or a bad URL) comes back as the error; its str() is for people.
-        message, error = await run_blocking(probe_connection, self._client_factory, url, key,
-                                            expected=(Exception,))
-        if error is not None:
-            self._finish_test(False, f"Failed: {error}")
-        else:
-            self._finish_test(True, message)
+        # Any ApiError subclass (or a bad URL) comes back as the failure; its words are for people.
+        self._test = connection.probe(self, self._client_factory, url, key) \
+            .success(lambda message: self._finish_test(True, message)) \
+            .failure(lambda message: self._finish_test(False, f"Failed: {message}")).run()
 
     def _finish_test(self, ok: bool, message: str) -> None:
         self.test_button.setEnabled(True)

@@ -44,7 +44,7 @@ class BadgeColours:
     fill: str
 
 
-# Every status a badge can show: preview rows, batch rows and whole batches.
+# Every status a badge can show: preview rows, batch rows and whole batches (and the rush mark).
 _BADGES_LIGHT: dict[str, BadgeColours] = {
     "valid": BadgeColours("#166534", "#dcfce7"),
     "repaired": BadgeColours("#92400e", "#fef3c7"),
@@ -58,6 +58,7 @@ _BADGES_LIGHT: dict[str, BadgeColours] = {
     "failed": BadgeColours("#b91c1c", "#fee2e2"),
     "cancelled": BadgeColours("#475569", "#e5e7eb"),
     "paused": BadgeColours("#92400e", "#fef3c7"),
+    "rush": BadgeColours("#c2410c", "#ffedd5"),  # not a status: a batch rushed to the front
 }
 _BADGES_DARK: dict[str, BadgeColours] = {
     "valid": BadgeColours("#86efac", "#163a24"),
@@ -72,6 +73,7 @@ _BADGES_DARK: dict[str, BadgeColours] = {
     "failed": BadgeColours("#fca5a5", "#451a1a"),
     "cancelled": BadgeColours("#cbd5e1", "#2d3440"),
     "paused": BadgeColours("#fcd34d", "#3d2e0c"),
+    "rush": BadgeColours("#fdba74", "#4a2410"),
 }
 _FALLBACK_BADGE = BadgeColours("#475569", "#e2e8f0")
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
-from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent
+from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ RESUME_ALL = -1  # run request meaning "every unfinished batch" (start-up resume
 class BatchWorker(QObject):
     quote_event = Signal(object)   # QuoteEvent
     batch_event = Signal(object)   # BatchEvent
+    wait_event = Signal(object)    # WaitEvent: the account's line waits (or goes on)
     run_started = Signal(int)      # batch id, or RESUME_ALL
     run_finished = Signal(int, str)  # batch id (or RESUME_ALL), final status ("" for RESUME_ALL)
     run_failed = Signal(int, str)  # batch id, message: the engine raised (a bug or a broken store)
@@ -116,6 +117,8 @@ class BatchWorker(QObject):
                 elif event.batch_id == self._engine_batch:
                     self._engine_batch = None
             emit(self.batch_event, event)
+        elif isinstance(event, WaitEvent):
+            emit(self.wait_event, event)
 
     @Slot(int)
     def _run(self, batch_id: int) -> None:

@@ -11,6 +11,12 @@ tooltip of an invalid cell, then the mapping opened) and resources/sample_sites.
 sample and grabs the whole X screen with ImageMagick's `import -window root` at each moment:
 start page, previews, running batch, finished batch; then the settings dialog (its own window) and
 the upload and finished pages again in the dark palette.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py team [--dark]
+
+needs no X server: a shared database with four reps' batches (one rushed), grabbed with
+window.grab(): the recent jobs in the Team view (team_jobs.png) and a batch waiting for another
+client's quote on the account (waiting_account.png); `--dark` writes *_dark.png in the dark palette.
 """
 
 from __future__ import annotations
@@ -200,7 +206,139 @@ async def drive(window, app) -> None:
     app.quit()
 
 
+TEAM = (  # owner, file, rows to price before it pauses (None: to the end), rushed
+    ("Lee Ames", "hospitals_texas.csv", None, False),
+    ("Dana Rep", "branch_offices_q4.csv", None, False),
+    ("Priya Natarajan", "Northeast expansion - customer sites for renewal (final v3).csv", None, False),
+    ("", "retail_sites_fall.csv", None, False),
+    ("Lee Ames", "clinics_dallas_fort_worth.csv", 5, True),
+    ("Dana Rep", "branch_offices_q4_part2.csv", 8, False),
+)
+
+
+def seed_team(db_url: str, scratch: Path) -> dict[str, int]:
+    """The team's batches on one database: some finished, two stopped part-way (one rushed)."""
+    from bulkquote_gui.core import store
+    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.processor import Processor, ProcessorConfig
+    from bulkquote_gui.services.simulator import SimulatorServer
+
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    engine = store.make_engine(db_url)
+    factory = store.make_session_factory(engine)
+    fast = ProcessorConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
+    ids: dict[str, int] = {}
+    with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
+        for owner, name, stop_after, rushed in TEAM:
+            path = scratch / name
+            path.write_text("".join(lines if stop_after is None else lines[:16]), encoding="utf-8")
+            result = import_file(path)
+            batch = store.create_batch(factory, result, defaults=BatchDefaults(), source_name=name,
+                                       owner=owner)
+            done = [0]
+            processor: Processor
+
+            def count(event, n=stop_after) -> None:
+                if getattr(event, "status", "") == "complete" and hasattr(event, "quote_id"):
+                    done[0] += 1
+                    if n is not None and done[0] >= n:
+                        processor.pause()
+
+            processor = Processor(factory, client, config=fast, on_event=count)
+            processor.run_batch(batch)
+            if stop_after is not None:
+                store.resume_batch(factory, batch)  # waiting its turn, as the engine left it
+            if rushed:
+                store.set_priority(factory, batch, True)
+            ids[name] = batch
+    engine.dispose()
+    return ids
+
+
+def shoot_team(dark: bool) -> int:
+    """Team view and the account's wait, offscreen, with window.grab()."""
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        print("run with QT_QPA_PLATFORM=offscreen", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="bulkquote-team-shots-"))
+    os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
+    os.environ["BULKQUOTE_DATA_DIR"] = str(scratch / "data")
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    for var in ("BULKQUOTE_API_URL", "BULKQUOTE_API_KEY", "BULKQUOTE_DB"):
+        os.environ.pop(var, None)
+    db_url = f"sqlite:///{(scratch / 'team.sqlite').as_posix()}"
+    ids = seed_team(db_url, scratch)
+
+    import qasync
+    from PySide6.QtGui import QFont
+
+    from bulkquote_gui.core.events import BatchEvent, WaitEvent
+    from bulkquote_gui.gui.app import create_application, io_executor
+    from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.gui.jobs_panel import TEAM as TEAM_VIEW
+    from bulkquote_gui.gui.main_window import MainWindow
+    from bulkquote_gui.gui.qt_compat import emit
+    from bulkquote_gui.gui.style import apply_theme
+    from bulkquote_gui.services.settings import Settings, save_settings
+
+    save_settings(Settings(rep_name="Dana Rep"))
+    app = create_application(["bulkquote"])
+    app.setFont(QFont("DejaVu Sans", 10))
+    apply_theme(app, dark=dark)
+    loop = qasync.QEventLoop(app)
+    loop.set_default_executor(io_executor())
+    asyncio.set_event_loop(loop)
+    args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=None, quote_timeout=None)
+    context = context_from_args(args)
+    window = MainWindow(context)
+    window.resize(*SIZE)
+    window.show()
+    suffix = "_dark" if dark else ""
+
+    async def until(predicate, timeout: float = 30.0) -> None:
+        end = loop.time() + timeout
+        while not predicate():
+            if loop.time() > end:
+                raise TimeoutError("the window did not get there in time")
+            await asyncio.sleep(0.05)
+
+    async def drive() -> None:
+        # No start(): its resume would run the stopped batches, and these pictures are of them waiting.
+        panel = window.upload_page.jobs_panel
+        shown: list[int] = []
+        window.jobs_shown.connect(lambda: shown.append(1))
+        panel.scope_buttons[TEAM_VIEW].click()
+        await until(lambda: bool(shown) and len(panel.model.batch_ids()) == len(TEAM))
+        await asyncio.sleep(0.3)
+        window.grab().save(str(OUT / f"team_jobs{suffix}.png"))
+        print("saved", OUT / f"team_jobs{suffix}.png")
+
+        waiting = ids["branch_offices_q4_part2.csv"]
+        window.open_batch(waiting)
+        page = window.progress_page
+        await until(lambda: page.batch_id == waiting)
+        worker = window.worker
+        # What the engine says when it takes the batch up and finds the account busy.
+        emit(worker.batch_event, BatchEvent(waiting, "running", counts=page.counts))
+        emit(worker.wait_event, WaitEvent(1, "account", blocker_id="q_8c41f2e7", batch_ids=(waiting,)))
+        await until(lambda: page.wait_banner.isVisible())
+        await asyncio.sleep(0.3)
+        window.grab().save(str(OUT / f"waiting_account{suffix}.png"))
+        print("saved", OUT / f"waiting_account{suffix}.png")
+
+    with loop:
+        loop.run_until_complete(drive())
+    window.shutdown()
+    context.close()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["team"]:
+        return shoot_team(dark="--dark" in sys.argv[2:])
     if not os.environ.get("DISPLAY"):
         print("set DISPLAY (e.g. Xvfb :99 and DISPLAY=:99)", file=sys.stderr)
         return 2

@@ -125,7 +125,8 @@ def context(db_url, simulator) -> AppContext:
                 c.close()
 
         return Connection(demo=not settings.api_base_url, api_url=simulator.base_url,
-                          make_processor=make_processor, close=close)
+                          make_processor=make_processor, close=close,
+                          make_client=lambda: MomentumClient(simulator.base_url, "demo-key"))
 
     ctx = AppContext(session_factory=session_factory, settings=Settings(), keystore=KeyStore(),
                      connect=connect, save_settings=saved.append, close=engine.dispose)
@@ -159,3 +160,41 @@ def window(make_window):
     w = make_window()
     w.start()
     return w
+
+
+@pytest.fixture
+def engine_events(context) -> list[Callable[[Any], None]]:
+    """The engine's event callbacks, newest last: a test calls one to say what the engine would."""
+    sinks: list[Callable[[Any], None]] = []
+    connect = context.connect
+
+    def connect_and_listen(settings: Settings) -> Connection:
+        connection = connect(settings)
+        make = connection.make_processor
+
+        def make_processor(on_event):
+            sinks.append(on_event)
+            return make(on_event)
+
+        connection.make_processor = make_processor
+        return connection
+
+    context.connect = connect_and_listen
+    return sinks
+
+
+def store_batch(context: AppContext, *, owner: str = "", paused: bool = True, path: Path = SAMPLE,
+                rushed: bool = False) -> int:
+    """A batch stored straight into the test database (as another rep's app would), not run."""
+    from bulkquote_gui.core import store
+    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.offer import BatchDefaults
+
+    result = import_file(path)
+    batch_id = store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
+                                  source_name=path.name, owner=owner)
+    if paused:
+        store.mark_paused(context.session_factory, batch_id, "paused")
+    if rushed:
+        store.set_priority(context.session_factory, batch_id, True)
+    return batch_id

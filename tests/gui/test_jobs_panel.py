@@ -1,15 +1,21 @@
-"""Recent jobs: long file names are shortened at their end, counts and dates never."""
+"""Recent jobs: long file names are shortened at their end, counts and dates never; Mine / Team
+(with each batch's owner), remembered; Rush from the list's menu and the progress page."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QStyleOptionViewItem
 
-from bulkquote_gui.gui.jobs_panel import JobsPanel
+from bulkquote_gui.core import store
+from bulkquote_gui.gui.jobs_panel import MINE, TEAM, JobsPanel
+from bulkquote_gui.gui.roles import OWNER_ROLE, RUSH_ROLE
+
+from .conftest import SAMPLE, store_batch
 
 LONG = "Northeast expansion - customer sites for renewal (final v3).xlsx"
 
@@ -46,3 +52,103 @@ def test_long_names_are_cut_at_their_end_and_counts_and_dates_stay_whole(qtbot, 
     assert short_row.title == "#2  sites.csv" and short_row.counts == "21/21 priced"
     assert short_row.badge == "Complete" and short_row.status == "complete"
     assert LONG in panel.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)  # ToolTipRole: the whole name
+
+
+# ---------------------------------------------------------------- Mine / Team, and Rush
+def _ids(panel) -> list[int]:
+    return panel.model.batch_ids()
+
+
+def _row_of(panel, batch_id: int) -> int:
+    return _ids(panel).index(batch_id)
+
+
+@pytest.fixture
+def team(context):
+    """Three reps' batches on the shared database (paused, so the window's start runs none)."""
+    context.settings.rep_name = "Dana Rep"
+    return {"dana": store_batch(context, owner="Dana Rep"),
+            "lee": store_batch(context, owner="Lee Ames"),
+            "nobody": store_batch(context, owner="", rushed=True)}
+
+
+def test_mine_lists_the_reps_batches_team_everyones_with_their_owner(qtbot, make_window, team):
+    window = make_window()
+    panel = window.upload_page.jobs_panel
+    with qtbot.waitSignal(window.jobs_shown, timeout=10_000):
+        window.start()
+    assert panel.scope == MINE and panel.scope_buttons[MINE].isChecked()
+    assert _ids(panel) == [team["dana"]]
+    assert panel.model.index(0, 0).data(OWNER_ROLE) == ""  # their own name on every row says nothing
+    assert row_layout(panel, 0)[0].owner == ""
+
+    with qtbot.waitSignal(window.jobs_shown, timeout=10_000):
+        qtbot.mouseClick(panel.scope_buttons[TEAM], Qt.MouseButton.LeftButton)
+    assert panel.scope_buttons[TEAM].isChecked() and not panel.scope_buttons[MINE].isChecked()
+    assert _ids(panel) == [team["nobody"], team["lee"], team["dana"]]  # newest first
+    lee, _ = row_layout(panel, _row_of(panel, team["lee"]))
+    assert lee.owner.strip().lstrip("·").strip() == "Lee Ames" and not lee.rush
+    assert lee.counts.endswith("priced")  # the counts stay whole beside the owner
+    nobody, _ = row_layout(panel, _row_of(panel, team["nobody"]))
+    assert nobody.rush and "no name" in nobody.owner
+    assert "by Lee Ames" in panel.model.index(_row_of(panel, team["lee"]), 0).data(Qt.ItemDataRole.ToolTipRole)
+
+    # Remembered: the next window opens on the team's list.
+    second = make_window()
+    with qtbot.waitSignal(second.jobs_shown, timeout=10_000):
+        second.start()
+    assert second.upload_page.jobs_panel.scope == TEAM
+    assert len(_ids(second.upload_page.jobs_panel)) == 3
+
+
+def test_list_batches_filters_on_the_owner(context, team):
+    with context.session_factory() as session:
+        assert [b.id for b in store.list_batches(session, owner=" Dana Rep ")] == [team["dana"]]
+        assert [b.id for b in store.list_batches(session, owner="")] == [team["nobody"]]
+        assert len(store.list_batches(session)) == 3
+        assert store.list_batches(session, owner="dana rep") == []  # as stored, exactly
+
+
+def test_rush_from_the_context_menu_shows_the_badge(qtbot, window, context, team):
+    panel = window.upload_page.jobs_panel
+    with qtbot.waitSignal(window.jobs_shown, timeout=10_000):
+        panel.scope_buttons[TEAM].click()
+    menu = panel.context_menu(_row_of(panel, team["lee"]))
+    rush = next(a for a in menu.actions() if a.text() == "Rush")
+    assert rush.isEnabled()
+    assert not next(a for a in panel.context_menu(_row_of(panel, team["nobody"])).actions()
+                    if a.text() == "Rush").isEnabled()  # rushed already
+    with qtbot.waitSignal(window.commanded, timeout=10_000) as done:
+        rush.trigger()
+    assert done.args == ["rush", team["lee"]]
+    with context.session_factory() as session:
+        assert store.get_batch(session, team["lee"]).priority > 0
+    qtbot.waitUntil(lambda: panel.model.index(_row_of(panel, team["lee"]), 0).data(RUSH_ROLE) is True,
+                    timeout=10_000)
+    assert row_layout(panel, _row_of(panel, team["lee"]))[0].rush
+
+
+def test_rush_on_the_progress_page(qtbot, window, context, team):
+    page = window.progress_page
+    with qtbot.waitSignal(window.batch_opened, timeout=10_000):
+        window.open_batch(team["dana"])
+    assert page.rush_button.isEnabled() and page.rush_button.text() == "Rush"
+    assert page.rush_badge.isHidden()
+    with qtbot.waitSignal(window.commanded, timeout=10_000):
+        qtbot.mouseClick(page.rush_button, Qt.MouseButton.LeftButton)
+    assert page.rush_button.text() == "Rushed" and not page.rush_button.isEnabled()
+    assert page.rush_badge.isVisible()
+    with context.session_factory() as session:
+        assert store.get_batch(session, team["dana"]).priority > 0
+
+
+def test_a_submitted_batch_is_the_reps(qtbot, window, context):
+    context.settings.rep_name = "Dana Rep"
+    with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
+        window.load_file(SAMPLE)
+    with qtbot.waitSignal(window.batch_finished, timeout=60_000):
+        with qtbot.waitSignal(window.batch_opened, timeout=20_000) as opened:
+            qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)
+    assert not window.progress_page.rush_button.isEnabled()  # nothing left to rush
+    with context.session_factory() as session:
+        assert store.get_batch(session, opened.args[0]).owner == "Dana Rep"

@@ -184,7 +184,9 @@ def test_recent_jobs_list_and_reopen(qtbot, window):
     with qtbot.waitSignal(window.pages.currentChanged):
         window.new_action.trigger()  # back to the upload page, where recent jobs are
     jobs = window.upload_page.jobs_panel
-    assert jobs.model.rowCount() == 1
+    # The list is read off the GUI thread: it shows the finished batch once that read is back.
+    qtbot.waitUntil(lambda: jobs.model.rowCount() == 1
+                    and jobs.model.index(0, 3).data(STATUS_ROLE) == "complete", timeout=10_000)
     assert jobs.model.index(0, 0).data() == f"#{batch_id}  sample_sites.csv"
     assert jobs.model.index(0, 3).data(STATUS_ROLE) == "complete"
     assert "/21 priced" in jobs.model.index(0, 2).data()
@@ -224,7 +226,7 @@ def test_closing_during_a_batch_asks_and_the_batch_resumes_next_start(qtbot, mak
 
     second = make_window()
     second.start()
-    assert second.resume_banner.isVisible()
+    qtbot.waitUntil(second.resume_banner.isVisible, timeout=10_000)  # read off the GUI thread
     assert f"#{batch_id}" in second.resume_banner.text()
 
     def done():
@@ -240,5 +242,6 @@ def test_results_and_jobs_models_pass_qtmodeltester(qtbot, qtmodeltester, window
     with qtbot.waitSignal(window.batch_finished, timeout=60_000):
         submit(qtbot, window)
     qtmodeltester.check(window.progress_page.model, force_py=True)
-    window.refresh_jobs()
+    with qtbot.waitSignal(window.jobs_shown, timeout=10_000):
+        window.refresh_jobs()
     qtmodeltester.check(window.upload_page.jobs_panel.model, force_py=True)

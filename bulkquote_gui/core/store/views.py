@@ -95,9 +95,13 @@ def get_batch(session: Session, batch_id: int) -> BatchSummary | None:
     return None if batch is None else _summary(session, batch)
 
 
-def list_batches(session: Session, limit: int = 10) -> list[BatchSummary]:
-    """The most recent batches, newest first."""
-    batches = session.scalars(select(BatchJob).order_by(BatchJob.id.desc()).limit(limit)).all()
+def list_batches(session: Session, limit: int = 10, *, owner: str | None = None) -> list[BatchSummary]:
+    """The most recent batches, newest first; with `owner`, only that rep's (as create_batch
+    stored the name: stripped, at most 200 characters; "" = batches submitted without a name)."""
+    stmt = select(BatchJob)
+    if owner is not None:
+        stmt = stmt.where(func.coalesce(BatchJob.owner, "") == owner.strip()[:200])
+    batches = session.scalars(stmt.order_by(BatchJob.id.desc()).limit(limit)).all()
     return [_summary(session, b) for b in batches]
 
 

@@ -1,4 +1,8 @@
-"""Recent jobs: the last batches (BatchSummary from core.store.list_batches), newest first."""
+"""Recent jobs: the last batches (BatchSummary from core.store.list_batches), newest first.
+
+Who submitted each batch (OWNER_ROLE) is given only in the team's view (`set_show_owner`): in
+the rep's own list it would be their name on every row.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, status_label
+from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.roles import KEY_ROLE, OWNER_ROLE, RUSH_ROLE, STATUS_ROLE, status_label
 
 COLUMNS = ("File", "Created", "Quotes", "Status")
 STATUS_COLUMN = COLUMNS.index("Status")
@@ -36,18 +41,36 @@ def counts_text(counts: dict[str, int]) -> str:
     return text + (f", {failed:,} failed" if failed else "")
 
 
+def owner_of(batch: Any) -> str:
+    return str(getattr(batch, "owner", "") or "")
+
+
+def is_rushed(batch: Any) -> bool:
+    return int(getattr(batch, "priority", 0) or 0) > 0
+
+
 class JobsModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._batches: list[Any] = []
+        self._show_owner = False
 
     def load(self, batches: Iterable[Any]) -> None:
         self.beginResetModel()
         self._batches = list(batches)
         self.endResetModel()
 
+    def set_show_owner(self, show: bool) -> None:
+        if show != self._show_owner:
+            self._show_owner = show
+            if self._batches:
+                emit(self.dataChanged, self.index(0, 0), self.index(len(self._batches) - 1, 0), [OWNER_ROLE])
+
     def batch_id(self, row: int) -> int:
         return int(self._batches[row].id)
+
+    def batch_at(self, row: int) -> Any:
+        return self._batches[row]
 
     def batch_ids(self) -> list[int]:
         return [int(b.id) for b in self._batches]
@@ -82,10 +105,16 @@ class JobsModel(QAbstractTableModel):
             return str(b.status)
         if role == KEY_ROLE:
             return int(b.id)
+        if role == OWNER_ROLE and column == 0:
+            return (owner_of(b) or "no name") if self._show_owner else ""
+        if role == RUSH_ROLE and column == 0:
+            return is_rushed(b)
         if role == Qt.ItemDataRole.ToolTipRole:
             finished = f", finished {format_when(b.finished_at)}" if b.finished_at else ""
-            return (f"Batch #{b.id} from {b.source_name}\n{status_label(b.status)}: "
-                    f"{counts_text(dict(b.counts))}, created {format_when(b.created_at)}{finished}")
+            by = f" by {owner_of(b)}" if owner_of(b) else ""
+            rushed = "\nRushed: goes before the account's other batches" if is_rushed(b) else ""
+            return (f"Batch #{b.id} from {b.source_name}{by}\n{status_label(b.status)}: "
+                    f"{counts_text(dict(b.counts))}, created {format_when(b.created_at)}{finished}{rushed}")
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -1,0 +1,101 @@
+"""Operations on one batch: store it, open it, the rep's commands on it, export it.
+
+Each command hands back the batch's summary as the store has it right after the command (read
+in the same trip to the worker thread), so the window shows what is true without a second read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from bulkquote_gui.core import store
+from bulkquote_gui.gui.operations import Operation
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did (`changed`: rows or status it changed) and the batch afterwards."""
+
+    batch_id: int
+    changed: int
+    summary: Any  # store.BatchSummary, or None if the batch is gone
+
+
+@dataclass(frozen=True)
+class Opened:
+    summary: Any  # store.BatchSummary, or None if there is no such batch
+    rows: list[Any]
+
+
+def _summary(sessions: Any, batch_id: int) -> Any:
+    with sessions() as session:
+        return store.get_batch(session, batch_id)
+
+
+def _command(parent: QObject, sessions: Any, batch_id: int, change: Any) -> Operation[Outcome]:
+    def work(sf: Any) -> Outcome:
+        changed = int(change(sf))
+        return Outcome(batch_id, changed, _summary(sf, batch_id))
+
+    return Operation(parent, work, sessions, command=True)
+
+
+def submit(parent: QObject, sessions: Any, result: Any, *, defaults: Any, source_name: str,
+           owner: str = "") -> Operation[int]:
+    """Store a batch from an import; hands back its id."""
+    def work(sf: Any) -> int:
+        return store.create_batch(sf, result, defaults=defaults, source_name=source_name, owner=owner)
+
+    return Operation(parent, work, sessions, command=True, expected=(store.NothingToQuote,))
+
+
+def load(parent: QObject, sessions: Any, batch_id: int) -> Operation[Opened]:
+    """The batch's summary and every row, read once to open it."""
+    def work(sf: Any) -> Opened:
+        with sf() as session:
+            summary = store.get_batch(session, batch_id)
+            return Opened(summary, store.batch_rows(session, batch_id) if summary else [])
+
+    return Operation(parent, work, sessions)
+
+
+def summary(parent: QObject, sessions: Any, batch_id: int) -> Operation[Any]:
+    return Operation(parent, lambda sf: _summary(sf, batch_id), sessions)
+
+
+def pause(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
+    """Pause a batch the engine is not running (queued, or waiting its turn)."""
+    return _command(parent, sessions, batch_id, lambda sf: store.mark_paused(sf, batch_id, "paused"))
+
+
+def resume(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
+    return _command(parent, sessions, batch_id, lambda sf: store.resume_batch(sf, batch_id))
+
+
+def retry(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
+    """Queue the failed rows again; `changed` is how many."""
+    return _command(parent, sessions, batch_id, lambda sf: store.retry_failed(sf, batch_id))
+
+
+def rush(parent: QObject, sessions: Any, batch_id: int, rushed: bool = True) -> Operation[Outcome]:
+    """To the front of its account's line (or back in line)."""
+    return _command(parent, sessions, batch_id, lambda sf: store.set_priority(sf, batch_id, rushed))
+
+
+def cancel(parent: QObject, sessions: Any, worker: Any, batch_id: int) -> Operation[None]:
+    """Through the worker's engine, which writes the store and DELETEs what is in flight; off the
+    GUI thread because that write may cross the network. The engine reports it (BatchEvent)."""
+    return Operation(parent, lambda _sf: worker.cancel(batch_id), sessions, command=True)
+
+
+def export(parent: QObject, sessions: Any, batch_id: int, path: Path) -> Operation[int]:
+    """Write the batch's prices to .xlsx/.csv; hands back the number of rows written."""
+    def work(sf: Any) -> int:
+        from bulkquote_gui.core.export import export_batch  # openpyxl: loaded on first export
+        return export_batch(sf, batch_id, Path(path))
+
+    return Operation(parent, work, sessions, expected=(OSError, ValueError))

@@ -1,0 +1,17 @@
+"""Opening the store, once, at start-up: the one store call made on the GUI thread, before the
+window exists (it creates or upgrades the schema, so there is nothing to show until it is done)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bulkquote_gui.core import store
+
+
+def open_store(url: str) -> Any:
+    """The store's engine for `url`, schema created or upgraded."""
+    return store.make_engine(url)
+
+
+def session_factory(engine: Any) -> Any:
+    return store.make_session_factory(engine)

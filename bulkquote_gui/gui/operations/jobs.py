@@ -1,0 +1,45 @@
+"""Operations on the list of batches: the recent jobs, and what is left from last time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from bulkquote_gui.core import store
+from bulkquote_gui.gui.operations import Operation
+
+RECENT = 10
+
+
+@dataclass(frozen=True)
+class Recent:
+    owner: str | None     # the filter it was read with (None: the whole team)
+    batches: list[Any]    # store.BatchSummary, newest first
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    ids: list[int]        # oldest first
+    names: dict[int, str]  # batch id -> file name, for the ones among the recent
+
+
+def recent(parent: QObject, sessions: Any, *, owner: str | None = None, limit: int = RECENT) -> Operation[Recent]:
+    """The newest batches; `owner` keeps one rep's (Mine), None keeps everyone's (Team)."""
+    def work(sf: Any) -> Recent:
+        with sf() as session:
+            return Recent(owner, store.list_batches(session, limit=limit, owner=owner))
+
+    return Operation(parent, work, sessions)
+
+
+def unfinished(parent: QObject, sessions: Any) -> Operation[Unfinished]:
+    """The batches to resume at start-up, with their names for the banner."""
+    def work(sf: Any) -> Unfinished:
+        with sf() as session:
+            ids = store.unfinished_batch_ids(session)
+            names = {b.id: b.source_name for b in store.list_batches(session, limit=50)} if ids else {}
+            return Unfinished(ids, names)
+
+    return Operation(parent, work, sessions)

@@ -1,0 +1,186 @@
+"""The operations runner: answers come back on the GUI thread, errors as sentences, commands in
+order, nothing after the parent is gone; and a slow store never stalls the window."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+
+from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtWidgets import QWidget
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from bulkquote_gui.core.store import make_engine, make_session_factory
+from bulkquote_gui.gui import operations
+from bulkquote_gui.gui.context import Connection
+from bulkquote_gui.gui.operations import Coalescing, Operation, error_message
+
+from .conftest import store_batch
+
+SLOW_S = 0.3   # every statement of the slow store
+MAX_GAP_S = 0.1
+
+
+def test_the_value_comes_back_on_the_gui_thread(qtbot):
+    parent = QObject()
+    seen = []
+    gui = QThread.currentThread()
+
+    def work(sessions):
+        seen.append(("work", sessions, threading.current_thread() is threading.main_thread()))
+        return 42
+
+    Operation(parent, work, "the-sessions").success(
+        lambda v: seen.append(("success", v, QThread.currentThread() is gui))).run()
+    assert not [s for s in seen if s[0] == "success"]  # run() returned before the answer
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5_000)
+    assert seen == [("work", "the-sessions", False), ("success", 42, True)]
+    assert operations.running() == 0
+
+
+def test_an_error_comes_back_as_a_sentence(qtbot):
+    parent = QObject()
+    messages = []
+
+    def broken(_sessions):
+        raise OperationalError("SELECT 1", {}, Exception("could not connect to server: Connection refused"))
+
+    Operation(parent, broken).failure(messages.append).run()
+    Operation(parent, lambda _s: 1 / 0).failure(messages.append).run()
+    qtbot.waitUntil(lambda: len(messages) == 2, timeout=5_000)
+    assert "could not connect to server: Connection refused" in messages
+    assert "division by zero" in messages
+    assert not any("[SQL" in m or "sqlalche.me" in m for m in messages)
+    assert error_message(ValueError()) == "ValueError"
+
+
+def test_commands_run_in_the_order_asked(qtbot):
+    parent = QObject()
+    done: list[str] = []
+    for name, pause in (("pause", 0.15), ("resume", 0.0), ("retry", 0.05)):
+        Operation(parent, lambda _s, n=name, p=pause: (time.sleep(p), n)[1], command=True) \
+            .success(done.append).run()
+    qtbot.waitUntil(lambda: len(done) == 3, timeout=5_000)
+    assert done == ["pause", "resume", "retry"]
+
+
+def test_no_answer_once_the_parent_is_gone_or_cancelled(qtbot):
+    widget = QWidget()
+    other = QObject()
+    release = threading.Event()
+    answers = []
+    Operation(widget, lambda _s: release.wait(5)).success(answers.append).run()
+    Operation(other, lambda _s: release.wait(5)).success(answers.append).run()
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(widget), timeout=5_000)
+    operations.cancel_all(other)
+    release.set()
+    qtbot.waitUntil(lambda: operations.running() == 0, timeout=5_000)
+    assert answers == []
+
+
+def test_coalescing_reads_once_more_at_most(qtbot):
+    finish = []
+    started = []
+
+    def start(over):
+        started.append(1)
+        finish.append(over)
+
+    refresh = Coalescing(start)
+    for _ in range(5):
+        refresh.request()  # one read in flight; the other four asks make one more read
+    assert len(started) == 1
+    finish.pop(0)()
+    assert len(started) == 2
+    finish.pop(0)()
+    assert len(started) == 2
+
+
+def _alive(obj) -> bool:
+    import shiboken6
+    return shiboken6.isValid(obj)
+
+
+# ---------------------------------------------------------------- a slow store, a fluid window
+class _IdleEngine:
+    """Runs nothing and touches no store: the test is about the window's own store calls."""
+
+    def __init__(self, _on_event) -> None:
+        pass
+
+    def run_batch(self, _batch_id: int) -> str:
+        return "pending"
+
+    def run_unfinished(self) -> None:
+        pass
+
+    def pause(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def cancel(self, _batch_id: int) -> None:
+        pass
+
+
+def _slow_context(context, db_url):
+    engine = make_engine(db_url)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _crawl(*_args, **_kwargs) -> None:  # a store across a slow network
+        time.sleep(SLOW_S)
+
+    slow = dataclasses.replace(
+        context, session_factory=make_session_factory(engine),
+        connect=lambda _settings: Connection(demo=True, api_url="", make_processor=_IdleEngine))
+    return slow, engine
+
+
+def _longest_gap(qtbot, action, done) -> tuple[float, float]:
+    """(longest gap between 10 ms timer ticks, seconds taken) while `action` runs until `done`."""
+    ticks = [time.monotonic()]
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    began = time.monotonic()
+    action()
+    qtbot.waitUntil(done, timeout=30_000)
+    taken = time.monotonic() - began
+    timer.stop()
+    ticks.append(time.monotonic())
+    return max(b - a for a, b in zip(ticks, ticks[1:])), taken
+
+
+def test_a_slow_store_never_stalls_the_window(qtbot, make_window, context, db_url):
+    batch_id = store_batch(context, paused=True)  # stored fast, before the store turns slow
+    slow, engine = _slow_context(context, db_url)
+    try:
+        window = make_window(slow)
+        page = window.progress_page
+        shown = []
+        window.jobs_shown.connect(lambda: shown.append(1))
+        commands: list[str] = []
+        window.commanded.connect(lambda name, _id: commands.append(name))
+
+        steps = {
+            "start (list + unfinished)": (window.start, lambda: bool(shown) and operations.running() == 0),
+            "open": (lambda: window.open_batch(batch_id), lambda: page.batch_id == batch_id),
+            "resume": (page.pause_button.click, lambda: "resume" in commands and page.status == "pending"),
+            "pause": (page.pause_button.click, lambda: "pause" in commands and page.status == "paused"),
+            "list": (lambda: (shown.clear(), window.refresh_jobs()), lambda: bool(shown)),
+        }
+        for name, (action, done) in steps.items():
+            qtbot.waitUntil(lambda: operations.running() == 0, timeout=30_000)
+            gap, taken = _longest_gap(qtbot, action, done)
+            assert taken >= SLOW_S, f"{name}: the store was not slow ({taken:.2f} s)"
+            assert gap < MAX_GAP_S, f"{name}: the window stalled {gap * 1000:.0f} ms"
+        assert page.pause_button.text() == "Resume"
+        assert window.upload_page.jobs_panel.model.batch_ids() == [batch_id]
+    finally:
+        qtbot.waitUntil(lambda: operations.running() == 0, timeout=30_000)
+        engine.dispose()
