@@ -163,7 +163,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from bulkquote_gui.core.momentum import MomentumClient
     from bulkquote_gui.core.engine.policy import EngineConfig
-from bulkquote_gui.core.engine.processor import Processor
+    from bulkquote_gui.core.engine.processor import Processor
     from bulkquote_gui.core.store import make_engine, make_session_factory
     from bulkquote_gui.gui.app import create_application, io_executor
     from bulkquote_gui.gui.context import AppContext, Connection

@@ -23,6 +23,9 @@ HANDLERS: dict[str, str] = {
     "retry": "bulkquote_gui.commands.batch:run_retry",
     "export": "bulkquote_gui.commands.batch:run_export",
     "simulator": "bulkquote_gui.commands.simulator:run_simulator",
+    "worker": "bulkquote_gui.commands.team:run_worker",
+    "unblock": "bulkquote_gui.commands.team:run_unblock",
+    "rush": "bulkquote_gui.commands.team:run_rush",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--api-url", "--poll-interval", "--quote-timeout")
 
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="process the batch to the end")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("resume", help="process every unfinished batch, oldest first")
+    p = sub.add_parser("resume", help="process every unfinished batch, in fair turns")
     p.add_argument("--wait", action="store_true", help="(accepted for symmetry; resume always waits)")
 
     p = sub.add_parser("status", help="one batch with its rows, or the recent batches")
@@ -96,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write a batch's results to .xlsx or .csv")
     p.add_argument("batch", type=int)
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.xlsx or OUT.csv")
+
+    p = sub.add_parser("worker", help="quote every open batch of every account with a key, "
+                       "taking new ones as they come (a team's always-on runner)")
+    p.add_argument("--until-idle", action="store_true",
+                   help="stop once no batch is left instead of waiting for more")
+
+    p = sub.add_parser("unblock", help="cancel another client's quote that blocks the account")
+    p.add_argument("quote_id", metavar="QUOTE_ID")
+
+    p = sub.add_parser("rush", help="move a batch to the front of its account's line")
+    p.add_argument("batch", type=int)
+    p.add_argument("--off", action="store_true", help="put it back in line")
 
     p = sub.add_parser("simulator", help="run the built-in Momentum simulator over HTTP")
     p.add_argument("--host", default="127.0.0.1")

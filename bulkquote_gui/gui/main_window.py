@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
     def pause_batch(self, batch_id: int) -> None:
         worker = self.worker
         if worker.current_batch() == batch_id:
-            worker.pause()  # the engine stops within a second and sends a "paused" BatchEvent
+            worker.pause(batch_id)  # the engine stops within a second and sends a "paused" BatchEvent
             return
         worker.unschedule(batch_id)
         batches.pause(self, self.context.session_factory, batch_id) \

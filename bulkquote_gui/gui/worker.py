@@ -1,10 +1,11 @@
 """The bridge between the Qt window and the core Processor, which runs on its own QThread.
 
-`BatchWorker` lives on the worker thread and owns one Processor. Starting a run is a queued signal
-(so runs execute one after another, in the order asked: the API allows one quote in flight), and
-the processor's events come back as Qt signals carrying the frozen event dataclasses. Commands
-(pause, cancel, stop) call the processor's thread-safe methods straight from the GUI thread, so
-they take effect within a second even while the worker thread is busy inside `run_batch`.
+`BatchWorker` lives on the worker thread and owns one Processor (one account). One run serves the
+account's whole line: every unfinished batch in fair turns, rushed ones first; a batch submitted
+or resumed meanwhile is taken in its turn (the run is nudged, or run once more if it was ending).
+The processor's events come back as Qt signals carrying the frozen event dataclasses. Commands
+(pause, cancel, stop) call the processor's thread-safe methods, so they take effect within a
+second even while the worker thread is busy quoting.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ RESUME_ALL = -1  # run request meaning "every unfinished batch" (start-up resume
 class BatchWorker(QObject):
     quote_event = Signal(object)   # QuoteEvent
     batch_event = Signal(object)   # BatchEvent
-    wait_event = Signal(object)    # WaitEvent: the account's line waits (or goes on)
-    run_started = Signal(int)      # batch id, or RESUME_ALL
-    run_finished = Signal(int, str)  # batch id (or RESUME_ALL), final status ("" for RESUME_ALL)
-    run_failed = Signal(int, str)  # batch id, message: the engine raised (a bug or a broken store)
+    wait_event = Signal(object)    # WaitEvent: the account waits (another client, the API, the lease)
+    run_started = Signal(int)      # RESUME_ALL: the engine took up the account's line
+    run_finished = Signal(int, str)  # RESUME_ALL, "" once the line is empty (or stopped)
+    run_failed = Signal(int, str)  # RESUME_ALL, message: the engine raised (a bug or a broken store)
 
     _run_requested = Signal(int)
 
@@ -39,9 +40,8 @@ class BatchWorker(QObject):
         super().__init__()
         self._processor = make_processor(self._deliver)
         self._lock = threading.Lock()
-        self._queued: list[int] = []
-        self._current: int | None = None
-        self._engine_batch: int | None = None  # the batch the engine said it is running
+        self._running = False
+        self._again = False       # work arrived while a run was ending: run once more
         self._stopping = False
         self._run_requested.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
@@ -51,55 +51,47 @@ class BatchWorker(QObject):
         return self._processor
 
     def start_batch(self, batch_id: int) -> None:
-        """Queue a run of one batch (after any run in progress)."""
-        with self._lock:
-            if self._stopping or batch_id in self._queued or batch_id == self._current:
-                return
-            self._queued.append(batch_id)
-        emit(self._run_requested, batch_id)
+        """A batch is ready (submitted, resumed, retried): the account's line takes it in its
+        turn. One run serves every batch of the account, fairly (core/engine/account_runner.py)."""
+        self.resume_unfinished()
 
     def resume_unfinished(self) -> None:
         with self._lock:
             if self._stopping:
                 return
-            self._queued.append(RESUME_ALL)
+            if self._running:
+                self._again = True
+                self._processor.nudge()
+                return
+            self._running = True
         emit(self._run_requested, RESUME_ALL)
 
     def is_busy(self) -> bool:
         with self._lock:
-            return self._current is not None or bool(self._queued)
+            return self._running
 
     def current_batch(self) -> int | None:
-        """The batch being processed now (also inside a start-up resume of several batches)."""
-        with self._lock:
-            if self._current == RESUME_ALL:
-                return self._engine_batch
-            return self._current
+        """The batch whose row the engine has in hand now (it changes turn by turn)."""
+        return self._processor.commands.current_batch if self.is_busy() else None
 
     def is_scheduled(self, batch_id: int) -> bool:
-        with self._lock:
-            return batch_id == self._current or batch_id in self._queued
+        return self.is_busy()
 
-    def pause(self) -> None:
-        self._processor.pause()
+    def pause(self, batch_id: int | None = None) -> None:
+        """Pause `batch_id` (None: the one in hand); the other batches go on."""
+        self._processor.pause(batch_id)
 
     def unschedule(self, batch_id: int) -> bool:
-        """Drop a batch still waiting in the queue (paused before its turn); True if it was there."""
-        with self._lock:
-            if batch_id in self._queued:
-                self._queued.remove(batch_id)
-                return True
-            return False
+        """Nothing is queued per batch any more: a paused batch is skipped by its status."""
+        return False
 
     def cancel(self, batch_id: int) -> None:
-        self.unschedule(batch_id)
         self._processor.cancel(batch_id)
 
     def stop(self) -> None:
         """The app is closing: stop the current run, leaving it resumable, and run nothing more."""
         with self._lock:
             self._stopping = True
-            self._queued.clear()
         self._processor.stop()
 
     def release(self) -> None:
@@ -111,38 +103,32 @@ class BatchWorker(QObject):
         if isinstance(event, QuoteEvent):
             emit(self.quote_event, event)
         elif isinstance(event, BatchEvent):
-            with self._lock:
-                if event.status == "running":
-                    self._engine_batch = event.batch_id
-                elif event.batch_id == self._engine_batch:
-                    self._engine_batch = None
             emit(self.batch_event, event)
         elif isinstance(event, WaitEvent):
             emit(self.wait_event, event)
 
     @Slot(int)
     def _run(self, batch_id: int) -> None:
-        with self._lock:
-            if self._stopping or batch_id not in self._queued:
-                return  # cancelled or stopped while it waited in the queue
-            self._queued.remove(batch_id)
-            self._current = batch_id
-        emit(self.run_started, batch_id)
-        try:
-            if batch_id == RESUME_ALL:
-                self._processor.run_unfinished()
-                status = ""
-            else:
-                status = str(self._processor.run_batch(batch_id))
-        except Exception as exc:  # keep the thread alive; the window shows the message
-            log.exception("batch run %s failed", batch_id)
+        emit(self.run_started, RESUME_ALL)
+        while True:
             with self._lock:
-                self._current = None
-            emit(self.run_failed, batch_id, f"{type(exc).__name__}: {exc}")
-            return
-        with self._lock:
-            self._current = None
-        emit(self.run_finished, batch_id, status)
+                self._again = False
+                if self._stopping:
+                    self._running = False
+                    break
+            try:
+                self._processor.run_unfinished()
+            except Exception as exc:  # keep the thread alive; the window shows the message
+                log.exception("batch run failed")
+                with self._lock:
+                    self._running = False
+                emit(self.run_failed, RESUME_ALL, f"{type(exc).__name__}: {exc}")
+                return
+            with self._lock:
+                if not self._again or self._stopping:
+                    self._running = False
+                    break
+        emit(self.run_finished, RESUME_ALL, "")
 
 
 class WorkerThread:
@@ -173,10 +159,19 @@ class WorkerThread:
         return bool(ended)
 
 
+class _StoppedCommands:
+    current_batch = None
+
+
 class _Stopped:
     """Stands in for the processor once the worker thread has ended."""
 
-    def pause(self) -> None:
+    commands = _StoppedCommands()
+
+    def pause(self, batch_id: int | None = None) -> None:
+        pass
+
+    def nudge(self) -> None:
         pass
 
     def stop(self) -> None:

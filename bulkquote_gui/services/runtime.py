@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-import os
 from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import Engine

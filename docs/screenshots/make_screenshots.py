@@ -52,7 +52,7 @@ def seed_history(db_url: str, scratch: Path) -> None:
     from bulkquote_gui.core.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.engine.policy import EngineConfig
-from bulkquote_gui.core.engine.processor import Processor
+    from bulkquote_gui.core.engine.processor import Processor
     from bulkquote_gui.core.store import create_batch, make_engine, make_session_factory
     from bulkquote_gui.services.simulator import SimulatorServer
 
@@ -222,13 +222,14 @@ def seed_team(db_url: str, scratch: Path) -> dict[str, int]:
     from bulkquote_gui.core.importer import import_file
     from bulkquote_gui.core.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
-    from bulkquote_gui.core.processor import Processor, ProcessorConfig
+    from bulkquote_gui.core.engine.policy import EngineConfig
+    from bulkquote_gui.core.engine.processor import Processor
     from bulkquote_gui.services.simulator import SimulatorServer
 
     lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
     engine = store.make_engine(db_url)
     factory = store.make_session_factory(engine)
-    fast = ProcessorConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
+    fast = EngineConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
     ids: dict[str, int] = {}
     with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
         for owner, name, stop_after, rushed in TEAM:

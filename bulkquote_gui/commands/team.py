@@ -1,0 +1,123 @@
+"""Team subcommands: worker (an always-on runner for a shared database), unblock, rush.
+
+A team points every laptop and one always-on `bulkquote worker` at one PostgreSQL database. The
+worker quotes every open batch of every account it has a key for (BULKQUOTE_API_KEYS, several
+keys separated by commas or spaces, plus the configured key), one runner thread per account,
+picks up batches as reps submit them, and stops cleanly on SIGTERM / Ctrl-C: the quote in flight
+stays `polling` for the next holder and the lease is released.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import threading
+from typing import Any
+
+from bulkquote_gui.commands.batch import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_STOPPED,
+    _command,
+    _Fail,
+    _Progress,
+    _batch_or_fail,
+    _runtime,
+    interrupted_run,
+)
+from bulkquote_gui.core import store
+
+KEYS_ENV = "BULKQUOTE_API_KEYS"
+
+
+def worker_keys(configured: str | None) -> list[str]:
+    """Every key the worker may quote with, each once, in the order given."""
+    keys = [k for k in re.split(r"[\s,]+", os.environ.get(KEYS_ENV, "")) if k]
+    if configured:
+        keys.append(configured)
+    return list(dict.fromkeys(keys))
+
+
+@_command("worker")
+def run_worker(args: argparse.Namespace) -> int:
+    """Quote every open batch of every account with a key; wait for more unless --until-idle."""
+    from bulkquote_gui.core.engine.pool import AccountPool
+    from bulkquote_gui.core.momentum import MomentumClient
+
+    with _runtime(args, with_api=True) as runtime:
+        keys = [runtime.api_key] if runtime.demo else worker_keys(runtime.api_key)
+        if not keys:
+            raise _Fail(f"no API key: set BULKQUOTE_API_KEY (or {KEYS_ENV} for several accounts) "
+                        f"for {runtime.api_url}", EXIT_STOPPED)
+        sf = runtime.session_factory
+        accounts = []
+        for key in keys:
+            assert key is not None
+            client = MomentumClient(runtime.api_url, key)
+            accounts.append((store.ensure_account(sf, runtime.account_url, key), client))
+        pool = AccountPool(sf, accounts, on_event=_Progress(), config=runtime.processor_config())
+        print(f"worker: quoting for {len(accounts)} account(s) on {runtime.api_url}"
+              + ("" if args.until_idle else "; Ctrl-C or SIGTERM stops it"),
+              file=sys.stderr, flush=True)
+        outcome: dict[str, Any] = {"error": None}
+        interrupted = threading.Event()
+
+        def work() -> None:
+            try:
+                pool.run(until_idle=args.until_idle)
+            except BaseException as exc:  # reported by the main thread
+                outcome["error"] = exc
+
+        try:
+            interrupted_run(pool, work, interrupted)
+        finally:
+            for _, client in accounts:
+                client.close()
+        if outcome["error"] is not None:
+            raise outcome["error"]
+        if interrupted.is_set():
+            print("worker stopped; unfinished batches go on with the next runner", file=sys.stderr)
+            return EXIT_OK
+        refused = [r for r in pool.results.values() if r.auth_failed]
+        return EXIT_STOPPED if refused else EXIT_OK
+
+
+@_command("unblock")
+def run_unblock(args: argparse.Namespace) -> int:
+    """Cancel another client's quote that blocks the account: the rep's explicit decision."""
+    from bulkquote_gui.core.engine.unblock import NotABlocker, cancel_blocking_quote
+    from bulkquote_gui.core.momentum import ApiError
+    from bulkquote_gui.services.runtime import MissingApiKey
+
+    with _runtime(args, with_api=True) as runtime:
+        try:
+            client = runtime.make_client()
+        except MissingApiKey as exc:
+            raise _Fail(str(exc), EXIT_STOPPED) from None
+        with client:
+            try:
+                quote = cancel_blocking_quote(client, runtime.session_factory, args.quote_id)
+            except NotABlocker as exc:
+                raise _Fail(str(exc)) from None
+            except ApiError as exc:
+                raise _Fail(f"could not cancel quote {args.quote_id}: {exc}", EXIT_STOPPED) from None
+    print(f"quote {quote.id}: {quote.status}", file=sys.stderr)
+    return EXIT_OK
+
+
+@_command("rush")
+def run_rush(args: argparse.Namespace) -> int:
+    """Move a batch to the front of its account's line (or back with --off)."""
+    with _runtime(args, with_api=False) as runtime:
+        sf = runtime.session_factory
+        with sf() as session:
+            summary = _batch_or_fail(session, args.batch)
+        if summary.status not in ("pending", "running", "paused") and not args.off:
+            print(f"batch {args.batch} is {summary.status}; nothing to rush", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        store.set_priority(sf, args.batch, not args.off)
+    print(f"batch {args.batch} " + ("back in line" if args.off else "rushed to the front"),
+          file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,64 @@
+"""Several accounts in parallel: one Processor (one lease, one line) per account, each on a thread
+of its own. The API's rule is one quote in flight per account, so a team whose reps each have a
+key quotes that many times faster; within an account, nothing changes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bulkquote_gui.core.clock import Clock
+from bulkquote_gui.core.engine.account_runner import RunResult
+from bulkquote_gui.core.engine.lease import this_process
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.events import Event
+from bulkquote_gui.core.store.accounts import AccountRef
+
+log = logging.getLogger(__name__)
+
+
+class AccountPool:
+    """Runs every given account's line at once (until idle, or until stop())."""
+
+    def __init__(self, session_factory: sessionmaker[Session],
+                 accounts: list[tuple[AccountRef, Any]], *, on_event: Callable[[Event], None],
+                 config: EngineConfig = EngineConfig(), clock: Clock | None = None,
+                 role: str = "worker") -> None:
+        self.processors = [
+            Processor(session_factory, client, clock=clock, on_event=on_event, config=config,
+                      account=account, holder=this_process(role))
+            for account, client in accounts]
+        self.results: dict[int, RunResult] = {}
+        self.errors: list[BaseException] = []
+
+    def run(self, *, until_idle: bool) -> dict[int, RunResult]:
+        """Run every account's line on its own thread; returns each account's RunResult."""
+        threads = [threading.Thread(target=self._run_one, args=(p, until_idle), daemon=True,
+                                    name=f"account-{p.account.id}") for p in self.processors]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
+        if self.errors:
+            raise self.errors[0]
+        return self.results
+
+    def _run_one(self, processor: Processor, until_idle: bool) -> None:
+        try:
+            self.results[processor.account.id] = processor.run_unfinished(until_idle=until_idle)
+        except BaseException as exc:  # reported by run(); the other accounts go on
+            log.exception("account %s stopped on an error", processor.account.id)
+            self.errors.append(exc)
+
+    def nudge(self) -> None:
+        for processor in self.processors:
+            processor.nudge()
+
+    def stop(self) -> None:
+        for processor in self.processors:
+            processor.stop()
