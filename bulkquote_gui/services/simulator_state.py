@@ -260,6 +260,7 @@ class SimulatorState:
             in_flight = [q for q in self._quotes.values() if q.account == account
                          and q.timeline(now - q.created_mono)[0] in IN_FLIGHT]
             if in_flight:
+                self._counts["in_flight_conflicts"] = self._counts.get("in_flight_conflicts", 0) + 1
                 return error(409, "quote_in_flight", "another quote of this account is still in "
                              "flight; wait for it or cancel it", in_flight_id=in_flight[0].id)
             quote = self._new_quote(account, request, now)

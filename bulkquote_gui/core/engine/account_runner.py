@@ -103,6 +103,8 @@ class AccountRunner:
             except Exception:  # a broken store at the end must not hide what went before
                 log.exception("could not release the lease of account %s", self.account_id)
         result.stopped = self.commands.stopped
+        for batch_id in result.statuses:   # as the store has them now (another holder may
+            result.statuses[batch_id] = self._status(batch_id)   # have finished them)
         return result
 
     def _run_line(self, only_batch: int | None, result: RunResult) -> str:

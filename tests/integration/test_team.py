@@ -1,0 +1,341 @@
+"""One account, many BulkQuotes: real processes over real loopback HTTP against the simulator,
+which enforces one quote in flight per key (409 quote_in_flight) like the API.
+
+Each test prints its figures (run pytest with -s to see them): 409s answered, quotes cancelled,
+duplicate quotes, takeover times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bulkquote_gui.services.simulator import SimulatorServer
+
+POLL = "0.05"
+
+
+def sites(tmp_path: Path, n: int, name: str = "sites") -> Path:
+    """n distinct, valid sites (a street number per row), in a file named after `name`."""
+    rows = [f"{name} Co,{100 + i} Congress Ave,Austin,TX,78701" for i in range(n)]
+    path = tmp_path / f"{name}_{n}.csv"
+    path.write_text("\n".join(["Company,Street,City,State,ZIP", *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def command(env: dict[str, str], db: str, *args: object, api_url: str | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "bulkquote_gui", "--db", db, "--poll-interval", POLL,
+           "--quote-timeout", "60"]
+    if api_url:
+        cmd += ["--api-url", api_url]
+    return cmd + [str(a) for a in args]
+
+
+def run(env, db, *args, api_url=None, check=0, timeout=180):
+    out = subprocess.run(command(env, db, *args, api_url=api_url), env=env, capture_output=True,
+                         text=True, timeout=timeout)
+    assert "Traceback" not in out.stderr, out.stderr
+    if check is not None:
+        assert out.returncode == check, (out.returncode, out.stdout, out.stderr)
+    return out
+
+
+def start(env, db, *args, api_url=None) -> subprocess.Popen:
+    return subprocess.Popen(command(env, db, *args, api_url=api_url), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=timeout)
+    assert "Traceback" not in err, err
+    return proc.returncode, out, err
+
+
+def status(env, db, batch) -> dict:
+    return json.loads(run(env, db, "status", batch, "--json").stdout)
+
+
+def submit(env, db, path, *, api_url) -> int:
+    return int(run(env, db, "submit", path, api_url=api_url).stdout.strip())
+
+
+# How the simulator answers some addresses, by design (services/simulator_pricing.py): a real
+# answer about the site, unlike a timeout or a cancelled quote, which would be the engine's doing.
+SITE_ANSWERS = {"no_coverage", "manual_pricing_required", "address_not_found"}
+
+
+def answered(report: dict) -> int:
+    """Rows with the API's own answer (a price, or a failure about the site); asserts no row
+    ended any other way (timed out, cancelled, internal error)."""
+    wrong = [r for r in report["rows"]
+             if r["status"] != "complete" and not (r["status"] == "failed" and r["error"] in SITE_ANSWERS)]
+    assert not wrong, wrong
+    return len(report["rows"])
+
+
+def done(report: dict) -> int:
+    return report["counts"]["complete"] + report["counts"]["failed"]
+
+
+def duplicates(sim: SimulatorServer) -> dict[str, list[str]]:
+    """References the server made more than one quote for (a replayed key is not a new quote)."""
+    return {ref: ids for ref, ids in sim.stats()["quotes"].items() if len(ids) > 1}
+
+
+def cancelled(sim: SimulatorServer) -> int:
+    return sim.stats()["statuses"].get("cancelled", 0)
+
+
+def wait_for(predicate, timeout: float, what: str, every: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"not within {timeout:g} s: {what}")
+
+
+@pytest.fixture
+def env(tmp_path):
+    env = dict(os.environ)
+    env.pop("BULKQUOTE_DB", None)
+    env["BULKQUOTE_API_KEY"] = "team-key"
+    env["BULKQUOTE_LEASE_TTL_S"] = "4"   # takeovers in seconds, not the default half minute
+    return env
+
+
+@pytest.fixture
+def sim():
+    server = SimulatorServer(port=0, time_scale=0.004).start()   # any key: its own account
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_db(request, tmp_path):
+    """One database two processes share: a SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    return request.getfixturevalue("db_url_postgresql")
+
+
+@pytest.fixture
+def db_url_postgresql(postgres_url, request):
+    """A fresh PostgreSQL database for a test whose processes share it."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    name = f"team_{abs(hash(request.node.nodeid)) % 10**8}"
+    admin = url.set(drivername="postgresql", database="postgres")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ----------------------------------------------------------------------------- two installs
+
+def test_two_installs_on_one_key_cancel_nothing_and_finish_every_row(sim, env, tmp_path):
+    a, b = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("a", "b"))
+    batch_a = submit(env, a, sites(tmp_path, 10, "a"), api_url=sim.base_url)
+    batch_b = submit(env, b, sites(tmp_path, 10, "b"), api_url=sim.base_url)
+    procs = [start(env, a, "resume", api_url=sim.base_url),
+             start(env, b, "resume", api_url=sim.base_url)]
+    for proc in procs:
+        assert finish(proc)[0] == 0
+    done = [status(env, a, batch_a), status(env, b, batch_b)]
+    stats = sim.stats()
+    print(f"\ntwo installs, one key: {stats['in_flight_conflicts'] if 'in_flight_conflicts' in stats else 0} "
+          f"409s, {cancelled(sim)} cancelled, {sum(answered(d) for d in done)}/20 answered")
+    assert cancelled(sim) == 0
+    assert stats["deletes"] == 0
+    assert [answered(d) for d in done] == [10, 10]
+    assert stats["max_in_flight"] == 1
+    assert not duplicates(sim)
+    refs = list(stats["quotes"])
+    assert len({r.split("/")[0] for r in refs}) == 2, "each install names itself in its references"
+
+
+# ----------------------------------------------------------------------------- one database
+
+def test_two_processes_on_one_database_send_nothing_twice(sim, env, tmp_path, shared_db):
+    first = submit(env, shared_db, sites(tmp_path, 8, "a"), api_url=sim.base_url)
+    second = submit(env, shared_db, sites(tmp_path, 8, "b"), api_url=sim.base_url)
+    procs = [start(env, shared_db, "resume", api_url=sim.base_url) for _ in range(2)]
+    for proc in procs:
+        assert finish(proc)[0] == 0
+    stats = sim.stats()
+    print(f"\ntwo processes, one {shared_db.split(':')[0]} database: "
+          f"{stats.get('in_flight_conflicts', 0)} 409s, {len(duplicates(sim))} duplicate quotes, "
+          f"{stats['posts']} POSTs for 16 rows")
+    assert stats.get("in_flight_conflicts", 0) == 0
+    assert not duplicates(sim)
+    assert stats["created"] == 16
+    for batch in (first, second):
+        report = status(env, shared_db, batch)
+        assert report["status"] == "complete" and answered(report) == 8
+
+
+def test_a_killed_holder_is_taken_over_and_nothing_is_lost_or_asked_twice(sim, env, tmp_path):
+    db = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    batch = submit(env, db, sites(tmp_path, 12), api_url=sim.base_url)
+    holder = start(env, db, "resume", api_url=sim.base_url)
+    wait_for(lambda: done(status(env, db, batch)) >= 3, 60, "three rows priced")
+    other = start(env, db, "resume", api_url=sim.base_url)
+    time.sleep(0.5)  # the second process is now waiting for the lease
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(10)
+    killed_at = time.monotonic()
+    done_before = done(status(env, db, batch))
+    wait_for(lambda: done(status(env, db, batch)) > done_before, 60,
+             "the other process to take over")
+    took_over_s = time.monotonic() - killed_at
+    code, _, err = finish(other)
+    report = status(env, db, batch)
+    print(f"\nSIGKILL of the holder: taken over in {took_over_s:.1f} s (lease 4 s); "
+          f"{report['counts']['complete']}/12 complete, {len(duplicates(sim))} duplicates")
+    assert code == 0, err
+    assert took_over_s < 60
+    assert report["status"] == "complete" and answered(report) == 12
+    assert not duplicates(sim)
+    assert sim.stats()["max_in_flight"] == 1
+
+
+def test_a_frozen_holder_that_wakes_after_a_takeover_starts_no_new_row(sim, env, tmp_path):
+    db = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    batch = submit(env, db, sites(tmp_path, 12), api_url=sim.base_url)
+    holder = start(env, db, "resume", api_url=sim.base_url)
+    wait_for(lambda: done(status(env, db, batch)) >= 2, 60, "two rows priced")
+    holder.send_signal(signal.SIGSTOP)          # a laptop lid closed mid-batch
+    frozen_at = sim.stats()["posts"]
+    other = start(env, db, "resume", api_url=sim.base_url)
+    done_before = done(status(env, db, batch))
+    wait_for(lambda: done(status(env, db, batch)) >= done_before + 2, 60,
+             "the other process to take over past the frozen lease")
+    holder.send_signal(signal.SIGCONT)          # wakes up believing it still holds the lease
+    code_other, _, err_other = finish(other)
+    code_holder, _, err_holder = finish(holder)
+    report = status(env, db, batch)
+    stats = sim.stats()
+    print(f"\nSIGSTOP past the lease, then SIGCONT: {stats.get('in_flight_conflicts', 0)} 409s, "
+          f"{len(duplicates(sim))} duplicates, {report['counts']['complete']}/12 complete "
+          f"({frozen_at} POSTs before the freeze)")
+    assert (code_other, code_holder) == (0, 0), (err_other, err_holder)
+    assert report["status"] == "complete" and answered(report) == 12
+    assert not duplicates(sim)
+    assert stats.get("in_flight_conflicts", 0) == 0
+    assert stats["max_in_flight"] == 1
+    assert "lease" in err_holder, "the woken holder says it stepped back"
+
+
+# ----------------------------------------------------------------------------- fair turns
+
+def test_a_small_batch_behind_a_big_one_is_done_in_its_turn(env, tmp_path):
+    sim = SimulatorServer(port=0, time_scale=0.03).start()   # ~0.5 s a quote: submitting takes ~2
+    request_stop = sim.stop
+    db = f"sqlite:///{tmp_path / 'one.sqlite'}"
+    big = submit(env, db, sites(tmp_path, 40, "big"), api_url=sim.base_url)
+    runner = start(env, db, "resume", api_url=sim.base_url)
+    wait_for(lambda: done(status(env, db, big)) >= 1, 60, "the big batch going")
+    small = submit(env, db, sites(tmp_path, 5, "small"), api_url=sim.base_url)
+    wait_for(lambda: status(env, db, small)["status"] == "complete", 120, "the small batch done")
+    left = status(env, db, big)["counts"]["pending"]
+    try:
+        assert finish(runner)[0] == 0
+    finally:
+        request_stop()
+    print(f"\nfair turns: the 5-row batch finished with {left} of the 40-row batch still to go")
+    assert left >= 25
+
+
+def test_rush_takes_a_batch_to_the_front(sim, env, tmp_path):
+    db = f"sqlite:///{tmp_path / 'one.sqlite'}"
+    first = submit(env, db, sites(tmp_path, 6, "first"), api_url=sim.base_url)
+    second = submit(env, db, sites(tmp_path, 6, "second"), api_url=sim.base_url)
+    run(env, db, "rush", second)
+    assert status(env, db, second)["rush"] is True
+    run(env, db, "resume", api_url=sim.base_url)
+    created = [ref.split("/")[1] for ref in sim.stats()["quotes"]]   # batch-N, in creation order
+    assert created[:6] == [f"batch-{second}"] * 6, created
+    assert answered(status(env, db, first)) == 6
+
+
+# ----------------------------------------------------------------------------- parallel accounts
+
+def _time_worker(env, db, keys: str, sim) -> float:
+    worker_env = {**env, "BULKQUOTE_API_KEYS": keys}
+    worker_env.pop("BULKQUOTE_API_KEY")
+    started = time.monotonic()
+    run(worker_env, db, "worker", "--until-idle", api_url=sim.base_url)
+    return time.monotonic() - started
+
+
+def test_two_accounts_quote_in_parallel(env, tmp_path):
+    sim = SimulatorServer(port=0, time_scale=0.02).start()   # slow enough that waiting dominates
+    try:
+        one = f"sqlite:///{tmp_path / 'one.sqlite'}"
+        for name in ("a", "b"):
+            submit(env, one, sites(tmp_path, 10, name), api_url=sim.base_url)
+        single = _time_worker(env, one, "team-key", sim)
+        two = f"sqlite:///{tmp_path / 'two.sqlite'}"
+        batches = [submit({**env, "BULKQUOTE_API_KEY": key}, two, sites(tmp_path, 10, key),
+                          api_url=sim.base_url) for key in ("key-a", "key-b")]
+        parallel = _time_worker(env, two, "key-a, key-b", sim)
+        print(f"\n20 rows: one account {single:.1f} s, two accounts {parallel:.1f} s "
+              f"({parallel / single:.2f}x)")
+        for batch in batches:
+            assert answered(status(env, two, batch)) == 10
+        assert parallel <= 0.6 * single
+    finally:
+        sim.stop()
+
+
+# ----------------------------------------------------------------------------- unreachable API
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_api_that_refuses_connections_makes_the_batch_wait_then_it_finishes(env, tmp_path):
+    db = f"sqlite:///{tmp_path / 'one.sqlite'}"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/v1"
+    batch = submit(env, db, sites(tmp_path, 4), api_url=url)
+    proc = start(env, db, "resume", api_url=url)
+    started = time.monotonic()
+    waiting = wait_for(lambda: status(env, db, batch).get("waiting"), 10, "the batch waiting")
+    waited_s = time.monotonic() - started
+    assert waiting["reason"] == "api"
+    assert f"can't reach 127.0.0.1:{port} (connection refused)" in waiting["message"]
+    report = status(env, db, batch)
+    assert report["counts"]["failed"] == 0 and report["status"] == "running"
+    time.sleep(3)  # longer than a quote's whole life here: still no row fails
+    assert status(env, db, batch)["counts"]["failed"] == 0
+    server = SimulatorServer(port=port, time_scale=0.004).start()   # the API comes back
+    try:
+        code, _, err = finish(proc, timeout=120)
+    finally:
+        server.stop()
+    report = status(env, db, batch)
+    print(f"\nrefused connections: waiting after {waited_s:.1f} s; then {report['counts']['complete']}/4 "
+          "complete once the API answered")
+    assert code == 0, err
+    assert "waiting for the API" in err
+    assert report["status"] == "complete", report
+    assert answered(report) == 4
+    assert report["waiting"] is None
