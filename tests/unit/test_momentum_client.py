@@ -260,7 +260,10 @@ def test_transport_failures_are_transient(exc):
             with pytest.raises(TransientError) as caught:
                 call()
             assert caught.value.status is None
-            assert caught.value.code in ("timeout", "connection_error")
+            # A failed or timed-out connect never reached the API: Unreachable (the batch's problem).
+            assert caught.value.code in ("timeout", "connection_error", "unreachable")
+            assert (caught.value.code == "unreachable") == isinstance(
+                exc, (httpx.ConnectError, httpx.ConnectTimeout))
 
 
 def test_truncated_body_from_the_wire_is_transient():
