@@ -26,6 +26,9 @@ class Settings:
     default_company: str = ""
     rep_name: str = ""
     rep_email: str = ""
+    # Plain http:// to a host other than this computer sends the key unencrypted: refused
+    # (core/momentum.check_api_url) unless the rep ticks this for a server on a trusted network.
+    allow_insecure_http: bool = False
 
     def problems(self) -> list[str]:
         """What is wrong with these values, in words for the settings dialog."""
