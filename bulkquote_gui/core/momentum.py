@@ -27,11 +27,12 @@ the field and the rule; an error answer (4xx/5xx) outside them keeps its class w
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import json
 import logging
 import math
 import re
-import ipaddress
 import threading
 import unicodedata
 import uuid
@@ -251,18 +252,38 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 # --- bounded text and JSON ------------------------------------------------------------------------
 
-def clean_text(value: str, max_chars: int, secret: str | None = None) -> str:
+Secret = str | tuple[str, ...] | None
+
+
+def secret_forms(key: str) -> tuple[str, ...]:
+    """The key as a server or proxy might echo it: itself, percent-encoded, and base64 (standard
+    and URL-safe, padding dropped) of the key and of its Authorization header value."""
+    forms = {key, url_quote(key, safe="")}
+    for raw in (key, f"Bearer {key}"):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            forms.add(encode(raw.encode()).decode("ascii").rstrip("="))
+    return tuple(sorted(forms, key=len, reverse=True))  # the longest first: it hides the most
+
+
+def _forms(secret: Secret) -> tuple[str, ...]:
+    return (secret,) if isinstance(secret, str) and secret else secret or ()
+
+
+def clean_text(value: str, max_chars: int, secret: Secret = None) -> str:
     """`value` fit for the screen, a terminal and the store: control, format and surrogate
-    characters dropped, runs of whitespace made one space, `secret` masked as <hidden>, then cut
-    to `max_chars` (an ellipsis marking the cut; the mask comes first so no cut leaves a piece
-    of the secret)."""
-    if len(value) > 4 * max_chars + len(secret or ""):  # never walk a megabyte to keep a line
-        value = value[: 4 * max_chars + len(secret or "")]
+    characters dropped, runs of whitespace made one space, `secret` (one string or several
+    forms of it) masked as <hidden>, then cut to `max_chars` (an ellipsis marking the cut; the
+    mask comes first so no cut leaves a piece of the secret)."""
+    forms = _forms(secret)
+    scan = 4 * max_chars + max((len(f) for f in forms), default=0)
+    if len(value) > scan:  # never walk a megabyte to keep a line
+        value = value[:scan]
     kept = "".join(" " if ch in _SPACES else ch for ch in value
                    if ch in _SPACES or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
     text = _WHITESPACE.sub(" ", kept).strip()
-    if secret and secret in text:
-        text = text.replace(secret, "<hidden>")
+    for form in forms:
+        if form in text:
+            text = text.replace(form, "<hidden>")
     return text if len(text) <= max_chars else text[: max_chars - 1].rstrip() + "\u2026"
 
 
@@ -320,7 +341,7 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return "/".join(k.__name__ for k in _as_tuple(kind))
 
 
-def _text(obj: dict[str, Any], key: str, max_chars: int, secret: str | None) -> str:
+def _text(obj: dict[str, Any], key: str, max_chars: int, secret: Secret) -> str:
     """A required, non-blank text field, cleaned and cut."""
     text = clean_text(_require(obj, key, str), max_chars, secret)
     if not text:
@@ -328,7 +349,7 @@ def _text(obj: dict[str, Any], key: str, max_chars: int, secret: str | None) -> 
     return text
 
 
-def _optional_text(obj: dict[str, Any], key: str, max_chars: int, secret: str | None) -> str | None:
+def _optional_text(obj: dict[str, Any], key: str, max_chars: int, secret: Secret) -> str | None:
     """An informative text field: anything but a string, or a blank one, becomes None."""
     value = obj.get(key)
     text = clean_text(value, max_chars, secret) if isinstance(value, str) else ""
@@ -397,7 +418,7 @@ def valid_quote_id(value: Any) -> bool:
     return isinstance(value, str) and _QUOTE_ID.fullmatch(value) is not None
 
 
-def _option(raw: Any, index: int, secret: str | None) -> QuoteOption:
+def _option(raw: Any, index: int, secret: Secret) -> QuoteOption:
     if not isinstance(raw, dict):
         raise _BrokenBody(f"option {index} is not an object")
     try:
@@ -421,7 +442,7 @@ def _option(raw: Any, index: int, secret: str | None) -> QuoteOption:
         raise _BrokenBody(f"option {index}: {exc}") from None
 
 
-def _result(raw: Any, secret: str | None) -> QuoteResult:
+def _result(raw: Any, secret: Secret) -> QuoteResult:
     if not isinstance(raw, dict):
         raise _BrokenBody("a complete quote has no result")
     options = raw.get("options")
@@ -443,9 +464,10 @@ def _result(raw: Any, secret: str | None) -> QuoteResult:
     )
 
 
-def parse_quote(body: Any, *, secret: str | None = None) -> RemoteQuote:
+def parse_quote(body: Any, *, secret: Secret = None) -> RemoteQuote:
     """A Quote object of the contract -> RemoteQuote, within the module's bounds; unknown fields
-    are ignored. `secret` (the API key) is masked in every text kept, and refused in the id.
+    are ignored. `secret` (the API key, or its secret_forms) is masked in every text kept, and
+    refused in the id.
 
     Raises _BrokenBody when the object lacks what the engine relies on (id, a known status, a
     result with valid options when complete) or breaks a bound.
@@ -457,7 +479,7 @@ def parse_quote(body: Any, *, secret: str | None = None) -> RemoteQuote:
         raise _BrokenBody("'id' is empty")
     if not valid_quote_id(quote_id):
         raise _BrokenBody(f"'id' is not 1-{MAX_ID_CHARS} printable ASCII characters")
-    if secret and secret in quote_id:
+    if any(form in quote_id for form in _forms(secret)):
         raise _BrokenBody("'id' carries the API key")
     status = _require(body, "status", str)
     if status not in STATUSES:
@@ -537,7 +559,9 @@ class MomentumClient:
         self.base_url = str(url).rstrip("/")
         self.deadline_s = deadline_s
         self._api_key = api_key.strip()
-        self._masked_key = self._api_key if len(self._api_key) >= _MIN_MASKED_KEY_CHARS else None
+        self._masked_key = (secret_forms(self._api_key) if len(self._api_key) >= _MIN_MASKED_KEY_CHARS
+                            else ())
+        self._message_secrets = tuple(dict.fromkeys((*self._masked_key, self._api_key)))
         self._clock = clock or SystemClock()
         self._aborted = threading.Event()
         self._http = httpx.Client(
@@ -703,7 +727,8 @@ class MomentumClient:
         error = error if isinstance(error, dict) else {}
         code = _optional_text(error, "code", MAX_CODE_CHARS, self._masked_key)
         field = _optional_text(error, "field", MAX_FIELD_CHARS, self._masked_key)
-        message = _optional_text(error, "message", MAX_MESSAGE_CHARS, self._api_key) or _reason(status)
+        message = (_optional_text(error, "message", MAX_MESSAGE_CHARS, self._message_secrets)
+                   or _reason(status))
         retry_after = self._retry_after(answer)
         common = dict(status=status, field=field, retry_after=retry_after)
         if status == 401:
@@ -713,7 +738,7 @@ class MomentumClient:
             if not isinstance(in_flight, str):
                 in_flight = error.get("in_flight_id")  # tolerate it inside the error object too
             # The id goes into a DELETE: one that could not be a quote id is no id at all.
-            usable = valid_quote_id(in_flight) and self._api_key not in in_flight
+            usable = valid_quote_id(in_flight) and not any(f in in_flight for f in self._message_secrets)
             raise QuoteInFlight(message, code=code or "quote_in_flight",
                                 in_flight_id=in_flight if usable else None, **common)
         if status == 404:
@@ -729,7 +754,10 @@ class MomentumClient:
 
     def _redact(self, text: str) -> str:
         # A server (or proxy) that echoes the Authorization header must not leak it into our logs.
-        return text.replace(self._api_key, "<hidden>") if self._api_key in text else text
+        for form in self._message_secrets:
+            if form in text:
+                text = text.replace(form, "<hidden>")
+        return text
 
 
 def _connect_reason(exc: httpx.ConnectError) -> str:

@@ -8,8 +8,10 @@ and at most MAX_OPTIONS options. Each table row is one answer a broken or malici
 
 from __future__ import annotations
 
+import base64
 import json
 import unicodedata
+import urllib.parse
 from decimal import Decimal
 from typing import Any
 
@@ -272,6 +274,16 @@ def test_control_bidi_and_surrogate_characters_never_reach_the_caller():
 def test_the_key_echoed_in_a_carrier_name_is_masked():
     q = fetch(200, encoded(quote(options=[option(carrier=f"Lumen {KEY}")])))
     assert q.result.options[0].carrier == "Lumen <hidden>"
+
+
+def test_the_key_echoed_encoded_is_masked_too():
+    b64 = base64.b64encode(KEY.encode()).decode().rstrip("=")
+    header = base64.urlsafe_b64encode(f"Bearer {KEY}".encode()).decode().rstrip("=")
+    error = {"code": "failed", "message": f"saw {urllib.parse.quote(KEY + '/', safe='')} {b64} {header}"}
+    q = fetch(200, encoded(quote("failed", error=error, options=None)))
+    assert q.error_message == "saw <hidden>%2F <hidden> <hidden>"
+    for form in momentum.secret_forms(KEY):
+        assert form not in q.error_message
 
 
 @pytest.mark.parametrize("raw,expected", [
