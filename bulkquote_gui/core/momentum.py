@@ -4,7 +4,9 @@ Every answer is sorted into what the processor needs to decide: a parsed quote (
 one of the `ApiError` classes — transient (retry later), permanent (fail this row), auth (pause
 the batch), quote-in-flight (clear the account first). Retries, backoff and waiting belong to the
 processor, never to this module. The API key lives in one private attribute and goes out only in
-the Authorization header: it is not in reprs, errors or log lines.
+the Authorization header: it is not in reprs, errors or log lines, and a server that echoes it
+back (raw, percent-encoded or base64) finds it masked as <hidden> in every text kept. Plain
+http:// goes only to this computer unless the rep allows it; TLS certificates are always verified.
 
 Whatever a server sends is bounded and validated here, before it can reach the store or the
 screen (the limits are the MAX_* constants below):
