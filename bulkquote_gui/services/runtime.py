@@ -47,6 +47,15 @@ class MissingApiKey(RuntimeError):
     """A real API is configured but no key was found (environment or keyring)."""
 
 
+class RefusedApiUrl(MissingApiKey):
+    """The API URL is plain http:// to another computer and Settings do not allow it.
+
+    A MissingApiKey on purpose: every caller that holds batches back for a missing key (the CLI
+    exits 1 with the sentence, the window pauses its batches with it) does the same here, and
+    the key is never sent.
+    """
+
+
 @dataclass
 class Runtime:
     db_url: str
@@ -81,14 +90,20 @@ class Runtime:
         return self._session_factory
 
     def make_client(self, clock: Clock | None = None) -> MomentumClient:
-        """A new client (one per thread). Raises MissingApiKey when a real API has no key."""
-        from bulkquote_gui.core.momentum import MomentumClient
+        """A new client (one per thread). Raises MissingApiKey when a real API has no key, and
+        RefusedApiUrl (a MissingApiKey) for plain http:// to another computer unless allowed."""
+        from bulkquote_gui.core.momentum import InsecureApiUrl, MomentumClient, check_api_url
 
+        try:
+            check_api_url(self.api_url, allow_insecure_http=self.settings.allow_insecure_http)
+        except InsecureApiUrl as exc:
+            raise RefusedApiUrl(str(exc)) from None
         if not self.api_key:
             raise MissingApiKey(
                 "no API key: set BULKQUOTE_API_KEY or save the key in the app's settings "
                 f"(API {self.api_url})")
-        return MomentumClient(self.api_url, self.api_key, clock=clock)
+        return MomentumClient(self.api_url, self.api_key, clock=clock,
+                              allow_insecure_http=self.settings.allow_insecure_http)
 
     def processor_config(self) -> EngineConfig:
         # A poll interval chosen below a second (tests, local simulators) also lowers the floor

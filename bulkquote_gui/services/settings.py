@@ -30,6 +30,9 @@ class Settings:
     # The store when neither --db nor BULKQUOTE_DB names one; empty = the SQLite file in the data
     # folder. Saved without a password (that goes to the keyring, see save_settings).
     database_url: str = ""
+    # Plain http:// to a host other than this computer sends the key unencrypted: refused
+    # (core/momentum.check_api_url) unless the rep ticks this for a server on a trusted network.
+    allow_insecure_http: bool = False
 
     def problems(self) -> list[str]:
         """What is wrong with these values, in words for the settings dialog."""

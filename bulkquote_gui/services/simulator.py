@@ -8,6 +8,10 @@ random generator so a failing test can be replayed.
 
 Admin endpoints, outside /v1, for tests that run the simulator as a subprocess (loopback clients
 only, no auth): GET /_sim/stats, PUT /_sim/faults {Faults fields}, POST /_sim/reset.
+
+Every answer is JSON in the contract's error shape, also for what the stdlib server would answer
+with an HTML page (a bad request line, headers too large, a method the API does not have: 405
+with an Allow header).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ BASE_PATH = "/v1"
 MAX_REQUEST_BYTES = 1024 * 1024
 _SERVER_ERRORS = (500, 502, 503, 504)
 _ERROR_CODES = {500: "internal", 502: "bad_gateway", 503: "unavailable", 504: "gateway_timeout"}
+_ALLOWED = {"health": "GET", "quotes": "POST", "quote": "GET, DELETE"}
 
 
 @dataclass
@@ -47,7 +52,8 @@ class Faults:
     drop_connection_rate: float = 0.0  # close the socket without answering
     truncate_body_rate: float = 0.0    # send a Content-Length larger than the body, then close
     lose_response_after_create_rate: float = 0.0  # POST creates the quote, then the connection drops
-    never_finish: bool = False         # new quotes stay processing until DELETEd or expired
+    never_finish_rate: float = 0.0     # this share of new quotes stays processing until DELETEd/expired
+    never_finish: bool = False         # every new quote does (never_finish_rate 1)
     http_date_retry_after: bool = False  # Retry-After as an HTTP-date instead of seconds
     seed: int = 0
 
@@ -135,6 +141,36 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    # Methods the API does not have: a JSON 405 with Allow (the stdlib would answer 501 in HTML).
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch("OPTIONS")
+
+    def do_TRACE(self) -> None:
+        self._dispatch("TRACE")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_CONNECT(self) -> None:
+        self._dispatch("CONNECT")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (bad request line, long URI or headers) in the contract's
+        JSON error shape instead of an HTML page; a method it has no handler for (501, e.g.
+        QUERY) is routed like any other, so it gets the path's 405 with Allow."""
+        if code == 501 and self.command:
+            self._dispatch(self.command)
+            return
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # an unreadable request line: answer with headers
+            self.request_version = "HTTP/1.0"
+        short = self.responses.get(code, ("error", ""))[0]
+        self._answer(error(code, "bad_request", message or short))
+
     def _dispatch(self, method: str) -> None:
         sim = self.server.owner
         path = urlsplit(self.path).path
@@ -145,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._admin(method, path, body)
             return
         if path == f"{BASE_PATH}/health":
-            self._answer(sim.state.health() if method == "GET" else _not_allowed())
+            self._answer(sim.state.health() if method == "GET" else _not_allowed("health"))
             return
         quote_id = None
         if path.startswith(f"{BASE_PATH}/quotes/"):
@@ -156,7 +192,8 @@ class _Handler(BaseHTTPRequestHandler):
         route = {(None, "POST"): "posts", ("id", "GET"): "gets", ("id", "DELETE"): "deletes"}.get(
             ("id" if quote_id is not None else None, method))
         if route is None or (quote_id is not None and ("/" in quote_id or not quote_id)):
-            self._answer(_not_allowed() if route is None else error(404, "not_found", "no such quote"))
+            self._answer(_not_allowed("quotes" if quote_id is None else "quote") if route is None
+                         else error(404, "not_found", "no such quote"))
             return
         sim.state.count(route)
         if self._injected_fault_before():
@@ -239,6 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, response: SimResponse, *, truncate: bool = False) -> None:
         payload = json.dumps(response.body, separators=(",", ":")).encode()
+        self.server.owner.state.count_answer(response.status)
+        if self.command == "HEAD":  # an answer to HEAD has no body, only its headers
+            payload, truncate = b"", False
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json")
         for name, value in response.headers.items():
@@ -267,8 +307,10 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-def _not_allowed() -> SimResponse:
-    return error(405, "method_not_allowed", "this method is not allowed here")
+def _not_allowed(what: str) -> SimResponse:
+    response = error(405, "method_not_allowed", "this method is not allowed here")
+    response.headers["Allow"] = _ALLOWED[what]
+    return response
 
 
 class SimulatorServer:
@@ -279,7 +321,8 @@ class SimulatorServer:
                  clock: Clock | None = None, expire_after_s: float | None = None) -> None:
         self.host = host
         self.state = SimulatorState(time_scale=time_scale, api_key=api_key, clock=clock,
-                                    expire_after_s=expire_after_s, base_path=BASE_PATH)
+                                    expire_after_s=expire_after_s, base_path=BASE_PATH,
+                                    chance=self.fraction)
         self._clock_now = clock.now if clock else (lambda: datetime.now(timezone.utc))
         self._faults = Faults()
         self._random = random.Random(0)
@@ -336,6 +379,7 @@ class SimulatorServer:
             self._faults = dataclasses.replace(faults)
             self._random = random.Random(faults.seed)
             self.state.never_finish = faults.never_finish
+            self.state.never_finish_rate = faults.never_finish_rate
 
     def reset(self) -> None:
         """Forget every quote and counter (faults stay as they are)."""

@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import json
 import math
+import random
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -89,9 +91,10 @@ def _iso(moment: datetime) -> str:
 
 def _text(obj: dict[str, Any], key: str, path: str, code: str, *, required: bool,
           max_len: int) -> str | None:
-    value = obj.get(key)
-    if value is None and not required:
+    """A string field; an optional one may be absent (None), but never null or another type."""
+    if key not in obj and not required:
         return None
+    value = obj.get(key)
     if not isinstance(value, str) or (required and not value.strip()):
         raise _Invalid(code, f"{path} is required and must be a non-empty string"
                        if required else f"{path} must be a string", path)
@@ -147,7 +150,7 @@ def validate_request(body: Any) -> dict[str, Any]:
         raise _Invalid("invalid_address", f"location.postal_code {postal!r} is not a ZIP like 12345 "
                        "or 12345-6789", "location.postal_code")
     loc["postal_code"] = postal
-    country = location.get("country") or "US"  # absent or null: the default
+    country = location.get("country", "US")  # absent: the default; null is not a country
     if country != "US":
         raise _Invalid("invalid_address", "only US addresses can be quoted (location.country)",
                        "location.country")
@@ -155,8 +158,8 @@ def validate_request(body: Any) -> dict[str, Any]:
     accepted["location"] = loc
 
     service = _object(body, "service")
-    product = service.get("product") or "DIA"
-    if product not in PRODUCTS:
+    product = service.get("product", "DIA")  # absent: the default; null or {} is no product
+    if not isinstance(product, str) or product not in PRODUCTS:
         raise _Invalid("unsupported_product", f"service.product {product!r} is not one of "
                        f"{', '.join(PRODUCTS)}", "service.product")
     bandwidth = service.get("bandwidth_mbps")
@@ -176,7 +179,8 @@ class SimulatorState:
 
     def __init__(self, *, time_scale: float = 1.0, api_key: str | None = None,
                  clock: Clock | None = None, expire_after_s: float | None = None,
-                 base_path: str = "/v1") -> None:
+                 base_path: str = "/v1", chance: Callable[[], float] | None = None) -> None:
+        """`chance` draws a fraction in [0, 1) for never_finish_rate (the server's seeded one)."""
         if not (time_scale >= 0 and math.isfinite(time_scale)):
             raise ValueError("time_scale must be a finite number >= 0")
         self.time_scale = time_scale
@@ -186,7 +190,9 @@ class SimulatorState:
         scaled_expiry = EXPIRY_SECONDS * time_scale if time_scale > 0 else math.inf
         self.expire_after_s = scaled_expiry if expire_after_s is None else expire_after_s
         self.base_path = base_path
-        self.never_finish = False
+        self.never_finish = False       # every new quote stays processing until DELETEd/expired
+        self.never_finish_rate = 0.0    # or this share of them, drawn with `chance`
+        self._chance = chance or random.Random(0).random
         self._lock = threading.Lock()
         self.reset()
 
@@ -196,14 +202,20 @@ class SimulatorState:
             # (account, idempotency key) -> (fingerprint of the body, quote id, monotonic time)
             self._idempotency: dict[tuple[str, str], tuple[str, str, float]] = {}
             self._counts = {"created": 0, "posts": 0, "gets": 0, "deletes": 0, "replays": 0,
-                            "faults": 0, "max_in_flight": 0}
+                            "faults": 0, "max_in_flight": 0, "never_finish": 0}
             self._by_reference: dict[str, list[str]] = {}
+            self._answered: dict[str, int] = {}  # HTTP status (as text) -> answers sent with it
 
     # -- bookkeeping ------------------------------------------------------------------------------
 
     def count(self, what: str) -> None:
         with self._lock:
             self._counts[what] = self._counts.get(what, 0) + 1
+
+    def count_answer(self, status: int) -> None:
+        """One answer sent with `status` (faults included; not the connections dropped)."""
+        with self._lock:
+            self._answered[str(status)] = self._answered.get(str(status), 0) + 1
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -212,8 +224,10 @@ class SimulatorState:
             for quote in self._quotes.values():
                 status = quote.timeline(now - quote.created_mono)[0]
                 statuses[status] = statuses.get(status, 0) + 1
+            never = [q.id for q in self._quotes.values() if q.never_finish]
             return {**self._counts, "quotes": {k: list(v) for k, v in self._by_reference.items()},
-                    "statuses": statuses}
+                    "statuses": statuses, "answered": dict(self._answered),
+                    "never_finish_ids": never}
 
     def authenticate(self, authorization: str | None) -> str | None:
         """The account a request belongs to, or None (-> 401)."""
@@ -296,6 +310,10 @@ class SimulatorState:
     def _new_quote(self, account: str, request: dict[str, Any], now: float) -> SimQuote:
         created_wall = self._clock.now()
         scale = self.time_scale
+        never_finish = self.never_finish or (
+            self.never_finish_rate > 0 and self._chance() < self.never_finish_rate)
+        if never_finish:
+            self._counts["never_finish"] += 1
         return SimQuote(
             id="q_" + secrets.token_hex(12).upper(),
             account=account,
@@ -307,7 +325,7 @@ class SimulatorState:
             processing_s=processing_seconds(request["location"]) * scale,
             expire_s=self.expire_after_s,
             answer=answer_for(request["location"], request["service"], created_wall.date()),
-            never_finish=self.never_finish,
+            never_finish=never_finish,
         )
 
     def _quote_response(self, quote: SimQuote, status_code: int) -> SimResponse:

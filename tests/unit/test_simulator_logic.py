@@ -46,7 +46,7 @@ ACCOUNT = "acct-a"
 def test_a_valid_request_is_accepted_with_defaults_and_without_unknown_fields():
     req = request()
     del req["service"]["product"]
-    req["location"]["country"] = None
+    req["location"].pop("country", None)
     req["location"]["color"] = "red"
     req["extra"] = 1
     accepted = validate_request(req)
@@ -81,6 +81,11 @@ def _mutate(path: str, value: object) -> dict:
     ("location.postal_code", "78701-12", "invalid_address", "location.postal_code"),
     ("location.postal_code", "７８７０１", "invalid_address", "location.postal_code"),
     ("location.country", "CA", "invalid_address", "location.country"),
+    ("location.country", None, "invalid_address", "location.country"),
+    ("service.product", None, "unsupported_product", "service.product"),
+    ("service.product", {}, "unsupported_product", "service.product"),
+    ("customer.phone", None, "invalid_request", "customer.phone"),
+    ("reference", None, "invalid_request", "reference"),
     ("location", ..., "invalid_address", "location"),
     ("service.bandwidth_mbps", 300, "unsupported_bandwidth", "service.bandwidth_mbps"),
     ("service.bandwidth_mbps", "1000", "unsupported_bandwidth", "service.bandwidth_mbps"),
