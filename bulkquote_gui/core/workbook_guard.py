@@ -1,0 +1,395 @@
+"""A workbook looked over, in bounded memory and time, before python-calamine may read it.
+
+calamine allocates the whole rectangle a sheet's cells span (one cell at XFD1048576 asks for
+1,048,576 x 16,384 cells and the process aborts), expands ODS repeated rows, and believes the
+sizes a zip declares. So each workbook is inspected here first, by streaming its parts:
+
+- An OLE file (D0 CF 11 E0) with an EncryptionInfo stream is an encrypted OOXML workbook.
+- The zip directory must be readable (else: damaged or truncated), with at most MAX_ZIP_MEMBERS
+  members whose declared sizes add up to at most MAX_UNCOMPRESSED_BYTES.
+- Every XML part calamine will read is streamed and its bytes counted against what the zip
+  declared (a zip can lie: zipfile stops at the declared size and checks the CRC), and refused
+  when it carries a DTD (entity expansion, XXE). Parts we parse ourselves go through defusedxml.
+- The chosen XLSX sheet: rows, columns (from the cell references), cells and the longest run of
+  text are bounded; its error cells (#REF!, #N/A), which calamine turns into blanks, are kept.
+- ODS content.xml is walked with defusedxml: repeated rows and columns count as what they
+  expand to, trailing empty repeats (LibreOffice writes them) as nothing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bulkquote_gui.core.limits import (
+    MAX_CELL_BYTES, MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_MEMBERS,
+    SpreadsheetError, mb)
+
+_CHUNK = 1024 * 1024
+_SMALL_PART = 16 * 1024 * 1024   # workbook.xml, .rels: read whole, so bounded on their own
+_ERROR_CELLS_KEPT = MAX_ROWS     # error cells remembered per sheet; more stay blank
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+PASSWORD_MESSAGE = "is password-protected: open it in Excel and save it without a password"
+
+
+@dataclass
+class Inspection:
+    """What the inspection found that reading needs."""
+
+    kind: str                                  # "xlsx", "xlsb", "ods" or "xls"
+    active: str | None = None                  # the sheet the workbook opens on (XLSX)
+    parts: dict[str, str] = field(default_factory=dict)  # XLSX sheet name -> zip member
+
+
+def _damaged(name: str, what: str) -> SpreadsheetError:
+    return SpreadsheetError(f"{name} is damaged or truncated: {what}; open it in Excel and "
+                            "save it again")
+
+
+def _too_big(name: str, size: int) -> SpreadsheetError:
+    return SpreadsheetError(f"{name} unpacks to {mb(size)}, over the "
+                            f"{mb(MAX_UNCOMPRESSED_BYTES)} limit for a workbook's contents")
+
+
+def _unsafe(name: str, part: str) -> SpreadsheetError:
+    return SpreadsheetError(f"{name} is unsafe to read: its part {part} declares a DTD or XML "
+                            "entities, which a spreadsheet never needs")
+
+
+def check_ole(path: Path, name: str) -> None:
+    """An OLE compound file: a legacy .xls, or an encrypted OOXML workbook (refused)."""
+    tail = b""
+    with path.open("rb") as f:
+        while block := f.read(_CHUNK):
+            if _ENCRYPTION_INFO in tail + block:
+                raise SpreadsheetError(f"{name} {PASSWORD_MESSAGE}")
+            tail = block[-len(_ENCRYPTION_INFO):]
+
+
+def _zip_member_count(path: Path, name: str, size: int, workbook_suffix: bool) -> int:
+    """Entries the zip's end record announces, read before zipfile builds one object each."""
+    with path.open("rb") as f:
+        f.seek(max(0, size - 65_557))
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        if not workbook_suffix:
+            raise SpreadsheetError(f"{name} is not a spreadsheet (a damaged zip file)")
+        raise _damaged(name, "the end of the file (the zip directory) is missing")
+    count = struct.unpack_from("<H", tail, at + 10)[0]
+    at64 = tail.rfind(b"PK\x06\x06")
+    if count == 0xFFFF and at64 >= 0 and at64 + 40 <= len(tail):
+        count = struct.unpack_from("<Q", tail, at64 + 32)[0]
+    return count
+
+
+def open_zip(path: Path, name: str, size: int, workbook_suffix: bool) -> zipfile.ZipFile:
+    count = _zip_member_count(path, name, size, workbook_suffix)
+    if count > MAX_ZIP_MEMBERS:
+        raise SpreadsheetError(f"{name} holds {count:,} zip members, over the "
+                               f"{MAX_ZIP_MEMBERS:,} limit for a workbook")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        if not workbook_suffix:
+            raise SpreadsheetError(f"{name} is not a spreadsheet (a damaged zip file)") from None
+        raise _damaged(name, f"its zip directory cannot be read ({exc})") from None
+    declared = sum(info.file_size for info in archive.infolist())
+    if declared > MAX_UNCOMPRESSED_BYTES:
+        archive.close()
+        raise _too_big(name, declared)
+    return archive
+
+
+def _stream(archive: zipfile.ZipFile, member: str, name: str) -> Iterator[bytes]:
+    """The member's bytes in chunks, refused on a DTD; never more than the zip declared."""
+    try:
+        info = archive.getinfo(member)
+    except KeyError:
+        raise _damaged(name, f"its part {member} is missing") from None
+    counted = 0
+    try:
+        with archive.open(info) as f:
+            while chunk := f.read(_CHUNK):
+                counted += len(chunk)
+                if counted > info.file_size:  # zipfile should stop there; never trust it alone
+                    raise _damaged(name, f"its part {member} is larger than the zip says")
+                if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
+                    raise _unsafe(name, member)
+                yield chunk
+    except RuntimeError as exc:  # a zip member with its own (zip) password
+        if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
+            raise SpreadsheetError(f"{name} {PASSWORD_MESSAGE}") from None
+        raise _damaged(name, f"its part {member} cannot be unpacked ({exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _damaged(name, f"its part {member} cannot be unpacked ({exc})") from None
+
+
+def _read_small(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+    if archive.getinfo(member).file_size > _SMALL_PART:
+        raise _too_big(name, archive.getinfo(member).file_size)
+    return b"".join(_stream(archive, member, name))
+
+
+def _parse_xml(data: bytes, member: str, name: str):
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException:
+        raise _unsafe(name, member) from None
+    except SafeET.ParseError as exc:
+        raise _damaged(name, f"its part {member} is not well-formed XML ({exc})") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def inspect(path: Path, name: str, archive: zipfile.ZipFile) -> Inspection:
+    """Kind, sheets and the bounded checks of the parts read whatever the sheet."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" in names:
+        return _inspect_xlsx(archive, name)
+    if "xl/workbook.bin" in names:
+        return Inspection(kind="xlsb")
+    if "content.xml" in names:
+        _check_ods(archive, name)
+        return Inspection(kind="ods")
+    raise SpreadsheetError(f"{name} is not a spreadsheet: it is a zip file with no workbook "
+                           "inside (CSV, TSV, XLSX, XLS or ODS)")
+
+
+def _inspect_xlsx(archive: zipfile.ZipFile, name: str) -> Inspection:
+    workbook = _parse_xml(_read_small(archive, "xl/workbook.xml", name), "xl/workbook.xml", name)
+    targets: dict[str, str] = {}
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels in archive.namelist():
+        for rel in _parse_xml(_read_small(archive, rels, name), rels, name):
+            target = rel.get("Target", "")
+            member = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id", "")] = member
+    sheets: list[tuple[str, str | None, bool]] = []
+    active_tab = 0
+    for element in workbook.iter():
+        tag = _local(element.tag)
+        if tag == "workbookView" and element.get("activeTab", "").isdigit():
+            active_tab = int(element.get("activeTab"))
+        elif tag == "sheet":
+            rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+            hidden = element.get("state", "visible") in ("hidden", "veryHidden")
+            sheets.append((element.get("name", ""), targets.get(rid), hidden))
+    visible = [s for s in sheets if not s[2]]
+    active = None
+    if sheets:
+        active = sheets[active_tab][0] if active_tab < len(sheets) and not sheets[active_tab][2] \
+            else (visible[0][0] if visible else sheets[0][0])
+    for part in ("xl/sharedStrings.xml", "xl/styles.xml"):
+        if part in archive.namelist():
+            _scan_text_part(archive, part, name)
+    return Inspection(kind="xlsx", active=active,
+                      parts={sheet: part for sheet, part, _ in sheets if part})
+
+
+def _longest_text(chunk: bytes, run: int) -> tuple[int, int]:
+    """(longest run of bytes between '<' in chunk, counting `run` carried from before, the run
+    still open at its end), at C speed."""
+    marks = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 60)
+    if not marks.size:
+        return run + len(chunk), run + len(chunk)
+    longest = max(run + int(marks[0]), int(np.diff(marks).max()) if marks.size > 1 else 0)
+    return longest, len(chunk) - int(marks[-1]) - 1
+
+
+_STRING_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def _scan_text_part(archive: zipfile.ZipFile, part: str, name: str) -> None:
+    """Shared strings and styles: counted, DTD-free, no string longer than a cell may be, and
+    no more strings than cells a sheet may hold."""
+    run = strings = 0
+    for chunk in _stream(archive, part, name):
+        longest, run = _longest_text(chunk, run)
+        if longest > MAX_CELL_BYTES:
+            raise SpreadsheetError(f"{name} holds a text of over {mb(MAX_CELL_BYTES)} in {part}, "
+                                   f"over the {mb(MAX_CELL_BYTES)} limit for one cell")
+        strings += len(_STRING_ITEM.findall(chunk))
+        if strings > MAX_CELLS:
+            raise SpreadsheetError(f"{name} holds over {MAX_CELLS:,} shared strings, over the "
+                                   f"{MAX_CELLS:,}-cell limit")
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_BIG_ROW = re.compile(rb'\sr="[A-Z]{0,3}(\d{6,})"')
+_LONG_COLUMN = re.compile(rb'\sr="([A-Z]{2,})\d')
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+_LETTERS = [bytes([c]) for c in range(ord("Z"), ord("A") - 1, -1)]
+
+
+def column_number(letters: bytes | str) -> int:
+    """A1-style column letters to 1-based: A = 1, XFD = 16,384."""
+    number = 0
+    for c in letters.encode() if isinstance(letters, str) else letters:
+        number = number * 26 + c - 64
+    return number
+
+
+def extent_message(name: str, sheet: str, rows: int, columns: int) -> str | None:
+    where = f"{name}: sheet {sheet!r}"
+    if rows > MAX_ROWS:
+        return f"{where} reaches row {rows:,}, over the {MAX_ROWS:,}-row limit"
+    if columns > MAX_COLUMNS:
+        return f"{where} reaches column {columns:,}, over the {MAX_COLUMNS:,}-column limit"
+    if rows * columns > MAX_CELLS:
+        return (f"{where} spans {rows:,} rows x {columns:,} columns = {rows * columns:,} cells, "
+                f"over the {MAX_CELLS:,}-cell limit")
+    return None
+
+
+def check_xlsx_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection,
+                     sheet: str) -> dict[tuple[int, int], str]:
+    """Bound the sheet's extent before calamine allocates it; its error cells by (row, column),
+    0-based, for the reader to put back."""
+    part = inspection.parts.get(sheet)
+    if part is None or part not in archive.namelist():
+        return {}  # calamine will say what is wrong
+    rows = cells = max_row = max_column = run = 0
+    errors: dict[tuple[int, int], str] = {}
+    carry = b""
+    for piece in _stream(archive, part, name):
+        data = carry + piece
+        cut = data.rfind(b"</row>") + 6  # whole rows, so no tag or error cell is split
+        if cut < 6 and len(data) < 8 * _CHUNK:
+            carry = data
+            continue
+        if cut < 6:
+            cut = data.rfind(b">") + 1 or len(data)
+        chunk, carry = data[:cut], data[cut:]
+        rows += len(_ROW_TAG.findall(chunk))
+        cells += len(_CELL_TAG.findall(chunk))
+        max_row = max([max_row, *map(int, _BIG_ROW.findall(chunk))])
+        wide = set(_LONG_COLUMN.findall(chunk))
+        if wide:
+            max_column = max(max_column, *map(column_number, wide))
+        elif max_column < 26:  # single letters: a fast search for the highest one present
+            for letter in _LETTERS[: 26 - max_column]:
+                if b' r="' + letter in chunk:
+                    max_column = max(max_column, column_number(letter))
+                    break
+        longest, run = _longest_text(chunk, run)
+        if longest > MAX_CELL_BYTES:
+            raise SpreadsheetError(f"{name}: sheet {sheet!r} holds a text of over "
+                                   f"{mb(MAX_CELL_BYTES)}, over the limit for one cell")
+        problem = extent_message(name, sheet, max(rows, max_row), max(max_column, 1))
+        if problem is None and cells > MAX_CELLS:
+            problem = f"{name}: sheet {sheet!r} holds over {MAX_CELLS:,} cells, over the limit"
+        if problem:
+            raise SpreadsheetError(problem)
+        if b't="e"' in chunk and len(errors) < _ERROR_CELLS_KEPT:
+            for match in _ERROR_CELL.finditer(chunk):
+                ref, value = _REF.search(match[1]), _VALUE.search(match[2])
+                if ref and value:
+                    errors[(int(ref[2]) - 1, column_number(ref[1]) - 1)] = \
+                        value[1].decode("utf-8", "replace")
+    if carry.strip():
+        _longest, _ = _longest_text(carry, run)
+        if _longest > MAX_CELL_BYTES:
+            raise SpreadsheetError(f"{name}: sheet {sheet!r} holds a text of over "
+                                   f"{mb(MAX_CELL_BYTES)}, over the limit for one cell")
+    return errors
+
+
+class _Counted:
+    """A zip member as a file object for iterparse, through _stream's checks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks, self._buffer = chunks, b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ROW, _CELL, _COVERED, _TABLE = (f"{{{_TABLE_NS}}}{t}" for t in
+                                 ("table-row", "table-cell", "covered-table-cell", "table"))
+_ROWS_REPEATED = f"{{{_TABLE_NS}}}number-rows-repeated"
+_COLUMNS_REPEATED = f"{{{_TABLE_NS}}}number-columns-repeated"
+_VALUE_TYPE = f"{{{_OFFICE_NS}}}value-type"
+
+
+def _repeat(element, attribute: str) -> int:
+    text = element.get(attribute, "1")
+    return int(text) if text.isdigit() and len(text) < 12 else MAX_CELLS + 1
+
+
+def _check_ods(archive: zipfile.ZipFile, name: str) -> None:
+    """Every table of content.xml (calamine reads them all at once) within the limits, counting
+    repeated rows and columns as they expand; empty repeats at a table's end count for nothing."""
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    stream = _Counted(_stream(archive, "content.xml", name))
+    total = 0
+    table = ""
+    row_at = last_row = width = 0
+    try:
+        for event, element in SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=True):
+            tag = element.tag
+            if event == "start":
+                if tag == _TABLE:
+                    table = element.get(f"{{{_TABLE_NS}}}name", "")
+                    row_at = last_row = width = 0
+                continue
+            if tag == _ROW:
+                repeated = _repeat(element, _ROWS_REPEATED)
+                filled = column = 0
+                for cell in element:
+                    if cell.tag not in (_CELL, _COVERED):
+                        continue
+                    column += _repeat(cell, _COLUMNS_REPEATED)
+                    if cell.get(_VALUE_TYPE) or len(cell) or (cell.text or "").strip():
+                        filled = column
+                        text = "".join(cell.itertext())
+                        if len(text) > MAX_CELL_BYTES:
+                            raise SpreadsheetError(
+                                f"{name}: sheet {table!r} holds a text of over "
+                                f"{mb(MAX_CELL_BYTES)}, over the limit for one cell")
+                row_at += repeated
+                if filled:
+                    last_row, width = row_at, max(width, filled)
+                    problem = extent_message(name, table, last_row, width)
+                    if problem:
+                        raise SpreadsheetError(problem)
+                element.clear()
+            elif tag == _TABLE:
+                total += last_row * width
+                if total > MAX_CELLS:
+                    raise SpreadsheetError(f"{name}: its sheets hold {total:,} cells, over the "
+                                           f"{MAX_CELLS:,}-cell limit")
+                element.clear()
+    except DefusedXmlException:
+        raise _unsafe(name, "content.xml") from None
+    except SafeET.ParseError as exc:
+        raise _damaged(name, f"its part content.xml is not well-formed XML ({exc})") from None
