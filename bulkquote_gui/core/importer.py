@@ -22,11 +22,13 @@ from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
     auto_mapping, country_column, disambiguate_headers, excel_column_letter, header_score,
     looks_like_header)
+from bulkquote_gui.core.limits import display_name
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.readers import (
     RawTable, SpreadsheetError, empty_sheet_message, list_sheets, read_table)
 from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
+from bulkquote_gui.core.text_normalise import needs_normalising, normalise
 
 __all__ = ["ImportResult", "SpreadsheetError", "import_file", "list_sheets"]
 
@@ -110,11 +112,21 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
         flags.add(_rows_with(countries, abroad), "row", lambda i: f"country {countries[i]!r}: "
                   "only US sites can be quoted", "non-US address", column=country_column)
 
+    raw_text: dict[str, list[str]] = {}
+
     def get(field: str) -> list[str]:
         column = mapping.get(field)
-        return addr.clean_text(data[column]) if column is not None else [""] * n
+        if column is None:
+            return [""] * n
+        raw_text[field] = data[column].tolist()
+        return addr.clean_text(_plain_text(raw_text[field], field, flags))
 
     cells = _Address(get("street"), get("unit"), get("city"), get("state"), get("postal_code"))
+    for field, values in (("street", cells.street), ("city", cells.city)):
+        if field in raw_text:
+            flags.add(_formula_rows(raw_text[field], values), field,
+                      lambda i, f=field: f"{f} {raw_text[f][i].strip()!r} looks like a formula, "
+                      "not an address", "looks like a formula")
     care_of_rows: set[int] = set()
     if "full_address" in mapping:
         care_of_rows |= _fill_from_one_line(cells, get("full_address"), flags)
@@ -140,6 +152,30 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
               "postal_code": postal, "product": service["product"],
               "bandwidth_mbps": service["bandwidth"], "term_months": service["term"]}
     return _Checked(base=base, values=values, issues=flags.issues)
+
+
+def _plain_text(values: list[str], field: str, flags: _Flags) -> list[str]:
+    """Values as text_normalise makes them; a row whose text visibly changed is repaired, with
+    a note saying how. Printable ASCII columns (the rule) cost one C-speed check."""
+    if not needs_normalising(values):
+        return values
+    plain = addr.distinct(values, lambda v: normalise(v) if isinstance(v, str) else (v, ""))
+    changed = {t for t, (_, note) in plain.items() if note}
+    flags.add(_rows_with(values, changed), field,
+              lambda i: f"{field} {values[i]!r} read as {plain[values[i]][0]!r} "
+              f"({plain[values[i]][1]})", "characters normalised", is_error=False)
+    return [plain[v][0] for v in values]
+
+
+def _formula_rows(raw: list[str], cleaned: list[str]) -> list[int]:
+    """Rows whose cell a spreadsheet would run as a formula (=, +, -, @, a leading tab or CR,
+    full-width forms included): never an address, and dangerous to echo back. A C-speed search
+    on the joined column first; most columns have no such cell."""
+    joined, raw_joined = "\x00" + "\x00".join(cleaned), "\x00" + "\x00".join(map(str, raw))
+    if not any("\x00" + c in joined or "\x00" + c in raw_joined for c in addr.FORMULA_STARTS):
+        return []
+    return [i for i, (r, c) in enumerate(zip(raw, cleaned))
+            if c and (str(r)[:1] in ("\t", "\r") or addr.looks_like_formula(c))]
 
 
 def _fill_from_one_line(cells: _Address, one_line: list[str], flags: _Flags) -> set[int]:
@@ -223,7 +259,7 @@ def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
     go through addresses.check_zip with their state.
     """
     distinct = dict.fromkeys(zip_raw)
-    plain = {z for z in distinct if len(z) == 5 and z.isdigit()}
+    plain = {z for z in distinct if len(z) == 5 and z.isascii() and z.isdigit()}
     if plus4 is None:
         postal = list(zip_raw)
         odd = _rows_with(zip_raw, distinct.keys() - plain)
@@ -447,7 +483,7 @@ class ImportResult:
     def summary_json(self) -> dict:
         counts = self.counts()
         return {
-            "file": str(self.path), "rows": counts["rows"], "valid": counts["valid"],
+            "file": display_name(str(self.path)), "rows": counts["rows"], "valid": counts["valid"],
             "repaired": counts["repaired"], "invalid": counts["invalid"],
             "duplicates": counts["duplicates"], "mapping": dict(self.mapping),
             "problems": [{"row": p.row, "field": p.field, "message": p.message}
@@ -570,6 +606,8 @@ def import_file(path: str | Path, *, sheet: str | None = None,
                 defaults: BatchDefaults = BatchDefaults(),
                 progress: Callable[[float], None] | None = None) -> ImportResult:
     """Read, map and validate a spreadsheet. File-level trouble raises SpreadsheetError."""
+    if not str(path).strip():  # Path("") would be ".", the current folder
+        raise SpreadsheetError("no file given: the path is empty")
     path = Path(path)
     report = progress or (lambda _fraction: None)
     report(0.0)
