@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
@@ -310,7 +309,7 @@ def _coarse_keys(street: list[str], postal: list[str]) -> np.ndarray:
     zip5 = np.array(postal, dtype="U5").view(np.uint32).reshape(n, 5)
     parts = np.concatenate([np.where(leading_digits, head, 0), next_letter[:, None], zip5], axis=1)
     key = (parts.astype(np.uint64) * _HASH_WEIGHTS[: parts.shape[1]]).sum(axis=1)
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+    return _duplicated(key)
 
 
 _WORD_WEIGHTS = (np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15))
@@ -333,7 +332,7 @@ def _coarse_keys_ascii(street: list[str], postal: list[str]) -> np.ndarray:
     words = parts.view(np.uint64)
     with np.errstate(over="ignore"):
         key = (words[:, 0] * _WORD_WEIGHTS[0] + words[:, 1]) * _WORD_WEIGHTS[1] + words[:, 2]
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+    return _duplicated(key)
 
 
 def _flag_duplicates(base: np.ndarray, values: dict[str, list]) -> tuple[np.ndarray, dict[int, int]]:
@@ -367,6 +366,14 @@ def _flag_duplicates(base: np.ndarray, values: dict[str, list]) -> tuple[np.ndar
             dup_of[i] = first
             status[i] = _DUPLICATE
     return status, dup_of
+
+
+def _duplicated(key: np.ndarray) -> np.ndarray:
+    """Rows whose key another row shares. pandas is imported here, not at the top: a refused
+    file (`bulkquote check` on a hostile one) then never pays for importing it."""
+    import pandas as pd
+
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 class ImportResult:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from bulkquote_gui.core import workbook_guard as guard
 from bulkquote_gui.core.limits import (
@@ -438,6 +437,8 @@ def _sniff_delimiter(sample: str) -> str:
 def _read_with_pandas(path: Path, encoding: str, delimiter: str
                       ) -> tuple[tuple[list[np.ndarray], int], int | None]:
     """The cells, and the record where pandas found an unclosed quote running to the end."""
+    import pandas as pd  # here: a file refused before parsing never pays for the import
+
     eof_at = None
     try:
         # dtype=object: plain str cells, no conversion to pandas' string dtype we'd undo.

@@ -266,8 +266,7 @@ def check_xlsx_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection
     part = inspection.parts.get(sheet)
     if part is None or part not in archive.namelist():
         return {}  # calamine will say what is wrong
-    rows = cells = max_row = max_column = run = 0
-    errors: dict[tuple[int, int], str] = {}
+    state = _SheetScan()
     carry = b""
     for piece in _stream(archive, part, name):
         data = carry + piece
@@ -277,39 +276,52 @@ def check_xlsx_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection
             continue
         if cut < 6:
             cut = data.rfind(b">") + 1 or len(data)
-        chunk, carry = data[:cut], data[cut:]
-        rows += len(_ROW_TAG.findall(chunk))
-        cells += len(_CELL_TAG.findall(chunk))
-        max_row = max([max_row, *map(int, _BIG_ROW.findall(chunk))])
+        state.take(data[:cut], name, sheet)
+        carry = data[cut:]
+    if carry:
+        state.take(carry, name, sheet)
+    return state.errors
+
+
+@dataclass
+class _SheetScan:
+    """What check_xlsx_sheet has counted so far; `take` refuses as soon as a limit is passed."""
+
+    rows: int = 0
+    cells: int = 0
+    max_row: int = 0
+    max_column: int = 0
+    run: int = 0
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def take(self, chunk: bytes, name: str, sheet: str) -> None:
+        self.rows += len(_ROW_TAG.findall(chunk))
+        self.cells += len(_CELL_TAG.findall(chunk))
+        self.max_row = max([self.max_row, *map(int, _BIG_ROW.findall(chunk))])
         wide = set(_LONG_COLUMN.findall(chunk))
         if wide:
-            max_column = max(max_column, *map(column_number, wide))
-        elif max_column < 26:  # single letters: a fast search for the highest one present
-            for letter in _LETTERS[: 26 - max_column]:
+            self.max_column = max(self.max_column, *map(column_number, wide))
+        elif self.max_column < 26:  # single letters: a fast search for the highest one present
+            for letter in _LETTERS[: 26 - self.max_column]:
                 if b' r="' + letter in chunk:
-                    max_column = max(max_column, column_number(letter))
+                    self.max_column = max(self.max_column, column_number(letter))
                     break
-        longest, run = _longest_text(chunk, run)
+        longest, self.run = _longest_text(chunk, self.run)
         if longest > MAX_CELL_BYTES:
             raise SpreadsheetError(f"{name}: sheet {sheet!r} holds a text of over "
                                    f"{mb(MAX_CELL_BYTES)}, over the limit for one cell")
-        problem = extent_message(name, sheet, max(rows, max_row), max(max_column, 1))
-        if problem is None and cells > MAX_CELLS:
+        problem = extent_message(name, sheet, max(self.rows, self.max_row),
+                                 max(self.max_column, 1))
+        if problem is None and self.cells > MAX_CELLS:
             problem = f"{name}: sheet {sheet!r} holds over {MAX_CELLS:,} cells, over the limit"
         if problem:
             raise SpreadsheetError(problem)
-        if b't="e"' in chunk and len(errors) < _ERROR_CELLS_KEPT:
+        if b't="e"' in chunk and len(self.errors) < _ERROR_CELLS_KEPT:
             for match in _ERROR_CELL.finditer(chunk):
                 ref, value = _REF.search(match[1]), _VALUE.search(match[2])
                 if ref and value:
-                    errors[(int(ref[2]) - 1, column_number(ref[1]) - 1)] = \
+                    self.errors[(int(ref[2]) - 1, column_number(ref[1]) - 1)] = \
                         value[1].decode("utf-8", "replace")
-    if carry.strip():
-        _longest, _ = _longest_text(carry, run)
-        if _longest > MAX_CELL_BYTES:
-            raise SpreadsheetError(f"{name}: sheet {sheet!r} holds a text of over "
-                                   f"{mb(MAX_CELL_BYTES)}, over the limit for one cell")
-    return errors
 
 
 class _Counted:
