@@ -11,6 +11,7 @@ iterates `quotable_rows()`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,12 +167,15 @@ def _plain_text(values: list[str], field: str, flags: _Flags) -> list[str]:
     return [plain[v][0] for v in values]
 
 
+_FORMULA_CELL = re.compile("\x00[" + re.escape("".join(addr.FORMULA_STARTS)) + "]")
+
+
 def _formula_rows(raw: list[str], cleaned: list[str]) -> list[int]:
     """Rows whose cell a spreadsheet would run as a formula (=, +, -, @, a leading tab or CR,
     full-width forms included): never an address, and dangerous to echo back. A C-speed search
     on the joined column first; most columns have no such cell."""
-    joined, raw_joined = "\x00" + "\x00".join(cleaned), "\x00" + "\x00".join(map(str, raw))
-    if not any("\x00" + c in joined or "\x00" + c in raw_joined for c in addr.FORMULA_STARTS):
+    if not (_FORMULA_CELL.search("\x00" + "\x00".join(cleaned))
+            or _FORMULA_CELL.search("\x00" + "\x00".join(map(str, raw)))):
         return []
     return [i for i, (r, c) in enumerate(zip(raw, cleaned))
             if c and (str(r)[:1] in ("\t", "\r") or addr.looks_like_formula(c))]

@@ -14,7 +14,7 @@ MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024   # a workbook's zip members: declare
 MAX_ZIP_MEMBERS = 10_000                     # a workbook is a few dozen parts
 MAX_ROWS = 200_000                           # twice the largest batch benchmarked (100,000)
 MAX_COLUMNS = 1_000
-MAX_CELLS = 5_000_000                        # rows x columns of the table as it is built
+MAX_CELLS = 5_200_000                        # rows x columns as built: MAX_ROWS x columns A-Z
 MAX_CELL_BYTES = 1024 * 1024                 # one cell's text
 
 

@@ -257,7 +257,8 @@ def _scan_bytes(path: Path, head: bytes, delimiter: str) -> _Scan:
         offset += len(block)
         n = block.count(b"\n")
         counts[b"\n"] += n
-        counts[b"\r"] += block.count(b"\r")
+        if not n:  # only a file without LF counts records by CR (old Mac exports)
+            counts[b"\r"] += block.count(b"\r")
         scan.delimiters += block.count(wanted)
         scan.nul = scan.nul or b"\x00" in block
         scan.long_line = scan.long_line or (n == 0 and len(block) == _BLOCK)

@@ -27,13 +27,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from bulkquote_gui.core.limits import (
     MAX_CELL_BYTES, MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_MEMBERS,
     SpreadsheetError, mb)
 
-_CHUNK = 1024 * 1024
+_CHUNK = MAX_CELL_BYTES // 2  # see _TextRun
 _SMALL_PART = 16 * 1024 * 1024   # workbook.xml, .rels: read whole, so bounded on their own
 _ERROR_CELLS_KEPT = MAX_ROWS     # error cells remembered per sheet; more stay blank
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
@@ -201,14 +199,23 @@ def _inspect_xlsx(archive: zipfile.ZipFile, name: str) -> Inspection:
                       parts={sheet: part for sheet, part, _ in sheets if part})
 
 
-def _longest_text(chunk: bytes, run: int) -> tuple[int, int]:
-    """(longest run of bytes between '<' in chunk, counting `run` carried from before, the run
-    still open at its end), at C speed."""
-    marks = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 60)
-    if not marks.size:
-        return run + len(chunk), run + len(chunk)
-    longest = max(run + int(marks[0]), int(np.diff(marks).max()) if marks.size > 1 else 0)
-    return longest, len(chunk) - int(marks[-1]) - 1
+class _TextRun:
+    """The longest run of bytes between two '<' seen so far, fed the stream in pieces of at most
+    _CHUNK (half a cell's limit) bytes. A run longer than MAX_CELL_BYTES must then cover a
+    whole piece without '<', so only the runs that cross pieces are measured: O(1) a piece."""
+
+    def __init__(self) -> None:
+        self.open = 0  # bytes since the last '<'
+
+    def feed(self, piece: bytes) -> bool:
+        """True once a run is longer than MAX_CELL_BYTES."""
+        first = piece.find(b"<")
+        if first < 0:
+            self.open += len(piece)
+            return self.open > MAX_CELL_BYTES
+        too_long = self.open + first > MAX_CELL_BYTES
+        self.open = len(piece) - piece.rfind(b"<") - 1
+        return too_long
 
 
 _STRING_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
@@ -217,26 +224,29 @@ _STRING_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
 def _scan_text_part(archive: zipfile.ZipFile, part: str, name: str) -> None:
     """Shared strings and styles: counted, DTD-free, no string longer than a cell may be, and
     no more strings than cells a sheet may hold."""
-    run = strings = 0
+    run, strings = _TextRun(), 0
     for chunk in _stream(archive, part, name):
-        longest, run = _longest_text(chunk, run)
-        if longest > MAX_CELL_BYTES:
+        if run.feed(chunk):
             raise SpreadsheetError(f"{name} holds a text of over {mb(MAX_CELL_BYTES)} in {part}, "
                                    f"over the {mb(MAX_CELL_BYTES)} limit for one cell")
-        strings += len(_STRING_ITEM.findall(chunk))
+        strings += chunk.count(b"<si>") + chunk.count(b"<si/>") + chunk.count(b"<si ")
         if strings > MAX_CELLS:
             raise SpreadsheetError(f"{name} holds over {MAX_CELLS:,} shared strings, over the "
                                    f"{MAX_CELLS:,}-cell limit")
 
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_BIG_ROW = re.compile(rb'\sr="[A-Z]{0,3}(\d{6,})"')
-_LONG_COLUMN = re.compile(rb'\sr="([A-Z]{2,})\d')
+_BIG_ROW = re.compile(rb'r="[A-Z]{0,3}(\d{6,})"')
+_LONG_COLUMN = re.compile(rb'r="([A-Z]{2,})\d')
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
-_LETTERS = [bytes([c]) for c in range(ord("Z"), ord("A") - 1, -1)]
+# Cell references reduced to their shape (digits 9, capitals A), so one C-speed search tells
+# whether a chunk holds a row number of six digits or more, or a column of two letters or more;
+# only then does a regex read the numbers. Most chunks of most sheets have neither.
+_ANY_ROW = re.compile(rb'r="[A-Z]{0,3}(\d+)"')
+# Up to this width, 99,999 rows fit in MAX_CELLS: only six-digit row numbers need reading.
+_WIDTH_BOUNDED_BY_SIX_DIGITS = MAX_CELLS // 99_999
+_SHAPE = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"9" * 10 + b"A" * 26)
 
 
 def column_number(letters: bytes | str) -> int:
@@ -267,10 +277,14 @@ def check_xlsx_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection
     if part is None or part not in archive.namelist():
         return {}  # calamine will say what is wrong
     state = _SheetScan()
+    run = _TextRun()
     carry = b""
     for piece in _stream(archive, part, name):
+        if run.feed(piece):
+            raise SpreadsheetError(f"{name}: sheet {sheet!r} holds a text of over "
+                                   f"{mb(MAX_CELL_BYTES)}, over the limit for one cell")
         data = carry + piece
-        cut = data.rfind(b"</row>") + 6  # whole rows, so no tag or error cell is split
+        cut = data.rfind(b"</row>") + 6  # whole rows, so no reference or error cell is split
         if cut < 6 and len(data) < 8 * _CHUNK:
             carry = data
             continue
@@ -280,40 +294,42 @@ def check_xlsx_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection
         carry = data[cut:]
     if carry:
         state.take(carry, name, sheet)
+    if state.max_column > _WIDTH_BOUNDED_BY_SIX_DIGITS:
+        # Rows below 100,000 were not read: too many for this width. Read them all, once.
+        highest = state.max_row
+        for piece in _stream(archive, part, name):
+            highest = max([highest, *map(int, _ANY_ROW.findall(piece))])
+        problem = extent_message(name, sheet, highest, state.max_column)
+        if problem:
+            raise SpreadsheetError(problem)
     return state.errors
 
 
 @dataclass
 class _SheetScan:
-    """What check_xlsx_sheet has counted so far; `take` refuses as soon as a limit is passed."""
+    """What check_xlsx_sheet has counted so far; `take` refuses as soon as a limit is passed.
+
+    Columns: without a reference of two letters or more the sheet is at most 26 wide, and
+    MAX_CELLS allows MAX_ROWS x 26, so single-letter columns need no exact maximum. Rows: only
+    numbers of six digits or more are read (see _WIDTH_BOUNDED_BY_SIX_DIGITS for wider sheets);
+    the count of <row> elements bounds sheets whose rows carry no number."""
 
     rows: int = 0
-    cells: int = 0
     max_row: int = 0
     max_column: int = 0
-    run: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def take(self, chunk: bytes, name: str, sheet: str) -> None:
-        self.rows += len(_ROW_TAG.findall(chunk))
-        self.cells += len(_CELL_TAG.findall(chunk))
-        self.max_row = max([self.max_row, *map(int, _BIG_ROW.findall(chunk))])
-        wide = set(_LONG_COLUMN.findall(chunk))
-        if wide:
-            self.max_column = max(self.max_column, *map(column_number, wide))
-        elif self.max_column < 26:  # single letters: a fast search for the highest one present
-            for letter in _LETTERS[: 26 - self.max_column]:
-                if b' r="' + letter in chunk:
-                    self.max_column = max(self.max_column, column_number(letter))
-                    break
-        longest, self.run = _longest_text(chunk, self.run)
-        if longest > MAX_CELL_BYTES:
-            raise SpreadsheetError(f"{name}: sheet {sheet!r} holds a text of over "
-                                   f"{mb(MAX_CELL_BYTES)}, over the limit for one cell")
+        self.rows += chunk.count(b"<row")
+        shape = chunk.translate(_SHAPE)
+        if b'999999"' in shape:
+            self.max_row = max([self.max_row, *map(int, _BIG_ROW.findall(chunk))])
+        if b"AA9" in shape:
+            wide = set(_LONG_COLUMN.findall(chunk))
+            if wide:
+                self.max_column = max(self.max_column, *map(column_number, wide))
         problem = extent_message(name, sheet, max(self.rows, self.max_row),
-                                 max(self.max_column, 1))
-        if problem is None and self.cells > MAX_CELLS:
-            problem = f"{name}: sheet {sheet!r} holds over {MAX_CELLS:,} cells, over the limit"
+                                 max(self.max_column, 26))
         if problem:
             raise SpreadsheetError(problem)
         if b't="e"' in chunk and len(self.errors) < _ERROR_CELLS_KEPT:
