@@ -63,13 +63,73 @@ def _unsafe(name: str, part: str) -> SpreadsheetError:
 
 
 def check_ole(path: Path, name: str) -> None:
-    """An OLE compound file: a legacy .xls, or an encrypted OOXML workbook (refused)."""
+    """An OLE compound file: an encrypted OOXML workbook (refused), or a legacy .xls whose
+    sheets calamine builds, all of them, as it opens the file (check_xls)."""
     tail = b""
     with path.open("rb") as f:
         while block := f.read(_CHUNK):
             if _ENCRYPTION_INFO in tail + block:
                 raise SpreadsheetError(f"{name} {PASSWORD_MESSAGE}")
             tail = block[-len(_ENCRYPTION_INFO):]
+    check_xls(path, name)
+
+
+# BIFF8 records that put a value in a cell (calamine skips BLANK/MULBLANK: formatting only).
+_XLS_CELLS = frozenset({0x00FD, 0x0203, 0x027E, 0x0006, 0x0204, 0x0205, 0x00D6})
+_XLS_MULRK, _XLS_BOF, _XLS_FILEPASS, _XLS_BOUNDSHEET = 0x00BD, 0x0809, 0x002F, 0x0085
+
+
+def check_xls(path: Path, name: str) -> None:
+    """Each sheet's extent, from the row and column of every value record of the Workbook
+    stream, before calamine allocates it (a value at IV65536 is 16.7 M cells: calamine aborts
+    at 1 GB). A file olefile cannot read is left for calamine to name."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
+            if stream is None:
+                return
+            data = ole.openstream(stream).read()
+    except Exception:  # noqa: BLE001 - olefile raises several types for a damaged file
+        return
+    sheet, rows, columns, total = -1, 0, 0, 0
+    names: list[str] = []
+
+    def close_sheet() -> None:
+        nonlocal total
+        if sheet >= 1:  # substream 0 is the workbook globals
+            label = names[sheet - 1] if sheet <= len(names) else f"number {sheet}"
+            problem = extent_message(name, label, rows, columns)
+            if problem:
+                raise SpreadsheetError(problem)
+            total += rows * columns
+            if total > MAX_CELLS:
+                raise SpreadsheetError(f"{name}: its sheets hold {total:,} cells, over the "
+                                       f"{MAX_CELLS:,}-cell limit")
+
+    at, end = 0, len(data)
+    while at + 4 <= end:
+        kind, size = struct.unpack_from("<HH", data, at)
+        body = at + 4
+        if kind == _XLS_BOF:
+            close_sheet()
+            sheet, rows, columns = sheet + 1, 0, 0
+        elif kind == _XLS_BOUNDSHEET and sheet == 0 and size >= 8:
+            length, wide = data[body + 6], data[body + 7] & 1
+            raw = data[body + 8: body + 8 + length * (2 if wide else 1)]
+            names.append(raw.decode("utf-16-le" if wide else "latin-1", "replace"))
+        elif kind == _XLS_FILEPASS:
+            raise SpreadsheetError(f"{name} {PASSWORD_MESSAGE}")
+        elif kind in _XLS_CELLS and size >= 4:
+            row, column = struct.unpack_from("<HH", data, body)
+            rows, columns = max(rows, row + 1), max(columns, column + 1)
+        elif kind == _XLS_MULRK and size >= 6:
+            row = struct.unpack_from("<H", data, body)[0]
+            last = struct.unpack_from("<H", data, body + size - 2)[0]
+            rows, columns = max(rows, row + 1), max(columns, last + 1)
+        at = body + size
+    close_sheet()
 
 
 def _zip_member_count(path: Path, name: str, size: int, workbook_suffix: bool) -> int:

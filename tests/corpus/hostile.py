@@ -382,6 +382,27 @@ def build(folder: Path | None) -> list[Case]:
                             "visible")]),
         Read(rows=1, valid=1, mapping={"street": "Street"}, unmapped=("unit",)))
 
+    # ---------------------------------------------------------------- legacy XLS (BIFF8)
+    def xls(cells: dict[str, dict[tuple[int, int], object]]) -> Callable[[Path], None]:
+        def write(p: Path) -> None:
+            import xlwt  # the test extra that writes .xls
+
+            book = xlwt.Workbook()
+            for sheet_name, values in cells.items():
+                sheet = book.add_sheet(sheet_name)
+                for (r, c), value in values.items():
+                    sheet.write(r, c, value)
+            book.save(str(p))
+        return write
+
+    sites = {(r, c): v for r, row in enumerate(SITES) for c, v in enumerate(row)}
+    add("far_cell.xls", xls({"Data": {(0, 0): "Street", (65535, 255): 1}}),
+        Refused(r"far_cell.xls: sheet 'Data' spans 65,536 rows x 256 columns"),
+        what="calamine builds every .xls sheet as it opens the file: IV65536 aborted it")
+    add("big_second_sheet.xls", xls({"Sites": sites, "Big": {(60000, 200): 1.5}}),
+        Refused(r"sheet 'Big' spans 60,001 rows x 201 columns"))
+    add("plain.xls", xls({"Sites": sites}), Read(rows=2, valid=2))
+
     # ---------------------------------------------------------------- ODS
     add("rows_repeated.ods", lambda p: ods(p, ods_sites(ods_row(
         [ods_cell("1 Main St"), ods_cell("Austin"), ods_cell("TX"), ods_cell("78701")],
