@@ -131,7 +131,8 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
     if "full_address" in mapping:
         care_of_rows |= _fill_from_one_line(cells, get("full_address"), flags)
     else:
-        flags.add(_blank_rows(cells.street), "street", "street is missing", "street missing")
+        flags.add(_blank_rows(cells.street), "street",
+                  lambda i: _missing_or_error("street", raw_text.get("street"), i), "street missing")
     care_of_rows |= _check_streets(cells, flags)
     flags.add(sorted(care_of_rows), "street", "a c/o (care of) address is not a service location",
               "c/o address")
@@ -152,6 +153,15 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
               "postal_code": postal, "product": service["product"],
               "bandwidth_mbps": service["bandwidth"], "term_months": service["term"]}
     return _Checked(base=base, values=values, issues=flags.issues)
+
+
+def _missing_or_error(field: str, raw: list[str] | None, i: int) -> str:
+    """ "street is missing", or what the cell held when it was a spreadsheet error (#REF!):
+    the row of error cells is reported as such, not as if it were blank."""
+    held = str(raw[i]).strip() if raw is not None else ""
+    if held.upper() in addr.EXCEL_ERRORS:
+        return f"{field} is {held}, a spreadsheet error, not an address"
+    return f"{field} is missing"
 
 
 def _plain_text(values: list[str], field: str, flags: _Flags) -> list[str]:

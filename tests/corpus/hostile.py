@@ -370,7 +370,7 @@ def build(folder: Path | None) -> list[Case]:
     add("error_cells_row.xlsx",
         lambda p: xlsx(p, [("Data", sheet_rows(SITES[:2]) + error_row + sheet_rows(SITES[2:], 4),
                             "visible")]),
-        Read(rows=3, valid=2, invalid=1, messages=("street is missing",)),
+        Read(rows=3, valid=2, invalid=1, messages=("street is #REF!, a spreadsheet error",)),
         what="a row of error cells is kept (invalid), not dropped")
     add("formula_street.xlsx",
         lambda p: xlsx(p, [("Data", sheet_rows(SITES + [["=cmd|' /C calc'!A0", "Austin", "TX",

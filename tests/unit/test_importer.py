@@ -439,3 +439,15 @@ def test_a_second_street_column_is_not_the_unit(tmp_path):
 def test_an_empty_path_is_refused_as_such():
     with pytest.raises(SpreadsheetError, match="no file given: the path is empty"):
         import_file("")
+
+
+def test_a_row_of_error_cells_is_reported_not_dropped(tmp_path):
+    from tests.corpus.hostile import SITES, sheet_rows, xlsx
+
+    path = tmp_path / "err.xlsx"
+    xlsx(path, [("Data", sheet_rows(SITES[:2]) + '<row r="3"><c r="A3" t="e"><v>#REF!</v></c>'
+                         '<c r="B3" t="e"><v>#N/A</v></c></row>', "visible")])
+    result = import_file(path)
+    assert len(result) == 2 and result.status_at(1) == RowStatus.INVALID
+    assert "street is #REF!, a spreadsheet error, not an address" in \
+        [p.message for p in result.problems_at(1)]

@@ -379,3 +379,16 @@ def test_ods_repeats_count_as_they_expand_except_trailing_empty_ones(tmp_path):
                         'table:number-columns-repeated="1024"/></table:table-row>'))
     assert read_table(path).height == 3
 
+
+
+def test_an_xls_sheet_is_bounded_before_calamine_builds_it(tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook()
+    book.add_sheet("Sites").write(0, 0, "Street")
+    book.add_sheet("Big").write(65535, 255, 1)
+    path = tmp_path / "old.xls"
+    book.save(str(path))
+    with pytest.raises(SpreadsheetError, match=r"old.xls: sheet 'Big' spans 65,536 rows x 256 "
+                                               r"columns = 16,777,216 cells, over the 5,200,000-cell"):
+        read_table(path)
