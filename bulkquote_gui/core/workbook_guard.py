@@ -388,6 +388,13 @@ class _SheetScan:
             wide = set(_LONG_COLUMN.findall(chunk))
             if wide:
                 self.max_column = max(self.max_column, *map(column_number, wide))
+        unreferenced = shape.count(b"<c") - shape.count(b'<c r="A')
+        if unreferenced > 0 and unreferenced > shape.count(b"<col"):
+            # Cells without a reference (allowed; some writers omit it) sit one after another:
+            # the widest row counts its cells. Only such chunks pay for the per-row look.
+            widest = max(row.count(b"<c ") + row.count(b"<c>") + row.count(b"<c/")
+                         for row in chunk.split(b"</row>"))
+            self.max_column = max(self.max_column, widest)
         problem = extent_message(name, sheet, max(self.rows, self.max_row),
                                  max(self.max_column, 26))
         if problem:

@@ -230,6 +230,20 @@ def build(folder: Path | None) -> list[Case]:
             [chr(65 + c) for c in range(26)] + ["AA", "AB"], cells)) + "</row>"
         for r, cells in enumerate([wide_header, SITES[1] + ["x"] * 24], start=1)), "visible")]),
         Read(rows=1, valid=1), what="a legitimate 28-column sheet (the CMS export's width)")
+    add("cells_without_refs.xlsx", lambda p: xlsx(p, [("Data", sheet_rows(SITES) + '<row r="4">'
+                                                       + "<c><v>1</v></c>" * 20_000 + "</row>",
+                                                       "visible")]),
+        Refused(r"reaches column 20,000, over the 1,000-column limit"),
+        what="20,000 cells without a reference in one row")
+    add("refless_row_among_many.xlsx", lambda p: xlsx(p, [("Data", sheet_rows(SITES * 3000) +
+                                                          '<row r="9001">' + "<c/>" * 1_500 +
+                                                          "<c><v>1</v></c></row>", "visible")]),
+        Refused(r"reaches column 1,501, over the 1,000-column limit"),
+        what="one wide unreferenced row hidden among 9,000 narrow ones")
+    add("refless_but_fine.xlsx", lambda p: xlsx(p, [("Data", "".join(
+        "<row>" + "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in row) + "</row>"
+        for row in SITES), "visible")]), Read(rows=2, valid=2),
+        what="a writer that omits every reference")
     add("row_300000.xlsx", lambda p: xlsx(p, [("Data", sheet_rows(SITES) +
                                                '<row r="300000"><c r="B300000"><v>1</v></c></row>',
                                                "visible")]),
