@@ -599,6 +599,8 @@ def _read_workbook(path: Path, size: int, sheet: str | None) -> RawTable:
             sheet = matches[0]
         if inspection is not None and inspection.kind == "xlsx":
             errors = guard.check_xlsx_sheet(archive, name, inspection, sheet)
+        elif inspection is not None and inspection.kind == "xlsb":
+            guard.check_xlsb_sheet(archive, name, inspection, sheet)
         try:
             found = workbook.get_sheet_by_name(sheet)
             problem = guard.extent_message(name, sheet, found.height, found.width)

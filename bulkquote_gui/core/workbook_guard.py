@@ -219,7 +219,7 @@ def inspect(path: Path, name: str, archive: zipfile.ZipFile) -> Inspection:
     if "xl/workbook.xml" in names:
         return _inspect_xlsx(archive, name)
     if "xl/workbook.bin" in names:
-        return Inspection(kind="xlsb")
+        return _inspect_xlsb(archive, name)
     if "content.xml" in names:
         _check_ods(archive, name)
         return Inspection(kind="ods")
@@ -405,6 +405,100 @@ class _SheetScan:
                 if ref and value:
                     self.errors[(int(ref[2]) - 1, column_number(ref[1]) - 1)] = \
                         value[1].decode("utf-8", "replace")
+
+
+# --- XLSB (BIFF12): records of a varint type and a varint size ---------------------------------
+
+_XLSB_ROW, _XLSB_BLANK, _XLSB_LAST_CELL = 0x0000, 0x0001, 0x000B
+_XLSB_BUNDLE_SHEET, _XLSB_END_SHEET_DATA = 0x009C, 0x0092
+
+
+def _varint(buffer: bytes, at: int, most: int) -> tuple[int | None, int]:
+    value = 0
+    for i in range(most):
+        if at >= len(buffer):
+            return None, at
+        byte = buffer[at]
+        at += 1
+        value |= (byte & 0x7F) << (7 * i)
+        if not byte & 0x80:
+            break
+    return value, at
+
+
+def _records(chunks: Iterator[bytes], keep: int = 16) -> Iterator[tuple[int, bytes]]:
+    """(type, the first `keep` bytes of the body) of each record, streamed. Bodies are skipped,
+    not kept, so a record that declares 4 GB costs only the bytes actually there."""
+    buffer, skip = b"", 0
+    for chunk in chunks:
+        if skip:  # the rest of a body that spans chunks
+            if skip >= len(chunk):
+                skip -= len(chunk)
+                continue
+            chunk, skip = chunk[skip:], 0
+        buffer += chunk
+        at = 0
+        while True:
+            kind, body = _varint(buffer, at, 2)
+            if kind is None:
+                break
+            size, body = _varint(buffer, body, 4)
+            if size is None or body + min(size, keep) > len(buffer):
+                break  # the header or the bytes kept straddle the chunk: wait for the next
+            yield kind, buffer[body: body + min(size, keep)]
+            if body + size > len(buffer):
+                skip, at = body + size - len(buffer), len(buffer)
+                break
+            at = body + size
+        buffer = buffer[at:]
+
+
+def _inspect_xlsb(archive: zipfile.ZipFile, name: str) -> Inspection:
+    """Sheet names to their parts, from workbook.bin's BrtBundleSh records and the rels."""
+    targets: dict[str, str] = {}
+    rels = "xl/_rels/workbook.bin.rels"
+    if rels in archive.namelist():
+        for rel in _parse_xml(_read_small(archive, rels, name), rels, name):
+            target = rel.get("Target", "")
+            targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join("xl", target))
+    data = _read_small(archive, "xl/workbook.bin", name)
+    parts: dict[str, str] = {}
+    for kind, body in _records(iter([data]), keep=4096):
+        if kind != _XLSB_BUNDLE_SHEET:
+            continue
+        try:  # hsState, iTabID, then strRelID and strName: u32 length + UTF-16
+            length = struct.unpack_from("<I", body, 8)[0]
+            rid = body[12: 12 + 2 * length].decode("utf-16-le")
+            name_at = 12 + 2 * length
+            name_length = struct.unpack_from("<I", body, name_at)[0]
+            sheet = body[name_at + 4: name_at + 4 + 2 * name_length].decode("utf-16-le")
+        except (struct.error, UnicodeDecodeError):
+            continue
+        if rid in targets:
+            parts[sheet] = targets[rid]
+    return Inspection(kind="xlsb", parts=parts)
+
+
+def check_xlsb_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection,
+                     sheet: str) -> None:
+    """The sheet's extent from its row headers and cell records, before calamine builds it."""
+    part = inspection.parts.get(sheet)
+    if part is None or part not in archive.namelist():
+        return
+    row = rows = columns = 0
+    for kind, head in _records(_stream(archive, part, name)):
+        if kind == _XLSB_ROW and len(head) >= 4:
+            row = struct.unpack_from("<I", head)[0]
+            rows = max(rows, min(row, 0x0010_0000) + 1)
+        elif _XLSB_BLANK < kind <= _XLSB_LAST_CELL and len(head) >= 4:
+            columns = max(columns, struct.unpack_from("<I", head)[0] + 1)
+            rows = max(rows, row + 1)
+        elif kind == _XLSB_END_SHEET_DATA:
+            break
+        problem = extent_message(name, sheet, rows, columns)
+        if problem:
+            raise SpreadsheetError(problem)
 
 
 class _Counted:

@@ -173,6 +173,50 @@ def ods_sites(extra_rows: str = "") -> str:
     return f'<table:table table:name="Sites">{header}{rows}{extra_rows}</table:table>'
 
 
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    return _varint(kind) + _varint(len(body)) + body
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def xlsb(path: Path, rows: list[tuple[int, list[tuple[int, object]]]]) -> None:
+    """A binary workbook (BIFF12) by hand: one sheet, rows of (column, text or number)."""
+    book = (_record(0x83) + _record(0x8F) + _record(0x9C, struct.pack("<II", 0, 1) + _wide("rId1")
+                                                     + _wide("Data")) + _record(0x90) + _record(0x84))
+    data = b""
+    for r, cells in rows:
+        data += _record(0x0000, struct.pack("<IIHBBBI", r, 0, 300, 0, 0, 0, 0))
+        for c, v in cells:
+            data += _record(0x0006, struct.pack("<I", c) + b"\0" * 4 + _wide(v)) if isinstance(v, str) \
+                else _record(0x0005, struct.pack("<I", c) + b"\0" * 4 + struct.pack("<d", v))
+    sheet = (_record(0x81) + _record(0x94, b"\0" * 16) + _record(0x91) + data + _record(0x92)
+             + _record(0x82))
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/'
+                   '2006/content-types"><Override PartName="/xl/workbook.bin" ContentType="'
+                   'application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package'
+                   f'/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+                   'Target="xl/workbook.bin"/></Relationships>')
+        z.writestr("xl/_rels/workbook.bin.rels", '<Relationships xmlns="http://schemas.openxmlformats'
+                   f'.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+                   'Target="worksheets/sheet1.bin"/></Relationships>')
+        z.writestr("xl/workbook.bin", book)
+        z.writestr("xl/worksheets/sheet1.bin", sheet)
+
+
 def ole_with(names: list[str]) -> bytes:
     """An OLE compound file's first sectors: its header, and a directory sector naming the
     streams (an encrypted OOXML workbook has EncryptionInfo and EncryptedPackage)."""
@@ -416,6 +460,15 @@ def build(folder: Path | None) -> list[Case]:
     add("big_second_sheet.xls", xls({"Sites": sites, "Big": {(60000, 200): 1.5}}),
         Refused(r"sheet 'Big' spans 60,001 rows x 201 columns"))
     add("plain.xls", xls({"Sites": sites}), Read(rows=2, valid=2))
+
+    # ---------------------------------------------------------------- XLSB (BIFF12)
+    site_rows = [(r, list(enumerate(row))) for r, row in enumerate(SITES)]
+    add("far_cell.xlsb", lambda p: xlsb(p, [(0, [(0, "Street")]), (1_048_575, [(16_383, 1.0)])]),
+        Refused(r"far_cell.xlsb: sheet 'Data' reaches row 1,048,576"),
+        what="the binary workbook's far cell: calamine asked for 512 GiB")
+    add("far_column.xlsb", lambda p: xlsb(p, [(0, [(0, "Street"), (4_000_000_000, 1.0)])]),
+        Refused(r"reaches column 4,000,000,001, over the 1,000-column limit"))
+    add("plain.xlsb", lambda p: xlsb(p, site_rows), Read(rows=2, valid=2))
 
     # ---------------------------------------------------------------- ODS
     add("rows_repeated.ods", lambda p: ods(p, ods_sites(ods_row(

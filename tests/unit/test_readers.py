@@ -392,3 +392,27 @@ def test_an_xls_sheet_is_bounded_before_calamine_builds_it(tmp_path):
     with pytest.raises(SpreadsheetError, match=r"old.xls: sheet 'Big' spans 65,536 rows x 256 "
                                                r"columns = 16,777,216 cells, over the 5,200,000-cell"):
         read_table(path)
+
+
+def test_xlsb_records_are_read_the_same_whatever_the_chunking():
+    from bulkquote_gui.core.workbook_guard import _records
+    from tests.corpus.hostile import _record
+
+    data = _record(0x0000, b"\x05\x00\x00\x00" + b"\x00" * 13) + _record(0x0006, b"x" * 300) + \
+        _record(0x1234, b"\x01\x02") + _record(0x0092)
+    whole = list(_records(iter([data])))
+    assert [kind for kind, _ in whole] == [0x0000, 0x0006, 0x1234, 0x0092]
+    for size in (1, 2, 3, 7, 64):
+        pieces = [data[i: i + size] for i in range(0, len(data), size)]
+        assert list(_records(iter(pieces))) == whole
+
+
+def test_an_xlsb_far_cell_is_refused_before_calamine_allocates_it(tmp_path):
+    from tests.corpus.hostile import xlsb
+
+    path = tmp_path / "far.xlsb"
+    xlsb(path, [(0, [(0, "Street")]), (1_048_575, [(16_383, 1.0)])])
+    with pytest.raises(SpreadsheetError, match=r"far.xlsb: sheet 'Data' reaches row 1,048,576"):
+        read_table(path)
+    xlsb(path, [(r, list(enumerate(row))) for r, row in enumerate(SITES)])
+    assert rows(read_table(path))[1] == ["1 Main St", "Austin", "TX", "78701"]
