@@ -174,14 +174,18 @@ def _stream(archive: zipfile.ZipFile, member: str, name: str) -> Iterator[bytes]
     except KeyError:
         raise _damaged(name, f"its part {member} is missing") from None
     counted = 0
+    tail = b""  # a declaration split between two chunks is still seen
     try:
         with archive.open(info) as f:
             while chunk := f.read(_CHUNK):
                 counted += len(chunk)
                 if counted > info.file_size:  # zipfile should stop there; never trust it alone
                     raise _damaged(name, f"its part {member} is larger than the zip says")
-                if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
+                seam = tail + chunk[:16]
+                if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk or b"<!DOCTYPE" in seam \
+                        or b"<!ENTITY" in seam:
                     raise _unsafe(name, member)
+                tail = chunk[-16:]
                 yield chunk
     except RuntimeError as exc:  # a zip member with its own (zip) password
         if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
@@ -335,7 +339,22 @@ def check_xlsx_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection
     0-based, for the reader to put back."""
     part = inspection.parts.get(sheet)
     if part is None or part not in archive.namelist():
-        return {}  # calamine will say what is wrong
+        # We could not follow the workbook to its sheet, but calamine may: bound every part
+        # that could be one, rather than let calamine read an unchecked sheet.
+        errors: dict[tuple[int, int], str] = {}
+        for member in _maybe_sheets(archive, ".xml"):
+            errors = _check_xlsx_part(archive, name, member, sheet)
+        return errors
+    return _check_xlsx_part(archive, name, part, sheet)
+
+
+def _maybe_sheets(archive: zipfile.ZipFile, suffix: str) -> list[str]:
+    return [m for m in archive.namelist() if m.lower().endswith(suffix)
+            and "sheet" in m.lower() and not m.lower().endswith(("sharedstrings" + suffix))]
+
+
+def _check_xlsx_part(archive: zipfile.ZipFile, name: str, part: str,
+                     sheet: str) -> dict[tuple[int, int], str]:
     state = _SheetScan()
     run = _TextRun()
     carry = b""
@@ -485,7 +504,13 @@ def check_xlsb_sheet(archive: zipfile.ZipFile, name: str, inspection: Inspection
     """The sheet's extent from its row headers and cell records, before calamine builds it."""
     part = inspection.parts.get(sheet)
     if part is None or part not in archive.namelist():
+        for member in _maybe_sheets(archive, ".bin"):  # as for XLSX: bound every candidate
+            _check_xlsb_part(archive, name, member, sheet)
         return
+    _check_xlsb_part(archive, name, part, sheet)
+
+
+def _check_xlsb_part(archive: zipfile.ZipFile, name: str, part: str, sheet: str) -> None:
     row = rows = columns = 0
     for kind, head in _records(_stream(archive, part, name)):
         if kind == _XLSB_ROW and len(head) >= 4:

@@ -288,6 +288,14 @@ def build(folder: Path | None) -> list[Case]:
         "<row>" + "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in row) + "</row>"
         for row in SITES), "visible")]), Read(rows=2, valid=2),
         what="a writer that omits every reference")
+    def unresolvable_sheet(p: Path) -> None:
+        xlsx(p, [("Data", sheet_rows(SITES[:1]) + '<row r="1048576"><c r="XFD1048576"><v>1</v>'
+                          "</c></row>", "visible")])
+        data = p.read_bytes().replace(b'Target="worksheets/sheet1.xml"',
+                                      b'Target="./worksheets//sheet1.xml"')
+        p.write_bytes(data)
+    add("odd_sheet_target.xlsx", unresolvable_sheet, Refused(r"reaches row 1,048,576"),
+        what="a sheet path written oddly (./ and //) still leads to the sheet that is bounded")
     add("row_300000.xlsx", lambda p: xlsx(p, [("Data", sheet_rows(SITES) +
                                                '<row r="300000"><c r="B300000"><v>1</v></c></row>',
                                                "visible")]),
