@@ -252,7 +252,7 @@ def _scan_bytes(path: Path, head: bytes, delimiter: str) -> _Scan:
                     if marked:
                         raise _lying_bom(_name(path), "utf-8", offset + exc.start) from None
                     utf8 = False
-            if cp1252 and not utf8:
+            if cp1252:  # every block: the fallback must hold for the whole file too
                 cp1252 = not any(b in block for b in _CP1252_UNDEFINED)
         offset += len(block)
         n = block.count(b"\n")
