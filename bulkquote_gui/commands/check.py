@@ -1,6 +1,8 @@
 """`bulkquote check FILE`: read and validate a spreadsheet, print what was found.
 
-Exit 0 when the file was read (whatever its rows), 2 when it could not be.
+Exit 0 when the file was read (whatever its rows), 2 when it could not be: then one sentence
+naming the file and the problem, never a traceback. File names are printed with undecodable
+bytes as U+FFFD, so --json is always valid UTF-8.
 """
 
 from __future__ import annotations
@@ -11,19 +13,22 @@ import os
 import sys
 
 from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
+from bulkquote_gui.core.limits import display_name
 
 SHOWN_PROBLEMS = 20
 
 
 def run_check(args: argparse.Namespace) -> int:
     overrides = dict(args.mapping or [])
+    shown = display_name(args.file)
     try:
         result = import_file(args.file, sheet=args.sheet, mapping=overrides)
     except SpreadsheetError as exc:
-        if args.json:
-            print(json.dumps({"file": args.file, "error": str(exc)}))
-        print(f"bulkquote check: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(args, shown, str(exc))
+    except MemoryError:
+        return _refuse(args, shown, f"{shown} is too large to read in the memory available")
+    except Exception as exc:  # noqa: BLE001 - a reader bug must still end in a sentence
+        return _refuse(args, shown, f"{shown} could not be read ({type(exc).__name__}: {exc})")
     text = json.dumps(result.summary_json(), ensure_ascii=False) if args.json else render_summary(result)
     try:
         print(text)
@@ -33,9 +38,17 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse(args: argparse.Namespace, shown: str, message: str) -> int:
+    """Exit 2 with the sentence on stderr (and in --json); never a traceback."""
+    if args.json:
+        print(json.dumps({"file": shown, "error": message}))
+    print(f"bulkquote check: {message}", file=sys.stderr)
+    return 2
+
+
 def render_summary(result: ImportResult) -> str:
     counts = result.counts()
-    name = result.path.name + (f" (sheet {result.sheet})" if result.sheet else "")
+    name = display_name(result.path.name) + (f" (sheet {result.sheet})" if result.sheet else "")
     lines = [
         f"{name}: {counts['rows']} rows read"
         + ("" if result.has_header else " (no header row)"),

@@ -152,6 +152,17 @@ def clean_one(text: object) -> str:
     return text
 
 
+# What makes Excel, LibreOffice or Google Sheets evaluate a cell (OWASP CSV injection), and the
+# full-width forms NFKC folds into them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def looks_like_formula(text: str) -> bool:
+    """A street or city starting like a formula (`=cmd|' /C calc'!A0`, `@SUM(1,1)`): not an
+    address, whatever follows."""
+    return text[:1] in FORMULA_STARTS
+
+
 def _all_clean(values: list) -> bool:
     """True when no cell needs clean_one: checked on the joined column, at C speed."""
     try:

@@ -109,6 +109,22 @@ def disambiguate_headers(headers: Sequence[str]) -> list[str]:
     return out
 
 
+_REPEAT_SUFFIX = re.compile(r"^(?P<name>.+) \((?P<n>\d+)\)$")
+
+
+def repeats_of(columns: Sequence[str]) -> set[str]:
+    """Columns disambiguate_headers named "X (2)", "X (3)" because X came before: a second
+    `Street` is another street, so it must not be read by its new name ("street2" is a unit
+    alias). They keep no field of their own and stay in the export as they are."""
+    folded = {c.casefold() for c in columns}
+    repeats = set()
+    for column in columns:
+        match = _REPEAT_SUFFIX.match(column)
+        if match and match["name"].casefold() in folded:
+            repeats.add(column)
+    return repeats
+
+
 _COUNTRY_HEADERS = frozenset({"country", "countrycode", "countryname", "countryregion", "nation",
                               "sitecountry", "billingcountry", "mailingcountry"})
 
@@ -191,7 +207,7 @@ def auto_mapping(columns: Sequence[str], values: Mapping[str, Sequence[str]]) ->
     `values` gives each column's data cells (top to bottom; only the first few are looked at).
     """
     mapping: dict[str, str] = {}
-    claimed: set[str] = set()
+    claimed: set[str] = set(repeats_of(columns))
 
     def claim(field: str, column: str) -> None:
         if field not in mapping and column not in claimed:

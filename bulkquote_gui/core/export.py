@@ -1,7 +1,8 @@
 """Batch results to CSV or XLSX: the rep's own columns first, then the quote's answer.
 
 Safe to open in a spreadsheet: text a spreadsheet would run as a formula (starting with `=`, `+`,
-`-`, `@`, tab or CR) gets a leading apostrophe, while plain numbers stay numbers. The file is
+`-`, `@`, tab, CR or LF, or their full-width forms, after any spaces) gets a leading apostrophe,
+in CSV and XLSX alike, while plain numbers stay numbers. The file is
 written next to its destination under a temporary name and renamed at the end, so a failed
 export never leaves half a file behind. A batch still running exports what it has so far.
 """
@@ -12,6 +13,7 @@ import csv
 import os
 import re
 import tempfile
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,15 +26,31 @@ from bulkquote_gui.core import store
 RESULT_HEADERS = ("Status", "Carrier", "MRC", "NRC", "Currency", "Install days", "Access",
                   "Estimate", "Valid until", "Options", "Error")
 FORMATS = (".csv", ".xlsx")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
+# Spreadsheets skip these before looking for a formula sign (Sheets and LibreOffice trim spaces
+# on import), and NFKC folds full-width and small forms into the sign itself: `＝`, `﹦`, `＋`.
+_SKIPPED_FIRST = " \u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MIN_WIDTH, _MAX_WIDTH, _WIDTH_SAMPLE = 6, 50, 500
 
 
 def neutralise(text: str) -> str:
-    """Prefix ' to text a spreadsheet would evaluate; leave plain numbers such as -5 or +1.5."""
-    if text and text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
+    """Prefix ' to text a spreadsheet would evaluate; leave plain numbers such as -5 or +1.5.
+
+    Evaluated: a first character (after spaces and zero-width ones) that is, or NFKC-folds to,
+    `=`, `+`, `-`, `@`, tab, CR or LF: every OWASP CSV-injection payload and its full-width form.
+    """
+    if not text:
+        return text
+    first = text.lstrip(_SKIPPED_FIRST)[:1]
+    if not first:
+        return text
+    if first.isascii():
+        sign = first in _FORMULA_START
+    else:
+        sign = unicodedata.normalize("NFKC", first)[:1] in _FORMULA_START
+    if sign and not _PLAIN_NUMBER.match(text):
         return "'" + text
     return text
 

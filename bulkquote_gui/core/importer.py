@@ -11,22 +11,24 @@ iterates `quotable_rows()`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
     auto_mapping, country_column, disambiguate_headers, excel_column_letter, header_score,
     looks_like_header)
+from bulkquote_gui.core.limits import display_name
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.readers import (
     RawTable, SpreadsheetError, empty_sheet_message, list_sheets, read_table)
 from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
+from bulkquote_gui.core.text_normalise import needs_normalising, normalise
 
 __all__ = ["ImportResult", "SpreadsheetError", "import_file", "list_sheets"]
 
@@ -110,16 +112,27 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
         flags.add(_rows_with(countries, abroad), "row", lambda i: f"country {countries[i]!r}: "
                   "only US sites can be quoted", "non-US address", column=country_column)
 
+    raw_text: dict[str, list[str]] = {}
+
     def get(field: str) -> list[str]:
         column = mapping.get(field)
-        return addr.clean_text(data[column]) if column is not None else [""] * n
+        if column is None:
+            return [""] * n
+        raw_text[field] = data[column].tolist()
+        return addr.clean_text(_plain_text(raw_text[field], field, flags))
 
     cells = _Address(get("street"), get("unit"), get("city"), get("state"), get("postal_code"))
+    for field, values in (("street", cells.street), ("city", cells.city)):
+        if field in raw_text:
+            flags.add(_formula_rows(raw_text[field], values), field,
+                      lambda i, f=field: f"{f} {raw_text[f][i].strip()!r} looks like a formula, "
+                      "not an address", "looks like a formula")
     care_of_rows: set[int] = set()
     if "full_address" in mapping:
         care_of_rows |= _fill_from_one_line(cells, get("full_address"), flags)
     else:
-        flags.add(_blank_rows(cells.street), "street", "street is missing", "street missing")
+        flags.add(_blank_rows(cells.street), "street",
+                  lambda i: _missing_or_error("street", raw_text.get("street"), i), "street missing")
     care_of_rows |= _check_streets(cells, flags)
     flags.add(sorted(care_of_rows), "street", "a c/o (care of) address is not a service location",
               "c/o address")
@@ -140,6 +153,42 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
               "postal_code": postal, "product": service["product"],
               "bandwidth_mbps": service["bandwidth"], "term_months": service["term"]}
     return _Checked(base=base, values=values, issues=flags.issues)
+
+
+def _missing_or_error(field: str, raw: list[str] | None, i: int) -> str:
+    """ "street is missing", or what the cell held when it was a spreadsheet error (#REF!):
+    the row of error cells is reported as such, not as if it were blank."""
+    held = str(raw[i]).strip() if raw is not None else ""
+    if held.upper() in addr.EXCEL_ERRORS:
+        return f"{field} is {held}, a spreadsheet error, not an address"
+    return f"{field} is missing"
+
+
+def _plain_text(values: list[str], field: str, flags: _Flags) -> list[str]:
+    """Values as text_normalise makes them; a row whose text visibly changed is repaired, with
+    a note saying how. Printable ASCII columns (the rule) cost one C-speed check."""
+    if not needs_normalising(values):
+        return values
+    plain = addr.distinct(values, lambda v: normalise(v) if isinstance(v, str) else (v, ""))
+    changed = {t for t, (_, note) in plain.items() if note}
+    flags.add(_rows_with(values, changed), field,
+              lambda i: f"{field} {values[i]!r} read as {plain[values[i]][0]!r} "
+              f"({plain[values[i]][1]})", "characters normalised", is_error=False)
+    return [plain[v][0] for v in values]
+
+
+_FORMULA_CELL = re.compile("\x00[" + re.escape("".join(addr.FORMULA_STARTS)) + "]")
+
+
+def _formula_rows(raw: list[str], cleaned: list[str]) -> list[int]:
+    """Rows whose cell a spreadsheet would run as a formula (=, +, -, @, a leading tab or CR,
+    full-width forms included): never an address, and dangerous to echo back. A C-speed search
+    on the joined column first; most columns have no such cell."""
+    if not (_FORMULA_CELL.search("\x00" + "\x00".join(cleaned))
+            or _FORMULA_CELL.search("\x00" + "\x00".join(map(str, raw)))):
+        return []
+    return [i for i, (r, c) in enumerate(zip(raw, cleaned))
+            if c and (str(r)[:1] in ("\t", "\r") or addr.looks_like_formula(c))]
 
 
 def _fill_from_one_line(cells: _Address, one_line: list[str], flags: _Flags) -> set[int]:
@@ -223,7 +272,7 @@ def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
     go through addresses.check_zip with their state.
     """
     distinct = dict.fromkeys(zip_raw)
-    plain = {z for z in distinct if len(z) == 5 and z.isdigit()}
+    plain = {z for z in distinct if len(z) == 5 and z.isascii() and z.isdigit()}
     if plus4 is None:
         postal = list(zip_raw)
         odd = _rows_with(zip_raw, distinct.keys() - plain)
@@ -274,7 +323,7 @@ def _coarse_keys(street: list[str], postal: list[str]) -> np.ndarray:
     zip5 = np.array(postal, dtype="U5").view(np.uint32).reshape(n, 5)
     parts = np.concatenate([np.where(leading_digits, head, 0), next_letter[:, None], zip5], axis=1)
     key = (parts.astype(np.uint64) * _HASH_WEIGHTS[: parts.shape[1]]).sum(axis=1)
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+    return _duplicated(key)
 
 
 _WORD_WEIGHTS = (np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15))
@@ -297,7 +346,7 @@ def _coarse_keys_ascii(street: list[str], postal: list[str]) -> np.ndarray:
     words = parts.view(np.uint64)
     with np.errstate(over="ignore"):
         key = (words[:, 0] * _WORD_WEIGHTS[0] + words[:, 1]) * _WORD_WEIGHTS[1] + words[:, 2]
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+    return _duplicated(key)
 
 
 def _flag_duplicates(base: np.ndarray, values: dict[str, list]) -> tuple[np.ndarray, dict[int, int]]:
@@ -331,6 +380,14 @@ def _flag_duplicates(base: np.ndarray, values: dict[str, list]) -> tuple[np.ndar
             dup_of[i] = first
             status[i] = _DUPLICATE
     return status, dup_of
+
+
+def _duplicated(key: np.ndarray) -> np.ndarray:
+    """Rows whose key another row shares. pandas is imported here, not at the top: a refused
+    file (`bulkquote check` on a hostile one) then never pays for importing it."""
+    import pandas as pd
+
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 class ImportResult:
@@ -447,7 +504,7 @@ class ImportResult:
     def summary_json(self) -> dict:
         counts = self.counts()
         return {
-            "file": str(self.path), "rows": counts["rows"], "valid": counts["valid"],
+            "file": display_name(str(self.path)), "rows": counts["rows"], "valid": counts["valid"],
             "repaired": counts["repaired"], "invalid": counts["invalid"],
             "duplicates": counts["duplicates"], "mapping": dict(self.mapping),
             "problems": [{"row": p.row, "field": p.field, "message": p.message}
@@ -570,6 +627,8 @@ def import_file(path: str | Path, *, sheet: str | None = None,
                 defaults: BatchDefaults = BatchDefaults(),
                 progress: Callable[[float], None] | None = None) -> ImportResult:
     """Read, map and validate a spreadsheet. File-level trouble raises SpreadsheetError."""
+    if not str(path).strip():  # Path("") would be ".", the current folder
+        raise SpreadsheetError("no file given: the path is empty")
     path = Path(path)
     report = progress or (lambda _fraction: None)
     report(0.0)

