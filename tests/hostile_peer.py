@@ -1,6 +1,6 @@
 """A second, independent implementation of the Momentum quote API, as nasty as the contract allows.
 
-Written from shared/momentum-api.md and momentum-api.yaml only (not from our simulator), so it
+Written from docs/api/momentum-api.md and momentum-api.yaml only (not from our simulator), so it
 does not share the client team's reading of the contract. It is a test peer: a threaded stdlib
 HTTP/1.1 server on loopback (port 0) that
 

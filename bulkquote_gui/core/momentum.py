@@ -1,4 +1,4 @@
-"""The Momentum quote API client (shared/momentum-api.md), sync httpx, one logical call per method.
+"""The Momentum quote API client (docs/api/momentum-api.md), sync httpx, one logical call per method.
 
 Every answer is sorted into what the processor needs to decide: a parsed quote (`ApiReply`), or
 one of the `ApiError` classes — transient (retry later), permanent (fail this row), auth (pause

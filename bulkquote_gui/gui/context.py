@@ -30,6 +30,9 @@ class Connection:
     warning: str = ""  # shown in a banner, e.g. a live API with no key yet
     # A new client for the account, owned (and closed) by the caller; None: no API to call.
     make_client: Callable[[], Any] | None = None
+    # The account's id in the store (None while no key is set); touches the store, so it is
+    # called off the GUI thread, inside an operation.
+    account_id: Callable[[], int | None] = lambda: None
 
 
 class MissingKeyClient:
@@ -105,9 +108,13 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
                 client.close()
             runtime.close()
 
+        def account_id() -> int | None:
+            account = runtime.account()
+            return account.id if account is not None else None
+
         return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
                           make_processor=make_processor, close=close, warning=warning,
-                          make_client=make_client)
+                          make_client=make_client, account_id=account_id)
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

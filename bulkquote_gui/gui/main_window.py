@@ -358,8 +358,10 @@ class MainWindow(QMainWindow):
             emit(self.batch_submitted, batch_id)
             self.open_batch(batch_id)
 
+        connection = self.connection
         batches.submit(self, self.context.session_factory, result, defaults=defaults,
-                       source_name=source_name, owner=self.context.settings.rep_name) \
+                       source_name=source_name, owner=self.context.settings.rep_name,
+                       account_id=connection.account_id if connection else (lambda: None)) \
             .success(done).failure(self._failed("Storing the batch", self.upload_page.refresh_submit)).run()
 
     def open_batch(self, batch_id: int) -> None:

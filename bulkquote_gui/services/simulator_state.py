@@ -2,7 +2,7 @@
 
 Every operation takes what the HTTP layer read (account, body bytes, headers) and returns a
 `SimResponse` (status, JSON body, headers, Retry-After seconds), so the rules of
-shared/momentum-api.md can be tested here with a fake clock, and the HTTP layer only moves bytes.
+docs/api/momentum-api.md can be tested here with a fake clock, and the HTTP layer only moves bytes.
 A quote's status is derived from its timeline whenever it is looked at: no background thread.
 """
 

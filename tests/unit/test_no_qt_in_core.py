@@ -1,4 +1,4 @@
-"""The core and services never import Qt (DESIGN.md): checked in a fresh interpreter."""
+"""The core and services never import Qt (docs/architecture.md): checked in a fresh interpreter."""
 
 import pkgutil
 import subprocess

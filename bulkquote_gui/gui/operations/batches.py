@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
@@ -45,10 +45,11 @@ def _command(parent: QObject, sessions: Any, batch_id: int, change: Any) -> Oper
 
 
 def submit(parent: QObject, sessions: Any, result: Any, *, defaults: Any, source_name: str,
-           owner: str = "") -> Operation[int]:
-    """Store a batch from an import; hands back its id."""
+           owner: str = "", account_id: Callable[[], int | None] = lambda: None) -> Operation[int]:
+    """Store a batch from an import, filed under the connection's account; hands back its id."""
     def work(sf: Any) -> int:
-        return store.create_batch(sf, result, defaults=defaults, source_name=source_name, owner=owner)
+        return store.create_batch(sf, result, defaults=defaults, source_name=source_name,
+                                  owner=owner, account_id=account_id())
 
     return Operation(parent, work, sessions, command=True, expected=(store.NothingToQuote,))
 
