@@ -24,7 +24,14 @@ from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.store.models import BATCH_COMPLETE, ROW_TERMINAL
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
-from bulkquote_gui.services.runtime import DEMO_API_KEY, MissingApiKey, Runtime, open_runtime
+from bulkquote_gui.services.runtime import (
+    DEMO_API_KEY,
+    MissingApiKey,
+    RefusedApiUrl,
+    Runtime,
+    open_runtime,
+    resolve_db_url,
+)
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import load_settings
 
@@ -80,15 +87,10 @@ def _runtime(args: argparse.Namespace, *, with_api: bool) -> Runtime:
     # The key is looked up (not used) so a stored batch is filed under its account; in demo
     # mode the simulator is not started for a command that sends nothing.
     api_key = DEMO_API_KEY if not api_url else KeyStore().get()
-    return Runtime(db_url=args.db or _default_db(), api_url=api_url, api_key=api_key,
+    return Runtime(db_url=resolve_db_url(args.db, settings), api_url=api_url, api_key=api_key,
                    demo=not api_url,
                    poll_interval_s=args.poll_interval or settings.poll_interval_s,
                    quote_timeout_s=args.quote_timeout or settings.quote_timeout_s, settings=settings)
-
-
-def _default_db() -> str:
-    from bulkquote_gui.services.paths import default_db_url
-    return default_db_url()
 
 
 def _batch_or_fail(session: Session, batch_id: int) -> store.BatchSummary:
@@ -155,6 +157,9 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed)."""
     try:
         client = runtime.make_client()
+    except RefusedApiUrl as exc:
+        raise _Fail(f"{exc}; the batch is stored: fix the API URL (or allow it in Settings), "
+                    "then run `bulkquote resume`", EXIT_STOPPED) from None
     except MissingApiKey as exc:
         raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
                     EXIT_STOPPED) from None

@@ -58,7 +58,7 @@ class RefusedApiUrl(MissingApiKey):
 
 @dataclass
 class Runtime:
-    db_url: str
+    db_url: str = field(repr=False)   # may carry a database password: never printed
     api_url: str
     api_key: str | None = field(repr=False)   # never printed, logged or stored by us
     demo: bool

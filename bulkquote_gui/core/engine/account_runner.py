@@ -89,8 +89,11 @@ class AccountRunner:
                     self.lease.release()  # nothing to do: let a laptop with work have it
                     self.commands.idle_wait(idle_poll_s)
                     continue
-                if not self._hold_lease():
-                    break  # stopped while waiting for it
+                held = self._hold_lease(only_batch)
+                if held == STOPPED:
+                    break
+                if held == "idle":
+                    continue  # the work was done by the holder meanwhile: look again
                 outcome = self._run_line(only_batch, result)
                 if outcome in (STOPPED, "auth"):
                     break
@@ -247,14 +250,18 @@ class AccountRunner:
             return bool(store.unfinished_batch_ids(session, account_id=self.account_id)) \
                 or bool(store.owed_count(session))
 
-    def _hold_lease(self) -> bool:
-        """Become the holder; while another process is, say who and wait (stop() ends it)."""
+    def _hold_lease(self, only_batch: int | None) -> str:
+        """Become the holder ("held"); while another process is, say who and wait. "idle" when
+        the holder did our work meanwhile, STOPPED on stop()."""
         told = ""
         while not self.commands.stopped:
             if self.lease.try_acquire():
                 if told:
                     self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
-                return True
+                return "held"
+            if told and not self._has_work(only_batch):
+                self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
+                return "idle"
             state = self.lease.read()
             who = state.holder if state is not None and state.holder else "another BulkQuote"
             message = f"waiting for the account's lease: held by {who}"
@@ -262,7 +269,7 @@ class AccountRunner:
                 self.outcomes.emit_wait(self.account_id, WaitReason.LEASE, message)
                 told = message
             self.commands.idle_wait(self._config.lease_retry_s)
-        return False
+        return STOPPED
 
     def _fence_if_held(self) -> None:
         if self.lease.held:

@@ -38,6 +38,7 @@ class ApiGate:
         self._report = report
         self._give_back = give_back
         self.outages = 0          # grows with each outage: a row step rereads its deadline then
+        self.lost_s = 0.0         # seconds spent waiting for the API, all outages together
 
     def create_quote(self, request: dict[str, Any], key: str) -> ApiReply:
         return self._through(lambda: self.client.create_quote(request, key))
@@ -85,6 +86,7 @@ class ApiGate:
         finally:
             lost = self._clock.monotonic() - started
             self.outages += 1
+            self.lost_s += lost
             self._give_back(lost)
             self._report(WaitReason.NONE, "")
             log.info("API reachable again after %.1f s", lost)

@@ -146,6 +146,7 @@ class QuoteRun:
                     self._check_fence()  # a holder that lost its lease sends nothing more
                 fenced_now = False
                 attempt_started = self._clock.monotonic()
+                lost_before = self._api.lost_s   # an outage inside the call is not the row's time
                 try:
                     reply = self._api.create_quote(row.request, row.idempotency_key)
                 except AuthError as exc:
@@ -162,7 +163,8 @@ class QuoteRun:
                 except TransientError as exc:
                     transient_tries += 1
                     post_unanswered = True  # the server may have made the quote all the same
-                    transient_spent += self._clock.monotonic() - attempt_started
+                    transient_spent += (self._clock.monotonic() - attempt_started
+                                        - (self._api.lost_s - lost_before))
                     left = self._config.quote_timeout_s - transient_spent
                     if left <= 0:
                         return self._submit_timed_out(row, maybe_created=True)

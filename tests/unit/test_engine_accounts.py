@@ -1,0 +1,212 @@
+"""The engine's account-wide rules with a fake API and a fake clock: the lease and its fence, fair
+turns and rush, an unreachable API, and the WaitEvents that tell the rep why nothing is sent."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.engine.lease import this_process
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.events import WaitEvent
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store.accounts import Holder
+from tests.fakes import FakeClock, FakeMomentum, fake_import
+
+
+@pytest.fixture
+def sf(tmp_path):
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'accounts.sqlite'}")
+    yield store.make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def api(clock):
+    return FakeMomentum(clock, ready_after_s=10.0, retry_after=5.0)
+
+
+@pytest.fixture
+def account(sf):
+    return store.ensure_account(sf, "https://api.example/v1", "key-1")
+
+
+def batch(sf, n, account=None):
+    return store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv",
+                              account_id=account.id if account else None)
+
+
+def processor(sf, api, clock, account, events=None, role="test", **config):
+    return Processor(sf, api, clock=clock, on_event=(events.append if events is not None else lambda e: None),
+                     config=EngineConfig(**config), rng=random.Random(3), account=account,
+                     holder=this_process(role))
+
+
+def posts(api):
+    return [ref for method, ref in api.calls if method == "POST" and not ref.startswith("fault:")]
+
+
+def statuses(sf, batch_id):
+    with sf() as session:
+        return [r.status for r in store.batch_rows(session, batch_id)]
+
+
+# ----------------------------------------------------------------------------- the lease
+
+def test_a_held_lease_is_waited_for_and_taken_over_once_it_expires(sf, api, clock, account):
+    other = Holder("other-instance", "laptop-7 pid 42 (window)")
+    assert store.acquire_lease(sf, account.id, other, clock.now(), 30.0) == 1
+    batch_id = batch(sf, 2, account)
+    events = []
+    p = processor(sf, api, clock, account, events)
+    assert p.run_batch(batch_id) == "complete"
+    waits = [e for e in events if isinstance(e, WaitEvent)]
+    assert waits[0].reason == "lease"
+    assert "held by laptop-7 pid 42 (window)" in waits[0].message
+    assert waits[-1].reason == ""
+    # Nothing was sent before the other holder's lease ran out.
+    assert api.call_times[0] >= 30.0
+    with sf() as session:
+        lease = store.read_lease(session, account.id)
+    assert lease.instance_id == "" and lease.token == 2   # released after; token grew with the takeover
+
+
+def test_a_holder_taken_over_while_frozen_sends_no_new_row(sf, api, clock, account):
+    batch_id = batch(sf, 3, account)
+    p = processor(sf, api, clock, account, lease_ttl_s=30.0, lease_retry_s=2.0)
+    thief = Holder("thief", "laptop-9 pid 7 (cli)")
+    stolen = []
+
+    def freeze_then_steal(seconds):
+        # While the first quote is in flight the holder "sleeps" past its lease; another takes it.
+        if not stolen and statuses(sf, batch_id)[0] == "polling":
+            clock.advance(120)
+            stolen.append((clock.monotonic(), store.acquire_lease(sf, account.id, thief, clock.now(), 30.0)))
+    clock.on_wait = freeze_then_steal
+    assert p.run_batch(batch_id) == "complete"
+    (stolen_at, token), = stolen
+    assert token == 2
+    # Nothing at all was sent while the thief held the lease (it never renewed: 30 s).
+    during = [m for (m, _), t in zip(api.calls, api.call_times) if stolen_at <= t < stolen_at + 30]
+    assert during == []
+    # Then the lease was taken back (token 3) and the same quote polled to its end: one per row.
+    assert len(posts(api)) == 3 and all(len(api.created_for(r)) == 1 for r in posts(api))
+    assert statuses(sf, batch_id) == ["complete"] * 3
+    with sf() as session:
+        assert store.read_lease(session, account.id).token == 3
+
+
+def test_the_fence_refuses_a_submitting_write_with_a_stale_token(sf, clock, account):
+    batch_id = batch(sf, 1, account)
+    me = Holder("me", "me")
+    token = store.acquire_lease(sf, account.id, me, clock.now(), 30.0)
+    clock.advance(60)
+    assert store.acquire_lease(sf, account.id, Holder("you", "you"), clock.now(), 30.0) == token + 1
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    fence = store.Fence(account.id, me, token, 30.0)
+    with pytest.raises(store.LeaseLost):
+        store.mark_submitting(sf, row, clock.now(), fence=fence)
+    assert statuses(sf, batch_id) == ["pending"]
+
+
+def test_an_expired_lease_nobody_took_is_still_ours(sf, clock, account):
+    """Only the token decides: a lease that merely expired, with no new holder, may go on."""
+    batch_id = batch(sf, 1, account)
+    me = Holder("me", "me")
+    token = store.acquire_lease(sf, account.id, me, clock.now(), 30.0)
+    clock.advance(600)
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    assert store.mark_submitting(sf, row, clock.now(), fence=store.Fence(account.id, me, token, 30.0))
+
+
+# ----------------------------------------------------------------------------- fair turns
+
+def test_batches_of_one_account_take_turns_and_rush_goes_first(sf, api, clock, account):
+    a, b, c = batch(sf, 3, account), batch(sf, 3, account), batch(sf, 2, account)
+    store.set_priority(sf, c, True)
+    p = processor(sf, api, clock, account)
+    p.run_unfinished()
+    order = [ref.split("/")[1] for ref in posts(api)]
+    assert order == [f"batch-{c}", f"batch-{c}",          # rushed: first, to the end
+                     f"batch-{a}", f"batch-{b}", f"batch-{a}", f"batch-{b}", f"batch-{a}", f"batch-{b}"]
+    for batch_id in (a, b, c):
+        assert set(statuses(sf, batch_id)) == {"complete"}
+
+
+def test_pausing_one_batch_does_not_hold_the_others(sf, api, clock, account):
+    a, b = batch(sf, 3, account), batch(sf, 3, account)
+    p = processor(sf, api, clock, account)
+    paused = []
+
+    def pause_a_once(seconds):
+        if posts(api) and not paused:
+            paused.append(p.pause(a))
+    clock.on_wait = pause_a_once
+    result = p.run_unfinished()
+    assert result.statuses[a] == "paused" and result.statuses[b] == "complete"
+    assert statuses(sf, b) == ["complete"] * 3
+
+
+def test_another_accounts_batches_are_left_to_it(sf, api, clock, account):
+    theirs = store.ensure_account(sf, "https://api.example/v1", "key-2")
+    mine, other = batch(sf, 1, account), batch(sf, 1, theirs)
+    processor(sf, api, clock, account).run_unfinished()
+    assert statuses(sf, mine) == ["complete"] and statuses(sf, other) == ["pending"]
+
+
+# ----------------------------------------------------------------------------- unreachable API
+
+def test_an_unreachable_api_makes_the_account_wait_and_no_row_fails(sf, api, clock, account):
+    batch_id = batch(sf, 2, account)
+    api.go_down(3600)                      # an hour: far past the 60 s quote timeout
+    events = []
+    p = processor(sf, api, clock, account, events, quote_timeout_s=60.0, api_probe_max_s=15.0)
+    assert p.run_batch(batch_id) == "complete"
+    assert statuses(sf, batch_id) == ["complete", "complete"]
+    waits = [(e.reason, e.message) for e in events if isinstance(e, WaitEvent)]
+    assert waits[0] == ("api", "waiting for the API: can't reach api.test (connection refused)")
+    assert waits[1] == ("", "")
+    probes = [t for (m, _), t in zip(api.calls, api.call_times) if m == "HEALTH"]
+    gaps = [b - a for a, b in zip(probes, probes[1:])]
+    assert max(gaps) <= 15.0 + 1e-6 and gaps[0] <= 2.0, "backoff from a second or two up to its ceiling"
+
+
+def test_an_outage_while_polling_is_given_back_to_the_rows_timeout(sf, api, clock, account):
+    batch_id = batch(sf, 1, account)
+    api.ready_after_s = 200.0              # the quote takes 200 s: inside its 300 s timeout...
+    went_down = []
+
+    def outage_while_polling(seconds):
+        if statuses(sf, batch_id) == ["polling"] and not went_down:
+            went_down.append(clock.monotonic())
+            api.go_down(250)               # ...but not with 250 s of outage counted against it
+    clock.on_wait = outage_while_polling
+    p = processor(sf, api, clock, account, quote_timeout_s=300.0)
+    assert p.run_batch(batch_id) == "complete"
+    assert statuses(sf, batch_id) == ["complete"]
+    assert not [c for c in api.calls if c[0] == "DELETE"]
+
+
+def test_a_sleep_past_the_timeout_gets_one_more_poll_before_giving_up(sf, api, clock, account):
+    """A laptop lid closed mid-poll: on wake-up the quote may well be done; ask before failing."""
+    batch_id = batch(sf, 1, account)
+    api.ready_after_s = 30.0
+    slept = []
+
+    def sleep_through(seconds):
+        if statuses(sf, batch_id) == ["polling"] and not slept:
+            slept.append(True)
+            clock.advance(900)             # the wall clock and monotonic time jump together
+    clock.on_wait = sleep_through
+    assert processor(sf, api, clock, account, quote_timeout_s=300.0).run_batch(batch_id) == "complete"
+    assert statuses(sf, batch_id) == ["complete"]
