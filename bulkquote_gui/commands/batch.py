@@ -19,9 +19,9 @@ from typing import Any, Callable
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core import store
-from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
-from bulkquote_gui.core.store.models import BATCH_COMPLETE, ROW_TERMINAL
+from bulkquote_gui.core.store.models import BATCH_COMPLETE
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
 from bulkquote_gui.services.runtime import (
@@ -102,56 +102,6 @@ def _batch_or_fail(session: Session, batch_id: int) -> store.BatchSummary:
 
 # --------------------------------------------------------------------------- processing with progress
 
-class _Progress:
-    """One line per finished row (or a live line on a terminal) on stderr."""
-
-    def __init__(self) -> None:
-        self.live = sys.stderr.isatty()
-        self.last_message = ""
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, WaitEvent):
-            if event.reason:
-                self._line(f"account {event.account_id}: {event.message}", final=True)
-            else:
-                self._line(f"account {event.account_id}: going on", final=True)
-            return
-        if isinstance(event, BatchEvent):
-            self.last_message = event.message
-            if event.status != "running" or self.live:
-                self._line(f"batch {event.batch_id} {event.status}"
-                           + (f": {event.message}" if event.message else "")
-                           + f" ({_count_text(event.counts)})", final=True)
-            return
-        assert isinstance(event, QuoteEvent)
-        if event.status in ROW_TERMINAL:
-            detail = (f"{event.carrier} {event.mrc} {event.currency}/month" if event.status == "complete"
-                      else event.error_code or "")
-            self._line(f"batch {event.batch_id} row {event.row_number}: {event.status}"
-                       + (f" {detail}" if detail else "") + f" [{_count_text(event.counts)}]",
-                       final=not self.live)
-        elif self.live:
-            self._line(f"batch {event.batch_id} row {event.row_number}: {event.status} "
-                       f"[{_count_text(event.counts)}]", final=False)
-
-    def _line(self, text: str, *, final: bool) -> None:
-        if self.live:
-            sys.stderr.write("\r\x1b[2K" + text + ("\n" if final else ""))
-        else:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-
-def _count_text(counts: dict[str, int]) -> str:
-    done = counts.get("complete", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
-    text = f"{done}/{counts.get('total', 0)} done, {counts.get('complete', 0)} priced"
-    if counts.get("failed"):
-        text += f", {counts['failed']} failed"
-    if counts.get("cancelled"):
-        text += f", {counts['cancelled']} cancelled"
-    return text
-
-
 def _process(runtime: Runtime, batch_id: int | None) -> int:
     """Run one batch (or, with None, every unfinished batch of the account, in fair turns) on a
     worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed)."""
@@ -163,7 +113,8 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     except MissingApiKey as exc:
         raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
                     EXIT_STOPPED) from None
-    processor = runtime.make_processor(client, on_event=_Progress(), role="cli")
+    progress = Progress()
+    processor = runtime.make_processor(client, on_event=progress, role="cli")
     outcome: dict[str, Any] = {"statuses": [], "error": None}
     interrupted = threading.Event()
 
@@ -177,6 +128,7 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
             outcome["error"] = exc
 
     interrupted_run(processor, work, interrupted)
+    progress.close()
     client.close()
     if outcome["error"] is not None:
         raise outcome["error"]
@@ -327,7 +279,7 @@ def run_cancel(args: argparse.Namespace) -> int:
                  "server; the next batch will clear them")
         with sf() as session:
             after = store.get_batch(session, args.batch)
-        print(f"batch {args.batch} cancelled ({_count_text(after.counts)})", file=sys.stderr)
+        print(f"batch {args.batch} cancelled ({count_text(after.counts)})", file=sys.stderr)
         return EXIT_OK
 
 
@@ -362,7 +314,7 @@ def run_status(args: argparse.Namespace) -> int:
                      for r in rows]}, ensure_ascii=False))
         return EXIT_OK
     print(f"batch {summary.id}  {summary.source_name}  {summary.status}  "
-          f"({_count_text(summary.counts)})")
+          f"({count_text(summary.counts)})")
     if summary.status_message:
         print(f"  {summary.status_message}")
     if waiting:
@@ -399,7 +351,7 @@ def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
         return EXIT_OK
     for b in batches:
         print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  {b.source_name}  "
-              f"({_count_text(b.counts)})")
+              f"({count_text(b.counts)})")
     return EXIT_OK
 
 

@@ -22,11 +22,11 @@ from bulkquote_gui.commands.batch import (
     EXIT_STOPPED,
     _command,
     _Fail,
-    _Progress,
     _batch_or_fail,
     _runtime,
     interrupted_run,
 )
+from bulkquote_gui.commands.progress import Progress
 from bulkquote_gui.core import store
 
 KEYS_ENV = "BULKQUOTE_API_KEYS"
@@ -57,7 +57,7 @@ def run_worker(args: argparse.Namespace) -> int:
             assert key is not None
             client = MomentumClient(runtime.api_url, key)
             accounts.append((store.ensure_account(sf, runtime.account_url, key), client))
-        pool = AccountPool(sf, accounts, on_event=_Progress(), config=runtime.processor_config())
+        pool = AccountPool(sf, accounts, on_event=Progress(), config=runtime.processor_config())
         print(f"worker: quoting for {len(accounts)} account(s) on {runtime.api_url}"
               + ("" if args.until_idle else "; Ctrl-C or SIGTERM stops it"),
               file=sys.stderr, flush=True)

@@ -1,0 +1,146 @@
+"""What the headless commands show while batches run, on stderr.
+
+On a terminal: finished rows scroll by as lines and a live bar stays at the bottom, with counts
+and the time left, measured from how long quotes actually take here (time spent waiting for the
+account or the API is left out). Elsewhere (pipes, CI, --json): one line per finished row and
+per batch change, nothing redrawn.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from typing import Callable, TextIO
+
+from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
+from bulkquote_gui.core.states import ROW_TERMINAL
+
+BAR_WIDTH = 24
+PACE_WINDOW = 20   # recent quotes that set the pace
+
+
+def count_text(counts: dict[str, int]) -> str:
+    done = counts.get("complete", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
+    text = f"{done}/{counts.get('total', 0)} done, {counts.get('complete', 0)} priced"
+    if counts.get("failed"):
+        text += f", {counts['failed']} failed"
+    if counts.get("cancelled"):
+        text += f", {counts['cancelled']} cancelled"
+    return text
+
+
+def duration_text(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+class Pace:
+    """Seconds per quote over the recent ones, not counting time the account spent waiting."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._durations: list[float] = []
+        self._last: float | None = None
+        self._waiting_since: float | None = None
+        self._waited = 0.0
+
+    def wait_started(self) -> None:
+        if self._waiting_since is None:
+            self._waiting_since = self._monotonic()
+
+    def wait_ended(self) -> None:
+        if self._waiting_since is not None:
+            self._waited += self._monotonic() - self._waiting_since
+            self._waiting_since = None
+
+    def quote_finished(self) -> None:
+        now = self._monotonic()
+        if self._last is not None:
+            self._durations = (self._durations + [max(0.0, now - self._last - self._waited)])[-PACE_WINDOW:]
+        self._last, self._waited = now, 0.0
+        if self._waiting_since is not None:
+            self._waiting_since = now
+
+    def left(self, quotes: int) -> float | None:
+        if not self._durations or quotes <= 0:
+            return None
+        return sum(self._durations) / len(self._durations) * quotes
+
+
+class Progress:
+    """The engine's listener for the CLI (see the module docstring)."""
+
+    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._out = stream or sys.stderr
+        self.live = self._out.isatty() if live is None else live
+        self.last_message = ""
+        self._pace = Pace(monotonic)
+        self._bar = ""
+        self._waiting = ""
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, WaitEvent):
+            if event.reason:
+                self._pace.wait_started()
+                self._waiting = event.message
+                self._print(f"account {event.account_id}: {event.message}")
+            else:
+                self._pace.wait_ended()
+                self._waiting = ""
+                self._print(f"account {event.account_id}: going on")
+            return
+        if isinstance(event, BatchEvent):
+            self.last_message = event.message
+            if event.status != "running" or self.live:
+                self._print(f"batch {event.batch_id} {event.status}"
+                            + (f": {event.message}" if event.message else "")
+                            + f" ({count_text(event.counts)})")
+            self._draw(event.batch_id, event.counts)
+            return
+        assert isinstance(event, QuoteEvent)
+        if event.status in ROW_TERMINAL:
+            self._pace.quote_finished()
+            detail = (f"{event.carrier} {event.mrc} {event.currency}/month" if event.status == "complete"
+                      else event.error_code or "")
+            self._print(f"batch {event.batch_id} row {event.row_number}: {event.status}"
+                        + (f" {detail}" if detail else "") + f" [{count_text(event.counts)}]")
+        self._draw(event.batch_id, event.counts)
+
+    def bar_text(self, batch_id: int, counts: dict[str, int]) -> str:
+        total = counts.get("total", 0)
+        done = counts.get("complete", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
+        filled = round(BAR_WIDTH * done / total) if total else 0
+        text = f"batch {batch_id} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {count_text(counts)}"
+        if self._waiting:
+            return text + " · on hold"
+        left = self._pace.left(total - done)
+        return text + (f" · about {duration_text(left)} left" if left is not None else "")
+
+    def _draw(self, batch_id: int, counts: dict[str, int]) -> None:
+        if not self.live:
+            return
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        self._bar = self.bar_text(batch_id, counts)[:width]
+        self._out.write("\r\x1b[2K" + self._bar)
+        self._out.flush()
+
+    def _print(self, text: str) -> None:
+        """A line that stays (the live bar is redrawn under it)."""
+        if self.live:
+            self._out.write("\r\x1b[2K" + text + "\n" + self._bar)
+        else:
+            self._out.write(text + "\n")
+        self._out.flush()
+
+    def close(self) -> None:
+        if self.live and self._bar:
+            self._out.write("\n")
+            self._out.flush()
