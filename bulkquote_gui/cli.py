@@ -26,6 +26,7 @@ HANDLERS: dict[str, str] = {
     "worker": "bulkquote_gui.commands.team:run_worker",
     "unblock": "bulkquote_gui.commands.team:run_unblock",
     "rush": "bulkquote_gui.commands.team:run_rush",
+    "find": "bulkquote_gui.commands.batch:run_find",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--api-url", "--poll-interval", "--quote-timeout")
 
@@ -111,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rush", help="move a batch to the front of its account's line")
     p.add_argument("batch", type=int)
     p.add_argument("--off", action="store_true", help="put it back in line")
+
+    p = sub.add_parser("find", help="rows of past batches by address, company or site id")
+    p.add_argument("text")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("simulator", help="run the built-in Momentum simulator over HTTP")
     p.add_argument("--host", default="127.0.0.1")

@@ -355,6 +355,33 @@ def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- find
+
+@_command("find")
+def run_find(args: argparse.Namespace) -> int:
+    """Rows of past batches whose address, company or site id contains TEXT."""
+    with _runtime(args, with_api=False) as runtime:
+        with runtime.session_factory() as session:
+            found = store.find_rows(session, args.text)
+    if args.json:
+        print(json.dumps({"rows": [
+            {"batch": f.batch_id, "source": f.source_name, "row": f.row_number,
+             "site_id": f.site_id, "company": f.company, "address": f.address,
+             "status": f.status, "carrier": f.carrier, "mrc": _money(f.mrc),
+             "valid_until": f.valid_until.isoformat() if f.valid_until else None}
+            for f in found]}, ensure_ascii=False))
+        return EXIT_OK
+    if not found:
+        print(f"nothing found for {args.text!r}", file=sys.stderr)
+        return EXIT_OK
+    for f in found:
+        price = f"  {f.carrier} {_money(f.mrc)}/mo" if f.status == "complete" else ""
+        valid = f" (valid until {f.valid_until:%b %d %Y})" if f.valid_until else ""
+        print(f"batch {f.batch_id:>4} row {f.row_number:>5}  {f.status:<10} {f.company}  "
+              f"{f.address}{price}{valid}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- export
 
 @_command("export")
