@@ -15,6 +15,7 @@ from bulkquote_gui.gui.progress_page import ERROR_MIN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 
 from .conftest import SAMPLE
+from tests.helpers.references import by_row
 
 TERMINAL = {"complete", "failed", "cancelled"}
 
@@ -149,7 +150,7 @@ def test_retry_failed_sends_the_failed_rows_again(qtbot, window, simulator, tmp_
         qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
     stats = simulator.stats()
     assert stats["posts"] > posts_before
-    assert len(stats["quotes"][f"batch-{batch_id}/row-3"]) == 2  # a fresh quote for the retried row
+    assert len(by_row(stats["quotes"])[f"batch-{batch_id}/row-3"]) == 2  # a fresh quote for the retried row
     assert page_statuses(window)[failed_row] == "failed"  # the address is still not found
     with window.context.session_factory() as session:
         rows = store.batch_rows(session, batch_id)

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
+from tests.helpers.references import by_row
 
 ROWS = 500
 QUOTE_TIMEOUT_S = 2.0
@@ -91,7 +92,8 @@ def test_500_rows_through_a_fault_storm_end_once_each_without_409_or_stall(tmp_p
     assert report["status"] == "complete"
 
     # Exactly one quote per row on the server.
-    per_row = {n: len(stats["quotes"].get(f"batch-{batch}/row-{n}", [])) for n in rows}
+    quotes = by_row(stats["quotes"])   # references as the rows were numbered, install id aside
+    per_row = {n: len(quotes.get(f"batch-{batch}/row-{n}", [])) for n in rows}
     wrong = {n: count for n, count in per_row.items() if count != 1}
     assert wrong == {}, f"rows with other than one quote on the server: {wrong}"
     assert stats["created"] == ROWS

@@ -275,32 +275,81 @@ def test_rush_takes_a_batch_to_the_front(sim, env, tmp_path):
 
 # ----------------------------------------------------------------------------- parallel accounts
 
-def _time_worker(env, db, keys: str, sim) -> float:
-    worker_env = {**env, "BULKQUOTE_API_KEYS": keys}
-    worker_env.pop("BULKQUOTE_API_KEY")
-    started = time.monotonic()
-    run(worker_env, db, "worker", "--until-idle", api_url=sim.base_url)
-    return time.monotonic() - started
+def _quote_with_pool(db_url: str, sim: SimulatorServer, batches_per_key: dict[str, int]) -> float:
+    """Store the batches, then run them as `bulkquote worker` does (one runner thread per
+    account, real HTTP on loopback), in this process so that start-up does not blur the
+    timing; returns the seconds from the first quote asked to the last answered."""
+    from bulkquote_gui.core import store
+    from bulkquote_gui.core.engine.policy import EngineConfig
+    from bulkquote_gui.core.engine.pool import AccountPool
+    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.offer import BatchDefaults
 
-
-def test_two_accounts_quote_in_parallel(env, tmp_path):
-    sim = SimulatorServer(port=0, time_scale=0.02).start()   # slow enough that waiting dominates
+    engine = store.make_engine(db_url)
+    sf = store.make_session_factory(engine)
+    accounts = []
     try:
-        one = f"sqlite:///{tmp_path / 'one.sqlite'}"
-        for name in ("a", "b"):
-            submit(env, one, sites(tmp_path, 10, name), api_url=sim.base_url)
-        single = _time_worker(env, one, "team-key", sim)
-        two = f"sqlite:///{tmp_path / 'two.sqlite'}"
-        batches = [submit({**env, "BULKQUOTE_API_KEY": key}, two, sites(tmp_path, 10, key),
-                          api_url=sim.base_url) for key in ("key-a", "key-b")]
-        parallel = _time_worker(env, two, "key-a, key-b", sim)
+        for key, n in batches_per_key.items():
+            account = store.ensure_account(sf, sim.base_url, key)
+            result = import_file(sites(Path(db_url.split("///")[1]).parent, n, key))
+            store.create_batch(sf, result, defaults=BatchDefaults(), source_name=f"{key}.csv",
+                               account_id=account.id)
+            accounts.append((account, MomentumClient(sim.base_url, key)))
+        config = EngineConfig(poll_interval_s=0.05, retry_after_floor_s=0.05, backoff_base_s=0.05)
+        pool = AccountPool(sf, accounts, on_event=lambda e: None, config=config)
+        started = time.monotonic()
+        results = pool.run(until_idle=True)
+        took = time.monotonic() - started
+        assert all(r.statuses and set(r.statuses.values()) == {"complete"} for r in results.values())
+        return took
+    finally:
+        for _, client in accounts:
+            client.close()
+        engine.dispose()
+
+
+def test_two_accounts_quote_in_parallel(tmp_path):
+    sim = SimulatorServer(port=0, time_scale=0.03).start()   # ~0.3 s a quote: waiting dominates
+    try:
+        (tmp_path / "one").mkdir()
+        (tmp_path / "two").mkdir()
+        single = _quote_with_pool(f"sqlite:///{tmp_path / 'one' / 'db.sqlite'}", sim, {"key-0": 20})
+        parallel = _quote_with_pool(f"sqlite:///{tmp_path / 'two' / 'db.sqlite'}", sim,
+                                    {"key-a": 10, "key-b": 10})
         print(f"\n20 rows: one account {single:.1f} s, two accounts {parallel:.1f} s "
               f"({parallel / single:.2f}x)")
-        for batch in batches:
-            assert answered(status(env, two, batch)) == 10
+        assert sim.stats()["created"] == 40
         assert parallel <= 0.6 * single
     finally:
         sim.stop()
+
+
+def test_the_worker_quotes_for_every_account_it_has_a_key_for(sim, env, tmp_path):
+    db = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    batches = [submit({**env, "BULKQUOTE_API_KEY": key}, db, sites(tmp_path, 3, key),
+                      api_url=sim.base_url) for key in ("key-a", "key-b")]
+    worker_env = {**env, "BULKQUOTE_API_KEYS": "key-a, key-b"}
+    worker_env.pop("BULKQUOTE_API_KEY")
+    out = run(worker_env, db, "worker", "--until-idle", api_url=sim.base_url)
+    assert "quoting for 2 account(s)" in out.stderr
+    for batch in batches:
+        assert answered(status(env, db, batch)) == 3
+
+
+def test_the_worker_stops_cleanly_on_sigterm_and_frees_the_lease(sim, env, tmp_path):
+    db = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    worker = start(env, db, "worker", api_url=sim.base_url)        # waits for batches
+    batch = submit(env, db, sites(tmp_path, 3), api_url=sim.base_url)
+    wait_for(lambda: status(env, db, batch)["status"] == "complete", 60, "the worker to take it")
+    worker.send_signal(signal.SIGTERM)
+    code, _, err = finish(worker, timeout=30)
+    assert code == 0 and "worker stopped" in err
+    # The lease is free: another process runs the next batch at once, with no wait for expiry.
+    second = submit(env, db, sites(tmp_path, 2, "second"), api_url=sim.base_url)
+    out = run(env, db, "resume", api_url=sim.base_url)
+    assert "waiting for the account's lease" not in out.stderr
+    assert answered(status(env, db, second)) == 2
 
 
 # ----------------------------------------------------------------------------- unreachable API
