@@ -107,7 +107,7 @@ class AccountRunner:
                 log.exception("could not release the lease of account %s", self.account_id)
         result.stopped = self.commands.stopped
         for batch_id in result.statuses:   # as the store has them now (another holder may
-            result.statuses[batch_id] = self._status(batch_id)   # have finished them)
+            result.statuses[batch_id] = self.status(batch_id)   # have finished them)
         return result
 
     def _run_line(self, only_batch: int | None, result: RunResult) -> str:
@@ -169,7 +169,7 @@ class AccountRunner:
             self.lease.lost()
             return LEASE_LOST
         for batch_id in self._announced:
-            status = self._status(batch_id)
+            status = self.status(batch_id)
             result.statuses[batch_id] = status
             if status in (BatchStatus.PENDING, BatchStatus.RUNNING):
                 self.outcomes.emit_batch(batch_id, status,
@@ -225,20 +225,20 @@ class AccountRunner:
         if store.finish_batch(self._sf, batch_id):
             self.outcomes.emit_batch(batch_id, BatchStatus.COMPLETE)
         self._announced.discard(batch_id)
-        result.statuses[batch_id] = self._status(batch_id)
+        result.statuses[batch_id] = self.status(batch_id)
 
     def _finish_idle(self, only_batch: int | None, result: RunResult) -> str:
         """No row left to take: finish what this run started (a batch whose last row ended in
         another process, or a batch that never had an open row)."""
         for batch_id in sorted(self._announced | ({only_batch} if only_batch else set())):
-            if self._status(batch_id) in (BatchStatus.PENDING, BatchStatus.RUNNING):
+            if self.status(batch_id) in (BatchStatus.PENDING, BatchStatus.RUNNING):
                 with self._sf() as session:
                     if store.open_row_count(session, batch_id):
                         continue
                 if batch_id not in self._announced:
                     store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
                 self._finish(batch_id, result)
-            result.statuses[batch_id] = self._status(batch_id)
+            result.statuses[batch_id] = self.status(batch_id)
         return "idle"
 
     # ------------------------------------------------------------------ the lease
@@ -246,7 +246,7 @@ class AccountRunner:
     def _has_work(self, only_batch: int | None) -> bool:
         with self._sf() as session:
             if only_batch is not None:
-                return self._status(only_batch) in (BatchStatus.PENDING, BatchStatus.RUNNING)
+                return self.status(only_batch) in (BatchStatus.PENDING, BatchStatus.RUNNING)
             return bool(store.unfinished_batch_ids(session, account_id=self.account_id)) \
                 or bool(store.owed_count(session))
 
@@ -293,7 +293,8 @@ class AccountRunner:
     def _give_back(self, seconds: float) -> None:
         store.shift_polling_deadlines(self._sf, self.account_id, seconds)
 
-    def _status(self, batch_id: int) -> str:
+    def status(self, batch_id: int) -> str:
+        """The batch's status in the store (KeyError for an unknown batch)."""
         with self._sf() as session:
             status = store.batch_status(session, batch_id)
         if status is None:

@@ -120,15 +120,8 @@ class Processor:
         Returns the batch's status afterwards ("running" when stopped mid-way). Raises KeyError
         for an unknown batch.
         """
-        status = self._status(batch_id)
+        status = self._runner.status(batch_id)
         if self.commands.stopped or status not in (BatchStatus.PENDING, BatchStatus.RUNNING):
             return status
         self.last_result = self._runner.run(only_batch=batch_id)
-        return self._status(batch_id)
-
-    def _status(self, batch_id: int) -> str:
-        with self._sf() as session:
-            status = store.batch_status(session, batch_id)
-        if status is None:
-            raise KeyError(f"no batch {batch_id}")
-        return str(status)
+        return self._runner.status(batch_id)
