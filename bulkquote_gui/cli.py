@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product", help="default product: DIA, BROADBAND or ETHERNET (DIA)")
     p.add_argument("--company", help="customer company for rows that have none")
     p.add_argument("--wait", action="store_true", help="process the batch to the end")
+    p.add_argument("--no-reuse", action="store_true",
+                   help="ask the API again even for sites with a still-valid earlier quote")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("resume", help="process every unfinished batch, in fair turns")

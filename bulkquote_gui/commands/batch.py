@@ -198,14 +198,20 @@ def run_submit(args: argparse.Namespace) -> int:
                                           owner=runtime.settings.rep_name)
         except store.NothingToQuote as exc:
             raise _Fail(str(exc)) from None
+        reused = [] if args.no_reuse else store.reuse_valid_quotes(runtime.session_factory, batch_id)
         if args.json:
-            print(json.dumps({"batch": batch_id, "rows": counts["quotable"]}), flush=True)
+            print(json.dumps({"batch": batch_id, "rows": counts["quotable"], "reused": len(reused)}),
+                  flush=True)
         else:
             print(batch_id, flush=True)
         skipped = counts.get("rows", 0) - counts["quotable"]
         print(f"batch {batch_id} stored: {counts['quotable']} quotes"
               + (f" ({skipped} rows not quotable were left out)" if skipped else ""),
               file=sys.stderr, flush=True)
+        if reused:
+            print(f"batch {batch_id}: {len(reused)} row{'s' if len(reused) != 1 else ''} filled from "
+                  "still-valid earlier quotes, with no API call (--no-reuse asks again)",
+                  file=sys.stderr, flush=True)
         if not args.wait:
             return EXIT_OK
         return _process(runtime, batch_id)

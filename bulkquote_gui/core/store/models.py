@@ -225,6 +225,8 @@ class BatchQuote(Base):
     # schema v3: the request's `reference`, fixed when the row is stored (install id first, so
     # two installs never send the same one); rows of older versions keep "batch-N/row-M".
     reference_text: Mapped[str | None] = mapped_column("reference", String(200))
+    # schema v4: filled from this earlier row's still-valid quote instead of asking the API
+    reused_from: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[BatchJob] = relationship(back_populates="rows")
     quote: Mapped[Quote] = relationship()

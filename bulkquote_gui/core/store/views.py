@@ -63,6 +63,7 @@ class RowView:
     option_count: int = 0
     site_id: str = ""
     original: dict[str, str] = field(default_factory=dict, compare=False)
+    reused_from: int | None = None   # the earlier row whose still-valid quote filled this one
 
 
 # The engine's hot statements are built once (bound parameters p_*): building a statement
@@ -121,7 +122,7 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             install_days=q.install_days, error_code=bq.error_code,
             error_message=bq.error_message, attempts=bq.attempts, access=q.access,
             is_estimate=q.is_estimate, valid_until=q.valid_until, option_count=int(n or 0),
-            site_id=bq.site_id, original=dict(bq.original or {})))
+            site_id=bq.site_id, original=dict(bq.original or {}), reused_from=bq.reused_from))
     return out
 
 

@@ -1,0 +1,65 @@
+"""Never paying twice: still-valid earlier quotes fill a new batch's rows (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.offer import BatchDefaults
+from tests.fakes import FakeClock, FakeImport, FakeMomentum, checked_row
+
+VALID = date(2026, 12, 1)      # FakeMomentum's quotes are valid until 2026-12-29
+
+
+def quote_all(sf, rows):
+    """A batch of `rows`, quoted to the end against a fake API; returns (batch id, the API)."""
+    clock = FakeClock()
+    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
+    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
+    reused = store.reuse_valid_quotes(sf, batch_id, today=VALID)
+    Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(1)).run_batch(batch_id)
+    return batch_id, api, reused
+
+
+def test_a_resubmitted_file_asks_only_for_the_sites_not_quoted_yet(session_factory):
+    sf = session_factory
+    first, api, _ = quote_all(sf, [checked_row(n) for n in range(2, 12)])     # 10 sites
+    assert len([c for c in api.calls if c[0] == "POST"]) == 10
+    rows = [checked_row(n) for n in range(2, 12)] + [checked_row(12), checked_row(13)]
+    second, api2, reused = quote_all(sf, rows)
+    assert len(reused) == 10
+    assert len([c for c in api2.calls if c[0] == "POST"]) == 2                 # 2 calls, not 12
+    with sf() as session:
+        views = store.batch_rows(session, second)
+        old = {r.row_number: r for r in store.batch_rows(session, first)}
+    assert [r.status for r in views] == ["complete"] * 12
+    for r in views[:10]:
+        assert r.reused_from == old[r.row_number].quote_id
+        assert (r.carrier, r.mrc, r.valid_until, r.option_count) == (
+            old[r.row_number].carrier, old[r.row_number].mrc, old[r.row_number].valid_until, 2)
+    assert all(r.reused_from is None for r in views[10:])
+
+
+def test_the_same_site_written_differently_is_still_the_same_site(session_factory):
+    sf = session_factory
+    quote_all(sf, [checked_row(2, street="111 E. Wacker Dr.")])
+    variant = checked_row(2, street="111  e wacker dr")
+    batch_id = store.create_batch(sf, FakeImport([variant]), defaults=BatchDefaults(), source_name="y.csv")
+    assert len(store.reuse_valid_quotes(sf, batch_id, today=VALID)) == 1
+    with sf() as session:
+        assert store.get_batch(session, batch_id).status == "complete"   # nothing left to send
+
+
+def test_an_expired_quote_or_another_service_is_asked_again(session_factory):
+    sf = session_factory
+    quote_all(sf, [checked_row(2), checked_row(3)])
+    batch_id = store.create_batch(sf, FakeImport([checked_row(2), checked_row(3, bandwidth_mbps=100)]),
+                                  defaults=BatchDefaults(), source_name="z.csv")
+    assert store.reuse_valid_quotes(sf, batch_id, today=date(2027, 1, 15)) == []   # expired
+    reused = store.reuse_valid_quotes(sf, batch_id, today=VALID)
+    assert [r.row_number for r in reused] == [2]             # row 3 asks for another speed
+    with sf() as session:
+        assert [r.status for r in store.batch_rows(session, batch_id)] == ["complete", "pending"]
