@@ -1,0 +1,42 @@
+"""Re-submitting a file whose sites were quoted last time costs no API call for them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from bulkquote_gui.services.simulator import SimulatorServer
+
+
+def bq(env, *args):
+    out = subprocess.run([sys.executable, "-m", "bulkquote_gui", "--poll-interval", "0.05", *args],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in out.stderr, out.stderr
+    return out
+
+
+def test_the_second_submit_of_a_file_is_filled_from_valid_quotes(tmp_path):
+    sim = SimulatorServer(port=0, time_scale=0.004).start()
+    env = {**os.environ, "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "BULKQUOTE_API_KEY": "k", "BULKQUOTE_API_URL": sim.base_url}
+    rows = [f"Acme,{100 + i} Congress Ave,Austin,TX,78701" for i in range(6)]
+    first = tmp_path / "sites.csv"
+    first.write_text("\n".join(["Company,Street,City,State,ZIP", *rows]) + "\n")
+    bigger = tmp_path / "sites_more.csv"
+    bigger.write_text("\n".join(["Company,Street,City,State,ZIP", *rows,
+                                 "Acme,900 Congress Ave,Austin,TX,78701"]) + "\n")
+    try:
+        assert bq(env, "submit", first, "--wait").returncode == 0
+        posts_before = sim.stats()["created"]
+        out = bq(env, "submit", bigger, "--wait", "--json")
+        assert out.returncode == 0, out.stderr
+        stored = json.loads(out.stdout.splitlines()[0])
+        assert stored["reused"] == 6
+        assert "6 rows filled from still-valid earlier quotes" in out.stderr
+        assert sim.stats()["created"] - posts_before == 1          # only the new site was asked
+        again = bq(env, "submit", first, "--wait", "--no-reuse")
+        assert again.returncode == 0 and sim.stats()["created"] - posts_before == 7
+    finally:
+        sim.stop()
