@@ -29,14 +29,17 @@ def test_the_second_submit_of_a_file_is_filled_from_valid_quotes(tmp_path):
                                  "Acme,900 Congress Ave,Austin,TX,78701"]) + "\n")
     try:
         assert bq(env, "submit", first, "--wait").returncode == 0
+        priced = json.loads(bq(env, "status", "1", "--json").stdout)["counts"]["complete"]
+        assert priced >= 4   # the simulator prices most sites (a few fail, by address)
         posts_before = sim.stats()["created"]
         out = bq(env, "submit", bigger, "--wait", "--json")
         assert out.returncode == 0, out.stderr
         stored = json.loads(out.stdout.splitlines()[0])
-        assert stored["reused"] == 6
-        assert "6 rows filled from still-valid earlier quotes" in out.stderr
-        assert sim.stats()["created"] - posts_before == 1          # only the new site was asked
+        assert stored["reused"] == priced
+        assert f"{priced} rows filled from still-valid earlier quotes" in out.stderr
+        # Only the new site and those the API could not price last time were asked again.
+        assert sim.stats()["created"] - posts_before == 7 - priced
         again = bq(env, "submit", first, "--wait", "--no-reuse")
-        assert again.returncode == 0 and sim.stats()["created"] - posts_before == 7
+        assert again.returncode == 0 and sim.stats()["created"] - posts_before == 7 - priced + 6
     finally:
         sim.stop()
