@@ -27,6 +27,7 @@ HANDLERS: dict[str, str] = {
     "unblock": "bulkquote_gui.commands.team:run_unblock",
     "rush": "bulkquote_gui.commands.team:run_rush",
     "find": "bulkquote_gui.commands.batch:run_find",
+    "requote": "bulkquote_gui.commands.batch:run_requote",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--api-url", "--poll-interval", "--quote-timeout")
 
@@ -114,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rush", help="move a batch to the front of its account's line")
     p.add_argument("batch", type=int)
     p.add_argument("--off", action="store_true", help="put it back in line")
+
+    p = sub.add_parser("requote", help="a new batch asking again for a batch's stale quotes")
+    p.add_argument("batch", type=int)
+    p.add_argument("--wait", action="store_true")
 
     p = sub.add_parser("find", help="rows of past batches by address, company or site id")
     p.add_argument("text")

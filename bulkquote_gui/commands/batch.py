@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import threading
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -311,12 +312,16 @@ def run_status(args: argparse.Namespace) -> int:
             summary = _batch_or_fail(session, args.batch)
             rows = store.batch_rows(session, args.batch)
     waiting = _waiting(sf, summary)
+    today = date.today()
     if args.json:
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
             "owner": summary.owner, "rush": summary.priority > 0, "waiting": waiting,
             "rows": [{"row": r.row_number, "status": r.status, "carrier": r.carrier,
-                      "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code}
+                      "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code,
+                      "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+                      "stale": r.stale(today), "reused": r.reused_from is not None,
+                      "previous_mrc": _money(r.previous_mrc)}
                      for r in rows]}, ensure_ascii=False))
         return EXIT_OK
     print(f"batch {summary.id}  {summary.source_name}  {summary.status}  "
@@ -328,7 +333,8 @@ def run_status(args: argparse.Namespace) -> int:
     for r in rows:
         answer = (f"{r.carrier}  MRC {_money(r.mrc)}  NRC {_money(r.nrc)} {r.currency or ''}".rstrip()
                   if r.status == "complete" else (f"{r.error_code}: {r.error_message}" if r.error_code else ""))
-        print(f"  row {r.row_number:>5}  {r.status:<10}  {r.address}  {answer}".rstrip())
+        mark = "  (stale: ask again)" if r.stale(today) else ("  (reused)" if r.reused_from else "")
+        print(f"  row {r.row_number:>5}  {r.status:<10}  {r.address}  {answer}{mark}".rstrip())
     return EXIT_OK
 
 
@@ -359,6 +365,32 @@ def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
         print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  {b.source_name}  "
               f"({count_text(b.counts)})")
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------- requote
+
+@_command("requote")
+def run_requote(args: argparse.Namespace) -> int:
+    """A new batch of the batch's stale rows (valid-until passed); with --wait, quote it."""
+    with _runtime(args, with_api=args.wait) as runtime:
+        sf = runtime.session_factory
+        with sf() as session:
+            _batch_or_fail(session, args.batch)
+        account = runtime.account()
+        new_id = store.requote_stale(sf, args.batch, owner=runtime.settings.rep_name,
+                                     account_id=account.id if account else None)
+        if new_id is None:
+            print(f"batch {args.batch}: no stale quote (every price is still valid)", file=sys.stderr)
+            return EXIT_OK
+        with sf() as session:
+            n = store.get_batch(session, new_id).counts["total"]
+        print(new_id, flush=True)
+        print(f"batch {new_id} stored: {n} stale quote{'s' if n != 1 else ''} of batch {args.batch} "
+              "asked again; its export shows the previous price beside the new one",
+              file=sys.stderr, flush=True)
+        if not args.wait:
+            return EXIT_OK
+        return _process(runtime, new_id)
 
 
 # --------------------------------------------------------------------------- find

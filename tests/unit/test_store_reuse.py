@@ -63,3 +63,25 @@ def test_an_expired_quote_or_another_service_is_asked_again(session_factory):
     assert [r.row_number for r in reused] == [2]             # row 3 asks for another speed
     with sf() as session:
         assert [r.status for r in store.batch_rows(session, batch_id)] == ["complete", "pending"]
+
+
+def test_stale_rows_are_asked_again_in_a_new_batch_that_remembers_the_old_price(session_factory):
+    sf = session_factory
+    first, _, _ = quote_all(sf, [checked_row(2), checked_row(3)])
+    later = date(2027, 2, 1)                     # past the quotes' 2026-12-29
+    with sf() as session:
+        rows = store.batch_rows(session, first)
+        assert [r.stale(later) for r in rows] == [True, True]
+        assert [r.stale(VALID) for r in rows] == [False, False]
+    new_id = store.requote_stale(sf, first, today=later, owner="Dana")
+    assert store.requote_stale(sf, first, today=VALID) is None    # nothing stale yet
+    with sf() as session:
+        summary = store.get_batch(session, new_id)
+        again = store.batch_rows(session, new_id)
+    assert summary.source_name == "x.csv (re-quote of #1)".replace("#1", f"#{first}")
+    assert summary.owner == "Dana" and summary.counts["pending"] == 2
+    assert [r.requote_of for r in again] == [r.quote_id for r in rows]
+    assert [r.previous_mrc for r in again] == [r.mrc for r in rows]
+    with sf() as session:
+        first_row = store.next_open_row(session, new_id)
+    assert first_row.request["location"]["street"] == "2 Main St"

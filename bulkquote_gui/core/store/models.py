@@ -227,6 +227,8 @@ class BatchQuote(Base):
     reference_text: Mapped[str | None] = mapped_column("reference", String(200))
     # schema v4: filled from this earlier row's still-valid quote instead of asking the API
     reused_from: Mapped[int | None] = mapped_column(Integer)
+    # schema v4: this row asks again for an earlier row whose quote went stale (re-quote)
+    requote_of: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[BatchJob] = relationship(back_populates="rows")
     quote: Mapped[Quote] = relationship()

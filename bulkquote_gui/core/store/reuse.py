@@ -109,3 +109,79 @@ def _copy_answer(session: Session, source: Quote, target_quote_id: int) -> None:
              "term_months": o.term_months, "mrc": o.mrc, "nrc": o.nrc, "currency": o.currency,
              "install_days": o.install_days, "access": o.access, "is_estimate": o.is_estimate}
             for o in options])
+
+
+# --------------------------------------------------------------------------- stale quotes
+
+@dataclass(frozen=True)
+class _StoredRow:
+    """A stored row as create_batch reads an import's rows."""
+
+    row_number: int
+    original: dict
+    location: dict
+    customer: dict
+    service: dict
+    site_id: str
+
+
+@dataclass(frozen=True)
+class _StaleRows:
+    columns: list
+    mapping: dict
+    rows: list
+
+    def quotable_rows(self) -> list:
+        return self.rows
+
+
+def stale_row_ids(session: Session, batch_id: int, today: date) -> list[int]:
+    """The batch's priced rows whose quote's valid-until date has passed."""
+    return list(session.scalars(
+        select(BatchQuote.id).join(Quote, BatchQuote.quote_id == Quote.id)
+        .where(BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_COMPLETE,
+               Quote.valid_until.is_not(None), Quote.valid_until < today)
+        .order_by(BatchQuote.position)))
+
+
+def requote_stale(session_factory: sessionmaker[Session], batch_id: int, *,
+                  today: date | None = None, owner: str = "",
+                  account_id: int | None = None) -> int | None:
+    """A new batch asking again for the batch's stale rows (each row remembers the one it
+    re-quotes, so the export can set the new price beside the old); None when none is stale."""
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store.batches import create_batch
+
+    today = today or utcnow().date()
+    with session_factory() as session:
+        stale = stale_row_ids(session, batch_id, today)
+        if not stale:
+            return None
+        batch = session.get(BatchJob, batch_id)
+        assert batch is not None
+        rows = []
+        for bq, q in session.execute(
+                select(BatchQuote, Quote).join(Quote, BatchQuote.quote_id == Quote.id)
+                .where(BatchQuote.id.in_(stale)).order_by(BatchQuote.position)):
+            lead = q.lead
+            rows.append(_StoredRow(
+                row_number=bq.row_number, original=dict(bq.original or {}), site_id=bq.site_id or "",
+                location={"street": q.street, "unit": q.unit, "city": q.city, "state": q.state,
+                          "postal_code": q.postal_code},
+                customer={"company": lead.company, "contact_name": lead.contact_name,
+                          "email": lead.email, "phone": lead.phone},
+                service={"product": q.product, "bandwidth_mbps": q.bandwidth_mbps,
+                         "term_months": q.term_months}))
+        source = _StaleRows(list(batch.columns or []), dict(batch.mapping or {}), rows)
+        defaults = BatchDefaults(bandwidth_mbps=batch.bandwidth_mbps, term_months=batch.term_months,
+                                 product=batch.product, company=batch.company)
+        name = f"{batch.source_name} (re-quote of #{batch_id})"
+    new_id = create_batch(session_factory, source, defaults=defaults, source_name=name[:500],
+                          owner=owner, account_id=account_id)
+    with session_factory.begin() as session:
+        new_rows = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == new_id)
+                                        .order_by(BatchQuote.position)))
+        for new_row, old_row in zip(new_rows, stale, strict=True):
+            session.execute(update(BatchQuote).where(BatchQuote.id == new_row)
+                            .values(requote_of=old_row))
+    return new_id

@@ -34,8 +34,10 @@ def _v3_accounts_and_leases(conn: Connection) -> None:
 
 
 def _v4_reused_quotes(conn: Connection) -> None:
-    """v4: a row may be filled from an earlier row's still-valid quote (batch_quote.reused_from)."""
+    """v4: a row may be filled from an earlier row's still-valid quote (batch_quote.reused_from),
+    or ask again for an earlier row whose quote went stale (batch_quote.requote_of)."""
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN reused_from INTEGER"))
+    conn.execute(text("ALTER TABLE batch_quote ADD COLUMN requote_of INTEGER"))
 
 
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.

@@ -6,7 +6,7 @@ cross threads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -64,6 +64,12 @@ class RowView:
     site_id: str = ""
     original: dict[str, str] = field(default_factory=dict, compare=False)
     reused_from: int | None = None   # the earlier row whose still-valid quote filled this one
+    requote_of: int | None = None    # the earlier row whose stale quote this one asks again for
+    previous_mrc: Decimal | None = None  # that earlier row's monthly price
+
+    def stale(self, today: date) -> bool:
+        """Priced, but the quote's valid-until date has passed: ask again before selling it."""
+        return self.status == "complete" and self.valid_until is not None and self.valid_until < today
 
 
 # The engine's hot statements are built once (bound parameters p_*): building a statement
@@ -122,7 +128,13 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             install_days=q.install_days, error_code=bq.error_code,
             error_message=bq.error_message, attempts=bq.attempts, access=q.access,
             is_estimate=q.is_estimate, valid_until=q.valid_until, option_count=int(n or 0),
-            site_id=bq.site_id, original=dict(bq.original or {}), reused_from=bq.reused_from))
+            site_id=bq.site_id, original=dict(bq.original or {}), reused_from=bq.reused_from,
+            requote_of=bq.requote_of))
+    earlier = [r.requote_of for r in out if r.requote_of is not None]
+    if earlier:
+        prices = dict(session.execute(select(BatchQuote.id, Quote.mrc).join(
+            Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id.in_(earlier))).all())
+        out = [replace(r, previous_mrc=prices.get(r.requote_of)) if r.requote_of else r for r in out]
     return out
 
 
