@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core import store
+from bulkquote_gui.core.deal_summary import summarise
 from bulkquote_gui.core.store.models import BATCH_COMPLETE
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
@@ -313,10 +314,13 @@ def run_status(args: argparse.Namespace) -> int:
             rows = store.batch_rows(session, args.batch)
     waiting = _waiting(sf, summary)
     today = date.today()
+    with sf() as session:
+        deal = summarise(store.batch_options(session, args.batch))
     if args.json:
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
             "owner": summary.owner, "rush": summary.priority > 0, "waiting": waiting,
+            "summary": deal.as_json(),
             "rows": [{"row": r.row_number, "status": r.status, "carrier": r.carrier,
                       "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code,
                       "valid_until": r.valid_until.isoformat() if r.valid_until else None,

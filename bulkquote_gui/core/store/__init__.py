@@ -9,6 +9,7 @@
     cleanup    calls owed to the account (DELETEs, replays of lost POSTs), kept across restarts
     accounts   the install id, accounts (URL + key fingerprint) and their leases (fencing tokens)
     search     rows of past batches by address, company or site id
+    options    every carrier option the API returned for a batch's rows
     reuse      filling a new batch's rows from still-valid earlier quotes (never paying twice)
 
 Threads: one short-lived Session per unit of work, never shared. Callers import this package
@@ -20,6 +21,7 @@ from bulkquote_gui.core.store.batches import *  # noqa: F401,F403
 from bulkquote_gui.core.store.cleanup import *  # noqa: F401,F403
 from bulkquote_gui.core.store.engine import *  # noqa: F401,F403
 from bulkquote_gui.core.store.models import utcnow  # noqa: F401
+from bulkquote_gui.core.store.options import *  # noqa: F401,F403
 from bulkquote_gui.core.store.reuse import *  # noqa: F401,F403
 from bulkquote_gui.core.store.rows import *  # noqa: F401,F403
 from bulkquote_gui.core.store.search import *  # noqa: F401,F403
