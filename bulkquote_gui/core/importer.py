@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bulkquote_gui.core import address_sets as sets_
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
     auto_mapping, country_column, disambiguate_headers, excel_column_letter, header_score,
@@ -29,6 +30,7 @@ from bulkquote_gui.core.readers import (
 from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
 from bulkquote_gui.core.text_normalise import needs_normalising, normalise
+from bulkquote_gui.core.zip_table import zip_table
 
 __all__ = ["ImportResult", "SpreadsheetError", "import_file", "list_sheets"]
 
@@ -37,6 +39,9 @@ _LOCATION_KEYS = ("street", "unit", "city", "state", "postal_code")
 _CUSTOMER_KEYS = ("company", "contact_name", "email", "phone")
 _STATUS_ORDER = (RowStatus.VALID, RowStatus.REPAIRED, RowStatus.INVALID, RowStatus.DUPLICATE)
 _VALID, _REPAIRED, _INVALID, _DUPLICATE = range(4)
+# Where the importer puts a multi-set file's composed address parts (never a rep's header).
+_PART = "\x00set:"
+_ZIP_CANDIDATES_SHOWN = 5
 
 
 @dataclass
@@ -66,12 +71,16 @@ class _Flags:
         self.notes = np.zeros(n, dtype=bool)
 
     def add(self, rows: Iterable[int], field: str, message: str | Callable[[int], str],
-            reason: str, is_error: bool = True, column: str | None = None) -> None:
-        marks = self.errors if is_error else self.notes
+            reason: str, is_error: bool = True, column: str | None = None,
+            repaired: bool = True) -> None:
+        """An error makes the row invalid; a note makes it repaired, unless `repaired` is
+        False: then it only informs (a city USPS spells otherwise, a unit moved out)."""
+        marks = self.errors if is_error else self.notes if repaired else None
         for i in rows:
             text = message if isinstance(message, str) else message(i)
             self.issues.setdefault(i, []).append(_Issue(field, text, reason, is_error, column))
-            marks[i] = True
+            if marks is not None:
+                marks[i] = True
 
 
 def _blank_rows(values: list[str]) -> list[int]:
@@ -103,9 +112,14 @@ class _Address:
 
 
 def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
-              defaults: BatchDefaults, country_column: str | None = None) -> _Checked:
-    """Every rule, column by column; each rule runs once per distinct value."""
+              defaults: BatchDefaults, country_column: str | None = None,
+              zip_filled: Mapping[int, str] | None = None) -> _Checked:
+    """Every rule, column by column; each rule runs once per distinct value. `zip_filled`:
+    rows whose ZIP an address set's geocoded copy gave (address_sets.choose), marked repaired."""
     flags = _Flags(n)
+    if zip_filled:
+        flags.add(sorted(zip_filled), "postal_code", zip_filled.__getitem__, "ZIP filled in",
+                  is_error=False)
     if country_column is not None:
         countries = addr.clean_text(data[country_column])
         abroad = {c for c in dict.fromkeys(countries) if not addr.is_us_country(c)}
@@ -138,7 +152,9 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
               "c/o address")
     flags.add(_blank_rows(cells.city), "city", "city is missing", "city missing")
     state, state_shown = _check_states(cells.state, flags)
-    postal = _check_zips(cells.postal_code, state, get("zip4") if "zip4" in mapping else None, flags)
+    postal = _check_zips(cells.postal_code, state, get("zip4") if "zip4" in mapping else None,
+                         cells.city, flags)
+    _check_zip_places(postal, state, cells.city, flags)
     service = {
         field: _check_service(get(field), parser, default, field, flags) if field in mapping
         else [default] * n
@@ -206,12 +222,32 @@ def _fill_from_one_line(cells: _Address, one_line: list[str], flags: _Flags) -> 
     flags.add(foreign, "full_address", "not a US address: only US sites can be quoted",
               "non-US address")
     no_street = _blank_rows(cells.street)
-    flags.add([i for i in no_street if one_line[i] and one_line[i] not in foreign_texts],
+    unread = [i for i in no_street if one_line[i] and one_line[i] not in foreign_texts]
+    words = {t for t in dict.fromkeys(one_line[i] for i in unread) if _not_an_address(t)}
+    flags.add([i for i in unread if one_line[i] in words], "full_address",
+              lambda i: f"{one_line[i]!r} is not an address (a name or a note: no house number "
+              "or street)", "not an address")
+    flags.add([i for i in unread if one_line[i] not in words],
               "full_address", lambda i: f"address {one_line[i]!r} could not be read as a US "
               "street address", "address unreadable")
     flags.add([i for i in no_street if not one_line[i]], "street", "street is missing",
               "street missing")
     return set(_rows_with(one_line, care_of))
+
+
+_NOTE_WORDS = re.compile(r"\b(?:TBD|N/?A|NONE|UNKNOWN|CALL|SEE|NOTE|CLOSED|MOVED|SAME|PENDING)\b",
+                         re.IGNORECASE)
+
+
+def _not_an_address(text: str) -> bool:
+    """A one-line cell that holds a company name or a note, not a failed address: its part
+    before the city has no digit at all ("Riordan Fulkerson Hupert & Coleman, Chicago, IL"),
+    or it is only words of a note ("TBD", "see notes")."""
+    head = text.split(",")[0]
+    if _NOTE_WORDS.search(head) and not any(c.isdigit() for c in head):
+        return True
+    return bool(head.strip(" ,")) and not any(c.isdigit() for c in head) and not re.match(
+        r"\s*(?:ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE|TEN)\b", head, re.IGNORECASE)
 
 
 def _check_streets(cells: _Address, flags: _Flags) -> set[int]:
@@ -226,11 +262,16 @@ def _check_streets(cells: _Address, flags: _Flags) -> set[int]:
     flags.add([i for i, check in checks.items() if check.po_box], "street",
               lambda i: f"street {checks[i].street!r} is a PO box, not a service location",
               "PO box")
+    moved = []
     for i, check in checks.items():
         if check.unit and not unit[i]:
             street[i], unit[i] = check.street, check.unit
+            moved.append(i)
         else:  # the sheet has its own unit column value: keep the street's text whole
             street[i] = check.without_box
+    # What is sent changed (the street lost its end), so it is said; the row stays as it was.
+    flags.add(moved, "unit", lambda i: f"unit {unit[i]!r} moved out of the street",
+              "unit moved", is_error=False, repaired=False)
     return {i for i, check in checks.items() if check.care_of}
 
 
@@ -265,8 +306,9 @@ def _check_service(texts: list[str], parser, default, field: str, flags: _Flags)
 
 
 def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
-                flags: _Flags) -> list[str]:
-    """Postal codes per row; flags the ZIPs that are missing, invalid or repaired.
+                city: list[str], flags: _Flags) -> list[str]:
+    """Postal codes per row; flags the ZIPs that are missing, invalid or repaired (a missing
+    one is filled when the row's city and state have exactly one ZIP).
 
     A plain five-digit ZIP is right whatever the state, so only the other rows (few, as a rule)
     go through addresses.check_zip with their state.
@@ -291,12 +333,67 @@ def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
             result = checks[key] = addr.check_zip(*key)
         postal[i] = result.postal_code or zip_raw[i]
         results[i] = result
-    flags.add([i for i in odd if not zip_raw[i]], "postal_code", "ZIP is missing", "ZIP missing")
+    _repair_missing_zips([i for i in odd if not zip_raw[i]], postal, city, state, flags)
     flags.add([i for i in odd if zip_raw[i] and results[i].error], "postal_code",
               lambda i: results[i].error, "ZIP invalid")
     flags.add([i for i in odd if results[i].repaired], "postal_code", lambda i: results[i].note,
               "ZIP repaired", is_error=False)
     return postal
+
+
+def _repair_missing_zips(rows: list[int], postal: list[str], city: list[str], state: list[str],
+                         flags: _Flags) -> None:
+    """A row without ZIP whose city and state have exactly one delivery ZIP in the offline
+    table gets it (marked repaired); otherwise it is refused, with a few candidates named."""
+    if not rows:
+        return
+    table = zip_table()
+    found: dict[tuple[str, str], list[str]] = {}
+    for i in rows:
+        key = (city[i], state[i])
+        if key not in found:
+            found[key] = table.zips_of(*key) if all(key) else []
+    one = [i for i in rows if len(found[city[i], state[i]]) == 1]
+    for i in one:
+        postal[i] = found[city[i], state[i]][0]
+    flags.add(one, "postal_code", lambda i: f"ZIP was missing: {postal[i]} is the only ZIP of "
+              f"{city[i]}, {state[i]}", "ZIP repaired", is_error=False)
+    flags.add([i for i in rows if len(found[city[i], state[i]]) != 1], "postal_code",
+              lambda i: _missing_zip_message(found[city[i], state[i]], city[i], state[i]),
+              "ZIP missing")
+
+
+def _missing_zip_message(candidates: list[str], city: str, state: str) -> str:
+    if not candidates:
+        return "ZIP is missing"
+    shown = ", ".join(candidates[:_ZIP_CANDIDATES_SHOWN])
+    more = ", ..." if len(candidates) > _ZIP_CANDIDATES_SHOWN else ""
+    return f"ZIP is missing ({city}, {state} has {len(candidates)} ZIPs: {shown}{more})"
+
+
+def _check_zip_places(postal: list[str], state: list[str], city: list[str], flags: _Flags) -> None:
+    """ZIP against state and city, from the offline table, once per distinct value: a ZIP of
+    another state is an error naming both; a city USPS does not name for the ZIP is only a
+    note (USPS accepts several names per ZIP, and reps write neighbourhoods). A ZIP the table
+    does not know is let through: the table may lag a new ZIP."""
+    if not postal:
+        return
+    table = zip_table()
+    zip_state = addr.distinct(postal, table.state_of)
+    wrong = [i for i, (p, s) in enumerate(zip(postal, state))
+             if s and zip_state[p] and zip_state[p] != s]
+    flags.add(wrong, "postal_code", lambda i: f"ZIP {postal[i][:5]} is in {zip_state[postal[i]]}, "
+              f"the row says {state[i]}", "ZIP in another state")
+    wrong_set = set(wrong)
+    places = addr.distinct(zip(postal, city), lambda pc: not pc[0] or not pc[1]
+                           or table.city_matches(*pc))
+    if all(places.values()):
+        return
+    elsewhere = [i for i, pc in enumerate(zip(postal, city))
+                 if not places[pc] and i not in wrong_set and not flags.errors[i]]
+    flags.add(elsewhere, "city", lambda i: f"city {city[i]!r} is not a name USPS uses for ZIP "
+              f"{postal[i][:5]} ({table.info(postal[i]).city.upper()})", "city not of ZIP",
+              is_error=False, repaired=False)
 
 
 # Polynomial hash weights P**i mod 2**64: distinct short keys get distinct sums (weights in
