@@ -14,7 +14,7 @@ Invariants:
   state, ZIP and ZIP+4 of that family. A column belongs to at most one set.
 - Sets are ordered by kind: service (physical, site, service, location, premises, install)
   first, then plain (no word), then mailing (mailing, billing, administrative, or a family
-  whose streets are mostly PO boxes), then geocoded (geocoded, standardised) last. The rep's
+  whose streets are mostly PO boxes when its headers carry no word), then geocoded (geocoded, standardised) last. The rep's
   order replaces that; a pinned set is the only one used.
 - Per row (`choose`): the first non-geocoded set whose street is there and is a service
   location (not a PO box, not c/o); else a geocoded set that is; else the first set that holds
@@ -76,6 +76,7 @@ class AddressSet:
     name: str                      # as shown to the rep: "Physical", "Mailing (AD)", "Address"
     kind: str                      # SERVICE, PLAIN, MAILING or GEOCODED
     columns: dict[str, str] = field(default_factory=dict)  # location field -> the rep's column
+    marker: str = ""               # the family's prefix or suffix ("ph", "mailing", "2")
 
     def describe(self) -> str:
         parts = [self.columns[f] for f in LOCATION_FIELDS if f in self.columns]
@@ -155,29 +156,46 @@ def find_address_sets(columns: Sequence[str], values: Mapping[str, Sequence[str]
         if "street" not in parts or not ({"city", "postal_code"} & parts.keys()):
             continue
         kind = _kind_of(marker)
-        if kind in (PLAIN, SERVICE) and _mostly_po_boxes(values[parts["street"]]):
-            kind = MAILING  # by content: a family of PO boxes is where mail goes
+        if kind == PLAIN and _mostly_po_boxes(values[parts["street"]]):
+            kind = MAILING  # by content: a family with no word whose streets are PO boxes
         name = _label(marker, kind, taken)
         taken.add(name)
-        sets.append(AddressSet(name, kind, {f: parts[f] for f in LOCATION_FIELDS if f in parts}))
+        sets.append(AddressSet(name, kind, {f: parts[f] for f in LOCATION_FIELDS if f in parts},
+                               marker))
     position = {s.name: k for k, s in enumerate(sets)}
     return sorted(sets, key=lambda s: (_KIND_RANK[s.kind], position[s.name]))
 
 
 def _mostly_po_boxes(values: Sequence[str]) -> bool:
     sample = [str(v) for v in list(values[:1000]) if str(v).strip()][:200]
-    return bool(sample) and sum(map(addr.is_po_box, sample)) / len(sample) >= _PO_BOX_SHARE
+    return len(sample) >= 3 and sum(map(addr.is_po_box, sample)) / len(sample) >= _PO_BOX_SHARE
+
+
+def find(sets: Sequence[AddressSet], name: str) -> AddressSet:
+    """The set a rep means by `name`: its name, its prefix ("PH"), or its kind ("mailing",
+    "physical") when one set only is of that kind; case ignored. KeyError otherwise."""
+    key = name.strip().casefold()
+    for test in (lambda s: s.name.casefold() == key, lambda s: s.marker.casefold() == key):
+        found = [s for s in sets if test(s)]
+        if len(found) == 1:
+            return found[0]
+    kinds = {"physical": SERVICE, "site": SERVICE, "service": SERVICE, "location": SERVICE,
+             "mailing": MAILING, "billing": MAILING, "geocoded": GEOCODED, "plain": PLAIN}
+    found = [s for s in sets if s.kind == kinds.get(key)]
+    if len(found) == 1:
+        return found[0]
+    raise KeyError(name)
 
 
 def ordered(sets: list[AddressSet], order: Sequence[str] | None) -> list[AddressSet]:
-    """The sets in the rep's order (names; case ignored), the ones not named after in theirs."""
+    """The sets in the rep's order (see `find` for the names), the unnamed after in theirs."""
     if not order:
         return list(sets)
-    by_name = {s.name.casefold(): s for s in sets}
-    unknown = [n for n in order if n.casefold() not in by_name]
-    if unknown:
-        raise KeyError(unknown[0])
-    first = [by_name[n.casefold()] for n in dict.fromkeys(order)]
+    first: list[AddressSet] = []
+    for name in order:
+        chosen = find(sets, name)
+        if chosen not in first:
+            first.append(chosen)
     return first + [s for s in sets if s not in first]
 
 

@@ -488,23 +488,76 @@ def _duplicated(key: np.ndarray) -> np.ndarray:
 
 
 class ImportResult:
-    """The rows of one imported sheet: original cells, mapping, and what validation found."""
+    """The rows of one imported sheet: original cells, mapping, and what validation found.
+
+    `address_sets` are the sheet's address families in the order they are tried (the rep's
+    order when given); with fewer than two, `mapping` alone says where the address is, as it
+    always did. With two or more, `mapping`'s location fields are those of the first set (or
+    the pinned one), and each row is quoted from the set `address_set_at(i)` names.
+    """
 
     def __init__(self, *, path: Path, sheet: str | None, has_header: bool, columns: list[str],
                  data: dict[str, np.ndarray], row_numbers: np.ndarray, mapping: dict[str, str],
-                 defaults: BatchDefaults) -> None:
+                 defaults: BatchDefaults, address_sets: list[sets_.AddressSet] | None = None,
+                 pinned_set: str | None = None, sheet_note: str = "") -> None:
         self.path = path
         self.sheet = sheet
+        self.sheet_note = sheet_note  # why this sheet was read when it was not the first
         self.has_header = has_header
         self.columns = columns
-        self.mapping = dict(mapping)
+        self.address_sets = list(address_sets or [])
+        if len(self.address_sets) < 2:
+            self.address_sets, pinned_set = [], None
+        self.pinned_set = pinned_set
+        self.mapping = _with_set_columns(dict(mapping), self._primary_set(), self.address_sets)
         self.defaults = defaults
         self._data = data
         self._row_numbers = row_numbers
         self._country_column = country_column(columns)
-        self._checked = _validate(data, len(row_numbers), self.mapping, defaults,
-                                  self._country_column)
+        self._checked, self._set_index = self._validate_block(data, len(row_numbers))
         self._status, self._dup_of = _flag_duplicates(self._checked.base, self._checked.values)
+
+    def _primary_set(self) -> sets_.AddressSet | None:
+        if not self.address_sets:
+            return None
+        if self.pinned_set is not None:
+            return next(s for s in self.address_sets if s.name == self.pinned_set)
+        return self.address_sets[0]
+
+    def _validate_block(self, data: Mapping[str, np.ndarray], n: int
+                        ) -> tuple[_Checked, np.ndarray | None]:
+        """_validate on a block of rows; with address sets, on the parts each row's set gives."""
+        if not self.address_sets:
+            return _validate(data, n, self.mapping, self.defaults, self._country_column), None
+        choice = sets_.choose(self.address_sets, data, n, self.pinned_set)
+        composed = dict(data)
+        mapping = {f: c for f, c in self.mapping.items()
+                   if f not in sets_.LOCATION_FIELDS and f != "full_address"}
+        for field, cells in choice.parts.items():
+            composed[_PART + field] = cells
+            mapping[field] = _PART + field
+        checked = _validate(composed, n, mapping, self.defaults, self._country_column,
+                            choice.zip_filled)
+        return checked, choice.index
+
+    def address_set_at(self, i: int) -> str:
+        """The name of the address set row i is quoted from ("" when the sheet has one)."""
+        if self._set_index is None:
+            return ""
+        return self.address_sets[self._set_index[i]].name
+
+    def counts_by_set(self) -> dict[str, int]:
+        """Rows per address set they are quoted from, in the sets' order ({} with one set)."""
+        if self._set_index is None:
+            return {}
+        tally = np.bincount(self._set_index, minlength=len(self.address_sets))
+        return {s.name: int(tally[k]) for k, s in enumerate(self.address_sets)}
+
+    def _column_of(self, i: int, field: str) -> str | None:
+        """The rep's column that holds `field` for row i (its own set's, with address sets)."""
+        if self._set_index is not None and field in sets_.LOCATION_FIELDS:
+            return self.address_sets[self._set_index[i]].columns.get(field)
+        return self.mapping.get(field)
 
     # --- cheap per-row access, for the grid -----------------------------------------------------
 
@@ -538,7 +591,7 @@ class ImportResult:
         for issue in self._checked.issues.get(i, ()):
             if not issue.is_error:
                 continue
-            column = issue.column or self.mapping.get(issue.field)
+            column = issue.column or self._column_of(i, issue.field)
             if column is None and issue.field in _LOCATION_KEYS:
                 column = self.mapping.get("full_address")  # the part came from the one-liner
             if column is not None:
@@ -561,7 +614,8 @@ class ImportResult:
             index=i, row_number=self.row_number_at(i),
             original={c: self._data[c][i] for c in self.columns},
             status=self.status_at(i), problems=self.problems_at(i), location=location,
-            customer=customer, service=service, site_id=self._cleaned("site_id", i))
+            customer=customer, service=service, site_id=self._cleaned("site_id", i),
+            address_set=self.address_set_at(i))
 
     def _cleaned(self, field: str, i: int) -> str:
         """Customer fields are not validated, so they are cleaned only when a row is built."""
@@ -604,6 +658,11 @@ class ImportResult:
             "file": display_name(str(self.path)), "rows": counts["rows"], "valid": counts["valid"],
             "repaired": counts["repaired"], "invalid": counts["invalid"],
             "duplicates": counts["duplicates"], "mapping": dict(self.mapping),
+            **({"address_sets": [{"name": s.name, "kind": s.kind, "columns": dict(s.columns),
+                                  "rows": self.counts_by_set()[s.name],
+                                  "pinned": s.name == self.pinned_set}
+                                 for s in self.address_sets]} if self.address_sets else {}),
+            **({"sheet_note": self.sheet_note} if self.sheet_note else {}),
             "problems": [{"row": p.row, "field": p.field, "message": p.message}
                          for p in self.problems()],
         }
@@ -620,8 +679,9 @@ class ImportResult:
             cells = self._data[column] = cells.copy()
         cells[i] = "" if value is None else str(value)
         before = self._status.copy()
-        one = _validate({c: a[i:i + 1] for c, a in self._data.items()}, 1, self.mapping,
-                        self.defaults, self._country_column)
+        one, one_set = self._validate_block({c: a[i:i + 1] for c, a in self._data.items()}, 1)
+        if one_set is not None:
+            self._set_index[i] = one_set[0]
         self._checked.base[i] = one.base[0]
         for key, values in one.values.items():
             self._checked.values[key][i] = values[0]
@@ -634,18 +694,53 @@ class ImportResult:
         return sorted(changed)
 
     def with_mapping(self, mapping: dict[str, str]) -> ImportResult:
-        """The same rows under a whole new mapping (field -> column), revalidated."""
+        """The same rows under a whole new mapping (field -> column), revalidated. Address
+        fields mapped by hand to other columns than the first set's turn the sets off: the
+        rep said where the address is."""
         _check_mapping(mapping, self.columns, self.path)
-        return self._copy(mapping=mapping, defaults=self.defaults)
+        primary = self._primary_set()
+        keep = primary is not None and all(
+            mapping.get(f) == primary.columns.get(f) for f in sets_.LOCATION_FIELDS)
+        return self._copy(mapping=mapping, defaults=self.defaults,
+                          address_sets=self.address_sets if keep else [],
+                          pinned_set=self.pinned_set if keep else None)
 
     def with_defaults(self, defaults: BatchDefaults) -> ImportResult:
         return self._copy(mapping=self.mapping, defaults=defaults)
 
-    def _copy(self, *, mapping: dict[str, str], defaults: BatchDefaults) -> ImportResult:
+    def with_set_order(self, order: list[str] | None, pinned: str | None = None) -> ImportResult:
+        """The same rows with the address sets tried in `order` (names; the unnamed follow
+        in theirs), or only `pinned` used. KeyError names an unknown set."""
+        sets = sets_.ordered(self.address_sets, order)
+        if pinned is not None:
+            pinned = sets_.find(sets, pinned).name
+        return self._copy(mapping=self.mapping, defaults=self.defaults, address_sets=sets,
+                          pinned_set=pinned)
+
+    def _copy(self, *, mapping: dict[str, str], defaults: BatchDefaults,
+              address_sets: list[sets_.AddressSet] | None = None,
+              pinned_set: str | None = None) -> ImportResult:
+        keep_pin = address_sets is None
         return ImportResult(path=self.path, sheet=self.sheet, has_header=self.has_header,
                             columns=list(self.columns),
                             data={c: a.copy() for c, a in self._data.items()},
-                            row_numbers=self._row_numbers, mapping=mapping, defaults=defaults)
+                            row_numbers=self._row_numbers, mapping=mapping, defaults=defaults,
+                            address_sets=self.address_sets if keep_pin else address_sets,
+                            pinned_set=self.pinned_set if keep_pin else pinned_set,
+                            sheet_note=self.sheet_note)
+
+
+def _with_set_columns(mapping: dict[str, str], primary: sets_.AddressSet | None,
+                      address_sets: list[sets_.AddressSet]) -> dict[str, str]:
+    """The mapping with its address fields those of the primary set (when there are sets):
+    a set's columns belong to it, so no other field keeps one."""
+    if primary is None:
+        return mapping
+    taken = {c for s in address_sets for c in s.columns.values()}
+    out = {f: c for f, c in mapping.items()
+           if f not in sets_.LOCATION_FIELDS and f != "full_address" and c not in taken}
+    out.update(primary.columns)
+    return {f: out[f] for f in FIELDS if f in out}
 
 
 def _check_mapping(mapping: dict[str, str], columns: list[str], path: Path) -> None:
@@ -722,8 +817,14 @@ def _nonempty_rows(columns: list[np.ndarray], height: int) -> np.ndarray:
 def import_file(path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None,
                 defaults: BatchDefaults = BatchDefaults(),
-                progress: Callable[[float], None] | None = None) -> ImportResult:
-    """Read, map and validate a spreadsheet. File-level trouble raises SpreadsheetError."""
+                progress: Callable[[float], None] | None = None,
+                set_order: list[str] | None = None,
+                pin_set: str | None = None) -> ImportResult:
+    """Read, map and validate a spreadsheet. File-level trouble raises SpreadsheetError.
+
+    Without `sheet`, a workbook is read at its opening sheet; when that sheet holds no address
+    columns (a cover page, notes) the visible sheet that does is read instead, and named.
+    `set_order` / `pin_set` choose among the address sets by name (see address_sets)."""
     if not str(path).strip():  # Path("") would be ".", the current folder
         raise SpreadsheetError("no file given: the path is empty")
     path = Path(path)
@@ -731,11 +832,84 @@ def import_file(path: str | Path, *, sheet: str | None = None,
     report(0.0)
     raw = read_table(path, sheet)
     report(0.5)
+    sheet_note = ""
+    if sheet is None and raw.sheet is not None and len(raw.sheets or ()) > 1:
+        raw, sheet_note = _sheet_with_addresses(path, raw)
     nonempty = _nonempty_rows(raw.columns, raw.height)
     if not nonempty.any():
         if raw.sheet is not None:
             raise SpreadsheetError(empty_sheet_message(path.name, raw.sheet, raw.sheets or []))
         raise SpreadsheetError(f"{path.name} is empty")
+    table = _table(raw, nonempty)
+    columns, data, row_numbers, has_header = table
+    auto = auto_mapping(columns, data)
+    report(0.6)
+    overrides = mapping or {}
+    final_mapping = _apply_overrides(auto, overrides, columns, path)
+    found_sets = []
+    if not (set(overrides) & {*sets_.LOCATION_FIELDS, "full_address"}):  # by hand: sets off
+        found_sets = sets_.find_address_sets(columns, data)
+    try:
+        found_sets = sets_.ordered(found_sets, set_order)
+        if pin_set is not None:
+            pin_set = sets_.find(found_sets, pin_set).name
+    except KeyError as exc:
+        names = ", ".join(s.name for s in found_sets) or "none"
+        raise SpreadsheetError(f"{path.name} has no address set {exc.args[0]!r} "
+                               f"(address sets: {names})") from None
+    result = ImportResult(path=path, sheet=raw.sheet, has_header=has_header,
+                          columns=columns, data=data, row_numbers=row_numbers,
+                          mapping=final_mapping, defaults=defaults, address_sets=found_sets,
+                          pinned_set=pin_set, sheet_note=sheet_note)
+    report(1.0)
+    return result
+
+
+def _has_addresses(columns: list[str], data: Mapping[str, np.ndarray]) -> bool:
+    mapping = auto_mapping(columns, data)
+    return "full_address" in mapping or {"street", "city"} <= mapping.keys() or \
+        {"street", "postal_code"} <= mapping.keys()
+
+
+def _sheet_with_addresses(path: Path, raw: RawTable) -> tuple[RawTable, str]:
+    """The opening sheet when it holds addresses; else the first other visible sheet that
+    does (a cover page or notes sheet comes first in many workbooks), with a note saying so."""
+    nonempty = _nonempty_rows(raw.columns, raw.height)
+    if nonempty.any() and _has_addresses(*_table(raw, nonempty)[:2]):
+        return raw, ""
+    for name in _visible_sheets(path, raw.sheets or []):
+        if name == raw.sheet:
+            continue
+        try:
+            other = read_table(path, name)
+        except SpreadsheetError:
+            continue
+        other_nonempty = _nonempty_rows(other.columns, other.height)
+        if other_nonempty.any() and _has_addresses(*_table(other, other_nonempty)[:2]):
+            return other, (f"sheet {raw.sheet!r} has no address columns: "
+                           f"read sheet {name!r} instead")
+    return raw, ""
+
+
+def _visible_sheets(path: Path, names: list[str]) -> list[str]:
+    """The workbook's sheets less the hidden ones (those are read only when named)."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            return [m.name for m in workbook.sheets_metadata
+                    if str(m.visible).endswith("Visible") and m.name in names]
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - visibility is a nicety: keep every sheet
+        return list(names)
+
+
+def _table(raw: RawTable, nonempty: np.ndarray
+           ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray, bool]:
+    """Columns (headers), their data cells, the rows' numbers, and whether a header was found.
+    Blank rows anywhere (a gap between blocks) are left out; rows after them are read."""
     header_at = _find_header(raw, nonempty)
     width = len(raw.columns)
     if header_at is None:
@@ -756,13 +930,4 @@ def import_file(path: str | Path, *, sheet: str | None = None,
         if blank_header and header_at is not None and not any(cells):
             continue  # neither a header nor a value: the sheet's empty margin
         data[headers[p]] = cells
-    columns = list(data)
-    row_numbers = raw.row_numbers[data_mask]
-    auto = auto_mapping(columns, data)
-    report(0.6)
-    final_mapping = _apply_overrides(auto, mapping or {}, columns, path)
-    result = ImportResult(path=path, sheet=raw.sheet, has_header=header_at is not None,
-                          columns=columns, data=data, row_numbers=row_numbers,
-                          mapping=final_mapping, defaults=defaults)
-    report(1.0)
-    return result
+    return list(data), data, raw.row_numbers[data_mask], header_at is not None
