@@ -375,25 +375,41 @@ def _check_zip_places(postal: list[str], state: list[str], city: list[str], flag
     """ZIP against state and city, from the offline table, once per distinct value: a ZIP of
     another state is an error naming both; a city USPS does not name for the ZIP is only a
     note (USPS accepts several names per ZIP, and reps write neighbourhoods). A ZIP the table
-    does not know is let through: the table may lag a new ZIP."""
+    does not know is let through: the table may lag a new ZIP.
+
+    Rows are compared as pandas factor codes (C speed): only the distinct ZIPs, and the
+    distinct (ZIP, city) pairs, are looked up in Python."""
     if not postal:
         return
+    import pandas as pd  # here, as in _duplicated: a refused file never imports it
+
     table = zip_table()
-    zip_state = addr.distinct(postal, table.state_of)
-    wrong = [i for i, (p, s) in enumerate(zip(postal, state))
-             if s and zip_state[p] and zip_state[p] != s]
+    zip_codes, zips = pd.factorize(np.asarray(postal, dtype=object))
+    state_codes, states = pd.factorize(np.asarray(state, dtype=object))
+    # The table's state of each distinct ZIP, as a code of the row states (-2: not a state
+    # any row has, -1: unknown ZIP or none), so rows compare as integers.
+    position = {s: k for k, s in enumerate(states)}
+    expected = np.array([position.get(table.state_of(z), -2) if table.state_of(z) else -1
+                         for z in zips], dtype=np.int64)[zip_codes]
+    known = (expected != -1) & (np.asarray(states, dtype=object)[state_codes] != "")
+    wrong = np.flatnonzero(known & (expected != state_codes)).tolist()
+    zip_state = {z: table.state_of(z) for z in {postal[i] for i in wrong}}
     flags.add(wrong, "postal_code", lambda i: f"ZIP {postal[i][:5]} is in {zip_state[postal[i]]}, "
               f"the row says {state[i]}", "ZIP in another state")
-    wrong_set = set(wrong)
-    places = addr.distinct(zip(postal, city), lambda pc: not pc[0] or not pc[1]
-                           or table.city_matches(*pc))
-    if all(places.values()):
+    city_codes, cities = pd.factorize(np.asarray(city, dtype=object))
+    pair = zip_codes.astype(np.int64) * (len(cities) + 1) + city_codes
+    pair_codes, pairs = pd.factorize(pair)
+    first_row = np.empty(len(pairs), dtype=np.int64)
+    first_row[pair_codes[::-1]] = np.arange(len(pair) - 1, -1, -1)  # the last write wins
+    bad_pairs = [k for k, i in enumerate(first_row.tolist())
+                 if postal[i] and city[i] and not table.city_matches(postal[i], city[i])]
+    if not bad_pairs:
         return
-    elsewhere = [i for i, pc in enumerate(zip(postal, city))
-                 if not places[pc] and i not in wrong_set and not flags.errors[i]]
-    flags.add(elsewhere, "city", lambda i: f"city {city[i]!r} is not a name USPS uses for ZIP "
-              f"{postal[i][:5]} ({table.info(postal[i]).city.upper()})", "city not of ZIP",
-              is_error=False, repaired=False)
+    odd = np.isin(pair_codes, bad_pairs) & ~flags.errors
+    odd[wrong] = False
+    flags.add(np.flatnonzero(odd).tolist(), "city", lambda i: f"city {city[i]!r} is not a name USPS "
+              f"uses for ZIP {postal[i][:5]} ({table.info(postal[i]).city.upper()})",
+              "city not of ZIP", is_error=False, repaired=False)
 
 
 # Polynomial hash weights P**i mod 2**64: distinct short keys get distinct sums (weights in
@@ -885,7 +901,10 @@ def _sheet_with_addresses(path: Path, raw: RawTable) -> tuple[RawTable, str]:
         except SpreadsheetError:
             continue
         other_nonempty = _nonempty_rows(other.columns, other.height)
-        if other_nonempty.any() and _has_addresses(*_table(other, other_nonempty)[:2]):
+        if not other_nonempty.any():
+            continue
+        columns, data, row_numbers, _ = _table(other, other_nonempty)
+        if len(row_numbers) and _has_addresses(columns, data):
             return other, (f"sheet {raw.sheet!r} has no address columns: "
                            f"read sheet {name!r} instead")
     return raw, ""
