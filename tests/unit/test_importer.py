@@ -459,3 +459,43 @@ def test_a_row_of_error_cells_is_reported_not_dropped(tmp_path):
     assert len(result) == 2 and result.status_at(1) == RowStatus.INVALID
     assert "street is #REF!, a spreadsheet error, not an address" in \
         [p.message for p in result.problems_at(1)]
+
+
+def test_a_cover_sheet_is_passed_over_for_the_sheet_with_addresses(tmp_path):
+    wb = openpyxl.Workbook()
+    cover = wb.active
+    cover.title = "Cover"
+    cover.append(["Prepared for ACME Corp"])
+    cover.append(["Quote request, Q3 - 2 sites"])
+    notes = wb.create_sheet("Notes")
+    notes.append(["Call Ann before any site visit"])
+    sites = wb.create_sheet("Site list")
+    sites.append(["Sites for Q3"])                       # a title row above the header
+    sites.append([])
+    sites.append(["Street", "City", "State", "Zip"])
+    sites.append(["600 Congress Ave", "Austin", "TX", "78701"])
+    sites.append([])                                     # a blank gap: rows after it are read
+    sites.append([])
+    sites.append(["1 Nassau St", "Princeton", "NJ", "08542"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    result = import_file(path)
+    assert result.sheet == "Site list"
+    assert result.sheet_note == "sheet 'Cover' has no address columns: read sheet 'Site list' instead"
+    assert [result.row_number_at(i) for i in range(len(result))] == [4, 7]
+    assert [result.status_at(i) for i in range(2)] == [RowStatus.VALID, RowStatus.VALID]
+    assert result.summary_json()["sheet_note"] == result.sheet_note
+    assert import_file(path, sheet="Cover").sheet == "Cover"  # named: read as asked
+
+
+def test_a_hidden_sheet_is_not_picked_over_a_cover(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    wb.active.append(["Prepared for ACME Corp"])
+    hidden = wb.create_sheet("Old sites")
+    hidden.append(["Street", "City", "State", "Zip"])
+    hidden.append(["600 Congress Ave", "Austin", "TX", "78701"])
+    hidden.sheet_state = "hidden"
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    assert import_file(path).sheet == "Cover"
