@@ -710,16 +710,18 @@ class ImportResult:
         return sorted(changed)
 
     def with_mapping(self, mapping: dict[str, str]) -> ImportResult:
-        """The same rows under a whole new mapping (field -> column), revalidated. Address
-        fields mapped by hand to other columns than the first set's turn the sets off: the
-        rep said where the address is."""
+        """The same rows under a whole new mapping (field -> column), revalidated."""
         _check_mapping(mapping, self.columns, self.path)
-        primary = self._primary_set()
-        keep = primary is not None and all(
-            mapping.get(f) == primary.columns.get(f) for f in sets_.LOCATION_FIELDS)
+        # Address fields that are exactly one set's columns put that set first (how the
+        # mapping panel reorders the sets); any other hand mapping of them turns sets off.
+        chosen = next((s for s in self.address_sets if all(
+            mapping.get(f) == s.columns.get(f) for f in sets_.LOCATION_FIELDS)), None)
+        if chosen is None:
+            return self._copy(mapping=mapping, defaults=self.defaults, address_sets=[])
+        if chosen is self._primary_set():
+            return self._copy(mapping=mapping, defaults=self.defaults)
         return self._copy(mapping=mapping, defaults=self.defaults,
-                          address_sets=self.address_sets if keep else [],
-                          pinned_set=self.pinned_set if keep else None)
+                          address_sets=sets_.ordered(self.address_sets, [chosen.name]))
 
     def with_defaults(self, defaults: BatchDefaults) -> ImportResult:
         return self._copy(mapping=self.mapping, defaults=defaults)

@@ -197,3 +197,17 @@ def test_check_json_lists_the_sets(tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert [(s["name"], s["rows"], s["pinned"]) for s in summary["address_sets"]] == [
         ("Physical", 1, True), ("Mailing", 0, False)]
+
+
+def test_choosing_a_set_by_its_columns_puts_it_first(tmp_path):
+    """How the mapping panel's "Try first" reorders: the address fields mapped to one set's
+    columns put that set first; mapped to other columns, the sets are off."""
+    text = TWO + "A,12 Elm St,Austin,TX,78703,600 Congress Ave,Austin,TX,78701\n"
+    result = import_file(csv_file(tmp_path, text))
+    mailing = {"street": "Mailing Address", "city": "Mailing City", "state": "Mailing State",
+               "postal_code": "Mailing Zip", "company": "Name"}
+    first = result.with_mapping(mailing)
+    assert [s.name for s in first.address_sets] == ["Mailing", "Physical"]
+    assert first.row(0).location["street"] == "12 Elm St"
+    by_hand = result.with_mapping({**mailing, "city": "Physical City"})
+    assert by_hand.address_sets == [] and by_hand.row(0).location["city"] == "Austin"
