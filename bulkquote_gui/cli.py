@@ -49,6 +49,13 @@ def _mapping_item(text: str) -> tuple[str, str]:
     return field.strip(), column.strip()
 
 
+def _name_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("--set-order takes NAME,NAME,...")
+    return names
+
+
 def _add_import_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="spreadsheet: CSV, TSV, XLSX, XLS or ODS")
     p.add_argument("--sheet", help="worksheet name (default: the first sheet)")
@@ -74,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="read and validate a spreadsheet, print a summary")
     _add_import_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--rows", metavar="OUT.csv", help="write one line per row: number, status, "
+                   "reason, the street/unit/city/state/ZIP that would be sent, the address set")
+    p.add_argument("--set-order", metavar="NAME,NAME", type=_name_list,
+                   help="try the address sets in this order (names as check prints them)")
+    p.add_argument("--pin-set", metavar="NAME", help="quote every row from this address set only")
 
     p = sub.add_parser("submit", help="store a batch of quotes from a spreadsheet")
     _add_import_options(p)

@@ -1,4 +1,5 @@
-"""`bulkquote check FILE`: read and validate a spreadsheet, print what was found.
+"""`bulkquote check FILE`: read and validate a spreadsheet, print what was found (with
+`--rows OUT.csv`, also what each row would send: core/cleaned_rows.py).
 
 Exit 0 when the file was read (whatever its rows), 2 when it could not be: then one sentence
 naming the file and the problem, never a traceback. File names are printed with undecodable
@@ -12,6 +13,7 @@ import json
 import os
 import sys
 
+from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
 from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
 from bulkquote_gui.core.limits import display_name
 
@@ -22,14 +24,25 @@ def run_check(args: argparse.Namespace) -> int:
     overrides = dict(args.mapping or [])
     shown = display_name(args.file)
     try:
-        result = import_file(args.file, sheet=args.sheet, mapping=overrides)
+        result = import_file(args.file, sheet=args.sheet, mapping=overrides,
+                             set_order=getattr(args, "set_order", None),
+                             pin_set=getattr(args, "pin_set", None))
     except SpreadsheetError as exc:
         return _refuse(args, shown, str(exc))
     except MemoryError:
         return _refuse(args, shown, f"{shown} is too large to read in the memory available")
     except Exception as exc:  # noqa: BLE001 - a reader bug must still end in a sentence
         return _refuse(args, shown, f"{shown} could not be read ({type(exc).__name__}: {exc})")
+    rows_out = getattr(args, "rows", None)
+    if rows_out:
+        try:
+            written = write_cleaned_rows(result, rows_out)
+        except OSError as exc:
+            return _refuse(args, shown, f"cannot write {display_name(rows_out)}: "
+                           f"{exc.strerror or exc}")
     text = json.dumps(result.summary_json(), ensure_ascii=False) if args.json else render_summary(result)
+    if rows_out and not args.json:
+        text += f"\nrows written to {display_name(rows_out)} ({written})"
     try:
         print(text)
         sys.stdout.flush()
@@ -60,6 +73,13 @@ def render_summary(result: ImportResult) -> str:
         "columns: " + (", ".join(f"{field}={column}" for field, column in result.mapping.items())
                        or "none recognised (use --map FIELD=COLUMN)"),
     ]
+    if result.sheet_note:
+        lines.insert(1, f"  ({result.sheet_note})")
+    by_set = result.counts_by_set()
+    if by_set:
+        pinned = f", pinned to {result.pinned_set}" if result.pinned_set else ""
+        lines.append(f"address sets, in the order tried{pinned} (--set-order, --pin-set):")
+        lines += [f"  {by_set[s.name]:>6}  {s.describe()}" for s in result.address_sets]
     reasons = result.invalid_by_reason()
     if reasons:
         lines.append("invalid by reason:")

@@ -16,6 +16,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from bulkquote_gui.core import usps
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -81,29 +83,14 @@ _CANADIAN_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z]\s?\d[A-Z]\d\b", re
 # "New Mexico" is a state, not Mexico.
 _NON_US_COUNTRY = re.compile(r"(?<!NEW )\b(?:" + "|".join(_NON_US_COUNTRIES) + r")\b", re.IGNORECASE)
 
-# A unit written at the end of the street cell ("1251 MULDOON ROAD, SUITE 158", "... #176").
-# Searched, not matched from the start: a lazy "^(.*?)" prefix backtracks over every street.
-_TRAILING_UNIT = re.compile(
-    r"(?<=\S)[\s,-]*[\s,]\s*(?P<unit>(?:(?:SUITE|STE|UNIT|APT|APARTMENT"
-    r"|FL|FLR|FLOOR)\b\.?\s*#?\s*[\w-]+|#\s*[\w-]+"
-    r"|\d+(?:ST|ND|RD|TH)\s+(?:FL|FLR|FLOOR)\b\.?))$",
-    re.IGNORECASE)
-
-_DUP_WORDS = {
-    "STREET": "ST", "AVENUE": "AVE", "AV": "AVE", "ROAD": "RD", "DRIVE": "DR", "BOULEVARD": "BLVD",
-    "LANE": "LN", "COURT": "CT", "PLACE": "PL", "PARKWAY": "PKWY", "HIGHWAY": "HWY", "SUITE": "STE",
-    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "CIRCLE": "CIR", "SQUARE": "SQ",
-    "FLOOR": "FL", "FLR": "FL", "APARTMENT": "APT", "TERRACE": "TER", "TRAIL": "TRL",
-}
-_PUNCTUATION = str.maketrans({c: " " for c in ".,#'-/"})
-_UNIT_WORDS = frozenset({"SUITE", "STE", "UNIT", "APT", "APARTMENT", "RM", "ROOM", "NO", "NUMBER"})
 # Cheap first look: a street without any of these needs none of the checks below.
 # Between them these cover every form _PO_BOX and _CARE_OF know ("POB 12", "P.O.B. 3", "PO #4").
-_SUSPECT_PARTS = ("BOX", "DRAWER", "POB", "O.B", "O B", "C/O", "C\\O", "CARE", "#", "SUITE", "STE",
-                  "UNIT", "APT", "FL")
+# The unit words are Publication 28's designators (usps.UNIT_WORDS: APARTMENT and ROOM too).
+_SUSPECT_PARTS = ("BOX", "DRAWER", "POB", "O.B", "O B", "C/O", "C\\O", "CARE",
+                  *usps.UNIT_WORDS)
 _STREET_SUSPECT = re.compile(
-    r"BOX|DRAWER|POB|P\.?\s*O\.?\s*B\.|C/O|C\\O|CARE\s+OF|#|\b(?:SUITE|STE|UNIT|APT|APARTMENT|FL|FLR"
-    r"|FLOOR)\b",
+    r"BOX|DRAWER|POB|P\.?\s*O\.?\s*B\.|C/O|C\\O|CARE\s+OF|#|\b(?:"
+    + "|".join(w for w in usps.UNIT_WORDS if w != "#") + r")\b",
     re.IGNORECASE)
 
 
@@ -336,11 +323,9 @@ def strip_po_box(street: str) -> tuple[str, str]:
 
 
 def split_trailing_unit(street: str) -> tuple[str, str]:
-    """Move a unit written at the end of the street ("..., SUITE 158") to its own value."""
-    match = _TRAILING_UNIT.search(street)
-    if not match:
-        return street, ""
-    return street[: match.start()].rstrip(" ,-"), match["unit"]
+    """Move a unit written at the end of the street ("..., SUITE 158", "APARTMENT 5",
+    "33rd Floor": Publication 28's designators) to its own value."""
+    return usps.split_trailing_unit(street)
 
 
 @dataclass(frozen=True)
@@ -457,14 +442,13 @@ def check_street_rows(streets: list[str]) -> dict[int, StreetCheck]:
 
 def duplicate_key_part(text: str) -> str:
     """Street/city text reduced to what decides "the same place": case, punctuation and
-    common abbreviations do not count."""
-    return " ".join(_DUP_WORDS.get(w, w) for w in text.upper().translate(_PUNCTUATION).split())
+    Publication 28's abbreviations (DRIVE/DR, EAST/E) do not count."""
+    return usps.street_key(text)
 
 
 def unit_key(unit: str) -> str:
-    """ "Ste. 820", "Suite 820" and "#820" are the same unit."""
-    return " ".join(w for w in unit.upper().translate(_PUNCTUATION).split()
-                    if w not in _UNIT_WORDS)
+    """ "Ste. 820", "Suite 820" and "#820" are the same unit; "33rd Floor" is "FL 33"."""
+    return usps.unit_key(unit)
 
 
 # --- one-line addresses -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bulkquote_gui.core import address_sets as sets_
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
     auto_mapping, country_column, disambiguate_headers, excel_column_letter, header_score,
@@ -29,6 +30,7 @@ from bulkquote_gui.core.readers import (
 from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
 from bulkquote_gui.core.text_normalise import needs_normalising, normalise
+from bulkquote_gui.core.zip_table import zip_table
 
 __all__ = ["ImportResult", "SpreadsheetError", "import_file", "list_sheets"]
 
@@ -37,6 +39,9 @@ _LOCATION_KEYS = ("street", "unit", "city", "state", "postal_code")
 _CUSTOMER_KEYS = ("company", "contact_name", "email", "phone")
 _STATUS_ORDER = (RowStatus.VALID, RowStatus.REPAIRED, RowStatus.INVALID, RowStatus.DUPLICATE)
 _VALID, _REPAIRED, _INVALID, _DUPLICATE = range(4)
+# Where the importer puts a multi-set file's composed address parts (never a rep's header).
+_PART = "\x00set:"
+_ZIP_CANDIDATES_SHOWN = 5
 
 
 @dataclass
@@ -66,12 +71,16 @@ class _Flags:
         self.notes = np.zeros(n, dtype=bool)
 
     def add(self, rows: Iterable[int], field: str, message: str | Callable[[int], str],
-            reason: str, is_error: bool = True, column: str | None = None) -> None:
-        marks = self.errors if is_error else self.notes
+            reason: str, is_error: bool = True, column: str | None = None,
+            repaired: bool = True) -> None:
+        """An error makes the row invalid; a note makes it repaired, unless `repaired` is
+        False: then it only informs (a city USPS spells otherwise, a unit moved out)."""
+        marks = self.errors if is_error else self.notes if repaired else None
         for i in rows:
             text = message if isinstance(message, str) else message(i)
             self.issues.setdefault(i, []).append(_Issue(field, text, reason, is_error, column))
-            marks[i] = True
+            if marks is not None:
+                marks[i] = True
 
 
 def _blank_rows(values: list[str]) -> list[int]:
@@ -103,9 +112,14 @@ class _Address:
 
 
 def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
-              defaults: BatchDefaults, country_column: str | None = None) -> _Checked:
-    """Every rule, column by column; each rule runs once per distinct value."""
+              defaults: BatchDefaults, country_column: str | None = None,
+              zip_filled: Mapping[int, str] | None = None) -> _Checked:
+    """Every rule, column by column; each rule runs once per distinct value. `zip_filled`:
+    rows whose ZIP an address set's geocoded copy gave (address_sets.choose), marked repaired."""
     flags = _Flags(n)
+    if zip_filled:
+        flags.add(sorted(zip_filled), "postal_code", zip_filled.__getitem__, "ZIP filled in",
+                  is_error=False)
     if country_column is not None:
         countries = addr.clean_text(data[country_column])
         abroad = {c for c in dict.fromkeys(countries) if not addr.is_us_country(c)}
@@ -138,7 +152,9 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
               "c/o address")
     flags.add(_blank_rows(cells.city), "city", "city is missing", "city missing")
     state, state_shown = _check_states(cells.state, flags)
-    postal = _check_zips(cells.postal_code, state, get("zip4") if "zip4" in mapping else None, flags)
+    postal = _check_zips(cells.postal_code, state, get("zip4") if "zip4" in mapping else None,
+                         cells.city, flags)
+    _check_zip_places(postal, state, cells.city, flags)
     service = {
         field: _check_service(get(field), parser, default, field, flags) if field in mapping
         else [default] * n
@@ -206,12 +222,32 @@ def _fill_from_one_line(cells: _Address, one_line: list[str], flags: _Flags) -> 
     flags.add(foreign, "full_address", "not a US address: only US sites can be quoted",
               "non-US address")
     no_street = _blank_rows(cells.street)
-    flags.add([i for i in no_street if one_line[i] and one_line[i] not in foreign_texts],
+    unread = [i for i in no_street if one_line[i] and one_line[i] not in foreign_texts]
+    words = {t for t in dict.fromkeys(one_line[i] for i in unread) if _not_an_address(t)}
+    flags.add([i for i in unread if one_line[i] in words], "full_address",
+              lambda i: f"{one_line[i]!r} is not an address (a name or a note: no house number "
+              "or street)", "not an address")
+    flags.add([i for i in unread if one_line[i] not in words],
               "full_address", lambda i: f"address {one_line[i]!r} could not be read as a US "
               "street address", "address unreadable")
     flags.add([i for i in no_street if not one_line[i]], "street", "street is missing",
               "street missing")
     return set(_rows_with(one_line, care_of))
+
+
+_NOTE_WORDS = re.compile(r"\b(?:TBD|N/?A|NONE|UNKNOWN|CALL|SEE|NOTE|CLOSED|MOVED|SAME|PENDING)\b",
+                         re.IGNORECASE)
+
+
+def _not_an_address(text: str) -> bool:
+    """A one-line cell that holds a company name or a note, not a failed address: its part
+    before the city has no digit at all ("Riordan Fulkerson Hupert & Coleman, Chicago, IL"),
+    or it is only words of a note ("TBD", "see notes")."""
+    head = text.split(",")[0]
+    if _NOTE_WORDS.search(head) and not any(c.isdigit() for c in head):
+        return True
+    return bool(head.strip(" ,")) and not any(c.isdigit() for c in head) and not re.match(
+        r"\s*(?:ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE|TEN)\b", head, re.IGNORECASE)
 
 
 def _check_streets(cells: _Address, flags: _Flags) -> set[int]:
@@ -226,11 +262,16 @@ def _check_streets(cells: _Address, flags: _Flags) -> set[int]:
     flags.add([i for i, check in checks.items() if check.po_box], "street",
               lambda i: f"street {checks[i].street!r} is a PO box, not a service location",
               "PO box")
+    moved = []
     for i, check in checks.items():
         if check.unit and not unit[i]:
             street[i], unit[i] = check.street, check.unit
+            moved.append(i)
         else:  # the sheet has its own unit column value: keep the street's text whole
             street[i] = check.without_box
+    # What is sent changed (the street lost its end), so it is said; the row stays as it was.
+    flags.add(moved, "unit", lambda i: f"unit {unit[i]!r} moved out of the street",
+              "unit moved", is_error=False, repaired=False)
     return {i for i, check in checks.items() if check.care_of}
 
 
@@ -265,8 +306,9 @@ def _check_service(texts: list[str], parser, default, field: str, flags: _Flags)
 
 
 def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
-                flags: _Flags) -> list[str]:
-    """Postal codes per row; flags the ZIPs that are missing, invalid or repaired.
+                city: list[str], flags: _Flags) -> list[str]:
+    """Postal codes per row; flags the ZIPs that are missing, invalid or repaired (a missing
+    one is filled when the row's city and state have exactly one ZIP).
 
     A plain five-digit ZIP is right whatever the state, so only the other rows (few, as a rule)
     go through addresses.check_zip with their state.
@@ -291,12 +333,83 @@ def _check_zips(zip_raw: list[str], state: list[str], plus4: list[str] | None,
             result = checks[key] = addr.check_zip(*key)
         postal[i] = result.postal_code or zip_raw[i]
         results[i] = result
-    flags.add([i for i in odd if not zip_raw[i]], "postal_code", "ZIP is missing", "ZIP missing")
+    _repair_missing_zips([i for i in odd if not zip_raw[i]], postal, city, state, flags)
     flags.add([i for i in odd if zip_raw[i] and results[i].error], "postal_code",
               lambda i: results[i].error, "ZIP invalid")
     flags.add([i for i in odd if results[i].repaired], "postal_code", lambda i: results[i].note,
               "ZIP repaired", is_error=False)
     return postal
+
+
+def _repair_missing_zips(rows: list[int], postal: list[str], city: list[str], state: list[str],
+                         flags: _Flags) -> None:
+    """A row without ZIP whose city and state have exactly one delivery ZIP in the offline
+    table gets it (marked repaired); otherwise it is refused, with a few candidates named."""
+    if not rows:
+        return
+    table = zip_table()
+    found: dict[tuple[str, str], list[str]] = {}
+    for i in rows:
+        key = (city[i], state[i])
+        if key not in found:
+            found[key] = table.zips_of(*key) if all(key) else []
+    one = [i for i in rows if len(found[city[i], state[i]]) == 1]
+    for i in one:
+        postal[i] = found[city[i], state[i]][0]
+    flags.add(one, "postal_code", lambda i: f"ZIP was missing: {postal[i]} is the only ZIP of "
+              f"{city[i]}, {state[i]}", "ZIP repaired", is_error=False)
+    flags.add([i for i in rows if len(found[city[i], state[i]]) != 1], "postal_code",
+              lambda i: _missing_zip_message(found[city[i], state[i]], city[i], state[i]),
+              "ZIP missing")
+
+
+def _missing_zip_message(candidates: list[str], city: str, state: str) -> str:
+    if not candidates:
+        return "ZIP is missing"
+    shown = ", ".join(candidates[:_ZIP_CANDIDATES_SHOWN])
+    more = ", ..." if len(candidates) > _ZIP_CANDIDATES_SHOWN else ""
+    return f"ZIP is missing ({city}, {state} has {len(candidates)} ZIPs: {shown}{more})"
+
+
+def _check_zip_places(postal: list[str], state: list[str], city: list[str], flags: _Flags) -> None:
+    """ZIP against state and city, from the offline table, once per distinct value: a ZIP of
+    another state is an error naming both; a city USPS does not name for the ZIP is only a
+    note (USPS accepts several names per ZIP, and reps write neighbourhoods). A ZIP the table
+    does not know is let through: the table may lag a new ZIP.
+
+    Rows are compared as pandas factor codes (C speed): only the distinct ZIPs, and the
+    distinct (ZIP, city) pairs, are looked up in Python."""
+    if not postal:
+        return
+    import pandas as pd  # here, as in _duplicated: a refused file never imports it
+
+    table = zip_table()
+    zip_codes, zips = pd.factorize(np.asarray(postal, dtype=object))
+    state_codes, states = pd.factorize(np.asarray(state, dtype=object))
+    # The table's state of each distinct ZIP, as a code of the row states (-2: not a state
+    # any row has, -1: unknown ZIP or none), so rows compare as integers.
+    position = {s: k for k, s in enumerate(states)}
+    expected = np.array([position.get(table.state_of(z), -2) if table.state_of(z) else -1
+                         for z in zips], dtype=np.int64)[zip_codes]
+    known = (expected != -1) & (np.asarray(states, dtype=object)[state_codes] != "")
+    wrong = np.flatnonzero(known & (expected != state_codes)).tolist()
+    zip_state = {z: table.state_of(z) for z in {postal[i] for i in wrong}}
+    flags.add(wrong, "postal_code", lambda i: f"ZIP {postal[i][:5]} is in {zip_state[postal[i]]}, "
+              f"the row says {state[i]}", "ZIP in another state")
+    city_codes, cities = pd.factorize(np.asarray(city, dtype=object))
+    pair = zip_codes.astype(np.int64) * (len(cities) + 1) + city_codes
+    pair_codes, pairs = pd.factorize(pair)
+    first_row = np.empty(len(pairs), dtype=np.int64)
+    first_row[pair_codes[::-1]] = np.arange(len(pair) - 1, -1, -1)  # the last write wins
+    bad_pairs = [k for k, i in enumerate(first_row.tolist())
+                 if postal[i] and city[i] and not table.city_matches(postal[i], city[i])]
+    if not bad_pairs:
+        return
+    odd = np.isin(pair_codes, bad_pairs) & ~flags.errors
+    odd[wrong] = False
+    flags.add(np.flatnonzero(odd).tolist(), "city", lambda i: f"city {city[i]!r} is not a name USPS "
+              f"uses for ZIP {postal[i][:5]} ({table.info(postal[i]).city.upper()})",
+              "city not of ZIP", is_error=False, repaired=False)
 
 
 # Polynomial hash weights P**i mod 2**64: distinct short keys get distinct sums (weights in
@@ -391,23 +504,76 @@ def _duplicated(key: np.ndarray) -> np.ndarray:
 
 
 class ImportResult:
-    """The rows of one imported sheet: original cells, mapping, and what validation found."""
+    """The rows of one imported sheet: original cells, mapping, and what validation found.
+
+    `address_sets` are the sheet's address families in the order they are tried (the rep's
+    order when given); with fewer than two, `mapping` alone says where the address is, as it
+    always did. With two or more, `mapping`'s location fields are those of the first set (or
+    the pinned one), and each row is quoted from the set `address_set_at(i)` names.
+    """
 
     def __init__(self, *, path: Path, sheet: str | None, has_header: bool, columns: list[str],
                  data: dict[str, np.ndarray], row_numbers: np.ndarray, mapping: dict[str, str],
-                 defaults: BatchDefaults) -> None:
+                 defaults: BatchDefaults, address_sets: list[sets_.AddressSet] | None = None,
+                 pinned_set: str | None = None, sheet_note: str = "") -> None:
         self.path = path
         self.sheet = sheet
+        self.sheet_note = sheet_note  # why this sheet was read when it was not the first
         self.has_header = has_header
         self.columns = columns
-        self.mapping = dict(mapping)
+        self.address_sets = list(address_sets or [])
+        if len(self.address_sets) < 2:
+            self.address_sets, pinned_set = [], None
+        self.pinned_set = pinned_set
+        self.mapping = _with_set_columns(dict(mapping), self._primary_set(), self.address_sets)
         self.defaults = defaults
         self._data = data
         self._row_numbers = row_numbers
         self._country_column = country_column(columns)
-        self._checked = _validate(data, len(row_numbers), self.mapping, defaults,
-                                  self._country_column)
+        self._checked, self._set_index = self._validate_block(data, len(row_numbers))
         self._status, self._dup_of = _flag_duplicates(self._checked.base, self._checked.values)
+
+    def _primary_set(self) -> sets_.AddressSet | None:
+        if not self.address_sets:
+            return None
+        if self.pinned_set is not None:
+            return next(s for s in self.address_sets if s.name == self.pinned_set)
+        return self.address_sets[0]
+
+    def _validate_block(self, data: Mapping[str, np.ndarray], n: int
+                        ) -> tuple[_Checked, np.ndarray | None]:
+        """_validate on a block of rows; with address sets, on the parts each row's set gives."""
+        if not self.address_sets:
+            return _validate(data, n, self.mapping, self.defaults, self._country_column), None
+        choice = sets_.choose(self.address_sets, data, n, self.pinned_set)
+        composed = dict(data)
+        mapping = {f: c for f, c in self.mapping.items()
+                   if f not in sets_.LOCATION_FIELDS and f != "full_address"}
+        for field, cells in choice.parts.items():
+            composed[_PART + field] = cells
+            mapping[field] = _PART + field
+        checked = _validate(composed, n, mapping, self.defaults, self._country_column,
+                            choice.zip_filled)
+        return checked, choice.index
+
+    def address_set_at(self, i: int) -> str:
+        """The name of the address set row i is quoted from ("" when the sheet has one)."""
+        if self._set_index is None:
+            return ""
+        return self.address_sets[self._set_index[i]].name
+
+    def counts_by_set(self) -> dict[str, int]:
+        """Rows per address set they are quoted from, in the sets' order ({} with one set)."""
+        if self._set_index is None:
+            return {}
+        tally = np.bincount(self._set_index, minlength=len(self.address_sets))
+        return {s.name: int(tally[k]) for k, s in enumerate(self.address_sets)}
+
+    def _column_of(self, i: int, field: str) -> str | None:
+        """The rep's column that holds `field` for row i (its own set's, with address sets)."""
+        if self._set_index is not None and field in sets_.LOCATION_FIELDS:
+            return self.address_sets[self._set_index[i]].columns.get(field)
+        return self.mapping.get(field)
 
     # --- cheap per-row access, for the grid -----------------------------------------------------
 
@@ -441,7 +607,7 @@ class ImportResult:
         for issue in self._checked.issues.get(i, ()):
             if not issue.is_error:
                 continue
-            column = issue.column or self.mapping.get(issue.field)
+            column = issue.column or self._column_of(i, issue.field)
             if column is None and issue.field in _LOCATION_KEYS:
                 column = self.mapping.get("full_address")  # the part came from the one-liner
             if column is not None:
@@ -464,7 +630,8 @@ class ImportResult:
             index=i, row_number=self.row_number_at(i),
             original={c: self._data[c][i] for c in self.columns},
             status=self.status_at(i), problems=self.problems_at(i), location=location,
-            customer=customer, service=service, site_id=self._cleaned("site_id", i))
+            customer=customer, service=service, site_id=self._cleaned("site_id", i),
+            address_set=self.address_set_at(i))
 
     def _cleaned(self, field: str, i: int) -> str:
         """Customer fields are not validated, so they are cleaned only when a row is built."""
@@ -507,6 +674,11 @@ class ImportResult:
             "file": display_name(str(self.path)), "rows": counts["rows"], "valid": counts["valid"],
             "repaired": counts["repaired"], "invalid": counts["invalid"],
             "duplicates": counts["duplicates"], "mapping": dict(self.mapping),
+            **({"address_sets": [{"name": s.name, "kind": s.kind, "columns": dict(s.columns),
+                                  "rows": self.counts_by_set()[s.name],
+                                  "pinned": s.name == self.pinned_set}
+                                 for s in self.address_sets]} if self.address_sets else {}),
+            **({"sheet_note": self.sheet_note} if self.sheet_note else {}),
             "problems": [{"row": p.row, "field": p.field, "message": p.message}
                          for p in self.problems()],
         }
@@ -523,8 +695,9 @@ class ImportResult:
             cells = self._data[column] = cells.copy()
         cells[i] = "" if value is None else str(value)
         before = self._status.copy()
-        one = _validate({c: a[i:i + 1] for c, a in self._data.items()}, 1, self.mapping,
-                        self.defaults, self._country_column)
+        one, one_set = self._validate_block({c: a[i:i + 1] for c, a in self._data.items()}, 1)
+        if one_set is not None:
+            self._set_index[i] = one_set[0]
         self._checked.base[i] = one.base[0]
         for key, values in one.values.items():
             self._checked.values[key][i] = values[0]
@@ -539,16 +712,53 @@ class ImportResult:
     def with_mapping(self, mapping: dict[str, str]) -> ImportResult:
         """The same rows under a whole new mapping (field -> column), revalidated."""
         _check_mapping(mapping, self.columns, self.path)
-        return self._copy(mapping=mapping, defaults=self.defaults)
+        # Address fields that are exactly one set's columns put that set first (how the
+        # mapping panel reorders the sets); any other hand mapping of them turns sets off.
+        chosen = next((s for s in self.address_sets if all(
+            mapping.get(f) == s.columns.get(f) for f in sets_.LOCATION_FIELDS)), None)
+        if chosen is None:
+            return self._copy(mapping=mapping, defaults=self.defaults, address_sets=[])
+        if chosen is self._primary_set():
+            return self._copy(mapping=mapping, defaults=self.defaults)
+        return self._copy(mapping=mapping, defaults=self.defaults,
+                          address_sets=sets_.ordered(self.address_sets, [chosen.name]))
 
     def with_defaults(self, defaults: BatchDefaults) -> ImportResult:
         return self._copy(mapping=self.mapping, defaults=defaults)
 
-    def _copy(self, *, mapping: dict[str, str], defaults: BatchDefaults) -> ImportResult:
+    def with_set_order(self, order: list[str] | None, pinned: str | None = None) -> ImportResult:
+        """The same rows with the address sets tried in `order` (names; the unnamed follow
+        in theirs), or only `pinned` used. KeyError names an unknown set."""
+        sets = sets_.ordered(self.address_sets, order)
+        if pinned is not None:
+            pinned = sets_.find(sets, pinned).name
+        return self._copy(mapping=self.mapping, defaults=self.defaults, address_sets=sets,
+                          pinned_set=pinned)
+
+    def _copy(self, *, mapping: dict[str, str], defaults: BatchDefaults,
+              address_sets: list[sets_.AddressSet] | None = None,
+              pinned_set: str | None = None) -> ImportResult:
+        keep_pin = address_sets is None
         return ImportResult(path=self.path, sheet=self.sheet, has_header=self.has_header,
                             columns=list(self.columns),
                             data={c: a.copy() for c, a in self._data.items()},
-                            row_numbers=self._row_numbers, mapping=mapping, defaults=defaults)
+                            row_numbers=self._row_numbers, mapping=mapping, defaults=defaults,
+                            address_sets=self.address_sets if keep_pin else address_sets,
+                            pinned_set=self.pinned_set if keep_pin else pinned_set,
+                            sheet_note=self.sheet_note)
+
+
+def _with_set_columns(mapping: dict[str, str], primary: sets_.AddressSet | None,
+                      address_sets: list[sets_.AddressSet]) -> dict[str, str]:
+    """The mapping with its address fields those of the primary set (when there are sets):
+    a set's columns belong to it, so no other field keeps one."""
+    if primary is None:
+        return mapping
+    taken = {c for s in address_sets for c in s.columns.values()}
+    out = {f: c for f, c in mapping.items()
+           if f not in sets_.LOCATION_FIELDS and f != "full_address" and c not in taken}
+    out.update(primary.columns)
+    return {f: out[f] for f in FIELDS if f in out}
 
 
 def _check_mapping(mapping: dict[str, str], columns: list[str], path: Path) -> None:
@@ -625,8 +835,14 @@ def _nonempty_rows(columns: list[np.ndarray], height: int) -> np.ndarray:
 def import_file(path: str | Path, *, sheet: str | None = None,
                 mapping: dict[str, str] | None = None,
                 defaults: BatchDefaults = BatchDefaults(),
-                progress: Callable[[float], None] | None = None) -> ImportResult:
-    """Read, map and validate a spreadsheet. File-level trouble raises SpreadsheetError."""
+                progress: Callable[[float], None] | None = None,
+                set_order: list[str] | None = None,
+                pin_set: str | None = None) -> ImportResult:
+    """Read, map and validate a spreadsheet. File-level trouble raises SpreadsheetError.
+
+    Without `sheet`, a workbook is read at its opening sheet; when that sheet holds no address
+    columns (a cover page, notes) the visible sheet that does is read instead, and named.
+    `set_order` / `pin_set` choose among the address sets by name (see address_sets)."""
     if not str(path).strip():  # Path("") would be ".", the current folder
         raise SpreadsheetError("no file given: the path is empty")
     path = Path(path)
@@ -634,11 +850,87 @@ def import_file(path: str | Path, *, sheet: str | None = None,
     report(0.0)
     raw = read_table(path, sheet)
     report(0.5)
+    sheet_note = ""
+    if sheet is None and raw.sheet is not None and len(raw.sheets or ()) > 1:
+        raw, sheet_note = _sheet_with_addresses(path, raw)
     nonempty = _nonempty_rows(raw.columns, raw.height)
     if not nonempty.any():
         if raw.sheet is not None:
             raise SpreadsheetError(empty_sheet_message(path.name, raw.sheet, raw.sheets or []))
         raise SpreadsheetError(f"{path.name} is empty")
+    table = _table(raw, nonempty)
+    columns, data, row_numbers, has_header = table
+    auto = auto_mapping(columns, data)
+    report(0.6)
+    overrides = mapping or {}
+    final_mapping = _apply_overrides(auto, overrides, columns, path)
+    found_sets = []
+    if not (set(overrides) & {*sets_.LOCATION_FIELDS, "full_address"}):  # by hand: sets off
+        found_sets = sets_.find_address_sets(columns, data)
+    try:
+        found_sets = sets_.ordered(found_sets, set_order)
+        if pin_set is not None:
+            pin_set = sets_.find(found_sets, pin_set).name
+    except KeyError as exc:
+        names = ", ".join(s.name for s in found_sets) or "none"
+        raise SpreadsheetError(f"{path.name} has no address set {exc.args[0]!r} "
+                               f"(address sets: {names})") from None
+    result = ImportResult(path=path, sheet=raw.sheet, has_header=has_header,
+                          columns=columns, data=data, row_numbers=row_numbers,
+                          mapping=final_mapping, defaults=defaults, address_sets=found_sets,
+                          pinned_set=pin_set, sheet_note=sheet_note)
+    report(1.0)
+    return result
+
+
+def _has_addresses(columns: list[str], data: Mapping[str, np.ndarray]) -> bool:
+    mapping = auto_mapping(columns, data)
+    return "full_address" in mapping or {"street", "city"} <= mapping.keys() or \
+        {"street", "postal_code"} <= mapping.keys()
+
+
+def _sheet_with_addresses(path: Path, raw: RawTable) -> tuple[RawTable, str]:
+    """The opening sheet when it holds addresses; else the first other visible sheet that
+    does (a cover page or notes sheet comes first in many workbooks), with a note saying so."""
+    nonempty = _nonempty_rows(raw.columns, raw.height)
+    if nonempty.any() and _has_addresses(*_table(raw, nonempty)[:2]):
+        return raw, ""
+    for name in _visible_sheets(path, raw.sheets or []):
+        if name == raw.sheet:
+            continue
+        try:
+            other = read_table(path, name)
+        except SpreadsheetError:
+            continue
+        other_nonempty = _nonempty_rows(other.columns, other.height)
+        if not other_nonempty.any():
+            continue
+        columns, data, row_numbers, _ = _table(other, other_nonempty)
+        if len(row_numbers) and _has_addresses(columns, data):
+            return other, (f"sheet {raw.sheet!r} has no address columns: "
+                           f"read sheet {name!r} instead")
+    return raw, ""
+
+
+def _visible_sheets(path: Path, names: list[str]) -> list[str]:
+    """The workbook's sheets less the hidden ones (those are read only when named)."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            return [m.name for m in workbook.sheets_metadata
+                    if str(m.visible).endswith("Visible") and m.name in names]
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - visibility is a nicety: keep every sheet
+        return list(names)
+
+
+def _table(raw: RawTable, nonempty: np.ndarray
+           ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray, bool]:
+    """Columns (headers), their data cells, the rows' numbers, and whether a header was found.
+    Blank rows anywhere (a gap between blocks) are left out; rows after them are read."""
     header_at = _find_header(raw, nonempty)
     width = len(raw.columns)
     if header_at is None:
@@ -659,13 +951,4 @@ def import_file(path: str | Path, *, sheet: str | None = None,
         if blank_header and header_at is not None and not any(cells):
             continue  # neither a header nor a value: the sheet's empty margin
         data[headers[p]] = cells
-    columns = list(data)
-    row_numbers = raw.row_numbers[data_mask]
-    auto = auto_mapping(columns, data)
-    report(0.6)
-    final_mapping = _apply_overrides(auto, mapping or {}, columns, path)
-    result = ImportResult(path=path, sheet=raw.sheet, has_header=header_at is not None,
-                          columns=columns, data=data, row_numbers=row_numbers,
-                          mapping=final_mapping, defaults=defaults)
-    report(1.0)
-    return result
+    return list(data), data, raw.row_numbers[data_mask], header_at is not None

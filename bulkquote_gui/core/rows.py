@@ -40,6 +40,7 @@ class CheckedRow:
     customer: dict[str, str] = field(default_factory=dict)   # company, contact_name, email, phone
     service: dict[str, object] = field(default_factory=dict) # product, bandwidth_mbps, term_months
     site_id: str = ""
+    address_set: str = ""           # the address set the location came from ("" with one set)
 
     @property
     def quotable(self) -> bool:

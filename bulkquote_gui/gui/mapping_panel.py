@@ -3,6 +3,12 @@
 The grid of combos takes a lot of height, and the preview grid is what the rep looks at, so the
 panel folds itself into a one-line summary ("Street ← Address · City ← City · …  Edit") when a
 freshly loaded file has every field a quote needs. It stays open while anything required is missing.
+
+A file with more than one address per row (mailing, physical, geocoded column families) shows its
+address sets on a line of their own, in the order they are tried per row, with a "Try first"
+picker: choosing a set maps the address fields to its columns, which the importer reads as
+"put this set first" (ImportResult.with_mapping). Mapping an address field by hand to another
+column turns the sets off: the rep said where the address is.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
+from bulkquote_gui.core.address_sets import LOCATION_FIELDS, AddressSet, find_address_sets
 from bulkquote_gui.core.rows import FIELDS
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.widgets import ElidedLabel
@@ -68,6 +75,25 @@ class MappingPanel(QFrame):
         head.addWidget(self.summary, 1)
         head.addWidget(self.toggle_button)
 
+        self.sets_label = ElidedLabel("")
+        self.sets_label.setObjectName("addressSets")
+        self.first_set_combo = QComboBox()
+        self.first_set_combo.setObjectName("first_set")
+        self.first_set_combo.setToolTip("The address set each row is quoted from first; a row "
+                                        "whose street there is blank or a PO box uses the next")
+        self.first_set_combo.currentIndexChanged.connect(self._first_set_chosen)
+        self.sets_row = QWidget()
+        sets_layout = QHBoxLayout(self.sets_row)
+        sets_layout.setContentsMargins(0, 0, 0, 0)
+        sets_layout.setSpacing(8)
+        sets_layout.addWidget(self.sets_label, 1)
+        try_first = QLabel("Try first")
+        try_first.setBuddy(self.first_set_combo)
+        sets_layout.addWidget(try_first)
+        sets_layout.addWidget(self.first_set_combo)
+        self.sets_row.setVisible(False)
+        self._sets: list[AddressSet] = []
+
         self.body = QWidget()
         self._grid = QGridLayout(self.body)
         self._grid.setContentsMargins(0, 4, 0, 0)
@@ -92,6 +118,7 @@ class MappingPanel(QFrame):
         layout.setContentsMargins(16, 8, 10, 10)
         layout.setSpacing(6)
         layout.addLayout(head)
+        layout.addWidget(self.sets_row)
         layout.addWidget(self.body)
         self._updating = False
         self._expanded = True
@@ -172,6 +199,7 @@ class MappingPanel(QFrame):
                 combo.setCurrentIndex(combo.findData(chosen) if chosen in columns else 0)
                 combo.setToolTip(f"{FIELD_LABELS.get(field, field)} comes from "
                                  f"{chosen!r}" if chosen else "Not in this file")
+            self._show_sets(columns, mapping)
         finally:
             self._updating = False
         complete = self.is_complete()
@@ -181,6 +209,41 @@ class MappingPanel(QFrame):
             self.set_expanded(True)
         else:
             self._sync_header()
+
+    # ------------------------------------------------------------ address sets
+    def address_sets(self) -> list[str]:
+        """The set names in the order shown (the one the mapping uses first)."""
+        return [s.name for s in self._sets]
+
+    def _show_sets(self, columns: list[str], mapping: dict[str, str]) -> None:
+        """The file's address sets by their headers, the one the mapping's address fields use
+        first (the importer's choice, or the rep's)."""
+        found = find_address_sets(columns, {c: [] for c in columns})
+        first = [s for s in found if all(mapping.get(f) == s.columns.get(f) for f in LOCATION_FIELDS)]
+        self._sets = first + [s for s in found if s not in first] if first else []
+        self.sets_row.setVisible(bool(self._sets))
+        self.first_set_combo.clear()
+        if not self._sets:
+            return
+        for address_set in self._sets:
+            self.first_set_combo.addItem(address_set.name, address_set.name)
+        self.first_set_combo.setCurrentIndex(0)
+        self.sets_label.setText("Address sets, tried in this order per row: " + "  ·  ".join(
+            f"{n}. {s.describe()}" for n, s in enumerate(self._sets, 1)))
+
+    def _first_set_chosen(self, position: int) -> None:
+        if self._updating or position <= 0 or position >= len(self._sets):
+            return
+        chosen = self._sets[position]
+        self._updating = True
+        try:
+            for field in LOCATION_FIELDS:
+                combo = self.combos[field]
+                column = chosen.columns.get(field)
+                combo.setCurrentIndex(combo.findData(column) if column else 0)
+        finally:
+            self._updating = False
+        self._emit_change()
 
     def mapping(self) -> dict[str, str]:
         return {field: combo.currentData() for field, combo in self.combos.items() if combo.currentData()}

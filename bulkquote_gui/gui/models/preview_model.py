@@ -17,6 +17,8 @@ from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.qt_compat import emit
 
 STATUS_COLUMN = 0
+SET_COLUMN = 1  # "Address set", shown only when the file has two sets or more
+SET_HEADER = "Address set"
 FILTERS = ("all", "valid", "problems")
 _QUOTABLE = (RowStatus.VALID, RowStatus.REPAIRED)
 
@@ -30,6 +32,7 @@ class PreviewModel(QAbstractTableModel):
         super().__init__(parent)
         self._result = None
         self._columns: list[str] = []
+        self._first = 1
         self._visible: Sequence[int] = range(0)
         self._filter = "all"
 
@@ -43,6 +46,8 @@ class PreviewModel(QAbstractTableModel):
         self.beginResetModel()
         self._result = result
         self._columns = list(result.columns) if result is not None else []
+        # The rep's columns start after Status (and after Address set, when there are sets).
+        self._first = 2 if result is not None and getattr(result, "address_sets", None) else 1
         self._visible = self._indexes_for(self._filter)
         self.endResetModel()
         emit(self.counts_changed, self.counts())
@@ -86,21 +91,27 @@ class PreviewModel(QAbstractTableModel):
             return None
 
     def column_name(self, column: int) -> str | None:
-        return None if column == STATUS_COLUMN else self._columns[column - 1]
+        """The rep's column shown at `column` (None for Status and Address set)."""
+        return None if column < self._first else self._columns[column - self._first]
+
+    def has_set_column(self) -> bool:
+        return self._first == 2
 
     # ------------------------------------------------------------ Qt model interface
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._visible)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() or self._result is None else len(self._columns) + 1
+        return 0 if parent.isValid() or self._result is None else len(self._columns) + self._first
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < self.columnCount():
-                return "Status" if section == STATUS_COLUMN else self._columns[section - 1]
+                if section == STATUS_COLUMN:
+                    return "Status"
+                return SET_HEADER if section < self._first else self._columns[section - self._first]
             return None
         if 0 <= section < len(self._visible):
             return str(self._result.row_number_at(self._visible[section]))
@@ -122,7 +133,13 @@ class PreviewModel(QAbstractTableModel):
             if role == KEY_ROLE:
                 return i
             return None
-        name = self._columns[column - 1]
+        if column < self._first:  # the address set this row is quoted from
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._result.address_set_at(i)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Quoted from the {self._result.address_set_at(i)} address columns"
+            return None
+        name = self._columns[column - self._first]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self._result.cell(i, name)
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole):
@@ -142,16 +159,16 @@ class PreviewModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() != STATUS_COLUMN:
+        if index.column() >= self._first:
             base |= Qt.ItemFlag.ItemIsEditable
         return base
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         """Editing a cell re-validates its row at once; rows whose status changed repaint."""
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() == STATUS_COLUMN:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() < self._first:
             return False
         i = self._visible[index.row()]
-        name = self._columns[index.column() - 1]
+        name = self._columns[index.column() - self._first]
         text = "" if value is None else str(value)
         if text == self._result.cell(i, name):
             return False

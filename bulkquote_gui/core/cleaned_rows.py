@@ -1,0 +1,57 @@
+"""What will be quoted, one line per input row: `bulkquote check FILE --rows OUT.csv` and the
+preview's "Export cleaned addresses".
+
+Invariants: one line per row of the import, in the sheet's order, whatever its status; the
+address columns are what `CheckedRow.location` holds, i.e. exactly what would be sent; the
+reason joins the row's problems (errors and notes) in the order validation found them; every
+cell a spreadsheet would evaluate is prefixed with `'` (export.neutralise). Written as UTF-8
+with a BOM, so Excel reads accents right, and atomically (a temporary file renamed).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+from bulkquote_gui.core.export import neutralise
+from bulkquote_gui.core.importer import ImportResult
+
+HEADERS = ("Row", "Status", "Reason", "Street", "Unit", "City", "State", "ZIP", "Address set")
+_PARTS = ("street", "unit", "city", "state", "postal_code")
+
+
+def cleaned_records(result: ImportResult):
+    """The lines of the export, as lists of text (the header first)."""
+    yield list(HEADERS)
+    for i in range(len(result)):
+        row = result.row(i)
+        reason = "; ".join(p.message for p in row.problems)
+        yield [str(row.row_number), row.status.value, reason,
+               *(row.location.get(part, "") for part in _PARTS),
+               row.address_set or _single_set_name(result)]
+
+
+def _single_set_name(result: ImportResult) -> str:
+    """With one address set, its street (or one-line) column names it."""
+    return result.mapping.get("street") or result.mapping.get("full_address") or ""
+
+
+def write_cleaned_rows(result: ImportResult, path: str | Path) -> int:
+    """Write the CSV; the number of rows written (the header not counted)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=".bulkquote-", suffix=".csv", dir=folder)
+    count = -1
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as f:
+            writer = csv.writer(f, lineterminator="\r\n")
+            for record in cleaned_records(result):
+                writer.writerow([neutralise(cell) for cell in record])
+                count += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
