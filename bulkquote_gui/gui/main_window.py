@@ -234,9 +234,9 @@ class MainWindow(QMainWindow):
 
     def _tell_store_notices(self) -> None:
         """Once, at start: a damaged database was set aside (the sentence names the copy)."""
-        from bulkquote_gui.core.store import startup_notices
+        from bulkquote_gui.gui.operations.database import store_notices
 
-        for notice in startup_notices(self.context.session_factory):
+        for notice in store_notices(self.context.session_factory):
             QTimer.singleShot(0, lambda n=notice: self.dialogs.error("The database was damaged", n))
 
     def _resume_unfinished(self, found: jobs.Unfinished) -> None:

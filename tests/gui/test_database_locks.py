@@ -117,6 +117,18 @@ def _type_folder(qtbot, dialog: QFileDialog, folder: Path, tail: str = "") -> QL
     return edit
 
 
+def _accept(qtbot, dialog: QFileDialog, edit: QLineEdit, path: Path) -> None:
+    """The rep picks `path` and presses Open/Save (the completer's popup closed first)."""
+    completer = edit.completer()
+    if completer is not None:
+        completer.popup().hide()
+    edit.setText(str(path))
+    dialog.selectFile(str(path))
+    dialog.accept()
+    assert not dialog.isVisible() or dialog.result() == QFileDialog.DialogCode.Accepted, \
+        "the dialog did not take the path"
+
+
 def test_the_open_dialog_in_the_database_folder_keeps_every_lock(qtbot, database):
     url, folder, before = database
     dialogs = Dialogs(db_url=url)
@@ -145,11 +157,11 @@ def test_choosing_the_database_itself_is_refused_before_anything_opens_it(qtbot,
     def steps(dialog):
         rounds.append(1)
         if len(rounds) == 1:
-            _type_folder(qtbot, dialog, folder)
-            dialog.selectFile(str(folder / paths.DATABASE_FILE))
-            dialog.accept()
+            edit = _type_folder(qtbot, dialog, folder)
+            _accept(qtbot, dialog, edit, folder / paths.DATABASE_FILE)
             QTimer.singleShot(0, lambda: _drive(qtbot, steps))   # it asks again
         else:
+            assert refusals, "the dialog came back without saying why"
             assert Path(dialog.directory().absolutePath()).resolve() != folder.resolve()
             dialog.reject()
     _drive(qtbot, steps)
@@ -172,10 +184,10 @@ def test_exporting_into_the_database_folder_is_refused_and_keeps_the_locks(qtbot
         if len(rounds) == 1:
             assert Path(dialog.directory().absolutePath()).resolve() != folder.resolve()
             edit = _type_folder(qtbot, dialog, folder)
-            edit.setText(str(folder / "prices.xlsx"))
-            dialog.accept()
+            _accept(qtbot, dialog, edit, folder / "prices.xlsx")
             QTimer.singleShot(0, lambda: _drive(qtbot, steps))
         else:
+            assert refusals, "the dialog came back without saying why"
             dialog.reject()
     _drive(qtbot, steps)
     assert dialogs.save_file("Export the prices", "batch-1-quotes.xlsx") is None
