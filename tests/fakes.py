@@ -1,7 +1,10 @@
 """Test doubles for the engine: a fake clock, an in-memory Momentum API, an import result.
 
 FakeClock: `now()` moves only when `wait()` is called; `wait(s, stop)` advances time by `s`
-unless `stop` is already set (then it returns True at once, like Event.wait).
+unless `stop` is already set (then it returns True at once, like Event.wait). A laptop's clocks
+misbehave on cue: `suspend(s)` (asleep: the wall clock and the world move on, monotonic time
+stays frozen), `jump_wall(s)` (the wall clock is set forward or back; nothing else moves).
+`server_now()` is the world's time, which the fake API keeps its quotes by.
 
 FakeMomentum: the client's three calls (create_quote/get_quote/cancel_quote) against an
 in-memory account that keeps the contract's rules: one quote in flight (409 with its id),
@@ -39,6 +42,7 @@ START = datetime(2026, 11, 29, 14, 0, 0, tzinfo=timezone.utc)
 class FakeClock:
     def __init__(self, start: datetime = START) -> None:
         self._now = start
+        self._server = start   # the world's clock: the API's, unmoved by this laptop's settings
         self._mono = 1000.0
         self.waits: list[float] = []
         self.on_wait: Callable[[float], None] | None = None  # hook: e.g. send a command mid-wait
@@ -52,10 +56,26 @@ class FakeClock:
         with self._lock:
             return self._mono
 
+    def server_now(self) -> datetime:
+        with self._lock:
+            return self._server
+
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += timedelta(seconds=seconds)
+            self._server += timedelta(seconds=seconds)
             self._mono += seconds
+
+    def suspend(self, seconds: float) -> None:
+        """The laptop sleeps `seconds`: wall clock and world move on, monotonic time is frozen."""
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+            self._server += timedelta(seconds=seconds)
+
+    def jump_wall(self, seconds: float) -> None:
+        """The wall clock is set `seconds` forward (or back, when negative); nothing else moves."""
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
 
     def wait(self, seconds: float, stop: threading.Event) -> bool:
         if self.on_wait is not None:
@@ -150,6 +170,8 @@ class FakeMomentum:
         self.down_until: float | None = None       # clock.monotonic() before which nothing answers
         self.after_call: Callable[[str, str], None] | None = None
         self._ids = itertools.count(1)
+        # The API keeps its own time: the world's, not the laptop's wall clock.
+        self._now: Callable[[], datetime] = getattr(clock, "server_now", clock.now)
 
     # scripting ------------------------------------------------------------------------------
     def fail_next(self, method: str, *faults: Exception | str) -> None:
@@ -173,7 +195,7 @@ class FakeMomentum:
     def add_foreign_quote(self, reference: str = "someone-else", *, cancellable: bool = True,
                           outcome: str = "never") -> str:
         """A quote made by another tool on the same account, blocking it."""
-        remote = _Remote(f"q_foreign_{next(self._ids)}", reference, {}, self.clock.now(),
+        remote = _Remote(f"q_foreign_{next(self._ids)}", reference, {}, self._now(),
                          Outcome(status=outcome, cancellable=cancellable))
         self.quotes[remote.id] = remote
         return remote.id
@@ -205,7 +227,7 @@ class FakeMomentum:
                 raise PermanentError(outcome.error_message or "bad address", status=422,
                                      code=outcome.error_code or "invalid_address",
                                      field="location.postal_code")
-            remote = _Remote(f"q_{next(self._ids):04d}", reference, request, self.clock.now(), outcome)
+            remote = _Remote(f"q_{next(self._ids):04d}", reference, request, self._now(), outcome)
             self.quotes[remote.id] = remote
             self.keys[idempotency_key] = remote.id
             reply = self._reply(remote, replayed=False)
@@ -275,7 +297,7 @@ class FakeMomentum:
     def _advance(self, remote: _Remote) -> None:
         if remote.status not in ("queued", "processing"):
             return
-        age = (self.clock.now() - remote.created).total_seconds()
+        age = (self._now() - remote.created).total_seconds()
         if remote.outcome.status == "never":
             remote.status = "processing" if age > 0 else "queued"
         elif age >= self.ready_after_s:
@@ -293,7 +315,7 @@ class FakeMomentum:
             error_code = remote.outcome.error_code or remote.status
             error_message = remote.outcome.error_message or f"quote {remote.status}"
         quote = RemoteQuote(remote.id, remote.status, remote.reference, result, error_code,
-                            error_message, remote.created, self.clock.now())
+                            error_message, remote.created, self._now())
         retry_after = None if quote.terminal else self.retry_after
         return ApiReply(quote, retry_after, replayed)
 

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QStackedWidget,
                                QSystemTrayIcon, QVBoxLayout, QWidget)
@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
                  unblock: Unblock | None = None) -> None:
         super().__init__()
         self.context = context
-        self.dialogs = dialogs or Dialogs(self)
+        self.dialogs = dialogs or Dialogs(self, db_url=_store_url(context))
         self._unblock = unblock  # the engine's cancel_blocking_quote unless given (tests)
         self._waits: dict[int, WaitEvent] = {}  # account id -> its current wait
         self._jobs_refresh = operations.Coalescing(self._read_jobs)
@@ -225,11 +225,19 @@ class MainWindow(QMainWindow):
     def start(self, file: str | None = None) -> None:
         """After show(): list recent jobs, resume unfinished batches, load FILE if given."""
         self._warm_up()
+        self._tell_store_notices()
         self.refresh_jobs()
         jobs.unfinished(self, self.context.session_factory).success(self._resume_unfinished) \
             .failure(self._failed("Reading the unfinished batches")).run()
         if file:
             self.upload_page.load_file(file)
+
+    def _tell_store_notices(self) -> None:
+        """Once, at start: a damaged database was set aside (the sentence names the copy)."""
+        from bulkquote_gui.gui.operations.database import store_notices
+
+        for notice in store_notices(self.context.session_factory):
+            QTimer.singleShot(0, lambda n=notice: self.dialogs.error("The database was damaged", n))
 
     def _resume_unfinished(self, found: jobs.Unfinished) -> None:
         unfinished, names = found.ids, found.names
@@ -627,3 +635,10 @@ class MainWindow(QMainWindow):
         self._disconnect_engine()
         if self.tray is not None:
             self.tray.hide()
+
+
+def _store_url(context: AppContext) -> str | None:
+    """The window's database URL (its file dialogs refuse that file's folder), if SQLite."""
+    engine = getattr(context.session_factory, "kw", {}).get("bind")
+    url = getattr(engine, "url", None)
+    return url.render_as_string(hide_password=True) if url is not None else None

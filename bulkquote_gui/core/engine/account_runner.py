@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
@@ -31,6 +32,9 @@ from bulkquote_gui.core.engine.quote_run import AuthRefused, QuoteRun
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.states import BatchStatus, WaitReason
 from bulkquote_gui.core.store.accounts import Holder, LeaseLost
+from bulkquote_gui.core.store.safety import StoreUnavailable, classify, probe_writable
+
+STORE_WAIT = "store"   # the WaitEvent reason while the store refuses writes
 
 log = logging.getLogger(__name__)
 
@@ -83,23 +87,30 @@ class AccountRunner:
         self._announced = set()
         try:
             while not self.commands.stopped:
-                if not self._has_work(only_batch):
-                    if until_idle:
+                try:
+                    self._resume_store_paused()
+                    if not self._has_work(only_batch):
+                        if until_idle:
+                            break
+                        self.lease.release()  # nothing to do: let a laptop with work have it
+                        self.commands.idle_wait(idle_poll_s)
+                        continue
+                    held = self._hold_lease(only_batch)
+                    if held == STOPPED:
                         break
-                    self.lease.release()  # nothing to do: let a laptop with work have it
-                    self.commands.idle_wait(idle_poll_s)
-                    continue
-                held = self._hold_lease(only_batch)
-                if held == STOPPED:
-                    break
-                if held == "idle":
-                    continue  # the work was done by the holder meanwhile: look again
-                outcome = self._run_line(only_batch, result)
+                    if held == "idle":
+                        continue  # the work was done by the holder meanwhile: look again
+                    outcome = self._run_line(only_batch, result)
+                except (SQLAlchemyError, StoreUnavailable) as exc:
+                    problem = classify(exc)
+                    if problem is None:
+                        raise   # a bug, not the environment
+                    outcome = self._store_failed(problem, None, result)
                 if outcome in (STOPPED, "auth"):
                     break
                 if outcome == "idle" and until_idle:
                     break
-                # "lease_lost": step back and wait to be the holder again
+                # "lease_lost", "store": step back and wait to be the holder again
         finally:
             try:
                 self.lease.release()
@@ -138,6 +149,12 @@ class AccountRunner:
                 outcome = self._row_interrupted(stop, batch_id, result)
                 if outcome is not None:
                     return outcome
+            except (SQLAlchemyError, StoreUnavailable) as exc:
+                problem = classify(exc)
+                if problem is None:
+                    raise   # a bug, not the environment
+                self.commands.working_on(None)
+                return self._store_failed(problem, batch_id, result)
             finally:
                 self.commands.working_on(None)
 
@@ -240,6 +257,66 @@ class AccountRunner:
                 self._finish(batch_id, result)
             result.statuses[batch_id] = self.status(batch_id)
         return "idle"
+
+    # ------------------------------------------------------------------ a store that refuses writes
+
+    def _store_failed(self, problem: StoreUnavailable, batch_id: int | None,
+                      result: RunResult) -> str:
+        """The disk is full, or the database read-only or locked: pause the batch in hand with
+        the sentence (if even that write fails, say so by an event), wait for the store to take
+        writes again (probing with backoff), then resume what was paused for it and go on.
+
+        Nothing recorded is lost: every state was committed before its side effect, so a write
+        that failed leaves the row where it was (a `submitting` row re-POSTs with its key, a
+        `polling` row polls again)."""
+        message = problem.pause_message()
+        log.warning("account %s: %s (%s); batch %s waits for it", self.account_id,
+                    problem.sentence, problem.detail, batch_id)
+        if batch_id is not None:
+            self._announced.discard(batch_id)
+            result.statuses[batch_id] = BatchStatus.PAUSED
+            try:
+                store.mark_paused(self._sf, batch_id, message)
+            except (SQLAlchemyError, StoreUnavailable) as again:
+                if classify(again) is None:
+                    raise
+                log.warning("batch %s could not be marked paused either", batch_id)
+            self._emit_safely(lambda: self.outcomes.emit_batch(batch_id, BatchStatus.PAUSED,
+                                                               message))
+        self._emit_safely(lambda: self.outcomes.emit_wait(
+            self.account_id, STORE_WAIT,
+            f"{problem.sentence}; BulkQuote tries again by itself"))
+        if not self._wait_until_writable():
+            return STOPPED
+        self._emit_safely(lambda: self.outcomes.emit_wait(self.account_id, WaitReason.NONE))
+        return LEASE_LOST   # the lease may have lapsed meanwhile: take it again, then go on
+
+    def _wait_until_writable(self) -> bool:
+        """Probe a small write with backoff (0.5 s ... the API probe's ceiling) until it works;
+        False when stop() came first."""
+        attempt = 0
+        while not self.commands.stopped:
+            if self._clock.wait(self.timing.probe_delay(attempt), self.commands.wake):
+                self.commands.wake.clear()
+                if self.commands.stopped:
+                    return False
+            attempt += 1
+            if probe_writable(self._sf) is None:
+                log.info("account %s: the database takes writes again", self.account_id)
+                return True
+        return False
+
+    def _resume_store_paused(self) -> None:
+        """Batches paused because the store refused writes go on once it takes them again
+        (also those left so by an earlier run that was stopped while waiting)."""
+        for batch_id in store.resume_store_paused(self._sf, self.account_id):
+            log.info("batch %s resumes: the database can be written again", batch_id)
+
+    def _emit_safely(self, emit: Callable[[], None]) -> None:
+        try:
+            emit()   # reads counts; a store that cannot even be read must not hide the wait
+        except (SQLAlchemyError, StoreUnavailable):
+            log.warning("account %s: could not tell the store's state", self.account_id)
 
     # ------------------------------------------------------------------ the lease
 

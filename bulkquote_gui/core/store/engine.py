@@ -19,11 +19,16 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bulkquote_gui.core.store import safety
+from bulkquote_gui.core.store.safety import (StoreUnavailable, classify, probe_writable,
+                                             resume_store_paused, startup_notices)
 from bulkquote_gui.core.store.schema import ensure_schema
 
 __all__ = ["KEYRING_SERVICE", "POSTGRES_CONNECT_TIMEOUT_S", "SQLITE_BUSY_TIMEOUT_MS",
-           "keyring_username", "make_engine", "make_session_factory", "public_url",
-           "save_database_password"]
+           "StoreUnavailable", "classify", "keyring_username", "make_engine",
+           "make_session_factory", "probe_writable", "public_url", "resume_store_paused",
+           "save_database_password",
+           "startup_notices"]
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +48,23 @@ def make_engine(url: str) -> Engine:
     process or thread waits instead of failing) and enforced foreign keys. PostgreSQL gets its
     password from the keyring when the URL has none, a connect timeout, TCP keepalives and a
     pre-ping, so a dropped network gives an error in seconds and a fresh connection after it.
+
+    A SQLite file is checked first (PRAGMA quick_check): a damaged one is set aside, renamed
+    `name-damaged-{timestamp}`, and a fresh database made; the sentence saying so is printed on
+    stderr and kept for the window (`startup_notices(engine)`). Before a schema upgrade a copy
+    `name.bak-v{old}-{timestamp}` is kept (see schema.ensure_schema).
     """
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
     kwargs: dict[str, Any] = {}
+    notices: list[str] = []
     if backend == "sqlite":
         database = sa_url.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            notice = safety.check_on_start(Path(database))
+            if notice:
+                notices.append(notice)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     elif backend == "postgresql":
         if sa_url.username and sa_url.password is None and "password" not in sa_url.query:
@@ -71,6 +85,7 @@ def make_engine(url: str) -> Engine:
     except BaseException:
         engine.dispose()  # no connection is left for the garbage collector to close
         raise
+    safety.remember_notices(engine, notices)
     return engine
 
 

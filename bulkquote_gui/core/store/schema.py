@@ -7,6 +7,8 @@ database full of batches is carried forward, never recreated.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, text
@@ -14,6 +16,8 @@ from sqlalchemy import Connection, Engine, text
 from bulkquote_gui.core.store.models import Account, AccountLease, Base, CleanupOwed, StoreMeta
 
 UpgradeStep = Callable[[Connection], None]
+
+log = logging.getLogger(__name__)
 
 def _v2_cleanup_owed(conn: Connection) -> None:
     """v2: clean-up owed to the account survives a restart (table cleanup_owed)."""
@@ -64,8 +68,14 @@ def current_version(conn: Connection) -> int | None:
     return None if row is None else int(row[0])
 
 
-def ensure_schema(engine: Engine, upgrades: Sequence[UpgradeStep] = UPGRADES) -> int:
-    """Create or upgrade the schema in one transaction; returns the version now in place."""
+def ensure_schema(engine: Engine, upgrades: Sequence[UpgradeStep] = UPGRADES, *,
+                  backup: bool = True) -> int:
+    """Create or upgrade the schema in one transaction; returns the version now in place.
+
+    Before upgrading a SQLite file, a copy of it as it is is kept next to it
+    (`name.sqlite.bak-v{old}-{timestamp}`, SQLite's backup API); no copy, no upgrade.
+    PostgreSQL upgrades in one transaction too; its copies are the team's own backups.
+    """
     latest = 1 + len(upgrades)
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
@@ -86,7 +96,24 @@ def ensure_schema(engine: Engine, upgrades: Sequence[UpgradeStep] = UPGRADES) ->
             raise SchemaError(
                 f"the database was written by a newer BulkQuote (schema {version}, this one "
                 f"knows up to {latest}); update the app or use another --db")
+        if version < latest and backup:
+            _keep_a_copy(engine, version)
         for step_version in range(version, latest):
             upgrades[step_version - 1](conn)
             conn.execute(text("UPDATE schema_version SET version = :v"), {"v": step_version + 1})
         return latest
+
+
+def _keep_a_copy(engine: Engine, version: int) -> Path | None:
+    """The SQLite file as it is now, copied before the upgrade from `version` (the caller holds
+    the write lock, so the copy is exactly what the upgrade starts from)."""
+    from bulkquote_gui.core.store.safety import backup_sqlite, is_sqlite_file_url
+
+    path = is_sqlite_file_url(engine)
+    if path is None or not path.is_file():
+        return None
+    try:
+        return backup_sqlite(path, version)
+    except Exception as exc:
+        raise SchemaError(f"the database needs an upgrade (schema {version}), but no copy of it "
+                          f"could be kept first ({exc}); nothing was changed") from exc

@@ -15,3 +15,8 @@ def open_store(url: str) -> Any:
 
 def session_factory(engine: Any) -> Any:
     return store.make_session_factory(engine)
+
+
+def store_notices(session_factory: Any) -> tuple[str, ...]:
+    """What opening the store had to tell (a damaged database set aside, naming the copy)."""
+    return store.startup_notices(session_factory)

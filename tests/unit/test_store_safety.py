@@ -1,0 +1,326 @@
+"""The store's safety: a full disk or a read-only database pauses the batch and it goes on by
+itself; a copy before every upgrade; a damaged database set aside, never overwritten."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import OperationalError
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.events import BatchEvent, WaitEvent
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import safety
+from bulkquote_gui.core.store.schema import SCHEMA_VERSION, SchemaError, ensure_schema
+from tests.fakes import FakeClock, FakeMomentum, fake_import
+from tests.helpers.old_schema import make_v1_database
+
+
+class WriteCue:
+    """Makes the store refuse writes on cue, the way SQLite itself does.
+
+    "readonly": PRAGMA query_only on every checked-out connection (SQLite's own
+    SQLITE_READONLY, "attempt to write a readonly database"). "full": every INSERT/UPDATE/DELETE
+    fails with SQLITE_FULL ("database or disk is full"), except, with `spare_batches`, those on
+    batch_job (so the pause itself can be recorded, as a nearly full disk often allows).
+    """
+
+    def __init__(self, engine) -> None:
+        self.mode: str | None = None
+        self.spare_batches = False
+        self.refused = 0
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "before_cursor_execute", self._before)
+
+    def _checkout(self, dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.execute(f"PRAGMA query_only={1 if self.mode == 'readonly' else 0}")
+
+    def _before(self, _conn, _cursor, statement, _params, _context, _many) -> None:
+        words = statement.lstrip().upper()
+        if self.mode == "readonly" and words.startswith(("INSERT", "UPDATE", "DELETE")):
+            self.refused += 1
+        if self.mode != "full" or not words.startswith(("INSERT", "UPDATE", "DELETE")):
+            return
+        if self.spare_batches and "BATCH_JOB" in words.split("WHERE")[0]:
+            return
+        self.refused += 1
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode, exc.sqlite_errorname = 13, "SQLITE_FULL"
+        raise exc
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'bulkquote.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def h(engine):
+    clock = FakeClock()
+    harness = type("H", (), {})()
+    harness.sf = store.make_session_factory(engine)
+    harness.clock = clock
+    harness.api = FakeMomentum(clock)
+    harness.cue = WriteCue(engine)
+    harness.events = []
+    harness.processor = lambda: Processor(harness.sf, harness.api, clock=clock,
+                                          on_event=harness.events.append,
+                                          config=EngineConfig(), rng=random.Random(3))
+    return harness
+
+
+def _rows(h, batch_id):
+    with h.sf() as session:
+        return store.batch_rows(session, batch_id)
+
+
+def _status(h, batch_id):
+    with h.sf() as session:
+        return store.get_batch(session, batch_id)
+
+
+def _cue_after_post(h, number: int, mode: str, *, lift_after_waits: int, seen: dict) -> None:
+    """The store refuses writes right after the POST of the `number`th quote, until the engine
+    has waited `lift_after_waits` times; what the store says meanwhile goes into `seen`."""
+    posts = []
+
+    def after_call(method, _what):
+        if method == "POST":
+            posts.append(1)
+            if len(posts) == number:
+                h.cue.mode = mode
+    h.api.after_call = after_call
+    waits = []
+
+    def on_wait(_seconds):
+        if h.cue.mode is None:
+            return
+        waits.append(1)
+        if len(waits) == 2:
+            seen["batch"] = _status(h, seen["id"])
+            seen["rows"] = [r.status for r in _rows(h, seen["id"])]
+        if len(waits) >= lift_after_waits:
+            h.cue.mode = None
+    h.clock.on_wait = on_wait
+
+
+@pytest.mark.parametrize("mode, sentence", [
+    ("readonly", "the database cannot be written (it is read-only)"),
+    ("full", "the disk that holds the database is full"),
+])
+def test_a_store_refusing_writes_holds_the_batch_and_it_goes_on_by_itself(h, mode, sentence):
+    batch_id = store.create_batch(h.sf, fake_import(4), defaults=BatchDefaults(), source_name="t.csv")
+    seen = {"id": batch_id}
+    _cue_after_post(h, 2, mode, lift_after_waits=6, seen=seen)
+    assert h.processor().run_batch(batch_id) == "complete"
+    rows = _rows(h, batch_id)
+    assert [r.status for r in rows] == ["complete"] * 4
+    for row in rows:   # the POST whose answer could not be recorded was replayed by its key
+        assert len(h.api.created_for(f"batch-{batch_id}/row-{row.row_number}")) == 1
+    assert h.cue.refused > 0
+    # Meanwhile: nothing recorded was lost, the row in hand kept its state (re-POSTed later).
+    assert seen["rows"] == ["complete", "submitting", "pending", "pending"]
+    paused = [e for e in h.events if isinstance(e, BatchEvent) and e.status == "paused"]
+    assert paused and paused[0].message.startswith(f"paused: {sentence};")
+    assert "goes on by itself" in paused[0].message
+    waits = [(e.reason, e.message) for e in h.events if isinstance(e, WaitEvent)]
+    assert waits[0][0] == "store" and sentence in waits[0][1]
+    assert waits[-1][0] == ""   # the wait is over
+    statuses = [e.status for e in h.events if isinstance(e, BatchEvent)]
+    assert statuses[-2:] == ["running", "complete"]
+
+
+def test_the_pause_is_recorded_when_the_store_still_takes_it_and_undone_after(h):
+    batch_id = store.create_batch(h.sf, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
+    h.cue.spare_batches = True
+    seen = {"id": batch_id}
+    _cue_after_post(h, 1, "full", lift_after_waits=5, seen=seen)
+    assert h.processor().run_batch(batch_id) == "complete"
+    assert seen["batch"].status == "paused"
+    assert seen["batch"].status_message.startswith("paused: the disk that holds the database is full")
+    assert _status(h, batch_id).status_message == ""
+    assert [r.status for r in _rows(h, batch_id)] == ["complete"] * 3
+
+
+def test_a_batch_the_rep_paused_is_not_resumed_by_the_store_coming_back(h):
+    mine = store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    store_paused = store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
+    store.mark_paused(h.sf, mine, "paused by the user")
+    store.mark_paused(h.sf, store_paused, safety.StoreUnavailable(safety.FULL).pause_message())
+    assert store.resume_store_paused(h.sf, None) == [store_paused]
+    assert _status(h, mine).status == "paused"
+    assert _status(h, store_paused).status == "pending"
+
+
+def test_stop_while_waiting_for_the_store_leaves_at_once(h):
+    batch_id = store.create_batch(h.sf, fake_import(2), defaults=BatchDefaults(), source_name="t.csv")
+    p = h.processor()
+    h.api.after_call = lambda method, _what: setattr(h.cue, "mode", "readonly")
+    waits = []
+    h.clock.on_wait = lambda s: (waits.append(s), len(waits) == 4 and p.stop())
+    assert p.run_batch(batch_id) in ("running", "paused")
+    assert p.last_result.stopped
+    h.cue.mode = None
+    assert [r.status for r in _rows(h, batch_id)] == ["submitting", "pending"]
+
+
+def test_a_bug_in_the_store_is_not_taken_for_a_full_disk(h, monkeypatch):
+    batch_id = store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
+
+    def broken(*_args, **_kw):
+        raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("no such column: nope"))
+    monkeypatch.setattr(store, "mark_polling", broken)
+    with pytest.raises(OperationalError, match="no such column"):
+        h.processor().run_batch(batch_id)
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("database or disk is full", "full"),
+    ("attempt to write a readonly database", "readonly"),
+    ("database is locked", "locked"),
+    ('could not extend file "base/16384/2619": No space left on device', "full"),
+    ("cannot execute UPDATE in a read-only transaction", "readonly"),
+    ("no such table: batch_job", None),
+    ("UNIQUE constraint failed: batch_quote.idempotency_key", None),
+])
+def test_environment_errors_are_told_apart_from_bugs(message, kind):
+    wrapped = OperationalError("UPDATE batch_job SET ...", {}, sqlite3.OperationalError(message))
+    found = safety.classify(wrapped)
+    assert (found.kind if found else None) == kind
+
+
+def test_sqlite_error_codes_decide_before_the_text():
+    exc = sqlite3.OperationalError("disk I/O error")
+    exc.sqlite_errorcode = 13 | (0 << 8)
+    assert safety.classify(exc).kind == "full"
+    exc.sqlite_errorcode = 8 | (3 << 8)   # SQLITE_READONLY_ROLLBACK
+    assert safety.classify(exc).kind == "readonly"
+    exc.sqlite_errorcode = 1
+    assert safety.classify(exc) is None
+
+
+def test_postgres_sqlstates_are_known():
+    class DiskFull(Exception):
+        sqlstate = "53100"
+    assert safety.classify(OperationalError("INSERT", {}, DiskFull("whatever"))).kind == "full"
+
+
+def test_a_read_only_database_file_is_found_by_the_probe(tmp_path):
+    path = tmp_path / "ro.sqlite"
+    engine = store.make_engine(f"sqlite:///{path}")
+    try:
+        assert store.probe_writable(engine) is None
+        event.listen(engine, "checkout", lambda c, *_: c.execute("PRAGMA query_only=1"))
+        engine.dispose()
+        problem = store.probe_writable(engine)
+        assert problem is not None and problem.kind == "readonly"
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------ copies and damage
+
+def test_an_upgrade_keeps_a_copy_of_the_database_first(tmp_path):
+    path = tmp_path / "bulkquote.sqlite"
+    make_v1_database(f"sqlite:///{path}", batches=2, rows=3)
+    engine = store.make_engine(f"sqlite:///{path}")
+    engine.dispose()
+    copies = sorted(tmp_path.glob("bulkquote.sqlite.bak-v1-*"))
+    assert len(copies) == 1 and not list(tmp_path.glob("*.bak-*-wal"))
+    old = sqlite3.connect(copies[0])
+    try:
+        assert old.execute("SELECT version FROM schema_version").fetchone() == (1,)
+        assert old.execute("SELECT count(*) FROM batch_job").fetchone() == (2,)
+        assert old.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    finally:
+        old.close()
+    engine = store.make_engine(f"sqlite:///{path}")   # up to date: no second copy
+    engine.dispose()
+    assert len(list(tmp_path.glob("bulkquote.sqlite.bak-*"))) == 1
+
+
+def test_no_copy_no_upgrade(tmp_path, monkeypatch):
+    path = tmp_path / "bulkquote.sqlite"
+    make_v1_database(f"sqlite:///{path}")
+
+    def no_space(*_args, **_kw):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(safety, "backup_sqlite", no_space)
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with pytest.raises(SchemaError, match="no copy of it could be kept"):
+            ensure_schema(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def _damage(path) -> None:
+    """Overwrite the middle of a sound database's pages (the header stays valid)."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 2, len(data) - 16, page):
+        data[offset:offset + 64] = b"\xA5" * 64
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_is_set_aside_and_a_fresh_one_made(tmp_path, capsys):
+    path = tmp_path / "bulkquote.sqlite"
+    engine = store.make_engine(f"sqlite:///{path}")
+    sf = store.make_session_factory(engine)
+    for _ in range(3):
+        store.create_batch(sf, fake_import(40), defaults=BatchDefaults(), source_name="t.csv")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    _damage(path)
+    damaged_bytes = path.read_bytes()
+    assert safety.damage(path) is not None
+
+    engine = store.make_engine(f"sqlite:///{path}")
+    try:
+        notices = store.startup_notices(engine)
+        assert notices == store.startup_notices(store.make_session_factory(engine))
+        aside = list(tmp_path.glob("bulkquote.sqlite-damaged-*"))
+        assert len(aside) == 1 and aside[0].read_bytes() == damaged_bytes   # kept as it was
+        assert len(notices) == 1 and str(aside[0]) in notices[0] and "set aside" in notices[0]
+        assert str(aside[0]) in capsys.readouterr().err   # what the CLI prints
+        with store.make_session_factory(engine)() as session:
+            assert store.list_batches(session) == []    # a fresh, working database
+    finally:
+        engine.dispose()
+
+
+def test_a_file_that_is_no_database_is_set_aside_too(tmp_path):
+    path = tmp_path / "bulkquote.sqlite"
+    path.write_bytes(b"PK\x03\x04 this is a spreadsheet saved over the database" * 100)
+    engine = store.make_engine(f"sqlite:///{path}")
+    try:
+        assert "not a database" in store.startup_notices(engine)[0]
+        assert len(list(tmp_path.glob("bulkquote.sqlite-damaged-*"))) == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_sound_database_is_left_alone_and_says_nothing(tmp_path, engine):
+    path = tmp_path / "bulkquote.sqlite"
+    assert safety.damage(path) is None
+    again = store.make_engine(f"sqlite:///{path}")
+    try:
+        assert store.startup_notices(again) == ()
+        assert sorted(p.name for p in tmp_path.iterdir() if "damaged" in p.name or "bak" in p.name) == []
+    finally:
+        again.dispose()
+
+
+def test_a_fresh_database_is_at_the_latest_schema(engine):
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
