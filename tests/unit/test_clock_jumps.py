@@ -76,7 +76,10 @@ def test_after_a_sleep_the_row_is_polled_again_before_it_can_time_out(h):
     mark = _during_first_poll_wait(h, lambda: h.clock.suspend(2 * HOUR))
     assert h.processor(quote_timeout_s=300.0).run_batch(batch_id) == "complete"
     after = _calls_after(h, mark[0])
-    assert after[:2] == ["GET", "DELETE"], after   # one more poll, then given up for its timeout
+    # Woken: polled again, and polling resumed; the sleep took none of the row's 300 s (monotonic
+    # time stands still in a suspend), so it is given up only after its own time has run.
+    assert after[0] == "GET" and after.count("GET") > 2, after
+    assert after.index("DELETE") > 2
     rows = _rows(h, batch_id)
     assert (rows[0].status, rows[0].error_code) == ("failed", "timeout")
     assert rows[1].status == "complete"            # polling went on with the next row
@@ -113,14 +116,7 @@ def test_the_wall_clock_set_forward_mid_poll_still_polls_before_anything_ends(h)
     assert _rows(h, batch_id)[1].status == "complete"
 
 
-WALL_CLOCK_TIMEOUT = (
-    "quote_run._time_left counts a row's timeout on the wall clock (now - submitted_at), so a "
-    "wall clock set forward gives up a quote the server made seconds ago, and the first failed "
-    "GET after waking gives the row up unpolled; fix: count the row's time on the monotonic "
-    "clock from when this process took it (core/engine/quote_run.py, not this branch's file)")
 
-
-@pytest.mark.xfail(strict=True, reason=WALL_CLOCK_TIMEOUT)
 def test_the_wall_clock_set_forward_does_not_time_out_a_young_quote(h):
     batch_id = _batch(h, 1)
     _during_first_poll_wait(h, lambda: h.clock.jump_wall(HOUR))
@@ -142,7 +138,6 @@ def test_a_sleep_while_waiting_for_the_lease_loses_nothing(h):
     assert slept and [r.status for r in _rows(h, batch_id)] == ["complete"] * 2
 
 
-@pytest.mark.xfail(strict=True, reason=WALL_CLOCK_TIMEOUT)
 def test_a_sleep_then_a_reset_connection_on_waking_does_not_give_the_row_up_unpolled(h):
     batch_id = _batch(h, 1)
     h.api.outcomes[f"batch-{batch_id}/row-2"] = Outcome("never")

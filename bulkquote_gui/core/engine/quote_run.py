@@ -76,6 +76,8 @@ class QuoteRun:
         self._check_fence_raw = check_fence
         self._report_wait = report_wait
         self._waiting_on: str | None = None   # the blocker we told the world about
+        # (row id, stored submit time) -> (seconds used before, monotonic time taken up)
+        self._deadlines: dict[tuple[int, object], tuple[float, float]] = {}
 
     # ------------------------------------------------------------------ one row
 
@@ -407,9 +409,17 @@ class QuoteRun:
     # ------------------------------------------------------------------ time
 
     def _time_left(self, row: store.RowWork) -> float:
-        started = row.submitted_at or self._clock.now()
-        elapsed = (self._clock.now() - started).total_seconds()
-        return self._config.quote_timeout_s - elapsed
+        """The row's quote timeout left. What elapsed before this process took the row up comes
+        from the stored wall-clock submit time (it survives restarts); from then on monotonic
+        time counts, so a wall clock set forward or back, or a laptop's sleep, takes nothing."""
+        key = (row.id, row.submitted_at)
+        if key not in self._deadlines:
+            started = row.submitted_at or self._clock.now()
+            before = (self._clock.now() - started).total_seconds()
+            self._deadlines = {key: (min(max(0.0, before), self._config.quote_timeout_s),
+                                     self._clock.monotonic())}
+        before, taken_up = self._deadlines[key]
+        return self._config.quote_timeout_s - before - (self._clock.monotonic() - taken_up)
 
     def _timed_out(self, row: store.RowWork) -> bool:
         return self._time_left(row) <= 0
