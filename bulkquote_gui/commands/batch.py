@@ -34,6 +34,7 @@ from bulkquote_gui.services.runtime import (
     open_runtime,
     resolve_db_url,
 )
+from bulkquote_gui.services.mapping_memory import MappingMemory
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import load_settings
 
@@ -178,13 +179,21 @@ def run_submit(args: argparse.Namespace) -> int:
     from bulkquote_gui.core.importer import SpreadsheetError, import_file
 
     defaults = _defaults(args, load_settings())
+    memory = MappingMemory()
+    overrides = dict(args.mapping or [])
     try:
-        result = import_file(args.file, sheet=args.sheet, mapping=dict(args.mapping or []),
-                             defaults=defaults)
+        result = import_file(args.file, sheet=args.sheet, mapping=overrides, defaults=defaults)
+        remembered = None if overrides else memory.recall(result.columns or [])
+        if remembered and remembered != dict(result.mapping or {}):
+            result = import_file(args.file, sheet=args.sheet, mapping=remembered, defaults=defaults)
+            print("using the column mapping remembered for these headers (--map overrides it)",
+                  file=sys.stderr, flush=True)
     except SpreadsheetError as exc:
         raise _Fail(str(exc)) from None
     except OSError as exc:
         raise _Fail(f"{args.file}: {exc.strerror or exc}") from None
+    if overrides:   # the rep corrected the mapping: offer it again for files laid out the same
+        memory.remember(result.columns or [], dict(result.mapping or {}))
     counts = result.counts()
     if not counts.get("quotable"):
         raise _Fail(f"{Path(args.file).name}: nothing quotable ({counts.get('rows', 0)} rows read, "

@@ -43,3 +43,25 @@ def test_the_second_submit_of_a_file_is_filled_from_valid_quotes(tmp_path):
         assert again.returncode == 0 and sim.stats()["created"] - posts_before == 7 - priced + 6
     finally:
         sim.stop()
+
+
+def test_a_mapping_the_rep_corrected_is_used_again_for_files_laid_out_the_same(tmp_path):
+    env = {**os.environ, "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "BULKQUOTE_CONFIG_DIR": str(tmp_path / "config")}
+    env.pop("BULKQUOTE_API_URL", None)
+    # Two street columns: the importer takes the first (a mailing PO box), the rep wants SITE.
+    header = "Company,MAIL,SITE,City,State,ZIP"
+    first = tmp_path / "march.csv"
+    first.write_text(f"{header}\nAcme,PO Box 7,100 Congress Ave,Austin,TX,78701\n")
+    second = tmp_path / "april.csv"
+    second.write_text(f"{header}\nAcme,PO Box 9,200 Congress Ave,Austin,TX,78701\n")
+    out = bq(env, "submit", first, "--map", "street=SITE", "--json")
+    assert out.returncode == 0, out.stderr
+    out = bq(env, "submit", second, "--json")
+    assert out.returncode == 0, out.stderr
+    assert "using the column mapping remembered for these headers" in out.stderr
+    batch = json.loads(out.stdout.splitlines()[0])["batch"]
+    rows = json.loads(bq(env, "status", str(batch), "--json").stdout)["rows"]
+    assert len(rows) == 1
+    listing = bq(env, "status", str(batch)).stdout
+    assert "200 Congress Ave" in listing and "PO Box" not in listing

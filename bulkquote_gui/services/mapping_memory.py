@@ -1,0 +1,76 @@
+"""Column mappings the rep corrected, remembered for files with the same headers.
+
+Kept in `mappings.json` in the config folder, keyed by a fingerprint of the header row (names
+trimmed, case and order kept: a reordered file is another layout). Only a mapping the rep set
+is remembered; the automatic one is found again anyway. Written atomically; a damaged file is
+read as empty, never a reason not to start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from bulkquote_gui.services.paths import config_dir
+
+log = logging.getLogger(__name__)
+FILE_NAME = "mappings.json"
+MAX_LAYOUTS = 200   # the oldest are forgotten first
+
+
+def layout_key(headers: Iterable[object]) -> str:
+    names = [str(h).strip() for h in headers]
+    return hashlib.sha256("\x1f".join(names).encode("utf-8")).hexdigest()[:24]
+
+
+class MappingMemory:
+    def __init__(self, folder: Path | None = None) -> None:
+        self._path = (folder or config_dir()) / FILE_NAME
+
+    def _read(self) -> dict[str, dict[str, str]]:
+        try:
+            data = json.loads(self._path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("remembered mappings unreadable (%s); starting afresh", exc)
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: {str(f): str(c) for f, c in v.items()} for k, v in data.items()
+                if isinstance(v, dict)}
+
+    def recall(self, headers: Iterable[object]) -> dict[str, str] | None:
+        """The mapping remembered for this header row, if its columns are all still there."""
+        headers = [str(h).strip() for h in headers]
+        mapping = self._read().get(layout_key(headers))
+        if not mapping or not set(mapping.values()) <= set(headers):
+            return None
+        return mapping
+
+    def remember(self, headers: Iterable[object], mapping: dict[str, str]) -> None:
+        data = self._read()
+        key = layout_key(headers)
+        data.pop(key, None)
+        data[key] = {str(f): str(c) for f, c in mapping.items() if c}
+        while len(data) > MAX_LAYOUTS:
+            data.pop(next(iter(data)))
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".mappings-", dir=self._path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, indent=1)
+            os.replace(tmp, self._path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def forget(self, headers: Iterable[object]) -> None:
+        data = self._read()
+        if data.pop(layout_key(headers), None) is not None:
+            self._path.write_text(json.dumps(data, indent=1), encoding="utf-8")
