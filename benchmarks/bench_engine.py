@@ -185,15 +185,45 @@ def _simulator_process() -> Iterator[str]:
             proc.stdout.close()
 
 
-def measure(backend: Backend, base_url: str, n: int, repeat: int) -> dict[str, list[float]]:
-    """Seconds per run: mem, http, bare, each a list of `repeat` runs (interleaved)."""
-    runs: dict[str, list[float]] = {"mem": [], "http": [], "bare": []}
+NOTES = """## What one quote costs the engine
+
+Three committed state changes (`submitting` before the POST, fenced by the lease token;
+`polling` with the remote id; `complete` with the result and every option), three events each
+carrying fresh COUNT ... GROUP BY counts, the row read once as a joined Core SELECT, one look at
+the clean-up owed to the account (table cleanup_owed), and the batch status re-read from the
+store at most twice a second (another process's cancel). The simulator runs in its own process,
+as a real API would. `python benchmarks/bench_lease.py` counts it (lease_results.md): about 11
+transactions (each its own pool checkout) and 22 statements per quote.
+
+Why PostgreSQL costs more than SQLite for the same work: each of those transactions costs three
+round trips beyond its statements on a server: pool_pre_ping's `SELECT 1` at checkout, `BEGIN`
+(psycopg sends it on its own) and `COMMIT`/`ROLLBACK`; about 55 round trips per quote, each a
+loopback TCP exchange plus psycopg's and the server's work, where SQLite's are function calls.
+On loopback that is most of the difference; over a real network every round trip adds the
+network's latency on top (1 ms each on a LAN: about 55 ms more per quote).
+
+The machine is shared (2 cores, other jobs running), so figures vary between runs by a factor
+of 2-4: compare backends within one run (its runs interleave backend by backend), not across runs.
+
+History of the SQLite in-memory figure: 6.2 ms (ORM objects with lazy loads, a store read per
+check) -> 2.9 ms (joined Core selects, throttled store check) -> 1.3 ms (hot statements built
+once with bound parameters; 2026-11-29, a quieter machine).
+"""
+
+
+def measure(backends: list[Backend], base_url: str, n: int, repeat: int
+            ) -> dict[str, dict[str, list[float]]]:
+    """Seconds per run, by backend: mem, http, bare, each a list of `repeat` runs. The runs
+    interleave (backend by backend within each repeat), so a busy spell hits them alike."""
+    runs = {b.name: {"mem": [], "http": [], "bare": []} for b in backends}
     for r in range(repeat):
-        runs["mem"].append(run_engine(backend, n, InstantApi(), f"mem{r}"))
-        with MomentumClient(base_url, "bench-key") as client:
-            runs["http"].append(run_engine(backend, n, client, f"http{r}"))
-        with MomentumClient(base_url, "bench-key") as client:
-            runs["bare"].append(run_bare_http(client, n))
+        for backend in backends:
+            mine = runs[backend.name]
+            mine["mem"].append(run_engine(backend, n, InstantApi(), f"mem{r}"))
+            with MomentumClient(base_url, "bench-key") as client:
+                mine["http"].append(run_engine(backend, n, client, f"http{r}"))
+            with MomentumClient(base_url, "bench-key") as client:
+                mine["bare"].append(run_bare_http(client, n))
     return runs
 
 
@@ -237,13 +267,16 @@ def main() -> int:
     names = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     body: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, _simulator_process() as base_url:
-        for name in names:
-            backend = Backend(name, Path(tmp))
-            try:
-                runs = measure(backend, base_url, n, args.repeat)
-            finally:
+        backends: list[Backend] = []
+        try:
+            for name in names:
+                backends.append(Backend(name, Path(tmp)))
+            runs = measure(backends, base_url, n, args.repeat)
+        finally:
+            for backend in backends:
                 backend.close()
-            body += section(backend, runs, n, args.repeat)
+        for backend in backends:
+            body += section(backend, runs[backend.name], n, args.repeat)
     command = f"python benchmarks/bench_engine.py --db {args.db} --quotes {n} --repeat {args.repeat}"
     lines = [
         f"# Engine overhead per quote ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
@@ -253,6 +286,7 @@ def main() -> int:
         f"(load average {os.getloadavg()[0]:.1f} at the end).",
         "",
         *body,
+        NOTES,
     ]
     text = "\n".join(lines)
     print(text)

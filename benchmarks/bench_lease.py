@@ -124,23 +124,23 @@ class Census:
         self.checkouts += 1
 
 
-def census(backend: Backend, quotes: int) -> tuple[Census, float]:
+def census(backend: Backend, quotes: int) -> tuple[Census, float, float]:
     """The in-memory engine run of bench_engine.py, with every statement counted and timed."""
     url, engine, sf, batch_id = _fresh_batch(backend, quotes, "census")
     found = Census()
     found.attach(engine)
     processor = Processor(sf, InstantApi(), config=FAST)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     status = processor.run_batch(batch_id)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
     backend.drop(url)
     assert status == "complete", status
-    return found, elapsed
+    return found, elapsed, cpu
 
 
 def section(backend: Backend, times: dict[str, list[float]], found: Census, elapsed: float,
-            quotes: int, n: int) -> list[str]:
+            cpu: float, quotes: int, n: int) -> list[str]:
     title = "SQLite" if backend.name == "sqlite" else "PostgreSQL"
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
     p95 = {k: pct(v, 0.95) * 1000 for k, v in times.items()}
@@ -156,7 +156,8 @@ def section(backend: Backend, times: dict[str, list[float]], found: Census, elap
     lines += [
         "",
         f"The engine's batch of {quotes} rows (in-memory API, as in bench_engine.py): "
-        f"{elapsed:.2f} s, **{per_quote_ms:.2f} ms per quote**; per quote "
+        f"{elapsed:.2f} s, **{per_quote_ms:.2f} ms per quote** ({cpu / quotes * 1000:.2f} ms of it "
+        f"this process's CPU time, the rest waiting on the database); per quote "
         f"{found.transactions / quotes:.1f} transactions, {found.checkouts / quotes:.1f} pool "
         f"checkouts, {sum(found.statements.values()) / quotes:.1f} statements "
         f"({all_s / quotes * 1000:.2f} ms inside cursor.execute):",
@@ -166,7 +167,16 @@ def section(backend: Backend, times: dict[str, list[float]], found: Census, elap
     ]
     for kind, count in sorted(found.statements.items(), key=lambda kv: -kv[1]):
         lines.append(f"| {kind} | {count / quotes:.2f} | {found.seconds[kind] / quotes * 1000:.3f} |")
+    trips = found.checkouts + 2 * found.transactions + sum(found.statements.values())
     lines += [
+        "",
+        f"Round trips to the database per quote, where it is a server (PostgreSQL): "
+        f"**{trips / quotes:.0f}** = {found.checkouts / quotes:.1f} pre-pings (one per pool "
+        f"checkout) + {2 * found.transactions / quotes:.1f} BEGIN and COMMIT/ROLLBACK + "
+        f"{sum(found.statements.values()) / quotes:.1f} statements (through delay_proxy.py a "
+        "one-statement session takes 4 round trips, a two-statement one 5). Each costs the "
+        "network's round trip on top of the figures above: at 1 ms (a LAN) that is "
+        f"{trips / quotes:.0f} ms more per quote.",
         "",
         f"Lease statements per quote: {lease_stmts / quotes:.2f}, "
         f"{lease_s / quotes * 1000:.3f} ms in execute = **{lease_s / elapsed * 100:.1f}% of the "
@@ -194,10 +204,10 @@ def main() -> int:
             backend = Backend(name, Path(tmp))
             try:
                 times = micro(backend, args.n)
-                found, elapsed = census(backend, args.quotes)
+                found, elapsed, cpu = census(backend, args.quotes)
             finally:
                 backend.close()
-            body += section(backend, times, found, elapsed, args.quotes, args.n)
+            body += section(backend, times, found, elapsed, cpu, args.quotes, args.n)
     command = f"python benchmarks/bench_lease.py --db {args.db} --n {args.n} --quotes {args.quotes}"
     lines = [
         f"# Lease cost ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
