@@ -216,6 +216,32 @@ async def drive(window, batch_id: int, beat: Heartbeat, cycles: int, rounds: int
             "shutdown_s": shutdown_s, "startup_s": startup_worst}
 
 
+NOTES = """Reading (code as of this run): while the batch runs, pause and resume make no database call
+on the GUI thread: `MainWindow.pause_batch` only sets the engine's flag when the row is in hand
+(`Processor.pause` -> `Commands.pause`), else it and `resume_batch` are operations on the command
+thread (gui/operations/batches.py). What does wait on the database on the GUI thread:
+
+- building the engine: `MainWindow._connect_engine` (gui/main_window.py:198) makes the
+  `WorkerThread`, whose `BatchWorker.__init__` calls `make_processor` on the GUI thread
+  (gui/worker.py:41) -> `Processor.__init__` -> `store.ensure_account` (core/engine/processor.py:48;
+  in the real app `Runtime.account()` -> `store.ensure_account`, services/runtime.py:134): five
+  sessions (install salt, account lookup and insert), about 25 round trips. That is the window's
+  start and every `_reconnect` after the rep changes the connection settings
+  (gui/main_window.py:598).
+- closing or reconnecting: `_disconnect_engine` -> `WorkerThread.shutdown` waits up to 10 s for
+  the engine thread (gui/worker.py:149), which first finishes the store calls in hand and
+  releases the lease through the same slow connection.
+- a race, not seen here: `pause_batch` checks `worker.current_batch()` and `Processor.pause`
+  checks it again; a row ending in between sends the pause down the other branch,
+  `store.mark_paused` on the GUI thread (core/engine/processor.py:65, four round trips).
+
+Pause latency is the engine's, not the window's: the flag is read at the engine's next
+`Commands.check()`, after the store calls in hand (each session >= 4 round trips here), then the
+pause is written and its counts read (about 2.5 s at 300 ms a round trip); a click that lands
+while a row is being finished and the next one taken waits for that sequence too (8-11 s).
+"""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay-ms", type=float, default=300.0)
@@ -397,7 +423,7 @@ def main() -> int:
         lines += [f"- {n} x (up to {late * 1000:.0f} ms) {k}"
                   for k, (n, late) in sorted(stacks.items(), key=lambda kv: -kv[1][1])[:8]]
         lines.append("")
-    lines += ["Timeline:", "", "```", *log, "```", ""]
+    lines += ["Timeline:", "", "```", *log, "```", "", NOTES]
     text = "\n".join(lines)
     print(text)
     if args.out:
