@@ -224,8 +224,10 @@ thread (gui/operations/batches.py). What does wait on the database on the GUI th
 - building the engine: `MainWindow._connect_engine` (gui/main_window.py:198) makes the
   `WorkerThread`, whose `BatchWorker.__init__` calls `make_processor` on the GUI thread
   (gui/worker.py:41) -> `Processor.__init__` -> `store.ensure_account` (core/engine/processor.py:48;
-  in the real app `Runtime.account()` -> `store.ensure_account`, services/runtime.py:134): five
-  sessions (install salt, account lookup and insert), about 25 round trips. That is the window's
+  in the real app `Runtime.account()` -> `store.ensure_account`, services/runtime.py:134): on
+  a new store six sessions (the fingerprint salt read, stored, read again; the account looked
+  up, inserted, looked up again), about 25 round trips; once both exist two sessions, about 8
+  round trips (2.4 s at 300 ms). That is the window's
   start and every `_reconnect` after the rep changes the connection settings
   (gui/main_window.py:598).
 - closing or reconnecting: `_disconnect_engine` -> `WorkerThread.shutdown` waits up to 10 s for
