@@ -168,15 +168,17 @@ def section(backend: Backend, times: dict[str, list[float]], found: Census, elap
     for kind, count in sorted(found.statements.items(), key=lambda kv: -kv[1]):
         lines.append(f"| {kind} | {count / quotes:.2f} | {found.seconds[kind] / quotes * 1000:.3f} |")
     trips = found.checkouts + 2 * found.transactions + sum(found.statements.values())
-    lines += [
-        "",
-        f"Round trips to the database per quote, where it is a server (PostgreSQL): "
+    if backend.cluster is not None:
+        lines += [
+            "",
+            f"Round trips to the server per quote: "
         f"**{trips / quotes:.0f}** = {found.checkouts / quotes:.1f} pre-pings (one per pool "
         f"checkout) + {2 * found.transactions / quotes:.1f} BEGIN and COMMIT/ROLLBACK + "
         f"{sum(found.statements.values()) / quotes:.1f} statements (through delay_proxy.py a "
         "one-statement session takes 4 round trips, a two-statement one 5). Each costs the "
         "network's round trip on top of the figures above: at 1 ms (a LAN) that is "
-        f"{trips / quotes:.0f} ms more per quote.",
+        f"{trips / quotes:.0f} ms more per quote."]
+    lines += [
         "",
         f"Lease statements per quote: {lease_stmts / quotes:.2f}, "
         f"{lease_s / quotes * 1000:.3f} ms in execute = **{lease_s / elapsed * 100:.1f}% of the "
