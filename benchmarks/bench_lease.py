@@ -157,7 +157,7 @@ def section(backend: Backend, times: dict[str, list[float]], found: Census, elap
         "",
         f"The engine's batch of {quotes} rows (in-memory API, as in bench_engine.py): "
         f"{elapsed:.2f} s, **{per_quote_ms:.2f} ms per quote** ({cpu / quotes * 1000:.2f} ms of it "
-        f"this process's CPU time, the rest waiting on the database); per quote "
+        f"this process's CPU time, the rest waiting: for the server, and for a CPU on this busy machine); per quote "
         f"{found.transactions / quotes:.1f} transactions, {found.checkouts / quotes:.1f} pool "
         f"checkouts, {sum(found.statements.values()) / quotes:.1f} statements "
         f"({all_s / quotes * 1000:.2f} ms inside cursor.execute):",
