@@ -142,8 +142,8 @@ class Runtime:
         from bulkquote_gui.core.engine.processor import Processor
 
         return Processor(self.session_factory, client, clock=clock, on_event=on_event,
-                         config=self.processor_config(), account=self.account(),
-                         holder=this_process(role))
+                         config=self.processor_config(), account=self.account,
+                         holder=this_process(role))   # the account is resolved on first run
 
     def close(self) -> None:
         if self._engine is not None:

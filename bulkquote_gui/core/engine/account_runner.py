@@ -160,6 +160,9 @@ class AccountRunner:
 
     def _announce(self, batch_id: int, result: RunResult) -> bool:
         """Start the batch (pending -> running) the first time this run takes a row of it."""
+        if self.commands.take_pause(batch_id):   # paused while it waited for its turn
+            self._pause(batch_id, "paused by the user", result)
+            return False
         if batch_id in self._announced:
             return True
         self.commands.forget(batch_id)

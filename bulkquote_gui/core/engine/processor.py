@@ -8,6 +8,7 @@ stop. Commands may be called from any thread and take effect within a second.
 from __future__ import annotations
 
 import random
+import threading
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,32 +39,54 @@ class Processor:
                  on_event: Callable[[Event], None] = lambda e: None,
                  config: EngineConfig = EngineConfig(),
                  rng: random.Random | None = None,
-                 account: AccountRef | None = None,
+                 account: AccountRef | Callable[[], AccountRef | None] | None = None,
                  holder: Holder | None = None) -> None:
+        """Builds no connection: the account (an AccountRef, or a function that finds it in the
+        store) is resolved on first use, on the engine's thread, so the window never waits on
+        the store to make a Processor."""
         self._sf = session_factory
         self._client = client
         self._clock = clock or SystemClock()
-        claims = account is not None   # never file batches under the stand-in account
-        if account is None:
-            account = store.ensure_account(session_factory, *LOCAL_ACCOUNT)
-        self.account = account
+        self._account = account
+        self._on_event = on_event
+        self._config = config
+        self._rng = rng
+        self._holder = holder or this_process("engine")
         self.commands = Commands(session_factory, self._clock, check_s=config.command_check_s)
-        self._runner = AccountRunner(session_factory, client, account.id,
-                                     holder or this_process("engine"), clock=self._clock,
-                                     config=config, commands=self.commands, on_event=on_event,
-                                     rng=rng, claims=claims)
+        self._runner_lock = threading.Lock()
+        self._runner_made: AccountRunner | None = None
         self.last_result = RunResult()
+
+    @property
+    def _runner(self) -> AccountRunner:
+        with self._runner_lock:
+            if self._runner_made is None:
+                account = self._account() if callable(self._account) else self._account
+                claims = account is not None   # never file batches under the stand-in account
+                if account is None:
+                    account = store.ensure_account(self._sf, *LOCAL_ACCOUNT)
+                self._runner_made = AccountRunner(
+                    self._sf, self._client, account.id, self._holder, clock=self._clock,
+                    config=self._config, commands=self.commands, on_event=self._on_event,
+                    rng=self._rng, claims=claims)
+                self._account = account
+            return self._runner_made
+
+    @property
+    def account(self) -> AccountRef:
+        self._runner  # noqa: B018 - resolves the account
+        assert isinstance(self._account, AccountRef)
+        return self._account
 
     # ------------------------------------------------------------------ commands (any thread)
 
     def pause(self, batch_id: int | None = None) -> None:
         """Pause a batch (None: the one whose row is in hand). Its in-flight quote stays
         `polling` (not deleted); the other batches of the account go on."""
-        if batch_id is None or batch_id == self.commands.current_batch:
-            self.commands.pause(batch_id)
-            return
-        store.mark_paused(self._sf, batch_id, "paused")
-        self.commands.pause(batch_id)   # in case its row is taken up right now
+        # Flags only, no store write: callable from the GUI thread. A batch not in hand is
+        # paused by the engine when its turn comes (and by the caller in the store, if it wants
+        # the pause to hold while no engine runs).
+        self.commands.pause(batch_id)
 
     def stop(self) -> None:
         """App closing: leave at once; unfinished batches resume on the next start.
