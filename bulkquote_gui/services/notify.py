@@ -21,7 +21,6 @@ import email.policy
 import errno
 import logging
 import queue
-import sqlite3
 import tempfile
 import threading
 import time
@@ -45,6 +44,8 @@ RETRY_BACKOFF_S = (5.0, 20.0, 60.0)          # after the 1st, 2nd, 3rd failed tr
 MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024      # most mail servers refuse past 20-25 MB
 MAX_FAILED_LISTED = 20
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+DISK_WORDS = ("disk is full", "disk i/o error", "readonly database", "read-only file system",
+              "no space left", "database disk image is malformed", "disk quota exceeded")
 # The rep's own pause says one of these; any other message is the engine stopping for them.
 REP_PAUSES = ("", "paused", "paused by the user")
 
@@ -65,12 +66,9 @@ def is_disk_trouble(exc: BaseException) -> bool:
         seen.add(id(exc))
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO):
             return True
-        text = str(exc).lower()
-        if isinstance(exc, sqlite3.Error) or "sqlite" in type(exc).__module__.lower() or \
-                "sqlalchemy" in type(exc).__module__:
-            if any(s in text for s in ("disk is full", "disk i/o error", "readonly database",
-                                       "no space left", "database disk image is malformed")):
-                return True
+        text = str(exc).lower()   # SQLite's and PostgreSQL's words, whoever wrapped them
+        if any(s in text for s in DISK_WORDS):
+            return True
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return False
 
