@@ -49,6 +49,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    # The Wayland app id / the .desktop file it belongs to (resources/bulkquote.desktop).
+    QGuiApplication.setDesktopFileName("bulkquote")
     app.setWindowIcon(app_icon())
     apply_theme(app)
     # Light/dark switched in the OS while the app runs: restyle.
