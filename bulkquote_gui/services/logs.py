@@ -23,7 +23,7 @@ from pathlib import Path
 
 from platformdirs import user_log_dir
 
-from bulkquote_gui import APP_NAME
+from bulkquote_gui import APP_NAME, __version__
 
 MAX_BYTES = 1_000_000
 BACKUPS = 5
@@ -114,6 +114,9 @@ def setup_logging(role: str = "window", *, level: int = logging.INFO,
     for noisy in ("httpx", "httpcore", "asyncio", "mail.log"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     _log_thread_crashes()
+    logging.getLogger("bulkquote_gui").info(
+        "BulkQuote %s (%s), Python %s, pid %d; log file %s", __version__, role,
+        sys.version.split()[0], os.getpid(), path)
     return path
 
 
