@@ -123,4 +123,10 @@ def mail_source(settings: Callable[[], Settings] | Settings, *,
         to = recipients(owner, environ.get(TO_ENV, "") or s.smtp_to, s.rep_email)
         return replace(config, to=to)
 
+    def enabled() -> bool:
+        """Cheap: is any e-mail set up at all? (The notifier queues nothing otherwise.)"""
+        environ = os.environ if env is None else env
+        return bool(environ.get(URL_ENV, "").strip() or current().smtp_host.strip())
+
+    source.enabled = enabled  # type: ignore[attr-defined]
     return source

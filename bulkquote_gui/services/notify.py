@@ -340,7 +340,7 @@ class Notifier:
                 self._desktop(outcome)
             except Exception:
                 log.exception("desktop notification failed")
-        if self._mail is None or self._stop.is_set():
+        if self._mail is None or self._stop.is_set() or not self._mail_enabled():
             return
         with self._idle:
             self._busy += 1
@@ -348,6 +348,13 @@ class Notifier:
                 self._thread = threading.Thread(target=self._run, name="bulkquote-mailer", daemon=True)
                 self._thread.start()
         self._jobs.put(outcome)
+
+    def _mail_enabled(self) -> bool:
+        enabled = getattr(self._mail, "enabled", None)
+        try:
+            return bool(enabled()) if callable(enabled) else True
+        except Exception:  # a broken settings object: try, and let the send say what is wrong
+            return True
 
     # ------------------------------------------------------------ the mail thread
     def _run(self) -> None:

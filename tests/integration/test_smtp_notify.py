@@ -299,4 +299,12 @@ def test_the_environment_wins_over_settings():
     c = mail_config.mail_source(settings, password=lambda: "from-keyring", env=env)("Alice")
     assert (c.host, c.security, c.to, c.password) == ("relay.example", "none",
                                                        ("alice@example.com",), "env-pw")
-    assert mail_config.mail_source(Settings(), env={})("Alice") is None   # nothing set up
+    nothing = mail_config.mail_source(Settings(), env={})
+    assert nothing("Alice") is None and not nothing.enabled()   # nothing set up
+    assert mail_config.mail_source(settings, env={}).enabled()
+
+
+def test_nothing_is_queued_when_no_e_mail_is_set_up(sf):
+    notifier = Notifier(sf, mail_config.mail_source(Settings(), env={}))
+    notifier(BatchEvent(batch_id=1, status="complete", counts={"total": 1, "complete": 1}))
+    assert notifier.pending == 0 and notifier.reports == []
