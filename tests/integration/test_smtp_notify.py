@@ -169,6 +169,14 @@ def test_disk_trouble_needs_the_rep(sf):
     assert notifier.engine_failed(sqlite3.OperationalError("database or disk is full"))
     assert [(o.batch_id, o.kind) for o in desktop] == [(7, NEEDS_REP)]
     assert desktop[0].reason.startswith("disk trouble: database or disk is full")
+    import errno
+
+    from bulkquote_gui.services.notify import is_disk_trouble
+    from sqlalchemy.exc import OperationalError
+
+    assert is_disk_trouble(OSError(errno.ENOSPC, "No space left on device"))
+    assert is_disk_trouble(OperationalError("INSERT …", {}, sqlite3.OperationalError("disk I/O error")))
+    assert not is_disk_trouble(OperationalError("SELECT …", {}, sqlite3.OperationalError("no such table")))
 
 
 def test_a_temporary_refusal_is_retried_and_reported(sf):
