@@ -1,5 +1,12 @@
 """Start-up: the QApplication on qasync's event loop, the theme, the main window; or, when a
-window for the same user and database is already open, the file handed to it (single_instance)."""
+window for the same user and database is already open, the file handed to it (single_instance).
+
+Also here: the log file (services/logs.py), the crash handler (gui/crash_dialog.py: an uncaught
+exception is logged and shown, never a frozen window), and `attach_extras`, which gives the
+window its notifications (gui/notifications.py), "E-mail notifications…" in the File menu and
+"Open log folder" / "About BulkQuote" in the Help menu. The xcb check runs before Qt is
+imported, in commands/gui.py.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,12 @@ import asyncio
 import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
 from bulkquote_gui import APP_NAME
 from bulkquote_gui.gui.style import app_icon, apply_theme
@@ -41,6 +49,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    # The Wayland app id / the .desktop file it belongs to (resources/bulkquote.desktop).
+    QGuiApplication.setDesktopFileName("bulkquote")
     app.setWindowIcon(app_icon())
     apply_theme(app)
     # Light/dark switched in the OS while the app runs: restyle.
@@ -48,11 +58,54 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def _menu(window: QMainWindow, title: str) -> QMenu | None:
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if menu is not None and menu.title().replace("&", "") == title:
+            return menu
+    return None
+
+
+def attach_extras(window: QMainWindow) -> Any:
+    """Notifications, the e-mail settings and the Help entries, on a built MainWindow.
+
+    Idempotent (a window that does it itself keeps its own). Returns window.notifications.
+    The engine's events reach the notifier through the context (notifications.tee_connect,
+    installed by `run` before the window connects); here they are only routed once it exists.
+    """
+    from bulkquote_gui.gui import email_settings, help_menu
+    from bulkquote_gui.gui.notifications import WindowNotifications
+
+    if getattr(window, "notifications", None) is None:
+        window.notifications = WindowNotifications(window, window.context, getattr(window, "tray", None))
+    file_menu, help_ = _menu(window, "File"), _menu(window, "Help")
+    if file_menu is not None and not window.findChild(QAction, "emailSettingsAction"):
+        email = QAction("E-mail &notifications…", window)
+        email.setObjectName("emailSettingsAction")
+        email.triggered.connect(lambda: email_settings.edit(window))
+        actions = file_menu.actions()
+        settings = getattr(window, "settings_action", None)
+        after = actions[actions.index(settings) + 1] if settings in actions[:-1] else None
+        file_menu.insertAction(after, email) if after is not None else file_menu.addAction(email)
+    if help_ is not None and not window.findChild(QAction, "openLogFolderAction"):
+        for action in help_.actions():   # the window's plain About gives way to the full one
+            if action.text().replace("&", "") == "About BulkQuote":
+                help_.removeAction(action)
+        folder, about = help_menu.install(window, help_)
+        folder.setObjectName("openLogFolderAction")
+        about.setObjectName("aboutAction")
+    return window.notifications
+
+
 def run(args: argparse.Namespace) -> int:
-    from bulkquote_gui.gui import single_instance
+    from bulkquote_gui.gui import crash_dialog, single_instance
+    from bulkquote_gui.services import logs
     from bulkquote_gui.services.paths import default_db_url
 
+    logs.setup_logging("window")
     app = create_application()
+    shown: list[QMainWindow] = []
+    crash_dialog.install(lambda: shown[0] if shown else None)
     file = getattr(args, "file", None)
     # Before anything opens the store or starts the demo simulator: a second start only knocks.
     name = single_instance.server_name(getattr(args, "db", None) or default_db_url())
@@ -81,7 +134,15 @@ def run(args: argparse.Namespace) -> int:
         loop.close()
         return 1
 
+    from bulkquote_gui.gui.notifications import tee_connect
+
+    logs.hide(context.keystore.get())   # masked in the log from now on, whatever logs it
+    sink: list[Any] = []
+    tee_connect(context, lambda event: sink[0].feed(event) if sink else None,
+                lambda exc: sink[0].run_failed(exc) if sink else None)
     window = MainWindow(context)
+    shown.append(window)
+    sink.append(attach_extras(window))
     instance.activated.connect(window.present)
     window.show()
     window.start(file)
@@ -92,5 +153,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         instance.close()
         window.shutdown()
+        sink[0].close()
         context.close()
     return 0

@@ -1,4 +1,8 @@
-"""The API key: $BULKQUOTE_API_KEY, else the OS keyring; never written to our own files or logs."""
+"""The API key: $BULKQUOTE_API_KEY, else the OS keyring; never written to our own files or logs.
+
+The SMTP password for notification e-mails is a second entry of the same kind
+(`SmtpPasswordStore`: $BULKQUOTE_SMTP_PASSWORD, else the keyring's "smtp-password").
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ ENV_VAR = "BULKQUOTE_API_KEY"
 class KeyStore:
     """Reads and writes the key; falls back to memory (this session only) where no keyring exists."""
 
+    username = USERNAME
+    env_var = ENV_VAR
+    what = "the API key"     # in log lines (never the value)
+
     def __init__(self) -> None:
         self._session_key: str | None = None
         self.keyring_available = self._probe()
@@ -31,7 +39,7 @@ class KeyStore:
         return getattr(backend, "priority", 0) > 0 and "fail" not in type(backend).__module__
 
     def get(self) -> str | None:
-        env = os.environ.get(ENV_VAR)
+        env = os.environ.get(self.env_var)
         if env:
             return env
         if self._session_key:
@@ -39,9 +47,9 @@ class KeyStore:
         if not self.keyring_available:
             return None
         try:
-            return keyring.get_password(SERVICE, USERNAME)
+            return keyring.get_password(SERVICE, self.username)
         except (KeyringError, RuntimeError) as exc:
-            log.warning("could not read the API key from the keyring: %s", type(exc).__name__)
+            log.warning("could not read %s from the keyring: %s", self.what, type(exc).__name__)
             return None
 
     def set(self, key: str) -> bool:
@@ -50,19 +58,27 @@ class KeyStore:
         if self.keyring_available:
             try:
                 if key:
-                    keyring.set_password(SERVICE, USERNAME, key)
+                    keyring.set_password(SERVICE, self.username, key)
                 else:
                     try:
-                        keyring.delete_password(SERVICE, USERNAME)
+                        keyring.delete_password(SERVICE, self.username)
                     except keyring.errors.PasswordDeleteError:
                         pass
                 self._session_key = None
                 return True
             except (KeyringError, RuntimeError) as exc:
-                log.warning("could not save the API key to the keyring: %s", type(exc).__name__)
+                log.warning("could not save %s to the keyring: %s", self.what, type(exc).__name__)
         self._session_key = key or None
         return False
 
     @property
     def from_environment(self) -> bool:
-        return bool(os.environ.get(ENV_VAR))
+        return bool(os.environ.get(self.env_var))
+
+
+class SmtpPasswordStore(KeyStore):
+    """The SMTP password for notification e-mails: its own keyring entry, its own variable."""
+
+    username = "smtp-password"
+    env_var = "BULKQUOTE_SMTP_PASSWORD"
+    what = "the SMTP password"

@@ -33,6 +33,14 @@ class Settings:
     # Plain http:// to a host other than this computer sends the key unencrypted: refused
     # (core/momentum.check_api_url) unless the rep ticks this for a server on a trusted network.
     allow_insecure_http: bool = False
+    # E-mail when a batch ends or needs the rep (services/notify.py); no host = no e-mail. The
+    # SMTP password is in the OS keyring (services/secrets.SmtpPasswordStore), never here.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"   # none / starttls / ssl
+    smtp_user: str = ""
+    smtp_from: str = ""               # empty: the user, when it is an address
+    smtp_to: str = ""                 # comma-separated; empty: rep_email
 
     def problems(self) -> list[str]:
         """What is wrong with these values, in words for the settings dialog."""
@@ -52,6 +60,10 @@ class Settings:
         if self.database_url.strip() and not _is_database_url(self.database_url.strip()):
             out.append("Database URL must look like postgresql+psycopg://user@host/database "
                        "(or sqlite:///path)")
+        if not 1 <= self.smtp_port <= 65535:
+            out.append("SMTP port must be between 1 and 65535")
+        if self.smtp_security not in ("none", "starttls", "ssl"):
+            out.append("SMTP security must be none, starttls or ssl")
         return out
 
     def batch_defaults(self) -> BatchDefaults:

@@ -1,0 +1,83 @@
+"""The headless paths' e-mail (bulkquote_gui/notify_hooks.py), configured by environment only,
+through a real SMTP server on loopback: the listener adapter around the engine in-process, and
+`bulkquote submit --wait` as a subprocess once commands/batch.py calls the hook."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bulkquote_gui import notify_hooks
+from bulkquote_gui.core import store
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.services.settings import Settings
+from tests.fakes import FakeClock, FakeImport, FakeMomentum, checked_row
+from tests.helpers.smtp import SmtpServer
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "resources" / "sample_sites.csv"
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def test_the_listener_adapter_mails_whoever_submitted(tmp_path, monkeypatch, smtp, capsys):
+    monkeypatch.setenv("BULKQUOTE_SMTP_URL", f"smtp://127.0.0.1:{smtp.port}?from=runner@example.com")
+    monkeypatch.setenv("BULKQUOTE_NOTIFY_TO", "Alice Rep=alice@example.com, *=desk@example.com")
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    sf = store.make_session_factory(engine)
+    try:
+        batch_id = store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
+                                      defaults=BatchDefaults(), source_name="east.csv",
+                                      owner="Alice Rep")
+        seen: list = []
+        listener = notify_hooks.with_notifications(seen.append, sf, Settings())
+        clock = FakeClock()
+        Processor(sf, FakeMomentum(clock), clock=clock, on_event=listener).run_batch(batch_id)
+        notify_hooks.finish(timeout_s=30)
+    finally:
+        engine.dispose()
+    assert any(getattr(e, "status", "") == "complete" for e in seen)   # the progress line got all
+    (received,) = smtp.received
+    assert received.mail_from == "runner@example.com" and received.rcpt_tos == ["alice@example.com"]
+    assert received.message["Subject"] == f"BulkQuote: batch #{batch_id} east.csv complete (2 priced of 2)"
+    (part,) = received.message.iter_attachments()
+    assert openpyxl.load_workbook(io.BytesIO(part.get_content())).active.max_row == 3
+    assert f"e-mail for batch #{batch_id} sent to alice@example.com" in capsys.readouterr().err
+
+
+def test_on_event_never_raises_and_finish_is_safe_twice(tmp_path):
+    notify_hooks.on_event(None, Settings(), object())   # type: ignore[arg-type]  nonsense in, nothing out
+    notify_hooks.finish(timeout_s=1)
+    notify_hooks.finish(timeout_s=1)
+
+
+@pytest.mark.skipif("notify_hooks" not in (REPO / "bulkquote_gui" / "commands" / "batch.py").read_text(),
+                    reason="commands/batch.py does not call notify_hooks yet (its owners add the lines)")
+def test_submit_wait_mails_the_results(tmp_path, smtp):
+    env = {**os.environ, "BULKQUOTE_DATA_DIR": str(tmp_path / "data"),
+           "BULKQUOTE_CONFIG_DIR": str(tmp_path / "config"),
+           "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+           "BULKQUOTE_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
+           "BULKQUOTE_NOTIFY_TO": "rep@example.com"}
+    env.pop("BULKQUOTE_API_URL", None)
+    out = subprocess.run([sys.executable, "-m", "bulkquote_gui", "--poll-interval", "0.05",
+                          "submit", str(SAMPLE), "--wait"], env=env, capture_output=True,
+                         text=True, timeout=100)
+    assert out.returncode == 0, out.stderr
+    assert "e-mail for batch #1 sent to rep@example.com" in out.stderr
+    (received,) = smtp.received
+    assert received.message["Subject"].startswith("BulkQuote: batch #1 sample_sites.csv complete")
