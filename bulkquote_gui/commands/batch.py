@@ -116,8 +116,11 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     except MissingApiKey as exc:
         raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
                     EXIT_STOPPED) from None
+    from bulkquote_gui import notify_hooks
+
     progress = Progress()
-    processor = runtime.make_processor(client, on_event=progress, role="cli")
+    listener = notify_hooks.with_notifications(progress, runtime.session_factory, runtime.settings)
+    processor = runtime.make_processor(client, on_event=listener, role="cli")
     outcome: dict[str, Any] = {"statuses": [], "error": None}
     interrupted = threading.Event()
 
@@ -133,6 +136,9 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     interrupted_run(processor, work, interrupted)
     progress.close()
     client.close()
+    if outcome["error"] is not None:
+        notify_hooks.engine_failed(outcome["error"], (batch_id,) if batch_id else ())
+    notify_hooks.finish()   # the e-mails owed go out before the command returns (bounded)
     if outcome["error"] is not None:
         raise outcome["error"]
     if interrupted.is_set():

@@ -57,7 +57,10 @@ def run_worker(args: argparse.Namespace) -> int:
             assert key is not None
             client = MomentumClient(runtime.api_url, key)
             accounts.append((store.ensure_account(sf, runtime.account_url, key), client))
-        pool = AccountPool(sf, accounts, on_event=Progress(), config=runtime.processor_config())
+        from bulkquote_gui import notify_hooks
+
+        listener = notify_hooks.with_notifications(Progress(), sf, runtime.settings)
+        pool = AccountPool(sf, accounts, on_event=listener, config=runtime.processor_config())
         print(f"worker: quoting for {len(accounts)} account(s) on {runtime.api_url}"
               + ("" if args.until_idle else "; Ctrl-C or SIGTERM stops it"),
               file=sys.stderr, flush=True)
@@ -77,6 +80,7 @@ def run_worker(args: argparse.Namespace) -> int:
                 client.close()
         if outcome["error"] is not None:
             raise outcome["error"]
+        notify_hooks.finish()   # the e-mails owed go out before the worker exits (bounded)
         if interrupted.is_set():
             print("worker stopped; unfinished batches go on with the next runner", file=sys.stderr)
             return EXIT_OK
