@@ -1,6 +1,6 @@
 """The frozen program (PyInstaller, bulkquote.spec), run headless: `--version`, `check` on a corpus
 file, a demo batch (`submit --wait` against the built-in simulator) exported to XLSX, and the
-window started offscreen. Skipped unless BULKQUOTE_BUNDLE names the built executable (.ci/bundle
+window started offscreen. Skipped unless BULKQUOTE_BUNDLE names the built executable (.ci/run
 builds it and sets it)."""
 
 from __future__ import annotations
