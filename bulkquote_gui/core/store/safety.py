@@ -317,7 +317,7 @@ def startup_notices(bind: Engine | sessionmaker[Session]) -> tuple[str, ...]:
         return ()
 
 
-def is_sqlite_file_url(engine: Engine) -> Path | None:
+def sqlite_file(engine: Engine) -> Path | None:
     """The file of a file-backed SQLite engine, else None."""
     if engine.dialect.name != "sqlite":
         return None
