@@ -324,3 +324,18 @@ def test_a_sound_database_is_left_alone_and_says_nothing(tmp_path, engine):
 def test_a_fresh_database_is_at_the_latest_schema(engine):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
+
+
+def test_a_file_of_another_kind_named_by_mistake_is_not_renamed(tmp_path):
+    sheet = tmp_path / "sites.xlsx"
+    sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 2000)
+    with pytest.raises(Exception, match="not a database"):
+        store.make_engine(f"sqlite:///{sheet}")
+    assert sheet.exists() and not list(tmp_path.glob("*damaged*"))
+
+
+def test_the_sql_text_of_an_error_never_decides_what_it_is():
+    bug = OperationalError("UPDATE batch_job SET status_message = ?",
+                           ("database or disk is full",), sqlite3.OperationalError("no such column: x"))
+    assert "database or disk is full" in str(bug)
+    assert safety.classify(bug) is None

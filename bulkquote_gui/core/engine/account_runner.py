@@ -153,7 +153,7 @@ class AccountRunner:
                 problem = classify(exc)
                 if problem is None:
                     raise   # a bug, not the environment
-                self.commands.working_on(None)
+                self.commands.working_on(None)   # the rep's pause/cancel meanwhile go to the store
                 return self._store_failed(problem, batch_id, result)
             finally:
                 self.commands.working_on(None)

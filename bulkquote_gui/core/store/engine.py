@@ -27,8 +27,7 @@ from bulkquote_gui.core.store.schema import ensure_schema
 __all__ = ["KEYRING_SERVICE", "POSTGRES_CONNECT_TIMEOUT_S", "SQLITE_BUSY_TIMEOUT_MS",
            "StoreUnavailable", "classify", "keyring_username", "make_engine",
            "make_session_factory", "probe_writable", "public_url", "resume_store_paused",
-           "save_database_password",
-           "startup_notices"]
+           "save_database_password", "startup_notices"]
 
 log = logging.getLogger(__name__)
 

@@ -46,6 +46,8 @@ _SQLITE_IOERR_SHMSIZE = _SQLITE_IOERR | (19 << 8)   # the -shm file could not gr
 # lock_not_available.
 _PG_KINDS = {"53100": FULL, "53000": FULL, "25006": READONLY, "55P03": LOCKED}
 
+DATABASE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
 _SENTENCES = {
     FULL: "the disk that holds the database is full",
     READONLY: "the database cannot be written (it is read-only)",
@@ -109,6 +111,9 @@ def _kind_of(exc: BaseException) -> str | None:
     sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     if isinstance(sqlstate, str) and sqlstate in _PG_KINDS:
         return _PG_KINDS[sqlstate]
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return None   # the driver's own error decides (the wrapper's text carries the SQL and
+                      # its parameters, which may quote anything)
     if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("psycopg", "sqlite3")):
         return _kind_from_text(str(exc))
     return None
@@ -279,6 +284,8 @@ def check_on_start(path: Path) -> str | None:
     problem = damage(path)
     if problem is None:
         return None
+    if "not a database" in problem and path.suffix.lower() not in DATABASE_SUFFIXES:
+        return None   # `--db` naming some other file by mistake: not ours to rename; SQLite says so
     aside = set_aside(path)
     log.error("database %s is damaged (%s); set aside as %s", path, problem, aside)
     return (f"The database {path} was damaged ({problem}). It was set aside, unchanged, as "
@@ -310,7 +317,7 @@ def startup_notices(bind: Engine | sessionmaker[Session]) -> tuple[str, ...]:
         return ()
 
 
-def is_sqlite_file_url(engine: Engine) -> Path | None:
+def sqlite_file(engine: Engine) -> Path | None:
     """The file of a file-backed SQLite engine, else None."""
     if engine.dialect.name != "sqlite":
         return None

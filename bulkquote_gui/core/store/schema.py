@@ -7,7 +7,6 @@ database full of batches is carried forward, never recreated.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -16,8 +15,6 @@ from sqlalchemy import Connection, Engine, text
 from bulkquote_gui.core.store.models import Account, AccountLease, Base, CleanupOwed, StoreMeta
 
 UpgradeStep = Callable[[Connection], None]
-
-log = logging.getLogger(__name__)
 
 def _v2_cleanup_owed(conn: Connection) -> None:
     """v2: clean-up owed to the account survives a restart (table cleanup_owed)."""
@@ -107,9 +104,9 @@ def ensure_schema(engine: Engine, upgrades: Sequence[UpgradeStep] = UPGRADES, *,
 def _keep_a_copy(engine: Engine, version: int) -> Path | None:
     """The SQLite file as it is now, copied before the upgrade from `version` (the caller holds
     the write lock, so the copy is exactly what the upgrade starts from)."""
-    from bulkquote_gui.core.store.safety import backup_sqlite, is_sqlite_file_url
+    from bulkquote_gui.core.store.safety import backup_sqlite, sqlite_file
 
-    path = is_sqlite_file_url(engine)
+    path = sqlite_file(engine)
     if path is None or not path.is_file():
         return None
     try:
