@@ -45,7 +45,7 @@ def test_an_uncaught_exception_is_logged_and_shown(qtbot, reporter):
         sys.excepthook(*_raise(f"the API said no to {KEY}"))   # as PySide6 does for a slot
     dialog = shown.args[0]
     assert dialog.isVisible() and not dialog.isModal()         # the window behind stays live
-    assert f"ValueError: the API said no to ***" in dialog.summary_label.text()
+    assert "ValueError: the API said no to ***" in dialog.summary_label.text()
     assert "your batches are safe" in dialog.summary_label.text()
     details = dialog.details.toPlainText()
     assert details.startswith("BulkQuote ") and "Traceback (most recent call last)" in details

@@ -5,7 +5,6 @@ real SMTP server on loopback, and notifications of batches that need the rep."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QAction
 
 from bulkquote_gui.core.events import BatchEvent
 from bulkquote_gui.gui import email_settings, help_menu

@@ -10,7 +10,6 @@ import pytest
 from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.offer import BatchDefaults
 from tests.fakes import FakeClock, FakeMomentum, Outcome, fake_import
 

@@ -20,7 +20,6 @@ import logging
 import sqlite3
 import sys
 import weakref
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
