@@ -131,6 +131,10 @@ class BatchJob(Base):
     owner: Mapped[str] = mapped_column(String(200), default="")
     priority: Mapped[int] = mapped_column(Integer, default=0)     # rush > 0 goes first
     turn: Mapped[int] = mapped_column(Integer, default=0)         # last turn taken (round-robin)
+    # schema v4: the sheet's rows that were not quoted (invalid, duplicate), each with its row
+    # number, verdict, reason and original cells, so an export gives the whole sheet back.
+    # Deferred: the recent-jobs list reads batches often and never needs them.
+    skipped: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, deferred=True)
 
     rows: Mapped[list[BatchQuote]] = relationship(
         back_populates="batch", order_by="BatchQuote.position", cascade="all, delete-orphan")

@@ -33,8 +33,13 @@ def _v3_accounts_and_leases(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN reference VARCHAR(200)"))
 
 
+def _v4_skipped_rows(conn: Connection) -> None:
+    """v4: a batch keeps the rows it did not quote (invalid, duplicate) for the whole-sheet export."""
+    conn.execute(text("ALTER TABLE batch_job ADD COLUMN skipped JSON"))
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
-UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases)
+UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_skipped_rows)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 

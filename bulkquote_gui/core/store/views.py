@@ -65,6 +65,17 @@ class RowView:
     original: dict[str, str] = field(default_factory=dict, compare=False)
 
 
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row of the sheet that was not quoted (the import's verdict), kept for the export."""
+
+    row_number: int
+    status: str              # "invalid" | "duplicate"
+    reason: str              # the import check's words ("duplicate of row 4 (same address…)")
+    categories: tuple[str, ...] = ()   # as `bulkquote check` counts them ("PO box")
+    original: dict[str, str] = field(default_factory=dict, compare=False)
+
+
 # The engine's hot statements are built once (bound parameters p_*): building a statement
 # costs more than running it on SQLite, and the engine runs a dozen per quote.
 _COUNTS = (select(BatchQuote.status, func.count()).where(BatchQuote.batch_id == bindparam("p_batch"))
@@ -123,6 +134,16 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             is_estimate=q.is_estimate, valid_until=q.valid_until, option_count=int(n or 0),
             site_id=bq.site_id, original=dict(bq.original or {})))
     return out
+
+
+def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:
+    """The rows the batch did not quote, in sheet order (none for batches stored before v4)."""
+    raw = session.scalar(select(BatchJob.skipped).where(BatchJob.id == batch_id)) or []
+    return [SkippedRow(row_number=int(r.get("row", 0)), status=str(r.get("status", "invalid")),
+                       reason=str(r.get("reason", "")),
+                       categories=tuple(str(c) for c in r.get("categories") or ()),
+                       original={str(k): str(v) for k, v in dict(r.get("original") or {}).items()})
+            for r in raw if isinstance(r, dict)]
 
 
 def batch_columns(session: Session, batch_id: int) -> list[str]:
