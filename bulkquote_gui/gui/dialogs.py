@@ -42,12 +42,15 @@ class Dialogs:
     def error(self, title: str, text: str) -> None:
         QMessageBox.warning(self.parent, title, text)
 
-    def open_file(self, title: str = "Open a spreadsheet", filters: str = SPREADSHEET_FILTER) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self.parent, title, "", filters)
+    def open_file(self, title: str = "Open a spreadsheet", filters: str = SPREADSHEET_FILTER, *,
+                  folder: str = "") -> str | None:
+        """`folder`: where the dialog starts (the last one the rep opened a file from)."""
+        path, _ = QFileDialog.getOpenFileName(self.parent, title, folder, filters)
         return path or None
 
     def save_file(self, title: str, suggested: str, filters: str = EXPORT_FILTERS) -> str | None:
-        """A path to write, with the suffix the chosen filter implies when the rep typed none."""
+        """A path to write, with the suffix the chosen filter implies when the rep typed none.
+        `suggested` may be a full path: the dialog starts in its folder."""
         path, chosen = QFileDialog.getSaveFileName(self.parent, title, suggested, filters)
         if not path:
             return None

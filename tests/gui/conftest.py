@@ -77,7 +77,8 @@ class ScriptedDialogs:
         return self.open_paths.popleft() if self.open_paths else None
 
     def save_file(self, title: str, suggested: str, *_a: Any) -> str | None:
-        self.asked.append(("save", suggested))
+        self.asked.append(("save", Path(suggested).name))
+        self.save_suggested = suggested
         return self.save_paths.popleft() if self.save_paths else None
 
     def run(self, dialog: Any) -> bool:

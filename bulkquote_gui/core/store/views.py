@@ -146,6 +146,19 @@ def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:
             for r in raw if isinstance(r, dict)]
 
 
+def batches_named(session: Session, source_name: str, limit: int = 5) -> list[BatchSummary]:
+    """Earlier batches stored from a file of this name, newest first (a second submit warns)."""
+    batches = session.scalars(select(BatchJob).where(BatchJob.source_name == source_name)
+                              .order_by(BatchJob.id.desc()).limit(limit)).all()
+    return [_summary(session, b) for b in batches]
+
+
+def batch_mapping(session: Session, batch_id: int) -> dict[str, str]:
+    """The column mapping the batch was stored with (field -> the rep's column)."""
+    mapping = session.scalar(select(BatchJob.mapping).where(BatchJob.id == batch_id))
+    return {str(k): str(v) for k, v in dict(mapping or {}).items()}
+
+
 def batch_columns(session: Session, batch_id: int) -> list[str]:
     """The spreadsheet's own header order, as imported."""
     batch = session.get(BatchJob, batch_id)
