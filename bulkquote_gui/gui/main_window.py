@@ -256,6 +256,9 @@ class MainWindow(QMainWindow):
         frame = self.frameGeometry().size() - self.geometry().size()  # 0 before the first show
         extra_w = max(frame.width(), 16)
         extra_h = max(frame.height(), 40)
+        if area.contains(self.frameGeometry().adjusted(0, 0, extra_w - frame.width(),
+                                                         extra_h - frame.height())):
+            return  # it fits: where the rep left it
         width = min(self.width(), area.width() - extra_w)
         height = min(self.height(), area.height() - extra_h)
         self.setMinimumSize(min(MINIMUM_SIZE[0], width), min(MINIMUM_SIZE[1], height))
@@ -719,7 +722,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.context.settings, self.context.keystore,
                                 demo_url=self.connection.api_url if self.connection and self.connection.demo
-                                else None, parent=self)
+                                else None, confirm=self.dialogs.confirm, parent=self)
         accepted = self.dialogs.run(dialog)
         dialog.deleteLater()
         if not accepted or dialog.result_settings is None:
