@@ -94,6 +94,8 @@ class MainWindow(QMainWindow):
         self.upload_page.browse_requested.connect(self.open_file_dialog)
         self.upload_page.submit_requested.connect(self.submit)
         self.upload_page.load_failed.connect(self._load_failed)
+        self.upload_page.loaded.connect(lambda _r: self._sync_actions())
+        self.upload_page.busy_changed.connect(lambda _b: self._sync_actions())
         jobs_panel = self.upload_page.jobs_panel
         jobs_panel.batch_chosen.connect(self.open_batch)
         jobs_panel.rush_requested.connect(self.rush_batch)

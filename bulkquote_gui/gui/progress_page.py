@@ -138,6 +138,7 @@ class ProgressPage(QWidget):
                                            "cancel"))
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
         self.retry_button = QPushButton("Re&try failed")
+        self.retry_button.setToolTip(_tip("Send again the failures a retry can change", "retry"))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
         self.rest_button = QPushButton("&Quote the rest")
         self.rest_button.setToolTip(_tip("Go on with this cancelled batch: send the quotes it did "
@@ -221,10 +222,11 @@ class ProgressPage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(eta_row)
         layout.addLayout(cards)
+        # The buttons above the banners: a banner coming or going never moves them.
+        layout.addLayout(buttons)
         layout.addWidget(self.wait_banner)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)
-        layout.addLayout(buttons)
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
         self.view.setMinimumHeight(32 * 4 + 40)  # a few rows even on a small screen (the page scrolls)
@@ -304,6 +306,7 @@ class ProgressPage(QWidget):
             self.show_message(event.message)
         elif event.status == "running":
             self.message_banner.hide()
+        self._refresh_filter()
         if event.status in ("complete", "cancelled") and previous != event.status:
             emit(self.finished, event.batch_id, event.status)
 
@@ -420,7 +423,8 @@ class ProgressPage(QWidget):
             self.eta_label.setText(self.eta.describe(remaining) or "Finishing…")
         else:
             self.eta_label.setText("")
-        self.eta_label.setVisible(bool(self.eta_label.text()))
+        # Always there (blank when there is nothing to say): the line never pushes the rest down.
+        self.eta_label.setMinimumHeight(self.eta_label.fontMetrics().lineSpacing())
         if status in ("complete", "cancelled"):
             self.done_banner.set_text(finished_summary(status, counts))
             kind = "stoppedBanner" if status == "cancelled" else "doneBanner"

@@ -316,7 +316,13 @@ class ResultsFilter(QSortFilterProxyModel):
         self.setDynamicSortFilter(False)  # a row changing status does not jump while watched
 
     def set_category(self, category: str) -> None:
-        if category != self._category:
+        if category == self._category:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+: invalidateRowsFilter is deprecated
+            self.beginFilterChange()
+            self._category = category
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
             self._category = category
             self.invalidateRowsFilter()
 
