@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QScrollArea,
                                QStackedWidget, QSystemTrayIcon, QVBoxLayout, QWidget)
@@ -43,6 +43,23 @@ MINIMUM_SIZE = (720, 420)  # 1280x720 at 150 % is 853x480 logical, less the task
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
              "prices are made up. Set the API URL and key in Settings to quote for real.")
+
+
+class _PageStack(QStackedWidget):
+    """Sized by the page shown, not the largest one: the progress page does not scroll sideways
+    on a small screen because the upload page's mapping needs more width."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
 
 
 class MainWindow(QMainWindow):
@@ -113,7 +130,7 @@ class MainWindow(QMainWindow):
         self.progress_page.rush_requested.connect(self.rush_batch)
         self.progress_page.unblock_requested.connect(self.cancel_blocking_quote)
         self.progress_page.finished.connect(self._batch_finished)
-        self.pages = QStackedWidget()
+        self.pages = _PageStack()
         self.pages.addWidget(self.upload_page)
         self.pages.addWidget(self.progress_page)
         self.pages.currentChanged.connect(lambda _i: self._sync_actions())
@@ -138,6 +155,8 @@ class MainWindow(QMainWindow):
         self.page_scroll.setWidgetResizable(True)
         self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.page_scroll.setWidget(self.pages)
+        for stack in (self.pages, self.upload_page.stack):  # another page starts at its top
+            stack.currentChanged.connect(lambda _i: self.page_scroll.verticalScrollBar().setValue(0))
         column.addWidget(self.page_scroll, 1)
         self.setCentralWidget(central)
 

@@ -126,7 +126,9 @@ class UploadPage(QWidget):
         self.view.horizontalHeader().setStretchLastSection(False)
         self.view.setTabKeyNavigation(False)  # one tab stop: Tab goes on to Submit, arrows move inside
         # Ten rows at least, whatever the mapping and defaults above take (the page scrolls).
-        self.view.setMinimumHeight(34 + 10 * 30 + 4)
+        header = self.view.horizontalHeader().sizeHint().height()
+        scroll = self.view.horizontalScrollBar().sizeHint().height()
+        self.view.setMinimumHeight(max(header, 34) + 10 * 30 + max(scroll, 14) + 6)
         self.frozen = FrozenColumn(self.view)  # Status stays in sight on a wide sheet
 
         self.filter_buttons: dict[str, FilterPill] = {}
@@ -212,11 +214,30 @@ class UploadPage(QWidget):
         side_layout.addWidget(self.jobs_panel)
         side.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
+        self.side = side
+        self._left = left
         layout = QHBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(16)
         layout.addLayout(left, 1)
         layout.addWidget(side)
+
+    # ------------------------------------------------------------ small screens
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """The left column's needs only: on a narrow window the recent jobs make way (below)."""
+        hint = super().minimumSizeHint()
+        return QSize(self._left.minimumSize().width() + 40, hint.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_side(event.size().width())
+
+    def _fit_side(self, width: int | None = None) -> None:
+        """With a file loaded on a narrow window (1280x720 at 150 %), the grid and the mapping
+        get the width and the recent jobs step aside; they are back on the start page."""
+        width = self.width() if width is None else width
+        room = self._left.minimumSize().width() + self.side.minimumWidth() + 16 + 40
+        self.side.setVisible(self.stack.currentIndex() == 0 or width >= room)
 
     # ------------------------------------------------------------ state
     @property
@@ -242,6 +263,7 @@ class UploadPage(QWidget):
         self.model.set_result(None)
         self.stack.setCurrentIndex(0)
         self._show_counts({})
+        self._fit_side()
 
     # ------------------------------------------------------------ loading off the GUI thread
     def load_file(self, path: str | Path, sheet: str | None = None) -> None:
@@ -329,6 +351,7 @@ class UploadPage(QWidget):
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)
         self.stack.setCurrentIndex(1)
+        self._fit_side()
         emit(self.loaded, result)
 
     def _show_remapped(self, result: Any) -> None:
@@ -336,6 +359,8 @@ class UploadPage(QWidget):
         emit(self.loaded, result)
 
     def _show_result(self, result: Any, *, fresh: bool = False) -> None:
+        if not fresh:
+            self._fit_side()
         self.mapping_panel.show_mapping(list(result.columns), dict(result.mapping), fresh=fresh)
         empty = len(result) == 0
         if empty:  # a header and nothing under it: no column to pick, nothing to quote
