@@ -43,6 +43,15 @@ ACCESS_WORDS = {"on_net": "On-net", "off_net": "Off-net", "near_net": "Near-net"
                 "fiber": "Fiber", "copper": "Copper", "wireless": "Fixed wireless"}
 
 
+BATCH_WORDS = {"pending": "Waiting its turn", "running": "Running", "paused": "Paused",
+               "cancelled": "Cancelled", "complete": "Complete"}
+
+
+def batch_word(status: str) -> str:
+    """A whole batch's status (a row "Priced", a batch "Complete")."""
+    return BATCH_WORDS.get(str(status), str(status).replace("_", " ").capitalize())
+
+
 def is_retryable(code: str | None) -> bool:
     """True if quoting the row again may give another answer."""
     return (code or "failed") in RETRYABLE

@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
         self.filter_action.triggered.connect(
             lambda: page.focus_filter() if self.pages.currentIndex() == PROGRESS else None)
         batch_menu.addAction(self.filter_action)
-        upload.submit_button.setToolTip("Store the batch and start quoting (Ctrl+Enter)")
+        upload.submit_button.setToolTip("Store the batch and start quoting (Ctrl+Return)")
         upload.mapping_panel.toggle_button.setToolTip("Edit the column mapping (Ctrl+M)")
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About BulkQuote", self)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.eta import EtaEstimator
-from bulkquote_gui.core.reasons import status_word
+from bulkquote_gui.core.reasons import batch_word
 from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STATUS_COLUMN,
                                                     ResultsFilter, ResultsModel)
 from bulkquote_gui.gui.style import current_theme
@@ -302,7 +302,7 @@ class ProgressPage(QWidget):
             self._rep_paused = False
         if rep_paused:
             self.message_banner.hide()  # their own pause: the line under the bar says it already
-        elif event.message and event.status not in ("complete",):
+        elif event.message and event.status not in ("complete", "cancelled"):  # the done banner says it
             self.show_message(event.message)
         elif event.status == "running":
             self.message_banner.hide()
@@ -370,7 +370,7 @@ class ProgressPage(QWidget):
     def _set_status(self, status: str) -> None:
         self.status = status
         colours = current_theme().badge(status)
-        self.badge.setText(status_word(status))
+        self.badge.setText(batch_word(status))
         self.model.set_paused(status == "paused")
         self._time_quotes()
         self.badge.setStyleSheet(f"background: {colours.fill}; color: {colours.text}; border-radius: 11px;"

@@ -115,7 +115,7 @@ class SettingsDialog(QDialog):
         self.key_note = QLabel(key_note)
         self.key_note.setObjectName("hint")
         self.key_note.setWordWrap(True)
-        self.insecure_check = QCheckBox("Allow plain http:// to this server (a trusted network only)")
+        self.insecure_check = QCheckBox("Allow plain http:// (a trusted network only)")
         self.insecure_check.setChecked(settings.allow_insecure_http)
         self.insecure_check.setToolTip("http:// sends the API key unencrypted; BulkQuote refuses it "
                                        "for any computer but this one unless this is ticked.")
@@ -242,7 +242,8 @@ class SettingsDialog(QDialog):
         for label in labels:
             label.setMinimumWidth(width)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.scroll.setMinimumWidth(boxes.sizeHint().width() + 12)
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        self.scroll.setMinimumWidth(boxes.minimumSizeHint().width() + bar + 8)  # never clipped
         self._fit_to_screen(boxes.sizeHint().height())
 
     def _fit_to_screen(self, content_height: int) -> None:
@@ -250,9 +251,11 @@ class SettingsDialog(QDialog):
         screen = (self.parentWidget().screen() if self.parentWidget() else None) \
             or QGuiApplication.primaryScreen()
         room = screen.availableGeometry().height() - 60 if screen else 10_000
+        room_w = screen.availableGeometry().width() - 40 if screen else 10_000
         buttons = self.buttons.sizeHint().height() + 60
         self.scroll.setMinimumHeight(min(content_height, max(120, room - buttons)))
-        self.resize(self.sizeHint().width(), min(content_height + buttons, room))
+        self.resize(min(max(660, self.sizeHint().width()), room_w),
+                    min(content_height + buttons, room))
     def done(self, result: int) -> None:
         if self._test is not None:
             self._test.cancel()  # the probe thread ends by itself; nobody listens any more

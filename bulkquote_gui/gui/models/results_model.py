@@ -92,7 +92,8 @@ class ResultRow:
         if self.status == "complete":
             return PRICED
         if self.skipped:
-            return (self.categories or (status_word(self.status),))[0]
+            category = (self.categories or (status_word(self.status),))[0]
+            return category[:1].upper() + category[1:]  # "street missing" -> "Street missing"
         if self.status == "cancelled":
             return NOT_SENT
         if self.status == "failed":
