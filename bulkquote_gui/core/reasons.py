@@ -52,9 +52,15 @@ def batch_word(status: str) -> str:
     return BATCH_WORDS.get(str(status), str(status).replace("_", " ").capitalize())
 
 
+# A server's own code for a passing trouble ("carrier_timeout", "service_unavailable").
+_PASSING = ("timeout", "timed_out", "unavailable", "temporar", "busy", "retry", "rate_limit",
+            "server_error", "overloaded")
+
+
 def is_retryable(code: str | None) -> bool:
     """True if quoting the row again may give another answer."""
-    return (code or "failed") in RETRYABLE
+    code = (code or "failed").lower()
+    return code in RETRYABLE or any(word in code for word in _PASSING)
 
 
 def reason_label(code: str | None) -> str:

@@ -11,11 +11,11 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.reasons import RETRYABLE
+from bulkquote_gui.core.reasons import is_retryable
 from bulkquote_gui.core.store.accounts import install_id
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
@@ -238,10 +238,9 @@ def quote_rest(session_factory: sessionmaker[Session], batch_id: int) -> int:
 
 def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
     """Rows in `states` (failed ones only if retryable) back to pending, the batch pending."""
-    rows = session.scalars(select(BatchQuote).where(
-        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
-        or_(BatchQuote.status != ROW_FAILED,
-            func.coalesce(BatchQuote.error_code, "failed").in_(sorted(RETRYABLE))))).all()
+    rows = [row for row in session.scalars(select(BatchQuote).where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))).all()
+        if row.status != ROW_FAILED or is_retryable(row.error_code)]
     for row in rows:
         row.status = ROW_PENDING
         row.idempotency_key = str(uuid.uuid4())  # the old key would replay the old quote
