@@ -28,10 +28,10 @@ from .conftest import SAMPLE, store_batch
 TERMINAL = {"complete", "failed", "cancelled"}
 
 
-def submit(qtbot, window, path=SAMPLE) -> int:
-    with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
+def submit(qtbot, window, path=SAMPLE, timeout=20_000) -> int:
+    with qtbot.waitSignal(window.upload_page.loaded, timeout=timeout):
         window.load_file(path)
-    with qtbot.waitSignal(window.batch_opened, timeout=20_000) as opened:
+    with qtbot.waitSignal(window.batch_opened, timeout=timeout) as opened:
         qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)
     return opened.args[0]
 
@@ -168,7 +168,7 @@ def test_demo_batch_quit_mid_quote_resumes_after_a_restart(qtbot, make_window, d
             first.close()
 
     first.quote_shown.connect(quit_while_polling)
-    batch_id = submit(qtbot, first)
+    batch_id = submit(qtbot, first, timeout=60_000)  # the demo simulator starts with the window
     qtbot.waitUntil(lambda: not first.isVisible(), timeout=30_000)
     with first_context.session_factory() as session:
         rows = {r.quote_id: r for r in store.batch_rows(session, batch_id)}

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from bulkquote_gui.core.reasons import status_word
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
 from tests.helpers.references import by_row
 
@@ -99,7 +100,8 @@ def test_submit_wait_with_faults_finishes_every_row_once(sim, env, tmp_path):
         table = list(csv.DictReader(f))
     mrcs = {r["Site ID"]: r["MRC"] for r in table}
     assert len(table) == 12
-    assert [r["Status"] for r in table] == [r["status"] for r in report["rows"]]
+    # The export says a row's status in the rep's words (Priced, Failed), `status --json` as codes.
+    assert [r["Status"] for r in table] == [status_word(r["status"]) for r in report["rows"]]
     assert [r["MRC"] or None for r in table] == [r["mrc"] for r in report["rows"]]
     assert mrcs
     # The API key is never written to the store or an export.
