@@ -21,6 +21,7 @@ HANDLERS: dict[str, str] = {
     "status": "bulkquote_gui.commands.batch:run_status",
     "cancel": "bulkquote_gui.commands.batch:run_cancel",
     "retry": "bulkquote_gui.commands.batch:run_retry",
+    "quote-rest": "bulkquote_gui.commands.batch:run_quote_rest",
     "export": "bulkquote_gui.commands.batch:run_export",
     "simulator": "bulkquote_gui.commands.simulator:run_simulator",
     "worker": "bulkquote_gui.commands.team:run_worker",
@@ -108,13 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cancel", help="cancel a batch")
     p.add_argument("batch", type=int)
 
-    p = sub.add_parser("retry", help="queue a batch's failed rows again")
+    p = sub.add_parser("retry", help="queue a batch's failed rows again (those a retry can "
+                       "change: timeouts, the API busy or losing the quote)")
+    p.add_argument("batch", type=int)
+    p.add_argument("--wait", action="store_true")
+
+    p = sub.add_parser("quote-rest", help="go on with a cancelled batch: its unsent rows (and "
+                       "retryable failures) are quoted")
     p.add_argument("batch", type=int)
     p.add_argument("--wait", action="store_true")
 
     p = sub.add_parser("export", help="write a batch's results to .xlsx or .csv")
     p.add_argument("batch", type=int)
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.xlsx or OUT.csv")
+    p.add_argument("--priced-only", action="store_true",
+                   help="only the rows that got a price (default: every row of the sheet)")
 
     p = sub.add_parser("worker", help="quote every open batch of every account with a key, "
                        "taking new ones as they come (a team's always-on runner)")

@@ -1,4 +1,4 @@
-"""Batch subcommands: submit, resume, status, cancel, retry, export (parsed in bulkquote_gui/cli.py).
+"""Batch subcommands: submit, resume, status, cancel, retry, quote-rest, export (parsed in bulkquote_gui/cli.py).
 
 Exit codes: 0 done (whatever the rows' outcomes), 1 a batch-level stop (bad or missing key,
 cancelled, paused, interrupted by a signal), 2 bad input (unreadable file, nothing quotable,
@@ -259,20 +259,49 @@ def run_resume(args: argparse.Namespace) -> int:
 
 @_command("retry")
 def run_retry(args: argparse.Namespace) -> int:
-    """Queue a batch's failed rows again (new idempotency keys); with --wait, process them."""
+    """Queue a batch's failed rows that a retry can change again (new idempotency keys); with
+    --wait, process them."""
     with _runtime(args, with_api=args.wait) as runtime:
         sf = runtime.session_factory
         with sf() as session:
-            _batch_or_fail(session, args.batch)
+            before = _batch_or_fail(session, args.batch)
+        if before.status == "cancelled":
+            raise _Fail(f"batch {args.batch} was cancelled: `bulkquote quote-rest {args.batch}` "
+                        "quotes its unsent rows and retries its failures", EXIT_STOPPED)
         n = store.retry_failed(sf, args.batch)
-        print(f"batch {args.batch}: {n} failed row{'s' if n != 1 else ''} queued again",
+        failed = before.counts.get("failed", 0)
+        kept = f"; {failed - n} kept (a retry would not change them: no coverage, manual " \
+               "pricing, address not found)" if failed > n else ""
+        print(f"batch {args.batch}: {n} failed row{'s' if n != 1 else ''} queued again{kept}",
               file=sys.stderr, flush=True)
-        if not args.wait:
-            return EXIT_OK
+        return _wait_for(runtime, args)
+
+
+@_command("quote-rest")
+def run_quote_rest(args: argparse.Namespace) -> int:
+    """A cancelled batch goes on: its unsent rows and retryable failures are queued again."""
+    with _runtime(args, with_api=args.wait) as runtime:
+        sf = runtime.session_factory
         with sf() as session:
-            if args.batch not in store.unfinished_batch_ids(session):
-                return EXIT_OK
-        return _process(runtime, args.batch)
+            before = _batch_or_fail(session, args.batch)
+        if before.status != "cancelled":
+            print(f"batch {args.batch} is {before.status}, not cancelled: nothing to go on with"
+                  + (" (`bulkquote retry` queues its failures)" if before.status == "complete" else ""),
+                  file=sys.stderr)
+            return EXIT_OK
+        n = store.quote_rest(sf, args.batch)
+        print(f"batch {args.batch}: {n} row{'s' if n != 1 else ''} queued to quote",
+              file=sys.stderr, flush=True)
+        return _wait_for(runtime, args)
+
+
+def _wait_for(runtime: Runtime, args: argparse.Namespace) -> int:
+    if not args.wait:
+        return EXIT_OK
+    with runtime.session_factory() as session:
+        if args.batch not in store.unfinished_batch_ids(session):
+            return EXIT_OK
+    return _process(runtime, args.batch)
 
 
 # --------------------------------------------------------------------------- cancel
@@ -451,7 +480,8 @@ def run_export(args: argparse.Namespace) -> int:
         with sf() as session:
             _batch_or_fail(session, args.batch)
         try:
-            n = export_batch(sf, args.batch, Path(args.output))
+            n = export_batch(sf, args.batch, Path(args.output),
+                             priced_only=getattr(args, "priced_only", False))
         except ValueError as exc:
             raise _Fail(str(exc)) from None
         except OSError as exc:

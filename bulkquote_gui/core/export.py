@@ -1,10 +1,18 @@
-"""Batch results to CSV or XLSX: the rep's own columns first, then the quote's answer.
+"""Batch results to CSV or XLSX: the whole sheet back, in its order, with every row's outcome.
 
-Safe to open in a spreadsheet: text a spreadsheet would run as a formula (starting with `=`, `+`,
-`-`, `@`, tab, CR or LF, or their full-width forms, after any spaces) gets a leading apostrophe,
-in CSV and XLSX alike, while plain numbers stay numbers. The file is
-written next to its destination under a temporary name and renamed at the end, so a failed
-export never leaves half a file behind. A batch still running exports what it has so far.
+Every row of the rep's file is written where it was: their own columns first, then its status
+and reason (priced; failed and why; invalid and why; duplicate of row N; not sent: cancelled),
+then the quote's answer. `priced_only` keeps just the rows that got a price.
+
+Safe to open in a spreadsheet: in CSV, text a spreadsheet would run as a formula (starting with
+`=`, `+`, `-`, `@`, tab, CR or LF, or their full-width forms, after any spaces) gets a leading
+apostrophe, while plain numbers stay numbers. In XLSX every text is written as a string-typed
+cell, which a spreadsheet never evaluates, so it is written as it was (`=1+1`, no apostrophe);
+a column of the rep's that holds only numbers (longitude, latitude) is written as numbers. The
+file is written next to its destination under a temporary name and renamed at the end, so a
+failed export never leaves half a file behind, with the permissions any new file of the rep's
+gets (not the temporary file's 0600: a colleague on a shared drive must be able to open it).
+A batch still running exports what it has so far.
 """
 
 from __future__ import annotations
@@ -22,9 +30,10 @@ from typing import Any, Iterable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
+from bulkquote_gui.core.reasons import access_word, reason_text, status_word
 
-RESULT_HEADERS = ("Status", "Carrier", "MRC", "NRC", "Currency", "Install days", "Access",
-                  "Estimate", "Valid until", "Options", "Error")
+RESULT_HEADERS = ("Status", "Reason", "Carrier", "MRC", "NRC", "Currency", "Install days",
+                  "Access", "Estimate", "Valid until", "Options")
 FORMATS = (".csv", ".xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
@@ -55,11 +64,13 @@ def neutralise(text: str) -> str:
     return text
 
 
-def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Path) -> int:
+def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Path, *,
+                 priced_only: bool = False) -> int:
     """Write the batch to `path` (.csv or .xlsx by suffix); returns the number of rows written.
 
-    Raises ValueError for another suffix, KeyError for an unknown batch, OSError when the
-    folder cannot be written.
+    Every row of the sheet in its order (those not quoted too), or with `priced_only` only the
+    priced ones. Raises ValueError for another suffix, KeyError for an unknown batch, OSError
+    when the folder cannot be written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -70,12 +81,19 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
             raise KeyError(f"no batch {batch_id}")
         columns = store.batch_columns(session, batch_id)
         rows = store.batch_rows(session, batch_id)
-    for row in rows:  # a column the import did not list (should not happen) is still kept
+        skipped = [] if priced_only else store.batch_skipped(session, batch_id)
+    if priced_only:
+        rows = [r for r in rows if r.status == "complete"]
+    for row in [*rows, *skipped]:  # a column the import did not list (should not happen) is kept
         for key in row.original:
             if key not in columns:
                 columns.append(key)
     headers = columns + [_unique(h, columns) for h in RESULT_HEADERS]
-    records = [_record(row, columns) for row in rows]
+    # Sheet order: quoted rows keep theirs (position), the others go back between them.
+    ordered = sorted([(r.row_number, 0, r) for r in rows] + [(s.row_number, 1, s) for s in skipped],
+                     key=lambda t: (t[0], t[1]))
+    records = [_record(r, columns) if isinstance(r, store.RowView) else _skipped_record(r, columns)
+               for _n, _k, r in ordered]
     _write_atomically(path, lambda tmp: (_write_csv if suffix == ".csv" else _write_xlsx)(
         tmp, headers, len(columns), records))
     return len(records)
@@ -89,16 +107,29 @@ def _unique(header: str, taken: list[str]) -> str:
     return name
 
 
+def row_reason(row: store.RowView) -> str:
+    """Why a quoted row has no price (or "" when it has one), in the rep's words, said once."""
+    if row.status == "complete":
+        return ""
+    if row.status == "cancelled":
+        return "Not sent: cancelled"
+    return reason_text(row.error_code, row.error_message)
+
+
 def _record(row: store.RowView, columns: list[str]) -> list[Any]:
-    """The row's values: original cells as text, then typed result values."""
-    error = ""
-    if row.error_code or row.error_message:
-        error = ": ".join(x for x in (row.error_code, row.error_message) if x)
+    """The row's values: original cells as text, then status, reason and typed result values."""
     estimate = "" if row.is_estimate is None else ("yes" if row.is_estimate else "no")
     return ([row.original.get(c, "") for c in columns]
-            + [row.status, row.carrier or "", row.mrc, row.nrc, row.currency or "",
-               row.install_days, row.access or "", estimate, row.valid_until,
-               row.option_count or None, error])
+            + [status_word(row.status), row_reason(row), row.carrier or "", row.mrc, row.nrc,
+               row.currency or "", row.install_days, access_word(row.access), estimate,
+               row.valid_until, row.option_count or None])
+
+
+def _skipped_record(row: store.SkippedRow, columns: list[str]) -> list[Any]:
+    """A row the batch did not quote: its cells, its verdict and the import check's reason."""
+    reason = row.reason[:1].upper() + row.reason[1:]
+    return ([row.original.get(c, "") for c in columns]
+            + [status_word(row.status), reason, "", None, None, "", None, "", "", None, None])
 
 
 def _write_atomically(path: Path, write: Any) -> None:
@@ -108,10 +139,24 @@ def _write_atomically(path: Path, write: Any) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would lock colleagues out
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it where the system says it (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the only way to read it is to set it (and set it back)
+    os.umask(mask)
+    return mask
 
 
 # --------------------------------------------------------------------------- CSV
@@ -143,6 +188,35 @@ def _money_format(currency: str) -> str:
     return '"$"#,##0.00' if currency in ("", "USD") else f'#,##0.00 "{currency}"'
 
 
+_XLSX_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$", re.ASCII)
+
+
+def _numeric_columns(records: list[list[Any]], n_original: int) -> set[int]:
+    """The rep's columns that hold only numbers (and blanks): written as numbers, not text.
+
+    A leading zero (ZIP 02134, an account number) or a `+` keeps a column text: as a number it
+    would lose what the rep typed.
+    """
+    numeric = set(range(n_original))
+    seen: set[int] = set()
+    for record in records:
+        for i in list(numeric):
+            value = record[i]
+            if value == "":
+                continue
+            if not isinstance(value, str) or not _XLSX_NUMBER.match(value):
+                numeric.discard(i)
+            else:
+                seen.add(i)
+        if not numeric:
+            break
+    return numeric & seen
+
+
+def _number(text: str) -> int | float:
+    return int(text) if "." not in text else float(text)
+
+
 def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[list[Any]]) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -161,18 +235,22 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
     bold = Font(bold=True)
     header_cells = []
     for h in headers:
-        cell = WriteOnlyCell(ws, value=_xlsx_text(h))
-        cell.font = bold
-        header_cells.append(cell)
+        header_cells.append(_text_cell(WriteOnlyCell, ws, h))
+        header_cells[-1].font = bold
     ws.append(header_cells)
-    mrc_at, nrc_at = n_original + 2, n_original + 3
-    currency_at, valid_at = n_original + 4, n_original + 8
+    numeric = _numeric_columns(records, n_original)
+    mrc_at, nrc_at = n_original + 3, n_original + 4
+    currency_at, valid_at = n_original + 5, n_original + 9
     for record in records:
         cells = []
         money_format = _money_format(record[currency_at] or "")
         for i, value in enumerate(record):
             if isinstance(value, str):
-                value = _xlsx_text(value)
+                if i in numeric and value:
+                    cells.append(WriteOnlyCell(ws, value=_number(value)))
+                else:
+                    cells.append(_text_cell(WriteOnlyCell, ws, value))
+                continue
             cell = WriteOnlyCell(ws, value=value)
             if i in (mrc_at, nrc_at) and value is not None:
                 cell.number_format = money_format
@@ -183,6 +261,14 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
     wb.save(tmp)
 
 
+def _text_cell(cell_type: Any, ws: Any, text: str) -> Any:
+    """A string-typed cell: openpyxl would make `=1+1` a formula; a string is never evaluated."""
+    cell = cell_type(ws, value=None)
+    cell._value = _xlsx_text(text)
+    cell.data_type = "s"
+    return cell
+
+
 def _xlsx_text(text: str) -> str:
-    # Control characters are not allowed in XLSX XML; a formula-like text must stay text.
-    return neutralise(_XLSX_ILLEGAL.sub("", text))
+    # Control characters are not allowed in XLSX XML (the cell is string-typed: no formula).
+    return _XLSX_ILLEGAL.sub("", text)

@@ -137,12 +137,18 @@ class Dialogs:
             dialog.setDirectory(self._start_dir(""))
         return None
 
-    def open_file(self, title: str = "Open a spreadsheet", filters: str = SPREADSHEET_FILTER) -> str | None:
-        chosen = self._chosen(self.file_dialog(title, filters, save=False))
+    def open_file(self, title: str = "Open a spreadsheet", filters: str = SPREADSHEET_FILTER, *,
+                  folder: str = "") -> str | None:
+        """`folder`: where the dialog starts (the last one the rep opened a file from)."""
+        dialog = self.file_dialog(title, filters, save=False)
+        if folder and Path(folder).is_dir() and not self._refused(folder):
+            dialog.setDirectory(folder)
+        chosen = self._chosen(dialog)
         return chosen[0] if chosen else None
 
     def save_file(self, title: str, suggested: str, filters: str = EXPORT_FILTERS) -> str | None:
-        """A path to write, with the suffix the chosen filter implies when the rep typed none."""
+        """A path to write, with the suffix the chosen filter implies when the rep typed none.
+        `suggested` may be a full path: the dialog starts in its folder."""
         chosen = self._chosen(self.file_dialog(title, filters, save=True, suggested=suggested))
         if chosen is None:
             return None

@@ -1,4 +1,9 @@
-"""Time left in a batch, from the measured time per finished quote in this session."""
+"""Time left in a batch, from the time quotes actually take while the batch runs.
+
+Each finished quote adds the time since the one before (or since the batch went on again): time
+spent paused, on hold (another client's quote, the API unreachable) is left out, so a pause of
+a minute does not double the estimate once the batch runs again.
+"""
 
 from __future__ import annotations
 
@@ -22,18 +27,42 @@ def format_duration(seconds: float) -> str:
 class EtaEstimator:
     def __init__(self, monotonic: Callable[[], float]) -> None:
         self._monotonic = monotonic
-        self._finished: deque[float] = deque(maxlen=WINDOW + 1)
+        self._durations: deque[float] = deque(maxlen=WINDOW)
+        self._since: float | None = None   # start of the quote being timed; None: not timing
+        self._held = False
 
     def reset(self) -> None:
-        self._finished.clear()
+        self._durations.clear()
+        self._since = None
+        self._held = False
+
+    def hold(self) -> None:
+        """Paused or waiting: the time until `go_on` is nobody's quote."""
+        self._held = True
+        self._since = None
+
+    def go_on(self) -> None:
+        """Running again: the next quote is timed from now."""
+        if self._held:
+            self._held = False
+            self._since = self._monotonic()
+
+    @property
+    def held(self) -> bool:
+        return self._held
 
     def quote_finished(self) -> None:
-        self._finished.append(self._monotonic())
+        now = self._monotonic()
+        if self._held:
+            return  # a quote that ends during a pause was mostly paused time
+        if self._since is not None:
+            self._durations.append(now - self._since)
+        self._since = now
 
     def seconds_per_quote(self) -> float | None:
-        if len(self._finished) < 2:
+        if not self._durations:
             return None
-        return (self._finished[-1] - self._finished[0]) / (len(self._finished) - 1)
+        return sum(self._durations) / len(self._durations)
 
     def remaining_seconds(self, remaining_quotes: int) -> float | None:
         pace = self.seconds_per_quote()

@@ -14,10 +14,10 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QStackedWidget,
-                               QSystemTrayIcon, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QScrollArea,
+                               QStackedWidget, QSystemTrayIcon, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui import operations
@@ -27,7 +27,7 @@ from bulkquote_gui.gui.dialogs import Dialogs
 from bulkquote_gui.gui.jobs_panel import MINE, TEAM
 from bulkquote_gui.gui.operations import account, batches, jobs
 from bulkquote_gui.gui.operations.account import Unblock
-from bulkquote_gui.gui.progress_page import ProgressPage, finished_summary
+from bulkquote_gui.gui.progress_page import SHORTCUTS, ProgressPage, finished_summary
 from bulkquote_gui.gui.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import app_icon
 from bulkquote_gui.gui.upload_page import UploadPage
@@ -38,9 +38,28 @@ from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 UPLOAD, PROGRESS = 0, 1
+DEFAULT_SIZE = (1360, 860)
+MINIMUM_SIZE = (720, 420)  # 1280x720 at 150 % is 853x480 logical, less the task bar
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
              "prices are made up. Set the API URL and key in Settings to quote for real.")
+
+
+class _PageStack(QStackedWidget):
+    """Sized by the page shown, not the largest one: the progress page does not scroll sideways
+    on a small screen because the upload page's mapping needs more width."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
 
 
 class MainWindow(QMainWindow):
@@ -73,7 +92,8 @@ class MainWindow(QMainWindow):
         self.last_alert = ""
         self.setWindowTitle("BulkQuote")
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(1100, 700)
+        self.setMinimumSize(*MINIMUM_SIZE)
+        self._source_paths: dict[int, Path] = {}  # batch -> the file it came from (this session)
 
         # ---- banners above the pages
         self.demo_banner = Banner("demoBanner", DEMO_TEXT, action="Open Settings…")
@@ -91,6 +111,8 @@ class MainWindow(QMainWindow):
         self.upload_page.browse_requested.connect(self.open_file_dialog)
         self.upload_page.submit_requested.connect(self.submit)
         self.upload_page.load_failed.connect(self._load_failed)
+        self.upload_page.loaded.connect(lambda _r: self._sync_actions())
+        self.upload_page.busy_changed.connect(lambda _b: self._sync_actions())
         jobs_panel = self.upload_page.jobs_panel
         jobs_panel.batch_chosen.connect(self.open_batch)
         jobs_panel.rush_requested.connect(self.rush_batch)
@@ -102,11 +124,13 @@ class MainWindow(QMainWindow):
         self.progress_page.resume_requested.connect(self.resume_batch)
         self.progress_page.cancel_requested.connect(self.cancel_batch)
         self.progress_page.retry_requested.connect(self.retry_failed)
+        self.progress_page.quote_rest_requested.connect(self.quote_rest)
+        self.progress_page.state_changed.connect(self._sync_actions)
         self.progress_page.export_requested.connect(self.export_batch)
         self.progress_page.rush_requested.connect(self.rush_batch)
         self.progress_page.unblock_requested.connect(self.cancel_blocking_quote)
         self.progress_page.finished.connect(self._batch_finished)
-        self.pages = QStackedWidget()
+        self.pages = _PageStack()
         self.pages.addWidget(self.upload_page)
         self.pages.addWidget(self.progress_page)
         self.pages.currentChanged.connect(lambda _i: self._sync_actions())
@@ -124,7 +148,16 @@ class MainWindow(QMainWindow):
         self._resume_holder = resume_holder
         resume_holder.hide()
         column.addWidget(resume_holder)
-        column.addWidget(self.pages, 1)
+        # On a small screen (1280x720 at 125-150 %) a page scrolls instead of cutting off its
+        # buttons; on a big one the pages fit and no scroll bar shows.
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setObjectName("pageScroll")
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setWidget(self.pages)
+        for stack in (self.pages, self.upload_page.stack):  # another page starts at its top
+            stack.currentChanged.connect(lambda _i: self.page_scroll.verticalScrollBar().setValue(0))
+        column.addWidget(self.page_scroll, 1)
         self.setCentralWidget(central)
 
         self.connection_label = QLabel("")
@@ -146,21 +179,54 @@ class MainWindow(QMainWindow):
         self.open_action.triggered.connect(self.open_file_dialog)
         self.new_action = QAction("&New batch", self, shortcut=QKeySequence("Ctrl+N"))
         self.new_action.triggered.connect(self.show_upload)
-        self.export_action = QAction("&Export results…", self, shortcut=QKeySequence("Ctrl+E"))
+        self.export_action = QAction("&Export results…", self, shortcut=QKeySequence(SHORTCUTS["export"]))
+        self.export_action.setToolTip("Every row of the sheet with its status, reason and prices")
         self.export_action.triggered.connect(
             lambda: self.export_batch(self.progress_page.batch_id) if self.progress_page.batch_id else None)
+        self.export_priced_action = QAction("Export &priced rows only…", self,
+                                            shortcut=QKeySequence("Ctrl+Shift+E"))
+        self.export_priced_action.triggered.connect(
+            lambda: self.export_batch(self.progress_page.batch_id, priced_only=True)
+            if self.progress_page.batch_id else None)
+        upload = self.upload_page
+        self.submit_action = QAction("&Submit the batch", self, shortcut=QKeySequence("Ctrl+Return"))
+        self.submit_action.triggered.connect(lambda: self._click(UPLOAD, upload.submit_button))
+        self.mapping_action = QAction("Edit column &mapping", self, shortcut=QKeySequence("Ctrl+M"))
+        self.mapping_action.triggered.connect(self._toggle_mapping)
         self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
-        for action in (self.open_action, self.new_action, None, self.export_action, None,
+        for action in (self.open_action, self.new_action, self.mapping_action, self.submit_action,
+                       None, self.export_action, self.export_priced_action, None,
                        self.settings_action, None, self.quit_action):
             if action is None:
                 file_menu.addSeparator()
             else:
                 file_menu.addAction(action)
+        # The batch's commands: their keys work from anywhere in the window, and the menu
+        # shows them (the buttons' tooltips too).
+        page = self.progress_page
+        batch_menu = self.menuBar().addMenu("&Batch")
+        self.batch_actions: dict[str, tuple[QAction, Any]] = {}
+        for key, caption, button in (
+                ("pause", "&Pause / Resume", page.pause_button), ("rush", "R&ush", page.rush_button),
+                ("cancel", "&Cancel batch…", page.cancel_button),
+                ("retry", "Re&try failed", page.retry_button),
+                ("rest", "&Quote the rest", page.rest_button)):
+            action = QAction(caption, self, shortcut=QKeySequence(SHORTCUTS[key]))
+            action.triggered.connect(lambda _=False, b=button: self._click(PROGRESS, b))
+            batch_menu.addAction(action)
+            self.batch_actions[key] = (action, button)
+        batch_menu.addSeparator()
+        self.filter_action = QAction("&Filter by reason", self, shortcut=QKeySequence(SHORTCUTS["filter"]))
+        self.filter_action.triggered.connect(
+            lambda: page.focus_filter() if self.pages.currentIndex() == PROGRESS else None)
+        batch_menu.addAction(self.filter_action)
+        upload.submit_button.setToolTip("Store the batch and start quoting (Ctrl+Return)")
+        upload.mapping_panel.toggle_button.setToolTip("Edit the column mapping (Ctrl+M)")
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About BulkQuote", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -168,6 +234,19 @@ class MainWindow(QMainWindow):
             "About BulkQuote", "BulkQuote sends a spreadsheet of sites to the Momentum quote API, "
             "one quote at a time, and keeps every price in a local database."))
         help_menu.addAction(about)
+
+    def _click(self, page: int, button: Any) -> None:
+        """A menu action or its key: the button's click, when its page shows and it applies."""
+        if self.pages.currentIndex() == page and button.isEnabled() and button.isVisible():
+            button.click()
+
+    def _toggle_mapping(self) -> None:
+        panel = self.upload_page.mapping_panel
+        if self.pages.currentIndex() == UPLOAD and self.upload_page.result is not None:
+            panel.set_expanded(not panel.is_expanded())
+            if panel.is_expanded():
+                panel.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                panel.focusNextChild()
 
     def _make_tray(self) -> QSystemTrayIcon | None:
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -185,7 +264,29 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 860)
+            self.resize(*DEFAULT_SIZE)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Within the screen's available area (less the task bar), frame and title bar included:
+        1360x860 does not fit a 1280x720 laptop at 125 %, whose Submit would be cut off."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area: QRect = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # 0 before the first show
+        extra_w = max(frame.width(), 16)
+        extra_h = max(frame.height(), 40)
+        if area.contains(self.frameGeometry().adjusted(0, 0, extra_w - frame.width(),
+                                                         extra_h - frame.height())):
+            return  # it fits: where the rep left it
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        self.setMinimumSize(min(MINIMUM_SIZE[0], width), min(MINIMUM_SIZE[1], height))
+        self.resize(width, height)
+        x = min(max(self.x(), area.x()), area.right() - width - extra_w + 1)
+        y = min(max(self.y(), area.y()), area.bottom() - height - extra_h + 1)
+        self.move(max(area.x(), x), max(area.y(), y))
 
     def _save_geometry(self) -> None:
         qs = self._settings_store()
@@ -284,8 +385,9 @@ class MainWindow(QMainWindow):
         self.refresh_jobs()
 
     def open_file_dialog(self) -> None:
-        path = self.dialogs.open_file()
+        path = self.dialogs.open_file(folder=str(self._last_folder("open") or ""))
         if path:
+            self._remember_folder("open", Path(path).parent)
             self.pages.setCurrentIndex(UPLOAD)
             self.upload_page.load_file(path)
 
@@ -338,6 +440,14 @@ class MainWindow(QMainWindow):
     def _sync_actions(self) -> None:
         on_batch = self.pages.currentIndex() == PROGRESS and self.progress_page.batch_id is not None
         self.export_action.setEnabled(on_batch and self.progress_page.export_button.isEnabled())
+        self.export_priced_action.setEnabled(self.export_action.isEnabled()
+                                             and self.progress_page.counts.get("complete", 0) > 0)
+        for action, button in self.batch_actions.values():
+            action.setEnabled(on_batch and button.isEnabled())
+        self.filter_action.setEnabled(on_batch)
+        on_upload = self.pages.currentIndex() == UPLOAD
+        self.submit_action.setEnabled(on_upload and self.upload_page.submit_button.isEnabled())
+        self.mapping_action.setEnabled(on_upload and self.upload_page.result is not None)
 
     # ------------------------------------------------------------------ operations
     def _failed(self, label: str, cleanup: Callable[[], None] | None = None) -> Callable[[str], None]:
@@ -353,12 +463,30 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ submit and open
     def submit(self, result: Any, defaults: Any) -> None:
+        """Store the batch; first, a file submitted before asks whether to quote it again."""
         source_name = Path(result.path).name
-        quotable = int(result.counts().get("quotable", 0))
         self.upload_page.submit_button.setEnabled(False)
+
+        def checked(earlier: list[Any]) -> None:
+            if earlier and not self.dialogs.confirm(
+                    "Submit this file again?",
+                    f"{source_name} was already submitted as batch #{earlier[0].id} "
+                    f"({earlier[0].status}, {earlier[0].counts.get('complete', 0):,} of "
+                    f"{earlier[0].counts.get('total', 0):,} priced). Submitting it again quotes "
+                    "every site once more.", accept="Submit again", reject="Cancel"):
+                self.upload_page.refresh_submit()
+                return
+            self._store_batch(result, defaults, source_name)
+
+        batches.same_name(self, self.context.session_factory, source_name).success(checked) \
+            .failure(lambda _m: self._store_batch(result, defaults, source_name)).run()
+
+    def _store_batch(self, result: Any, defaults: Any, source_name: str) -> None:
+        quotable = int(result.counts().get("quotable", 0))
         self.statusBar().showMessage(f"Storing {quotable:,} quotes…")
 
         def done(batch_id: int) -> None:
+            self._source_paths[batch_id] = Path(result.path)
             self.statusBar().showMessage(f"Batch #{batch_id} stored: {quotable:,} quotes queued", 8000)
             self.upload_page.clear()
             if self.worker is not None:
@@ -383,7 +511,8 @@ class MainWindow(QMainWindow):
                 self.dialogs.error("Batch not found", f"Batch #{batch_id} is not in the database.")
                 return
             self.progress_page.show_batch(summary.id, summary.source_name, summary.status,
-                                          summary.counts, rows, priority=summary.priority)
+                                          summary.counts, rows, priority=summary.priority,
+                                          skipped=opened.skipped, mapping=opened.mapping)
             self.progress_page.show_wait(self._wait_for(summary.id))
             if summary.status_message and summary.status in ("paused",):
                 self.progress_page.show_message(summary.status_message)
@@ -406,6 +535,8 @@ class MainWindow(QMainWindow):
             self._opening[event.batch_id].append(event)
         self.progress_page.apply_quote_event(event)
         self._sync_actions()
+        if event.status in ("complete", "failed", "cancelled"):
+            self.refresh_jobs()  # the recent jobs' counts move with the batch (coalesced reads)
         emit(self.quote_shown, event)
 
     def _on_batch_event(self, event: BatchEvent) -> None:
@@ -525,20 +656,48 @@ class MainWindow(QMainWindow):
             .failure(self._failed("Cancelling the batch")).run()
 
     def retry_failed(self, batch_id: int) -> None:
+        """Send again the failures a retry can change; the others stay, and the rep is told."""
+        page = self.progress_page
+        failed = page.counts.get("failed", 0) if batch_id == page.batch_id else 0
+
         def retried(outcome: batches.Outcome) -> None:
             n = outcome.changed
+            kept = max(0, failed - n)
+            why = (f"; {kept:,} kept (no coverage, manual pricing or an address not found would "
+                   "come back the same)") if kept else ""
             if n == 0:
-                self.statusBar().showMessage("No failed quotes to retry", 5000)
+                self.statusBar().showMessage("No failed quote a retry can change" + why, 8000)
+                emit(self.commanded, "retry", batch_id)
                 return
-            if batch_id == self.progress_page.batch_id:
-                self.progress_page.model.requeue_failed()
+            if batch_id == page.batch_id:
+                page.rows_requeued("retry")
             self._show_outcome("retry", outcome)
-            self.statusBar().showMessage(f"Retrying {n:,} failed quote" + ("" if n == 1 else "s"), 8000)
+            self.statusBar().showMessage(f"Retrying {n:,} failed quote" + ("" if n == 1 else "s") + why,
+                                         10000)
             if self.worker is not None:
                 self.worker.start_batch(batch_id)
 
         batches.retry(self, self.context.session_factory, batch_id).success(retried) \
             .failure(self._failed("Retrying the failed quotes")).run()
+
+    def quote_rest(self, batch_id: int) -> None:
+        """A cancelled batch goes on: its unsent quotes are sent, in the account's turn."""
+        def queued(outcome: batches.Outcome) -> None:
+            n = outcome.changed
+            if n == 0:
+                self.statusBar().showMessage("Nothing left to quote in this batch", 5000)
+                emit(self.commanded, "rest", batch_id)
+                return
+            if batch_id == self.progress_page.batch_id:
+                self.progress_page.rows_requeued("rest")
+            self._show_outcome("rest", outcome)
+            self.statusBar().showMessage(f"Quoting the other {n:,} site" + ("" if n == 1 else "s"),
+                                         8000)
+            if self.worker is not None:
+                self.worker.start_batch(batch_id)
+
+        batches.quote_rest(self, self.context.session_factory, batch_id).success(queued) \
+            .failure(self._failed("Quoting the rest")).run()
 
     def rush_batch(self, batch_id: int) -> None:
         def rushed(outcome: batches.Outcome) -> None:
@@ -559,26 +718,42 @@ class MainWindow(QMainWindow):
         self.refresh_jobs()
         emit(self.commanded, command, outcome.batch_id)
 
-    def export_batch(self, batch_id: int) -> None:
+    def export_batch(self, batch_id: int, *, priced_only: bool = False) -> None:
         page = self.progress_page
         name = page.source_name if batch_id == page.batch_id else ""
         stem = Path(name).stem if name else f"batch-{batch_id}"
-        path = self.dialogs.save_file("Export the prices", f"{stem}-quotes.xlsx")
+        suffix = "-priced" if priced_only else "-quotes"
+        # Beside the file the batch came from, else where the rep last exported or opened.
+        folder = self._source_paths.get(batch_id, Path()).parent if batch_id in self._source_paths \
+            else self._last_folder("export") or self._last_folder("open")
+        suggested = str(folder / f"{stem}{suffix}.xlsx") if folder else f"{stem}{suffix}.xlsx"
+        path = self.dialogs.save_file("Export the priced rows" if priced_only else
+                                      "Export the whole sheet with prices", suggested)
         if not path:
             return
+        self._remember_folder("export", Path(path).parent)
 
         def done(rows: int) -> None:
             self.statusBar().showMessage(f"Exported {rows:,} rows to {path}", 10000)
             emit(self.exported, path, rows)
 
-        batches.export(self, self.context.session_factory, batch_id, Path(path)).success(done) \
-            .failure(self._failed("Exporting")).run()
+        batches.export(self, self.context.session_factory, batch_id, Path(path),
+                       priced_only=priced_only).success(done).failure(self._failed("Exporting")).run()
+
+    def _last_folder(self, kind: str) -> Path | None:
+        text = str(self._settings_store().value(f"folders/{kind}", "") or "")
+        return Path(text) if text and Path(text).is_dir() else None
+
+    def _remember_folder(self, kind: str, folder: Path) -> None:
+        qs = self._settings_store()
+        qs.setValue(f"folders/{kind}", str(folder))
+        qs.sync()
 
     # ------------------------------------------------------------------ settings
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.context.settings, self.context.keystore,
                                 demo_url=self.connection.api_url if self.connection and self.connection.demo
-                                else None, parent=self)
+                                else None, confirm=self.dialogs.confirm, parent=self)
         accepted = self.dialogs.run(dialog)
         dialog.deleteLater()
         if not accepted or dialog.result_settings is None:

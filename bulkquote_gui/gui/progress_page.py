@@ -4,21 +4,26 @@ The page is a view: it loads the batch's rows once (`show_batch`), then patches 
 QuoteEvent (`apply_quote_event`) and its header per BatchEvent; a WaitEvent shows why the
 account's line stands still (`show_wait`). Button clicks become signals that the main window
 carries out (it owns the worker, the operations on the store and the dialogs).
+
+The table is the whole sheet (rows not quoted too), sortable by any header, filtered by a
+reason with its count. The buttons are always the same six in the same places, enabled when
+they apply, so nothing moves under the rep's pointer between running, finished and cancelled.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.eta import EtaEstimator
-from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN, ResultsModel
-from bulkquote_gui.gui.roles import status_label
+from bulkquote_gui.core.reasons import batch_word
+from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STATUS_COLUMN,
+                                                    ResultsFilter, ResultsModel)
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.wait_banner import WaitBanner
 from bulkquote_gui.gui.widgets import Banner, StatCard
@@ -27,6 +32,11 @@ from bulkquote_gui.gui.qt_compat import emit
 ACTIVE = ("pending", "running")
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
 ERROR_MIN = 320  # px: room for the gist of a failure ("manual pricing required: the carriers…")
+
+
+# The keys of the batch's commands, shown in tooltips here and in the window's Batch menu.
+SHORTCUTS = {"pause": "Ctrl+P", "rush": "Ctrl+U", "cancel": "Ctrl+Shift+X", "retry": "Ctrl+R",
+             "rest": "Ctrl+Shift+R", "export": "Ctrl+E", "filter": "Ctrl+F"}
 
 
 def finished_summary(status: str, counts: dict[str, int]) -> str:
@@ -38,8 +48,13 @@ def finished_summary(status: str, counts: dict[str, int]) -> str:
     if cancelled:
         text += f", {cancelled:,} not sent"
     if status == "cancelled":
-        return f"Batch cancelled: {text}."
+        more = " \"Quote the rest\" sends them." if cancelled else ""
+        return f"Batch cancelled: {text}.{more}"
     return f"Batch finished: {text}. Export the prices to Excel or CSV."
+
+
+def _tip(text: str, key: str) -> str:
+    return f"{text} ({SHORTCUTS[key]})"
 
 
 class ProgressPage(QWidget):
@@ -48,10 +63,12 @@ class ProgressPage(QWidget):
     resume_requested = Signal(int)
     cancel_requested = Signal(int)
     retry_requested = Signal(int)
+    quote_rest_requested = Signal(int)   # a cancelled batch goes on with its unsent rows
     export_requested = Signal(int)
     rush_requested = Signal(int)
     unblock_requested = Signal(str)  # the id of another client's quote that blocks the account
     finished = Signal(int, str)  # batch id, status: the batch reached complete/cancelled while shown
+    state_changed = Signal()     # buttons enabled or not: the window's menu follows
 
     def __init__(self, monotonic: Callable[[], float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,24 +122,37 @@ class ProgressPage(QWidget):
         for card in self.cards.values():
             cards.addWidget(card, 1)
 
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton("&Pause")
+        self.pause_button.setToolTip(_tip("Stop sending; Resume carries on where it stopped", "pause"))
         self.pause_button.clicked.connect(self._pause_or_resume)
-        self.rush_button = QPushButton("Rush")
-        self.rush_button.setToolTip("Send this batch's quotes before the account's other batches")
+        # As wide as its longer caption, so "Pause" <-> "Resume" never shifts the buttons.
+        self.pause_button.setMinimumWidth(max(self.pause_button.fontMetrics().horizontalAdvance(t)
+                                              for t in ("Pause", "Resume")) + 40)
+        self.rush_button = QPushButton("R&ush")
+        self.rush_button.setToolTip(_tip("Send this batch's quotes before the account's other "
+                                         "batches", "rush"))
         self.rush_button.clicked.connect(lambda: self._emit(self.rush_requested))
-        self.cancel_button = QPushButton("Cancel batch")
+        self.cancel_button = QPushButton("&Cancel batch")
         self.cancel_button.setObjectName("danger")
+        self.cancel_button.setToolTip(_tip("Stop the batch for good; prices received are kept",
+                                           "cancel"))
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
-        self.retry_button = QPushButton("Retry failed")
+        self.retry_button = QPushButton("Re&try failed")
+        self.retry_button.setToolTip(_tip("Send again the failures a retry can change", "retry"))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
-        self.export_button = QPushButton("Export…")
+        self.rest_button = QPushButton("&Quote the rest")
+        self.rest_button.setToolTip(_tip("Go on with this cancelled batch: send the quotes it did "
+                                         "not send", "rest"))
+        self.rest_button.clicked.connect(lambda: self._emit(self.quote_rest_requested))
+        self.export_button = QPushButton("E&xport…")
         self.export_button.setObjectName("primary")
+        self.export_button.setToolTip(_tip("Write every row of the sheet with its status, reason "
+                                           "and prices to Excel or CSV", "export"))
         self.export_button.clicked.connect(lambda: self._emit(self.export_requested))
         buttons = QHBoxLayout()
-        buttons.addWidget(self.pause_button)
-        buttons.addWidget(self.rush_button)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.retry_button)
+        for button in (self.pause_button, self.rush_button, self.cancel_button, self.retry_button,
+                       self.rest_button):
+            buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(self.export_button)
 
@@ -134,9 +164,14 @@ class ProgressPage(QWidget):
         self.wait_banner.unblock_requested.connect(self.unblock_requested)
 
         self.model = ResultsModel(self)
+        self.proxy = ResultsFilter(self)
+        self.proxy.setSourceModel(self.model)
         self.view = QTableView()
         self.view.setObjectName("resultsView")
-        self.view.setModel(self.model)
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setTabKeyNavigation(False)  # one tab stop; the arrows move inside it
         self.view.setItemDelegateForColumn(STATUS_COLUMN, StatusBadgeDelegate(self.view))
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
@@ -147,15 +182,38 @@ class ProgressPage(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(32)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.view.horizontalHeader()
-        widths = {"Row": 64, "Status": 124, "Carrier": 150, "MRC": 110, "NRC": 110, "Install": 90, "Error": 260}
+        widths = {"Row": 64, "Status": 124, "Carrier": 150, "MRC": 110, "NRC": 110, "Install": 90, "Reason": 260}
         for column, name in enumerate(COLUMNS):
             if name in widths:
                 header.resizeSection(column, widths[name])
         header.resizeSection(COLUMNS.index("Address"), 380)
         header.setStretchLastSection(False)
-        # Error takes the width left over, but never less than ERROR_MIN: on a narrow window the
+        # Reason takes the width left over, but never less than ERROR_MIN: on a narrow window the
         # table scrolls sideways instead of squeezing the reason a quote failed to "manual …".
         self.view.viewport().installEventFilter(self)
+
+        # ---- the reason filter, with each reason's count (as `bulkquote check` prints them)
+        self.filter_combo = QComboBox()
+        self.filter_combo.setObjectName("reasonFilter")
+        self.filter_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.filter_combo.setToolTip(_tip("Show only the rows with one outcome or reason", "filter"))
+        self.filter_combo.currentIndexChanged.connect(self._filter_chosen)
+        filter_label = QLabel("&Show")
+        filter_label.setBuddy(self.filter_combo)
+        self.shown_label = QLabel("")
+        self.shown_label.setObjectName("muted")
+        filters = QHBoxLayout()
+        filters.addWidget(filter_label)
+        filters.addWidget(self.filter_combo)
+        filters.addWidget(self.shown_label)
+        filters.addStretch()
+        sort_hint = QLabel("Click a column header to sort.")
+        sort_hint.setObjectName("hint")
+        filters.addWidget(sort_hint)
+        self._filter_refresh = QTimer(self)  # counts change per event: recounted at most 4x a second
+        self._filter_refresh.setSingleShot(True)
+        self._filter_refresh.setInterval(250)
+        self._filter_refresh.timeout.connect(self._refresh_filter)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -164,16 +222,21 @@ class ProgressPage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(eta_row)
         layout.addLayout(cards)
+        # The buttons above the banners: a banner coming or going never moves them.
+        layout.addLayout(buttons)
         layout.addWidget(self.wait_banner)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)
-        layout.addLayout(buttons)
+        layout.addLayout(filters)
         layout.addWidget(self.view, 1)
+        self.view.setMinimumHeight(32 * 4 + 40)  # a few rows even on a small screen (the page scrolls)
 
     # ------------------------------------------------------------ showing a batch
     def show_batch(self, batch_id: int, source_name: str, status: str, counts: dict[str, int],
-                   rows: list[Any], *, priority: int = 0) -> None:
-        """Load a batch once (RowView list from the store); events keep it current from then on."""
+                   rows: list[Any], *, priority: int = 0, skipped: list[Any] = (),
+                   mapping: dict[str, str] | None = None) -> None:
+        """Load a batch once (RowView list from the store, and the sheet's rows it did not
+        quote); events keep it current from then on."""
         self.batch_id = batch_id
         self.source_name = source_name
         self.priority = priority
@@ -182,7 +245,12 @@ class ProgressPage(QWidget):
         self.title.setText(f"Batch #{batch_id}  ·  {source_name}")
         self.eta.reset()
         self.message_banner.hide()
-        self.model.load(rows)
+        self.model.load(rows, skipped, mapping)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.horizontalScrollBar().setValue(0)
+        self.view.verticalScrollBar().setValue(0)
+        self.proxy.set_category("")
+        self._refresh_filter()
         self._fit_address_column()
         self._set_status(status)
         self._set_counts(counts)
@@ -195,7 +263,7 @@ class ProgressPage(QWidget):
     def _fit_error_column(self) -> None:
         """Error gets what is left. Addresses stay whole: they say which site a row is."""
         header = self.view.horizontalHeader()
-        error, address = COLUMNS.index("Error"), COLUMNS.index("Address")
+        error, address = REASON_COLUMN, COLUMNS.index("Address")
         header.resizeSection(address, self._address_width)
         others = sum(header.sectionSize(c) for c in range(len(COLUMNS)) if c != error)
         header.resizeSection(error, max(ERROR_MIN, self.view.viewport().width() - others))
@@ -215,6 +283,7 @@ class ProgressPage(QWidget):
         self.model.apply(event)
         if event.status in TERMINAL_ROWS:
             self.eta.quote_finished()
+            self._filter_refresh.start()
         if event.counts:
             self._set_counts(event.counts)
         if self.status not in ("running", "paused"):
@@ -233,10 +302,11 @@ class ProgressPage(QWidget):
             self._rep_paused = False
         if rep_paused:
             self.message_banner.hide()  # their own pause: the line under the bar says it already
-        elif event.message and event.status not in ("complete",):
+        elif event.message and event.status not in ("complete", "cancelled"):  # the done banner says it
             self.show_message(event.message)
         elif event.status == "running":
             self.message_banner.hide()
+        self._refresh_filter()
         if event.status in ("complete", "cancelled") and previous != event.status:
             emit(self.finished, event.batch_id, event.status)
 
@@ -254,13 +324,55 @@ class ProgressPage(QWidget):
     def show_wait(self, event: WaitEvent | None) -> None:
         """Why the account's line stands still (None: it does not); not for a finished batch."""
         self.wait_banner.show_wait(event if self.status not in ("complete", "cancelled") else None)
+        self._time_quotes()
         self._sync()  # the ETA line says the batch is on hold
+
+    def rows_requeued(self, how: str) -> None:
+        """The store queued rows again ("retry" or "rest"): the table shows them pending."""
+        if how == "rest":
+            self.model.requeue_rest()
+        else:
+            self.model.requeue_failed()
+        self._refresh_filter()
+        self._sync()
+
+    # ------------------------------------------------------------ the reason filter
+    def _refresh_filter(self) -> None:
+        """Categories with their counts, the chosen one kept (while it still has rows)."""
+        counts = self.model.category_counts()
+        chosen = self.proxy.category
+        combo = self.filter_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(f"All rows ({self.model.rowCount():,})", "")
+        for category, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            combo.addItem(f"{category} ({n:,})", category)
+        at = combo.findData(chosen)
+        combo.setCurrentIndex(max(0, at))
+        combo.blockSignals(False)
+        if at < 0 and chosen:
+            self.proxy.set_category("")
+        self._show_shown()
+
+    def _filter_chosen(self, _index: int) -> None:
+        self.proxy.set_category(str(self.filter_combo.currentData() or ""))
+        self._show_shown()
+
+    def _show_shown(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.shown_label.setText("" if shown == total else f"{shown:,} of {total:,} rows shown")
+
+    def focus_filter(self) -> None:
+        self.filter_combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_combo.showPopup()
 
     # ------------------------------------------------------------ internals
     def _set_status(self, status: str) -> None:
         self.status = status
         colours = current_theme().badge(status)
-        self.badge.setText(status_label(status))
+        self.badge.setText(batch_word(status))
+        self.model.set_paused(status == "paused")
+        self._time_quotes()
         self.badge.setStyleSheet(f"background: {colours.fill}; color: {colours.text}; border-radius: 11px;"
                                  " padding: 3px 14px; font-weight: 600;")
         rush = current_theme().badge("rush")
@@ -273,7 +385,9 @@ class ProgressPage(QWidget):
     def _set_counts(self, counts: dict[str, int]) -> None:
         self.counts = dict(counts)
         total = counts.get("total", 0)
-        done = sum(counts.get(k, 0) for k in TERMINAL_ROWS)
+        # Sites with an answer (priced or failed): a cancelled row has none, so a cancelled
+        # batch's bar says how far it got, never 100 %.
+        done = counts.get("complete", 0) + counts.get("failed", 0)
         remaining = counts.get("pending", 0) + counts.get("active", 0)
         self.progress.setValue(int(1000 * done / total) if total else 0)
         self.percent_label.setText(f"{(100 * done // total) if total else 0}%")
@@ -288,14 +402,18 @@ class ProgressPage(QWidget):
         status, counts = self.status, self.counts
         remaining = counts.get("pending", 0) + counts.get("active", 0)
         active = status in ACTIVE
-        self.pause_button.setText("Resume" if status == "paused" else "Pause")
+        self.pause_button.setText("&Resume" if status == "paused" else "&Pause")
         self.pause_button.setEnabled(active or status == "paused")
         self.cancel_button.setEnabled(active or status == "paused")
         rushed = self.priority > 0
         self.rush_badge.setVisible(rushed)
         self.rush_button.setText("Rushed" if rushed else "Rush")
         self.rush_button.setEnabled((active or status == "paused") and not rushed)
-        self.retry_button.setEnabled(counts.get("failed", 0) > 0 and not active)
+        retryable, failed = self.model.retryable_count(), counts.get("failed", 0)
+        self.retry_button.setEnabled(retryable > 0 and not active and status != "cancelled")
+        self.retry_button.setToolTip(_tip(self._retry_tip(retryable, failed), "retry"))
+        unsent = counts.get("cancelled", 0) + retryable
+        self.rest_button.setEnabled(status == "cancelled" and unsent > 0)
         self.export_button.setEnabled(counts.get("total", 0) > 0)
         if status == "paused":
             self.eta_label.setText("Paused. Resume to carry on where it stopped.")
@@ -305,14 +423,49 @@ class ProgressPage(QWidget):
             self.eta_label.setText(self.eta.describe(remaining) or "Finishing…")
         else:
             self.eta_label.setText("")
-        self.eta_label.setVisible(bool(self.eta_label.text()))
+        # Always there (blank when there is nothing to say): the line never pushes the rest down.
+        self.eta_label.setMinimumHeight(self.eta_label.fontMetrics().lineSpacing())
         if status in ("complete", "cancelled"):
             self.done_banner.set_text(finished_summary(status, counts))
+            kind = "stoppedBanner" if status == "cancelled" else "doneBanner"
+            if self.done_banner.objectName() != kind:  # a cancelled batch is not a green success
+                self.done_banner.setObjectName(kind)
+                self.done_banner.setStyleSheet("/* */")  # re-polish: the sheet matches by name
+                self.done_banner.setStyleSheet("")
             self.done_banner.show()
         else:
             self.done_banner.hide()
+        tone = "stopped" if status == "cancelled" else ""
+        if self.progress.property("tone") != tone:
+            self.progress.setProperty("tone", tone)
+            self.progress.style().unpolish(self.progress)
+            self.progress.style().polish(self.progress)
+        emit(self.state_changed)
+
+    def _retry_tip(self, retryable: int, failed: int) -> str:
+        if self.status == "cancelled":
+            return "This batch was cancelled: \"Quote the rest\" sends its unsent quotes and retries its failures"
+        kept = failed - retryable
+        if not failed:
+            return "No failed quotes"
+        text = (f"Send again the {retryable:,} failure{'s' if retryable != 1 else ''} a retry can "
+                "change (timeouts, the API busy or losing the quote)") if retryable else \
+            "None of the failures can change with a retry"
+        if kept:
+            text += (f"; {kept:,} other{'s' if kept != 1 else ''} (no coverage, manual pricing, "
+                     "address not found) would come back the same")
+        return text
+
+    def _time_quotes(self) -> None:
+        """The ETA counts only time the batch runs: paused or on hold is nobody's quote."""
+        if self.status == "paused" or (self.status in ACTIVE and self.wait_banner.event is not None):
+            self.eta.hold()
+        elif self.status in ACTIVE:
+            self.eta.go_on()
 
     def _pause_or_resume(self) -> None:
+        if not self.pause_button.isEnabled():
+            return
         self._rep_paused = self.status != "paused"
         self._emit(self.resume_requested if self.status == "paused" else self.pause_requested)
 

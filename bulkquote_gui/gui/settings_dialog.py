@@ -1,4 +1,10 @@
-"""Settings: API endpoint and key, timings, batch defaults, the rep's name and e-mail.
+"""Settings: API endpoint and key, timings, batch defaults, the rep's name and e-mail, the team
+database.
+
+The boxes sit in a scroll area and Save/Cancel below it, so on a 1280x720 screen at 150 % (480
+logical pixels) the buttons are always on screen. Saving a URL whose Test connection just failed
+asks first; a failure is said in a sentence (what to check), its technical words in the tooltip.
+A password typed in the team database URL goes to the keyring (services/settings.save_settings).
 
 The key goes to the OS keyring (services/secrets.py); where there is none the dialog says so and the
 key is kept for this session only. "Test connection" is an operation off the GUI thread
@@ -9,11 +15,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from typing import Callable
+from urllib.parse import urlsplit
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
 from bulkquote_gui.gui import operations
@@ -40,6 +49,28 @@ def fill_defaults_combos(speed: QComboBox, term: QComboBox, product: QComboBox) 
             product.setItemData(product.count() - 1, "Dedicated internet access", Qt.ItemDataRole.ToolTipRole)
 
 
+def plain_failure(message: str, url: str) -> str:
+    """A failed Test connection in the rep's words: what went wrong and what to check."""
+    host = urlsplit(url).hostname or url
+    low = message.lower()
+    if any(w in low for w in ("connection failed", "refused", "errno 111", "unreachable",
+                              "connecterror", "name or service", "nodename", "getaddrinfo")):
+        return (f"Could not reach {host}: nothing answers there. Check the URL, and that you are "
+                "on the network (or VPN) the API is on.")
+    if "timed out" in low or "timeout" in low:
+        return f"{host} did not answer in time. Try again, or check the URL."
+    if any(w in low for w in ("401", "403", "unauthorized", "forbidden", "refused the key",
+                              "api key")):
+        return "The server answers but refuses this API key. Check the key."
+    if "not_momentum_api" in low or "404" in low:
+        return f"{host} answers, but it is not the Momentum API there. Check the URL's path (…/v1)."
+    if "certificate" in low or "ssl" in low:
+        return f"{host}'s certificate is not trusted. Check the URL, or ask IT."
+    if "http://" in low and "insecure" in low or "unencrypted" in low:
+        return message[:1].upper() + message[1:]
+    return "The test failed. Check the URL and the key (details in the tooltip)."
+
+
 def select_data(combo: QComboBox, value: object) -> None:
     i = combo.findData(value)
     if i >= 0:
@@ -51,10 +82,13 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, keystore: KeyStore, *, demo_url: str | None = None,
                  client_factory: ClientFactory = connection.default_client_factory,
+                 confirm: Callable[..., bool] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(560)
+        self._confirm = confirm  # the window's Dialogs.confirm (tests script it)
+        self._failed_url: str | None = None  # the URL whose last Test connection failed
         self._settings = settings
         self._keystore = keystore
         self._demo_url = demo_url
@@ -81,14 +115,21 @@ class SettingsDialog(QDialog):
         self.key_note = QLabel(key_note)
         self.key_note.setObjectName("hint")
         self.key_note.setWordWrap(True)
-        self.test_button = QPushButton("Test connection")
+        self.insecure_check = QCheckBox("Allow plain http:// (a trusted network only)")
+        self.insecure_check.setChecked(settings.allow_insecure_http)
+        self.insecure_check.setToolTip("http:// sends the API key unencrypted; BulkQuote refuses it "
+                                       "for any computer but this one unless this is ticked.")
+        self.test_button = QPushButton("&Test connection")
         self.test_button.clicked.connect(self.start_connection_test)
         self.test_result = QLabel("")
         self.test_result.setWordWrap(True)
         self.test_result.setObjectName("hint")
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
-        test_row.addWidget(self.test_result, 1)
+        test_row.addStretch()
+        # On a row of its own, two lines high: a failure's sentence is never clipped.
+        self.test_result.setMinimumHeight(2 * self.test_result.fontMetrics().lineSpacing() + 4)
+        self.test_result.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
         connection = QGroupBox("Momentum API")
         form = QFormLayout(connection)
@@ -100,7 +141,9 @@ class SettingsDialog(QDialog):
         form.addRow("", url_note)
         form.addRow("API key", self.key_edit)
         form.addRow("", self.key_note)
+        form.addRow("", self.insecure_check)
         form.addRow("", test_row)
+        form.addRow("", self.test_result)
 
         # --- timings
         self.poll_spin = QDoubleSpinBox()
@@ -148,6 +191,21 @@ class SettingsDialog(QDialog):
         rform.addRow("Name", self.name_edit)
         rform.addRow("E-mail", self.email_edit)
 
+        # --- the team's shared database
+        self.db_edit = QLineEdit(settings.database_url)
+        self.db_edit.setPlaceholderText("postgresql+psycopg://user@host/bulkquote")
+        self.db_edit.setToolTip("Leave empty for this computer's own database. A password typed "
+                                "here is kept in the system keyring, never in the settings file.")
+        db_note = QLabel("Empty: this computer's own database. Used at the next start, unless "
+                         "--db or BULKQUOTE_DB names another. A password goes to the keyring.")
+        db_note.setObjectName("hint")
+        db_note.setWordWrap(True)
+        team = QGroupBox("Team database")
+        bform = QFormLayout(team)
+        bform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        bform.addRow("Database URL", self.db_edit)
+        bform.addRow("", db_note)
+
         self.error_label = QLabel("")
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)
@@ -159,21 +217,45 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
+        boxes = QWidget()
+        boxes_layout = QVBoxLayout(boxes)
+        boxes_layout.setContentsMargins(0, 0, 6, 0)
+        boxes_layout.setSpacing(10)
+        for box in (connection, timings, defaults, rep, team):
+            boxes_layout.addWidget(box)
+        boxes_layout.addStretch()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(boxes)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        for box in (connection, timings, defaults, rep):
-            layout.addWidget(box)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
+        layout.addWidget(self.buttons)  # outside the scroll area: always in sight
 
         # Label columns line up across the group boxes.
-        labels = [item.widget() for f in (form, tform, dform, rform) for row in range(f.rowCount())
+        labels = [item.widget() for f in (form, tform, dform, rform, bform) for row in range(f.rowCount())
                   if (item := f.itemAt(row, QFormLayout.ItemRole.LabelRole)) and item.widget()]
         width = max(label.sizeHint().width() for label in labels)
         for label in labels:
             label.setMinimumWidth(width)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        self.scroll.setMinimumWidth(boxes.minimumSizeHint().width() + bar + 8)  # never clipped
+        self._fit_to_screen(boxes.sizeHint().height())
 
+    def _fit_to_screen(self, content_height: int) -> None:
+        """As tall as its boxes need, but never taller than the screen (less a title bar)."""
+        screen = (self.parentWidget().screen() if self.parentWidget() else None) \
+            or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().height() - 60 if screen else 10_000
+        room_w = screen.availableGeometry().width() - 40 if screen else 10_000
+        buttons = self.buttons.sizeHint().height() + 60
+        self.scroll.setMinimumHeight(min(content_height, max(120, room - buttons)))
+        self.resize(min(max(660, self.sizeHint().width()), room_w),
+                    min(content_height + buttons, room))
     def done(self, result: int) -> None:
         if self._test is not None:
             self._test.cancel()  # the probe thread ends by itself; nobody listens any more
@@ -196,6 +278,8 @@ class SettingsDialog(QDialog):
             default_company=self.company_edit.text().strip(),
             rep_name=self.name_edit.text().strip(),
             rep_email=self.email_edit.text().strip(),
+            database_url=self.db_edit.text().strip(),
+            allow_insecure_http=self.insecure_check.isChecked(),
         )
 
     def save(self) -> None:
@@ -205,6 +289,12 @@ class SettingsDialog(QDialog):
             problems.append("E-mail address needs an @")
         if problems:
             self.error_label.setText("\n".join(problems))
+            return
+        if settings.api_base_url and settings.api_base_url == self._failed_url and \
+                not self._ask("Save a URL that did not answer?",
+                              f"Test connection to {settings.api_base_url} just failed: "
+                              f"{self.test_result.text()} Batches will wait until it answers. "
+                              "Save it anyway?", accept="Save anyway", reject="Go back"):
             return
         if not self._keystore.from_environment:
             self.key_saved_in_keyring = self._keystore.set(self.key_edit.text())
@@ -230,8 +320,19 @@ class SettingsDialog(QDialog):
             .success(lambda message: self._finish_test(True, message)) \
             .failure(lambda message: self._finish_test(False, f"Failed: {message}")).run()
 
+    def _ask(self, title: str, text: str, **kw) -> bool:
+        if self._confirm is not None:
+            return bool(self._confirm(title, text, **kw))
+        from bulkquote_gui.gui.dialogs import Dialogs
+        return Dialogs(self).confirm(title, text, **kw)
+
     def _finish_test(self, ok: bool, message: str) -> None:
         self.test_button.setEnabled(True)
+        url = self.url_edit.text().strip().rstrip("/")
+        self._failed_url = None if ok else url
+        self.test_result.setToolTip("" if ok else message)  # the technical words, for IT
+        if not ok and message.startswith("Failed: "):
+            message = plain_failure(message[len("Failed: "):], url or self._demo_url or "")
         self.test_result.setText(message)
         self.test_result.setStyleSheet("color: #15803d;" if ok else "color: #c62828;")
         emit(self.test_finished, ok, message)

@@ -26,6 +26,7 @@ LIGHT: dict[str, str] = {
     "disabled": "#9aa5b1", "disabled_bg": "#cfd8e3", "danger": "#c62828",
     "warn_bg": "#fff7e0", "warn_border": "#f5d98b", "warn_text": "#7a5200",
     "ok_bg": "#e9f8ef", "ok_border": "#a7e3bd", "ok_text": "#14532d", "ok_value": "#15803d",
+    "focus": "#0b1533",  # near-black: seen around a blue button and a white one alike
 }
 DARK: dict[str, str] = {
     "window": "#16191e", "surface": "#1f2329", "input": "#262b32", "text": "#e6e9ee", "muted": "#9aa4b1",
@@ -35,6 +36,7 @@ DARK: dict[str, str] = {
     "disabled": "#6b7480", "disabled_bg": "#353c46", "danger": "#ff6b6b",
     "warn_bg": "#3a2f12", "warn_border": "#6b5520", "warn_text": "#f5d98b",
     "ok_bg": "#15311f", "ok_border": "#25603a", "ok_text": "#a7e3bd", "ok_value": "#4ade80",
+    "focus": "#ffffff",
 }
 
 

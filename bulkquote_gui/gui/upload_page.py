@@ -22,6 +22,7 @@ from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.defaults_panel import DefaultsPanel
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.drop_zone import DropZone
+from bulkquote_gui.gui.frozen_column import FrozenColumn
 from bulkquote_gui.gui.jobs_panel import JobsPanel
 from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
@@ -123,6 +124,12 @@ class UploadPage(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.horizontalHeader().setDefaultSectionSize(140)
         self.view.horizontalHeader().setStretchLastSection(False)
+        self.view.setTabKeyNavigation(False)  # one tab stop: Tab goes on to Submit, arrows move inside
+        # Ten rows at least, whatever the mapping and defaults above take (the page scrolls).
+        header = self.view.horizontalHeader().sizeHint().height()
+        scroll = self.view.horizontalScrollBar().sizeHint().height()
+        self.view.setMinimumHeight(max(header, 34) + 10 * 30 + max(scroll, 14) + 6)
+        self.frozen = FrozenColumn(self.view)  # Status stays in sight on a wide sheet
 
         self.filter_buttons: dict[str, FilterPill] = {}
         self.filter_group = QButtonGroup(self)
@@ -146,7 +153,11 @@ class UploadPage(QWidget):
 
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
-        self.submit_button = QPushButton("Submit 0 quotes")
+        # Why rows are not quoted, counted as `bulkquote check` prints them.
+        self.reasons_label = QLabel("")
+        self.reasons_label.setObjectName("hint")
+        self.reasons_label.setWordWrap(True)
+        self.submit_button = QPushButton("&Submit 0 quotes")
         self.submit_button.setObjectName("primary")
         self.submit_button.setEnabled(False)
         self.submit_button.setMinimumWidth(180)
@@ -164,6 +175,7 @@ class UploadPage(QWidget):
         loaded_layout.addWidget(self.defaults_panel)
         loaded_layout.addLayout(filters)
         loaded_layout.addWidget(self.view, 1)
+        loaded_layout.addWidget(self.reasons_label)
         loaded_layout.addLayout(bottom)
 
         self.stack = QStackedWidget()
@@ -202,11 +214,30 @@ class UploadPage(QWidget):
         side_layout.addWidget(self.jobs_panel)
         side.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
+        self.side = side
+        self._left = left
         layout = QHBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(16)
         layout.addLayout(left, 1)
         layout.addWidget(side)
+
+    # ------------------------------------------------------------ small screens
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """The left column's needs only: on a narrow window the recent jobs make way (below)."""
+        hint = super().minimumSizeHint()
+        return QSize(self._left.minimumSize().width() + 40, hint.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_side(event.size().width())
+
+    def _fit_side(self, width: int | None = None) -> None:
+        """With a file loaded on a narrow window (1280x720 at 150 %), the grid and the mapping
+        get the width and the recent jobs step aside; they are back on the start page."""
+        width = self.width() if width is None else width
+        room = self._left.minimumSize().width() + self.side.minimumWidth() + 16 + 40
+        self.side.setVisible(self.stack.currentIndex() == 0 or width >= room)
 
     # ------------------------------------------------------------ state
     @property
@@ -232,6 +263,7 @@ class UploadPage(QWidget):
         self.model.set_result(None)
         self.stack.setCurrentIndex(0)
         self._show_counts({})
+        self._fit_side()
 
     # ------------------------------------------------------------ loading off the GUI thread
     def load_file(self, path: str | Path, sheet: str | None = None) -> None:
@@ -319,6 +351,7 @@ class UploadPage(QWidget):
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)
         self.stack.setCurrentIndex(1)
+        self._fit_side()
         emit(self.loaded, result)
 
     def _show_remapped(self, result: Any) -> None:
@@ -326,9 +359,44 @@ class UploadPage(QWidget):
         emit(self.loaded, result)
 
     def _show_result(self, result: Any, *, fresh: bool = False) -> None:
+        if not fresh:
+            self._fit_side()
         self.mapping_panel.show_mapping(list(result.columns), dict(result.mapping), fresh=fresh)
+        empty = len(result) == 0
+        if empty:  # a header and nothing under it: no column to pick, nothing to quote
+            self.mapping_panel.set_expanded(False)
+        self.mapping_panel.setVisible(not empty)
+        self.defaults_panel.setVisible(not empty)
         self.model.set_result(result)
         self._size_columns()
+        self._address_first(result)
+        self._show_reasons(result)
+        if fresh:  # a new file starts at its first row and column, not where the last one was
+            self.view.horizontalScrollBar().setValue(0)
+            self.view.verticalScrollBar().setValue(0)
+
+    def _address_first(self, result: Any) -> None:
+        """The mapped address columns right after Status (shown there; the file keeps its order)."""
+        header = self.view.horizontalHeader()
+        for logical in range(header.count()):  # back to the file's order first
+            header.moveSection(header.visualIndex(logical), logical)
+        columns = list(result.columns)
+        mapping = dict(result.mapping)
+        wanted = [mapping[f] for f in ("full_address", "street", "unit", "city", "state",
+                                       "postal_code") if mapping.get(f) in columns]
+        for place, name in enumerate(dict.fromkeys(wanted), start=1):
+            header.moveSection(header.visualIndex(columns.index(name) + 1), place)
+
+    def _show_reasons(self, result: Any) -> None:
+        if len(result) == 0:
+            self.reasons_label.setText("")
+            return
+        counts = result.counts()
+        parts = [f"{n:,} {reason}" for reason, n in result.invalid_by_reason().items()]
+        if counts.get("duplicates"):
+            parts.append(f"{counts['duplicates']:,} duplicate")
+        self.reasons_label.setText("Not quoted: " + "  ·  ".join(parts) if parts else "")
+        self.reasons_label.setVisible(bool(parts))
 
     def _size_columns(self) -> None:
         """Fit columns to a sample of rows (not all 100,000), within sensible bounds."""
@@ -343,7 +411,12 @@ class UploadPage(QWidget):
             header.resizeSection(column, max(70, min(width, 320)))
 
     def _show_counts(self, counts: dict[str, int]) -> None:
-        self.summary.setText(summary_text(counts))
+        result = self.result
+        if counts and result is not None and len(result) == 0:
+            self.summary.setText(f"No data rows: {Path(result.path).name} has a header row and "
+                                 "nothing under it.")
+        else:
+            self.summary.setText(summary_text(counts))
         if counts:
             problems = counts.get("invalid", 0) + counts.get("duplicates", 0)
             self.filter_buttons["all"].setText(f"All {counts.get('rows', 0):,}")
@@ -357,7 +430,7 @@ class UploadPage(QWidget):
 
     def _sync_submit(self) -> None:
         n = self.quotable_count()
-        self.submit_button.setText(f"Submit {n:,} quote" + ("" if n == 1 else "s"))
+        self.submit_button.setText(f"&Submit {n:,} quote" + ("" if n == 1 else "s"))
         self.submit_button.setEnabled(n > 0 and not self._busy)
 
     def _sheet_chosen(self, name: str) -> None:

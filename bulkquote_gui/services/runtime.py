@@ -10,6 +10,7 @@ port and accepts any key.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -21,7 +22,7 @@ from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.store.accounts import AccountRef
 from bulkquote_gui.core.engine.policy import EngineConfig
-from bulkquote_gui.services.paths import default_db_url
+from bulkquote_gui.services.paths import data_dir, default_db_url
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings, load_settings
 
@@ -171,6 +172,22 @@ def resolve_db_url(db_url: str | None, settings: Settings) -> str:
     return db_url or default_db_url()
 
 
+def demo_state_file(db_url: str) -> Path:
+    """Where demo mode's simulator keeps its quotes: beside a SQLite database (one per
+    database, so a test's or a second profile's never mix), else in the data folder."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(db_url)
+        database = url.database if url.get_backend_name() == "sqlite" else None
+    except Exception:
+        database = None
+    if database and database != ":memory:":
+        path = Path(database)
+        return path.with_name(path.name + ".simulator.jsonl")
+    return data_dir() / "simulator.jsonl"
+
+
 def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
                  poll_interval_s: float | None = None, quote_timeout_s: float | None = None,
                  settings: Settings | None = None, keystore: KeyStore | None = None,
@@ -180,15 +197,19 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
     resolved_url = (api_url or settings.api_base_url or "").strip()
     demo = not resolved_url
     simulator = None
+    store_url = resolve_db_url(db_url, settings)
     if demo:
         from bulkquote_gui.services.simulator import SimulatorServer
 
-        simulator = SimulatorServer(port=0, time_scale=demo_time_scale).start()
+        # The simulator keeps its quotes beside the database, as the real API keeps them: a
+        # demo batch quit mid-quote finds its quote again on the next start.
+        simulator = SimulatorServer(port=0, time_scale=demo_time_scale,
+                                    state_file=demo_state_file(store_url)).start()
         resolved_url, api_key = simulator.base_url, DEMO_API_KEY
     else:
         api_key = (keystore or KeyStore()).get()
     return Runtime(
-        db_url=resolve_db_url(db_url, settings),
+        db_url=store_url,
         api_url=resolved_url, api_key=api_key, demo=demo,
         poll_interval_s=poll_interval_s or settings.poll_interval_s,
         quote_timeout_s=quote_timeout_s or settings.quote_timeout_s,

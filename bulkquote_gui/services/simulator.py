@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -318,11 +319,13 @@ class SimulatorServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, time_scale: float = 1.0,
                  api_key: str | None = None, faults: Faults | None = None,
-                 clock: Clock | None = None, expire_after_s: float | None = None) -> None:
+                 clock: Clock | None = None, expire_after_s: float | None = None,
+                 state_file: str | Path | None = None) -> None:
+        """`state_file`: keep the quotes there across restarts (demo mode, beside the database)."""
         self.host = host
         self.state = SimulatorState(time_scale=time_scale, api_key=api_key, clock=clock,
                                     expire_after_s=expire_after_s, base_path=BASE_PATH,
-                                    chance=self.fraction)
+                                    chance=self.fraction, state_file=state_file)
         self._clock_now = clock.now if clock else (lambda: datetime.now(timezone.utc))
         self._faults = Faults()
         self._random = random.Random(0)

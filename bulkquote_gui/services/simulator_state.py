@@ -4,6 +4,11 @@ Every operation takes what the HTTP layer read (account, body bytes, headers) an
 `SimResponse` (status, JSON body, headers, Retry-After seconds), so the rules of
 docs/api/momentum-api.md can be tested here with a fake clock, and the HTTP layer only moves bytes.
 A quote's status is derived from its timeline whenever it is looked at: no background thread.
+
+With a `state_file` (demo mode: beside the database) the quotes and idempotency keys are kept
+across restarts, as the real API keeps them: each new quote and each cancel is one JSON line
+appended to the file, replayed (and the file compacted) when the next simulator starts. A quote's
+age is wall-clock time, so a quote made before a restart has gone on ageing meanwhile.
 """
 
 from __future__ import annotations
@@ -14,16 +19,20 @@ import json
 import math
 import random
 import secrets
+import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
 from bulkquote_gui.services.simulator_pricing import Answer, answer_for, processing_seconds
 
+log = logging.getLogger(__name__)
 IN_FLIGHT = frozenset({"queued", "processing"})
 QUEUED_SECONDS = 1.0
 EXPIRY_SECONDS = 30 * 60.0
@@ -83,6 +92,33 @@ class SimQuote:
         if elapsed >= self.queued_s:
             return "processing", self.queued_s
         return "queued", 0.0
+
+
+def _created_line(quote: SimQuote, key: str | None, fingerprint: str) -> dict[str, Any]:
+    return {"op": "create", "id": quote.id, "account": quote.account, "reference": quote.reference,
+            "request": quote.request, "created": quote.created_wall.isoformat(),
+            "queued_s": quote.queued_s, "processing_s": quote.processing_s,
+            "expire_s": None if math.isinf(quote.expire_s) else quote.expire_s,
+            "answer": {"status": quote.answer.status, "result": quote.answer.result,
+                       "error_code": quote.answer.error_code,
+                       "error_message": quote.answer.error_message},
+            "never_finish": quote.never_finish, "key": key, "fingerprint": fingerprint}
+
+
+def _quote_from_line(line: dict[str, Any], wall: datetime, mono: float) -> SimQuote:
+    created = datetime.fromisoformat(line["created"])
+    answer = line["answer"]
+    expire = line.get("expire_s")
+    return SimQuote(
+        id=str(line["id"]), account=str(line["account"]), reference=line.get("reference"),
+        request=dict(line["request"]), created_wall=created,
+        created_mono=mono - (wall - created).total_seconds(),
+        queued_s=float(line["queued_s"]), processing_s=float(line["processing_s"]),
+        expire_s=math.inf if expire is None else float(expire),
+        answer=Answer(str(answer["status"]), answer.get("result"), answer.get("error_code"),
+                      answer.get("error_message")),
+        never_finish=bool(line.get("never_finish")),
+        cancelled_after_s=line.get("cancelled_after_s"))
 
 
 def _iso(moment: datetime) -> str:
@@ -179,8 +215,10 @@ class SimulatorState:
 
     def __init__(self, *, time_scale: float = 1.0, api_key: str | None = None,
                  clock: Clock | None = None, expire_after_s: float | None = None,
-                 base_path: str = "/v1", chance: Callable[[], float] | None = None) -> None:
-        """`chance` draws a fraction in [0, 1) for never_finish_rate (the server's seeded one)."""
+                 base_path: str = "/v1", chance: Callable[[], float] | None = None,
+                 state_file: str | Path | None = None) -> None:
+        """`chance` draws a fraction in [0, 1) for never_finish_rate (the server's seeded one);
+        `state_file` keeps the quotes across restarts (see the module's docstring)."""
         if not (time_scale >= 0 and math.isfinite(time_scale)):
             raise ValueError("time_scale must be a finite number >= 0")
         self.time_scale = time_scale
@@ -194,10 +232,15 @@ class SimulatorState:
         self.never_finish_rate = 0.0    # or this share of them, drawn with `chance`
         self._chance = chance or random.Random(0).random
         self._lock = threading.Lock()
-        self.reset()
+        self._state_file = Path(state_file) if state_file is not None else None
+        self.reset(keep_file=True)
+        if self._state_file is not None:
+            self._load()
 
-    def reset(self) -> None:
+    def reset(self, *, keep_file: bool = False) -> None:
         with self._lock:
+            if self._state_file is not None and not keep_file:
+                self._state_file.unlink(missing_ok=True)
             self._quotes: dict[str, SimQuote] = {}
             # (account, idempotency key) -> (fingerprint of the body, quote id, monotonic time)
             self._idempotency: dict[tuple[str, str], tuple[str, str, float]] = {}
@@ -281,6 +324,7 @@ class SimulatorState:
             self._quotes[quote.id] = quote
             if idempotency_key is not None:
                 self._idempotency[(account, idempotency_key)] = (fingerprint, quote.id, now)
+            self._journal(_created_line(quote, idempotency_key, fingerprint))
             self._counts["created"] += 1
             self._counts["max_in_flight"] = max(self._counts["max_in_flight"], len(in_flight) + 1)
             self._by_reference.setdefault(quote.reference or "", []).append(quote.id)
@@ -303,7 +347,66 @@ class SimulatorState:
             elapsed = self._clock.monotonic() - quote.created_mono
             if quote.timeline(elapsed)[0] in IN_FLIGHT:
                 quote.cancelled_after_s = elapsed
+                self._journal({"op": "cancel", "id": quote.id, "after_s": elapsed})
             return self._quote_response(quote, 200)
+
+    # -- persistence (demo mode) ------------------------------------------------------------------
+
+    def _journal(self, line: dict[str, Any]) -> None:
+        """One line appended (lock held); a disk that refuses it costs the restart, not the call."""
+        if self._state_file is None:
+            return
+        try:
+            with self._state_file.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(line, separators=(",", ":")) + "\n")
+        except OSError as exc:
+            log.warning("simulator state %s not written: %s", self._state_file, exc)
+
+    def _load(self) -> None:
+        """Replay the journal: quotes younger than the idempotency window come back with their
+        timing (their age on the wall clock), then the file is rewritten with just those."""
+        path = self._state_file
+        assert path is not None
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            log.warning("simulator state %s unreadable: %s", path, exc)
+            return
+        with self._lock:
+            wall, mono = self._clock.now(), self._clock.monotonic()
+            kept: dict[str, dict[str, Any]] = {}
+            for text in lines:
+                try:
+                    line = json.loads(text)
+                    if line.get("op") == "create":
+                        kept[line["id"]] = line
+                    elif line.get("op") == "cancel" and line.get("id") in kept:
+                        kept[line["id"]]["cancelled_after_s"] = float(line["after_s"])
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    continue  # a line cut short by a crash: the quotes before it still count
+            for line in list(kept.values()):
+                try:
+                    quote = _quote_from_line(line, wall, mono)
+                except (ValueError, KeyError, TypeError):
+                    kept.pop(line.get("id"), None)
+                    continue
+                if (wall - quote.created_wall).total_seconds() >= IDEMPOTENCY_WINDOW_SECONDS:
+                    kept.pop(quote.id)
+                    continue
+                self._quotes[quote.id] = quote
+                self._by_reference.setdefault(quote.reference or "", []).append(quote.id)
+                if line.get("key"):
+                    self._idempotency[(quote.account, line["key"])] = (
+                        line.get("fingerprint", ""), quote.id, quote.created_mono)
+            tmp = path.with_name(path.name + ".tmp")
+            try:
+                tmp.write_text("".join(json.dumps(line, separators=(",", ":")) + "\n"
+                                       for line in kept.values()), encoding="utf-8")
+                os.replace(tmp, path)
+            except OSError as exc:
+                log.warning("simulator state %s not compacted: %s", path, exc)
 
     # -- helpers ----------------------------------------------------------------------------------
 

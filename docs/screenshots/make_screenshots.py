@@ -5,6 +5,12 @@
     DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py
     (BULKQUOTE_SHOTS_SIZE=1280x720 BULKQUOTE_SHOTS_DIR=/tmp/shots for a smaller window elsewhere)
 
+A small laptop at 125 % (the same shots, named *_small.png):
+
+    Xvfb :98 -screen 0 1280x720x24 &
+    DISPLAY=:98 QT_SCALE_FACTOR=1.25 BULKQUOTE_SHOTS_SUFFIX=_small \
+        .venv/bin/python docs/screenshots/make_screenshots.py
+
 Runs the app in demo mode (built-in simulator) on a throw-away database with a few earlier
 batches, loads the CMS hospital file of shared/corpus (all rows, then the problems filter with the
 tooltip of an invalid cell, then the mapping opened) and resources/sample_sites.csv, submits the
@@ -38,9 +44,13 @@ SAMPLE = ROOT / "resources" / "sample_sites.csv"
 CORPUS = ROOT.parent / "shared" / "corpus" / "cms_hospital_general_information.csv"
 
 
+SUFFIX = os.environ.get("BULKQUOTE_SHOTS_SUFFIX", "")
+
+
 def shoot(name: str, window_id: int | None = None) -> None:
     """The whole X screen, or one top-level window (a dialog) by its X id."""
-    target = OUT / name
+    stem, dot, ext = name.rpartition(".")
+    target = OUT / f"{stem}{SUFFIX}{dot}{ext}"
     which = "root" if window_id is None else hex(window_id)
     subprocess.run(["import", "-window", which, str(target)], check=True)
     print("saved", target)
@@ -107,6 +117,55 @@ class ShootingDialogs:
         return False
 
 
+async def shoot_modal(name: str, open_it, *, accept: bool = False, wait: float = 1.2) -> None:
+    """Open a modal dialog (a confirmation, the file dialog) with `open_it`, shoot the screen
+    once it has painted, then answer it: its accepting button, or reject."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+    def take() -> None:
+        dialog = QApplication.activeModalWidget()
+        shoot(name)
+        if isinstance(dialog, QMessageBox) and accept:
+            yes = next(b for b in dialog.buttons()
+                       if dialog.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+            yes.click()
+        elif isinstance(dialog, QDialog):
+            dialog.reject()
+
+    QTimer.singleShot(int(wait * 1000), take)
+    open_it()
+    await asyncio.sleep(0.3)
+
+
+class _Yes:
+    """Every confirmation answered yes, the rest as the real dialogs do."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+
+    def __getattr__(self, attr):
+        return getattr(self._real, attr)
+
+    def confirm(self, *_a, **_k) -> bool:
+        return True
+
+
+async def shoot_box(window, name: str, title: str, text: str, accept: str, reject: str) -> None:
+    """A confirmation as Dialogs.confirm builds it, shown modeless, shot, closed."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=window)
+    yes = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(reject, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes)
+    box.show()
+    await asyncio.sleep(1.0)
+    shoot(name)
+    box.close()
+    box.deleteLater()
+
+
 async def hover_invalid_cell(page) -> None:
     """Put the real pointer over the first highlighted cell so Qt shows its tooltip."""
     from PySide6.QtCore import QEvent, QPoint, Qt
@@ -154,7 +213,8 @@ async def drive(window, app) -> None:
         await asyncio.sleep(0.8)
         await hover_invalid_cell(page)
         shoot("upload_problems.png")
-        QCursor.setPos(1439, 899)  # out of the way again
+        corner = app.primaryScreen().geometry().bottomRight()
+        QCursor.setPos(corner.x(), corner.y())  # out of the way again
         page.mapping_panel.set_expanded(True)
         await asyncio.sleep(0.8)
         shoot("upload_mapping.png")
@@ -182,9 +242,55 @@ async def drive(window, app) -> None:
     await asyncio.sleep(0.5)
     shoot("finished.png")
 
+    # The reasons: the filter's list with each outcome's count, then one of them chosen.
+    progress.view.scrollToTop()
+    progress.filter_combo.showPopup()
+    await asyncio.sleep(0.8)
+    shoot("reasons.png")
+    progress.filter_combo.hidePopup()
+    at = next((i for i in range(progress.filter_combo.count())
+               if progress.filter_combo.itemData(i) not in ("", "Priced")), 0)
+    progress.filter_combo.setCurrentIndex(at)
+    await asyncio.sleep(0.5)
+    shoot("reasons_filtered.png")
+    progress.filter_combo.setCurrentIndex(0)
+
+    real_dialogs = window.dialogs
+    await shoot_modal("export_dialog.png", window.export_action.trigger)
     window.dialogs = ShootingDialogs(window, "settings.png")
     window.open_settings()
     await asyncio.sleep(0.3)
+    window.dialogs = real_dialogs
+
+    # The same file again: the window asks first; then a batch cancelled part-way, which can go on.
+    window.show_upload()
+    window.load_file(SAMPLE)
+    await until(lambda: page.result is not None and not page.is_busy()
+                and page.result.path.name == SAMPLE.name)
+    first = progress.batch_id
+    # The window asks from an operation's answer (a task): shot as the same box shown modeless.
+    await shoot_box(window, "confirm_resubmit.png", "Submit this file again?",
+                    f"{SAMPLE.name} was already submitted as batch #{first} (complete, "
+                    f"{progress.counts.get('complete', 0)} of {progress.counts.get('total', 0)} "
+                    "priced). Submitting it again quotes every site once more.",
+                    "Submit again", "Cancel")
+    window.dialogs = _Yes(real_dialogs)
+    page.submit_button.click()
+    await until(lambda: progress.batch_id not in (None, first)
+                and progress.counts.get("complete", 0) >= 4)
+    left = progress.counts.get("pending", 0) + progress.counts.get("active", 0)
+    await shoot_box(window, "confirm_cancel.png", f"Cancel batch #{progress.batch_id}?",
+                    f"The {left:,} quotes not yet finished will not be sent. Prices already "
+                    "received are kept.", "Cancel batch", "Keep going")
+    progress.cancel_button.click()
+    window.dialogs = real_dialogs
+    await until(lambda: progress.status == "cancelled", timeout=30)
+    await asyncio.sleep(1.0)
+    shoot("cancelled.png")
+    await shoot_box(window, "confirm_quit.png", "A batch is running",
+                    "Quit now? The batch stops where it is and carries on by itself the next time "
+                    "you open BulkQuote. No quote is lost or sent twice.",
+                    "Quit and resume later", "Keep running")
 
     # The dark palette, as the app switches to it when the system does.
     from bulkquote_gui.gui.style import apply_theme
@@ -197,7 +303,7 @@ async def drive(window, app) -> None:
     page.view.selectRow(-1)
     await asyncio.sleep(0.8)
     shoot("upload_dark.png")
-    window.open_batch(progress.batch_id)
+    window.open_batch(first)
     await asyncio.sleep(1.5)
     progress.view.scrollToBottom()
     await asyncio.sleep(0.5)
@@ -367,7 +473,8 @@ def main() -> int:
     args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=None, quote_timeout=None)
     context = context_from_args(args)
     window = MainWindow(context)
-    window.setGeometry(0, 0, *SIZE)
+    # The whole screen, as a rep's maximised window (no window manager under Xvfb).
+    window.setGeometry(app.primaryScreen().availableGeometry())
     window.show()
     window.start()
     with loop:

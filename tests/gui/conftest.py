@@ -4,6 +4,9 @@ a real simulator on loopback (demo mode, time scaled down so a batch takes a fra
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import tempfile
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +23,19 @@ from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.services.simulator import SimulatorServer
+
+def offscreen_screen(width: int, height: int) -> str:
+    """QT_QPA_PLATFORM for an offscreen screen of this logical size (the plugin's default is
+    800x600, smaller than any rep's laptop): the window then fits to it as on a real one."""
+    config = Path(tempfile.gettempdir()) / f"bulkquote-offscreen-{width}x{height}.json"
+    config.write_text(json.dumps({"screens": [{"name": "test", "x": 0, "y": 0, "width": width,
+                                                "height": height, "logicalDpi": 96,
+                                                "logicalBaseDpi": 96, "dpr": 1}]}))
+    return f"offscreen:configfile={config}"
+
+
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # before pytest-qt makes the app
+    os.environ["QT_QPA_PLATFORM"] = offscreen_screen(1920, 1080)
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 if not CORPUS.exists():
@@ -77,7 +93,8 @@ class ScriptedDialogs:
         return self.open_paths.popleft() if self.open_paths else None
 
     def save_file(self, title: str, suggested: str, *_a: Any) -> str | None:
-        self.asked.append(("save", suggested))
+        self.asked.append(("save", Path(suggested).name))
+        self.save_suggested = suggested
         return self.save_paths.popleft() if self.save_paths else None
 
     def run(self, dialog: Any) -> bool:

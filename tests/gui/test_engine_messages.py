@@ -38,7 +38,7 @@ def test_live_api_without_a_key_warns_and_pauses_the_batch(qtbot, make_window, t
             qtbot.waitUntil(lambda: page.status == "paused", timeout=20_000)
             assert page.message_banner.isVisible()
             assert "key" in page.message_banner.text()
-            assert page.pause_button.text() == "Resume"
+            assert page.pause_button.text().replace("&", "") == "Resume"
             with context.session_factory() as session:
                 assert store.batch_status(session, batch_id) == "paused"
                 assert store.batch_counts(session, batch_id)["complete"] == 0

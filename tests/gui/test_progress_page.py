@@ -15,7 +15,6 @@ from bulkquote_gui.gui.progress_page import ERROR_MIN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 
 from .conftest import SAMPLE
-from tests.helpers.references import by_row
 
 TERMINAL = {"complete", "failed", "cancelled"}
 
@@ -37,9 +36,16 @@ def write_sites(path: Path, streets: list[str]) -> Path:
     return path
 
 
+def quoted_rows(window) -> list[int]:
+    """The model rows of the quoted sites (the page also shows the sheet's invalid/duplicate rows)."""
+    model = window.progress_page.model
+    return [r for r in range(model.rowCount())
+            if model.index(r, STATUS_COLUMN).data(STATUS_ROLE) not in ("invalid", "duplicate")]
+
+
 def page_statuses(window) -> list[str]:
     model = window.progress_page.model
-    return [model.index(r, STATUS_COLUMN).data(STATUS_ROLE) for r in range(model.rowCount())]
+    return [model.index(r, STATUS_COLUMN).data(STATUS_ROLE) for r in quoted_rows(window)]
 
 
 def test_submit_runs_the_batch_live_row_by_row(qtbot, window):
@@ -66,14 +72,14 @@ def test_submit_runs_the_batch_live_row_by_row(qtbot, window):
     assert page.done_banner.isVisible() and "sites priced" in page.done_banner.text()
     assert not page.pause_button.isEnabled() and not page.cancel_button.isEnabled()
     assert page.export_button.isEnabled()
-    complete_row = statuses.index("complete")
+    complete_row = quoted_rows(window)[statuses.index("complete")]
     assert page.model.index(complete_row, 3).data()  # carrier
     assert page.model.index(complete_row, 4).data().startswith("$")  # MRC
     assert "sites priced" in window.last_alert
     # Addresses whole, and the reason a quote failed gets the rest of the width (at least ERROR_MIN).
     header, metrics = page.view.horizontalHeader(), page.view.fontMetrics()
-    address, error = COLUMNS.index("Address"), COLUMNS.index("Error")
-    longest = max(metrics.horizontalAdvance(page.model.index(r, address).data()) for r in range(21))
+    address, error = COLUMNS.index("Address"), COLUMNS.index("Reason")
+    longest = max(metrics.horizontalAdvance(page.model.index(r, address).data()) for r in quoted_rows(window))
     assert header.sectionSize(address) >= longest + 12
     assert header.sectionSize(error) >= ERROR_MIN
     assert sum(header.sectionSize(c) for c in range(len(COLUMNS))) >= page.view.viewport().width()
@@ -93,7 +99,7 @@ def test_pause_and_resume(qtbot, window):
     window.quote_shown.connect(pause_on_first_result)
     submit(qtbot, window)
     qtbot.waitUntil(lambda: page.status == "paused", timeout=20_000)
-    assert page.pause_button.text() == "Resume" and page.pause_button.isEnabled()
+    assert page.pause_button.text().replace("&", "") == "Resume" and page.pause_button.isEnabled()
     assert page.cancel_button.isEnabled()
     assert int(page.cards["remaining"].value()) > 0
     assert "Paused" in page.eta_label.text()
@@ -143,18 +149,16 @@ def test_retry_failed_sends_the_failed_rows_again(qtbot, window, simulator, tmp_
     statuses = page_statuses(window)
     assert statuses.count("failed") >= 1  # "Test St" is not found by the simulator
     failed_row = statuses.index("failed")
-    assert "address" in page.model.index(failed_row, 7).data()
-    assert page.retry_button.isEnabled()
+    reason = page.model.index(failed_row, COLUMNS.index("Reason")).data()
+    assert reason.startswith("Address not found: ")  # once, in the rep's words
+    # An address the carriers do not know comes back the same: a retry is not offered for it.
+    assert not page.retry_button.isEnabled()
+    assert "would come back the same" in page.retry_button.toolTip()
     posts_before = simulator.stats()["posts"]
-    with qtbot.waitSignal(window.batch_finished, timeout=30_000):
-        qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
-    stats = simulator.stats()
-    assert stats["posts"] > posts_before
-    assert len(by_row(stats["quotes"])[f"batch-{batch_id}/row-3"]) == 2  # a fresh quote for the retried row
-    assert page_statuses(window)[failed_row] == "failed"  # the address is still not found
-    with window.context.session_factory() as session:
-        rows = store.batch_rows(session, batch_id)
-    assert rows[failed_row].attempts >= 2
+    with qtbot.waitSignal(window.commanded, timeout=10_000):
+        window.retry_failed(batch_id)
+    assert simulator.stats()["posts"] == posts_before
+    assert "kept" in window.statusBar().currentMessage()
 
 
 def test_export_writes_the_chosen_file(qtbot, window, dialogs, tmp_path):
@@ -165,7 +169,7 @@ def test_export_writes_the_chosen_file(qtbot, window, dialogs, tmp_path):
     dialogs.save_paths.append(str(target))
     with qtbot.waitSignal(window.exported, timeout=20_000) as blocker:
         qtbot.mouseClick(window.progress_page.export_button, Qt.MouseButton.LeftButton)
-    assert blocker.args == [str(target), 21]
+    assert blocker.args == [str(target), 25]  # the whole sheet: its 4 unquoted rows too
     text = target.read_text(encoding="utf-8-sig")
     assert "Street Address" in text.splitlines()[0]
     assert ("save", "sample_sites-quotes.xlsx") in dialogs.asked
@@ -197,7 +201,8 @@ def test_recent_jobs_list_and_reopen(qtbot, window):
         qtbot.mouseClick(jobs.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert opened.args == [batch_id]
     assert window.pages.currentWidget() is window.progress_page
-    assert window.progress_page.model.rowCount() == 21
+    assert window.progress_page.model.rowCount() == 25
+    assert len(quoted_rows(window)) == 21
 
 
 def test_closing_during_a_batch_asks_and_the_batch_resumes_next_start(qtbot, make_window, context,

@@ -37,8 +37,8 @@ def test_test_connection_reports_a_refused_key(qtbot):
         with qtbot.waitSignal(dialog.test_finished, timeout=10_000) as blocker:
             dialog.start_connection_test()
     ok, message = blocker.args
-    assert ok is False and message.startswith("Failed:")
-    assert "wrong-key" not in message  # the key is never shown back
+    assert ok is False and message == "The server answers but refuses this API key. Check the key."
+    assert "wrong-key" not in message and "wrong-key" not in dialog.test_result.toolTip()
 
 
 def test_test_connection_to_nothing_fails_cleanly(qtbot):
@@ -49,6 +49,9 @@ def test_test_connection_to_nothing_fails_cleanly(qtbot):
     with qtbot.waitSignal(dialog.test_finished, timeout=30_000) as blocker:
         dialog.start_connection_test()
     assert blocker.args[0] is False
+    # In words a rep can act on, whole; the technical ones in the tooltip.
+    assert blocker.args[1].startswith("Could not reach 127.0.0.1: nothing answers there.")
+    assert "Errno" not in dialog.test_result.text() and dialog.test_result.toolTip()
     dialog.url_edit.setText("ftp://example.com")
     with qtbot.waitSignal(dialog.test_finished, timeout=1_000) as blocker:
         dialog.start_connection_test()

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from bulkquote_gui.core.reasons import status_word
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
 from tests.helpers.references import by_row
 
@@ -99,7 +100,8 @@ def test_submit_wait_with_faults_finishes_every_row_once(sim, env, tmp_path):
         table = list(csv.DictReader(f))
     mrcs = {r["Site ID"]: r["MRC"] for r in table}
     assert len(table) == 12
-    assert [r["Status"] for r in table] == [r["status"] for r in report["rows"]]
+    # The export says a row's status in the rep's words (Priced, Failed), `status --json` as codes.
+    assert [r["Status"] for r in table] == [status_word(r["status"]) for r in report["rows"]]
     assert [r["MRC"] or None for r in table] == [r["mrc"] for r in report["rows"]]
     assert mrcs
     # The API key is never written to the store or an export.
@@ -213,12 +215,28 @@ def test_retry_requeues_only_failed_rows(sim, env, tmp_path):
     before = status(env, batch)
     assert [r["status"] for r in before["rows"]] == ["complete", "failed"]
     assert before["rows"][1]["error"] == "address_not_found"
-    bq(env, "retry", batch, "--wait", api_url=sim.base_url, check=0)
+    out = bq(env, "retry", batch, "--wait", api_url=sim.base_url, check=0)
+    # An address the carriers do not know comes back the same: it is not sent again, and says so.
+    assert "0 failed rows queued again; 1 kept" in out.stderr
     after = status(env, batch)
-    assert after["rows"][0] == before["rows"][0]
+    assert after["rows"] == before["rows"]
     quotes = by_row(sim.stats()["quotes"])
     assert len(quotes[f"batch-{batch}/row-2"]) == 1
-    assert len(quotes[f"batch-{batch}/row-3"]) == 2, "asked again with a new key"
+    assert len(quotes[f"batch-{batch}/row-3"]) == 1
+
+
+def test_cancelled_batch_goes_on_with_quote_rest(sim, env, tmp_path):
+    batch = int(bq(env, "submit", sites(tmp_path, 6), api_url=sim.base_url, check=0).stdout.strip())
+    bq(env, "cancel", batch, api_url=sim.base_url, check=0)
+    cancelled = status(env, batch)
+    assert cancelled["status"] == "cancelled" and cancelled["counts"]["cancelled"] == 6
+    out = bq(env, "retry", batch, api_url=sim.base_url, check=1)
+    assert "quote-rest" in out.stderr
+    out = bq(env, "quote-rest", batch, "--wait", api_url=sim.base_url, check=0)
+    assert "6 rows queued to quote" in out.stderr
+    after = status(env, batch)
+    assert after["status"] == "complete" and after["counts"]["cancelled"] == 0
+    assert after["counts"]["complete"] + after["counts"]["failed"] == 6
 
 
 def test_demo_mode_uses_the_built_in_simulator(env, tmp_path):

@@ -52,16 +52,16 @@ def test_csv_has_bom_original_columns_then_results(sf, batch_id, tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert rows[0] == ["Site", "Address", "City", "ST", "Zip", "Note", "Status", "Carrier", "MRC",
-                       "NRC", "Currency", "Install days", "Access", "Estimate", "Valid until",
-                       "Options", "Error"]
+    assert rows[0] == ["Site", "Address", "City", "ST", "Zip", "Note", "Status", "Reason",
+                       "Carrier", "MRC", "NRC", "Currency", "Install days", "Access", "Estimate",
+                       "Valid until", "Options"]
     first, second, third = rows[1:]
     assert first[:2] == ["S2", "2 Main St"]
     assert first[5] == "'=HYPERLINK(\"http://evil\",\"x\")"
-    assert first[6:16] == ["complete", "Lumen", "1234567.89", "0.00", "USD", "45", "on_net", "no",
-                           "2026-12-29", "2"]
+    assert first[6:17] == ["Priced", "", "Lumen", "1234567.89", "0.00", "USD", "45", "On-net",
+                           "no", "2026-12-29", "2"]
     assert second[5] == "-5"
-    assert second[6] == "failed" and second[8] == "" and second[16] == "no_coverage: no carrier serves it"
+    assert second[6:8] == ["Failed", "No coverage: no carrier serves it"] and second[9] == ""
     assert third[5] == "'+1 512 555 0100"
 
 
@@ -77,7 +77,8 @@ def test_xlsx_money_is_numeric_with_currency_format_and_header_frozen(sf, batch_
         mrc_col = header.index("MRC") + 1
         mrc = ws.cell(row=2, column=mrc_col)
         assert mrc.value == pytest.approx(1234567.89) and "0.00" in mrc.number_format
-        assert ws.cell(row=2, column=header.index("Note") + 1).value.startswith("'=")
+        # A string-typed cell is never evaluated: written as the rep wrote it, no apostrophe.
+        assert ws.cell(row=2, column=header.index("Note") + 1).value.startswith("=HYPERLINK")
         assert ws.cell(row=2, column=header.index("Note") + 1).data_type == "s"
         assert ws.cell(row=3, column=header.index("Note") + 1).value == "-5"
         assert ws.cell(row=3, column=mrc_col).value is None
@@ -93,7 +94,7 @@ def test_running_batch_exports_what_it_has(sf, tmp_path):
     out = tmp_path / "partial.csv"
     assert export_batch(sf, batch_id, out) == 2
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
-    assert [r[6] for r in rows[1:]] == ["pending", "pending"]
+    assert [r[6] for r in rows[1:]] == ["Queued", "Queued"]
 
 
 def test_result_header_clashing_with_a_rep_column_is_renamed(sf, tmp_path):
@@ -182,7 +183,8 @@ def test_no_exported_cell_is_live_in_csv_or_xlsx(sf, tmp_path):
         note_at, mrc_at = header.index("Note") + 1, header.index("MRC") + 1
         for r in range(2, len(HOSTILE) + 2):
             cell = ws.cell(row=r, column=note_at)
-            assert cell.data_type == "s" and cell.value.startswith("'"), (r, cell.value)
+            assert cell.data_type == "s" and cell.value == HOSTILE[r - 2].replace("\r", "\n") \
+                or cell.value == HOSTILE[r - 2], (r, cell.value)
             assert isinstance(ws.cell(row=r, column=mrc_at).value, (int, float))
         assert ws.cell(row=2, column=1).value == "-5"
     finally:

@@ -258,12 +258,12 @@ def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
         row = store.next_open_row(session, batch_id)
     store.mark_submitting(sf, row, _now())
     store.mark_polling(sf, row.id, "q_9")
-    store.mark_failed(sf, row.id, "no_coverage", "no carrier", _now(), "failed")
+    store.mark_failed(sf, row.id, "timeout", "no answer in time", _now(), "failed")
     with sf() as session:
         other = store.next_open_row(session, batch_id)
     store.mark_cancelled(sf, other.id, _now())
     store.finish_batch(sf, batch_id)
-    assert store.retry_failed(sf, batch_id) == 1
+    assert store.retry_failed(sf, batch_id) == 1  # a timeout can change; see below for one that cannot
     with sf() as session:
         again = store.load_row(session, row.id)
         assert again.status == "pending" and again.attempts == 1
@@ -272,6 +272,28 @@ def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
         assert view.error_code is None and view.carrier is None
         assert store.get_batch(session, batch_id).status == "pending"
         assert store.batch_rows(session, batch_id)[1].status == "cancelled"
+
+
+def test_retry_leaves_failures_a_retry_cannot_change(sf):
+    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, row, _now())
+    store.mark_failed(sf, row.id, "no_coverage", "no carrier", _now())
+    store.finish_batch(sf, batch_id)
+    assert store.retry_failed(sf, batch_id) == 0
+    with sf() as session:
+        assert store.get_batch(session, batch_id).status == "complete"
+
+
+def test_quote_rest_reopens_a_cancelled_batch_only(sf):
+    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    assert store.quote_rest(sf, batch_id) == 0  # not cancelled: nothing to go on with
+    store.request_cancel(sf, batch_id)
+    assert store.quote_rest(sf, batch_id) == 2
+    with sf() as session:
+        assert store.get_batch(session, batch_id).status == "pending"
+        assert [r.status for r in store.batch_rows(session, batch_id)] == ["pending", "pending"]
 
 
 def test_transitions_are_conditional(sf):

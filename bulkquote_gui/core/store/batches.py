@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.reasons import is_retryable
 from bulkquote_gui.core.store.accounts import install_id
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
@@ -50,6 +51,37 @@ class NothingToQuote(ValueError):
     """The import has no quotable row, so no batch was stored."""
 
 
+def skipped_rows(result: Any) -> list[dict[str, Any]]:
+    """The rows an import will not quote (invalid, duplicate): row number, verdict, reason (the
+    import check's words), its categories (as `check` counts them) and the original cells.
+
+    Read through the ImportResult's per-row accessors; an import object without them (a test's
+    fake) has no skipped rows.
+    """
+    if not all(hasattr(result, a) for a in ("status_at", "problems_at", "row_number_at", "cell")):
+        return []
+    columns = [str(c) for c in (result.columns or [])]
+    issues = getattr(getattr(result, "_checked", None), "issues", {})  # the check's categories
+    out = []
+    for i in range(len(result)):
+        status = str(result.status_at(i))
+        if status not in ("invalid", "duplicate"):
+            continue
+        problems = result.problems_at(i)
+        if status == "duplicate":
+            problems = [p for p in problems if p.message.startswith("duplicate of row")] or problems
+            categories = ["Duplicate"]
+        else:
+            categories = list(dict.fromkeys(
+                issue.reason for issue in issues.get(i, ()) if getattr(issue, "is_error", True)))
+        out.append({"row": int(result.row_number_at(i)), "status": status,
+                    "reason": "; ".join(dict.fromkeys(p.message for p in problems)),
+                    "categories": categories or ["Invalid"],
+                    "original": {c: "" if (v := result.cell(i, c)) is None else str(v)
+                                 for c in columns}})
+    return out
+
+
 def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLike, *,
                  defaults: BatchDefaults, source_name: str, account_id: int | None = None,
                  owner: str = "") -> int:
@@ -65,6 +97,7 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
     rows = list(result.quotable_rows())
     if not rows:
         raise NothingToQuote(f"{source_name}: no quotable rows")
+    skipped = skipped_rows(result)
     fallback_company = defaults.company.strip() or Path(source_name).stem
     install = install_id(session_factory)
     with session_factory.begin() as session:
@@ -75,7 +108,7 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
             bandwidth_mbps=defaults.bandwidth_mbps, term_months=defaults.term_months,
             product=defaults.product, company=defaults.company,
             status=BATCH_PENDING, total=len(rows), created_at=utcnow(),
-            account_id=account_id, owner=owner.strip()[:200])
+            account_id=account_id, owner=owner.strip()[:200], skipped=skipped)
         session.add(batch)
         session.flush()
         # Bulk INSERT ... RETURNING (three statements, not three ORM objects per row): a
@@ -176,27 +209,51 @@ def resume_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
 
 
 def retry_failed(session_factory: sessionmaker[Session], batch_id: int) -> int:
-    """Queue the batch's failed rows again; returns how many.
+    """Queue the batch's failed rows that a retry can change (timeouts, the API busy or losing
+    the quote: core/reasons.RETRYABLE) again; returns how many. No coverage, manual pricing or
+    an unknown address would come back the same, so they stay failed.
 
     Each gets a NEW idempotency key (the old one would replay the failed quote), its remote id,
     error and result are cleared, its attempts kept. A finished or paused batch becomes pending.
+    A cancelled batch is left alone: "quote the rest" (quote_rest) takes its unsent rows and
+    these failures together, so it never ends "complete" with rows still unsent.
     """
     with session_factory.begin() as session:
-        rows = session.scalars(select(BatchQuote).where(
-            BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_FAILED)).all()
-        for row in rows:
-            row.status = ROW_PENDING
-            row.idempotency_key = str(uuid.uuid4())
-            row.remote_id = None
-            row.error_code = row.error_message = None
-            row.submitted_at = row.finished_at = None
-            _clear_result(row.quote)
-        if rows:
-            session.execute(
-                update(BatchJob).where(BatchJob.id == batch_id)
-                .where(BatchJob.status.in_((BATCH_COMPLETE, BATCH_PAUSED, BATCH_CANCELLED)))
-                .values(status=BATCH_PENDING, finished_at=None, status_message=""))
-        return len(rows)
+        status = session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+        if status == BATCH_CANCELLED:
+            return 0
+        return _requeue(session, batch_id, (ROW_FAILED,))
+
+
+def quote_rest(session_factory: sessionmaker[Session], batch_id: int) -> int:
+    """A cancelled batch goes on: its cancelled rows (never priced) and its retryable failures
+    are pending again, the batch pending (the engine takes it in its turn); returns how many
+    rows. A batch that is not cancelled is left alone (0)."""
+    with session_factory.begin() as session:
+        status = session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+        if status != BATCH_CANCELLED:
+            return 0
+        return _requeue(session, batch_id, (ROW_CANCELLED, ROW_FAILED))
+
+
+def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
+    """Rows in `states` (failed ones only if retryable) back to pending, the batch pending."""
+    rows = [row for row in session.scalars(select(BatchQuote).where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))).all()
+        if row.status != ROW_FAILED or is_retryable(row.error_code)]
+    for row in rows:
+        row.status = ROW_PENDING
+        row.idempotency_key = str(uuid.uuid4())  # the old key would replay the old quote
+        row.remote_id = None
+        row.error_code = row.error_message = None
+        row.submitted_at = row.finished_at = None
+        _clear_result(row.quote)
+    if rows:
+        session.execute(
+            update(BatchJob).where(BatchJob.id == batch_id)
+            .where(BatchJob.status.in_((BATCH_COMPLETE, BATCH_PAUSED, BATCH_CANCELLED)))
+            .values(status=BATCH_PENDING, finished_at=None, status_message=""))
+    return len(rows)
 
 
 def _clear_result(quote: Quote) -> None:

@@ -131,6 +131,10 @@ class BatchJob(Base):
     owner: Mapped[str] = mapped_column(String(200), default="")
     priority: Mapped[int] = mapped_column(Integer, default=0)     # rush > 0 goes first
     turn: Mapped[int] = mapped_column(Integer, default=0)         # last turn taken (round-robin)
+    # schema v4: the sheet's rows that were not quoted (invalid, duplicate), each with its row
+    # number, verdict, reason and original cells, so an export gives the whole sheet back.
+    # Deferred: the recent-jobs list reads batches often and never needs them.
+    skipped: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, deferred=True)
 
     rows: Mapped[list[BatchQuote]] = relationship(
         back_populates="batch", order_by="BatchQuote.position", cascade="all, delete-orphan")
@@ -225,9 +229,9 @@ class BatchQuote(Base):
     # schema v3: the request's `reference`, fixed when the row is stored (install id first, so
     # two installs never send the same one); rows of older versions keep "batch-N/row-M".
     reference_text: Mapped[str | None] = mapped_column("reference", String(200))
-    # schema v4: filled from this earlier row's still-valid quote instead of asking the API
+    # schema v5: filled from this earlier row's still-valid quote instead of asking the API
     reused_from: Mapped[int | None] = mapped_column(Integer)
-    # schema v4: this row asks again for an earlier row whose quote went stale (re-quote)
+    # schema v5: this row asks again for an earlier row whose quote went stale (re-quote)
     requote_of: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[BatchJob] = relationship(back_populates="rows")

@@ -34,15 +34,21 @@ def _v3_accounts_and_leases(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN reference VARCHAR(200)"))
 
 
-def _v4_reused_quotes(conn: Connection) -> None:
-    """v4: a row may be filled from an earlier row's still-valid quote (batch_quote.reused_from),
+def _v4_skipped_rows(conn: Connection) -> None:
+    """v4: a batch keeps the rows it did not quote (invalid, duplicate) for the whole-sheet export."""
+    conn.execute(text("ALTER TABLE batch_job ADD COLUMN skipped JSON"))
+
+
+def _v5_reused_quotes(conn: Connection) -> None:
+    """v5: a row may be filled from an earlier row's still-valid quote (batch_quote.reused_from),
     or ask again for an earlier row whose quote went stale (batch_quote.requote_of)."""
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN reused_from INTEGER"))
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN requote_of INTEGER"))
 
 
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
-UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_reused_quotes)
+UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_skipped_rows,
+                                     _v5_reused_quotes)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 

@@ -72,6 +72,17 @@ class RowView:
         return self.status == "complete" and self.valid_until is not None and self.valid_until < today
 
 
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row of the sheet that was not quoted (the import's verdict), kept for the export."""
+
+    row_number: int
+    status: str              # "invalid" | "duplicate"
+    reason: str              # the import check's words ("duplicate of row 4 (same address…)")
+    categories: tuple[str, ...] = ()   # as `bulkquote check` counts them ("PO box")
+    original: dict[str, str] = field(default_factory=dict, compare=False)
+
+
 # The engine's hot statements are built once (bound parameters p_*): building a statement
 # costs more than running it on SQLite, and the engine runs a dozen per quote.
 _COUNTS = (select(BatchQuote.status, func.count()).where(BatchQuote.batch_id == bindparam("p_batch"))
@@ -136,6 +147,29 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id.in_(earlier))).all())
         out = [replace(r, previous_mrc=prices.get(r.requote_of)) if r.requote_of else r for r in out]
     return out
+
+
+def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:
+    """The rows the batch did not quote, in sheet order (none for batches stored before v4)."""
+    raw = session.scalar(select(BatchJob.skipped).where(BatchJob.id == batch_id)) or []
+    return [SkippedRow(row_number=int(r.get("row", 0)), status=str(r.get("status", "invalid")),
+                       reason=str(r.get("reason", "")),
+                       categories=tuple(str(c) for c in r.get("categories") or ()),
+                       original={str(k): str(v) for k, v in dict(r.get("original") or {}).items()})
+            for r in raw if isinstance(r, dict)]
+
+
+def batches_named(session: Session, source_name: str, limit: int = 5) -> list[BatchSummary]:
+    """Earlier batches stored from a file of this name, newest first (a second submit warns)."""
+    batches = session.scalars(select(BatchJob).where(BatchJob.source_name == source_name)
+                              .order_by(BatchJob.id.desc()).limit(limit)).all()
+    return [_summary(session, b) for b in batches]
+
+
+def batch_mapping(session: Session, batch_id: int) -> dict[str, str]:
+    """The column mapping the batch was stored with (field -> the rep's column)."""
+    mapping = session.scalar(select(BatchJob.mapping).where(BatchJob.id == batch_id))
+    return {str(k): str(v) for k, v in dict(mapping or {}).items()}
 
 
 def batch_columns(session: Session, batch_id: int) -> list[str]:

@@ -37,8 +37,10 @@ def counts_text(counts: dict[str, int]) -> str:
     total = counts.get("total", 0)
     done = counts.get("complete", 0)
     failed = counts.get("failed", 0)
+    cancelled = counts.get("cancelled", 0)
     text = f"{done:,}/{total:,} priced"
-    return text + (f", {failed:,} failed" if failed else "")
+    text += f", {failed:,} failed" if failed else ""
+    return text + (f", {cancelled:,} not sent" if cancelled else "")
 
 
 def owner_of(batch: Any) -> str:

@@ -1,34 +1,49 @@
-"""One batch's rows on the progress page: loaded once from the store, then patched per QuoteEvent.
+"""One batch's rows on the progress page: the whole sheet (the rows not quoted too), loaded once
+from the store, then patched per QuoteEvent.
 
 Each event touches one row: its cells change and `dataChanged` covers that row only, so the view
-repaints one line instead of reloading the batch.
+repaints one line instead of reloading the batch. Every row has a category (Priced, No coverage,
+PO box, Duplicate, Not sent: cancelled…) that the reason filter counts and selects; sorting and
+filtering happen in `ResultsFilter`, a proxy, so the model itself keeps the sheet's order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt)
 
 from bulkquote_gui.core.events import QuoteEvent
-from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, status_label
+from bulkquote_gui.core.reasons import is_retryable, reason_label, reason_text, status_word
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
 
-COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Error")
+COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Reason")
 STATUS_COLUMN = COLUMNS.index("Status")
+REASON_COLUMN = COLUMNS.index("Reason")
 TERMINAL = frozenset({"complete", "failed", "cancelled"})
+ACTIVE = frozenset({"submitting", "polling"})
+SKIPPED = frozenset({"invalid", "duplicate"})   # rows of the sheet the batch did not quote
 _RIGHT = {COLUMNS.index("Row"), COLUMNS.index("MRC"), COLUMNS.index("NRC"), COLUMNS.index("Install")}
+SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 10
+CATEGORY_ROLE = int(Qt.ItemDataRole.UserRole) + 11
+PRICED, IN_PROGRESS, NOT_SENT = "Priced", "Not sent yet", "Not sent: cancelled"
+# Status order when sorting by status: what needs the rep first.
+_STATUS_ORDER = {s: i for i, s in enumerate(
+    ("failed", "invalid", "duplicate", "cancelled", "polling", "submitting", "pending", "complete"))}
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass
 class ResultRow:
-    """What the table shows for one batch row (plain values, never an ORM object)."""
+    """What the table shows for one row of the sheet (plain values, never an ORM object)."""
 
-    quote_id: int
+    quote_id: int            # BatchQuote.id; < 0 for a row the batch did not quote
     row_number: int
     address: str
     status: str
@@ -39,12 +54,51 @@ class ResultRow:
     install_days: int | None = None
     error_code: str | None = None
     error_message: str | None = None
+    categories: tuple[str, ...] = field(default=())  # a skipped row's, as `check` counts them
 
     @classmethod
     def from_view(cls, view: Any) -> "ResultRow":
         return cls(view.quote_id, view.row_number, view.address, str(view.status), view.carrier,
                    view.mrc, view.nrc, view.currency, view.install_days, view.error_code,
                    view.error_message)
+
+    @classmethod
+    def from_skipped(cls, skipped: Any, address: str) -> "ResultRow":
+        reason = skipped.reason[:1].upper() + skipped.reason[1:]
+        return cls(-int(skipped.row_number), skipped.row_number, address, str(skipped.status),
+                   error_message=reason, categories=tuple(skipped.categories))
+
+    @property
+    def skipped(self) -> bool:
+        return self.status in SKIPPED
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == "failed" and is_retryable(self.error_code)
+
+    def reason(self) -> str:
+        if self.status == "complete":
+            return ""
+        if self.skipped:
+            return self.error_message or ""
+        if self.status == "cancelled":
+            return NOT_SENT
+        if self.status == "failed":
+            return reason_text(self.error_code, self.error_message)
+        return ""
+
+    def category(self) -> str:
+        """The filter's category; a skipped row with two faults counts under its first."""
+        if self.status == "complete":
+            return PRICED
+        if self.skipped:
+            category = (self.categories or (status_word(self.status),))[0]
+            return category[:1].upper() + category[1:]  # "street missing" -> "Street missing"
+        if self.status == "cancelled":
+            return NOT_SENT
+        if self.status == "failed":
+            return reason_label(self.error_code) or "Failed"
+        return IN_PROGRESS
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -64,16 +118,33 @@ def format_money(amount: Decimal | None, currency: str | None) -> str:
     return f"{amount:,.2f} {currency}"
 
 
+def address_of(original: dict[str, str], mapping: dict[str, str]) -> str:
+    """A skipped row's address from its own cells, as the mapping named them."""
+    one_line = original.get(mapping.get("full_address", ""), "")
+    if one_line:
+        return one_line
+    street = " ".join(x for x in (original.get(mapping.get(f, ""), "") for f in ("street", "unit")) if x)
+    city, state, zip_ = (original.get(mapping.get(f, ""), "") for f in ("city", "state", "postal_code"))
+    tail = " ".join(x for x in (state, zip_) if x)
+    return ", ".join(x for x in (street, city, tail) if x)
+
+
 class ResultsModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[ResultRow] = []
         self._position: dict[int, int] = {}  # quote_id -> row
+        self._paused = False  # the batch is paused: a row in flight shows it waits, not "Polling"
 
-    def load(self, views: Iterable[Any]) -> None:
-        """Replace the contents with a batch's rows (RowView objects from core.store.batch_rows)."""
+    def load(self, views: Iterable[Any], skipped: Iterable[Any] = (),
+             mapping: dict[str, str] | None = None) -> None:
+        """Replace the contents with a batch's rows (RowView objects from core.store.batch_rows)
+        and the sheet's rows it did not quote (SkippedRow), in the sheet's order."""
         self.beginResetModel()
-        self._rows = [ResultRow.from_view(v) for v in views]
+        rows = [ResultRow.from_view(v) for v in views]
+        rows += [ResultRow.from_skipped(s, address_of(s.original, mapping or {})) for s in skipped]
+        rows.sort(key=lambda r: r.row_number)
+        self._rows = rows
         self._position = {r.quote_id: i for i, r in enumerate(self._rows)}
         self.endResetModel()
 
@@ -85,6 +156,26 @@ class ResultsModel(QAbstractTableModel):
 
     def statuses(self) -> list[str]:
         return [r.status for r in self._rows]
+
+    def quoted_count(self) -> int:
+        return sum(1 for r in self._rows if not r.skipped)
+
+    def retryable_count(self) -> int:
+        return sum(1 for r in self._rows if r.retryable)
+
+    def failed_count(self) -> int:
+        return sum(1 for r in self._rows if r.status == "failed")
+
+    def category_counts(self) -> Counter[str]:
+        return Counter(r.category() for r in self._rows)
+
+    def set_paused(self, paused: bool) -> None:
+        if paused == self._paused:
+            return
+        self._paused = paused
+        for row, r in enumerate(self._rows):
+            if r.status in ACTIVE:
+                self._changed(row)
 
     def apply(self, event: QuoteEvent) -> bool:
         """Patch the row an event is about; returns False if the row is not in this model."""
@@ -102,28 +193,38 @@ class ResultsModel(QAbstractTableModel):
         elif event.status in ("pending", "submitting"):
             # A retried row starts afresh: its old error no longer applies.
             r.error_code = r.error_message = None
-        emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        self._changed(row)
         return True
 
     def close_open_rows(self, status: str, message: str) -> int:
         """Every row not yet finished becomes `status` (a cancel ends them all at once, one event)."""
         changed = 0
         for row, r in enumerate(self._rows):
-            if r.status not in TERMINAL:
+            if r.status not in TERMINAL and not r.skipped:
                 r.status, r.error_code, r.error_message = status, status, message
-                emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                self._changed(row)
                 changed += 1
         return changed
 
     def requeue_failed(self) -> int:
-        """Failed rows are pending again (retry): their old error and result are gone."""
+        """Failed rows a retry can change are pending again: their old error and result gone."""
+        return self._requeue(lambda r: r.retryable)
+
+    def requeue_rest(self) -> int:
+        """Quote the rest: the cancelled rows and the retryable failures are pending again."""
+        return self._requeue(lambda r: r.status == "cancelled" or r.retryable)
+
+    def _requeue(self, wanted) -> int:
         changed = 0
         for row, r in enumerate(self._rows):
-            if r.status == "failed":
+            if wanted(r):
                 self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, "pending")
-                emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                self._changed(row)
                 changed += 1
         return changed
+
+    def _changed(self, row: int) -> None:
+        emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # ------------------------------------------------------------ Qt model interface
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -138,6 +239,8 @@ class ResultsModel(QAbstractTableModel):
                 return COLUMNS[section]
             if role == Qt.ItemDataRole.TextAlignmentRole and section in _RIGHT:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Click to sort by this column; click again to reverse"
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -148,26 +251,32 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(r, column)
         if role == STATUS_ROLE and column == STATUS_COLUMN:
-            return r.status
+            return "paused" if self._paused and r.status in ACTIVE else r.status
         if role == KEY_ROLE:
             return r.quote_id
+        if role == SORT_ROLE:
+            return self._sort_key(r, column)
+        if role == CATEGORY_ROLE:
+            return r.category()
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if r.error_message or r.error_code:
-                return f"{r.error_code or 'error'}: {r.error_message or ''}".strip()
+            reason = r.reason()
+            if reason:
+                return reason
             if column == COLUMNS.index("Address"):
                 return r.address
         return None
 
-    @staticmethod
-    def _display(r: ResultRow, column: int) -> str:
+    def _display(self, r: ResultRow, column: int) -> str:
         if column == 0:
             return str(r.row_number)
         if column == 1:
             return r.address
         if column == STATUS_COLUMN:
-            return status_label(r.status)
+            if self._paused and r.status in ACTIVE:
+                return "Paused"
+            return status_word(r.status)
         if column == 3:
             return r.carrier or ""
         if column == 4:
@@ -176,11 +285,54 @@ class ResultsModel(QAbstractTableModel):
             return format_money(r.nrc, r.currency)
         if column == 6:
             return "" if r.install_days is None else f"{r.install_days} days"
-        if column == 7:
-            return r.error_message or (r.error_code or "")
+        if column == REASON_COLUMN:
+            return r.reason()
         return ""
+
+    def _sort_key(self, r: ResultRow, column: int) -> Any:
+        if column == 0:
+            return r.row_number
+        if column == STATUS_COLUMN:
+            return _STATUS_ORDER.get(r.status, 99) * 1_000_000 + r.row_number
+        if column in (4, 5):
+            amount = r.mrc if column == 4 else r.nrc
+            return float(amount) if amount is not None else float("inf")
+        if column == 6:
+            return r.install_days if r.install_days is not None else 1 << 30
+        return self._display(r, column).casefold()
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class ResultsFilter(QSortFilterProxyModel):
+    """The table's view of the model: sorted by a clicked header, filtered by a category."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._category = ""  # "" = every row
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(False)  # a row changing status does not jump while watched
+
+    def set_category(self, category: str) -> None:
+        if category == self._category:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+: invalidateRowsFilter is deprecated
+            self.beginFilterChange()
+            self._category = category
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._category = category
+            self.invalidateRowsFilter()
+
+    @property
+    def category(self) -> str:
+        return self._category
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        if not self._category:
+            return True
+        model = self.sourceModel()
+        return model.index(source_row, 0, source_parent).data(CATEGORY_ROLE) == self._category

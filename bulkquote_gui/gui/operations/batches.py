@@ -6,7 +6,7 @@ in the same trip to the worker thread), so the window shows what is true without
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,6 +29,8 @@ class Outcome:
 class Opened:
     summary: Any  # store.BatchSummary, or None if there is no such batch
     rows: list[Any]
+    skipped: list[Any] = field(default_factory=list)      # store.SkippedRow: the rows not quoted
+    mapping: dict[str, str] = field(default_factory=dict)
 
 
 def _summary(sessions: Any, batch_id: int) -> Any:
@@ -58,12 +60,25 @@ def submit(parent: QObject, sessions: Any, result: Any, *, defaults: Any, source
     return Operation(parent, work, sessions, command=True, expected=(store.NothingToQuote,))
 
 
+def same_name(parent: QObject, sessions: Any, source_name: str) -> Operation[list[Any]]:
+    """Earlier batches from a file of this name (newest first), to warn before a second submit."""
+    def work(sf: Any) -> list[Any]:
+        with sf() as session:
+            return store.batches_named(session, source_name)
+
+    return Operation(parent, work, sessions)
+
+
 def load(parent: QObject, sessions: Any, batch_id: int) -> Operation[Opened]:
-    """The batch's summary and every row, read once to open it."""
+    """The batch's summary and every row of its sheet, read once to open it."""
     def work(sf: Any) -> Opened:
         with sf() as session:
             summary = store.get_batch(session, batch_id)
-            return Opened(summary, store.batch_rows(session, batch_id) if summary else [])
+            if summary is None:
+                return Opened(None, [])
+            return Opened(summary, store.batch_rows(session, batch_id),
+                          store.batch_skipped(session, batch_id),
+                          store.batch_mapping(session, batch_id))
 
     return Operation(parent, work, sessions)
 
@@ -82,8 +97,14 @@ def resume(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
 
 
 def retry(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
-    """Queue the failed rows again; `changed` is how many."""
+    """Queue the failed rows a retry can change again; `changed` is how many."""
     return _command(parent, sessions, batch_id, lambda sf: store.retry_failed(sf, batch_id))
+
+
+def quote_rest(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
+    """A cancelled batch goes on: its unsent rows (and retryable failures) queued; `changed`
+    is how many."""
+    return _command(parent, sessions, batch_id, lambda sf: store.quote_rest(sf, batch_id))
 
 
 def rush(parent: QObject, sessions: Any, batch_id: int, rushed: bool = True) -> Operation[Outcome]:
@@ -97,10 +118,12 @@ def cancel(parent: QObject, sessions: Any, worker: Any, batch_id: int) -> Operat
     return Operation(parent, lambda _sf: worker.cancel(batch_id), sessions, command=True)
 
 
-def export(parent: QObject, sessions: Any, batch_id: int, path: Path) -> Operation[int]:
-    """Write the batch's prices to .xlsx/.csv; hands back the number of rows written."""
+def export(parent: QObject, sessions: Any, batch_id: int, path: Path, *,
+           priced_only: bool = False) -> Operation[int]:
+    """Write the batch's sheet (or only its priced rows) to .xlsx/.csv; hands back the number
+    of rows written."""
     def work(sf: Any) -> int:
         from bulkquote_gui.core.export import export_batch  # openpyxl: loaded on first export
-        return export_batch(sf, batch_id, Path(path))
+        return export_batch(sf, batch_id, Path(path), priced_only=priced_only)
 
     return Operation(parent, work, sessions, expected=(OSError, ValueError))

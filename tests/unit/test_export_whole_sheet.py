@@ -1,0 +1,111 @@
+"""Issue 9, findings 1 and 8: the whole sheet back, in its order, with every row's status and
+reason; numbers of the rep's stay numbers in XLSX; the file is readable by colleagues."""
+
+from __future__ import annotations
+
+import csv
+import os
+import stat
+
+import openpyxl
+import pytest
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.export import export_batch
+from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.offer import BatchDefaults
+from tests.fakes import FakeClock, FakeMomentum
+
+SHEET = """Site,Street,City,State,ZIP,Longitude,Note
+A,1 Main St,Austin,TX,78701,-97.7431,=1+1
+B,PO Box 12,Austin,TX,78701,-97.70,
+C,2 Main St,Austin,TX,,-97.71,
+D,1 Main St,Austin,TX,78701,-97.7431,
+E,3 Oak Ave,Boston,MA,02134,-71.1,
+"""
+
+
+@pytest.fixture
+def sf(tmp_path):
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    yield store.make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def batch_id(sf, tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text(SHEET, encoding="utf-8")
+    result = import_file(path)
+    assert result.counts()["quotable"] == 2
+    batch_id = store.create_batch(sf, result, defaults=BatchDefaults(), source_name=path.name)
+    clock = FakeClock()
+    Processor(sf, FakeMomentum(clock), clock=clock).run_batch(batch_id)
+    return batch_id
+
+
+def _csv(path):
+    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def test_every_row_comes_back_in_order_with_status_and_reason(sf, batch_id, tmp_path):
+    out = tmp_path / "out.csv"
+    assert export_batch(sf, batch_id, out) == 5
+    rows = _csv(out)
+    header = rows[0]
+    status_at, reason_at = header.index("Status"), header.index("Reason")
+    assert [r[0] for r in rows[1:]] == ["A", "B", "C", "D", "E"]
+    by_site = {r[0]: (r[status_at], r[reason_at]) for r in rows[1:]}
+    assert by_site["A"] == ("Priced", "") and by_site["E"] == ("Priced", "")
+    assert by_site["B"][0] == "Invalid" and "po box" in by_site["B"][1].lower()
+    assert by_site["C"][0] == "Invalid" and "zip" in by_site["C"][1].lower()
+    assert by_site["D"] == ("Duplicate", "Duplicate of row 2 (same address and service)")
+    assert rows[5][4] == "02134"  # the rep's cells as they wrote them
+
+
+def test_priced_only(sf, batch_id, tmp_path):
+    out = tmp_path / "priced.csv"
+    assert export_batch(sf, batch_id, out, priced_only=True) == 2
+    assert [r[0] for r in _csv(out)[1:]] == ["A", "E"]
+
+
+def test_cancelled_rows_say_not_sent(sf, tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text(SHEET, encoding="utf-8")
+    batch_id = store.create_batch(sf, import_file(path), defaults=BatchDefaults(),
+                                  source_name=path.name)
+    store.request_cancel(sf, batch_id)
+    out = tmp_path / "c.csv"
+    export_batch(sf, batch_id, out)
+    rows = _csv(out)
+    status_at = rows[0].index("Status")
+    assert rows[1][status_at:status_at + 2] == ["Cancelled", "Not sent: cancelled"]
+
+
+def test_xlsx_numbers_stay_numbers_text_stays_text(sf, batch_id, tmp_path):
+    out = tmp_path / "out.xlsx"
+    export_batch(sf, batch_id, out)
+    wb = openpyxl.load_workbook(out)
+    try:
+        ws = wb.active
+        header = [c.value for c in ws[1]]
+        lon = ws.cell(row=2, column=header.index("Longitude") + 1)
+        assert lon.value == pytest.approx(-97.7431) and lon.data_type == "n"
+        zip_cell = ws.cell(row=6, column=header.index("ZIP") + 1)
+        assert zip_cell.value == "02134"  # a leading zero keeps the column text
+        note = ws.cell(row=2, column=header.index("Note") + 1)
+        assert note.value == "=1+1" and note.data_type == "s"  # string-typed: never evaluated
+    finally:
+        wb.close()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_is_readable_by_colleagues(sf, batch_id, tmp_path, suffix):
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / f"shared{suffix}"
+        export_batch(sf, batch_id, out)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
