@@ -34,6 +34,7 @@ from bulkquote_gui.core.reasons import access_word, reason_text, status_word
 
 RESULT_HEADERS = ("Status", "Reason", "Carrier", "MRC", "NRC", "Currency", "Install days",
                   "Access", "Estimate", "Valid until", "Options")
+REQUOTE_HEADERS = ("Previous MRC", "MRC change")
 FORMATS = (".csv", ".xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
@@ -88,14 +89,21 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
         for key in row.original:
             if key not in columns:
                 columns.append(key)
-    headers = columns + [_unique(h, columns) for h in RESULT_HEADERS]
+    # A re-quote (bulkquote requote) sets each new price beside the one it replaces.
+    requoted = any(r.previous_mrc is not None for r in rows)
+    headers = columns + [_unique(h, columns) for h in RESULT_HEADERS + (REQUOTE_HEADERS if requoted else ())]
     # Sheet order: quoted rows keep theirs (position), the others go back between them.
     ordered = sorted([(r.row_number, 0, r) for r in rows] + [(s.row_number, 1, s) for s in skipped],
                      key=lambda t: (t[0], t[1]))
-    records = [_record(r, columns) if isinstance(r, store.RowView) else _skipped_record(r, columns)
-               for _n, _k, r in ordered]
-    _write_atomically(path, lambda tmp: (_write_csv if suffix == ".csv" else _write_xlsx)(
-        tmp, headers, len(columns), records))
+    records = [_record(r, columns, requoted) if isinstance(r, store.RowView)
+               else _skipped_record(r, columns, requoted) for _n, _k, r in ordered]
+    if suffix == ".csv":
+        _write_atomically(path, lambda tmp: _write_csv(tmp, headers, len(columns), records))
+    else:
+        with session_factory() as session:
+            options = store.batch_options(session, batch_id)
+        _write_atomically(path, lambda tmp: _write_xlsx(tmp, headers, len(columns), records,
+                                                        options=options))
     return len(records)
 
 
@@ -116,20 +124,26 @@ def row_reason(row: store.RowView) -> str:
     return reason_text(row.error_code, row.error_message)
 
 
-def _record(row: store.RowView, columns: list[str]) -> list[Any]:
+def _record(row: store.RowView, columns: list[str], requoted: bool = False) -> list[Any]:
     """The row's values: original cells as text, then status, reason and typed result values."""
     estimate = "" if row.is_estimate is None else ("yes" if row.is_estimate else "no")
-    return ([row.original.get(c, "") for c in columns]
-            + [status_word(row.status), row_reason(row), row.carrier or "", row.mrc, row.nrc,
-               row.currency or "", row.install_days, access_word(row.access), estimate,
-               row.valid_until, row.option_count or None])
+    record = ([row.original.get(c, "") for c in columns]
+              + [status_word(row.status), row_reason(row), row.carrier or "", row.mrc, row.nrc,
+                 row.currency or "", row.install_days, access_word(row.access), estimate,
+                 row.valid_until, row.option_count or None])
+    if requoted:
+        change = (row.mrc - row.previous_mrc
+                  if row.mrc is not None and row.previous_mrc is not None else None)
+        record += [row.previous_mrc, change]
+    return record
 
 
-def _skipped_record(row: store.SkippedRow, columns: list[str]) -> list[Any]:
+def _skipped_record(row: store.SkippedRow, columns: list[str], requoted: bool = False) -> list[Any]:
     """A row the batch did not quote: its cells, its verdict and the import check's reason."""
     reason = row.reason[:1].upper() + row.reason[1:]
     return ([row.original.get(c, "") for c in columns]
-            + [status_word(row.status), reason, "", None, None, "", None, "", "", None, None])
+            + [status_word(row.status), reason, "", None, None, "", None, "", "", None, None]
+            + ([None, None] if requoted else []))
 
 
 def _write_atomically(path: Path, write: Any) -> None:
@@ -217,7 +231,8 @@ def _number(text: str) -> int | float:
     return int(text) if "." not in text else float(text)
 
 
-def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[list[Any]]) -> None:
+def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[list[Any]], *,
+                options: list[Any] | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -241,6 +256,7 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
     numeric = _numeric_columns(records, n_original)
     mrc_at, nrc_at = n_original + 3, n_original + 4
     currency_at, valid_at = n_original + 5, n_original + 9
+    money_at = {mrc_at, nrc_at, n_original + 11, n_original + 12}   # + previous MRC, change
     for record in records:
         cells = []
         money_format = _money_format(record[currency_at] or "")
@@ -252,13 +268,92 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
                     cells.append(_text_cell(WriteOnlyCell, ws, value))
                 continue
             cell = WriteOnlyCell(ws, value=value)
-            if i in (mrc_at, nrc_at) and value is not None:
+            if i in money_at and value is not None:
                 cell.number_format = money_format
             elif i == valid_at and value is not None:
                 cell.number_format = "yyyy-mm-dd"
             cells.append(cell)
         ws.append(cells)
+    if options is not None:
+        _summary_sheet(wb, options, bold)
+        _options_sheet(wb, options, bold)
     wb.save(tmp)
+
+
+def _summary_sheet(wb: Any, options: list[Any], bold: Any) -> None:
+    """What a rep puts in a proposal (core/deal_summary.py): totals overall and by carrier, and
+    the cheapest option per site. Our own figures, so numbers and a total formula are safe."""
+    from openpyxl.cell import WriteOnlyCell
+
+    from bulkquote_gui.core.deal_summary import summarise
+
+    deal = summarise(options)
+    ws = wb.create_sheet("Summary")
+    money = _money_format(deal.currency)
+
+    def row(*values: Any, money_from: int = 1, heading: bool = False) -> None:
+        cells = []
+        for i, value in enumerate(values):
+            if isinstance(value, str):   # carrier names come from the API: never a formula
+                cells.append(_text_cell(WriteOnlyCell, ws, value))
+                if heading:
+                    cells[-1].font = bold
+                continue
+            cell = WriteOnlyCell(ws, value=value)
+            if heading:
+                cell.font = bold
+            elif i >= money_from and isinstance(value, Decimal):
+                cell.number_format = money
+            cells.append(cell)
+        ws.append(cells)
+
+    row("Deal summary", f"priced sites, {deal.currency}", heading=True)
+    row("Sites priced", deal.overall.sites, money_from=9)
+    row("Total MRC", deal.overall.mrc)
+    row("Total NRC", deal.overall.nrc)
+    row("Total contract value (MRC x term + NRC)", deal.overall.contract_value)
+    if deal.other_currency_sites:
+        row("Sites priced in another currency (not added)", deal.other_currency_sites, money_from=9)
+    ws.append([])
+    row("By carrier", "Sites", "MRC", "NRC", "Contract value", heading=True)
+    for carrier, totals in sorted(deal.by_carrier.items()):
+        row(carrier, totals.sites, totals.mrc, totals.nrc, totals.contract_value, money_from=2)
+    ws.append([])
+    row("Cheapest option per site", "Carrier", "MRC", "NRC", "Term (months)", "Contract value",
+        "Recommended", heading=True)
+    for c in deal.cheapest:
+        row(f"Row {c.row_number}", c.carrier, c.mrc, c.nrc, c.term_months, c.contract_value,
+            "yes" if c.is_recommended else "no", money_from=2)
+
+
+def _options_sheet(wb: Any, options: list[Any], bold: Any) -> None:
+    """Every carrier option the API returned, one line per option, beside its site's row."""
+    from openpyxl.cell import WriteOnlyCell
+
+    ws = wb.create_sheet("Options")
+    headers = ("Row", "Option", "Recommended", "Carrier", "Product", "Mbps", "Term (months)",
+               "MRC", "NRC", "Currency", "Install days", "Access", "Estimate")
+    cells = []
+    for h in headers:
+        cells.append(WriteOnlyCell(ws, value=h))
+        cells[-1].font = bold
+    ws.append(cells)
+    for o in options:
+        money = _money_format(o.currency)
+        values = (o.row_number, o.position + 1, "yes" if o.recommended else "", o.carrier,
+                  o.product, o.bandwidth_mbps, o.term_months, o.mrc, o.nrc, o.currency,
+                  o.install_days, access_word(o.access),
+                  "" if o.is_estimate is None else ("yes" if o.is_estimate else "no"))
+        row = []
+        for i, value in enumerate(values):
+            if isinstance(value, str):   # the API's text: string-typed, never a formula
+                row.append(_text_cell(WriteOnlyCell, ws, value))
+                continue
+            cell = WriteOnlyCell(ws, value=value)
+            if i in (7, 8):
+                cell.number_format = money
+            row.append(cell)
+        ws.append(row)
 
 
 def _text_cell(cell_type: Any, ws: Any, text: str) -> Any:

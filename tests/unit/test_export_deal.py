@@ -1,0 +1,67 @@
+"""The XLSX export's Summary and Options sheets, and a re-quote's previous price beside the new one."""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.export import export_batch
+from bulkquote_gui.core.offer import BatchDefaults
+from tests.fakes import FakeClock, FakeMomentum, Outcome, fake_import
+
+
+def quoted(sf, n, outcomes=None):
+    clock = FakeClock()
+    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
+    batch_id = store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="d.csv")
+    for ref, outcome in (outcomes or {}).items():
+        api.outcomes[f"batch-{batch_id}/{ref}"] = outcome
+    Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(4)).run_batch(batch_id)
+    return batch_id
+
+
+def test_the_xlsx_has_a_summary_and_every_option(session_factory, tmp_path):
+    sf = session_factory
+    batch_id = quoted(sf, 3, {"row-4": Outcome(mrc="500.00")})
+    out = tmp_path / "deal.xlsx"
+    export_batch(sf, batch_id, out)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Quotes", "Summary", "Options"]
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r and r[0]}
+    # By hand (FakeMomentum): Lumen 899 + 899 + 500 recommended, no install, 36 months.
+    assert summary["Sites priced"] == 3
+    assert Decimal(str(summary["Total MRC"])) == Decimal("2298")
+    assert Decimal(str(summary["Total contract value (MRC x term + NRC)"])) == Decimal("82728")
+    rows = list(wb["Summary"].iter_rows(values_only=True))
+    cheapest = rows[[r[0] for r in rows].index("Cheapest option per site") + 1:]
+    assert [(r[0], r[1], r[6]) for r in cheapest] == [
+        ("Row 2", "Spectrum", "no"), ("Row 3", "Spectrum", "no"), ("Row 4", "Lumen", "yes")]
+    options = list(wb["Options"].iter_rows(values_only=True))
+    assert options[0][:4] == ("Row", "Option", "Recommended", "Carrier")
+    assert len(options) == 1 + 3 * 2                       # two options for each priced site
+    assert [(o[0], o[3], o[2]) for o in options[1:3]] == [(2, "Spectrum", None), (2, "Lumen", "yes")]
+
+
+def test_a_requote_export_sets_the_new_price_beside_the_old_with_the_change(session_factory, tmp_path):
+    sf = session_factory
+    first = quoted(sf, 2)
+    new_id = store.requote_stale(sf, first, today=date(2027, 3, 1))
+    clock = FakeClock()
+    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
+    api.outcomes[f"batch-{new_id}/row-2"] = Outcome(mrc="950.00")
+    Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(4)).run_batch(new_id)
+    out = tmp_path / "requote.csv"
+    export_batch(sf, new_id, out)
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    header = table[0]
+    at = header.index("Previous MRC")
+    assert header[at + 1] == "MRC change"
+    assert [row[at:at + 2] for row in table[1:]] == [["899.00", "51.00"], ["899.00", "0.00"]]
