@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
 
         # ---- pages
         self.upload_page = UploadPage(context.settings.batch_defaults())
+        self.upload_page.database_url = _store_url(context)   # never read as a sheet
         self.upload_page.browse_requested.connect(self.open_file_dialog)
         self.upload_page.submit_requested.connect(self.submit)
         self.upload_page.load_failed.connect(self._load_failed)

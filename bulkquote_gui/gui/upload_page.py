@@ -28,6 +28,7 @@ from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.widgets import FilterPill
+from bulkquote_gui.services.paths import is_database_path
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class _SidePanel(QFrame):
 class UploadPage(QWidget):
     loaded = Signal(object)          # ImportResult now shown
     load_failed = Signal(str)        # a sentence naming the file
+    database_url: str | None = None  # the store's URL: its files are never read as a sheet
     busy_changed = Signal(bool)
     submit_requested = Signal(object, object)  # ImportResult, BatchDefaults
     browse_requested = Signal()
@@ -268,6 +270,12 @@ class UploadPage(QWidget):
     # ------------------------------------------------------------ loading off the GUI thread
     def load_file(self, path: str | Path, sheet: str | None = None) -> None:
         path = Path(path)
+        if is_database_path(path, self.database_url):
+            # Reading it would close a descriptor of the database in this process, and with it
+            # every lock SQLite holds on it (see services/paths.py): refused before any open.
+            emit(self.load_failed, f"{path.name} is BulkQuote's own database, not a spreadsheet: "
+                                   "choose a spreadsheet somewhere else")
+            return
         defaults = self.defaults()
 
         def work(progress: Callable[[float], None]) -> tuple[Any, list[str]]:

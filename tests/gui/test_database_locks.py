@@ -225,3 +225,20 @@ def test_the_database_lives_in_its_own_folder_and_an_old_one_is_moved_there(tmp_
     assert not legacy.exists() and (paths.database_dir() / paths.DATABASE_FILE).exists()
     assert paths.is_database_path(paths.database_dir() / "anything.xlsx")
     assert not paths.is_database_path(tmp_path / "sites.xlsx")
+
+
+def test_the_database_dropped_on_the_window_is_refused_before_anything_opens_it(qtbot, tmp_path):
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.gui.upload_page import UploadPage
+
+    db = tmp_path / "team" / "bulkquote.sqlite"
+    db.parent.mkdir()
+    db.write_bytes(b"SQLite format 3\x00")
+    page = UploadPage(BatchDefaults())
+    qtbot.addWidget(page)
+    page.database_url = f"sqlite:///{db}"
+    with qtbot.waitSignal(page.load_failed, timeout=5_000) as failed:
+        page.load_file(db)
+    assert "BulkQuote's own database" in failed.args[0]
+    with qtbot.waitSignal(page.load_failed, timeout=5_000):
+        page.load_file(db.with_name("bulkquote.sqlite-wal"))
