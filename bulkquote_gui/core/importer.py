@@ -235,19 +235,16 @@ def _fill_from_one_line(cells: _Address, one_line: list[str], flags: _Flags) -> 
     return set(_rows_with(one_line, care_of))
 
 
-_NOTE_WORDS = re.compile(r"\b(?:TBD|N/?A|NONE|UNKNOWN|CALL|SEE|NOTE|CLOSED|MOVED|SAME|PENDING)\b",
-                         re.IGNORECASE)
+# "One Meadowlands Plaza": a house number in words is still a street.
+_NUMBER_WORD = re.compile(r"\s*(?:ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE|TEN)\b", re.IGNORECASE)
 
 
 def _not_an_address(text: str) -> bool:
-    """A one-line cell that holds a company name or a note, not a failed address: its part
-    before the city has no digit at all ("Riordan Fulkerson Hupert & Coleman, Chicago, IL"),
-    or it is only words of a note ("TBD", "see notes")."""
+    """A one-line cell that holds a company name or a note ("TBD"), not a failed address: its
+    part before the first comma has words but no digit and no house number in words
+    ("Riordan Fulkerson Hupert & Coleman, Chicago, IL 60602")."""
     head = text.split(",")[0]
-    if _NOTE_WORDS.search(head) and not any(c.isdigit() for c in head):
-        return True
-    return bool(head.strip(" ,")) and not any(c.isdigit() for c in head) and not re.match(
-        r"\s*(?:ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE|TEN)\b", head, re.IGNORECASE)
+    return bool(head.strip()) and not any(c.isdigit() for c in head) and not _NUMBER_WORD.match(head)
 
 
 def _check_streets(cells: _Address, flags: _Flags) -> set[int]:

@@ -85,6 +85,9 @@ TRAILING_UNIT = re.compile(
 UNIT_WORDS: tuple[str, ...] = tuple(sorted({*UNIT_DESIGNATORS, *LONE_DESIGNATORS, "#"}))
 
 
+_TAIL_WORDS = frozenset({*UNIT_DESIGNATORS, *LONE_DESIGNATORS})
+
+
 def street_key(street: str) -> str:
     """The street as Publication 28 writes it, for telling whether two rows are one site: upper
     case, punctuation dropped, suffixes and directionals abbreviated. Never sent anywhere."""
@@ -109,6 +112,10 @@ def unit_key(unit: str) -> str:
 
 def split_trailing_unit(street: str) -> tuple[str, str]:
     """`12 Oak St APARTMENT 5` -> (`12 Oak St`, `APARTMENT 5`): the unit as written."""
+    # A cheap look at the last words first: the regex's long alternation costs more.
+    tail = street.upper().replace(",", " ").replace(".", " ").split()[-3:]
+    if not any("#" in w or w in _TAIL_WORDS for w in tail):
+        return street, ""
     match = TRAILING_UNIT.search(street)
     if not match:
         return street, ""
