@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
     batch_submitted = Signal(int)        # a batch was stored from the preview
     batch_finished = Signal(int, str)    # complete or cancelled (the rep was alerted)
     exported = Signal(str, int)          # path, rows written
+    cleaned_exported = Signal(str)       # the cleaned-addresses CSV was written (its path)
     task_failed = Signal(str)            # a background task's message, as shown to the rep
     quote_shown = Signal(object)         # a QuoteEvent, after the page showed it (GUI thread)
     jobs_shown = Signal()                # the recent jobs list was read and shown
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.upload_page = UploadPage(context.settings.batch_defaults())
         self.upload_page.database_url = _store_url(context)   # never read as a sheet
         self.upload_page.browse_requested.connect(self.open_file_dialog)
+        self.upload_page.export_cleaned_requested.connect(self.export_cleaned)
         self.upload_page.submit_requested.connect(self.submit)
         self.upload_page.load_failed.connect(self._load_failed)
         self.upload_page.loaded.connect(lambda _r: self._sync_actions())
@@ -391,6 +393,29 @@ class MainWindow(QMainWindow):
             self._remember_folder("open", Path(path).parent)
             self.pages.setCurrentIndex(UPLOAD)
             self.upload_page.load_file(path)
+
+    def export_cleaned(self, result: Any) -> None:
+        """What would be sent for each row of the sheet in the preview, to a CSV (off the GUI
+        thread: a big sheet takes a moment)."""
+        source = Path(str(getattr(result, "path", "") or "sheet"))
+        path = self.dialogs.save_file("Export cleaned addresses",
+                                      str(source.with_name(f"{source.stem} - cleaned.csv")),
+                                      "CSV (*.csv)")
+        if not path:
+            return
+
+        async def write() -> None:
+            from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
+            n, error = await run_blocking(write_cleaned_rows, result, path, expected=(OSError,))
+            if error is not None:
+                self.dialogs.error("Cannot write the file", f"{Path(path).name}: {error}")
+            else:
+                self.statusBar().showMessage(f"{n:,} rows written to {Path(path).name}", 8000)
+                emit(self.cleaned_exported, path)
+
+        task = asyncio.ensure_future(write())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def present(self, file: str = "") -> None:
         """Another start of the app handed over: to the front, and FILE loaded as if dropped."""

@@ -62,6 +62,7 @@ class UploadPage(QWidget):
     busy_changed = Signal(bool)
     submit_requested = Signal(object, object)  # ImportResult, BatchDefaults
     browse_requested = Signal()
+    export_cleaned_requested = Signal(object)   # ImportResult: write what would be sent, per row
     _progress = Signal(int, int)     # generation, percent: from the import thread, queued to us
 
     def __init__(self, defaults: BatchDefaults, parent: QWidget | None = None) -> None:
@@ -164,8 +165,15 @@ class UploadPage(QWidget):
         self.submit_button.setEnabled(False)
         self.submit_button.setMinimumWidth(180)
         self.submit_button.clicked.connect(self._submit)
+        self.export_cleaned_button = QPushButton("Export &cleaned addresses…")
+        self.export_cleaned_button.setToolTip(
+            "A CSV with one line per row: its status and reason, and the street, unit, city, "
+            "state and ZIP that would be sent (bulkquote check --rows)")
+        self.export_cleaned_button.clicked.connect(
+            lambda: self.result is not None and emit(self.export_cleaned_requested, self.result))
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.export_cleaned_button)
         bottom.addWidget(self.submit_button)
 
         loaded = QWidget()

@@ -473,3 +473,19 @@ def test_settings_asks_before_saving_a_url_that_failed(qtbot, dialogs):
     assert saved.api_base_url == "http://127.0.0.1:9/v1"
     assert saved.database_url == "postgresql+psycopg://rep@db.example/bulkquote"
     assert saved.allow_insecure_http
+
+
+def test_export_cleaned_addresses_from_the_preview(qtbot, window, dialogs, tmp_path):
+    with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
+        window.load_file(SAMPLE)
+    target = tmp_path / "cleaned.csv"
+    dialogs.save_paths.append(str(target))
+    with qtbot.waitSignal(window.cleaned_exported, timeout=20_000):
+        qtbot.mouseClick(window.upload_page.export_cleaned_button, Qt.MouseButton.LeftButton)
+    assert ("save", "sample_sites - cleaned.csv") in dialogs.asked
+    rows = list(csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == 25                                   # one line per row of the sheet
+    first = rows[0]
+    assert first["Status"].lower().startswith("valid")
+    assert (first["Street"], first["City"], first["State"], first["ZIP"]) == (
+        "600 Congress Ave", "Austin", "TX", "78701")
