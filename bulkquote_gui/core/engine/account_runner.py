@@ -73,6 +73,8 @@ class AccountRunner:
                                check_fence=self.lease.check_fence,
                                report_wait=self._report_account_wait)
         self._announced: set[int] = set()
+        self._next: store.RowWork | None = None   # the next row, when already read
+        self._only_batch: int | None = None
         commands.heartbeat = self.lease.heartbeat
 
     # ------------------------------------------------------------------ the line
@@ -85,6 +87,8 @@ class AccountRunner:
         """
         result = RunResult()
         self._announced = set()
+        self._next = None
+        self._only_batch = only_batch
         try:
             while not self.commands.stopped:
                 try:
@@ -131,8 +135,10 @@ class AccountRunner:
             except LeaseLost:
                 self.lease.lost()
                 return LEASE_LOST
-            with self._sf() as session:
-                row = store.next_row_for_account(session, self.account_id, only_batch=only_batch)
+            row, self._next = self._next, None
+            if row is None:
+                with self._sf() as session:
+                    row = store.next_row_for_account(session, self.account_id, only_batch=only_batch)
             if row is None:
                 return self._finish_idle(only_batch, result)
             batch_id = row.batch_id
@@ -141,7 +147,8 @@ class AccountRunner:
             self.commands.working_on(batch_id)
             try:
                 self.quotes.run(row)
-                self._finish_if_done(batch_id, result)   # a pause still cuts its clean-up short
+                if not self._more_in(batch_id):
+                    self._finish_if_done(batch_id, result)   # a pause still cuts its clean-up short
             except AuthRefused as refused:
                 self._refused(batch_id, refused.message, result)
                 return "auth"
@@ -226,6 +233,14 @@ class AccountRunner:
         if refused is not None:
             log.warning("cancelled batch %s: its quote could not be cancelled on the server: %s",
                         batch_id, refused)
+
+    def _more_in(self, batch_id: int) -> bool:
+        """The line's next row (read now, kept for the next turn) is of this batch: not done.
+        One read serves both questions, which matters when every read crosses a network."""
+        with self._sf() as session:
+            self._next = store.next_row_for_account(session, self.account_id,
+                                                    only_batch=self._only_batch)
+        return self._next is not None and self._next.batch_id == batch_id
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:
         with self._sf() as session:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -104,8 +104,8 @@ class QuoteRun:
                                       fenced_now=fenced_now)
                 if posted is None:
                     return
-                remote_id, delay = posted
-                row = self._load(row.id)  # its submit time is now the quote's creation
+                remote_id, delay, posted_at = posted
+                row = replace(row, submitted_at=posted_at)  # the quote's creation, as stored
             elif row.status == RowState.POLLING and row.remote_id:
                 remote_id, delay = row.remote_id, 0.0  # resumed: ask at once
             else:
@@ -131,8 +131,9 @@ class QuoteRun:
             raise Interrupted(LEASE_LOST, str(exc)) from None
 
     def _submit(self, row: store.RowWork, *, post_unanswered: bool = False,
-                fenced_now: bool = False) -> tuple[str, float] | None:
-        """POST until the row has a remote quote (-> its id and first poll delay) or has ended.
+                fenced_now: bool = False) -> tuple[str, float, Any] | None:
+        """POST until the row has a remote quote (-> its id, first poll delay and the stored
+        submit time) or has ended.
 
         `post_unanswered`: a POST of this key may already be out (a row resumed `submitting`).
         While one may be, a row that ends before an answer (timeout, cancel) owes a replay of
@@ -182,12 +183,13 @@ class QuoteRun:
                 quote = reply.quote
                 # The quote's own timeout runs from its creation: an outage that held the POST
                 # back must not leave the quote only moments before it is given up on.
-                store.mark_polling(self._sf, row.id, quote.id, posted_at=self._clock.now())
+                posted_at = self._clock.now()
+                store.mark_polling(self._sf, row.id, quote.id, posted_at=posted_at)
                 self._outcomes.emit_row(row.id)
                 if quote.terminal:
                     self._outcomes.record_terminal(row.id, quote)
                     return None
-                return quote.id, self._timing.poll_delay(reply.retry_after)
+                return quote.id, self._timing.poll_delay(reply.retry_after), posted_at
         except Interrupted as stop:
             stop.post_unanswered = post_unanswered  # for cancel_row
             raise
@@ -246,7 +248,7 @@ class QuoteRun:
     # ------------------------------------------------------------------ a blocked account
 
     def _blocked(self, exc: QuoteInFlight, row: store.RowWork, tries: int
-                 ) -> tuple[str, float] | None:
+                 ) -> tuple[str, float, Any] | None:
         """409: some quote blocks the account. Adopt it if it is this row's, finish it for its own
         row if it is another of ours still wanted, DELETE it if it is ours and unwanted, and wait
         for it if it is anyone else's. Returns (remote id, poll delay) when it was this row's."""
@@ -276,7 +278,7 @@ class QuoteRun:
             log.info("row %s: adopting quote %s found in flight", row.row_number, blocking.id)
             store.mark_polling(self._sf, row.id, blocking.id)
             self._outcomes.emit_row(row.id)
-            return blocking.id, self._timing.poll_delay(reply.retry_after)
+            return blocking.id, self._timing.poll_delay(reply.retry_after), row.submitted_at
         if owner.status in (RowState.SUBMITTING, RowState.POLLING) \
                 and owner.batch_status != BatchStatus.CANCELLED:
             log.info("row %s of batch %s: finishing its quote %s first",
