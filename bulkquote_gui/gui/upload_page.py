@@ -27,7 +27,7 @@ from bulkquote_gui.gui.jobs_panel import JobsPanel
 from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
-from bulkquote_gui.gui.widgets import FilterPill
+from bulkquote_gui.gui.widgets import CurrentPageStack, FilterPill
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class UploadPage(QWidget):
         loaded_layout.addWidget(self.reasons_label)
         loaded_layout.addLayout(bottom)
 
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()
         self.stack.addWidget(empty)
         self.stack.addWidget(loaded)
 
