@@ -14,10 +14,10 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QScrollArea,
-                               QStackedWidget, QSystemTrayIcon, QVBoxLayout, QWidget)
+                               QSystemTrayIcon, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui import operations
@@ -31,7 +31,7 @@ from bulkquote_gui.gui.progress_page import SHORTCUTS, ProgressPage, finished_su
 from bulkquote_gui.gui.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import app_icon
 from bulkquote_gui.gui.upload_page import UploadPage
-from bulkquote_gui.gui.widgets import Banner
+from bulkquote_gui.gui.widgets import Banner, CurrentPageStack
 from bulkquote_gui.gui.worker import WorkerThread
 from bulkquote_gui.services.paths import config_dir
 from bulkquote_gui.gui.qt_compat import emit
@@ -43,23 +43,6 @@ MINIMUM_SIZE = (720, 420)  # 1280x720 at 150 % is 853x480 logical, less the task
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
              "prices are made up. Set the API URL and key in Settings to quote for real.")
-
-
-class _PageStack(QStackedWidget):
-    """Sized by the page shown, not the largest one: the progress page does not scroll sideways
-    on a small screen because the upload page's mapping needs more width."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.currentChanged.connect(lambda _i: self.updateGeometry())
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        page = self.currentWidget()
-        return page.sizeHint() if page is not None else super().sizeHint()
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        page = self.currentWidget()
-        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
 
 
 class MainWindow(QMainWindow):
@@ -133,7 +116,7 @@ class MainWindow(QMainWindow):
         self.progress_page.rush_requested.connect(self.rush_batch)
         self.progress_page.unblock_requested.connect(self.cancel_blocking_quote)
         self.progress_page.finished.connect(self._batch_finished)
-        self.pages = _PageStack()
+        self.pages = CurrentPageStack()
         self.pages.addWidget(self.upload_page)
         self.pages.addWidget(self.progress_page)
         self.pages.currentChanged.connect(lambda _i: self._sync_actions())

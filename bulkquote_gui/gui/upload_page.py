@@ -15,7 +15,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout,
                                QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy,
-                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+                               QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui.background import run_blocking
@@ -27,7 +27,7 @@ from bulkquote_gui.gui.jobs_panel import JobsPanel
 from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
-from bulkquote_gui.gui.widgets import FilterPill
+from bulkquote_gui.gui.widgets import CurrentPageStack, FilterPill
 from bulkquote_gui.services.paths import is_database_path
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ class UploadPage(QWidget):
         loaded_layout.addWidget(self.reasons_label)
         loaded_layout.addLayout(bottom)
 
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()
         self.stack.addWidget(empty)
         self.stack.addWidget(loaded)
 

@@ -370,6 +370,12 @@ def shoot_team(dark: bool) -> int:
         print("run with QT_QPA_PLATFORM=offscreen", file=sys.stderr)
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="bulkquote-team-shots-"))
+    # An offscreen screen of the shots' size (the plugin's own is 800x600: the window would be
+    # fitted to that and its pages would scroll).
+    config = scratch / "screen.json"
+    config.write_text('{"screens": [{"name": "shots", "x": 0, "y": 0, "width": %d, "height": %d, '
+                      '"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}' % SIZE)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
     os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
     os.environ["BULKQUOTE_DATA_DIR"] = str(scratch / "data")
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
