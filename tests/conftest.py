@@ -35,3 +35,15 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PGPASSFILE", str(home / "no-pgpass"))  # never the rep's ~/.pgpass
     yield home
+
+
+@pytest.fixture(autouse=True)
+def _exception_hooks_restored():
+    """A window built by a test installs the crash handler (sys/threading excepthook): put the
+    interpreter's back afterwards, so a later test's thread error is not shown as a dialog."""
+    import sys
+    import threading
+
+    saved = sys.excepthook, threading.excepthook
+    yield
+    sys.excepthook, threading.excepthook = saved

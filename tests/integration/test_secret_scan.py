@@ -251,7 +251,9 @@ def test_the_key_is_in_no_file_and_no_output(app):
         app.run("export-csv", "export", first, "-o", app.root / "home" / "first.csv")
 
         # A crash mid-batch (SIGSEGV: faulthandler prints every thread's stack), then resume.
-        crash = subprocess.Popen(app.command("crash", *FAST, "submit", sites(app, 10, "second"), "--wait"),
+        # --no-reuse: the same sites as the first batch, asked again (not filled from its quotes).
+        crash = subprocess.Popen(app.command("crash", *FAST, "submit", sites(app, 10, "second"), "--wait",
+                                             "--no-reuse"),
                                  env=app.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         err_lines: list[str] = []
         for line in crash.stderr:

@@ -85,3 +85,20 @@ def test_stale_rows_are_asked_again_in_a_new_batch_that_remembers_the_old_price(
     with sf() as session:
         first_row = store.next_open_row(session, new_id)
     assert first_row.request["location"]["street"] == "2 Main St"
+
+
+def test_another_accounts_quotes_are_never_reused(session_factory):
+    sf = session_factory
+    mine = store.ensure_account(sf, "https://api.example/v1", "my-key")
+    theirs = store.ensure_account(sf, "https://api.example/v1", "their-key")
+    clock = FakeClock()
+    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
+    first = store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                               source_name="a.csv", account_id=theirs.id)
+    Processor(sf, api, clock=clock, config=EngineConfig(), account=theirs).run_batch(first)
+    second = store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                source_name="b.csv", account_id=mine.id)
+    assert store.reuse_valid_quotes(sf, second, today=VALID) == []
+    third = store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                               source_name="c.csv", account_id=theirs.id)
+    assert len(store.reuse_valid_quotes(sf, third, today=VALID)) == 1

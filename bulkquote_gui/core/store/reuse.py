@@ -1,7 +1,8 @@
 """Never paying twice: a row whose site and service were quoted before, and whose quote is still
 valid, is filled from that quote instead of asking the API again.
 
-Same site and service = the same normalised address (case, spacing and punctuation aside; ZIP
+Only the same account's quotes serve (its prices are its own). Same site and service = the same
+normalised address (case, spacing and punctuation aside; ZIP
 to five digits) and the same product, bandwidth and term. Valid = a complete quote whose
 `valid_until` is today or later (a quote without one is never reused: nobody said how long it
 holds). The filled row is `complete` with `reused_from` naming the row it came from; its options
@@ -68,10 +69,15 @@ def reuse_valid_quotes(session_factory: sessionmaker[Session], batch_id: int, *,
         if not pending:
             return []
         zips = {(q.postal_code or "")[:5] for _, q in pending}
+        # Prices are the account's (its contract with the carriers): only its own quotes serve.
+        account_id = session.scalar(select(BatchJob.account_id).where(BatchJob.id == batch_id))
+        same_account = (BatchJob.account_id.is_(None) if account_id is None
+                        else BatchJob.account_id == account_id)
         earlier: dict[tuple[str, ...], tuple[BatchQuote, Quote]] = {}
         for bq, q in session.execute(
                 select(BatchQuote, Quote).join(Quote, BatchQuote.quote_id == Quote.id)
-                .where(BatchQuote.batch_id != batch_id, BatchQuote.status == ROW_COMPLETE,
+                .join(BatchJob, BatchJob.id == BatchQuote.batch_id)
+                .where(same_account, BatchQuote.batch_id != batch_id, BatchQuote.status == ROW_COMPLETE,
                        Quote.valid_until.is_not(None), Quote.valid_until >= today,
                        func.substr(Quote.postal_code, 1, 5).in_(sorted(zips)))
                 .order_by(BatchQuote.id)):
