@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import pytest
 
 from PySide6.QtCore import QObject, QThread, QTimer
 from PySide6.QtWidgets import QWidget
@@ -156,6 +157,7 @@ def _longest_gap(qtbot, action, done) -> tuple[float, float]:
     return max(b - a for a, b in zip(ticks, ticks[1:])), taken
 
 
+@pytest.mark.flaky(reruns=2)  # a timing gap measured while 2 cores are shared
 def test_a_slow_store_never_stalls_the_window(qtbot, make_window, context, db_url):
     batch_id = store_batch(context, paused=True)  # stored fast, before the store turns slow
     slow, engine = _slow_context(context, db_url)
