@@ -48,6 +48,16 @@ FAST = EngineConfig(poll_interval_s=0.02, quote_timeout_s=30.0, retry_after_floo
                        command_check_s=0.05)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def styled_app(qapp):
+    """The application styled as `bulkquote` styles it (Fusion, the light palette and the style
+    sheet): layouts are measured with the paddings and fonts a rep sees."""
+    from bulkquote_gui.gui.style import apply_theme
+
+    apply_theme(qapp, dark=False)
+    yield qapp
+
+
 @pytest.fixture(scope="session")
 def qasync_loop(qapp):
     """One qasync loop for the session, marked running: coroutines advance whenever Qt processes
