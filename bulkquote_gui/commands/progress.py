@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Callable, TextIO
 
+from bulkquote_gui.core.durations import duration_text
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.states import ROW_TERMINAL
 
@@ -28,17 +29,6 @@ def count_text(counts: dict[str, int]) -> str:
     if counts.get("cancelled"):
         text += f", {counts['cancelled']} cancelled"
     return text
-
-
-def duration_text(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 class Pace:

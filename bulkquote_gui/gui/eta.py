@@ -10,18 +10,9 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable
 
+from bulkquote_gui.core.durations import duration_text
+
 WINDOW = 20  # recent quotes that set the pace; older ones say less about the server today
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s" if minutes < 10 else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 class EtaEstimator:
@@ -75,4 +66,4 @@ class EtaEstimator:
         if left is None:
             return "Estimating time left…"
         pace = self.seconds_per_quote() or 0.0
-        return f"About {format_duration(left)} left  ·  {pace:.1f} s per quote"
+        return f"About {duration_text(left)} left  ·  {pace:.1f} s per quote"

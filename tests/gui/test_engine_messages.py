@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 
 from bulkquote_gui.core import store
 from bulkquote_gui.gui.context import context_from_args
-from bulkquote_gui.gui.eta import EtaEstimator, format_duration
+from bulkquote_gui.core.durations import duration_text
+from bulkquote_gui.gui.eta import EtaEstimator
 from bulkquote_gui.services.simulator import SimulatorServer
 
 from .conftest import SAMPLE
@@ -80,4 +81,4 @@ def test_eta_from_the_measured_pace():
     assert eta.remaining_seconds(30) == 60.0
     assert eta.describe(30) == "About 1 min 00 s left  ·  2.0 s per quote"
     assert eta.describe(0) == ""
-    assert format_duration(45) == "45 s" and format_duration(3 * 3600 + 120) == "3 h 02 min"
+    assert duration_text(45) == "45 s" and duration_text(3 * 3600 + 120) == "3 h 02 min"

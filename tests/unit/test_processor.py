@@ -21,18 +21,6 @@ from tests.fakes import FakeClock, FakeMomentum, Outcome, auth_error, fake_impor
 
 
 @pytest.fixture
-def sf(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'engine.sqlite'}")
-    yield store.make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
 def api(clock):
     return FakeMomentum(clock)
 

@@ -65,7 +65,7 @@ class AccountRunner:
         self.lease = LeaseKeeper(session_factory, account_id, holder, clock, ttl_s=config.lease_ttl_s)
         self.outcomes = Outcomes(session_factory, clock, on_event)
         self.owed = OwedCalls(session_factory, client, clock, self.timing, commands, self.outcomes,
-                              fence_check=self._fence_if_held)
+                              fence_check=self._fence_if_held, account_id=account_id)
         self.gate = ApiGate(client, clock, self.timing, commands, report=self._report_api_wait,
                             give_back=self._give_back)
         self.quotes = QuoteRun(session_factory, self.gate, clock, self.timing, commands,
@@ -129,7 +129,7 @@ class AccountRunner:
         while True:
             try:
                 self.commands.check()        # stop, lease renewal
-                self.owed.run_once()
+                self.owed.run_once()         # before the next POST: our quotes off the account
             except Interrupted as stop:
                 return self._line_interrupted(stop, result)
             except LeaseLost:
@@ -236,10 +236,12 @@ class AccountRunner:
 
     def _more_in(self, batch_id: int) -> bool:
         """The line's next row (read now, kept for the next turn) is of this batch: not done.
-        One read serves both questions, which matters when every read crosses a network."""
+        One read serves both questions, and what is owed to the account (settled before the
+        next POST) comes in the same transaction: each one costs round trips on a server."""
         with self._sf() as session:
             self._next = store.next_row_for_account(session, self.account_id,
                                                     only_batch=self._only_batch)
+            self.owed.remember(store.owed_cleanup(session, self.account_id))
         return self._next is not None and self._next.batch_id == batch_id
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:
@@ -343,7 +345,7 @@ class AccountRunner:
             if only_batch is not None:
                 return self.status(only_batch) in (BatchStatus.PENDING, BatchStatus.RUNNING)
             return bool(store.unfinished_batch_ids(session, account_id=self.account_id)) \
-                or bool(store.owed_count(session))
+                or bool(store.owed_count(session, self.account_id))
 
     def _hold_lease(self, only_batch: int | None) -> str:
         """Become the holder ("held"); while another process is, say who and wait. "idle" when

@@ -49,6 +49,7 @@ class Commands:
         self._cancel: set[int] = set()
         self._current: int | None = None
         self._store_checked_at = float("-inf")
+        self._store_checked_batch: int | None = None
         self.heartbeat: Callable[[], None] = lambda: None   # the lease's renewal, set by the runner
 
     # ------------------------------------------------------------ any thread
@@ -93,8 +94,9 @@ class Commands:
     def working_on(self, batch_id: int | None) -> None:
         """The batch whose row is in hand now (its commands interrupt the wait)."""
         with self._lock:
+            if batch_id is not None and batch_id != self._store_checked_batch:
+                self._store_checked_at = float("-inf")   # another batch: read its status at once
             self._current = batch_id
-            self._store_checked_at = float("-inf")
 
     def take_pause(self, batch_id: int) -> bool:
         """True (once) if a pause of this batch was asked for."""
@@ -132,11 +134,12 @@ class Commands:
                 raise Interrupted(BatchStatus.CANCELLED, "cancelled by the user", batch_id)
             if batch_id in self._pause or self._pause_current:
                 raise Interrupted(BatchStatus.PAUSED, "paused by the user", batch_id)
-        # Another process's cancel or pause is read from the store, at most twice a second.
+        # Another process's cancel or pause is read from the store, at most twice a second per
+        # batch (the next row is read with its batch's status, so a row's start needs no read).
         now = self._clock.monotonic()
-        if now - self._store_checked_at < self._check_s / 2:
+        if batch_id == self._store_checked_batch and now - self._store_checked_at < self._check_s / 2:
             return
-        self._store_checked_at = now
+        self._store_checked_at, self._store_checked_batch = now, batch_id
         with self._sf() as session:
             status = store.batch_status(session, batch_id)
         if status == BatchStatus.CANCELLED:

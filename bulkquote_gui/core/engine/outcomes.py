@@ -33,19 +33,19 @@ class Outcomes:
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
         if quote.status == "complete" and quote.result is not None:
-            changed = store.mark_complete(self._sf, row_id, quote, now)
-        elif quote.status == "failed":
+            self.write_row(row_id, lambda s: store.mark_complete(s, row_id, quote, now))
+            return
+        if quote.status == "failed":
             code = quote.error_code or "failed"
             message = quote.error_message or "the API could not price this site"
             if code == MANUAL_PRICING:
                 message = ("manual pricing required: the carriers price this site by hand, "
                            f"a person must chase it ({message})")
-            changed = store.mark_failed(self._sf, row_id, code, message, now, quote.status)
         else:  # cancelled or expired, and not by us
+            code = quote.status
             message = quote.error_message or f"the quote was {quote.status} by the server"
-            changed = store.mark_failed(self._sf, row_id, quote.status, message, now, quote.status)
-        if changed:
-            self.emit_row(row_id)
+        self.write_row(row_id, lambda s: store.mark_failed(s, row_id, code, message, now,
+                                                           quote.status))
 
     def record_late(self, row_id: int | None, quote: RemoteQuote, *, key: str | None = None) -> None:
         """A row ended (timed out, or cancelled) without its quote's answer; the answer learnt
@@ -58,16 +58,26 @@ class Outcomes:
 
     def finish_failed(self, row_id: int, code: str, message: str, *,
                       owe_replay: bool = False) -> None:
-        if store.mark_failed(self._sf, row_id, code, message, self._clock.now(),
-                             owe_replay=owe_replay):
-            self.emit_row(row_id)
+        now = self._clock.now()
+        self.write_row(row_id, lambda s: store.mark_failed(s, row_id, code, message, now,
+                                                           owe_replay=owe_replay))
 
     # ------------------------------------------------------------ events
-    def emit_row(self, row_id: int) -> None:
-        with self._sf() as session:
-            fields = store.row_event_fields(session, row_id)
-            counts = store.batch_counts(session, fields["batch_id"])
-        self.emit(QuoteEvent(**fields, counts=counts))
+    def write_row(self, row_id: int, write: Callable[[Session], bool]) -> bool:
+        """A row's state change and the event announcing it, read in the same transaction
+        (one instead of two: each costs round trips on a server); the event goes out after
+        the commit. False, and no event, when the write changed nothing."""
+        with self._sf.begin() as session:
+            if not write(session):
+                return False
+            event = self._row_event(session, row_id)
+        self.emit(event)
+        return True
+
+    @staticmethod
+    def _row_event(session: Session, row_id: int) -> QuoteEvent:
+        fields = store.row_event_fields(session, row_id)
+        return QuoteEvent(**fields, counts=store.batch_counts(session, fields["batch_id"]))
 
     def emit_batch(self, batch_id: int, status: str, message: str = "") -> None:
         with self._sf() as session:

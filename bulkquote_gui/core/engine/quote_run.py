@@ -88,12 +88,13 @@ class QuoteRun:
         try:
             if row.status == RowState.PENDING:
                 now = self._clock.now()
+                fence = self._fence()
                 try:
-                    if not store.mark_submitting(self._sf, row, now, fence=self._fence()):
+                    if not self._outcomes.write_row(row.id, lambda s: store.mark_submitting(
+                            s, row, now, fence=fence)):
                         return  # changed under us (cancelled): the caller picks the next row
                 except LeaseLost as exc:
                     raise Interrupted(LEASE_LOST, str(exc)) from None
-                self._outcomes.emit_row(row.id)
                 row = replace(row, status=RowState.SUBMITTING, submitted_at=now,
                               attempts=row.attempts + 1)
                 fenced_now = True
@@ -184,8 +185,8 @@ class QuoteRun:
                 # The quote's own timeout runs from its creation: an outage that held the POST
                 # back must not leave the quote only moments before it is given up on.
                 posted_at = self._clock.now()
-                store.mark_polling(self._sf, row.id, quote.id, posted_at=posted_at)
-                self._outcomes.emit_row(row.id)
+                self._outcomes.write_row(row.id, lambda s: store.mark_polling(
+                    s, row.id, quote.id, posted_at=posted_at))
                 if quote.terminal:
                     self._outcomes.record_terminal(row.id, quote)
                     return None
@@ -276,15 +277,14 @@ class QuoteRun:
             return None
         if owner.row_id == row.id:
             log.info("row %s: adopting quote %s found in flight", row.row_number, blocking.id)
-            store.mark_polling(self._sf, row.id, blocking.id)
-            self._outcomes.emit_row(row.id)
+            self._outcomes.write_row(row.id, lambda s: store.mark_polling(s, row.id, blocking.id))
             return blocking.id, self._timing.poll_delay(reply.retry_after), row.submitted_at
         if owner.status in (RowState.SUBMITTING, RowState.POLLING) \
                 and owner.batch_status != BatchStatus.CANCELLED:
             log.info("row %s of batch %s: finishing its quote %s first",
                      owner.row_number, owner.batch_id, blocking.id)
-            store.mark_polling(self._sf, owner.row_id, blocking.id)
-            self._outcomes.emit_row(owner.row_id)
+            self._outcomes.write_row(owner.row_id, lambda s: store.mark_polling(
+                s, owner.row_id, blocking.id))
             self._poll(self._load(owner.row_id), blocking.id, self._timing.poll_delay(reply.retry_after))
             return None
         # Ours, but no longer wanted (its row ended, or its batch was cancelled): cancel it.
@@ -382,8 +382,9 @@ class QuoteRun:
             self._outcomes.record_terminal(row_id, final)
             return
         owe_replay = post_unanswered and current.remote_id is None
-        if store.mark_cancelled(self._sf, row_id, self._clock.now(), owe_replay=owe_replay):
-            self._outcomes.emit_row(row_id)
+        now = self._clock.now()
+        self._outcomes.write_row(row_id, lambda s: store.mark_cancelled(
+            s, row_id, now, owe_replay=owe_replay))
 
     def delete_or_owe(self, remote_id: str, row_id: int | None = None) -> RemoteQuote | None:
         """DELETE our quote with a few quick retries; if that does not get through, the DELETE

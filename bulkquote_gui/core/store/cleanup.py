@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update, delete
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core.store.models import BatchQuote, CleanupOwed, utcnow
+from bulkquote_gui.core.store.models import BatchJob, BatchQuote, CleanupOwed, utcnow
 from bulkquote_gui.core.store.work import load_row
 
 
@@ -48,14 +48,33 @@ def owe_replays(session: Session, rows: Any) -> None:
         session.connection().execute(insert(CleanupOwed), owed)
 
 
-_OWED = select(CleanupOwed.id, CleanupOwed.remote_id, CleanupOwed.row_id,
-               CleanupOwed.idempotency_key).order_by(CleanupOwed.id)
+def _of_account() -> ColumnElement[bool]:
+    """Owed by the account `p_account`: the item's row is of one of its batches (or of a batch
+    no account claimed yet, stored by an older version), or the item names no row. Another
+    account's quote is DELETEd only with that account's key: with ours the server would
+    answer 404, and the item would be settled while the quote still blocks its account."""
+    return or_(CleanupOwed.row_id.is_(None), BatchJob.account_id.is_(None),
+               BatchJob.account_id == bindparam("p_account"))
 
 
-def owed_cleanup(session: Session) -> list[Owed]:
-    """Everything owed, oldest first; a lost POST comes with the body to replay it with."""
+_OWED_JOIN = (CleanupOwed.__table__.outerjoin(BatchQuote.__table__, BatchQuote.id == CleanupOwed.row_id)
+              .outerjoin(BatchJob.__table__, BatchJob.id == BatchQuote.batch_id))
+_OWED = (select(CleanupOwed.id, CleanupOwed.remote_id, CleanupOwed.row_id,
+                CleanupOwed.idempotency_key).select_from(_OWED_JOIN).order_by(CleanupOwed.id))
+_OWED_OF_ACCOUNT = _OWED.where(_of_account())
+_OWED_COUNT = select(func.count()).select_from(CleanupOwed)
+_OWED_COUNT_OF_ACCOUNT = select(func.count()).select_from(_OWED_JOIN).where(_of_account())
+
+
+def owed_cleanup(session: Session, account_id: int | None = None) -> list[Owed]:
+    """What is owed (by `account_id`, or by anyone), oldest first; a lost POST comes with the
+    body to replay it with."""
+    if account_id is None:
+        rows = session.connection().execute(_OWED)
+    else:
+        rows = session.connection().execute(_OWED_OF_ACCOUNT, {"p_account": account_id})
     out = []
-    for r in session.connection().execute(_OWED):
+    for r in rows:
         request = None
         if r.remote_id is None:
             row = load_row(session, r.row_id) if r.row_id is not None else None
@@ -66,8 +85,10 @@ def owed_cleanup(session: Session) -> list[Owed]:
     return out
 
 
-def owed_count(session: Session) -> int:
-    return int(session.connection().scalar(select(func.count()).select_from(CleanupOwed)) or 0)
+def owed_count(session: Session, account_id: int | None = None) -> int:
+    if account_id is None:
+        return int(session.connection().scalar(_OWED_COUNT) or 0)
+    return int(session.connection().scalar(_OWED_COUNT_OF_ACCOUNT, {"p_account": account_id}) or 0)
 
 
 def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,

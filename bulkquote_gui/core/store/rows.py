@@ -3,13 +3,18 @@
 Each is a conditional UPDATE (`... WHERE status IN (...)`) committed BEFORE the side effect it
 announces; `submitting` is also fenced by the account's lease token (see leases.py), so a
 holder that lost its lease can never start another row.
+
+A writer takes a session factory (a transaction of its own) or an open session (the caller's
+transaction, e.g. the engine's, which reads the event announcing the change in the same one:
+on a server every transaction costs round trips).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,8 +61,21 @@ _MARK_COMPLETE = (
 _QUOTE_ID_OF_ROW = select(BatchQuote.quote_id).where(BatchQuote.id == bindparam("p_row"))
 
 
-def _run_write(session_factory: sessionmaker[Session], stmt: Any, params: dict[str, Any]) -> bool:
-    with session_factory.begin() as session:
+Target = sessionmaker[Session] | Session   # a transaction of its own, or the caller's
+
+
+@contextmanager
+def in_transaction(target: Target) -> Iterator[Session]:
+    """The caller's session as it is (it commits), or a new transaction committed on exit."""
+    if isinstance(target, Session):
+        yield target
+        return
+    with target.begin() as session:
+        yield session
+
+
+def _run_write(target: Target, stmt: Any, params: dict[str, Any]) -> bool:
+    with in_transaction(target) as session:
         return session.connection().execute(stmt, params).rowcount > 0
 
 
@@ -66,7 +84,7 @@ _TAKE_TURN = (
     .values(turn=select(func.coalesce(func.max(BatchJob.turn), 0) + 1).scalar_subquery()))
 
 
-def mark_submitting(session_factory: sessionmaker[Session], row: RowWork, now: datetime, *,
+def mark_submitting(target: Target, row: RowWork, now: datetime, *,
                     fence: Fence | None = None) -> bool:
     """pending -> submitting, committed BEFORE the POST (attempt counted, submit time stored).
 
@@ -74,7 +92,7 @@ def mark_submitting(session_factory: sessionmaker[Session], row: RowWork, now: d
     the write holds only while the lease's token is still ours: LeaseLost is raised otherwise,
     and nothing is written.
     """
-    with session_factory.begin() as session:
+    with in_transaction(target) as session:
         if fence is not None:
             fence.check(session, now)
         if not session.connection().execute(_MARK_SUBMITTING, {"p_row": row.id, "p_now": now}).rowcount:
@@ -107,7 +125,7 @@ def shift_polling_deadlines(session_factory: sessionmaker[Session], account_id: 
         return len(rows)
 
 
-def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id: str, *,
+def mark_polling(target: Target, row_id: int, remote_id: str, *,
                  posted_at: datetime | None = None) -> bool:
     """submitting -> polling with the remote id (or a new remote id adopted for a polling row).
 
@@ -115,16 +133,16 @@ def mark_polling(session_factory: sessionmaker[Session], row_id: int, remote_id:
     runs from there (submitted_at), not from the first attempt to send it.
     """
     if posted_at is None:
-        return _run_write(session_factory, _MARK_POLLING, {"p_row": row_id, "p_remote": remote_id})
-    return _run_write(session_factory, _MARK_POSTED,
+        return _run_write(target, _MARK_POLLING, {"p_row": row_id, "p_remote": remote_id})
+    return _run_write(target, _MARK_POSTED,
                       {"p_row": row_id, "p_remote": remote_id, "p_now": posted_at})
 
 
-def mark_failed(session_factory: sessionmaker[Session], row_id: int, code: str, message: str,
+def mark_failed(target: Target, row_id: int, code: str, message: str,
                 now: datetime, remote_status: str | None = None, *,
                 owe_replay: bool = False) -> bool:
     """An open row fails. `owe_replay`: as for mark_cancelled (a POST went unanswered)."""
-    with session_factory.begin() as session:
+    with in_transaction(target) as session:
         ok = session.connection().execute(
             update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
             .values(status=ROW_FAILED, error_code=code, error_message=message,
@@ -157,12 +175,12 @@ def reopen_for_late_answer(session_factory: sessionmaker[Session], row_id: int, 
                     finished_at=None)).rowcount > 0
 
 
-def mark_cancelled(session_factory: sessionmaker[Session], row_id: int, now: datetime,
+def mark_cancelled(target: Target, row_id: int, now: datetime,
                    message: str = "cancelled by the user", *, owe_replay: bool = False) -> bool:
     """An open row becomes cancelled. `owe_replay`: a POST of its key went unanswered, so a
     quote may exist behind the key; its replay (then DELETE) is owed, written in the same
     transaction, and only if this call is the one that cancelled the row."""
-    with session_factory.begin() as session:
+    with in_transaction(target) as session:
         changed = session.connection().execute(
             update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
             .values(status=ROW_CANCELLED, error_code="cancelled", error_message=message,
@@ -173,10 +191,9 @@ def mark_cancelled(session_factory: sessionmaker[Session], row_id: int, now: dat
         return changed
 
 
-def mark_complete(session_factory: sessionmaker[Session], row_id: int, remote: Any,
-                  now: datetime) -> bool:
+def mark_complete(target: Target, row_id: int, remote: Any, now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
-    with session_factory.begin() as session:
+    with in_transaction(target) as session:
         changed = session.connection().execute(
             _MARK_COMPLETE, {"p_row": row_id, "p_remote": remote.id, "p_now": now})
         if changed.rowcount == 0:
