@@ -26,7 +26,8 @@ from bulkquote_gui.gui.style import current_theme
 
 HEADERS = ("Carrier", "Sites", "MRC / month", "NRC", "Contract value")
 BAR_HEIGHT = 18
-BAR_GAP = 8
+BAR_GAP = 4
+FOLD_BELOW = 800   # px of window height: below, the card starts with its totals on one line
 MAX_BARS = 8   # carriers beyond these are summed as "Others" in the chart (never in the table)
 
 
@@ -98,9 +99,14 @@ class DealSummaryView(QFrame):
         title.setObjectName("cardTitle")
         self.note = QLabel("")
         self.note.setObjectName("muted")
+        self.toggle_button = QPushButton("Hide details")
+        self.toggle_button.setObjectName("link")
+        self.toggle_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.toggle_button.clicked.connect(lambda: self.set_expanded(not self.is_expanded(), chosen=True))
         head = QHBoxLayout()
         head.addWidget(title)
         head.addWidget(self.note, 1)
+        head.addWidget(self.toggle_button)
 
         self.table = QWidget()
         self.grid = QGridLayout(self.table)
@@ -110,12 +116,16 @@ class DealSummaryView(QFrame):
         self.cells: dict[tuple[str, str], QLabel] = {}   # (carrier or "Total", header) -> label
         self.chart = PriceChart()
         chart_box = QVBoxLayout()
+        chart_box.setContentsMargins(0, 0, 0, 0)
+        chart_box.setSpacing(4)
         chart_title = QLabel("Monthly price by carrier")
         chart_title.setObjectName("muted")
-        chart_box.addWidget(chart_title)
-        chart_box.addWidget(self.chart)
-        chart_box.addStretch()
-        body = QHBoxLayout()
+        chart_box.addWidget(chart_title, 0, Qt.AlignmentFlag.AlignTop)
+        chart_box.addWidget(self.chart, 0, Qt.AlignmentFlag.AlignTop)
+        chart_box.addStretch(1)
+        self.details = QWidget()
+        body = QHBoxLayout(self.details)
+        body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(28)
         body.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
         body.addLayout(chart_box, 1)
@@ -134,14 +144,50 @@ class DealSummaryView(QFrame):
         stale_layout.addWidget(self.stale_label, 1)
         stale_layout.addWidget(self.requote_button)
         self.stale_row.hide()
+        self.stale_label.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 10)
         layout.setSpacing(8)
         layout.addLayout(head)
-        layout.addLayout(body)
+        layout.addWidget(self.details)
         layout.addWidget(self.stale_row)
+        self._expanded = True
+        self._chosen: bool | None = None   # the rep's Show/Hide details, kept for the session
         self.hide()
+
+    # ------------------------------------------------------------ folding
+    def is_expanded(self) -> bool:
+        return self._expanded
+
+    def set_expanded(self, expanded: bool, *, chosen: bool = False) -> None:
+        """The table and chart, or only the totals on the title line (a short screen keeps the
+        rows in sight: the card starts folded when the window is under FOLD_BELOW high)."""
+        if chosen:
+            self._chosen = expanded
+        self._expanded = expanded
+        self.details.setVisible(expanded)
+        self.toggle_button.setText("Hide details" if expanded else "Show details")
+        self.toggle_button.setToolTip("Only the totals, on one line" if expanded
+                                      else "The totals by carrier and the chart of monthly prices")
+        self._sync_note()
+
+    def _sync_note(self) -> None:
+        summary = self.summary
+        if summary is None:
+            self.note.setText("")
+            return
+        overall, currency = summary.overall, summary.currency
+        sites = f"{overall.sites:,} priced site{'s' if overall.sites != 1 else ''}, {currency}"
+        if self._expanded:
+            text = f"{sites}; contract value = MRC × term + NRC"
+        else:
+            text = (f"{sites}  ·  MRC {format_money(overall.mrc, currency)}/mo  ·  NRC "
+                    f"{format_money(overall.nrc, currency)}  ·  contract value "
+                    f"{format_money(overall.contract_value, currency)}")
+        if summary.other_currency_sites:
+            text += f"; {summary.other_currency_sites:,} priced in another currency, not added"
+        self.note.setText(text)
 
     def clear(self) -> None:
         """Another batch, or this one running again: nothing to show until its figures are read."""
@@ -162,17 +208,21 @@ class DealSummaryView(QFrame):
         carriers = sorted(summary.by_carrier.items())
         for row, (carrier, totals) in enumerate(carriers, start=1):
             self._totals_row(row, carrier, totals, currency)
-        self._totals_row(len(carriers) + 1, "Total", summary.overall, currency, bold=True)
-        note = f"{summary.overall.sites:,} priced site{'s' if summary.overall.sites != 1 else ''}, " \
-               f"{currency}; contract value = MRC × term + NRC"
-        if summary.other_currency_sites:
-            note += f"; {summary.other_currency_sites:,} priced in another currency, not added"
-        self.note.setText(note)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setObjectName("dealRule")
+        line.setStyleSheet(f"color: {current_theme().tokens['border_strong']};")
+        self.grid.addWidget(line, len(carriers) + 1, 0, 1, len(HEADERS))
+        self._totals_row(len(carriers) + 2, "Total", summary.overall, currency, bold=True)
+        window = self.window()
+        roomy = window is self or window.height() >= FOLD_BELOW
+        self.set_expanded(self._chosen if self._chosen is not None else roomy)
         self.chart.set_bars([(c, t.mrc) for c, t in carriers], currency)
         self.stale_label.setText(
             f"{stale:,} price{'s are' if stale != 1 else ' is'} past {'their' if stale != 1 else 'its'} "
             "valid-until date: ask the API again before putting "
-            f"{'them' if stale != 1 else 'it'} in a proposal.")
+            f"{'them' if stale != 1 else 'it'} in a proposal (the totals above include "
+            f"{'them' if stale != 1 else 'it'}).")
         self.stale_row.setVisible(stale > 0)
         self.requote_button.setEnabled(stale > 0)
         self.setVisible(summary.overall.sites > 0 or stale > 0)
@@ -193,10 +243,8 @@ class DealSummaryView(QFrame):
         label = QLabel(text)
         if header:
             label.setObjectName("muted")
-        if bold:
-            font = label.font()
-            font.setBold(True)
-            label.setFont(font)
+        if bold:   # the card's sheet sets labels' weight: bold from a sheet of the label's own
+            label.setStyleSheet("font-weight: 700;")
         align = Qt.AlignmentFlag.AlignLeft if column == 0 else Qt.AlignmentFlag.AlignRight
         label.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -27,19 +27,19 @@ BATCH_ROLE = int(Qt.ItemDataRole.UserRole) + 20
 Finder = Callable[[str, Callable[[str, Any], None]], None]
 
 
-def describe(found: Any) -> tuple[str, str]:
-    """Two lines for one result: which batch and row; whose site and what it costs."""
+def describe(found: Any) -> tuple[str, str, str]:
+    """Three lines for one result: which batch and row; whose site; what it costs."""
     first = f"#{found.batch_id}  {found.source_name}  ·  row {found.row_number}"
     if found.site_id:
         first += f"  ·  {found.site_id}"
     if found.status == "complete" and found.mrc is not None:
-        outcome = f"{found.carrier or 'Priced'} {format_money(found.mrc, None)}/mo"
+        outcome = f"{found.carrier or status_word(found.status)} {format_money(found.mrc, None)}/mo"
         if found.valid_until is not None:
-            outcome += f", valid until {found.valid_until:%b %d %Y}"
+            outcome += f", until {found.valid_until:%b} {found.valid_until.day}, {found.valid_until.year}"
     else:
         outcome = status_word(found.status)
     company = f"{found.company} — " if found.company else ""
-    return first, f"{company}{found.address}  ·  {outcome}"
+    return first, f"{company}{found.address}", outcome
 
 
 class JobSearch(QWidget):
@@ -75,7 +75,8 @@ class JobSearch(QWidget):
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setUniformItemSizes(True)
-        self.results.setSpacing(2)
+        self.results.setSpacing(4)
+        self.results.setAlternatingRowColors(True)
         self.results.itemClicked.connect(self._chosen)
         self.results.itemActivated.connect(self._chosen)
         self.results.hide()
@@ -133,10 +134,10 @@ class JobSearch(QWidget):
         self.results.clear()
         self._shown_text = text
         for found in rows:
-            first, second = describe(found)
-            item = QListWidgetItem(f"{first}\n{second}")
+            lines = describe(found)
+            item = QListWidgetItem("\n".join(lines))
             item.setData(BATCH_ROLE, int(found.batch_id))
-            item.setToolTip(f"{first}\n{second}\nClick to open batch #{found.batch_id}")
+            item.setToolTip("\n".join(lines) + f"\nClick to open batch #{found.batch_id}")
             self.results.addItem(item)
         if rows:
             n = len(rows)

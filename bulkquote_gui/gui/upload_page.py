@@ -488,11 +488,12 @@ class UploadPage(QWidget):
         listed = ", ".join(f"#{b}" for b in batches[:3]) + (" and more" if len(batches) > 3 else "")
         rows = f"{n:,} row{'s' if n != 1 else ''}"
         if self.reuse():
-            text = (f"{rows} quoted before (batch {listed}) {'have' if n != 1 else 'has'} a price "
-                    "still valid: filled from it at submit, with no API call (\"Reuse\" in the "
-                    "Status column; its tooltip says which quote).")
+            text = (f"{rows} {'have' if n != 1 else 'has'} a still-valid price from batch {listed}: "
+                    "filled from it at submit, with no API call (\"Reuse\" in Status; its "
+                    "tooltip says which quote).")
         else:
-            text = f"{rows} quoted before (batch {listed}) will be asked again: \"Reuse valid quotes\" is off."
+            text = (f"{rows} {'have' if n != 1 else 'has'} a still-valid price from batch {listed}, "
+                    "but will be asked again: \"Reuse valid quotes\" is off.")
         self.reuse_label.setText(text)
         self.reuse_label.show()
 

@@ -94,6 +94,22 @@ def test_the_finished_page_shows_the_deal_summary_of_a_hand_computed_batch(qtbot
         deal = summarise(store.batch_options(session, batch_id))
     assert f"${deal.overall.contract_value:,.2f}" == view.text("Total", "Contract value")
     assert not view.stale_row.isVisible()   # every price still valid
+    # Folded (a short screen starts so): the totals on the title line, the rows kept in sight.
+    assert view.details.isVisible()
+    qtbot.mouseClick(view.toggle_button, Qt.MouseButton.LeftButton)
+    assert not view.details.isVisible() and view.toggle_button.text() == "Show details"
+    assert view.note.text() == ("3 priced sites, USD  ·  MRC $2,053.75/mo  ·  NRC $1,500.00  ·  "
+                                "contract value $66,432.00")
+
+
+def test_the_deal_summary_starts_folded_on_a_short_window(qtbot, window, context, tmp_path):
+    window.resize(1024, 576)                 # 1280x720 at 125 %
+    batch_id = store_batch(context, path=write_sites(tmp_path / "one.csv", ["100 Congress Ave"]))
+    price_batch(context, batch_id, [("Lumen", "100.00", "0.00", 12)])
+    open_finished(qtbot, window, batch_id)
+    view = window.progress_page.deal_view
+    assert view.isVisible() and not view.details.isVisible()
+    assert "contract value $1,200.00" in view.note.text()
 
 
 def test_a_batch_finishing_live_shows_its_deal_summary(qtbot, window):
