@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QHBoxLayout, QHe
                                QMenu, QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui.delegates import JobRowDelegate
+from bulkquote_gui.gui.job_search import JobSearch
 from bulkquote_gui.gui.models.jobs_model import COLUMNS, STATUS_COLUMN, JobsModel, is_rushed
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.widgets import FilterPill
@@ -86,6 +87,11 @@ class JobsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
+        # A search over every batch's rows; while it has text, its results stand in for the list.
+        self.search = JobSearch()
+        self.search.batch_chosen.connect(self.batch_chosen)
+        self.search.active_changed.connect(lambda _a: self._sync_empty())
+        layout.addWidget(self.search)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.view, 1)
         self._spacer = QWidget()
@@ -129,9 +135,11 @@ class JobsPanel(QWidget):
 
     def _sync_empty(self) -> None:
         empty = self.model.rowCount() == 0
-        self.empty_label.setVisible(empty)
-        self.view.setVisible(not empty)
-        self._spacer.setVisible(empty)
+        searching = self.search.is_active()
+        self.empty_label.setVisible(empty and not searching)
+        self.view.setVisible(not empty and not searching)
+        self._spacer.setVisible(empty and not searching)
+        self.layout().setStretchFactor(self.search, 1 if searching else 0)
 
     def _clicked(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -23,6 +23,7 @@ from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.context import AppContext, Connection
+from bulkquote_gui.gui.daily_use import DailyUse
 from bulkquote_gui.gui.dialogs import Dialogs
 from bulkquote_gui.gui.jobs_panel import MINE, TEAM
 from bulkquote_gui.gui.operations import account, batches, jobs
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection_label)
 
         self._build_menu()
+        self.daily = DailyUse(self)  # deal summary, re-quote, search, reuse in the preview
         self.tray = self._make_tray()
         self._restore_geometry()
         self._connect_engine()
@@ -497,6 +499,7 @@ class MainWindow(QMainWindow):
         def done(batch_id: int) -> None:
             self._source_paths[batch_id] = Path(result.path)
             self.statusBar().showMessage(f"Batch #{batch_id} stored: {quotable:,} quotes queued", 8000)
+            self.upload_page.remember_mapping(result)  # a corrected mapping, for the same headers
             self.upload_page.clear()
             if self.worker is not None:
                 self.worker.start_batch(batch_id)
@@ -506,7 +509,8 @@ class MainWindow(QMainWindow):
         connection = self.connection
         batches.submit(self, self.context.session_factory, result, defaults=defaults,
                        source_name=source_name, owner=self.context.settings.rep_name,
-                       account_id=connection.account_id if connection else (lambda: None)) \
+                       account_id=connection.account_id if connection else (lambda: None),
+                       reuse=self.upload_page.reuse()) \
             .success(done).failure(self._failed("Storing the batch", self.upload_page.refresh_submit)).run()
 
     def open_batch(self, batch_id: int) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLab
 from bulkquote_gui.core.address_sets import LOCATION_FIELDS, AddressSet, find_address_sets
 from bulkquote_gui.core.rows import FIELDS
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.remembered_mapping import RememberedNote
 from bulkquote_gui.gui.widgets import ElidedLabel
 
 FIELD_LABELS: dict[str, str] = {
@@ -118,6 +119,8 @@ class MappingPanel(QFrame):
         layout.setContentsMargins(16, 8, 10, 10)
         layout.setSpacing(6)
         layout.addLayout(head)
+        self.remembered_note = RememberedNote()  # shown while a remembered mapping is in use
+        layout.addWidget(self.remembered_note)
         layout.addWidget(self.sets_row)
         layout.addWidget(self.body)
         self._updating = False

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
+from bulkquote_gui.gui.deal_summary_view import DealSummaryView
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.eta import EtaEstimator
 from bulkquote_gui.core.reasons import batch_word
@@ -160,6 +161,7 @@ class ProgressPage(QWidget):
         self.message_banner.hide()
         self.done_banner = Banner("doneBanner")
         self.done_banner.hide()
+        self.deal_view = DealSummaryView()  # a finished batch's totals (the window reads them)
         self.wait_banner = WaitBanner()
         self.wait_banner.unblock_requested.connect(self.unblock_requested)
 
@@ -227,6 +229,7 @@ class ProgressPage(QWidget):
         layout.addWidget(self.wait_banner)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)
+        layout.addWidget(self.deal_view)
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
         self.view.setMinimumHeight(32 * 4 + 40)  # a few rows even on a small screen (the page scrolls)
@@ -245,6 +248,7 @@ class ProgressPage(QWidget):
         self.title.setText(f"Batch #{batch_id}  ·  {source_name}")
         self.eta.reset()
         self.message_banner.hide()
+        self.deal_view.clear()
         self.model.load(rows, skipped, mapping)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.horizontalScrollBar().setValue(0)
@@ -380,6 +384,8 @@ class ProgressPage(QWidget):
                                       " padding: 3px 12px; font-weight: 600;")
         if status in ("complete", "cancelled"):
             self.wait_banner.show_wait(None)  # a finished batch waits for nothing
+        else:
+            self.deal_view.clear()  # running again (a retry): its totals are read when it ends
         self._sync()
 
     def _set_counts(self, counts: dict[str, int]) -> None:

@@ -61,6 +61,7 @@ _BADGES_LIGHT: dict[str, BadgeColours] = {
     "cancelled": BadgeColours("#475569", "#e5e7eb"),
     "paused": BadgeColours("#92400e", "#fef3c7"),
     "rush": BadgeColours("#c2410c", "#ffedd5"),  # not a status: a batch rushed to the front
+    "reuse": BadgeColours("#0f766e", "#ccfbf1"),  # a preview row a still-valid quote will fill
 }
 _BADGES_DARK: dict[str, BadgeColours] = {
     "valid": BadgeColours("#86efac", "#163a24"),
@@ -76,6 +77,7 @@ _BADGES_DARK: dict[str, BadgeColours] = {
     "cancelled": BadgeColours("#cbd5e1", "#2d3440"),
     "paused": BadgeColours("#fcd34d", "#3d2e0c"),
     "rush": BadgeColours("#fdba74", "#4a2410"),
+    "reuse": BadgeColours("#5eead4", "#113a36"),
 }
 _FALLBACK_BADGE = BadgeColours("#475569", "#e2e8f0")
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout,
-                               QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QCheckBox, QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy,
                                QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BatchDefaults
@@ -27,6 +27,7 @@ from bulkquote_gui.gui.jobs_panel import JobsPanel
 from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.remembered_mapping import Loaded, apply_remembered, remember_after_submit
 from bulkquote_gui.gui.widgets import CurrentPageStack, FilterPill
 from bulkquote_gui.services.paths import is_database_path
 
@@ -70,6 +71,7 @@ class UploadPage(QWidget):
         self._generation = 0  # a newer load/remap makes older ones' answers stale
         self._task: asyncio.Task | None = None
         self._busy = False
+        self._loaded: Loaded | None = None   # the file's automatic mapping, and a remembered one
         self._progress.connect(self._show_progress)
 
         # ---- empty state: the big drop zone
@@ -108,6 +110,8 @@ class UploadPage(QWidget):
 
         self.mapping_panel = MappingPanel()
         self.mapping_panel.mapping_changed.connect(self.apply_mapping)
+        self.mapping_panel.remembered_note.automatic_requested.connect(
+            lambda: self._loaded is not None and self.apply_mapping(dict(self._loaded.automatic)))
         self.defaults_panel = DefaultsPanel(defaults)
         self.defaults_panel.defaults_changed.connect(self.apply_defaults)
 
@@ -171,9 +175,20 @@ class UploadPage(QWidget):
             "state and ZIP that would be sent (bulkquote check --rows)")
         self.export_cleaned_button.clicked.connect(
             lambda: self.result is not None and emit(self.export_cleaned_requested, self.result))
+        self.reuse_box = QCheckBox("&Reuse valid quotes")
+        self.reuse_box.setChecked(True)
+        self.reuse_box.setToolTip("Sites this account quoted before, whose price is still valid, "
+                                  "are filled from that quote with no API call; untick to ask "
+                                  "the API again for every site")
+        self.reuse_box.toggled.connect(self._reuse_toggled)
+        self.reuse_label = QLabel("")
+        self.reuse_label.setObjectName("hint")
+        self.reuse_label.setWordWrap(True)
+        self.reuse_label.hide()
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
         bottom.addWidget(self.export_cleaned_button)
+        bottom.addWidget(self.reuse_box)
         bottom.addWidget(self.submit_button)
 
         loaded = QWidget()
@@ -186,6 +201,7 @@ class UploadPage(QWidget):
         loaded_layout.addLayout(filters)
         loaded_layout.addWidget(self.view, 1)
         loaded_layout.addWidget(self.reasons_label)
+        loaded_layout.addWidget(self.reuse_label)
         loaded_layout.addLayout(bottom)
 
         self.stack = CurrentPageStack()
@@ -271,6 +287,9 @@ class UploadPage(QWidget):
         """Back to the empty drop zone (after a submit)."""
         self._generation += 1
         self.model.set_result(None)
+        self._loaded = None
+        self.reuse_box.setChecked(True)   # the next file reuses valid quotes unless told not to
+        self._sync_reuse_label()
         self.stack.setCurrentIndex(0)
         self._show_counts({})
         self._fit_side()
@@ -286,11 +305,12 @@ class UploadPage(QWidget):
             return
         defaults = self.defaults()
 
-        def work(progress: Callable[[float], None]) -> tuple[Any, list[str]]:
+        def work(progress: Callable[[float], None]) -> tuple[Any, list[str], Loaded]:
             importer = _importer()
             sheets = importer.list_sheets(path)
             result = importer.import_file(path, sheet=sheet, defaults=defaults, progress=progress)
-            return result, sheets
+            result, loaded = apply_remembered(result)   # a mapping the rep chose for these headers
+            return result, sheets, loaded
 
         self._start(f"Reading {path.name}…", work, self._show_loaded)
 
@@ -351,8 +371,8 @@ class UploadPage(QWidget):
         emit(self.busy_changed, busy)
 
     # ------------------------------------------------------------ showing results
-    def _show_loaded(self, value: tuple[Any, list[str]]) -> None:
-        result, sheets = value
+    def _show_loaded(self, value: tuple[Any, list[str], Loaded]) -> None:
+        result, sheets, self._loaded = value
         self.sheet_combo.blockSignals(True)
         self.sheet_combo.clear()
         self.sheet_combo.addItems(sheets)
@@ -378,6 +398,10 @@ class UploadPage(QWidget):
         if not fresh:
             self._fit_side()
         self.mapping_panel.show_mapping(list(result.columns), dict(result.mapping), fresh=fresh)
+        remembered = self._loaded.remembered if self._loaded is not None else None
+        self.mapping_panel.remembered_note.show_entry(
+            remembered if remembered is not None and dict(result.mapping) == remembered.mapping else None)
+        self.show_reuse({})   # the window reads which rows a submit would reuse for this result
         empty = len(result) == 0
         if empty:  # a header and nothing under it: no column to pick, nothing to quote
             self.mapping_panel.set_expanded(False)
@@ -439,6 +463,46 @@ class UploadPage(QWidget):
             self.filter_buttons["valid"].setText(f"Valid {counts.get('quotable', 0):,}")
             self.filter_buttons["problems"].setText(f"Problems {problems:,}")
         self._sync_submit()
+
+    # ------------------------------------------------------------ reusing valid quotes
+    def reuse(self) -> bool:
+        """Whether the submit fills rows from still-valid earlier quotes (the checkbox)."""
+        return self.reuse_box.isChecked()
+
+    def show_reuse(self, reusable: dict[int, Any]) -> None:
+        """The rows (row number -> store.Reusable) a submit would fill from earlier quotes."""
+        self.model.set_reuse(reusable, self.reuse())
+        self._sync_reuse_label()
+
+    def _reuse_toggled(self, on: bool) -> None:
+        self.model.set_reuse(self.model.reusable(), on)
+        self._sync_reuse_label()
+
+    def _sync_reuse_label(self) -> None:
+        found = self.model.reusable()
+        n = len(found)
+        if not n:
+            self.reuse_label.hide()
+            return
+        batches = sorted({r.from_batch for r in found.values()})
+        listed = ", ".join(f"#{b}" for b in batches[:3]) + (" and more" if len(batches) > 3 else "")
+        rows = f"{n:,} row{'s' if n != 1 else ''}"
+        if self.reuse():
+            text = (f"{rows} {'have' if n != 1 else 'has'} a still-valid price from batch {listed}: "
+                    "filled from it at submit, with no API call (\"Reuse\" in Status; its "
+                    "tooltip says which quote).")
+        else:
+            text = (f"{rows} {'have' if n != 1 else 'has'} a still-valid price from batch {listed}, "
+                    "but will be asked again: \"Reuse valid quotes\" is off.")
+        self.reuse_label.setText(text)
+        self.reuse_label.show()
+
+    def remember_mapping(self, result: Any) -> None:
+        """After a submit: a mapping the rep corrected is offered again for the same headers."""
+        try:
+            remember_after_submit(result, self._loaded)
+        except OSError as exc:   # a read-only config folder costs the memory, not the batch
+            log.warning("could not remember the column mapping: %s", exc)
 
     def refresh_submit(self) -> None:
         """Submit enabled again as the counts say (after a failed attempt to store the batch)."""

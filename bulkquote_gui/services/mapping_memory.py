@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Iterable
 
@@ -21,6 +23,13 @@ from bulkquote_gui.services.paths import config_dir
 log = logging.getLogger(__name__)
 FILE_NAME = "mappings.json"
 MAX_LAYOUTS = 200   # the oldest are forgotten first
+SAVED = "@saved"    # the day a mapping was remembered (ISO date), beside its fields
+
+
+@dataclass(frozen=True)
+class Remembered:
+    mapping: dict[str, str]
+    saved_on: date | None   # None for a mapping remembered before the day was kept
 
 
 def layout_key(headers: Iterable[object]) -> str:
@@ -47,17 +56,29 @@ class MappingMemory:
 
     def recall(self, headers: Iterable[object]) -> dict[str, str] | None:
         """The mapping remembered for this header row, if its columns are all still there."""
-        headers = [str(h).strip() for h in headers]
-        mapping = self._read().get(layout_key(headers))
-        if not mapping or not set(mapping.values()) <= set(headers):
-            return None
-        return mapping
+        entry = self.recall_entry(headers)
+        return entry.mapping if entry is not None else None
 
-    def remember(self, headers: Iterable[object], mapping: dict[str, str]) -> None:
+    def recall_entry(self, headers: Iterable[object]) -> Remembered | None:
+        """recall(), with the day the rep chose that mapping (the window says it)."""
+        headers = [str(h).strip() for h in headers]
+        stored = dict(self._read().get(layout_key(headers)) or {})
+        saved = stored.pop(SAVED, "")
+        if not stored or not set(stored.values()) <= set(headers):
+            return None
+        try:
+            saved_on = date.fromisoformat(saved) if saved else None
+        except ValueError:
+            saved_on = None
+        return Remembered(stored, saved_on)
+
+    def remember(self, headers: Iterable[object], mapping: dict[str, str], *,
+                 today: date | None = None) -> None:
         data = self._read()
         key = layout_key(headers)
         data.pop(key, None)
-        data[key] = {str(f): str(c) for f, c in mapping.items() if c}
+        data[key] = {str(f): str(c) for f, c in mapping.items() if c and f != SAVED}
+        data[key][SAVED] = (today or date.today()).isoformat()
         while len(data) > MAX_LAYOUTS:
             data.pop(next(iter(data)))
         self._path.parent.mkdir(parents=True, exist_ok=True)

@@ -102,3 +102,21 @@ def test_another_accounts_quotes_are_never_reused(session_factory):
     third = store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
                                source_name="c.csv", account_id=theirs.id)
     assert len(store.reuse_valid_quotes(sf, third, today=VALID)) == 1
+
+
+def test_the_preview_finds_the_rows_a_submit_would_fill(session_factory):
+    """reusable_for_rows (the window's preview) names exactly the rows reuse_valid_quotes fills."""
+    sf = session_factory
+    first, _, _ = quote_all(sf, [checked_row(2), checked_row(3)])
+    rows = [checked_row(2, street="  2 main st. "), checked_row(3, bandwidth_mbps=100), checked_row(4)]
+    with sf() as session:
+        found = store.reusable_for_rows(session, rows, BatchDefaults(), account_id=None, today=VALID)
+        assert store.reusable_for_rows(session, rows, BatchDefaults(), account_id=None,
+                                       today=date(2027, 1, 15)) == {}          # expired
+        old = {r.row_number: r for r in store.batch_rows(session, first)}
+    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="p.csv")
+    filled = store.reuse_valid_quotes(sf, batch_id, today=VALID)
+    assert sorted(found) == sorted(r.row_number for r in filled)
+    for n, reusable in found.items():
+        assert (reusable.from_batch, reusable.from_row) == (first, n)
+        assert (reusable.mrc, reusable.valid_until) == (old[n].mrc, old[n].valid_until)

@@ -82,6 +82,18 @@ def skipped_rows(result: Any) -> list[dict[str, Any]]:
     return out
 
 
+def quote_fields(location: dict, service: dict, defaults: BatchDefaults) -> dict:
+    """The Quote columns stored for one row: its site and service, defaults filling the gaps
+    (also what the preview compares with earlier quotes, store.reusable_for_rows)."""
+    return dict(
+        street=location.get("street") or "", unit=location.get("unit") or "",
+        city=location.get("city") or "", state=location.get("state") or "",
+        postal_code=location.get("postal_code") or "",
+        product=str(service.get("product") or defaults.product),
+        bandwidth_mbps=int(service.get("bandwidth_mbps") or defaults.bandwidth_mbps),
+        term_months=int(service.get("term_months") or defaults.term_months))
+
+
 def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLike, *,
                  defaults: BatchDefaults, source_name: str, account_id: int | None = None,
                  owner: str = "") -> int:
@@ -121,13 +133,7 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
             leads.append(dict(company=(customer.get("company") or "").strip() or fallback_company,
                               contact_name=customer.get("contact_name") or "",
                               email=customer.get("email") or "", phone=customer.get("phone") or ""))
-            quotes.append(dict(
-                street=location.get("street") or "", unit=location.get("unit") or "",
-                city=location.get("city") or "", state=location.get("state") or "",
-                postal_code=location.get("postal_code") or "",
-                product=str(service.get("product") or defaults.product),
-                bandwidth_mbps=int(service.get("bandwidth_mbps") or defaults.bandwidth_mbps),
-                term_months=int(service.get("term_months") or defaults.term_months)))
+            quotes.append(quote_fields(location, service, defaults))
             batch_rows_.append(dict(
                 batch_id=batch.id, position=position, row_number=int(row.row_number),
                 site_id=str(getattr(row, "site_id", "") or ""),

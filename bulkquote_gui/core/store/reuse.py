@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Iterable
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,9 +40,15 @@ def _norm(text: str | None) -> str:
 
 def site_key(q: Quote) -> tuple[str, ...]:
     """What makes two requests the same site and service."""
-    return (_norm(q.street), _norm(q.unit), _norm(q.city), _norm(q.state),
-            (q.postal_code or "")[:5], (q.product or "").upper(), str(q.bandwidth_mbps),
-            str(q.term_months))
+    return site_key_of(q.street, q.unit, q.city, q.state, q.postal_code, q.product,
+                       q.bandwidth_mbps, q.term_months)
+
+
+def site_key_of(street: str | None, unit: str | None, city: str | None, state: str | None,
+                postal_code: str | None, product: str | None, bandwidth_mbps: object,
+                term_months: object) -> tuple[str, ...]:
+    return (_norm(street), _norm(unit), _norm(city), _norm(state), (postal_code or "")[:5],
+            (product or "").upper(), str(bandwidth_mbps), str(term_months))
 
 
 @dataclass(frozen=True)
@@ -69,19 +76,8 @@ def reuse_valid_quotes(session_factory: sessionmaker[Session], batch_id: int, *,
         if not pending:
             return []
         zips = {(q.postal_code or "")[:5] for _, q in pending}
-        # Prices are the account's (its contract with the carriers): only its own quotes serve.
         account_id = session.scalar(select(BatchJob.account_id).where(BatchJob.id == batch_id))
-        same_account = (BatchJob.account_id.is_(None) if account_id is None
-                        else BatchJob.account_id == account_id)
-        earlier: dict[tuple[str, ...], tuple[BatchQuote, Quote]] = {}
-        for bq, q in session.execute(
-                select(BatchQuote, Quote).join(Quote, BatchQuote.quote_id == Quote.id)
-                .join(BatchJob, BatchJob.id == BatchQuote.batch_id)
-                .where(same_account, BatchQuote.batch_id != batch_id, BatchQuote.status == ROW_COMPLETE,
-                       Quote.valid_until.is_not(None), Quote.valid_until >= today,
-                       func.substr(Quote.postal_code, 1, 5).in_(sorted(zips)))
-                .order_by(BatchQuote.id)):
-            earlier[site_key(q)] = (bq, q)   # the newest quote of a site wins
+        earlier = _valid_earlier(session, zips, account_id, today, not_batch=batch_id)
         for bq, q in pending:
             found = earlier.get(site_key(q))
             if found is None:
@@ -99,6 +95,68 @@ def reuse_valid_quotes(session_factory: sessionmaker[Session], batch_id: int, *,
             session.execute(update(BatchJob).where(BatchJob.id == batch_id)
                             .values(status=BATCH_COMPLETE, started_at=now, finished_at=now))
     return reused
+
+
+ZIP_CHUNK = 500   # ZIPs per query: a 100,000-row file stays under any backend's parameter limit
+
+
+def _valid_earlier(session: Session, zips: set[str], account_id: int | None, today: date, *,
+                   not_batch: int | None = None) -> dict[tuple[str, ...], tuple[BatchQuote, Quote]]:
+    """Still-valid priced rows of the account in these ZIPs, by site key (the newest wins)."""
+    # Prices are the account's (its contract with the carriers): only its own quotes serve.
+    same_account = (BatchJob.account_id.is_(None) if account_id is None
+                    else BatchJob.account_id == account_id)
+    found: list[tuple[BatchQuote, Quote]] = []
+    ordered = sorted(zips)
+    for start in range(0, len(ordered), ZIP_CHUNK):
+        stmt = (select(BatchQuote, Quote).join(Quote, BatchQuote.quote_id == Quote.id)
+                .join(BatchJob, BatchJob.id == BatchQuote.batch_id)
+                .where(same_account, BatchQuote.status == ROW_COMPLETE,
+                       Quote.valid_until.is_not(None), Quote.valid_until >= today,
+                       func.substr(Quote.postal_code, 1, 5).in_(ordered[start:start + ZIP_CHUNK])))
+        if not_batch is not None:
+            stmt = stmt.where(BatchQuote.batch_id != not_batch)
+        found.extend(session.execute(stmt).all())
+    earlier: dict[tuple[str, ...], tuple[BatchQuote, Quote]] = {}
+    for bq, q in sorted(found, key=lambda pair: pair[0].id):
+        earlier[site_key(q)] = (bq, q)   # the newest quote of a site wins
+    return earlier
+
+
+@dataclass(frozen=True)
+class Reusable:
+    """A still-valid earlier quote a row of a file not yet submitted would be filled from."""
+
+    from_batch: int
+    from_row: int
+    carrier: str | None
+    mrc: object
+    currency: str | None
+    valid_until: date
+
+
+def reusable_for_rows(session: Session, rows: Iterable, defaults: object, *,
+                      account_id: int | None, today: date | None = None) -> dict[int, Reusable]:
+    """Which of an import's quotable rows (row number -> Reusable) reuse_valid_quotes would fill
+    if they were submitted now for this account: the same site key, the same valid quotes."""
+    from bulkquote_gui.core.store.batches import quote_fields
+
+    today = today or utcnow().date()
+    keys: dict[int, tuple[str, ...]] = {}
+    for row in rows:
+        fields = quote_fields(dict(row.location or {}), dict(row.service or {}), defaults)
+        keys[int(row.row_number)] = site_key_of(**fields)
+    if not keys:
+        return {}
+    earlier = _valid_earlier(session, {k[4] for k in keys.values()}, account_id, today)
+    out: dict[int, Reusable] = {}
+    for row_number, key in keys.items():
+        found = earlier.get(key)
+        if found is not None:
+            bq, q = found
+            out[row_number] = Reusable(bq.batch_id, bq.row_number, q.carrier, q.mrc, q.currency,
+                                       q.valid_until)
+    return out
 
 
 def _copy_answer(session: Session, source: Quote, target_quote_id: int) -> None:

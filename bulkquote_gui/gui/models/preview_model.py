@@ -25,6 +25,20 @@ _QUOTABLE = (RowStatus.VALID, RowStatus.REPAIRED)
 Index = QModelIndex | QPersistentModelIndex
 
 
+def reuse_text(reuse: Any, on: bool = True) -> str:
+    """'Quoted in batch #3, $1,204.00/mo, valid until Jan 30 2026: ...' for a reusable row."""
+    from bulkquote_gui.gui.models.results_model import format_money
+
+    price = f", {reuse.carrier}" if reuse.carrier else ""
+    if reuse.mrc is not None:
+        price += f" {format_money(reuse.mrc, reuse.currency)}/mo"
+    text = (f"Quoted in batch #{reuse.from_batch} (row {reuse.from_row}){price}, valid until "
+            f"{reuse.valid_until:%b %d %Y}")
+    if on:
+        return text + ": that price is used, with no new API call."
+    return text + ": asked again, because \"Reuse valid quotes\" is off."
+
+
 class PreviewModel(QAbstractTableModel):
     counts_changed = Signal(dict)  # ImportResult.counts() after an edit
 
@@ -35,6 +49,10 @@ class PreviewModel(QAbstractTableModel):
         self._first = 1
         self._visible: Sequence[int] = range(0)
         self._filter = "all"
+        # Rows a still-valid quote of the account would fill (row number -> store.Reusable),
+        # as the window read them for this result; shown while `reuse_on` (the Submit checkbox).
+        self._reuse: dict[int, Any] = {}
+        self.reuse_on = True
 
     # ------------------------------------------------------------ the data behind it
     @property
@@ -45,6 +63,7 @@ class PreviewModel(QAbstractTableModel):
         """Show another ImportResult (a new file, a new mapping or new defaults)."""
         self.beginResetModel()
         self._result = result
+        self._reuse = {}
         self._columns = list(result.columns) if result is not None else []
         # The rep's columns start after Status (and after Address set, when there are sets).
         self._first = 2 if result is not None and getattr(result, "address_sets", None) else 1
@@ -54,6 +73,24 @@ class PreviewModel(QAbstractTableModel):
 
     def counts(self) -> dict[str, int]:
         return dict(self._result.counts()) if self._result is not None else {}
+
+    def set_reuse(self, reusable: dict[int, Any], on: bool | None = None) -> None:
+        """The rows a submit would fill from earlier quotes (and whether it will: the checkbox)."""
+        self._reuse = dict(reusable)
+        if on is not None:
+            self.reuse_on = on
+        if self.rowCount():
+            emit(self.dataChanged, self.index(0, STATUS_COLUMN),
+                 self.index(self.rowCount() - 1, STATUS_COLUMN))
+
+    def reusable(self) -> dict[int, Any]:
+        return dict(self._reuse)
+
+    def reuse_at(self, i: int) -> Any:
+        """The earlier quote row i (an ImportResult index) would be filled from, if any."""
+        if not self._reuse or self._result.status_at(i) not in _QUOTABLE:
+            return None
+        return self._reuse.get(int(self._result.row_number_at(i)))
 
     def set_filter(self, kind: str) -> None:
         """all / valid (quotable: valid + repaired) / problems (invalid + duplicate)."""
@@ -124,11 +161,15 @@ class PreviewModel(QAbstractTableModel):
         column = index.column()
         if column == STATUS_COLUMN:
             status = self._result.status_at(i)
+            reuse = self.reuse_at(i) if role in (Qt.ItemDataRole.DisplayRole, STATUS_ROLE,
+                                                 Qt.ItemDataRole.ToolTipRole) else None
             if role == Qt.ItemDataRole.DisplayRole:
-                return status_label(status.value)
+                return "Reuse" if reuse is not None and self.reuse_on else status_label(status.value)
             if role == STATUS_ROLE:
-                return status.value
+                return "reuse" if reuse is not None and self.reuse_on else status.value
             if role == Qt.ItemDataRole.ToolTipRole:
+                if reuse is not None:
+                    return reuse_text(reuse, self.reuse_on)
                 return self._tooltip(i, status)
             if role == KEY_ROLE:
                 return i

@@ -127,3 +127,48 @@ def export(parent: QObject, sessions: Any, batch_id: int, path: Path, *,
         return export_batch(sf, batch_id, Path(path), priced_only=priced_only)
 
     return Operation(parent, work, sessions, expected=(OSError, ValueError))
+
+
+@dataclass(frozen=True)
+class Deal:
+    """What the finished page shows beside the rows: the proposal's figures, and the stale ones."""
+
+    batch_id: int
+    summary: Any          # core.deal_summary.DealSummary (the XLSX Summary sheet's figures)
+    stale: int            # priced rows whose valid-until date has passed
+
+
+def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) -> Operation[Deal]:
+    """The batch's deal summary (core/deal_summary.py, as `status --json` and the export give
+    it) and how many of its quotes are stale."""
+    def work(sf: Any) -> Deal:
+        from datetime import date
+
+        from bulkquote_gui.core.deal_summary import summarise
+        with sf() as session:
+            return Deal(batch_id, summarise(store.batch_options(session, batch_id)),
+                        len(store.stale_row_ids(session, batch_id, today or date.today())))
+
+    return Operation(parent, work, sessions)
+
+
+def requote(parent: QObject, sessions: Any, batch_id: int, *, owner: str = "",
+            account_id: Callable[[], int | None] = lambda: None) -> Operation[int | None]:
+    """A new batch asking again for the batch's stale quotes (`bulkquote requote`); hands back
+    its id, or None when none is stale any more."""
+    def work(sf: Any) -> int | None:
+        return store.requote_stale(sf, batch_id, owner=owner, account_id=account_id())
+
+    return Operation(parent, work, sessions, command=True)
+
+
+def reusable(parent: QObject, sessions: Any, result: Any, *,
+             account_id: Callable[[], int | None] = lambda: None) -> Operation[dict[int, Any]]:
+    """The rows of a file not yet submitted that a submit would fill from still-valid quotes of
+    the same account (row number -> store.Reusable), for the preview."""
+    def work(sf: Any) -> dict[int, Any]:
+        rows = list(result.quotable_rows())
+        with sf() as session:
+            return store.reusable_for_rows(session, rows, result.defaults, account_id=account_id())
+
+    return Operation(parent, work, sessions)

@@ -43,3 +43,18 @@ def unfinished(parent: QObject, sessions: Any) -> Operation[Unfinished]:
             return Unfinished(ids, names)
 
     return Operation(parent, work, sessions)
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str             # what was searched for (an answer for an older text is dropped)
+    rows: list[Any]       # store.Found, newest batch first
+
+
+def find(parent: QObject, sessions: Any, text: str, *, limit: int = 50) -> Operation[Found]:
+    """Rows of past batches by address, company, site id or ZIP (`bulkquote find`)."""
+    def work(sf: Any) -> Found:
+        with sf() as session:
+            return Found(text, store.find_rows(session, text, limit=limit))
+
+    return Operation(parent, work, sessions)

@@ -1,0 +1,158 @@
+"""Search over the recent jobs: past batches by address, company, site id or ZIP.
+
+What `bulkquote find TEXT` finds (core/store/search.py `find_rows`), listed under the field;
+choosing a result opens its batch. Typing is debounced (a search starts once the rep pauses),
+the search itself runs off the GUI thread (the window's finder is an operation), at most one
+at a time: text typed meanwhile is searched once that one is back, and an answer for an older
+text is never shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from bulkquote_gui.core.reasons import status_word
+from bulkquote_gui.gui.models.results_model import format_money
+from bulkquote_gui.gui.qt_compat import emit
+
+DEBOUNCE_MS = 300
+MIN_CHARS = 2
+BATCH_ROLE = int(Qt.ItemDataRole.UserRole) + 20
+
+# finder(text, done): starts a search and calls done(text, rows) on the GUI thread, or
+# done(text, None) when it failed.
+Finder = Callable[[str, Callable[[str, Any], None]], None]
+
+
+def describe(found: Any) -> tuple[str, str, str]:
+    """Three lines for one result: which batch and row; whose site; what it costs."""
+    first = f"#{found.batch_id}  {found.source_name}  ·  row {found.row_number}"
+    if found.site_id:
+        first += f"  ·  {found.site_id}"
+    if found.status == "complete" and found.mrc is not None:
+        outcome = f"{found.carrier or status_word(found.status)} {format_money(found.mrc, None)}/mo"
+        if found.valid_until is not None:
+            outcome += f", until {found.valid_until:%b} {found.valid_until.day}, {found.valid_until.year}"
+    else:
+        outcome = status_word(found.status)
+    company = f"{found.company} — " if found.company else ""
+    return first, f"{company}{found.address}", outcome
+
+
+class JobSearch(QWidget):
+    batch_chosen = Signal(int)
+    active_changed = Signal(bool)    # a search is shown instead of the recent jobs (or not)
+    results_shown = Signal(str)      # the text whose results are now listed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.finder: Finder | None = None
+        self.searches = 0          # searches started (tests: typing fast starts one)
+        self._in_flight = False
+        self._shown_text = ""
+        self.field = QLineEdit()
+        self.field.setObjectName("jobSearch")
+        self.field.setPlaceholderText("Find a site: address, company, site ID, ZIP")
+        self.field.setClearButtonEnabled(True)
+        self.field.setToolTip("Search every batch's rows (as `bulkquote find` does); choose a "
+                              "result to open its batch")
+        self.field.textChanged.connect(self._typed)
+        self.field.returnPressed.connect(self._search_now)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._search_now)
+        self.state = QLabel("")
+        self.state.setObjectName("hint")
+        self.state.setWordWrap(True)
+        self.state.hide()
+        self.results = QListWidget()
+        self.results.setObjectName("searchResults")
+        self.results.setWordWrap(False)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setUniformItemSizes(True)
+        self.results.setSpacing(4)
+        self.results.setAlternatingRowColors(True)
+        self.results.itemClicked.connect(self._chosen)
+        self.results.itemActivated.connect(self._chosen)
+        self.results.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.field)
+        layout.addWidget(self.state)
+        layout.addWidget(self.results, 1)
+        layout.addStretch(0)   # nothing found: the sentence stays under the field
+
+    def is_active(self) -> bool:
+        return bool(self.field.text().strip())
+
+    def _typed(self, text: str) -> None:
+        active = bool(text.strip())
+        if not active:
+            self._timer.stop()
+            self.results.clear()
+            self.results.hide()
+            self.state.hide()
+            self._shown_text = ""
+        else:
+            self._timer.start()   # restarted per key: one search once the rep pauses
+            if len(text.strip()) < MIN_CHARS:
+                self._say(f"Type at least {MIN_CHARS} characters.")
+            elif not self._shown_text:
+                self._say("Searching…")
+        emit(self.active_changed, active)
+
+    def _search_now(self) -> None:
+        self._timer.stop()
+        text = self.field.text().strip()
+        if len(text) < MIN_CHARS or self.finder is None:
+            return
+        if self._in_flight:
+            return  # searched again with the current text once this one is back
+        self._in_flight = True
+        self.searches += 1
+        self.finder(text, self._answered)
+
+    def _answered(self, text: str, rows: Any) -> None:
+        self._in_flight = False
+        current = self.field.text().strip()
+        if text != current:
+            if len(current) >= MIN_CHARS:
+                self._search_now()   # typed on meanwhile: this answer is for an older text
+            return
+        if rows is None:
+            self._say("The search could not be done; see the status bar.")
+            return
+        self.show_results(text, rows)
+
+    def show_results(self, text: str, rows: list[Any]) -> None:
+        self.results.clear()
+        self._shown_text = text
+        for found in rows:
+            lines = describe(found)
+            item = QListWidgetItem("\n".join(lines))
+            item.setData(BATCH_ROLE, int(found.batch_id))
+            item.setToolTip("\n".join(lines) + f"\nClick to open batch #{found.batch_id}")
+            self.results.addItem(item)
+        if rows:
+            n = len(rows)
+            self._say(f"{n:,} row{'s' if n != 1 else ''} found" + (" (the newest 50)" if n >= 50 else "")
+                      + ": click one to open its batch.")
+        else:
+            self._say(f"Nothing found for “{text}”.")
+        self.results.setVisible(bool(rows))
+        emit(self.results_shown, text)
+
+    def _say(self, text: str) -> None:
+        self.state.setText(text)
+        self.state.show()
+
+    def _chosen(self, item: QListWidgetItem) -> None:
+        batch_id = item.data(BATCH_ROLE)
+        if batch_id is not None:
+            emit(self.batch_chosen, int(batch_id))
