@@ -1,4 +1,4 @@
-"""Operations on one batch: store it, open it, the rep's commands on it, export it.
+"""Operations on one batch: store it, open it, the rep's commands on it, export it (or its fix list).
 
 Each command hands back the batch's summary as the store has it right after the command (read
 in the same trip to the worker thread), so the window shows what is true without a second read.
@@ -125,5 +125,15 @@ def export(parent: QObject, sessions: Any, batch_id: int, path: Path, *,
     def work(sf: Any) -> int:
         from bulkquote_gui.core.export import export_batch  # openpyxl: loaded on first export
         return export_batch(sf, batch_id, Path(path), priced_only=priced_only)
+
+    return Operation(parent, work, sessions, expected=(OSError, ValueError))
+
+
+def fix_list(parent: QObject, sessions: Any, batch_id: int, path: Path) -> Operation[int]:
+    """Write the batch's rows to fix (invalid, duplicate, failed) to .xlsx (core/fix_list.py);
+    hands back the number of rows written."""
+    def work(sf: Any) -> int:
+        from bulkquote_gui.core.fix_list import export_batch_fix_list  # openpyxl: on first use
+        return export_batch_fix_list(sf, batch_id, Path(path))
 
     return Operation(parent, work, sessions, expected=(OSError, ValueError))
