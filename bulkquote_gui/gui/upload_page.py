@@ -157,6 +157,7 @@ class UploadPage(QWidget):
 
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)  # a long file's counts wrap; the buttons beside keep their text
         # Why rows are not quoted, counted as `bulkquote check` prints them.
         self.reasons_label = QLabel("")
         self.reasons_label.setObjectName("hint")
