@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set-order", metavar="NAME,NAME", type=_name_list,
                    help="try the address sets in this order (names as check prints them)")
     p.add_argument("--pin-set", metavar="NAME", help="quote every row from this address set only")
+    p.add_argument("--fix-list", metavar="OUT.xlsx", help="write the invalid rows, their own "
+                   "columns as in the file, the reason first and the cells at fault in red: fix "
+                   "them in Excel and drop the file back in")
 
     p = sub.add_parser("submit", help="store a batch of quotes from a spreadsheet")
     _add_import_options(p)
@@ -122,8 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write a batch's results to .xlsx or .csv")
     p.add_argument("batch", type=int)
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.xlsx or OUT.csv")
-    p.add_argument("--priced-only", action="store_true",
-                   help="only the rows that got a price (default: every row of the sheet)")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--priced-only", action="store_true",
+                      help="only the rows that got a price (default: every row of the sheet)")
+    only.add_argument("--fix-list", action="store_true",
+                      help="only the rows to fix (invalid, duplicate, failed), as the rep's own "
+                      "columns with the reason first and the cells at fault in red (.xlsx)")
 
     p = sub.add_parser("worker", help="quote every open batch of every account with a key, "
                        "taking new ones as they come (a team's always-on runner)")

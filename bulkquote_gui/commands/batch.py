@@ -472,20 +472,33 @@ def run_find(args: argparse.Namespace) -> int:
 
 @_command("export")
 def run_export(args: argparse.Namespace) -> int:
-    """Write a batch's results (original columns + prices) to .xlsx or .csv."""
+    """Write a batch's results (original columns + prices) to .xlsx or .csv; with --fix-list,
+    only its rows to fix (core/fix_list.py) to .xlsx."""
     from bulkquote_gui.core.export import export_batch
+    from bulkquote_gui.core.fix_list import export_batch_fix_list
 
+    fix_list = getattr(args, "fix_list", False)
+    if fix_list and Path(args.output).suffix.lower() != ".xlsx":
+        raise _Fail(f"a fix list is an Excel file: {args.output!r} must end in .xlsx")
     with _runtime(args, with_api=False) as runtime:
         sf = runtime.session_factory
         with sf() as session:
             _batch_or_fail(session, args.batch)
         try:
-            n = export_batch(sf, args.batch, Path(args.output),
-                             priced_only=getattr(args, "priced_only", False))
+            if fix_list:
+                n = export_batch_fix_list(sf, args.batch, Path(args.output))
+            else:
+                n = export_batch(sf, args.batch, Path(args.output),
+                                 priced_only=getattr(args, "priced_only", False))
         except ValueError as exc:
             raise _Fail(str(exc)) from None
         except OSError as exc:
             raise _Fail(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    print(f"{n} rows written to {args.output}", file=sys.stderr)
+    if fix_list:
+        print(f"{n} rows to fix written to {args.output}" if n else
+              f"nothing to fix in batch {args.batch}: {args.output} holds the header only",
+              file=sys.stderr)
+    else:
+        print(f"{n} rows written to {args.output}", file=sys.stderr)
     return EXIT_OK
 

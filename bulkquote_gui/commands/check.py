@@ -1,5 +1,6 @@
 """`bulkquote check FILE`: read and validate a spreadsheet, print what was found (with
-`--rows OUT.csv`, also what each row would send: core/cleaned_rows.py).
+`--rows OUT.csv`, also what each row would send: core/cleaned_rows.py; with `--fix-list
+OUT.xlsx`, the invalid rows to fix: core/fix_list.py).
 
 Exit 0 when the file was read (whatever its rows), 2 when it could not be: then one sentence
 naming the file and the problem, never a traceback. File names are printed with undecodable
@@ -14,6 +15,7 @@ import os
 import sys
 
 from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
+from bulkquote_gui.core.fix_list import write_preview_fix_list
 from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
 from bulkquote_gui.core.limits import display_name
 
@@ -40,9 +42,21 @@ def run_check(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _refuse(args, shown, f"cannot write {display_name(rows_out)}: "
                            f"{exc.strerror or exc}")
+    fix_out = getattr(args, "fix_list", None)
+    if fix_out:
+        try:
+            to_fix = write_preview_fix_list(result, fix_out)
+        except ValueError as exc:
+            return _refuse(args, shown, str(exc))
+        except OSError as exc:
+            return _refuse(args, shown, f"cannot write {display_name(fix_out)}: "
+                           f"{exc.strerror or exc}")
     text = json.dumps(result.summary_json(), ensure_ascii=False) if args.json else render_summary(result)
     if rows_out and not args.json:
         text += f"\nrows written to {display_name(rows_out)} ({written})"
+    if fix_out and not args.json:
+        text += (f"\nfix list written to {display_name(fix_out)} ({to_fix} rows to fix)" if to_fix
+                 else f"\nnothing to fix: {display_name(fix_out)} holds the header only")
     try:
         print(text)
         sys.stdout.flush()
@@ -75,6 +89,8 @@ def render_summary(result: ImportResult) -> str:
     ]
     if result.sheet_note:
         lines.insert(1, f"  ({result.sheet_note})")
+    for column in result.ignored_columns:
+        lines.append(f"ignored: column {column!r} (a fix list's reasons: never mapped or sent)")
     by_set = result.counts_by_set()
     if by_set:
         pinned = f", pinned to {result.pinned_set}" if result.pinned_set else ""

@@ -135,6 +135,16 @@ def country_column(columns: Sequence[str]) -> str | None:
     return next((c for c in columns if normalise_header(c) in _COUNTRY_HEADERS), None)
 
 
+# The column a fix list (core/fix_list.py) adds beside each row: the importer drops it, so a
+# fixed row dropped back in is quoted from the rep's own columns only. Matched exactly (case,
+# spaces and punctuation aside): a customer's own "Reason" or "Notes" column is kept as ever.
+FIX_LIST_REASON = "BulkQuote reason"
+
+
+def is_fix_list_reason(header: str) -> bool:
+    return normalise_header(header) == normalise_header(FIX_LIST_REASON)
+
+
 def field_for_header(header: str) -> str | None:
     key = normalise_header(header)
     if key in _ALIAS_FIELD:

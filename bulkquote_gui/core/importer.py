@@ -22,7 +22,7 @@ from bulkquote_gui.core import address_sets as sets_
 from bulkquote_gui.core import addresses as addr
 from bulkquote_gui.core.column_mapping import (
     auto_mapping, country_column, disambiguate_headers, excel_column_letter, header_score,
-    looks_like_header)
+    is_fix_list_reason, looks_like_header)
 from bulkquote_gui.core.limits import display_name
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.readers import (
@@ -512,8 +512,11 @@ class ImportResult:
     def __init__(self, *, path: Path, sheet: str | None, has_header: bool, columns: list[str],
                  data: dict[str, np.ndarray], row_numbers: np.ndarray, mapping: dict[str, str],
                  defaults: BatchDefaults, address_sets: list[sets_.AddressSet] | None = None,
-                 pinned_set: str | None = None, sheet_note: str = "") -> None:
+                 pinned_set: str | None = None, sheet_note: str = "",
+                 ignored_columns: list[str] | None = None) -> None:
         self.path = path
+        # Columns read but never used: a fix list's "BulkQuote reason" (_without_fix_list_reason).
+        self.ignored_columns = list(ignored_columns or [])
         self.sheet = sheet
         self.sheet_note = sheet_note  # why this sheet was read when it was not the first
         self.has_header = has_header
@@ -676,6 +679,7 @@ class ImportResult:
                                   "pinned": s.name == self.pinned_set}
                                  for s in self.address_sets]} if self.address_sets else {}),
             **({"sheet_note": self.sheet_note} if self.sheet_note else {}),
+            **({"ignored_columns": list(self.ignored_columns)} if self.ignored_columns else {}),
             "problems": [{"row": p.row, "field": p.field, "message": p.message}
                          for p in self.problems()],
         }
@@ -742,7 +746,7 @@ class ImportResult:
                             row_numbers=self._row_numbers, mapping=mapping, defaults=defaults,
                             address_sets=self.address_sets if keep_pin else address_sets,
                             pinned_set=self.pinned_set if keep_pin else pinned_set,
-                            sheet_note=self.sheet_note)
+                            sheet_note=self.sheet_note, ignored_columns=self.ignored_columns)
 
 
 def _with_set_columns(mapping: dict[str, str], primary: sets_.AddressSet | None,
@@ -857,6 +861,7 @@ def import_file(path: str | Path, *, sheet: str | None = None,
         raise SpreadsheetError(f"{path.name} is empty")
     table = _table(raw, nonempty)
     columns, data, row_numbers, has_header = table
+    columns, data, row_numbers, ignored = _without_fix_list_reason(columns, data, row_numbers)
     auto = auto_mapping(columns, data)
     report(0.6)
     overrides = mapping or {}
@@ -875,9 +880,31 @@ def import_file(path: str | Path, *, sheet: str | None = None,
     result = ImportResult(path=path, sheet=raw.sheet, has_header=has_header,
                           columns=columns, data=data, row_numbers=row_numbers,
                           mapping=final_mapping, defaults=defaults, address_sets=found_sets,
-                          pinned_set=pin_set, sheet_note=sheet_note)
+                          pinned_set=pin_set, sheet_note=sheet_note, ignored_columns=ignored)
     report(1.0)
     return result
+
+
+def _without_fix_list_reason(columns: list[str], data: dict[str, np.ndarray],
+                             row_numbers: np.ndarray
+                             ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray, list[str]]:
+    """A fix list dropped back in: its "BulkQuote reason" column (core/fix_list.py) is ours, not
+    the rep's, so it is never mapped, validated, sent or stored; a row left with nothing but its
+    reason (the rep cleared it) is no row. Returns the columns, data and rows kept, and the
+    columns dropped."""
+    ignored = [c for c in columns if is_fix_list_reason(c)]
+    if not ignored:
+        return columns, data, row_numbers, []
+    kept = [c for c in columns if c not in ignored]
+    data = {c: data[c] for c in kept}
+    if kept:
+        filled = _nonempty_rows([data[c] for c in kept], len(row_numbers))
+    else:
+        filled = np.zeros(len(row_numbers), dtype=bool)
+    if not filled.all():
+        data = {c: cells[filled] for c, cells in data.items()}
+        row_numbers = row_numbers[filled]
+    return kept, data, row_numbers, ignored
 
 
 def _has_addresses(columns: list[str], data: Mapping[str, np.ndarray]) -> bool:

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
     batch_finished = Signal(int, str)    # complete or cancelled (the rep was alerted)
     exported = Signal(str, int)          # path, rows written
     cleaned_exported = Signal(str)       # the cleaned-addresses CSV was written (its path)
+    fix_list_exported = Signal(str, int) # a fix list was written: path, rows to fix
     task_failed = Signal(str)            # a background task's message, as shown to the rep
     quote_shown = Signal(object)         # a QuoteEvent, after the page showed it (GUI thread)
     jobs_shown = Signal()                # the recent jobs list was read and shown
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.upload_page.database_url = _store_url(context)   # never read as a sheet
         self.upload_page.browse_requested.connect(self.open_file_dialog)
         self.upload_page.export_cleaned_requested.connect(self.export_cleaned)
+        self.upload_page.export_fix_list_requested.connect(self.export_preview_fix_list)
         self.upload_page.submit_requested.connect(self.submit)
         self.upload_page.load_failed.connect(self._load_failed)
         self.upload_page.loaded.connect(lambda _r: self._sync_actions())
@@ -114,6 +116,7 @@ class MainWindow(QMainWindow):
         self.progress_page.quote_rest_requested.connect(self.quote_rest)
         self.progress_page.state_changed.connect(self._sync_actions)
         self.progress_page.export_requested.connect(self.export_batch)
+        self.progress_page.fix_list_requested.connect(self.export_batch_fix_list)
         self.progress_page.rush_requested.connect(self.rush_batch)
         self.progress_page.unblock_requested.connect(self.cancel_blocking_quote)
         self.progress_page.finished.connect(self._batch_finished)
@@ -401,6 +404,52 @@ class MainWindow(QMainWindow):
         task = asyncio.ensure_future(write())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def export_preview_fix_list(self, result: Any) -> None:
+        """The preview's invalid rows to an XLSX the rep fixes and drops back in (core/fix_list.py),
+        off the GUI thread. Beside the file, named after it."""
+        source = Path(str(getattr(result, "path", "") or "sheet"))
+        path = self.dialogs.save_file("Export the rows to fix",
+                                      str(source.with_name(f"{source.stem} - fix list.xlsx")),
+                                      "Excel (*.xlsx)")
+        if not path:
+            return
+
+        async def write() -> None:
+            from bulkquote_gui.core.fix_list import write_preview_fix_list
+            n, error = await run_blocking(write_preview_fix_list, result, path,
+                                          expected=(OSError, ValueError))
+            if error is not None:
+                self.dialogs.error("Cannot write the fix list", f"{Path(path).name}: {error}")
+            else:
+                self._fix_list_written(path, n)
+
+        task = asyncio.ensure_future(write())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def export_batch_fix_list(self, batch_id: int) -> None:
+        """A finished batch's rows not priced (invalid, duplicate, failed) to an XLSX to fix."""
+        page = self.progress_page
+        name = page.source_name if batch_id == page.batch_id else ""
+        stem = Path(name).stem if name else f"batch-{batch_id}"
+        folder = self._source_paths.get(batch_id, Path()).parent if batch_id in self._source_paths \
+            else self._last_folder("export") or self._last_folder("open")
+        suggested = f"{stem} - fix list.xlsx"
+        path = self.dialogs.save_file("Export the rows to fix",
+                                      str(folder / suggested) if folder else suggested,
+                                      "Excel (*.xlsx)")
+        if not path:
+            return
+        self._remember_folder("export", Path(path).parent)
+        batches.fix_list(self, self.context.session_factory, batch_id, Path(path)) \
+            .success(lambda n: self._fix_list_written(path, n)) \
+            .failure(self._failed("Exporting the fix list")).run()
+
+    def _fix_list_written(self, path: str, rows: int) -> None:
+        self.statusBar().showMessage(f"{rows:,} rows to fix written to {Path(path).name}: fix them "
+                                     "in Excel and drop the file back in", 10000)
+        emit(self.fix_list_exported, path, rows)
 
     def present(self, file: str = "") -> None:
         """Another start of the app handed over: to the front, and FILE loaded as if dropped."""

@@ -66,6 +66,7 @@ class ProgressPage(QWidget):
     retry_requested = Signal(int)
     quote_rest_requested = Signal(int)   # a cancelled batch goes on with its unsent rows
     export_requested = Signal(int)
+    fix_list_requested = Signal(int)     # the rows not priced that the rep can fix, to Excel
     rush_requested = Signal(int)
     unblock_requested = Signal(str)  # the id of another client's quote that blocks the account
     finished = Signal(int, str)  # batch id, status: the batch reached complete/cancelled while shown
@@ -150,11 +151,18 @@ class ProgressPage(QWidget):
         self.export_button.setToolTip(_tip("Write every row of the sheet with its status, reason "
                                            "and prices to Excel or CSV", "export"))
         self.export_button.clicked.connect(lambda: self._emit(self.export_requested))
+        self.fix_list_button = QPushButton("Export f&ix list…")
+        self.fix_list_button.setToolTip("The rows not priced (invalid, duplicate, failed) with "
+                                        "their own columns, the reason first and the cells at "
+                                        "fault in red: fix them in Excel and drop the file back in")
+        self.fix_list_button.setEnabled(False)
+        self.fix_list_button.clicked.connect(lambda: self._emit(self.fix_list_requested))
         buttons = QHBoxLayout()
         for button in (self.pause_button, self.rush_button, self.cancel_button, self.retry_button,
                        self.rest_button):
             buttons.addWidget(button)
         buttons.addStretch()
+        buttons.addWidget(self.fix_list_button)
         buttons.addWidget(self.export_button)
 
         self.message_banner = Banner("infoBanner")
@@ -421,6 +429,9 @@ class ProgressPage(QWidget):
         unsent = counts.get("cancelled", 0) + retryable
         self.rest_button.setEnabled(status == "cancelled" and unsent > 0)
         self.export_button.setEnabled(counts.get("total", 0) > 0)
+        model = self.model
+        to_fix = model.failed_count() + model.rowCount() - model.quoted_count()
+        self.fix_list_button.setEnabled(status in ("complete", "cancelled") and to_fix > 0)
         if status == "paused":
             self.eta_label.setText("Paused. Resume to carry on where it stopped.")
         elif active and self.wait_banner.event is not None:

@@ -64,6 +64,7 @@ class UploadPage(QWidget):
     submit_requested = Signal(object, object)  # ImportResult, BatchDefaults
     browse_requested = Signal()
     export_cleaned_requested = Signal(object)   # ImportResult: write what would be sent, per row
+    export_fix_list_requested = Signal(object)  # ImportResult: its invalid rows, to fix in Excel
     _progress = Signal(int, int)     # generation, percent: from the import thread, queued to us
 
     def __init__(self, defaults: BatchDefaults, parent: QWidget | None = None) -> None:
@@ -160,6 +161,7 @@ class UploadPage(QWidget):
 
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)  # a long file's counts wrap; the buttons beside keep their text
         # Why rows are not quoted, counted as `bulkquote check` prints them.
         self.reasons_label = QLabel("")
         self.reasons_label.setObjectName("hint")
@@ -185,8 +187,17 @@ class UploadPage(QWidget):
         self.reuse_label.setObjectName("hint")
         self.reuse_label.setWordWrap(True)
         self.reuse_label.hide()
+        self.fix_list_button = QPushButton("Export f&ix list…")
+        self.fix_list_button.setToolTip(
+            "An Excel file of the invalid rows, their own columns as in the file, the reason first "
+            "and the cells at fault in red: fix them in Excel and drop the file back in "
+            "(bulkquote check --fix-list)")
+        self.fix_list_button.setEnabled(False)
+        self.fix_list_button.clicked.connect(
+            lambda: self.result is not None and emit(self.export_fix_list_requested, self.result))
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.fix_list_button)
         bottom.addWidget(self.export_cleaned_button)
         bottom.addWidget(self.reuse_box)
         bottom.addWidget(self.submit_button)
@@ -512,6 +523,9 @@ class UploadPage(QWidget):
         n = self.quotable_count()
         self.submit_button.setText(f"&Submit {n:,} quote" + ("" if n == 1 else "s"))
         self.submit_button.setEnabled(n > 0 and not self._busy)
+        result = self.result
+        invalid = result.counts()["invalid"] if result is not None else 0
+        self.fix_list_button.setEnabled(invalid > 0 and not self._busy)
 
     def _sheet_chosen(self, name: str) -> None:
         result = self.result

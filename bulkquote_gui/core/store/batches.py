@@ -53,7 +53,8 @@ class NothingToQuote(ValueError):
 
 def skipped_rows(result: Any) -> list[dict[str, Any]]:
     """The rows an import will not quote (invalid, duplicate): row number, verdict, reason (the
-    import check's words), its categories (as `check` counts them) and the original cells.
+    import check's words), its categories (as `check` counts them), the columns at fault (the
+    preview's highlighted cells; the fix list marks them) and the original cells.
 
     Read through the ImportResult's per-row accessors; an import object without them (a test's
     fake) has no skipped rows.
@@ -74,9 +75,11 @@ def skipped_rows(result: Any) -> list[dict[str, Any]]:
         else:
             categories = list(dict.fromkeys(
                 issue.reason for issue in issues.get(i, ()) if getattr(issue, "is_error", True)))
+        at_fault = getattr(result, "invalid_columns_at", lambda _i: ())(i)
         out.append({"row": int(result.row_number_at(i)), "status": status,
                     "reason": "; ".join(dict.fromkeys(p.message for p in problems)),
                     "categories": categories or ["Invalid"],
+                    "columns": [str(c) for c in columns if c in at_fault],  # the fix list's marks
                     "original": {c: "" if (v := result.cell(i, c)) is None else str(v)
                                  for c in columns}})
     return out

@@ -81,6 +81,7 @@ class SkippedRow:
     reason: str              # the import check's words ("duplicate of row 4 (same address…)")
     categories: tuple[str, ...] = ()   # as `bulkquote check` counts them ("PO box")
     original: dict[str, str] = field(default_factory=dict, compare=False)
+    columns: tuple[str, ...] = ()      # the rep's columns at fault (none stored before the fix list)
 
 
 # The engine's hot statements are built once (bound parameters p_*): building a statement
@@ -155,7 +156,8 @@ def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:
     return [SkippedRow(row_number=int(r.get("row", 0)), status=str(r.get("status", "invalid")),
                        reason=str(r.get("reason", "")),
                        categories=tuple(str(c) for c in r.get("categories") or ()),
-                       original={str(k): str(v) for k, v in dict(r.get("original") or {}).items()})
+                       original={str(k): str(v) for k, v in dict(r.get("original") or {}).items()},
+                       columns=tuple(str(c) for c in r.get("columns") or ()))
             for r in raw if isinstance(r, dict)]
 
 

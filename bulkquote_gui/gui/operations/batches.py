@@ -1,4 +1,4 @@
-"""Operations on one batch: store it, open it, the rep's commands on it, export it.
+"""Operations on one batch: store it, open it, the rep's commands on it, export it (or its fix list).
 
 Each command hands back the batch's summary as the store has it right after the command (read
 in the same trip to the worker thread), so the window shows what is true without a second read.
@@ -172,3 +172,13 @@ def reusable(parent: QObject, sessions: Any, result: Any, *,
             return store.reusable_for_rows(session, rows, result.defaults, account_id=account_id())
 
     return Operation(parent, work, sessions)
+
+
+def fix_list(parent: QObject, sessions: Any, batch_id: int, path: Path) -> Operation[int]:
+    """Write the batch's rows to fix (invalid, duplicate, failed) to .xlsx (core/fix_list.py);
+    hands back the number of rows written."""
+    def work(sf: Any) -> int:
+        from bulkquote_gui.core.fix_list import export_batch_fix_list  # openpyxl: on first use
+        return export_batch_fix_list(sf, batch_id, Path(path))
+
+    return Operation(parent, work, sessions, expected=(OSError, ValueError))
