@@ -102,3 +102,21 @@ def test_another_accounts_quotes_are_never_reused(session_factory):
     third = store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
                                source_name="c.csv", account_id=theirs.id)
     assert len(store.reuse_valid_quotes(sf, third, today=VALID)) == 1
+
+
+def test_a_requote_and_a_reused_quote_keep_each_rows_address_set(session_factory):
+    sf = session_factory
+    rows = [checked_row(2), checked_row(3)]
+    rows[0].address_set, rows[1].address_set = "Physical", "Mailing"
+    first, _, _ = quote_all(sf, rows)
+    new_id = store.requote_stale(sf, first, today=date(2027, 2, 1))
+    with sf() as session:
+        assert [r.address_set for r in store.batch_rows(session, first)] == ["Physical", "Mailing"]
+        assert [r.address_set for r in store.batch_rows(session, new_id)] == ["Physical", "Mailing"]
+    # A reused row is filled in place: it keeps the set of the sheet it was submitted from.
+    again = [checked_row(2), checked_row(3)]
+    again[0].address_set = "Site"
+    second, _, reused = quote_all(sf, again)
+    assert len(reused) == 2
+    with sf() as session:
+        assert [r.address_set for r in store.batch_rows(session, second)] == ["Site", ""]
