@@ -64,6 +64,12 @@ def _add_import_options(p: argparse.ArgumentParser) -> None:
                    metavar="FIELD=COLUMN", help="map a field to a column, e.g. street=PHSTREET")
 
 
+def _add_set_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set-order", metavar="NAME,NAME", type=_name_list,
+                   help="try the address sets in this order (names as check prints them)")
+    p.add_argument("--pin-set", metavar="NAME", help="quote every row from this address set only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bulkquote", description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="SQLAlchemy URL of the store (default: a SQLite file in the "
@@ -84,15 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--rows", metavar="OUT.csv", help="write one line per row: number, status, "
                    "reason, the street/unit/city/state/ZIP that would be sent, the address set")
-    p.add_argument("--set-order", metavar="NAME,NAME", type=_name_list,
-                   help="try the address sets in this order (names as check prints them)")
-    p.add_argument("--pin-set", metavar="NAME", help="quote every row from this address set only")
+    _add_set_options(p)
     p.add_argument("--fix-list", metavar="OUT.xlsx", help="write the invalid rows, their own "
                    "columns as in the file, the reason first and the cells at fault in red: fix "
                    "them in Excel and drop the file back in")
 
     p = sub.add_parser("submit", help="store a batch of quotes from a spreadsheet")
     _add_import_options(p)
+    _add_set_options(p)
     p.add_argument("--speed", type=int, metavar="MBPS", help="default bandwidth (1000)")
     p.add_argument("--term", type=int, metavar="MONTHS", help="default term (36)")
     p.add_argument("--product", help="default product: DIA, BROADBAND or ETHERNET (DIA)")

@@ -187,11 +187,14 @@ def run_submit(args: argparse.Namespace) -> int:
     defaults = _defaults(args, load_settings())
     memory = MappingMemory()
     overrides = dict(args.mapping or [])
+    sets = {"set_order": getattr(args, "set_order", None), "pin_set": getattr(args, "pin_set", None)}
     try:
-        result = import_file(args.file, sheet=args.sheet, mapping=overrides, defaults=defaults)
+        result = import_file(args.file, sheet=args.sheet, mapping=overrides, defaults=defaults,
+                             **sets)
         remembered = None if overrides else memory.recall(result.columns or [])
         if remembered and remembered != dict(result.mapping or {}):
-            result = import_file(args.file, sheet=args.sheet, mapping=remembered, defaults=defaults)
+            result = import_file(args.file, sheet=args.sheet, mapping=remembered, defaults=defaults,
+                                 **sets)
             print("using the column mapping remembered for these headers (--map overrides it)",
                   file=sys.stderr, flush=True)
     except SpreadsheetError as exc:
@@ -369,7 +372,8 @@ def run_status(args: argparse.Namespace) -> int:
                       "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code,
                       "valid_until": r.valid_until.isoformat() if r.valid_until else None,
                       "stale": r.stale(today), "reused": r.reused_from is not None,
-                      "previous_mrc": _money(r.previous_mrc)}
+                      "previous_mrc": _money(r.previous_mrc),
+                      "address_set": r.address_set or None}
                      for r in rows]}, ensure_ascii=False))
         return EXIT_OK
     print(f"batch {summary.id}  {summary.source_name}  {summary.status}  "

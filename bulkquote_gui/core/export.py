@@ -2,7 +2,9 @@
 
 Every row of the rep's file is written where it was: their own columns first, then its status
 and reason (priced; failed and why; invalid and why; duplicate of row N; not sent: cancelled),
-then the quote's answer. `priced_only` keeps just the rows that got a price.
+then the quote's answer, and, when the sheet had two or more address sets, the set each row
+was quoted from ("Address set", the name `check --rows` prints). `priced_only` keeps just the
+rows that got a price.
 
 Safe to open in a spreadsheet: in CSV, text a spreadsheet would run as a formula (starting with
 `=`, `+`, `-`, `@`, tab, CR or LF, or their full-width forms, after any spaces) gets a leading
@@ -35,6 +37,9 @@ from bulkquote_gui.core.reasons import access_word, reason_text, status_word
 RESULT_HEADERS = ("Status", "Reason", "Carrier", "MRC", "NRC", "Currency", "Install days",
                   "Access", "Estimate", "Valid until", "Options")
 REQUOTE_HEADERS = ("Previous MRC", "MRC change")
+# Only for a batch whose sheet had two or more address sets (physical and mailing, say): which
+# one each row was quoted from (or refused for). A sheet with one set has nothing to tell apart.
+SET_HEADER = "Address set"
 FORMATS = (".csv", ".xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
@@ -83,6 +88,8 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
         columns = store.batch_columns(session, batch_id)
         rows = store.batch_rows(session, batch_id)
         skipped = [] if priced_only else store.batch_skipped(session, batch_id)
+    # Decided on the whole batch, so a priced-only export has the same columns as the full one.
+    with_sets = any(r.address_set for r in rows) or any(s.address_set for s in skipped)
     if priced_only:
         rows = [r for r in rows if r.status == "complete"]
     for row in [*rows, *skipped]:  # a column the import did not list (should not happen) is kept
@@ -91,12 +98,16 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
                 columns.append(key)
     # A re-quote (bulkquote requote) sets each new price beside the one it replaces.
     requoted = any(r.previous_mrc is not None for r in rows)
-    headers = columns + [_unique(h, columns) for h in RESULT_HEADERS + (REQUOTE_HEADERS if requoted else ())]
+    headers = columns + [_unique(h, columns) for h in RESULT_HEADERS
+                         + (REQUOTE_HEADERS if requoted else ()) + ((SET_HEADER,) if with_sets else ())]
     # Sheet order: quoted rows keep theirs (position), the others go back between them.
     ordered = sorted([(r.row_number, 0, r) for r in rows] + [(s.row_number, 1, s) for s in skipped],
                      key=lambda t: (t[0], t[1]))
     records = [_record(r, columns, requoted) if isinstance(r, store.RowView)
                else _skipped_record(r, columns, requoted) for _n, _k, r in ordered]
+    if with_sets:
+        for record, (_n, _k, r) in zip(records, ordered, strict=True):
+            record.append(r.address_set)
     if suffix == ".csv":
         _write_atomically(path, lambda tmp: _write_csv(tmp, headers, len(columns), records))
     else:

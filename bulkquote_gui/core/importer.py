@@ -201,7 +201,8 @@ def _formula_rows(raw: list[str], cleaned: list[str]) -> list[int]:
     full-width forms included): never an address, and dangerous to echo back. A C-speed search
     on the joined column first; most columns have no such cell."""
     if not (_FORMULA_CELL.search("\x00" + "\x00".join(cleaned))
-            or _FORMULA_CELL.search("\x00" + "\x00".join(map(str, raw)))):
+            or (raw != cleaned   # as a rule the same cells (a pointer compare each): one search
+                and _FORMULA_CELL.search("\x00" + "\x00".join(map(str, raw))))):
         return []
     return [i for i, (r, c) in enumerate(zip(raw, cleaned))
             if c and (str(r)[:1] in ("\t", "\r") or addr.looks_like_formula(c))]

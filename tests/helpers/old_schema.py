@@ -50,3 +50,23 @@ def make_v1_database(url: str, *, batches: int = 1, rows: int = 3) -> None:
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
     finally:
         engine.dispose()
+
+
+def make_v5_database(url: str, *, batches: int = 1, rows: int = 3) -> None:
+    """A database as schema version 5 left it (the release before address sets were stored):
+    version 1's batches carried through the real v2..v5 steps, the last row of batch 1 filled
+    from its first (reused_from, a v5 column) and batch 1 given a skipped row (v4)."""
+    from bulkquote_gui.core.store.schema import UPGRADES, ensure_schema
+
+    make_v1_database(url, batches=batches, rows=rows)
+    engine = create_engine(url)
+    try:
+        assert ensure_schema(engine, upgrades=UPGRADES[:4], backup=False) == 5
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE batch_quote SET reused_from = :first WHERE id = :last"),
+                         {"first": 1000, "last": 1000 + rows - 1})
+            conn.execute(text("UPDATE batch_job SET skipped = :s WHERE id = 1"),
+                         {"s": '[{"row": 99, "status": "invalid", "reason": "ZIP is missing", '
+                               '"categories": ["ZIP missing"], "original": {}}]'})
+    finally:
+        engine.dispose()

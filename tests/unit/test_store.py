@@ -15,7 +15,7 @@ from bulkquote_gui.core.store.models import BatchQuote, Quote
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
 from tests.fakes import FakeImport, checked_row, fake_import
-from tests.helpers.old_schema import make_v1_database
+from tests.helpers.old_schema import make_v1_database, make_v5_database
 
 
 @pytest.fixture
@@ -73,6 +73,36 @@ def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
         new_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
         with sf() as session:
             assert new_id == 3 and [b.id for b in store.list_batches(session)] == [3, 2, 1]
+    finally:
+        engine.dispose()
+
+
+def test_a_version_5_database_keeps_every_row_and_reads_no_address_set(db_url):
+    make_v5_database(db_url, batches=2, rows=3)
+    engine = store.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION == 6
+            assert conn.execute(text("SELECT COUNT(*) FROM batch_quote")).scalar() == 6
+            assert conn.execute(text("SELECT COUNT(*) FROM batch_quote "
+                                     "WHERE address_set IS NULL")).scalar() == 6
+        sf = store.make_session_factory(engine)
+        with sf() as session:
+            for batch_id in (1, 2):
+                rows = store.batch_rows(session, batch_id)
+                assert [r.row_number for r in rows] == [2, 3, 4]
+                assert [r.address_set for r in rows] == ["", "", ""]
+            assert store.batch_rows(session, 1)[-1].reused_from == 1000    # v5's column kept
+            (skipped,) = store.batch_skipped(session, 1)
+            assert (skipped.row_number, skipped.reason, skipped.address_set) == (
+                99, "ZIP is missing", "")
+            assert store.next_open_row(session, 2).idempotency_key == "key-2000"
+        # New rows after the upgrade store their set.
+        rows = [checked_row(2), checked_row(3)]
+        rows[1].address_set = "Mailing"
+        new_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="b.csv")
+        with sf() as session:
+            assert [r.address_set for r in store.batch_rows(session, new_id)] == ["", "Mailing"]
     finally:
         engine.dispose()
 

@@ -120,3 +120,21 @@ def test_the_preview_finds_the_rows_a_submit_would_fill(session_factory):
     for n, reusable in found.items():
         assert (reusable.from_batch, reusable.from_row) == (first, n)
         assert (reusable.mrc, reusable.valid_until) == (old[n].mrc, old[n].valid_until)
+
+
+def test_a_requote_and_a_reused_quote_keep_each_rows_address_set(session_factory):
+    sf = session_factory
+    rows = [checked_row(2), checked_row(3)]
+    rows[0].address_set, rows[1].address_set = "Physical", "Mailing"
+    first, _, _ = quote_all(sf, rows)
+    new_id = store.requote_stale(sf, first, today=date(2027, 2, 1))
+    with sf() as session:
+        assert [r.address_set for r in store.batch_rows(session, first)] == ["Physical", "Mailing"]
+        assert [r.address_set for r in store.batch_rows(session, new_id)] == ["Physical", "Mailing"]
+    # A reused row is filled in place: it keeps the set of the sheet it was submitted from.
+    again = [checked_row(2), checked_row(3)]
+    again[0].address_set = "Site"
+    second, _, reused = quote_all(sf, again)
+    assert len(reused) == 2
+    with sf() as session:
+        assert [r.address_set for r in store.batch_rows(session, second)] == ["Site", ""]

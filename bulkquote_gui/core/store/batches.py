@@ -54,7 +54,8 @@ class NothingToQuote(ValueError):
 def skipped_rows(result: Any) -> list[dict[str, Any]]:
     """The rows an import will not quote (invalid, duplicate): row number, verdict, reason (the
     import check's words), its categories (as `check` counts them), the columns at fault (the
-    preview's highlighted cells; the fix list marks them) and the original cells.
+    preview's highlighted cells; the fix list marks them), the original cells, and with two or
+    more address sets the set the verdict is for (`address_set`, as `check --rows`).
 
     Read through the ImportResult's per-row accessors; an import object without them (a test's
     fake) has no skipped rows.
@@ -62,6 +63,7 @@ def skipped_rows(result: Any) -> list[dict[str, Any]]:
     if not all(hasattr(result, a) for a in ("status_at", "problems_at", "row_number_at", "cell")):
         return []
     columns = [str(c) for c in (result.columns or [])]
+    set_at = getattr(result, "address_set_at", None)
     issues = getattr(getattr(result, "_checked", None), "issues", {})  # the check's categories
     out = []
     for i in range(len(result)):
@@ -80,6 +82,7 @@ def skipped_rows(result: Any) -> list[dict[str, Any]]:
                     "reason": "; ".join(dict.fromkeys(p.message for p in problems)),
                     "categories": categories or ["Invalid"],
                     "columns": [str(c) for c in columns if c in at_fault],  # the fix list's marks
+                    **({"address_set": name} if set_at is not None and (name := set_at(i)) else {}),
                     "original": {c: "" if (v := result.cell(i, c)) is None else str(v)
                                  for c in columns}})
     return out
@@ -107,7 +110,9 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
 
     All or nothing: on any error nothing is stored. Company fallback per row: the row's own
     company, else `defaults.company`, else the file's stem. Each row gets its idempotency key
-    (uuid4) now, before anything is sent. Raises NothingToQuote when no row is quotable.
+    (uuid4) now, before anything is sent, and the address set its location came from
+    (`row.address_set`; none for a sheet with one set). Raises NothingToQuote when no row is
+    quotable.
     """
     rows = list(result.quotable_rows())
     if not rows:
@@ -142,7 +147,8 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
                 site_id=str(getattr(row, "site_id", "") or ""),
                 original={str(k): "" if v is None else str(v) for k, v in dict(row.original).items()},
                 status=ROW_PENDING, idempotency_key=str(uuid.uuid4()),
-                reference_text=row_reference(install, batch.id, int(row.row_number))))
+                reference_text=row_reference(install, batch.id, int(row.row_number)),
+                address_set=str(getattr(row, "address_set", "") or "")[:200] or None))
         lead_ids = session.scalars(
             insert(Lead).returning(Lead.id, sort_by_parameter_order=True), leads).all()
         for quote, lead_id in zip(quotes, lead_ids, strict=True):

@@ -187,6 +187,7 @@ class _StoredRow:
     customer: dict
     service: dict
     site_id: str
+    address_set: str = ""
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def requote_stale(session_factory: sessionmaker[Session], batch_id: int, *,
             lead = q.lead
             rows.append(_StoredRow(
                 row_number=bq.row_number, original=dict(bq.original or {}), site_id=bq.site_id or "",
+                address_set=bq.address_set or "",
                 location={"street": q.street, "unit": q.unit, "city": q.city, "state": q.state,
                           "postal_code": q.postal_code},
                 customer={"company": lead.company, "contact_name": lead.contact_name,

@@ -46,9 +46,15 @@ def _v5_reused_quotes(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN requote_of INTEGER"))
 
 
+def _v6_address_sets(conn: Connection) -> None:
+    """v6: each row says which address set of its sheet it was quoted from
+    (batch_quote.address_set; NULL for rows stored before, and for sheets with one set)."""
+    conn.execute(text("ALTER TABLE batch_quote ADD COLUMN address_set VARCHAR(200)"))
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
 UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_skipped_rows,
-                                     _v5_reused_quotes)
+                                     _v5_reused_quotes, _v6_address_sets)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 

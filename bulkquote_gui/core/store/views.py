@@ -66,6 +66,8 @@ class RowView:
     reused_from: int | None = None   # the earlier row whose still-valid quote filled this one
     requote_of: int | None = None    # the earlier row whose stale quote this one asks again for
     previous_mrc: Decimal | None = None  # that earlier row's monthly price
+    address_set: str = ""            # the sheet's address set it was quoted from (schema v6;
+                                     # "" with one set, and for rows stored before v6)
 
     def stale(self, today: date) -> bool:
         """Priced, but the quote's valid-until date has passed: ask again before selling it."""
@@ -82,6 +84,7 @@ class SkippedRow:
     categories: tuple[str, ...] = ()   # as `bulkquote check` counts them ("PO box")
     original: dict[str, str] = field(default_factory=dict, compare=False)
     columns: tuple[str, ...] = ()      # the rep's columns at fault (none stored before the fix list)
+    address_set: str = ""    # the address set its verdict is for ("" with one set)
 
 
 # The engine's hot statements are built once (bound parameters p_*): building a statement
@@ -141,7 +144,7 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             error_message=bq.error_message, attempts=bq.attempts, access=q.access,
             is_estimate=q.is_estimate, valid_until=q.valid_until, option_count=int(n or 0),
             site_id=bq.site_id, original=dict(bq.original or {}), reused_from=bq.reused_from,
-            requote_of=bq.requote_of))
+            requote_of=bq.requote_of, address_set=bq.address_set or ""))
     earlier = [r.requote_of for r in out if r.requote_of is not None]
     if earlier:
         prices = dict(session.execute(select(BatchQuote.id, Quote.mrc).join(
@@ -156,6 +159,7 @@ def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:
     return [SkippedRow(row_number=int(r.get("row", 0)), status=str(r.get("status", "invalid")),
                        reason=str(r.get("reason", "")),
                        categories=tuple(str(c) for c in r.get("categories") or ()),
+                       address_set=str(r.get("address_set") or ""),
                        original={str(k): str(v) for k, v in dict(r.get("original") or {}).items()},
                        columns=tuple(str(c) for c in r.get("columns") or ()))
             for r in raw if isinstance(r, dict)]
