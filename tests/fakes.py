@@ -37,6 +37,8 @@ from bulkquote_gui.core.momentum import (
 from bulkquote_gui.core.rows import CheckedRow, RowStatus
 
 START = datetime(2026, 11, 29, 14, 0, 0, tzinfo=timezone.utc)
+# Far ahead: what the export and the window call stale is judged against today's real date.
+VALID_UNTIL = date(2099, 12, 29)
 
 
 class FakeClock:
@@ -310,7 +312,7 @@ class FakeMomentum:
         result = None
         error_code = error_message = None
         if remote.status == "complete":
-            result = QuoteResult(default_options(remote.outcome.mrc), 1, date(2026, 12, 29))
+            result = QuoteResult(default_options(remote.outcome.mrc), 1, VALID_UNTIL)
         elif remote.status in ("failed", "expired"):
             error_code = remote.outcome.error_code or remote.status
             error_message = remote.outcome.error_message or f"quote {remote.status}"

@@ -32,7 +32,7 @@ from typing import Any, Iterable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
-from bulkquote_gui.core.reasons import access_word, reason_text, status_word
+from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
 
 RESULT_HEADERS = ("Status", "Reason", "Carrier", "MRC", "NRC", "Currency", "Install days",
                   "Access", "Estimate", "Valid until", "Options")
@@ -127,7 +127,10 @@ def _unique(header: str, taken: list[str]) -> str:
 
 
 def row_reason(row: store.RowView) -> str:
-    """Why a quoted row has no price (or "" when it has one), in the rep's words, said once."""
+    """Why a quoted row has no price (or "" when it has one), in the rep's words, said once;
+    a price past its valid-until date says so."""
+    if row.stale(date.today()):
+        return expired_text(row.valid_until)
     if row.status == "complete":
         return ""
     if row.status == "cancelled":

@@ -104,3 +104,9 @@ def reason_text(code: str | None, message: str | None) -> str:
     if not label:
         return text[:1].upper() + text[1:]
     return f"{label}: {text}"
+
+
+def expired_text(valid_until) -> str:
+    """A priced row whose quote's valid-until date has passed (the window's Reason column and
+    the export's say the same)."""
+    return f"Price expired on {valid_until:%b %d %Y}: re-quote before putting it in a proposal"

@@ -153,6 +153,22 @@ def test_requote_stale_rows_asks_then_opens_the_new_batch(qtbot, window, context
     assert sorted(r.previous_mrc for r in rows) == [D("100.00"), D("200.00")]
 
 
+def test_expired_prices_are_marked_in_the_results(qtbot, window, context, tmp_path):
+    from bulkquote_gui.gui.models.results_model import CATEGORY_ROLE, EXPIRED, REASON_COLUMN
+
+    path = write_sites(tmp_path / "old.csv", ["100 Congress Ave", "200 Congress Ave"])
+    batch_id = store_batch(context, path=path)
+    expired_on = date.today() - timedelta(days=3)
+    price_batch(context, batch_id, [("Lumen", "100.00", "0.00", 36)], valid_until=expired_on)
+    open_finished(qtbot, window, batch_id)
+    model = window.progress_page.model
+    reasons = [model.index(r, REASON_COLUMN).data() for r in range(model.rowCount())]
+    assert reasons[0] == (f"Price expired on {expired_on:%b %d %Y}: re-quote before putting it "
+                          "in a proposal")
+    assert not reasons[1].startswith("Price expired")   # the failed row keeps its own reason
+    assert model.index(0, 0).data(CATEGORY_ROLE) == EXPIRED
+
+
 # ---------------------------------------------------------------- 2. search over past batches
 
 def test_search_finds_past_rows_debounced_and_opens_the_batch(qtbot, window, context, tmp_path):

@@ -15,7 +15,7 @@ class _View:
     def __init__(self, n: int) -> None:
         self.quote_id, self.row_number, self.address, self.status = n, n + 2, f"{n} Main St", "pending"
         self.carrier = self.mrc = self.nrc = self.currency = self.install_days = None
-        self.error_code = self.error_message = None
+        self.error_code = self.error_message = self.valid_until = None
 
 
 def test_thousands_of_row_updates_keep_true_alive(qtbot):

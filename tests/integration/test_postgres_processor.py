@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes import FakeClock
 from tests.unit.test_processor import *  # noqa: F401,F403  (tests, Harness and fixtures)
 
 pytestmark = pytest.mark.backends("postgresql")
+
+
+@pytest.fixture
+def clock():  # tests/unit/conftest.py's, which a module elsewhere does not see
+    return FakeClock()
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_csv_has_bom_original_columns_then_results(sf, batch_id, tmp_path):
     assert first[:2] == ["S2", "2 Main St"]
     assert first[5] == "'=HYPERLINK(\"http://evil\",\"x\")"
     assert first[6:17] == ["Priced", "", "Lumen", "1234567.89", "0.00", "USD", "45", "On-net",
-                           "no", "2026-12-29", "2"]
+                           "no", "2099-12-29", "2"]
     assert second[5] == "-5"
     assert second[6:8] == ["Failed", "No coverage: no carrier serves it"] and second[9] == ""
     assert third[5] == "'+1 512 555 0100"
@@ -82,7 +82,7 @@ def test_xlsx_money_is_numeric_with_currency_format_and_header_frozen(sf, batch_
         assert ws.cell(row=2, column=header.index("Note") + 1).data_type == "s"
         assert ws.cell(row=3, column=header.index("Note") + 1).value == "-5"
         assert ws.cell(row=3, column=mrc_col).value is None
-        assert ws.cell(row=2, column=header.index("Valid until") + 1).value.date() == date(2026, 12, 29)
+        assert ws.cell(row=2, column=header.index("Valid until") + 1).value.date() == date(2099, 12, 29)
         assert ws.column_dimensions["B"].width >= len("2 Main St")
     finally:
         wb.close()
@@ -189,3 +189,22 @@ def test_no_exported_cell_is_live_in_csv_or_xlsx(sf, tmp_path):
         assert ws.cell(row=2, column=1).value == "-5"
     finally:
         wb.close()
+
+
+def test_a_price_past_its_valid_until_date_says_so(sf, batch_id, tmp_path):
+    from sqlalchemy import update
+
+    from bulkquote_gui.core.store.models import BatchQuote, Quote
+
+    with sf.begin() as session:   # the quote of row 2 ran out yesterday
+        quote_id = session.scalar(BatchQuote.__table__.select().with_only_columns(BatchQuote.quote_id)
+                                  .where(BatchQuote.batch_id == batch_id, BatchQuote.row_number == 2))
+        yesterday = date.fromordinal(date.today().toordinal() - 1)
+        session.execute(update(Quote).where(Quote.id == quote_id).values(valid_until=yesterday))
+    out = tmp_path / "out.csv"
+    export_batch(sf, batch_id, out)
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0]["Status"] == "Priced" and rows[0]["MRC"] == "1234567.89"
+    assert rows[0]["Reason"] == (f"Price expired on {yesterday:%b %d %Y}: re-quote before putting "
+                                 "it in a proposal")
+    assert rows[2]["Reason"] == ""   # still valid

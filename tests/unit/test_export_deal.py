@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -14,7 +14,7 @@ from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.export import export_batch
 from bulkquote_gui.core.offer import BatchDefaults
-from tests.fakes import FakeClock, FakeMomentum, Outcome, fake_import
+from tests.fakes import VALID_UNTIL, FakeClock, FakeMomentum, Outcome, fake_import
 
 
 def quoted(sf, n, outcomes=None):
@@ -52,7 +52,7 @@ def test_the_xlsx_has_a_summary_and_every_option(session_factory, tmp_path):
 def test_a_requote_export_sets_the_new_price_beside_the_old_with_the_change(session_factory, tmp_path):
     sf = session_factory
     first = quoted(sf, 2)
-    new_id = store.requote_stale(sf, first, today=date(2027, 3, 1))
+    new_id = store.requote_stale(sf, first, today=VALID_UNTIL + timedelta(days=60))
     clock = FakeClock()
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
     api.outcomes[f"batch-{new_id}/row-2"] = Outcome(mrc="950.00")

@@ -75,7 +75,7 @@ def test_batch_runs_in_row_order_with_one_quote_in_flight(h):
     assert (row.carrier, str(row.mrc), str(row.nrc), row.currency, row.install_days) == \
         ("Lumen", "899.00", "0.00", "USD", 45)
     assert (row.access, row.is_estimate, row.option_count, row.attempts) == ("on_net", False, 2, 1)
-    assert row.valid_until.isoformat() == "2026-12-29"
+    assert row.valid_until.isoformat() == "2099-12-29"
     with h.sf() as session:
         summary = store.get_batch(session, batch_id)
     assert summary.finished_at is not None and summary.started_at is not None
@@ -434,6 +434,25 @@ def test_cancel_from_another_thread_takes_effect_within_a_second(h):
     assert not worker.is_alive()
     assert outcome == ["cancelled"]
     assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+
+
+def test_a_cancel_as_a_row_ends_is_announced(h):
+    """The rep cancels just as a row is priced (the row in hand, so by the engine's flag): the
+    batch's other rows are cancelled in the store at once, nothing is left for the engine to
+    interrupt, and it must still say the batch ended cancelled (the window waits for that)."""
+    batch_id = h.batch(3)
+    p = Processor(h.sf, h.api, clock=h.clock, on_event=lambda e: (h.events.append(e), cancel(e)),
+                  config=EngineConfig(), rng=random.Random(7))
+
+    def cancel(event):
+        if isinstance(event, QuoteEvent) and event.status == "complete" and event.row_number == 2:
+            p.cancel(batch_id)
+
+    assert p.run_batch(batch_id) == "cancelled"
+    assert h.statuses(batch_id) == ["complete", "cancelled", "cancelled"]
+    ends = [e.status for e in h.events if isinstance(e, BatchEvent) and e.status != "running"]
+    assert ends == ["cancelled"]
+    assert h.posts() == [h.ref(batch_id, 2)]
 
 
 def test_an_unexpected_error_fails_only_that_row(h):

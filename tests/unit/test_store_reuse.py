@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
-from tests.fakes import FakeClock, FakeImport, FakeMomentum, checked_row
+from tests.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row
 
-VALID = date(2026, 12, 1)      # FakeMomentum's quotes are valid until 2026-12-29
+VALID = VALID_UNTIL - timedelta(days=28)   # a day FakeMomentum's quotes are valid on
+EXPIRED = VALID_UNTIL + timedelta(days=17)
 
 
 def quote_all(sf, rows):
@@ -58,7 +59,7 @@ def test_an_expired_quote_or_another_service_is_asked_again(session_factory):
     quote_all(sf, [checked_row(2), checked_row(3)])
     batch_id = store.create_batch(sf, FakeImport([checked_row(2), checked_row(3, bandwidth_mbps=100)]),
                                   defaults=BatchDefaults(), source_name="z.csv")
-    assert store.reuse_valid_quotes(sf, batch_id, today=date(2027, 1, 15)) == []   # expired
+    assert store.reuse_valid_quotes(sf, batch_id, today=EXPIRED) == []   # expired
     reused = store.reuse_valid_quotes(sf, batch_id, today=VALID)
     assert [r.row_number for r in reused] == [2]             # row 3 asks for another speed
     with sf() as session:
@@ -68,7 +69,7 @@ def test_an_expired_quote_or_another_service_is_asked_again(session_factory):
 def test_stale_rows_are_asked_again_in_a_new_batch_that_remembers_the_old_price(session_factory):
     sf = session_factory
     first, _, _ = quote_all(sf, [checked_row(2), checked_row(3)])
-    later = date(2027, 2, 1)                     # past the quotes' 2026-12-29
+    later = VALID_UNTIL + timedelta(days=34)      # past the quotes' valid-until
     with sf() as session:
         rows = store.batch_rows(session, first)
         assert [r.stale(later) for r in rows] == [True, True]
@@ -112,7 +113,7 @@ def test_the_preview_finds_the_rows_a_submit_would_fill(session_factory):
     with sf() as session:
         found = store.reusable_for_rows(session, rows, BatchDefaults(), account_id=None, today=VALID)
         assert store.reusable_for_rows(session, rows, BatchDefaults(), account_id=None,
-                                       today=date(2027, 1, 15)) == {}          # expired
+                                       today=EXPIRED) == {}          # expired
         old = {r.row_number: r for r in store.batch_rows(session, first)}
     batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="p.csv")
     filled = store.reuse_valid_quotes(sf, batch_id, today=VALID)
@@ -127,7 +128,7 @@ def test_a_requote_and_a_reused_quote_keep_each_rows_address_set(session_factory
     rows = [checked_row(2), checked_row(3)]
     rows[0].address_set, rows[1].address_set = "Physical", "Mailing"
     first, _, _ = quote_all(sf, rows)
-    new_id = store.requote_stale(sf, first, today=date(2027, 2, 1))
+    new_id = store.requote_stale(sf, first, today=VALID_UNTIL + timedelta(days=34))
     with sf() as session:
         assert [r.address_set for r in store.batch_rows(session, first)] == ["Physical", "Mailing"]
         assert [r.address_set for r in store.batch_rows(session, new_id)] == ["Physical", "Mailing"]

@@ -258,9 +258,13 @@ class AccountRunner:
             return
         # No row is left to pause or cancel: a command that cut the clean-up short is spent.
         self.commands.take_pause(batch_id)
-        self.commands.take_cancel(batch_id)
+        cancelled = self.commands.take_cancel(batch_id)
         if store.finish_batch(self._sf, batch_id):
             self.outcomes.emit_batch(batch_id, BatchStatus.COMPLETE)
+        elif cancelled and self.status(batch_id) == BatchStatus.CANCELLED:
+            # Cancelled as its last row in hand ended: the store has it, nothing was left to
+            # interrupt, and the flag's cancel says nothing by itself (the window waits for it).
+            self.outcomes.emit_batch(batch_id, BatchStatus.CANCELLED, "cancelled by the user")
         self._announced.discard(batch_id)
         result.statuses[batch_id] = self.status(batch_id)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
@@ -18,7 +19,8 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
                             QSortFilterProxyModel, Qt)
 
 from bulkquote_gui.core.events import QuoteEvent
-from bulkquote_gui.core.reasons import is_retryable, reason_label, reason_text, status_word
+from bulkquote_gui.core.reasons import (expired_text, is_retryable, reason_label, reason_text,
+                                        status_word)
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
 
@@ -32,6 +34,7 @@ _RIGHT = {COLUMNS.index("Row"), COLUMNS.index("MRC"), COLUMNS.index("NRC"), COLU
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 10
 CATEGORY_ROLE = int(Qt.ItemDataRole.UserRole) + 11
 PRICED, IN_PROGRESS, NOT_SENT = "Priced", "Not sent yet", "Not sent: cancelled"
+EXPIRED = "Priced, price expired"   # valid-until passed: "Re-quote stale rows" asks again
 # Status order when sorting by status: what needs the rep first.
 _STATUS_ORDER = {s: i for i, s in enumerate(
     ("failed", "invalid", "duplicate", "cancelled", "polling", "submitting", "pending", "complete"))}
@@ -55,12 +58,18 @@ class ResultRow:
     error_code: str | None = None
     error_message: str | None = None
     categories: tuple[str, ...] = field(default=())  # a skipped row's, as `check` counts them
+    valid_until: date | None = None   # a priced row's quote is good until then
 
     @classmethod
     def from_view(cls, view: Any) -> "ResultRow":
         return cls(view.quote_id, view.row_number, view.address, str(view.status), view.carrier,
                    view.mrc, view.nrc, view.currency, view.install_days, view.error_code,
-                   view.error_message)
+                   view.error_message, valid_until=view.valid_until)
+
+    def expired(self, today: date | None = None) -> bool:
+        """Priced, but past its valid-until date (as store RowView.stale): ask again first."""
+        return self.status == "complete" and self.valid_until is not None \
+            and self.valid_until < (today or date.today())
 
     @classmethod
     def from_skipped(cls, skipped: Any, address: str) -> "ResultRow":
@@ -77,6 +86,8 @@ class ResultRow:
         return self.status == "failed" and is_retryable(self.error_code)
 
     def reason(self) -> str:
+        if self.expired():
+            return expired_text(self.valid_until)
         if self.status == "complete":
             return ""
         if self.skipped:
@@ -90,7 +101,7 @@ class ResultRow:
     def category(self) -> str:
         """The filter's category; a skipped row with two faults counts under its first."""
         if self.status == "complete":
-            return PRICED
+            return EXPIRED if self.expired() else PRICED
         if self.skipped:
             category = (self.categories or (status_word(self.status),))[0]
             return category[:1].upper() + category[1:]  # "street missing" -> "Street missing"
