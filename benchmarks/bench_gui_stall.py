@@ -394,9 +394,9 @@ def main() -> int:
         + f" ms; {min(rw) * 1000:.0f} / {statistics.median(rw) * 1000:.0f} ms |",
         f"| gaps over 100 ms / ticks; median gap; next-longest gaps | {len(over)} / {len(gaps)}; "
         f"{median_gap * 1000:.1f} ms; " + ", ".join(f"{g * 1000:.0f}" for g in gaps[1:6]) + " ms |",
-        f"| pause: click until the page says paused (engine's event), per cycle | "
+        "| pause: click until the page says paused (engine's event), per cycle | "
         + ", ".join(f"{s:.1f}" for s in figures["pause_s"]) + " s |",
-        f"| resume: click until the store said pending (command + summary read), per cycle | "
+        "| resume: click until the store said pending (command + summary read), per cycle | "
         + ", ".join(f"{s:.1f}" for s in figures["resume_s"]) + " s |",
         f"| measured span / row events of the batch | {figures['elapsed_s']:.0f} s / "
         f"{figures['quote_events']} |",

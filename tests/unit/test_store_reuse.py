@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
