@@ -213,26 +213,34 @@ def _simulator_process() -> Iterator[str]:
 NOTES = """## What one quote costs the engine
 
 Three committed state changes (`submitting` before the POST, fenced by the lease token;
-`polling` with the remote id; `complete` with the result and every option), three events each
-carrying fresh COUNT ... GROUP BY counts, the row read once as a joined Core SELECT, one look at
-the clean-up owed to the account (table cleanup_owed), and the batch status re-read from the
-store at most twice a second (another process's cancel). The simulator runs in its own process,
-as a real API would. `python benchmarks/bench_lease.py` counts it (lease_results.md): about 11
-transactions (each its own pool checkout) and 22 statements per quote.
+`polling` with the remote id; `complete` with the result and every option), each with the event
+announcing it (the row and COUNT ... GROUP BY counts) read in the same transaction, and the next
+row read together with the clean-up owed to the account: **4 transactions and about 19
+statements per quote** (2026-12-02; 11 and 22 before), counted by
+`test_a_quote_costs_the_store_at_most_five_transactions`. The batch status is re-read from the
+store at most twice a second (another process's cancel). The hot statements (next row, the
+fence, the result) are built once with bound parameters. The simulator runs in its own process,
+as a real API would.
 
-Why PostgreSQL costs more than SQLite for the same work: each of those transactions costs three
-round trips beyond its statements on a server: pool_pre_ping's `SELECT 1` at checkout, `BEGIN`
-(psycopg sends it on its own) and `COMMIT`/`ROLLBACK`; about 55 round trips per quote, each a
-loopback TCP exchange plus psycopg's and the server's work, where SQLite's are function calls.
-On loopback that is most of the difference; over a real network every round trip adds the
-network's latency on top (1 ms each on a LAN: about 55 ms more per quote).
+Why PostgreSQL costs more than SQLite for the same work: every statement is a round trip to
+the server, and each transaction adds three more: pool_pre_ping's ping at checkout, `BEGIN`
+(psycopg sends it on its own) and `COMMIT`/`ROLLBACK`. Counted on 2026-12-02 (psycopg's own
+calls, 100 quotes): per quote 4.4 pings, 4.4 BEGIN, 3.1 COMMIT, 1.3 ROLLBACK and 19 statements,
+about **32 round trips** (55 before). On this VM each costs about 0.5 ms of CPU between psycopg
+and the server process (the CPU column counts both): that is the 17-19 ms. SQLite's are function
+calls. Over a real network every round trip adds the network's latency on top (1 ms each on a
+LAN: about 32 ms more per quote). Below 5 ms on PostgreSQL here would take under ~10 round trips
+per quote, fewer than one per committed state change plus its event; not reached (see
+engine_results.md).
 
 The machine is shared (2 cores, other jobs running), so figures vary between runs by a factor
 of 2-4: compare backends within one run (its runs interleave backend by backend), not across runs.
 
 History of the SQLite in-memory figure: 6.2 ms (ORM objects with lazy loads, a store read per
 check) -> 2.9 ms (joined Core selects, throttled store check) -> 1.3 ms (hot statements built
-once with bound parameters; 2026-11-29, a quieter machine).
+once with bound parameters; 2026-11-29, a quieter machine) -> 5-11 ms (leases, fences, turns,
+owed clean-up per account; 2026-12-01, loaded) -> 2.5 ms (4 transactions a quote, hot statements
+again; 2026-12-02, load 0.7).
 """
 
 

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -165,6 +165,15 @@ def acquire_lease(session_factory: sessionmaker[Session], account_id: int, holde
             AccountLease.account_id == account_id))
 
 
+# Built once (the fence runs once per quote): a Core UPDATE with bound parameters.
+_RENEW = (update(AccountLease)
+          .where(AccountLease.account_id == bindparam("p_account"),
+                 AccountLease.token == bindparam("p_token"),
+                 AccountLease.instance_id == bindparam("p_instance"))
+          .values(heartbeat_at=bindparam("p_now", type_=AccountLease.heartbeat_at.type),
+                  expires_at=bindparam("p_expires", type_=AccountLease.expires_at.type)))
+
+
 def renew_lease(session: Session, account_id: int, holder: Holder, token: int, now: datetime,
                 ttl_s: float) -> None:
     """The fence, inside the caller's transaction: renew on condition the token is still ours.
@@ -173,11 +182,9 @@ def renew_lease(session: Session, account_id: int, holder: Holder, token: int, n
     UPDATE also locks the lease row until the caller commits, so a takeover cannot slip in
     between this check and the write it guards.
     """
-    renewed = session.execute(
-        update(AccountLease).where(AccountLease.account_id == account_id,
-                                   AccountLease.token == token,
-                                   AccountLease.instance_id == holder.instance_id)
-        .values(heartbeat_at=now, expires_at=now + timedelta(seconds=ttl_s))).rowcount
+    renewed = session.connection().execute(_RENEW, {
+        "p_account": account_id, "p_token": token, "p_instance": holder.instance_id,
+        "p_now": now, "p_expires": now + timedelta(seconds=ttl_s)}).rowcount
     if not renewed:
         raise LeaseLost(f"the lease of account {account_id} was taken over (token {token} is gone)")
 

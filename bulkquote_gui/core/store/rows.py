@@ -203,24 +203,38 @@ def mark_complete(target: Target, row_id: int, remote: Any, now: datetime) -> bo
         return True
 
 
+def _bound(column: Any) -> Any:
+    """A bound parameter typed as `column` (p_<name>), for the statements built once below."""
+    return bindparam(f"p_{column.key}", type_=column.type)
+
+
+_DELETE_OPTIONS = delete(QuoteOption).where(QuoteOption.quote_id == bindparam("p_quote"))
+_QUOTE_STATUS = update(Quote).where(Quote.id == bindparam("p_quote")).values(status=_bound(Quote.status))
+_QUOTE_RESULT = update(Quote).where(Quote.id == bindparam("p_quote")).values(
+    {c: _bound(c) for c in (Quote.status, Quote.carrier, Quote.currency, Quote.mrc, Quote.nrc,
+                            Quote.install_days, Quote.access, Quote.is_estimate, Quote.valid_until)})
+
+
 def _store_result(session: Session, quote_id: int, remote: Any) -> None:
     result = remote.result
-    session.connection().execute(delete(QuoteOption).where(QuoteOption.quote_id == quote_id))
+    conn = session.connection()
+    conn.execute(_DELETE_OPTIONS, {"p_quote": quote_id})
     if result is None or not result.options:
-        session.connection().execute(update(Quote).where(Quote.id == quote_id).values(status=remote.status))
+        conn.execute(_QUOTE_STATUS, {"p_quote": quote_id, "p_status": remote.status})
         return
     best_at = result.recommended if 0 <= result.recommended < len(result.options) else 0
-    session.connection().execute(insert(QuoteOption), [
+    conn.execute(insert(QuoteOption), [
         {"quote_id": quote_id, "position": i, "recommended": i == best_at, "carrier": o.carrier,
          "product": o.product, "bandwidth_mbps": o.bandwidth_mbps, "term_months": o.term_months,
          "mrc": Decimal(o.mrc), "nrc": Decimal(o.nrc), "currency": o.currency,
          "install_days": o.install_days, "access": o.access, "is_estimate": o.is_estimate}
         for i, o in enumerate(result.options)])
     best = result.options[best_at]
-    session.connection().execute(update(Quote).where(Quote.id == quote_id).values(
-        status=remote.status, carrier=best.carrier, currency=best.currency,
-        mrc=Decimal(best.mrc), nrc=Decimal(best.nrc), install_days=best.install_days,
-        access=best.access, is_estimate=best.is_estimate, valid_until=result.valid_until))
+    conn.execute(_QUOTE_RESULT, {
+        "p_quote": quote_id, "p_status": remote.status, "p_carrier": best.carrier,
+        "p_currency": best.currency, "p_mrc": Decimal(best.mrc), "p_nrc": Decimal(best.nrc),
+        "p_install_days": best.install_days, "p_access": best.access,
+        "p_is_estimate": best.is_estimate, "p_valid_until": result.valid_until})
 
 
 _ROW_EVENT = (

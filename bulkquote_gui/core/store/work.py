@@ -131,6 +131,20 @@ def find_row_for_remote(session: Session, remote_id: str) -> RowOwner | None:
 
 
 
+# Built once, with bound parameters (p_account, p_only): building a statement costs more than
+# running it, and the engine reads the next row once per quote.
+_OF_ACCOUNT = or_(BatchJob.account_id == bindparam("p_account"), BatchJob.account_id.is_(None))
+_UNFINISHED = BatchJob.status.in_((BATCH_PENDING, BATCH_RUNNING))
+_ACTIVE_ROW = (_work_select().where(_OF_ACCOUNT, _UNFINISHED, BatchQuote.status.in_(ROW_ACTIVE))
+               .order_by(BatchQuote.id).limit(1))
+_ACTIVE_ROW_OF = _ACTIVE_ROW.where(BatchQuote.batch_id == bindparam("p_only"))
+_HAS_PENDING = (select(BatchQuote.id).where(BatchQuote.batch_id == BatchJob.id,
+                                            BatchQuote.status == ROW_PENDING).exists())
+_NEXT_BATCH = (select(BatchJob.id).where(_OF_ACCOUNT, _UNFINISHED, _HAS_PENDING)
+               .order_by(BatchJob.priority.desc(), BatchJob.turn, BatchJob.id).limit(1))
+_NEXT_BATCH_OF = _NEXT_BATCH.where(BatchJob.id == bindparam("p_only"))
+
+
 def next_row_for_account(session: Session, account_id: int, *,
                          only_batch: int | None = None) -> RowWork | None:
     """The account's next row: one already in flight (after a crash or a takeover) first, else
@@ -138,24 +152,12 @@ def next_row_for_account(session: Session, account_id: int, *,
 
     Batches no account has claimed yet (stored by an older version) count as this account's.
     """
-    of_account = or_(BatchJob.account_id == account_id, BatchJob.account_id.is_(None))
-    unfinished = BatchJob.status.in_((BATCH_PENDING, BATCH_RUNNING))
-    scope = [of_account, unfinished]
-    if only_batch is not None:
-        scope.append(BatchQuote.batch_id == only_batch)
-    r = session.connection().execute(
-        _work_select().where(*scope, BatchQuote.status.in_(ROW_ACTIVE))
-        .order_by(BatchQuote.id).limit(1)).first()
+    params = {"p_account": account_id, "p_only": only_batch}
+    conn = session.connection()
+    r = conn.execute(_ACTIVE_ROW if only_batch is None else _ACTIVE_ROW_OF, params).first()
     if r is not None:
         return _work(r)
-    has_pending = (select(BatchQuote.id).where(BatchQuote.batch_id == BatchJob.id,
-                                               BatchQuote.status == ROW_PENDING).exists())
-    batch_scope = [of_account, unfinished, has_pending]
-    if only_batch is not None:
-        batch_scope.append(BatchJob.id == only_batch)
-    batch_id = session.connection().scalar(
-        select(BatchJob.id).where(*batch_scope)
-        .order_by(BatchJob.priority.desc(), BatchJob.turn, BatchJob.id).limit(1))
+    batch_id = conn.scalar(_NEXT_BATCH if only_batch is None else _NEXT_BATCH_OF, params)
     if batch_id is None:
         return None
     return next_open_row(session, batch_id)
