@@ -195,10 +195,12 @@ class UploadPage(QWidget):
         self.fix_list_button.setEnabled(False)
         self.fix_list_button.clicked.connect(
             lambda: self.result is not None and emit(self.export_fix_list_requested, self.result))
+        # The counts on a line of their own (they are long on a big file), then the actions:
+        # the two exports on the left, what the submit does and Submit on the right.
         bottom = QHBoxLayout()
-        bottom.addWidget(self.summary, 1)
         bottom.addWidget(self.fix_list_button)
         bottom.addWidget(self.export_cleaned_button)
+        bottom.addStretch(1)
         bottom.addWidget(self.reuse_box)
         bottom.addWidget(self.submit_button)
 
@@ -213,6 +215,7 @@ class UploadPage(QWidget):
         loaded_layout.addWidget(self.view, 1)
         loaded_layout.addWidget(self.reasons_label)
         loaded_layout.addWidget(self.reuse_label)
+        loaded_layout.addWidget(self.summary)
         loaded_layout.addLayout(bottom)
 
         self.stack = CurrentPageStack()
