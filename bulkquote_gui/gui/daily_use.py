@@ -36,6 +36,9 @@ class DailyUse(QObject):
         search = window.upload_page.jobs_panel.search
         search.finder = self._find
         window.upload_page.loaded.connect(self.read_reuse)
+        # An edited address may no longer match the earlier quote (or match one now): ask again.
+        window.upload_page.model.edited.connect(lambda: self.read_reuse(window.upload_page.result))
+        self._reuse_asked = 0   # only the newest lookup's answer is shown
 
     @property
     def _sessions(self) -> Any:
@@ -108,9 +111,12 @@ class DailyUse(QObject):
     # ------------------------------------------------------------ reuse in the preview
     def read_reuse(self, result: Any) -> None:
         upload = self.window.upload_page
+        self._reuse_asked += 1
+        asked = self._reuse_asked
 
         def show(found: dict[int, Any]) -> None:
-            if upload.result is result:   # else another file, mapping or defaults: asked anew
+            # Else another file, mapping, defaults or edit: asked anew, that answer is shown.
+            if upload.result is result and asked == self._reuse_asked:
                 upload.show_reuse(found)
                 emit(self.reuse_shown, len(found))
 

@@ -285,6 +285,16 @@ def test_reused_rows_are_shown_and_cost_no_api_call_unless_unticked(qtbot, windo
     assert "no new API call" in tip
     assert upload.reuse_label.isVisible() and f"batch #{first}" in upload.reuse_label.text()
 
+    # An edited street is another site: its mark goes (asked again off the GUI thread).
+    street = upload.model.index(row, 1 + upload.model.result.columns.index("Address"))
+    with qtbot.waitSignal(window.daily.reuse_shown, timeout=20_000):
+        assert upload.model.setData(street, "999 Elsewhere Rd")
+    assert preview_status(window, row)[1] != "reuse"
+    assert priced[0].row_number not in upload.model.reusable()
+    with qtbot.waitSignal(window.daily.reuse_shown, timeout=20_000):
+        assert upload.model.setData(street, priced[0].address.split(",")[0])   # back again
+    assert preview_status(window, row)[1] == "reuse"
+
     # Ticked: a second submit asks the API only for the rows not priced last time.
     posts = simulator.stats()["created"]
     second = submit_again(qtbot, window)

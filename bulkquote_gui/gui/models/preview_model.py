@@ -41,6 +41,7 @@ def reuse_text(reuse: Any, on: bool = True) -> str:
 
 class PreviewModel(QAbstractTableModel):
     counts_changed = Signal(dict)  # ImportResult.counts() after an edit
+    edited = Signal()              # the rep changed a cell (what is sent may have changed)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -221,4 +222,5 @@ class PreviewModel(QAbstractTableModel):
             if row is not None:
                 emit(self.dataChanged, self.index(row, 0), self.index(row, last))
         emit(self.counts_changed, self.counts())
+        emit(self.edited)
         return True
