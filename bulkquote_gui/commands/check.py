@@ -14,8 +14,6 @@ import json
 import os
 import sys
 
-from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
-from bulkquote_gui.core.fix_list import write_preview_fix_list
 from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
 from bulkquote_gui.core.limits import display_name
 
@@ -37,6 +35,9 @@ def run_check(args: argparse.Namespace) -> int:
         return _refuse(args, shown, f"{shown} could not be read ({type(exc).__name__}: {exc})")
     rows_out = getattr(args, "rows", None)
     if rows_out:
+        # Imported when asked for: they bring the store and the export (SQLAlchemy), a third
+        # of a plain check's start-up.
+        from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
         try:
             written = write_cleaned_rows(result, rows_out)
         except OSError as exc:
@@ -44,6 +45,7 @@ def run_check(args: argparse.Namespace) -> int:
                            f"{exc.strerror or exc}")
     fix_out = getattr(args, "fix_list", None)
     if fix_out:
+        from bulkquote_gui.core.fix_list import write_preview_fix_list
         try:
             to_fix = write_preview_fix_list(result, fix_out)
         except ValueError as exc:
