@@ -8,7 +8,7 @@ from datetime import timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.store.models import BatchQuote, Quote
@@ -82,8 +82,13 @@ def test_a_version_5_database_keeps_every_row_and_reads_no_address_set(db_url):
     engine = store.make_engine(db_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION == 6
+            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION == 7
             assert conn.execute(text("SELECT COUNT(*) FROM batch_quote")).scalar() == 6
+        # v7: the engine's next row is one index step (batch, status, position) away
+        indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("batch_quote")}
+        assert indexes["ix_batch_quote_line"] == ["batch_id", "status", "position"]
+        assert "ix_batch_quote_batch_status" not in indexes
+        with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM batch_quote "
                                      "WHERE address_set IS NULL")).scalar() == 6
         sf = store.make_session_factory(engine)
@@ -422,3 +427,71 @@ def test_references_name_the_install_so_two_databases_never_collide(tmp_path):
         engine.dispose()
     assert refs[0] != refs[1]
     assert all(re.fullmatch(r"bq-[0-9a-f]{6}/batch-1/row-2", r) for r in refs)
+
+
+# --------------------------------------------------------------------------- the engine's reads
+
+def _complete(quote_id: str, *carriers_and_mrcs: tuple[str, str]):
+    from datetime import date
+
+    from bulkquote_gui.core.momentum import QuoteOption, QuoteResult, RemoteQuote
+
+    options = tuple(QuoteOption(c, "DIA", 1000, 36, Decimal(m), Decimal("0"), "USD", 30,
+                                "on_net", False) for c, m in carriers_and_mrcs)
+    return RemoteQuote(quote_id, "complete", None, QuoteResult(options, 0, date(2099, 12, 29)),
+                       None, None, _now(), _now())
+
+
+def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
+    account = store.ensure_account(sf, "https://api.example/v1", "k")
+    a = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    store.claim_unassigned_batches(sf, account.id)
+    with store.autocommit(sf) as session:
+        ahead = store.line_ahead(session, account.id)
+    assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 2, 0)
+    assert not ahead.row.takes_turn          # alone in the line: a turn would change nothing
+    store.mark_submitting(sf, ahead.row, _now())
+    store.mark_complete(sf, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
+    b = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
+    store.claim_unassigned_batches(sf, account.id)
+    store.owe_delete(sf, "q_9", None)
+    with store.autocommit(sf) as session:
+        ahead = store.line_ahead(session, account.id)
+    # a (turn 0, first by id) has row 3 next; b waits, so a's submit takes a turn
+    assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 3, 1)
+    assert ahead.row.takes_turn
+    store.mark_submitting(sf, ahead.row, _now())
+    with store.autocommit(sf) as session:
+        assert store.line_ahead(session, account.id).row.batch_id == b   # b's turn now
+        assert store.line_ahead(session, account.id, only_batch=a).row.row_number == 4
+        # a row in flight is next_row_for_account's first answer (a run's first read)
+        assert store.next_row_for_account(session, account.id).status == "submitting"
+
+
+def test_a_row_event_carries_its_batch_counts(sf):
+    batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, row, _now())
+    store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "818.5")), _now())
+    with sf() as session:
+        fields = store.row_event_fields(session, row.id)
+        assert fields["counts"] == store.batch_counts(session, batch_id)
+    assert fields["counts"]["complete"] == 1 and fields["counts"]["pending"] == 2
+    assert (fields["status"], fields["carrier"], fields["mrc"]) == ("complete", "Lumen", "818.50")
+
+
+def test_a_result_replaces_options_its_quote_had(sf):
+    """Every way back to an open row clears its options; were some there all the same (an
+    older release, a hand-edited database), the result replaces them, never adds to them."""
+    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = store.next_open_row(session, batch_id)
+    store.mark_submitting(sf, row, _now())
+    store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "10"), ("Zayo", "20")), _now())
+    with sf.begin() as session:   # back to polling by hand, its two options left behind
+        session.execute(text("UPDATE batch_quote SET status = 'polling' WHERE id = :r"), {"r": row.id})
+    store.mark_complete(sf, row.id, _complete("q_1", ("Cogent", "30")), _now())
+    with sf() as session:
+        options = store.batch_options(session, batch_id)
+    assert [o.carrier for o in options] == ["Cogent"]

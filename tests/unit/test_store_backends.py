@@ -304,7 +304,6 @@ def test_postgresql_connections_time_out_and_keep_alive(db_url):
             params = conn.connection.dbapi_connection.info.get_parameters()
         assert params["connect_timeout"] == "10" and params["application_name"] == "bulkquote"
         assert params["keepalives"] == "1" and params["tcp_user_timeout"] == "60000"
-        assert engine.pool._pre_ping
     finally:
         engine.dispose()
     engine = store.make_engine(db_url + "?connect_timeout=3")
@@ -322,10 +321,12 @@ def test_connections_cut_by_the_server_are_replaced_without_an_error(session_fac
                                   source_name="a.csv")
     with session_factory() as session:
         assert store.get_batch(session, batch_id) is not None  # a pooled connection now
-    postgres_cluster.admin_execute(  # as a server restart or a dropped VPN would
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    postgres_cluster.admin_execute(  # as a server restart would (and wait until they are gone)
+        "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
         "WHERE datname = 'bulkquote_test' AND pid <> pg_backend_pid()")
-    with session_factory() as session:  # the pre-ping finds the dead one and reconnects
+    # The pooled connection was used a moment ago, but its socket holds the server's goodbye:
+    # it is pinged, found dead and replaced.
+    with session_factory() as session:
         assert store.get_batch(session, batch_id).id == batch_id
 
 

@@ -236,12 +236,12 @@ class AccountRunner:
 
     def _more_in(self, batch_id: int) -> bool:
         """The line's next row (read now, kept for the next turn) is of this batch: not done.
-        One read serves both questions, and what is owed to the account (settled before the
-        next POST) comes in the same transaction: each one costs round trips on a server."""
-        with self._sf() as session:
-            self._next = store.next_row_for_account(session, self.account_id,
-                                                    only_batch=self._only_batch)
-            self.owed.remember(store.owed_cleanup(session, self.account_id))
+        One statement serves both questions and says how much is owed to the account (settled
+        before the next POST): on a server each statement is a round trip."""
+        with store.autocommit(self._sf) as session:
+            ahead = store.line_ahead(session, self.account_id, only_batch=self._only_batch)
+            self.owed.remember(store.owed_cleanup(session, self.account_id) if ahead.owed else [])
+        self._next = ahead.row
         return self._next is not None and self._next.batch_id == batch_id
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:

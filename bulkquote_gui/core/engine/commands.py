@@ -140,7 +140,7 @@ class Commands:
         if batch_id == self._store_checked_batch and now - self._store_checked_at < self._check_s / 2:
             return
         self._store_checked_at, self._store_checked_batch = now, batch_id
-        with self._sf() as session:
+        with store.autocommit(self._sf) as session:   # one read: no BEGIN, no ROLLBACK
             status = store.batch_status(session, batch_id)
         if status == BatchStatus.CANCELLED:
             raise Interrupted(BatchStatus.CANCELLED, "cancelled by the user", batch_id)

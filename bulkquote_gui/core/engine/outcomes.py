@@ -7,6 +7,7 @@ the ending a row had without it, so a price paid for is never lost.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,9 @@ from bulkquote_gui.core.momentum import ApiError, RemoteQuote
 log = logging.getLogger(__name__)
 
 MANUAL_PRICING = "manual_pricing_required"
+# A row event's counts may stand for the next one of the same row this long (seconds): the
+# rep's own commands change counts too, and the next read shows them.
+FRESH_COUNTS_S = 2.0
 
 
 class Outcomes:
@@ -29,6 +33,7 @@ class Outcomes:
         self._sf = session_factory
         self._clock = clock
         self._on_event = on_event
+        self._last: tuple[QuoteEvent, float] | None = None   # the last row event, and when
 
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
@@ -63,21 +68,35 @@ class Outcomes:
                                                            owe_replay=owe_replay))
 
     # ------------------------------------------------------------ events
-    def write_row(self, row_id: int, write: Callable[[Session], bool]) -> bool:
-        """A row's state change and the event announcing it, read in the same transaction
-        (one instead of two: each costs round trips on a server); the event goes out after
-        the commit. False, and no event, when the write changed nothing."""
-        with self._sf.begin() as session:
+    def write_row(self, row_id: int, write: Callable[[Session], bool], *,
+                  one_statement: bool = False, still_active_as: str | None = None) -> bool:
+        """A row's state change and the event announcing it, read in the same session (each
+        transaction costs round trips on a server); the event goes out after the commit.
+        False, and no event, when the write changed nothing.
+
+        `one_statement`: the write is a single conditional UPDATE, atomic by itself, so it
+        runs without BEGIN and COMMIT (store.autocommit): two round trips less.
+        `still_active_as`: the row stays active (submitting -> polling), so its batch's counts
+        are those its last event gave, if that was moments ago: the event is that one with
+        this status, and nothing is read."""
+        opened = store.autocommit(self._sf) if one_statement else self._sf.begin()
+        with opened as session:
             if not write(session):
                 return False
-            event = self._row_event(session, row_id)
+            event = self._known_event(row_id, still_active_as)
+            if event is None:
+                event = QuoteEvent(**store.row_event_fields(session, row_id))
+        self._last = (event, self._clock.monotonic())
         self.emit(event)
         return True
 
-    @staticmethod
-    def _row_event(session: Session, row_id: int) -> QuoteEvent:
-        fields = store.row_event_fields(session, row_id)
-        return QuoteEvent(**fields, counts=store.batch_counts(session, fields["batch_id"]))
+    def _known_event(self, row_id: int, status: str | None) -> QuoteEvent | None:
+        if status is None or self._last is None:
+            return None
+        last, at = self._last
+        if last.quote_id != row_id or self._clock.monotonic() - at > FRESH_COUNTS_S:
+            return None
+        return replace(last, status=status)
 
     def emit_batch(self, batch_id: int, status: str, message: str = "") -> None:
         with self._sf() as session:

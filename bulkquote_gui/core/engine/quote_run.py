@@ -91,7 +91,7 @@ class QuoteRun:
                 fence = self._fence()
                 try:
                     if not self._outcomes.write_row(row.id, lambda s: store.mark_submitting(
-                            s, row, now, fence=fence)):
+                            s, row, now, fence=fence), one_statement=True):
                         return  # changed under us (cancelled): the caller picks the next row
                 except LeaseLost as exc:
                     raise Interrupted(LEASE_LOST, str(exc)) from None
@@ -186,7 +186,8 @@ class QuoteRun:
                 # back must not leave the quote only moments before it is given up on.
                 posted_at = self._clock.now()
                 self._outcomes.write_row(row.id, lambda s: store.mark_polling(
-                    s, row.id, quote.id, posted_at=posted_at))
+                    s, row.id, quote.id, posted_at=posted_at), one_statement=True,
+                    still_active_as=RowState.POLLING)
                 if quote.terminal:
                     self._outcomes.record_terminal(row.id, quote)
                     return None

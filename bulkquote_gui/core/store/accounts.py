@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -200,6 +201,11 @@ class Fence:
 
     def check(self, session: Session, now: datetime) -> None:
         renew_lease(session, self.account_id, self.holder, self.token, now, self.ttl_s)
+
+    def params(self) -> dict[str, Any]:
+        """The bound parameters of a write fenced in its own statement (rows.mark_submitting)."""
+        return {"p_account": self.account_id, "p_token": self.token,
+                "p_instance": self.holder.instance_id}
 
 
 def release_lease(session_factory: sessionmaker[Session], account_id: int, holder: Holder,

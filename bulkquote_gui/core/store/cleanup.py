@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, CleanupOwed, utcnow
-from bulkquote_gui.core.store.work import load_row
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,18 @@ _OWED_COUNT = select(func.count()).select_from(CleanupOwed)
 _OWED_COUNT_OF_ACCOUNT = select(func.count()).select_from(_OWED_JOIN).where(_of_account())
 
 
+def owed_count_subquery() -> Any:
+    """owed_count(session, p_account) as a scalar subquery, for a statement that reads it along
+    with something else (work.line_ahead); its own aliases, so it never correlates."""
+    row, job = aliased(BatchQuote), aliased(BatchJob)
+    joined = CleanupOwed.__table__.outerjoin(row, row.id == CleanupOwed.row_id).outerjoin(
+        job, job.id == row.batch_id)
+    return (select(func.count()).select_from(joined)
+            .where(or_(CleanupOwed.row_id.is_(None), job.account_id.is_(None),
+                       job.account_id == bindparam("p_account")))
+            .correlate(None).scalar_subquery())
+
+
 def owed_cleanup(session: Session, account_id: int | None = None) -> list[Owed]:
     """What is owed (by `account_id`, or by anyone), oldest first; a lost POST comes with the
     body to replay it with."""
@@ -73,6 +84,8 @@ def owed_cleanup(session: Session, account_id: int | None = None) -> list[Owed]:
         rows = session.connection().execute(_OWED)
     else:
         rows = session.connection().execute(_OWED_OF_ACCOUNT, {"p_account": account_id})
+    from bulkquote_gui.core.store.work import load_row  # (work reads the owed count with its rows)
+
     out = []
     for r in rows:
         request = None

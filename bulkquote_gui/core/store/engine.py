@@ -12,11 +12,14 @@ or libpq finds it by itself in PGPASSWORD or ~/.pgpass.
 from __future__ import annotations
 
 import logging
+import select
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.store import safety
@@ -46,7 +49,8 @@ def make_engine(url: str) -> Engine:
     SQLite gets WAL (readers never block the engine's writes), a busy timeout (a second
     process or thread waits instead of failing) and enforced foreign keys. PostgreSQL gets its
     password from the keyring when the URL has none, a connect timeout, TCP keepalives and a
-    pre-ping, so a dropped network gives an error in seconds and a fresh connection after it.
+    ping when a pooled connection is in doubt (ping_when_in_doubt), so a dropped network gives
+    an error in seconds and a fresh connection after it.
 
     A SQLite file is checked first (PRAGMA quick_check): a damaged one is set aside, renamed
     `name-damaged-{timestamp}`, and a fresh database made; the sentence saying so is printed on
@@ -75,10 +79,11 @@ def make_engine(url: str) -> Engine:
         for name in sa_url.query:  # the URL's own ?connect_timeout=... wins
             connect_args.pop(name, None)
         kwargs["connect_args"] = connect_args
-        kwargs["pool_pre_ping"] = True
     engine = create_engine(sa_url, **kwargs)
     if backend == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
+    elif backend == "postgresql":
+        ping_when_in_doubt(engine)
     try:
         ensure_schema(engine)
     except BaseException:
@@ -86,6 +91,47 @@ def make_engine(url: str) -> Engine:
         raise
     safety.remember_notices(engine, notices)
     return engine
+
+
+# A pooled connection used this recently, whose socket has nothing to read, is taken as it is.
+TRUST_IDLE_S = 10.0
+
+
+def ping_when_in_doubt(engine: Engine) -> None:
+    """pool_pre_ping, without its round trip on every checkout (the engine checks out a
+    connection three times a quote): a connection is pinged only when it has sat idle for
+    TRUST_IDLE_S, or when its socket has something to read while no query is out, which is
+    how a server's goodbye arrives (restart, pg_terminate_backend, idle timeout). A failed
+    ping discards it, and the pool hands out a fresh connection: no error reaches the caller.
+    """
+    def stamp(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        record.info["bq_used_at"] = time.monotonic()
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle = time.monotonic() - record.info.get("bq_used_at", float("-inf"))
+        if idle < TRUST_IDLE_S and not _socket_has_input(dbapi_connection):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()   # the ping's implicit transaction: none is left open
+        except Exception as exc:  # the server is gone, or the network: a new connection
+            raise DisconnectionError(f"stale connection: {type(exc).__name__}") from exc
+        if not alive:
+            raise DisconnectionError("stale connection")
+
+    event.listen(engine, "connect", stamp)
+    event.listen(engine, "checkin", stamp)
+    event.listen(engine, "checkout", check)
+
+
+def _socket_has_input(dbapi_connection: Any) -> bool:
+    """True when an idle connection's socket is readable (or cannot be asked): nothing should
+    arrive on it between queries but an error or the server closing it."""
+    try:
+        fd = dbapi_connection.pgconn.socket
+        return bool(select.select([fd], [], [], 0)[0])
+    except Exception:
+        return True
 
 
 def public_url(url: str | URL) -> str:

@@ -209,7 +209,9 @@ class BatchQuote(Base):
     """One spreadsheet row of a batch and where it is in the processor's state machine."""
 
     __tablename__ = "batch_quote"
-    __table_args__ = (Index("ix_batch_quote_batch_status", "batch_id", "status"),)
+    # schema v7: (batch_id, status, position), so the next pending row of a batch is one index
+    # step, not a sort of all its open rows (it was ix_batch_quote_batch_status, without position)
+    __table_args__ = (Index("ix_batch_quote_line", "batch_id", "status", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch_job.id", ondelete="CASCADE"))

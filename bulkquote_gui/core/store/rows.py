@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterator
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import (bindparam, delete, exists, func, insert, literal_column, or_, select,
+                        true, update)
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
@@ -29,12 +30,14 @@ from bulkquote_gui.core.store.models import (
     ROW_PENDING,
     ROW_POLLING,
     ROW_SUBMITTING,
+    AccountLease,
     BatchJob,
     BatchQuote,
     Quote,
     QuoteOption,
 )
 from bulkquote_gui.core.store.accounts import Fence
+from bulkquote_gui.core.store.views import counts_of
 from bulkquote_gui.core.store.work import RowWork
 
 
@@ -43,6 +46,15 @@ _MARK_SUBMITTING = (
     .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_PENDING)
     .values(status=ROW_SUBMITTING, attempts=BatchQuote.attempts + 1,
             submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
+# The fence in the same statement: the row changes only while the lease's token is ours. On
+# PostgreSQL FOR SHARE holds the lease row until the write commits, so a takeover cannot slip
+# in between the check and the write (SQLite has one writer at a time anyway).
+_LEASE_IS_OURS = exists(
+    select(AccountLease.account_id).where(
+        AccountLease.account_id == bindparam("p_account"), AccountLease.token == bindparam("p_token"),
+        AccountLease.instance_id == bindparam("p_instance"))
+    .with_for_update(read=True))
+_MARK_SUBMITTING_FENCED = _MARK_SUBMITTING.where(_LEASE_IS_OURS)
 _MARK_POLLING = (
     update(BatchQuote)
     .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_ACTIVE))
@@ -58,6 +70,13 @@ _MARK_COMPLETE = (
     .values(status=ROW_COMPLETE, remote_id=bindparam("p_remote"),
             finished_at=bindparam("p_now", type_=BatchQuote.finished_at.type),
             error_code=None, error_message=None))
+# An open row's quote has no options (every way back to open clears them); were some there,
+# they are replaced. The UPDATE says which, so the DELETE is only sent when it has work.
+# (Written out: in RETURNING, SQLAlchemy would leave both quote_id columns unqualified.)
+_HAS_OPTIONS = literal_column("EXISTS (SELECT 1 FROM quote_option AS o "
+                              "WHERE o.quote_id = batch_quote.quote_id)")
+_MARK_COMPLETE_RETURNING = _MARK_COMPLETE.returning(BatchQuote.quote_id,
+                                                    _HAS_OPTIONS.label("has_options"))
 _QUOTE_ID_OF_ROW = select(BatchQuote.quote_id).where(BatchQuote.id == bindparam("p_row"))
 
 
@@ -71,6 +90,16 @@ def in_transaction(target: Target) -> Iterator[Session]:
         yield target
         return
     with target.begin() as session:
+        yield session
+
+
+@contextmanager
+def autocommit(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose every statement commits by itself: for one read, or one conditional
+    write that is atomic alone. On a server BEGIN and COMMIT (or ROLLBACK) are two round trips
+    of their own; several statements here are not one transaction."""
+    with session_factory() as session:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session
 
 
@@ -88,16 +117,24 @@ def mark_submitting(target: Target, row: RowWork, now: datetime, *,
                     fence: Fence | None = None) -> bool:
     """pending -> submitting, committed BEFORE the POST (attempt counted, submit time stored).
 
-    The row's batch takes its turn (round-robin among the account's batches). With `fence`,
-    the write holds only while the lease's token is still ours: LeaseLost is raised otherwise,
-    and nothing is written.
+    The row's batch takes its turn (round-robin among the account's batches), unless the row
+    says no other batch waits for one. With `fence`, the write holds only while the lease's
+    token is still ours, checked in the same statement: LeaseLost is raised otherwise, and
+    nothing is written.
     """
+    params = {"p_row": row.id, "p_now": now}
     with in_transaction(target) as session:
-        if fence is not None:
-            fence.check(session, now)
-        if not session.connection().execute(_MARK_SUBMITTING, {"p_row": row.id, "p_now": now}).rowcount:
+        conn = session.connection()
+        if fence is None:
+            changed = conn.execute(_MARK_SUBMITTING, params).rowcount
+        else:
+            changed = conn.execute(_MARK_SUBMITTING_FENCED, {**params, **fence.params()}).rowcount
+            if not changed:
+                fence.check(session, now)   # lost the lease? LeaseLost; else the row changed
+        if not changed:
             return False
-        session.connection().execute(_TAKE_TURN, {"p_batch": row.batch_id})
+        if row.takes_turn:
+            conn.execute(_TAKE_TURN, {"p_batch": row.batch_id})
         return True
 
 
@@ -193,13 +230,19 @@ def mark_cancelled(target: Target, row_id: int, now: datetime,
 
 def mark_complete(target: Target, row_id: int, remote: Any, now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
+    params = {"p_row": row_id, "p_remote": remote.id, "p_now": now}
     with in_transaction(target) as session:
-        changed = session.connection().execute(
-            _MARK_COMPLETE, {"p_row": row_id, "p_remote": remote.id, "p_now": now})
-        if changed.rowcount == 0:
-            return False
-        quote_id = session.connection().scalar(_QUOTE_ID_OF_ROW, {"p_row": row_id})
-        _store_result(session, quote_id, remote)
+        conn = session.connection()
+        if conn.dialect.update_returning:   # PostgreSQL, SQLite >= 3.35: two round trips less
+            changed = conn.execute(_MARK_COMPLETE_RETURNING, params).first()
+            if changed is None:
+                return False
+            quote_id, has_options = changed.quote_id, bool(changed.has_options)
+        else:
+            if conn.execute(_MARK_COMPLETE, params).rowcount == 0:
+                return False
+            quote_id, has_options = conn.scalar(_QUOTE_ID_OF_ROW, params), True
+        _store_result(session, quote_id, remote, has_options=has_options)
         return True
 
 
@@ -215,10 +258,11 @@ _QUOTE_RESULT = update(Quote).where(Quote.id == bindparam("p_quote")).values(
                             Quote.install_days, Quote.access, Quote.is_estimate, Quote.valid_until)})
 
 
-def _store_result(session: Session, quote_id: int, remote: Any) -> None:
+def _store_result(session: Session, quote_id: int, remote: Any, *, has_options: bool = True) -> None:
     result = remote.result
     conn = session.connection()
-    conn.execute(_DELETE_OPTIONS, {"p_quote": quote_id})
+    if has_options:
+        conn.execute(_DELETE_OPTIONS, {"p_quote": quote_id})
     if result is None or not result.options:
         conn.execute(_QUOTE_STATUS, {"p_quote": quote_id, "p_status": remote.status})
         return
@@ -237,21 +281,31 @@ def _store_result(session: Session, quote_id: int, remote: Any) -> None:
         "p_is_estimate": best.is_estimate, "p_valid_until": result.valid_until})
 
 
+# The row and its batch's counts in one statement (one row per status present): every state
+# change is announced, three times a quote, and on a server each statement is a round trip.
+_counted = aliased(BatchQuote)
+_BATCH_OF_ROW = (select(BatchQuote.batch_id).where(BatchQuote.id == bindparam("p_row"))
+                 .correlate(None).scalar_subquery())
+_COUNTS_OF_ROW = (select(_counted.status.label("c_status"), func.count().label("c_n"))
+                  .where(_counted.batch_id == _BATCH_OF_ROW).group_by(_counted.status).subquery())
 _ROW_EVENT = (
     select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
            BatchQuote.error_code, BatchQuote.error_message, Quote.carrier, Quote.mrc, Quote.nrc,
-           Quote.currency, Quote.install_days)
-    .join(Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id == bindparam("p_row")))
+           Quote.currency, Quote.install_days, _COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
+    .select_from(BatchQuote).join(Quote, BatchQuote.quote_id == Quote.id)
+    .join(_COUNTS_OF_ROW, true()).where(BatchQuote.id == bindparam("p_row")))
 
 
 def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
-    """What a QuoteEvent carries about a row, as plain values."""
-    r = session.connection().execute(_ROW_EVENT, {"p_row": row_id}).first()
-    if r is None:
+    """What a QuoteEvent carries about a row, as plain values, with its batch's `counts`
+    (as batch_counts gives them); {} for a row that is gone."""
+    rows = session.connection().execute(_ROW_EVENT, {"p_row": row_id}).all()
+    if not rows:
         return {}
+    r = rows[0]
     return {"batch_id": r.batch_id, "quote_id": r.id, "row_number": r.row_number,
             "status": r.status, "carrier": r.carrier,
             "mrc": None if r.mrc is None else str(r.mrc), "nrc": None if r.nrc is None else str(r.nrc),
             "currency": r.currency, "install_days": r.install_days,
-            "error_code": r.error_code, "error_message": r.error_message}
-
+            "error_code": r.error_code, "error_message": r.error_message,
+            "counts": counts_of((c.c_status, c.c_n) for c in rows)}

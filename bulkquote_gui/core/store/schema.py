@@ -52,9 +52,16 @@ def _v6_address_sets(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN address_set VARCHAR(200)"))
 
 
+def _v7_line_index(conn: Connection) -> None:
+    """v7: the engine's next row found by one index step (batch, status, position): it was a
+    sort of every open row of the batch, once per quote (1 ms at 300 rows, growing with them)."""
+    conn.execute(text("DROP INDEX IF EXISTS ix_batch_quote_batch_status"))
+    conn.execute(text("CREATE INDEX ix_batch_quote_line ON batch_quote (batch_id, status, position)"))
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
 UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_skipped_rows,
-                                     _v5_reused_quotes, _v6_address_sets)
+                                     _v5_reused_quotes, _v6_address_sets, _v7_line_index)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 

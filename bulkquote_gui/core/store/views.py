@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Iterable
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -96,8 +97,13 @@ _BATCH_STATUS = select(BatchJob.status).where(BatchJob.id == bindparam("p_batch"
 
 def batch_counts(session: Session, batch_id: int) -> dict[str, int]:
     """Rows per state, derived by COUNT ... GROUP BY: total, pending, active, complete, failed, cancelled."""
+    return counts_of(session.connection().execute(_COUNTS, {"p_batch": batch_id}))
+
+
+def counts_of(status_counts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """batch_counts' dict from (row status, rows) pairs."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
-    for status, n in session.connection().execute(_COUNTS, {"p_batch": batch_id}):
+    for status, n in status_counts:
         key = "active" if status in ROW_ACTIVE else status
         counts[key] = counts.get(key, 0) + n
         counts["total"] += n
