@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -242,6 +242,8 @@ class AccountRunner:
             ahead = store.line_ahead(session, self.account_id, only_batch=self._only_batch)
             self.owed.remember(store.owed_cleanup(session, self.account_id) if ahead.owed else [])
         self._next = ahead.row
+        if ahead.owed and self._next is not None:   # the clean-up may change the counts first
+            self._next = replace(self._next, counts=None)
         return self._next is not None and self._next.batch_id == batch_id
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:

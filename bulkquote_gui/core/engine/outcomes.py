@@ -69,7 +69,8 @@ class Outcomes:
 
     # ------------------------------------------------------------ events
     def write_row(self, row_id: int, write: Callable[[Session], bool], *,
-                  one_statement: bool = False, still_active_as: str | None = None) -> bool:
+                  one_statement: bool = False, still_active_as: str | None = None,
+                  known: QuoteEvent | None = None) -> bool:
         """A row's state change and the event announcing it, read in the same session (each
         transaction costs round trips on a server); the event goes out after the commit.
         False, and no event, when the write changed nothing.
@@ -78,12 +79,12 @@ class Outcomes:
         runs without BEGIN and COMMIT (store.autocommit): two round trips less.
         `still_active_as`: the row stays active (submitting -> polling), so its batch's counts
         are those its last event gave, if that was moments ago: the event is that one with
-        this status, and nothing is read."""
+        this status, and nothing is read. `known`: the event, as the caller knows it whole."""
         opened = store.autocommit(self._sf) if one_statement else self._sf.begin()
         with opened as session:
             if not write(session):
                 return False
-            event = self._known_event(row_id, still_active_as)
+            event = known or self._known_event(row_id, still_active_as)
             if event is None:
                 event = QuoteEvent(**store.row_event_fields(session, row_id))
         self._last = (event, self._clock.monotonic())

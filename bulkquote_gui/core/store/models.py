@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import (
+    literal_column,
     JSON,
     Boolean,
     Date,
@@ -45,6 +46,16 @@ ROW_CANCELLED = RowState.CANCELLED
 ROW_ACTIVE = (ROW_SUBMITTING, ROW_POLLING)
 ROW_OPEN = (ROW_PENDING, ROW_SUBMITTING, ROW_POLLING)     # not terminal
 ROW_TERMINAL = (ROW_COMPLETE, ROW_FAILED, ROW_CANCELLED)
+
+
+def one_of(column: Any, states: tuple[str, ...]) -> Any:
+    """`column IN ('a', 'b')` with our own status words written into the statement, for the
+    statements built once that the engine runs per quote: a bound IN list is expanded again
+    on every execution (a tenth of a millisecond each)."""
+    words = [str(state) for state in states]
+    if not all(word.isidentifier() for word in words):
+        raise ValueError(f"not status words: {words!r}")
+    return column.in_([literal_column(f"'{word}'") for word in words])
 
 
 def utcnow() -> datetime:

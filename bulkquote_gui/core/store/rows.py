@@ -35,6 +35,7 @@ from bulkquote_gui.core.store.models import (
     BatchQuote,
     Quote,
     QuoteOption,
+    one_of,
 )
 from bulkquote_gui.core.store.accounts import Fence
 from bulkquote_gui.core.store.views import counts_of
@@ -57,16 +58,16 @@ _LEASE_IS_OURS = exists(
 _MARK_SUBMITTING_FENCED = _MARK_SUBMITTING.where(_LEASE_IS_OURS)
 _MARK_POLLING = (
     update(BatchQuote)
-    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_ACTIVE))
+    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, ROW_ACTIVE))
     .values(status=ROW_POLLING, remote_id=bindparam("p_remote")))
 _MARK_POSTED = (
     update(BatchQuote)
-    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_ACTIVE))
+    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, ROW_ACTIVE))
     .values(status=ROW_POLLING, remote_id=bindparam("p_remote"),
             submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
 _MARK_COMPLETE = (
     update(BatchQuote)
-    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status.in_(ROW_OPEN))
+    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, ROW_OPEN))
     .values(status=ROW_COMPLETE, remote_id=bindparam("p_remote"),
             finished_at=bindparam("p_now", type_=BatchQuote.finished_at.type),
             error_code=None, error_message=None))

@@ -6,22 +6,26 @@ byte-for-byte the request the first POST sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from bulkquote_gui.core.store.models import (
     BATCH_PENDING,
     BATCH_RUNNING,
     ROW_ACTIVE,
+    ROW_CANCELLED,
+    ROW_COMPLETE,
+    ROW_FAILED,
     ROW_OPEN,
     ROW_PENDING,
     BatchJob,
     BatchQuote,
     legacy_reference,
+    one_of,
     Lead,
     Quote,
 )
@@ -47,6 +51,9 @@ class RowWork:
     # False when no other batch of the account waits for a turn: taking one would change
     # nothing (mark_submitting then leaves batch_job alone, one statement less per quote).
     takes_turn: bool = True
+    # Its batch's counts (as batch_counts gives them), read with the row by line_ahead: the
+    # event announcing its start is then known without reading them again. None: not read.
+    counts: dict[str, int] | None = field(default=None, compare=False)
 
     @property
     def reference(self) -> str:
@@ -69,7 +76,7 @@ def _work_select() -> Any:
             .join(Lead, Quote.lead_id == Lead.id).join(BatchJob, BatchJob.id == BatchQuote.batch_id))
 
 
-def _work(r: Any, *, takes_turn: bool = True) -> RowWork:
+def _work(r: Any, *, takes_turn: bool = True, counts: dict[str, int] | None = None) -> RowWork:
     """RowWork from a _work_select() row, with the POST body: same row, same body, every time."""
     customer = {"company": r.company}
     for key in ("contact_name", "email", "phone"):
@@ -87,7 +94,8 @@ def _work(r: Any, *, takes_turn: bool = True) -> RowWork:
     return RowWork(id=r.id, batch_id=r.batch_id, row_number=r.row_number, status=r.status,
                    idempotency_key=r.idempotency_key, remote_id=r.remote_id,
                    submitted_at=r.submitted_at, attempts=r.attempts, request=request,
-                   account_id=r.account_id, quote_id=r.quote_id, takes_turn=takes_turn)
+                   account_id=r.account_id, quote_id=r.quote_id, takes_turn=takes_turn,
+                   counts=counts)
 
 
 def next_open_row(session: Session, batch_id: int) -> RowWork | None:
@@ -139,8 +147,8 @@ def find_row_for_remote(session: Session, remote_id: str) -> RowOwner | None:
 # Built once, with bound parameters (p_account, p_only): building a statement costs more than
 # running it, and the engine reads the next row once per quote.
 _OF_ACCOUNT = or_(BatchJob.account_id == bindparam("p_account"), BatchJob.account_id.is_(None))
-_UNFINISHED = BatchJob.status.in_((BATCH_PENDING, BATCH_RUNNING))
-_ACTIVE_ROW = (_work_select().where(_OF_ACCOUNT, _UNFINISHED, BatchQuote.status.in_(ROW_ACTIVE))
+_UNFINISHED = one_of(BatchJob.status, (BATCH_PENDING, BATCH_RUNNING))
+_ACTIVE_ROW = (_work_select().where(_OF_ACCOUNT, _UNFINISHED, one_of(BatchQuote.status, ROW_ACTIVE))
                .order_by(BatchQuote.id).limit(1))
 _ACTIVE_ROW_OF = _ACTIVE_ROW.where(BatchQuote.batch_id == bindparam("p_only"))
 
@@ -154,7 +162,7 @@ def _next_pending(only: bool) -> Any:
     has_pending = (select(waiting.id).where(waiting.batch_id == job.id,
                                             waiting.status == ROW_PENDING).exists())
     of_account = or_(job.account_id == bindparam("p_account"), job.account_id.is_(None))
-    contenders = select(job.id).where(of_account, job.status.in_((BATCH_PENDING, BATCH_RUNNING)),
+    contenders = select(job.id).where(of_account, one_of(job.status, (BATCH_PENDING, BATCH_RUNNING)),
                                       has_pending)
     if only:
         contenders = contenders.where(job.id == bindparam("p_only"))
@@ -162,10 +170,21 @@ def _next_pending(only: bool) -> Any:
              .correlate(None).scalar_subquery())
     how_many = (select(func.count()).select_from(contenders.limit(2).subquery())
                 .correlate(None).scalar_subquery())
+    counted = aliased(BatchQuote)
+    tally = (select(*(func.count(case((one_of(counted.status, states), 1))).label(f"n_{key}")
+                      for key, states in _COUNTED), func.count().label("n_total"))
+             .where(counted.batch_id == first).subquery())
     return (_work_select()
-            .add_columns(how_many.label("contenders"), owed_count_subquery().label("owed"))
+            .add_columns(how_many.label("contenders"), owed_count_subquery().label("owed"),
+                         *tally.c)
+            .join(tally, true())
             .where(BatchQuote.batch_id == first, BatchQuote.status == ROW_PENDING)
             .order_by(BatchQuote.position).limit(1))
+
+
+# batch_counts' keys, each with the row states it counts
+_COUNTED = (("pending", (ROW_PENDING,)), ("active", ROW_ACTIVE), ("complete", (ROW_COMPLETE,)),
+            ("failed", (ROW_FAILED,)), ("cancelled", (ROW_CANCELLED,)))
 
 
 _NEXT_PENDING = _next_pending(only=False)
@@ -215,7 +234,8 @@ def _pending_ahead(session: Session, params: dict[str, Any]) -> LineAhead:
         _NEXT_PENDING if params["p_only"] is None else _NEXT_PENDING_OF, params).first()
     if r is None:
         return LineAhead(None, 0)
-    return LineAhead(_work(r, takes_turn=r.contenders > 1), int(r.owed or 0))
+    counts = {"total": r.n_total, **{key: getattr(r, f"n_{key}") for key, _ in _COUNTED}}
+    return LineAhead(_work(r, takes_turn=r.contenders > 1, counts=counts), int(r.owed or 0))
 
 
 def open_row_count(session: Session, batch_id: int) -> int:
