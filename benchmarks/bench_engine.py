@@ -117,8 +117,8 @@ class Backend:
         if self.cluster is None:
             return "SQLite file in WAL mode (synchronous=NORMAL)"
         version = self.cluster.bindir.parent.name
-        return (f"PostgreSQL {version} on 127.0.0.1 (TCP loopback, psycopg 3, pool_pre_ping as in the "
-                "app; fsync=off, synchronous_commit=off)")
+        return (f"PostgreSQL {version} on 127.0.0.1 (TCP loopback, psycopg 3, the app's engine: a "
+                "pooled connection pinged only when in doubt; fsync=off, synchronous_commit=off)")
 
     def close(self) -> None:
         if self.cluster is not None:
@@ -212,35 +212,48 @@ def _simulator_process() -> Iterator[str]:
 
 NOTES = """## What one quote costs the engine
 
-Three committed state changes (`submitting` before the POST, fenced by the lease token;
-`polling` with the remote id; `complete` with the result and every option), each with the event
-announcing it (the row and COUNT ... GROUP BY counts) read in the same transaction, and the next
-row read together with the clean-up owed to the account: **4 transactions and about 19
-statements per quote** (2026-12-02; 11 and 22 before), counted by
-`test_a_quote_costs_the_store_at_most_five_transactions`. The batch status is re-read from the
-store at most twice a second (another process's cancel). The hot statements (next row, the
-fence, the result) are built once with bound parameters. The simulator runs in its own process,
-as a real API would.
+Seven statements and one transaction per quote (2026-12-02; about 19 and 4.3 the session before,
+22 and 9.3 before that), counted by `test_a_quote_costs_the_store_seven_statements_and_one_transaction`:
 
-Why PostgreSQL costs more than SQLite for the same work: every statement is a round trip to
-the server, and each transaction adds three more: pool_pre_ping's ping at checkout, `BEGIN`
-(psycopg sends it on its own) and `COMMIT`/`ROLLBACK`. Counted on 2026-12-02 (psycopg's own
-calls, 100 quotes): per quote 4.4 pings, 4.4 BEGIN, 3.1 COMMIT, 1.3 ROLLBACK and 19 statements,
-about **32 round trips** (55 before). On this VM each costs about 0.5 ms of CPU between psycopg
-and the server process (the CPU column counts both): that is the 17-19 ms. SQLite's are function
-calls. Over a real network every round trip adds the network's latency on top (1 ms each on a
-LAN: about 32 ms more per quote). Below 5 ms on PostgreSQL here would take under ~10 round trips
-per quote, fewer than one per committed state change plus its event; not reached (see
-engine_results.md).
+| step | statements | transaction |
+|---|---|---|
+| the line's read (work.line_ahead): next pending row of the batch whose turn it is, whether another batch waits for a turn, what is owed, the batch's counts | 1 | none (autocommit) |
+| `submitting`, fenced by the lease token in the same UPDATE; its event from the counts just read | 1 | none: one conditional UPDATE is atomic |
+| `polling` with the remote id; its event reuses the `submitting` counts (both active) | 1 | none |
+| the result: row `complete` (UPDATE ... RETURNING the quote id, and whether options exist), the options, the quote; its event (row and counts in one SELECT) | 4 | BEGIN ... COMMIT |
+
+The batch status is re-read from the store at most twice a second (another process's cancel).
+A pooled PostgreSQL connection is pinged only when in doubt (idle 10 s, or its socket readable
+between queries: how a server's goodbye arrives), not at every checkout as pool_pre_ping did.
+The next pending row is one index step (schema v7, `ix_batch_quote_line` on batch, status,
+position): before, every open row of the batch was sorted for it, 1 ms at 300 rows on PostgreSQL
+and growing with the batch. The simulator runs in its own process, as a real API would.
+
+Why PostgreSQL still costs more than SQLite for the same work: each of the 9 round trips
+(7 statements, BEGIN, COMMIT) is a message to another process and back, about 0.2-0.3 ms on this
+VM, psycopg's and the server's CPU included; SQLite's are function calls. Over a real network
+every round trip adds its latency on top (1 ms each on a LAN: about 9 ms more per quote; it was
+32 before this change and 55 before the last).
 
 The machine is shared (2 cores, other jobs running), so figures vary between runs by a factor
 of 2-4: compare backends within one run (its runs interleave backend by backend), not across runs.
 
+## Earlier runs of the same command
+
+| run (load average) | SQLite in-memory / over HTTP, ms per quote (best) | PostgreSQL in-memory / over HTTP (best) |
+|---|---|---|
+| 2026-12-01 22:27 (3.0, --repeat 5) | 5.00 / 6.83 | 20.83 / 23.27 |
+| 2026-12-01 23:10 (5.7) | 10.95 / 10.80 | 25.25 / 26.87 |
+| 2026-12-02 01:59 (0.7), 4 transactions a quote, statements still built per call | 4.84 / 9.30 | 21.97 / 26.23 |
+| 2026-12-02 02:04 (0.8), hot statements built once | 2.54 / 6.05 | 18.51 / 18.39 |
+| 2026-12-02 02:10 (1.1, --repeat 5), the same | 2.83 / 5.46 | 18.56 / 19.16 |
+| 2026-12-02 05:06 (0.3, --repeat 5), 7 statements and 1 transaction a quote, no pre-ping | 1.97 / 2.67 | 3.46 / 4.61 |
+
 History of the SQLite in-memory figure: 6.2 ms (ORM objects with lazy loads, a store read per
 check) -> 2.9 ms (joined Core selects, throttled store check) -> 1.3 ms (hot statements built
 once with bound parameters; 2026-11-29, a quieter machine) -> 5-11 ms (leases, fences, turns,
-owed clean-up per account; 2026-12-01, loaded) -> 2.5 ms (4 transactions a quote, hot statements
-again; 2026-12-02, load 0.7).
+owed clean-up per account; 2026-12-01, loaded) -> 2.5-2.8 ms (4 transactions a quote, hot
+statements again) -> 2.0 ms (7 statements, 1 transaction; 2026-12-02).
 """
 
 

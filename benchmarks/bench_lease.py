@@ -11,8 +11,10 @@
      renew, own txn   `with sf.begin() as s: store.renew_lease(s, ...)`: the heartbeat and
                       LeaseKeeper.check_fence (before a re-POST or a DELETE): one conditional
                       UPDATE in a transaction of its own (checkout, BEGIN, UPDATE, COMMIT)
-     renew, in txn    store.renew_lease alone inside a transaction already open: what the fence
-                      adds to `mark_submitting` (the transaction committed before every POST)
+     submit, fenced   store.mark_submitting with the lease's fence, as the engine runs it before
+                      every POST: one conditional UPDATE whose WHERE also checks the token
+                      (EXISTS ... FOR SHARE on PostgreSQL), without BEGIN/COMMIT
+     submit, unfenced the same UPDATE without the fence: the difference is what the fence costs
      release          store.release_lease
 2. The engine's own use of it: the batch of bench_engine.py (in-memory API, no HTTP) run with
    SQLAlchemy's cursor events counting and timing every statement, those on account_lease
@@ -32,19 +34,22 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from bench_engine import FAST, Backend, InstantApi, _fresh_batch  # noqa: E402
+from bench_engine import FAST, Backend, InstantApi, _fresh_batch, _Import  # noqa: E402
 from bulkquote_gui.core import store  # noqa: E402
 from bulkquote_gui.core.engine.processor import Processor  # noqa: E402
+from bulkquote_gui.core.offer import BatchDefaults  # noqa: E402
+from bulkquote_gui.core.store.models import BatchQuote  # noqa: E402
 from bulkquote_gui.core.store.accounts import Holder  # noqa: E402
 
 TTL_S = 30.0
-KINDS = ("acquire (free)", "acquire (mine)", "renew, own txn", "renew, in txn", "release")
+KINDS = ("acquire (free)", "acquire (mine)", "renew, own txn", "submit, fenced",
+         "submit, unfenced", "release")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -67,6 +72,11 @@ def micro(backend: Backend, n: int) -> dict[str, list[float]]:
         times[kind].append(clock() - t)
         return value
 
+    batch_id = store.create_batch(sf, _Import(2 * (n + 20)), defaults=BatchDefaults(),
+                                  source_name="bench.csv", account_id=account.id)
+    with sf() as session:
+        rows = [store.load_row(session, row_id) for row_id in session.scalars(
+            select(BatchQuote.id).where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.id))]
     for i in range(n + 20):  # the first 20 warm the pool and the statement caches
         now = datetime.now(timezone.utc)
         token = timed("acquire (free)", lambda: store.acquire_lease(sf, account.id, holder, now, TTL_S))
@@ -78,9 +88,14 @@ def micro(backend: Backend, n: int) -> dict[str, list[float]]:
             with sf.begin() as session:
                 store.renew_lease(session, account.id, holder, token, now, TTL_S)
         timed("renew, own txn", renew_own)
-        with sf.begin() as session:
-            session.execute(text("SELECT 1"))  # the transaction is open, as in mark_submitting
-            timed("renew, in txn", lambda: store.renew_lease(session, account.id, holder, token, now, TTL_S))
+        fence = store.Fence(account.id, holder, token, TTL_S)
+        fenced, unfenced = rows[2 * i], rows[2 * i + 1]
+
+        def submit(row, fence) -> None:
+            with store.autocommit(sf) as session:   # as Outcomes.write_row runs it
+                assert store.mark_submitting(session, row, now, fence=fence)
+        timed("submit, fenced", lambda: submit(fenced, fence))
+        timed("submit, unfenced", lambda: submit(unfenced, None))
         released = timed("release", lambda: store.release_lease(sf, account.id, holder, token))
         assert released
         if i < 20:
@@ -97,8 +112,9 @@ class Census:
     def __init__(self) -> None:
         self.statements = Counter()
         self.seconds = Counter()
-        self.transactions = 0
+        self.transactions = 0     # with BEGIN and COMMIT/ROLLBACK (not the autocommit ones)
         self.checkouts = 0
+        self.pings = 0            # store.engine.ping_when_in_doubt's: a round trip each
         self._started: list[float] = []
 
     def attach(self, engine) -> None:
@@ -106,19 +122,36 @@ class Census:
         event.listen(engine, "after_cursor_execute", self._after)
         event.listen(engine, "begin", self._begin)
         event.listen(engine.pool, "checkout", self._checkout)
+        ping = engine.dialect.do_ping
+
+        def counted_ping(dbapi_connection):
+            self.pings += 1
+            return ping(dbapi_connection)
+        engine.dialect.do_ping = counted_ping
 
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self._started.append(time.perf_counter())
 
     def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
         elapsed = time.perf_counter() - self._started.pop()
-        head = statement.lstrip().split(None, 1)[0].upper()
-        kind = f"{head} account_lease" if "account_lease" in statement else head
+        words = statement.split()
+        head = words[0].upper()
+        target = {"UPDATE": words[1:2], "INSERT": words[2:3], "DELETE": words[2:3]}.get(head)
+        if target is None:   # a SELECT: the lease's if it reads account_lease alone
+            target = ["account_lease"] if "FROM account_lease" in statement and \
+                statement.count(" FROM ") == 1 else []
+        if target == ["account_lease"]:
+            kind = f"{head} account_lease"
+        elif "account_lease" in statement:
+            kind = f"{head} fenced by account_lease"
+        else:
+            kind = head
         self.statements[kind] += 1
         self.seconds[kind] += elapsed
 
     def _begin(self, conn) -> None:
-        self.transactions += 1
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            self.transactions += 1
 
     def _checkout(self, dbapi_conn, record, proxy) -> None:
         self.checkouts += 1
@@ -149,7 +182,7 @@ def section(backend: Backend, times: dict[str, list[float]], found: Census, elap
              f"| call (N = {n}) | median ms | p95 ms | best ms |", "|---|---:|---:|---:|"]
     lines += [f"| {k} | {med[k]:.3f} | {p95[k]:.3f} | {best[k]:.3f} |" for k in KINDS]
     per_quote_ms = elapsed / quotes * 1000
-    lease_kinds = [k for k in found.statements if "account_lease" in k]
+    lease_kinds = [k for k in found.statements if k.split()[1:] == ["account_lease"]]
     lease_stmts = sum(found.statements[k] for k in lease_kinds)
     lease_s = sum(found.seconds[k] for k in lease_kinds)
     all_s = sum(found.seconds.values())
@@ -167,26 +200,29 @@ def section(backend: Backend, times: dict[str, list[float]], found: Census, elap
     ]
     for kind, count in sorted(found.statements.items(), key=lambda kv: -kv[1]):
         lines.append(f"| {kind} | {count / quotes:.2f} | {found.seconds[kind] / quotes * 1000:.3f} |")
-    trips = found.checkouts + 2 * found.transactions + sum(found.statements.values())
+    trips = found.pings + 2 * found.transactions + sum(found.statements.values())
     if backend.cluster is not None:
         lines += [
             "",
-            f"Round trips to the server per quote: "
-        f"**{trips / quotes:.0f}** = {found.checkouts / quotes:.1f} pre-pings (one per pool "
-        f"checkout) + {2 * found.transactions / quotes:.1f} BEGIN and COMMIT/ROLLBACK + "
-        f"{sum(found.statements.values()) / quotes:.1f} statements (through delay_proxy.py a "
-        "one-statement session takes 4 round trips, a two-statement one 5). Each costs the "
-        "network's round trip on top of the figures above: at 1 ms (a LAN) that is "
-        f"{trips / quotes:.0f} ms more per quote."]
+            f"Round trips to the server per quote: **{trips / quotes:.1f}** = "
+            f"{found.pings / quotes:.2f} pings (a pooled connection is pinged only after 10 s idle "
+            f"or when its socket has something to read: {found.pings} in this run) + "
+            f"{2 * found.transactions / quotes:.1f} BEGIN and COMMIT/ROLLBACK (the result's "
+            f"transaction; `submitting`, `polling` and the line's read need none) + "
+            f"{sum(found.statements.values()) / quotes:.1f} statements. Each costs the network's "
+            f"round trip on top of the figures above: at 1 ms (a LAN) that is "
+            f"{trips / quotes:.0f} ms more per quote."]
+    fence_ms = med["submit, fenced"] - med["submit, unfenced"]
     lines += [
         "",
         f"Lease statements per quote: {lease_stmts / quotes:.2f}, "
         f"{lease_s / quotes * 1000:.3f} ms in execute = **{lease_s / elapsed * 100:.1f}% of the "
-        f"engine's per-quote time**. From the microbenchmark: the fence in `mark_submitting` "
-        f"adds {med['renew, in txn']:.3f} ms a quote ({med['renew, in txn'] / per_quote_ms * 100:.1f}%); "
-        f"a heartbeat (`renew, own txn`, {med['renew, own txn']:.3f} ms) runs once per "
-        f"{FAST.heartbeat_s:.0f} s, not per quote; acquire + release "
-        f"({med['acquire (free)'] + med['release']:.3f} ms) once per run.",
+        f"engine's per-quote time**; the fence itself is no statement of its own but part of "
+        f"the `submitting` UPDATE, where it adds {fence_ms:.3f} ms a quote "
+        f"({fence_ms / per_quote_ms * 100:.1f}%; fenced {med['submit, fenced']:.3f} ms, unfenced "
+        f"{med['submit, unfenced']:.3f} ms). A heartbeat (`renew, own txn`, "
+        f"{med['renew, own txn']:.3f} ms) runs once per {FAST.heartbeat_s:.0f} s, not per quote; "
+        f"acquire + release ({med['acquire (free)'] + med['release']:.3f} ms) once per run.",
         "",
     ]
     return lines
