@@ -122,7 +122,7 @@ class GuiThreadDb:
         self._record(" ".join(statement.split())[:90])
 
     def _checkout(self, dbapi_conn, record, proxy) -> None:
-        self._record("pool checkout (pre-ping: one round trip)")
+        self._record("pool checkout (a ping, one round trip, when the connection is in doubt)")
 
 
 def our_frames(stack: str, limit: int = 4) -> list[str]:

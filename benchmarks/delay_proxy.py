@@ -4,7 +4,7 @@
 
 Prints its port on the first line of stdout, then forwards until stdin closes (or SIGTERM).
 Each chunk the client sends is held `delay` after it arrived, then written to the server, in
-order: every request/answer round trip (a query, BEGIN, COMMIT, the pool's pre-ping, each step
+order: every request/answer round trip (a query, BEGIN, COMMIT, a ping, each step
 of the connection handshake) takes at least `delay`. Answers come back undelayed. It runs in a
 process of its own, so the proxy never competes for the interpreter lock of the process it slows.
 """
