@@ -404,8 +404,8 @@ def main() -> int:
         f"| window.shutdown() at the end (stops the engine, releases the lease; blocks the GUI "
         f"thread) | {figures['shutdown_s']:.1f} s |",
         f"| before the loop runs: make_engine through the proxy (schema check) | {open_store_s:.1f} s |",
-        f"| before the loop runs: `MainWindow(context)` blocks the GUI thread (the worker's "
-        f"Processor is built there: `store.ensure_account`) | {construct_s:.1f} s, "
+        f"| before the loop runs: `MainWindow(context)` blocks the GUI thread (it builds the "
+        f"worker; its Processor finds its account on the engine thread) | {construct_s:.1f} s, "
         f"{len(construct_hits)} checkouts/statements on the GUI thread |",
         "",
     ]

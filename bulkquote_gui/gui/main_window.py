@@ -383,46 +383,38 @@ class MainWindow(QMainWindow):
             self.upload_page.load_file(path)
 
     def export_cleaned(self, result: Any) -> None:
-        """What would be sent for each row of the sheet in the preview, to a CSV (off the GUI
-        thread: a big sheet takes a moment)."""
-        source = Path(str(getattr(result, "path", "") or "sheet"))
-        path = self.dialogs.save_file("Export cleaned addresses",
-                                      str(source.with_name(f"{source.stem} - cleaned.csv")),
-                                      "CSV (*.csv)")
-        if not path:
-            return
+        """What would be sent for each row of the sheet in the preview, to a CSV."""
+        def written(path: str, rows: int) -> None:
+            self.statusBar().showMessage(f"{rows:,} rows written to {Path(path).name}", 8000)
+            emit(self.cleaned_exported, path)
 
-        async def write() -> None:
-            from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
-            n, error = await run_blocking(write_cleaned_rows, result, path, expected=(OSError,))
-            if error is not None:
-                self.dialogs.error("Cannot write the file", f"{Path(path).name}: {error}")
-            else:
-                self.statusBar().showMessage(f"{n:,} rows written to {Path(path).name}", 8000)
-                emit(self.cleaned_exported, path)
-
-        task = asyncio.ensure_future(write())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._write_beside(result, "Export cleaned addresses", "cleaned.csv", "CSV (*.csv)",
+                           _write_cleaned_rows, "Cannot write the file", written, (OSError,))
 
     def export_preview_fix_list(self, result: Any) -> None:
-        """The preview's invalid rows to an XLSX the rep fixes and drops back in (core/fix_list.py),
-        off the GUI thread. Beside the file, named after it."""
+        """The preview's invalid rows to an XLSX the rep fixes and drops back in (core/fix_list.py)."""
+        self._write_beside(result, "Export the rows to fix", "fix list.xlsx", "Excel (*.xlsx)",
+                           _write_preview_fix_list, "Cannot write the fix list",
+                           self._fix_list_written, (OSError, ValueError))
+
+    def _write_beside(self, result: Any, title: str, suffix: str, file_filter: str,
+                      writer: Callable[[Any, str], int], failed_title: str,
+                      written: Callable[[str, int], None],
+                      expected: tuple[type[Exception], ...]) -> None:
+        """Ask where (beside the previewed file, "<its name> - <suffix>"), then write the file
+        off the GUI thread (a big sheet takes a moment): `written(path, rows)`, or the error."""
         source = Path(str(getattr(result, "path", "") or "sheet"))
-        path = self.dialogs.save_file("Export the rows to fix",
-                                      str(source.with_name(f"{source.stem} - fix list.xlsx")),
-                                      "Excel (*.xlsx)")
+        path = self.dialogs.save_file(title, str(source.with_name(f"{source.stem} - {suffix}")),
+                                      file_filter)
         if not path:
             return
 
         async def write() -> None:
-            from bulkquote_gui.core.fix_list import write_preview_fix_list
-            n, error = await run_blocking(write_preview_fix_list, result, path,
-                                          expected=(OSError, ValueError))
+            rows, error = await run_blocking(writer, result, path, expected=expected)
             if error is not None:
-                self.dialogs.error("Cannot write the fix list", f"{Path(path).name}: {error}")
+                self.dialogs.error(failed_title, f"{Path(path).name}: {error}")
             else:
-                self._fix_list_written(path, n)
+                written(path, rows)
 
         task = asyncio.ensure_future(write())
         self._tasks.add(task)
@@ -879,3 +871,14 @@ def _store_url(context: AppContext) -> str | None:
     engine = getattr(context.session_factory, "kw", {}).get("bind")
     url = getattr(engine, "url", None)
     return url.render_as_string(hide_password=True) if url is not None else None
+
+
+# The writers, imported on the thread that writes (they bring openpyxl, SQLAlchemy, the export).
+def _write_cleaned_rows(result: Any, path: str) -> int:
+    from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
+    return write_cleaned_rows(result, path)
+
+
+def _write_preview_fix_list(result: Any, path: str) -> int:
+    from bulkquote_gui.core.fix_list import write_preview_fix_list
+    return write_preview_fix_list(result, path)

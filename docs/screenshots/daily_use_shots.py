@@ -18,13 +18,15 @@ import asyncio
 import os
 import shutil
 import sys
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(OUT))
+
+from offscreen import offscreen_scratch, styled_app, until as wait_until  # noqa: E402
 
 
 def main() -> int:
@@ -35,34 +37,16 @@ def main() -> int:
     width, height = (int(n) for n in size_arg.split("x"))
     dark = "--dark" in sys.argv[1:]
     suffix = ("" if (width, height) == (1440, 900) else f"_{height}") + ("_dark" if dark else "")
-    scratch = Path(tempfile.mkdtemp(prefix="bulkquote-daily-shots-"))
-    config = scratch / "screen.json"
-    config.write_text('{"screens": [{"name": "shots", "x": 0, "y": 0, "width": %d, "height": %d, '
-                      '"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}' % (width, height))
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
-    os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
-    os.environ["BULKQUOTE_DATA_DIR"] = str(scratch / "data")
-    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for var in ("BULKQUOTE_API_URL", "BULKQUOTE_API_KEY", "BULKQUOTE_DB"):
-        os.environ.pop(var, None)
+    scratch = offscreen_scratch("bulkquote-daily-shots-", (width, height))
     db_url = f"sqlite:///{(scratch / 'bulkquote.sqlite').as_posix()}"
 
-    import qasync
-    from PySide6.QtGui import QFont
     from sqlalchemy import select, update
 
     from bulkquote_gui.core.store.models import BatchQuote, Quote
-    from bulkquote_gui.gui.app import create_application, io_executor
     from bulkquote_gui.gui.context import context_from_args
     from bulkquote_gui.gui.main_window import MainWindow
-    from bulkquote_gui.gui.style import apply_theme
 
-    app = create_application(["bulkquote"])
-    app.setFont(QFont("DejaVu Sans", 10))
-    apply_theme(app, dark=dark)
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(io_executor())
-    asyncio.set_event_loop(loop)
+    app, loop = styled_app(dark=dark)
     args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=0.05, quote_timeout=None)
     context = context_from_args(args, demo_time_scale=0.01)
     window = MainWindow(context)
@@ -71,11 +55,7 @@ def main() -> int:
     window.start()
 
     async def until(predicate, timeout: float = 120.0) -> None:
-        end = loop.time() + timeout
-        while not predicate():
-            if loop.time() > end:
-                raise TimeoutError("the window did not get there in time")
-            await asyncio.sleep(0.05)
+        await wait_until(loop, predicate, timeout)
 
     def save(name: str) -> None:
         path = OUT / f"{name}{suffix}.png"

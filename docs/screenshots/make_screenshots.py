@@ -38,6 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("BULKQUOTE_SHOTS_DIR") or Path(__file__).resolve().parent)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from offscreen import offscreen_scratch, styled_app, until as wait_until  # noqa: E402
 # The window's size; BULKQUOTE_SHOTS_SIZE=1280x720 checks a smaller laptop screen.
 SIZE = tuple(int(n) for n in os.environ.get("BULKQUOTE_SHOTS_SIZE", "1440x900").split("x"))
 SAMPLE = ROOT / "resources" / "sample_sites.csv"
@@ -369,40 +372,19 @@ def shoot_team(dark: bool) -> int:
     if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         print("run with QT_QPA_PLATFORM=offscreen", file=sys.stderr)
         return 2
-    scratch = Path(tempfile.mkdtemp(prefix="bulkquote-team-shots-"))
-    # An offscreen screen of the shots' size (the plugin's own is 800x600: the window would be
-    # fitted to that and its pages would scroll).
-    config = scratch / "screen.json"
-    config.write_text('{"screens": [{"name": "shots", "x": 0, "y": 0, "width": %d, "height": %d, '
-                      '"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}' % SIZE)
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
-    os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
-    os.environ["BULKQUOTE_DATA_DIR"] = str(scratch / "data")
-    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for var in ("BULKQUOTE_API_URL", "BULKQUOTE_API_KEY", "BULKQUOTE_DB"):
-        os.environ.pop(var, None)
+    scratch = offscreen_scratch("bulkquote-team-shots-", SIZE)
     db_url = f"sqlite:///{(scratch / 'team.sqlite').as_posix()}"
     ids = seed_team(db_url, scratch)
 
-    import qasync
-    from PySide6.QtGui import QFont
-
     from bulkquote_gui.core.events import BatchEvent, WaitEvent
-    from bulkquote_gui.gui.app import create_application, io_executor
     from bulkquote_gui.gui.context import context_from_args
     from bulkquote_gui.gui.jobs_panel import TEAM as TEAM_VIEW
     from bulkquote_gui.gui.main_window import MainWindow
     from bulkquote_gui.gui.qt_compat import emit
-    from bulkquote_gui.gui.style import apply_theme
     from bulkquote_gui.services.settings import Settings, save_settings
 
     save_settings(Settings(rep_name="Dana Rep"))
-    app = create_application(["bulkquote"])
-    app.setFont(QFont("DejaVu Sans", 10))
-    apply_theme(app, dark=dark)
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(io_executor())
-    asyncio.set_event_loop(loop)
+    app, loop = styled_app(dark=dark)
     args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=None, quote_timeout=None)
     context = context_from_args(args)
     window = MainWindow(context)
@@ -411,11 +393,7 @@ def shoot_team(dark: bool) -> int:
     suffix = "_dark" if dark else ""
 
     async def until(predicate, timeout: float = 30.0) -> None:
-        end = loop.time() + timeout
-        while not predicate():
-            if loop.time() > end:
-                raise TimeoutError("the window did not get there in time")
-            await asyncio.sleep(0.05)
+        await wait_until(loop, predicate, timeout)
 
     async def drive() -> None:
         # No start(): its resume would run the stopped batches, and these pictures are of them waiting.
