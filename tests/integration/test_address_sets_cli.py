@@ -7,13 +7,12 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
-import sys
 
 import openpyxl
 import pytest
 
 from bulkquote_gui.services.simulator import SimulatorServer
+from tests.helpers.cli import run_cli
 
 HEADER = ("Name,Mailing Address,Mailing City,Mailing State,Mailing Zip,"
           "Physical Address,Physical City,Physical State,Physical Zip")
@@ -30,11 +29,7 @@ ROWS = [
 
 
 def bq(env, *args):
-    out = subprocess.run([sys.executable, "-m", "bulkquote_gui", "--poll-interval", "0.05",
-                          *map(str, args)], env=env, capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in out.stderr, out.stderr
-    assert out.returncode == 0, (out.stdout, out.stderr)
-    return out
+    return run_cli(env, *args, check=0)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from bulkquote_gui.core.reasons import status_word
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
+from tests.helpers.cli import run_cli
 from tests.helpers.references import by_row
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,13 +31,6 @@ def sim():
     server.stop()
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("BULKQUOTE_DB", f"sqlite:///{tmp_path / 'cli.sqlite'}")
-    monkeypatch.setenv("BULKQUOTE_API_KEY", "test-key")
-    return dict(os.environ)
-
-
 def sites(tmp_path: Path, n: int) -> Path:
     """The first n rows of the sample spreadsheet."""
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
@@ -47,15 +40,7 @@ def sites(tmp_path: Path, n: int) -> Path:
 
 
 def bq(env, *args, api_url=None, timeout=120, check=None):
-    cmd = [sys.executable, "-m", "bulkquote_gui"]
-    if api_url:
-        cmd += ["--api-url", api_url]
-    cmd += ["--poll-interval", "0.05", "--quote-timeout", "30", *map(str, args)]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert "Traceback" not in out.stderr, out.stderr
-    if check is not None:
-        assert out.returncode == check, (out.returncode, out.stdout, out.stderr)
-    return out
+    return run_cli(env, *args, api_url=api_url, quote_timeout=30, timeout=timeout, check=check)
 
 
 def status(env, batch):

@@ -5,9 +5,6 @@ trip a rep makes: the fix list fixed in a spreadsheet (here openpyxl), dropped b
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -17,6 +14,7 @@ from bulkquote_gui.core.column_mapping import FIX_LIST_REASON
 from bulkquote_gui.core.fix_list import FILL
 from bulkquote_gui.core.importer import import_file
 from bulkquote_gui.services.simulator import SimulatorServer
+from tests.helpers.cli import run_cli
 
 SITES = """Site ID,Company,Street Address,City,State,ZIP,Note
 S-1,Acme Dental,600 Congress Ave,Austin,TX,78701,=1+1
@@ -35,13 +33,6 @@ def sim():
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("BULKQUOTE_DB", f"sqlite:///{tmp_path / 'cli.sqlite'}")
-    monkeypatch.setenv("BULKQUOTE_API_KEY", "test-key")
-    return dict(os.environ)
-
-
-@pytest.fixture
 def sites(tmp_path) -> Path:
     path = tmp_path / "sites.csv"
     path.write_text(SITES, encoding="utf-8")
@@ -49,15 +40,7 @@ def sites(tmp_path) -> Path:
 
 
 def bq(env, *args, api_url=None, check=None):
-    cmd = [sys.executable, "-m", "bulkquote_gui"]
-    if api_url:
-        cmd += ["--api-url", api_url]
-    cmd += ["--poll-interval", "0.05", "--quote-timeout", "30", *map(str, args)]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in out.stderr, out.stderr
-    if check is not None:
-        assert out.returncode == check, (out.returncode, out.stdout, out.stderr)
-    return out
+    return run_cli(env, *args, api_url=api_url, quote_timeout=30, check=check)
 
 
 def _sheet(path: Path):

@@ -4,25 +4,18 @@ demo simulator (no --api-url), as a subprocess, on the session's throwaway serve
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.helpers.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 
-def bq(db: str, *args: object, timeout: float = 180) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "bulkquote_gui", "--db", db, "--poll-interval", "0.05",
-           *map(str, args)]
-    out = subprocess.run(cmd, env=dict(os.environ), capture_output=True, text=True,
-                         timeout=timeout, stdin=subprocess.DEVNULL)
-    assert "Traceback" not in out.stderr, out.stderr
-    assert out.returncode == 0, (out.returncode, out.stdout, out.stderr)
-    return out
+def bq(db: str, *args: object, timeout: float = 180):
+    return run_cli(None, *args, db=db, timeout=timeout, check=0)
 
 
 def test_submit_and_status_on_postgresql_show_money_with_two_decimals(postgres_cluster,

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 from bulkquote_gui.services.simulator import SimulatorServer
+from tests.helpers.cli import run_cli
 
 
 def bq(env, *args):
-    out = subprocess.run([sys.executable, "-m", "bulkquote_gui", "--poll-interval", "0.05", *args],
-                         env=env, capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in out.stderr, out.stderr
-    return out
+    return run_cli(env, *args)
 
 
 def test_the_second_submit_of_a_file_is_filled_from_valid_quotes(tmp_path):
