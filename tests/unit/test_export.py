@@ -17,13 +17,6 @@ from tests.fakes import FakeClock, FakeImport, FakeMomentum, Outcome, checked_ro
 
 
 @pytest.fixture
-def sf(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    yield store.make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def batch_id(sf):
     rows = [checked_row(2), checked_row(3), checked_row(4)]
     rows[0].original["Note"] = "=HYPERLINK(\"http://evil\",\"x\")"
@@ -111,7 +104,7 @@ def test_result_header_clashing_with_a_rep_column_is_renamed(sf, tmp_path):
 def test_unknown_suffix_is_refused_and_nothing_written(sf, batch_id, tmp_path):
     with pytest.raises(ValueError, match=r"\.xlsx or \.csv"):
         export_batch(sf, batch_id, tmp_path / "out.pdf")
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("x.sqlite")) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("engine.sqlite")) == []
 
 
 def test_failed_write_leaves_no_half_file(sf, batch_id, tmp_path):

@@ -27,13 +27,6 @@ E,3 Oak Ave,Boston,MA,02134,-71.1,
 
 
 @pytest.fixture
-def sf(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    yield store.make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
 def batch_id(sf, tmp_path):
     path = tmp_path / "sites.csv"
     path.write_text(SHEET, encoding="utf-8")
