@@ -24,6 +24,7 @@ from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.services import logs
 from bulkquote_gui.services.mail_config import URL_ENV, from_settings, recipients
 from bulkquote_gui.services.mailer import DEFAULT_PORTS, SmtpConfig, is_address, send, split_addresses
+from bulkquote_gui.gui.secret_field import secret_field
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
 
@@ -83,18 +84,7 @@ class EmailSettingsDialog(QDialog):
         self.port_spin.setValue(settings.smtp_port)
         self.user_edit = QLineEdit(settings.smtp_user)
         self.user_edit.setPlaceholderText("empty: no login")
-        self._initial_password = passwords.get() or ""
-        self.password_edit = QLineEdit(self._initial_password)
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        if passwords.from_environment:
-            self.password_edit.setEnabled(False)
-            note = "The password comes from BULKQUOTE_SMTP_PASSWORD in the environment."
-        elif passwords.keyring_available:
-            note = "Stored in the system keyring, never in BulkQuote's files."
-        else:
-            note = "No system keyring here: the password is kept for this session only."
-        self.password_note = QLabel(note)
-        self.password_note.setObjectName("muted")
+        self.password_edit, self.password_note, self._initial_password = secret_field(passwords)
         self.from_edit = QLineEdit(settings.smtp_from)
         self.from_edit.setPlaceholderText("empty: the user, or your e-mail from Settings")
         self.to_edit = QLineEdit(settings.smtp_to)

@@ -28,6 +28,7 @@ from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.operations import connection
 from bulkquote_gui.gui.operations.connection import ClientFactory
+from bulkquote_gui.gui.secret_field import secret_field
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.gui.qt_compat import emit
@@ -101,20 +102,8 @@ class SettingsDialog(QDialog):
         self.url_edit = QLineEdit(settings.api_base_url)
         self.url_edit.setPlaceholderText("https://api.momentum.example/v1")
         self.url_edit.setToolTip("Leave empty to use demo mode (the built-in simulator).")
-        self._initial_key = keystore.get() or ""
-        self.key_edit = QLineEdit(self._initial_key)
-        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit, self.key_note, self._initial_key = secret_field(keystore)
         self.key_edit.setPlaceholderText("Momentum API key")
-        if keystore.from_environment:
-            self.key_edit.setEnabled(False)
-            key_note = "The key comes from BULKQUOTE_API_KEY in the environment."
-        elif keystore.keyring_available:
-            key_note = "Stored in the system keyring, never in BulkQuote's files."
-        else:
-            key_note = "No system keyring here: the key is kept for this session only."
-        self.key_note = QLabel(key_note)
-        self.key_note.setObjectName("hint")
-        self.key_note.setWordWrap(True)
         self.insecure_check = QCheckBox("Allow plain http:// (a trusted network only)")
         self.insecure_check.setChecked(settings.allow_insecure_http)
         self.insecure_check.setToolTip("http:// sends the API key unencrypted; BulkQuote refuses it "

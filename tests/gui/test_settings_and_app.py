@@ -69,6 +69,23 @@ def test_bad_values_are_refused_with_a_reason(qtbot):
     assert "@" in dialog.error_label.text()
 
 
+def test_a_secret_from_the_environment_is_shown_read_only_and_named(qtbot, monkeypatch):
+    from bulkquote_gui.gui.email_settings import EmailSettingsDialog
+    from bulkquote_gui.services.secrets import SmtpPasswordStore
+
+    monkeypatch.setenv("BULKQUOTE_API_KEY", "env-key")
+    monkeypatch.setenv("BULKQUOTE_SMTP_PASSWORD", "env-password")
+    dialog = SettingsDialog(Settings(), KeyStore())
+    email = EmailSettingsDialog(Settings(), SmtpPasswordStore())
+    for d in (dialog, email):
+        qtbot.addWidget(d)
+    assert not dialog.key_edit.isEnabled() and dialog.key_edit.text() == "env-key"
+    assert dialog.key_note.text() == "The API key comes from BULKQUOTE_API_KEY in the environment."
+    assert not email.password_edit.isEnabled()
+    assert email.password_note.text() == \
+        "The SMTP password comes from BULKQUOTE_SMTP_PASSWORD in the environment."
+
+
 def test_settings_saved_from_the_window_without_a_keyring(qtbot, window, dialogs, context):
     assert not context.keystore.keyring_available  # tests run with the null keyring
     assert window.demo_banner.isVisible()
