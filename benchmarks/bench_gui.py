@@ -16,7 +16,6 @@ import os
 import platform
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -157,25 +156,16 @@ async def measure(window, big: Path, medium: Path, batch_file: Path, beat: Heart
 
 
 def main() -> int:
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     sys.path.insert(0, str(ROOT))
-    from bulkquote_gui.core.momentum import MomentumClient
-    from bulkquote_gui.core.engine.policy import EngineConfig
-    from bulkquote_gui.core.engine.processor import Processor
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_window import demo_context, qt_loop, scratch_home
     from bulkquote_gui.core.store import make_engine, make_session_factory
-    from bulkquote_gui.gui.app import create_application, io_executor
-    from bulkquote_gui.gui.context import AppContext, Connection
     from bulkquote_gui.gui.main_window import MainWindow
-    from bulkquote_gui.services.secrets import KeyStore
-    from bulkquote_gui.services.settings import Settings
     from bulkquote_gui.services.simulator import SimulatorServer
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-gui-"))
-    os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
-    os.environ["BULKQUOTE_DATA_DIR"] = str(scratch / "data")
-    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    scratch = scratch_home("bench-gui-")
     big = OUT / "sites_100k.csv"
     if not big.exists():
         write_sites(big, 100_000)
@@ -184,28 +174,12 @@ def main() -> int:
         write_sites(medium, 20_000)
     batch_file = write_sites(OUT / "sites_200.csv", 200, extra_columns=2)
 
-    app = create_application(["bench"])
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(io_executor())
-    asyncio.set_event_loop(loop)
+    app, loop = qt_loop()
     # Simulator at 1/100 of real time: a quote takes 50-200 ms, polls every 20-100 ms: a fast,
     # event-dense batch (the harder case for the GUI thread).
     sim = SimulatorServer(time_scale=0.01).start()
     engine = make_engine(f"sqlite:///{scratch / 'bench.sqlite'}")
-    factory = make_session_factory(engine)
-    config = EngineConfig(poll_interval_s=0.05, retry_after_floor_s=0.01)
-    clients: list[MomentumClient] = []
-
-    def connect(settings: Settings) -> Connection:
-        def make_processor(on_event):
-            client = MomentumClient(sim.base_url, "bench")
-            clients.append(client)
-            return Processor(factory, client, on_event=on_event, config=config)
-        return Connection(demo=True, api_url=sim.base_url, make_processor=make_processor,
-                          close=lambda: [c.close() for c in clients])
-
-    context = AppContext(session_factory=factory, settings=Settings(), keystore=KeyStore(),
-                         connect=connect)
+    context = demo_context(make_session_factory(engine), sim.base_url)
     window = MainWindow(context)
     window.resize(1440, 900)
     window.show()

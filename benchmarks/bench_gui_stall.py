@@ -32,7 +32,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -216,31 +215,20 @@ async def drive(window, batch_id: int, beat: Heartbeat, cycles: int, rounds: int
             "shutdown_s": shutdown_s, "startup_s": startup_worst}
 
 
-NOTES = """Reading (code as of this run): while the batch runs, pause and resume make no database call
-on the GUI thread: `MainWindow.pause_batch` only sets the engine's flag when the row is in hand
-(`Processor.pause` -> `Commands.pause`), else it and `resume_batch` are operations on the command
-thread (gui/operations/batches.py). What does wait on the database on the GUI thread:
-
-- building the engine: `MainWindow._connect_engine` (gui/main_window.py:198) makes the
-  `WorkerThread`, whose `BatchWorker.__init__` calls `make_processor` on the GUI thread
-  (gui/worker.py:41) -> `Processor.__init__` -> `store.ensure_account` (core/engine/processor.py:48;
-  in the real app `Runtime.account()` -> `store.ensure_account`, services/runtime.py:134): on
-  a new store six sessions (the fingerprint salt read, stored, read again; the account looked
-  up, inserted, looked up again), about 25 round trips; once both exist two sessions, about 8
-  round trips (2.4 s at 300 ms). That is the window's
-  start and every `_reconnect` after the rep changes the connection settings
-  (gui/main_window.py:598).
-- closing or reconnecting: `_disconnect_engine` -> `WorkerThread.shutdown` waits up to 10 s for
-  the engine thread (gui/worker.py:149), which first finishes the store calls in hand and
-  releases the lease through the same slow connection.
-- a race, not seen here: `pause_batch` checks `worker.current_batch()` and `Processor.pause`
-  checks it again; a row ending in between sends the pause down the other branch,
-  `store.mark_paused` on the GUI thread (core/engine/processor.py:65, four round trips).
+NOTES = """Reading (code as of this run): while the batch runs, pause, resume and cancel make no
+database call on the GUI thread: `MainWindow.pause_batch` only sets the engine's flag when the
+row is in hand (`Processor.pause` -> `Commands.pause`, flags only), else it, `resume_batch` and
+`cancel_batch` are operations on the command thread (gui/operations/batches.py). Building the
+window makes none either: the worker's Processor finds its account on the engine thread when it
+first runs (`Processor._runner`). What still waits on the database on the GUI thread: closing or
+reconnecting (`_disconnect_engine` -> `WorkerThread.shutdown` waits up to 10 s for the engine
+thread, which first finishes the store call in hand and releases the lease through the same slow
+connection).
 
 Pause latency is the engine's, not the window's: the flag is read at the engine's next
-`Commands.check()`, after the store calls in hand (each session >= 4 round trips here), then the
-pause is written and its counts read (about 2.5 s at 300 ms a round trip); a click that lands
-while a row is being finished and the next one taken waits for that sequence too (8-11 s).
+`Commands.check()`, after the store call in hand; then the pause is written and its counts read.
+A quote costs the database 9 round trips (7 statements and one transaction), so at 300 ms a
+round trip a click waits 2-5 s.
 """
 
 
@@ -253,27 +241,17 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from bench_engine import _Import
+    from bench_window import demo_context, qt_loop, scratch_home
     from bulkquote_gui.core import store
-    from bulkquote_gui.core.engine.policy import EngineConfig
-    from bulkquote_gui.core.engine.processor import Processor
-    from bulkquote_gui.core.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
-    from bulkquote_gui.gui.app import create_application, io_executor
-    from bulkquote_gui.gui.context import AppContext, Connection
     from bulkquote_gui.gui.main_window import MainWindow
-    from bulkquote_gui.services.secrets import KeyStore
-    from bulkquote_gui.services.settings import Settings
     from bulkquote_gui.services.simulator import SimulatorServer
     from tests.helpers.postgres import PostgresCluster
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-stall-"))
-    os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
-    os.environ["BULKQUOTE_DATA_DIR"] = str(scratch / "data")
-    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    scratch_home("bench-stall-")
 
     cluster = PostgresCluster.start()
     proxy = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "delay_proxy.py"),
@@ -296,24 +274,9 @@ def main() -> int:
         factory = store.make_session_factory(engine)
         gui_db = GuiThreadDb(engine)
 
-        app = create_application(["bench"])
-        loop = qasync.QEventLoop(app)
-        loop.set_default_executor(io_executor())
-        asyncio.set_event_loop(loop)
+        app, loop = qt_loop()
         sim = SimulatorServer(time_scale=0.01).start()
-        config = EngineConfig(poll_interval_s=0.05, retry_after_floor_s=0.01)
-        clients: list[MomentumClient] = []
-
-        def connect(settings: Settings) -> Connection:
-            def make_processor(on_event):
-                client = MomentumClient(sim.base_url, "bench")
-                clients.append(client)
-                return Processor(factory, client, on_event=on_event, config=config)
-            return Connection(demo=True, api_url=sim.base_url, make_processor=make_processor,
-                              close=lambda: [c.close() for c in clients])
-
-        context = AppContext(session_factory=factory, settings=Settings(), keystore=KeyStore(),
-                             connect=connect)
+        context = demo_context(factory, sim.base_url)
         t = time.perf_counter()
         window = MainWindow(context)
         construct_s = time.perf_counter() - t

@@ -184,9 +184,7 @@ class ResultsModel(QAbstractTableModel):
         if paused == self._paused:
             return
         self._paused = paused
-        for row, r in enumerate(self._rows):
-            if r.status in ACTIVE:
-                self._changed(row)
+        self._changed_rows(row for row, r in enumerate(self._rows) if r.status in ACTIVE)
 
     def apply(self, event: QuoteEvent) -> bool:
         """Patch the row an event is about; returns False if the row is not in this model."""
@@ -209,13 +207,13 @@ class ResultsModel(QAbstractTableModel):
 
     def close_open_rows(self, status: str, message: str) -> int:
         """Every row not yet finished becomes `status` (a cancel ends them all at once, one event)."""
-        changed = 0
+        changed = []
         for row, r in enumerate(self._rows):
             if r.status not in TERMINAL and not r.skipped:
                 r.status, r.error_code, r.error_message = status, status, message
-                self._changed(row)
-                changed += 1
-        return changed
+                changed.append(row)
+        self._changed_rows(changed)
+        return len(changed)
 
     def requeue_failed(self) -> int:
         """Failed rows a retry can change are pending again: their old error and result gone."""
@@ -226,16 +224,42 @@ class ResultsModel(QAbstractTableModel):
         return self._requeue(lambda r: r.status == "cancelled" or r.retryable)
 
     def _requeue(self, wanted) -> int:
-        changed = 0
+        changed = []
         for row, r in enumerate(self._rows):
             if wanted(r):
                 self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, "pending")
-                self._changed(row)
-                changed += 1
-        return changed
+                changed.append(row)
+        self._changed_rows(changed)
+        return len(changed)
 
     def _changed(self, row: int) -> None:
         emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def _changed_rows(self, rows: Iterable[int]) -> None:
+        """One dataChanged over the span of `rows` (a cancel of 20,000 rows is one signal)."""
+        rows = list(rows)
+        if rows:
+            emit(self.dataChanged, self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: D401
+        """Reorder the rows themselves, one key per row (ResultsFilter hands its sort here):
+        the proxy's own sort calls back into Python for every comparison, over a second for a
+        20,000-row batch, on the GUI thread. Stable, as Qt's is; selections follow their rows."""
+        if not 0 <= column < len(COLUMNS):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        ranked = sorted(range(len(self._rows)), key=lambda i: self._sort_key(self._rows[i], column),
+                        reverse=descending)
+        if ranked == list(range(len(self._rows))):
+            return   # already in that order (a batch is loaded by row number)
+        self.layoutAboutToBeChanged.emit()
+        moved_to = {old: new for new, old in enumerate(ranked)}
+        persistent = self.persistentIndexList()
+        self._rows = [self._rows[i] for i in ranked]
+        self._position = {r.quote_id: i for i, r in enumerate(self._rows)}
+        self.changePersistentIndexList(
+            persistent, [self.index(moved_to[ix.row()], ix.column()) for ix in persistent])
+        self.layoutChanged.emit()
 
     # ------------------------------------------------------------ Qt model interface
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -326,6 +350,12 @@ class ResultsFilter(QSortFilterProxyModel):
         self._category = ""  # "" = every row
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(False)  # a row changing status does not jump while watched
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The source model sorts itself (ResultsModel.sort): this proxy only filters."""
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
 
     def set_category(self, category: str) -> None:
         if category == self._category:

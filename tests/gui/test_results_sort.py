@@ -1,0 +1,77 @@
+"""The results table sorts its rows itself (one key per row): the proxy only filters. Clicking a
+header orders the rows, selections and later events follow them, and the filter still applies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QTableView
+
+from bulkquote_gui.core.events import QuoteEvent
+from bulkquote_gui.gui.models.results_model import COLUMNS, ResultsFilter, ResultsModel
+
+MRC = COLUMNS.index("MRC")
+
+
+def _view(row_number: int, status: str, mrc: str | None):
+    return SimpleNamespace(quote_id=100 + row_number, row_number=row_number,
+                           address=f"{row_number} Main St, Austin, TX 78701", status=status,
+                           carrier="Lumen" if mrc else None, mrc=Decimal(mrc) if mrc else None,
+                           nrc=Decimal("0") if mrc else None, currency="USD" if mrc else None,
+                           install_days=30 if mrc else None, error_code=None,
+                           error_message=None, valid_until=None)
+
+
+def _table(qtbot):
+    model = ResultsModel()
+    model.load([_view(2, "complete", "500"), _view(3, "pending", None),
+                _view(4, "complete", "900"), _view(5, "complete", "500"),
+                _view(6, "failed", None)])
+    proxy = ResultsFilter()
+    proxy.setSourceModel(model)
+    view = QTableView()
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    qtbot.addWidget(view)
+    return model, proxy, view
+
+
+def _row_numbers(proxy) -> list[int]:
+    return [int(proxy.index(r, 0).data()) for r in range(proxy.rowCount())]
+
+
+def test_a_header_sorts_the_rows_stably_and_events_follow_them(qtbot):
+    model, proxy, view = _table(qtbot)
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert _row_numbers(proxy) == [2, 3, 4, 5, 6]
+    view.sortByColumn(MRC, Qt.SortOrder.AscendingOrder)
+    assert _row_numbers(proxy) == [2, 5, 4, 3, 6]       # equal prices keep their order; unpriced last
+    view.sortByColumn(MRC, Qt.SortOrder.DescendingOrder)
+    assert _row_numbers(proxy) == [3, 6, 4, 2, 5]
+    assert view.horizontalHeader().sortIndicatorSection() == MRC
+    # an event after the sort lands on its own row
+    assert model.apply(QuoteEvent(batch_id=1, quote_id=103, row_number=3, status="complete",
+                                  carrier="Zayo", mrc="700.00", nrc="0.00", currency="USD"))
+    row3 = _row_numbers(proxy).index(3)
+    assert proxy.index(row3, MRC).data() == "$700.00"
+
+
+def test_a_selected_row_stays_selected_through_a_sort_and_the_filter_applies(qtbot):
+    model, proxy, view = _table(qtbot)
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    view.selectionModel().select(proxy.index(2, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                 | QItemSelectionModel.SelectionFlag.Rows)   # row 4
+    view.sortByColumn(MRC, Qt.SortOrder.DescendingOrder)
+    selected = {int(proxy.index(i.row(), 0).data()) for i in view.selectionModel().selectedRows()}
+    assert selected == {4}
+    proxy.set_category(proxy.sourceModel().row_at(0).category())   # the first row's kind: priced?
+    kinds = {model.row_at(r).category() for r in range(model.rowCount())}
+    assert proxy.rowCount() < model.rowCount() and len(kinds) > 1
+    shown = _row_numbers(proxy)
+    assert shown == sorted(shown, key=lambda n: _row_numbers_all(model).index(n))
+
+
+def _row_numbers_all(model) -> list[int]:
+    return [model.row_at(r).row_number for r in range(model.rowCount())]
