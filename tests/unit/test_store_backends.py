@@ -358,6 +358,37 @@ def test_two_first_starts_at_once_make_one_schema(db_url):
             engine.dispose()
 
 
+class _BusyCursor:
+    """A cursor whose first `busy` journal-mode switches find the file locked."""
+
+    def __init__(self, busy: int, error: str = "database is locked") -> None:
+        self.busy, self.error, self.tries = busy, error, 0
+
+    def execute(self, sql: str) -> None:
+        self.tries += 1
+        if self.tries <= self.busy:
+            import sqlite3
+            raise sqlite3.OperationalError(self.error)
+
+
+def test_the_wal_switch_waits_for_another_first_start():
+    """Several processes opening a new file at once: SQLite says "locked" at once (it would
+    deadlock waiting), so the switch is tried again; any other error is not."""
+    import sqlite3
+
+    from bulkquote_gui.core.store.engine import _switch_to_wal
+
+    cursor = _BusyCursor(busy=3)
+    _switch_to_wal(cursor)
+    assert cursor.tries == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _switch_to_wal(_BusyCursor(busy=10), attempts=5)
+    other = _BusyCursor(busy=1, error="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _switch_to_wal(other)
+    assert other.tries == 1
+
+
 def _holder(name: str) -> store.Holder:
     return store.Holder(f"inst-{name}", f"{name} pid 1")
 

@@ -12,7 +12,9 @@ or libpq finds it by itself in PGPASSWORD or ~/.pgpass.
 from __future__ import annotations
 
 import logging
+import random
 import select
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -192,12 +194,27 @@ def _keyring_password(sa_url: URL) -> str | None:
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any, attempts: int = 40) -> None:
+    """PRAGMA journal_mode=WAL, tried again while another connection holds the file: the first
+    opens of a new file by several processes at once (window, CLI, a second window) each need
+    it to themselves for a moment, and SQLite answers "database is locked" at once, without
+    waiting its busy timeout, when two of them would otherwise wait for each other."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 + random.random() * 0.05)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
