@@ -75,3 +75,31 @@ def test_a_selected_row_stays_selected_through_a_sort_and_the_filter_applies(qtb
 
 def _row_numbers_all(model) -> list[int]:
     return [model.row_at(r).row_number for r in range(model.rowCount())]
+
+
+def test_the_counts_the_buttons_read_follow_every_change(qtbot):
+    """failed/retryable/quoted are kept as rows change (no pass over the rows per event)."""
+    from bulkquote_gui.core.reasons import is_retryable
+
+    model, proxy, view = _table(qtbot)
+
+    def recount():
+        rows = [model.row_at(r) for r in range(model.rowCount())]
+        return (sum(r.status == "failed" for r in rows), sum(r.retryable for r in rows),
+                sum(not r.skipped for r in rows))
+
+    def counted():
+        return model.failed_count(), model.retryable_count(), model.quoted_count()
+
+    assert counted() == recount() == (1, 1, 5)
+    assert is_retryable("timeout") and not is_retryable("manual_pricing_required")
+    steps = [("failed", "timeout", 103), ("failed", "manual_pricing_required", 102),
+             ("pending", None, 103), ("failed", "timeout", 103), ("complete", None, 106)]
+    for status, code, quote_id in steps:
+        model.apply(QuoteEvent(batch_id=1, quote_id=quote_id, row_number=quote_id - 100,
+                               status=status, error_code=code, error_message=code,
+                               mrc="1.00" if status == "complete" else None, currency="USD"))
+        assert counted() == recount(), (status, code, quote_id)
+    assert model.requeue_failed() == 1 and counted() == recount()
+    assert model.close_open_rows("cancelled", "cancelled by the user") > 0
+    assert counted() == recount()

@@ -146,6 +146,8 @@ class ResultsModel(QAbstractTableModel):
         self._rows: list[ResultRow] = []
         self._position: dict[int, int] = {}  # quote_id -> row
         self._paused = False  # the batch is paused: a row in flight shows it waits, not "Polling"
+        # Kept as rows change (the buttons read them on every event: no pass over 20,000 rows)
+        self._quoted = self._failed = self._retryable = 0
 
     def load(self, views: Iterable[Any], skipped: Iterable[Any] = (),
              mapping: dict[str, str] | None = None) -> None:
@@ -157,7 +159,13 @@ class ResultsModel(QAbstractTableModel):
         rows.sort(key=lambda r: r.row_number)
         self._rows = rows
         self._position = {r.quote_id: i for i, r in enumerate(self._rows)}
+        self._recount()
         self.endResetModel()
+
+    def _recount(self) -> None:
+        self._quoted = sum(1 for r in self._rows if not r.skipped)
+        self._failed = sum(1 for r in self._rows if r.status == "failed")
+        self._retryable = sum(1 for r in self._rows if r.retryable)
 
     def row_at(self, row: int) -> ResultRow:
         return self._rows[row]
@@ -169,13 +177,13 @@ class ResultsModel(QAbstractTableModel):
         return [r.status for r in self._rows]
 
     def quoted_count(self) -> int:
-        return sum(1 for r in self._rows if not r.skipped)
+        return self._quoted
 
     def retryable_count(self) -> int:
-        return sum(1 for r in self._rows if r.retryable)
+        return self._retryable
 
     def failed_count(self) -> int:
-        return sum(1 for r in self._rows if r.status == "failed")
+        return self._failed
 
     def category_counts(self) -> Counter[str]:
         return Counter(r.category() for r in self._rows)
@@ -192,6 +200,7 @@ class ResultsModel(QAbstractTableModel):
         if row is None:
             return False
         r = self._rows[row]
+        was_failed, was_retryable = r.status == "failed", r.retryable
         r.status = event.status
         if event.status == "complete":
             r.carrier, r.currency, r.install_days = event.carrier, event.currency, event.install_days
@@ -202,6 +211,8 @@ class ResultsModel(QAbstractTableModel):
         elif event.status in ("pending", "submitting"):
             # A retried row starts afresh: its old error no longer applies.
             r.error_code = r.error_message = None
+        self._failed += (r.status == "failed") - was_failed
+        self._retryable += r.retryable - was_retryable
         self._changed(row)
         return True
 
@@ -212,6 +223,7 @@ class ResultsModel(QAbstractTableModel):
             if r.status not in TERMINAL and not r.skipped:
                 r.status, r.error_code, r.error_message = status, status, message
                 changed.append(row)
+        self._recount()
         self._changed_rows(changed)
         return len(changed)
 
@@ -229,6 +241,7 @@ class ResultsModel(QAbstractTableModel):
             if wanted(r):
                 self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, "pending")
                 changed.append(row)
+        self._recount()
         self._changed_rows(changed)
         return len(changed)
 
