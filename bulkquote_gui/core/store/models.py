@@ -191,8 +191,13 @@ class Quote(Base):
         back_populates="quote", order_by="QuoteOption.position", cascade="all, delete-orphan")
 
     def one_line_address(self) -> str:
-        street = f"{self.street} {self.unit}".strip() if self.unit else self.street
-        return f"{street}, {self.city}, {self.state} {self.postal_code}"
+        return one_line_address(self.street, self.unit, self.city, self.state, self.postal_code)
+
+
+def one_line_address(street: str, unit: str | None, city: str, state: str, postal_code: str) -> str:
+    """"600 Congress Ave Ste 200, Austin, TX 78701": how the views and exports show a site."""
+    street = f"{street} {unit}".strip() if unit else street
+    return f"{street}, {city}, {state} {postal_code}"
 
 
 class QuoteOption(Base):

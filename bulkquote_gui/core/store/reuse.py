@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,8 +38,8 @@ def _norm(text: str | None) -> str:
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", (text or "").upper())).strip()
 
 
-def site_key(q: Quote) -> tuple[str, ...]:
-    """What makes two requests the same site and service."""
+def site_key(q: Any) -> tuple[str, ...]:
+    """What makes two requests the same site and service (`q`: a Quote, or a row of its columns)."""
     return site_key_of(q.street, q.unit, q.city, q.state, q.postal_code, q.product,
                        q.bandwidth_mbps, q.term_months)
 
@@ -70,24 +70,29 @@ def reuse_valid_quotes(session_factory: sessionmaker[Session], batch_id: int, *,
     now = now or utcnow()
     reused: list[Reused] = []
     with session_factory.begin() as session:
+        # Columns, not ORM objects: every row of a new batch is read here, on a thread that
+        # shares the interpreter lock with the window.
         pending = session.execute(
-            select(BatchQuote, Quote).join(Quote, BatchQuote.quote_id == Quote.id)
+            select(BatchQuote.id.label("row_id"), BatchQuote.row_number,
+                   Quote.id.label("quote_id"), Quote.street, Quote.unit, Quote.city, Quote.state,
+                   Quote.postal_code, Quote.product, Quote.bandwidth_mbps, Quote.term_months)
+            .join(Quote, BatchQuote.quote_id == Quote.id)
             .where(BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_PENDING)).all()
         if not pending:
             return []
-        zips = {(q.postal_code or "")[:5] for _, q in pending}
+        zips = {(q.postal_code or "")[:5] for q in pending}
         account_id = session.scalar(select(BatchJob.account_id).where(BatchJob.id == batch_id))
         earlier = _valid_earlier(session, zips, account_id, today, not_batch=batch_id)
-        for bq, q in pending:
+        for q in pending if earlier else ():
             found = earlier.get(site_key(q))
             if found is None:
                 continue
             source_row, source = found
-            _copy_answer(session, source, q.id)
-            session.execute(update(BatchQuote).where(BatchQuote.id == bq.id).values(
+            _copy_answer(session, source, q.quote_id)
+            session.execute(update(BatchQuote).where(BatchQuote.id == q.row_id).values(
                 status=ROW_COMPLETE, finished_at=now, reused_from=source_row.id,
                 remote_id=source_row.remote_id, error_code=None, error_message=None))
-            reused.append(Reused(bq.id, bq.row_number, source_row.batch_id, source_row.row_number,
+            reused.append(Reused(q.row_id, q.row_number, source_row.batch_id, source_row.row_number,
                                  source.mrc, source.valid_until))
         if reused and not session.scalar(select(BatchQuote.id).where(
                 BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_PENDING).limit(1)):
