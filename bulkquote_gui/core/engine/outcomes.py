@@ -75,8 +75,10 @@ class Outcomes:
         transaction costs round trips on a server); the event goes out after the commit.
         False, and no event, when the write changed nothing.
 
-        `one_statement`: the write is a single conditional UPDATE, atomic by itself, so it
-        runs without BEGIN and COMMIT (store.autocommit): two round trips less.
+        `one_statement`: the write is one conditional UPDATE, atomic by itself, so it runs
+        without BEGIN and COMMIT (store.autocommit): two round trips less. (mark_submitting may
+        add the batch's turn after it: fairness bookkeeping, which a crash between the two only
+        leaves one turn behind.)
         `still_active_as`: the row stays active (submitting -> polling), so its batch's counts
         are those its last event gave, if that was moments ago: the event is that one with
         this status, and nothing is read. `known`: the event, as the caller knows it whole."""
