@@ -47,17 +47,22 @@ def owe_replays(session: Session, rows: Any) -> None:
         session.connection().execute(insert(CleanupOwed), owed)
 
 
-def _of_account() -> ColumnElement[bool]:
+def _of_account(job: Any = BatchJob) -> ColumnElement[bool]:
     """Owed by the account `p_account`: the item's row is of one of its batches (or of a batch
     no account claimed yet, stored by an older version), or the item names no row. Another
     account's quote is DELETEd only with that account's key: with ours the server would
     answer 404, and the item would be settled while the quote still blocks its account."""
-    return or_(CleanupOwed.row_id.is_(None), BatchJob.account_id.is_(None),
-               BatchJob.account_id == bindparam("p_account"))
+    return or_(CleanupOwed.row_id.is_(None), job.account_id.is_(None),
+               job.account_id == bindparam("p_account"))
 
 
-_OWED_JOIN = (CleanupOwed.__table__.outerjoin(BatchQuote.__table__, BatchQuote.id == CleanupOwed.row_id)
-              .outerjoin(BatchJob.__table__, BatchJob.id == BatchQuote.batch_id))
+def _owed_join(row: Any = BatchQuote, job: Any = BatchJob) -> Any:
+    """Each owed item with its row and that row's batch (if any)."""
+    return CleanupOwed.__table__.outerjoin(row, row.id == CleanupOwed.row_id).outerjoin(
+        job, job.id == row.batch_id)
+
+
+_OWED_JOIN = _owed_join()
 _OWED = (select(CleanupOwed.id, CleanupOwed.remote_id, CleanupOwed.row_id,
                 CleanupOwed.idempotency_key).select_from(_OWED_JOIN).order_by(CleanupOwed.id))
 _OWED_OF_ACCOUNT = _OWED.where(_of_account())
@@ -69,11 +74,7 @@ def owed_count_subquery() -> Any:
     """owed_count(session, p_account) as a scalar subquery, for a statement that reads it along
     with something else (work.line_ahead); its own aliases, so it never correlates."""
     row, job = aliased(BatchQuote), aliased(BatchJob)
-    joined = CleanupOwed.__table__.outerjoin(row, row.id == CleanupOwed.row_id).outerjoin(
-        job, job.id == row.batch_id)
-    return (select(func.count()).select_from(joined)
-            .where(or_(CleanupOwed.row_id.is_(None), job.account_id.is_(None),
-                       job.account_id == bindparam("p_account")))
+    return (select(func.count()).select_from(_owed_join(row, job)).where(_of_account(job))
             .correlate(None).scalar_subquery())
 
 

@@ -10,16 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from bulkquote_gui.core.store.models import (
-    BATCH_PENDING,
-    BATCH_RUNNING,
+    BATCH_UNFINISHED,
     ROW_ACTIVE,
-    ROW_CANCELLED,
-    ROW_COMPLETE,
-    ROW_FAILED,
     ROW_OPEN,
     ROW_PENDING,
     BatchJob,
@@ -30,6 +26,7 @@ from bulkquote_gui.core.store.models import (
     Quote,
 )
 from bulkquote_gui.core.store.cleanup import owed_count, owed_count_subquery
+from bulkquote_gui.core.store.views import COUNT_KEYS
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,6 @@ class RowWork:
     request: dict[str, Any]
 
     account_id: int | None = None
-    quote_id: int | None = None       # where its result goes (quote and quote_option)
     # False when no other batch of the account waits for a turn: taking one would change
     # nothing (mark_submitting then leaves batch_job alone, one statement less per quote).
     takes_turn: bool = True
@@ -64,7 +60,7 @@ class RowWork:
 _WORK_COLUMNS = (
     BatchQuote.id, BatchQuote.batch_id, BatchQuote.row_number, BatchQuote.status,
     BatchQuote.idempotency_key, BatchQuote.remote_id, BatchQuote.submitted_at, BatchQuote.attempts,
-    BatchQuote.reference_text.label("reference"), BatchJob.account_id, BatchQuote.quote_id,
+    BatchQuote.reference_text.label("reference"), BatchJob.account_id,
     Quote.street, Quote.unit, Quote.city, Quote.state, Quote.postal_code, Quote.product,
     Quote.bandwidth_mbps, Quote.term_months,
     Lead.company, Lead.contact_name, Lead.email, Lead.phone,
@@ -94,8 +90,7 @@ def _work(r: Any, *, takes_turn: bool = True, counts: dict[str, int] | None = No
     return RowWork(id=r.id, batch_id=r.batch_id, row_number=r.row_number, status=r.status,
                    idempotency_key=r.idempotency_key, remote_id=r.remote_id,
                    submitted_at=r.submitted_at, attempts=r.attempts, request=request,
-                   account_id=r.account_id, quote_id=r.quote_id, takes_turn=takes_turn,
-                   counts=counts)
+                   account_id=r.account_id, takes_turn=takes_turn, counts=counts)
 
 
 def next_open_row(session: Session, batch_id: int) -> RowWork | None:
@@ -146,9 +141,13 @@ def find_row_for_remote(session: Session, remote_id: str) -> RowOwner | None:
 
 # Built once, with bound parameters (p_account, p_only): building a statement costs more than
 # running it, and the engine reads the next row once per quote.
-_OF_ACCOUNT = or_(BatchJob.account_id == bindparam("p_account"), BatchJob.account_id.is_(None))
-_UNFINISHED = one_of(BatchJob.status, (BATCH_PENDING, BATCH_RUNNING))
-_ACTIVE_ROW = (_work_select().where(_OF_ACCOUNT, _UNFINISHED, one_of(BatchQuote.status, ROW_ACTIVE))
+def _of_account(job: Any = BatchJob) -> Any:
+    """A batch of the account `p_account`, or one no account has claimed yet, not finished."""
+    return and_(or_(job.account_id == bindparam("p_account"), job.account_id.is_(None)),
+                one_of(job.status, BATCH_UNFINISHED))
+
+
+_ACTIVE_ROW = (_work_select().where(_of_account(), one_of(BatchQuote.status, ROW_ACTIVE))
                .order_by(BatchQuote.id).limit(1))
 _ACTIVE_ROW_OF = _ACTIVE_ROW.where(BatchQuote.batch_id == bindparam("p_only"))
 
@@ -161,9 +160,7 @@ def _next_pending(only: bool) -> Any:
     job, waiting = aliased(BatchJob), aliased(BatchQuote)
     has_pending = (select(waiting.id).where(waiting.batch_id == job.id,
                                             waiting.status == ROW_PENDING).exists())
-    of_account = or_(job.account_id == bindparam("p_account"), job.account_id.is_(None))
-    contenders = select(job.id).where(of_account, one_of(job.status, (BATCH_PENDING, BATCH_RUNNING)),
-                                      has_pending)
+    contenders = select(job.id).where(_of_account(job), has_pending)
     if only:
         contenders = contenders.where(job.id == bindparam("p_only"))
     first = (contenders.order_by(job.priority.desc(), job.turn, job.id).limit(1)
@@ -182,9 +179,9 @@ def _next_pending(only: bool) -> Any:
             .order_by(BatchQuote.position).limit(1))
 
 
-# batch_counts' keys, each with the row states it counts
-_COUNTED = (("pending", (ROW_PENDING,)), ("active", ROW_ACTIVE), ("complete", (ROW_COMPLETE,)),
-            ("failed", (ROW_FAILED,)), ("cancelled", (ROW_CANCELLED,)))
+# batch_counts' keys, each with the row states it counts (as views.counts_of folds them)
+_COUNTED = tuple((key, ROW_ACTIVE if key == "active" else (key,))
+                 for key in COUNT_KEYS if key != "total")
 
 
 _NEXT_PENDING = _next_pending(only=False)
@@ -207,11 +204,7 @@ def next_row_for_account(session: Session, account_id: int, *,
     Batches no account has claimed yet (stored by an older version) count as this account's.
     """
     params = {"p_account": account_id, "p_only": only_batch}
-    r = session.connection().execute(_ACTIVE_ROW if only_batch is None else _ACTIVE_ROW_OF,
-                                     params).first()
-    if r is not None:
-        return _work(r)
-    return _pending_ahead(session, params).row
+    return _row_in_flight(session, params) or _pending_ahead(session, params).row
 
 
 def line_ahead(session: Session, account_id: int, *, only_batch: int | None = None) -> LineAhead:
@@ -225,8 +218,13 @@ def line_ahead(session: Session, account_id: int, *, only_batch: int | None = No
     ahead = _pending_ahead(session, params)
     if ahead.row is not None:
         return ahead
-    return LineAhead(next_row_for_account(session, account_id, only_batch=only_batch),
-                     owed_count(session, account_id))
+    return LineAhead(_row_in_flight(session, params), owed_count(session, account_id))
+
+
+def _row_in_flight(session: Session, params: dict[str, Any]) -> RowWork | None:
+    r = session.connection().execute(
+        _ACTIVE_ROW if params["p_only"] is None else _ACTIVE_ROW_OF, params).first()
+    return None if r is None else _work(r)
 
 
 def _pending_ahead(session: Session, params: dict[str, Any]) -> LineAhead:
