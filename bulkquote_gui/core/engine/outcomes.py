@@ -16,6 +16,7 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.momentum import ApiError, RemoteQuote
+from bulkquote_gui.core.states import RowState
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,18 @@ class Outcomes:
             self._on_event(event)
         except Exception:  # a broken listener must not stop the batch
             log.exception("event listener failed on %r", event)
+
+
+def submitting_event(row: store.RowWork) -> QuoteEvent | None:
+    """The event announcing a pending row's start, when its batch's counts came with it (read
+    by the line a moment ago): one pending row fewer, one active more. None: to be read."""
+    if row.counts is None:
+        return None
+    counts = dict(row.counts)
+    counts["pending"] -= 1
+    counts["active"] += 1
+    return QuoteEvent(batch_id=row.batch_id, quote_id=row.id, row_number=row.row_number,
+                      status=RowState.SUBMITTING, counts=counts)
 
 
 def with_field(exc: ApiError) -> str:

@@ -31,9 +31,8 @@ from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.api_gate import ApiGate
 from bulkquote_gui.core.engine.cleanup import OwedCalls
 from bulkquote_gui.core.engine.commands import LEASE_LOST, Commands, Interrupted
-from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message, with_field
+from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message, submitting_event, with_field
 from bulkquote_gui.core.engine.policy import Timing
-from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.momentum import (
     ApiError,
     AuthError,
@@ -49,18 +48,6 @@ log = logging.getLogger(__name__)
 
 # (reason, message, blocker id) -> None: the account's wait, for the store and the listener.
 AccountWaitReporter = Callable[[str, str, "str | None"], None]
-
-
-def _submitting_event(row: store.RowWork) -> QuoteEvent | None:
-    """The event announcing a pending row's start, when its batch's counts came with it (read
-    by the line a moment ago): one pending row fewer, one active more. None: to be read."""
-    if row.counts is None:
-        return None
-    counts = dict(row.counts)
-    counts[RowState.PENDING.value] -= 1
-    counts["active"] += 1
-    return QuoteEvent(batch_id=row.batch_id, quote_id=row.id, row_number=row.row_number,
-                      status=RowState.SUBMITTING, counts=counts)
 
 
 class AuthRefused(Interrupted):
@@ -105,7 +92,7 @@ class QuoteRun:
                 try:
                     if not self._outcomes.write_row(row.id, lambda s: store.mark_submitting(
                             s, row, now, fence=fence), one_statement=True,
-                            known=_submitting_event(row)):
+                            known=submitting_event(row)):
                         return  # changed under us (cancelled): the caller picks the next row
                 except LeaseLost as exc:
                     raise Interrupted(LEASE_LOST, str(exc)) from None

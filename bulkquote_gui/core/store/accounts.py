@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -166,11 +166,17 @@ def acquire_lease(session_factory: sessionmaker[Session], account_id: int, holde
             AccountLease.account_id == account_id))
 
 
-# Built once (the fence runs once per quote): a Core UPDATE with bound parameters.
-_RENEW = (update(AccountLease)
-          .where(AccountLease.account_id == bindparam("p_account"),
-                 AccountLease.token == bindparam("p_token"),
-                 AccountLease.instance_id == bindparam("p_instance"))
+# The fence's condition, with Fence.params(): this holder still has this token. Built once
+# (the fence runs once per quote), with bound parameters.
+_TOKEN_IS_OURS = and_(AccountLease.account_id == bindparam("p_account"),
+                      AccountLease.token == bindparam("p_token"),
+                      AccountLease.instance_id == bindparam("p_instance"))
+# For a write fenced in its own statement (rows.mark_submitting): on PostgreSQL FOR SHARE holds
+# the lease row until the write commits, so a takeover cannot slip in between the check and the
+# write (SQLite has one writer at a time anyway).
+LEASE_IS_OURS = exists(select(AccountLease.account_id).where(_TOKEN_IS_OURS)
+                       .with_for_update(read=True))
+_RENEW = (update(AccountLease).where(_TOKEN_IS_OURS)
           .values(heartbeat_at=bindparam("p_now", type_=AccountLease.heartbeat_at.type),
                   expires_at=bindparam("p_expires", type_=AccountLease.expires_at.type)))
 
@@ -184,7 +190,7 @@ def renew_lease(session: Session, account_id: int, holder: Holder, token: int, n
     between this check and the write it guards.
     """
     renewed = session.connection().execute(_RENEW, {
-        "p_account": account_id, "p_token": token, "p_instance": holder.instance_id,
+        **_token_params(account_id, holder, token),
         "p_now": now, "p_expires": now + timedelta(seconds=ttl_s)}).rowcount
     if not renewed:
         raise LeaseLost(f"the lease of account {account_id} was taken over (token {token} is gone)")
@@ -203,9 +209,12 @@ class Fence:
         renew_lease(session, self.account_id, self.holder, self.token, now, self.ttl_s)
 
     def params(self) -> dict[str, Any]:
-        """The bound parameters of a write fenced in its own statement (rows.mark_submitting)."""
-        return {"p_account": self.account_id, "p_token": self.token,
-                "p_instance": self.holder.instance_id}
+        """LEASE_IS_OURS's bound parameters, for a write fenced in its own statement."""
+        return _token_params(self.account_id, self.holder, self.token)
+
+
+def _token_params(account_id: int, holder: Holder, token: int) -> dict[str, Any]:
+    return {"p_account": account_id, "p_token": token, "p_instance": holder.instance_id}
 
 
 def release_lease(session_factory: sessionmaker[Session], account_id: int, holder: Holder,

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import (
-    literal_column,
     JSON,
     Boolean,
     Date,
@@ -23,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    literal_column,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship

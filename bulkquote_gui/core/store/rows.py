@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Iterator
 
-from sqlalchemy import (bindparam, delete, exists, func, insert, literal_column, or_, select,
-                        true, update)
+from sqlalchemy import (bindparam, delete, func, insert, literal_column, or_, select, true,
+                        update)
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bulkquote_gui.core.store.cleanup import owe_replays
@@ -30,14 +30,13 @@ from bulkquote_gui.core.store.models import (
     ROW_PENDING,
     ROW_POLLING,
     ROW_SUBMITTING,
-    AccountLease,
     BatchJob,
     BatchQuote,
     Quote,
     QuoteOption,
     one_of,
 )
-from bulkquote_gui.core.store.accounts import Fence
+from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
 from bulkquote_gui.core.store.views import counts_of
 from bulkquote_gui.core.store.work import RowWork
 
@@ -47,15 +46,8 @@ _MARK_SUBMITTING = (
     .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_PENDING)
     .values(status=ROW_SUBMITTING, attempts=BatchQuote.attempts + 1,
             submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
-# The fence in the same statement: the row changes only while the lease's token is ours. On
-# PostgreSQL FOR SHARE holds the lease row until the write commits, so a takeover cannot slip
-# in between the check and the write (SQLite has one writer at a time anyway).
-_LEASE_IS_OURS = exists(
-    select(AccountLease.account_id).where(
-        AccountLease.account_id == bindparam("p_account"), AccountLease.token == bindparam("p_token"),
-        AccountLease.instance_id == bindparam("p_instance"))
-    .with_for_update(read=True))
-_MARK_SUBMITTING_FENCED = _MARK_SUBMITTING.where(_LEASE_IS_OURS)
+# The fence in the same statement: the row changes only while the lease's token is ours.
+_MARK_SUBMITTING_FENCED = _MARK_SUBMITTING.where(LEASE_IS_OURS)
 _MARK_POLLING = (
     update(BatchQuote)
     .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, ROW_ACTIVE))

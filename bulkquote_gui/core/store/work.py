@@ -20,10 +20,10 @@ from bulkquote_gui.core.store.models import (
     ROW_PENDING,
     BatchJob,
     BatchQuote,
-    legacy_reference,
-    one_of,
     Lead,
     Quote,
+    legacy_reference,
+    one_of,
 )
 from bulkquote_gui.core.store.cleanup import owed_count, owed_count_subquery
 from bulkquote_gui.core.store.views import COUNT_KEYS
