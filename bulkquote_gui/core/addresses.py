@@ -67,16 +67,33 @@ _NON_US_COUNTRIES = ("CANADA", "MEXICO", "FRANCE", "UNITED KINGDOM", "ENGLAND", 
                      "IRELAND", "AUSTRALIA", "INDIA", "CHINA", "JAPAN", "BRAZIL", "SPAIN",
                      "ITALY", "NETHERLANDS", "BELGIUM", "SWITZERLAND", "ISRAEL")
 
+# A bare "BOX 886" is a box only where nothing but its number follows: "100 Box Elder Rd" is a
+# street. A unit word before it ("STE BOX 238", a geocoder's reading of "PO BOX 238") is a box too.
+_BARE_BOX = r"BOX\s*#?\s*\d+[A-Z]?\)?\s*$"
+_UNIT_THEN_BOX = (r"^(?:" + "|".join(re.escape(w) for w in usps.UNIT_WORDS if w != "#")
+                  + r")\.?\s*#?\s*BOX\s*#?\s*\d")
 _PO_BOX = re.compile(
-    r"(?:^|[\s,])(?:P\.?\s*O\.?\s*B(?:OX|\.)|POST\s+OFFICE\s+(?:BOX|DRAWER)|P\.?\s*O\.?\s+DRAWER"
-    r"|POB\s+\d|PO\s*#|LOCK\s*BOX|^BOX\s+\d|^DRAWER\s+\d)", re.IGNORECASE)
+    r"(?:^|[\s,(])(?:P\.?\s*O\.?\s*B(?:OX|\.)|POST\s+OFFICE\s+(?:BOX|DRAWER)|P\.?\s*O\.?\s+DRAWER"
+    r"|POB\s+\d|PO\s*#|LOCK\s*BOX|^BOX\s+\d|^DRAWER\s+\d)"
+    r"|[,;(]\s*" + _BARE_BOX + r"|(?<=\s)" + _BARE_BOX + r"|" + _UNIT_THEN_BOX, re.IGNORECASE)
 _BOX_MARKER = (r"(?:P\.?\s*O\.?\s*B(?:OX\b|\.)|POST\s+OFFICE\s+(?:BOX|DRAWER)\b"
                r"|P\.?\s*O\.?\s+DRAWER\b|POB\s+(?=\d)|PO\s*#|LOCK\s*BOX\b)")
-# Searched for, so no lazy "^(.*?)" prefix has to backtrack over the street.
+# Searched for, so no lazy "^(.*?)" prefix has to backtrack over the street. "(P O BOX 966)":
+# the bracket goes with the box.
 _BOX_AFTER_STREET = re.compile(
-    r"[\s,;/\-]+(?:MAIL\s+)?(?P<box>" + _BOX_MARKER + r".*)$", re.IGNORECASE)
+    r"[\s,;/\-(]+(?:MAIL\s+)?(?P<box>" + _BOX_MARKER + r".*|" + _BARE_BOX + r")$", re.IGNORECASE)
+# "RR 2 BOX 15", "HC 65 BOX 100": a rural route's box is its delivery point, not a box beside a
+# street; what is left without it ("RR 2") is no street either, so such a line is kept whole.
+_ROUTE = r"^(?:RR|R\.\s*R\.|RURAL\s+ROUTE|HC|HCR|STAR\s+ROUTE)\s*#?\s*\d+"
+_RURAL_ROUTE = re.compile(_ROUTE + r"$", re.IGNORECASE)
+_RURAL_ROUTE_BOX = re.compile(_ROUTE + r"\W+BOX\s*#?\s*\d+[A-Z]?$", re.IGNORECASE)
+# What a bare "BOX 130" leaves of "P O BOX 130": not a street.
+_PO_WORDS_AT_END = re.compile(r"(?:^|\s)(?:P\.?\s*O\.?|POST\s+OFFICE)$", re.IGNORECASE)
+_UNIT_WORD_ALONE = re.compile(r"^(?:" + "|".join(re.escape(w) for w in usps.UNIT_WORDS)
+                              + r")\.?$", re.IGNORECASE)
 _PO_BOX_THEN_STREET = re.compile(
-    r"^\s*(?P<box>" + _BOX_MARKER + r"\s*#?\s*[\w-]+)\s*[,;/\-]\s*(?P<street>\S.*)$",
+    r"^\s*(?P<box>(?:" + _BOX_MARKER + r"|BOX(?=\s*#?\s*\d))\s*#?\s*[\w-]+)\s*[,;/\-]\s*"
+    r"(?P<street>\S.*)$",
     re.IGNORECASE)
 _CARE_OF = re.compile(r"(?:^|[\s,(])(?:C/O|C\\O|CARE\s+OF)(?=[\s:.]|$)", re.IGNORECASE)
 _CANADIAN_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z]\s?\d[A-Z]\d\b", re.IGNORECASE)
@@ -285,7 +302,7 @@ _STREET_SUSPECT_UPPER = _case_sensitive(_STREET_SUSPECT)
 
 
 def is_po_box(street: str) -> bool:
-    return _PO_BOX.search(street) is not None
+    return _PO_BOX.search(street) is not None and not _RURAL_ROUTE_BOX.match(street.strip())
 
 
 def is_care_of(text: str) -> bool:
@@ -316,10 +333,11 @@ def strip_po_box(street: str) -> tuple[str, str]:
         if not match:
             return street, ""
         rest, box = street[: match.start()], match["box"]
-    rest = rest.strip(" ,;/-")
-    if len(rest) < 3 or _PO_BOX.search(rest):
+    rest = rest.strip(" ,;/-(")
+    if (len(rest) < 3 or _PO_BOX.search(rest) or _RURAL_ROUTE.match(rest)
+            or _UNIT_WORD_ALONE.match(rest) or _PO_WORDS_AT_END.search(rest)):
         return street, ""
-    return rest, box.strip(" ,;/-")
+    return rest, box.strip(" ,;/-()")
 
 
 def split_trailing_unit(street: str) -> tuple[str, str]:
@@ -349,6 +367,9 @@ def _examine_street(street: str) -> StreetCheck:
     without_box, box = strip_po_box(street)
     po_box = is_po_box(without_box)
     rest, unit = split_trailing_unit(without_box)
+    if unit and not box and not po_box:  # "500 MAIN ST, BOX 3, SUITE 2": the box before the unit
+        rest, box = strip_po_box(rest)
+        without_box = f"{rest} {unit}" if box else without_box
     return StreetCheck(rest, unit, box, po_box, care_of, without_box)
 
 

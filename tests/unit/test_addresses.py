@@ -95,6 +95,9 @@ def test_zip4_column_is_joined_and_M_is_missing(raw, state, plus4, postal, repai
     ("PO BOX 12", True), ("P.O. Box 5", True), ("P O BOX 1270", True), ("POST OFFICE BOX 9", True),
     ("BOX 380", True), ("POB 299", True), ("1 BOX ELDER RD", False), ("100 POBOY LN", False),
     ("600 Congress Ave", False),
+    # Issue 15 #10: forms that got through, and the forms that must stay streets.
+    ("STE BOX 238", True), ("SUITE # BOX 12", True), ("RR 2 BOX 15", False),
+    ("HC 65 BOX 100", False), ("100 Box Canyon Rd", False),
 ])
 def test_po_box_detection(street, box):
     assert addr.is_po_box(street) is box
@@ -106,6 +109,13 @@ def test_po_box_detection(street, box):
     ("1105 EARL FRYE BLVD / PO BOX 459", "1105 EARL FRYE BLVD", "PO BOX 459"),
     ("9421 EAST SIDE DRIVE EXTENSION, POB 299", "9421 EAST SIDE DRIVE EXTENSION", "POB 299"),
     ("PO BOX 774,", "PO BOX 774,", ""), ("12 Oak St", "12 Oak St", ""),
+    # Issue 15 #10: a box in brackets, a bare "BOX n" after the street, and what must not split.
+    ("1000 GREG KRUSCHEK AVENUE (P O BOX 966)", "1000 GREG KRUSCHEK AVENUE", "P O BOX 966"),
+    ("2016 SOUTH ALABAMA AVENUE, BOX 886", "2016 SOUTH ALABAMA AVENUE", "BOX 886"),
+    ("5555 GROSSMONT CENTER DRIVE BOX 58", "5555 GROSSMONT CENTER DRIVE", "BOX 58"),
+    ("BOX 5, 100 MAIN ST", "100 MAIN ST", "BOX 5"),
+    ("P O BOX 130", "P O BOX 130", ""), ("STE BOX 238", "STE BOX 238", ""),
+    ("RR 2 BOX 15", "RR 2 BOX 15", ""), ("100 Box Elder Rd", "100 Box Elder Rd", ""),
 ])
 def test_po_box_beside_a_street_is_split_off(street, rest, box):
     assert addr.strip_po_box(street) == (rest, box)
@@ -203,3 +213,8 @@ def test_country_cells_that_mean_the_us(text, us):
 def test_street_rules_ignore_case_in_ascii_and_other_text(street, rest, unit, po_box):
     check = addr.check_street(street)
     assert (check.street, check.unit, check.po_box) == (rest, unit, po_box)
+
+
+def test_a_box_written_before_a_trailing_unit_is_taken_out_too():
+    check = addr.check_street("500 Main St, Box 3, Suite 2")
+    assert (check.street, check.box, check.unit) == ("500 Main St", "Box 3", "Suite 2")
