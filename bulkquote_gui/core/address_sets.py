@@ -62,7 +62,7 @@ _KIND_WORDS: dict[str, str] = {
                     MAILING),
     **dict.fromkeys(("geocoded", "geocode", "geo", "g", "gc", "standardised", "standardized",
                      "std", "normalised", "normalized", "cass", "verified", "corrected",
-                     "matched"), GEOCODED),
+                     "matched", "cen", "census", "tiger", "geocoder"), GEOCODED),
 }
 _LABELS = {SERVICE: "Physical", PLAIN: "Address", MAILING: "Mailing", GEOCODED: "Geocoded"}
 _REPEAT = re.compile(r"^(?P<name>.+) \((?P<n>\d+)\)$")

@@ -150,6 +150,7 @@ def _validate(data: Mapping[str, np.ndarray], n: int, mapping: dict[str, str],
     care_of_rows |= _check_streets(cells, flags)
     flags.add(sorted(care_of_rows), "street", "a c/o (care of) address is not a service location",
               "c/o address")
+    _check_house_numbers(cells.street, care_of_rows, flags)
     flags.add(_blank_rows(cells.city), "city", "city is missing", "city missing")
     state, state_shown = _check_states(cells.state, flags)
     postal = _check_zips(cells.postal_code, state, get("zip4") if "zip4" in mapping else None,
@@ -246,6 +247,26 @@ def _not_an_address(text: str) -> bool:
     ("Riordan Fulkerson Hupert & Coleman, Chicago, IL 60602")."""
     head = text.split(",")[0]
     return bool(head.strip()) and not any(c.isdigit() for c in head) and not _NUMBER_WORD.match(head)
+
+
+_CORNER = re.compile(r"\s(?:&|AND|AT)\s|\s*/\s*", re.IGNORECASE)
+
+
+def _lacks_house_number(street: str) -> bool:
+    """ "Jackson St.", "none_given", "Caanen Section": no digit and no number in words. A carrier
+    prices a building, so such a street cannot be quoted (a street with any digit passes:
+    "Highway 9", "Mile 186 Glenn Highway" are for the carrier to judge)."""
+    return not any(c.isdigit() for c in street) and not _NUMBER_WORD.match(street)
+
+
+def _check_house_numbers(street: list[str], care_of_rows: set[int], flags: _Flags) -> None:
+    lacking = {t for t, found in addr.distinct(street, _lacks_house_number).items()
+               if t and found}
+    rows = [i for i in _rows_with(street, lacking) if i not in care_of_rows]
+    flags.add(rows, "street", lambda i: (
+        f"street {street[i]!r} names a corner, not a building: add the house number"
+        if _CORNER.search(street[i]) else f"street {street[i]!r} has no house number"),
+        "no house number")
 
 
 def _check_streets(cells: _Address, flags: _Flags) -> set[int]:

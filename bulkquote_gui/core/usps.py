@@ -69,7 +69,14 @@ LONE_DESIGNATORS: dict[str, str] = {
     "LBBY": "LBBY", "LOWER": "LOWR", "LOWR": "LOWR", "REAR": "REAR", "UPPER": "UPPR", "UPPR": "UPPR",
 }
 
-_WORDS = {**SUFFIXES, **{k: v for k, v in DIRECTIONALS.items() if " " not in k}}
+# "Seventh Ave" and "7th Ave" are one street (a geocoder writes the second).
+ORDINAL_WORDS = {word: f"{n}{'ST' if n % 10 == 1 and n != 11 else 'ND' if n % 10 == 2 and n != 12 else 'RD' if n % 10 == 3 and n != 13 else 'TH'}"
+                 for n, word in enumerate((
+                     "FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH",
+                     "NINTH", "TENTH", "ELEVENTH", "TWELFTH", "THIRTEENTH", "FOURTEENTH",
+                     "FIFTEENTH", "SIXTEENTH", "SEVENTEENTH", "EIGHTEENTH", "NINETEENTH",
+                     "TWENTIETH"), start=1)}
+_WORDS = {**SUFFIXES, **{k: v for k, v in DIRECTIONALS.items() if " " not in k}, **ORDINAL_WORDS}
 _PUNCT = str.maketrans({c: " " for c in ".,#'-/()"})
 
 _DESIGNATOR = "|".join(sorted(UNIT_DESIGNATORS, key=len, reverse=True))

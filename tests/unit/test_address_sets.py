@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bulkquote_gui import cli
+from bulkquote_gui.core import usps
 from bulkquote_gui.core.address_sets import (
     GEOCODED, MAILING, PLAIN, SERVICE, find_address_sets, ordered)
 from bulkquote_gui.core.importer import SpreadsheetError, import_file
@@ -211,3 +212,47 @@ def test_choosing_a_set_by_its_columns_puts_it_first(tmp_path):
     assert first.row(0).location["street"] == "12 Elm St"
     by_hand = result.with_mapping({**mailing, "city": "Physical City"})
     assert by_hand.address_sets == [] and by_hand.row(0).location["city"] == "Austin"
+
+
+GREEN_BOOK = ("Name,Address,City,State,Type,cen_address,cen_zip,cen_lat,cen_lon\n"
+              "Hotel Theresa,2090 Seventh Ave,New York,NY,hotel,2090 7TH AVE,10027,40.8,-73.9\n"
+              "Dunbar,4225 S Central Ave,Los Angeles,CA,hotel,4225 S CENTRAL AVE,90011,34.0,-118.2\n"
+              "Elsewhere,15 Main St,Boston,MA,hotel,99 OTHER ST,02108,42.3,-71.0\n")
+
+
+def test_a_census_geocoders_zip_fills_a_sheet_that_has_no_zip(tmp_path):
+    """Issue 15 #9: the Green Book carries the geocoder's ZIP in cen_zip and no ZIP of its own;
+    a row takes it, said so, where the geocoder's street is the row's (7TH is Seventh)."""
+    result = import_file(csv_file(tmp_path, GREEN_BOOK))
+    theresa, dunbar, elsewhere = (result.row(i) for i in range(3))
+    assert theresa.status is RowStatus.REPAIRED and theresa.location["postal_code"] == "10027"
+    assert theresa.location["street"] == "2090 Seventh Ave"  # sent as the rep wrote it
+    assert "ZIP 10027 taken from the Geocoded (CEN) address (cen_zip)" in \
+        theresa.problems[0].message
+    assert dunbar.location["postal_code"] == "90011"
+    # Another building's ZIP is never borrowed.
+    assert elsewhere.status is RowStatus.INVALID and elsewhere.location["postal_code"] == ""
+
+
+@pytest.mark.parametrize("street, says", [
+    ("none_given", "street 'none_given' has no house number"),
+    ("Jackson St.", "street 'Jackson St.' has no house number"),
+    ("Caanen Section", "street 'Caanen Section' has no house number"),
+    ("FIRST AND A STREETS", "street 'FIRST AND A STREETS' names a corner, not a building"),
+])
+def test_a_street_without_a_house_number_is_refused_with_that_reason(tmp_path, street, says):
+    """Issue 15 #9: such rows were counted quotable and sent."""
+    text = ("Name,Address,City,State,ZIP\n"
+            f"A,{street},Chicago,IL,60601\n"
+            "B,One Meadowlands Plaza,East Rutherford,NJ,07073\n"
+            "C,Highway 9,Freehold,NJ,07728\n")
+    result = import_file(csv_file(tmp_path, text))
+    refused, in_words, road = (result.row(i) for i in range(3))
+    assert refused.status is RowStatus.INVALID
+    assert [p.message for p in refused.problems if p.field == "street"][0].startswith(says)
+    assert result.invalid_by_reason() == {"no house number": 1}
+    assert in_words.status is RowStatus.VALID and road.status is RowStatus.VALID
+
+
+def test_ordinal_words_and_numbers_are_one_street():
+    assert usps.street_key("2090 Seventh Ave") == usps.street_key("2090 7TH AVE")
