@@ -27,7 +27,7 @@ from bulkquote_gui.core.limits import display_name
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.readers import (
     RawTable, SpreadsheetError, empty_sheet_message, list_sheets, read_table)
-from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
+from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus, written_address
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
 from bulkquote_gui.core.text_normalise import needs_normalising, normalise
 from bulkquote_gui.core.zip_table import zip_table
@@ -575,6 +575,13 @@ class ImportResult:
         if self._set_index is not None and field in sets_.LOCATION_FIELDS:
             return self.address_sets[self._set_index[i]].columns.get(field)
         return self.mapping.get(field)
+
+    def written_address_at(self, i: int) -> str:
+        """Row i's address as the sheet wrote it, from the set it is quoted from (a refused
+        row's set may not be the mapping's: a PO box from the mailing set)."""
+        fields = (*_LOCATION_KEYS, "full_address")
+        return written_address({c: self._data[c][i] for c in self.columns},
+                               {f: c for f in fields if (c := self._column_of(i, f))})
 
     # --- cheap per-row access, for the grid -----------------------------------------------------
 

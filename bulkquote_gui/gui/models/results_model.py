@@ -21,6 +21,7 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
 from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.reasons import (expired_text, is_retryable, reason_label, reason_text,
                                         status_word)
+from bulkquote_gui.core.rows import written_address
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
 
@@ -129,15 +130,10 @@ def format_money(amount: Decimal | None, currency: str | None) -> str:
     return f"{amount:,.2f} {currency}"
 
 
-def address_of(original: dict[str, str], mapping: dict[str, str]) -> str:
-    """A skipped row's address from its own cells, as the mapping named them."""
-    one_line = original.get(mapping.get("full_address", ""), "")
-    if one_line:
-        return one_line
-    street = " ".join(x for x in (original.get(mapping.get(f, ""), "") for f in ("street", "unit")) if x)
-    city, state, zip_ = (original.get(mapping.get(f, ""), "") for f in ("city", "state", "postal_code"))
-    tail = " ".join(x for x in (state, zip_) if x)
-    return ", ".join(x for x in (street, city, tail) if x)
+def address_of(skipped: Any, mapping: dict[str, str]) -> str:
+    """A skipped row's address as its sheet wrote it: kept with the row since address sets
+    (from the set it came from, which may not be the mapping's), else from the mapping."""
+    return getattr(skipped, "address", "") or written_address(skipped.original, mapping)
 
 
 class ResultsModel(QAbstractTableModel):
@@ -155,7 +151,7 @@ class ResultsModel(QAbstractTableModel):
         and the sheet's rows it did not quote (SkippedRow), in the sheet's order."""
         self.beginResetModel()
         rows = [ResultRow.from_view(v) for v in views]
-        rows += [ResultRow.from_skipped(s, address_of(s.original, mapping or {})) for s in skipped]
+        rows += [ResultRow.from_skipped(s, address_of(s, mapping or {})) for s in skipped]
         rows.sort(key=lambda r: r.row_number)
         self._rows = rows
         self._position = {r.quote_id: i for i, r in enumerate(self._rows)}

@@ -1,0 +1,58 @@
+"""What the preview, the batch page and the search show a rep (issue 15): every row named by
+the address it has, the columns that matter in view, counts and lines that follow each edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN
+from bulkquote_gui.gui.roles import STATUS_ROLE
+
+ADDRESS = COLUMNS.index("Address")
+
+# A museum-like sheet: mailing (AD), physical (PH) and geocoded (G) sets, as the IMLS file has.
+MUSEUMS = (
+    "COMMONNAME,ADSTREET,ADCITY,ADSTATE,ADZIP5,PHSTREET,PHCITY,PHSTATE,PHZIP5,"
+    "GSTREET,GCITY,GSTATE,GZIP5\n"
+    "Alpha Museum,PO BOX 238,AUSTIN,TX,78701,,,,,,,,\n"
+    "Beta Museum,600 CONGRESS AVE,AUSTIN,TX,78701,,,,,600 CONGRESS AVE,AUSTIN,TX,78701\n"
+    "Gamma Museum,PO BOX 12,AUSTIN,TX,78702,100 MAIN ST,AUSTIN,TX,78702,,,,\n"
+    "Delta Museum,700 LAMAR BLVD,AUSTIN,TX,78703,,,,,,,,\n"
+    "Delta Annex,700 LAMAR BLVD,AUSTIN,TX,78703,,,,,,,,\n")
+
+
+def museums(tmp_path: Path) -> Path:
+    path = tmp_path / "museums.csv"
+    path.write_text(MUSEUMS, encoding="utf-8")
+    return path
+
+
+def submit(qtbot, window, path: Path) -> int:
+    with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
+        window.load_file(path)
+    with qtbot.waitSignal(window.batch_opened, timeout=20_000) as opened:
+        qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)
+    return opened.args[0]
+
+
+def shown(window) -> dict[int, tuple[str, str]]:
+    """Sheet row -> (status, address) as the batch page shows them."""
+    model = window.progress_page.model
+    return {int(model.index(r, 0).data()): (model.index(r, STATUS_COLUMN).data(STATUS_ROLE),
+                                            model.index(r, ADDRESS).data())
+            for r in range(model.rowCount())}
+
+
+def test_rows_refused_from_the_mailing_set_show_their_own_address(qtbot, window, tmp_path):
+    """A PO box from the mailing set and a duplicate quoted from it: their address, not ', ,'."""
+    submit(qtbot, window, museums(tmp_path))
+    rows = shown(window)
+    assert rows[2] == ("invalid", "PO BOX 238, AUSTIN, TX 78701")
+    assert rows[6] == ("duplicate", "700 LAMAR BLVD, AUSTIN, TX 78703")
+    # Reopened from the store (a restart), the same.
+    batch_id = window.progress_page.batch_id
+    with qtbot.waitSignal(window.batch_opened, timeout=20_000):
+        window.open_batch(batch_id)
+    assert shown(window)[2] == rows[2] and shown(window)[6] == rows[6]
