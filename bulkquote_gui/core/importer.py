@@ -583,6 +583,15 @@ class ImportResult:
         return written_address({c: self._data[c][i] for c in self.columns},
                                {f: c for f in fields if (c := self._column_of(i, f))})
 
+    def address_used_at(self, i: int) -> str:
+        """Row i's address on one line: cleaned as it is sent for a quotable row, as its set
+        wrote it for a refused one (the preview's "Address used", beside the set's name)."""
+        if self._status[i] not in (_VALID, _REPAIRED):
+            return self.written_address_at(i)
+        values = self._checked.values
+        return written_address({f: values[f][i] for f in _LOCATION_KEYS},
+                               {f: f for f in _LOCATION_KEYS})
+
     # --- cheap per-row access, for the grid -----------------------------------------------------
 
     def __len__(self) -> int:

@@ -430,7 +430,8 @@ class UploadPage(QWidget):
             self.view.verticalScrollBar().setValue(0)
 
     def _address_first(self, result: Any) -> None:
-        """The mapped address columns right after Status (shown there; the file keeps its order)."""
+        """The mapped address columns right after Status (and the address set's columns):
+        shown there, the file keeps its order."""
         header = self.view.horizontalHeader()
         for logical in range(header.count()):  # back to the file's order first
             header.moveSection(header.visualIndex(logical), logical)
@@ -438,8 +439,9 @@ class UploadPage(QWidget):
         mapping = dict(result.mapping)
         wanted = [mapping[f] for f in ("full_address", "street", "unit", "city", "state",
                                        "postal_code") if mapping.get(f) in columns]
-        for place, name in enumerate(dict.fromkeys(wanted), start=1):
-            header.moveSection(header.visualIndex(columns.index(name) + 1), place)
+        first = self.model.first_sheet_column
+        for place, name in enumerate(dict.fromkeys(wanted), start=first):
+            header.moveSection(header.visualIndex(self.model.column_of(name)), place)
 
     def _show_reasons(self, result: Any) -> None:
         if len(result) == 0:

@@ -56,3 +56,41 @@ def test_rows_refused_from_the_mailing_set_show_their_own_address(qtbot, window,
     with qtbot.waitSignal(window.batch_opened, timeout=20_000):
         window.open_batch(batch_id)
     assert shown(window)[2] == rows[2] and shown(window)[6] == rows[6]
+
+
+def load(qtbot, window, path: Path):
+    with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
+        window.load_file(path)
+    return window.upload_page
+
+
+def header_order(page) -> list[str]:
+    header = page.view.horizontalHeader()
+    return [page.model.headerData(header.logicalIndex(v), Qt.Orientation.Horizontal)
+            for v in range(header.count())]
+
+
+def preview_row(page, sheet_row: int) -> dict[str, str]:
+    """Header -> text of one sheet row in the preview."""
+    model = page.model
+    row = next(r for r in range(model.rowCount())
+               if model.headerData(r, Qt.Orientation.Vertical) == str(sheet_row))
+    return {model.headerData(c, Qt.Orientation.Horizontal): model.index(row, c).data()
+            for c in range(model.columnCount())}
+
+
+def test_with_address_sets_the_mapped_columns_come_right_after_the_sets(qtbot, window, tmp_path):
+    page = load(qtbot, window, museums(tmp_path))
+    assert header_order(page)[:7] == ["Status", "Address set", "Address used",
+                                      "PHSTREET", "PHCITY", "PHSTATE", "PHZIP5"]
+    # A row quoted from the mailing set: the address sent is in view, beside its set.
+    beta = preview_row(page, 3)
+    assert beta["Address set"] == "Mailing (AD)"
+    assert beta["Address used"] == "600 CONGRESS AVE, AUSTIN, TX 78701"
+    gamma = preview_row(page, 4)
+    assert (gamma["Address set"], gamma["Address used"]) == (
+        "Physical (PH)", "100 MAIN ST, AUSTIN, TX 78702")
+    # A one-set sheet keeps Status then its address columns.
+    single = tmp_path / "single.csv"
+    single.write_text("Id,Note,Street,City,State,ZIP\n1,n,600 Congress Ave,Austin,TX,78701\n")
+    assert header_order(load(qtbot, window, single))[:5] == ["Status", "Street", "City", "State", "ZIP"]
