@@ -424,7 +424,6 @@ class UploadPage(QWidget):
         self.model.set_result(result)
         self._size_columns()
         self._address_first(result)
-        self._show_reasons(result)
         if fresh:  # a new file starts at its first row and column, not where the last one was
             self.view.horizontalScrollBar().setValue(0)
             self.view.verticalScrollBar().setValue(0)
@@ -446,6 +445,7 @@ class UploadPage(QWidget):
     def _show_reasons(self, result: Any) -> None:
         if len(result) == 0:
             self.reasons_label.setText("")
+            self.reasons_label.setVisible(False)
             return
         counts = result.counts()
         parts = [f"{n:,} {reason}" for reason, n in result.invalid_by_reason().items()]
@@ -478,6 +478,8 @@ class UploadPage(QWidget):
             self.filter_buttons["all"].setText(f"All {counts.get('rows', 0):,}")
             self.filter_buttons["valid"].setText(f"Valid {counts.get('quotable', 0):,}")
             self.filter_buttons["problems"].setText(f"Problems {problems:,}")
+        if result is not None:
+            self._show_reasons(result)   # an inline fix takes its problem off the line
         self._sync_submit()
 
     # ------------------------------------------------------------ reusing valid quotes

@@ -94,3 +94,22 @@ def test_with_address_sets_the_mapped_columns_come_right_after_the_sets(qtbot, w
     single = tmp_path / "single.csv"
     single.write_text("Id,Note,Street,City,State,ZIP\n1,n,600 Congress Ave,Austin,TX,78701\n")
     assert header_order(load(qtbot, window, single))[:5] == ["Status", "Street", "City", "State", "ZIP"]
+
+
+def test_an_inline_fix_takes_its_problem_off_the_not_quoted_line(qtbot, window, tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("Street,City,State,ZIP\n600 Congress Ave,Austin,TX,78701\n"
+                    "PO Box 12,Austin,TX,78701\n100 Main St,Austin,TX,7870\n")
+    page = load(qtbot, window, path)
+    before = page.reasons_label.text()
+    assert before.startswith("Not quoted:") and "PO box" in before
+    model = page.model
+    street = model.column_of("Street")
+    po_box = next(r for r in range(model.rowCount()) if model.index(r, street).data() == "PO Box 12")
+    assert model.setData(model.index(po_box, street), "700 Lamar Blvd")
+    after = page.reasons_label.text()
+    assert "PO box" not in after and after.startswith("Not quoted:")   # the ZIP is still wrong
+    zip_ = model.column_of("ZIP")
+    assert model.setData(model.index(model.rowCount() - 1, zip_), "78701")
+    assert page.reasons_label.text() == "" and not page.reasons_label.isVisibleTo(page)
+    assert page.submit_button.text() == "&Submit 3 quotes"
