@@ -267,6 +267,22 @@ class ProgressPage(QWidget):
         self._set_status(status)
         self._set_counts(counts)
 
+    def show_row(self, row_number: int) -> bool:
+        """Select the sheet's row `row_number` and scroll it into the middle of the table (a
+        search result opened); every row is shown again if the filter hid it."""
+        row = self.model.row_of_sheet_row(row_number)
+        if row is None:
+            return False
+        source = self.model.index(row, 0)
+        if not self.proxy.mapFromSource(source).isValid():
+            self.proxy.set_category("")
+            self._refresh_filter()
+        index = self.proxy.mapFromSource(source)
+        self.view.selectRow(index.row())
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_error_column()

@@ -10,6 +10,9 @@ from PySide6.QtCore import Qt
 from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 
+from .conftest import store_batch
+from .test_progress_page import write_sites
+
 ADDRESS = COLUMNS.index("Address")
 
 # A museum-like sheet: mailing (AD), physical (PH) and geocoded (G) sets, as the IMLS file has.
@@ -113,3 +116,30 @@ def test_an_inline_fix_takes_its_problem_off_the_not_quoted_line(qtbot, window, 
     assert model.setData(model.index(model.rowCount() - 1, zip_), "78701")
     assert page.reasons_label.text() == "" and not page.reasons_label.isVisibleTo(page)
     assert page.submit_button.text() == "&Submit 3 quotes"
+
+
+def test_a_search_result_opens_its_batch_at_its_row(qtbot, window, context, tmp_path):
+    """A 400-row batch: the row found is selected and in view, and its row number is not cut."""
+    streets = [f"{100 + n} Congress Ave" for n in range(400)]
+    streets[300] = "742 Evergreen Terrace"
+    path = write_sites(tmp_path / "museums_fy18_outlet_pud18i_with_every_address_set.csv", streets)
+    batch_id = store_batch(context, path=path)
+    search = window.upload_page.jobs_panel.search
+    window.resize(1024, 576)
+    with qtbot.waitSignal(search.results_shown, timeout=10_000):
+        search.field.setText("evergreen")
+    item = search.results.item(0)
+    first_line = item.text().splitlines()[0]
+    width = search.results.viewport().width()
+    shown = search.results.fontMetrics().elidedText(first_line, Qt.TextElideMode.ElideRight, width)
+    assert "row 302" in shown, shown
+    rect = search.results.visualItemRect(item)
+    with qtbot.waitSignal(window.batch_opened, timeout=10_000) as opened:
+        qtbot.mouseClick(search.results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [batch_id]
+    view = window.progress_page.view
+    selected = view.selectionModel().selectedRows()
+    assert [view.model().index(i.row(), 0).data() for i in selected] == ["302"]
+    qtbot.waitUntil(lambda: view.visualRect(selected[0]).intersects(view.viewport().rect()),
+                    timeout=5_000)
+    assert view.verticalScrollBar().value() > 0

@@ -169,6 +169,10 @@ class ResultsModel(QAbstractTableModel):
     def row_for_quote(self, quote_id: int) -> int | None:
         return self._position.get(quote_id)
 
+    def row_of_sheet_row(self, row_number: int) -> int | None:
+        """The model row showing the sheet's row `row_number` (a search result's)."""
+        return next((i for i, r in enumerate(self._rows) if r.row_number == row_number), None)
+
     def statuses(self) -> list[str]:
         return [r.status for r in self._rows]
 
