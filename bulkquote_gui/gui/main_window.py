@@ -697,10 +697,10 @@ class MainWindow(QMainWindow):
             .failure(self._failed("Resuming the batch")).run()
 
     def cancel_batch(self, batch_id: int) -> None:
-        counts = self.progress_page.counts if batch_id == self.progress_page.batch_id else {}
-        left = counts.get("pending", 0) + counts.get("active", 0)
-        what = f"The {left:,} quotes not yet finished will not be sent." if left else \
-            "Quotes not yet finished will not be sent."
+        # No count of its own: the rows in flight finish while the question is open, and a
+        # second number would disagree with the Remaining card behind it.
+        what = ("Every quote not yet priced (the Remaining card) is stopped: those waiting are "
+                "not sent, those being priced are withdrawn.")
         if not self.dialogs.confirm(f"Cancel batch #{batch_id}?",
                                     f"{what} Prices already received are kept.",
                                     accept="Cancel batch", reject="Keep going", destructive=True):

@@ -418,13 +418,11 @@ class ProgressPage(QWidget):
         # Sites with an answer (priced or failed): a cancelled row has none, so a cancelled
         # batch's bar says how far it got, never 100 %.
         done = counts.get("complete", 0) + counts.get("failed", 0)
-        remaining = counts.get("pending", 0) + counts.get("active", 0)
         self.progress.setValue(int(1000 * done / total) if total else 0)
         self.percent_label.setText(f"{(100 * done // total) if total else 0}%")
         self.cards["total"].set_value(total)
         self.cards["succeeded"].set_value(counts.get("complete", 0))
         self.cards["failed"].set_value(counts.get("failed", 0))
-        self.cards["remaining"].set_value(remaining)
         self._sync()
 
     def _sync(self) -> None:
@@ -432,6 +430,10 @@ class ProgressPage(QWidget):
         status, counts = self.status, self.counts
         remaining = counts.get("pending", 0) + counts.get("active", 0)
         active = status in ACTIVE
+        # A cancelled batch has nothing remaining but rows never sent: the card says those.
+        card = self.cards["remaining"]
+        card.caption.setText("Not sent" if status == "cancelled" else "Remaining")
+        card.set_value(counts.get("cancelled", 0) if status == "cancelled" else remaining)
         self.pause_button.setText("&Resume" if status == "paused" else "&Pause")
         self.pause_button.setEnabled(active or status == "paused")
         self.cancel_button.setEnabled(active or status == "paused")

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 
-from .conftest import store_batch
+from .conftest import SAMPLE, store_batch
 from .test_progress_page import write_sites
 
 ADDRESS = COLUMNS.index("Address")
@@ -143,3 +143,34 @@ def test_a_search_result_opens_its_batch_at_its_row(qtbot, window, context, tmp_
     qtbot.waitUntil(lambda: view.visualRect(selected[0]).intersects(view.viewport().rect()),
                     timeout=5_000)
     assert view.verticalScrollBar().value() > 0
+
+
+def test_a_cancelled_batch_counts_its_rows_not_sent_and_the_question_has_no_second_count(
+        qtbot, window, dialogs):
+    page = window.progress_page
+    asked: list[str] = []
+
+    def confirm(title, text, **_kw):   # the scripted dialogs, keeping the question's text
+        asked.append(text)
+        return True
+
+    dialogs.confirm = confirm
+
+    def cancel_on_first_result(event):
+        if event.status == "complete" and not asked:
+            qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+
+    window.quote_shown.connect(cancel_on_first_result)
+    with qtbot.waitSignal(window.batch_finished, timeout=30_000) as finished:
+        with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
+            window.load_file(SAMPLE)
+        qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)
+    window.quote_shown.disconnect(cancel_on_first_result)
+    assert finished.args[1] == "cancelled"
+    # The rows in flight finish while the question is open: it points at the card, no number.
+    assert len(asked) == 1 and "Remaining" in asked[0]
+    assert not any(ch.isdigit() for ch in asked[0])
+    not_sent = page.counts["cancelled"]
+    assert not_sent > 0
+    card = page.cards["remaining"]
+    assert (card.caption.text(), card.value()) == ("Not sent", f"{not_sent:,}")
