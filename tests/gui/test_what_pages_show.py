@@ -174,3 +174,23 @@ def test_a_cancelled_batch_counts_its_rows_not_sent_and_the_question_has_no_seco
     assert not_sent > 0
     card = page.cards["remaining"]
     assert (card.caption.text(), card.value()) == ("Not sent", f"{not_sent:,}")
+
+
+def test_the_reason_filter_counts_a_row_under_each_of_its_faults_as_check_does(
+        qtbot, window, tmp_path):
+    from bulkquote_gui.core.importer import import_file
+
+    path = tmp_path / "zips.csv"
+    path.write_text("Street,City,State,ZIP\n600 Congress Ave,Austin,TX,78701\n"
+                    "100 Main St,Austin,TX,10001\nPO Box 5,Austin,TX,10001\n,Austin,TX,10001\n")
+    check = import_file(path).invalid_by_reason()     # what `check` and the preview say
+    assert check["ZIP in another state"] == 3
+    submit(qtbot, window, path)
+    page = window.progress_page
+    combo = page.filter_combo
+    items = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+    assert items["ZIP in another state"] == "ZIP in another state (3)"
+    assert items["PO box"] == "PO box (1)" and items["Street missing"] == "Street missing (1)"
+    combo.setCurrentIndex(combo.findData("ZIP in another state"))
+    shown = sorted(int(page.proxy.index(r, 0).data()) for r in range(page.proxy.rowCount()))
+    assert shown == [3, 4, 5]

@@ -34,6 +34,7 @@ SKIPPED = frozenset({"invalid", "duplicate"})   # rows of the sheet the batch di
 _RIGHT = {COLUMNS.index("Row"), COLUMNS.index("MRC"), COLUMNS.index("NRC"), COLUMNS.index("Install")}
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 10
 CATEGORY_ROLE = int(Qt.ItemDataRole.UserRole) + 11
+CATEGORIES_ROLE = int(Qt.ItemDataRole.UserRole) + 12   # every category the row is listed under
 PRICED, IN_PROGRESS, NOT_SENT = "Priced", "Not sent yet", "Not sent: cancelled"
 EXPIRED = "Priced, price expired"   # valid-until passed: "Re-quote stale rows" asks again
 # Status order when sorting by status: what needs the rep first.
@@ -100,12 +101,20 @@ class ResultRow:
         return ""
 
     def category(self) -> str:
-        """The filter's category; a skipped row with two faults counts under its first."""
+        """The row's main category (a skipped row with two faults: its first)."""
+        return self.all_categories()[0]
+
+    def all_categories(self) -> tuple[str, ...]:
+        """Every category the filter lists the row under: a skipped row's each fault, as
+        `check` and the preview count them (70 "ZIP in another state", not 67)."""
+        if self.skipped:
+            return tuple(c[:1].upper() + c[1:]  # "street missing" -> "Street missing"
+                         for c in self.categories or (status_word(self.status),))
+        return (self._category(),)
+
+    def _category(self) -> str:
         if self.status == "complete":
             return EXPIRED if self.expired() else PRICED
-        if self.skipped:
-            category = (self.categories or (status_word(self.status),))[0]
-            return category[:1].upper() + category[1:]  # "street missing" -> "Street missing"
         if self.status == "cancelled":
             return NOT_SENT
         if self.status == "failed":
@@ -186,7 +195,8 @@ class ResultsModel(QAbstractTableModel):
         return self._failed
 
     def category_counts(self) -> Counter[str]:
-        return Counter(r.category() for r in self._rows)
+        """Rows per category; a row with two faults counts under both (as `check`)."""
+        return Counter(c for r in self._rows for c in r.all_categories())
 
     def set_paused(self, paused: bool) -> None:
         if paused == self._paused:
@@ -306,6 +316,8 @@ class ResultsModel(QAbstractTableModel):
             return self._sort_key(r, column)
         if role == CATEGORY_ROLE:
             return r.category()
+        if role == CATEGORIES_ROLE:
+            return r.all_categories()
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -389,4 +401,4 @@ class ResultsFilter(QSortFilterProxyModel):
         if not self._category:
             return True
         model = self.sourceModel()
-        return model.index(source_row, 0, source_parent).data(CATEGORY_ROLE) == self._category
+        return self._category in model.index(source_row, 0, source_parent).data(CATEGORIES_ROLE)
