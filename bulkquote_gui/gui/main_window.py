@@ -541,11 +541,12 @@ class MainWindow(QMainWindow):
             self._source_paths[batch_id] = Path(result.path)
             self.statusBar().showMessage(f"Batch #{batch_id} stored: {quotable:,} quotes queued", 8000)
             self.upload_page.remember_mapping(result)  # a corrected mapping, for the same headers
-            self.upload_page.clear()
             if self.worker is not None:
                 self.worker.start_batch(batch_id)
             emit(self.batch_submitted, batch_id)
-            self.open_batch(batch_id)
+            # Cleared once the batch page shows: cleared now, the empty start page flashed
+            # while the batch was read.
+            self.open_batch(batch_id, then=self.upload_page.clear)
 
         connection = self.connection
         batches.submit(self, self.context.session_factory, result, defaults=defaults,
@@ -554,14 +555,17 @@ class MainWindow(QMainWindow):
                        reuse=self.upload_page.reuse()) \
             .success(done).failure(self._failed("Storing the batch", self.upload_page.refresh_submit)).run()
 
-    def open_batch(self, batch_id: int) -> None:
-        """Show one batch: its rows are read once, off the GUI thread; events keep it current."""
+    def open_batch(self, batch_id: int, then: Callable[[], None] | None = None) -> None:
+        """Show one batch: its rows are read once, off the GUI thread; events keep it current.
+        `then` runs once it shows (or could not be read)."""
         self._opening.setdefault(batch_id, [])
+        then = then or (lambda: None)
 
         def done(opened: batches.Opened) -> None:
             summary, rows = opened.summary, opened.rows
             missed = self._opening.pop(batch_id, [])
             if summary is None:
+                then()
                 self.dialogs.error("Batch not found", f"Batch #{batch_id} is not in the database.")
                 return
             self.progress_page.show_batch(summary.id, summary.source_name, summary.status,
@@ -577,11 +581,16 @@ class MainWindow(QMainWindow):
                 else:
                     self._show_batch_event(event)
             self.pages.setCurrentIndex(PROGRESS)
+            then()
             self._sync_actions()
             emit(self.batch_opened, batch_id)
 
+        def failed() -> None:
+            self._opening.pop(batch_id, None)
+            then()
+
         batches.load(self, self.context.session_factory, batch_id).success(done) \
-            .failure(self._failed(f"Opening batch #{batch_id}", lambda: self._opening.pop(batch_id, None))).run()
+            .failure(self._failed(f"Opening batch #{batch_id}", failed)).run()
 
     # ------------------------------------------------------------------ engine events
     def _on_quote_event(self, event: QuoteEvent) -> None:

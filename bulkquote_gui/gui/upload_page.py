@@ -398,6 +398,7 @@ class UploadPage(QWidget):
         self.sheet_combo.setVisible(several)
         name = Path(result.path).name
         self.file_label.setText(name)
+        self.set_filter("all")   # a new file shows every row, whatever the last one was left on
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)
         self.stack.setCurrentIndex(1)

@@ -194,3 +194,24 @@ def test_the_reason_filter_counts_a_row_under_each_of_its_faults_as_check_does(
     combo.setCurrentIndex(combo.findData("ZIP in another state"))
     shown = sorted(int(page.proxy.index(r, 0).data()) for r in range(page.proxy.rowCount()))
     assert shown == [3, 4, 5]
+
+
+def test_submit_goes_straight_to_the_batch_page_and_the_next_file_shows_every_row(
+        qtbot, window, tmp_path):
+    from bulkquote_gui.gui.main_window import UPLOAD
+
+    page = load(qtbot, window, SAMPLE)
+    page.filter_buttons["problems"].click()
+    assert page.model.filter == "problems"
+    flashes: list[int] = []   # the empty start page shown in the window between the two pages
+    page.stack.currentChanged.connect(
+        lambda index: flashes.append(index) if index == 0 and window.pages.currentIndex() == UPLOAD
+        else None)
+    with qtbot.waitSignal(window.batch_opened, timeout=20_000):
+        qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    assert flashes == []
+    assert page.stack.currentIndex() == 0     # cleared behind the batch page, for the next file
+    window.show_upload()
+    page = load(qtbot, window, museums(tmp_path))
+    assert page.model.filter == "all" and page.filter_buttons["all"].isChecked()
+    assert page.model.rowCount() == 5
