@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QScrol
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.background import run_blocking
+from bulkquote_gui.gui.busy_status import BusyIndicator
 from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.gui.daily_use import DailyUse
 from bulkquote_gui.gui.dialogs import Dialogs
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel("")
         self.connection_label.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.connection_label)
+        self.busy = BusyIndicator(self.statusBar())   # an export being written
 
         self._build_menu()
         self.daily = DailyUse(self)  # deal summary, re-quote, search, reuse in the preview
@@ -434,9 +436,10 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self._remember_folder("export", Path(path).parent)
+        ended = self.busy.start(f"Writing the rows to fix of batch #{batch_id} to {Path(path).name}…")
         batches.fix_list(self, self.context.session_factory, batch_id, Path(path)) \
-            .success(lambda n: self._fix_list_written(path, n)) \
-            .failure(self._failed("Exporting the fix list")).run()
+            .success(lambda n: (ended(), self._fix_list_written(path, n))) \
+            .failure(self._failed("Exporting the fix list", ended)).run()
 
     def _fix_list_written(self, path: str, rows: int) -> None:
         self.statusBar().showMessage(f"{rows:,} rows to fix written to {Path(path).name}: fix them "
@@ -795,13 +798,16 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self._remember_folder("export", Path(path).parent)
+        ended = self.busy.start(f"Exporting batch #{batch_id} to {Path(path).name}…")
 
         def done(rows: int) -> None:
+            ended()
             self.statusBar().showMessage(f"Exported {rows:,} rows to {path}", 10000)
             emit(self.exported, path, rows)
 
         batches.export(self, self.context.session_factory, batch_id, Path(path),
-                       priced_only=priced_only).success(done).failure(self._failed("Exporting")).run()
+                       priced_only=priced_only).success(done) \
+            .failure(self._failed("Exporting", ended)).run()
 
     def _last_folder(self, kind: str) -> Path | None:
         text = str(self._settings_store().value(f"folders/{kind}", "") or "")

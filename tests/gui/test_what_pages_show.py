@@ -215,3 +215,18 @@ def test_submit_goes_straight_to_the_batch_page_and_the_next_file_shows_every_ro
     page = load(qtbot, window, museums(tmp_path))
     assert page.model.filter == "all" and page.filter_buttons["all"].isChecked()
     assert page.model.rowCount() == 5
+
+
+def test_an_export_shows_it_is_working_until_the_file_is_written(qtbot, window, dialogs, tmp_path):
+    with qtbot.waitSignal(window.batch_finished, timeout=60_000):
+        submit(qtbot, window, SAMPLE)
+    busy = window.busy
+    seen: list[tuple[str, bool]] = []
+    window.statusBar().messageChanged.connect(lambda text: seen.append((text, busy.isVisible())))
+    dialogs.save_paths.append(str(tmp_path / "prices.xlsx"))
+    with qtbot.waitSignal(window.exported, timeout=20_000):
+        qtbot.mouseClick(window.progress_page.export_button, Qt.MouseButton.LeftButton)
+    working = [text for text, shown in seen if text.startswith("Exporting") and shown]
+    assert working == [f"Exporting batch #{window.progress_page.batch_id} to prices.xlsx…"]
+    assert not busy.isVisible()
+    assert window.statusBar().currentMessage().startswith("Exported 25 rows")
