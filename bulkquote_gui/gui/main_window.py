@@ -411,9 +411,13 @@ class MainWindow(QMainWindow):
         if not path:
             return
 
+        ended = self.busy.start(f"Writing {Path(path).name}…")
+
         async def write() -> None:
             rows, error = await run_blocking(writer, result, path, expected=expected)
+            ended()
             if error is not None:
+                self.statusBar().clearMessage()   # "Writing …" is over
                 self.dialogs.error(failed_title, f"{Path(path).name}: {error}")
             else:
                 written(path, rows)

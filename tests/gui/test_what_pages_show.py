@@ -230,3 +230,15 @@ def test_an_export_shows_it_is_working_until_the_file_is_written(qtbot, window, 
     assert working == [f"Exporting batch #{window.progress_page.batch_id} to prices.xlsx…"]
     assert not busy.isVisible()
     assert window.statusBar().currentMessage().startswith("Exported 25 rows")
+
+
+def test_writing_the_cleaned_addresses_shows_it_is_working(qtbot, window, dialogs, tmp_path):
+    page = load(qtbot, window, SAMPLE)
+    busy = window.busy
+    seen: list[tuple[str, bool]] = []
+    window.statusBar().messageChanged.connect(lambda text: seen.append((text, busy.isVisible())))
+    dialogs.save_paths.append(str(tmp_path / "cleaned.csv"))
+    with qtbot.waitSignal(window.cleaned_exported, timeout=20_000):
+        qtbot.mouseClick(page.export_cleaned_button, Qt.MouseButton.LeftButton)
+    assert [text for text, shown in seen if shown] == ["Writing cleaned.csv…"]
+    assert not busy.isVisible()
