@@ -27,7 +27,7 @@ from bulkquote_gui.core.limits import display_name
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.readers import (
     RawTable, SpreadsheetError, empty_sheet_message, list_sheets, read_table)
-from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus
+from bulkquote_gui.core.rows import FIELDS, CheckedRow, Problem, RowStatus, written_address
 from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
 from bulkquote_gui.core.text_normalise import needs_normalising, normalise
 from bulkquote_gui.core.zip_table import zip_table
@@ -596,6 +596,22 @@ class ImportResult:
         if self._set_index is not None and field in sets_.LOCATION_FIELDS:
             return self.address_sets[self._set_index[i]].columns.get(field)
         return self.mapping.get(field)
+
+    def written_address_at(self, i: int) -> str:
+        """Row i's address as the sheet wrote it, from the set it is quoted from (a refused
+        row's set may not be the mapping's: a PO box from the mailing set)."""
+        fields = (*_LOCATION_KEYS, "full_address")
+        return written_address({c: self._data[c][i] for c in self.columns},
+                               {f: c for f in fields if (c := self._column_of(i, f))})
+
+    def address_used_at(self, i: int) -> str:
+        """Row i's address on one line: cleaned as it is sent for a quotable row, as its set
+        wrote it for a refused one (the preview's "Address used", beside the set's name)."""
+        if self._status[i] not in (_VALID, _REPAIRED):
+            return self.written_address_at(i)
+        values = self._checked.values
+        return written_address({f: values[f][i] for f in _LOCATION_KEYS},
+                               {f: f for f in _LOCATION_KEYS})
 
     # --- cheap per-row access, for the grid -----------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -45,3 +46,17 @@ class CheckedRow:
     @property
     def quotable(self) -> bool:
         return self.status in (RowStatus.VALID, RowStatus.REPAIRED)
+
+
+def written_address(cells: Mapping[str, object], columns: Mapping[str, str]) -> str:
+    """A row's address as its sheet wrote it, on one line, from the columns (field -> the rep's
+    column) that hold it: how the window shows a row that was never quoted."""
+    def cell(field_name: str) -> str:
+        column = columns.get(field_name)
+        return str(cells.get(column) or "").strip() if column else ""
+
+    if one_line := cell("full_address"):
+        return one_line
+    street = " ".join(x for x in (cell("street"), cell("unit")) if x)
+    tail = " ".join(x for x in (cell("state"), cell("postal_code")) if x)
+    return ", ".join(x for x in (street, cell("city"), tail) if x)

@@ -35,6 +35,8 @@ class DailyUse(QObject):
         page.deal_view.requote_requested.connect(self.requote)
         search = window.upload_page.jobs_panel.search
         search.finder = self._find
+        search.row_chosen.connect(self._row_wanted)
+        self._wanted_row: tuple[int, int] | None = None   # batch, row: shown once it is open
         window.upload_page.loaded.connect(self.read_reuse)
         # An edited address may no longer match the earlier quote (or match one now): ask again.
         window.upload_page.model.edited.connect(lambda: self.read_reuse(window.upload_page.result))
@@ -50,6 +52,9 @@ class DailyUse(QObject):
 
     # ------------------------------------------------------------ deal summary
     def _opened(self, batch_id: int) -> None:
+        wanted, self._wanted_row = self._wanted_row, None
+        if wanted is not None and wanted[0] == batch_id:
+            self.window.progress_page.show_row(wanted[1])
         if self.window.progress_page.status in FINISHED:
             self.read_deal(batch_id)
 
@@ -100,6 +105,10 @@ class DailyUse(QObject):
                                                   lambda: view.requote_button.setEnabled(True))).run()
 
     # ------------------------------------------------------------ search over past batches
+    def _row_wanted(self, batch_id: int, row: int) -> None:
+        """A search result chosen: its batch opens next (the search's batch_chosen), at its row."""
+        self._wanted_row = (batch_id, row)
+
     def _find(self, text: str, done: Callable[[str, Any], None]) -> None:
         def failed(message: str) -> None:
             self.window.statusBar().showMessage(f"The search failed: {message}", 10000)

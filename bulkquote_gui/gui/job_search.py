@@ -1,7 +1,7 @@
 """Search over the recent jobs: past batches by address, company, site id or ZIP.
 
 What `bulkquote find TEXT` finds (core/store/search.py `find_rows`), listed under the field;
-choosing a result opens its batch. Typing is debounced (a search starts once the rep pauses),
+choosing a result opens its batch at that row. Typing is debounced (a search starts once the rep pauses),
 the search itself runs off the GUI thread (the window's finder is an operation), at most one
 at a time: text typed meanwhile is searched once that one is back, and an answer for an older
 text is never shown.
@@ -21,6 +21,7 @@ from bulkquote_gui.gui.qt_compat import emit
 DEBOUNCE_MS = 300
 MIN_CHARS = 2
 BATCH_ROLE = int(Qt.ItemDataRole.UserRole) + 20
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 21
 
 # finder(text, done): starts a search and calls done(text, rows) on the GUI thread, or
 # done(text, None) when it failed.
@@ -28,8 +29,9 @@ Finder = Callable[[str, Callable[[str, Any], None]], None]
 
 
 def describe(found: Any) -> tuple[str, str, str]:
-    """Three lines for one result: which batch and row; whose site; what it costs."""
-    first = f"#{found.batch_id}  {found.source_name}  ·  row {found.row_number}"
+    """Three lines for one result: which batch and row; whose site; what it costs. The file's
+    name comes last on its line: the panel is narrow, and a long name is cut, not the row."""
+    first = f"#{found.batch_id}  ·  row {found.row_number}  ·  {found.source_name}"
     if found.site_id:
         first += f"  ·  {found.site_id}"
     if found.status == "complete" and found.mrc is not None:
@@ -43,6 +45,7 @@ def describe(found: Any) -> tuple[str, str, str]:
 
 
 class JobSearch(QWidget):
+    row_chosen = Signal(int, int)    # batch, sheet row: sent just before batch_chosen
     batch_chosen = Signal(int)
     active_changed = Signal(bool)    # a search is shown instead of the recent jobs (or not)
     results_shown = Signal(str)      # the text whose results are now listed
@@ -137,12 +140,14 @@ class JobSearch(QWidget):
             lines = describe(found)
             item = QListWidgetItem("\n".join(lines))
             item.setData(BATCH_ROLE, int(found.batch_id))
-            item.setToolTip("\n".join(lines) + f"\nClick to open batch #{found.batch_id}")
+            item.setData(ROW_ROLE, int(found.row_number))
+            item.setToolTip("\n".join(lines) + f"\nClick to open batch #{found.batch_id} "
+                            f"at row {found.row_number}")
             self.results.addItem(item)
         if rows:
             n = len(rows)
             self._say(f"{n:,} row{'s' if n != 1 else ''} found" + (" (the newest 50)" if n >= 50 else "")
-                      + ": click one to open its batch.")
+                      + ": click one to open its batch at that row.")
         else:
             self._say(f"Nothing found for “{text}”.")
         self.results.setVisible(bool(rows))
@@ -153,6 +158,8 @@ class JobSearch(QWidget):
         self.state.show()
 
     def _chosen(self, item: QListWidgetItem) -> None:
-        batch_id = item.data(BATCH_ROLE)
+        batch_id, row = item.data(BATCH_ROLE), item.data(ROW_ROLE)
         if batch_id is not None:
+            if row is not None:
+                emit(self.row_chosen, int(batch_id), int(row))
             emit(self.batch_chosen, int(batch_id))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QScrol
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.background import run_blocking
+from bulkquote_gui.gui.busy_status import BusyIndicator
 from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.gui.daily_use import DailyUse
 from bulkquote_gui.gui.dialogs import Dialogs
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel("")
         self.connection_label.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.connection_label)
+        self.busy = BusyIndicator(self.statusBar())   # an export being written
 
         self._build_menu()
         self.daily = DailyUse(self)  # deal summary, re-quote, search, reuse in the preview
@@ -409,9 +411,13 @@ class MainWindow(QMainWindow):
         if not path:
             return
 
+        ended = self.busy.start(f"Writing {Path(path).name}…")
+
         async def write() -> None:
             rows, error = await run_blocking(writer, result, path, expected=expected)
+            ended()
             if error is not None:
+                self.statusBar().clearMessage()   # "Writing …" is over
                 self.dialogs.error(failed_title, f"{Path(path).name}: {error}")
             else:
                 written(path, rows)
@@ -434,9 +440,10 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self._remember_folder("export", Path(path).parent)
+        ended = self.busy.start(f"Writing the rows to fix of batch #{batch_id} to {Path(path).name}…")
         batches.fix_list(self, self.context.session_factory, batch_id, Path(path)) \
-            .success(lambda n: self._fix_list_written(path, n)) \
-            .failure(self._failed("Exporting the fix list")).run()
+            .success(lambda n: (ended(), self._fix_list_written(path, n))) \
+            .failure(self._failed("Exporting the fix list", ended)).run()
 
     def _fix_list_written(self, path: str, rows: int) -> None:
         self.statusBar().showMessage(f"{rows:,} rows to fix written to {Path(path).name}: fix them "
@@ -541,11 +548,12 @@ class MainWindow(QMainWindow):
             self._source_paths[batch_id] = Path(result.path)
             self.statusBar().showMessage(f"Batch #{batch_id} stored: {quotable:,} quotes queued", 8000)
             self.upload_page.remember_mapping(result)  # a corrected mapping, for the same headers
-            self.upload_page.clear()
             if self.worker is not None:
                 self.worker.start_batch(batch_id)
             emit(self.batch_submitted, batch_id)
-            self.open_batch(batch_id)
+            # Cleared once the batch page shows: cleared now, the empty start page flashed
+            # while the batch was read.
+            self.open_batch(batch_id, then=self.upload_page.clear)
 
         connection = self.connection
         batches.submit(self, self.context.session_factory, result, defaults=defaults,
@@ -554,14 +562,17 @@ class MainWindow(QMainWindow):
                        reuse=self.upload_page.reuse()) \
             .success(done).failure(self._failed("Storing the batch", self.upload_page.refresh_submit)).run()
 
-    def open_batch(self, batch_id: int) -> None:
-        """Show one batch: its rows are read once, off the GUI thread; events keep it current."""
+    def open_batch(self, batch_id: int, then: Callable[[], None] | None = None) -> None:
+        """Show one batch: its rows are read once, off the GUI thread; events keep it current.
+        `then` runs once it shows (or could not be read)."""
         self._opening.setdefault(batch_id, [])
+        then = then or (lambda: None)
 
         def done(opened: batches.Opened) -> None:
             summary, rows = opened.summary, opened.rows
             missed = self._opening.pop(batch_id, [])
             if summary is None:
+                then()
                 self.dialogs.error("Batch not found", f"Batch #{batch_id} is not in the database.")
                 return
             self.progress_page.show_batch(summary.id, summary.source_name, summary.status,
@@ -577,11 +588,16 @@ class MainWindow(QMainWindow):
                 else:
                     self._show_batch_event(event)
             self.pages.setCurrentIndex(PROGRESS)
+            then()
             self._sync_actions()
             emit(self.batch_opened, batch_id)
 
+        def failed() -> None:
+            self._opening.pop(batch_id, None)
+            then()
+
         batches.load(self, self.context.session_factory, batch_id).success(done) \
-            .failure(self._failed(f"Opening batch #{batch_id}", lambda: self._opening.pop(batch_id, None))).run()
+            .failure(self._failed(f"Opening batch #{batch_id}", failed)).run()
 
     # ------------------------------------------------------------------ engine events
     def _on_quote_event(self, event: QuoteEvent) -> None:
@@ -697,10 +713,10 @@ class MainWindow(QMainWindow):
             .failure(self._failed("Resuming the batch")).run()
 
     def cancel_batch(self, batch_id: int) -> None:
-        counts = self.progress_page.counts if batch_id == self.progress_page.batch_id else {}
-        left = counts.get("pending", 0) + counts.get("active", 0)
-        what = f"The {left:,} quotes not yet finished will not be sent." if left else \
-            "Quotes not yet finished will not be sent."
+        # No count of its own: the rows in flight finish while the question is open, and a
+        # second number would disagree with the Remaining card behind it.
+        what = ("Every quote not yet priced (the Remaining card) is stopped: those waiting are "
+                "not sent, those being priced are withdrawn.")
         if not self.dialogs.confirm(f"Cancel batch #{batch_id}?",
                                     f"{what} Prices already received are kept.",
                                     accept="Cancel batch", reject="Keep going", destructive=True):
@@ -786,13 +802,16 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self._remember_folder("export", Path(path).parent)
+        ended = self.busy.start(f"Exporting batch #{batch_id} to {Path(path).name}…")
 
         def done(rows: int) -> None:
+            ended()
             self.statusBar().showMessage(f"Exported {rows:,} rows to {path}", 10000)
             emit(self.exported, path, rows)
 
         batches.export(self, self.context.session_factory, batch_id, Path(path),
-                       priced_only=priced_only).success(done).failure(self._failed("Exporting")).run()
+                       priced_only=priced_only).success(done) \
+            .failure(self._failed("Exporting", ended)).run()
 
     def _last_folder(self, kind: str) -> Path | None:
         text = str(self._settings_store().value(f"folders/{kind}", "") or "")

@@ -267,6 +267,22 @@ class ProgressPage(QWidget):
         self._set_status(status)
         self._set_counts(counts)
 
+    def show_row(self, row_number: int) -> bool:
+        """Select the sheet's row `row_number` and scroll it into the middle of the table (a
+        search result opened); every row is shown again if the filter hid it."""
+        row = self.model.row_of_sheet_row(row_number)
+        if row is None:
+            return False
+        source = self.model.index(row, 0)
+        if not self.proxy.mapFromSource(source).isValid():
+            self.proxy.set_category("")
+            self._refresh_filter()
+        index = self.proxy.mapFromSource(source)
+        self.view.selectRow(index.row())
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_error_column()
@@ -402,13 +418,11 @@ class ProgressPage(QWidget):
         # Sites with an answer (priced or failed): a cancelled row has none, so a cancelled
         # batch's bar says how far it got, never 100 %.
         done = counts.get("complete", 0) + counts.get("failed", 0)
-        remaining = counts.get("pending", 0) + counts.get("active", 0)
         self.progress.setValue(int(1000 * done / total) if total else 0)
         self.percent_label.setText(f"{(100 * done // total) if total else 0}%")
         self.cards["total"].set_value(total)
         self.cards["succeeded"].set_value(counts.get("complete", 0))
         self.cards["failed"].set_value(counts.get("failed", 0))
-        self.cards["remaining"].set_value(remaining)
         self._sync()
 
     def _sync(self) -> None:
@@ -416,6 +430,10 @@ class ProgressPage(QWidget):
         status, counts = self.status, self.counts
         remaining = counts.get("pending", 0) + counts.get("active", 0)
         active = status in ACTIVE
+        # A cancelled batch has nothing remaining but rows never sent: the card says those.
+        card = self.cards["remaining"]
+        card.caption.setText("Not sent" if status == "cancelled" else "Remaining")
+        card.set_value(counts.get("cancelled", 0) if status == "cancelled" else remaining)
         self.pause_button.setText("&Resume" if status == "paused" else "&Pause")
         self.pause_button.setEnabled(active or status == "paused")
         self.cancel_button.setEnabled(active or status == "paused")

@@ -398,6 +398,7 @@ class UploadPage(QWidget):
         self.sheet_combo.setVisible(several)
         name = Path(result.path).name
         self.file_label.setText(name)
+        self.set_filter("all")   # a new file shows every row, whatever the last one was left on
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)
         self.stack.setCurrentIndex(1)
@@ -424,13 +425,13 @@ class UploadPage(QWidget):
         self.model.set_result(result)
         self._size_columns()
         self._address_first(result)
-        self._show_reasons(result)
         if fresh:  # a new file starts at its first row and column, not where the last one was
             self.view.horizontalScrollBar().setValue(0)
             self.view.verticalScrollBar().setValue(0)
 
     def _address_first(self, result: Any) -> None:
-        """The mapped address columns right after Status (shown there; the file keeps its order)."""
+        """The mapped address columns right after Status (and the address set's columns):
+        shown there, the file keeps its order."""
         header = self.view.horizontalHeader()
         for logical in range(header.count()):  # back to the file's order first
             header.moveSection(header.visualIndex(logical), logical)
@@ -438,12 +439,14 @@ class UploadPage(QWidget):
         mapping = dict(result.mapping)
         wanted = [mapping[f] for f in ("full_address", "street", "unit", "city", "state",
                                        "postal_code") if mapping.get(f) in columns]
-        for place, name in enumerate(dict.fromkeys(wanted), start=1):
-            header.moveSection(header.visualIndex(columns.index(name) + 1), place)
+        first = self.model.first_sheet_column
+        for place, name in enumerate(dict.fromkeys(wanted), start=first):
+            header.moveSection(header.visualIndex(self.model.column_of(name)), place)
 
     def _show_reasons(self, result: Any) -> None:
         if len(result) == 0:
             self.reasons_label.setText("")
+            self.reasons_label.setVisible(False)
             return
         counts = result.counts()
         parts = [f"{n:,} {reason}" for reason, n in result.invalid_by_reason().items()]
@@ -476,6 +479,8 @@ class UploadPage(QWidget):
             self.filter_buttons["all"].setText(f"All {counts.get('rows', 0):,}")
             self.filter_buttons["valid"].setText(f"Valid {counts.get('quotable', 0):,}")
             self.filter_buttons["problems"].setText(f"Problems {problems:,}")
+        if result is not None:
+            self._show_reasons(result)   # an inline fix takes its problem off the line
         self._sync_submit()
 
     # ------------------------------------------------------------ reusing valid quotes

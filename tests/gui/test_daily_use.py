@@ -187,7 +187,7 @@ def test_search_finds_past_rows_debounced_and_opens_the_batch(qtbot, window, con
     assert not jobs_view.isVisible()        # the results stand in for the recent jobs
     assert search.results.count() == 1
     text = search.results.item(0).text()
-    assert text.startswith(f"#{first}  search.csv  ·  row 2")
+    assert text.startswith(f"#{first}  ·  row 2  ·  search.csv")
     assert "100 Congress Ave" in text and "$1,204.00/mo" in text and "Site 0" in text
     # By company and by ZIP too, as `bulkquote find` does; nothing found is said.
     with qtbot.waitSignal(search.results_shown, timeout=10_000):

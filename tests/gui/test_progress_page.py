@@ -138,7 +138,8 @@ def test_cancel_asks_first_then_stops_the_batch(qtbot, window, dialogs):
         counts = store.batch_counts(session, page.batch_id)
         assert store.batch_status(session, page.batch_id) == "cancelled"
     assert counts["cancelled"] == statuses.count("cancelled")
-    assert page.cards["remaining"].value() == "0"
+    card = page.cards["remaining"]   # a cancelled batch's rows never sent, not "Remaining 0"
+    assert (card.caption.text(), card.value()) == ("Not sent", f"{counts['cancelled']:,}")
 
 
 def test_retry_failed_sends_the_failed_rows_again(qtbot, window, simulator, tmp_path):

@@ -54,8 +54,9 @@ class NothingToQuote(ValueError):
 def skipped_rows(result: Any) -> list[dict[str, Any]]:
     """The rows an import will not quote (invalid, duplicate): row number, verdict, reason (the
     import check's words), its categories (as `check` counts them), the columns at fault (the
-    preview's highlighted cells; the fix list marks them), the original cells, and with two or
-    more address sets the set the verdict is for (`address_set`, as `check --rows`).
+    preview's highlighted cells; the fix list marks them), the original cells, the address as
+    the sheet wrote it (`address`, from the row's own set), and with two or more address sets
+    the set the verdict is for (`address_set`, as `check --rows`).
 
     Read through the ImportResult's per-row accessors; an import object without them (a test's
     fake) has no skipped rows.
@@ -64,6 +65,7 @@ def skipped_rows(result: Any) -> list[dict[str, Any]]:
         return []
     columns = [str(c) for c in (result.columns or [])]
     set_at = getattr(result, "address_set_at", None)
+    written = getattr(result, "written_address_at", None)  # from the row's own set's columns
     issues = getattr(getattr(result, "_checked", None), "issues", {})  # the check's categories
     out = []
     for i in range(len(result)):
@@ -83,6 +85,7 @@ def skipped_rows(result: Any) -> list[dict[str, Any]]:
                     "categories": categories or ["Invalid"],
                     "columns": [str(c) for c in columns if c in at_fault],  # the fix list's marks
                     **({"address_set": name} if set_at is not None and (name := set_at(i)) else {}),
+                    **({"address": written(i)} if written is not None else {}),
                     "original": {c: "" if (v := result.cell(i, c)) is None else str(v)
                                  for c in columns}})
     return out

@@ -87,6 +87,7 @@ class SkippedRow:
     original: dict[str, str] = field(default_factory=dict, compare=False)
     columns: tuple[str, ...] = ()      # the rep's columns at fault (none stored before the fix list)
     address_set: str = ""    # the address set its verdict is for ("" with one set)
+    address: str = ""        # as the sheet wrote it, from that set ("" stored before it was kept)
 
 
 # The engine's hot statements are built once (bound parameters p_*): building a statement
@@ -176,6 +177,7 @@ def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:
                        reason=str(r.get("reason", "")),
                        categories=tuple(str(c) for c in r.get("categories") or ()),
                        address_set=str(r.get("address_set") or ""),
+                       address=str(r.get("address") or ""),
                        original={str(k): str(v) for k, v in dict(r.get("original") or {}).items()},
                        columns=tuple(str(c) for c in r.get("columns") or ()))
             for r in raw if isinstance(r, dict)]

@@ -17,8 +17,10 @@ from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.qt_compat import emit
 
 STATUS_COLUMN = 0
-SET_COLUMN = 1  # "Address set", shown only when the file has two sets or more
-SET_HEADER = "Address set"
+# Shown only when the file has two address sets or more: the set a row is quoted from and the
+# address it gives (a mailing-set row's address is in columns far from the mapped ones).
+SET_COLUMN, USED_COLUMN = 1, 2
+SET_HEADER, USED_HEADER = "Address set", "Address used"
 FILTERS = ("all", "valid", "problems")
 _QUOTABLE = (RowStatus.VALID, RowStatus.REPAIRED)
 
@@ -66,8 +68,8 @@ class PreviewModel(QAbstractTableModel):
         self._result = result
         self._reuse = {}
         self._columns = list(result.columns) if result is not None else []
-        # The rep's columns start after Status (and after Address set, when there are sets).
-        self._first = 2 if result is not None and getattr(result, "address_sets", None) else 1
+        # The rep's columns start after Status (and after the set's two, when there are sets).
+        self._first = 3 if result is not None and getattr(result, "address_sets", None) else 1
         self._visible = self._indexes_for(self._filter)
         self.endResetModel()
         emit(self.counts_changed, self.counts())
@@ -129,11 +131,17 @@ class PreviewModel(QAbstractTableModel):
             return None
 
     def column_name(self, column: int) -> str | None:
-        """The rep's column shown at `column` (None for Status and Address set)."""
+        """The rep's column shown at `column` (None for Status and the address set's two)."""
         return None if column < self._first else self._columns[column - self._first]
 
-    def has_set_column(self) -> bool:
-        return self._first == 2
+    def column_of(self, name: str) -> int:
+        """The model column that shows the rep's column `name`."""
+        return self._columns.index(name) + self._first
+
+    @property
+    def first_sheet_column(self) -> int:
+        """Where the rep's own columns start (after Status and the address set's columns)."""
+        return self._first
 
     # ------------------------------------------------------------ Qt model interface
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -149,7 +157,9 @@ class PreviewModel(QAbstractTableModel):
             if 0 <= section < self.columnCount():
                 if section == STATUS_COLUMN:
                     return "Status"
-                return SET_HEADER if section < self._first else self._columns[section - self._first]
+                if section < self._first:
+                    return SET_HEADER if section == SET_COLUMN else USED_HEADER
+                return self._columns[section - self._first]
             return None
         if 0 <= section < len(self._visible):
             return str(self._result.row_number_at(self._visible[section]))
@@ -175,11 +185,15 @@ class PreviewModel(QAbstractTableModel):
             if role == KEY_ROLE:
                 return i
             return None
-        if column < self._first:  # the address set this row is quoted from
+        if column == SET_COLUMN and self._first > SET_COLUMN:  # the set this row is quoted from
             if role == Qt.ItemDataRole.DisplayRole:
                 return self._result.address_set_at(i)
             if role == Qt.ItemDataRole.ToolTipRole:
                 return f"Quoted from the {self._result.address_set_at(i)} address columns"
+            return None
+        if column < self._first:  # the address that set gives, as it is sent
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                return self._result.address_used_at(i)
             return None
         name = self._columns[column - self._first]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):

@@ -21,6 +21,7 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
 from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.reasons import (expired_text, is_retryable, reason_label, reason_text,
                                         status_word)
+from bulkquote_gui.core.rows import written_address
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
 
@@ -33,6 +34,7 @@ SKIPPED = frozenset({"invalid", "duplicate"})   # rows of the sheet the batch di
 _RIGHT = {COLUMNS.index("Row"), COLUMNS.index("MRC"), COLUMNS.index("NRC"), COLUMNS.index("Install")}
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 10
 CATEGORY_ROLE = int(Qt.ItemDataRole.UserRole) + 11
+CATEGORIES_ROLE = int(Qt.ItemDataRole.UserRole) + 12   # every category the row is listed under
 PRICED, IN_PROGRESS, NOT_SENT = "Priced", "Not sent yet", "Not sent: cancelled"
 EXPIRED = "Priced, price expired"   # valid-until passed: "Re-quote stale rows" asks again
 # Status order when sorting by status: what needs the rep first.
@@ -99,12 +101,20 @@ class ResultRow:
         return ""
 
     def category(self) -> str:
-        """The filter's category; a skipped row with two faults counts under its first."""
+        """The row's main category (a skipped row with two faults: its first)."""
+        return self.all_categories()[0]
+
+    def all_categories(self) -> tuple[str, ...]:
+        """Every category the filter lists the row under: a skipped row's each fault, as
+        `check` and the preview count them (70 "ZIP in another state", not 67)."""
+        if self.skipped:
+            return tuple(c[:1].upper() + c[1:]  # "street missing" -> "Street missing"
+                         for c in self.categories or (status_word(self.status),))
+        return (self._category(),)
+
+    def _category(self) -> str:
         if self.status == "complete":
             return EXPIRED if self.expired() else PRICED
-        if self.skipped:
-            category = (self.categories or (status_word(self.status),))[0]
-            return category[:1].upper() + category[1:]  # "street missing" -> "Street missing"
         if self.status == "cancelled":
             return NOT_SENT
         if self.status == "failed":
@@ -129,15 +139,10 @@ def format_money(amount: Decimal | None, currency: str | None) -> str:
     return f"{amount:,.2f} {currency}"
 
 
-def address_of(original: dict[str, str], mapping: dict[str, str]) -> str:
-    """A skipped row's address from its own cells, as the mapping named them."""
-    one_line = original.get(mapping.get("full_address", ""), "")
-    if one_line:
-        return one_line
-    street = " ".join(x for x in (original.get(mapping.get(f, ""), "") for f in ("street", "unit")) if x)
-    city, state, zip_ = (original.get(mapping.get(f, ""), "") for f in ("city", "state", "postal_code"))
-    tail = " ".join(x for x in (state, zip_) if x)
-    return ", ".join(x for x in (street, city, tail) if x)
+def address_of(skipped: Any, mapping: dict[str, str]) -> str:
+    """A skipped row's address as its sheet wrote it: kept with the row since address sets
+    (from the set it came from, which may not be the mapping's), else from the mapping."""
+    return getattr(skipped, "address", "") or written_address(skipped.original, mapping)
 
 
 class ResultsModel(QAbstractTableModel):
@@ -155,7 +160,7 @@ class ResultsModel(QAbstractTableModel):
         and the sheet's rows it did not quote (SkippedRow), in the sheet's order."""
         self.beginResetModel()
         rows = [ResultRow.from_view(v) for v in views]
-        rows += [ResultRow.from_skipped(s, address_of(s.original, mapping or {})) for s in skipped]
+        rows += [ResultRow.from_skipped(s, address_of(s, mapping or {})) for s in skipped]
         rows.sort(key=lambda r: r.row_number)
         self._rows = rows
         self._position = {r.quote_id: i for i, r in enumerate(self._rows)}
@@ -173,6 +178,10 @@ class ResultsModel(QAbstractTableModel):
     def row_for_quote(self, quote_id: int) -> int | None:
         return self._position.get(quote_id)
 
+    def row_of_sheet_row(self, row_number: int) -> int | None:
+        """The model row showing the sheet's row `row_number` (a search result's)."""
+        return next((i for i, r in enumerate(self._rows) if r.row_number == row_number), None)
+
     def statuses(self) -> list[str]:
         return [r.status for r in self._rows]
 
@@ -186,7 +195,8 @@ class ResultsModel(QAbstractTableModel):
         return self._failed
 
     def category_counts(self) -> Counter[str]:
-        return Counter(r.category() for r in self._rows)
+        """Rows per category; a row with two faults counts under both (as `check`)."""
+        return Counter(c for r in self._rows for c in r.all_categories())
 
     def set_paused(self, paused: bool) -> None:
         if paused == self._paused:
@@ -306,6 +316,8 @@ class ResultsModel(QAbstractTableModel):
             return self._sort_key(r, column)
         if role == CATEGORY_ROLE:
             return r.category()
+        if role == CATEGORIES_ROLE:
+            return r.all_categories()
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -389,4 +401,4 @@ class ResultsFilter(QSortFilterProxyModel):
         if not self._category:
             return True
         model = self.sourceModel()
-        return model.index(source_row, 0, source_parent).data(CATEGORY_ROLE) == self._category
+        return self._category in model.index(source_row, 0, source_parent).data(CATEGORIES_ROLE)
