@@ -30,7 +30,6 @@ the field and the rule; an error answer (4xx/5xx) outside them keeps its class w
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import logging
 import re
@@ -49,6 +48,7 @@ import httpx
 from bulkquote_gui import __version__
 from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.http_deadline import call_deadline, deadline_transport
+from bulkquote_gui.core.loopback import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -506,19 +506,6 @@ class _Answer:
     status: int
     headers: httpx.Headers
     body: bytes
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for this computer: localhost, 127.0.0.0/8 and ::1 (also written ::ffff:127.x.y.z)."""
-    name = host.strip().lower().rstrip(".").strip("[]")
-    if name == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(name.split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def check_api_url(base_url: str, *, allow_insecure_http: bool = False) -> httpx.URL:
