@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bulkquote_gui.core.file_modes import create_private_file, make_folder
 from bulkquote_gui.core.store import safety
 from bulkquote_gui.core.store.safety import (StoreUnavailable, classify, probe_writable,
                                              resume_store_paused, startup_notices)
@@ -66,7 +67,8 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         database = sa_url.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            make_folder(Path(database).parent)
+            _create_private(Path(database))
             notice = safety.check_on_start(Path(database))
             if notice:
                 notices.append(notice)
@@ -189,6 +191,15 @@ def _keyring_password(sa_url: URL) -> str | None:
     except Exception as exc:  # no backend, locked, D-Bus gone: libpq may still find one
         log.info("no database password from the keyring (%s)", type(exc).__name__)
         return None
+
+
+def _create_private(database: Path) -> None:
+    """A new database file is made 0600 before SQLite opens it: SQLite gives its -wal and -shm
+    the database's mode, so all three stay the rep's alone whatever the umask."""
+    try:
+        create_private_file(database)
+    except OSError:
+        pass  # a folder we cannot write: SQLite's own open says what is wrong
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
