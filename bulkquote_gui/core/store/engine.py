@@ -25,7 +25,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.file_modes import create_private_file, make_folder
-from bulkquote_gui.core.store import safety
+from bulkquote_gui.core.store import read_only, safety
 from bulkquote_gui.core.store.safety import (StoreUnavailable, classify, probe_writable,
                                              resume_store_paused, startup_notices)
 from bulkquote_gui.core.store.schema import ensure_schema
@@ -64,6 +64,8 @@ def make_engine(url: str) -> Engine:
     backend = sa_url.get_backend_name()
     kwargs: dict[str, Any] = {}
     notices: list[str] = []
+    if backend == "sqlite" and _read_only_file(sa_url):
+        return _read_only_engine(Path(sa_url.database or ""))
     if backend == "sqlite":
         database = sa_url.database
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -94,6 +96,26 @@ def make_engine(url: str) -> Engine:
         engine.dispose()  # no connection is left for the garbage collector to close
         raise
     safety.remember_notices(engine, notices)
+    return engine
+
+
+def _read_only_file(sa_url: URL) -> bool:
+    database = sa_url.database
+    return bool(database and database != ":memory:" and not database.startswith("file:")
+                and read_only.cannot_write(Path(database)))
+
+
+def _read_only_engine(database: Path) -> Engine:
+    """A SQLite file this process may only read (see read_only): looking at it works."""
+    engine = create_engine(read_only.read_only_url(database), connect_args={
+        "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    event.listen(engine, "connect", read_only.configure)
+    try:
+        read_only.check_schema(engine, database)
+    except BaseException:
+        engine.dispose()
+        raise
+    safety.remember_notices(engine, [read_only.notice(database)])
     return engine
 
 
