@@ -25,8 +25,13 @@ def cannot_write(database: Path) -> bool:
     """True when this process may read `database` but SQLite could not write it."""
     if not database.is_file() or not os.access(database, os.R_OK):
         return False  # missing (SQLite makes it) or unreadable (SQLite says so)
-    folder = database.parent
-    return not os.access(database, os.W_OK) or not os.access(folder, os.W_OK | os.X_OK)
+    if not os.access(database, os.W_OK):
+        return True
+    if os.access(database.parent, os.W_OK | os.X_OK):
+        return False
+    # A folder we cannot write: SQLite can still use a -wal and -shm that are there for it.
+    companions = [database.with_name(database.name + s) for s in ("-wal", "-shm")]
+    return not all(c.exists() and os.access(c, os.R_OK | os.W_OK) for c in companions)
 
 
 def read_only_url(database: Path) -> URL:
