@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from sqlalchemy import URL, Engine
 
-from bulkquote_gui.core.store.schema import SchemaError, current_version, SCHEMA_VERSION
+from bulkquote_gui.core.store.schema import SCHEMA_VERSION, SchemaError, current_version
 
 
 def cannot_write(database: Path) -> bool:
