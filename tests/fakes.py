@@ -207,7 +207,8 @@ class FakeMomentum:
         self.calls.append((method, what))
         self.call_times.append(self.clock.monotonic())
 
-    def create_quote(self, request: dict[str, Any], idempotency_key: str) -> ApiReply:
+    def create_quote(self, request: dict[str, Any], idempotency_key: str, *,
+                     within: float | None = None) -> ApiReply:
         reference = request["reference"]
         lose = self._fault("POST")
         self._log("POST", reference)
@@ -240,7 +241,7 @@ class FakeMomentum:
             if self.after_call:
                 self.after_call("POST", reference)
 
-    def get_quote(self, quote_id: str) -> ApiReply:
+    def get_quote(self, quote_id: str, *, within: float | None = None) -> ApiReply:
         lose = self._fault("GET")
         self._log("GET", quote_id)
         try:

@@ -66,7 +66,9 @@ def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
                 _err(name, f"cannot use the database: {exc}")
                 return EXIT_BAD_INPUT
             except SQLAlchemyError as exc:
-                _err(name, f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+                known = store.classify(exc)  # read-only, full, locked: the reason in words
+                _err(name, f"{known.sentence}; nothing was changed" if known else
+                     f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
                 return EXIT_BAD_INPUT
         handler.__name__ = func.__name__
         handler.__doc__ = func.__doc__

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from bulkquote_gui.core.export import neutralise
+from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.importer import ImportResult
 
 HEADERS = ("Row", "Status", "Reason", "Street", "Unit", "City", "State", "ZIP", "Address set")
@@ -50,6 +51,7 @@ def write_cleaned_rows(result: ImportResult, path: str | Path) -> int:
             for record in cleaned_records(result):
                 writer.writerow([neutralise(cell) for cell in record])
                 count += 1
+        os.chmod(tmp, shared_mode())  # the rep's file, like any export: not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -32,6 +32,7 @@ from typing import Any, Iterable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
+from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
 
 RESULT_HEADERS = ("Status", "Reason", "Carrier", "MRC", "NRC", "Currency", "Install days",
@@ -167,24 +168,11 @@ def _write_atomically(path: Path, write: Any) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would lock colleagues out
+        os.chmod(tmp, shared_mode())  # mkstemp's 0600 would lock colleagues out
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    """This process's umask, read without changing it where the system says it (Linux)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: the only way to read it is to set it (and set it back)
-    os.umask(mask)
-    return mask
 
 
 # --------------------------------------------------------------------------- CSV

@@ -21,6 +21,8 @@ from contextvars import ContextVar
 import httpcore
 import httpx
 
+from bulkquote_gui.core.loopback import is_loopback_host
+
 # Absolute deadline (on the client's monotonic clock) of the call running in this context.
 _deadline: ContextVar[float | None] = ContextVar("bulkquote_http_deadline", default=None)
 
@@ -121,9 +123,15 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def _environment_proxy(url: httpx.URL) -> str | None:
-    """The proxy the OS/environment names for `url` (HTTPS_PROXY, NO_PROXY...), as urllib reads it."""
-    if url.host in ("127.0.0.1", "localhost", "::1"):
+def proxy_for(url: httpx.URL) -> str | None:
+    """The proxy the OS/environment names for `url` (HTTPS_PROXY, NO_PROXY...), as urllib reads it.
+
+    None for this computer (every host momentum.check_api_url accepts as local: 127.0.0.2,
+    [::ffff:127.0.0.1], localhost.) and for any plain http:// URL: a proxy reads a plain-http
+    request whole, Authorization header included, so such a request goes straight to its host
+    or nowhere. https:// goes through the proxy as an end-to-end TLS tunnel (CONNECT).
+    """
+    if url.scheme != "https" or is_loopback_host(url.host):
         return None
     if urllib.request.proxy_bypass(url.host):
         return None
@@ -135,7 +143,7 @@ def deadline_transport(base_url: httpx.URL, monotonic: Callable[[], float],
                        abort: threading.Event) -> httpx.HTTPTransport:
     """A TLS-verifying transport (honouring an environment proxy) whose sockets obey call_deadline,
     and whose reads end within a fraction of a second once `abort` is set."""
-    transport = httpx.HTTPTransport(verify=True, retries=0, proxy=_environment_proxy(base_url))
+    transport = httpx.HTTPTransport(verify=True, retries=0, proxy=proxy_for(base_url))
     pool = getattr(transport, "_pool", None)
     # httpcore keeps its backend in a private attribute; if a future version renames it, the
     # client still bounds the body by checking between chunks, just not a slow-drip header.

@@ -30,7 +30,6 @@ the field and the rule; an error answer (4xx/5xx) outside them keeps its class w
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import logging
 import re
@@ -49,6 +48,7 @@ import httpx
 from bulkquote_gui import __version__
 from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.http_deadline import call_deadline, deadline_transport
+from bulkquote_gui.core.loopback import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -508,19 +508,6 @@ class _Answer:
     body: bytes
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for this computer: localhost, 127.0.0.0/8 and ::1 (also written ::ffff:127.x.y.z)."""
-    name = host.strip().lower().rstrip(".").strip("[]")
-    if name == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(name.split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or (mapped is not None and mapped.is_loopback)
-
-
 def check_api_url(base_url: str, *, allow_insecure_http: bool = False) -> httpx.URL:
     """The API URL, parsed, or ValueError. Plain http:// is refused (InsecureApiUrl) unless it
     goes to this computer or the rep allowed it: the key would cross the network readable."""
@@ -614,17 +601,22 @@ class MomentumClient:
             return
         self._raise_for_error(answer)
 
-    def create_quote(self, request: dict[str, Any], idempotency_key: str) -> ApiReply:
-        """POST /quotes: 201 a new quote, 200 the quote an earlier call with this key created."""
+    def create_quote(self, request: dict[str, Any], idempotency_key: str, *,
+                     within: float | None = None) -> ApiReply:
+        """POST /quotes: 201 a new quote, 200 the quote an earlier call with this key created.
+
+        `within`: the seconds the row has left; the call ends (TransientError "timeout") when
+        they run out, even if its own deadline_s is further off. Likewise for get_quote."""
         if not idempotency_key:
             raise ValueError("every POST /quotes needs an idempotency key")
         payload = json.dumps(request, separators=(",", ":"), ensure_ascii=False).encode()
         answer = self._call("POST", "quotes", content=payload, headers={
-            "Content-Type": "application/json", "Idempotency-Key": idempotency_key})
+            "Content-Type": "application/json", "Idempotency-Key": idempotency_key}, within=within)
         return self._reply(answer, replayed=answer.status == 200)
 
-    def get_quote(self, quote_id: str) -> ApiReply:
-        return self._reply(self._call("GET", f"quotes/{_path_id(quote_id)}"), replayed=False)
+    def get_quote(self, quote_id: str, *, within: float | None = None) -> ApiReply:
+        return self._reply(self._call("GET", f"quotes/{_path_id(quote_id)}", within=within),
+                           replayed=False)
 
     def cancel_quote(self, quote_id: str) -> ApiReply:
         return self._reply(self._call("DELETE", f"quotes/{_path_id(quote_id)}"), replayed=False)
@@ -632,20 +624,27 @@ class MomentumClient:
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, *, auth: bool = True, content: bytes | None = None,
-              headers: dict[str, str] | None = None) -> _Answer:
-        """Send one request and read the whole body within the deadline; transport trouble -> TransientError."""
+              headers: dict[str, str] | None = None, within: float | None = None) -> _Answer:
+        """Send one request and read the whole body within the deadline (deadline_s, or the
+        caller's `within` when that is sooner); transport trouble -> TransientError."""
         all_headers = dict(headers or {})
         if auth:
             all_headers["Authorization"] = f"Bearer {self._api_key}"
-        deadline = self._clock.monotonic() + self.deadline_s
+        row_bound = within is not None and within < self.deadline_s
+        limit = max(0.0, within) if within is not None and row_bound else self.deadline_s
+        deadline = self._clock.monotonic() + limit
         if self._aborted.is_set():
             raise TransientError(f"{method} /{path.split('/')[0]}: not sent, the client was stopped",
                                  code="aborted")
         try:
             with call_deadline(deadline):
                 with self._http.stream(method, path, content=content, headers=all_headers) as response:
-                    body = self._read_body(response, deadline)
+                    body = self._read_body(response, deadline, limit)
         except httpx.ConnectTimeout:
+            if row_bound and self._clock.monotonic() >= deadline:
+                # The row's time ran out while connecting: its timeout, not an unreachable API.
+                raise TransientError(f"{method} /{path.split('/')[0]}: the quote's time ran out "
+                                     f"before the server answered", code="timeout") from None
             raise self._unreachable(method, path, "no answer to the connection") from None
         except httpx.TimeoutException as exc:
             raise TransientError(f"{method} /{path.split('/')[0]}: the server did not answer in time "
@@ -669,7 +668,7 @@ class MomentumClient:
         return Unreachable(f"{method} /{path.split('/')[0]}: can't reach {host} ({reason})",
                            code="unreachable", host=host, reason=reason)
 
-    def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
+    def _read_body(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
@@ -680,7 +679,7 @@ class MomentumClient:
                                      status=response.status_code, code="body_too_large")
             # Checked between chunks too, so the deadline holds for any transport (also mocks).
             if self._clock.monotonic() > deadline:
-                raise TransientError(f"the answer took longer than {self.deadline_s:g} s to arrive",
+                raise TransientError(f"the answer took longer than {limit:g} s to arrive",
                                      status=response.status_code, code="timeout")
         return b"".join(chunks)
 
@@ -751,7 +750,26 @@ class MomentumClient:
             raise TransientError(message, code=code or "rate_limited", **common)
         if status >= 500:
             raise TransientError(message, code=code or "server_error", **common)
+        if 300 <= status < 400:
+            raise TransientError(self._redirect_message(answer), code="redirect", **common)
         raise TransientError(message, code=code or "unexpected_status", **common)
+
+    def _redirect_message(self, answer: _Answer) -> str:
+        """A redirect is never followed (the key would go along): say where it pointed."""
+        location = answer.headers.get("Location", "")
+        try:
+            target = httpx.URL(self.base_url + "/").join(location.strip())
+            here = httpx.URL(self.base_url)
+            if (target.scheme, target.netloc) == (here.scheme, here.netloc):
+                where = f"another address on {here.netloc.decode('ascii', 'replace')}"
+            else:
+                where = f"{target.scheme}://{target.netloc.decode('ascii', 'replace')}"
+        except (httpx.InvalidURL, ValueError, TypeError):
+            where = "an address that is not a URL"
+        where = clean_text(where, MAX_FIELD_CHARS, self._masked_key) if location.strip() \
+            else "nowhere (no Location)"
+        return (f"the server redirected the request (HTTP {answer.status}) to {where}; BulkQuote "
+                "does not follow redirects, which would take the API key along: check the API URL")
 
     def _redact(self, text: str) -> str:
         # A server (or proxy) that echoes the Authorization header must not leak it into our logs.

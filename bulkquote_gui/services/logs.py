@@ -24,6 +24,7 @@ from pathlib import Path
 from platformdirs import user_log_dir
 
 from bulkquote_gui import APP_NAME, __version__
+from bulkquote_gui.core.file_modes import private_folder, private_opener
 
 MAX_BYTES = 1_000_000
 BACKUPS = 5
@@ -80,6 +81,14 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Each log file (and each one made at a rotation) is 0600: it names customers and sites."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                    opener=private_opener)
+
+
 def setup_logging(role: str = "window", *, level: int = logging.INFO,
                   stderr_level: int | None = None) -> Path | None:
     """Log to the rotated file of `role`; with stderr_level, also to stderr (the CLI: warnings,
@@ -93,8 +102,8 @@ def setup_logging(role: str = "window", *, level: int = logging.INFO,
         if role in _installed:
             return path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        private_folder(path.parent)
+        handler: logging.Handler = _PrivateRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
     except OSError as exc:
         print(f"bulkquote: no log file ({path.parent}: {exc.strerror or exc})", file=sys.stderr)

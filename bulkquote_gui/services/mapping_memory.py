@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable
 
+from bulkquote_gui.core.file_modes import private_folder
 from bulkquote_gui.services.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class MappingMemory:
         data[key][SAVED] = (today or date.today()).isoformat()
         while len(data) > MAX_LAYOUTS:
             data.pop(next(iter(data)))
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self._path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".mappings-", dir=self._path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:

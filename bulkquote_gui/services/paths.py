@@ -16,6 +16,7 @@ from pathlib import Path
 from platformdirs import user_config_dir, user_data_dir
 
 from bulkquote_gui import APP_NAME
+from bulkquote_gui.core.file_modes import private_folder
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ def default_db_url() -> str:
     url = os.environ.get("BULKQUOTE_DB")
     if url:
         return url
-    folder = database_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir())
+    folder = private_folder(database_dir())
     return f"sqlite:///{_move_legacy_database(folder / DATABASE_FILE).as_posix()}"
 
 

@@ -8,6 +8,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from bulkquote_gui.core.file_modes import private_folder, private_opener
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS, BatchDefaults
 from bulkquote_gui.core.store.engine import public_url, save_database_password
 from bulkquote_gui.services.paths import config_dir
@@ -130,12 +131,13 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     keyring (where there is one), for make_engine to find next time. `settings` keeps it.
     """
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     data = asdict(settings)
     data["database_url"] = public_url(settings.database_url)
     if data["database_url"] != settings.database_url and not save_database_password(
             settings.database_url):
         log.warning("no keyring to keep the database password; it is used for this session only")
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8", opener=private_opener) as f:  # 0600: the rep's alone
+        f.write(json.dumps(data, indent=2))
     os.replace(tmp, path)

@@ -7,7 +7,9 @@ response lost after the quote was created, Retry-After as an HTTP-date), each de
 random generator so a failing test can be replayed.
 
 Admin endpoints, outside /v1, for tests that run the simulator as a subprocess (loopback clients
-only, no auth): GET /_sim/stats, PUT /_sim/faults {Faults fields}, POST /_sim/reset.
+only, no auth): GET /_sim/stats, PUT /_sim/faults {Faults fields}, POST /_sim/reset. A web page
+the rep has open cannot reach them, nor the API while it listens on loopback: a foreign Origin
+or Host is refused (simulator_guard).
 
 Every answer is JSON in the contract's error shape, also for what the stdlib server would answer
 with an HTML page (a bad request line, headers too large, a method the API does not have: 405
@@ -34,6 +36,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bulkquote_gui.core.clock import Clock
+from bulkquote_gui.services import simulator_guard
 from bulkquote_gui.services.simulator_state import SimResponse, SimulatorState, error
 
 log = logging.getLogger(__name__)
@@ -177,6 +180,12 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         body = self._read_body()
         if body is None:
+            return
+        refused = simulator_guard.refusal(method, path, self.headers, listening_host=sim.host,
+                                          port=self.server.server_address[1])
+        if refused:  # a web page's request (cross-site, DNS rebinding): see simulator_guard
+            self.close_connection = True
+            self._answer(error(403, "forbidden", refused))
             return
         if path.startswith("/_sim/"):
             self._admin(method, path, body)

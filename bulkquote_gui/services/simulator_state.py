@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkquote_gui.core.clock import Clock, SystemClock
+from bulkquote_gui.core.file_modes import private_opener
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
 from bulkquote_gui.services.simulator_pricing import Answer, answer_for, processing_seconds
 
@@ -357,7 +358,8 @@ class SimulatorState:
         if self._state_file is None:
             return
         try:
-            with self._state_file.open("a", encoding="utf-8") as f:
+            # 0600: the demo's quotes carry the rep's addresses, as the database does
+            with open(self._state_file, "a", encoding="utf-8", opener=private_opener) as f:
                 f.write(json.dumps(line, separators=(",", ":")) + "\n")
         except OSError as exc:
             log.warning("simulator state %s not written: %s", self._state_file, exc)
@@ -402,8 +404,9 @@ class SimulatorState:
                         line.get("fingerprint", ""), quote.id, quote.created_mono)
             tmp = path.with_name(path.name + ".tmp")
             try:
-                tmp.write_text("".join(json.dumps(line, separators=(",", ":")) + "\n"
-                                       for line in kept.values()), encoding="utf-8")
+                with open(tmp, "w", encoding="utf-8", opener=private_opener) as f:
+                    f.write("".join(json.dumps(line, separators=(",", ":")) + "\n"
+                                    for line in kept.values()))
                 os.replace(tmp, path)
             except OSError as exc:
                 log.warning("simulator state %s not compacted: %s", path, exc)

@@ -91,6 +91,16 @@ def test_a_slow_drip_of_the_body_hits_the_deadline(peer_factory):
     assert peer.sent < len(BODY)
 
 
+def test_the_rows_time_left_cuts_a_slow_call_short_of_the_clients_deadline(peer_factory):
+    # Issue 19 #11: the engine passes the row's seconds left; a drip may not outlast them.
+    peer = peer_factory(lambda conn, p: p.drip(conn, HEADERS + BODY, 0.02))
+    with MomentumClient(f"http://127.0.0.1:{peer.port}/v1", "k", deadline_s=60) as client:
+        with pytest.raises(TransientError) as caught:
+            client.get_quote("q_1", within=0.3)
+    assert caught.value.code == "timeout"
+    assert peer.sent < len(HEADERS)
+
+
 def test_the_same_peer_answering_promptly_is_read_fine(peer_factory):
     peer = peer_factory(lambda conn, p: conn.sendall(HEADERS + BODY))
     with MomentumClient(f"http://127.0.0.1:{peer.port}/v1", "k", deadline_s=5) as client:

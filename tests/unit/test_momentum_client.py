@@ -204,7 +204,7 @@ def test_check_auth_spots_a_url_that_is_not_the_api():
     (503, err("unavailable", "maintenance"), TransientError, "unavailable"),
     (504, err("gateway_timeout", "slow"), TransientError, "gateway_timeout"),
     (418, err("teapot", "?"), TransientError, "teapot"),
-    (302, {}, TransientError, "unexpected_status"),
+    (302, {}, TransientError, "redirect"),
 ])
 def test_each_status_maps_to_its_error_class(status, body, kind, code):
     with make(answering(status, body, {"Retry-After": "3"})) as client:

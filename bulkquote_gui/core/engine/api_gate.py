@@ -40,14 +40,26 @@ class ApiGate:
         self.outages = 0          # grows with each outage: a row step rereads its deadline then
         self.lost_s = 0.0         # seconds spent waiting for the API, all outages together
 
-    def create_quote(self, request: dict[str, Any], key: str) -> ApiReply:
-        return self._through(lambda: self.client.create_quote(request, key))
+    def create_quote(self, request: dict[str, Any], key: str, *,
+                     within: float | None = None) -> ApiReply:
+        """`within`: the row's seconds left, which bound the call (time waiting for an
+        unreachable API not counted); None: only the client's own deadline."""
+        budget = self._budget(within)
+        return self._through(lambda: self.client.create_quote(request, key, within=budget()))
 
-    def get_quote(self, quote_id: str) -> ApiReply:
-        return self._through(lambda: self.client.get_quote(quote_id))
+    def get_quote(self, quote_id: str, *, within: float | None = None) -> ApiReply:
+        budget = self._budget(within)
+        return self._through(lambda: self.client.get_quote(quote_id, within=budget()))
 
     def cancel_quote(self, quote_id: str) -> ApiReply:
         return self._through(lambda: self.client.cancel_quote(quote_id))
+
+    def _budget(self, within: float | None) -> Callable[[], float | None]:
+        """The row's seconds left at each try: what has passed since, less any outage."""
+        started, lost_before = self._clock.monotonic(), self.lost_s
+        if within is None:
+            return lambda: None
+        return lambda: within - (self._clock.monotonic() - started) + (self.lost_s - lost_before)
 
     def _through(self, call: Callable[[], T]) -> T:
         try:

@@ -27,6 +27,7 @@ class EngineConfig:
     lease_retry_s: float = 2.0           # how often a process waiting for the lease asks again
     api_probe_max_s: float = 15.0        # GET /health while the API is unreachable: 0.5 s ... this
     foreign_wait_max_s: float = API_QUOTE_EXPIRY_S + 60  # never wait on one blocker longer
+    last_call_s: float = 2.0             # a call with less of its row's time left gets this long
 
     @property
     def heartbeat_s(self) -> float:

@@ -152,8 +152,9 @@ class QuoteRun:
                 fenced_now = False
                 attempt_started = self._clock.monotonic()
                 lost_before = self._api.lost_s   # an outage inside the call is not the row's time
+                budget = self._budget(self._config.quote_timeout_s - transient_spent)
                 try:
-                    reply = self._api.create_quote(row.request, row.idempotency_key)
+                    reply = self._api.create_quote(row.request, row.idempotency_key, within=budget)
                 except AuthError as exc:
                     raise AuthRefused(exc, row.batch_id) from None
                 except QuoteInFlight as exc:
@@ -172,7 +173,7 @@ class QuoteRun:
                                         - (self._api.lost_s - lost_before))
                     left = self._config.quote_timeout_s - transient_spent
                     if left <= 0:
-                        return self._submit_timed_out(row, maybe_created=True)
+                        return self._submit_timed_out(row, maybe_created=True, last=exc)
                     # Never sleep past the row's timeout: a huge Retry-After would hold the batch.
                     delay = min(self._timing.retry_delay(exc.retry_after, transient_tries - 1), left)
                     self._commands.sleep(delay)
@@ -197,13 +198,15 @@ class QuoteRun:
             stop.post_unanswered = post_unanswered  # for cancel_row
             raise
 
-    def _submit_timed_out(self, row: store.RowWork, *, maybe_created: bool) -> None:
+    def _submit_timed_out(self, row: store.RowWork, *, maybe_created: bool,
+                          last: ApiError) -> None:
         """No quote could be made within the row's timeout: the row fails. If an answer may have
         been lost after the server made the quote, its key is replayed later (clean-up owed)."""
         # One transaction: a crash in between must not leave a replay owed for a row that the
         # next run re-POSTs (the replay would then DELETE the quote the row is polling).
-        self._outcomes.finish_failed(row.id, "timeout", self._timeout_message(sent=False),
-                                     owe_replay=maybe_created)
+        # The last fault says why (a redirect, 503s, a drip), not only that time ran out.
+        message = f"{self._timeout_message(sent=False)}: {last}"
+        self._outcomes.finish_failed(row.id, "timeout", message, owe_replay=maybe_created)
         return None
 
     def _poll(self, row: store.RowWork, remote_id: str, delay: float) -> None:
@@ -213,7 +216,7 @@ class QuoteRun:
         while True:
             self._commands.sleep(min(delay, max(0.0, self._time_left(row))))
             try:
-                reply = self._api.get_quote(remote_id)
+                reply = self._api.get_quote(remote_id, within=self._budget(self._time_left(row)))
             except AuthError as exc:
                 raise AuthRefused(exc, row.batch_id) from None
             except TransientError as exc:
@@ -425,6 +428,12 @@ class QuoteRun:
                                      self._clock.monotonic())}
         before, taken_up = self._deadlines[key]
         return self._config.quote_timeout_s - before - (self._clock.monotonic() - taken_up)
+
+    def _budget(self, left: float) -> float:
+        """How long one call may take: the row's time left, so a slow answer (a drip of bytes)
+        cannot hold the row past its timeout, but at least last_call_s, so the poll made at
+        the deadline can still be answered."""
+        return max(left, self._config.last_call_s)
 
     def _timed_out(self, row: store.RowWork) -> bool:
         return self._time_left(row) <= 0

@@ -24,7 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core.store import safety
+from bulkquote_gui.core.file_modes import create_private_file, make_folder
+from bulkquote_gui.core.store import read_only, safety
 from bulkquote_gui.core.store.safety import (StoreUnavailable, classify, probe_writable,
                                              resume_store_paused, startup_notices)
 from bulkquote_gui.core.store.schema import ensure_schema
@@ -63,10 +64,13 @@ def make_engine(url: str) -> Engine:
     backend = sa_url.get_backend_name()
     kwargs: dict[str, Any] = {}
     notices: list[str] = []
+    if backend == "sqlite" and _read_only_file(sa_url):
+        return _read_only_engine(Path(sa_url.database or ""))
     if backend == "sqlite":
         database = sa_url.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            make_folder(Path(database).parent)
+            _create_private(Path(database))
             notice = safety.check_on_start(Path(database))
             if notice:
                 notices.append(notice)
@@ -92,6 +96,26 @@ def make_engine(url: str) -> Engine:
         engine.dispose()  # no connection is left for the garbage collector to close
         raise
     safety.remember_notices(engine, notices)
+    return engine
+
+
+def _read_only_file(sa_url: URL) -> bool:
+    database = sa_url.database
+    return bool(database and database != ":memory:" and not database.startswith("file:")
+                and read_only.cannot_write(Path(database)))
+
+
+def _read_only_engine(database: Path) -> Engine:
+    """A SQLite file this process may only read (see read_only): looking at it works."""
+    engine = create_engine(read_only.read_only_url(database), connect_args={
+        "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    event.listen(engine, "connect", read_only.configure)
+    try:
+        read_only.check_schema(engine, database)
+    except BaseException:
+        engine.dispose()
+        raise
+    safety.remember_notices(engine, [read_only.notice(database)])
     return engine
 
 
@@ -189,6 +213,15 @@ def _keyring_password(sa_url: URL) -> str | None:
     except Exception as exc:  # no backend, locked, D-Bus gone: libpq may still find one
         log.info("no database password from the keyring (%s)", type(exc).__name__)
         return None
+
+
+def _create_private(database: Path) -> None:
+    """A new database file is made 0600 before SQLite opens it: SQLite gives its -wal and -shm
+    the database's mode, so all three stay the rep's alone whatever the umask."""
+    try:
+        create_private_file(database)
+    except OSError:
+        pass  # a folder we cannot write: SQLite's own open says what is wrong
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -28,6 +28,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bulkquote_gui.core.file_modes import create_private_file
+
 __all__ = ["StoreUnavailable", "resume_store_paused", "classify", "probe_writable", "backup_sqlite",
            "damage", "set_aside", "startup_notices"]
 
@@ -207,6 +209,7 @@ def backup_sqlite(source: Path, old_version: int, *, now: datetime | None = None
     target = _free_name(source.with_name(f"{source.name}.bak-v{old_version}-{stamp(now)}"))
     src = sqlite3.connect(str(source), timeout=10)
     try:
+        create_private_file(target)  # 0600 like the database it copies
         dst = sqlite3.connect(str(target))
         try:
             src.backup(dst)
