@@ -2,7 +2,7 @@
 
     a store call fails, known (safety.classify) --> the line waits: says why, probes one small
     write with backoff (0.5 s doubling to the API probe's ceiling) --> it goes through: the
-    time lost is given back to the polling rows, the wait ends, the lease is taken again
+    wait ends, the lease is taken again
 
 A lost connection (the team's PostgreSQL restarting, the network gone, a SQLite file's share
 unmounted) is like an unreachable API (api_gate): no row fails, no batch is paused (nothing
@@ -22,14 +22,12 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.policy import Timing
-from bulkquote_gui.core.store.safety import StoreUnavailable, classify, probe_writable
+from bulkquote_gui.core.store.safety import StoreUnavailable, probe_writable
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +53,20 @@ class StoreGate:
         self._timing = timing
         self._commands = commands
         self._report = report
-        self.outages = 0          # store waits so far (the tests' and the logs' figure)
 
     def wait(self, problem: StoreUnavailable, batch_ids: tuple[int, ...]) -> bool:
-        """Say why the line waits, probe until the store takes a write again, give the time
-        lost back to the polling rows; False when stop() came first."""
+        """Say why the line waits, probe until the store takes a write again; False when stop()
+        came first. (No time is given back to the polling rows, unlike the API's wait: their
+        quotes went on at the API meanwhile, and the first poll afterwards reads how they ended.)"""
         started = self._clock.monotonic()
         message = wait_message(problem)
         # INFO: the listener says it already (the CLI's one line, the banner); the log keeps why.
         log.info("account %s: %s (%s)", self._account_id, message, problem.detail or problem.kind)
         self._report(message, batch_ids)
-        self.outages += 1
         if not self._probe_until_writable():
             return False
         lost = self._clock.monotonic() - started
         log.info("account %s: the database answers again after %.1f s", self._account_id, lost)
-        self._give_back(lost)
         self._report("", batch_ids)
         return True
 
@@ -85,14 +81,3 @@ class StoreGate:
             if probe_writable(self._sf) is None:
                 return True
         return False
-
-    def _give_back(self, seconds: float) -> None:
-        """A quote's timeout counts only its own time: not the time the store was away."""
-        if seconds <= 0:
-            return
-        try:
-            store.shift_polling_deadlines(self._sf, self._account_id, seconds)
-        except SQLAlchemyError as exc:   # gone again already: the next store call waits again
-            if classify(exc) is None:
-                raise
-            log.info("account %s: the polling rows' time could not be given back", self._account_id)
