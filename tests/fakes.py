@@ -347,7 +347,7 @@ class StoreOutage:
     `engine` fails as SQLite does when its file cannot be opened (an unmounted share). Other
     engines on the same file still reach it (another process, another laptop)."""
 
-    def __init__(self, engine: Any, clock: FakeClock) -> None:
+    def __init__(self, engine: Any, clock: Any) -> None:   # a FakeClock, or the system's
         from sqlalchemy import event
 
         self.clock = clock
@@ -355,8 +355,11 @@ class StoreOutage:
         self.failures = 0
         event.listen(engine, "before_cursor_execute", self._statement)
 
-    def go_down(self, seconds: float) -> None:
+    def go_down(self, seconds: float = float("inf")) -> None:
         self.down_until = self.clock.monotonic() + seconds
+
+    def come_back(self) -> None:
+        self.down_until = None
 
     @property
     def down(self) -> bool:

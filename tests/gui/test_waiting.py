@@ -182,3 +182,8 @@ def test_wait_texts():
     assert wait_text(WaitEvent(1, "lease", "held by Lee (BulkQuote on lee-pc)")) == \
         "Waiting for the account's lease: held by Lee (BulkQuote on lee-pc)."
     assert wait_text(WaitEvent(1, "account")).startswith("Waiting for the account: another client's quote")
+    assert wait_text(WaitEvent(1, "store", "the database cannot be reached; waiting")) == \
+        "The database cannot be reached: BulkQuote waits and goes on by itself once it answers."
+    assert wait_text(WaitEvent(1, "store", "the database is locked by another program; BulkQuote "
+                                           "tries again by itself")) == \
+        "The database is locked by another program; BulkQuote tries again by itself."
