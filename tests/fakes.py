@@ -347,10 +347,12 @@ class StoreOutage:
     `engine` fails as SQLite does when its file cannot be opened (an unmounted share). Other
     engines on the same file still reach it (another process, another laptop)."""
 
-    def __init__(self, engine: Any, clock: Any) -> None:   # a FakeClock, or the system's
+    def __init__(self, engine: Any, clock: Any,   # a FakeClock, or the system's
+                 error: str = "unable to open database file") -> None:
         from sqlalchemy import event
 
         self.clock = clock
+        self.error = error   # or "database is locked": another program holds the file
         self.down_until: float | None = None
         self.failures = 0
         event.listen(engine, "before_cursor_execute", self._statement)
@@ -370,4 +372,4 @@ class StoreOutage:
             import sqlite3
 
             self.failures += 1
-            raise sqlite3.OperationalError("unable to open database file")
+            raise sqlite3.OperationalError(self.error)

@@ -42,7 +42,7 @@ def _store_text(message: str) -> str:
     """The database away ("...; waiting") or refusing writes ("...; BulkQuote tries again")."""
     said = message or "the database cannot be reached; waiting"
     if said.endswith("; waiting"):
-        said = said.removesuffix("; waiting") + ": BulkQuote waits and goes on by itself once it answers"
+        said = said.removesuffix("; waiting") + ": BulkQuote waits and goes on by itself"
     return f"{said[:1].upper()}{said[1:]}."
 
 

@@ -15,7 +15,7 @@ from tests.fakes import StoreOutage
 
 from .conftest import store_batch
 
-BANNER = "The database cannot be reached: BulkQuote waits and goes on by itself once it answers."
+BANNER = "The database cannot be reached: BulkQuote waits and goes on by itself."
 
 
 @pytest.fixture

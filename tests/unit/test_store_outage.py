@@ -138,3 +138,24 @@ def test_a_stop_during_the_outage_ends_the_run_without_an_error(sf, api, clock):
     assert processor.last_result.stopped
     outage.down_until = None
     assert _statuses(sf, batch)[0] == "polling"      # the quote in flight is kept for later
+
+
+def test_a_locked_sqlite_file_is_waited_for_without_pausing_the_batch(sf, api, clock):
+    batch = _batch(sf)
+    lock = StoreOutage(sf.kw["bind"], clock, error="database is locked")
+    events: list = []
+    processor = _processor(sf, api, clock, events)
+
+    def on_event(event):
+        events.append(event)
+        if isinstance(event, QuoteEvent) and event.status == "polling" and lock.failures == 0:
+            lock.go_down(60)   # another program holds the file a minute
+
+    processor._on_event = on_event
+    assert processor.run_batch(batch) == "complete"
+    assert lock.failures > 0
+    waits = [(e.reason, e.message) for e in events if isinstance(e, WaitEvent)]
+    assert waits == [("store", "the database is locked by another program; waiting"), ("", "")]
+    assert not [e for e in events if getattr(e, "status", None) == "paused"]   # nothing to undo
+    assert _statuses(sf, batch) == ["complete"] * 3
+    assert _quotes_per_row(api, sf, batch) == [1, 1, 1]

@@ -375,4 +375,5 @@ def test_a_database_out_of_reach_is_an_outage_not_a_bug(tmp_path):
     for bug in (errors.UndefinedColumn('column "x" does not exist'),
                 errors.SyntaxError("syntax error"), psycopg.ProgrammingError("bad")):
         assert safety.classify(OperationalError("SELECT x", {}, bug)) is None, bug
-    assert not safety.StoreUnavailable("locked").outage   # a lock still pauses the batch
+    assert safety.StoreUnavailable("locked").outage       # a lock passes: waited for too
+    assert not safety.StoreUnavailable("full").outage     # a full disk pauses the batch

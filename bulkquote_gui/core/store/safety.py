@@ -72,9 +72,10 @@ class StoreUnavailable(Exception):
 
     @property
     def outage(self) -> bool:
-        """The store is out of reach (nothing can be written, not even a pause): the line only
-        waits for it; a batch is not paused for it."""
-        return self.kind == UNREACHABLE
+        """The store is out of use for now (out of reach, or locked by another program): a
+        pause could not be written either, and it passes by itself, so the line only waits;
+        no batch is paused for it."""
+        return self.kind in (UNREACHABLE, LOCKED)
 
     def pause_message(self) -> str:
         """What a batch paused for it says (the window and `bulkquote status` show it)."""
