@@ -6,9 +6,9 @@
 
 A lost connection (the team's PostgreSQL restarting, the network gone, a SQLite file's share
 unmounted) is like an unreachable API (api_gate): no row fails, no batch is paused (nothing
-could record it anyway), and the line says "the database cannot be reached; waiting". A full
-disk, a read-only or a locked database wait the same way once the runner has paused the batch in
-hand with the sentence. Nothing recorded is lost: every state was committed before its side
+could record it anyway), and the line says "the database cannot be reached; waiting"; a
+database locked by another program likewise. A full disk or a read-only database wait the same
+way once the runner has paused the batch in hand with the sentence. Nothing recorded is lost: every state was committed before its side
 effect, so a write that failed leaves the row where it was (a `submitting` row re-POSTs with its
 key, a `polling` row polls again).
 
