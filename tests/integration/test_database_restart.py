@@ -114,3 +114,24 @@ def test_submit_wait_rides_out_a_database_restart_with_one_line(cluster, slow_si
     report = status(env, db, 1)
     assert report["status"] == "complete" and answered(report) == 8
     assert duplicates(slow_sim) == {}
+
+
+def test_a_worker_stopped_while_the_database_is_away_exits_cleanly(cluster, slow_sim, env,
+                                                                   tmp_path):
+    db = cluster.url
+    batch = submit(env, db, sites(tmp_path, 8), api_url=slow_sim.base_url)
+    worker = Running(command(env, db, "worker", api_url=slow_sim.base_url), env)
+    wait_for(lambda: worker.said(": complete"), 60, "a first row quoted")
+    cluster.crash()
+    wait_for(lambda: worker.said(WAITING) or worker.proc.poll() is not None, 30,
+             "the worker to say it waits for the database")
+    worker.proc.send_signal(signal.SIGTERM)   # systemd stops it while the server is down
+    code, err = worker.finish()
+    assert code == 0, err
+    assert "Traceback" not in err and "worker stopped" in err, err
+    cluster.start_again()   # the next runner finishes the batch: nothing lost, nothing twice
+    resume = Running(command(env, db, "resume", api_url=slow_sim.base_url), env)
+    code, err = resume.finish()
+    assert code == 0 and "Traceback" not in err, err
+    assert answered(status(env, db, batch)) == 8
+    assert duplicates(slow_sim) == {}
