@@ -339,3 +339,38 @@ def unreachable(reason: str = "connection refused") -> Unreachable:
 
 def server_error(retry_after: float | None = None) -> TransientError:
     return TransientError("server error", status=503, code="unavailable", retry_after=retry_after)
+
+
+# ----------------------------------------------------------------------------- the store
+
+class StoreOutage:
+    """The store out of reach for a while of the fake clock: every statement made through
+    `engine` fails as SQLite does when its file cannot be opened (an unmounted share). Other
+    engines on the same file still reach it (another process, another laptop)."""
+
+    def __init__(self, engine: Any, clock: Any,   # a FakeClock, or the system's
+                 error: str = "unable to open database file") -> None:
+        from sqlalchemy import event
+
+        self.clock = clock
+        self.error = error   # or "database is locked": another program holds the file
+        self.down_until: float | None = None
+        self.failures = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+
+    def go_down(self, seconds: float = float("inf")) -> None:
+        self.down_until = self.clock.monotonic() + seconds
+
+    def come_back(self) -> None:
+        self.down_until = None
+
+    @property
+    def down(self) -> bool:
+        return self.down_until is not None and self.clock.monotonic() < self.down_until
+
+    def _statement(self, *_: Any) -> None:
+        if self.down:
+            import sqlite3
+
+            self.failures += 1
+            raise sqlite3.OperationalError(self.error)

@@ -43,8 +43,8 @@ class WaitEvent:
 
     reason: "account" (another client's quote `blocker_id` is in flight on the account: we wait
     for it, never cancel it unless the rep asks), "api" (the API cannot be reached: probing it),
-    "lease" (another BulkQuote holds the account's lease: `message` says who), or "" (the wait
-    is over). `batch_ids`: the unfinished batches of the account that the wait holds up.
+    "lease" (another BulkQuote holds the account's lease: `message` says who), "store" (the
+    database cannot be reached, or refuses writes: probing it), or "" (the wait is over). `batch_ids`: the unfinished batches of the account that the wait holds up.
     """
 
     account_id: int

@@ -50,6 +50,7 @@ class WaitReason(StrEnum):
     ACCOUNT = "account"        # another client's quote is in flight on the account
     API = "api"                # the API cannot be reached
     LEASE = "lease"            # another BulkQuote holds the account's lease
+    STORE = "store"            # the database cannot be reached, or refuses writes
 
 
 BATCH_UNFINISHED = frozenset({BatchStatus.PENDING, BatchStatus.RUNNING})

@@ -2,7 +2,7 @@
 
 The engine says so with a WaitEvent (core/events.py): another client's quote in flight on the
 account ("account"), the API out of reach ("api"), another BulkQuote holding the account's lease
-("lease"), or "" once the wait is over. Only the "account" wait offers an action: cancelling the
+("lease"), the database out of reach or refusing writes ("store"), or "" once the wait is over. Only the "account" wait offers an action: cancelling the
 quote that blocks it, which is someone else's work and so always asked first (by the window).
 """
 
@@ -31,9 +31,19 @@ def wait_text(event: WaitEvent) -> str:
     if event.reason == "lease":
         holder = message if message.lower().startswith("held by") else f"held by {message or 'another BulkQuote'}"
         return f"Waiting for the account's lease: {holder}."
+    if event.reason == "store":
+        return _store_text(message)
     if event.reason:
         return f"Waiting: {message or event.reason}."
     return ""
+
+
+def _store_text(message: str) -> str:
+    """The database away ("...; waiting") or refusing writes ("...; BulkQuote tries again")."""
+    said = message or "the database cannot be reached; waiting"
+    if said.endswith("; waiting"):
+        said = said.removesuffix("; waiting") + ": BulkQuote waits and goes on by itself"
+    return f"{said[:1].upper()}{said[1:]}."
 
 
 class WaitBanner(Banner):

@@ -182,3 +182,10 @@ def test_wait_texts():
     assert wait_text(WaitEvent(1, "lease", "held by Lee (BulkQuote on lee-pc)")) == \
         "Waiting for the account's lease: held by Lee (BulkQuote on lee-pc)."
     assert wait_text(WaitEvent(1, "account")).startswith("Waiting for the account: another client's quote")
+    assert wait_text(WaitEvent(1, "store", "the database cannot be reached; waiting")) == \
+        "The database cannot be reached: BulkQuote waits and goes on by itself."
+    assert wait_text(WaitEvent(1, "store", "the database is locked by another program; waiting")) \
+        == "The database is locked by another program: BulkQuote waits and goes on by itself."
+    assert wait_text(WaitEvent(1, "store", "the disk that holds the database is full; BulkQuote "
+                                           "tries again by itself")) == \
+        "The disk that holds the database is full; BulkQuote tries again by itself."

@@ -11,6 +11,7 @@ Measured per test on this machine (2 shared cores), including make_engine's sche
 database and dropping it ~400 ms; DROP SCHEMA and CREATE SCHEMA ~250 ms; deleting the rows of
 an unchanged store schema ~90 ms (the fixtures use the last when they can, else the second).
     cluster.stop()                          # pg_ctl stop -m fast, then the folder is deleted
+    cluster.crash(); cluster.start_again()  # pg_ctl stop -m immediate; start on the same port
 
 The binaries are Debian's (`/usr/lib/postgresql/<version>/bin`, newest version first; or
 $BULKQUOTE_PG_BINDIR). initdb refuses to run as root, so under root the cluster belongs to the
@@ -238,6 +239,19 @@ class PostgresCluster:
             atexit.unregister(self.stop)
         except Exception:  # pragma: no cover - interpreter shutting down
             pass
+
+    def crash(self) -> None:
+        """`pg_ctl -m immediate stop`: the server goes away at once, as in a crash or a power
+        cut (no goodbye to its clients). The folder stays, for `start_again()`."""
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
+                   "stop"], what="pg_ctl stop -m immediate")
+        self.running = False
+
+    def start_again(self) -> None:
+        """Start a crashed server again, on the same port (crash recovery runs first)."""
+        if not self._start_server():
+            raise PostgresUnavailable(f"the server would not start again: {self._log_tail()}")
+        self._wait_ready()
 
     def __enter__(self) -> PostgresCluster:
         return self

@@ -339,3 +339,41 @@ def test_the_sql_text_of_an_error_never_decides_what_it_is():
                            ("database or disk is full",), sqlite3.OperationalError("no such column: x"))
     assert "database or disk is full" in str(bug)
     assert safety.classify(bug) is None
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_database_out_of_reach_is_an_outage_not_a_bug(tmp_path):
+    import psycopg
+    from psycopg import errors
+
+    try:   # a real refused connection: psycopg's OperationalError, no SQLSTATE
+        psycopg.connect(host="127.0.0.1", port=_free_port(), user="x", connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        refused = exc
+    try:   # a real SQLite file whose folder is gone (an unmounted share): SQLITE_CANTOPEN
+        sqlite3.connect(str(tmp_path / "gone" / "store.sqlite"))
+    except sqlite3.OperationalError as exc:
+        cantopen = exc
+    outages = [refused, OperationalError("SELECT 1", {}, refused), cantopen,
+               errors.AdminShutdown("terminating connection due to administrator command"),
+               errors.CrashShutdown("terminating connection because of crash of another process"),
+               errors.CannotConnectNow("the database system is starting up"),
+               errors.ConnectionFailure("connection failure"),
+               OperationalError("SELECT 1", {}, sqlite3.OperationalError("x"),
+                                connection_invalidated=True)]
+    for exc in outages:
+        found = safety.classify(exc)
+        assert found is not None and found.kind == "unreachable" and found.outage, exc
+        assert found.sentence == "the database cannot be reached"
+    for bug in (errors.UndefinedColumn('column "x" does not exist'),
+                errors.SyntaxError("syntax error"), psycopg.ProgrammingError("bad")):
+        assert safety.classify(OperationalError("SELECT x", {}, bug)) is None, bug
+    assert safety.StoreUnavailable("locked").outage       # a lock passes: waited for too
+    assert not safety.StoreUnavailable("full").outage     # a full disk pauses the batch

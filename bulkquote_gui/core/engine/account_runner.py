@@ -29,12 +29,11 @@ from bulkquote_gui.core.engine.lease import LeaseKeeper
 from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message
 from bulkquote_gui.core.engine.policy import EngineConfig, Timing
 from bulkquote_gui.core.engine.quote_run import AuthRefused, QuoteRun
+from bulkquote_gui.core.engine.store_gate import StoreGate
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.states import BatchStatus, WaitReason
 from bulkquote_gui.core.store.accounts import Holder, LeaseLost
-from bulkquote_gui.core.store.safety import StoreUnavailable, classify, probe_writable
-
-STORE_WAIT = "store"   # the WaitEvent reason while the store refuses writes
+from bulkquote_gui.core.store.safety import StoreUnavailable, classify
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +67,8 @@ class AccountRunner:
                               fence_check=self._fence_if_held, account_id=account_id)
         self.gate = ApiGate(client, clock, self.timing, commands, report=self._report_api_wait,
                             give_back=self._give_back)
+        self.store_gate = StoreGate(session_factory, account_id, clock, self.timing, commands,
+                                    report=self._report_store_wait)
         self.quotes = QuoteRun(session_factory, self.gate, clock, self.timing, commands,
                                self.outcomes, self.owed, fence=lambda: self.lease.fence,
                                check_fence=self.lease.check_fence,
@@ -116,14 +117,30 @@ class AccountRunner:
                     break
                 # "lease_lost", "store": step back and wait to be the holder again
         finally:
-            try:
-                self.lease.release()
-            except Exception:  # a broken store at the end must not hide what went before
-                log.exception("could not release the lease of account %s", self.account_id)
+            self._release_at_the_end()
         result.stopped = self.commands.stopped
-        for batch_id in result.statuses:   # as the store has them now (another holder may
-            result.statuses[batch_id] = self.status(batch_id)   # have finished them)
+        try:
+            for batch_id in result.statuses:   # as the store has them now (another holder may
+                result.statuses[batch_id] = self.status(batch_id)   # have finished them)
+        except (SQLAlchemyError, StoreUnavailable) as exc:
+            if classify(exc) is None:
+                raise
+            log.info("account %s: the batches' statuses are as last seen", self.account_id)
         return result
+
+    def _release_at_the_end(self) -> None:
+        try:
+            self.lease.release()
+        except (SQLAlchemyError, StoreUnavailable) as exc:
+            problem = classify(exc)
+            if problem is None:
+                log.exception("could not release the lease of account %s", self.account_id)
+                return
+            # Stopped while the store was away: the lease expires by itself.
+            log.warning("account %s: %s; its lease lapses by itself", self.account_id,
+                        problem.sentence)
+        except Exception:  # a broken store at the end must not hide what went before
+            log.exception("could not release the lease of account %s", self.account_id)
 
     def _run_line(self, only_batch: int | None, result: RunResult) -> str:
         while True:
@@ -288,17 +305,15 @@ class AccountRunner:
 
     def _store_failed(self, problem: StoreUnavailable, batch_id: int | None,
                       result: RunResult) -> str:
-        """The disk is full, or the database read-only or locked: pause the batch in hand with
-        the sentence (if even that write fails, say so by an event), wait for the store to take
-        writes again (probing with backoff), then resume what was paused for it and go on.
+        """The store cannot be reached, or refuses writes: wait for it (store_gate), then take
+        the lease again and go on. A full disk, a read-only or locked database first pause the
+        batch in hand with the sentence (if even that write fails, an event says so); a lost
+        connection pauses nothing: nothing could record it, and the line goes on by itself.
 
-        Nothing recorded is lost: every state was committed before its side effect, so a write
-        that failed leaves the row where it was (a `submitting` row re-POSTs with its key, a
-        `polling` row polls again)."""
-        message = problem.pause_message()
-        log.warning("account %s: %s (%s); batch %s waits for it", self.account_id,
-                    problem.sentence, problem.detail, batch_id)
-        if batch_id is not None:
+        Nothing recorded is lost: every state was committed before its side effect."""
+        held_up = tuple(sorted(self._announced | {b for b in (batch_id, self._only_batch) if b}))
+        if batch_id is not None and not problem.outage:
+            message = problem.pause_message()
             self._announced.discard(batch_id)
             result.statuses[batch_id] = BatchStatus.PAUSED
             try:
@@ -309,28 +324,9 @@ class AccountRunner:
                 log.warning("batch %s could not be marked paused either", batch_id)
             self._emit_safely(lambda: self.outcomes.emit_batch(batch_id, BatchStatus.PAUSED,
                                                                message))
-        self._emit_safely(lambda: self.outcomes.emit_wait(
-            self.account_id, STORE_WAIT,
-            f"{problem.sentence}; BulkQuote tries again by itself"))
-        if not self._wait_until_writable():
+        if not self.store_gate.wait(problem, held_up):
             return STOPPED
-        self._emit_safely(lambda: self.outcomes.emit_wait(self.account_id, WaitReason.NONE))
         return LEASE_LOST   # the lease may have lapsed meanwhile: take it again, then go on
-
-    def _wait_until_writable(self) -> bool:
-        """Probe a small write with backoff (0.5 s ... the API probe's ceiling) until it works;
-        False when stop() came first."""
-        attempt = 0
-        while not self.commands.stopped:
-            if self._clock.wait(self.timing.probe_delay(attempt), self.commands.wake):
-                self.commands.wake.clear()
-                if self.commands.stopped:
-                    return False
-            attempt += 1
-            if probe_writable(self._sf) is None:
-                log.info("account %s: the database takes writes again", self.account_id)
-                return True
-        return False
 
     def _resume_store_paused(self) -> None:
         """Batches paused because the store refused writes go on once it takes them again
@@ -386,6 +382,11 @@ class AccountRunner:
 
     def _report_api_wait(self, reason: str, message: str) -> None:
         self._report_account_wait(reason, message, None)
+
+    def _report_store_wait(self, message: str, batch_ids: tuple[int, ...]) -> None:
+        """Told without a store read (it may be the store that is away)."""
+        reason = WaitReason.STORE if message else WaitReason.NONE
+        self.outcomes.emit_wait(self.account_id, reason, message, batch_ids=batch_ids)
 
     def _store_wait(self, reason: str, message: str, blocker_id: str | None) -> None:
         token = self.lease.token

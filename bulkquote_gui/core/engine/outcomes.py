@@ -108,9 +108,12 @@ class Outcomes:
         self.emit(BatchEvent(batch_id=batch_id, status=str(status), message=message, counts=counts))
 
     def emit_wait(self, account_id: int, reason: str, message: str = "",
-                  blocker_id: str | None = None) -> None:
-        with self._sf() as session:
-            batch_ids = tuple(store.unfinished_batch_ids(session, account_id=account_id))
+                  blocker_id: str | None = None, *,
+                  batch_ids: tuple[int, ...] | None = None) -> None:
+        """`batch_ids`: the batches held up, when the caller knows them (else read)."""
+        if batch_ids is None:
+            with self._sf() as session:
+                batch_ids = tuple(store.unfinished_batch_ids(session, account_id=account_id))
         self.emit(WaitEvent(account_id=account_id, reason=str(reason), message=message,
                             blocker_id=blocker_id, batch_ids=batch_ids))
 

@@ -147,4 +147,6 @@ class Processor:
         if self.commands.stopped or status not in (BatchStatus.PENDING, BatchStatus.RUNNING):
             return status
         self.last_result = self._runner.run(only_batch=batch_id)
-        return self._runner.status(batch_id)
+        if self.last_result.stopped and batch_id in self.last_result.statuses:
+            return self.last_result.statuses[batch_id]   # as the run's end read it (or, the
+        return self._runner.status(batch_id)             # store away, as last seen)

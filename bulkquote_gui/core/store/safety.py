@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.file_modes import create_private_file
@@ -38,14 +38,17 @@ log = logging.getLogger(__name__)
 FULL = "full"
 READONLY = "readonly"
 LOCKED = "locked"
+UNREACHABLE = "unreachable"   # the server is down or restarting, the network or the file is gone
 
 # SQLite primary result codes (extended codes keep them in their low byte).
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 5, 6, 8, 10
 _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 11, 13, 14, 26
 _SQLITE_IOERR_SHMSIZE = _SQLITE_IOERR | (19 << 8)   # the -shm file could not grow (no space)
 # PostgreSQL SQLSTATEs: disk_full, insufficient_resources, read_only_sql_transaction,
-# lock_not_available.
-_PG_KINDS = {"53100": FULL, "53000": FULL, "25006": READONLY, "55P03": LOCKED}
+# lock_not_available; admin_shutdown, crash_shutdown, cannot_connect_now (a server stopping,
+# restarting or still starting); class 08 (connection exceptions) is matched by its prefix.
+_PG_KINDS = {"53100": FULL, "53000": FULL, "25006": READONLY, "55P03": LOCKED,
+             "57P01": UNREACHABLE, "57P02": UNREACHABLE, "57P03": UNREACHABLE}
 
 DATABASE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
@@ -53,6 +56,7 @@ _SENTENCES = {
     FULL: "the disk that holds the database is full",
     READONLY: "the database cannot be written (it is read-only)",
     LOCKED: "the database is locked by another program",
+    UNREACHABLE: "the database cannot be reached",
 }
 
 
@@ -68,6 +72,13 @@ class StoreUnavailable(Exception):
     def sentence(self) -> str:
         return _SENTENCES.get(self.kind, "the database cannot be written")
 
+    @property
+    def outage(self) -> bool:
+        """The store is out of use for now (out of reach, or locked by another program): a
+        pause could not be written either, and it passes by itself, so the line only waits;
+        no batch is paused for it."""
+        return self.kind in (UNREACHABLE, LOCKED)
+
     def pause_message(self) -> str:
         """What a batch paused for it says (the window and `bulkquote status` show it)."""
         return (f"paused: {self.sentence}; nothing recorded is lost, and the batch goes on "
@@ -75,7 +86,8 @@ class StoreUnavailable(Exception):
 
 
 def classify(exc: BaseException) -> StoreUnavailable | None:
-    """A StoreUnavailable for a full disk, a read-only or a locked database; None otherwise."""
+    """A StoreUnavailable for a full disk, a read-only, a locked or an unreachable database (a
+    lost connection, a server that refuses or is restarting); None otherwise."""
     if isinstance(exc, StoreUnavailable):
         return exc
     seen: set[int] = set()
@@ -108,16 +120,34 @@ def _kind_of(exc: BaseException) -> str | None:
                 return READONLY
             if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
                 return LOCKED
+            if primary == _SQLITE_CANTOPEN:
+                return UNREACHABLE   # the file's folder is gone (an unmounted share)
         return _kind_from_text(str(exc))
     sqlstate = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
     if isinstance(sqlstate, str) and sqlstate in _PG_KINDS:
         return _PG_KINDS[sqlstate]
+    if isinstance(sqlstate, str) and sqlstate.startswith("08"):
+        return UNREACHABLE
+    if _lost_connection(exc, sqlstate):
+        return UNREACHABLE
     if isinstance(exc, DBAPIError) and exc.orig is not None:
         return None   # the driver's own error decides (the wrapper's text carries the SQL and
                       # its parameters, which may quote anything)
     if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("psycopg", "sqlite3")):
         return _kind_from_text(str(exc))
     return None
+
+
+def _lost_connection(exc: BaseException, sqlstate: object) -> bool:
+    """psycopg's OperationalError without a SQLSTATE is the connection itself failing (refused,
+    closed by a server that went away, a timeout): no server answered with an error. SQLAlchemy
+    says the same of a pooled connection it has just thrown away."""
+    if isinstance(exc, DisconnectionError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return (sqlstate is None and type(exc).__name__ == "OperationalError"
+            and type(exc).__module__.startswith("psycopg"))
 
 
 def _kind_from_text(message: str) -> str | None:
@@ -130,6 +160,8 @@ def _kind_from_text(message: str) -> str | None:
         return READONLY
     if "database is locked" in lowered or "database table is locked" in lowered:
         return LOCKED
+    if "unable to open database file" in lowered:
+        return UNREACHABLE
     return None
 
 
