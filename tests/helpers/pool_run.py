@@ -10,9 +10,9 @@ from pathlib import Path
 from bulkquote_gui.services.simulator import SimulatorServer
 
 
-def sites_file(folder: Path, n: int, name: str) -> Path:
-    """n distinct, valid sites (a street number per row), in a file named after `name`."""
-    rows = [f"{name} Co,{100 + i} Congress Ave,Austin,TX,78701" for i in range(n)]
+def sites_file(folder: Path, n: int, name: str, first: int = 100) -> Path:
+    """n distinct, valid sites (street numbers from `first`), in a file named after `name`."""
+    rows = [f"{name} Co,{first + i} Congress Ave,Austin,TX,78701" for i in range(n)]
     path = folder / f"{name}_{n}.csv"
     path.write_text("\n".join(["Company,Street,City,State,ZIP", *rows]) + "\n", encoding="utf-8")
     return path

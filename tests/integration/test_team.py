@@ -25,8 +25,8 @@ from tests.helpers.pool_run import quote_with_pool, sites_file
 POLL = "0.05"
 
 
-def sites(tmp_path: Path, n: int, name: str = "sites") -> Path:
-    return sites_file(tmp_path, n, name)
+def sites(tmp_path: Path, n: int, name: str = "sites", first: int = 100) -> Path:
+    return sites_file(tmp_path, n, name, first)
 
 
 def command(env: dict[str, str], db: str, *args: object, api_url: str | None = None) -> list[str]:
@@ -71,8 +71,9 @@ class Tail:
 
     @staticmethod
     def _read(stream, into: list[str]) -> None:
-        for line in stream:
-            into.append(line)
+        with stream:
+            for line in stream:
+                into.append(line)
 
     def wait_for(self, text: str, timeout: float) -> str:
         def said() -> str | None:
@@ -236,7 +237,7 @@ def test_a_killed_holder_is_taken_over_and_nothing_is_lost_or_asked_twice(slow_s
     other_said = Tail(other)
     other_said.wait_for("lease", 60)  # the second process is now waiting for the lease
     holder.send_signal(signal.SIGKILL)
-    holder.wait(10)
+    holder.communicate(timeout=10)  # reaped, its pipes closed
     killed_at = time.monotonic()
     done_before = done(status(env, db, batch))
     assert done_before < rows, "the holder finished before it could be killed: slow the simulator"
@@ -298,15 +299,22 @@ def test_a_small_batch_behind_a_big_one_is_done_in_its_turn(env, tmp_path):
     big = submit(env, db, sites(tmp_path, 40, "big"), api_url=sim.base_url)
     runner = start(env, db, "resume", api_url=sim.base_url)
     wait_for(lambda: done(status(env, db, big)) >= 1, 60, "the big batch going")
-    small = submit(env, db, sites(tmp_path, 5, "small"), api_url=sim.base_url)
-    wait_for(lambda: status(env, db, small)["status"] == "complete", 120, "the small batch done")
-    left = status(env, db, big)["counts"]["pending"]
+    # Other sites than the big batch's: a site priced a moment ago would be reused, not asked.
+    small = submit(env, db, sites(tmp_path, 5, "small", first=900), api_url=sim.base_url)
     try:
         assert finish(runner)[0] == 0
+        created = [ref.split("/")[1] for ref in sim.stats()["quotes"]]  # batch-N, in order
     finally:
         request_stop()
-    print(f"\nfair turns: the 5-row batch finished with {left} of the 40-row batch still to go")
-    assert left >= 25
+    # Its turn, observed in the order the API saw the quotes (not in how many of the big batch
+    # were left when a slow `status` looked): from its first quote on, the two batches take
+    # turns, so its 5 quotes span 9 places (s b s b s b s b s), not 5 + the big batch's rest.
+    places = [k for k, batch in enumerate(created) if batch == f"batch-{small}"]
+    print(f"\nfair turns: the 5-row batch's quotes were made at places {places} of {len(created)}")
+    assert len(places) == 5 and len(created) == 45
+    assert places[-1] - places[0] <= 9, created
+    assert len(created) - 1 - places[-1] >= 15, created  # done while the big one still ran
+    assert answered(status(env, db, big)) == 40 and answered(status(env, db, small)) == 5
 
 
 def test_rush_takes_a_batch_to_the_front(sim, env, tmp_path):
