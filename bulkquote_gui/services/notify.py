@@ -82,9 +82,11 @@ class OutcomeWatcher:
     """
 
     def __init__(self, on_outcome: Callable[[Outcome], None], *,
-                 account_wait_s: float = ACCOUNT_WAIT_ALERT_S) -> None:
+                 account_wait_s: float = ACCOUNT_WAIT_ALERT_S,
+                 timer: Callable[..., threading.Timer] = threading.Timer) -> None:
         self._on_outcome = on_outcome
         self._account_wait_s = account_wait_s
+        self._new_timer = timer  # threading.Timer's signature; tests fire the alarm by hand
         self._lock = threading.Lock()
         self._timers: dict[int, threading.Timer] = {}     # account id -> its wait's alarm
         self._last: dict[int, tuple[str, str]] = {}       # batch id -> last outcome told
@@ -123,7 +125,7 @@ class OutcomeWatcher:
                 old.cancel()
             if event.reason != "account" or self._closed:
                 return
-            timer = threading.Timer(self._account_wait_s, self._waited_too_long, args=(event,))
+            timer = self._new_timer(self._account_wait_s, self._waited_too_long, args=(event,))
             timer.daemon = True
             timer.name = f"bulkquote-wait-alarm-{event.account_id}"
             self._timers[event.account_id] = timer
@@ -299,7 +301,8 @@ class Notifier:
                  on_report: Callable[[Report], None] | None = None,
                  backoff_s: tuple[float, ...] = RETRY_BACKOFF_S,
                  account_wait_s: float = ACCOUNT_WAIT_ALERT_S,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 timer: Callable[..., threading.Timer] = threading.Timer) -> None:
         self._sf = session_factory
         self._mail = mail
         self._desktop = desktop
@@ -311,7 +314,7 @@ class Notifier:
         self._busy = 0
         self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
-        self.watcher = OutcomeWatcher(self._outcome, account_wait_s=account_wait_s)
+        self.watcher = OutcomeWatcher(self._outcome, account_wait_s=account_wait_s, timer=timer)
         self.reports: list[Report] = []
 
     # ------------------------------------------------------------ the engine's side (never raises)

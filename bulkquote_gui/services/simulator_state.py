@@ -246,7 +246,8 @@ class SimulatorState:
             # (account, idempotency key) -> (fingerprint of the body, quote id, monotonic time)
             self._idempotency: dict[tuple[str, str], tuple[str, str, float]] = {}
             self._counts = {"created": 0, "posts": 0, "gets": 0, "deletes": 0, "replays": 0,
-                            "faults": 0, "max_in_flight": 0, "never_finish": 0}
+                            "faults": 0, "max_in_flight": 0, "max_in_flight_all": 0,
+                            "never_finish": 0}
             self._by_reference: dict[str, list[str]] = {}
             self._answered: dict[str, int] = {}  # HTTP status (as text) -> answers sent with it
 
@@ -315,8 +316,9 @@ class SimulatorState:
                 request = validate_request(body)
             except _Invalid as exc:
                 return error(422, exc.code, exc.message, exc.field_name)
-            in_flight = [q for q in self._quotes.values() if q.account == account
-                         and q.timeline(now - q.created_mono)[0] in IN_FLIGHT]
+            everyone = [q for q in self._quotes.values()
+                        if q.timeline(now - q.created_mono)[0] in IN_FLIGHT]
+            in_flight = [q for q in everyone if q.account == account]
             if in_flight:
                 self._counts["in_flight_conflicts"] = self._counts.get("in_flight_conflicts", 0) + 1
                 return error(409, "quote_in_flight", "another quote of this account is still in "
@@ -328,6 +330,9 @@ class SimulatorState:
             self._journal(_created_line(quote, idempotency_key, fingerprint))
             self._counts["created"] += 1
             self._counts["max_in_flight"] = max(self._counts["max_in_flight"], len(in_flight) + 1)
+            # Across every account: shows that several accounts' lines really ran side by side.
+            self._counts["max_in_flight_all"] = max(self._counts["max_in_flight_all"],
+                                                    len(everyone) + 1)
             self._by_reference.setdefault(quote.reference or "", []).append(quote.id)
             response = self._quote_response(quote, 201)
             response.headers["Location"] = f"{self.base_path}/quotes/{quote.id}"

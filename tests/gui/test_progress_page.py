@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from bulkquote_gui.core import store
@@ -163,7 +162,6 @@ def test_retry_failed_sends_the_failed_rows_again(qtbot, window, simulator, tmp_
 
 
 def test_export_writes_the_chosen_file(qtbot, window, dialogs, tmp_path):
-    pytest.importorskip("bulkquote_gui.core.export")
     with qtbot.waitSignal(window.batch_finished, timeout=60_000):
         submit(qtbot, window)
     target = tmp_path / "prices.csv"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-import pytest
 from PySide6.QtCore import Qt
 
 from bulkquote_gui.gui.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import Theme, apply_theme
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
+from tests.gui.conftest import SAMPLE
 
 
 def test_test_connection_against_the_simulator(qtbot, simulator):
@@ -161,7 +161,7 @@ def test_gui_command_starts_and_quits(qtbot, monkeypatch, tmp_path):
         self.upload_page.loaded.connect(lambda r: (seen.setdefault("rows", len(r)), self.close()))
 
     monkeypatch.setattr(MainWindow, "start", start_and_quit)
-    args = argparse.Namespace(file=str(pytest.importorskip("tests.gui.conftest").SAMPLE),
+    args = argparse.Namespace(file=str(SAMPLE),
                               db=f"sqlite:///{tmp_path / 'app.sqlite'}", api_url=None,
                               poll_interval=None, quote_timeout=None)
     # run() makes its own qasync loop; keep the session's loop as the current one afterwards.

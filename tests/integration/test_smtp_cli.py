@@ -1,6 +1,6 @@
 """The headless paths' e-mail (bulkquote_gui/notify_hooks.py), configured by environment only,
 through a real SMTP server on loopback: the listener adapter around the engine in-process, and
-`bulkquote submit --wait` as a subprocess once commands/batch.py calls the hook."""
+`bulkquote submit --wait` as a subprocess."""
 
 from __future__ import annotations
 
@@ -64,8 +64,6 @@ def test_on_event_never_raises_and_finish_is_safe_twice(tmp_path):
     notify_hooks.finish(timeout_s=1)
 
 
-@pytest.mark.skipif("notify_hooks" not in (REPO / "bulkquote_gui" / "commands" / "batch.py").read_text(),
-                    reason="commands/batch.py does not call notify_hooks yet (its owners add the lines)")
 def test_submit_wait_mails_the_results(tmp_path, smtp):
     env = {**os.environ, "BULKQUOTE_DATA_DIR": str(tmp_path / "data"),
            "BULKQUOTE_CONFIG_DIR": str(tmp_path / "config"),

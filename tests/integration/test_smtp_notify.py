@@ -142,18 +142,46 @@ def test_the_reps_own_pause_and_running_events_send_nothing(sf):
     assert [o.kind for o in desktop] == [FINISHED]   # told once
 
 
+class HandTimers:
+    """threading.Timer's shape, fired by the test: the alarm's moment is observed, not slept for."""
+
+    def __init__(self) -> None:
+        self.made: list[HandTimers.Timer] = []
+
+    class Timer:
+        def __init__(self, interval, function, args=()):
+            self.interval, self.function, self.args = interval, function, args
+            self.started = self.cancelled = False
+            self.daemon, self.name = True, ""
+
+        def start(self):
+            self.started = True
+
+        def cancel(self):
+            self.cancelled = True
+
+        def fire(self):  # even when cancelled: a real Timer may already be running its function
+            self.function(*self.args)
+
+    def __call__(self, interval, function, args=()):
+        self.made.append(HandTimers.Timer(interval, function, args))
+        return self.made[-1]
+
+
 def test_a_long_account_wait_needs_the_rep_a_short_one_does_not(sf):
     desktop: list[Outcome] = []
-    notifier = Notifier(sf, None, desktop=desktop.append, account_wait_s=0.3)
+    timers = HandTimers()
+    notifier = Notifier(sf, None, desktop=desktop.append, account_wait_s=0.3, timer=timers)
     notifier(WaitEvent(account_id=1, reason="account", blocker_id="q_other",
                        message="another client's quote q_other is in flight", batch_ids=(5,)))
     notifier(WaitEvent(account_id=1, reason=""))     # over in time: no alarm
-    import time
-    time.sleep(0.5)
+    first = timers.made[0]
+    assert first.started and first.cancelled and first.interval == 0.3
+    first.fire()
     assert desktop == []
     notifier(WaitEvent(account_id=1, reason="account", blocker_id="q_other",
                        message="another client's quote q_other is in flight", batch_ids=(5, 6)))
-    time.sleep(0.6)
+    timers.made[-1].fire()
     assert [(o.batch_id, o.kind) for o in desktop] == [(5, NEEDS_REP), (6, NEEDS_REP)]
     assert "q_other is in flight" in desktop[0].reason and "bulkquote unblock q_other" in desktop[0].reason
     notifier.close()

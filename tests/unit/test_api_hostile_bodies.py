@@ -358,7 +358,5 @@ def test_every_hostile_body_gives_an_api_error_and_nothing_else():
     bodies = [raw for raw, _ in REFUSED.values()] + [b"", b"\x00" * 64, b"{" * 10]
     for status in (200, 201, 400, 401, 404, 409, 422, 429, 500, 503, 302, 418):
         for raw in bodies:
-            try:
+            with pytest.raises(ApiError):  # an accepted body fails here, as any other error
                 fetch(status, raw)
-            except ApiError:
-                pass
