@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
+import os
 import sys
 from typing import Callable
+
+from bulkquote_gui.core.engine.policy import POLL_INTERVAL_RANGE_S, QUOTE_TIMEOUT_RANGE_S
 
 # subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
 HANDLERS: dict[str, str] = {
@@ -38,9 +42,31 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number greater than 0")
     return value
+
+
+def _seconds_between(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in [low, high], as Settings accept.
+
+    BULKQUOTE_TEST_TIMING=1 lowers the floor for the test suite, which polls a local simulator
+    every 0.05 s; nothing else should set it.
+    """
+    if os.environ.get("BULKQUOTE_TEST_TIMING") == "1":
+        low = min(low, 0.01)
+
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be between {low:g} and {high:g} "
+                                             "seconds")
+        return value
+
+    return seconds
 
 
 def _mapping_item(text: str) -> tuple[str, str]:
@@ -76,10 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "user data folder; env BULKQUOTE_DB)")
     parser.add_argument("--api-url", help="Momentum API base URL (env BULKQUOTE_API_URL); "
                         "none configured = demo mode against the built-in simulator")
-    parser.add_argument("--poll-interval", type=_positive_float, metavar="S",
-                        help="seconds between polls when the server gives no Retry-After (default 15)")
-    parser.add_argument("--quote-timeout", type=_positive_float, metavar="S",
-                        help="seconds before giving up on one quote (default 300)")
+    parser.add_argument("--poll-interval", type=_seconds_between(*POLL_INTERVAL_RANGE_S),
+                        metavar="S", help="seconds between polls when the server gives no "
+                        "Retry-After (1-3600, default 15)")
+    parser.add_argument("--quote-timeout", type=_seconds_between(*QUOTE_TIMEOUT_RANGE_S),
+                        metavar="S", help="seconds before giving up on one quote (10-86400, "
+                        "default 300)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("gui", help="open the window (the default)")

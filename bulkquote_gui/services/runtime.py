@@ -21,7 +21,7 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.store.accounts import AccountRef
-from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.policy import ENGINE_FLOOR_S, EngineConfig
 from bulkquote_gui.services.paths import data_dir, default_db_url
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings, load_settings
@@ -110,7 +110,7 @@ class Runtime:
         # A poll interval chosen below a second (tests, local simulators) also lowers the floor
         # under the server's Retry-After, the first backoff step and the API probe's ceiling,
         # which would otherwise hold every poll and retry to a second.
-        quick = min(1.0, self.poll_interval_s)
+        quick = max(ENGINE_FLOOR_S, min(1.0, self.poll_interval_s))
         lease_ttl = _env_seconds("BULKQUOTE_LEASE_TTL_S", EngineConfig.lease_ttl_s)
         return EngineConfig(poll_interval_s=self.poll_interval_s,
                             quote_timeout_s=self.quote_timeout_s,
