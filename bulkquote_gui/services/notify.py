@@ -24,7 +24,7 @@ import queue
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.events import BatchEvent, Event, WaitEvent
+from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.services.mail_config import MailConfigSource
 from bulkquote_gui.services.mailer import MailError, SmtpConfig, send
 
@@ -250,11 +251,14 @@ def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchR
         if summary is None:
             raise KeyError(f"no batch {batch_id}")
         rows = store.batch_rows(session, batch_id)
-    failed = [(r.row_number, r.error_code or "failed", r.error_message or "") for r in rows
-              if r.status == "failed"]
-    return BatchReport(batch_id=batch_id, name=summary.source_name, status=str(summary.status),
-                       counts=dict(summary.counts), owner=summary.owner,
-                       status_message=summary.status_message,
+    failed = [(r.row_number, one_line(r.error_code or "failed"), one_line(r.error_message or ""))
+              for r in rows if r.status == "failed"]
+    # The file name and the owner come from the rep's machine: made one safe line here, they
+    # can neither break a header (CR/LF) nor turn text around (U+202E) in subject, body or name.
+    return BatchReport(batch_id=batch_id, name=one_line(summary.source_name),
+                       status=str(summary.status), counts=dict(summary.counts),
+                       owner=one_line(summary.owner),
+                       status_message=one_line(summary.status_message),
                        failed=tuple(failed[:MAX_FAILED_LISTED]), failed_total=len(failed))
 
 
@@ -388,8 +392,15 @@ class Notifier:
         if config is None:
             return   # no e-mail set up: nothing to say
         xlsx, name, note = results_xlsx(self._sf, report)
-        message = build_message(outcome, report, sender=config.sender, to=config.to, xlsx=xlsx,
-                                xlsx_name=name, attach_note=note)
+        try:
+            message = build_message(outcome, report, sender=config.sender, to=config.to,
+                                    xlsx=xlsx, xlsx_name=name, attach_note=note)
+        except Exception as exc:   # e.g. a header the e-mail library refuses: say so, one line
+            # The traceback for the log file only (INFO): the terminal gets the report's line.
+            log.info("batch %s: message not built", outcome.batch_id, exc_info=True)
+            self._report(Report(outcome.batch_id, False, f"e-mail for batch #{outcome.batch_id} "
+                                f"not sent: the message could not be built ({exc})"))
+            return
         self._send_with_retries(outcome.batch_id, config, message)
 
     def _send_with_retries(self, batch_id: int, config: SmtpConfig, message: EmailMessage) -> None:
@@ -415,6 +426,7 @@ class Notifier:
             return
 
     def _report(self, report: Report) -> None:
+        report = replace(report, text=one_line(report.text))   # for the terminal and the log
         (log.info if report.sent or not report.final else log.warning)("%s", report.text)
         self.reports.append(report)
         if self._on_report is not None:
