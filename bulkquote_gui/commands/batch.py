@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core import store
 from bulkquote_gui.core.deal_summary import summarise
+from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.store.models import BATCH_COMPLETE
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
@@ -376,17 +377,20 @@ def run_status(args: argparse.Namespace) -> int:
                       "address_set": r.address_set or None}
                      for r in rows]}, ensure_ascii=False))
         return EXIT_OK
-    print(f"batch {summary.id}  {summary.source_name}  {summary.status}  "
+    # Names and cells come from the rep's files: one_line keeps their escapes, CR/LF and bidi
+    # overrides off the terminal (--json is escaped by JSON itself).
+    print(f"batch {summary.id}  {one_line(summary.source_name)}  {summary.status}  "
           f"({count_text(summary.counts)})")
     if summary.status_message:
-        print(f"  {summary.status_message}")
+        print(f"  {one_line(summary.status_message)}")
     if waiting:
-        print(f"  {waiting['message']}")
+        print(f"  {one_line(waiting['message'])}")
     for r in rows:
         answer = (f"{r.carrier}  MRC {_money(r.mrc)}  NRC {_money(r.nrc)} {r.currency or ''}".rstrip()
                   if r.status == "complete" else (f"{r.error_code}: {r.error_message}" if r.error_code else ""))
         mark = "  (stale: ask again)" if r.stale(today) else ("  (reused)" if r.reused_from else "")
-        print(f"  row {r.row_number:>5}  {r.status:<10}  {r.address}  {answer}{mark}".rstrip())
+        print(f"  row {r.row_number:>5}  {r.status:<10}  {one_line(r.address)}  "
+              f"{one_line(answer)}{mark}".rstrip())
     return EXIT_OK
 
 
@@ -414,7 +418,7 @@ def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
         print("no batches yet: `bulkquote submit FILE` stores one")
         return EXIT_OK
     for b in batches:
-        print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  {b.source_name}  "
+        print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  {one_line(b.source_name)}  "
               f"({count_text(b.counts)})")
     return EXIT_OK
 
@@ -465,10 +469,10 @@ def run_find(args: argparse.Namespace) -> int:
         print(f"nothing found for {args.text!r}", file=sys.stderr)
         return EXIT_OK
     for f in found:
-        price = f"  {f.carrier} {_money(f.mrc)}/mo" if f.status == "complete" else ""
+        price = f"  {one_line(f.carrier)} {_money(f.mrc)}/mo" if f.status == "complete" else ""
         valid = f" (valid until {f.valid_until:%b %d %Y})" if f.valid_until else ""
-        print(f"batch {f.batch_id:>4} row {f.row_number:>5}  {f.status:<10} {f.company}  "
-              f"{f.address}{price}{valid}")
+        print(f"batch {f.batch_id:>4} row {f.row_number:>5}  {f.status:<10} {one_line(f.company)}  "
+              f"{one_line(f.address)}{price}{valid}")
     return EXIT_OK
 
 
