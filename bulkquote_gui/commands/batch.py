@@ -32,6 +32,7 @@ from bulkquote_gui.services.runtime import (
     MissingApiKey,
     RefusedApiUrl,
     Runtime,
+    UnusableDatabase,
     open_runtime,
     resolve_db_url,
 )
@@ -65,6 +66,9 @@ def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
                 return exc.code
             except SchemaError as exc:
                 _err(name, f"cannot use the database: {exc}")
+                return EXIT_BAD_INPUT
+            except UnusableDatabase as exc:
+                _err(name, str(exc))
                 return EXIT_BAD_INPUT
             except SQLAlchemyError as exc:
                 _err(name, f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")

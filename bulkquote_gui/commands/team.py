@@ -44,7 +44,7 @@ def worker_keys(configured: str | None) -> list[str]:
 def run_worker(args: argparse.Namespace) -> int:
     """Quote every open batch of every account with a key; wait for more unless --until-idle."""
     from bulkquote_gui.core.engine.pool import AccountPool
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.services.runtime import MissingApiKey
 
     with _runtime(args, with_api=True) as runtime:
         keys = [runtime.api_key] if runtime.demo else worker_keys(runtime.api_key)
@@ -55,7 +55,12 @@ def run_worker(args: argparse.Namespace) -> int:
         accounts = []
         for key in keys:
             assert key is not None
-            client = MomentumClient(runtime.api_url, key)
+            try:   # the URL and key are checked before any connection, Settings' rules included
+                client = runtime.make_client(api_key=key)
+            except MissingApiKey as exc:
+                for _, opened in accounts:
+                    opened.close()
+                raise _Fail(str(exc), EXIT_STOPPED) from None
             accounts.append((store.ensure_account(sf, runtime.account_url, key), client))
         from bulkquote_gui import notify_hooks
 
