@@ -11,6 +11,7 @@ import argparse
 import importlib
 import math
 import os
+import re
 import sys
 from typing import Callable
 
@@ -213,6 +214,18 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv[:i] + ["gui"] + argv[i:]
 
 
+def _warn_if_password_in(db_url: str) -> None:
+    """A password in --db is readable by every user of this computer (ps, /proc): say where
+    it belongs instead. The command still runs: the rep may be on a machine of their own."""
+    from bulkquote_gui.core.store.engine import public_url
+
+    # (a URL SQLAlchemy cannot parse, e.g. with a bad port, may hold one all the same)
+    if public_url(db_url) != db_url or re.search(r"://[^/@:]*:[^/@]*@", db_url):
+        print("bulkquote: warning: the password in --db can be seen by every user of this "
+              "computer (ps); keep it in PGPASSWORD, ~/.pgpass or the keyring (Settings) "
+              "instead", file=sys.stderr, flush=True)
+
+
 def _load(handler: str) -> Callable[[argparse.Namespace], int]:
     module_name, func_name = handler.split(":")
     return getattr(importlib.import_module(module_name), func_name)
@@ -221,6 +234,8 @@ def _load(handler: str) -> Callable[[argparse.Namespace], int]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(_with_default_command(argv))
+    if args.db:
+        _warn_if_password_in(args.db)
     try:
         return int(_load(HANDLERS[args.command])(args) or 0)
     except KeyboardInterrupt:

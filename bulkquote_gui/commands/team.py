@@ -2,7 +2,7 @@
 
 A team points every laptop and one always-on `bulkquote worker` at one PostgreSQL database. The
 worker quotes every open batch of every account it has a key for (BULKQUOTE_API_KEYS, several
-keys separated by commas or spaces, plus the configured key), one runner thread per account,
+keys separated by commas, plus the configured key), one runner thread per account,
 picks up batches as reps submit them, and stops cleanly on SIGTERM / Ctrl-C: the quote in flight
 stays `polling` for the next holder and the lease is released.
 """
@@ -33,8 +33,15 @@ KEYS_ENV = "BULKQUOTE_API_KEYS"
 
 
 def worker_keys(configured: str | None) -> list[str]:
-    """Every key the worker may quote with, each once, in the order given."""
-    keys = [k for k in re.split(r"[\s,]+", os.environ.get(KEYS_ENV, "")) if k]
+    """Every key the worker may quote with, each once, in the order given.
+
+    Keys are separated by commas; one with a space inside is refused (`_Fail`), not split into
+    two keys nobody meant ("a,bad key" was once the keys "bad" and "key")."""
+    keys = [k.strip() for k in os.environ.get(KEYS_ENV, "").split(",") if k.strip()]
+    for n, key in enumerate(keys, 1):
+        if re.search(r"\s", key):
+            raise _Fail(f"{KEYS_ENV}: key {n} contains a space or a line break; separate keys "
+                        "with commas only", EXIT_STOPPED)
     if configured:
         keys.append(configured)
     return list(dict.fromkeys(keys))
