@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core import store
 from bulkquote_gui.core.deal_summary import summarise
+from bulkquote_gui.core.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.store.models import BATCH_COMPLETE
 from bulkquote_gui.core.offer import BatchDefaults
@@ -126,6 +127,9 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     progress = Progress()
     listener = notify_hooks.with_notifications(progress, runtime.session_factory, runtime.settings)
     processor = runtime.make_processor(client, on_event=listener, role="cli")
+    # Every row filled from still-valid quotes: complete before the engine starts, so no event
+    # announces it; the rep who waits is told all the same.
+    complete_at_once = batch_id is not None and _batch_status(runtime, batch_id) == BATCH_COMPLETE
     outcome: dict[str, Any] = {"statuses": [], "error": None}
     interrupted = threading.Event()
 
@@ -143,6 +147,8 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     client.close()
     if outcome["error"] is not None:
         notify_hooks.engine_failed(outcome["error"], (batch_id,) if batch_id else ())
+    elif complete_at_once:
+        _tell_finished(runtime, batch_id)
     notify_hooks.finish()   # the e-mails owed go out before the command returns (bounded)
     if outcome["error"] is not None:
         raise outcome["error"]
@@ -151,6 +157,21 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
               file=sys.stderr, flush=True)
         return EXIT_STOPPED
     return EXIT_OK if all(s == BATCH_COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
+
+
+def _batch_status(runtime: Runtime, batch_id: int) -> str:
+    with runtime.session_factory() as session:
+        return str(_batch_or_fail(session, batch_id).status)
+
+
+def _tell_finished(runtime: Runtime, batch_id: int) -> None:
+    from bulkquote_gui import notify_hooks
+    from bulkquote_gui.services.notify import FINISHED, Outcome
+
+    with runtime.session_factory() as session:
+        summary = _batch_or_fail(session, batch_id)
+    notify_hooks.notifier(runtime.session_factory, runtime.settings).notify(
+        Outcome(batch_id, FINISHED, str(summary.status), counts=dict(summary.counts)))
 
 
 def interrupted_run(processor: Any, work: Callable[[], None], interrupted: threading.Event) -> None:
@@ -391,7 +412,8 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  {one_line(waiting['message'])}")
     for r in rows:
         answer = (f"{r.carrier}  MRC {_money(r.mrc)}  NRC {_money(r.nrc)} {r.currency or ''}".rstrip()
-                  if r.status == "complete" else (f"{r.error_code}: {r.error_message}" if r.error_code else ""))
+                  if r.status == "complete"
+                  else reason_text(r.error_code, r.error_message) if r.error_code else "")
         mark = "  (stale: ask again)" if r.stale(today) else ("  (reused)" if r.reused_from else "")
         print(f"  row {r.row_number:>5}  {r.status:<10}  {one_line(r.address)}  "
               f"{one_line(answer)}{mark}".rstrip())

@@ -33,6 +33,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.events import BatchEvent, Event, WaitEvent
+from bulkquote_gui.core.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.services.mail_config import MailConfigSource
 from bulkquote_gui.services.mailer import MailError, SmtpConfig, send
@@ -176,8 +177,14 @@ class BatchReport:
     counts: dict[str, int]
     owner: str = ""
     status_message: str = ""
-    failed: tuple[tuple[int, str, str], ...] = ()    # row number, error code, message
+    failed: tuple[tuple[int, str], ...] = ()    # row number, the reason (core/reasons)
     failed_total: int = 0
+    refused: int = 0               # rows of the sheet refused before sending (invalid, duplicate)
+
+
+def refused_text(report: BatchReport) -> str:
+    """ "; 6 not sent (refused before sending)" when the sheet had rows the batch left out."""
+    return f"; {report.refused} not sent (refused before sending)" if report.refused else ""
 
 
 def count_text(counts: dict[str, int]) -> str:
@@ -195,7 +202,8 @@ def count_text(counts: dict[str, int]) -> str:
 def subject(outcome: Outcome, report: BatchReport) -> str:
     what = "complete" if outcome.kind == FINISHED else "needs you"
     name = report.name if len(report.name) <= 120 else report.name[:117] + "..."
-    return f"BulkQuote: batch #{report.batch_id} {name} {what} ({count_text(report.counts)})"
+    return (f"BulkQuote: batch #{report.batch_id} {name} {what} "
+            f"({count_text(report.counts)}{refused_text(report)})")
 
 
 def body(outcome: Outcome, report: BatchReport, attachment: str) -> str:
@@ -203,10 +211,14 @@ def body(outcome: Outcome, report: BatchReport, attachment: str) -> str:
     if outcome.kind == FINISHED:
         lines.append(f"Batch #{report.batch_id} ({report.name}) is complete: "
                      f"{count_text(report.counts)}.")
+        if report.refused:
+            lines.append(_refused_sentence(report.refused))
     else:
         lines.append(f"Batch #{report.batch_id} ({report.name}) stopped and needs you: "
                      f"{outcome.reason}")
         lines.append(f"So far: {count_text(report.counts)}.")
+        if report.refused:
+            lines.append(_refused_sentence(report.refused))
     lines.append("")
     if report.owner:
         lines.append(f"Submitted by: {report.owner}")
@@ -216,11 +228,17 @@ def body(outcome: Outcome, report: BatchReport, attachment: str) -> str:
         lines += ["", f"Failed rows ({report.failed_total}"
                   + (f", the first {len(report.failed)}" if report.failed_total > len(report.failed) else "")
                   + "):"]
-        lines += [f"  row {row}: {code}: {message}" for row, code, message in report.failed]
+        lines += [f"  row {row}: {reason}" for row, reason in report.failed]
     lines += ["", attachment, "", "-- ", "Sent by BulkQuote. `bulkquote status "
               f"{report.batch_id}` shows the batch; `bulkquote export {report.batch_id} -o FILE` "
               "writes its results again."]
     return "\n".join(lines) + "\n"
+
+
+def _refused_sentence(refused: int) -> str:
+    rows = "row" if refused == 1 else "rows"
+    return (f"{refused} more {rows} of the sheet {'was' if refused == 1 else 'were'} refused "
+            "before sending (invalid or duplicate): the results list them with the reason.")
 
 
 def build_message(outcome: Outcome, report: BatchReport, *, sender: str, to: tuple[str, ...],
@@ -251,7 +269,8 @@ def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchR
         if summary is None:
             raise KeyError(f"no batch {batch_id}")
         rows = store.batch_rows(session, batch_id)
-    failed = [(r.row_number, one_line(r.error_code or "failed"), one_line(r.error_message or ""))
+        refused = len(store.batch_skipped(session, batch_id))
+    failed = [(r.row_number, one_line(reason_text(r.error_code or "failed", r.error_message)))
               for r in rows if r.status == "failed"]
     # The file name and the owner come from the rep's machine: made one safe line here, they
     # can neither break a header (CR/LF) nor turn text around (U+202E) in subject, body or name.
@@ -259,7 +278,8 @@ def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchR
                        status=str(summary.status), counts=dict(summary.counts),
                        owner=one_line(summary.owner),
                        status_message=one_line(summary.status_message),
-                       failed=tuple(failed[:MAX_FAILED_LISTED]), failed_total=len(failed))
+                       failed=tuple(failed[:MAX_FAILED_LISTED]), failed_total=len(failed),
+                       refused=refused)
 
 
 def results_xlsx(session_factory: sessionmaker[Session], report: BatchReport) -> tuple[bytes | None, str, str]:
