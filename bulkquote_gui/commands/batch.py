@@ -53,7 +53,8 @@ class _Fail(Exception):
 
 
 def _err(command: str, message: str) -> None:
-    print(f"bulkquote {command}: {message}", file=sys.stderr, flush=True)
+    # The message may quote a file name: one safe line (core/safe_text).
+    print(f"bulkquote {command}: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:

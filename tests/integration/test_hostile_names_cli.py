@@ -54,3 +54,23 @@ def test_json_keeps_the_text_escaped(db):
     out = run_cli({**os.environ}, "status", "--json", db=db, check=0)
     assert "\r" not in out.stdout and "\x1b" not in out.stdout
     assert json.loads(out.stdout)["batches"][0]["source"] == NAME
+
+
+def test_progress_and_error_lines_are_one_clean_line(tmp_path):
+    """The progress lines (a lease holder's name comes from another machine's database row) and
+    a refusal naming the file the rep gave."""
+    import io
+
+    from bulkquote_gui.commands.progress import Progress
+    from bulkquote_gui.core.events import WaitEvent
+
+    stream = io.StringIO()
+    Progress(stream, live=False)(WaitEvent(account_id=1, reason="lease",
+                                           message="held by evil\r\nBcc: x@example.com\x1b[2J"))
+    assert stream.getvalue() == "account 1: held by evil Bcc: x@example.com[2J\n"
+
+    missing = tmp_path / "gone\r\nBcc: x@example.com\u202e.csv"
+    out = run_cli({**os.environ, "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'q.sqlite'}"},
+                  "submit", missing, check=2)
+    (line,) = _lines(out.stderr)
+    assert line.startswith("bulkquote submit:") and "Bcc: x@example.com" in line
