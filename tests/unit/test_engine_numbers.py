@@ -44,11 +44,6 @@ def test_a_timing_that_is_not_a_finite_number_is_refused(field, value):
         EngineConfig(**{field: value})
 
 
-def test_a_floor_under_the_engines_own_is_refused():
-    with pytest.raises(ValueError, match="retry_after_floor_s"):
-        EngineConfig(retry_after_floor_s=1e-300)
-
-
 def test_the_runtime_never_builds_a_floor_under_the_engines(tmp_path):
     runtime = Runtime(db_url=f"sqlite:///{tmp_path / 'x.sqlite'}", api_url="https://x.example/v1",
                       api_key="k", demo=False, poll_interval_s=1e-300, quote_timeout_s=60,
