@@ -23,7 +23,8 @@ from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.services import logs
 from bulkquote_gui.services.mail_config import URL_ENV, from_settings, recipients
-from bulkquote_gui.services.mailer import DEFAULT_PORTS, SmtpConfig, is_address, send, split_addresses
+from bulkquote_gui.services.mailer import (DEFAULT_PORTS, SmtpConfig, is_address,
+                                          plain_login_refused, send, split_addresses)
 from bulkquote_gui.gui.secret_field import secret_field
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
@@ -164,8 +165,8 @@ class EmailSettingsDialog(QDialog):
             return out
         if s.smtp_from and not is_address(s.smtp_from):
             out.append(f"From {s.smtp_from!r} is not an e-mail address")
-        config = from_settings(s)
-        if config is not None and config.plain_login_refused:
+        if plain_login_refused(s.smtp_host, s.smtp_security, s.smtp_user,
+                               s.smtp_allow_plain_login):
             out.append(f"With Security None the password would cross the network unencrypted to "
                        f"{s.smtp_host}: choose STARTTLS or SSL, or allow a login without "
                        "encryption")

@@ -58,8 +58,7 @@ class SmtpConfig:
 
     @property
     def plain_login_refused(self) -> bool:
-        return (bool(self.user) and self.security == "none" and not self.allow_plain_login
-                and not is_loopback_host(self.host))
+        return plain_login_refused(self.host, self.security, self.user, self.allow_plain_login)
 
     @property
     def where(self) -> str:
@@ -98,6 +97,11 @@ class ServerTrouble(MailError):
     """The server broke off or answered with a temporary (4xx) error."""
 
     transient = True
+
+
+def plain_login_refused(host: str, security: str, user: str, allowed: bool) -> bool:
+    """A login (user set) without TLS to another computer, not allowed by the rep."""
+    return bool(user) and security == "none" and not allowed and not is_loopback_host(host)
 
 
 def is_address(text: str) -> bool:
