@@ -445,8 +445,8 @@ def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
         print("no batches yet: `bulkquote submit FILE` stores one")
         return EXIT_OK
     for b in batches:
-        print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  {one_line(b.source_name)}  "
-              f"({count_text(b.counts)})")
+        print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  "
+              f"{one_line(b.source_name)}  ({count_text(b.counts)})")
     return EXIT_OK
 
 

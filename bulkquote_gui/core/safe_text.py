@@ -20,18 +20,16 @@ _RUNS = re.compile(r"\s+")
 
 
 def is_safe(text: str) -> bool:
-    """True when `one_line` would change nothing but surrounding spaces (C speed for ASCII)."""
+    """True when `one_line` leaves `text` as it is (checked at C speed for ASCII)."""
     return text.isprintable() if text.isascii() else all(
         unicodedata.category(c) not in _DROPPED and c not in _SPACES for c in text)
 
 
-def one_line(text: object, max_chars: int | None = None) -> str:
-    """`text` as one safe line, cut to `max_chars` with an ellipsis when given."""
+def one_line(text: object) -> str:
+    """`text` (None as "") as one safe line."""
     value = "" if text is None else str(text)
-    if not is_safe(value):
-        kept = "".join(" " if c in _SPACES else c for c in value
-                       if c in _SPACES or unicodedata.category(c) not in _DROPPED)
-        value = _RUNS.sub(" ", kept).strip()
-    if max_chars is not None and len(value) > max_chars:
-        value = value[: max_chars - 1].rstrip() + "\u2026"
-    return value
+    if is_safe(value):
+        return value
+    kept = "".join(" " if c in _SPACES else c for c in value
+                   if c in _SPACES or unicodedata.category(c) not in _DROPPED)
+    return _RUNS.sub(" ", kept).strip()

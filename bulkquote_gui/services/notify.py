@@ -211,14 +211,12 @@ def body(outcome: Outcome, report: BatchReport, attachment: str) -> str:
     if outcome.kind == FINISHED:
         lines.append(f"Batch #{report.batch_id} ({report.name}) is complete: "
                      f"{count_text(report.counts)}.")
-        if report.refused:
-            lines.append(_refused_sentence(report.refused))
     else:
         lines.append(f"Batch #{report.batch_id} ({report.name}) stopped and needs you: "
                      f"{outcome.reason}")
         lines.append(f"So far: {count_text(report.counts)}.")
-        if report.refused:
-            lines.append(_refused_sentence(report.refused))
+    if report.refused:
+        lines.append(_refused_sentence(report.refused))
     lines.append("")
     if report.owner:
         lines.append(f"Submitted by: {report.owner}")
