@@ -74,3 +74,12 @@ def test_progress_and_error_lines_are_one_clean_line(tmp_path):
                   "submit", missing, check=2)
     (line,) = _lines(out.stderr)
     assert line.startswith("bulkquote submit:") and "Bcc: x@example.com" in line
+
+
+def test_check_prints_the_file_and_its_columns_as_clean_lines(tmp_path):
+    sheet = tmp_path / "evil\r\nBcc: x@example.com\x1b[31m.csv"
+    sheet.write_text("Street,City,State,ZIP\x1b[2J\r\n1 Main St,Austin,TX,78701\r\n")
+    out = run_cli({**os.environ}, "check", sheet, "--map", "postal_code=ZIP\x1b[2J", check=0)
+    lines = _lines(out.stdout)
+    assert lines[0] == "evil Bcc: x@example.com[31m.csv: 1 rows read"
+    assert lines[-1].endswith("postal_code=ZIP[2J")
