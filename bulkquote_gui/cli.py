@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
+import os
+import re
 import sys
 from typing import Callable
+
+from bulkquote_gui.core.engine.policy import POLL_INTERVAL_RANGE_S, QUOTE_TIMEOUT_RANGE_S
 
 # subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
 HANDLERS: dict[str, str] = {
@@ -38,9 +43,31 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number greater than 0")
     return value
+
+
+def _seconds_between(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds in [low, high], as Settings accept.
+
+    BULKQUOTE_TEST_TIMING=1 lowers the floor for the test suite, which polls a local simulator
+    every 0.05 s; nothing else should set it.
+    """
+    if os.environ.get("BULKQUOTE_TEST_TIMING") == "1":
+        low = min(low, 0.01)
+
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be between {low:g} and {high:g} "
+                                             "seconds")
+        return value
+
+    return seconds
 
 
 def _mapping_item(text: str) -> tuple[str, str]:
@@ -76,10 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "user data folder; env BULKQUOTE_DB)")
     parser.add_argument("--api-url", help="Momentum API base URL (env BULKQUOTE_API_URL); "
                         "none configured = demo mode against the built-in simulator")
-    parser.add_argument("--poll-interval", type=_positive_float, metavar="S",
-                        help="seconds between polls when the server gives no Retry-After (default 15)")
-    parser.add_argument("--quote-timeout", type=_positive_float, metavar="S",
-                        help="seconds before giving up on one quote (default 300)")
+    parser.add_argument("--poll-interval", type=_seconds_between(*POLL_INTERVAL_RANGE_S),
+                        metavar="S", help="seconds between polls when the server gives no "
+                        "Retry-After (1-3600, default 15)")
+    parser.add_argument("--quote-timeout", type=_seconds_between(*QUOTE_TIMEOUT_RANGE_S),
+                        metavar="S", help="seconds before giving up on one quote (10-86400, "
+                        "default 300)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("gui", help="open the window (the default)")
@@ -185,6 +214,18 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv[:i] + ["gui"] + argv[i:]
 
 
+def _warn_if_password_in(db_url: str) -> None:
+    """A password in --db is readable by every user of this computer (ps, /proc): say where
+    it belongs instead. The command still runs: the rep may be on a machine of their own."""
+    from bulkquote_gui.core.store.engine import public_url
+
+    # (a URL SQLAlchemy cannot parse, e.g. with a bad port, may hold one all the same)
+    if public_url(db_url) != db_url or re.search(r"://[^/@:]*:[^/@]*@", db_url):
+        print("bulkquote: warning: the password in --db can be seen by every user of this "
+              "computer (ps); keep it in PGPASSWORD, ~/.pgpass or the keyring (Settings) "
+              "instead", file=sys.stderr, flush=True)
+
+
 def _load(handler: str) -> Callable[[argparse.Namespace], int]:
     module_name, func_name = handler.split(":")
     return getattr(importlib.import_module(module_name), func_name)
@@ -193,11 +234,19 @@ def _load(handler: str) -> Callable[[argparse.Namespace], int]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(_with_default_command(argv))
+    if args.db:
+        _warn_if_password_in(args.db)
     try:
         return int(_load(HANDLERS[args.command])(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `bulkquote status 1 | head`: the reader has what it wanted. Point stdout at devnull so
+        # the interpreter's last flush does not fail again, and exit as a SIGPIPE'd tool would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BULKQUOTE_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("BULKQUOTE_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    monkeypatch.setenv("BULKQUOTE_TEST_TIMING", "1")   # the CLI may poll the simulator every 0.05 s
     for var in ("BULKQUOTE_API_KEY", "BULKQUOTE_API_URL", "BULKQUOTE_DB",
                 "PGPASSWORD", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE"):
         monkeypatch.delenv(var, raising=False)

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core import store
 from bulkquote_gui.core.deal_summary import summarise
+from bulkquote_gui.core.reasons import reason_text
+from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.store.models import BATCH_COMPLETE
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
@@ -31,6 +33,7 @@ from bulkquote_gui.services.runtime import (
     MissingApiKey,
     RefusedApiUrl,
     Runtime,
+    UnusableDatabase,
     open_runtime,
     resolve_db_url,
 )
@@ -50,7 +53,8 @@ class _Fail(Exception):
 
 
 def _err(command: str, message: str) -> None:
-    print(f"bulkquote {command}: {message}", file=sys.stderr, flush=True)
+    # The message may quote a file name: one safe line (core/safe_text).
+    print(f"bulkquote {command}: {one_line(message)}", file=sys.stderr, flush=True)
 
 
 def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
@@ -64,6 +68,9 @@ def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
                 return exc.code
             except SchemaError as exc:
                 _err(name, f"cannot use the database: {exc}")
+                return EXIT_BAD_INPUT
+            except UnusableDatabase as exc:
+                _err(name, str(exc))
                 return EXIT_BAD_INPUT
             except SQLAlchemyError as exc:
                 known = store.classify(exc)  # read-only, full, locked: the reason in words
@@ -123,6 +130,9 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     progress = Progress()
     listener = notify_hooks.with_notifications(progress, runtime.session_factory, runtime.settings)
     processor = runtime.make_processor(client, on_event=listener, role="cli")
+    # Every row filled from still-valid quotes: complete before the engine starts, so no event
+    # announces it; the rep who waits is told all the same.
+    complete_at_once = batch_id is not None and _batch_status(runtime, batch_id) == BATCH_COMPLETE
     outcome: dict[str, Any] = {"statuses": [], "error": None}
     interrupted = threading.Event()
 
@@ -140,6 +150,8 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     client.close()
     if outcome["error"] is not None:
         notify_hooks.engine_failed(outcome["error"], (batch_id,) if batch_id else ())
+    elif complete_at_once:
+        _tell_finished(runtime, batch_id)
     notify_hooks.finish()   # the e-mails owed go out before the command returns (bounded)
     if outcome["error"] is not None:
         raise outcome["error"]
@@ -148,6 +160,21 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
               file=sys.stderr, flush=True)
         return EXIT_STOPPED
     return EXIT_OK if all(s == BATCH_COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
+
+
+def _batch_status(runtime: Runtime, batch_id: int) -> str:
+    with runtime.session_factory() as session:
+        return str(_batch_or_fail(session, batch_id).status)
+
+
+def _tell_finished(runtime: Runtime, batch_id: int) -> None:
+    from bulkquote_gui import notify_hooks
+    from bulkquote_gui.services.notify import FINISHED, Outcome
+
+    with runtime.session_factory() as session:
+        summary = _batch_or_fail(session, batch_id)
+    notify_hooks.notifier(runtime.session_factory, runtime.settings).notify(
+        Outcome(batch_id, FINISHED, str(summary.status), counts=dict(summary.counts)))
 
 
 def interrupted_run(processor: Any, work: Callable[[], None], interrupted: threading.Event) -> None:
@@ -378,17 +405,21 @@ def run_status(args: argparse.Namespace) -> int:
                       "address_set": r.address_set or None}
                      for r in rows]}, ensure_ascii=False))
         return EXIT_OK
-    print(f"batch {summary.id}  {summary.source_name}  {summary.status}  "
+    # Names and cells come from the rep's files: one_line keeps their escapes, CR/LF and bidi
+    # overrides off the terminal (--json is escaped by JSON itself).
+    print(f"batch {summary.id}  {one_line(summary.source_name)}  {summary.status}  "
           f"({count_text(summary.counts)})")
     if summary.status_message:
-        print(f"  {summary.status_message}")
+        print(f"  {one_line(summary.status_message)}")
     if waiting:
-        print(f"  {waiting['message']}")
+        print(f"  {one_line(waiting['message'])}")
     for r in rows:
         answer = (f"{r.carrier}  MRC {_money(r.mrc)}  NRC {_money(r.nrc)} {r.currency or ''}".rstrip()
-                  if r.status == "complete" else (f"{r.error_code}: {r.error_message}" if r.error_code else ""))
+                  if r.status == "complete"
+                  else reason_text(r.error_code, r.error_message) if r.error_code else "")
         mark = "  (stale: ask again)" if r.stale(today) else ("  (reused)" if r.reused_from else "")
-        print(f"  row {r.row_number:>5}  {r.status:<10}  {r.address}  {answer}{mark}".rstrip())
+        print(f"  row {r.row_number:>5}  {r.status:<10}  {one_line(r.address)}  "
+              f"{one_line(answer)}{mark}".rstrip())
     return EXIT_OK
 
 
@@ -416,8 +447,8 @@ def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
         print("no batches yet: `bulkquote submit FILE` stores one")
         return EXIT_OK
     for b in batches:
-        print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  {b.source_name}  "
-              f"({count_text(b.counts)})")
+        print(f"{b.id:>5}  {b.created_at:%Y-%m-%d %H:%M}Z  {b.status:<9}  "
+              f"{one_line(b.source_name)}  ({count_text(b.counts)})")
     return EXIT_OK
 
 
@@ -467,10 +498,10 @@ def run_find(args: argparse.Namespace) -> int:
         print(f"nothing found for {args.text!r}", file=sys.stderr)
         return EXIT_OK
     for f in found:
-        price = f"  {f.carrier} {_money(f.mrc)}/mo" if f.status == "complete" else ""
+        price = f"  {one_line(f.carrier)} {_money(f.mrc)}/mo" if f.status == "complete" else ""
         valid = f" (valid until {f.valid_until:%b %d %Y})" if f.valid_until else ""
-        print(f"batch {f.batch_id:>4} row {f.row_number:>5}  {f.status:<10} {f.company}  "
-              f"{f.address}{price}{valid}")
+        print(f"batch {f.batch_id:>4} row {f.row_number:>5}  {f.status:<10} {one_line(f.company)}  "
+              f"{one_line(f.address)}{price}{valid}")
     return EXIT_OK
 
 

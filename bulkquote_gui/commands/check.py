@@ -16,6 +16,7 @@ import sys
 
 from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
 from bulkquote_gui.core.limits import display_name
+from bulkquote_gui.core.safe_text import one_line
 
 SHOWN_PROBLEMS = 20
 
@@ -71,13 +72,15 @@ def _refuse(args: argparse.Namespace, shown: str, message: str) -> int:
     """Exit 2 with the sentence on stderr (and in --json); never a traceback."""
     if args.json:
         print(json.dumps({"file": shown, "error": message}))
-    print(f"bulkquote check: {message}", file=sys.stderr)
+    print(f"bulkquote check: {one_line(message)}", file=sys.stderr)
     return 2
 
 
 def render_summary(result: ImportResult) -> str:
     counts = result.counts()
-    name = display_name(result.path.name) + (f" (sheet {result.sheet})" if result.sheet else "")
+    # The file's, sheet's and columns' names are the sheet author's: one safe line each.
+    name = one_line(display_name(result.path.name)) + (f" (sheet {one_line(result.sheet)})"
+                                                       if result.sheet else "")
     lines = [
         f"{name}: {counts['rows']} rows read"
         + ("" if result.has_header else " (no header row)"),
@@ -86,7 +89,8 @@ def render_summary(result: ImportResult) -> str:
         f"  invalid    {counts['invalid']}",
         f"  duplicates {counts['duplicates']}",
         f"  quotable   {counts['quotable']}",
-        "columns: " + (", ".join(f"{field}={column}" for field, column in result.mapping.items())
+        "columns: " + (", ".join(f"{field}={one_line(column)}"
+                                 for field, column in result.mapping.items())
                        or "none recognised (use --map FIELD=COLUMN)"),
     ]
     if result.sheet_note:
@@ -107,5 +111,5 @@ def render_summary(result: ImportResult) -> str:
         lines.append(f"first invalid rows ({min(len(invalid), SHOWN_PROBLEMS)} of {len(invalid)}):")
         for i in invalid[:SHOWN_PROBLEMS]:
             for problem in result.problems_at(i):
-                lines.append(f"  row {problem.row}, {problem.field}: {problem.message}")
+                lines.append(f"  row {problem.row}, {problem.field}: {one_line(problem.message)}")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from typing import Callable, TextIO
 
 from bulkquote_gui.core.durations import duration_text
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
+from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.states import ROW_TERMINAL
 
 BAR_WIDTH = 24
@@ -123,7 +124,9 @@ class Progress:
         self._out.flush()
 
     def _print(self, text: str) -> None:
-        """A line that stays (the live bar is redrawn under it)."""
+        """A line that stays (the live bar is redrawn under it); one safe line whatever a
+        holder's name or a message carries (core/safe_text)."""
+        text = one_line(text)
         if self.live:
             self._out.write("\r\x1b[2K" + text + "\n" + self._bar)
         else:

@@ -2,7 +2,7 @@
 
 A team points every laptop and one always-on `bulkquote worker` at one PostgreSQL database. The
 worker quotes every open batch of every account it has a key for (BULKQUOTE_API_KEYS, several
-keys separated by commas or spaces, plus the configured key), one runner thread per account,
+keys separated by commas, plus the configured key), one runner thread per account,
 picks up batches as reps submit them, and stops cleanly on SIGTERM / Ctrl-C: the quote in flight
 stays `polling` for the next holder and the lease is released.
 """
@@ -33,8 +33,15 @@ KEYS_ENV = "BULKQUOTE_API_KEYS"
 
 
 def worker_keys(configured: str | None) -> list[str]:
-    """Every key the worker may quote with, each once, in the order given."""
-    keys = [k for k in re.split(r"[\s,]+", os.environ.get(KEYS_ENV, "")) if k]
+    """Every key the worker may quote with, each once, in the order given.
+
+    Keys are separated by commas; one with a space inside is refused (`_Fail`), not split into
+    two keys nobody meant ("a,bad key" was once the keys "bad" and "key")."""
+    keys = [k.strip() for k in os.environ.get(KEYS_ENV, "").split(",") if k.strip()]
+    for n, key in enumerate(keys, 1):
+        if re.search(r"\s", key):
+            raise _Fail(f"{KEYS_ENV}: key {n} contains a space or a line break; separate keys "
+                        "with commas only", EXIT_STOPPED)
     if configured:
         keys.append(configured)
     return list(dict.fromkeys(keys))
@@ -44,7 +51,7 @@ def worker_keys(configured: str | None) -> list[str]:
 def run_worker(args: argparse.Namespace) -> int:
     """Quote every open batch of every account with a key; wait for more unless --until-idle."""
     from bulkquote_gui.core.engine.pool import AccountPool
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.services.runtime import MissingApiKey
 
     with _runtime(args, with_api=True) as runtime:
         keys = [runtime.api_key] if runtime.demo else worker_keys(runtime.api_key)
@@ -55,7 +62,12 @@ def run_worker(args: argparse.Namespace) -> int:
         accounts = []
         for key in keys:
             assert key is not None
-            client = MomentumClient(runtime.api_url, key)
+            try:   # the URL and key are checked before any connection, Settings' rules included
+                client = runtime.make_client(api_key=key)
+            except MissingApiKey as exc:
+                for _, opened in accounts:
+                    opened.close()
+                raise _Fail(str(exc), EXIT_STOPPED) from None
             accounts.append((store.ensure_account(sf, runtime.account_url, key), client))
         from bulkquote_gui import notify_hooks
 

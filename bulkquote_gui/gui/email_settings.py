@@ -16,14 +16,16 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.services import logs
 from bulkquote_gui.services.mail_config import URL_ENV, from_settings, recipients
-from bulkquote_gui.services.mailer import DEFAULT_PORTS, SmtpConfig, is_address, send, split_addresses
+from bulkquote_gui.services.mailer import (DEFAULT_PORTS, SmtpConfig, is_address,
+                                          plain_login_refused, send, split_addresses)
 from bulkquote_gui.gui.secret_field import secret_field
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
@@ -82,6 +84,9 @@ class EmailSettingsDialog(QDialog):
         self.port_spin = QSpinBox()
         self.port_spin.setRange(1, 65535)
         self.port_spin.setValue(settings.smtp_port)
+        self.plain_login_check = QCheckBox("Allow a login without encryption (a server on a "
+                                           "network you trust)")
+        self.plain_login_check.setChecked(settings.smtp_allow_plain_login)
         self.user_edit = QLineEdit(settings.smtp_user)
         self.user_edit.setPlaceholderText("empty: no login")
         self.password_edit, self.password_note, self._initial_password = secret_field(passwords)
@@ -97,6 +102,7 @@ class EmailSettingsDialog(QDialog):
         server.addWidget(self.port_spin)
         form.addRow("SMTP server:", server)
         form.addRow("Security:", self.security_combo)
+        form.addRow("", self.plain_login_check)
         form.addRow("User:", self.user_edit)
         form.addRow("Password:", self.password_edit)
         form.addRow("", self.password_note)
@@ -143,6 +149,7 @@ class EmailSettingsDialog(QDialog):
                        smtp_port=self.port_spin.value(),
                        smtp_security=self.security_combo.currentData(),
                        smtp_user=self.user_edit.text().strip(),
+                       smtp_allow_plain_login=self.plain_login_check.isChecked(),
                        smtp_from=self.from_edit.text().strip(), smtp_to=self.to_edit.text().strip())
 
     def current_config(self) -> SmtpConfig | None:
@@ -159,6 +166,11 @@ class EmailSettingsDialog(QDialog):
             return out
         if s.smtp_from and not is_address(s.smtp_from):
             out.append(f"From {s.smtp_from!r} is not an e-mail address")
+        if plain_login_refused(s.smtp_host, s.smtp_security, s.smtp_user,
+                               s.smtp_allow_plain_login):
+            out.append(f"With Security None the password would cross the network unencrypted to "
+                       f"{s.smtp_host}: choose STARTTLS or SSL, or allow a login without "
+                       "encryption")
         bad = [a for a in split_addresses(s.smtp_to) if "=" not in a and not is_address(a)]
         out += [f"To {a!r} is not an e-mail address" for a in bad]
         if not s.smtp_to and not s.rep_email:

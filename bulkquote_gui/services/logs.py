@@ -25,6 +25,7 @@ from platformdirs import user_log_dir
 
 from bulkquote_gui import APP_NAME, __version__
 from bulkquote_gui.core.file_modes import private_folder, private_opener
+from bulkquote_gui.core.safe_text import is_safe, one_line
 
 MAX_BYTES = 1_000_000
 BACKUPS = 5
@@ -75,9 +76,17 @@ def redact(text: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats, then masks: the message, its arguments and the traceback are all covered."""
+    """Formats, then masks: the message, its arguments and the traceback are all covered.
+
+    The message is made one safe line first (core/safe_text): a file name with CR/LF cannot
+    forge a log line, nor an escape sequence repaint the terminal that shows it.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if not is_safe(message):
+            record = logging.makeLogRecord({**record.__dict__, "msg": one_line(message),
+                                            "args": None})
         return redact(super().format(record))
 
 

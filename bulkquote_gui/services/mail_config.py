@@ -4,7 +4,8 @@ Headless runners (a team's `bulkquote worker`, `submit --wait` in a script) are 
 environment, the window by its E-mail dialog:
 
     BULKQUOTE_SMTP_URL       smtp://user@host:port (plain; ?starttls=1 upgrades it) or
-                             smtps://user@host:port (SSL); ?from=addr sets the sender
+                             smtps://user@host:port (SSL); ?from=addr sets the sender;
+                             ?plain_login=1 allows a login without TLS to another computer
     BULKQUOTE_SMTP_PASSWORD  the login's password (else the keyring's SMTP entry)
     BULKQUOTE_NOTIFY_TO      "a@x, b@y", or by who submitted: "Alice=alice@x, Bob=bob@x, *=desk@x"
 
@@ -55,7 +56,8 @@ def parse_smtp_url(url: str, password: str = "") -> SmtpConfig:
     sender = query.get("from", "") or (user if is_address(user) else "")
     return SmtpConfig(host=parts.hostname, port=port or DEFAULT_PORTS[security], security=security,
                       user=user, sender=sender or default_sender(),
-                      password=password or unquote(parts.password or ""))
+                      password=password or unquote(parts.password or ""),
+                      allow_plain_login=query.get("plain_login", "").lower() in _TRUE)
 
 
 def default_sender() -> str:
@@ -72,7 +74,8 @@ def from_settings(settings: Settings, password: str = "") -> SmtpConfig | None:
     sender = settings.smtp_from.strip() or (user if is_address(user) else "") \
         or settings.rep_email.strip() or default_sender()
     return SmtpConfig(host=settings.smtp_host.strip(), port=settings.smtp_port,
-                      security=settings.smtp_security, user=user, sender=sender, password=password)
+                      security=settings.smtp_security, user=user, sender=sender, password=password,
+                      allow_plain_login=settings.smtp_allow_plain_login)
 
 
 def recipients(owner: str, notify_to: str, rep_email: str) -> tuple[str, ...]:

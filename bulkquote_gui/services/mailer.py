@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
 
+from bulkquote_gui.core.momentum import is_loopback_host
+
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
@@ -31,6 +33,9 @@ class SmtpConfig:
     password: str = field(default="", repr=False)
     timeout_s: float = 20.0
     cafile: str | None = None        # a CA bundle to trust instead of the system's (tests)
+    # A login over a plain connection sends the password readable: refused to another computer
+    # unless the rep allowed it (a server on a trusted network), as plain http:// API URLs are.
+    allow_plain_login: bool = False
 
     def problems(self) -> list[str]:
         out = []
@@ -42,10 +47,18 @@ class SmtpConfig:
             out.append(f"SMTP security {self.security!r} is not one of none, STARTTLS, SSL")
         if not is_address(self.sender):
             out.append(f"the sender {self.sender!r} is not an e-mail address")
+        if self.plain_login_refused:
+            out.append(f"the password of {self.user} would cross the network unencrypted to "
+                       f"{self.host}: choose STARTTLS or SSL, or allow a login without "
+                       "encryption for a server on a network you trust")
         if not self.to:
             out.append("no recipient is set")
         out += [f"the recipient {a!r} is not an e-mail address" for a in self.to if not is_address(a)]
         return out
+
+    @property
+    def plain_login_refused(self) -> bool:
+        return plain_login_refused(self.host, self.security, self.user, self.allow_plain_login)
 
     @property
     def where(self) -> str:
@@ -84,6 +97,11 @@ class ServerTrouble(MailError):
     """The server broke off or answered with a temporary (4xx) error."""
 
     transient = True
+
+
+def plain_login_refused(host: str, security: str, user: str, allowed: bool) -> bool:
+    """A login (user set) without TLS to another computer, not allowed by the rep."""
+    return bool(user) and security == "none" and not allowed and not is_loopback_host(host)
 
 
 def is_address(text: str) -> bool:

@@ -24,7 +24,7 @@ import queue
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -33,6 +33,8 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.events import BatchEvent, Event, WaitEvent
+from bulkquote_gui.core.reasons import reason_text
+from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.services.mail_config import MailConfigSource
 from bulkquote_gui.services.mailer import MailError, SmtpConfig, send
 
@@ -177,8 +179,14 @@ class BatchReport:
     counts: dict[str, int]
     owner: str = ""
     status_message: str = ""
-    failed: tuple[tuple[int, str, str], ...] = ()    # row number, error code, message
+    failed: tuple[tuple[int, str], ...] = ()    # row number, the reason (core/reasons)
     failed_total: int = 0
+    refused: int = 0               # rows of the sheet refused before sending (invalid, duplicate)
+
+
+def refused_text(report: BatchReport) -> str:
+    """ "; 6 not sent (refused before sending)" when the sheet had rows the batch left out."""
+    return f"; {report.refused} not sent (refused before sending)" if report.refused else ""
 
 
 def count_text(counts: dict[str, int]) -> str:
@@ -196,7 +204,8 @@ def count_text(counts: dict[str, int]) -> str:
 def subject(outcome: Outcome, report: BatchReport) -> str:
     what = "complete" if outcome.kind == FINISHED else "needs you"
     name = report.name if len(report.name) <= 120 else report.name[:117] + "..."
-    return f"BulkQuote: batch #{report.batch_id} {name} {what} ({count_text(report.counts)})"
+    return (f"BulkQuote: batch #{report.batch_id} {name} {what} "
+            f"({count_text(report.counts)}{refused_text(report)})")
 
 
 def body(outcome: Outcome, report: BatchReport, attachment: str) -> str:
@@ -208,6 +217,8 @@ def body(outcome: Outcome, report: BatchReport, attachment: str) -> str:
         lines.append(f"Batch #{report.batch_id} ({report.name}) stopped and needs you: "
                      f"{outcome.reason}")
         lines.append(f"So far: {count_text(report.counts)}.")
+    if report.refused:
+        lines.append(_refused_sentence(report.refused))
     lines.append("")
     if report.owner:
         lines.append(f"Submitted by: {report.owner}")
@@ -217,11 +228,17 @@ def body(outcome: Outcome, report: BatchReport, attachment: str) -> str:
         lines += ["", f"Failed rows ({report.failed_total}"
                   + (f", the first {len(report.failed)}" if report.failed_total > len(report.failed) else "")
                   + "):"]
-        lines += [f"  row {row}: {code}: {message}" for row, code, message in report.failed]
+        lines += [f"  row {row}: {reason}" for row, reason in report.failed]
     lines += ["", attachment, "", "-- ", "Sent by BulkQuote. `bulkquote status "
               f"{report.batch_id}` shows the batch; `bulkquote export {report.batch_id} -o FILE` "
               "writes its results again."]
     return "\n".join(lines) + "\n"
+
+
+def _refused_sentence(refused: int) -> str:
+    rows = "row" if refused == 1 else "rows"
+    return (f"{refused} more {rows} of the sheet {'was' if refused == 1 else 'were'} refused "
+            "before sending (invalid or duplicate): the results list them with the reason.")
 
 
 def build_message(outcome: Outcome, report: BatchReport, *, sender: str, to: tuple[str, ...],
@@ -252,12 +269,17 @@ def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchR
         if summary is None:
             raise KeyError(f"no batch {batch_id}")
         rows = store.batch_rows(session, batch_id)
-    failed = [(r.row_number, r.error_code or "failed", r.error_message or "") for r in rows
-              if r.status == "failed"]
-    return BatchReport(batch_id=batch_id, name=summary.source_name, status=str(summary.status),
-                       counts=dict(summary.counts), owner=summary.owner,
-                       status_message=summary.status_message,
-                       failed=tuple(failed[:MAX_FAILED_LISTED]), failed_total=len(failed))
+        refused = len(store.batch_skipped(session, batch_id))
+    failed = [(r.row_number, one_line(reason_text(r.error_code or "failed", r.error_message)))
+              for r in rows if r.status == "failed"]
+    # The file name and the owner come from the rep's machine: made one safe line here, they
+    # can neither break a header (CR/LF) nor turn text around (U+202E) in subject, body or name.
+    return BatchReport(batch_id=batch_id, name=one_line(summary.source_name),
+                       status=str(summary.status), counts=dict(summary.counts),
+                       owner=one_line(summary.owner),
+                       status_message=one_line(summary.status_message),
+                       failed=tuple(failed[:MAX_FAILED_LISTED]), failed_total=len(failed),
+                       refused=refused)
 
 
 def results_xlsx(session_factory: sessionmaker[Session], report: BatchReport) -> tuple[bytes | None, str, str]:
@@ -391,8 +413,15 @@ class Notifier:
         if config is None:
             return   # no e-mail set up: nothing to say
         xlsx, name, note = results_xlsx(self._sf, report)
-        message = build_message(outcome, report, sender=config.sender, to=config.to, xlsx=xlsx,
-                                xlsx_name=name, attach_note=note)
+        try:
+            message = build_message(outcome, report, sender=config.sender, to=config.to,
+                                    xlsx=xlsx, xlsx_name=name, attach_note=note)
+        except Exception as exc:   # e.g. a header the e-mail library refuses: say so, one line
+            # The traceback for the log file only (INFO): the terminal gets the report's line.
+            log.info("batch %s: message not built", outcome.batch_id, exc_info=True)
+            self._report(Report(outcome.batch_id, False, f"e-mail for batch #{outcome.batch_id} "
+                                f"not sent: the message could not be built ({exc})"))
+            return
         self._send_with_retries(outcome.batch_id, config, message)
 
     def _send_with_retries(self, batch_id: int, config: SmtpConfig, message: EmailMessage) -> None:
@@ -418,6 +447,7 @@ class Notifier:
             return
 
     def _report(self, report: Report) -> None:
+        report = replace(report, text=one_line(report.text))   # for the terminal and the log
         (log.info if report.sent or not report.final else log.warning)("%s", report.text)
         self.reports.append(report)
         if self._on_report is not None:

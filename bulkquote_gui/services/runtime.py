@@ -21,7 +21,7 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.store.accounts import AccountRef
-from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.policy import ENGINE_FLOOR_S, EngineConfig
 from bulkquote_gui.services.paths import data_dir, default_db_url
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings, load_settings
@@ -49,12 +49,40 @@ class MissingApiKey(RuntimeError):
 
 
 class RefusedApiUrl(MissingApiKey):
-    """The API URL is plain http:// to another computer and Settings do not allow it.
+    """The API URL cannot be used: not http(s)://, or plain http:// to another computer and
+    Settings do not allow it.
 
     A MissingApiKey on purpose: every caller that holds batches back for a missing key (the CLI
     exits 1 with the sentence, the window pauses its batches with it) does the same here, and
     the key is never sent.
     """
+
+
+class UnusableApiKey(MissingApiKey):
+    """The key cannot go in an HTTP header (a space, CR/LF): held back like a missing key."""
+
+
+class UnusableDatabase(RuntimeError):
+    """The store's URL names no database BulkQuote can open; str() is the sentence (no password)."""
+
+
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+
+
+def check_db_url(url: str) -> None:
+    """Raise UnusableDatabase for a URL that is not SQLite or PostgreSQL, or not a URL at all,
+    before any driver is imported or folder made."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except Exception as exc:   # a bad port, no scheme: SQLAlchemy's ValueError or ArgumentError
+        why = "its port is not a number" if "int()" in str(exc) else "it is not a database URL"
+        raise UnusableDatabase(f"cannot use the database URL given (--db, BULKQUOTE_DB or "
+                               f"Settings): {why}") from None
+    if backend not in DATABASE_BACKENDS:
+        raise UnusableDatabase(f"cannot use a {backend} database: BulkQuote keeps its data in "
+                               "SQLite (sqlite:///path) or PostgreSQL (postgresql+psycopg://...)")
 
 
 @dataclass
@@ -76,7 +104,13 @@ class Runtime:
     def engine(self) -> Engine:
         """The store's engine, opened (and its schema created or upgraded) on first use."""
         if self._engine is None:
-            self._engine = store.make_engine(self.db_url)
+            check_db_url(self.db_url)
+            try:
+                self._engine = store.make_engine(self.db_url)
+            except OSError as exc:   # the folder of a SQLite file cannot be made or read
+                where = exc.filename or store.public_url(self.db_url)
+                raise UnusableDatabase(f"cannot open the database: {where}: "
+                                       f"{exc.strerror or exc}") from None
         return self._engine
 
     def share_engine(self, engine: Engine) -> None:
@@ -90,27 +124,34 @@ class Runtime:
             self._session_factory = store.make_session_factory(self.engine)
         return self._session_factory
 
-    def make_client(self, clock: Clock | None = None) -> MomentumClient:
-        """A new client (one per thread). Raises MissingApiKey when a real API has no key, and
-        RefusedApiUrl (a MissingApiKey) for plain http:// to another computer unless allowed."""
-        from bulkquote_gui.core.momentum import InsecureApiUrl, MomentumClient, check_api_url
+    def make_client(self, clock: Clock | None = None, *,
+                    api_key: str | None = None) -> MomentumClient:
+        """A new client (one per thread), with this runtime's key or `api_key` (the worker's
+        other accounts). Before any connection, raises MissingApiKey when a real API has no key,
+        RefusedApiUrl for a URL that is not http(s):// or is plain http:// to another computer
+        unless Settings allow it, UnusableApiKey for a key no HTTP header can carry."""
+        from bulkquote_gui.core.momentum import MomentumClient, check_api_url
 
         try:
             check_api_url(self.api_url, allow_insecure_http=self.settings.allow_insecure_http)
-        except InsecureApiUrl as exc:
+        except ValueError as exc:   # InsecureApiUrl, or not http(s) at all
             raise RefusedApiUrl(str(exc)) from None
-        if not self.api_key:
+        key = api_key or self.api_key
+        if not key:
             raise MissingApiKey(
                 "no API key: set BULKQUOTE_API_KEY or save the key in the app's settings "
                 f"(API {self.api_url})")
-        return MomentumClient(self.api_url, self.api_key, clock=clock,
-                              allow_insecure_http=self.settings.allow_insecure_http)
+        try:
+            return MomentumClient(self.api_url, key, clock=clock,
+                                  allow_insecure_http=self.settings.allow_insecure_http)
+        except ValueError as exc:   # its text never quotes the key
+            raise UnusableApiKey(f"{exc} (API {self.api_url})") from None
 
     def processor_config(self) -> EngineConfig:
         # A poll interval chosen below a second (tests, local simulators) also lowers the floor
         # under the server's Retry-After, the first backoff step and the API probe's ceiling,
         # which would otherwise hold every poll and retry to a second.
-        quick = min(1.0, self.poll_interval_s)
+        quick = max(ENGINE_FLOOR_S, min(1.0, self.poll_interval_s))
         lease_ttl = _env_seconds("BULKQUOTE_LEASE_TTL_S", EngineConfig.lease_ttl_s)
         return EngineConfig(poll_interval_s=self.poll_interval_s,
                             quote_timeout_s=self.quote_timeout_s,

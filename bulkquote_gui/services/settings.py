@@ -42,6 +42,7 @@ class Settings:
     smtp_user: str = ""
     smtp_from: str = ""               # empty: the user, when it is an address
     smtp_to: str = ""                 # comma-separated; empty: rep_email
+    smtp_allow_plain_login: bool = False   # a login without TLS to another computer (mailer.py)
 
     def problems(self) -> list[str]:
         """What is wrong with these values, in words for the settings dialog."""

@@ -33,7 +33,8 @@ def env(tmp_path) -> dict[str, str]:
                XDG_DATA_HOME=str(tmp_path / "xdg-data"), XDG_STATE_HOME=str(tmp_path / "xdg-state"),
                BULKQUOTE_CONFIG_DIR=str(tmp_path / "config"), BULKQUOTE_DATA_DIR=str(tmp_path / "data"),
                BULKQUOTE_DB=f"sqlite:///{tmp_path / 'bundle.sqlite'}",
-               PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", QT_QPA_PLATFORM="offscreen")
+               PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring", QT_QPA_PLATFORM="offscreen",
+               BULKQUOTE_TEST_TIMING="1")
     return env
 
 

@@ -6,10 +6,19 @@ exponentially with jitter (1, 2, 4 ... s, capped), polls wait the configured int
 
 from __future__ import annotations
 
+import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 API_QUOTE_EXPIRY_S = 30 * 60   # the API expires a quote nobody finished after 30 minutes
+
+# What a rep may choose (Settings and the command line): a poll below a second hammers the API,
+# a timeout over a day is no timeout.
+POLL_INTERVAL_RANGE_S = (1.0, 3600.0)
+QUOTE_TIMEOUT_RANGE_S = (10.0, 24 * 3600.0)
+# The lowest floor the runtime ever derives from a rep's or a flag's poll interval (tests and
+# local simulators go this low). Code may configure 0 (benchmarks/bench_engine.py: no waits).
+ENGINE_FLOOR_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,15 @@ class EngineConfig:
     api_probe_max_s: float = 15.0        # GET /health while the API is unreachable: 0.5 s ... this
     foreign_wait_max_s: float = API_QUOTE_EXPIRY_S + 60  # never wait on one blocker longer
     last_call_s: float = 2.0             # a call with less of its row's time left gets this long
+
+    def __post_init__(self) -> None:
+        # NaN compares false with everything: a NaN timeout never ends and a NaN poll interval
+        # waits for nothing, so a number that is not finite is refused here, whoever built it.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"EngineConfig.{f.name} must be a finite number >= 0, "
+                                 f"got {value!r}")
 
     @property
     def heartbeat_s(self) -> float:
@@ -54,7 +72,10 @@ class Timing:
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
 
     def poll_delay(self, retry_after: float | None) -> float:
-        return self.config.poll_interval_s if retry_after is None else self.clamp(retry_after)
+        """The configured interval, or the server's Retry-After; never under the floor."""
+        if retry_after is None:
+            return max(self.config.retry_after_floor_s, self.config.poll_interval_s)
+        return self.clamp(retry_after)
 
     def probe_delay(self, attempt: int) -> float:
         """Between GET /health probes of an unreachable API: 0.5, 1, 2 ... api_probe_max_s."""
