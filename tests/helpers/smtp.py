@@ -24,14 +24,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def own_address() -> str:
-    """This machine's address on its network (not loopback): what a mail server elsewhere looks
-    like to BulkQuote. A UDP "connect" only picks the route; no packet is sent."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.connect(("192.0.2.1", 9))
-        return s.getsockname()[0]
-
-
 def make_certificate(folder: Path, host: str = "localhost") -> tuple[Path, Path]:
     """A self-signed certificate for `host` and 127.0.0.1: (cert.pem, key.pem)."""
     from cryptography import x509
@@ -103,7 +95,7 @@ class SmtpServer:
         if users is not None:
             kwargs.update(authenticator=self._authenticate, auth_required=True,
                           auth_require_tls=security == "starttls")
-        self.hostname = hostname   # another of this machine's addresses acts as "another computer"
+        self.hostname = hostname
         self.port = free_port()
         self.controller = Controller(self.handler, hostname=hostname, port=self.port, **kwargs)
 
