@@ -23,7 +23,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
 from bulkquote_gui import APP_NAME
-from bulkquote_gui.gui import wheel_guard
+from bulkquote_gui.gui import input_rules
 from bulkquote_gui.gui.style import app_icon, apply_theme
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QGuiApplication.setDesktopFileName("bulkquote")
     app.setWindowIcon(app_icon())
     apply_theme(app)
-    wheel_guard.install(app)   # the wheel scrolls the page, not an unfocused combo or spin box
+    input_rules.install(app)   # the wheel and the Return key, for every widget
     # Light/dark switched in the OS while the app runs: restyle.
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
     return app

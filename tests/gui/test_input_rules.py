@@ -1,15 +1,17 @@
-"""The mouse wheel over a combo or spin box the rep is not editing scrolls the page and leaves the
-value alone (issue 15, finding 2); with keyboard focus the wheel still changes the value.
-
-Real wheel events: QTest.wheelEvent goes through the window system, so Qt delivers it as it
-delivers a mouse's (focus by wheel, passed on to the parent when ignored)."""
+"""gui/input_rules.py, as create_application installs it (issue 15):
+- the mouse wheel over a combo or spin box the rep is not editing scrolls the page and leaves the
+  value alone (finding 2); with keyboard focus the wheel still changes the value. Real wheel
+  events: QTest.wheelEvent goes through the window system, so Qt delivers it as it delivers a
+  mouse's (focus by wheel, passed on to the parent when ignored);
+- Return or Enter on a focused button clicks it, as Space does (finding 11)."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QWidget
+from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui.app import create_application
 from bulkquote_gui.gui.email_settings import EmailSettingsDialog
@@ -26,7 +28,7 @@ DOWN = QPoint(0, -120)  # one notch towards the rep
 
 @pytest.fixture(autouse=True)
 def app(qapp):
-    """The application as `bulkquote` makes it (create_application installs the guard)."""
+    """The application as `bulkquote` makes it (create_application installs the rules)."""
     create_application()
     yield qapp
     apply_theme(qapp, dark=False)  # the tests' light theme, as conftest sets it
@@ -153,3 +155,23 @@ def test_every_field_built_later_is_guarded_too(qtbot):
         qtbot.addWidget(field)
         field.show()
         assert field.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
+def test_return_on_a_focused_button_clicks_it(qtbot, window, dialogs, key):
+    browse = window.upload_page.drop_zone.browse_button
+    browse.setFocus(Qt.FocusReason.TabFocusReason)
+    QApplication.processEvents()
+    assert browse.hasFocus()
+    QTest.keyClick(browse, key)
+    assert ("open", "") in dialogs.asked   # Browse… asked for a file
+
+
+def test_return_clicks_a_button_built_later(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    button = QPushButton("Later", holder)
+    QVBoxLayout(holder).addWidget(button)
+    holder.show()
+    with qtbot.waitSignal(button.clicked, timeout=1000):
+        QTest.keyClick(button, Qt.Key.Key_Return)
