@@ -82,7 +82,7 @@ def attach_extras(window: QMainWindow) -> Any:
         window.notifications = WindowNotifications(window, window.context, getattr(window, "tray", None))
     file_menu, help_ = _menu(window, "File"), _menu(window, "Help")
     if file_menu is not None and not window.findChild(QAction, "emailSettingsAction"):
-        email = QAction("E-mail &notifications…", window)
+        email = QAction("E-mail noti&fications…", window)
         email.setObjectName("emailSettingsAction")
         email.triggered.connect(lambda: email_settings.edit(window))
         actions = file_menu.actions()

@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.submit_action.triggered.connect(lambda: self._click(UPLOAD, upload.submit_button))
         self.mapping_action = QAction("Edit column &mapping", self, shortcut=QKeySequence("Ctrl+M"))
         self.mapping_action.triggered.connect(self._toggle_mapping)
-        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
