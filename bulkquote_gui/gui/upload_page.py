@@ -118,6 +118,9 @@ class UploadPage(QWidget):
 
         self.model = PreviewModel(self)
         self.model.counts_changed.connect(self._show_counts)
+        # Cells the rep fixed in this file: kept nowhere else until it is submitted.
+        self.has_fixes = False
+        self.model.edited.connect(lambda: setattr(self, "has_fixes", True))
         self.view = QTableView()
         self.view.setObjectName("previewView")
         self.view.setModel(self.model)
@@ -301,6 +304,7 @@ class UploadPage(QWidget):
         """Back to the empty drop zone (after a submit)."""
         self._generation += 1
         self.model.set_result(None)
+        self.has_fixes = False
         self._loaded = None
         self.reuse_box.setChecked(True)   # the next file reuses valid quotes unless told not to
         self._sync_reuse_label()
@@ -397,6 +401,7 @@ class UploadPage(QWidget):
         self.sheet_label.setVisible(several)
         self.sheet_combo.setVisible(several)
         name = Path(result.path).name
+        self.has_fixes = False   # a file read afresh
         self.file_label.setText(name)
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)

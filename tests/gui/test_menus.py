@@ -1,5 +1,6 @@
-"""The window's menus as a rep meets them by keyboard (issue 15, finding 11): in every menu, and
-in the menu bar, each Alt+letter names one entry."""
+"""The window's menus as a rep meets them by keyboard (issue 15): in every menu, and in the menu
+bar, each Alt+letter names one entry (finding 11); Quit asks before fixes made in the preview are
+lost (finding 12)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QMenu
 
 from bulkquote_gui.gui.app import attach_extras
+from tests.gui.conftest import SAMPLE
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
 
@@ -42,3 +44,29 @@ def test_every_menu_has_one_entry_per_letter(window):
         texts = [a.text() for a in menu.actions() if not a.isSeparator() and a.isVisible()]
         assert all(mnemonic(t) for t in texts), f"{menu.title()}: an entry without a letter: {texts}"
         assert not clashes(texts), f"{menu.title()}: {clashes(texts)}"
+
+
+# ---------------------------------------------------------------- Quit (finding 12)
+def _loaded(qtbot, window):
+    with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
+        window.load_file(SAMPLE)
+    return window.upload_page.model
+
+
+def test_quit_asks_first_when_cells_were_fixed(qtbot, window, dialogs):
+    model = _loaded(qtbot, window)
+    cell = model.index(0, model.columnCount() - 1)
+    assert model.setData(cell, "fixed by hand")   # as the grid's editor does
+    dialogs.confirms.append(False)                # "Go back"
+    window.quit_action.trigger()                  # Ctrl+Q
+    assert dialogs.asked[-1] == ("confirm", "Quit and lose your fixes?")
+    assert window.isVisible() and model.result is not None
+    dialogs.confirms.append(True)
+    window.quit_action.trigger()
+    assert not window.isVisible()
+
+
+def test_quit_closes_at_once_when_nothing_would_be_lost(qtbot, window, dialogs):
+    _loaded(qtbot, window)   # the file is on disk: reopening it gives the same
+    window.quit_action.trigger()
+    assert not window.isVisible() and not [a for a in dialogs.asked if a[0] == "confirm"]
