@@ -4,7 +4,7 @@ window for the same user and database is already open, the file handed to it (si
 Also here: the log file (services/logs.py), the crash handler (gui/crash_dialog.py: an uncaught
 exception is logged and shown, never a frozen window), and `attach_extras`, which gives the
 window its notifications (gui/notifications.py), "E-mail notifications…" in the File menu and
-"Open log folder" / "About BulkQuote" in the Help menu. The xcb check runs before Qt is
+"Quick guide", "Keyboard shortcuts", "Open log folder" and "About BulkQuote" in the Help menu. The xcb check runs before Qt is
 imported, in commands/gui.py.
 """
 
