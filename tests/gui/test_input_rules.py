@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui.app import create_application
 from bulkquote_gui.gui.email_settings import EmailSettingsDialog
@@ -175,3 +175,31 @@ def test_return_clicks_a_button_built_later(qtbot):
     holder.show()
     with qtbot.waitSignal(button.clicked, timeout=1000):
         QTest.keyClick(button, Qt.Key.Key_Return)
+
+
+def _tab_stops(top: QWidget) -> list[QWidget]:
+    """Every widget Tab reaches in `top`, once round."""
+    stops: list[QWidget] = []
+    for _ in range(200):
+        top.focusNextChild()
+        now = QApplication.focusWidget()
+        if now is None or now in stops:
+            return stops
+        stops.append(now)
+    return stops
+
+
+def test_no_scroll_area_is_a_tab_stop(qtbot, small_window):
+    """A page's scroll area took a Tab stop and showed no focus (issue 15, polish)."""
+    stops = _tab_stops(small_window)
+    assert small_window.upload_page.submit_button in stops
+    assert not [s for s in stops if isinstance(s, QScrollArea)]
+
+
+def test_the_settings_scroll_area_is_no_tab_stop(qtbot):
+    dialog = _settings_dialog(qtbot)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.url_edit.setFocus()
+    stops = _tab_stops(dialog)
+    assert dialog.poll_spin in stops and not [s for s in stops if isinstance(s, QScrollArea)]
