@@ -154,6 +154,8 @@ class MainWindow(QMainWindow):
         self.connection_label.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.connection_label)
 
+        # The start page's own action first, not the demo banner's "Open Settings…".
+        self.upload_page.drop_zone.browse_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self._build_menu()
         self.daily = DailyUse(self)  # deal summary, re-quote, search, reuse in the preview
         self.tray = self._make_tray()

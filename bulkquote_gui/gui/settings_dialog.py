@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
-from bulkquote_gui.gui import operations
+from bulkquote_gui.gui import focus, operations
 from bulkquote_gui.gui.operations import connection
 from bulkquote_gui.gui.operations.connection import ClientFactory
 from bulkquote_gui.gui.secret_field import secret_field
@@ -95,6 +95,7 @@ class SettingsDialog(QDialog):
         self._demo_url = demo_url
         self._client_factory = client_factory
         self._test: operations.Operation[str] | None = None
+        self._enable_test: Callable[[], None] | None = None   # while Test connection runs
         self.result_settings: Settings | None = None
         self.key_saved_in_keyring: bool | None = None
 
@@ -302,7 +303,7 @@ class SettingsDialog(QDialog):
         key = self.key_edit.text().strip() or (self._keystore.get() or "")
         if not key and not self.url_edit.text().strip():
             key = "demo"  # the built-in simulator takes any key
-        self.test_button.setEnabled(False)
+        self._enable_test = focus.disable([self.test_button])   # the focus stays on the button
         self.test_result.setText("Testing…")
         # Any ApiError subclass (or a bad URL) comes back as the failure; its words are for people.
         self._test = connection.probe(self, self._client_factory, url, key) \
@@ -316,7 +317,9 @@ class SettingsDialog(QDialog):
         return Dialogs(self).confirm(title, text, **kw)
 
     def _finish_test(self, ok: bool, message: str) -> None:
-        self.test_button.setEnabled(True)
+        if self._enable_test is not None:
+            self._enable_test()
+            self._enable_test = None
         url = self.url_edit.text().strip().rstrip("/")
         self._failed_url = None if ok else url
         self.test_result.setToolTip("" if ok else message)  # the technical words, for IT

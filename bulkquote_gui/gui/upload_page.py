@@ -21,6 +21,7 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.defaults_panel import DefaultsPanel
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
+from bulkquote_gui.gui import focus
 from bulkquote_gui.gui.drop_zone import DropZone
 from bulkquote_gui.gui.frozen_column import FrozenColumn
 from bulkquote_gui.gui.jobs_panel import JobsPanel
@@ -72,6 +73,7 @@ class UploadPage(QWidget):
         self._generation = 0  # a newer load/remap makes older ones' answers stale
         self._task: asyncio.Task | None = None
         self._busy = False
+        self._enable: Callable[[], None] | None = None   # ends the busy state's disabling
         self._loaded: Loaded | None = None   # the file's automatic mapping, and a remembered one
         self._progress.connect(self._show_progress)
 
@@ -383,8 +385,12 @@ class UploadPage(QWidget):
         self.busy_label.setText(label)
         self.progress.setRange(0, 0 if busy else 100)  # indeterminate until the importer reports
         self.busy_row.setVisible(busy)
-        for widget in (self.mapping_panel, self.defaults_panel, self.drop_zone, self.sheet_combo):
-            widget.setEnabled(not busy)
+        if busy and self._enable is None:   # the focus comes back to the box the rep changed
+            self._enable = focus.disable((self.mapping_panel, self.defaults_panel, self.drop_zone,
+                                          self.sheet_combo))
+        elif not busy and self._enable is not None:
+            self._enable()
+            self._enable = None
         self._sync_submit()
         emit(self.busy_changed, busy)
 
@@ -406,6 +412,7 @@ class UploadPage(QWidget):
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)
         self.stack.setCurrentIndex(1)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)   # not wherever the drop zone's left it
         self._fit_side()
         emit(self.loaded, result)
 
