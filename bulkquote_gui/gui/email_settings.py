@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui import operations
@@ -25,6 +25,7 @@ from bulkquote_gui.services import logs
 from bulkquote_gui.services.mail_config import URL_ENV, from_settings, recipients
 from bulkquote_gui.services.mailer import DEFAULT_PORTS, SmtpConfig, is_address, send, split_addresses
 from bulkquote_gui.gui.secret_field import secret_field
+from bulkquote_gui.gui.widgets import save_cancel_buttons
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
 
@@ -119,8 +120,7 @@ class EmailSettingsDialog(QDialog):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_result, 1)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = buttons = save_cancel_buttons()   # as Settings has them
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

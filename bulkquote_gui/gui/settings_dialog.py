@@ -19,8 +19,8 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
@@ -29,6 +29,7 @@ from bulkquote_gui.gui import focus, operations
 from bulkquote_gui.gui.operations import connection
 from bulkquote_gui.gui.operations.connection import ClientFactory
 from bulkquote_gui.gui.secret_field import secret_field
+from bulkquote_gui.gui.widgets import save_cancel_buttons
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.gui.qt_compat import emit
@@ -199,11 +200,7 @@ class SettingsDialog(QDialog):
         self.error_label = QLabel("")
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        for button in self.buttons.buttons():
-            button.setIcon(QIcon())  # some platform themes add stock icons; plain text reads better
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setObjectName("primary")
+        self.buttons = save_cancel_buttons()
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 

@@ -197,3 +197,20 @@ def test_open_log_folder_says_where_the_logs_are(qtbot, window, dialogs, tmp_pat
                                          f"The logs are in:\n\n{tmp_path / 'logs'}")
     folder.trigger()
     assert window.statusBar().currentMessage() == f"The logs are in {tmp_path / 'logs'}"
+
+
+def test_the_settings_dialogs_have_the_same_buttons(qtbot):
+    """The e-mail dialog's Save and Cancel looked unlike Settings' (stock icons, no blue Save)."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from bulkquote_gui.gui.settings_dialog import SettingsDialog
+    from bulkquote_gui.services.secrets import KeyStore
+
+    looks = []
+    for dialog in (SettingsDialog(Settings(), KeyStore()), _dialog(qtbot, Settings())):
+        qtbot.addWidget(dialog)
+        buttons = dialog.buttons.buttons()
+        looks.append([(b.text(), b.objectName(), b.icon().isNull()) for b in buttons])
+        assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save).objectName() == "primary"
+        assert all(b.icon().isNull() for b in buttons)
+    assert looks[0] == looks[1]
