@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QMenu, QTextBrowser, QVBoxLayout,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QMainWindow, QTextBrowser, QVBoxLayout,
                                QWidget)
 
 GUIDE = """
@@ -47,25 +47,32 @@ def plain(text: str) -> str:
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
 
 
-def menu_of(action: QAction) -> str:
-    menus = [m for m in action.associatedObjects() if isinstance(m, QMenu)]
-    return plain(menus[0].title()) if menus else ""
+def _keys(action: QAction) -> str:
+    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
+                     for k in action.shortcuts() if not k.isEmpty())
 
 
-def shortcut_rows(window: QWidget) -> list[tuple[str, str, str]]:
-    """(menu, entry, keys) for every action of the window that has a key, in menu order."""
-    rows = []
+def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
+    """(menu, entry, keys) for every action of the window that has a key: the menus' in the
+    order the menus show them, then any other."""
+    rows: list[tuple[str, str, str]] = []
+    seen: set[int] = set()
+
+    def add(menu: str, action: QAction) -> None:
+        if id(action) not in seen and not action.isSeparator() and _keys(action):
+            seen.add(id(action))
+            rows.append((menu, plain(action.text()), _keys(action)))
+
+    for entry in window.menuBar().actions():
+        if entry.menu() is not None:
+            for action in entry.menu().actions():
+                add(plain(entry.text()), action)
     for action in window.findChildren(QAction):
-        keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
-                         for k in action.shortcuts() if not k.isEmpty())
-        if keys and not action.isSeparator():
-            rows.append((menu_of(action), plain(action.text()), keys))
-    order = {plain(a.text()): n for n, a in enumerate(window.menuBar().actions())} \
-        if hasattr(window, "menuBar") else {}
-    return sorted(rows, key=lambda row: order.get(row[0], len(order)))   # stable: menu order kept
+        add("", action)
+    return rows
 
 
-def shortcuts_html(window: QWidget) -> str:
+def shortcuts_html(window: QMainWindow) -> str:
     cells = "".join(f"<tr><td>{escape(entry)}</td><td><b>{escape(keys)}</b></td>"
                     f"<td>{escape(menu)}</td></tr>" for menu, entry, keys in shortcut_rows(window))
     general = "".join(f"<tr><td>{escape(what)}</td><td><b>{escape(keys)}</b></td><td></td></tr>"

@@ -177,6 +177,8 @@ def test_the_shortcut_list_is_the_window_s_own_keys(qtbot, window):
     assert len(rows) == len(keyed) >= 14
     assert ("File", "Quit", "Ctrl+Q") in rows and ("Batch", "Pause / Resume", "Ctrl+P") in rows
     assert ("Help", "Quick guide", "F1") in rows
+    assert [entry for menu, entry, _k in rows if menu == "File"][:4] == \
+        ["Open spreadsheet", "New batch", "Edit column mapping", "Submit the batch"]   # menu order
     assert [menu for menu, _e, _k in rows] == sorted((m for m, _e, _k in rows),
                                                      key=["File", "Batch", "Help"].index)
     window.quit_action.setShortcut("Ctrl+Shift+Q")   # a key changed: the page follows
