@@ -203,3 +203,20 @@ def test_the_settings_scroll_area_is_no_tab_stop(qtbot):
     dialog.url_edit.setFocus()
     stops = _tab_stops(dialog)
     assert dialog.poll_spin in stops and not [s for s in stops if isinstance(s, QScrollArea)]
+
+
+def test_the_wheel_over_the_batch_page_s_filter_scrolls_the_page(qtbot, window, context):
+    from tests.gui.conftest import store_batch
+
+    batch_id = store_batch(context)   # paused: its page shows, nothing runs
+    with qtbot.waitSignal(window.batch_opened, timeout=20_000):
+        window.open_batch(batch_id)
+    window.resize(900, 420)
+    qtbot.waitUntil(lambda: window.page_scroll.verticalScrollBar().maximum() > 0)
+    field = window.progress_page.filter_combo
+    assert field.count() > 1
+    window.progress_page.setFocus()
+    in_sight(field)
+    assert_wheel_scrolls_past(field)
+    in_sight(field)
+    assert_wheel_changes_with_focus(field)
