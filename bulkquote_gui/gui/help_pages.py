@@ -104,7 +104,13 @@ class HelpPage(QDialog):
 
 
 def show_page(window: QWidget, title: str, html: str) -> HelpPage:
-    page = HelpPage(title, html, window)
-    page.setModal(False)   # read beside the window while working in it
+    """The page, modeless (read beside the window while working in it); one of each: pressed
+    again, F1 brings the open guide forward instead of another."""
+    page = next((p for p in window.findChildren(HelpPage) if p.windowTitle() == title), None)
+    if page is None:
+        page = HelpPage(title, html, window)
+    else:
+        page.text.setHtml(html)   # the shortcuts as they are now
     page.show()
+    page.activateWindow()
     return page

@@ -168,6 +168,8 @@ def test_the_guide_opens_with_f1(qtbot, window):
     assert guide.shortcut().toString() == "F1"
     text = _help_page(window, "guideAction").text.toPlainText()
     assert "Submit (Ctrl+Return)" in text and "Double-click a cell to fix it" in text
+    _help_page(window, "guideAction")   # F1 again: the same page, not a second one
+    assert len(window.findChildren(help_pages.HelpPage)) == 1
 
 
 def test_the_shortcut_list_is_the_window_s_own_keys(qtbot, window):
