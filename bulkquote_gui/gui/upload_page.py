@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFram
                                QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.gui import focus
 from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.defaults_panel import DefaultsPanel
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
-from bulkquote_gui.gui import focus
 from bulkquote_gui.gui.drop_zone import DropZone
 from bulkquote_gui.gui.frozen_column import FrozenColumn
 from bulkquote_gui.gui.jobs_panel import JobsPanel
@@ -122,7 +122,7 @@ class UploadPage(QWidget):
         self.model.counts_changed.connect(self._show_counts)
         # Cells the rep fixed in this file: kept nowhere else until it is submitted.
         self.has_fixes = False
-        self.model.edited.connect(lambda: setattr(self, "has_fixes", True))
+        self.model.edited.connect(self._cell_fixed)
         self.view = QTableView()
         self.view.setObjectName("previewView")
         self.view.setModel(self.model)
@@ -301,6 +301,9 @@ class UploadPage(QWidget):
     def set_filter(self, kind: str) -> None:
         self.model.set_filter(kind)
         self.filter_buttons[kind].setChecked(True)
+
+    def _cell_fixed(self) -> None:
+        self.has_fixes = True
 
     def clear(self) -> None:
         """Back to the empty drop zone (after a submit)."""
