@@ -70,3 +70,31 @@ def test_quit_closes_at_once_when_nothing_would_be_lost(qtbot, window, dialogs):
     _loaded(qtbot, window)   # the file is on disk: reopening it gives the same
     window.quit_action.trigger()
     assert not window.isVisible() and not [a for a in dialogs.asked if a[0] == "confirm"]
+
+
+def _page_texts(window) -> list[str]:
+    """The menu bar's titles and the Alt+letter texts of the buttons and labels now showing."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    texts = [a.text() for a in window.menuBar().actions()]
+    for widget in window.centralWidget().findChildren(QAbstractButton):
+        if widget.isVisible():
+            texts.append(widget.text())
+    for label in window.centralWidget().findChildren(QLabel):
+        if label.isVisible() and label.buddy() is not None:
+            texts.append(label.text())
+    return texts
+
+
+def test_alt_letters_on_each_page_name_one_thing(qtbot, window, context):
+    """Alt+letter on a page: one button (or labelled field), never also a menu."""
+    from tests.gui.conftest import store_batch
+
+    _loaded(qtbot, window)
+    window.upload_page.mapping_panel.set_expanded(True)
+    upload = [mnemonic(t) for t in _page_texts(window)]
+    assert {"f", "b", "h", "s"} <= set(upload)   # the menus and Submit at least
+    assert not clashes(_page_texts(window)), clashes(_page_texts(window))
+    with qtbot.waitSignal(window.batch_opened, timeout=20_000):
+        window.open_batch(store_batch(context))
+    assert not clashes(_page_texts(window)), clashes(_page_texts(window))
