@@ -81,7 +81,9 @@ class AboutDialog(QDialog):
         self.copy_button = QPushButton("Copy")
         self.copy_button.clicked.connect(self.copy)
         folder = QPushButton("Open log folder")
-        folder.clicked.connect(open_log_folder)
+        # Where no file manager opens it, the button says so: the path is on the line above.
+        folder.clicked.connect(lambda: open_log_folder() or folder.setText("No file manager: "
+                                                                           "the path is above"))
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(folder, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)

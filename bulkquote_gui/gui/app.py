@@ -4,7 +4,7 @@ window for the same user and database is already open, the file handed to it (si
 Also here: the log file (services/logs.py), the crash handler (gui/crash_dialog.py: an uncaught
 exception is logged and shown, never a frozen window), and `attach_extras`, which gives the
 window its notifications (gui/notifications.py), "E-mail notifications…" in the File menu and
-"Open log folder" / "About BulkQuote" in the Help menu. The xcb check runs before Qt is
+"Quick guide", "Keyboard shortcuts", "Open log folder" and "About BulkQuote" in the Help menu. The xcb check runs before Qt is
 imported, in commands/gui.py.
 """
 
@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
 from bulkquote_gui import APP_NAME
+from bulkquote_gui.gui import input_rules
 from bulkquote_gui.gui.style import app_icon, apply_theme
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QGuiApplication.setDesktopFileName("bulkquote")
     app.setWindowIcon(app_icon())
     apply_theme(app)
+    input_rules.install(app)   # the wheel and the Return key, for every widget
     # Light/dark switched in the OS while the app runs: restyle.
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
     return app
@@ -80,7 +82,7 @@ def attach_extras(window: QMainWindow) -> Any:
         window.notifications = WindowNotifications(window, window.context, getattr(window, "tray", None))
     file_menu, help_ = _menu(window, "File"), _menu(window, "Help")
     if file_menu is not None and not window.findChild(QAction, "emailSettingsAction"):
-        email = QAction("E-mail &notifications…", window)
+        email = QAction("E-mail noti&fications…", window)
         email.setObjectName("emailSettingsAction")
         email.triggered.connect(lambda: email_settings.edit(window))
         actions = file_menu.actions()

@@ -16,13 +16,15 @@ database's folder, and a path in it is refused before anything opens it.
 
 from __future__ import annotations
 
+import re
 import weakref
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDir, QFileInfo, QMimeDatabase
+from PySide6.QtCore import QDate, QDateTime, QDir, QFileInfo, QLocale, QMimeDatabase, QTime
 from PySide6.QtGui import QAbstractFileIconProvider
-from PySide6.QtWidgets import QDialog, QFileDialog, QFileIconProvider, QMessageBox, QWidget
+from PySide6.QtWidgets import (QDialog, QFileDialog, QFileIconProvider, QMessageBox, QStyle,
+                               QTreeView, QWidget)
 
 from bulkquote_gui.services.paths import is_database_path
 
@@ -57,6 +59,44 @@ class NameOnlyIconProvider(QFileIconProvider):
             return "Folder"
         mime = self._mimes.mimeTypeForFile(info, QMimeDatabase.MatchMode.MatchExtension)
         return mime.comment() if mime.isValid() and not mime.isDefault() else "File"
+
+
+# The widest texts the detail view's Size and Date columns show (QFileSystemModel's own formats).
+_LONGEST_SIZE = 1023.99 * 1024 ** 3
+_LATEST_DATE = QDateTime(QDate(2026, 12, 28), QTime(23, 59, 59))
+
+
+def column_texts(filters: str) -> dict[int, list[str]]:
+    """What the Size, Type and Date columns may show, for the types the filters list."""
+    locale, mimes = QLocale.system(), QMimeDatabase()
+    suffixes = re.findall(r"\*\.(\w+)", filters)
+    types = [mimes.mimeTypeForFile(f"a.{s}", QMimeDatabase.MatchMode.MatchExtension).comment()
+             for s in suffixes]
+    return {1: ["Size", locale.formattedDataSize(int(_LONGEST_SIZE))],
+            2: ["Type", "Folder", *types],
+            3: ["Date Modified", locale.toString(_LATEST_DATE, QLocale.FormatType.ShortFormat)]}
+
+
+def fit_columns(dialog: QFileDialog, filters: str) -> None:
+    """Size, Type and Date wide enough for their texts ("92....KiB", "CS…nt" otherwise), the
+    name taking the rest; the dialog as wide as that needs, within the screen."""
+    view = dialog.findChild(QTreeView, "treeView")
+    if view is None:
+        return
+    header = view.header()
+    metrics = view.fontMetrics()
+    # The sort arrow and the cell's margins around the text.
+    air = 2 * view.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 24
+    widths = {column: max(metrics.horizontalAdvance(t) for t in texts) + air
+              for column, texts in column_texts(filters).items()}
+    for column, width in widths.items():
+        header.resizeSection(column, width)
+    name = metrics.horizontalAdvance("x" * 32) + air   # a name as long as most sheets'
+    sidebar = dialog.findChild(QWidget, "sidebar")
+    wanted = sum(widths.values()) + name + (sidebar.width() if sidebar is not None else 0) + 80
+    screen = dialog.screen()
+    room = screen.availableGeometry().width() - 40 if screen is not None else wanted
+    dialog.resize(max(dialog.width(), min(wanted, room)), dialog.height())
 
 
 class Dialogs:
@@ -106,6 +146,7 @@ class Dialogs:
         dialog.setDirectory(self._start_dir(suggested))
         if suggested:
             dialog.selectFile(Path(suggested).name)
+        fit_columns(dialog, filters)
         return dialog
 
     def _start_dir(self, suggested: str) -> str:

@@ -16,9 +16,8 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.qt_compat import emit
@@ -27,6 +26,7 @@ from bulkquote_gui.services.mail_config import URL_ENV, from_settings, recipient
 from bulkquote_gui.services.mailer import (DEFAULT_PORTS, SmtpConfig, is_address,
                                           plain_login_refused, send, split_addresses)
 from bulkquote_gui.gui.secret_field import secret_field
+from bulkquote_gui.gui.widgets import save_cancel_buttons
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
 
@@ -125,8 +125,7 @@ class EmailSettingsDialog(QDialog):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_result, 1)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = buttons = save_cancel_buttons()   # as Settings has them
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -156,6 +156,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection_label)
         self.busy = BusyIndicator(self.statusBar())   # an export being written
 
+        # The start page's own action first, not the demo banner's "Open Settings…".
+        self.upload_page.drop_zone.browse_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self._build_menu()
         self.daily = DailyUse(self)  # deal summary, re-quote, search, reuse in the preview
         self.tray = self._make_tray()
@@ -186,7 +188,7 @@ class MainWindow(QMainWindow):
         self.submit_action.triggered.connect(lambda: self._click(UPLOAD, upload.submit_button))
         self.mapping_action = QAction("Edit column &mapping", self, shortcut=QKeySequence("Ctrl+M"))
         self.mapping_action.triggered.connect(self._toggle_mapping)
-        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action = QAction("Se&ttings…", self, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
@@ -860,17 +862,32 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: QCloseEvent) -> None:
-        worker = self.worker
-        if worker is not None and worker.is_busy():
-            if not self.dialogs.confirm(
-                    "A batch is running",
-                    "Quit now? The batch stops where it is and carries on by itself the next time "
-                    "you open BulkQuote. No quote is lost or sent twice.",
-                    accept="Quit and resume later", reject="Keep running"):
-                event.ignore()
-                return
+        if not self._shut_down and not self._may_quit():
+            event.ignore()
+            return
         self.shutdown()
         event.accept()
+
+    def _may_quit(self) -> bool:
+        """Ctrl+Q, the window's close button: asked first when something would be lost or stop."""
+        worker = self.worker
+        running = worker is not None and worker.is_busy()
+        if self.upload_page.has_fixes and self.upload_page.result is not None:
+            name = Path(self.upload_page.result.path).name
+            return self.dialogs.confirm(
+                "Quit and lose your fixes?",
+                f"The cells you fixed in {name} are kept only in this window: they are lost when "
+                "BulkQuote closes. Submit the batch to keep them."
+                + (" The running batch stops where it is and carries on the next time you open "
+                   "BulkQuote." if running else ""),
+                accept="Quit and lose them", reject="Go back", destructive=True)
+        if running:
+            return self.dialogs.confirm(
+                "A batch is running",
+                "Quit now? The batch stops where it is and carries on by itself the next time "
+                "you open BulkQuote. No quote is lost or sent twice.",
+                accept="Quit and resume later", reject="Keep running")
+        return True
 
     def shutdown(self) -> None:
         if self._shut_down:

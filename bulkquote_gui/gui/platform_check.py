@@ -68,15 +68,23 @@ def missing_libraries(loads: Callable[[str], bool] | None = None) -> list[str]:
     return [soname for soname in XCB_LIBRARIES if not loads(soname)]
 
 
-def install_sentence(missing: list[str]) -> str:
-    """One sentence: what is missing and the command to install it, per distribution family."""
+def install_commands(missing: list[str]) -> tuple[str, str, str]:
+    """The commands that install these libraries on Debian/Ubuntu/Mint, Fedora and Arch."""
     def names(column: int) -> str:
         return " ".join(dict.fromkeys(XCB_LIBRARIES[s][column] for s in missing))
 
+    return (f"sudo apt install {names(0)}", f"sudo dnf install {names(1)}",
+            f"sudo pacman -S {names(2)}")
+
+
+def install_sentence(missing: list[str]) -> str:
+    """One sentence: what is missing and the command to install it, per distribution family."""
+    apt, dnf, pacman = install_commands(missing)
+    them = "it" if len(missing) == 1 else "them"
     return (f"BulkQuote cannot open its window: Qt's X11 plugin needs {', '.join(missing)}, "
-            f"install it with `sudo apt install {names(0)}` (Ubuntu, Mint, Debian), "
-            f"`sudo dnf install {names(1)}` (Fedora) or `sudo pacman -S {names(2)}` (Arch); "
-            "the command line (`bulkquote check`, `submit`…) works without it.")
+            f"install {them} with `{apt}` (Ubuntu, Mint, Debian), `{dnf}` (Fedora) or "
+            f"`{pacman}` (Arch); the command line (`bulkquote check`, `submit`…) works without "
+            f"{them}.")
 
 
 def check(env: Mapping[str, str] | None = None, *,

@@ -19,16 +19,17 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
-from bulkquote_gui.gui import operations
+from bulkquote_gui.gui import focus, operations
 from bulkquote_gui.gui.operations import connection
 from bulkquote_gui.gui.operations.connection import ClientFactory
 from bulkquote_gui.gui.secret_field import secret_field
+from bulkquote_gui.gui.widgets import save_cancel_buttons
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.gui.qt_compat import emit
@@ -95,6 +96,7 @@ class SettingsDialog(QDialog):
         self._demo_url = demo_url
         self._client_factory = client_factory
         self._test: operations.Operation[str] | None = None
+        self._enable_test: Callable[[], None] | None = None   # while Test connection runs
         self.result_settings: Settings | None = None
         self.key_saved_in_keyring: bool | None = None
 
@@ -198,11 +200,7 @@ class SettingsDialog(QDialog):
         self.error_label = QLabel("")
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        for button in self.buttons.buttons():
-            button.setIcon(QIcon())  # some platform themes add stock icons; plain text reads better
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setObjectName("primary")
+        self.buttons = save_cancel_buttons()
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
@@ -302,7 +300,7 @@ class SettingsDialog(QDialog):
         key = self.key_edit.text().strip() or (self._keystore.get() or "")
         if not key and not self.url_edit.text().strip():
             key = "demo"  # the built-in simulator takes any key
-        self.test_button.setEnabled(False)
+        self._enable_test = focus.disable([self.test_button])   # the focus stays on the button
         self.test_result.setText("Testing…")
         # Any ApiError subclass (or a bad URL) comes back as the failure; its words are for people.
         self._test = connection.probe(self, self._client_factory, url, key) \
@@ -316,7 +314,9 @@ class SettingsDialog(QDialog):
         return Dialogs(self).confirm(title, text, **kw)
 
     def _finish_test(self, ok: bool, message: str) -> None:
-        self.test_button.setEnabled(True)
+        if self._enable_test is not None:
+            self._enable_test()
+            self._enable_test = None
         url = self.url_edit.text().strip().rstrip("/")
         self._failed_url = None if ok else url
         self.test_result.setToolTip("" if ok else message)  # the technical words, for IT

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFram
                                QTableView, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.gui import focus
 from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.defaults_panel import DefaultsPanel
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
@@ -72,6 +73,7 @@ class UploadPage(QWidget):
         self._generation = 0  # a newer load/remap makes older ones' answers stale
         self._task: asyncio.Task | None = None
         self._busy = False
+        self._enable: Callable[[], None] | None = None   # ends the busy state's disabling
         self._loaded: Loaded | None = None   # the file's automatic mapping, and a remembered one
         self._progress.connect(self._show_progress)
 
@@ -118,6 +120,9 @@ class UploadPage(QWidget):
 
         self.model = PreviewModel(self)
         self.model.counts_changed.connect(self._show_counts)
+        # Cells the rep fixed in this file: kept nowhere else until it is submitted.
+        self.has_fixes = False
+        self.model.edited.connect(self._cell_fixed)
         self.view = QTableView()
         self.view.setObjectName("previewView")
         self.view.setModel(self.model)
@@ -297,10 +302,14 @@ class UploadPage(QWidget):
         self.model.set_filter(kind)
         self.filter_buttons[kind].setChecked(True)
 
+    def _cell_fixed(self) -> None:
+        self.has_fixes = True
+
     def clear(self) -> None:
         """Back to the empty drop zone (after a submit)."""
         self._generation += 1
         self.model.set_result(None)
+        self.has_fixes = False
         self._loaded = None
         self.reuse_box.setChecked(True)   # the next file reuses valid quotes unless told not to
         self._sync_reuse_label()
@@ -379,8 +388,12 @@ class UploadPage(QWidget):
         self.busy_label.setText(label)
         self.progress.setRange(0, 0 if busy else 100)  # indeterminate until the importer reports
         self.busy_row.setVisible(busy)
-        for widget in (self.mapping_panel, self.defaults_panel, self.drop_zone, self.sheet_combo):
-            widget.setEnabled(not busy)
+        if busy and self._enable is None:   # the focus comes back to the box the rep changed
+            self._enable = focus.disable((self.mapping_panel, self.defaults_panel, self.drop_zone,
+                                          self.sheet_combo))
+        elif not busy and self._enable is not None:
+            self._enable()
+            self._enable = None
         self._sync_submit()
         emit(self.busy_changed, busy)
 
@@ -397,11 +410,13 @@ class UploadPage(QWidget):
         self.sheet_label.setVisible(several)
         self.sheet_combo.setVisible(several)
         name = Path(result.path).name
+        self.has_fixes = False   # a file read afresh
         self.file_label.setText(name)
         self.set_filter("all")   # a new file shows every row, whatever the last one was left on
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)
         self.stack.setCurrentIndex(1)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)   # not wherever the drop zone's left it
         self._fit_side()
         emit(self.loaded, result)
 

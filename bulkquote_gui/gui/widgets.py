@@ -1,11 +1,12 @@
-"""Small building blocks: stat cards, message banners, filter pills and an eliding label."""
+"""Small building blocks: stat cards, message banners, filter pills, an eliding label and the
+settings dialogs' Save / Cancel."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter
+from PySide6.QtWidgets import (QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QLayout, QPushButton,
+                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 
 class FilterPill(QPushButton):
@@ -141,3 +142,13 @@ class CurrentPageStack(QStackedWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         page = self.currentWidget()
         return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+
+def save_cancel_buttons() -> QDialogButtonBox:
+    """Save (the blue primary button) and Cancel, as text only: some platform themes put stock
+    icons on a button box's buttons, and every settings dialog should look the same."""
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    for button in box.buttons():
+        button.setIcon(QIcon())
+    box.button(QDialogButtonBox.StandardButton.Save).setObjectName("primary")
+    return box

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from bulkquote_gui.core.events import BatchEvent
-from bulkquote_gui.gui import email_settings, help_menu
+from PySide6.QtGui import QAction
+
+from bulkquote_gui.gui import email_settings, help_menu, help_pages
 from bulkquote_gui.gui.app import attach_extras
 from bulkquote_gui.gui.email_settings import EmailSettingsDialog
 from bulkquote_gui.services.secrets import SmtpPasswordStore
@@ -33,7 +35,8 @@ def test_menus_get_the_extras_once(qtbot, window):
     notifications = attach_extras(window)
     assert attach_extras(window) is notifications          # idempotent
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
-    assert _titles(menus["Help"]) == ["Open log folder", "About BulkQuote"]
+    assert _titles(menus["Help"]) == ["Quick guide", "Keyboard shortcuts", "Open log folder",
+                                      "About BulkQuote"]
     file_titles = _titles(menus["File"])
     assert file_titles[file_titles.index("Settings…") + 1] == "E-mail notifications…"
 
@@ -150,3 +153,68 @@ def test_a_batch_that_needs_the_rep_is_shown_and_mailed(qtbot, window, context, 
     assert "needs you" in received.message["Subject"]
     assert list(received.message.iter_attachments())[0].get_filename() == "sample_sites-quotes.xlsx"
     assert window.statusBar().currentMessage().startswith(f"E-mail for batch #{batch_id} sent to rep@example.com")
+
+
+def _help_page(window, action_name: str) -> help_pages.HelpPage:
+    window.findChild(QAction, action_name).trigger()
+    page = window.findChildren(help_pages.HelpPage)[-1]
+    assert page.isVisible()
+    return page
+
+
+def test_the_guide_opens_with_f1(qtbot, window):
+    attach_extras(window)
+    guide = window.findChild(QAction, "guideAction")
+    assert guide.shortcut().toString() == "F1"
+    text = _help_page(window, "guideAction").text.toPlainText()
+    assert "Submit (Ctrl+Return)" in text and "Double-click a cell to fix it" in text
+    _help_page(window, "guideAction")   # F1 again: the same page, not a second one
+    assert len(window.findChildren(help_pages.HelpPage)) == 1
+
+
+def test_the_shortcut_list_is_the_window_s_own_keys(qtbot, window):
+    attach_extras(window)
+    rows = help_pages.shortcut_rows(window)
+    keyed = [a for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
+    assert len(rows) == len(keyed) >= 14
+    assert ("File", "Quit", "Ctrl+Q") in rows and ("Batch", "Pause / Resume", "Ctrl+P") in rows
+    assert ("Help", "Quick guide", "F1") in rows
+    assert [entry for menu, entry, _k in rows if menu == "File"][:4] == \
+        ["Open spreadsheet", "New batch", "Edit column mapping", "Submit the batch"]   # menu order
+    assert [menu for menu, _e, _k in rows] == sorted((m for m, _e, _k in rows),
+                                                     key=["File", "Batch", "Help"].index)
+    window.quit_action.setShortcut("Ctrl+Shift+Q")   # a key changed: the page follows
+    text = _help_page(window, "shortcutsAction").text.toPlainText()
+    assert "Ctrl+Shift+Q" in text and "Ctrl+Q" not in text
+    assert "Export priced rows only" in text and "Click the focused button" in text
+
+
+def test_open_log_folder_says_where_the_logs_are(qtbot, window, dialogs, tmp_path, monkeypatch):
+    monkeypatch.setenv("BULKQUOTE_LOG_DIR", str(tmp_path / "logs"))
+    help_ = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    for action in list(help_.actions()):
+        help_.removeAction(action)
+    opens = [False, True]   # no file manager, then one
+    folder, _about = help_menu.install(window, help_, open_folder=lambda: opens.pop(0))
+    folder.trigger()
+    assert dialogs.asked[-1] == ("info", "Log folder: No file manager could open the log folder. "
+                                         f"The logs are in:\n\n{tmp_path / 'logs'}")
+    folder.trigger()
+    assert window.statusBar().currentMessage() == f"The logs are in {tmp_path / 'logs'}"
+
+
+def test_the_settings_dialogs_have_the_same_buttons(qtbot):
+    """The e-mail dialog's Save and Cancel looked unlike Settings' (stock icons, no blue Save)."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from bulkquote_gui.gui.settings_dialog import SettingsDialog
+    from bulkquote_gui.services.secrets import KeyStore
+
+    looks = []
+    for dialog in (SettingsDialog(Settings(), KeyStore()), _dialog(qtbot, Settings())):
+        qtbot.addWidget(dialog)
+        buttons = dialog.buttons.buttons()
+        looks.append([(b.text(), b.objectName(), b.icon().isNull()) for b in buttons])
+        assert dialog.buttons.button(QDialogButtonBox.StandardButton.Save).objectName() == "primary"
+        assert all(b.icon().isNull() for b in buttons)
+    assert looks[0] == looks[1]

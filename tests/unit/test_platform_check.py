@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from bulkquote_gui.gui import platform_check
 
@@ -30,6 +31,16 @@ def test_a_missing_xcb_cursor_is_one_sentence_with_the_package_names():
     several = platform_check.check({"DISPLAY": ":0"}, loads=lambda s: "xcb-" not in s)
     assert "sudo dnf install xcb-util-cursor xcb-util-wm xcb-util xcb-util-image" in several
     assert "libxcb-randr0 libxcb-render0" in several
+    assert ", install them with `sudo apt install" in several and several.endswith("without them.")
+
+
+def test_the_readme_gives_the_commands_for_every_library_the_launcher_checks():
+    """A fresh Debian 12 also lacks libxcb-icccm4 and libxcb-keysyms1: the README's commands
+    install all that the launcher checks, so no second run finds another one missing."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    lines = {line.split("#")[0].strip() for line in readme.splitlines()}   # "cmd   # distro"
+    for command in platform_check.install_commands(list(platform_check.XCB_LIBRARIES)):
+        assert command in lines, command
 
 
 def test_nothing_missing_is_no_sentence():
