@@ -740,3 +740,37 @@ def test_clearing_the_account_honours_the_servers_retry_after(h):
     deletes = [t for (m, _), t in zip(h.api.calls, h.api.call_times) if m == "DELETE"]
     assert len(deletes) == 7
     assert min(b - a for a, b in zip(deletes, deletes[1:])) >= 40.0
+
+
+# --------------------------------------------------------------------- a quote never paid twice
+# Issue 15: pause with a quote in flight, the API finishes it, cancel, quote the rest.
+
+def _key(h, row_id):
+    with h.sf() as session:
+        return store.load_row(session, row_id).idempotency_key
+
+
+def _paused_with_a_quote_in_flight(h, n=2):
+    """A batch paused while its first row's quote is in flight (left `polling`)."""
+    batch_id = h.batch(n)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.pause()
+    assert p.run_batch(batch_id) == "paused"
+    h.clock.on_wait = None
+    assert h.statuses(batch_id)[0] == "polling"
+    first = h.rows(batch_id)[0].quote_id
+    return batch_id, p, first, _key(h, first)
+
+
+def test_a_quote_finished_while_paused_is_kept_when_the_rest_is_quoted(h):
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    h.clock.advance(h.api.ready_after_s)   # the API finishes the quote meanwhile
+    p.cancel(batch_id)                     # not in hand: its DELETE is owed
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
+    h.one_quote_per_row(batch_id)
+    assert _key(h, first) == key, "asked again under its own key: the API answered the original"
+    assert [k for k, q in h.api.keys.items() if q in h.api.created_for(h.ref(batch_id, 2))] == [key]

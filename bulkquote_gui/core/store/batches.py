@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.reasons import is_retryable
 from bulkquote_gui.core.store.accounts import install_id
-from bulkquote_gui.core.store.cleanup import owe_replays
+from bulkquote_gui.core.store.cleanup import owe_replays, take_back_owed
 from bulkquote_gui.core.store.models import (
     BATCH_CANCELLED,
     BATCH_COMPLETE,
@@ -252,14 +252,26 @@ def quote_rest(session_factory: sessionmaker[Session], batch_id: int) -> int:
 
 
 def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
-    """Rows in `states` (failed ones only if retryable) back to pending, the batch pending."""
+    """Rows in `states` (failed ones only if retryable) asked again, the batch pending.
+
+    A row whose quote's fate is unknown (its DELETE or replay still owed: cancelled while
+    paused, or by another process) keeps its key and remote id and goes back to `submitting`:
+    the engine takes it first and POSTs its key again, and the API answers with that quote,
+    priced or still in flight, never a second one (core/engine/quote_run.py gives it a new
+    key only if that quote was cancelled). Every other row had its quote ended (or never
+    sent one): pending, with a NEW key (the old one would replay the old quote).
+    """
     rows = [row for row in session.scalars(select(BatchQuote).where(
         BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))).all()
         if row.status != ROW_FAILED or is_retryable(row.error_code)]
+    unsettled = take_back_owed(session, batch_id, {row.id for row in rows}) if rows else set()
     for row in rows:
-        row.status = ROW_PENDING
-        row.idempotency_key = str(uuid.uuid4())  # the old key would replay the old quote
-        row.remote_id = None
+        if row.id in unsettled:
+            row.status = ROW_SUBMITTING   # its key is asked again first, before any new row
+        else:
+            row.status = ROW_PENDING
+            row.idempotency_key = str(uuid.uuid4())
+            row.remote_id = None
         row.error_code = row.error_message = None
         row.submitted_at = row.finished_at = None
         _clear_result(row.quote)

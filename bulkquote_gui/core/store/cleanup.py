@@ -127,3 +127,25 @@ def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
             session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
                                          .values(remote_id=now_delete, idempotency_key=None))
 
+
+
+def take_back_owed(session: Session, batch_id: int, row_ids: set[int]) -> set[int]:
+    """Of the batch's rows `row_ids`, asked again, those whose quote is still owed clean-up (a
+    DELETE of their remote id, a replay of their key): the items are dropped, in the caller's
+    transaction, and those row ids returned.
+
+    Such a quote's fate is unknown: it may be priced, or still in flight. Its row keeps its key
+    and asks with it again (the API answers with that quote): a DELETE sent now would throw the
+    quote away, and a new key would pay for a second one.
+    """
+    found = [r for r in session.connection().execute(
+        select(CleanupOwed.id, CleanupOwed.row_id)
+        .join(BatchQuote, BatchQuote.id == CleanupOwed.row_id)
+        .where(BatchQuote.batch_id == batch_id,
+               or_(CleanupOwed.idempotency_key == BatchQuote.idempotency_key,
+                   CleanupOwed.remote_id == BatchQuote.remote_id)))
+        if r.row_id in row_ids]
+    if found:
+        session.connection().execute(
+            delete(CleanupOwed).where(CleanupOwed.id.in_([r.id for r in found])))
+    return {r.row_id for r in found}
