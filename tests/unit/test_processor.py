@@ -774,3 +774,48 @@ def test_a_quote_finished_while_paused_is_kept_when_the_rest_is_quoted(h):
     h.one_quote_per_row(batch_id)
     assert _key(h, first) == key, "asked again under its own key: the API answered the original"
     assert [k for k, q in h.api.keys.items() if q in h.api.created_for(h.ref(batch_id, 2))] == [key]
+
+
+def test_a_row_asked_again_while_its_quote_is_in_flight_keeps_its_key(h):
+    h.api.ready_after_s = 100
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
+    p.cancel(batch_id)
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.cleanup_owed == 0, "the row wants its quote: no DELETE owed for it any more"
+    assert p.run_batch(batch_id) == "complete"
+    assert h.statuses(batch_id) == ["complete", "complete"]
+    assert not [c for c in h.api.calls if c[0] == "DELETE"]
+    assert h.api.created_for(h.ref(batch_id, 2)) == [remote], "the API answered with the original"
+    assert _key(h, first) == key
+    h.one_quote_per_row(batch_id)
+
+
+def test_a_row_whose_quote_was_cancelled_at_the_api_is_asked_with_a_new_key(h):
+    h.api.ready_after_s = 100
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    p.cancel(batch_id)
+    assert p.send_pending_deletes() == 1   # the DELETE answered: cancelled
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.run_batch(batch_id) == "complete"
+    made = h.api.created_for(h.ref(batch_id, 2))
+    assert [h.api.quotes[q].status for q in made] == ["cancelled", "complete"]
+    assert _key(h, first) != key and h.api.keys[_key(h, first)] == made[1]
+    assert h.posts().count(h.ref(batch_id, 2)) == 2, "no replay of a key known to be spent"
+
+
+def test_a_replayed_key_whose_quote_was_cancelled_is_asked_with_a_new_key(h):
+    """Cancelled at the API without our knowing (the DELETE's answer lost, another process):
+    the replay of the row's key answers `cancelled`, so the row asks under a new key."""
+    h.api.ready_after_s = 100
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
+    p.cancel(batch_id)
+    h.api.cancel_quote(remote)             # its answer never reached us: the DELETE stays owed
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
+    made = h.api.created_for(h.ref(batch_id, 2))
+    assert [h.api.quotes[q].status for q in made] == ["cancelled", "complete"]
+    assert _key(h, first) != key and h.api.keys[_key(h, first)] == made[1]
