@@ -819,3 +819,20 @@ def test_a_replayed_key_whose_quote_was_cancelled_is_asked_with_a_new_key(h):
     made = h.api.created_for(h.ref(batch_id, 2))
     assert [h.api.quotes[q].status for q in made] == ["cancelled", "complete"]
     assert _key(h, first) != key and h.api.keys[_key(h, first)] == made[1]
+
+
+def test_a_cancel_by_another_process_keeps_the_price_the_holders_delete_finds(h):
+    """Another process cancelled the batch in the store (and owed nothing: it died, or a tool
+    wrote the cancel): the holder's DELETE finds the quote priced, and the price is kept."""
+    batch_id = h.batch(2)
+    p = h.processor(poll_interval_s=60)
+    h.api.retry_after = None
+    h.api.ready_after_s = 10    # priced long before the first poll, at 60 s
+    h.clock.on_wait = lambda s: store.request_cancel(h.sf, batch_id) if h.clock.total_waited >= 30 else None
+    assert p.run_batch(batch_id) == "cancelled"
+    h.clock.on_wait = None
+    rows = h.rows(batch_id)
+    assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00"), ("cancelled", "None")]
+    assert store.quote_rest(h.sf, batch_id) == 1
+    assert p.run_batch(batch_id) == "complete"
+    h.one_quote_per_row(batch_id)

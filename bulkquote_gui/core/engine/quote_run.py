@@ -393,7 +393,10 @@ class QuoteRun:
         # Also when another process already marked it cancelled: the quote may still be in flight.
         final = self.delete_or_owe(current.remote_id, row_id) if current.remote_id else None
         if final is not None and final.terminal and final.status != "cancelled":
-            self._outcomes.record_terminal(row_id, final)
+            if current.status == RowState.CANCELLED:   # by another process: reopen it for this
+                self._outcomes.record_late(row_id, final)
+            else:
+                self._outcomes.record_terminal(row_id, final)
             return
         owe_replay = post_unanswered and current.remote_id is None
         now = self._clock.now()
