@@ -836,3 +836,42 @@ def test_a_cancel_by_another_process_keeps_the_price_the_holders_delete_finds(h)
     assert store.quote_rest(h.sf, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     h.one_quote_per_row(batch_id)
+
+
+def test_a_cancels_own_transaction_owes_the_delete_of_a_paused_quote(h):
+    """Killed right after the cancel's transaction (before any DELETE was sent or owed): what
+    the store holds still says the quote needs clearing, so quote the rest keeps its key."""
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    h.clock.advance(h.api.ready_after_s)        # priced meanwhile
+    store.request_cancel(h.sf, batch_id)         # all a process killed at that instant leaves
+    assert Processor(h.sf, h.api, clock=h.clock).cleanup_owed == 1
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
+    assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
+    assert _key(h, first) == key
+    h.one_quote_per_row(batch_id)
+
+
+def test_killed_between_a_cancel_in_hand_and_its_delete_the_rest_is_quoted_once(h):
+    """The rep cancels the batch in hand; the process dies before the engine's DELETE. Its row
+    is left in flight in a cancelled batch; quote the rest finishes that quote for it."""
+    class Crash(BaseException):
+        pass
+
+    batch_id = h.batch(2)
+    p = h.processor()
+
+    def cancel_then_die(seconds):
+        if h.posts():
+            p.cancel(batch_id)
+            raise Crash
+
+    h.clock.on_wait = cancel_then_die
+    with pytest.raises(Crash):
+        p.run_batch(batch_id)
+    h.clock.on_wait = None
+    h.clock.advance(h.api.ready_after_s)        # priced meanwhile
+    assert store.quote_rest(h.sf, batch_id) == 1
+    assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
+    assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
+    h.one_quote_per_row(batch_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.reasons import is_retryable
 from bulkquote_gui.core.store.accounts import install_id
-from bulkquote_gui.core.store.cleanup import owe_replays, take_back_owed
+from bulkquote_gui.core.store.cleanup import owe_deletes, owe_replays, take_back_owed
 from bulkquote_gui.core.store.models import (
     BATCH_CANCELLED,
     BATCH_COMPLETE,
@@ -167,9 +167,9 @@ def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
     """Cancel a batch: it becomes `cancelled`, its never-submitted rows too.
 
     With `include_active` (nobody is processing the batch right now) rows already submitted
-    are cancelled as well, and (remote id, row id) of those quotes are returned: they are still
-    in flight on the server and must be DELETEd by the caller. Without it, the running processor
-    finishes the job for its in-flight row. A finished batch is left as it is.
+    are cancelled as well, and their quotes, still in flight on the server, owed a DELETE in
+    the same transaction; (remote id, row id) of those are returned. Without it, the running
+    processor finishes the job for its in-flight row. A finished batch is left as it is.
     """
     with session_factory.begin() as session:
         changed = session.execute(
@@ -183,19 +183,24 @@ def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
 
 
 def cancel_open_rows(session_factory: sessionmaker[Session], batch_id: int) -> list[tuple[str, int]]:
-    """Cancel every row of the batch still open; returns (remote id, row id) of quotes in flight."""
+    """Cancel every row of the batch still open, their quotes owed a DELETE (see _cancel_rows);
+    returns (remote id, row id) of those quotes."""
     with session_factory.begin() as session:
         return _cancel_rows(session, batch_id, ROW_OPEN)
 
 
 def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> list[tuple[str, int]]:
-    in_flight = [(r.remote_id, r.id) for r in session.execute(
-        select(BatchQuote.remote_id, BatchQuote.id).where(
-            BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
-            BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None)))]
+    """Rows in `states` cancelled, and what their quotes need owed in the same transaction: a
+    process killed right after the cancel must leave the quote's clean-up in the store (a
+    quote left unowed blocks the account, and a row asked again would not know that its
+    quote may be priced: store/batches._requeue keeps the key only while something is owed)."""
+    in_flight_rows = select(BatchQuote.id, BatchQuote.remote_id).where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
+        BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None))
+    in_flight = [(r.remote_id, r.id) for r in session.execute(in_flight_rows)]
+    owe_deletes(session, in_flight_rows)
     # A row left `submitting` with no remote id (paused, stopped or killed while its POST was
-    # out) may have a quote behind its key that nobody will ask about again: a replay is owed,
-    # in the same transaction as the cancel.
+    # out) may have a quote behind its key that nobody will ask about again: a replay is owed.
     owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key).where(
         BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
         BatchQuote.status == ROW_SUBMITTING, BatchQuote.remote_id.is_(None)))

@@ -47,6 +47,15 @@ def owe_replays(session: Session, rows: Any) -> None:
         session.connection().execute(insert(CleanupOwed), owed)
 
 
+def owe_deletes(session: Session, rows: Any) -> None:
+    """Owe a DELETE of the quote of each (id, remote_id) row selected by `rows`."""
+    now = utcnow()
+    owed = [{"remote_id": r.remote_id, "row_id": r.id, "idempotency_key": None,
+             "created_at": now} for r in session.execute(rows)]
+    if owed:
+        session.connection().execute(insert(CleanupOwed), owed)
+
+
 def _of_account(job: Any = BatchJob) -> ColumnElement[bool]:
     """Owed by the account `p_account`: the item's row is of one of its batches (or of a batch
     no account claimed yet, stored by an older version), or the item names no row. Another
