@@ -4,48 +4,14 @@ hold one quote at the API, and its row the price."""
 
 from __future__ import annotations
 
-import threading
-import time
-from datetime import datetime, timedelta, timezone
-
 import pytest
-from PySide6.QtCore import Qt
 
 from bulkquote_gui.core import store
 from bulkquote_gui.gui.models.results_model import COLUMNS
 from bulkquote_gui.services.simulator import SimulatorServer
+from tests.helpers.held_clock import HeldClock
 
 from .test_progress_page import page_statuses, quoted_rows, submit, write_sites
-
-
-class HeldClock:
-    """The simulator's clock: real time that the test can hold still, so a quote it made stays
-    in flight until the test lets time go on."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._offset = 0.0
-        self._held_at: float | None = None
-
-    def hold(self) -> None:
-        with self._lock:
-            self._held_at = time.monotonic() + self._offset
-
-    def go_on(self) -> None:
-        with self._lock:
-            if self._held_at is not None:
-                self._offset = self._held_at - time.monotonic()
-                self._held_at = None
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self._held_at if self._held_at is not None else time.monotonic() + self._offset
-
-    def now(self) -> datetime:
-        return datetime(2026, 12, 5, tzinfo=timezone.utc) + timedelta(seconds=self.monotonic())
-
-    def wait(self, seconds: float, stop: threading.Event) -> bool:
-        return stop.wait(max(0.0, seconds))
 
 
 @pytest.fixture
