@@ -875,3 +875,23 @@ def test_killed_between_a_cancel_in_hand_and_its_delete_the_rest_is_quoted_once(
     assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
     assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
     h.one_quote_per_row(batch_id)
+
+
+def test_retry_of_a_timeout_whose_delete_is_still_owed_keeps_the_price(h):
+    """`retry` before the timed-out quote's owed DELETE got through: the quote was priced
+    meanwhile, so the row asks with its own key and gets that price, not a second quote."""
+    batch_id = h.batch(1)
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
+    h.api.fail_next("DELETE", *[server_error() for _ in range(50)])
+    p = h.processor(quote_timeout_s=60, cleanup_timeout_s=10)
+    assert p.run_batch(batch_id) == "complete"
+    row = h.rows(batch_id)[0]
+    assert (row.status, row.error_code, p.cleanup_owed) == ("failed", "timeout", 1)
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
+    h.api.quotes[remote].outcome = Outcome()          # priced at last
+    h.api.faults["DELETE"].clear()
+    assert store.retry_failed(h.sf, batch_id) == 1
+    assert p.run_batch(batch_id) == "complete"
+    row = h.rows(batch_id)[0]
+    assert (row.status, str(row.mrc)) == ("complete", "899.00")
+    assert h.api.created_for(h.ref(batch_id, 2)) == [remote]
