@@ -895,3 +895,24 @@ def test_retry_of_a_timeout_whose_delete_is_still_owed_keeps_the_price(h):
     row = h.rows(batch_id)[0]
     assert (row.status, str(row.mrc)) == ("complete", "899.00")
     assert h.api.created_for(h.ref(batch_id, 2)) == [remote]
+
+
+def test_a_quote_left_in_flight_by_a_cancel_cut_short_is_deleted_by_the_next_run(h):
+    """Cancel pressed, then the app quit (or died) before the engine's DELETE: the row is left
+    in flight in a cancelled batch. The next run cancels it and clears its quote."""
+    batch_id = h.batch(2)
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
+    p = h.processor()
+
+    def cancel_then_quit(seconds):
+        if h.posts() and not p.commands.stopped:
+            p.cancel(batch_id)
+            p.stop()
+
+    h.clock.on_wait = cancel_then_quit
+    p.run_batch(batch_id)
+    h.clock.on_wait = None
+    assert h.statuses(batch_id) == ["polling", "cancelled"] and len(h.api.in_flight()) == 1
+    Processor(h.sf, h.api, clock=h.clock).run_unfinished()
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert h.api.in_flight() == []

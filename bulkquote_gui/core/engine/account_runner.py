@@ -93,6 +93,7 @@ class AccountRunner:
             while not self.commands.stopped:
                 try:
                     self._resume_store_paused()
+                    store.cancel_abandoned_rows(self._sf, self.account_id)   # their DELETEs owed
                     if not self._has_work(only_batch):
                         if until_idle:
                             break

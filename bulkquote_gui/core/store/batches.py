@@ -211,6 +211,23 @@ def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> li
     return in_flight
 
 
+def cancel_abandoned_rows(session_factory: sessionmaker[Session], account_id: int) -> int:
+    """Rows left in flight in a cancelled batch of the account (or of no account yet): the
+    cancel came while the engine had the row in hand, and the engine stopped or died before
+    its DELETE. They are cancelled now, with their quotes' clean-up owed in the same
+    transaction (settled before the next POST). Returns how many batches had such rows."""
+    with session_factory.begin() as session:
+        batch_ids = session.scalars(
+            select(BatchJob.id).where(
+                BatchJob.status == BATCH_CANCELLED,
+                (BatchJob.account_id == account_id) | BatchJob.account_id.is_(None),
+                select(BatchQuote.id).where(BatchQuote.batch_id == BatchJob.id,
+                                            BatchQuote.status.in_(ROW_ACTIVE)).exists())).all()
+        for batch_id in batch_ids:
+            _cancel_rows(session, batch_id, ROW_ACTIVE)
+        return len(batch_ids)
+
+
 def mark_paused(session_factory: sessionmaker[Session], batch_id: int, message: str = "") -> bool:
     """Pause a pending/running batch; its rows keep their state (an in-flight one stays polling)."""
     with session_factory.begin() as session:
