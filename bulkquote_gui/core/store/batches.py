@@ -251,7 +251,8 @@ def retry_failed(session_factory: sessionmaker[Session], batch_id: int) -> int:
     an unknown address would come back the same, so they stay failed.
 
     Each gets a NEW idempotency key (the old one would replay the failed quote), its remote id,
-    error and result are cleared, its attempts kept. A finished or paused batch becomes pending.
+    error and result are cleared, its attempts kept; a timed-out row whose quote's DELETE is
+    still owed keeps its key instead (see _requeue: the quote may have been priced). A finished or paused batch becomes pending.
     A cancelled batch is left alone: "quote the rest" (quote_rest) takes its unsent rows and
     these failures together, so it never ends "complete" with rows still unsent.
     """
@@ -278,7 +279,8 @@ def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
 
     A row whose quote's fate is unknown (its DELETE or replay still owed: cancelled while
     paused, or by another process) keeps its key and remote id and goes back to `submitting`:
-    the engine takes it first and POSTs its key again, and the API answers with that quote,
+    the engine takes it as a row in flight and POSTs its key again (or, meeting its quote in
+    a 409, finishes it for the row), and the API answers with that quote,
     priced or still in flight, never a second one (core/engine/quote_run.py gives it a new
     key only if that quote was cancelled). Every other row had its quote ended (or never
     sent one): pending, with a NEW key (the old one would replay the old quote).
@@ -289,7 +291,7 @@ def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
     unsettled = take_back_owed(session, batch_id, {row.id for row in rows}) if rows else set()
     for row in rows:
         if row.id in unsettled:
-            row.status = ROW_SUBMITTING   # its key is asked again first, before any new row
+            row.status = ROW_SUBMITTING   # in flight again: the engine re-POSTs its key
         else:
             row.status = ROW_PENDING
             row.idempotency_key = str(uuid.uuid4())

@@ -137,7 +137,6 @@ def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
                                          .values(remote_id=now_delete, idempotency_key=None))
 
 
-
 def take_back_owed(session: Session, batch_id: int, row_ids: set[int]) -> set[int]:
     """Of the batch's rows `row_ids`, asked again, those whose quote is still owed clean-up (a
     DELETE of their remote id, a replay of their key): the items are dropped, in the caller's
