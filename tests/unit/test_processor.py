@@ -821,14 +821,18 @@ def test_a_replayed_key_whose_quote_was_cancelled_is_asked_with_a_new_key(h):
     assert _key(h, first) != key and h.api.keys[_key(h, first)] == made[1]
 
 
-def test_a_cancel_by_another_process_keeps_the_price_the_holders_delete_finds(h):
-    """Another process cancelled the batch in the store (and owed nothing: it died, or a tool
-    wrote the cancel): the holder's DELETE finds the quote priced, and the price is kept."""
+@pytest.mark.parametrize("other", ["another BulkQuote", "a cancel that owed nothing"])
+def test_a_cancel_by_another_process_keeps_the_price_the_holders_delete_finds(h, other):
+    """Another process cancelled the batch the holder has in hand (another BulkQuote, whose
+    Processor owes the DELETE; or a process that died before owing it): the holder's DELETE
+    finds the quote priced, and the price is kept."""
     batch_id = h.batch(2)
     p = h.processor(poll_interval_s=60)
     h.api.retry_after = None
     h.api.ready_after_s = 10    # priced long before the first poll, at 60 s
-    h.clock.on_wait = lambda s: store.request_cancel(h.sf, batch_id) if h.clock.total_waited >= 30 else None
+    cancel = Processor(h.sf, h.api, clock=h.clock).cancel if other == "another BulkQuote" \
+        else (lambda b: store.request_cancel(h.sf, b))
+    h.clock.on_wait = lambda s: cancel(batch_id) if h.clock.total_waited >= 30 else None
     assert p.run_batch(batch_id) == "cancelled"
     h.clock.on_wait = None
     rows = h.rows(batch_id)
