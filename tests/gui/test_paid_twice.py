@@ -58,6 +58,7 @@ def test_a_quote_finished_while_paused_is_not_paid_twice_by_quote_the_rest(
     stats = simulator.stats()
     assert stats["created"] == 2, stats["quotes"]
     assert sorted(len(ids) for ids in stats["quotes"].values()) == [1, 1], "one quote per site"
+    assert stats["replays"] >= 1, "the finished quote's row asked under its own key"
     assert page_statuses(window) == ["complete", "complete"]
     mrc = COLUMNS.index("MRC")
     assert all(page.model.index(r, mrc).data() for r in quoted_rows(window)), "each row shows its price"
