@@ -13,7 +13,8 @@ One row of a batch (one quote), each state committed BEFORE the side effect it a
 
     pending --> submitting --> polling --> complete | failed
        any open state --> cancelled (the rep)      timeout --> failed (DELETE sent)
-    failed (retry) --> pending;  failed(timeout) | cancelled --> submitting (a late answer)
+    failed (retry) --> pending;  failed(timeout) | cancelled --> submitting (a late answer, or
+    asked again while the quote's fate is unknown: its key is POSTed again, never a new one)
 
 StrEnum members compare equal to their text, which is what the database stores, so a status read
 back from any backend or sent in an event can be compared with the enum directly.

@@ -740,3 +740,183 @@ def test_clearing_the_account_honours_the_servers_retry_after(h):
     deletes = [t for (m, _), t in zip(h.api.calls, h.api.call_times) if m == "DELETE"]
     assert len(deletes) == 7
     assert min(b - a for a, b in zip(deletes, deletes[1:])) >= 40.0
+
+
+# --------------------------------------------------------------------- a quote never paid twice
+# Issue 15: pause with a quote in flight, the API finishes it, cancel, quote the rest.
+
+def _key(h, row_id):
+    with h.sf() as session:
+        return store.load_row(session, row_id).idempotency_key
+
+
+def _paused_with_a_quote_in_flight(h, n=2):
+    """A batch paused while its first row's quote is in flight (left `polling`)."""
+    batch_id = h.batch(n)
+    p = h.processor()
+    h.clock.on_wait = lambda s: p.pause()
+    assert p.run_batch(batch_id) == "paused"
+    h.clock.on_wait = None
+    assert h.statuses(batch_id)[0] == "polling"
+    first = h.rows(batch_id)[0].quote_id
+    return batch_id, p, first, _key(h, first)
+
+
+def test_a_quote_finished_while_paused_is_kept_when_the_rest_is_quoted(h):
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    h.clock.advance(h.api.ready_after_s)   # the API finishes the quote meanwhile
+    p.cancel(batch_id)                     # not in hand: its DELETE is owed
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
+    h.one_quote_per_row(batch_id)
+    assert _key(h, first) == key, "asked again under its own key: the API answered the original"
+    assert [k for k, q in h.api.keys.items() if q in h.api.created_for(h.ref(batch_id, 2))] == [key]
+
+
+def test_a_row_asked_again_while_its_quote_is_in_flight_keeps_its_key(h):
+    h.api.ready_after_s = 100
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
+    p.cancel(batch_id)
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.cleanup_owed == 0, "the row wants its quote: no DELETE owed for it any more"
+    assert p.run_batch(batch_id) == "complete"
+    assert h.statuses(batch_id) == ["complete", "complete"]
+    assert not [c for c in h.api.calls if c[0] == "DELETE"]
+    assert h.api.created_for(h.ref(batch_id, 2)) == [remote], "the API answered with the original"
+    assert _key(h, first) == key
+    h.one_quote_per_row(batch_id)
+
+
+def test_a_row_whose_quote_was_cancelled_at_the_api_is_asked_with_a_new_key(h):
+    h.api.ready_after_s = 100
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    p.cancel(batch_id)
+    assert p.send_pending_deletes() == 1   # the DELETE answered: cancelled
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.run_batch(batch_id) == "complete"
+    made = h.api.created_for(h.ref(batch_id, 2))
+    assert [h.api.quotes[q].status for q in made] == ["cancelled", "complete"]
+    assert _key(h, first) != key and h.api.keys[_key(h, first)] == made[1]
+    assert h.posts().count(h.ref(batch_id, 2)) == 2, "no replay of a key known to be spent"
+
+
+def test_a_replayed_key_whose_quote_was_cancelled_is_asked_with_a_new_key(h):
+    """Cancelled at the API without our knowing (the DELETE's answer lost, another process):
+    the replay of the row's key answers `cancelled`, so the row asks under a new key."""
+    h.api.ready_after_s = 100
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
+    p.cancel(batch_id)
+    h.api.cancel_quote(remote)             # its answer never reached us: the DELETE stays owed
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert p.run_batch(batch_id) == "complete"
+    rows = h.rows(batch_id)
+    assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
+    made = h.api.created_for(h.ref(batch_id, 2))
+    assert [h.api.quotes[q].status for q in made] == ["cancelled", "complete"]
+    assert _key(h, first) != key and h.api.keys[_key(h, first)] == made[1]
+
+
+@pytest.mark.parametrize("other", ["another BulkQuote", "a cancel that owed nothing"])
+def test_a_cancel_by_another_process_keeps_the_price_the_holders_delete_finds(h, other):
+    """Another process cancelled the batch the holder has in hand (another BulkQuote, whose
+    Processor owes the DELETE; or a process that died before owing it): the holder's DELETE
+    finds the quote priced, and the price is kept."""
+    batch_id = h.batch(2)
+    p = h.processor(poll_interval_s=60)
+    h.api.retry_after = None
+    h.api.ready_after_s = 10    # priced long before the first poll, at 60 s
+    cancel = Processor(h.sf, h.api, clock=h.clock).cancel if other == "another BulkQuote" \
+        else (lambda b: store.request_cancel(h.sf, b))
+    h.clock.on_wait = lambda s: cancel(batch_id) if h.clock.total_waited >= 30 else None
+    assert p.run_batch(batch_id) == "cancelled"
+    h.clock.on_wait = None
+    rows = h.rows(batch_id)
+    assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00"), ("cancelled", "None")]
+    assert store.quote_rest(h.sf, batch_id) == 1
+    assert p.run_batch(batch_id) == "complete"
+    h.one_quote_per_row(batch_id)
+
+
+def test_a_cancels_own_transaction_owes_the_delete_of_a_paused_quote(h):
+    """Killed right after the cancel's transaction (before any DELETE was sent or owed): what
+    the store holds still says the quote needs clearing, so quote the rest keeps its key."""
+    batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
+    h.clock.advance(h.api.ready_after_s)        # priced meanwhile
+    store.request_cancel(h.sf, batch_id)         # all a process killed at that instant leaves
+    assert Processor(h.sf, h.api, clock=h.clock).cleanup_owed == 1
+    assert store.quote_rest(h.sf, batch_id) == 2
+    assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
+    assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
+    assert _key(h, first) == key
+    h.one_quote_per_row(batch_id)
+
+
+def test_killed_between_a_cancel_in_hand_and_its_delete_the_rest_is_quoted_once(h):
+    """The rep cancels the batch in hand; the process dies before the engine's DELETE. Its row
+    is left in flight in a cancelled batch; quote the rest finishes that quote for it."""
+    class Crash(BaseException):
+        pass
+
+    batch_id = h.batch(2)
+    p = h.processor()
+
+    def cancel_then_die(seconds):
+        if h.posts():
+            p.cancel(batch_id)
+            raise Crash
+
+    h.clock.on_wait = cancel_then_die
+    with pytest.raises(Crash):
+        p.run_batch(batch_id)
+    h.clock.on_wait = None
+    h.clock.advance(h.api.ready_after_s)        # priced meanwhile
+    assert store.quote_rest(h.sf, batch_id) == 1
+    assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
+    assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
+    h.one_quote_per_row(batch_id)
+
+
+def test_retry_of_a_timeout_whose_delete_is_still_owed_keeps_the_price(h):
+    """`retry` before the timed-out quote's owed DELETE got through: the quote was priced
+    meanwhile, so the row asks with its own key and gets that price, not a second quote."""
+    batch_id = h.batch(1)
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
+    h.api.fail_next("DELETE", *[server_error() for _ in range(50)])
+    p = h.processor(quote_timeout_s=60, cleanup_timeout_s=10)
+    assert p.run_batch(batch_id) == "complete"
+    row = h.rows(batch_id)[0]
+    assert (row.status, row.error_code, p.cleanup_owed) == ("failed", "timeout", 1)
+    remote = h.api.created_for(h.ref(batch_id, 2))[0]
+    h.api.quotes[remote].outcome = Outcome()          # priced at last
+    h.api.faults["DELETE"].clear()
+    assert store.retry_failed(h.sf, batch_id) == 1
+    assert p.run_batch(batch_id) == "complete"
+    row = h.rows(batch_id)[0]
+    assert (row.status, str(row.mrc)) == ("complete", "899.00")
+    assert h.api.created_for(h.ref(batch_id, 2)) == [remote]
+
+
+def test_a_quote_left_in_flight_by_a_cancel_cut_short_is_deleted_by_the_next_run(h):
+    """Cancel pressed, then the app quit (or died) before the engine's DELETE: the row is left
+    in flight in a cancelled batch. The next run cancels it and clears its quote."""
+    batch_id = h.batch(2)
+    h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
+    p = h.processor()
+
+    def cancel_then_quit(seconds):
+        if h.posts() and not p.commands.stopped:
+            p.cancel(batch_id)
+            p.stop()
+
+    h.clock.on_wait = cancel_then_quit
+    p.run_batch(batch_id)
+    h.clock.on_wait = None
+    assert h.statuses(batch_id) == ["polling", "cancelled"] and len(h.api.in_flight()) == 1
+    Processor(h.sf, h.api, clock=h.clock).run_unfinished()
+    assert h.statuses(batch_id) == ["cancelled", "cancelled"]
+    assert h.api.in_flight() == []

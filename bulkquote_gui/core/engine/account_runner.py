@@ -94,6 +94,7 @@ class AccountRunner:
             while not self.commands.stopped:
                 try:
                     self._resume_store_paused()
+                    store.cancel_abandoned_rows(self._sf, self.account_id)   # their DELETEs owed
                     if not self._has_work(only_batch):
                         if until_idle:
                             break
@@ -238,10 +239,9 @@ class AccountRunner:
         """The batch whose row was in hand was cancelled: its open rows too, their quotes DELETEd."""
         self.commands.take_cancel(batch_id)
         store.request_cancel(self._sf, batch_id, include_active=False)
-        for remote_id, row_id in store.cancel_open_rows(self._sf, batch_id):
-            final = self.quotes.delete_or_owe(remote_id, row_id)
-            if final is not None and final.terminal:
-                self.outcomes.record_late(row_id, final)
+        # Rows still in flight are cancelled with their DELETEs owed (one transaction); the
+        # settling below sends them, and keeps a price a DELETE finds.
+        store.cancel_open_rows(self._sf, batch_id)
         self._announced.discard(batch_id)
         if result is not None:
             result.statuses[batch_id] = BatchStatus.CANCELLED

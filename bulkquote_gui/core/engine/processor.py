@@ -115,8 +115,7 @@ class Processor:
             store.request_cancel(self._sf, batch_id, include_active=False)
             self.commands.nudge()
             return
-        for remote_id, row_id in store.request_cancel(self._sf, batch_id, include_active=True):
-            store.owe_delete(self._sf, remote_id, row_id)
+        store.request_cancel(self._sf, batch_id, include_active=True)   # DELETEs owed with it
         self._runner.outcomes.emit_batch(batch_id, BatchStatus.CANCELLED, "cancelled by the user")
 
     def send_pending_deletes(self) -> int:

@@ -184,6 +184,18 @@ class QuoteRun:
                     return None
                 self._clear_account_wait()
                 quote = reply.quote
+                if reply.replayed and quote.status == "cancelled":
+                    # Asked again after a cancel, the key's quote was cancelled at the API: its
+                    # replay can only answer that. A new key asks for a quote (one, not two:
+                    # the old one has no price).
+                    new_key = store.renew_key(self._sf, row.id, row.idempotency_key)
+                    if new_key is None:
+                        return None   # the row moved on (cancelled again)
+                    log.info("row %s: quote %s was cancelled; asking again with a new key",
+                             row.row_number, quote.id)
+                    row = replace(row, idempotency_key=new_key, remote_id=None)
+                    post_unanswered = False
+                    continue
                 # The quote's own timeout runs from its creation: an outage that held the POST
                 # back must not leave the quote only moments before it is given up on.
                 posted_at = self._clock.now()
@@ -384,7 +396,10 @@ class QuoteRun:
         # Also when another process already marked it cancelled: the quote may still be in flight.
         final = self.delete_or_owe(current.remote_id, row_id) if current.remote_id else None
         if final is not None and final.terminal and final.status != "cancelled":
-            self._outcomes.record_terminal(row_id, final)
+            if current.status == RowState.CANCELLED:   # by another process: reopen it for this
+                self._outcomes.record_late(row_id, final)
+            else:
+                self._outcomes.record_terminal(row_id, final)
             return
         owe_replay = post_unanswered and current.remote_id is None
         now = self._clock.now()

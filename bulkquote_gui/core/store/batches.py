@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.reasons import is_retryable
 from bulkquote_gui.core.store.accounts import install_id
-from bulkquote_gui.core.store.cleanup import owe_replays
+from bulkquote_gui.core.store.cleanup import owe_deletes, owe_replays, take_back_owed
 from bulkquote_gui.core.store.models import (
     BATCH_CANCELLED,
     BATCH_COMPLETE,
@@ -170,9 +170,9 @@ def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
     """Cancel a batch: it becomes `cancelled`, its never-submitted rows too.
 
     With `include_active` (nobody is processing the batch right now) rows already submitted
-    are cancelled as well, and (remote id, row id) of those quotes are returned: they are still
-    in flight on the server and must be DELETEd by the caller. Without it, the running processor
-    finishes the job for its in-flight row. A finished batch is left as it is.
+    are cancelled as well, and their quotes, still in flight on the server, owed a DELETE in
+    the same transaction; (remote id, row id) of those are returned. Without it, the running
+    processor finishes the job for its in-flight row. A finished batch is left as it is.
     """
     with session_factory.begin() as session:
         changed = session.execute(
@@ -186,19 +186,24 @@ def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
 
 
 def cancel_open_rows(session_factory: sessionmaker[Session], batch_id: int) -> list[tuple[str, int]]:
-    """Cancel every row of the batch still open; returns (remote id, row id) of quotes in flight."""
+    """Cancel every row of the batch still open, their quotes owed a DELETE (see _cancel_rows);
+    returns (remote id, row id) of those quotes."""
     with session_factory.begin() as session:
         return _cancel_rows(session, batch_id, ROW_OPEN)
 
 
 def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> list[tuple[str, int]]:
-    in_flight = [(r.remote_id, r.id) for r in session.execute(
-        select(BatchQuote.remote_id, BatchQuote.id).where(
-            BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
-            BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None)))]
+    """Rows in `states` cancelled, and what their quotes need owed in the same transaction: a
+    process killed right after the cancel must leave the quote's clean-up in the store (a
+    quote left unowed blocks the account, and a row asked again would not know that its
+    quote may be priced: store/batches._requeue keeps the key only while something is owed)."""
+    in_flight_rows = select(BatchQuote.id, BatchQuote.remote_id).where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
+        BatchQuote.status.in_(ROW_ACTIVE), BatchQuote.remote_id.is_not(None))
+    in_flight = [(r.remote_id, r.id) for r in session.execute(in_flight_rows)]
+    owe_deletes(session, in_flight_rows)
     # A row left `submitting` with no remote id (paused, stopped or killed while its POST was
-    # out) may have a quote behind its key that nobody will ask about again: a replay is owed,
-    # in the same transaction as the cancel.
+    # out) may have a quote behind its key that nobody will ask about again: a replay is owed.
     owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key).where(
         BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states),
         BatchQuote.status == ROW_SUBMITTING, BatchQuote.remote_id.is_(None)))
@@ -207,6 +212,23 @@ def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> li
         .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code="cancelled",
                 error_message="cancelled by the user"))
     return in_flight
+
+
+def cancel_abandoned_rows(session_factory: sessionmaker[Session], account_id: int) -> int:
+    """Rows left in flight in a cancelled batch of the account (or of no account yet): the
+    cancel came while the engine had the row in hand, and the engine stopped or died before
+    its DELETE. They are cancelled now, with their quotes' clean-up owed in the same
+    transaction (settled before the next POST). Returns how many batches had such rows."""
+    with session_factory.begin() as session:
+        batch_ids = session.scalars(
+            select(BatchJob.id).where(
+                BatchJob.status == BATCH_CANCELLED,
+                (BatchJob.account_id == account_id) | BatchJob.account_id.is_(None),
+                select(BatchQuote.id).where(BatchQuote.batch_id == BatchJob.id,
+                                            BatchQuote.status.in_(ROW_ACTIVE)).exists())).all()
+        for batch_id in batch_ids:
+            _cancel_rows(session, batch_id, ROW_ACTIVE)
+        return len(batch_ids)
 
 
 def mark_paused(session_factory: sessionmaker[Session], batch_id: int, message: str = "") -> bool:
@@ -232,7 +254,8 @@ def retry_failed(session_factory: sessionmaker[Session], batch_id: int) -> int:
     an unknown address would come back the same, so they stay failed.
 
     Each gets a NEW idempotency key (the old one would replay the failed quote), its remote id,
-    error and result are cleared, its attempts kept. A finished or paused batch becomes pending.
+    error and result are cleared, its attempts kept; a timed-out row whose quote's DELETE is
+    still owed keeps its key instead (see _requeue: the quote may have been priced). A finished or paused batch becomes pending.
     A cancelled batch is left alone: "quote the rest" (quote_rest) takes its unsent rows and
     these failures together, so it never ends "complete" with rows still unsent.
     """
@@ -255,14 +278,27 @@ def quote_rest(session_factory: sessionmaker[Session], batch_id: int) -> int:
 
 
 def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
-    """Rows in `states` (failed ones only if retryable) back to pending, the batch pending."""
+    """Rows in `states` (failed ones only if retryable) asked again, the batch pending.
+
+    A row whose quote's fate is unknown (its DELETE or replay still owed: cancelled while
+    paused, or by another process) keeps its key and remote id and goes back to `submitting`:
+    the engine takes it as a row in flight and POSTs its key again (or, meeting its quote in
+    a 409, finishes it for the row), and the API answers with that quote,
+    priced or still in flight, never a second one (core/engine/quote_run.py gives it a new
+    key only if that quote was cancelled). Every other row had its quote ended (or never
+    sent one): pending, with a NEW key (the old one would replay the old quote).
+    """
     rows = [row for row in session.scalars(select(BatchQuote).where(
         BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))).all()
         if row.status != ROW_FAILED or is_retryable(row.error_code)]
+    unsettled = take_back_owed(session, batch_id, {row.id for row in rows}) if rows else set()
     for row in rows:
-        row.status = ROW_PENDING
-        row.idempotency_key = str(uuid.uuid4())  # the old key would replay the old quote
-        row.remote_id = None
+        if row.id in unsettled:
+            row.status = ROW_SUBMITTING   # in flight again: the engine re-POSTs its key
+        else:
+            row.status = ROW_PENDING
+            row.idempotency_key = str(uuid.uuid4())
+            row.remote_id = None
         row.error_code = row.error_message = None
         row.submitted_at = row.finished_at = None
         _clear_result(row.quote)

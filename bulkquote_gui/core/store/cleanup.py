@@ -47,6 +47,15 @@ def owe_replays(session: Session, rows: Any) -> None:
         session.connection().execute(insert(CleanupOwed), owed)
 
 
+def owe_deletes(session: Session, rows: Any) -> None:
+    """Owe a DELETE of the quote of each (id, remote_id) row selected by `rows`."""
+    now = utcnow()
+    owed = [{"remote_id": r.remote_id, "row_id": r.id, "idempotency_key": None,
+             "created_at": now} for r in session.execute(rows)]
+    if owed:
+        session.connection().execute(insert(CleanupOwed), owed)
+
+
 def _of_account(job: Any = BatchJob) -> ColumnElement[bool]:
     """Owed by the account `p_account`: the item's row is of one of its batches (or of a batch
     no account claimed yet, stored by an older version), or the item names no row. Another
@@ -127,3 +136,24 @@ def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
             session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
                                          .values(remote_id=now_delete, idempotency_key=None))
 
+
+def take_back_owed(session: Session, batch_id: int, row_ids: set[int]) -> set[int]:
+    """Of the batch's rows `row_ids`, asked again, those whose quote is still owed clean-up (a
+    DELETE of their remote id, a replay of their key): the items are dropped, in the caller's
+    transaction, and those row ids returned.
+
+    Such a quote's fate is unknown: it may be priced, or still in flight. Its row keeps its key
+    and asks with it again (the API answers with that quote): a DELETE sent now would throw the
+    quote away, and a new key would pay for a second one.
+    """
+    found = [r for r in session.connection().execute(
+        select(CleanupOwed.id, CleanupOwed.row_id)
+        .join(BatchQuote, BatchQuote.id == CleanupOwed.row_id)
+        .where(BatchQuote.batch_id == batch_id,
+               or_(CleanupOwed.idempotency_key == BatchQuote.idempotency_key,
+                   CleanupOwed.remote_id == BatchQuote.remote_id)))
+        if r.row_id in row_ids]
+    if found:
+        session.connection().execute(
+            delete(CleanupOwed).where(CleanupOwed.id.in_([r.id for r in found])))
+    return {r.row_id for r in found}

@@ -11,6 +11,7 @@ on a server every transaction costs round trips).
 
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -166,6 +167,23 @@ def mark_polling(target: Target, row_id: int, remote_id: str, *,
         return _run_write(target, _MARK_POLLING, {"p_row": row_id, "p_remote": remote_id})
     return _run_write(target, _MARK_POSTED,
                       {"p_row": row_id, "p_remote": remote_id, "p_now": posted_at})
+
+
+_NEW_KEY = (
+    update(BatchQuote)
+    .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_SUBMITTING,
+           BatchQuote.idempotency_key == bindparam("p_old"))
+    .values(idempotency_key=bindparam("p_new"), remote_id=None))
+
+
+def renew_key(target: Target, row_id: int, old_key: str) -> str | None:
+    """A `submitting` row's key replays a quote cancelled at the API (the row was asked again
+    after a cancel): it gets a new key, committed before the POST that sends it. The new key,
+    or None when the row moved on (or has another key already)."""
+    new_key = str(uuid.uuid4())
+    if _run_write(target, _NEW_KEY, {"p_row": row_id, "p_old": old_key, "p_new": new_key}):
+        return new_key
+    return None
 
 
 def mark_failed(target: Target, row_id: int, code: str, message: str,
