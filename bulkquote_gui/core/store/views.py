@@ -124,12 +124,21 @@ def get_batch(session: Session, batch_id: int) -> BatchSummary | None:
     return None if batch is None else _summary(session, batch)
 
 
-def list_batches(session: Session, limit: int = 10, *, owner: str | None = None) -> list[BatchSummary]:
+def is_personal(session: Session) -> bool:
+    """A SQLite file is one rep's database; a server (PostgreSQL) is a team's."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def list_batches(session: Session, limit: int = 10, *, owner: str | None = None,
+                 unnamed_too: bool = False) -> list[BatchSummary]:
     """The most recent batches, newest first; with `owner`, only that rep's (as create_batch
-    stored the name: stripped, at most 200 characters; "" = batches submitted without a name)."""
+    stored the name: stripped, at most 200 characters; "" = batches submitted without a name),
+    and with `unnamed_too` also those submitted without a name (on a personal database they
+    are the rep's, made before a name was entered in Settings)."""
     stmt = select(BatchJob)
     if owner is not None:
-        stmt = stmt.where(func.coalesce(BatchJob.owner, "") == owner.strip()[:200])
+        names = {owner.strip()[:200], ""} if unnamed_too else {owner.strip()[:200]}
+        stmt = stmt.where(func.coalesce(BatchJob.owner, "").in_(names))
     batches = session.scalars(stmt.order_by(BatchJob.id.desc()).limit(limit)).all()
     return [_summary(session, b) for b in batches]
 
