@@ -70,6 +70,8 @@ class RowView:
     previous_mrc: Decimal | None = None  # that earlier row's monthly price
     address_set: str = ""            # the sheet's address set it was quoted from (schema v6;
                                      # "" with one set, and for rows stored before v6)
+    quoted: tuple[str, str, str, str] = ("", "", "", "")   # street (with unit), city, state, ZIP
+                                     # as sent: the cleaned address, a repaired ZIP's zero too
 
     def stale(self, today: date) -> bool:
         """Priced, but the quote's valid-until date has passed: ask again before selling it."""
@@ -169,7 +171,9 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             error_message=r.error_message, attempts=r.attempts, access=r.access,
             is_estimate=r.is_estimate, valid_until=r.valid_until, option_count=int(r.n or 0),
             site_id=r.site_id, original=dict(r.original or {}), reused_from=r.reused_from,
-            requote_of=r.requote_of, address_set=r.address_set or ""))
+            requote_of=r.requote_of, address_set=r.address_set or "",
+            quoted=(f"{r.street} {r.unit}".strip() if r.unit else r.street, r.city, r.state,
+                    r.postal_code)))
     earlier = [r.requote_of for r in out if r.requote_of is not None]
     if earlier:
         prices = dict(session.execute(select(BatchQuote.id, Quote.mrc).join(
