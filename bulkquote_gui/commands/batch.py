@@ -537,7 +537,7 @@ def run_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise _Fail(f"cannot write {args.output}: {exc.strerror or exc}") from None
     if fix_list:
-        print(f"{n} rows to fix written to {args.output}" if n else
+        print(f"{n} row{'s' if n != 1 else ''} to fix written to {args.output}" if n else
               f"nothing to fix in batch {args.batch}: {args.output} holds the header only",
               file=sys.stderr)
     else:

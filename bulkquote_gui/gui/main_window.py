@@ -440,7 +440,8 @@ class MainWindow(QMainWindow):
             .failure(self._failed("Exporting the fix list")).run()
 
     def _fix_list_written(self, path: str, rows: int) -> None:
-        self.statusBar().showMessage(f"{rows:,} rows to fix written to {Path(path).name}: fix them "
+        self.statusBar().showMessage(f"{rows:,} row{'s' if rows != 1 else ''} to fix written to "
+                                     f"{Path(path).name}: fix them "
                                      "in Excel and drop the file back in", 10000)
         emit(self.fix_list_exported, path, rows)
 
