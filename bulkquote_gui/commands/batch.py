@@ -260,11 +260,13 @@ def run_submit(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"batch": batch_id, "rows": counts["quotable"], "reused": len(reused)}),
                   flush=True)
-        else:
-            print(batch_id, flush=True)
+        elif not sys.stdout.isatty():   # for scripts (BATCH=$(bulkquote submit …)); on a terminal
+            print(batch_id, flush=True)  # a bare number says nothing: "batch N stored" below does
         skipped = counts.get("rows", 0) - counts["quotable"]
-        print(f"batch {batch_id} stored: {counts['quotable']} quotes"
-              + (f" ({skipped} rows not quotable were left out)" if skipped else ""),
+        quotes = counts["quotable"]
+        print(f"batch {batch_id} stored: {quotes} quote{'s' if quotes != 1 else ''}"
+              + (f" ({skipped} row{'s' if skipped != 1 else ''} not quotable "
+                 f"{'were' if skipped != 1 else 'was'} left out)" if skipped else ""),
               file=sys.stderr, flush=True)
         if reused:
             print(f"batch {batch_id}: {len(reused)} row{'s' if len(reused) != 1 else ''} filled from "

@@ -107,3 +107,32 @@ def test_ctrl_c_while_another_bulkquote_sends_the_batch_stops_only_the_waiting(e
     assert err.splitlines()[-1] == (f"stopped waiting; the BulkQuote holding the account goes on "
                                     f"with batch {batch} (`bulkquote status {batch}`)"), err
     stop(holder)
+
+
+def test_on_a_terminal_submit_prints_no_bare_batch_number(env, tmp_path):
+    # Issue 15, words: a bare "4" line on the terminal; a script reading stdout still gets it.
+    import pty
+
+    sheet = sites(tmp_path, 1, "mine")
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    cmd = [sys.executable, "-m", "bulkquote_gui", "--db", db, "submit", str(sheet)]
+    main, terminal = pty.openpty()
+    try:
+        done = subprocess.run(cmd, env=env, stdout=terminal, stderr=subprocess.PIPE, text=True,
+                              timeout=60)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:   # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 0, done.stderr
+    assert shown == b"" and "batch 1 stored: 1 quote\n" in done.stderr   # and "1 quote", not "1 quotes"
+    piped = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert piped.stdout == "2\n"
