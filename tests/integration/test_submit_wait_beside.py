@@ -119,7 +119,7 @@ def test_on_a_terminal_submit_prints_no_bare_batch_number(env, tmp_path):
     main, terminal = pty.openpty()
     try:
         done = subprocess.run(cmd, env=env, stdout=terminal, stderr=subprocess.PIPE, text=True,
-                              timeout=60)
+                              timeout=60, check=False)
         os.close(terminal)
         shown = b""
         while True:
@@ -134,5 +134,5 @@ def test_on_a_terminal_submit_prints_no_bare_batch_number(env, tmp_path):
         os.close(main)
     assert done.returncode == 0, done.stderr
     assert shown == b"" and "batch 1 stored: 1 quote\n" in done.stderr   # and "1 quote", not "1 quotes"
-    piped = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    piped = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, check=True)
     assert piped.stdout == "2\n"

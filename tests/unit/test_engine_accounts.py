@@ -78,8 +78,8 @@ def test_a_window_that_stopped_is_named_once_with_about_how_long_the_wait_is(sf,
     restarted, events = clock.monotonic(), []
     assert processor(sf, api, clock, account, events).run_batch(batch(sf, 2, account)) == "complete"
     waits = [e.message for e in events if isinstance(e, WaitEvent) and e.reason]
-    assert waits == [f"the previous BulkQuote window (pid {gone}) stopped without handing the "
-                     "account over; this one takes over in about 26 s, nothing is lost"]
+    assert waits == [(f"the previous BulkQuote window (pid {gone}) stopped without handing the "
+                      "account over; this one takes over in about 26 s, nothing is lost")]
     assert 26.0 <= api.call_times[0] - restarted <= 28.0   # and so it did (asking every 2 s)
 
 
