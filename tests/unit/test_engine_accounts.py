@@ -83,6 +83,26 @@ def test_a_window_that_stopped_is_named_once_with_about_how_long_the_wait_is(sf,
     assert 26.0 <= api.call_times[0] - restarted <= 28.0   # and so it did (asking every 2 s)
 
 
+def test_a_holder_that_stops_while_waited_for_is_named_as_stopped(sf, api, clock, account):
+    running = subprocess.Popen(["sleep", "60"])   # a command of this machine holding the account
+    host = socket.gethostname()
+    store.acquire_lease(sf, account.id, Holder("cli", f"{host} pid {running.pid} (cli)"),
+                        clock.now(), 30.0)
+
+    def killed_during_the_first_wait(_seconds: float) -> None:
+        if running.poll() is None:
+            running.kill()
+            running.wait()
+
+    clock.on_wait = killed_during_the_first_wait
+    events = []
+    assert processor(sf, api, clock, account, events).run_batch(batch(sf, 1, account)) == "complete"
+    assert [e.message for e in events if isinstance(e, WaitEvent) and e.reason] == [
+        f"waiting for the account's lease: held by {host} pid {running.pid} (cli)",
+        (f"the previous BulkQuote command (pid {running.pid}) stopped without handing the "
+         "account over; this one takes over in about 28 s, nothing is lost")]
+
+
 def _exited_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()

@@ -29,6 +29,7 @@ def this_process(role: str) -> Holder:
                   description=f"{socket.gethostname()} pid {os.getpid()} ({role})")
 
 
+_ROLE_WORDS = {"cli": "command"}   # "the previous BulkQuote command", not "… cli"
 _DESCRIPTION = re.compile(r"^(?P<host>.+) pid (?P<pid>\d+) \((?P<role>[^)]*)\)$")
 
 
@@ -56,7 +57,8 @@ def waiting_message(state: LeaseState | None, now: datetime) -> str:
     match = _DESCRIPTION.match(state.holder)
     assert match is not None
     left = duration_text(max(1.0, (state.expires_at - now).total_seconds()))
-    return (f"the previous BulkQuote {match['role']} (pid {match['pid']}) stopped without "
+    role = _ROLE_WORDS.get(match["role"], match["role"])
+    return (f"the previous BulkQuote {role} (pid {match['pid']}) stopped without "
             f"handing the account over; this one takes over in about {left}, nothing is lost")
 
 
