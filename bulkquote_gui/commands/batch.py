@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -145,7 +146,10 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
         except BaseException as exc:  # reported by the main thread
             outcome["error"] = exc
 
-    interrupted_run(processor, work, interrupted)
+    watch = _watch(runtime, batch_id, progress) if batch_id is not None else None
+    interrupted_run(processor, work, interrupted, tick=watch)
+    if watch is not None and outcome["error"] is None:
+        watch(ended=True)   # an end another BulkQuote reached is said like one of ours
     progress.close()
     client.close()
     if outcome["error"] is not None:
@@ -156,8 +160,10 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     if outcome["error"] is not None:
         raise outcome["error"]
     if interrupted.is_set():
-        print("interrupted; the batch stays unfinished: `bulkquote resume` goes on with it",
-              file=sys.stderr, flush=True)
+        print("interrupted; the batch stays unfinished: `bulkquote resume` goes on with it"
+              if not progress.lease_held_elsewhere else
+              f"stopped waiting; the BulkQuote holding the account goes on with batch {batch_id} "
+              f"(`bulkquote status {batch_id}`)", file=sys.stderr, flush=True)
         return EXIT_STOPPED
     return EXIT_OK if all(s == BATCH_COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
 
@@ -177,8 +183,38 @@ def _tell_finished(runtime: Runtime, batch_id: int) -> None:
         Outcome(batch_id, FINISHED, str(summary.status), counts=dict(summary.counts)))
 
 
-def interrupted_run(processor: Any, work: Callable[[], None], interrupted: threading.Event) -> None:
-    """Run `work` on a thread; SIGINT/SIGTERM set `interrupted` and stop the processor cleanly."""
+WATCH_EVERY_S = 1.0
+
+
+def _watch(runtime: Runtime, batch_id: int, progress: Progress) -> Callable[..., None]:
+    """While another BulkQuote holds the account's lease it sends this batch's quotes: read the
+    batch from the store (at most once a second) and show it, as `submit --wait` promises."""
+    last = [float("-inf")]
+
+    def watch(ended: bool = False) -> None:
+        if not ended and (not progress.lease_held_elsewhere
+                          or time.monotonic() - last[0] < WATCH_EVERY_S):
+            return
+        last[0] = time.monotonic()
+        try:
+            with runtime.session_factory() as session:
+                batch = store.get_batch(session, batch_id)
+        except SQLAlchemyError:
+            return   # only a view: the engine reports a store that fails
+        if batch is None:
+            return
+        if ended:
+            progress.ended(batch_id, str(batch.status), batch.counts)
+        elif progress.lease_held_elsewhere:
+            progress.elsewhere(batch_id, str(batch.status), batch.counts)
+
+    return watch
+
+
+def interrupted_run(processor: Any, work: Callable[[], None], interrupted: threading.Event,
+                    *, tick: Callable[[], None] | None = None) -> None:
+    """Run `work` on a thread; SIGINT/SIGTERM set `interrupted` and stop the processor cleanly.
+    `tick` is called about five times a second meanwhile."""
     def on_signal(signum: int, _frame: Any) -> None:
         interrupted.set()
         processor.stop()
@@ -189,6 +225,8 @@ def interrupted_run(processor: Any, work: Callable[[], None], interrupted: threa
         worker.start()
         while worker.is_alive():
             worker.join(0.2)
+            if tick is not None:
+                tick()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -251,11 +289,13 @@ def run_submit(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"batch": batch_id, "rows": counts["quotable"], "reused": len(reused)}),
                   flush=True)
-        else:
-            print(batch_id, flush=True)
+        elif not sys.stdout.isatty():   # for scripts (BATCH=$(bulkquote submit …)); on a terminal
+            print(batch_id, flush=True)  # a bare number says nothing: "batch N stored" below does
         skipped = counts.get("rows", 0) - counts["quotable"]
-        print(f"batch {batch_id} stored: {counts['quotable']} quotes"
-              + (f" ({skipped} rows not quotable were left out)" if skipped else ""),
+        quotes = counts["quotable"]
+        print(f"batch {batch_id} stored: {quotes} quote{'s' if quotes != 1 else ''}"
+              + (f" ({skipped} row{'s' if skipped != 1 else ''} not quotable "
+                 f"{'were' if skipped != 1 else 'was'} left out)" if skipped else ""),
               file=sys.stderr, flush=True)
         if reused:
             print(f"batch {batch_id}: {len(reused)} row{'s' if len(reused) != 1 else ''} filled from "
@@ -532,7 +572,7 @@ def run_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise _Fail(f"cannot write {args.output}: {exc.strerror or exc}") from None
     if fix_list:
-        print(f"{n} rows to fix written to {args.output}" if n else
+        print(f"{n} row{'s' if n != 1 else ''} to fix written to {args.output}" if n else
               f"nothing to fix in batch {args.batch}: {args.output} holds the header only",
               file=sys.stderr)
     else:

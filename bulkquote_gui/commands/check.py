@@ -58,7 +58,8 @@ def run_check(args: argparse.Namespace) -> int:
     if rows_out and not args.json:
         text += f"\nrows written to {display_name(rows_out)} ({written})"
     if fix_out and not args.json:
-        text += (f"\nfix list written to {display_name(fix_out)} ({to_fix} rows to fix)" if to_fix
+        text += (f"\nfix list written to {display_name(fix_out)} "
+                 f"({to_fix} row{'s' if to_fix != 1 else ''} to fix)" if to_fix
                  else f"\nnothing to fix: {display_name(fix_out)} holds the header only")
     try:
         print(text)

@@ -3,13 +3,16 @@
 On a terminal: finished rows scroll by as lines and a live bar stays at the bottom, with counts
 and the time left, measured from how long quotes actually take here (time spent waiting for the
 account or the API is left out). Elsewhere (pipes, CI, --json): one line per finished row and
-per batch change, nothing redrawn.
+per batch change, nothing redrawn. While another BulkQuote holds the account's lease and sends
+the batch's quotes, the command shows the batch as the store has it (`elsewhere`). The bar is
+wiped when the command ends: its time left would be stale under the last lines.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
+import threading
 import time
 from typing import Callable, TextIO
 
@@ -76,9 +79,48 @@ class Progress:
         self._pace = Pace(monotonic)
         self._bar = ""
         self._waiting = ""
+        self.lease_held_elsewhere = False   # another BulkQuote sends the account's quotes
+        self._going_on: str | None = None   # the end of that wait, until this one sends
+        self._told: dict[int, tuple[str, dict[str, int]]] = {}   # batch -> status, counts shown
+        self._lock = threading.Lock()   # the engine's thread and the command's both report
 
     def __call__(self, event: Event) -> None:
+        with self._lock:
+            self._show(event)
+
+    def elsewhere(self, batch_id: int, status: str, counts: dict[str, int]) -> None:
+        """The batch as the store has it while another BulkQuote sends its quotes: a line per
+        change in a pipe, the bar on a terminal."""
+        with self._lock:
+            if status not in ("pending", "running"):
+                self._end(batch_id, status, counts)
+                return
+            if self._told.get(batch_id) == (status, counts):
+                return
+            self._told[batch_id] = (status, counts)
+            if not self.live:
+                self._print(f"batch {batch_id} {status}: {count_text(counts)} "
+                            "(sent by another BulkQuote)")
+            self._draw(batch_id, counts)
+
+    def ended(self, batch_id: int, status: str, counts: dict[str, int]) -> None:
+        """After the run: an end (complete, paused, cancelled) not told yet, as the store has it
+        (another BulkQuote finished the batch while this one waited for the lease)."""
+        with self._lock:
+            self._end(batch_id, status, counts)
+
+    def _end(self, batch_id: int, status: str, counts: dict[str, int]) -> None:
+        told = self._told.get(batch_id)
+        if status in ("pending", "running") or (told is not None and told[0] == status):
+            return
+        self._told[batch_id] = (status, counts)
+        self._going_on = None
+        self._print(f"batch {batch_id} {status} ({count_text(counts)})")
+        self._draw(batch_id, counts)
+
+    def _show(self, event: Event) -> None:
         if isinstance(event, WaitEvent):
+            was_elsewhere, self.lease_held_elsewhere = self.lease_held_elsewhere, event.reason == "lease"
             if event.reason:
                 self._pace.wait_started()
                 self._waiting = event.message
@@ -86,9 +128,19 @@ class Progress:
             else:
                 self._pace.wait_ended()
                 self._waiting = ""
-                self._print(f"account {event.account_id}: going on")
+                going_on = f"account {event.account_id}: going on"
+                # The lease's end also comes when the other BulkQuote finished our batch: said
+                # only once this one sends something.
+                if was_elsewhere:
+                    self._going_on = going_on
+                else:
+                    self._print(going_on)
             return
+        if self._going_on:
+            self._print(self._going_on)
+            self._going_on = None
         if isinstance(event, BatchEvent):
+            self._told[event.batch_id] = (event.status, event.counts)
             self.last_message = event.message
             if event.status != "running" or self.live:
                 self._print(f"batch {event.batch_id} {event.status}"
@@ -110,6 +162,8 @@ class Progress:
         done = counts.get("complete", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
         filled = round(BAR_WIDTH * done / total) if total else 0
         text = f"batch {batch_id} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {count_text(counts)}"
+        if self.lease_held_elsewhere:
+            return text + " · sent by another BulkQuote"
         if self._waiting:
             return text + " · on hold"
         left = self._pace.left(total - done)
@@ -134,6 +188,9 @@ class Progress:
         self._out.flush()
 
     def close(self) -> None:
-        if self.live and self._bar:
-            self._out.write("\n")
-            self._out.flush()
+        """Wipe the bar: what follows (stopped, interrupted) must be the last thing on screen."""
+        with self._lock:
+            if self.live and self._bar:
+                self._out.write("\r\x1b[2K")
+                self._out.flush()
+            self._bar = ""

@@ -21,6 +21,7 @@ from bulkquote_gui.core.importer import ImportResult
 
 HEADERS = ("Row", "Status", "Reason", "Street", "Unit", "City", "State", "ZIP", "Address set")
 _PARTS = ("street", "unit", "city", "state", "postal_code")
+SINGLE_SET_NAME = "Address"   # core/address_sets' label for a plain set
 
 
 def cleaned_records(result: ImportResult):
@@ -35,8 +36,10 @@ def cleaned_records(result: ImportResult):
 
 
 def _single_set_name(result: ImportResult) -> str:
-    """With one address set, its street (or one-line) column names it."""
-    return result.mapping.get("street") or result.mapping.get("full_address") or ""
+    """With one address set, the name the window gives a plain set ("Address"), not the rep's
+    street column ("Street Address"): one word for it on screen and in the file."""
+    mapped = result.mapping.get("street") or result.mapping.get("full_address")
+    return SINGLE_SET_NAME if mapped else ""
 
 
 def write_cleaned_rows(result: ImportResult, path: str | Path) -> int:

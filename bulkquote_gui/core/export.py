@@ -2,15 +2,17 @@
 
 Every row of the rep's file is written where it was: their own columns first, then its status
 and reason (priced; failed and why; invalid and why; duplicate of row N; not sent: cancelled),
-then the quote's answer, and, when the sheet had two or more address sets, the set each row
-was quoted from ("Address set", the name `check --rows` prints). `priced_only` keeps just the
-rows that got a price.
+the address it was quoted for (cleaned: a ZIP typed "2116" was sent as "02116", and the rep's
+own cells keep what they typed), then the quote's answer, and, when the sheet had two or more
+address sets, the set each row was quoted from ("Address set", the name `check --rows` prints).
+`priced_only` keeps just the rows that got a price.
 
 Safe to open in a spreadsheet: in CSV, text a spreadsheet would run as a formula (starting with
 `=`, `+`, `-`, `@`, tab, CR or LF, or their full-width forms, after any spaces) gets a leading
 apostrophe, while plain numbers stay numbers. In XLSX every text is written as a string-typed
 cell, which a spreadsheet never evaluates, so it is written as it was (`=1+1`, no apostrophe);
-a column of the rep's that holds only numbers (longitude, latitude) is written as numbers. The
+a column of the rep's that holds only numbers and blanks (longitude, latitude) is written as
+numbers, a blank (spaces too) as an empty cell. The
 file is written next to its destination under a temporary name and renamed at the end, so a
 failed export never leaves half a file behind, with the permissions any new file of the rep's
 gets (not the temporary file's 0600: a colleague on a shared drive must be able to open it).
@@ -35,8 +37,10 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
 
-RESULT_HEADERS = ("Status", "Reason", "Carrier", "MRC", "NRC", "Currency", "Install days",
-                  "Access", "Estimate", "Valid until", "Options")
+# The address as sent, beside the rep's: what was cleaned or repaired shows.
+QUOTED_HEADERS = ("Quoted street", "Quoted city", "Quoted state", "Quoted ZIP")
+RESULT_HEADERS = ("Status", "Reason", *QUOTED_HEADERS, "Carrier", "MRC", "NRC", "Currency",
+                  "Install days", "Access", "Estimate", "Valid until", "Options")
 REQUOTE_HEADERS = ("Previous MRC", "MRC change")
 # Only for a batch whose sheet had two or more address sets (physical and mailing, say): which
 # one each row was quoted from (or refused for). A sheet with one set has nothing to tell apart.
@@ -143,7 +147,8 @@ def _record(row: store.RowView, columns: list[str], requoted: bool = False) -> l
     """The row's values: original cells as text, then status, reason and typed result values."""
     estimate = "" if row.is_estimate is None else ("yes" if row.is_estimate else "no")
     record = ([row.original.get(c, "") for c in columns]
-              + [status_word(row.status), row_reason(row), row.carrier or "", row.mrc, row.nrc,
+              + [status_word(row.status), row_reason(row), *row.quoted, row.carrier or "",
+                 row.mrc, row.nrc,
                  row.currency or "", row.install_days, access_word(row.access), estimate,
                  row.valid_until, row.option_count or None])
     if requoted:
@@ -157,7 +162,8 @@ def _skipped_record(row: store.SkippedRow, columns: list[str], requoted: bool = 
     """A row the batch did not quote: its cells, its verdict and the import check's reason."""
     reason = row.reason[:1].upper() + row.reason[1:]
     return ([row.original.get(c, "") for c in columns]
-            + [status_word(row.status), reason, "", None, None, "", None, "", "", None, None]
+            + [status_word(row.status), reason, *[""] * len(QUOTED_HEADERS),
+               "", None, None, "", None, "", "", None, None]
             + ([None, None] if requoted else []))
 
 
@@ -218,9 +224,9 @@ def _numeric_columns(records: list[list[Any]], n_original: int) -> set[int]:
     for record in records:
         for i in list(numeric):
             value = record[i]
-            if value == "":
-                continue
-            if not isinstance(value, str) or not _XLSX_NUMBER.match(value):
+            if isinstance(value, str) and not value.strip():
+                continue   # a blank, spaces too (a few sites without coordinates)
+            if not isinstance(value, str) or not _XLSX_NUMBER.match(value.strip()):
                 numeric.discard(i)
             else:
                 seen.add(i)
@@ -229,7 +235,10 @@ def _numeric_columns(records: list[list[Any]], n_original: int) -> set[int]:
     return numeric & seen
 
 
-def _number(text: str) -> int | float:
+def _number(text: str) -> int | float | None:
+    text = text.strip()
+    if not text:
+        return None
     return int(text) if "." not in text else float(text)
 
 
@@ -256,16 +265,16 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
         header_cells[-1].font = bold
     ws.append(header_cells)
     numeric = _numeric_columns(records, n_original)
-    mrc_at, nrc_at = n_original + 3, n_original + 4
-    currency_at, valid_at = n_original + 5, n_original + 9
-    money_at = {mrc_at, nrc_at, n_original + 11, n_original + 12}   # + previous MRC, change
+    at = {h: n_original + i for i, h in enumerate(RESULT_HEADERS + REQUOTE_HEADERS)}
+    currency_at, valid_at = at["Currency"], at["Valid until"]
+    money_at = {at["MRC"], at["NRC"], at["Previous MRC"], at["MRC change"]}
     for record in records:
         cells = []
         money_format = _money_format(record[currency_at] or "")
         for i, value in enumerate(record):
             if isinstance(value, str):
-                if i in numeric and value:
-                    cells.append(WriteOnlyCell(ws, value=_number(value)))
+                if i in numeric:
+                    cells.append(WriteOnlyCell(ws, value=_number(value)))   # a blank: empty
                 else:
                     cells.append(_text_cell(WriteOnlyCell, ws, value))
                 continue

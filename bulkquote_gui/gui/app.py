@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if instance is None:
         log.info("handed %s to the running window", file or "the start")
+        print(single_instance.handed_over_text(file), file=sys.stderr)
         return 0
 
     loop = qasync.QEventLoop(app)

@@ -70,7 +70,8 @@ class JobsPanel(QWidget):
         head.setSpacing(6)
         head.addWidget(title)
         head.addStretch()
-        tips = {MINE: "The batches you submitted (your name in Settings)",
+        tips = {MINE: "The batches you submitted (your name in Settings; on your own database "
+                      "also those from before you entered it)",
                 TEAM: "Everyone's batches on this database, with who submitted each"}
         for scope, caption in ((MINE, "Mine"), (TEAM, "Team")):
             button = FilterPill(caption)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QScrol
                                QSystemTrayIcon, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
+from bulkquote_gui.core.file_names import file_name
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.busy_status import BusyIndicator
@@ -435,7 +436,7 @@ class MainWindow(QMainWindow):
         stem = Path(name).stem if name else f"batch-{batch_id}"
         folder = self._source_paths.get(batch_id, Path()).parent if batch_id in self._source_paths \
             else self._last_folder("export") or self._last_folder("open")
-        suggested = f"{stem} - fix list.xlsx"
+        suggested = file_name(stem, "fix list")
         path = self.dialogs.save_file("Export the rows to fix",
                                       str(folder / suggested) if folder else suggested,
                                       "Excel (*.xlsx)")
@@ -448,7 +449,8 @@ class MainWindow(QMainWindow):
             .failure(self._failed("Exporting the fix list", ended)).run()
 
     def _fix_list_written(self, path: str, rows: int) -> None:
-        self.statusBar().showMessage(f"{rows:,} rows to fix written to {Path(path).name}: fix them "
+        self.statusBar().showMessage(f"{rows:,} row{'s' if rows != 1 else ''} to fix written to "
+                                     f"{Path(path).name}: fix them "
                                      "in Excel and drop the file back in", 10000)
         emit(self.fix_list_exported, path, rows)
 
@@ -794,11 +796,11 @@ class MainWindow(QMainWindow):
         page = self.progress_page
         name = page.source_name if batch_id == page.batch_id else ""
         stem = Path(name).stem if name else f"batch-{batch_id}"
-        suffix = "-priced" if priced_only else "-quotes"
+        file = file_name(stem, "priced" if priced_only else "quotes")
         # Beside the file the batch came from, else where the rep last exported or opened.
         folder = self._source_paths.get(batch_id, Path()).parent if batch_id in self._source_paths \
             else self._last_folder("export") or self._last_folder("open")
-        suggested = str(folder / f"{stem}{suffix}.xlsx") if folder else f"{stem}{suffix}.xlsx"
+        suggested = str(folder / file) if folder else file
         path = self.dialogs.save_file("Export the priced rows" if priced_only else
                                       "Export the whole sheet with prices", suggested)
         if not path:

@@ -3,10 +3,10 @@ front and hands it the file (QLocalServer / QLocalSocket).
 
 The first start listens on a local socket named after the user and a hash of the database URL
 (the URL itself may hold a password; a hash never shows it). A later start connects, sends one
-line, `{"file": "/abs/path.xlsx"}` or `{"file": null}`, waits for "ok" and exits 0; the window
-raises itself and loads the file as if it had been dropped on it. A socket left behind by a
-crash answers nobody: it is removed (QLocalServer.removeServer) and listened on again; one that
-answers is never taken over.
+line, `{"file": "/abs/path.xlsx"}` or `{"file": null}`, waits for "ok", says so on the terminal
+(handed_over_text) and exits 0; the window raises itself and loads the file as if it had been
+dropped on it. A socket left behind by a crash answers nobody: it is removed
+(QLocalServer.removeServer) and listened on again; one that answers is never taken over.
 """
 
 from __future__ import annotations
@@ -86,6 +86,14 @@ def hand_over(name: str, file: str | os.PathLike[str] | None, *, answer_ms: int 
         return True
     raise AlreadyRunning("BulkQuote is already open for this database but did not answer; "
                          "switch to its window, or close it and start again.")
+
+
+def handed_over_text(file: str | os.PathLike[str] | None) -> str:
+    """What a later start started from a terminal says before it exits (else it seems to do
+    nothing at all)."""
+    if file:
+        return f"BulkQuote is already open for this database: {Path(file).name} was handed to its window."
+    return "BulkQuote is already open for this database: its window was brought to the front."
 
 
 def _answers(name: str) -> bool:

@@ -29,6 +29,10 @@ def wait_text(event: WaitEvent) -> str:
     if event.reason == "api":
         return f"Waiting for the API: {message or 'it cannot be reached'}. BulkQuote keeps trying."
     if event.reason == "lease":
+        # The engine says who holds it ("held by …") or that the previous BulkQuote stopped.
+        message = message.removeprefix("waiting for the account's lease:").strip().rstrip(".")
+        if message.startswith("the previous"):
+            return f"{message[0].upper()}{message[1:]}."
         holder = message if message.lower().startswith("held by") else f"held by {message or 'another BulkQuote'}"
         return f"Waiting for the account's lease: {holder}."
     if event.reason == "store":

@@ -285,9 +285,9 @@ def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchR
 def results_xlsx(session_factory: sessionmaker[Session], report: BatchReport) -> tuple[bytes | None, str, str]:
     """(bytes, file name, note): the batch's export, or None with why it is not attached."""
     from bulkquote_gui.core.export import export_batch
+    from bulkquote_gui.core.file_names import file_name
 
-    stem = Path(report.name).stem or f"batch-{report.batch_id}"
-    name = f"{stem}-quotes.xlsx"
+    name = file_name(Path(report.name).stem or f"batch-{report.batch_id}", "quotes")
     try:
         with tempfile.TemporaryDirectory(prefix="bulkquote-mail-") as folder:
             path = Path(folder) / name

@@ -31,6 +31,18 @@ def _red(cell) -> bool:
     return cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb.endswith(FILL)
 
 
+def test_one_row_to_fix_is_said_in_the_singular(qtbot, window, dialogs, tmp_path):
+    # Issue 15, words: "1 rows to fix".
+    sheet = tmp_path / "one.csv"
+    sheet.write_text("Site,Street,City,State,ZIP\nA,600 Congress Ave,Austin,TX,78701\n"
+                     "B,PO Box 12,Austin,TX,78701\n", encoding="utf-8")
+    _load(qtbot, window, sheet)
+    dialogs.save_paths.append(str(tmp_path / "fix.xlsx"))
+    with qtbot.waitSignal(window.fix_list_exported, timeout=20_000):
+        qtbot.mouseClick(window.upload_page.fix_list_button, Qt.MouseButton.LeftButton)
+    assert window.statusBar().currentMessage().startswith("1 row to fix written to fix.xlsx")
+
+
 def test_upload_page_writes_the_invalid_rows_and_they_come_back_clean(qtbot, window, dialogs,
                                                                        tmp_path):
     page = window.upload_page

@@ -64,6 +64,18 @@ def _row_of(panel, batch_id: int) -> int:
 
 
 @pytest.fixture
+def db_url(request, tmp_path):
+    """SQLite (one rep's own database) unless a test asks for "postgresql" (a team's)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'bulkquote.sqlite').as_posix()}"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield url
+    cluster.drop_database(url)
+
+
+@pytest.fixture
 def team(context):
     """Three reps' batches on the shared database (paused, so the window's start runs none)."""
     context.settings.rep_name = "Dana Rep"
@@ -72,6 +84,7 @@ def team(context):
             "nobody": store_batch(context, owner="", rushed=True)}
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # a team's shared database
 def test_mine_lists_the_reps_batches_team_everyones_with_their_owner(qtbot, make_window, team):
     window = make_window()
     panel = window.upload_page.jobs_panel
@@ -101,12 +114,29 @@ def test_mine_lists_the_reps_batches_team_everyones_with_their_owner(qtbot, make
     assert len(_ids(second.upload_page.jobs_panel)) == 3
 
 
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_mine_keeps_the_batches_from_before_the_name_on_a_personal_database(qtbot, make_window,
+                                                                            context, db_url):
+    before = store_batch(context, owner="")  # submitted before the rep entered a name
+    context.settings.rep_name = "Dana Rep"
+    after = store_batch(context, owner="Dana Rep")
+    store_batch(context, owner="Lee Ames")
+    window = make_window()
+    with qtbot.waitSignal(window.jobs_shown, timeout=10_000):
+        window.start()
+    personal = db_url.startswith("sqlite")
+    # A batch without a name on a team's database could be anyone's: Mine leaves it out there.
+    assert _ids(window.upload_page.jobs_panel) == ([after, before] if personal else [after])
+
+
 def test_list_batches_filters_on_the_owner(context, team):
     with context.session_factory() as session:
         assert [b.id for b in store.list_batches(session, owner=" Dana Rep ")] == [team["dana"]]
         assert [b.id for b in store.list_batches(session, owner="")] == [team["nobody"]]
         assert len(store.list_batches(session)) == 3
         assert store.list_batches(session, owner="dana rep") == []  # as stored, exactly
+        assert [b.id for b in store.list_batches(session, owner="Dana Rep", unnamed_too=True)] \
+            == [team["nobody"], team["dana"]]
 
 
 def test_rush_from_the_context_menu_shows_the_badge(qtbot, window, context, team):

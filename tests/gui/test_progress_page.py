@@ -171,14 +171,14 @@ def test_export_writes_the_chosen_file(qtbot, window, dialogs, tmp_path):
     assert blocker.args == [str(target), 25]  # the whole sheet: its 4 unquoted rows too
     text = target.read_text(encoding="utf-8-sig")
     assert "Street Address" in text.splitlines()[0]
-    assert ("save", "sample_sites-quotes.xlsx") in dialogs.asked
+    assert ("save", "sample_sites - quotes.xlsx") in dialogs.asked
 
 
 def test_export_cancelled_in_the_dialog_writes_nothing(qtbot, window, dialogs, tmp_path):
     with qtbot.waitSignal(window.batch_finished, timeout=60_000):
         submit(qtbot, window)
     window.export_action.trigger()  # Ctrl+E: the save dialog answers "cancel" (None)
-    assert ("save", "sample_sites-quotes.xlsx") in dialogs.asked
+    assert ("save", "sample_sites - quotes.xlsx") in dialogs.asked
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".csv")]
 
 

@@ -97,7 +97,7 @@ def test_export_dialog_starts_beside_the_source_and_remembers(qtbot, window, dia
     with qtbot.waitSignal(window.batch_finished, timeout=60_000):
         submit(qtbot, window)
     window.export_action.trigger()  # cancelled in the dialog
-    assert dialogs.save_suggested == str(SAMPLE.parent / "sample_sites-quotes.xlsx")
+    assert dialogs.save_suggested == str(SAMPLE.parent / "sample_sites - quotes.xlsx")
     elsewhere = tmp_path / "out"
     elsewhere.mkdir()
     dialogs.open_paths.append(None)
@@ -105,7 +105,7 @@ def test_export_dialog_starts_beside_the_source_and_remembers(qtbot, window, dia
     window._remember_folder("export", elsewhere)
     window._source_paths.clear()  # a batch opened from the recent jobs: no source path known
     window.export_action.trigger()
-    assert dialogs.save_suggested == str(elsewhere / "sample_sites-quotes.xlsx")
+    assert dialogs.save_suggested == str(elsewhere / "sample_sites - quotes.xlsx")
 
 
 # ---------------------------------------------------------------- 2. a cancelled batch goes on

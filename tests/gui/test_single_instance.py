@@ -50,6 +50,9 @@ def test_a_second_start_hands_its_file_over_and_exits(qtbot, serving, db_url):
     taken = time.monotonic() - began
     assert second.returncode == 0, err.decode(errors="replace")
     assert taken < 15, f"the second start took {taken:.1f} s"
+    # Started from a terminal, it says what it did rather than exiting in silence.
+    assert err.decode() == f"BulkQuote is already open for this database: {SAMPLE.name} was " \
+                           "handed to its window.\n"
     assert Path(loaded.args[0].path) == SAMPLE.resolve()
     assert window.pages.currentWidget() is window.upload_page
     assert window.upload_page.file_label.text() == SAMPLE.name

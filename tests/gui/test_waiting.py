@@ -181,6 +181,13 @@ def test_wait_texts():
     assert wait_text(WaitEvent(1, "")) == ""
     assert wait_text(WaitEvent(1, "lease", "held by Lee (BulkQuote on lee-pc)")) == \
         "Waiting for the account's lease: held by Lee (BulkQuote on lee-pc)."
+    assert wait_text(WaitEvent(1, "lease", "waiting for the account's lease: held by vm pid 7 (cli)")) == \
+        "Waiting for the account's lease: held by vm pid 7 (cli)."   # said once
+    assert wait_text(WaitEvent(1, "lease", "the previous BulkQuote window (pid 27539) stopped without "
+                               "handing the account over; this one takes over in about 26 s, "
+                               "nothing is lost")) == \
+        "The previous BulkQuote window (pid 27539) stopped without handing the account over; " \
+        "this one takes over in about 26 s, nothing is lost."
     assert wait_text(WaitEvent(1, "account")).startswith("Waiting for the account: another client's quote")
     assert wait_text(WaitEvent(1, "store", "the database cannot be reached; waiting")) == \
         "The database cannot be reached: BulkQuote waits and goes on by itself."

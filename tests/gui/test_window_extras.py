@@ -151,7 +151,7 @@ def test_a_batch_that_needs_the_rep_is_shown_and_mailed(qtbot, window, context, 
     assert reported.args[0].sent, reported.args[0].text
     (received,) = smtp.received
     assert "needs you" in received.message["Subject"]
-    assert list(received.message.iter_attachments())[0].get_filename() == "sample_sites-quotes.xlsx"
+    assert list(received.message.iter_attachments())[0].get_filename() == "sample_sites - quotes.xlsx"
     assert window.statusBar().currentMessage().startswith(f"E-mail for batch #{batch_id} sent to rep@example.com")
 
 

@@ -63,6 +63,15 @@ def _marks(ws) -> dict[str, set[str]]:
             for row in ws.iter_rows(min_row=2)}
 
 
+def test_one_row_to_fix_is_said_in_the_singular(env, tmp_path):
+    # Issue 15, words: "1 rows to fix".
+    one = tmp_path / "one.csv"
+    one.write_text("\n".join(SITES.splitlines()[:3]) + "\n", encoding="utf-8")   # S-2's PO box
+    out = tmp_path / "one - fix list.xlsx"
+    assert f"fix list written to {out} (1 row to fix)" in bq(env, "check", one, "--fix-list", out,
+                                                             check=0).stdout
+
+
 def test_check_writes_the_invalid_rows_with_their_reason_and_marks(env, sites, tmp_path):
     out = tmp_path / "sites - fix list.xlsx"
     done = bq(env, "check", sites, "--fix-list", out, check=0)

@@ -49,7 +49,7 @@ def test_a_file_name_with_cr_lf_is_mailed_clean(tmp_path, smtp):
     subject = received.message["Subject"]
     assert "evil Bcc: attacker@example.com [31mgsm.csv complete" in subject
     (part,) = received.message.iter_attachments()
-    assert part.get_filename() == "evil Bcc: attacker@example.com [31mgsm-quotes.xlsx"
+    assert part.get_filename() == "evil Bcc: attacker@example.com [31mgsm - quotes.xlsx"
     assert "e-mail for batch #1 sent to rep@example.com" in out.stderr
     body = received.message.get_body().get_content().replace("\r\n", "\n")   # MIME's own CRLF
     for text in (out.stdout, out.stderr, subject, body):

@@ -75,9 +75,9 @@ def _check_message(received, batch_id: int) -> None:
     assert f"Batch #{batch_id} (acme sites.xlsx) is complete: 2 priced, 1 failed of 3." in text
     assert "Submitted by: Alice Rep" in text
     assert "row 3: No coverage: no carrier serves it" in text
-    assert "The results are attached: acme sites-quotes.xlsx." in text
+    assert "The results are attached: acme sites - quotes.xlsx." in text
     (part,) = list(msg.iter_attachments())
-    assert part.get_filename() == "acme sites-quotes.xlsx"
+    assert part.get_filename() == "acme sites - quotes.xlsx"
     assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(part.get_content())).active
     header = [c.value for c in sheet[1]]

@@ -190,6 +190,19 @@ def test_check_rows_writes_what_would_be_sent(tmp_path, capsys):
     assert len(lines) == 5
 
 
+def test_a_sheet_with_one_set_names_it_as_the_window_does(tmp_path):
+    # Issue 15, words: the cleaned file said "Street Address" (the rep's column) where the
+    # window says "Address".
+    from bulkquote_gui.core.cleaned_rows import cleaned_records
+    from bulkquote_gui.core.importer import import_file
+
+    sheet = tmp_path / "one.csv"
+    sheet.write_text("Site,Street Address,City,State,ZIP\nA,600 Congress Ave,Austin,TX,78701\n",
+                     encoding="utf-8")
+    header, first = list(cleaned_records(import_file(sheet)))
+    assert header[-1] == "Address set" and first[-1] == "Address"
+
+
 def test_check_json_lists_the_sets(tmp_path, capsys):
     import json
 

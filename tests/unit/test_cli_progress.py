@@ -4,6 +4,7 @@ measured from the quotes' own time (waits for the account or the API left out)."
 from __future__ import annotations
 
 import io
+import re
 
 from bulkquote_gui.commands.progress import Pace, Progress
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
@@ -81,3 +82,50 @@ def test_a_wait_shows_on_its_own_line_and_puts_the_bar_on_hold():
     assert progress.bar_text(3, counts(1)).endswith("on hold")
     progress(WaitEvent(account_id=1, reason=""))
     assert not progress.bar_text(3, counts(1)).endswith("on hold")
+
+
+def screen(written: str) -> list[str]:
+    """What a terminal shows after `written`: "\\r\\x1b[2K" wipes the line the cursor is on."""
+    lines = [""]
+    for part in re.split(r"(\n|\r\x1b\[2K)", written):
+        if part == "\n":
+            lines.append("")
+        elif part == "\r\x1b[2K":
+            lines[-1] = ""
+        else:
+            lines[-1] += part
+    return [line for line in lines if line]
+
+
+def test_after_a_stop_no_old_time_left_stays_on_the_terminal():
+    clock = Clock()
+    out = io.StringIO()
+    progress = Progress(out, live=True, monotonic=clock)
+    for n in range(1, 4):
+        clock.t += 2.0
+        progress(row(n + 1, "complete", n))
+    assert "about 14 s left" in screen(out.getvalue())[-1]
+    progress(BatchEvent(batch_id=3, status="running", message="stopped; the batch resumes on the next start",
+                        counts=counts(3)))    # Ctrl-C
+    progress.close()
+    assert screen(out.getvalue())[-1] == \
+        "batch 3 running: stopped; the batch resumes on the next start (3/10 done, 3 priced)"
+
+
+def test_a_batch_sent_by_another_bulkquote_shows_as_the_store_has_it_and_its_end_once():
+    out = io.StringIO()
+    progress = Progress(out, live=False)
+    progress(WaitEvent(account_id=1, reason="lease", message="waiting for the account's lease: held by vm pid 7 (window)"))
+    progress.elsewhere(3, "running", counts(1))
+    progress.elsewhere(3, "running", counts(1))   # unchanged: nothing more
+    progress.elsewhere(3, "running", counts(2))
+    progress.elsewhere(3, "complete", counts(10))
+    progress(WaitEvent(account_id=1, reason=""))   # the lease is free: nothing left to do here
+    progress.ended(3, "complete", counts(10))
+    progress.close()
+    assert out.getvalue().splitlines() == [
+        "account 1: waiting for the account's lease: held by vm pid 7 (window)",
+        "batch 3 running: 1/10 done, 1 priced (sent by another BulkQuote)",
+        "batch 3 running: 2/10 done, 2 priced (sent by another BulkQuote)",
+        "batch 3 complete (10/10 done, 10 priced)",
+    ]

@@ -4,6 +4,8 @@ turns and rush, an unreachable API, and the WaitEvents that tell the rep why not
 from __future__ import annotations
 
 import random
+import socket
+import subprocess
 
 import pytest
 
@@ -65,6 +67,46 @@ def test_a_held_lease_is_waited_for_and_taken_over_once_it_expires(sf, api, cloc
     with sf() as session:
         lease = store.read_lease(session, account.id)
     assert lease.instance_id == "" and lease.token == 2   # released after; token grew with the takeover
+
+
+def test_a_window_that_stopped_is_named_once_with_about_how_long_the_wait_is(sf, api, clock, account):
+    # A window of this machine killed with -9: its lease stays until it expires.
+    gone = _exited_pid()
+    killed = Holder("killed-window", f"{socket.gethostname()} pid {gone} (window)")
+    store.acquire_lease(sf, account.id, killed, clock.now(), 30.0)
+    clock.advance(4.0)   # it renewed last 4 s before the restart
+    restarted, events = clock.monotonic(), []
+    assert processor(sf, api, clock, account, events).run_batch(batch(sf, 2, account)) == "complete"
+    waits = [e.message for e in events if isinstance(e, WaitEvent) and e.reason]
+    assert waits == [(f"the previous BulkQuote window (pid {gone}) stopped without handing the "
+                      "account over; this one takes over in about 26 s, nothing is lost")]
+    assert 26.0 <= api.call_times[0] - restarted <= 28.0   # and so it did (asking every 2 s)
+
+
+def test_a_holder_that_stops_while_waited_for_is_named_as_stopped(sf, api, clock, account):
+    running = subprocess.Popen(["sleep", "60"])   # a command of this machine holding the account
+    host = socket.gethostname()
+    store.acquire_lease(sf, account.id, Holder("cli", f"{host} pid {running.pid} (cli)"),
+                        clock.now(), 30.0)
+
+    def killed_during_the_first_wait(_seconds: float) -> None:
+        if running.poll() is None:
+            running.kill()
+            running.wait()
+
+    clock.on_wait = killed_during_the_first_wait
+    events = []
+    assert processor(sf, api, clock, account, events).run_batch(batch(sf, 1, account)) == "complete"
+    assert [e.message for e in events if isinstance(e, WaitEvent) and e.reason] == [
+        f"waiting for the account's lease: held by {host} pid {running.pid} (cli)",
+        (f"the previous BulkQuote command (pid {running.pid}) stopped without handing the "
+         "account over; this one takes over in about 28 s, nothing is lost")]
+
+
+def _exited_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_a_holder_taken_over_while_frozen_sends_no_new_row(sf, api, clock, account):

@@ -93,6 +93,41 @@ def test_xlsx_numbers_stay_numbers_text_stays_text(sf, batch_id, tmp_path):
         wb.close()
 
 
+REPAIRED = """Site,Street,City,State,ZIP,LATITUDE,LONGITUDE
+A,1 Main St,Boston,MA,2116,42.3493,-71.0785
+B,2 Main St,Boston,MA,02116, , 
+C,3 Main St,Boston,MA,02116,,
+D,4 Main St,Boston,MA,02116,42.35,-71.08
+"""
+
+
+def test_the_address_quoted_comes_back_beside_the_reps_and_coordinates_stay_numbers(sf, tmp_path):
+    # Issue 15 #16: a ZIP typed "2116" is sent as 02116; two sites have no coordinates, one of
+    # them blanks that hold a space.
+    path = tmp_path / "repaired.csv"
+    path.write_text(REPAIRED, encoding="utf-8")
+    batch_id = store.create_batch(sf, import_file(path), defaults=BatchDefaults(),
+                                  source_name=path.name)
+    clock = FakeClock()
+    Processor(sf, FakeMomentum(clock), clock=clock).run_batch(batch_id)
+    out = tmp_path / "out.xlsx"
+    export_batch(sf, batch_id, out)
+    wb = openpyxl.load_workbook(out)
+    try:
+        ws = wb.active
+        header = [c.value for c in ws[1]]
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+        quoted = [header.index(h) for h in ("Quoted street", "Quoted city", "Quoted state", "Quoted ZIP")]
+        assert [rows[0][i] for i in quoted] == ["1 Main St", "Boston", "MA", "02116"]
+        assert rows[0][header.index("ZIP")] == "2116"   # the rep's cell as typed
+        lat, lon = header.index("LATITUDE"), header.index("LONGITUDE")
+        assert [r[lat] for r in rows] == [pytest.approx(42.3493), None, None, pytest.approx(42.35)]
+        assert [r[lon] for r in rows] == [pytest.approx(-71.0785), None, None, pytest.approx(-71.08)]
+        assert ws.cell(row=2, column=lat + 1).data_type == "n"
+    finally:
+        wb.close()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_export_is_readable_by_colleagues(sf, batch_id, tmp_path, suffix):
     old = os.umask(0o022)

@@ -25,7 +25,7 @@ from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.api_gate import ApiGate
 from bulkquote_gui.core.engine.cleanup import OwedCalls
 from bulkquote_gui.core.engine.commands import LEASE_LOST, STOPPED, Commands, Interrupted
-from bulkquote_gui.core.engine.lease import LeaseKeeper
+from bulkquote_gui.core.engine.lease import LeaseKeeper, holder_stopped, waiting_message
 from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message
 from bulkquote_gui.core.engine.policy import EngineConfig, Timing
 from bulkquote_gui.core.engine.quote_run import AuthRefused, QuoteRun
@@ -352,7 +352,7 @@ class AccountRunner:
     def _hold_lease(self, only_batch: int | None) -> str:
         """Become the holder ("held"); while another process is, say who and wait. "idle" when
         the holder did our work meanwhile, STOPPED on stop()."""
-        told = ""
+        told: tuple[str, int, bool] | None = None   # the holder we said we wait for
         while not self.commands.stopped:
             if self.lease.try_acquire():
                 if told:
@@ -362,11 +362,13 @@ class AccountRunner:
                 self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
                 return "idle"
             state = self.lease.read()
-            who = state.holder if state is not None and state.holder else "another BulkQuote"
-            message = f"waiting for the account's lease: held by {who}"
-            if message != told:
-                self.outcomes.emit_wait(self.account_id, WaitReason.LEASE, message)
-                told = message
+            holder = (state.instance_id, state.token, holder_stopped(state.holder)) \
+                if state is not None else ("", 0, False)
+            # Said once per holder, and again if it stops: an estimate, not a countdown.
+            if holder != told:
+                self.outcomes.emit_wait(self.account_id, WaitReason.LEASE,
+                                        waiting_message(state, self._clock.now()))
+                told = holder
             self.commands.idle_wait(self._config.lease_retry_s)
         return STOPPED
 

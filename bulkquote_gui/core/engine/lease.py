@@ -10,13 +10,16 @@ The token, not the clock, keeps two holders from sending: see core/store/account
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
+from bulkquote_gui.core.durations import duration_text
 from bulkquote_gui.core.store.accounts import Fence, Holder, LeaseLost, LeaseState
 
 
@@ -24,6 +27,39 @@ def this_process(role: str) -> Holder:
     """A holder for this process: a random instance id and "host pid N (role)" for people."""
     return Holder(instance_id=uuid.uuid4().hex,
                   description=f"{socket.gethostname()} pid {os.getpid()} ({role})")
+
+
+_ROLE_WORDS = {"cli": "command"}   # "the previous BulkQuote command", not "… cli"
+_DESCRIPTION = re.compile(r"^(?P<host>.+) pid (?P<pid>\d+) \((?P<role>[^)]*)\)$")
+
+
+def holder_stopped(description: str) -> bool:
+    """Whether the holder this_process() described is a process of this machine that is gone (a
+    window killed or crashed): its lease stays until it expires, nothing else is wrong."""
+    match = _DESCRIPTION.match(description)
+    if match is None or match["host"] != socket.gethostname():
+        return False   # another machine's process: it may well be running
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False   # alive under another user (or no such pid number at all)
+    return False
+
+
+def waiting_message(state: LeaseState | None, now: datetime) -> str:
+    """What a process waiting for the lease tells the rep, said once per holder: who holds it,
+    or that the previous BulkQuote stopped and about when its lease runs out."""
+    who = state.holder if state is not None and state.holder else "another BulkQuote"
+    if state is None or state.expires_at is None or not holder_stopped(state.holder):
+        return f"waiting for the account's lease: held by {who}"
+    match = _DESCRIPTION.match(state.holder)
+    assert match is not None
+    left = duration_text(max(1.0, (state.expires_at - now).total_seconds()))
+    role = _ROLE_WORDS.get(match["role"], match["role"])
+    return (f"the previous BulkQuote {role} (pid {match['pid']}) stopped without "
+            f"handing the account over; this one takes over in about {left}, nothing is lost")
 
 
 class LeaseKeeper:

@@ -70,6 +70,8 @@ class RowView:
     previous_mrc: Decimal | None = None  # that earlier row's monthly price
     address_set: str = ""            # the sheet's address set it was quoted from (schema v6;
                                      # "" with one set, and for rows stored before v6)
+    quoted: tuple[str, str, str, str] = ("", "", "", "")   # street (with unit), city, state, ZIP
+                                     # as sent: the cleaned address, a repaired ZIP's zero too
 
     def stale(self, today: date) -> bool:
         """Priced, but the quote's valid-until date has passed: ask again before selling it."""
@@ -125,12 +127,21 @@ def get_batch(session: Session, batch_id: int) -> BatchSummary | None:
     return None if batch is None else _summary(session, batch)
 
 
-def list_batches(session: Session, limit: int = 10, *, owner: str | None = None) -> list[BatchSummary]:
+def is_personal(session: Session) -> bool:
+    """A SQLite file is one rep's database; a server (PostgreSQL) is a team's."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def list_batches(session: Session, limit: int = 10, *, owner: str | None = None,
+                 unnamed_too: bool = False) -> list[BatchSummary]:
     """The most recent batches, newest first; with `owner`, only that rep's (as create_batch
-    stored the name: stripped, at most 200 characters; "" = batches submitted without a name)."""
+    stored the name: stripped, at most 200 characters; "" = batches submitted without a name),
+    and with `unnamed_too` also those submitted without a name (on a personal database they
+    are the rep's, made before a name was entered in Settings)."""
     stmt = select(BatchJob)
     if owner is not None:
-        stmt = stmt.where(func.coalesce(BatchJob.owner, "") == owner.strip()[:200])
+        names = {owner.strip()[:200], ""} if unnamed_too else {owner.strip()[:200]}
+        stmt = stmt.where(func.coalesce(BatchJob.owner, "").in_(names))
     batches = session.scalars(stmt.order_by(BatchJob.id.desc()).limit(limit)).all()
     return [_summary(session, b) for b in batches]
 
@@ -161,7 +172,9 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             error_message=r.error_message, attempts=r.attempts, access=r.access,
             is_estimate=r.is_estimate, valid_until=r.valid_until, option_count=int(r.n or 0),
             site_id=r.site_id, original=dict(r.original or {}), reused_from=r.reused_from,
-            requote_of=r.requote_of, address_set=r.address_set or ""))
+            requote_of=r.requote_of, address_set=r.address_set or "",
+            quoted=(f"{r.street} {r.unit}".strip() if r.unit else r.street, r.city, r.state,
+                    r.postal_code)))
     earlier = [r.requote_of for r in out if r.requote_of is not None]
     if earlier:
         prices = dict(session.execute(select(BatchQuote.id, Quote.mrc).join(

@@ -26,10 +26,14 @@ class Unfinished:
 
 
 def recent(parent: QObject, sessions: Any, *, owner: str | None = None, limit: int = RECENT) -> Operation[Recent]:
-    """The newest batches; `owner` keeps one rep's (Mine), None keeps everyone's (Team)."""
+    """The newest batches; `owner` keeps one rep's (Mine), None keeps everyone's (Team).
+
+    On a personal database Mine also keeps the batches without a name: the rep made them before
+    entering a name in Settings. On a team's, a batch without a name could be anyone's."""
     def work(sf: Any) -> Recent:
         with sf() as session:
-            return Recent(owner, store.list_batches(session, limit=limit, owner=owner))
+            return Recent(owner, store.list_batches(session, limit=limit, owner=owner,
+                                                    unnamed_too=store.is_personal(session)))
 
     return Operation(parent, work, sessions)
 
