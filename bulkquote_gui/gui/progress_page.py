@@ -27,7 +27,7 @@ from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STAT
                                                     ResultsFilter, ResultsModel)
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.wait_banner import WaitBanner
-from bulkquote_gui.gui.widgets import Banner, StatCard
+from bulkquote_gui.gui.widgets import Banner, StackPage, StatCard
 from bulkquote_gui.gui.qt_compat import emit
 
 ACTIVE = ("pending", "running")
@@ -58,7 +58,7 @@ def _tip(text: str, key: str) -> str:
     return f"{text} ({SHORTCUTS[key]})"
 
 
-class ProgressPage(QWidget):
+class ProgressPage(StackPage):
     back_requested = Signal()
     pause_requested = Signal(int)
     resume_requested = Signal(int)

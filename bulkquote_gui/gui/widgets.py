@@ -124,6 +124,26 @@ class Banner(QFrame):
         return self.label.text()
 
 
+class StackPage(QWidget):
+    """A page of a CurrentPageStack. Qt's stacked layout answers a height-for-width with its
+    tallest page's, and never less than its largest page's minimum: a hidden page needs nothing,
+    so the start page is not made as tall as the loaded one's ten grid rows (a scroll area sized
+    it so: the start page scrolled, its drop zone cut at the bottom; issue 15)."""
+
+    def _hidden_page(self) -> bool:
+        stack = self.parentWidget()
+        return isinstance(stack, QStackedWidget) and stack.currentWidget() is not self
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return not self._hidden_page() and super().hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        return -1 if self._hidden_page() else super().heightForWidth(width)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(0, 0) if self._hidden_page() else super().minimumSizeHint()
+
+
 class CurrentPageStack(QStackedWidget):
     """Sized by the page shown, not the largest one: on a small screen one page does not scroll
     (or scroll sideways) because another, hidden, would need more room."""
