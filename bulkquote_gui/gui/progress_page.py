@@ -440,8 +440,10 @@ class ProgressPage(StackPage):
             self.eta_label.setText(self.eta.describe(remaining) or "Finishing…")
         else:
             self.eta_label.setText("")
-        # Always there (blank when there is nothing to say): the line never pushes the rest down.
+        # Always there while the batch runs (blank when there is nothing to say): the line never
+        # pushes the rest down. A finished batch has no time left: no empty band under the bar.
         self.eta_label.setMinimumHeight(self.eta_label.fontMetrics().lineSpacing())
+        self.eta_label.setVisible(status not in ("complete", "cancelled"))
         if status in ("complete", "cancelled"):
             self.done_banner.set_text(finished_summary(status, counts))
             kind = "stoppedBanner" if status == "cancelled" else "doneBanner"
