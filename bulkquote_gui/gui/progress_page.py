@@ -27,7 +27,7 @@ from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STAT
                                                     ResultsFilter, ResultsModel)
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.wait_banner import WaitBanner
-from bulkquote_gui.gui.widgets import Banner, StackPage, StatCard
+from bulkquote_gui.gui.widgets import Banner, StackPage, StatCard, TwoGroupRow
 from bulkquote_gui.gui.qt_compat import emit
 
 ACTIVE = ("pending", "running")
@@ -157,13 +157,10 @@ class ProgressPage(StackPage):
                                         "fault in red: fix them in Excel and drop the file back in")
         self.fix_list_button.setEnabled(False)
         self.fix_list_button.clicked.connect(lambda: self._emit(self.fix_list_requested))
-        buttons = QHBoxLayout()
-        for button in (self.pause_button, self.rush_button, self.cancel_button, self.retry_button,
-                       self.rest_button):
-            buttons.addWidget(button)
-        buttons.addStretch()
-        buttons.addWidget(self.fix_list_button)
-        buttons.addWidget(self.export_button)
+        # The exports go under the commands on a narrow window (1280x720 at 150 %).
+        self.button_row = TwoGroupRow([self.pause_button, self.rush_button, self.cancel_button,
+                                       self.retry_button, self.rest_button],
+                                      [self.fix_list_button, self.export_button])
 
         self.message_banner = Banner("infoBanner")
         self.message_banner.hide()
@@ -233,7 +230,7 @@ class ProgressPage(StackPage):
         layout.addLayout(eta_row)
         layout.addLayout(cards)
         # The buttons above the banners: a banner coming or going never moves them.
-        layout.addLayout(buttons)
+        layout.addWidget(self.button_row)
         layout.addWidget(self.wait_banner)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)

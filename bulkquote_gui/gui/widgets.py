@@ -1,11 +1,12 @@
-"""Small building blocks: stat cards, message banners, filter pills and an eliding label."""
+"""Small building blocks: stat cards, message banners, filter pills, an eliding label, pages of a
+stack and a row of two button groups."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QLayout, QPushButton,
+                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 
 class FilterPill(QPushButton):
@@ -161,3 +162,40 @@ class CurrentPageStack(QStackedWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         page = self.currentWidget()
         return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+
+class TwoGroupRow(QWidget):
+    """Buttons on one line, one group at the left and one at the right; on a window too narrow
+    for both (853 px, 1280x720 at 150 %) the right group goes under the left one, still at the
+    right, instead of the page scrolling sideways."""
+
+    def __init__(self, left: list[QWidget], right: list[QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._groups: list[QWidget] = []
+        for widgets in (left, right):
+            group = QWidget()
+            row = QHBoxLayout(group)
+            row.setContentsMargins(0, 0, 0, 0)
+            for widget in widgets:
+                row.addWidget(widget)
+            self._groups.append(group)
+        self._row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.addWidget(self._groups[0], 0, Qt.AlignmentFlag.AlignLeft)
+        self._row.addStretch(1)
+        self._row.addWidget(self._groups[1], 0, Qt.AlignmentFlag.AlignRight)
+
+    def is_one_line(self) -> bool:
+        return self._row.direction() == QBoxLayout.Direction.LeftToRight
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        left, right = (g.minimumSizeHint() for g in self._groups)
+        return QSize(max(left.width(), right.width()), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        both = sum(g.sizeHint().width() for g in self._groups) + self._row.spacing()
+        direction = QBoxLayout.Direction.LeftToRight if event.size().width() >= both \
+            else QBoxLayout.Direction.TopToBottom
+        if direction != self._row.direction():
+            self._row.setDirection(direction)
