@@ -122,6 +122,28 @@ def _in_item_view(widget: QWidget) -> bool:
     return False
 
 
+def three_address_sets(folder: Path) -> Path:
+    """A museum-like sheet: mailing, physical and geocoded addresses, long headers and names."""
+    header = ["Legal Name of the Museum or Institution", "Mailing Address (Street)", "Mailing City",
+              "Mailing State", "Mailing ZIP Code", "Physical Address (Street)", "Physical City",
+              "Physical State", "Physical ZIP Code", "Geocoded Street", "Geocoded City",
+              "Geocoded State", "Geocoded ZIP", "Discipline"]
+    rows = [[f"The {n} County Historical Society and Museum of Natural History", f"PO Box {n}",
+             "Springfield", "IL", "62701", f"{100 + n} North Main Street", "Springfield", "IL",
+             "62701", f"{100 + n} N Main St", "Springfield", "IL", "62701", "History"]
+            for n in range(1, 40)]
+    path = folder / "museums_three_address_sets.csv"
+    path.write_text("\n".join(",".join(row) for row in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+async def loaded(upload) -> None:
+    done = asyncio.get_running_loop().create_future()
+    upload.loaded.connect(lambda _r: done.done() or done.set_result(True))
+    await asyncio.wait_for(done, 60)
+    await asyncio.sleep(0.2)
+
+
 def run_fast(session_factory, batch_id: int) -> None:
     """Quote a batch to its end against a fast simulator, as a rep's earlier batch."""
     from bulkquote_gui.core.engine.policy import EngineConfig
@@ -244,6 +266,15 @@ async def probe(db_dir: Path) -> dict:
     inside("the demo banner's Open Settings…", global_rect(window.demo_banner))
     inside("the status bar", global_rect(window.statusBar()))
     facts["jobs_beside_the_grid"] = upload.side.isVisible()
+    upload.mapping_panel.set_expanded(False)
+
+    # A sheet like the museum file: three address sets, long headers and names (issue 15).
+    upload.load_file(three_address_sets(db_dir))
+    await loaded(upload)  # the file is read off the GUI thread: its answer comes after this
+    page(window, "upload page, three address sets")
+    upload.mapping_panel.set_expanded(True)
+    await asyncio.sleep(0.2)
+    page(window, "upload page, three address sets, mapping open")
     upload.mapping_panel.set_expanded(False)
     window.show_upload()
     upload.clear()
