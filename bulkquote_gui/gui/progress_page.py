@@ -33,6 +33,7 @@ from bulkquote_gui.gui.qt_compat import emit
 ACTIVE = ("pending", "running")
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
 ERROR_MIN = 320  # px: room for the gist of a failure ("manual pricing required: the carriers…")
+COMPACT_BELOW = 700  # px of window height: below, the count cards take one line each
 
 
 # The keys of the batch's commands, shown in tooltips here and in the window's Batch menu.
@@ -263,6 +264,20 @@ class ProgressPage(StackPage):
         self._fit_address_column()
         self._set_status(status)
         self._set_counts(counts)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_cards()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._fit_cards()
+
+    def _fit_cards(self) -> None:
+        """Compact counts on a short window: the table then shows rows without scrolling."""
+        compact = self.window().height() < COMPACT_BELOW
+        for card in self.cards.values():
+            card.set_compact(compact)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:

@@ -78,11 +78,23 @@ class StatCard(QFrame):
         self.value_label.setProperty("tone", "")
         self.caption = QLabel(label)
         self.caption.setObjectName("statLabel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 12, 18, 12)
-        layout.setSpacing(2)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.value_label)
+        self._layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
+        self._layout.setContentsMargins(18, 12, 18, 12)
+        self._layout.setSpacing(2)
+        self._layout.addWidget(self.caption)
+        self._layout.addWidget(self.value_label)
+
+    def set_compact(self, compact: bool) -> None:
+        """The caption beside the number, on one line: a short window (1280x720 at 125 %) keeps
+        the room for the results table."""
+        direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        if direction != self._layout.direction():
+            self._layout.setDirection(direction)
+            self._layout.setSpacing(12 if compact else 2)
+            self._layout.setContentsMargins(18, 4 if compact else 12, 18, 4 if compact else 12)
+
+    def is_compact(self) -> bool:
+        return self._layout.direction() == QBoxLayout.Direction.LeftToRight
 
     def set_value(self, value: int | str) -> None:
         self.value_label.setText(f"{value:,}" if isinstance(value, int) else str(value))

@@ -34,3 +34,20 @@ def test_a_finished_batch_has_no_blank_line_between_its_bar_and_its_cards(qtbot)
     page.show_batch(1, "sites.csv", "cancelled", {"total": 21, "complete": 19, "cancelled": 2}, [])
     qtbot.wait(50)
     assert gap_above_the_cards(page) <= spacing + 1
+
+
+def test_a_short_window_shows_more_of_the_results_table(qtbot, window):
+    """At 1024x576 (1280x720 at 125 %) the four count cards, caption over number, left the table
+    little more than a row: on a short window they take one line each."""
+    page = window.progress_page
+    window.resize(1360, 860)
+    window.pages.setCurrentWidget(page)
+    page.show_batch(1, "sites.csv", "running", {"total": 21, "complete": 8, "pending": 13}, [])
+    qtbot.waitUntil(lambda: page.view.isVisible())
+    tall = {key: card.height() for key, card in page.cards.items()}
+    window.resize(1024, 540)
+    qtbot.waitUntil(lambda: all(card.height() < tall[key] - 20 for key, card in page.cards.items()))
+    for card in page.cards.values():  # both still whole, side by side
+        assert card.caption.isVisible() and card.value_label.height() >= card.value_label.sizeHint().height()
+    window.resize(1360, 860)
+    qtbot.waitUntil(lambda: all(card.height() == tall[key] for key, card in page.cards.items()))
