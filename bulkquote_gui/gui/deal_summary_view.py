@@ -99,6 +99,7 @@ class DealSummaryView(QFrame):
         title.setObjectName("cardTitle")
         self.note = QLabel("")
         self.note.setObjectName("muted")
+        self.note.setWordWrap(True)  # the folded totals wrap on a narrow window, never run off it
         self.toggle_button = QPushButton("Hide details")
         self.toggle_button.setObjectName("link")
         self.toggle_button.setCursor(Qt.CursorShape.PointingHandCursor)

@@ -97,6 +97,12 @@ class JobRowLayout:
     status: str
     owner: str = ""    # "  ·  Dana Rep" in the team's view, shortened to the room left; else ""
     rush: bool = False  # a "Rush" badge left of the status badge
+    badges_on_top: bool = False  # the counts need line 2 whole: the badges go up, by the date
+    badges_width: float = 0.0    # the badges and their margins, at the right of their line
+
+    @property
+    def badges_line(self) -> QRectF:
+        return self.top if self.badges_on_top else self.bottom
 
 
 class JobRowDelegate(QStyledItemDelegate):
@@ -106,7 +112,8 @@ class JobRowDelegate(QStyledItemDelegate):
         19/21 priced, 2 failed  ·  Dana       [Rush] [Running]
 
     Only the file name and the owner (team view) are ever shortened (at their end; the tooltip
-    has them whole); the number, date, counts and badges are always shown whole.
+    has them whole); the number, date, counts and badges are always shown whole. Counts too long
+    to share line 2 with the badges keep it to themselves; the badges go up, right of the date.
     """
 
     def __init__(self, status_column: int, counts_column: int, date_column: int, parent=None) -> None:
@@ -123,10 +130,11 @@ class JobRowDelegate(QStyledItemDelegate):
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         top, bottom = layout.top, layout.bottom
         painter.save()
-        # Line 1: the date at the right, the title in the rest.
+        # Line 1: the date at the right (left of the badges when they are up here), the title.
         painter.setFont(layout.small)
         painter.setPen(theme.colour("muted"))
-        painter.drawText(top, right, layout.when)
+        painter.drawText(top.adjusted(0, 0, -layout.badges_width if layout.badges_on_top else 0, 0),
+                         right, layout.when)
         painter.setFont(layout.bold)
         painter.setPen(theme.colour("text"))
         painter.drawText(top, flags, layout.title)
@@ -138,7 +146,7 @@ class JobRowDelegate(QStyledItemDelegate):
             counts_width = QFontMetrics(layout.small).horizontalAdvance(layout.counts)
             painter.drawText(bottom.adjusted(counts_width, 0, 0, 0), flags, layout.owner)
         painter.restore()
-        badges = bottom.adjusted(0, -2, 6, 2)
+        badges = layout.badges_line.adjusted(0, -2, 6, 2)
         if layout.badge and layout.status:
             pill = paint_badge(painter, badges, option.font, layout.badge, layout.status, right=True)
             badges.setRight(pill.left() - BADGE_GAP + 6)  # paint_badge keeps 6 px from the right edge
@@ -159,26 +167,33 @@ class JobRowDelegate(QStyledItemDelegate):
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
         bold_metrics = QFontMetrics(bold)
-        date_room = QFontMetrics(small).horizontalAdvance(when) + 12 if when else 0
+        small_metrics = QFontMetrics(small)
+        date_room = small_metrics.horizontalAdvance(when) + 12 if when else 0
         if not name:  # not "#id  name": show the text as it is
             number, name = "", number
         prefix = f"{number}  " if number else ""
-        name_room = max(0, int(top.width() - date_room - bold_metrics.horizontalAdvance(prefix)))
-        title = prefix + bold_metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_room)
         badge = str(status_index.data() or "")
         rush = bool(index.data(RUSH_ROLE))
+        badges_room = (badge_width(option.font, badge) + 6 if badge else 0) \
+            + (badge_width(option.font, RUSH_TEXT) + BADGE_GAP if rush else 0) + 8
+        # Long counts ("12,100/20,000 priced, 795 failed, 7,105 not sent") would run under the
+        # badges: they go up to line 1, where only the file name gives way.
+        on_top = small_metrics.horizontalAdvance(counts) + badges_room > bottom.width()
+        if on_top:
+            date_room += badges_room
+        name_room = max(0, int(top.width() - date_room - bold_metrics.horizontalAdvance(prefix)))
+        title = prefix + bold_metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_room)
         owner = str(index.data(OWNER_ROLE) or "")
         if owner:
             # The owner gets what the counts and the badges leave; too little room: not shown.
-            small_metrics = QFontMetrics(small)
-            badges_room = (badge_width(option.font, badge) + 6 if badge else 0) \
-                + (badge_width(option.font, RUSH_TEXT) + BADGE_GAP if rush else 0) + 8
-            room = int(bottom.width() - small_metrics.horizontalAdvance(counts) - badges_room)
+            room = int(bottom.width() - small_metrics.horizontalAdvance(counts)
+                       - (0 if on_top else badges_room))
             owner = small_metrics.elidedText(f"  ·  {owner}", Qt.TextElideMode.ElideRight, room)
             if room < small_metrics.horizontalAdvance("  ·  Ab…"):
                 owner = ""
         return JobRowLayout(top, bottom, bold, small, title, when, counts, badge,
-                            str(status_index.data(STATUS_ROLE) or ""), owner, rush)
+                            str(status_index.data(STATUS_ROLE) or ""), owner, rush, on_top,
+                            badges_room)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         base = super().sizeHint(option, index)

@@ -42,6 +42,7 @@ class DropZone(QFrame):
         hint = QLabel("CSV, TSV, Excel (XLSX, XLS) or OpenDocument (ODS) — one row per site")
         hint.setObjectName("hint")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)  # two lines beside the recent jobs at 1280x720 and 150 %
 
         row = QHBoxLayout()
         row.addStretch()

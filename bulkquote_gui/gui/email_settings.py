@@ -136,6 +136,14 @@ class EmailSettingsDialog(QDialog):
         layout.addWidget(self.problem_label)
         layout.addWidget(buttons)
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Tall enough for its wrapped notes at the width it opens with: Qt sizes a dialog from
+        its layout's minimum, which leaves a two-line note one line's room (issue 15)."""
+        super().showEvent(event)
+        need = self.layout().totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
+
     # ------------------------------------------------------------------ values
     def _security_changed(self) -> None:
         new = self.security_combo.currentData()

@@ -35,13 +35,13 @@ from bulkquote_gui.gui.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import app_icon
 from bulkquote_gui.gui.upload_page import UploadPage
 from bulkquote_gui.gui.widgets import Banner, CurrentPageStack
+from bulkquote_gui.gui.window_geometry import FRAME_ESTIMATE, opening_geometry
 from bulkquote_gui.gui.worker import WorkerThread
 from bulkquote_gui.services.paths import config_dir
 from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 UPLOAD, PROGRESS = 0, 1
-DEFAULT_SIZE = (1360, 860)
 MINIMUM_SIZE = (720, 420)  # 1280x720 at 150 % is 853x480 logical, less the task bar
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
@@ -257,32 +257,29 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         geometry = self._settings_store().value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(*DEFAULT_SIZE)
-        self.fit_to_screen()
+        saved = None
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty() \
+                and self.restoreGeometry(geometry):
+            if self.isMaximized() or self.isFullScreen():
+                return  # the window manager fits it to the screen
+            saved = QRect(self.pos(), self.size())
+        self.fit_to_screen(saved)
 
-    def fit_to_screen(self) -> None:
-        """Within the screen's available area (less the task bar), frame and title bar included:
-        1360x860 does not fit a 1280x720 laptop at 125 %, whose Submit would be cut off."""
+    def fit_to_screen(self, saved: QRect | None = None) -> None:
+        """Sized for the screen it opens on (gui/window_geometry.py): 1360x860 does not fit a
+        1280x720 laptop at 125 %, and a size saved there is too small for a 1440x900 screen."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is None:
             return
         area: QRect = screen.availableGeometry()
         frame = self.frameGeometry().size() - self.geometry().size()  # 0 before the first show
-        extra_w = max(frame.width(), 16)
-        extra_h = max(frame.height(), 40)
-        if area.contains(self.frameGeometry().adjusted(0, 0, extra_w - frame.width(),
-                                                         extra_h - frame.height())):
-            return  # it fits: where the rep left it
-        width = min(self.width(), area.width() - extra_w)
-        height = min(self.height(), area.height() - extra_h)
-        self.setMinimumSize(min(MINIMUM_SIZE[0], width), min(MINIMUM_SIZE[1], height))
-        self.resize(width, height)
-        x = min(max(self.x(), area.x()), area.right() - width - extra_w + 1)
-        y = min(max(self.y(), area.y()), area.bottom() - height - extra_h + 1)
-        self.move(max(area.x(), x), max(area.y(), y))
+        frame = frame.expandedTo(FRAME_ESTIMATE)
+        place = opening_geometry(area, saved, frame)
+        if place == saved:
+            return  # it fits: as Qt restored it (moving it again would shift it by the frame)
+        self.setMinimumSize(min(MINIMUM_SIZE[0], place.width()), min(MINIMUM_SIZE[1], place.height()))
+        self.resize(place.size())
+        self.move(place.topLeft())
 
     def _save_geometry(self) -> None:
         qs = self._settings_store()

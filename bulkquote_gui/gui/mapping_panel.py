@@ -13,9 +13,9 @@ column turns the sets off: the rep said where the address is.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QStyle, QStyleOptionComboBox, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.address_sets import LOCATION_FIELDS, AddressSet, find_address_sets
 from bulkquote_gui.core.rows import FIELDS
@@ -109,6 +109,7 @@ class MappingPanel(QFrame):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
             combo.currentIndexChanged.connect(self._emit_change)
+            combo.currentIndexChanged.connect(lambda _i: self._fit_pairs())
             label.setBuddy(combo)
             self._pairs.append((label, combo))
             self.combos[field] = combo
@@ -150,7 +151,28 @@ class MappingPanel(QFrame):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        self._place_pairs(PER_ROW if event.size().width() >= NARROW else PER_ROW - 1)
+        self._fit_pairs(event.size().width())
+
+    def _fit_pairs(self, width: int | None = None) -> None:
+        """As many pairs to a row as the panel has room for with every chosen column's name
+        whole: long headers ("Physical Address (Street)") were cut to "Physical Addr…"."""
+        width = self.width() if width is None else width
+        room = width - self.layout().contentsMargins().left() - self.layout().contentsMargins().right()
+        most = PER_ROW if width >= NARROW else PER_ROW - 1
+        for per_row in range(most, 1, -1):
+            if self._row_width(per_row) <= room:
+                break
+        self._place_pairs(per_row)
+
+    def _row_width(self, per_row: int) -> int:
+        """What a grid row needs with `per_row` pairs: each label column as wide as its widest
+        label; the combo columns share the rest equally (stretch 1 each), so each needs room for
+        the widest chosen column name."""
+        spacing = self._grid.horizontalSpacing()
+        labels = sum(max(label.sizeHint().width() for label, _ in self._pairs[pair::per_row])
+                     for pair in range(per_row))
+        combo = max(max(_text_width(c), c.minimumSizeHint().width()) for _, c in self._pairs)
+        return labels + per_row * combo + spacing * (2 * per_row - 1)
 
     # ------------------------------------------------------------ folding
     def is_expanded(self) -> bool:
@@ -205,6 +227,7 @@ class MappingPanel(QFrame):
             self._show_sets(columns, mapping)
         finally:
             self._updating = False
+        self._fit_pairs()
         complete = self.is_complete()
         if fresh:
             self.set_expanded(not complete)
@@ -260,3 +283,12 @@ class MappingPanel(QFrame):
         if not self._updating:
             self._sync_header()
             emit(self.mapping_changed, self.mapping())
+
+
+def _text_width(combo: QComboBox) -> int:
+    """How wide `combo` must be to show its current text whole (as Qt sizes a combo box)."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    metrics = combo.fontMetrics()
+    text = QSize(metrics.horizontalAdvance(combo.currentText()), metrics.height())
+    return combo.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, text, combo).width()

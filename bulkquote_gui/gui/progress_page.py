@@ -27,12 +27,13 @@ from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STAT
                                                     ResultsFilter, ResultsModel)
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.wait_banner import WaitBanner
-from bulkquote_gui.gui.widgets import Banner, StatCard
+from bulkquote_gui.gui.widgets import Banner, StackPage, StatCard, TwoGroupRow
 from bulkquote_gui.gui.qt_compat import emit
 
 ACTIVE = ("pending", "running")
 TERMINAL_ROWS = ("complete", "failed", "cancelled")
 ERROR_MIN = 320  # px: room for the gist of a failure ("manual pricing required: the carriers…")
+COMPACT_BELOW = 700  # px of window height: below, the count cards take one line each
 
 
 # The keys of the batch's commands, shown in tooltips here and in the window's Batch menu.
@@ -58,7 +59,7 @@ def _tip(text: str, key: str) -> str:
     return f"{text} ({SHORTCUTS[key]})"
 
 
-class ProgressPage(QWidget):
+class ProgressPage(StackPage):
     back_requested = Signal()
     pause_requested = Signal(int)
     resume_requested = Signal(int)
@@ -157,13 +158,10 @@ class ProgressPage(QWidget):
                                         "fault in red: fix them in Excel and drop the file back in")
         self.fix_list_button.setEnabled(False)
         self.fix_list_button.clicked.connect(lambda: self._emit(self.fix_list_requested))
-        buttons = QHBoxLayout()
-        for button in (self.pause_button, self.rush_button, self.cancel_button, self.retry_button,
-                       self.rest_button):
-            buttons.addWidget(button)
-        buttons.addStretch()
-        buttons.addWidget(self.fix_list_button)
-        buttons.addWidget(self.export_button)
+        # The exports go under the commands on a narrow window (1280x720 at 150 %).
+        self.button_row = TwoGroupRow([self.pause_button, self.rush_button, self.cancel_button,
+                                       self.retry_button, self.rest_button],
+                                      [self.fix_list_button, self.export_button])
 
         self.message_banner = Banner("infoBanner")
         self.message_banner.hide()
@@ -233,7 +231,7 @@ class ProgressPage(QWidget):
         layout.addLayout(eta_row)
         layout.addLayout(cards)
         # The buttons above the banners: a banner coming or going never moves them.
-        layout.addLayout(buttons)
+        layout.addWidget(self.button_row)
         layout.addWidget(self.wait_banner)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)
@@ -282,6 +280,20 @@ class ProgressPage(QWidget):
         self.view.setCurrentIndex(index)
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_cards()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._fit_cards()
+
+    def _fit_cards(self) -> None:
+        """Compact counts on a short window: the table then shows rows without scrolling."""
+        compact = self.window().height() < COMPACT_BELOW
+        for card in self.cards.values():
+            card.set_compact(compact)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
@@ -458,8 +470,10 @@ class ProgressPage(QWidget):
             self.eta_label.setText(self.eta.describe(remaining) or "Finishing…")
         else:
             self.eta_label.setText("")
-        # Always there (blank when there is nothing to say): the line never pushes the rest down.
+        # Always there while the batch runs (blank when there is nothing to say): the line never
+        # pushes the rest down. A finished batch has no time left: no empty band under the bar.
         self.eta_label.setMinimumHeight(self.eta_label.fontMetrics().lineSpacing())
+        self.eta_label.setVisible(status not in ("complete", "cancelled"))
         if status in ("complete", "cancelled"):
             self.done_banner.set_text(finished_summary(status, counts))
             kind = "stoppedBanner" if status == "cancelled" else "doneBanner"

@@ -29,7 +29,7 @@ from bulkquote_gui.gui.mapping_panel import MappingPanel
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.remembered_mapping import Loaded, apply_remembered, remember_after_submit
-from bulkquote_gui.gui.widgets import CurrentPageStack, FilterPill
+from bulkquote_gui.gui.widgets import CurrentPageStack, FilterPill, StackPage
 from bulkquote_gui.services.paths import is_database_path
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class _SidePanel(QFrame):
         return QSize(self.maximumWidth(), super().sizeHint().height())
 
 
-class UploadPage(QWidget):
+class UploadPage(StackPage):
     loaded = Signal(object)          # ImportResult now shown
     load_failed = Signal(str)        # a sentence naming the file
     database_url: str | None = None  # the store's URL: its files are never read as a sheet
@@ -81,7 +81,7 @@ class UploadPage(QWidget):
         self.drop_zone = DropZone()
         self.drop_zone.file_dropped.connect(lambda path: self.load_file(path))
         self.drop_zone.browse_requested.connect(self.browse_requested)
-        empty = QWidget()
+        empty = StackPage()
         empty_layout = QVBoxLayout(empty)
         empty_layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel("Quote every site in a spreadsheet")
@@ -209,7 +209,7 @@ class UploadPage(QWidget):
         bottom.addWidget(self.reuse_box)
         bottom.addWidget(self.submit_button)
 
-        loaded = QWidget()
+        loaded = StackPage()
         loaded_layout = QVBoxLayout(loaded)
         loaded_layout.setContentsMargins(0, 0, 0, 0)
         loaded_layout.setSpacing(10)
@@ -271,6 +271,8 @@ class UploadPage(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         """The left column's needs only: on a narrow window the recent jobs make way (below)."""
         hint = super().minimumSizeHint()
+        if hint.isNull():
+            return hint  # not the page shown (StackPage)
         return QSize(self._left.minimumSize().width() + 40, hint.height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -1,12 +1,12 @@
-"""Small building blocks: stat cards, message banners, filter pills, an eliding label and the
-settings dialogs' Save / Cancel."""
+"""Small building blocks: stat cards, message banners, filter pills, an eliding label, the
+settings dialogs' Save / Cancel, pages of a stack and a row of two button groups."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter
-from PySide6.QtWidgets import (QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QLayout, QPushButton,
-                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QLayout,
+                               QPushButton, QSizePolicy, QStackedWidget, QWidget)
 
 
 class FilterPill(QPushButton):
@@ -78,11 +78,23 @@ class StatCard(QFrame):
         self.value_label.setProperty("tone", "")
         self.caption = QLabel(label)
         self.caption.setObjectName("statLabel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 12, 18, 12)
-        layout.setSpacing(2)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.value_label)
+        self._layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
+        self._layout.setContentsMargins(18, 12, 18, 12)
+        self._layout.setSpacing(2)
+        self._layout.addWidget(self.caption)
+        self._layout.addWidget(self.value_label)
+
+    def set_compact(self, compact: bool) -> None:
+        """The caption beside the number, on one line: a short window (1280x720 at 125 %) keeps
+        the room for the results table."""
+        direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        if direction != self._layout.direction():
+            self._layout.setDirection(direction)
+            self._layout.setSpacing(12 if compact else 2)
+            self._layout.setContentsMargins(18, 4 if compact else 12, 18, 4 if compact else 12)
+
+    def is_compact(self) -> bool:
+        return self._layout.direction() == QBoxLayout.Direction.LeftToRight
 
     def set_value(self, value: int | str) -> None:
         self.value_label.setText(f"{value:,}" if isinstance(value, int) else str(value))
@@ -125,6 +137,26 @@ class Banner(QFrame):
         return self.label.text()
 
 
+class StackPage(QWidget):
+    """A page of a CurrentPageStack. Qt's stacked layout answers a height-for-width with its
+    tallest page's, and never less than its largest page's minimum: a hidden page needs nothing,
+    so the start page is not made as tall as the loaded one's ten grid rows (a scroll area sized
+    it so: the start page scrolled, its drop zone cut at the bottom; issue 15)."""
+
+    def _hidden_page(self) -> bool:
+        stack = self.parentWidget()
+        return isinstance(stack, QStackedWidget) and stack.currentWidget() is not self
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return not self._hidden_page() and super().hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        return -1 if self._hidden_page() else super().heightForWidth(width)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(0, 0) if self._hidden_page() else super().minimumSizeHint()
+
+
 class CurrentPageStack(QStackedWidget):
     """Sized by the page shown, not the largest one: on a small screen one page does not scroll
     (or scroll sideways) because another, hidden, would need more room."""
@@ -152,3 +184,40 @@ def save_cancel_buttons() -> QDialogButtonBox:
         button.setIcon(QIcon())
     box.button(QDialogButtonBox.StandardButton.Save).setObjectName("primary")
     return box
+
+
+class TwoGroupRow(QWidget):
+    """Buttons on one line, one group at the left and one at the right; on a window too narrow
+    for both (853 px, 1280x720 at 150 %) the right group goes under the left one, still at the
+    right, instead of the page scrolling sideways."""
+
+    def __init__(self, left: list[QWidget], right: list[QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._groups: list[QWidget] = []
+        for widgets in (left, right):
+            group = QWidget()
+            row = QHBoxLayout(group)
+            row.setContentsMargins(0, 0, 0, 0)
+            for widget in widgets:
+                row.addWidget(widget)
+            self._groups.append(group)
+        self._row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.addWidget(self._groups[0], 0, Qt.AlignmentFlag.AlignLeft)
+        self._row.addStretch(1)
+        self._row.addWidget(self._groups[1], 0, Qt.AlignmentFlag.AlignRight)
+
+    def is_one_line(self) -> bool:
+        return self._row.direction() == QBoxLayout.Direction.LeftToRight
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        left, right = (g.minimumSizeHint() for g in self._groups)
+        return QSize(max(left.width(), right.width()), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        both = sum(g.sizeHint().width() for g in self._groups) + self._row.spacing()
+        direction = QBoxLayout.Direction.LeftToRight if event.size().width() >= both \
+            else QBoxLayout.Direction.TopToBottom
+        if direction != self._row.direction():
+            self._row.setDirection(direction)

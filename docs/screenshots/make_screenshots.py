@@ -45,6 +45,8 @@ from offscreen import offscreen_scratch, styled_app, until as wait_until  # noqa
 SIZE = tuple(int(n) for n in os.environ.get("BULKQUOTE_SHOTS_SIZE", "1440x900").split("x"))
 SAMPLE = ROOT / "resources" / "sample_sites.csv"
 CORPUS = ROOT.parent / "shared" / "corpus" / "cms_hospital_general_information.csv"
+if not CORPUS.exists():  # a git worktree of the project lives elsewhere than its checkout
+    CORPUS = Path("/work/shared/corpus/cms_hospital_general_information.csv")
 
 
 SUFFIX = os.environ.get("BULKQUOTE_SHOTS_SUFFIX", "")
@@ -457,9 +459,10 @@ def main() -> int:
     args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=None, quote_timeout=None)
     context = context_from_args(args)
     window = MainWindow(context)
-    # The whole screen, as a rep's maximised window (no window manager under Xvfb).
+    # The whole screen, as a rep's maximised window: the window manager's (openbox) if one runs,
+    # else the screen's free area.
     window.setGeometry(app.primaryScreen().availableGeometry())
-    window.show()
+    window.showMaximized()
     window.start()
     with loop:
         loop.run_until_complete(drive(window, app))

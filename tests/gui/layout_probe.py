@@ -1,6 +1,8 @@
 """Run as a child process (tests/gui/test_small_screens.py): open every page and dialog of the real
 window on the screen the environment describes (QT_QPA_PLATFORM=offscreen:configfile=…,
-QT_SCALE_FACTOR) and print, as JSON, everything that does not fit.
+QT_SCALE_FACTOR) and print, as JSON, everything that does not fit: a text narrower or shorter
+than it needs (`squeezed`), a widget its parent cuts off (`clipped_by`), a page that scrolls
+sideways, a window or dialog off the screen, a button out of reach.
 
     python -m tests.gui.layout_probe DB_DIR
 """
@@ -14,8 +16,10 @@ import sys
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractScrollArea, QApplication,
+                               QComboBox, QLabel, QLineEdit, QMessageBox, QStyle,
+                               QStyleOptionComboBox, QWidget)
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
@@ -37,20 +41,140 @@ def global_rect(widget: QWidget) -> QRect:
     return QRect(widget.mapToGlobal(widget.rect().topLeft()), widget.size())
 
 
+def text_of(widget: QWidget) -> str:
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    if isinstance(widget, QLineEdit):
+        return widget.text() or widget.placeholderText()
+    return widget.text() if isinstance(widget, (QLabel, QAbstractButton)) else ""
+
+
+def describe(widget: QWidget) -> str:
+    return f"{type(widget).__name__} {text_of(widget)[:48]!r}"
+
+
+def squeezed(widget: QWidget) -> str | None:
+    """Why the widget's own text does not fit in it, or None. An ElidedLabel shortens its text by
+    design (the whole of it in the tooltip) and is left out."""
+    from bulkquote_gui.gui.widgets import ElidedLabel
+
+    size = widget.size()
+    if isinstance(widget, ElidedLabel) or not text_of(widget):
+        return None
+    if isinstance(widget, QLabel):
+        if widget.wordWrap():
+            need = widget.heightForWidth(size.width())
+            return f"{size.height()} px tall, its text needs {need}" if need > size.height() + 1 else None
+        need = widget.sizeHint()
+    elif isinstance(widget, QComboBox):
+        option = QStyleOptionComboBox()
+        widget.initStyleOption(option)
+        metrics = widget.fontMetrics()
+        text = QSize(metrics.horizontalAdvance(widget.currentText()), metrics.height())
+        need = widget.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, text, widget)
+    elif isinstance(widget, QLineEdit):
+        need = QSize(0, widget.minimumSizeHint().height())
+    else:
+        need = widget.sizeHint()
+    if size.width() + 1 < need.width() or size.height() + 1 < need.height():
+        return f"{size.width()}x{size.height()}, its text needs {need.width()}x{need.height()}"
+    return None
+
+
+def clipped_by(widget: QWidget, root: QWidget) -> str | None:
+    """The first parent (up to `root`) that cuts the widget off. Inside a scroll area only a cut
+    across is one (a page scrolls down to what is below; sideways is not reachable at a glance)."""
+    rect = QRect(QPoint(0, 0), widget.size())
+    child, parent = widget, widget.parentWidget()
+    while child is not root and parent is not None:
+        rect.translate(child.pos())
+        area = parent.parentWidget()
+        if isinstance(area, QAbstractScrollArea) and parent is area.viewport():
+            if rect.left() < -1 or rect.right() > parent.width():
+                return f"runs off the side of its scrolling area ({rect.getRect()} in {parent.width()} px)"
+            return None
+        if not parent.rect().adjusted(-1, -1, 1, 1).contains(rect):
+            return f"cut off by {describe(parent)}: {rect.getRect()} outside {parent.rect().getRect()}"
+        child, parent = parent, parent.parentWidget()
+    return None
+
+
+def cut_text(root: QWidget) -> list[str]:
+    """Every visible text widget under `root` whose text is cut, squeezed or out of sight."""
+    found = []
+    for widget in root.findChildren(QWidget):
+        if not isinstance(widget, (QLabel, QAbstractButton, QComboBox, QLineEdit)):
+            continue
+        if not widget.isVisible() or _in_item_view(widget):
+            continue
+        why = squeezed(widget) or clipped_by(widget, root)
+        if why:
+            found.append(f"{describe(widget)}: {why}")
+    return found
+
+
+def _in_item_view(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractItemView):
+            return True  # a cell's editor or the header: the view scrolls
+        parent = parent.parentWidget()
+    return False
+
+
+def three_address_sets(folder: Path) -> Path:
+    """A museum-like sheet: mailing, physical and geocoded addresses, long headers and names."""
+    header = ["Legal Name of the Museum or Institution", "Mailing Address (Street)", "Mailing City",
+              "Mailing State", "Mailing ZIP Code", "Physical Address (Street)", "Physical City",
+              "Physical State", "Physical ZIP Code", "Geocoded Street", "Geocoded City",
+              "Geocoded State", "Geocoded ZIP", "Discipline"]
+    rows = [[f"The {n} County Historical Society and Museum of Natural History", f"PO Box {n}",
+             "Springfield", "IL", "62701", f"{100 + n} North Main Street", "Springfield", "IL",
+             "62701", f"{100 + n} N Main St", "Springfield", "IL", "62701", "History"]
+            for n in range(1, 40)]
+    path = folder / "museums_three_address_sets.csv"
+    path.write_text("\n".join(",".join(row) for row in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+async def loaded(upload) -> None:
+    done = asyncio.get_running_loop().create_future()
+    upload.loaded.connect(lambda _r: done.done() or done.set_result(True))
+    await asyncio.wait_for(done, 60)
+    await asyncio.sleep(0.2)
+
+
+def run_fast(session_factory, batch_id: int) -> None:
+    """Quote a batch to its end against a fast simulator, as a rep's earlier batch."""
+    from bulkquote_gui.core.engine.policy import EngineConfig
+    from bulkquote_gui.core.engine.processor import Processor
+    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.services.simulator import SimulatorServer
+
+    fast = EngineConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
+    with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
+        Processor(session_factory, client, config=fast).run_batch(batch_id)
+
+
 async def probe(db_dir: Path) -> dict:
     from bulkquote_gui.core import store
     from bulkquote_gui.core.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.gui.about_dialog import AboutDialog, about_facts
     from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.gui.crash_dialog import CrashDialog
+    from bulkquote_gui.gui.email_settings import EmailSettingsDialog
     from bulkquote_gui.gui.main_window import MainWindow
     from bulkquote_gui.gui.settings_dialog import SettingsDialog
     from bulkquote_gui.gui.style import apply_theme
+    from bulkquote_gui.services.secrets import SmtpPasswordStore
 
     app = QApplication.instance()
     apply_theme(app, dark=False)
     screen = app.primaryScreen().availableGeometry()
-    problems: list[str] = []
-    facts: dict = {"screen": [screen.width(), screen.height()]}
+    problems: list[str] = []   # out of reach or off the screen
+    cut: list[str] = []        # a text cut, squeezed, or a page scrolling sideways
+    facts: dict = {"screen": [screen.width(), screen.height()], "pages": []}
 
     def inside(what: str, rect: QRect) -> None:
         if not screen.contains(rect):
@@ -74,15 +198,47 @@ async def probe(db_dir: Path) -> dict:
             problems.append(f"{what} {rect.getRect()} not inside the page {viewport.getRect()}")
         inside(what, rect)
 
+    def page(window, name: str) -> None:
+        """Nothing cut on the page shown, and the page never wider than the window."""
+        QApplication.processEvents()
+        facts["pages"].append(name)
+        cut.extend(f"{name}: {why}" for why in cut_text(window))
+        bar = window.page_scroll.horizontalScrollBar()
+        if bar.maximum() > 0:
+            cut.append(f"{name}: the page scrolls sideways by {bar.maximum()} px")
+
+    async def dialog(name: str, widget: QWidget) -> None:
+        widget.show()
+        await asyncio.sleep(0.3)
+        facts["pages"].append(name)
+        inside(name, widget.frameGeometry())
+        cut.extend(f"{name}: {why}" for why in cut_text(widget))
+        widget.close()
+
     args = argparse.Namespace(file=None, db=f"sqlite:///{db_dir / 'probe.sqlite'}", api_url=None,
                               poll_interval=0.05, quote_timeout=None)
     context = context_from_args(args)
+    # An earlier batch for the recent jobs, and the finished page's deal summary.
+    result = import_file(SAMPLE)
+    finished = store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
+                                  source_name=SAMPLE.name)
+    run_fast(context.session_factory, finished)
     window = MainWindow(context, dialogs=Answers())
     window.show()
     window.start()
     await asyncio.sleep(0.3)
     facts["window"] = list(window.frameGeometry().getRect())
     inside("the window (frame)", window.frameGeometry())
+    # Made for the screen: all of a small one, the default size (or all of the height) on a big one.
+    if window.width() < min(screen.width() - 16, 1360) or window.height() < min(screen.height() - 40, 860):
+        problems.append(f"the window opens at {window.width()}x{window.height()} on a "
+                        f"{screen.width()}x{screen.height()} screen")
+    await asyncio.sleep(0.5)  # the recent jobs are read
+    page(window, "start page")
+    scrolls = window.page_scroll.verticalScrollBar().maximum()
+    if scrolls > 0:  # the first page a rep sees: the drop zone whole, without scrolling
+        cut.append(f"start page: scrolls down by {scrolls} px (the drop zone's bottom is cut)")
+    reachable(window, "Browse (drop zone)", window.upload_page.drop_zone.browse_button)
 
     upload = window.upload_page
     done = asyncio.get_running_loop().create_future()
@@ -90,8 +246,13 @@ async def probe(db_dir: Path) -> dict:
     upload.load_file(CMS if CMS.exists() else SAMPLE)
     await asyncio.wait_for(done, 60)
     await asyncio.sleep(0.2)
+    page(window, "upload page")
+    upload.set_filter("problems")
+    page(window, "upload page, problems")
+    upload.set_filter("all")
     upload.mapping_panel.set_expanded(True)
     await asyncio.sleep(0.2)
+    page(window, "upload page, mapping open")
     facts["upload_min"] = [upload.minimumSizeHint().width(), upload.minimumSizeHint().height()]
     facts["mapping_min"] = upload.mapping_panel.minimumSizeHint().width()
     facts["side_min"] = upload.jobs_panel.parentWidget().minimumSizeHint().width()
@@ -106,6 +267,15 @@ async def probe(db_dir: Path) -> dict:
     inside("the status bar", global_rect(window.statusBar()))
     facts["jobs_beside_the_grid"] = upload.side.isVisible()
     upload.mapping_panel.set_expanded(False)
+
+    # A sheet like the museum file: three address sets, long headers and names (issue 15).
+    upload.load_file(three_address_sets(db_dir))
+    await loaded(upload)  # the file is read off the GUI thread: its answer comes after this
+    page(window, "upload page, three address sets")
+    upload.mapping_panel.set_expanded(True)
+    await asyncio.sleep(0.2)
+    page(window, "upload page, three address sets, mapping open")
+    upload.mapping_panel.set_expanded(False)
     window.show_upload()
     upload.clear()
     await asyncio.sleep(0.2)
@@ -114,45 +284,52 @@ async def probe(db_dir: Path) -> dict:
     reachable(window, "the recent jobs", upload.jobs_panel)
     reachable(window, "Browse (drop zone)", upload.drop_zone)
 
-    result = import_file(SAMPLE)
     batch_id = store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
                                   source_name=SAMPLE.name)
     store.mark_paused(context.session_factory, batch_id, "paused")
-    opened = asyncio.get_running_loop().create_future()
-    window.batch_opened.connect(lambda _b: opened.done() or opened.set_result(True))
-    window.open_batch(batch_id)
-    await asyncio.wait_for(opened, 20)
-    await asyncio.sleep(0.2)
-    page = window.progress_page
-    for what, widget in (("Resume", page.pause_button), ("Cancel batch", page.cancel_button),
-                         ("Retry failed", page.retry_button), ("Quote the rest", page.rest_button),
-                         ("Export…", page.export_button), ("the reason filter", page.filter_combo),
-                         ("the results table", page.view)):
-        reachable(window, what, widget)
+    progress = window.progress_page
 
-    dialog = SettingsDialog(context.settings, context.keystore, parent=window)
-    dialog.show()
-    await asyncio.sleep(0.3)
-    facts["settings"] = list(dialog.frameGeometry().getRect())
-    inside("the Settings dialog", dialog.geometry())
-    for button in dialog.buttons.buttons():
+    async def open_batch(number: int) -> None:
+        opened = asyncio.get_running_loop().create_future()
+        window.batch_opened.connect(lambda b: b == number and not opened.done() and opened.set_result(True))
+        window.open_batch(number)
+        await asyncio.wait_for(opened, 20)
+        await asyncio.sleep(0.5)
+
+    await open_batch(batch_id)
+    page(window, "batch page, paused")
+    for what, widget in (("Resume", progress.pause_button), ("Cancel batch", progress.cancel_button),
+                         ("Retry failed", progress.retry_button), ("Quote the rest", progress.rest_button),
+                         ("Export…", progress.export_button), ("the reason filter", progress.filter_combo),
+                         ("the results table", progress.view)):
+        reachable(window, what, widget)
+    await open_batch(finished)
+    page(window, "batch page, finished")
+    progress.deal_view.set_expanded(True, chosen=True)
+    await asyncio.sleep(0.2)
+    page(window, "batch page, finished, deal details")
+    reachable(window, "Export… (finished)", progress.export_button)
+
+    settings = SettingsDialog(context.settings, context.keystore, parent=window)
+    await dialog("the Settings dialog", settings)
+    for button in settings.buttons.buttons():
         inside(f"Settings' {button.text()}", global_rect(button))
-    dialog.close()
+    await dialog("the e-mail settings", EmailSettingsDialog(context.settings, SmtpPasswordStore(),
+                                                               parent=window))
+    await dialog("About", AboutDialog(about_facts(args.db, "http://127.0.0.1:8765", True), window))
+    await dialog("the crash dialog", CrashDialog("Reading the batch failed: database is locked",
+                                                 "Traceback (most recent call last):\n  …", window))
 
     box = QMessageBox(QMessageBox.Icon.Warning, "Cancel batch #1?",
                       "The 1,212 quotes not yet finished will not be sent. Prices already "
                       "received are kept.", parent=window)
     box.addButton("Cancel batch", QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Keep going", QMessageBox.ButtonRole.RejectRole)
-    box.show()
-    await asyncio.sleep(0.2)
-    for button in box.buttons():
-        inside(f"the confirmation's {button.text()}", global_rect(button))
-    box.close()
+    await dialog("the confirmation", box)
 
     window.shutdown()
     context.close()
-    return {"problems": problems, **facts}
+    return {"problems": problems, "cut": cut, **facts}
 
 
 def main() -> int:

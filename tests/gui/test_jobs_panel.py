@@ -182,3 +182,29 @@ def test_a_submitted_batch_is_the_reps(qtbot, window, context):
     assert not window.progress_page.rush_button.isEnabled()  # nothing left to rush
     with context.session_factory() as session:
         assert store.get_batch(session, opened.args[0]).owner == "Dana Rep"
+
+
+def test_a_cancelled_batchs_counts_are_never_under_its_badge(qtbot, window):
+    """Issue 15: "7,105 not ser" under the Cancelled badge. In the panel as a laptop shows it (the window
+    at 1024x576, 1280x720 at 125 %) the counts stay whole and the badges move up beside the date."""
+    window.resize(1024, 576)
+    qtbot.waitUntil(lambda: window.upload_page.side.width() <= 360)
+    panel = window.upload_page.jobs_panel
+    cancelled = batch(7, LONG, {"total": 20000, "complete": 12100, "failed": 795, "cancelled": 7105})
+    cancelled.status = "cancelled"
+    panel.show_batches([cancelled, batch(2, "sites.csv", {"total": 21, "complete": 21})])
+    for row in (0, 1):
+        layout, option = row_layout(panel, row)
+        small, bold = QFontMetrics(layout.small), QFontMetrics(layout.bold)
+        line = layout.badges_line
+        badges = line.right() - layout.badges_width
+        if line == layout.bottom:
+            assert layout.bottom.x() + small.horizontalAdvance(layout.counts + layout.owner) <= badges
+        else:
+            assert line == layout.top
+            assert layout.top.x() + bold.horizontalAdvance(layout.title) \
+                + small.horizontalAdvance(layout.when) <= badges
+        assert small.horizontalAdvance(layout.counts) <= layout.bottom.width()
+    assert row_layout(panel, 0)[0].counts == "12,100/20,000 priced, 795 failed, 7,105 not sent"
+    assert row_layout(panel, 0)[0].badges_line == row_layout(panel, 0)[0].top   # moved up
+    assert row_layout(panel, 1)[0].badges_line == row_layout(panel, 1)[0].bottom  # room enough
