@@ -48,7 +48,10 @@ def sheet(tmp_path_factory):
 
 
 def _env(db: Path) -> dict[str, str]:
-    return {**os.environ, "BULKQUOTE_DB": f"sqlite:///{db}", "BULKQUOTE_API_KEY": "crash-key"}
+    # BULKQUOTE_TEST_TIMING: the 0.05 s poll below; set here, as a module fixture runs before
+    # tests/conftest.py's per-test environment.
+    return {**os.environ, "BULKQUOTE_DB": f"sqlite:///{db}", "BULKQUOTE_API_KEY": "crash-key",
+            "BULKQUOTE_TEST_TIMING": "1"}
 
 
 def _cmd(sim: SimulatorServer, *args: str) -> list[str]:
