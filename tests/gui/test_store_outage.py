@@ -48,6 +48,10 @@ def test_the_window_shows_the_outage_stays_responsive_and_goes_on(qtbot, make_wi
     assert window.pages.currentWidget() is window.upload_page
     qtbot.waitUntil(lambda: "Could not read the recent jobs" in window.statusBar().currentMessage(),
                     timeout=10_000)
+    # In the store's words, not the driver's ("unable to open database file", or on PostgreSQL
+    # "consuming input failed: server closed the connection unexpectedly").
+    assert window.statusBar().currentMessage() == \
+        "Could not read the recent jobs: the database cannot be reached"
     assert outage.failures > 0 and outage.down
     assert not any("Traceback" in text for text in dialogs.errors())
 

@@ -26,6 +26,7 @@ from typing import Any, Callable, Generic, TypeVar
 import shiboken6
 from PySide6.QtCore import QObject
 
+from bulkquote_gui.core.store.safety import classify
 from bulkquote_gui.gui.background import run_blocking
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,14 @@ def cancel_all(parent: QObject) -> None:
 
 
 def error_message(exc: BaseException) -> str:
-    """A sentence for the rep: the driver's own words for a database error (SQLAlchemy wraps
-    them in SQL text and a link), the message of our own errors, the type when there is none."""
+    """A sentence for the rep: the database's trouble in the store's words when it is one it
+    knows (out of reach, locked, full, read-only: not "consuming input failed: server closed
+    the connection unexpectedly"), else the driver's own words for a database error
+    (SQLAlchemy wraps them in SQL text and a link), the message of our own errors, the type
+    when there is none."""
+    trouble = classify(exc)
+    if trouble is not None:
+        return trouble.sentence
     orig = getattr(exc, "orig", None)
     text = str(orig if isinstance(orig, BaseException) else exc).strip()
     text = text.splitlines()[0] if text else ""
