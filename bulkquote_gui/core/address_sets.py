@@ -20,7 +20,8 @@ Invariants:
   location (not a PO box, not c/o); else a geocoded set that is; else the first set that holds
   anything, so the row is refused for what it holds. One row's address comes from one set:
   parts of two sets are never mixed, except a missing ZIP taken from a geocoded set whose
-  street is the same (Publication 28 key), and that row is marked.
+  street is the same (Publication 28 key), and that row is marked. A geocoder's lone ZIP
+  column ("cen_zip" with no street of its own, so no set) likewise fills a row without a ZIP.
 - Work is column-wise: a file with one set costs nothing here.
 """
 
@@ -246,6 +247,34 @@ def choose(sets: list[AddressSet], data: Mapping[str, np.ndarray], n: int,
         parts[name] = cells
     zip_filled = _fill_zips(sets, data, index, parts) if pinned is None else {}
     return Choice(index, parts, zip_filled)
+
+
+def lone_geocoded_zip(columns: Sequence[str], mapping: Mapping[str, str]) -> str | None:
+    """A geocoder's ZIP column with no street of its own ("cen_zip" beside "Zip" on a sheet with
+    one address set): not a set, so `choose` never lends it; None when there is none, or the
+    mapping already reads it."""
+    used = set(mapping.values())
+    for column in columns:
+        found = _marker_and_field(column)
+        if found is not None and column not in used and found[1] == "postal_code" \
+                and found[0] and _kind_of(found[0]) == GEOCODED:
+            return column
+    return None
+
+
+def fill_missing_zips(own: np.ndarray, donor: np.ndarray, donor_column: str
+                      ) -> tuple[np.ndarray, dict[int, str]]:
+    """The row's own ZIP where it has one, else the geocoder's (said per row). A geocoder
+    matched the row's own address, so its ZIP is that address's; the ZIP-in-state check still
+    judges it."""
+    cells = own.copy()
+    notes: dict[int, str] = {}
+    for i, value in enumerate(own.tolist()):
+        zip_code = addr.clean_one(donor[i])
+        if not addr.clean_one(value) and zip_code:
+            cells[i] = zip_code
+            notes[i] = f"ZIP {zip_code} taken from {donor_column} (a geocoder's), as the row has none"
+    return cells, notes
 
 
 def _fill_zips(sets: list[AddressSet], data: Mapping[str, np.ndarray], index: np.ndarray,

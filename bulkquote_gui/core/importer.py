@@ -566,7 +566,16 @@ class ImportResult:
                         ) -> tuple[_Checked, np.ndarray | None]:
         """_validate on a block of rows; with address sets, on the parts each row's set gives."""
         if not self.address_sets:
-            return _validate(data, n, self.mapping, self.defaults, self._country_column), None
+            donor = sets_.lone_geocoded_zip(list(data), self.mapping)
+            if donor is None or "street" not in self.mapping:
+                return _validate(data, n, self.mapping, self.defaults, self._country_column), None
+            own = data[self.mapping["postal_code"]] if "postal_code" in self.mapping \
+                else np.full(n, "", dtype=object)
+            cells, notes = sets_.fill_missing_zips(own, data[donor], donor)
+            composed = {**data, _PART + "postal_code": cells}
+            mapping = {**self.mapping, "postal_code": _PART + "postal_code"}
+            return _validate(composed, n, mapping, self.defaults, self._country_column,
+                             notes), None
         choice = sets_.choose(self.address_sets, data, n, self.pinned_set)
         composed = dict(data)
         mapping = {f: c for f, c in self.mapping.items()

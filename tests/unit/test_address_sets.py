@@ -269,3 +269,20 @@ def test_a_street_without_a_house_number_is_refused_with_that_reason(tmp_path, s
 
 def test_ordinal_words_and_numbers_are_one_street():
     assert usps.street_key("2090 Seventh Ave") == usps.street_key("2090 7TH AVE")
+
+
+def test_a_lone_geocoder_zip_column_fills_the_rows_without_a_zip(tmp_path):
+    """Issue 15 #9: a sheet's own ZIP column is blank on some rows and a geocoder's ZIP column
+    (cen_zip, no street of its own, so no address set) has them: used there, said so."""
+    text = ("Name,Address,City,State,Zip,cen_zip,cen_lat,cen_lon\n"
+            "Theresa,2090 Seventh Ave,New York,NY,,10027,40.8,-73.9\n"
+            "Dunbar,4225 S Central Ave,Los Angeles,CA,90011,90099,34.0,-118.2\n"
+            "Nowhere,15 Main St,Boston,MA,,,42.3,-71.0\n")
+    result = import_file(csv_file(tmp_path, text))
+    assert result.mapping["postal_code"] == "Zip" and result.address_sets == []
+    theresa, dunbar, nowhere = (result.row(i) for i in range(3))
+    assert theresa.status is RowStatus.REPAIRED and theresa.location["postal_code"] == "10027"
+    assert "ZIP 10027 taken from cen_zip" in theresa.problems[0].message
+    assert dunbar.status is RowStatus.VALID and dunbar.location["postal_code"] == "90011"  # its own
+    assert nowhere.status is RowStatus.INVALID
+    assert result.invalid_columns_at(2) == {"Zip"}   # the rep's own column is the one to fix
