@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from tests.helpers.backends import (  # noqa: E402,F401  (fixtures and hooks, by name)
     db_backend,
     db_url,
+    own_postgres_cluster,
     postgres_cluster,
     postgres_url,
     pytest_configure,

@@ -8,20 +8,14 @@ import pytest
 
 from bulkquote_gui.core import store
 from bulkquote_gui.services.simulator import SimulatorServer
-from tests.helpers.postgres import PostgresCluster, PostgresUnavailable
 
 from .conftest import store_batch
 from .test_store_outage import BANNER
 
 
 @pytest.fixture
-def cluster():
-    try:
-        cluster = PostgresCluster.start()
-    except PostgresUnavailable as exc:   # no skip: the restart is the case that must work
-        pytest.fail(f"no PostgreSQL server for the restart test: {exc}", pytrace=False)
-    yield cluster
-    cluster.stop()
+def cluster(own_postgres_cluster):   # its own: this test stops the server
+    return own_postgres_cluster
 
 
 @pytest.fixture

@@ -66,6 +66,20 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         cluster.stop()
 
 
+@pytest.fixture
+def own_postgres_cluster() -> Iterator[PostgresCluster]:
+    """A cluster of the test's own, for a test that stops or crashes its server (the session's
+    is shared by the other tests). Never skipped: a failure to start fails the test."""
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"no PostgreSQL server for this test: {exc}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     """postgresql+psycopg://postgres@127.0.0.1:PORT/bulkquote_test (trust auth, no password)."""

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.helpers.smtp import SmtpServer
+
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
@@ -13,3 +15,11 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("BULKQUOTE_DB", f"sqlite:///{tmp_path / 'cli.sqlite'}")
     monkeypatch.setenv("BULKQUOTE_API_KEY", "test-key")
     return dict(os.environ)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on loopback, no TLS, no login."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from bulkquote_gui.services.simulator import SimulatorServer
-from tests.helpers.postgres import PostgresCluster, PostgresUnavailable
+from tests.helpers.postgres import PostgresCluster
 from tests.integration.test_team import (answered, command, duplicates, env, sites,  # noqa: F401
                                          status, submit, wait_for)
 
@@ -25,13 +25,8 @@ WAITING = "the database cannot be reached; waiting"
 
 
 @pytest.fixture
-def cluster():
-    try:
-        cluster = PostgresCluster.start()
-    except PostgresUnavailable as exc:   # no skip: the restart is the case that must work
-        pytest.fail(f"no PostgreSQL server for the restart test: {exc}", pytrace=False)
-    yield cluster
-    cluster.stop()
+def cluster(own_postgres_cluster):   # its own: this test stops the server
+    return own_postgres_cluster
 
 
 @pytest.fixture

@@ -18,19 +18,11 @@ from bulkquote_gui.services.mailer import SmtpConfig
 from bulkquote_gui.services.notify import FINISHED, Notifier, Outcome
 from tests.fakes import FakeImport, checked_row
 from tests.helpers.cli import run_cli
-from tests.helpers.smtp import SmtpServer
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
 EVIL = "evil\r\nBcc: attacker@example.com \x1b[31m\u202egsm.csv"
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def test_a_file_name_with_cr_lf_is_mailed_clean(tmp_path, smtp):

@@ -11,20 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import run_cli
-from tests.helpers.smtp import SmtpServer
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
 MANUAL = ("Manual pricing: the carriers price this site by hand; a sales engineer will "
           "follow up")
 pytestmark = pytest.mark.timeout(240)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

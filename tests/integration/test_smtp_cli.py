@@ -19,18 +19,10 @@ from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.services.settings import Settings
 from tests.fakes import FakeClock, FakeImport, FakeMomentum, checked_row
-from tests.helpers.smtp import SmtpServer
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def test_the_listener_adapter_mails_whoever_submitted(tmp_path, monkeypatch, smtp, capsys):
