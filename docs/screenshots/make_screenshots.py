@@ -1,6 +1,6 @@
 """Screenshots of the real window under Xvfb, for the README.
 
-    apt-get install -y xvfb imagemagick libxcb-cursor0 ...   (see the GUI brief / DESIGN.md)
+    apt-get install -y xvfb openbox imagemagick libxcb-cursor0 ...   (the README lists the xcb packages)
     Xvfb :99 -screen 0 1440x900x24 &
     DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py
     (BULKQUOTE_SHOTS_SIZE=1280x720 BULKQUOTE_SHOTS_DIR=/tmp/shots for a smaller window elsewhere)

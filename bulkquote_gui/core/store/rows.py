@@ -1,7 +1,7 @@
 """One row's state transitions, as the engine writes them.
 
 Each is a conditional UPDATE (`... WHERE status IN (...)`) committed BEFORE the side effect it
-announces; `submitting` is also fenced by the account's lease token (see leases.py), so a
+announces; `submitting` is also fenced by the account's lease token (see accounts.py), so a
 holder that lost its lease can never start another row.
 
 A writer takes a session factory (a transaction of its own) or an open session (the caller's
