@@ -275,14 +275,14 @@ class ResultsModel(QAbstractTableModel):
                         reverse=descending)
         if ranked == list(range(len(self._rows))):
             return   # already in that order (a batch is loaded by row number)
-        self.layoutAboutToBeChanged.emit()
+        emit(self.layoutAboutToBeChanged)
         moved_to = {old: new for new, old in enumerate(ranked)}
         persistent = self.persistentIndexList()
         self._rows = [self._rows[i] for i in ranked]
         self._position = {r.quote_id: i for i, r in enumerate(self._rows)}
         self.changePersistentIndexList(
             persistent, [self.index(moved_to[ix.row()], ix.column()) for ix in persistent])
-        self.layoutChanged.emit()
+        emit(self.layoutChanged)
 
     # ------------------------------------------------------------ Qt model interface
     def rowCount(self, parent: Index = QModelIndex()) -> int:
