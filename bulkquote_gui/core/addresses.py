@@ -207,16 +207,6 @@ def clean_text(values: Iterable[object]) -> list[str]:
     return map_distinct(values, clean_one)
 
 
-def clean_text_distinct(values: Iterable[object]) -> tuple[list[str], dict[str, None]]:
-    """clean_text, and the distinct cleaned values (as dict keys, in first-seen order)."""
-    values = values.tolist() if hasattr(values, "tolist") else list(values)
-    distinct_values = dict.fromkeys(values)
-    if _all_clean(list(distinct_values)):  # as a rule: nothing to do but check
-        return values, distinct_values
-    cleaned = map_distinct(values, clean_one)
-    return cleaned, dict.fromkeys(cleaned)
-
-
 def state_code(text: str) -> tuple[str, str]:
     """(USPS code, "") or ("", why not): "unknown", "foreign" (a Canadian province), "missing"."""
     if not text:

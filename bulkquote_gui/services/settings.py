@@ -72,10 +72,6 @@ class Settings:
         return BatchDefaults(self.default_bandwidth_mbps, self.default_term_months,
                              self.default_product, self.default_company)
 
-    @property
-    def demo_mode(self) -> bool:
-        return not self.api_base_url
-
 
 def _is_database_url(url: str) -> bool:
     from sqlalchemy.engine import make_url

@@ -96,11 +96,6 @@ def _find_account(session_factory: sessionmaker[Session], url: str, fingerprint:
     return None if row is None else AccountRef(row.id, row.api_url, row.key_fingerprint)
 
 
-def list_accounts(session: Session) -> list[AccountRef]:
-    return [AccountRef(r.id, r.api_url, r.key_fingerprint) for r in session.execute(
-        select(Account.id, Account.api_url, Account.key_fingerprint).order_by(Account.id))]
-
-
 def claim_unassigned_batches(session_factory: sessionmaker[Session], account_id: int) -> int:
     """Batches stored before accounts existed (or without an API at hand) join this account."""
     with session_factory.begin() as session:
