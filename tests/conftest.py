@@ -49,3 +49,14 @@ def _exception_hooks_restored():
     saved = sys.excepthook, threading.excepthook
     yield
     sys.excepthook, threading.excepthook = saved
+
+
+@pytest.fixture
+def sf(tmp_path):
+    """A store on a temp SQLite file (the schema made), disposed after: the one SQLite session
+    factory of the suite (`session_factory` runs a test on both backends)."""
+    from bulkquote_gui.core import store
+
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    yield store.make_session_factory(engine)
+    engine.dispose()

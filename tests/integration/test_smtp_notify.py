@@ -34,13 +34,6 @@ def cert(tmp_path_factory):
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture
-def sf(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'mail.sqlite'}")
-    yield store.make_session_factory(engine)
-    engine.dispose()
-
-
 def _run_batch(sf, *, refuse_key: bool = False) -> tuple[int, list]:
     """A 3-row batch quoted by the engine against the fake API; the events it emitted."""
     rows = [checked_row(2), checked_row(3), checked_row(4)]

@@ -1,18 +1,11 @@
-"""The engine tests' common ground: a store on a temp SQLite file and a fake clock."""
+"""The engine tests' common ground: a fake clock (the store on a temp SQLite file, `sf`, is
+tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core import store
 from tests.fakes import FakeClock
-
-
-@pytest.fixture
-def sf(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'engine.sqlite'}")
-    yield store.make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

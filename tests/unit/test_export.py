@@ -105,7 +105,7 @@ def test_result_header_clashing_with_a_rep_column_is_renamed(sf, tmp_path):
 def test_unknown_suffix_is_refused_and_nothing_written(sf, batch_id, tmp_path):
     with pytest.raises(ValueError, match=r"\.xlsx or \.csv"):
         export_batch(sf, batch_id, tmp_path / "out.pdf")
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("engine.sqlite")) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("store.sqlite")) == []
 
 
 def test_failed_write_leaves_no_half_file(sf, batch_id, tmp_path):

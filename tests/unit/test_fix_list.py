@@ -34,13 +34,6 @@ def sites(tmp_path):
     return path
 
 
-@pytest.fixture
-def sf(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    yield store.make_session_factory(engine)
-    engine.dispose()
-
-
 def _sheet(path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [SHEET]
