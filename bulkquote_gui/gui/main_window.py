@@ -39,7 +39,6 @@ from bulkquote_gui.gui.style import app_icon
 from bulkquote_gui.gui.upload_page import UploadPage
 from bulkquote_gui.gui.widgets import Banner, CurrentPageStack
 
-MINIMUM_SIZE = geometry.MINIMUM_SIZE
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
              "prices are made up. Set the API URL and key in Settings to quote for real.")
@@ -70,7 +69,7 @@ class MainWindow(QMainWindow):
         self._source_paths: dict[int, Path] = {}  # batch -> the file it came from (this session)
         self.setWindowTitle("BulkQuote")
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(*MINIMUM_SIZE)
+        self.setMinimumSize(*geometry.MINIMUM_SIZE)
         self._build_banners()
         self._build_pages()
         self._build_central()

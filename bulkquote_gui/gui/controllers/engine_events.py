@@ -138,8 +138,7 @@ class EngineEvents(QObject):
         text = f"The batch stopped because of an unexpected error: {message}"
         if batch_id == self._page.batch_id:
             self._page.show_message(text)
-        self._feedback.say(text, 15000)
-        emit(self._feedback.task_failed, text)
+        self._feedback.report(text, 15000)
 
     # ------------------------------------------------------------------ the account's waits
     def _on_wait_event(self, event: WaitEvent) -> None:

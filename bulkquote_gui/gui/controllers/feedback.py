@@ -24,6 +24,11 @@ class Feedback(QObject):
     def clear(self) -> None:
         self._bar.clearMessage()
 
+    def report(self, text: str, ms: int) -> None:
+        """A failure that needs no dialog (the batch's own page shows it): said, and signalled."""
+        self.say(text, ms)
+        emit(self.task_failed, text)
+
     def failed(self, label: str, cleanup: Callable[[], None] | None = None) -> Callable[[str], None]:
         """An operation's failure handler: `cleanup`, then the message in the status bar and a dialog."""
         def failed(message: str) -> None:
