@@ -135,7 +135,7 @@ async def measure(window, big: Path, medium: Path, batch_file: Path, beat: Heart
     figures["submit_20k_stall_ms"] = beat.stop() * 1000
     # Cancel the 20k batch at once (the engine started on it) so the 200-row batch runs next.
     window.dialogs.confirm = lambda *a, **k: True
-    window.cancel_batch(opened[0])
+    window.batches.cancel_batch(opened[0])
     await until(lambda: window.progress_page.status == "cancelled", 60)
 
     window.load_file(batch_file)

@@ -10,7 +10,7 @@ takes >= delay). The store is made and the batch stored over a direct connection
 app's store is pointed at the proxy and the real MainWindow (offscreen, qasync loop, built as in
 bench_gui.py) runs the batch against the built-in simulator (time scale 0.01, in-process),
 and the rep pauses it and resumes it `cycles` times from the GUI thread (the progress page's
-Pause/Resume button: window.pause_batch / window.resume_batch), each pause a varying time after
+Pause/Resume button: window.batches.pause_batch / resume_batch), each pause a varying time after
 a row event.
 
 A 10 ms QTimer (PreciseTimer) on the GUI thread measures stalls: the longest gap between two
@@ -184,7 +184,7 @@ async def drive(window, batch_id: int, beat: Heartbeat, cycles: int, rounds: int
             await asyncio.sleep(offsets[(r * cycles + cycle) % len(offsets)])
             in_hand = window.worker.current_batch() == batch_id
             t = time.perf_counter()
-            page.pause_button.click()  # -> window.pause_batch(batch_id)
+            page.pause_button.click()  # -> window.batches.pause_batch(batch_id)
             await until(lambda: page.status == "paused", 180, "the pause")
             pause_lat.append(time.perf_counter() - t)
             log.append(f"{time.perf_counter() - t0:6.1f} s  round {r + 1}: paused  in "
@@ -192,7 +192,7 @@ async def drive(window, batch_id: int, beat: Heartbeat, cycles: int, rounds: int
             await asyncio.sleep(0.5)
             t = time.perf_counter()
             n_resumed = commanded.count("resume")
-            page.pause_button.click()  # -> window.resume_batch(batch_id)
+            page.pause_button.click()  # -> window.batches.resume_batch(batch_id)
             await until(lambda: commanded.count("resume") > n_resumed, 180, "the resume")
             resume_lat.append(time.perf_counter() - t)
             log.append(f"{time.perf_counter() - t0:6.1f} s  round {r + 1}: resumed in "

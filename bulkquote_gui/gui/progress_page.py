@@ -84,6 +84,27 @@ class ProgressPage(StackPage):
         self.counts: dict[str, int] = {}
         self.eta = EtaEstimator(monotonic)
 
+        top = self._build_top()
+        self._build_commands()
+        filters = self._build_results()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(12)
+        for part in top:
+            layout.addLayout(part)
+        # The buttons above the banners: a banner coming or going never moves them.
+        layout.addWidget(self.button_row)
+        layout.addWidget(self.wait_banner)
+        layout.addWidget(self.message_banner)
+        layout.addWidget(self.done_banner)
+        layout.addWidget(self.deal_view)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        self.view.setMinimumHeight(32 * 4 + 40)  # a few rows even on a small screen (the page scrolls)
+
+    def _build_top(self) -> list[QHBoxLayout]:
+        """The title and badges, the progress bar and time left, the count cards."""
         back = QPushButton("← New batch")
         back.setObjectName("link")
         back.clicked.connect(self.back_requested)
@@ -124,7 +145,10 @@ class ProgressPage(StackPage):
         cards.setSpacing(12)
         for card in self.cards.values():
             cards.addWidget(card, 1)
+        return [head, bar, eta_row, cards]
 
+    def _build_commands(self) -> None:
+        """The batch's command buttons, the exports, and the banners under them."""
         self.pause_button = QPushButton("&Pause")
         self.pause_button.setToolTip(_tip("Stop sending; Resume carries on where it stopped", "pause"))
         self.pause_button.clicked.connect(self._pause_or_resume)
@@ -171,6 +195,8 @@ class ProgressPage(StackPage):
         self.wait_banner = WaitBanner()
         self.wait_banner.unblock_requested.connect(self.unblock_requested)
 
+    def _build_results(self) -> QHBoxLayout:
+        """The rows' table and the reason filter above it (returned, for the page's column)."""
         self.model = ResultsModel(self)
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.model)
@@ -222,23 +248,7 @@ class ProgressPage(StackPage):
         self._filter_refresh.setSingleShot(True)
         self._filter_refresh.setInterval(250)
         self._filter_refresh.timeout.connect(self._refresh_filter)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(12)
-        layout.addLayout(head)
-        layout.addLayout(bar)
-        layout.addLayout(eta_row)
-        layout.addLayout(cards)
-        # The buttons above the banners: a banner coming or going never moves them.
-        layout.addWidget(self.button_row)
-        layout.addWidget(self.wait_banner)
-        layout.addWidget(self.message_banner)
-        layout.addWidget(self.done_banner)
-        layout.addWidget(self.deal_view)
-        layout.addLayout(filters)
-        layout.addWidget(self.view, 1)
-        self.view.setMinimumHeight(32 * 4 + 40)  # a few rows even on a small screen (the page scrolls)
+        return filters
 
     # ------------------------------------------------------------ showing a batch
     def show_batch(self, batch_id: int, source_name: str, status: str, counts: dict[str, int],

@@ -100,7 +100,48 @@ class SettingsDialog(QDialog):
         self.result_settings: Settings | None = None
         self.key_saved_in_keyring: bool | None = None
 
-        # --- connection
+        groups = [self._build_connection(settings, keystore), self._build_timings(settings),
+                      self._build_defaults(settings), self._build_rep(settings),
+                      self._build_team(settings)]
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("error")
+        self.error_label.setWordWrap(True)
+        self.buttons = save_cancel_buttons()
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        boxes = QWidget()
+        boxes_layout = QVBoxLayout(boxes)
+        boxes_layout.setContentsMargins(0, 0, 6, 0)
+        boxes_layout.setSpacing(10)
+        for box in groups:
+            boxes_layout.addWidget(box)
+        boxes_layout.addStretch()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(boxes)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)  # outside the scroll area: always in sight
+
+        # Label columns line up across the group boxes.
+        labels = [item.widget() for f in (group.layout() for group in groups)
+                  for row in range(f.rowCount())
+                  if (item := f.itemAt(row, QFormLayout.ItemRole.LabelRole)) and item.widget()]
+        width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        self.scroll.setMinimumWidth(boxes.minimumSizeHint().width() + bar + 8)  # never clipped
+        self._fit_to_screen(boxes.sizeHint().height())
+
+    def _build_connection(self, settings: Settings, keystore: KeyStore) -> QGroupBox:
+        """The API's URL and key, plain http, and Test connection with its result."""
         self.url_edit = QLineEdit(settings.api_base_url)
         self.url_edit.setPlaceholderText("https://api.momentum.example/v1")
         self.url_edit.setToolTip("Leave empty to use demo mode (the built-in simulator).")
@@ -135,8 +176,9 @@ class SettingsDialog(QDialog):
         form.addRow("", self.insecure_check)
         form.addRow("", test_row)
         form.addRow("", self.test_result)
+        return connection
 
-        # --- timings
+    def _build_timings(self, settings: Settings) -> QGroupBox:
         self.poll_spin = QDoubleSpinBox()
         self.poll_spin.setRange(1, 3600)
         self.poll_spin.setDecimals(0)
@@ -156,8 +198,9 @@ class SettingsDialog(QDialog):
         tform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         tform.addRow("Poll interval", self.poll_spin)
         tform.addRow("Per-quote timeout", self.timeout_spin)
+        return timings
 
-        # --- defaults
+    def _build_defaults(self, settings: Settings) -> QGroupBox:
         self.speed_combo, self.term_combo, self.product_combo = QComboBox(), QComboBox(), QComboBox()
         fill_defaults_combos(self.speed_combo, self.term_combo, self.product_combo)
         select_data(self.speed_combo, settings.default_bandwidth_mbps)
@@ -172,8 +215,9 @@ class SettingsDialog(QDialog):
         dform.addRow("Term", self.term_combo)
         dform.addRow("Product", self.product_combo)
         dform.addRow("Customer company", self.company_edit)
+        return defaults
 
-        # --- the rep
+    def _build_rep(self, settings: Settings) -> QGroupBox:
         self.name_edit = QLineEdit(settings.rep_name)
         self.email_edit = QLineEdit(settings.rep_email)
         rep = QGroupBox("You")
@@ -181,8 +225,9 @@ class SettingsDialog(QDialog):
         rform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         rform.addRow("Name", self.name_edit)
         rform.addRow("E-mail", self.email_edit)
+        return rep
 
-        # --- the team's shared database
+    def _build_team(self, settings: Settings) -> QGroupBox:
         self.db_edit = QLineEdit(settings.database_url)
         self.db_edit.setPlaceholderText("postgresql+psycopg://user@host/bulkquote")
         self.db_edit.setToolTip("Leave empty for this computer's own database. A password typed "
@@ -196,42 +241,7 @@ class SettingsDialog(QDialog):
         bform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         bform.addRow("Database URL", self.db_edit)
         bform.addRow("", db_note)
-
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("error")
-        self.error_label.setWordWrap(True)
-        self.buttons = save_cancel_buttons()
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-
-        boxes = QWidget()
-        boxes_layout = QVBoxLayout(boxes)
-        boxes_layout.setContentsMargins(0, 0, 6, 0)
-        boxes_layout.setSpacing(10)
-        for box in (connection, timings, defaults, rep, team):
-            boxes_layout.addWidget(box)
-        boxes_layout.addStretch()
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(boxes)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addWidget(self.scroll, 1)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)  # outside the scroll area: always in sight
-
-        # Label columns line up across the group boxes.
-        labels = [item.widget() for f in (form, tform, dform, rform, bform) for row in range(f.rowCount())
-                  if (item := f.itemAt(row, QFormLayout.ItemRole.LabelRole)) and item.widget()]
-        width = max(label.sizeHint().width() for label in labels)
-        for label in labels:
-            label.setMinimumWidth(width)
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        bar = self.scroll.verticalScrollBar().sizeHint().width()
-        self.scroll.setMinimumWidth(boxes.minimumSizeHint().width() + bar + 8)  # never clipped
-        self._fit_to_screen(boxes.sizeHint().height())
+        return team
 
     def _fit_to_screen(self, content_height: int) -> None:
         """As tall as its boxes need, but never taller than the screen (less a title bar)."""

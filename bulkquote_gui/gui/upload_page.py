@@ -77,7 +77,53 @@ class UploadPage(StackPage):
         self._loaded: Loaded | None = None   # the file's automatic mapping, and a remembered one
         self._progress.connect(self._show_progress)
 
-        # ---- empty state: the big drop zone
+        empty = self._build_empty()
+        head = self._build_head()
+        self.mapping_panel = MappingPanel()
+        self.mapping_panel.mapping_changed.connect(self.apply_mapping)
+        self.mapping_panel.remembered_note.automatic_requested.connect(
+            lambda: self._loaded is not None and self.apply_mapping(dict(self._loaded.automatic)))
+        self.defaults_panel = DefaultsPanel(defaults)
+        self.defaults_panel.defaults_changed.connect(self.apply_defaults)
+
+        filters = self._build_preview()
+        bottom = self._build_actions()
+
+        loaded = StackPage()
+        loaded_layout = QVBoxLayout(loaded)
+        loaded_layout.setContentsMargins(0, 0, 0, 0)
+        loaded_layout.setSpacing(10)
+        loaded_layout.addLayout(head)
+        loaded_layout.addWidget(self.mapping_panel)
+        loaded_layout.addWidget(self.defaults_panel)
+        loaded_layout.addLayout(filters)
+        loaded_layout.addWidget(self.view, 1)
+        loaded_layout.addWidget(self.reasons_label)
+        loaded_layout.addWidget(self.reuse_label)
+        loaded_layout.addWidget(self.summary)
+        loaded_layout.addLayout(bottom)
+
+        self.stack = CurrentPageStack()
+        self.stack.addWidget(empty)
+        self.stack.addWidget(loaded)
+
+        self._build_busy_row()
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        left.addWidget(self.stack, 1)
+        left.addWidget(self.busy_row)
+
+        side = self._build_side()
+        self.side = side
+        self._left = left
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(16)
+        layout.addLayout(left, 1)
+        layout.addWidget(side)
+
+    def _build_empty(self) -> StackPage:
+        """The start: the big drop zone under a title."""
         self.drop_zone = DropZone()
         self.drop_zone.file_dropped.connect(lambda path: self.load_file(path))
         self.drop_zone.browse_requested.connect(self.browse_requested)
@@ -94,8 +140,10 @@ class UploadPage(StackPage):
         empty_layout.addWidget(sub)
         empty_layout.addSpacing(12)
         empty_layout.addWidget(self.drop_zone, 1)
+        return empty
 
-        # ---- loaded state
+    def _build_head(self) -> QHBoxLayout:
+        """The loaded file's name, its sheet and "Open another…"."""
         self.file_label = QLabel("")
         self.file_label.setObjectName("pageTitle")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -110,14 +158,10 @@ class UploadPage(StackPage):
         head.addWidget(self.sheet_label)
         head.addWidget(self.sheet_combo)
         head.addWidget(self.open_other)
+        return head
 
-        self.mapping_panel = MappingPanel()
-        self.mapping_panel.mapping_changed.connect(self.apply_mapping)
-        self.mapping_panel.remembered_note.automatic_requested.connect(
-            lambda: self._loaded is not None and self.apply_mapping(dict(self._loaded.automatic)))
-        self.defaults_panel = DefaultsPanel(defaults)
-        self.defaults_panel.defaults_changed.connect(self.apply_defaults)
-
+    def _build_preview(self) -> QHBoxLayout:
+        """The preview table (editable cells) and the All/Valid/Problems filters (returned)."""
         self.model = PreviewModel(self)
         self.model.counts_changed.connect(self._show_counts)
         # Cells the rep fixed in this file: kept nowhere else until it is submitted.
@@ -163,7 +207,10 @@ class UploadPage(StackPage):
         edit_hint = QLabel("Double-click a cell to fix it; the row is checked again at once.")
         edit_hint.setObjectName("hint")
         filters.addWidget(edit_hint)
+        return filters
 
+    def _build_actions(self) -> QHBoxLayout:
+        """The counts and reasons, the exports, Reuse and Submit (the row returned)."""
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)  # a long file's counts wrap; the buttons beside keep their text
@@ -208,26 +255,10 @@ class UploadPage(StackPage):
         bottom.addStretch(1)
         bottom.addWidget(self.reuse_box)
         bottom.addWidget(self.submit_button)
+        return bottom
 
-        loaded = StackPage()
-        loaded_layout = QVBoxLayout(loaded)
-        loaded_layout.setContentsMargins(0, 0, 0, 0)
-        loaded_layout.setSpacing(10)
-        loaded_layout.addLayout(head)
-        loaded_layout.addWidget(self.mapping_panel)
-        loaded_layout.addWidget(self.defaults_panel)
-        loaded_layout.addLayout(filters)
-        loaded_layout.addWidget(self.view, 1)
-        loaded_layout.addWidget(self.reasons_label)
-        loaded_layout.addWidget(self.reuse_label)
-        loaded_layout.addWidget(self.summary)
-        loaded_layout.addLayout(bottom)
-
-        self.stack = CurrentPageStack()
-        self.stack.addWidget(empty)
-        self.stack.addWidget(loaded)
-
-        # ---- busy indicator (file reading, re-validation)
+    def _build_busy_row(self) -> None:
+        """The busy indicator while a file is read or checked again."""
         self.busy_label = QLabel("")
         self.busy_label.setObjectName("muted")
         self.progress = QProgressBar()
@@ -242,12 +273,8 @@ class UploadPage(StackPage):
         busy.setContentsMargins(0, 0, 0, 0)
         self.busy_row.setVisible(False)
 
-        left = QVBoxLayout()
-        left.setSpacing(8)
-        left.addWidget(self.stack, 1)
-        left.addWidget(self.busy_row)
-
-        # ---- recent jobs on the right
+    def _build_side(self) -> _SidePanel:
+        """The recent jobs, on the right."""
         self.jobs_panel = JobsPanel()
         side = _SidePanel()
         side.setObjectName("card")
@@ -258,14 +285,7 @@ class UploadPage(StackPage):
         side_layout.setContentsMargins(12, 14, 12, 12)
         side_layout.addWidget(self.jobs_panel)
         side.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-
-        self.side = side
-        self._left = left
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(16)
-        layout.addLayout(left, 1)
-        layout.addWidget(side)
+        return side
 
     # ------------------------------------------------------------ small screens
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)

@@ -263,7 +263,7 @@ async def drive(window, app) -> None:
     real_dialogs = window.dialogs
     await shoot_modal("export_dialog.png", window.export_action.trigger)
     window.dialogs = ShootingDialogs(window, "settings.png")
-    window.open_settings()
+    window.settings.open_settings()
     await asyncio.sleep(0.3)
     window.dialogs = real_dialogs
 

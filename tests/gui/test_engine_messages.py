@@ -57,7 +57,7 @@ def test_refused_key_pauses_with_the_servers_reason(qtbot, make_window, tmp_path
         context.keystore.set("a-wrong-key")  # no keyring in tests: kept for the session
         try:
             window = make_window(context)
-            window._reconnect()  # as after saving the key in Settings
+            window.engine.reconnect()  # as after saving the key in Settings
             assert not window.warning_banner.isVisible()
             submit_sample(qtbot, window)
             page = window.progress_page

@@ -74,7 +74,7 @@ def test_submit_runs_the_batch_live_row_by_row(qtbot, window):
     complete_row = quoted_rows(window)[statuses.index("complete")]
     assert page.model.index(complete_row, 3).data()  # carrier
     assert page.model.index(complete_row, 4).data().startswith("$")  # MRC
-    assert "sites priced" in window.last_alert
+    assert "sites priced" in window.events.last_alert
     # Addresses whole, and the reason a quote failed gets the rest of the width (at least ERROR_MIN).
     header, metrics = page.view.horizontalHeader(), page.view.fontMetrics()
     address, error = COLUMNS.index("Address"), COLUMNS.index("Reason")
@@ -156,7 +156,7 @@ def test_retry_failed_sends_the_failed_rows_again(qtbot, window, simulator, tmp_
     assert "would come back the same" in page.retry_button.toolTip()
     posts_before = simulator.stats()["posts"]
     with qtbot.waitSignal(window.commanded, timeout=10_000):
-        window.retry_failed(batch_id)
+        window.batches.retry_failed(batch_id)
     assert simulator.stats()["posts"] == posts_before
     assert "kept" in window.statusBar().currentMessage()
 

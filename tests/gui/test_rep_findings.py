@@ -102,7 +102,7 @@ def test_export_dialog_starts_beside_the_source_and_remembers(qtbot, window, dia
     elsewhere.mkdir()
     dialogs.open_paths.append(None)
     window.open_file_dialog()
-    window._remember_folder("export", elsewhere)
+    window.store.remember_folder("export", elsewhere)
     window._source_paths.clear()  # a batch opened from the recent jobs: no source path known
     window.export_action.trigger()
     assert dialogs.save_suggested == str(elsewhere / "sample_sites - quotes.xlsx")

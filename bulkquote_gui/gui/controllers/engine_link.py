@@ -1,0 +1,69 @@
+"""The window's link to the engine: the connection (API client, account) and the worker thread
+that runs batches, made again when the connection settings change."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from bulkquote_gui.gui.context import AppContext, Connection
+from bulkquote_gui.gui.controllers.feedback import Feedback
+from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.worker import WorkerThread
+
+
+class EngineLink(QObject):
+    connected = Signal(object)   # the new Connection; its worker is `self.worker`
+
+    def __init__(self, context: AppContext, feedback: Feedback, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._feedback = feedback
+        self.connection: Connection | None = None
+        self.worker_thread: WorkerThread | None = None
+        self._reconnect_pending = False
+
+    @property
+    def worker(self) -> Any:
+        return self.worker_thread.worker if self.worker_thread else None
+
+    def busy(self) -> bool:
+        return self.worker is not None and self.worker.is_busy()
+
+    def account_id(self) -> Callable[[], int | None]:
+        connection = self.connection
+        return connection.account_id if connection is not None else (lambda: None)
+
+    def connect_engine(self) -> None:
+        self.connection = self._context.connect(self._context.settings)
+        self.worker_thread = WorkerThread(self.connection.make_processor)
+        emit(self.connected, self.connection)
+
+    def disconnect_engine(self) -> None:
+        if self.worker_thread is not None:
+            self.worker_thread.shutdown()
+            self.worker_thread = None
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+    def reconnect(self) -> None:
+        self.disconnect_engine()
+        self.connect_engine()
+        self._feedback.say("Connection settings applied", 5000)
+
+    def reconnect_when_idle(self) -> None:
+        """New connection settings: applied now, or once the running batch stops."""
+        if self.busy():
+            self._reconnect_pending = True
+            self._feedback.say("New connection settings apply when the running batch stops", 10000)
+        else:
+            self.reconnect()
+
+    def run_over(self) -> None:
+        if self._reconnect_pending and self.worker is not None and not self.worker.is_busy():
+            self._reconnect_pending = False
+            self.reconnect()

@@ -1,0 +1,142 @@
+"""Files the rep writes out: a batch's results (all rows or the priced ones), its rows to fix,
+and from the preview the cleaned addresses and the rows to fix. Each asks where, then writes
+off the GUI thread with the busy indicator showing."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from bulkquote_gui.core.file_names import file_name
+from bulkquote_gui.gui.background import run_blocking
+from bulkquote_gui.gui.busy_status import BusyIndicator
+from bulkquote_gui.gui.controllers.feedback import Feedback
+from bulkquote_gui.gui.controllers.window_store import WindowStore
+from bulkquote_gui.gui.operations import batches
+from bulkquote_gui.gui.progress_page import ProgressPage
+from bulkquote_gui.gui.qt_compat import emit
+
+
+class Exports(QObject):
+    exported = Signal(str, int)          # path, rows written
+    cleaned_exported = Signal(str)       # the cleaned-addresses CSV was written (its path)
+    fix_list_exported = Signal(str, int) # a fix list was written: path, rows to fix
+
+    def __init__(self, progress_page: ProgressPage, dialogs: Any, feedback: Feedback,
+                 busy: BusyIndicator, session_factory: Any, store: WindowStore,
+                 source_paths: dict[int, Path], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._page = progress_page
+        self._dialogs = dialogs
+        self._feedback = feedback
+        self._busy = busy
+        self._sessions = session_factory
+        self._store = store
+        self._source_paths = source_paths  # batch -> the file it came from (this session)
+        self._tasks: set[asyncio.Task] = set()
+
+    def cancel_tasks(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    # ------------------------------------------------------------------ a stored batch
+    def _batch_file(self, batch_id: int, what: str) -> str:
+        """Beside the file the batch came from, else where the rep last exported or opened."""
+        name = self._page.source_name if batch_id == self._page.batch_id else ""
+        stem = Path(name).stem if name else f"batch-{batch_id}"
+        file = file_name(stem, what)
+        folder = self._source_paths.get(batch_id, Path()).parent if batch_id in self._source_paths \
+            else self._store.last_folder("export") or self._store.last_folder("open")
+        return str(folder / file) if folder else file
+
+    def export_batch(self, batch_id: int, *, priced_only: bool = False) -> None:
+        suggested = self._batch_file(batch_id, "priced" if priced_only else "quotes")
+        path = self._dialogs.save_file("Export the priced rows" if priced_only else
+                                       "Export the whole sheet with prices", suggested)
+        if not path:
+            return
+        self._store.remember_folder("export", Path(path).parent)
+        ended = self._busy.start(f"Exporting batch #{batch_id} to {Path(path).name}…")
+
+        def done(rows: int) -> None:
+            ended()
+            self._feedback.say(f"Exported {rows:,} rows to {path}", 10000)
+            emit(self.exported, path, rows)
+
+        batches.export(self, self._sessions, batch_id, Path(path),
+                       priced_only=priced_only).success(done) \
+            .failure(self._feedback.failed("Exporting", ended)).run()
+
+    def export_batch_fix_list(self, batch_id: int) -> None:
+        """A finished batch's rows not priced (invalid, duplicate, failed) to an XLSX to fix."""
+        path = self._dialogs.save_file("Export the rows to fix",
+                                       self._batch_file(batch_id, "fix list"), "Excel (*.xlsx)")
+        if not path:
+            return
+        self._store.remember_folder("export", Path(path).parent)
+        ended = self._busy.start(f"Writing the rows to fix of batch #{batch_id} to {Path(path).name}…")
+        batches.fix_list(self, self._sessions, batch_id, Path(path)) \
+            .success(lambda n: (ended(), self._fix_list_written(path, n))) \
+            .failure(self._feedback.failed("Exporting the fix list", ended)).run()
+
+    def _fix_list_written(self, path: str, rows: int) -> None:
+        self._feedback.say(f"{rows:,} row{'s' if rows != 1 else ''} to fix written to "
+                           f"{Path(path).name}: fix them in Excel and drop the file back in", 10000)
+        emit(self.fix_list_exported, path, rows)
+
+    # ------------------------------------------------------------------ the preview
+    def export_cleaned(self, result: Any) -> None:
+        """What would be sent for each row of the sheet in the preview, to a CSV."""
+        def written(path: str, rows: int) -> None:
+            self._feedback.say(f"{rows:,} rows written to {Path(path).name}", 8000)
+            emit(self.cleaned_exported, path)
+
+        self._write_beside(result, "Export cleaned addresses", "cleaned.csv", "CSV (*.csv)",
+                           _write_cleaned_rows, "Cannot write the file", written, (OSError,))
+
+    def export_preview_fix_list(self, result: Any) -> None:
+        """The preview's invalid rows to an XLSX the rep fixes and drops back in (core/fix_list.py)."""
+        self._write_beside(result, "Export the rows to fix", "fix list.xlsx", "Excel (*.xlsx)",
+                           _write_preview_fix_list, "Cannot write the fix list",
+                           self._fix_list_written, (OSError, ValueError))
+
+    def _write_beside(self, result: Any, title: str, suffix: str, file_filter: str,
+                      writer: Callable[[Any, str], int], failed_title: str,
+                      written: Callable[[str, int], None],
+                      expected: tuple[type[Exception], ...]) -> None:
+        """Ask where (beside the previewed file, "<its name> - <suffix>"), then write the file
+        off the GUI thread (a big sheet takes a moment): `written(path, rows)`, or the error."""
+        source = Path(str(getattr(result, "path", "") or "sheet"))
+        path = self._dialogs.save_file(title, str(source.with_name(f"{source.stem} - {suffix}")),
+                                       file_filter)
+        if not path:
+            return
+
+        ended = self._busy.start(f"Writing {Path(path).name}…")
+
+        async def write() -> None:
+            rows, error = await run_blocking(writer, result, path, expected=expected)
+            ended()
+            if error is not None:
+                self._feedback.clear()   # "Writing …" is over
+                self._dialogs.error(failed_title, f"{Path(path).name}: {error}")
+            else:
+                written(path, rows)
+
+        task = asyncio.ensure_future(write())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+# The writers, imported on the thread that writes (they bring openpyxl, SQLAlchemy, the export).
+def _write_cleaned_rows(result: Any, path: str) -> int:
+    from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
+    return write_cleaned_rows(result, path)
+
+
+def _write_preview_fix_list(result: Any, path: str) -> int:
+    from bulkquote_gui.core.fix_list import write_preview_fix_list
+    return write_preview_fix_list(result, path)

@@ -1,0 +1,76 @@
+"""The Settings dialog and what a change in it sets off: new batch defaults on the start page,
+the recent jobs read again for a new rep name, the engine reconnected for new connection
+settings (once the running batch stops)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from bulkquote_gui.gui.controllers.engine_link import EngineLink
+from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.settings_dialog import SettingsDialog
+from bulkquote_gui.gui.upload_page import UploadPage
+
+
+class SettingsController(QObject):
+    rep_renamed = Signal()   # "Mine" in the recent jobs is the batches under the rep's name
+
+    def __init__(self, context: Any, dialogs: Any, upload_page: UploadPage, engine: EngineLink,
+                 dialog_parent: QWidget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._dialogs = dialogs
+        self._upload = upload_page
+        self._engine = engine
+        self._dialog_parent = dialog_parent
+
+    def open_settings(self) -> None:
+        connection = self._engine.connection
+        dialog = SettingsDialog(self._context.settings, self._context.keystore,
+                                demo_url=connection.api_url if connection and connection.demo else None,
+                                confirm=self._dialogs.confirm, parent=self._dialog_parent)
+        accepted = self._dialogs.run(dialog)
+        dialog.deleteLater()
+        if not accepted or dialog.result_settings is None:
+            return
+        old, new = self._context.settings, dialog.result_settings
+        self._context.settings = new
+        self._context.save_settings(new)
+        if old.rep_name != new.rep_name:
+            emit(self.rep_renamed)
+        if dialog.key_saved_in_keyring is False and dialog.key_edit.text().strip():
+            self._dialogs.info("API key kept for this session",
+                               "No system keyring is available, so the API key is kept only until "
+                               "BulkQuote closes. You will be asked for it again next time.")
+        if (old.default_bandwidth_mbps, old.default_term_months, old.default_product, old.default_company) != \
+                (new.default_bandwidth_mbps, new.default_term_months, new.default_product, new.default_company):
+            self._upload.defaults_panel.set_defaults(new.batch_defaults())
+            self._upload.apply_defaults(new.batch_defaults())
+        if (old.api_base_url, old.poll_interval_s, old.quote_timeout_s) != \
+                (new.api_base_url, new.poll_interval_s, new.quote_timeout_s) or dialog.key_changed:
+            self._engine.reconnect_when_idle()
+
+
+def may_quit(upload_page: UploadPage, engine: EngineLink, dialogs: Any) -> bool:
+    """Ctrl+Q, the window's close button: asked first when something would be lost or stop."""
+    running = engine.busy()
+    if upload_page.has_fixes and upload_page.result is not None:
+        name = Path(upload_page.result.path).name
+        return dialogs.confirm(
+            "Quit and lose your fixes?",
+            f"The cells you fixed in {name} are kept only in this window: they are lost when "
+            "BulkQuote closes. Submit the batch to keep them."
+            + (" The running batch stops where it is and carries on the next time you open "
+               "BulkQuote." if running else ""),
+            accept="Quit and lose them", reject="Go back", destructive=True)
+    if running:
+        return dialogs.confirm(
+            "A batch is running",
+            "Quit now? The batch stops where it is and carries on by itself the next time "
+            "you open BulkQuote. No quote is lost or sent twice.",
+            accept="Quit and resume later", reject="Keep running")
+    return True

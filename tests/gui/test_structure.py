@@ -1,0 +1,152 @@
+"""The package's shape, read from the source with `ast` (nothing is imported): the window stays
+a composition root (main_window.py under 300 lines), no class in gui/ grows past 30 methods,
+and no module of bulkquote_gui imports another that imports it back (no import cycle).
+
+An import under `if TYPE_CHECKING:` counts (it hides a cycle from the interpreter, not from
+the reader); one inside a function (imported on first use, the writers of an export) does not.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bulkquote_gui
+
+PACKAGE = Path(bulkquote_gui.__file__).resolve().parent
+GUI = PACKAGE / "gui"
+MAX_WINDOW_LINES = 300
+MAX_METHODS = 30
+# Classes allowed over MAX_METHODS, each with why; shrink it, never grow it.
+METHOD_ALLOW_LIST: dict[str, str] = {
+    # 40 methods (34, plus the six _build_* parts of its 194-line __init__): loading a file
+    # off the GUI thread, the preview, its reuse and submit are still one page. Under 30 once
+    # its loading (_start, _show_progress, _set_busy, _show_loaded...) goes through Operation
+    # with progress (issue 16) and the preview table with its filters becomes a sub-widget.
+    "UploadPage": "loading, preview and submit still in one page (issue 16, Operation progress)",
+}
+
+
+def _module_name(path: Path, root: Path = PACKAGE) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _module_imports(tree: ast.Module):
+    """Import nodes at module level (under TYPE_CHECKING too), not those inside a function."""
+    def walk(nodes):
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                yield node
+            yield from walk(ast.iter_child_nodes(node))
+    return walk(tree.body)
+
+
+def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports at module level (a `from pkg import mod` counts
+    as importing pkg.mod when that is a module)."""
+    modules = {_module_name(p, root): p for p in root.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        is_package = path.name == "__init__.py"
+        targets: set[str] = set()
+        for node in _module_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                bases = [a.name for a in node.names]
+                names: list[str] = []
+            else:
+                base = node.module or ""
+                if node.level:
+                    package = name.split(".") if is_package else name.split(".")[:-1]
+                    package = package[: len(package) - node.level + 1]
+                    base = ".".join(package + ([base] if base else []))
+                bases = [base]
+                names = [a.name for a in node.names]
+            for base in bases:
+                for candidate in [f"{base}.{n}" for n in names] or [base]:
+                    if candidate in modules:
+                        targets.add(candidate)
+                    elif base in modules:
+                        targets.add(base)
+        targets.discard(name)
+        graph[name] = targets
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle (a list of modules, the first repeated at the end), or None."""
+    state: dict[str, int] = {}   # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state:
+            found = visit(start)
+            if found:
+                return found
+    return None
+
+
+def big_classes(root: Path = GUI, limit: int = MAX_METHODS) -> list[str]:
+    """Every class under `root` with more than `limit` methods (FunctionDef in its body)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                n = sum(isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)) for b in node.body)
+                if n > limit:
+                    found.append(f"{path.relative_to(root.parent)}: {node.name} has {n} methods")
+    return found
+
+
+def test_the_package_has_no_import_cycle():
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_the_cycle_finder_sees_a_cycle(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg import b\n")
+    (pkg / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pkg.c\n")
+    (pkg / "c.py").write_text("from . import a\ndef later():\n    import pkg.b\n")
+    assert find_cycle(import_graph(pkg)) == ["pkg.a", "pkg.b", "pkg.c", "pkg.a"]
+    (pkg / "c.py").write_text("def later():\n    from . import a\n")
+    assert find_cycle(import_graph(pkg)) is None
+
+
+def test_the_window_is_a_composition_root():
+    lines = len((GUI / "main_window.py").read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_WINDOW_LINES, (
+        f"main_window.py has {lines} lines (at most {MAX_WINDOW_LINES}): move the work into "
+        "a controller in gui/controllers/")
+
+
+def test_no_class_in_gui_has_more_than_30_methods():
+    over = [line for line in big_classes() if line.split(": ")[1].split()[0] not in METHOD_ALLOW_LIST]
+    assert not over, "split these classes:\n" + "\n".join(over)
+
+
+def test_the_method_count_sees_a_big_class(tmp_path):
+    methods = "".join(f"    def m{i}(self): pass\n" for i in range(31))
+    (tmp_path / "big.py").write_text("class Big:\n" + methods)
+    (tmp_path / "small.py").write_text("class Small:\n" + methods.replace("    def m30(self): pass\n", ""))
+    assert big_classes(tmp_path) == [f"{tmp_path.name}/big.py: Big has 31 methods"]
