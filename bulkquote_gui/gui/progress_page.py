@@ -364,9 +364,6 @@ class ProgressPage(StackPage):
         self.message_banner.set_text(text[:1].upper() + text[1:])  # the engine's messages are clauses
         self.message_banner.show()
 
-    def set_status(self, status: str) -> None:
-        self._set_status(status)
-
     def set_priority(self, priority: int) -> None:
         self.priority = priority
         self._sync()

@@ -74,16 +74,9 @@ class BatchWorker(QObject):
         """The batch whose row the engine has in hand now (it changes turn by turn)."""
         return self._processor.commands.current_batch if self.is_busy() else None
 
-    def is_scheduled(self, batch_id: int) -> bool:
-        return self.is_busy()
-
     def pause(self, batch_id: int | None = None) -> None:
         """Pause `batch_id` (None: the one in hand); the other batches go on."""
         self._processor.pause(batch_id)
-
-    def unschedule(self, batch_id: int) -> bool:
-        """Nothing is queued per batch any more: a paused batch is skipped by its status."""
-        return False
 
     def cancel(self, batch_id: int) -> None:
         self._processor.cancel(batch_id)

@@ -93,7 +93,6 @@ class BatchCommands(QObject):
         if worker.current_batch() == batch_id:
             worker.pause(batch_id)  # the engine stops within a second and sends a "paused" BatchEvent
             return
-        worker.unschedule(batch_id)
         batches.pause(self, self._sessions, batch_id) \
             .success(lambda outcome: self._show_outcome("pause", outcome)) \
             .failure(self._feedback.failed("Pausing the batch")).run()
