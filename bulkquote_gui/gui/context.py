@@ -43,10 +43,11 @@ class MissingKeyClient:
         self._message = message
 
     def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
-        from bulkquote_gui.core.momentum import AuthError
+        from bulkquote_gui.core.quoting.provider import AuthError
         raise AuthError(self._message, code="no_api_key")
 
-    create_quote = get_quote = cancel_quote = health = check_auth = _refuse
+    submit = find = poll = cancel = health = check_auth = _refuse
+    create_quote = get_quote = cancel_quote = _refuse
 
     def close(self) -> None:
         pass
