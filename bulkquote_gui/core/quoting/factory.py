@@ -13,6 +13,8 @@ from bulkquote_gui.core.quoting.provider import QuoteProvider
 if TYPE_CHECKING:
     from bulkquote_gui.core.clock import Clock
 
+# The kind is not yet part of an account's identity (URL + key fingerprint in the store): that
+# takes a schema step, `account.provider` in the unique index (docs/architecture.md).
 MOMENTUM = "momentum"
 PROVIDER_KINDS: tuple[str, ...] = (MOMENTUM,)
 
