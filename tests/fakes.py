@@ -270,6 +270,19 @@ class FakeMomentum:
             raise TransientError("connection reset", code="connection_error")
         return reply
 
+    # the QuoteProvider seam: by name, so a test that replaces create_quote & co. still counts
+    def submit(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
+        return self.create_quote(request, key, within=within)
+
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
+        return self.create_quote(request, key, within=within)
+
+    def poll(self, quote_id: str, *, within: float | None = None) -> ApiReply:
+        return self.get_quote(quote_id, within=within)
+
+    def cancel(self, quote_id: str) -> ApiReply:
+        return self.cancel_quote(quote_id)
+
     def health(self) -> None:
         self._fault("HEALTH")
         self._log("HEALTH", "")

@@ -104,7 +104,7 @@ def run_worker(args: argparse.Namespace) -> int:
 def run_unblock(args: argparse.Namespace) -> int:
     """Cancel another client's quote that blocks the account: the rep's explicit decision."""
     from bulkquote_gui.core.engine.unblock import NotABlocker, cancel_blocking_quote
-    from bulkquote_gui.core.momentum import ApiError
+    from bulkquote_gui.core.quoting.provider import ProviderError
     from bulkquote_gui.services.runtime import MissingApiKey
 
     with _runtime(args, with_api=True) as runtime:
@@ -117,7 +117,7 @@ def run_unblock(args: argparse.Namespace) -> int:
                 quote = cancel_blocking_quote(client, runtime.session_factory, args.quote_id)
             except NotABlocker as exc:
                 raise _Fail(str(exc)) from None
-            except ApiError as exc:
+            except ProviderError as exc:
                 raise _Fail(f"could not cancel quote {args.quote_id}: {exc}", EXIT_STOPPED) from None
     print(f"quote {quote.id}: {quote.status}", file=sys.stderr)
     return EXIT_OK

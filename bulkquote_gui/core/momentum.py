@@ -49,11 +49,29 @@ from bulkquote_gui import __version__
 from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.http_deadline import call_deadline, deadline_transport
 from bulkquote_gui.core.loopback import is_loopback_host
+from bulkquote_gui.core.quoting.provider import (  # the seam's types, under this module's old names
+    STATUSES,
+    TERMINAL_STATUSES,  # noqa: F401 (re-exported)
+    AuthError,
+    Busy,
+    NotFound,
+    PermanentError,
+    ProviderError,
+    QuoteOption,
+    QuoteResult,
+    RemoteQuote,
+    Reply,
+    TransientError,
+    Unreachable,
+)
 
 log = logging.getLogger(__name__)
 
-TERMINAL_STATUSES = frozenset({"complete", "failed", "cancelled", "expired"})
-STATUSES = frozenset({"queued", "processing"}) | TERMINAL_STATUSES
+# Momentum's names for the seam's types (core/quoting/provider.py): the same classes.
+ApiError = ProviderError
+QuoteInFlight = Busy
+ApiReply = Reply
+
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
 # --- bounds on what an answer may hold (see the module docstring) ---------------------------------
@@ -89,124 +107,6 @@ _SPACES = frozenset("\t\n\r\v\f\x85\u2028\u2029")
 # The key is masked in every text of a quote; a key this short is no secret worth mangling
 # carrier names for (error messages mask any key, as they always have).
 _MIN_MASKED_KEY_CHARS = 8
-
-
-# --- what the API answers ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class QuoteOption:
-    carrier: str
-    product: str
-    bandwidth_mbps: int
-    term_months: int
-    mrc: Decimal
-    nrc: Decimal
-    currency: str
-    install_days: int | None = None
-    access: str | None = None
-    is_estimate: bool | None = None
-
-
-@dataclass(frozen=True)
-class QuoteResult:
-    options: tuple[QuoteOption, ...]
-    recommended: int
-    valid_until: date | None
-    dropped_options: int = 0  # options beyond MAX_OPTIONS that the server sent and were not kept
-
-    @property
-    def recommended_option(self) -> QuoteOption:
-        """The option the service recommends; the first one if its index points nowhere."""
-        if 0 <= self.recommended < len(self.options):
-            return self.options[self.recommended]
-        return self.options[0]
-
-
-@dataclass(frozen=True)
-class RemoteQuote:
-    id: str
-    status: str
-    reference: str | None
-    result: QuoteResult | None
-    error_code: str | None
-    error_message: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
-
-    @property
-    def terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
-
-
-@dataclass(frozen=True)
-class ApiReply:
-    quote: RemoteQuote
-    retry_after: float | None  # seconds from now, >= 0; None when absent or unreadable
-    replayed: bool             # a 200 answer to POST: the quote an earlier call with this key made
-
-
-# --- errors --------------------------------------------------------------------------------------
-
-class ApiError(Exception):
-    """A call that did not produce a quote. `str()` is for people; it never contains the key."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: str = "error",
-                 field: str | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        where = f"HTTP {self.status}" if self.status is not None else "no HTTP answer"
-        field = f", field {self.field}" if self.field else ""
-        return f"{self.message} ({self.code}, {where}{field})"
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
-                f"message={self.message!r}, field={self.field!r}, retry_after={self.retry_after!r})")
-
-
-class TransientError(ApiError):
-    """Try the same call again later: connection trouble, timeouts, 429, 5xx, broken bodies."""
-
-
-class Unreachable(TransientError):
-    """The request never reached the API: connection refused, DNS, TLS, no route, connect timeout.
-
-    The batch's problem, not the row's: the engine waits for the API as a whole (probing
-    GET /health) and no row's timeout runs meanwhile. `host` names what could not be reached.
-    """
-
-    def __init__(self, message: str, *, host: str = "", reason: str = "", **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.host = host
-        self.reason = reason
-
-
-class AuthError(ApiError):
-    """401: the key is missing or wrong. Stop the batch and ask the user."""
-
-
-class QuoteInFlight(ApiError):
-    """409 quote_in_flight: another quote of this account is still queued or processing."""
-
-    def __init__(self, message: str, *, in_flight_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.in_flight_id = in_flight_id
-
-    def __repr__(self) -> str:
-        return super().__repr__()[:-1] + f", in_flight_id={self.in_flight_id!r})"
-
-
-class PermanentError(ApiError):
-    """400/404/422: the same call will fail the same way; the row fails with the server's message."""
-
-
-class NotFound(PermanentError):
-    """404: no such quote (for this account)."""
 
 
 class InsecureApiUrl(ValueError):
@@ -620,6 +520,23 @@ class MomentumClient:
 
     def cancel_quote(self, quote_id: str) -> ApiReply:
         return self._reply(self._call("DELETE", f"quotes/{_path_id(quote_id)}"), replayed=False)
+
+    # -- the QuoteProvider seam (core/quoting/provider.py), in the contract's calls ----------------
+    # Each calls the method above by name, so a test that replaces one replaces both.
+
+    def submit(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
+        return self.create_quote(request, key, within=within)
+
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
+        """The replay of the key: the API answers with the quote it made for it (200), or makes
+        it now (201) if the lost POST never arrived."""
+        return self.create_quote(request, key, within=within)
+
+    def poll(self, quote_id: str, *, within: float | None = None) -> ApiReply:
+        return self.get_quote(quote_id, within=within)
+
+    def cancel(self, quote_id: str) -> ApiReply:
+        return self.cancel_quote(quote_id)
 
     # -- plumbing ---------------------------------------------------------------------------------
 

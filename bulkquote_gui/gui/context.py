@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,9 @@ from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
+
+if TYPE_CHECKING:
+    from bulkquote_gui.core.quoting.factory import ProviderClient
 
 
 @dataclass
@@ -29,7 +32,7 @@ class Connection:
     close: Callable[[], None] = lambda: None
     warning: str = ""  # shown in a banner, e.g. a live API with no key yet
     # A new client for the account, owned (and closed) by the caller; None: no API to call.
-    make_client: Callable[[], Any] | None = None
+    make_client: Callable[[], ProviderClient] | None = None
     # The account's id in the store (None while no key is set); touches the store, so it is
     # called off the GUI thread, inside an operation.
     account_id: Callable[[], int | None] = lambda: None
@@ -43,12 +46,21 @@ class MissingKeyClient:
         self._message = message
 
     def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
-        from bulkquote_gui.core.momentum import AuthError
+        from bulkquote_gui.core.quoting.provider import AuthError
         raise AuthError(self._message, code="no_api_key")
 
-    create_quote = get_quote = cancel_quote = health = check_auth = _refuse
+    submit = find = poll = cancel = health = check_auth = _refuse
+
+    def abort(self) -> None:
+        pass
 
     def close(self) -> None:
+        pass
+
+    def __enter__(self) -> MissingKeyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         pass
 
 
@@ -84,7 +96,7 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             poll_interval_s=getattr(args, "poll_interval", None),
             quote_timeout_s=getattr(args, "quote_timeout", None), settings=current,
             keystore=keystore, demo_time_scale=demo_time_scale)
-        clients: list[Any] = []
+        clients: list[ProviderClient] = []
         runtime.share_engine(engine)
 
         warning = ""
@@ -92,7 +104,7 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             warning = (f"No API key is set for {runtime.api_url}. Open Settings to add it; batches "
                        "pause until then.")
 
-        def make_client() -> Any:
+        def make_client() -> ProviderClient:
             try:
                 return runtime.make_client()
             except MissingApiKey as exc:

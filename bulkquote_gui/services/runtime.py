@@ -28,7 +28,8 @@ from bulkquote_gui.services.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bulkquote_gui.core.engine.processor import Processor
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.quoting.factory import ProviderClient
+    from bulkquote_gui.core.quoting.provider import QuoteProvider
     from bulkquote_gui.services.simulator import SimulatorServer
 
 DEMO_API_KEY = "demo"
@@ -125,15 +126,15 @@ class Runtime:
         return self._session_factory
 
     def make_client(self, clock: Clock | None = None, *,
-                    api_key: str | None = None) -> MomentumClient:
+                    api_key: str | None = None) -> ProviderClient:
         """A new client (one per thread), with this runtime's key or `api_key` (the worker's
         other accounts). Before any connection, raises MissingApiKey when a real API has no key,
         RefusedApiUrl for a URL that is not http(s):// or is plain http:// to another computer
         unless Settings allow it, UnusableApiKey for a key no HTTP header can carry."""
-        from bulkquote_gui.core.momentum import MomentumClient, check_api_url
+        from bulkquote_gui.core.quoting.factory import build_client, check_url
 
         try:
-            check_api_url(self.api_url, allow_insecure_http=self.settings.allow_insecure_http)
+            check_url(self.api_url, allow_insecure_http=self.settings.allow_insecure_http)
         except ValueError as exc:   # InsecureApiUrl, or not http(s) at all
             raise RefusedApiUrl(str(exc)) from None
         key = api_key or self.api_key
@@ -142,8 +143,8 @@ class Runtime:
                 "no API key: set BULKQUOTE_API_KEY or save the key in the app's settings "
                 f"(API {self.api_url})")
         try:
-            return MomentumClient(self.api_url, key, clock=clock,
-                                  allow_insecure_http=self.settings.allow_insecure_http)
+            return build_client(self.api_url, key, clock=clock,
+                                allow_insecure_http=self.settings.allow_insecure_http)
         except ValueError as exc:   # its text never quotes the key
             raise UnusableApiKey(f"{exc} (API {self.api_url})") from None
 
@@ -177,7 +178,7 @@ class Runtime:
                                                  self.api_key)
         return self._account
 
-    def make_processor(self, client: Any, *, on_event: Callable[[Event], None], role: str,
+    def make_processor(self, client: QuoteProvider, *, on_event: Callable[[Event], None], role: str,
                        clock: Clock | None = None) -> Processor:
         """The engine for this runtime's account, its lease held as "host pid N (role)"."""
         from bulkquote_gui.core.engine.lease import this_process

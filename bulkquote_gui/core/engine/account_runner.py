@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +31,7 @@ from bulkquote_gui.core.engine.policy import EngineConfig, Timing
 from bulkquote_gui.core.engine.quote_run import AuthRefused, QuoteRun
 from bulkquote_gui.core.engine.store_gate import StoreGate
 from bulkquote_gui.core.events import Event
+from bulkquote_gui.core.quoting.provider import QuoteProvider
 from bulkquote_gui.core.states import BatchStatus, WaitReason
 from bulkquote_gui.core.store.accounts import Holder, LeaseLost
 from bulkquote_gui.core.store.safety import StoreUnavailable, classify
@@ -50,7 +51,7 @@ class RunResult:
 class AccountRunner:
     """Runs one account's batches (engine thread). Commands come through `commands` (any thread)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], client: Any, account_id: int,
+    def __init__(self, session_factory: sessionmaker[Session], client: QuoteProvider, account_id: int,
                  holder: Holder, *, clock: Clock, config: EngineConfig, commands: Commands,
                  on_event: Callable[[Event], None], rng: random.Random | None = None,
                  claims: bool = True) -> None:

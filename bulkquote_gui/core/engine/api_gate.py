@@ -1,6 +1,6 @@
 """The API as the engine's row steps see it: a call that cannot reach the API waits, not fails.
 
-A connection-level failure (refused, DNS, TLS, no route: momentum.Unreachable) is the batch's
+A connection-level failure (refused, DNS, TLS, no route: Unreachable) is the batch's
 problem, not the row's. The gate tries the call once more at once; if that fails too, the
 account's line goes into "waiting for the API" (stored for every reader, and an event), GET
 /health is probed with backoff until the API answers, the time lost is given back to every
@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.policy import Timing
-from bulkquote_gui.core.momentum import ApiError, ApiReply, Unreachable
+from bulkquote_gui.core.quoting.provider import ProviderError, QuoteProvider, Reply, Unreachable
 from bulkquote_gui.core.states import WaitReason
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,9 @@ WaitReporter = Callable[[str, str], None]
 
 
 class ApiGate:
-    """Wraps a client (create_quote / get_quote / cancel_quote / health) for the row steps."""
+    """Wraps a QuoteProvider (submit / find / poll / cancel / health) for the row steps."""
 
-    def __init__(self, client: Any, clock: Clock, timing: Timing, commands: Commands, *,
+    def __init__(self, client: QuoteProvider, clock: Clock, timing: Timing, commands: Commands, *,
                  report: WaitReporter, give_back: Callable[[float], None]) -> None:
         self.client = client
         self._clock = clock
@@ -40,19 +40,22 @@ class ApiGate:
         self.outages = 0          # grows with each outage: a row step rereads its deadline then
         self.lost_s = 0.0         # seconds spent waiting for the API, all outages together
 
-    def create_quote(self, request: dict[str, Any], key: str, *,
-                     within: float | None = None) -> ApiReply:
+    def submit(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
         """`within`: the row's seconds left, which bound the call (time waiting for an
         unreachable API not counted); None: only the client's own deadline."""
         budget = self._budget(within)
-        return self._through(lambda: self.client.create_quote(request, key, within=budget()))
+        return self._through(lambda: self.client.submit(request, key, within=budget()))
 
-    def get_quote(self, quote_id: str, *, within: float | None = None) -> ApiReply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
         budget = self._budget(within)
-        return self._through(lambda: self.client.get_quote(quote_id, within=budget()))
+        return self._through(lambda: self.client.find(request, key, within=budget()))
 
-    def cancel_quote(self, quote_id: str) -> ApiReply:
-        return self._through(lambda: self.client.cancel_quote(quote_id))
+    def poll(self, quote_id: str, *, within: float | None = None) -> Reply:
+        budget = self._budget(within)
+        return self._through(lambda: self.client.poll(quote_id, within=budget()))
+
+    def cancel(self, quote_id: str) -> Reply:
+        return self._through(lambda: self.client.cancel(quote_id))
 
     def _budget(self, within: float | None) -> Callable[[], float | None]:
         """The row's seconds left at each try: what has passed since, less any outage."""
@@ -93,7 +96,7 @@ class ApiGate:
                         exc = again
                         message = f"waiting for the API: can't reach {exc.host} ({exc.reason})"
                         self._report(WaitReason.API, message)
-                except ApiError:
+                except ProviderError:
                     return  # it answers (even unhealthy): the call itself decides what follows
         finally:
             lost = self._clock.monotonic() - started

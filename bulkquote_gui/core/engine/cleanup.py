@@ -20,7 +20,7 @@ from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.outcomes import Outcomes
 from bulkquote_gui.core.engine.policy import Timing
-from bulkquote_gui.core.momentum import ApiError, AuthError, TransientError
+from bulkquote_gui.core.quoting.provider import AuthError, ProviderError, QuoteProvider, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,13 @@ class CleanupResult:
     """What one pass did: quotes DELETEd, and the 401 that stopped it (retrying cannot help)."""
 
     sent: int = 0
-    auth_error: ApiError | None = None
+    auth_error: ProviderError | None = None
 
 
 class OwedCalls:
     """Settles what is owed to the account (engine thread, or a caller that owns the client)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], client: Any, clock: Clock,
+    def __init__(self, session_factory: sessionmaker[Session], client: QuoteProvider, clock: Clock,
                  timing: Timing, commands: Commands, outcomes: Outcomes,
                  fence_check: Any = lambda: None, *, account_id: int | None = None) -> None:
         self._sf = session_factory
@@ -84,7 +84,7 @@ class OwedCalls:
             if remote_id is None:
                 assert item.request is not None and item.idempotency_key is not None
                 try:
-                    reply = self._client.create_quote(item.request, item.idempotency_key)
+                    reply = self._client.find(item.request, item.idempotency_key)
                 except AuthError as exc:
                     auth_error = exc
                     continue
@@ -92,7 +92,7 @@ class OwedCalls:
                     if self.defer(exc.retry_after):
                         break
                     continue
-                except ApiError:  # 409: a replay would have answered, so nothing of ours; refused
+                except ProviderError:  # 409: a replay would have answered, so nothing of ours; refused
                     store.owed_settled(self._sf, item.id)
                     continue
                 if reply.quote.terminal:
@@ -103,7 +103,7 @@ class OwedCalls:
                 remote_id = reply.quote.id
                 store.owed_settled(self._sf, item.id, now_delete=remote_id)
             try:
-                final = self._client.cancel_quote(remote_id).quote
+                final = self._client.cancel(remote_id).quote
             except AuthError as exc:
                 auth_error = exc
                 continue
@@ -112,7 +112,7 @@ class OwedCalls:
                 if self.defer(exc.retry_after):
                     break
                 continue
-            except ApiError as exc:  # 404: gone already
+            except ProviderError as exc:  # 404: gone already
                 log.info("quote %s needs no cancel: %s", remote_id, exc)
                 store.owed_settled(self._sf, item.id)
                 continue
@@ -122,7 +122,7 @@ class OwedCalls:
                 self._outcomes.record_late(item.row_id, final)  # finished before the DELETE
         return CleanupResult(sent=sent, auth_error=auth_error)
 
-    def settle(self, *, yield_to_commands: bool) -> ApiError | None:
+    def settle(self, *, yield_to_commands: bool) -> ProviderError | None:
         """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s.
 
         A cancel or a batch end must not leave the account blocked by one of our quotes. stop()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
-from bulkquote_gui.core.momentum import ApiError, RemoteQuote
+from bulkquote_gui.core.quoting.provider import ProviderError, RemoteQuote
 from bulkquote_gui.core.states import RowState
 
 log = logging.getLogger(__name__)
@@ -136,13 +136,13 @@ def submitting_event(row: store.RowWork) -> QuoteEvent | None:
                       status=RowState.SUBMITTING, counts=counts)
 
 
-def with_field(exc: ApiError) -> str:
+def with_field(exc: ProviderError) -> str:
     """The server's message, naming the request field it refers to (e.g. location.postal_code)."""
     if exc.field and exc.field not in exc.message:
         return f"{exc.message} (field {exc.field})"
     return exc.message
 
 
-def auth_message(exc: ApiError) -> str:
+def auth_message(exc: ProviderError) -> str:
     return ("the Momentum API refused the API key (HTTP 401): set a valid key, then resume "
             f"the batch ({exc.message})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +16,7 @@ from bulkquote_gui.core.engine.lease import this_process
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.events import Event
+from bulkquote_gui.core.quoting.provider import QuoteProvider
 from bulkquote_gui.core.store.accounts import AccountRef
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ class AccountPool:
     """Runs every given account's line at once (until idle, or until stop())."""
 
     def __init__(self, session_factory: sessionmaker[Session],
-                 accounts: list[tuple[AccountRef, Any]], *, on_event: Callable[[Event], None],
+                 accounts: list[tuple[AccountRef, QuoteProvider]], *, on_event: Callable[[Event], None],
                  config: EngineConfig = EngineConfig(), clock: Clock | None = None,
                  role: str = "worker") -> None:
         self.processors = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +20,7 @@ from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.lease import this_process
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.events import Event
+from bulkquote_gui.core.quoting.provider import QuoteProvider
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store.accounts import AccountRef, Holder
 
@@ -30,11 +31,11 @@ LOCAL_ACCOUNT = ("local:", "local")
 class Processor:
     """Runs one account's batches one quote at a time (see core/engine/__init__.py).
 
-    `client` is a MomentumClient (or any object with create_quote/get_quote/cancel_quote/health);
+    `client` is any QuoteProvider (core/quoting/provider.py; Momentum's is core/momentum.py);
     `on_event` receives QuoteEvent/BatchEvent/WaitEvent objects on the engine's thread.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], client: Any, *,
+    def __init__(self, session_factory: sessionmaker[Session], client: QuoteProvider, *,
                  clock: Clock | None = None,
                  on_event: Callable[[Event], None] = lambda e: None,
                  config: EngineConfig = EngineConfig(),
@@ -92,7 +93,7 @@ class Processor:
         """App closing: leave at once; unfinished batches resume on the next start.
 
         Final: this Processor runs nothing more afterwards. An HTTP call under way is aborted
-        where the client can (MomentumClient.abort); the row keeps the state written before it.
+        where the client can (an optional `abort()`); the row keeps the state written before it.
         """
         self.commands.stop()
         abort = getattr(self._client, "abort", None)

@@ -33,11 +33,11 @@ from bulkquote_gui.core.engine.cleanup import OwedCalls
 from bulkquote_gui.core.engine.commands import LEASE_LOST, Commands, Interrupted
 from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message, submitting_event, with_field
 from bulkquote_gui.core.engine.policy import Timing
-from bulkquote_gui.core.momentum import (
-    ApiError,
+from bulkquote_gui.core.quoting.provider import (
     AuthError,
+    Busy,
     NotFound,
-    QuoteInFlight,
+    ProviderError,
     RemoteQuote,
     TransientError,
 )
@@ -53,7 +53,7 @@ AccountWaitReporter = Callable[[str, str, "str | None"], None]
 class AuthRefused(Interrupted):
     """401: the key is wrong; the batch pauses and the rep is told (no row fails for it)."""
 
-    def __init__(self, exc: ApiError, batch_id: int | None) -> None:
+    def __init__(self, exc: ProviderError, batch_id: int | None) -> None:
         super().__init__(BatchStatus.PAUSED, auth_message(exc), batch_id)
 
 
@@ -154,10 +154,12 @@ class QuoteRun:
                 lost_before = self._api.lost_s   # an outage inside the call is not the row's time
                 budget = self._budget(self._config.quote_timeout_s - transient_spent)
                 try:
-                    reply = self._api.create_quote(row.request, row.idempotency_key, within=budget)
+                    # A POST of this key may be out: ask for its quote rather than a new one.
+                    ask = self._api.find if post_unanswered else self._api.submit
+                    reply = ask(row.request, row.idempotency_key, within=budget)
                 except AuthError as exc:
                     raise AuthRefused(exc, row.batch_id) from None
-                except QuoteInFlight as exc:
+                except Busy as exc:
                     # An answer to this key: were a quote behind it, the API would have
                     # replayed it (200), not refused the POST.
                     post_unanswered = False
@@ -179,7 +181,7 @@ class QuoteRun:
                     self._commands.sleep(delay)
                     transient_spent += delay
                     continue
-                except ApiError as exc:  # permanent: 400/404/422 and anything unexpected
+                except ProviderError as exc:  # permanent: 400/404/422 and anything unexpected
                     self._outcomes.finish_failed(row.id, exc.code, with_field(exc))
                     return None
                 self._clear_account_wait()
@@ -211,7 +213,7 @@ class QuoteRun:
             raise
 
     def _submit_timed_out(self, row: store.RowWork, *, maybe_created: bool,
-                          last: ApiError) -> None:
+                          last: ProviderError) -> None:
         """No quote could be made within the row's timeout: the row fails. If an answer may have
         been lost after the server made the quote, its key is replayed later (clean-up owed)."""
         # One transaction: a crash in between must not leave a replay owed for a row that the
@@ -228,7 +230,7 @@ class QuoteRun:
         while True:
             self._commands.sleep(min(delay, max(0.0, self._time_left(row))))
             try:
-                reply = self._api.get_quote(remote_id, within=self._budget(self._time_left(row)))
+                reply = self._api.poll(remote_id, within=self._budget(self._time_left(row)))
             except AuthError as exc:
                 raise AuthRefused(exc, row.batch_id) from None
             except TransientError as exc:
@@ -243,7 +245,7 @@ class QuoteRun:
                 self._outcomes.finish_failed(row.id, "not_found",
                                              f"the API no longer knows quote {remote_id}: {exc.message}")
                 return
-            except ApiError as exc:
+            except ProviderError as exc:
                 self._outcomes.finish_failed(row.id, exc.code, with_field(exc))
                 return
             transient_tries = 0
@@ -265,7 +267,7 @@ class QuoteRun:
 
     # ------------------------------------------------------------------ a blocked account
 
-    def _blocked(self, exc: QuoteInFlight, row: store.RowWork, tries: int
+    def _blocked(self, exc: Busy, row: store.RowWork, tries: int
                  ) -> tuple[str, float, Any] | None:
         """409: some quote blocks the account. Adopt it if it is this row's, finish it for its own
         row if it is another of ours still wanted, DELETE it if it is ours and unwanted, and wait
@@ -276,10 +278,10 @@ class QuoteRun:
             self._commands.sleep(self._timing.retry_delay(exc.retry_after, tries))
             return None
         try:
-            reply = self._api.get_quote(blocker_id)
+            reply = self._api.poll(blocker_id)
         except AuthError as auth:
             raise AuthRefused(auth, row.batch_id) from None
-        except ApiError:
+        except ProviderError:
             # Gone (404) or a hiccup: retry the POST, after a pause if this keeps happening.
             if tries:
                 self._commands.sleep(self._timing.retry_delay(exc.retry_after, tries - 1))
@@ -307,10 +309,10 @@ class QuoteRun:
         # Ours, but no longer wanted (its row ended, or its batch was cancelled): cancel it.
         self._check_fence()
         try:
-            after = self._api.cancel_quote(blocking.id).quote
+            after = self._api.cancel(blocking.id).quote
         except AuthError as auth:
             raise AuthRefused(auth, row.batch_id) from None
-        except ApiError:
+        except ProviderError:
             after = blocking
         if after.terminal:
             self._record_for_owner(owner, after)
@@ -329,14 +331,14 @@ class QuoteRun:
         while self._clock.monotonic() - started < self._config.foreign_wait_max_s:
             self._commands.sleep(delay)
             try:
-                reply = self._api.get_quote(blocker_id)
+                reply = self._api.poll(blocker_id)
             except AuthError as auth:
                 raise AuthRefused(auth, batch_id) from None
             except TransientError as exc:
                 delay = self._timing.retry_delay(exc.retry_after, tries)
                 tries += 1
                 continue
-            except ApiError:
+            except ProviderError:
                 return  # 404: gone
             if reply.quote.terminal:
                 return
@@ -412,7 +414,7 @@ class QuoteRun:
         client = self._api.client  # no waiting for an unreachable API here: owe it instead
         for attempt in range(self._config.delete_attempts):
             try:
-                return client.cancel_quote(remote_id).quote
+                return client.cancel(remote_id).quote
             except TransientError as exc:
                 if attempt + 1 == self._config.delete_attempts or self._commands.pending():
                     self._owed.defer(exc.retry_after)  # the owed DELETE waits for it too
@@ -423,7 +425,7 @@ class QuoteRun:
             except AuthError as exc:
                 log.info("DELETE %s refused (401): %s", remote_id, exc)
                 break
-            except ApiError as exc:  # 404: nothing left to cancel
+            except ProviderError as exc:  # 404: nothing left to cancel
                 log.info("DELETE %s: %s", remote_id, exc)
                 return None
         store.owe_delete(self._sf, remote_id, row_id)

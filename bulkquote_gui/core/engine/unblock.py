@@ -3,12 +3,11 @@ the banner's "Cancel the blocking quote" button). Never done by the engine on it
 
 from __future__ import annotations
 
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
-from bulkquote_gui.core.momentum import RemoteQuote
+from bulkquote_gui.core.quoting.provider import QuoteProvider, RemoteQuote
 from bulkquote_gui.core.states import RowState
 
 
@@ -16,7 +15,7 @@ class NotABlocker(ValueError):
     """The quote is one of our own rows' (cancel its batch instead), or nothing to cancel."""
 
 
-def cancel_blocking_quote(client: Any, session_factory: sessionmaker[Session],
+def cancel_blocking_quote(client: QuoteProvider, session_factory: sessionmaker[Session],
                           quote_id: str) -> RemoteQuote:
     """DELETE another client's quote; returns it as the API left it (cancelled, or already over).
 
@@ -30,4 +29,4 @@ def cancel_blocking_quote(client: Any, session_factory: sessionmaker[Session],
     if owner is not None and owner.status in (RowState.SUBMITTING, RowState.POLLING):
         raise NotABlocker(f"quote {quote_id} is row {owner.row_number} of batch {owner.batch_id} "
                           f"(ours): cancel that batch instead")
-    return client.cancel_quote(quote_id).quote
+    return client.cancel(quote_id).quote

@@ -3,11 +3,14 @@ up the account's one-in-flight line (only ever at the rep's explicit request).""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject
 
 from bulkquote_gui.gui.operations import Operation
+
+if TYPE_CHECKING:
+    from bulkquote_gui.core.quoting.factory import ProviderClient
 
 # cancel_blocking_quote(client, session_factory, quote_id) -> anything (ignored)
 Unblock = Callable[[Any, Any, str], Any]
@@ -21,7 +24,8 @@ def _engine_unblock() -> Unblock:
     return cancel_blocking_quote
 
 
-def cancel_blocking_quote(parent: QObject, sessions: Any, make_client: Callable[[], Any], quote_id: str,
+def cancel_blocking_quote(parent: QObject, sessions: Any, make_client: Callable[[], ProviderClient],
+                          quote_id: str,
                           *, unblock: Unblock | None = None) -> Operation[str]:
     """DELETE the quote `quote_id` that blocks the account; hands back its id.
 
@@ -29,7 +33,7 @@ def cancel_blocking_quote(parent: QObject, sessions: Any, make_client: Callable[
     engine's cancel_blocking_quote unless given (tests give a fake). On the I/O pool, not the
     command thread: a slow API must not hold the rep's Pause behind it.
     """
-    from bulkquote_gui.core.momentum import ApiError  # the API's refusals are news, not bugs
+    from bulkquote_gui.core.quoting.provider import ProviderError  # refusals are news, not bugs
 
     def work(sf: Any) -> str:
         cancel = unblock or _engine_unblock()
@@ -42,4 +46,4 @@ def cancel_blocking_quote(parent: QObject, sessions: Any, make_client: Callable[
                 close()
         return quote_id
 
-    return Operation(parent, work, sessions, expected=(ApiError, RuntimeError))
+    return Operation(parent, work, sessions, expected=(ProviderError, RuntimeError))

@@ -19,8 +19,8 @@ ClientFactory = Callable[[str, str], ConnectionProbe]
 
 
 def default_client_factory(base_url: str, api_key: str) -> ConnectionProbe:
-    from bulkquote_gui.core.momentum import MomentumClient  # only when the rep presses the button
-    return MomentumClient(base_url, api_key)
+    from bulkquote_gui.core.quoting.factory import build_client  # only when the rep presses the button
+    return build_client(base_url, api_key)
 
 
 def probe_connection(client_factory: ClientFactory, base_url: str, api_key: str) -> str:
@@ -37,6 +37,6 @@ def probe_connection(client_factory: ClientFactory, base_url: str, api_key: str)
 
 
 def probe(parent: QObject, client_factory: ClientFactory, base_url: str, api_key: str) -> Operation[str]:
-    """Test the endpoint; any error (an ApiError, a bad URL) is the answer, in its own words."""
+    """Test the endpoint; any error (a ProviderError, a bad URL) is the answer, in its own words."""
     return Operation(parent, lambda _sf: probe_connection(client_factory, base_url, api_key),
                      expected=(Exception,))

@@ -1,0 +1,60 @@
+"""The one place a quote provider's client is built: the runtime (window and CLI) and the settings
+dialog's "Test connection" all come here, so a new provider is one more branch below.
+
+The adapter is imported only when a client is built: the window starts without httpx's weight.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from bulkquote_gui.core.quoting.provider import QuoteProvider
+
+if TYPE_CHECKING:
+    from bulkquote_gui.core.clock import Clock
+
+# The kind is not yet part of an account's identity (URL + key fingerprint in the store): that
+# takes a schema step, `account.provider` in the unique index (docs/architecture.md).
+MOMENTUM = "momentum"
+PROVIDER_KINDS: tuple[str, ...] = (MOMENTUM,)
+
+
+class ProviderClient(QuoteProvider, Protocol):
+    """What the app holds beside what the engine asks: proving the key, and letting go."""
+
+    def check_auth(self) -> None:
+        """Returns when the provider accepts the key; raises AuthError (or another
+        ProviderError) otherwise. Makes no quote."""
+        ...
+
+    def abort(self) -> None:
+        """From any thread: end the call in progress soon, and refuse every later one."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> ProviderClient: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def check_url(base_url: str, *, kind: str = MOMENTUM, allow_insecure_http: bool = False) -> None:
+    """Raises ValueError, in the rep's words, for a URL this provider's client would refuse
+    (before any key is asked for or any connection made)."""
+    _known(kind)
+    from bulkquote_gui.core.momentum import check_api_url
+    check_api_url(base_url, allow_insecure_http=allow_insecure_http)
+
+
+def build_client(base_url: str, api_key: str, *, kind: str = MOMENTUM, clock: Clock | None = None,
+                 allow_insecure_http: bool = False) -> ProviderClient:
+    """A new client for one account (one per thread). Raises ValueError, never quoting the key,
+    for a URL or key the client refuses."""
+    _known(kind)
+    from bulkquote_gui.core.momentum import MomentumClient
+    return MomentumClient(base_url, api_key, clock=clock, allow_insecure_http=allow_insecure_http)
+
+
+def _known(kind: str) -> None:
+    if kind not in PROVIDER_KINDS:
+        raise ValueError(f"unknown quote provider {kind!r} (known: {', '.join(PROVIDER_KINDS)})")

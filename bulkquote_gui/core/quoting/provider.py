@@ -1,0 +1,180 @@
+"""The seam between the engine and a quote provider: what the engine asks of one, what it answers,
+and how its failures are told apart. The engine (core/engine/) knows providers only through this
+module; each provider is an adapter that implements `QuoteProvider` (Momentum's is
+core/momentum.py's MomentumClient), built in one place, core/quoting/factory.py.
+
+A provider's failures reach the engine as one of five kinds, and the engine's decisions follow
+the kind, never the provider's own codes:
+- TransientError: try the same call again later (Unreachable: the provider cannot be reached
+  at all, so the account waits, probing `health`, and no row's time runs);
+- PermanentError: this row fails, with the provider's message (NotFound: no such quote);
+- AuthError: the key is refused; the batch pauses for the rep;
+- Busy: the account already has a quote in flight; the engine clears it or waits for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+# A provider's quote status, in the contract's words: open while queued or processing.
+TERMINAL_STATUSES = frozenset({"complete", "failed", "cancelled", "expired"})
+STATUSES = frozenset({"queued", "processing"}) | TERMINAL_STATUSES
+
+
+# --- the offer: what a provider answers ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuoteOption:
+    carrier: str
+    product: str
+    bandwidth_mbps: int
+    term_months: int
+    mrc: Decimal
+    nrc: Decimal
+    currency: str
+    install_days: int | None = None
+    access: str | None = None
+    is_estimate: bool | None = None
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    options: tuple[QuoteOption, ...]
+    recommended: int
+    valid_until: date | None
+    dropped_options: int = 0  # options beyond the provider's cap that it sent and were not kept
+
+    @property
+    def recommended_option(self) -> QuoteOption:
+        """The option the service recommends; the first one if its index points nowhere."""
+        if 0 <= self.recommended < len(self.options):
+            return self.options[self.recommended]
+        return self.options[0]
+
+
+@dataclass(frozen=True)
+class RemoteQuote:
+    id: str
+    status: str
+    reference: str | None
+    result: QuoteResult | None
+    error_code: str | None
+    error_message: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class Reply:
+    quote: RemoteQuote
+    retry_after: float | None  # seconds from now, >= 0; None when absent or unreadable
+    replayed: bool             # a 200 answer to POST: the quote an earlier call with this key made
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+class ProviderError(Exception):
+    """A call that did not produce a quote. `str()` is for people; it never contains the key."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = "error",
+                 field: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        where = f"HTTP {self.status}" if self.status is not None else "no HTTP answer"
+        field = f", field {self.field}" if self.field else ""
+        return f"{self.message} ({self.code}, {where}{field})"
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+                f"message={self.message!r}, field={self.field!r}, retry_after={self.retry_after!r})")
+
+
+class TransientError(ProviderError):
+    """Try the same call again later: connection trouble, timeouts, rate limits (429), server
+    faults (5xx), broken answers."""
+
+
+class Unreachable(TransientError):
+    """The request never reached the API: connection refused, DNS, TLS, no route, connect timeout.
+
+    The batch's problem, not the row's: the engine waits for the API as a whole (probing
+    GET /health) and no row's timeout runs meanwhile. `host` names what could not be reached.
+    """
+
+    def __init__(self, message: str, *, host: str = "", reason: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.host = host
+        self.reason = reason
+
+
+class AuthError(ProviderError):
+    """The key is missing or wrong (Momentum: 401). Stop the batch and ask the user."""
+
+
+class Busy(ProviderError):
+    """The account already has a quote in flight (Momentum: 409 quote_in_flight); `in_flight_id`
+    names it when the provider says which. The engine clears or waits for it, never fails a row."""
+
+    def __init__(self, message: str, *, in_flight_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.in_flight_id = in_flight_id
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f", in_flight_id={self.in_flight_id!r})"
+
+
+class PermanentError(ProviderError):
+    """The same call will fail the same way (Momentum: 400/404/422); the row fails with the
+    provider's message."""
+
+
+class NotFound(PermanentError):
+    """No such quote (for this account): Momentum's 404."""
+
+
+# --- the interface -------------------------------------------------------------------------------
+
+class QuoteProvider(Protocol):
+    """One account of one quote provider. Not thread-safe: one per engine thread.
+
+    `request` is the row's body as the store keeps it; `key` the row's idempotency key, made when
+    the row was stored and kept across restarts. `within`, where given, bounds the call to the
+    row's seconds left (None: the provider's own deadline). Every method either answers or raises
+    a ProviderError of one of the kinds above.
+    """
+
+    def submit(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
+        """Ask for a quote for this row."""
+        ...
+
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
+        """The quote an earlier `submit` with this key may have made (it was sent, its answer
+        was lost). If none reached the provider, the one this call makes: the engine asks only
+        when it wants that quote either way (Momentum replays the key; `Reply.replayed` says
+        whether the quote was already there)."""
+        ...
+
+    def poll(self, quote_id: str, *, within: float | None = None) -> Reply:
+        """The quote as it is now."""
+        ...
+
+    def cancel(self, quote_id: str) -> Reply:
+        """Withdraw the quote; answers it as the provider left it (cancelled, or already over)."""
+        ...
+
+    def health(self) -> None:
+        """Returns when the provider answers and says it is well; raises otherwise."""
+        ...
