@@ -103,8 +103,8 @@ class ShootingDialogs:
     """Stands in for the window's dialogs while a modal dialog of ours is shot: shows it, takes
     the picture once it has painted, then cancels it."""
 
-    def __init__(self, window, name: str) -> None:
-        self._real = window.dialogs
+    def __init__(self, real, name: str) -> None:
+        self._real = real
         self._name = name
 
     def __getattr__(self, attr):
@@ -141,6 +141,18 @@ async def shoot_modal(name: str, open_it, *, accept: bool = False, wait: float =
     QTimer.singleShot(int(wait * 1000), take)
     open_it()
     await asyncio.sleep(0.3)
+
+
+class _Switch:
+    """The window's dialogs, given to it when it is built (its controllers keep that object):
+    the script switches what stands behind them for a shot."""
+
+    def __init__(self) -> None:
+        self.real = None
+        self.current = None
+
+    def __getattr__(self, attr):
+        return getattr(self.current or self.real, attr)
 
 
 class _Yes:
@@ -260,12 +272,13 @@ async def drive(window, app) -> None:
     shoot("reasons_filtered.png")
     progress.filter_combo.setCurrentIndex(0)
 
-    real_dialogs = window.dialogs
+    switch = window.switch
+    real_dialogs = switch.real
     await shoot_modal("export_dialog.png", window.export_action.trigger)
-    window.dialogs = ShootingDialogs(window, "settings.png")
+    switch.current = ShootingDialogs(real_dialogs, "settings.png")
     window.settings.open_settings()
     await asyncio.sleep(0.3)
-    window.dialogs = real_dialogs
+    switch.current = None
 
     # The same file again: the window asks first; then a batch cancelled part-way, which can go on.
     window.show_upload()
@@ -279,7 +292,7 @@ async def drive(window, app) -> None:
                     f"{progress.counts.get('complete', 0)} of {progress.counts.get('total', 0)} "
                     "priced). Submitting it again quotes every site once more.",
                     "Submit again", "Cancel")
-    window.dialogs = _Yes(real_dialogs)
+    switch.current = _Yes(real_dialogs)
     page.submit_button.click()
     await until(lambda: progress.batch_id not in (None, first)
                 and progress.counts.get("complete", 0) >= 4)
@@ -288,7 +301,7 @@ async def drive(window, app) -> None:
                     f"The {left:,} quotes not yet finished will not be sent. Prices already "
                     "received are kept.", "Cancel batch", "Keep going")
     progress.cancel_button.click()
-    window.dialogs = real_dialogs
+    switch.current = None
     await until(lambda: progress.status == "cancelled", timeout=30)
     await asyncio.sleep(1.0)
     shoot("cancelled.png")
@@ -451,6 +464,7 @@ def main() -> int:
 
     from bulkquote_gui.gui.app import create_application
     from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.gui.dialogs import Dialogs
     from bulkquote_gui.gui.main_window import MainWindow
 
     app = create_application(["bulkquote"])
@@ -458,7 +472,10 @@ def main() -> int:
     asyncio.set_event_loop(loop)
     args = argparse.Namespace(file=None, db=db_url, api_url=None, poll_interval=None, quote_timeout=None)
     context = context_from_args(args)
-    window = MainWindow(context)
+    switch = _Switch()
+    window = MainWindow(context, dialogs=switch)
+    switch.real = Dialogs(window, db_url=db_url)
+    window.switch = switch   # drive() swaps what stands behind the window's dialogs
     # The whole screen, as a rep's maximised window: the window manager's (openbox) if one runs,
     # else the screen's free area.
     window.setGeometry(app.primaryScreen().availableGeometry())
