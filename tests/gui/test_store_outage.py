@@ -26,10 +26,10 @@ def simulator():
     sim.stop()
 
 
-def test_the_window_shows_the_outage_stays_responsive_and_goes_on(qtbot, make_window, context,
-                                                                   dialogs):
+def open_running_batch(qtbot, make_window, context):
+    """A window on a running batch, once its first row has ended (the store is in use): the
+    batch id, the window and its progress page."""
     batch_id = store_batch(context, paused=False)
-    outage = StoreOutage(context.session_factory.kw["bind"], SystemClock())
     window = make_window()
     with qtbot.waitSignal(window.batch_opened, timeout=10_000):
         window.start()
@@ -37,6 +37,13 @@ def test_the_window_shows_the_outage_stays_responsive_and_goes_on(qtbot, make_wi
     page = window.progress_page
     qtbot.waitUntil(lambda: page.counts.get("complete", 0) + page.counts.get("failed", 0) >= 1,
                     timeout=30_000)
+    return batch_id, window, page
+
+
+def test_the_window_shows_the_outage_stays_responsive_and_goes_on(qtbot, make_window, context,
+                                                                   dialogs):
+    outage = StoreOutage(context.session_factory.kw["bind"], SystemClock())
+    batch_id, window, page = open_running_batch(qtbot, make_window, context)
 
     outage.go_down()
     qtbot.waitUntil(page.wait_banner.isVisible, timeout=15_000)

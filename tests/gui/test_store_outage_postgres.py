@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 
 from bulkquote_gui.core import store
-from bulkquote_gui.services.simulator import SimulatorServer
 
-from .conftest import store_batch
-from .test_store_outage import BANNER
+from .test_store_outage import BANNER, open_running_batch
+from .test_store_outage import simulator  # noqa: F401  (a fixture: the same slow simulator)
 
 
 @pytest.fixture
@@ -23,23 +22,9 @@ def db_url(cluster) -> str:
     return cluster.url
 
 
-@pytest.fixture
-def simulator():
-    sim = SimulatorServer(time_scale=0.01).start()
-    yield sim
-    sim.stop()
-
-
 def test_the_window_rides_out_a_postgresql_restart(qtbot, make_window, context, cluster,
                                                    simulator):
-    batch_id = store_batch(context, paused=False)
-    window = make_window()
-    with qtbot.waitSignal(window.batch_opened, timeout=10_000):
-        window.start()
-        window.open_batch(batch_id)
-    page = window.progress_page
-    qtbot.waitUntil(lambda: page.counts.get("complete", 0) + page.counts.get("failed", 0) >= 1,
-                    timeout=30_000)
+    batch_id, _window, page = open_running_batch(qtbot, make_window, context)
 
     cluster.crash()
     qtbot.waitUntil(page.wait_banner.isVisible, timeout=15_000)
