@@ -14,7 +14,7 @@ the kind, never the provider's own codes:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -28,6 +28,10 @@ STATUSES = frozenset({"queued", "processing"}) | TERMINAL_STATUSES
 
 @dataclass(frozen=True)
 class QuoteOption:
+    """One carrier option, declared once: the store's option rows, `store.OptionView` and the
+    window's rows carry these fields by name (OFFER_FIELDS), so a new field is one line here plus
+    its column in store/models.py (and a schema step)."""
+
     carrier: str
     product: str
     bandwidth_mbps: int
@@ -38,6 +42,14 @@ class QuoteOption:
     install_days: int | None = None
     access: str | None = None
     is_estimate: bool | None = None
+
+
+OFFER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(QuoteOption))
+
+
+def offer_values(option: Any) -> dict[str, Any]:
+    """An option's fields by name: a QuoteOption's, or a stored option row's (same names)."""
+    return {name: getattr(option, name) for name in OFFER_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
+from bulkquote_gui.core.quoting.provider import offer_values
 from bulkquote_gui.core.store.models import BatchQuote, QuoteOption
 
 
 @dataclass(frozen=True)
 class OptionView:
+    """An option as the provider offered it (`offer`), and where it sits in the batch; reads
+    as the offer too (`view.mrc` is `view.offer.mrc`), so a field the seam adds is here at once."""
+
     row_id: int              # BatchQuote.id
     row_number: int
     position: int
     recommended: bool
-    carrier: str
-    product: str
-    bandwidth_mbps: int
-    term_months: int
-    mrc: Decimal
-    nrc: Decimal
-    currency: str
-    install_days: int | None
-    access: str | None
-    is_estimate: bool | None
+    offer: Offer
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):   # copy/pickle probe before `offer` is set
+            raise AttributeError(name)
+        return getattr(self.offer, name)
 
 
 def batch_options(session: Session, batch_id: int) -> list[OptionView]:
@@ -36,7 +37,5 @@ def batch_options(session: Session, batch_id: int) -> list[OptionView]:
             .where(BatchQuote.batch_id == batch_id, BatchQuote.status == "complete")
             .order_by(BatchQuote.position, QuoteOption.position))
     return [OptionView(row_id=row_id, row_number=n, position=o.position, recommended=o.recommended,
-                       carrier=o.carrier, product=o.product, bandwidth_mbps=o.bandwidth_mbps,
-                       term_months=o.term_months, mrc=o.mrc, nrc=o.nrc, currency=o.currency,
-                       install_days=o.install_days, access=o.access, is_estimate=o.is_estimate)
+                       offer=Offer(**offer_values(o)))
             for row_id, n, o in session.execute(stmt)]

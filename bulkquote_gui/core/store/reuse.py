@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bulkquote_gui.core.quoting.provider import offer_values
 from bulkquote_gui.core.store.models import (
     BATCH_COMPLETE,
     ROW_COMPLETE,
@@ -174,9 +175,7 @@ def _copy_answer(session: Session, source: Quote, target_quote_id: int) -> None:
     if options:
         session.execute(insert(QuoteOption), [
             {"quote_id": target_quote_id, "position": o.position, "recommended": o.recommended,
-             "carrier": o.carrier, "product": o.product, "bandwidth_mbps": o.bandwidth_mbps,
-             "term_months": o.term_months, "mrc": o.mrc, "nrc": o.nrc, "currency": o.currency,
-             "install_days": o.install_days, "access": o.access, "is_estimate": o.is_estimate}
+             **offer_values(o)}
             for o in options])
 
 

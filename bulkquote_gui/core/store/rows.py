@@ -21,6 +21,7 @@ from sqlalchemy import (bindparam, delete, func, insert, literal_column, or_, se
                         update)
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from bulkquote_gui.core.quoting.provider import offer_values
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
     ROW_ACTIVE,
@@ -279,10 +280,7 @@ def _store_result(session: Session, quote_id: int, remote: Any, *, has_options: 
         return
     best_at = result.recommended if 0 <= result.recommended < len(result.options) else 0
     conn.execute(insert(QuoteOption), [
-        {"quote_id": quote_id, "position": i, "recommended": i == best_at, "carrier": o.carrier,
-         "product": o.product, "bandwidth_mbps": o.bandwidth_mbps, "term_months": o.term_months,
-         "mrc": Decimal(o.mrc), "nrc": Decimal(o.nrc), "currency": o.currency,
-         "install_days": o.install_days, "access": o.access, "is_estimate": o.is_estimate}
+        {"quote_id": quote_id, "position": i, "recommended": i == best_at, **offer_values(o)}
         for i, o in enumerate(result.options)])
     best = result.options[best_at]
     conn.execute(_QUOTE_RESULT, {

@@ -1,0 +1,55 @@
+"""A carrier option's fields are declared once, by the seam's QuoteOption: the store keeps them
+all, `store.OptionView` hands back that very offer, and a reused quote copies every one of them
+(SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import random
+from dataclasses import fields
+
+from sqlalchemy import inspect
+
+from bulkquote_gui.core import store
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.quoting.provider import OFFER_FIELDS, QuoteOption
+from bulkquote_gui.core.store.models import QuoteOption as StoredOption
+from tests.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row, default_options
+
+
+def _quote(sf, rows):
+    clock = FakeClock()
+    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
+    store.reuse_valid_quotes(sf, batch_id, today=VALID_UNTIL)
+    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
+    Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(1)).run_batch(batch_id)
+    return batch_id
+
+
+def test_the_offer_fields_are_the_seams_and_each_has_a_stored_column():
+    assert OFFER_FIELDS == tuple(f.name for f in fields(QuoteOption))
+    columns = {c.key for c in inspect(StoredOption).columns}
+    assert set(OFFER_FIELDS) <= columns, "a new offer field needs its column in store/models.py"
+
+
+def test_an_option_view_holds_the_offer_as_the_provider_made_it(session_factory):
+    batch_id = _quote(session_factory, [checked_row(2)])
+    with session_factory() as session:
+        views = store.batch_options(session, batch_id)
+    assert [v.offer for v in views] == list(default_options("899.00"))
+    assert [(v.position, v.recommended) for v in views] == [(0, False), (1, True)]
+    assert views[1].mrc == views[1].offer.mrc and views[1].access == "on_net"   # reads as the offer
+    assert copy.copy(views[1]) == views[1] == pickle.loads(pickle.dumps(views[1]))
+
+
+def test_a_reused_quote_copies_every_offer_field(session_factory):
+    first = _quote(session_factory, [checked_row(2)])
+    second = _quote(session_factory, [checked_row(2)])   # the same site: filled from the first
+    with session_factory() as session:
+        assert store.batch_rows(session, second)[0].reused_from is not None
+        before = [v.offer for v in store.batch_options(session, first)]
+        after = [v.offer for v in store.batch_options(session, second)]
+    assert after == before == list(default_options("899.00"))
