@@ -1,0 +1,37 @@
+"""The export is the same, byte for byte and cell for cell, as before its columns became one
+table (core/export_columns.py): export_golden.json was written by tests/helpers/export_snapshot.py
+on 8793c8e. Priced, failed, cancelled, invalid and duplicate rows; two address sets; re-quotes;
+whole and priced only; CSV text, and each XLSX cell's value, type, format and boldness, the
+widths and the frozen pane of every sheet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.export_snapshot import snapshot
+
+GOLDEN = json.loads((Path(__file__).parent / "export_golden.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    from bulkquote_gui.core import store
+
+    folder = tmp_path_factory.mktemp("golden")
+    engine = store.make_engine(f"sqlite:///{folder / 'db.sqlite'}")
+    try:
+        yield json.loads(json.dumps(snapshot(store.make_session_factory(engine), folder)))
+    finally:
+        engine.dispose()
+
+
+def test_the_same_exports_are_written(exported):
+    assert sorted(exported) == sorted(GOLDEN)
+
+
+@pytest.mark.parametrize("key", sorted(GOLDEN))
+def test_each_export_is_as_before(exported, key):
+    assert exported[key] == GOLDEN[key]
