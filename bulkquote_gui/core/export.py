@@ -29,22 +29,18 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core import store
+from bulkquote_gui.core.export_columns import (RESULT_COLUMNS, BatchShape, Column, money_format,
+                                               row_reason)
 from bulkquote_gui.core.file_modes import shared_mode
-from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
+from bulkquote_gui.core.reasons import access_word
 
-# The address as sent, beside the rep's: what was cleaned or repaired shows.
-QUOTED_HEADERS = ("Quoted street", "Quoted city", "Quoted state", "Quoted ZIP")
-RESULT_HEADERS = ("Status", "Reason", *QUOTED_HEADERS, "Carrier", "MRC", "NRC", "Currency",
-                  "Install days", "Access", "Estimate", "Valid until", "Options")
-REQUOTE_HEADERS = ("Previous MRC", "MRC change")
-# Only for a batch whose sheet had two or more address sets (physical and mailing, say): which
-# one each row was quoted from (or refused for). A sheet with one set has nothing to tell apart.
-SET_HEADER = "Address set"
+__all__ = ["FORMATS", "export_batch", "neutralise", "row_reason"]
+
 FORMATS = (".csv", ".xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
@@ -76,11 +72,12 @@ def neutralise(text: str) -> str:
 
 
 def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Path, *,
-                 priced_only: bool = False) -> int:
+                 priced_only: bool = False, table: tuple[Column, ...] = RESULT_COLUMNS) -> int:
     """Write the batch to `path` (.csv or .xlsx by suffix); returns the number of rows written.
 
     Every row of the sheet in its order (those not quoted too), or with `priced_only` only the
-    priced ones. Raises ValueError for another suffix, KeyError for an unknown batch, OSError
+    priced ones; after the rep's columns, those of `table` (core/export_columns.py) the batch
+    shows. Raises ValueError for another suffix, KeyError for an unknown batch, OSError
     when the folder cannot be written.
     """
     path = Path(path)
@@ -101,24 +98,24 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
         for key in row.original:
             if key not in columns:
                 columns.append(key)
-    # A re-quote (bulkquote requote) sets each new price beside the one it replaces.
-    requoted = any(r.previous_mrc is not None for r in rows)
-    headers = columns + [_unique(h, columns) for h in RESULT_HEADERS
-                         + (REQUOTE_HEADERS if requoted else ()) + ((SET_HEADER,) if with_sets else ())]
+    shape = BatchShape(requoted=any(r.previous_mrc is not None for r in rows),
+                       address_sets=with_sets)
+    shown = [c for c in table if c.shown(shape)]
+    headers = columns + [_unique(c.header, columns) for c in shown]
     # Sheet order: quoted rows keep theirs (position), the others go back between them.
-    ordered = sorted([(r.row_number, 0, r) for r in rows] + [(s.row_number, 1, s) for s in skipped],
-                     key=lambda t: (t[0], t[1]))
-    records = [_record(r, columns, requoted) if isinstance(r, store.RowView)
-               else _skipped_record(r, columns, requoted) for _n, _k, r in ordered]
-    if with_sets:
-        for record, (_n, _k, r) in zip(records, ordered, strict=True):
-            record.append(r.address_set)
+    ordered = [r for _n, _k, r in sorted(
+        [(r.row_number, 0, r) for r in rows] + [(s.row_number, 1, s) for s in skipped],
+        key=lambda t: (t[0], t[1]))]
+    records = [_record(r, columns, shown) for r in ordered]
     if suffix == ".csv":
         _write_atomically(path, lambda tmp: _write_csv(tmp, headers, len(columns), records))
     else:
         with session_factory() as session:
             options = store.batch_options(session, batch_id)
+        # A row's number formats: the rep's columns have none; the table's may read the row.
+        formats = [None] * len(columns) + [c.number_format for c in shown]
         _write_atomically(path, lambda tmp: _write_xlsx(tmp, headers, len(columns), records,
+                                                        formats=formats, rows=ordered,
                                                         options=options))
     return len(records)
 
@@ -131,40 +128,14 @@ def _unique(header: str, taken: list[str]) -> str:
     return name
 
 
-def row_reason(row: store.RowView) -> str:
-    """Why a quoted row has no price (or "" when it has one), in the rep's words, said once;
-    a price past its valid-until date says so."""
-    if row.stale(date.today()):
-        return expired_text(row.valid_until)
-    if row.status == "complete":
-        return ""
-    if row.status == "cancelled":
-        return "Not sent: cancelled"
-    return reason_text(row.error_code, row.error_message)
-
-
-def _record(row: store.RowView, columns: list[str], requoted: bool = False) -> list[Any]:
-    """The row's values: original cells as text, then status, reason and typed result values."""
-    estimate = "" if row.is_estimate is None else ("yes" if row.is_estimate else "no")
-    record = ([row.original.get(c, "") for c in columns]
-              + [status_word(row.status), row_reason(row), *row.quoted, row.carrier or "",
-                 row.mrc, row.nrc,
-                 row.currency or "", row.install_days, access_word(row.access), estimate,
-                 row.valid_until, row.option_count or None])
-    if requoted:
-        change = (row.mrc - row.previous_mrc
-                  if row.mrc is not None and row.previous_mrc is not None else None)
-        record += [row.previous_mrc, change]
-    return record
-
-
-def _skipped_record(row: store.SkippedRow, columns: list[str], requoted: bool = False) -> list[Any]:
-    """A row the batch did not quote: its cells, its verdict and the import check's reason."""
-    reason = row.reason[:1].upper() + row.reason[1:]
-    return ([row.original.get(c, "") for c in columns]
-            + [status_word(row.status), reason, *[""] * len(QUOTED_HEADERS),
-               "", None, None, "", None, "", "", None, None]
-            + ([None, None] if requoted else []))
+def _record(row: store.RowView | store.SkippedRow, columns: list[str],
+            shown: list[Column]) -> list[Any]:
+    """The row's values: the rep's cells as text, then each shown column's, as the table fills
+    a quoted row or one the batch did not quote."""
+    cells = [row.original.get(c, "") for c in columns]
+    if isinstance(row, store.RowView):
+        return cells + [c.quoted(row) for c in shown]
+    return cells + [c.skipped(row) for c in shown]
 
 
 def _write_atomically(path: Path, write: Any) -> None:
@@ -206,10 +177,6 @@ def _write_csv(tmp: Path, headers: list[str], _n_original: int, records: Iterabl
 
 # --------------------------------------------------------------------------- XLSX
 
-def _money_format(currency: str) -> str:
-    return '"$"#,##0.00' if currency in ("", "USD") else f'#,##0.00 "{currency}"'
-
-
 _XLSX_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,15})?$", re.ASCII)
 
 
@@ -243,6 +210,7 @@ def _number(text: str) -> int | float | None:
 
 
 def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[list[Any]], *,
+                formats: list[Callable[[Any], str] | None], rows: list[Any],
                 options: list[Any] | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -265,12 +233,8 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
         header_cells[-1].font = bold
     ws.append(header_cells)
     numeric = _numeric_columns(records, n_original)
-    at = {h: n_original + i for i, h in enumerate(RESULT_HEADERS + REQUOTE_HEADERS)}
-    currency_at, valid_at = at["Currency"], at["Valid until"]
-    money_at = {at["MRC"], at["NRC"], at["Previous MRC"], at["MRC change"]}
-    for record in records:
+    for record, row in zip(records, rows, strict=True):
         cells = []
-        money_format = _money_format(record[currency_at] or "")
         for i, value in enumerate(record):
             if isinstance(value, str):
                 if i in numeric:
@@ -279,10 +243,8 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
                     cells.append(_text_cell(WriteOnlyCell, ws, value))
                 continue
             cell = WriteOnlyCell(ws, value=value)
-            if i in money_at and value is not None:
-                cell.number_format = money_format
-            elif i == valid_at and value is not None:
-                cell.number_format = "yyyy-mm-dd"
+            if value is not None and formats[i] is not None:
+                cell.number_format = formats[i](row)
             cells.append(cell)
         ws.append(cells)
     if options is not None:
@@ -300,7 +262,7 @@ def _summary_sheet(wb: Any, options: list[Any], bold: Any) -> None:
 
     deal = summarise(options)
     ws = wb.create_sheet("Summary")
-    money = _money_format(deal.currency)
+    money = money_format(deal.currency)
 
     def row(*values: Any, money_from: int = 1, heading: bool = False) -> None:
         cells = []
@@ -350,7 +312,7 @@ def _options_sheet(wb: Any, options: list[Any], bold: Any) -> None:
         cells[-1].font = bold
     ws.append(cells)
     for o in options:
-        money = _money_format(o.currency)
+        money = money_format(o.currency)
         values = (o.row_number, o.position + 1, "yes" if o.recommended else "", o.carrier,
                   o.product, o.bandwidth_mbps, o.term_months, o.mrc, o.nrc, o.currency,
                   o.install_days, access_word(o.access),
