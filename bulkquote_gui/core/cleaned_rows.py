@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 
 from bulkquote_gui.core.export import neutralise
+from bulkquote_gui.core.export_columns import ADDRESS_SET
 from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.importer import ImportResult
 
-HEADERS = ("Row", "Status", "Reason", "Street", "Unit", "City", "State", "ZIP", "Address set")
+HEADERS = ("Row", "Status", "Reason", "Street", "Unit", "City", "State", "ZIP", ADDRESS_SET)
 _PARTS = ("street", "unit", "city", "state", "postal_code")
 SINGLE_SET_NAME = "Address"   # core/address_sets' label for a plain set
 

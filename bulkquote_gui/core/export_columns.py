@@ -18,6 +18,10 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
 
 
+# The column both exports name the address set by: the results and `check --rows`.
+ADDRESS_SET = "Address set"
+
+
 @dataclass(frozen=True)
 class BatchShape:
     """What decides the optional columns: the batch as a whole, not one row."""
@@ -125,5 +129,5 @@ RESULT_COLUMNS: tuple[Column, ...] = (
     Column("MRC change", _mrc_change, number_format=_money, shown=_requoted),
     # Which address set each row was quoted from (or refused for), the name `check --rows`
     # prints; only when the sheet had two or more sets: with one there is nothing to tell apart.
-    Column("Address set", lambda r: r.address_set, lambda s: s.address_set, shown=_with_sets),
+    Column(ADDRESS_SET, lambda r: r.address_set, lambda s: s.address_set, shown=_with_sets),
 )

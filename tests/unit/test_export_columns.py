@@ -86,3 +86,10 @@ def test_a_column_added_to_the_table_is_in_the_xlsx_with_its_type_and_format(sf,
     assert (skipped[double].value, skipped[double].number_format) == (1.5, "0.000")
     mrc = names.index("MRC")
     assert priced[mrc].number_format == '"$"#,##0.00'   # the table's own columns keep theirs
+
+
+def test_check_rows_and_the_results_name_the_address_set_alike():
+    from bulkquote_gui.core.cleaned_rows import HEADERS
+    from bulkquote_gui.core.export_columns import ADDRESS_SET
+
+    assert HEADERS[-1] == ADDRESS_SET == RESULT_COLUMNS[-1].header
