@@ -13,11 +13,17 @@ text kept from the token endpoint is cleaned with both masked.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.httpx_client import OAuth2Client
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns at import that it prefers the httpx2 fork; plain httpx is what the app
+    # uses (pinned below Authlib 2), and a rep's terminal is no place for the notice.
+    warnings.simplefilter("ignore")
+    from authlib.integrations.httpx_client import OAuth2Client
 
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.http_deadline import call_deadline
