@@ -102,7 +102,7 @@ def test_a_refused_secret_is_one_sentence_for_the_rep_without_the_secret():
 def test_a_token_endpoint_fault_is_typed(status, kind):
     endpoint = TokenEndpoint(status=status)
     if status == 200:  # a 200 that is not a token
-        endpoint = lambda request: httpx.Response(200, text="<html>login</html>")  # noqa: E731
+        endpoint = lambda request: httpx.Response(200, text="<html>login</html>")
     source = TokenSource(TOKEN_URL, "client-42", SECRET, seller="Acme Fiber", clock=FakeClock(),
                          transport=httpx.MockTransport(endpoint))
     with pytest.raises(kind) as caught:

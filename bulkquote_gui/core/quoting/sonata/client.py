@@ -20,7 +20,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote as url_quote
 
 import httpx
@@ -118,7 +118,7 @@ class SonataClient:
         self._token.close()
         self._http.close()
 
-    def __enter__(self) -> SonataClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -195,10 +195,9 @@ class SonataClient:
             content = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json;charset=utf-8"
         try:
-            with call_deadline(deadline):
-                with self._http.stream(method, path, content=content, params=params,
-                                       headers=headers) as response:
-                    body = self._read_body(response, deadline, limit)
+            with call_deadline(deadline), self._http.stream(
+                    method, path, content=content, params=params, headers=headers) as response:
+                body = self._read_body(response, deadline, limit)
         except httpx.ConnectTimeout:
             if row_bound and self._clock.monotonic() >= deadline:
                 raise TransientError(f"{where}: the quote's time ran out before the seller "
@@ -271,7 +270,8 @@ class SonataClient:
         except Broken:
             body = None
         code, words, path = error_parts(body, self._token.secrets)
-        common = dict(status=status, field=path, retry_after=self._retry_after(answer))
+        common: dict[str, Any] = {"status": status, "field": path,
+                                  "retry_after": self._retry_after(answer)}
         seller = self.settings.seller
         if status in (401, 403):
             raise AuthError(f"{seller} refused BulkQuote's access (HTTP {status})"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -35,7 +35,12 @@ from bulkquote_gui.core.momentum import (
     clean_text,
     valid_quote_id,
 )
-from bulkquote_gui.core.quoting.provider import PermanentError, QuoteOption, QuoteResult, RemoteQuote
+from bulkquote_gui.core.quoting.provider import (
+    PermanentError,
+    QuoteOption,
+    QuoteResult,
+    RemoteQuote,
+)
 from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
 from bulkquote_gui.core.quoting.sonata.states import (
     ALTERNATE_STATES,
@@ -346,9 +351,7 @@ def _number(value: Any, what: str) -> Decimal:
     """A JSON number (or a decimal string some sellers send) as the Decimal the seller wrote."""
     if isinstance(value, bool):
         raise Broken(f"{what} is not a number")
-    if isinstance(value, int):
-        value = Decimal(value)
-    elif isinstance(value, str) and len(value) <= _MAX_NUMBER_CHARS and _DECIMAL_TEXT.fullmatch(value):
+    if isinstance(value, int) or isinstance(value, str) and len(value) <= _MAX_NUMBER_CHARS and _DECIMAL_TEXT.fullmatch(value):
         value = Decimal(value)
     if not isinstance(value, Decimal) or not value.is_finite():
         raise Broken(f"{what} is not a number")
@@ -427,7 +430,7 @@ def _timestamp(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _day(value: Any) -> date | None:

@@ -13,6 +13,7 @@ text kept from the token endpoint is cleaned with both masked.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from typing import Any
 
@@ -145,6 +146,6 @@ def _lifetime(value: Any) -> float:
         seconds = float(value)
     except (TypeError, ValueError):
         return DEFAULT_LIFETIME_S
-    if seconds != seconds or seconds <= 0:  # NaN or nonsense: a short life, 401s will tell
+    if math.isnan(seconds) or seconds <= 0:  # NaN or nonsense: a short life, 401s will tell
         return DEFAULT_LIFETIME_S
     return min(seconds, MAX_LIFETIME_S)

@@ -72,9 +72,9 @@ def check_template(product: str, template: Any) -> None:
     """ValueError naming the product unless `template` is a product configuration with the
     places its bandwidth goes."""
     if not isinstance(template, dict) or not isinstance(template.get("productConfiguration"), dict):
-        raise ValueError(f"the {product} template has no productConfiguration object")
+        raise ValueError(f"the {product} template has no productConfiguration object")  # noqa: TRY004
     if not isinstance(template["productConfiguration"].get("@type"), str):
-        raise ValueError(f"the {product} template's productConfiguration has no @type")
+        raise ValueError(f"the {product} template's productConfiguration has no @type")  # noqa: TRY004
     places = template.get("bandwidthAt")
     if not isinstance(places, list) or not places or \
             not all(isinstance(p, str) and p.startswith("/") for p in places):
