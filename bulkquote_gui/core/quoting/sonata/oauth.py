@@ -17,6 +17,7 @@ import math
 import warnings
 from typing import Any
 
+import authlib.deprecate  # noqa: F401 - first: it sets its warnings to "always" when imported
 import httpx
 from authlib.common.errors import AuthlibBaseError
 
