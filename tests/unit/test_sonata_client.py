@@ -88,7 +88,7 @@ class Seller:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/oauth2/token":
             self.tokens += 1
-            return httpx.Response(200, json={"access_token": f"tok-{self.tokens}",
+            return httpx.Response(200, json={"access_token": f"tok-{self.tokens}-{'x' * 20}",
                                              "token_type": "Bearer", "expires_in": 3600})
         self.calls.append(request)
         path = request.url.path.removeprefix("/mefApi/sonata/quoteManagement/v8")
@@ -123,7 +123,7 @@ def test_submit_posts_the_row_as_the_profile_says():
     seller = Seller().on("POST /quote", ok(quote("acknowledged"), 201))
     reply = client(seller).submit(ROW, "key-1")
     request = seller.calls[0]
-    assert request.headers["Authorization"] == "Bearer tok-1"
+    assert request.headers["Authorization"] == f"Bearer tok-1-{'x' * 20}"
     body = json.loads(request.content)
     assert body["externalId"] == "key-1"
     assert body["projectId"] == "bq-3f9c2a/batch-4"
@@ -337,11 +337,11 @@ def test_a_401_gets_one_fresh_token_and_one_retry():
     seller = Seller().on("GET /quote/ID", httpx.Response(401), ok(quote()))
     assert client(seller).poll("Q-1").quote.status == "complete"
     assert seller.tokens == 2
-    assert [c.headers["Authorization"] for c in seller.calls] == ["Bearer tok-1", "Bearer tok-2"]
+    assert [c.headers["Authorization"] for c in seller.calls] == [f"Bearer tok-{n}-{'x' * 20}" for n in (1, 2)]
 
 
 def test_a_second_401_is_an_auth_error_without_the_token_or_secret():
-    seller = Seller().on("GET /quote/ID", ok({"reason": f"token tok-2 refused; secret {SECRET}"}, 401))
+    seller = Seller().on("GET /quote/ID", ok({"reason": f"token tok-2-{'x' * 20} refused; secret {SECRET}"}, 401))
     with pytest.raises(AuthError) as caught:
         client(seller).poll("Q-1")
     assert seller.tokens == 2 and len(seller.calls) == 2
@@ -375,3 +375,11 @@ def test_a_float_is_never_used_for_money():
                          price("nonRecurring", "0.2", period=None)])
     [option] = client(Seller().on("GET /quote/ID", ok(body))).poll("Q-1").quote.result.options
     assert option.mrc == Decimal("4503599.63") and str(option.nrc) == "0.30"
+
+
+def test_a_secret_too_short_to_be_one_does_not_mangle_the_sellers_words():
+    seller = Seller().on("POST /quote", ok({"reason": "postcode is missing", "code": "missingProperty"}, 422))
+    short = SonataClient(BASE, "s", SETTINGS, transport=httpx.MockTransport(seller), clock=FakeClock())
+    with pytest.raises(PermanentError) as caught:
+        short.submit(ROW, "key-1")
+    assert caught.value.message == "postcode is missing"

@@ -43,6 +43,9 @@ RENEW_BEFORE_S = 60.0
 DEFAULT_LIFETIME_S = 300.0
 MAX_LIFETIME_S = 24 * 3600.0
 MAX_TOKEN_CHARS = 4096
+# A secret this short is no secret worth mangling the seller's words for (as for Momentum's key):
+# masking "s" would hide every s of every message.
+MIN_MASKED_CHARS = 8
 TOKEN_DEADLINE_S = 30.0
 # How the client id and secret go to the token endpoint (RFC 6749 2.3.1: Basic is the default).
 AUTH_METHODS = {"basic": "client_secret_basic", "form": "client_secret_post"}
@@ -80,8 +83,8 @@ class TokenSource:
     def secrets(self) -> tuple[str, ...]:
         """Every text to mask wherever a seller's words are kept: the secret and the token, as a
         server might echo them."""
-        forms = secret_forms(self._secret)
-        return forms + (secret_forms(self._token) if self._token else ())
+        kept = [t for t in (self._secret, self._token) if t and len(t) >= MIN_MASKED_CHARS]
+        return tuple(form for text in kept for form in secret_forms(text))
 
     def bearer(self) -> str:
         """A token good for the next call: the one held, or a fresh one when it is near its end."""
