@@ -59,7 +59,11 @@ class _SonataHandler(_Handler):
             self._answer(sonata_error(401, "missing, unknown or expired access token"))
             return
         if (route, method) == ("/quote", "POST"):
-            self._answer(state.create(_json(body)))
+            response = state.create(_json(body))
+            if response.status == 201 and sim.lose_answer():
+                self._drop()  # the quote exists; only a search by externalId finds it again
+                return
+            self._answer(response)
         elif (route, method) == ("/quote", "GET"):
             self._answer(state.find(parse_qs(url.query).get("externalId", [None])[0]))
         elif route.startswith("/quote/") and method == "GET":
@@ -83,8 +87,12 @@ class SonataSimulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, time_scale: float = 1.0,
                  clients: dict[str, str] | None = None, max_in_progress: int = 4,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, lose_answers: int = 0) -> None:
+        """`lose_answers`: the answers to the first N quotes made are lost (the connection drops
+        after the quote exists), as a client sees when a network fails at the worst moment."""
         self.host = host
+        self._lose = lose_answers
+        self._lose_lock = threading.Lock()
         self.state = SonataState(clients=clients, time_scale=time_scale,
                                  max_in_progress=max_in_progress, clock=clock)
         self._httpd = _HTTPServer((host, port), self, _SonataHandler)
@@ -121,6 +129,13 @@ class SonataSimulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def lose_answer(self) -> bool:
+        with self._lose_lock:
+            if self._lose <= 0:
+                return False
+            self._lose -= 1
+            return True
 
     def format_retry_after(self, seconds: float) -> str:  # the HTTP plumbing asks the owner
         return str(max(1, round(seconds)))

@@ -157,6 +157,7 @@ class SonataState:
     def find(self, external_id: str | None) -> SimResponse:
         with self._lock:
             self._advance_all()
+            self._count("searches")
             found = [{"id": q.id, "externalId": q.request.get("externalId"), "state": q.state,
                       "quoteDate": _stamp(q.created), "projectId": q.request.get("projectId")}
                      for q in self._quotes.values()

@@ -66,6 +66,20 @@ def test_a_batch_is_quoted_end_to_end_by_the_sonata_simulator(sf):
     assert done[-1].status == RowState.FAILED   # "8 Fake St" is no address
 
 
+def test_lost_answers_are_found_by_external_id_never_quoted_twice(sf):
+    batch_id = _batch(sf, [checked_row(n) for n in range(2, 6)])
+    with SonataSimulator(time_scale=0.01, lose_answers=3) as sim, \
+            build_client(sim.base_url, "secret-123", kind=SONATA, sonata=_settings(sim)) as client:
+        assert Processor(sf, client, config=FAST, rng=random.Random(3)).run_batch(batch_id) \
+            == BatchStatus.COMPLETE
+        made = [q.request["externalId"] for q in sim.state.quotes()]
+        searches = sim.state.counts.get("searches", 0)
+    assert len(made) == len(set(made)) == 4   # three answers lost, no site asked twice
+    assert searches >= 3
+    with sf() as session:
+        assert all(r.status in ROW_TERMINAL for r in store.batch_rows(session, batch_id))
+
+
 def test_a_budgetary_instant_seller_answers_at_once(sf):
     batch_id = _batch(sf, [checked_row(2)])
     with SonataSimulator(time_scale=1.0) as sim, \
