@@ -37,9 +37,15 @@ OPEN_STATES = frozenset({"acknowledged", "inProgress"})
 _PRODUCTS = {"basic-internet-access": "DIA", "access-eline": "ETHERNET"}
 
 
+# The spec's code for an error of each status (Error400 ... Error404; 422 says its own).
+_CODES = {400: "invalidBody", 401: "invalidCredentials", 403: "accessDenied", 404: "notFound"}
+
+
 def sonata_error(status: int, reason: str, *, code: str | None = None, path: str | None = None,
                  retry_after_s: float | None = None) -> SimResponse:
+    """A Sonata Error body: reason (at most 255 characters), code, propertyPath."""
     body: dict[str, Any] = {"reason": reason[:255]}
+    code = code or _CODES.get(status)
     if code:
         body["code"] = code
     if path:
