@@ -383,3 +383,11 @@ def test_a_secret_too_short_to_be_one_does_not_mangle_the_sellers_words():
     with pytest.raises(PermanentError) as caught:
         short.submit(ROW, "key-1")
     assert caught.value.message == "postcode is missing"
+
+
+def test_find_prefers_a_live_quote_to_a_cancelled_one_for_the_same_key():
+    seller = (Seller().on("GET /quote", ok([{"id": "Q-1", "externalId": "key-1", "state": "cancelled"},
+                                            {"id": "Q-2", "externalId": "key-1", "state": "inProgress"}]))
+              .on("GET /quote/ID", ok(quote("inProgress", qid="Q-2"))))
+    assert client(seller).find(ROW, "key-1").quote.id == "Q-2"
+    assert seller.calls[1].url.path.endswith("/quote/Q-2")

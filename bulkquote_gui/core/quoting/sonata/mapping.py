@@ -184,12 +184,17 @@ def error_parts(body: Any, secret: Secret) -> tuple[str | None, str | None, str 
 
 
 def found_ids(body: Any, key: str) -> list[str]:
-    """The ids of the quotes a GET /quote?externalId= answer lists for this key. A seller that
+    """The ids of the quotes a GET /quote?externalId= answer lists for this key, a live or priced
+    one first (a quote cancelled or over is adopted only when there is no other). A seller that
     ignores the filter and lists others' quotes is read the same: only this key's are kept."""
     if not isinstance(body, list):
         raise Broken("the answer to a search is not a list")
-    return [q["id"] for q in body[:MAX_FOUND]
-            if isinstance(q, dict) and q.get("externalId") == key and valid_quote_id(q.get("id"))]
+    found = [q for q in body[:MAX_FOUND]
+             if isinstance(q, dict) and q.get("externalId") == key and valid_quote_id(q.get("id"))]
+    live = ("queued", "processing", "complete")
+    found.sort(key=lambda q: (seam_status(q["state"]) if isinstance(q.get("state"), str)
+                              else None) not in live)
+    return [q["id"] for q in found]
 
 
 class Asked:
