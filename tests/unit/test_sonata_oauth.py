@@ -129,3 +129,13 @@ def test_empty_credentials_are_refused_before_any_call():
     with pytest.raises(ValueError, match="client secret is empty"):
         TokenSource(TOKEN_URL, "id", " ", seller="x", clock=FakeClock(),
                     transport=httpx.MockTransport(TokenEndpoint()))
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000 + b"]" * 200_000,      # deeper than Python parses
+                                  b'{"access_token": "tok-0123456789", "token_type": "Bearer", '
+                                  b'"padding": "' + b"x" * (3 * 1024 * 1024) + b'"}'])  # too big
+def test_a_hostile_token_answer_is_a_transient_error_not_a_crash(body):
+    source = TokenSource(TOKEN_URL, "client-42", SECRET, seller="Acme Fiber", clock=FakeClock(),
+                         transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)))
+    with pytest.raises(TransientError):
+        source.bearer()

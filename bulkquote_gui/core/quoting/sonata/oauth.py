@@ -43,6 +43,7 @@ RENEW_BEFORE_S = 60.0
 DEFAULT_LIFETIME_S = 300.0
 MAX_LIFETIME_S = 24 * 3600.0
 MAX_TOKEN_CHARS = 4096
+MAX_TOKEN_ANSWER_BYTES = 64 * 1024   # a token answer is a few hundred bytes
 # A secret this short is no secret worth mangling the seller's words for (as for Momentum's key):
 # masking "s" would hide every s of every message.
 MIN_MASKED_CHARS = 8
@@ -72,7 +73,8 @@ class TokenSource:
         self._oauth = OAuth2Client(
             client_id=client_id.strip(), client_secret=self._secret,
             token_endpoint_auth_method=AUTH_METHODS[auth_method],
-            transport=transport, follow_redirects=False, trust_env=False,
+            transport=_Capped(transport, MAX_TOKEN_ANSWER_BYTES),
+            follow_redirects=False, trust_env=False,
             timeout=httpx.Timeout(20.0, connect=10.0),
             headers={"User-Agent": user_agent, "Accept": "application/json"})
 
@@ -139,9 +141,43 @@ class TokenSource:
             host = httpx.URL(self.token_url).host
             raise Unreachable(f"can't reach the token endpoint {host}", code="unreachable",
                               host=host, reason="connection failed") from None
-        except (httpx.HTTPError, ValueError) as exc:  # timeouts, broken answers, not JSON
+        except (httpx.HTTPError, ValueError, RecursionError) as exc:  # timeouts, broken, too deep
             raise TransientError(f"the seller {self.seller}'s token endpoint failed "
                                  f"({type(exc).__name__})", code="token_endpoint") from None
+
+
+class _TooLarge(httpx.ReadError):
+    """A token answer larger than any token answer: not read further."""
+
+
+class _Capped(httpx.BaseTransport):
+    """The token endpoint's answers cut off at `limit` bytes: Authlib reads a body whole."""
+
+    def __init__(self, inner: httpx.BaseTransport, limit: int) -> None:
+        self._inner, self._limit = inner, limit
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        inner_stream, limit = response.stream, self._limit
+
+        class _Stream(httpx.SyncByteStream):
+            def __iter__(self):
+                size = 0
+                for chunk in inner_stream:  # type: ignore[union-attr]
+                    size += len(chunk)
+                    if size > limit:
+                        raise _TooLarge(f"the token answer is over {limit} bytes", request=request)
+                    yield chunk
+
+            def close(self) -> None:
+                if isinstance(inner_stream, httpx.SyncByteStream):
+                    inner_stream.close()
+
+        return httpx.Response(response.status_code, headers=response.headers, stream=_Stream(),
+                              extensions=response.extensions, request=request)
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def _lifetime(value: Any) -> float:
