@@ -391,3 +391,17 @@ def test_find_prefers_a_live_quote_to_a_cancelled_one_for_the_same_key():
               .on("GET /quote/ID", ok(quote("inProgress", qid="Q-2"))))
     assert client(seller).find(ROW, "key-1").quote.id == "Q-2"
     assert seller.calls[1].url.path.endswith("/quote/Q-2")
+
+
+def test_what_a_row_asked_is_kept_only_while_its_quote_is_open():
+    seller = (Seller().on("POST /quote", ok(quote("acknowledged"), 201))
+              .on("GET /quote/ID", ok(quote("inProgress")), ok(quote())))
+    built = client(seller)
+    built.submit({**ROW, "service": {**ROW["service"], "bandwidth_mbps": 200}}, "key-1")
+    built.poll("Q-1")
+    [option] = built.poll("Q-1").quote.result.options
+    assert option.bandwidth_mbps == 200          # as asked, not read back from the answer (500)
+    # The quote is over: what it asked is forgotten (a worker runs for weeks), and a later
+    # look reads the answer's own configuration back.
+    [option] = built.poll("Q-1").quote.result.options
+    assert option.bandwidth_mbps == 500

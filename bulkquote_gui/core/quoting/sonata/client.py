@@ -132,7 +132,8 @@ class SonataClient:
         body = quote_request(request, key, self.settings)   # refuses before anything is sent
         answer = self._call("POST", "quote", json_body=body, within=within)
         reply = self._reply(answer, _asked(request), replayed=False)
-        self._asked[reply.quote.id] = _asked(request)
+        if not reply.quote.terminal:
+            self._asked[reply.quote.id] = _asked(request)
         return reply
 
     def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
@@ -141,13 +142,18 @@ class SonataClient:
         ids = self._search(key, within=within)
         if not ids:
             return self.submit(request, key, within=within)
-        self._asked[ids[0]] = _asked(request)
         answer = self._call("GET", f"quote/{_path_id(ids[0])}", within=within)
-        return self._reply(answer, self._asked[ids[0]], replayed=True)
+        reply = self._reply(answer, _asked(request), replayed=True)
+        if not reply.quote.terminal:
+            self._asked[ids[0]] = _asked(request)
+        return reply
 
     def poll(self, quote_id: str, *, within: float | None = None) -> Reply:
         answer = self._call("GET", f"quote/{_path_id(quote_id)}", within=within)
-        return self._reply(answer, self._asked.get(quote_id), replayed=False)
+        reply = self._reply(answer, self._asked.get(quote_id), replayed=False)
+        if reply.quote.terminal:  # its row is done with it: a worker runs for weeks
+            self._asked.pop(quote_id, None)
+        return reply
 
     def cancel(self, quote_id: str) -> Reply:
         """POST cancelQuote, then the quote as the seller left it. A quote already over cannot
