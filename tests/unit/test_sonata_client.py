@@ -4,6 +4,7 @@ shared/sonata-profile.md's tables (calls, request, answer) and every error kind.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from datetime import date
@@ -405,3 +406,15 @@ def test_what_a_row_asked_is_kept_only_while_its_quote_is_open():
     # look reads the answer's own configuration back.
     [option] = built.poll("Q-1").quote.result.options
     assert option.bandwidth_mbps == 500
+
+
+def test_neither_the_secret_nor_a_token_reaches_the_log(caplog):
+    caplog.set_level(logging.DEBUG)
+    seller = (Seller().on("POST /quote", ok(quote("acknowledged"), 201))
+              .on("GET /quote/ID", httpx.Response(401), ok(quote())))
+    built = client(seller)
+    built.submit(ROW, "key-1")
+    built.poll("Q-1")
+    assert seller.tokens == 2 and caplog.records
+    logged = caplog.text
+    assert SECRET not in logged and "tok-1-" not in logged and "tok-2-" not in logged
