@@ -192,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="X",
                    help="multiply every simulated delay by X (0.01 = a hundred times faster)")
     p.add_argument("--api-key", default=None, help="key the simulator accepts (default: any non-empty)")
+    p.add_argument("--sonata", action="store_true",
+                   help="be a MEF LSO Sonata seller instead (token endpoint and Quote Management v8)")
     return parser
 
 

@@ -6,14 +6,20 @@ import argparse
 import signal
 import sys
 import threading
+from typing import Any
 
 from bulkquote_gui.services.simulator import SimulatorServer
 
 
 def run_simulator(args: argparse.Namespace) -> int:
+    sonata = getattr(args, "sonata", False)
     try:
-        server = SimulatorServer(args.host, args.port, time_scale=args.time_scale,
-                                 api_key=args.api_key or None)
+        if sonata:
+            from bulkquote_gui.services.sonata_simulator import SonataSimulator
+            server: Any = SonataSimulator(args.host, args.port, time_scale=args.time_scale)
+        else:
+            server = SimulatorServer(args.host, args.port, time_scale=args.time_scale,
+                                     api_key=args.api_key or None)
     except OSError as exc:
         print(f"bulkquote simulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
               file=sys.stderr)
@@ -32,12 +38,17 @@ def run_simulator(args: argparse.Namespace) -> int:
         with server:
             keys = "the configured API key" if args.api_key else "any non-empty API key"
             print(server.base_url, flush=True)  # first line: the base URL, for scripts to read
-            print(f"Momentum simulator: time scale {args.time_scale:g}, accepting {keys}. "
-                  "Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+            if sonata:
+                print(f"Sonata simulator: token URL {server.token_url}, time scale "
+                      f"{args.time_scale:g}, accepting any client id and secret. "
+                      "Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+            else:
+                print(f"Momentum simulator: time scale {args.time_scale:g}, accepting {keys}. "
+                      "Press Ctrl+C to stop.", file=sys.stderr, flush=True)
             while not stop.wait(0.5):
                 pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    print("Momentum simulator stopped.", file=sys.stderr, flush=True)
+    print(f"{'Sonata' if sonata else 'Momentum'} simulator stopped.", file=sys.stderr, flush=True)
     return 0

@@ -89,13 +89,16 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], owner: SimulatorServer) -> None:
+    def __init__(self, address: tuple[str, int], owner: Any,
+                 handler: type[BaseHTTPRequestHandler] | None = None) -> None:
+        """`owner`: the simulator the handler serves (`handler`, default Momentum's: the Sonata
+        simulator reuses this server with its own)."""
         self.owner = owner
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
-        super().__init__(address, _Handler)
+        super().__init__(address, handler or _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up mid-answer (its deadline, our own truncation fault) is normal
@@ -284,8 +287,11 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(length) if length else b""
 
+    def _payload(self, body: Any) -> bytes:
+        return json.dumps(body, separators=(",", ":")).encode()
+
     def _answer(self, response: SimResponse, *, truncate: bool = False) -> None:
-        payload = json.dumps(response.body, separators=(",", ":")).encode()
+        payload = self._payload(response.body)
         self.server.owner.state.count_answer(response.status)
         if self.command == "HEAD":  # an answer to HEAD has no body, only its headers
             payload, truncate = b"", False

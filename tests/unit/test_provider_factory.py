@@ -12,7 +12,7 @@ from bulkquote_gui.core.quoting.factory import MOMENTUM, build_client, check_url
 
 PACKAGE = Path(bulkquote_gui.__file__).resolve().parent
 FACTORY = PACKAGE / "core" / "quoting" / "factory.py"
-ADAPTERS = {"MomentumClient"}
+ADAPTERS = {"MomentumClient", "SonataClient"}
 
 
 def client_constructions(source: str) -> list[int]:
@@ -42,7 +42,7 @@ def test_the_factory_builds_a_client_of_the_seam():
 
 
 def test_an_unknown_provider_kind_is_named_in_one_line():
-    with pytest.raises(ValueError, match=r"^unknown quote provider 'acme' \(known: momentum\)$"):
+    with pytest.raises(ValueError, match=r"^unknown quote provider 'acme' \(known: momentum, sonata\)$"):
         build_client("https://api.example.com", "sk-test-123", kind="acme")
 
 

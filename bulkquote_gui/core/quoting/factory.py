@@ -12,11 +12,13 @@ from bulkquote_gui.core.quoting.provider import QuoteProvider
 
 if TYPE_CHECKING:
     from bulkquote_gui.core.clock import Clock
+    from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
 
 # The kind is not yet part of an account's identity (URL + key fingerprint in the store): that
 # takes a schema step, `account.provider` in the unique index (docs/architecture.md).
 MOMENTUM = "momentum"
-PROVIDER_KINDS: tuple[str, ...] = (MOMENTUM,)
+SONATA = "sonata"   # a MEF LSO Sonata seller (core/quoting/sonata/)
+PROVIDER_KINDS: tuple[str, ...] = (MOMENTUM, SONATA)
 
 
 class ProviderClient(QuoteProvider, Protocol):
@@ -47,10 +49,18 @@ def check_url(base_url: str, *, kind: str = MOMENTUM, allow_insecure_http: bool 
 
 
 def build_client(base_url: str, api_key: str, *, kind: str = MOMENTUM, clock: Clock | None = None,
-                 allow_insecure_http: bool = False) -> ProviderClient:
+                 allow_insecure_http: bool = False,
+                 sonata: SonataSettings | None = None) -> ProviderClient:
     """A new client for one account (one per thread). Raises ValueError, never quoting the key,
-    for a URL or key the client refuses."""
+    for a URL or key the client refuses. For a Sonata seller `api_key` is the client secret and
+    `sonata` the rest of its settings (token URL, client id, offerings, ...)."""
     _known(kind)
+    if kind == SONATA:
+        if sonata is None:
+            raise ValueError("a Sonata seller needs its settings (token URL, client id, offerings)")
+        from bulkquote_gui.core.quoting.sonata.client import SonataClient
+        return SonataClient(base_url, api_key, sonata, clock=clock,
+                            allow_insecure_http=allow_insecure_http)
     from bulkquote_gui.core.momentum import MomentumClient
     return MomentumClient(base_url, api_key, clock=clock, allow_insecure_http=allow_insecure_http)
 

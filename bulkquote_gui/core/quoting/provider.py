@@ -42,6 +42,11 @@ class QuoteOption:
     install_days: int | None = None
     access: str | None = None
     is_estimate: bool | None = None
+    # Sonata (issue 17): the seller's quote level, an alternate to what was asked (e.g. a longer
+    # term: priced, for the rep to review), and what the price does not say by itself.
+    quote_level: str | None = None
+    alternate: bool = False
+    note: str | None = None
 
 
 OFFER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(QuoteOption))

@@ -1,0 +1,50 @@
+"""Sonata's quote and quote-item states (MEF 115, Grace) in the seam's words, with the names the
+Billie release renamed (productApi/quote/README.md in the SDK), so an older seller reads the same.
+
+The seam's statuses: queued / processing (poll again), complete (priced), failed (not priced, the
+seller said why), cancelled, expired.
+"""
+
+from __future__ import annotations
+
+# A quote's state -> the seam's status.
+QUOTE_STATES: dict[str, str] = {
+    "acknowledged": "queued",
+    "inProgress": "processing",
+    "inProgress.draft": "processing",
+    "approved.orderable": "complete",
+    "approved.orderableAlternate": "complete",   # priced, but not quite what was asked: flagged
+    "answered": "complete",                      # a budgetary answer
+    "accepted": "complete",                      # the buyer already accepted it: still its price
+    "unableToProvide": "failed",
+    # Grace's `rejected` is the seller refusing the request. Before Billie, `rejected` meant
+    # what is now `declined` (the buyer said no); a seller cannot be told apart by the word, and
+    # a quote BulkQuote never declined is the seller's refusal, so the Grace meaning wins.
+    "rejected": "failed",
+    "cancelled": "cancelled",
+    "declined": "cancelled",                     # the buyer declined it: over, not priced
+    "expired": "expired",
+    # the pre-Billie names
+    "approved.answered": "complete",
+    "cancelled.unableToProvide": "failed",
+    "cancelled.insufficientInformationProvided": "failed",
+    "rejected.expired": "expired",
+    "pending": "processing",
+}
+
+# States whose quote is an alternate to what was asked (e.g. 48 months offered for 36).
+ALTERNATE_STATES = frozenset({"approved.orderableAlternate"})
+
+# A quote item's state -> priced, or not, or still open.
+ITEM_PRICED = frozenset({"approved.orderable", "approved.orderableAlternate", "answered",
+                         "approved.answered"})
+ITEM_FAILED = frozenset({"rejected", "abandoned", "unableToProvide", "cancelled.unableToProvide"})
+ITEM_OPEN = frozenset({"acknowledged", "inProgress", "inProgress.draft", "pending"})
+
+QUOTE_LEVELS = frozenset({"budgetary", "firmSubjectToFeasibilityCheck", "firm"})
+BUYER_QUOTE_LEVELS = ("firm", "budgetary")
+
+
+def seam_status(state: str) -> str | None:
+    """The seam's status for a Sonata quote state; None for a state no release has."""
+    return QUOTE_STATES.get(state)
