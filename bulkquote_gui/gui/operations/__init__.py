@@ -140,13 +140,15 @@ class Operation(Generic[T]):
 
     def __init__(self, parent: QObject, fn: Callable[..., T], session_factory: Any = None, *,
                  command: bool = False, expected: tuple[type[BaseException], ...] = (),
-                 reports_progress: bool = False) -> None:
+                 reports_progress: bool = False,
+                 describe: Callable[[BaseException], str] = error_message) -> None:
         self.parent = parent
         self._fn = fn
         self._session_factory = session_factory
         self._command = command
         self._expected = expected  # errors that are the rep's news, not bugs: not logged
         self._reports_progress = reports_progress
+        self._describe = describe  # the error as the sentence `failure` gets
         self._on_success: Callable[[T], None] | None = None
         self._on_failure: Callable[[str], None] | None = None
         self._on_progress: Callable[[Progress], None] | None = None
@@ -209,7 +211,7 @@ class Operation(Generic[T]):
             self._relay.hand_over()   # the last report before the answer, never after it
         try:
             if error is not None:
-                message = error_message(error)
+                message = self._describe(error)
                 if self._on_failure is not None:
                     self._on_failure(message)
                 else:
