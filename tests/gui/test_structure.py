@@ -20,6 +20,9 @@ MAX_WINDOW_LINES = 300
 MAX_METHODS = 30
 # Classes allowed over MAX_METHODS, each with why; shrink it, never grow it.
 METHOD_ALLOW_LIST: dict[str, str] = {}
+# A constructor builds a widget in a few named steps (`_build_*` parts or sub-widgets), each
+# readable on its own: none in gui/ is longer than this.
+MAX_INIT_LINES = 60
 
 
 # What starts work off the GUI thread by hand. In gui/ only operations/ may (its Operation hands
@@ -188,6 +191,33 @@ def test_the_window_is_a_composition_root():
 def test_no_class_in_gui_has_more_than_30_methods():
     over = [line for line in big_classes() if line.split(": ")[1].split()[0] not in METHOD_ALLOW_LIST]
     assert not over, "split these classes:\n" + "\n".join(over)
+
+
+def long_constructors(root: Path = GUI, limit: int = MAX_INIT_LINES) -> list[str]:
+    """Every __init__ under `root` longer than `limit` lines (its def to its last line)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                        lines = item.end_lineno - item.lineno + 1
+                        if lines > limit:
+                            found.append(f"{path.relative_to(root.parent)}: {node.name}.__init__ "
+                                         f"has {lines} lines")
+    return found
+
+
+def test_no_constructor_in_gui_is_longer_than_60_lines():
+    over = long_constructors()
+    assert not over, "split these into _build_* parts or sub-widgets:\n" + "\n".join(over)
+
+
+def test_the_constructor_length_sees_a_long_one(tmp_path):
+    body = "".join(f"        self.a{i} = {i}\n" for i in range(59))
+    (tmp_path / "long.py").write_text("class Long:\n    def __init__(self):\n" + body + "        pass\n")
+    (tmp_path / "short.py").write_text("class Short:\n    def __init__(self):\n" + body)
+    assert long_constructors(tmp_path) == [f"{tmp_path.name}/long.py: Long.__init__ has 61 lines"]
 
 
 def test_the_method_count_sees_a_big_class(tmp_path):
