@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from bulkquote_gui.gui.controllers.engine_link import EngineLink
 from bulkquote_gui.gui.controllers.feedback import Feedback
-from bulkquote_gui.gui.operations import batches, jobs
+from bulkquote_gui.gui.operations import Latest, Operation, batches, jobs
 from bulkquote_gui.gui.progress_page import ProgressPage
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.upload_page import UploadPage
@@ -45,12 +45,13 @@ class DailyUse(QObject):
         page.deal_view.requote_requested.connect(self.requote)
         search = upload_page.jobs_panel.search
         search.finder = self._find
+        search.failed.connect(lambda message: self._feedback.say(f"The search failed: {message}", 10000))
         search.row_chosen.connect(self._row_wanted)
         self._wanted_row: tuple[int, int] | None = None   # batch, row: shown once it is open
         upload_page.loaded.connect(self.read_reuse)
         # An edited address may no longer match the earlier quote (or match one now): ask again.
         upload_page.model.edited.connect(lambda: self.read_reuse(upload_page.result))
-        self._reuse_asked = 0   # only the newest lookup's answer is shown
+        self._reuse = Latest()   # only the newest lookup's answer is shown
 
     @property
     def _sessions(self) -> Any:
@@ -114,23 +115,15 @@ class DailyUse(QObject):
         """A search result chosen: its batch opens next (the search's batch_chosen), at its row."""
         self._wanted_row = (batch_id, row)
 
-    def _find(self, text: str, done: Callable[[str, Any], None]) -> None:
-        def failed(message: str) -> None:
-            self._feedback.say(f"The search failed: {message}", 10000)
-            done(text, None)
-
-        jobs.find(self, self._sessions, text) \
-            .success(lambda found: done(found.text, found.rows)).failure(failed).run()
+    def _find(self, text: str) -> Operation[jobs.Found]:
+        return jobs.find(self, self._sessions, text)
 
     # ------------------------------------------------------------ reuse in the preview
     def read_reuse(self, result: Any) -> None:
         upload = self._upload
-        self._reuse_asked += 1
-        asked = self._reuse_asked
 
         def show(found: dict[int, Any]) -> None:
-            # Else another file, mapping, defaults or edit: asked anew, that answer is shown.
-            if upload.result is result and asked == self._reuse_asked:
+            if upload.result is result:   # else the page was cleared meanwhile
                 upload.show_reuse(found)
                 emit(self.reuse_shown, len(found))
 
@@ -138,6 +131,9 @@ class DailyUse(QObject):
             self._feedback.say(f"Could not look for earlier quotes: {message}", 10000)
 
         if result is None or not result.counts().get("quotable"):
+            self._reuse.cancel()   # nothing to look up for this one; an older answer is not its
             return
-        batches.reusable(self, self._sessions, result, account_id=self._engine.account_id()) \
-            .success(show).failure(failed).run()
+        # Another file, mapping, defaults or edit asks anew: only that answer is shown.
+        self._reuse.run(batches.reusable(self, self._sessions, result,
+                                         account_id=self._engine.account_id())
+                        .success(show).failure(failed))

@@ -95,6 +95,21 @@ class DealSummaryView(QFrame):
         self.batch_id: int | None = None
         self.stale = 0
         self.summary: Any = None
+        head = self._build_head()
+        self._build_details()
+        self._build_stale_row()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 10)
+        layout.setSpacing(8)
+        layout.addLayout(head)
+        layout.addWidget(self.details)
+        layout.addWidget(self.stale_row)
+        self._expanded = True
+        self._chosen: bool | None = None   # the rep's Show/Hide details, kept for the session
+        self.hide()
+
+    def _build_head(self) -> QHBoxLayout:
+        """The title, the folded totals and Show/Hide details."""
         title = QLabel("Deal summary")
         title.setObjectName("cardTitle")
         self.note = QLabel("")
@@ -108,7 +123,10 @@ class DealSummaryView(QFrame):
         head.addWidget(title)
         head.addWidget(self.note, 1)
         head.addWidget(self.toggle_button)
+        return head
 
+    def _build_details(self) -> None:
+        """The totals by carrier (a grid filled per deal) beside the price chart."""
         self.table = QWidget()
         self.grid = QGridLayout(self.table)
         self.grid.setContentsMargins(0, 0, 0, 0)
@@ -131,6 +149,8 @@ class DealSummaryView(QFrame):
         body.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
         body.addLayout(chart_box, 1)
 
+    def _build_stale_row(self) -> None:
+        """What is past its valid-until date, and Re-quote stale rows…."""
         self.stale_label = QLabel("")
         self.stale_label.setObjectName("hint")
         self.requote_button = QPushButton("Re-quote stale rows…")
@@ -146,16 +166,6 @@ class DealSummaryView(QFrame):
         stale_layout.addWidget(self.requote_button)
         self.stale_row.hide()
         self.stale_label.setWordWrap(True)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 10, 16, 10)
-        layout.setSpacing(8)
-        layout.addLayout(head)
-        layout.addWidget(self.details)
-        layout.addWidget(self.stale_row)
-        self._expanded = True
-        self._chosen: bool | None = None   # the rep's Show/Hide details, kept for the session
-        self.hide()
 
     # ------------------------------------------------------------ folding
     def is_expanded(self) -> bool:

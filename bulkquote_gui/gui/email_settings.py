@@ -73,6 +73,22 @@ class EmailSettingsDialog(QDialog):
                        "e-mails the summary with the results attached. Leave the host empty for "
                        "no e-mail.")
         intro.setWordWrap(True)
+        self._build_fields(settings, passwords)
+        form = self._build_form()
+        test_row = self._build_test_row()
+        self.buttons = buttons = save_cancel_buttons()   # as Settings has them
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.env_note)
+        layout.addLayout(test_row)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(buttons)
+
+    def _build_fields(self, settings: Settings, passwords: SmtpPasswordStore) -> None:
+        """The server, security, login and addresses, filled from `settings`."""
         self.host_edit = QLineEdit(settings.smtp_host)
         self.host_edit.setPlaceholderText("smtp.example.com")
         self.security_combo = QComboBox()
@@ -95,6 +111,8 @@ class EmailSettingsDialog(QDialog):
         self.to_edit = QLineEdit(settings.smtp_to)
         self.to_edit.setPlaceholderText(settings.rep_email or "you@example.com, a colleague@example.com")
 
+    def _build_form(self) -> QFormLayout:
+        """The fields in one form, the port beside the host."""
         form = QFormLayout()
         server = QHBoxLayout()
         server.addWidget(self.host_edit, 1)
@@ -108,7 +126,10 @@ class EmailSettingsDialog(QDialog):
         form.addRow("", self.password_note)
         form.addRow("From:", self.from_edit)
         form.addRow("To:", self.to_edit)
+        return form
 
+    def _build_test_row(self) -> QHBoxLayout:
+        """The environment's override, Send test e-mail and its result, the problem line."""
         self.env_note = QLabel(f"{URL_ENV} is set in the environment: it is used instead of "
                                "these settings." if os.environ.get(URL_ENV) else "")
         self.env_note.setWordWrap(True)
@@ -124,17 +145,7 @@ class EmailSettingsDialog(QDialog):
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_result, 1)
-
-        self.buttons = buttons = save_cancel_buttons()   # as Settings has them
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.env_note)
-        layout.addLayout(test_row)
-        layout.addWidget(self.problem_label)
-        layout.addWidget(buttons)
+        return test_row
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """Tall enough for its wrapped notes at the width it opens with: Qt sizes a dialog from

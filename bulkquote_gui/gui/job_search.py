@@ -2,9 +2,9 @@
 
 What `bulkquote find TEXT` finds (core/store/search.py `find_rows`), listed under the field;
 choosing a result opens its batch at that row. Typing is debounced (a search starts once the rep pauses),
-the search itself runs off the GUI thread (the window's finder is an operation), at most one
-at a time: text typed meanwhile is searched once that one is back, and an answer for an older
-text is never shown.
+the search itself runs off the GUI thread (the window's finder makes an operation), at most one
+at a time (`operations.Coalescing`): text typed meanwhile is searched once that one is back,
+and an answer for an older text is never shown.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from bulkquote_gui.core.reasons import status_word
 from bulkquote_gui.gui.models.results_model import format_money
+from bulkquote_gui.gui.operations import Coalescing, Operation
 from bulkquote_gui.gui.qt_compat import emit
 
 DEBOUNCE_MS = 300
@@ -23,9 +24,8 @@ MIN_CHARS = 2
 BATCH_ROLE = int(Qt.ItemDataRole.UserRole) + 20
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 21
 
-# finder(text, done): starts a search and calls done(text, rows) on the GUI thread, or
-# done(text, None) when it failed.
-Finder = Callable[[str, Callable[[str, Any], None]], None]
+# finder(text): the operation that searches; its value has the `text` searched and its `rows`.
+Finder = Callable[[str], Operation[Any]]
 
 
 def describe(found: Any) -> tuple[str, str, str]:
@@ -49,12 +49,12 @@ class JobSearch(QWidget):
     batch_chosen = Signal(int)
     active_changed = Signal(bool)    # a search is shown instead of the recent jobs (or not)
     results_shown = Signal(str)      # the text whose results are now listed
-
+    failed = Signal(str)             # the search could not be done: why
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.finder: Finder | None = None
         self.searches = 0          # searches started (tests: typing fast starts one)
-        self._in_flight = False
+        self._searching = Coalescing(self._search)
         self._shown_text = ""
         self.field = QLineEdit()
         self.field.setObjectName("jobSearch")
@@ -112,26 +112,24 @@ class JobSearch(QWidget):
 
     def _search_now(self) -> None:
         self._timer.stop()
+        self._searching.request()   # one in flight: asked meanwhile, searched again once back
+
+    def _search(self) -> Operation[Any] | None:
         text = self.field.text().strip()
         if len(text) < MIN_CHARS or self.finder is None:
-            return
-        if self._in_flight:
-            return  # searched again with the current text once this one is back
-        self._in_flight = True
+            return None
         self.searches += 1
-        self.finder(text, self._answered)
 
-    def _answered(self, text: str, rows: Any) -> None:
-        self._in_flight = False
-        current = self.field.text().strip()
-        if text != current:
-            if len(current) >= MIN_CHARS:
-                self._search_now()   # typed on meanwhile: this answer is for an older text
-            return
-        if rows is None:
-            self._say("The search could not be done; see the status bar.")
-            return
-        self.show_results(text, rows)
+        def failed(message: str) -> None:
+            if text == self.field.text().strip():
+                self._say("The search could not be done; see the status bar.")
+            emit(self.failed, message)
+
+        return self.finder(text).success(self._answered).failure(failed)
+
+    def _answered(self, found: Any) -> None:
+        if found.text == self.field.text().strip():   # else typed on: that text is searched next
+            self.show_results(found.text, found.rows)
 
     def show_results(self, text: str, rows: list[Any]) -> None:
         self.results.clear()

@@ -34,6 +34,27 @@ class JobsPanel(QWidget):
         super().__init__(parent)
         self.scope = MINE
         self.model = JobsModel(self)
+        self._build_view()
+        head = self._build_head()
+        self.empty_label = QLabel(EMPTY_TEXT[MINE])
+        self.empty_label.setObjectName("hint")
+        self.empty_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        # A search over every batch's rows; while it has text, its results stand in for the list.
+        self.search = JobSearch()
+        self.search.batch_chosen.connect(self.batch_chosen)
+        self.search.active_changed.connect(lambda _a: self._sync_empty())
+        layout.addWidget(self.search)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.view, 1)
+        self._spacer = QWidget()
+        layout.addWidget(self._spacer, 1)  # keeps title and hint at the top while the list is empty
+        self._sync_empty()
+
+    def _build_view(self) -> None:
+        """One row per batch: its name and badge over its counts and date, drawn in column 0."""
         self.view = QTableView()
         self.view.setObjectName("jobsView")
         self.view.setModel(self.model)
@@ -61,6 +82,8 @@ class JobsPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
 
+    def _build_head(self) -> QHBoxLayout:
+        """The title and the Mine / Team pills (like the preview's filters, one always checked)."""
         title = QLabel("Recent jobs")
         title.setObjectName("sectionTitle")
         # Mine / Team: two pills like the preview's filters, one always checked.
@@ -81,23 +104,7 @@ class JobsPanel(QWidget):
             self.scope_buttons[scope] = button
             head.addWidget(button)
         self.scope_buttons[MINE].setChecked(True)
-
-        self.empty_label = QLabel(EMPTY_TEXT[MINE])
-        self.empty_label.setObjectName("hint")
-        self.empty_label.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(head)
-        # A search over every batch's rows; while it has text, its results stand in for the list.
-        self.search = JobSearch()
-        self.search.batch_chosen.connect(self.batch_chosen)
-        self.search.active_changed.connect(lambda _a: self._sync_empty())
-        layout.addWidget(self.search)
-        layout.addWidget(self.empty_label)
-        layout.addWidget(self.view, 1)
-        self._spacer = QWidget()
-        layout.addWidget(self._spacer, 1)  # keeps title and hint at the top while the list is empty
-        self._sync_empty()
+        return head
 
     def show_batches(self, batches) -> None:
         self.model.load(batches)

@@ -9,7 +9,6 @@ database across a slow network never freezes the window.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,7 @@ class MainWindow(QMainWindow):
         self.dialogs = dialogs or Dialogs(self, db_url=_store_url(context))
         self.store = WindowStore()
         self._shut_down = False
-        self._warm_up: asyncio.Future[None] | None = None
+        self._warm_up: operations.Operation[None] | None = None
         self._source_paths: dict[int, Path] = {}  # batch -> the file it came from (this session)
         self.setWindowTitle("BulkQuote")
         self.setWindowIcon(app_icon())
@@ -223,7 +222,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ start and the pages
     def start(self, file: str | None = None) -> None:
         """After show(): list recent jobs, resume unfinished batches, load FILE if given."""
-        self._warm_up = startup.warm_up()
+        self._warm_up = startup.warm_up(self)
         startup.tell_store_notices(self.context.session_factory, self.dialogs)
         self.refresh_jobs()
         self.resumer.start()
@@ -274,7 +273,6 @@ class MainWindow(QMainWindow):
         geometry.save_geometry(self, self.store)
         if self._warm_up is not None:
             self._warm_up.cancel()
-        self.exports.cancel_tasks()
         for owner in (self.events, self.batches, self.exports, self.jobs, self.resumer, self.daily):
             operations.cancel_all(owner)  # answers still on their way find nobody to show them
         self.engine.disconnect_engine()

@@ -62,6 +62,23 @@ class MappingPanel(QFrame):
         self.setObjectName("card")
         self.combos: dict[str, QComboBox] = {}
 
+        head = self._build_head()
+        self._build_sets_row()
+        self._build_body()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 10, 10)
+        layout.setSpacing(6)
+        layout.addLayout(head)
+        self.remembered_note = RememberedNote()  # shown while a remembered mapping is in use
+        layout.addWidget(self.remembered_note)
+        layout.addWidget(self.sets_row)
+        layout.addWidget(self.body)
+        self._updating = False
+        self._expanded = True
+        self._sync_header()
+
+    def _build_head(self) -> QHBoxLayout:
+        """The title, the mapping in one line (folded) and Edit."""
         title = QLabel("Column mapping")
         title.setObjectName("cardTitle")
         self.summary = ElidedLabel("")
@@ -75,7 +92,10 @@ class MappingPanel(QFrame):
         head.addWidget(title)
         head.addWidget(self.summary, 1)
         head.addWidget(self.toggle_button)
+        return head
 
+    def _build_sets_row(self) -> None:
+        """The address sets found, and which one a row tries first (shown when there are several)."""
         self.sets_label = ElidedLabel("")
         self.sets_label.setObjectName("addressSets")
         self.first_set_combo = QComboBox()
@@ -95,6 +115,8 @@ class MappingPanel(QFrame):
         self.sets_row.setVisible(False)
         self._sets: list[AddressSet] = []
 
+    def _build_body(self) -> None:
+        """A label and a column picker per field, laid out in rows that fit the width."""
         self.body = QWidget()
         self._grid = QGridLayout(self.body)
         self._grid.setContentsMargins(0, 4, 0, 0)
@@ -115,18 +137,6 @@ class MappingPanel(QFrame):
             self.combos[field] = combo
         self._per_row = 0
         self._place_pairs(PER_ROW)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 8, 10, 10)
-        layout.setSpacing(6)
-        layout.addLayout(head)
-        self.remembered_note = RememberedNote()  # shown while a remembered mapping is in use
-        layout.addWidget(self.remembered_note)
-        layout.addWidget(self.sets_row)
-        layout.addWidget(self.body)
-        self._updating = False
-        self._expanded = True
-        self._sync_header()
 
     # ------------------------------------------------------------ layout
     def _place_pairs(self, per_row: int) -> None:

@@ -1,53 +1,38 @@
 """The upload page: drop or open a spreadsheet, check the preview, fix rows, pick defaults, submit.
 
-Reading a file, re-mapping columns and changing defaults all run off the GUI thread
-(`asyncio.to_thread` on the qasync loop) with a progress bar, so a 100,000-row file never freezes
-the window. Signals `loaded` / `load_failed` tell the window (and tests) when a load is done.
+Reading a file, re-mapping columns and changing defaults all run off the GUI thread (an
+`Operation` through `file_loading.LoadingRow`, the newest asked winning) with a progress bar, so
+a 100,000-row file never freezes the window. Signals `loaded` / `load_failed` tell the window
+(and tests) when a load is done. The preview grid is `preview_table`, the foot with the counts
+and Submit `upload_actions`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFrame, QHBoxLayout,
-                               QCheckBox, QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui import focus
-from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.defaults_panel import DefaultsPanel
-from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.drop_zone import DropZone
-from bulkquote_gui.gui.frozen_column import FrozenColumn
+from bulkquote_gui.gui.file_loading import LoadingRow, spreadsheet_reader
 from bulkquote_gui.gui.jobs_panel import JobsPanel
 from bulkquote_gui.gui.mapping_panel import MappingPanel
-from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN, PreviewModel
+from bulkquote_gui.gui.preview_table import PreviewTable
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.remembered_mapping import Loaded, apply_remembered, remember_after_submit
-from bulkquote_gui.gui.widgets import CurrentPageStack, FilterPill, StackPage
+from bulkquote_gui.gui.upload_actions import UploadActions
+from bulkquote_gui.gui.widgets import CurrentPageStack, StackPage
 from bulkquote_gui.services.paths import is_database_path
 
 log = logging.getLogger(__name__)
-
-
-def _importer():
-    from bulkquote_gui.core import importer  # heavy (pandas): loaded on first use, not at start-up
-    return importer
-
-
-def summary_text(counts: dict[str, int]) -> str:
-    if not counts:
-        return ""
-    parts = [f"{counts.get('rows', 0):,} rows", f"{counts.get('valid', 0):,} valid"]
-    for key, word in (("repaired", "repaired"), ("invalid", "invalid"), ("duplicates", "duplicate")):
-        if counts.get(key):
-            parts.append(f"{counts[key]:,} {word}")
-    return "  ·  ".join(parts)
 
 
 class _SidePanel(QFrame):
@@ -66,61 +51,27 @@ class UploadPage(StackPage):
     browse_requested = Signal()
     export_cleaned_requested = Signal(object)   # ImportResult: write what would be sent, per row
     export_fix_list_requested = Signal(object)  # ImportResult: its invalid rows, to fix in Excel
-    _progress = Signal(int, int)     # generation, percent: from the import thread, queued to us
 
     def __init__(self, defaults: BatchDefaults, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._generation = 0  # a newer load/remap makes older ones' answers stale
-        self._task: asyncio.Task | None = None
-        self._busy = False
         self._enable: Callable[[], None] | None = None   # ends the busy state's disabling
         self._loaded: Loaded | None = None   # the file's automatic mapping, and a remembered one
-        self._progress.connect(self._show_progress)
-
-        empty = self._build_empty()
-        head = self._build_head()
-        self.mapping_panel = MappingPanel()
-        self.mapping_panel.mapping_changed.connect(self.apply_mapping)
-        self.mapping_panel.remembered_note.automatic_requested.connect(
-            lambda: self._loaded is not None and self.apply_mapping(dict(self._loaded.automatic)))
-        self.defaults_panel = DefaultsPanel(defaults)
-        self.defaults_panel.defaults_changed.connect(self.apply_defaults)
-
-        filters = self._build_preview()
-        bottom = self._build_actions()
-
-        loaded = StackPage()
-        loaded_layout = QVBoxLayout(loaded)
-        loaded_layout.setContentsMargins(0, 0, 0, 0)
-        loaded_layout.setSpacing(10)
-        loaded_layout.addLayout(head)
-        loaded_layout.addWidget(self.mapping_panel)
-        loaded_layout.addWidget(self.defaults_panel)
-        loaded_layout.addLayout(filters)
-        loaded_layout.addWidget(self.view, 1)
-        loaded_layout.addWidget(self.reasons_label)
-        loaded_layout.addWidget(self.reuse_label)
-        loaded_layout.addWidget(self.summary)
-        loaded_layout.addLayout(bottom)
-
+        self.loading = LoadingRow()
+        self.loading.busy_changed.connect(self._busy_changed)
         self.stack = CurrentPageStack()
-        self.stack.addWidget(empty)
-        self.stack.addWidget(loaded)
-
-        self._build_busy_row()
+        self.stack.addWidget(self._build_empty())
+        self.stack.addWidget(self._build_loaded(defaults))
         left = QVBoxLayout()
         left.setSpacing(8)
         left.addWidget(self.stack, 1)
-        left.addWidget(self.busy_row)
-
-        side = self._build_side()
-        self.side = side
+        left.addWidget(self.loading)
+        self.side = self._build_side()
         self._left = left
         layout = QHBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(16)
         layout.addLayout(left, 1)
-        layout.addWidget(side)
+        layout.addWidget(self.side)
 
     def _build_empty(self) -> StackPage:
         """The start: the big drop zone under a title."""
@@ -160,118 +111,39 @@ class UploadPage(StackPage):
         head.addWidget(self.open_other)
         return head
 
-    def _build_preview(self) -> QHBoxLayout:
-        """The preview table (editable cells) and the All/Valid/Problems filters (returned)."""
-        self.model = PreviewModel(self)
+    def _build_loaded(self, defaults: BatchDefaults) -> StackPage:
+        """A file loaded: its name, the mapping, the defaults, the preview and the actions."""
+        self.mapping_panel = MappingPanel()
+        self.mapping_panel.mapping_changed.connect(self.apply_mapping)
+        self.mapping_panel.remembered_note.automatic_requested.connect(
+            lambda: self._loaded is not None and self.apply_mapping(dict(self._loaded.automatic)))
+        self.defaults_panel = DefaultsPanel(defaults)
+        self.defaults_panel.defaults_changed.connect(self.apply_defaults)
+        self.preview = PreviewTable()
+        self.model, self.view = self.preview.model, self.preview.view
+        self.filter_buttons, self.frozen = self.preview.filter_buttons, self.preview.frozen
         self.model.counts_changed.connect(self._show_counts)
-        # Cells the rep fixed in this file: kept nowhere else until it is submitted.
-        self.has_fixes = False
-        self.model.edited.connect(self._cell_fixed)
-        self.view = QTableView()
-        self.view.setObjectName("previewView")
-        self.view.setModel(self.model)
-        self.view.setItemDelegateForColumn(STATUS_COLUMN, StatusBadgeDelegate(self.view))
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                  | QAbstractItemView.EditTrigger.EditKeyPressed
-                                  | QAbstractItemView.EditTrigger.AnyKeyPressed)
-        self.view.verticalHeader().setDefaultSectionSize(30)
-        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.horizontalHeader().setDefaultSectionSize(140)
-        self.view.horizontalHeader().setStretchLastSection(False)
-        self.view.setTabKeyNavigation(False)  # one tab stop: Tab goes on to Submit, arrows move inside
-        # Ten rows at least, whatever the mapping and defaults above take (the page scrolls).
-        header = self.view.horizontalHeader().sizeHint().height()
-        scroll = self.view.horizontalScrollBar().sizeHint().height()
-        self.view.setMinimumHeight(max(header, 34) + 10 * 30 + max(scroll, 14) + 6)
-        self.frozen = FrozenColumn(self.view)  # Status stays in sight on a wide sheet
-
-        self.filter_buttons: dict[str, FilterPill] = {}
-        self.filter_group = QButtonGroup(self)
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        tips = {"all": "Every row of the file",
-                "valid": "The rows that will be quoted: valid ones and those BulkQuote repaired",
-                "problems": "Invalid and duplicate rows: these are not quoted until fixed"}
-        for kind, caption in (("all", "All"), ("valid", "Valid"), ("problems", "Problems")):
-            button = FilterPill(caption)
-            button.setToolTip(tips[kind])
-            button.setChecked(kind == "all")
-            button.clicked.connect(lambda _=False, k=kind: self.set_filter(k))
-            self.filter_group.addButton(button)
-            self.filter_buttons[kind] = button
-            filters.addWidget(button)
-        filters.addStretch()
-        edit_hint = QLabel("Double-click a cell to fix it; the row is checked again at once.")
-        edit_hint.setObjectName("hint")
-        filters.addWidget(edit_hint)
-        return filters
-
-    def _build_actions(self) -> QHBoxLayout:
-        """The counts and reasons, the exports, Reuse and Submit (the row returned)."""
-        self.summary = QLabel("")
-        self.summary.setObjectName("summary")
-        self.summary.setWordWrap(True)  # a long file's counts wrap; the buttons beside keep their text
-        # Why rows are not quoted, counted as `bulkquote check` prints them.
-        self.reasons_label = QLabel("")
-        self.reasons_label.setObjectName("hint")
-        self.reasons_label.setWordWrap(True)
-        self.submit_button = QPushButton("&Submit 0 quotes")
-        self.submit_button.setObjectName("primary")
-        self.submit_button.setEnabled(False)
-        self.submit_button.setMinimumWidth(180)
-        self.submit_button.clicked.connect(self._submit)
-        self.export_cleaned_button = QPushButton("Export &cleaned addresses…")
-        self.export_cleaned_button.setToolTip(
-            "A CSV with one line per row: its status and reason, and the street, unit, city, "
-            "state and ZIP that would be sent (bulkquote check --rows)")
-        self.export_cleaned_button.clicked.connect(
+        self.actions = UploadActions(self.model)
+        self.submit_button = self.actions.submit_button
+        self.fix_list_button = self.actions.fix_list_button
+        self.export_cleaned_button = self.actions.export_cleaned_button
+        self.reuse_box, self.reuse_label = self.actions.reuse_box, self.actions.reuse_label
+        self.summary, self.reasons_label = self.actions.summary, self.actions.reasons_label
+        self.actions.submit_clicked.connect(self._submit)
+        self.actions.export_cleaned_clicked.connect(
             lambda: self.result is not None and emit(self.export_cleaned_requested, self.result))
-        self.reuse_box = QCheckBox("&Reuse valid quotes")
-        self.reuse_box.setChecked(True)
-        self.reuse_box.setToolTip("Sites this account quoted before, whose price is still valid, "
-                                  "are filled from that quote with no API call; untick to ask "
-                                  "the API again for every site")
-        self.reuse_box.toggled.connect(self._reuse_toggled)
-        self.reuse_label = QLabel("")
-        self.reuse_label.setObjectName("hint")
-        self.reuse_label.setWordWrap(True)
-        self.reuse_label.hide()
-        self.fix_list_button = QPushButton("Export f&ix list…")
-        self.fix_list_button.setToolTip(
-            "An Excel file of the invalid rows, their own columns as in the file, the reason first "
-            "and the cells at fault in red: fix them in Excel and drop the file back in "
-            "(bulkquote check --fix-list)")
-        self.fix_list_button.setEnabled(False)
-        self.fix_list_button.clicked.connect(
+        self.actions.fix_list_clicked.connect(
             lambda: self.result is not None and emit(self.export_fix_list_requested, self.result))
-        # The counts on a line of their own (they are long on a big file), then the actions:
-        # the two exports on the left, what the submit does and Submit on the right.
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.fix_list_button)
-        bottom.addWidget(self.export_cleaned_button)
-        bottom.addStretch(1)
-        bottom.addWidget(self.reuse_box)
-        bottom.addWidget(self.submit_button)
-        return bottom
-
-    def _build_busy_row(self) -> None:
-        """The busy indicator while a file is read or checked again."""
-        self.busy_label = QLabel("")
-        self.busy_label.setObjectName("muted")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setMaximumWidth(320)
-        busy = QHBoxLayout()
-        busy.addWidget(self.busy_label)
-        busy.addWidget(self.progress)
-        busy.addStretch()
-        self.busy_row = QWidget()
-        self.busy_row.setLayout(busy)
-        busy.setContentsMargins(0, 0, 0, 0)
-        self.busy_row.setVisible(False)
+        loaded = StackPage()
+        layout = QVBoxLayout(loaded)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addLayout(self._build_head())
+        layout.addWidget(self.mapping_panel)
+        layout.addWidget(self.defaults_panel)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.actions)
+        return loaded
 
     def _build_side(self) -> _SidePanel:
         """The recent jobs, on the right."""
@@ -312,7 +184,7 @@ class UploadPage(StackPage):
         return self.model.result
 
     def is_busy(self) -> bool:
-        return self._busy
+        return self.loading.is_busy()
 
     def quotable_count(self) -> int:
         return int(self.model.counts().get("quotable", 0))
@@ -321,20 +193,15 @@ class UploadPage(StackPage):
         return self.defaults_panel.defaults()
 
     def set_filter(self, kind: str) -> None:
-        self.model.set_filter(kind)
-        self.filter_buttons[kind].setChecked(True)
-
-    def _cell_fixed(self) -> None:
-        self.has_fixes = True
+        self.preview.set_filter(kind)
 
     def clear(self) -> None:
         """Back to the empty drop zone (after a submit)."""
-        self._generation += 1
+        self.loading.cancel()
         self.model.set_result(None)
-        self.has_fixes = False
+        self.preview.has_fixes = False
         self._loaded = None
-        self.reuse_box.setChecked(True)   # the next file reuses valid quotes unless told not to
-        self._sync_reuse_label()
+        self.actions.reset()
         self.stack.setCurrentIndex(0)
         self._show_counts({})
         self._fit_side()
@@ -351,65 +218,30 @@ class UploadPage(StackPage):
         defaults = self.defaults()
 
         def work(progress: Callable[[float], None]) -> tuple[Any, list[str], Loaded]:
-            importer = _importer()
+            importer = spreadsheet_reader()
             sheets = importer.list_sheets(path)
             result = importer.import_file(path, sheet=sheet, defaults=defaults, progress=progress)
             result, loaded = apply_remembered(result)   # a mapping the rep chose for these headers
             return result, sheets, loaded
 
-        self._start(f"Reading {path.name}…", work, self._show_loaded)
+        self.loading.start(f"Reading {path.name}…", work, self._show_loaded,
+                           partial(emit, self.load_failed))
 
     def apply_mapping(self, mapping: dict[str, str]) -> None:
         result = self.result
         if result is None or mapping == dict(result.mapping):
             return
-        self._start("Checking rows with the new mapping…", lambda _p: result.with_mapping(mapping),
-                    self._show_remapped)
+        self.loading.start("Checking rows with the new mapping…", lambda _p: result.with_mapping(mapping),
+                           self._show_remapped, partial(emit, self.load_failed))
 
     def apply_defaults(self, defaults: BatchDefaults) -> None:
         result = self.result
         if result is None:
             return
-        self._start("Applying the defaults…", lambda _p: result.with_defaults(defaults), self._show_remapped)
+        self.loading.start("Applying the defaults…", lambda _p: result.with_defaults(defaults),
+                           self._show_remapped, partial(emit, self.load_failed))
 
-    def _start(self, label: str, work: Callable[[Callable[[float], None]], Any],
-               done: Callable[[Any], None]) -> None:
-        self._generation += 1
-        generation = self._generation
-        self._set_busy(True, label)
-        self._task = asyncio.ensure_future(self._run(generation, work, done))
-
-    async def _run(self, generation: int, work, done) -> None:
-        last = [-1]
-
-        def progress(fraction: float) -> None:  # called on the import thread
-            percent = max(0, min(100, int(fraction * 100)))
-            if percent != last[0]:
-                last[0] = percent
-                emit(self._progress, generation, percent)  # a queued call into the GUI thread
-
-        spreadsheet_error = _importer().SpreadsheetError
-        value, error = await run_blocking(work, progress, expected=(spreadsheet_error,))
-        if generation != self._generation:
-            return  # the rep asked for something newer meanwhile
-        self._set_busy(False)
-        if error is not None:
-            message = str(error) if isinstance(error, spreadsheet_error) else \
-                f"Could not read the file: {type(error).__name__}: {error}"
-            emit(self.load_failed, message)
-            return
-        done(value)
-
-    def _show_progress(self, generation: int, percent: int) -> None:
-        if generation == self._generation and self._busy:
-            self.progress.setRange(0, 100)
-            self.progress.setValue(percent)
-
-    def _set_busy(self, busy: bool, label: str = "") -> None:
-        self._busy = busy
-        self.busy_label.setText(label)
-        self.progress.setRange(0, 0 if busy else 100)  # indeterminate until the importer reports
-        self.busy_row.setVisible(busy)
+    def _busy_changed(self, busy: bool) -> None:
         if busy and self._enable is None:   # the focus comes back to the box the rep changed
             self._enable = focus.disable((self.mapping_panel, self.defaults_panel, self.drop_zone,
                                           self.sheet_combo))
@@ -432,11 +264,10 @@ class UploadPage(StackPage):
         self.sheet_label.setVisible(several)
         self.sheet_combo.setVisible(several)
         name = Path(result.path).name
-        self.has_fixes = False   # a file read afresh
         self.file_label.setText(name)
         self.set_filter("all")   # a new file shows every row, whatever the last one was left on
         self.file_label.setToolTip(str(result.path))
-        self._show_result(result, fresh=True)
+        self._show_result(result, fresh=True)   # a file read afresh: no fixes yet
         self.stack.setCurrentIndex(1)
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)   # not wherever the drop zone's left it
         self._fit_side()
@@ -459,99 +290,21 @@ class UploadPage(StackPage):
             self.mapping_panel.set_expanded(False)
         self.mapping_panel.setVisible(not empty)
         self.defaults_panel.setVisible(not empty)
-        self.model.set_result(result)
-        self._size_columns()
-        self._address_first(result)
-        if fresh:  # a new file starts at its first row and column, not where the last one was
-            self.view.horizontalScrollBar().setValue(0)
-            self.view.verticalScrollBar().setValue(0)
-
-    def _address_first(self, result: Any) -> None:
-        """The mapped address columns right after Status (and the address set's columns):
-        shown there, the file keeps its order."""
-        header = self.view.horizontalHeader()
-        for logical in range(header.count()):  # back to the file's order first
-            header.moveSection(header.visualIndex(logical), logical)
-        columns = list(result.columns)
-        mapping = dict(result.mapping)
-        wanted = [mapping[f] for f in ("full_address", "street", "unit", "city", "state",
-                                       "postal_code") if mapping.get(f) in columns]
-        first = self.model.first_sheet_column
-        for place, name in enumerate(dict.fromkeys(wanted), start=first):
-            header.moveSection(header.visualIndex(self.model.column_of(name)), place)
-
-    def _show_reasons(self, result: Any) -> None:
-        if len(result) == 0:
-            self.reasons_label.setText("")
-            self.reasons_label.setVisible(False)
-            return
-        counts = result.counts()
-        parts = [f"{n:,} {reason}" for reason, n in result.invalid_by_reason().items()]
-        if counts.get("duplicates"):
-            parts.append(f"{counts['duplicates']:,} duplicate")
-        self.reasons_label.setText("Not quoted: " + "  ·  ".join(parts) if parts else "")
-        self.reasons_label.setVisible(bool(parts))
-
-    def _size_columns(self) -> None:
-        """Fit columns to a sample of rows (not all 100,000), within sensible bounds."""
-        header = self.view.horizontalHeader()
-        metrics = self.view.fontMetrics()
-        sample = min(self.model.rowCount(), 60)
-        header.resizeSection(STATUS_COLUMN, 118)
-        for column in range(1, self.model.columnCount()):
-            texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal))]
-            texts += [str(self.model.index(r, column).data() or "") for r in range(sample)]
-            width = max(metrics.horizontalAdvance(t) for t in texts) + 28
-            header.resizeSection(column, max(70, min(width, 320)))
+        self.preview.show_result(result, fresh=fresh)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
-        result = self.result
-        if counts and result is not None and len(result) == 0:
-            self.summary.setText(f"No data rows: {Path(result.path).name} has a header row and "
-                                 "nothing under it.")
-        else:
-            self.summary.setText(summary_text(counts))
-        if counts:
-            problems = counts.get("invalid", 0) + counts.get("duplicates", 0)
-            self.filter_buttons["all"].setText(f"All {counts.get('rows', 0):,}")
-            self.filter_buttons["valid"].setText(f"Valid {counts.get('quotable', 0):,}")
-            self.filter_buttons["problems"].setText(f"Problems {problems:,}")
-        if result is not None:
-            self._show_reasons(result)   # an inline fix takes its problem off the line
+        self.actions.show_counts(counts, self.result)
+        self.preview.show_counts(counts)
         self._sync_submit()
 
-    # ------------------------------------------------------------ reusing valid quotes
+    # ------------------------------------------------------------ reuse and submit
     def reuse(self) -> bool:
         """Whether the submit fills rows from still-valid earlier quotes (the checkbox)."""
-        return self.reuse_box.isChecked()
+        return self.actions.reuse()
 
     def show_reuse(self, reusable: dict[int, Any]) -> None:
         """The rows (row number -> store.Reusable) a submit would fill from earlier quotes."""
-        self.model.set_reuse(reusable, self.reuse())
-        self._sync_reuse_label()
-
-    def _reuse_toggled(self, on: bool) -> None:
-        self.model.set_reuse(self.model.reusable(), on)
-        self._sync_reuse_label()
-
-    def _sync_reuse_label(self) -> None:
-        found = self.model.reusable()
-        n = len(found)
-        if not n:
-            self.reuse_label.hide()
-            return
-        batches = sorted({r.from_batch for r in found.values()})
-        listed = ", ".join(f"#{b}" for b in batches[:3]) + (" and more" if len(batches) > 3 else "")
-        rows = f"{n:,} row{'s' if n != 1 else ''}"
-        if self.reuse():
-            text = (f"{rows} {'have' if n != 1 else 'has'} a still-valid price from batch {listed}: "
-                    "filled from it at submit, with no API call (\"Reuse\" in Status; its "
-                    "tooltip says which quote).")
-        else:
-            text = (f"{rows} {'have' if n != 1 else 'has'} a still-valid price from batch {listed}, "
-                    "but will be asked again: \"Reuse valid quotes\" is off.")
-        self.reuse_label.setText(text)
-        self.reuse_label.show()
+        self.actions.show_reuse(reusable)
 
     def remember_mapping(self, result: Any) -> None:
         """After a submit: a mapping the rep corrected is offered again for the same headers."""
@@ -565,12 +318,9 @@ class UploadPage(StackPage):
         self._sync_submit()
 
     def _sync_submit(self) -> None:
-        n = self.quotable_count()
-        self.submit_button.setText(f"&Submit {n:,} quote" + ("" if n == 1 else "s"))
-        self.submit_button.setEnabled(n > 0 and not self._busy)
         result = self.result
         invalid = result.counts()["invalid"] if result is not None else 0
-        self.fix_list_button.setEnabled(invalid > 0 and not self._busy)
+        self.actions.sync(self.quotable_count(), invalid, self.is_busy())
 
     def _sheet_chosen(self, name: str) -> None:
         result = self.result
@@ -578,5 +328,5 @@ class UploadPage(StackPage):
             self.load_file(result.path, sheet=name)
 
     def _submit(self) -> None:
-        if self.result is not None and self.quotable_count() > 0 and not self._busy:
+        if self.result is not None and self.quotable_count() > 0 and not self.is_busy():
             emit(self.submit_requested, self.result, self.defaults())

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from bulkquote_gui.core.store import make_engine, make_session_factory
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.context import Connection
-from bulkquote_gui.gui.operations import Coalescing, Operation, error_message
+from bulkquote_gui.gui.operations import Coalescing, Latest, Operation, Progress, error_message
 
 from .conftest import store_batch
 
@@ -83,21 +83,88 @@ def test_no_answer_once_the_parent_is_gone_or_cancelled(qtbot):
 
 
 def test_coalescing_reads_once_more_at_most(qtbot):
-    finish = []
+    parent = QObject()
+    release = [threading.Event() for _ in range(3)]
     started = []
 
-    def start(over):
+    def read():
+        n = len(started)
         started.append(1)
-        finish.append(over)
+        return Operation(parent, lambda _s: release[n].wait(5))
 
-    refresh = Coalescing(start)
+    refresh = Coalescing(read)
     for _ in range(5):
         refresh.request()  # one read in flight; the other four asks make one more read
     assert len(started) == 1
-    finish.pop(0)()
+    release[0].set()
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=5_000)
+    release[1].set()
+    qtbot.waitUntil(lambda: operations.running() == 0, timeout=5_000)
     assert len(started) == 2
-    finish.pop(0)()
-    assert len(started) == 2
+
+
+def test_progress_comes_to_the_gui_thread_newest_first_and_before_the_answer(qtbot):
+    """A fn reporting every row costs the window one delivery per turn of its loop, not one per
+    row: 1,000 reports made while the GUI thread is busy arrive as one, the newest."""
+    parent = QObject()
+    gui = QThread.currentThread()
+    started, go, reported, release = (threading.Event() for _ in range(4))
+    seen: list[tuple[str, object]] = []
+
+    def work(_sessions, progress):
+        started.set()
+        go.wait(5)
+        for row in range(1, 1001):
+            progress(row, 1000, f"row {row}")
+        reported.set()
+        release.wait(5)
+        progress(1000, 1000, "checked")
+        return "loaded"
+
+    Operation(parent, work, reports_progress=True) \
+        .progress(lambda p: seen.append(("progress", p, QThread.currentThread() is gui))) \
+        .success(lambda v: seen.append(("success", v))).run()
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    go.set()
+    assert reported.wait(5)   # the GUI thread held up meanwhile: nothing delivered yet
+    assert seen == []
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert seen == [("progress", Progress(1000, 1000, "row 1000"), True)]
+    release.set()
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=5_000)
+    assert seen[1:] == [("progress", Progress(1000, 1000, "checked"), True), ("success", "loaded")]
+
+
+def test_latest_wins_only_the_newest_answer_is_delivered(qtbot):
+    parent = QObject()
+    latest = Latest()
+    gates = [threading.Event() for _ in range(3)]
+    answers: list[str] = []
+    progress: list[str] = []
+
+    def slow(name, gate):
+        def work(_sessions, report):
+            report(1, 1, name)
+            gate.wait(5)
+            return name
+        return Operation(parent, work, reports_progress=True) \
+            .progress(lambda p: progress.append(p.text)).success(answers.append)
+
+    latest.run(slow("first", gates[0]))
+    latest.run(slow("second", gates[1]))
+    latest.run(slow("third", gates[2]))
+    gates[2].set()   # the newest answers first ...
+    qtbot.waitUntil(lambda: answers == ["third"], timeout=5_000)
+    gates[0].set()   # ... the older ones come back late: dropped
+    gates[1].set()
+    qtbot.waitUntil(lambda: operations.running() == 0, timeout=5_000)
+    assert answers == ["third"]
+    assert set(progress) <= {"third"}
+
+    latest.run(slow("after", gates[0]))   # already open: answers at once unless cancelled
+    latest.cancel()
+    qtbot.waitUntil(lambda: operations.running() == 0, timeout=5_000)
+    assert answers == ["third"]
 
 
 def _alive(obj) -> bool:

@@ -1,6 +1,7 @@
 """The package's shape, read from the source with `ast` (nothing is imported): the window stays
 a composition root (main_window.py under 300 lines), no class in gui/ grows past 30 methods,
-and no module of bulkquote_gui imports another that imports it back (no import cycle).
+no module of bulkquote_gui imports another that imports it back (no import cycle), and gui/
+starts work off the GUI thread only through gui/operations/ (the engine's QThread aside).
 
 An import under `if TYPE_CHECKING:` counts (it hides a cycle from the interpreter, not from
 the reader); one inside a function (imported on first use, the writers of an export) does not.
@@ -18,13 +19,18 @@ GUI = PACKAGE / "gui"
 MAX_WINDOW_LINES = 300
 MAX_METHODS = 30
 # Classes allowed over MAX_METHODS, each with why; shrink it, never grow it.
-METHOD_ALLOW_LIST: dict[str, str] = {
-    # 40 methods (34, plus the six _build_* parts of its 194-line __init__): loading a file
-    # off the GUI thread, the preview, its reuse and submit are still one page. Under 30 once
-    # its loading (_start, _show_progress, _set_busy, _show_loaded...) goes through Operation
-    # with progress (issue 16) and the preview table with its filters becomes a sub-widget.
-    "UploadPage": "loading, preview and submit still in one page (issue 16, Operation progress)",
-}
+METHOD_ALLOW_LIST: dict[str, str] = {}
+# A constructor builds a widget in a few named steps (`_build_*` parts or sub-widgets), each
+# readable on its own: none in gui/ is longer than this.
+MAX_INIT_LINES = 60
+
+
+# What starts work off the GUI thread by hand. In gui/ only operations/ may (its Operation hands
+# answers, errors and progress back on the GUI thread, drops stale ones, counts what runs),
+# with background.py (its run_blocking) and worker.py (the engine's own QThread).
+OFF_THREAD_NAMES = {"ensure_future", "create_task", "run_in_executor", "to_thread", "run_blocking",
+                    "QThread", "Thread"}
+OFF_THREAD_ALLOWED = ("operations/", "background.py", "worker.py")
 
 
 def _module_name(path: Path, root: Path = PACKAGE) -> str:
@@ -116,6 +122,48 @@ def big_classes(root: Path = GUI, limit: int = MAX_METHODS) -> list[str]:
     return found
 
 
+def off_thread_starts(root: Path = GUI) -> list[str]:
+    """Each use of a name in OFF_THREAD_NAMES (called, imported or read) outside the allowed
+    places, as "file:line name"."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        where = path.relative_to(root).as_posix()
+        if where.startswith(OFF_THREAD_ALLOWED):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Name):
+                names = [node.id]
+            elif isinstance(node, ast.Attribute):
+                names = [node.attr]
+            elif isinstance(node, ast.ImportFrom):
+                names = [a.name for a in node.names]
+            found += [f"{where}:{node.lineno} {n}" for n in names if n in OFF_THREAD_NAMES]
+    return found
+
+
+def test_gui_runs_work_off_its_thread_only_through_operations():
+    found = off_thread_starts()
+    assert not found, ("start it as an operations.Operation (progress, latest wins and "
+                       "cancelling come with it):\n" + "\n".join(found))
+
+
+def test_the_off_thread_check_sees_a_hand_made_thread(tmp_path):
+    (tmp_path / "operations").mkdir()
+    (tmp_path / "operations" / "runner.py").write_text("import asyncio\nasyncio.ensure_future(x)\n")
+    (tmp_path / "page.py").write_text(
+        "import asyncio, threading\n"
+        "from PySide6.QtCore import QThread\n"
+        "from bulkquote_gui.gui.background import run_blocking\n"
+        "def load():\n"
+        "    asyncio.ensure_future(run_blocking(f))\n"
+        "    threading.Thread(target=f).start()\n"
+        "    text = 'a QThread in a string is no thread'\n")
+    assert off_thread_starts(tmp_path) == ["page.py:2 QThread", "page.py:3 run_blocking",
+                                           "page.py:5 ensure_future", "page.py:5 run_blocking",
+                                           "page.py:6 Thread"]
+
+
 def test_the_package_has_no_import_cycle():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
@@ -143,6 +191,33 @@ def test_the_window_is_a_composition_root():
 def test_no_class_in_gui_has_more_than_30_methods():
     over = [line for line in big_classes() if line.split(": ")[1].split()[0] not in METHOD_ALLOW_LIST]
     assert not over, "split these classes:\n" + "\n".join(over)
+
+
+def long_constructors(root: Path = GUI, limit: int = MAX_INIT_LINES) -> list[str]:
+    """Every __init__ under `root` longer than `limit` lines (its def to its last line)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                        lines = item.end_lineno - item.lineno + 1
+                        if lines > limit:
+                            found.append(f"{path.relative_to(root.parent)}: {node.name}.__init__ "
+                                         f"has {lines} lines")
+    return found
+
+
+def test_no_constructor_in_gui_is_longer_than_60_lines():
+    over = long_constructors()
+    assert not over, "split these into _build_* parts or sub-widgets:\n" + "\n".join(over)
+
+
+def test_the_constructor_length_sees_a_long_one(tmp_path):
+    body = "".join(f"        self.a{i} = {i}\n" for i in range(59))
+    (tmp_path / "long.py").write_text("class Long:\n    def __init__(self):\n" + body + "        pass\n")
+    (tmp_path / "short.py").write_text("class Short:\n    def __init__(self):\n" + body)
+    assert long_constructors(tmp_path) == [f"{tmp_path.name}/long.py: Long.__init__ has 61 lines"]
 
 
 def test_the_method_count_sees_a_big_class(tmp_path):

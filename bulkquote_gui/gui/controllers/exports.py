@@ -4,18 +4,16 @@ off the GUI thread with the busy indicator showing."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from bulkquote_gui.core.file_names import file_name
-from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.busy_status import BusyIndicator
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.controllers.window_store import WindowStore
-from bulkquote_gui.gui.operations import batches
+from bulkquote_gui.gui.operations import Operation, batches
 from bulkquote_gui.gui.progress_page import ProgressPage
 from bulkquote_gui.gui.qt_compat import emit
 
@@ -36,11 +34,6 @@ class Exports(QObject):
         self._sessions = session_factory
         self._store = store
         self._source_paths = source_paths  # batch -> the file it came from (this session)
-        self._tasks: set[asyncio.Task] = set()
-
-    def cancel_tasks(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
 
     # ------------------------------------------------------------------ a stored batch
     def _batch_file(self, batch_id: int, what: str) -> str:
@@ -117,18 +110,18 @@ class Exports(QObject):
 
         ended = self._busy.start(f"Writing {Path(path).name}…")
 
-        async def write() -> None:
-            rows, error = await run_blocking(writer, result, path, expected=expected)
+        def done(rows: int) -> None:
             ended()
-            if error is not None:
-                self._feedback.clear()   # "Writing …" is over
-                self._dialogs.error(failed_title, f"{Path(path).name}: {error}")
-            else:
-                written(path, rows)
+            written(path, rows)
 
-        task = asyncio.ensure_future(write())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        def failed(message: str) -> None:
+            ended()
+            self._feedback.clear()   # "Writing …" is over
+            self._dialogs.error(failed_title, f"{Path(path).name}: {message}")
+
+        # The error's own words (an OSError's errno and path), not a store's sentence.
+        Operation(self, lambda _sessions: writer(result, path), expected=expected, describe=str) \
+            .success(done).failure(failed).run()
 
 
 # The writers, imported on the thread that writes (they bring openpyxl, SQLAlchemy, the export).

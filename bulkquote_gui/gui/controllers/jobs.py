@@ -40,19 +40,17 @@ class Jobs(QObject):
         """Whose batches the list shows: the rep's (Mine, by their name in Settings) or all (Team)."""
         return None if self._panel.scope == TEAM else self._context.settings.rep_name.strip()
 
-    def _read(self, over: Callable[[], None]) -> None:
+    def _read(self) -> operations.Operation[jobs.Recent]:
         def show(recent: jobs.Recent) -> None:
             if recent.owner == self._owner():  # else the scope changed: the next read shows it
                 self._panel.show_batches(recent.batches)
                 emit(self.jobs_shown)
-            over()
 
         def failed(message: str) -> None:  # the status bar only: this runs after every batch event
             self._feedback.say(f"Could not read the recent jobs: {message}", 10000)
-            over()
 
-        jobs.recent(self, self._context.session_factory, owner=self._owner()) \
-            .success(show).failure(failed).run()
+        return jobs.recent(self, self._context.session_factory, owner=self._owner()) \
+            .success(show).failure(failed)
 
     def _scope_changed(self, scope: str) -> None:
         self._store.put("jobs/scope", scope)

@@ -58,7 +58,7 @@ class SettingsController(QObject):
 def may_quit(upload_page: UploadPage, engine: EngineLink, dialogs: Any) -> bool:
     """Ctrl+Q, the window's close button: asked first when something would be lost or stop."""
     running = engine.busy()
-    if upload_page.has_fixes and upload_page.result is not None:
+    if upload_page.preview.has_fixes and upload_page.result is not None:
         name = Path(upload_page.result.path).name
         return dialogs.confirm(
             "Quit and lose your fixes?",

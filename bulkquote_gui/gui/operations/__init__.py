@@ -7,6 +7,11 @@ builds the operation, the caller says what to do with its answer and starts it:
 
 `Operation(parent, fn, session_factory)` runs `fn(session_factory)` on a worker thread; back on
 the GUI thread it calls `success(value)`, or `failure(message)` with a sentence for the rep.
+With `reports_progress=True` the fn is called as `fn(session_factory, progress)`:
+`progress(done, total, text)` may be called from the worker thread as often as it likes, and
+`.progress(callback)` gets the newest report on the GUI thread (one delivery queued at a time).
+A view that wants only its newest answer (a load, a lookup) starts its operations through a
+`Latest`; one that wants one read in flight and one more when asked meanwhile, a `Coalescing`.
 `run()` returns at once: nothing here ever waits. Commands (writes) run one after another on
 one thread in the order asked, so a Resume clicked after a Pause is carried out after it;
 queries run side by side on the app's I/O pool. An answer is dropped when its parent widget is
@@ -20,14 +25,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, NamedTuple, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt, Signal
 
 from bulkquote_gui.core.store.safety import classify
 from bulkquote_gui.gui.background import run_blocking
+from bulkquote_gui.gui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,20 +80,82 @@ def error_message(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+class Progress(NamedTuple):
+    done: int
+    total: int
+    text: str = ""
+
+
+class _Hop(QObject):
+    """Carries a relay from a worker thread to the GUI thread (created on the GUI thread)."""
+
+    arrived = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived.connect(self.hand_over, Qt.ConnectionType.QueuedConnection)
+
+    def hand_over(self, relay: _ProgressRelay) -> None:
+        relay.hand_over()
+
+
+_hop: _Hop | None = None
+
+
+class _ProgressRelay:
+    """Reports from the worker thread to the GUI thread, throttled to the GUI's pace: at most
+    one delivery is queued at a time, and it hands over the newest report (a reader reporting
+    every row costs the window one repaint per turn of its event loop, not one per row).
+    Plain Python, so whichever thread lets go of it last may free it."""
+
+    def __init__(self, deliver: Callable[[Progress], None]) -> None:
+        global _hop
+        if _hop is None:
+            _hop = _Hop()
+        self._hop = _hop
+        self._deliver = deliver
+        self._lock = threading.Lock()
+        self._latest: Progress | None = None
+        self._queued = False
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        """Any thread."""
+        with self._lock:
+            self._latest = Progress(done, total, text)
+            if self._queued:
+                return
+            self._queued = True
+        emit(self._hop.arrived, self)
+
+    def hand_over(self) -> None:
+        """GUI thread: the newest report, if one is waiting."""
+        with self._lock:
+            latest, self._latest, self._queued = self._latest, None, False
+        if latest is not None:
+            self._deliver(latest)
+
+
 class Operation(Generic[T]):
     """`fn(session_factory)` on a worker thread; its value or error back on the GUI thread."""
 
-    def __init__(self, parent: QObject, fn: Callable[[Any], T], session_factory: Any = None, *,
-                 command: bool = False, expected: tuple[type[BaseException], ...] = ()) -> None:
+    def __init__(self, parent: QObject, fn: Callable[..., T], session_factory: Any = None, *,
+                 command: bool = False, expected: tuple[type[BaseException], ...] = (),
+                 reports_progress: bool = False,
+                 describe: Callable[[BaseException], str] = error_message) -> None:
         self.parent = parent
         self._fn = fn
         self._session_factory = session_factory
         self._command = command
         self._expected = expected  # errors that are the rep's news, not bugs: not logged
+        self._reports_progress = reports_progress
+        self._describe = describe  # the error as the sentence `failure` gets
         self._on_success: Callable[[T], None] | None = None
         self._on_failure: Callable[[str], None] | None = None
+        self._on_progress: Callable[[Progress], None] | None = None
+        self._on_settled: Callable[[], None] | None = None
         self._cancelled = False
         self._task: asyncio.Future[None] | None = None
+        self._relay: _ProgressRelay | None = None
 
     def success(self, callback: Callable[[T], None]) -> Operation[T]:
         self._on_success = callback
@@ -94,6 +163,16 @@ class Operation(Generic[T]):
 
     def failure(self, callback: Callable[[str], None]) -> Operation[T]:
         self._on_failure = callback
+        return self
+
+    def progress(self, callback: Callable[[Progress], None]) -> Operation[T]:
+        """`callback(Progress(done, total, text))` on the GUI thread as the fn reports."""
+        self._on_progress = callback
+        return self
+
+    def settled(self, callback: Callable[[], None]) -> Operation[T]:
+        """`callback()` once success or failure was handed over (not when the answer is dropped)."""
+        self._on_settled = callback
         return self
 
     def run(self) -> Operation[T]:
@@ -105,20 +184,34 @@ class Operation(Generic[T]):
         return self
 
     def cancel(self) -> None:
-        """Its answer will be dropped (the work itself, already on its thread, ends by itself)."""
+        """Its answer (and progress) will be dropped (the work itself, already on its thread,
+        ends by itself)."""
         self._cancelled = True
 
+    def _wanted(self) -> bool:
+        return not self._cancelled and shiboken6.isValid(self.parent)
+
+    def _show_progress(self, report: Progress) -> None:
+        if self._on_progress is not None and self._wanted():
+            self._on_progress(report)
+
     async def _run(self) -> None:
+        args: tuple[Any, ...] = (self._session_factory,)
+        if self._reports_progress:
+            self._relay = _ProgressRelay(self._show_progress)
+            args += (self._relay.report,)
         try:
-            value, error = await run_blocking(self._fn, self._session_factory, expected=self._expected,
+            value, error = await run_blocking(self._fn, *args, expected=self._expected,
                                               executor=_commands() if self._command else None)
         finally:
             _running.discard(self)
-        if self._cancelled or not shiboken6.isValid(self.parent):
+        if not self._wanted():
             return
+        if self._relay is not None:
+            self._relay.hand_over()   # the last report before the answer, never after it
         try:
             if error is not None:
-                message = error_message(error)
+                message = self._describe(error)
                 if self._on_failure is not None:
                     self._on_failure(message)
                 else:
@@ -127,15 +220,37 @@ class Operation(Generic[T]):
                 self._on_success(value)
         except Exception:  # a bug in a callback: reported like one in a Qt slot, never swallowed
             sys.excepthook(*sys.exc_info())
+        finally:
+            if self._on_settled is not None:
+                self._on_settled()
+
+
+class Latest:
+    """A view's "only the newest answer counts" (a file load, a lookup for what is shown):
+    `run(op)` starts `op` and drops the answer of the one it started before."""
+
+    def __init__(self) -> None:
+        self._current: Operation[Any] | None = None
+
+    def run(self, operation: Operation[T]) -> Operation[T]:
+        self.cancel()
+        self._current = operation
+        return operation.run()
+
+    def cancel(self) -> None:
+        """Nothing started so far is answered (the view moved on: cleared, another file)."""
+        if self._current is not None:
+            self._current.cancel()
+            self._current = None
 
 
 class Coalescing:
-    """One view's refresh (the recent jobs): at most one read in flight; asked again meanwhile,
-    it reads once more when that one is back, so the view ends up current without a pile-up of
-    reads on a slow store."""
+    """One view's refresh (the recent jobs, the search): at most one read in flight; asked again
+    meanwhile, it reads once more when that one is back, so the view ends up current without a
+    pile-up of reads on a slow store."""
 
-    def __init__(self, start: Callable[[Callable[[], None]], None]) -> None:
-        self._start = start  # starts one read; calls the given function once it is over
+    def __init__(self, make: Callable[[], Operation[Any] | None]) -> None:
+        self._make = make  # the read to start now (None: nothing to read)
         self._busy = False
         self._again = False
 
@@ -143,8 +258,11 @@ class Coalescing:
         if self._busy:
             self._again = True
             return
+        operation = self._make()
+        if operation is None:
+            return
         self._busy = True
-        self._start(self._over)
+        operation.settled(self._over).run()
 
     def _over(self) -> None:
         self._busy = False
