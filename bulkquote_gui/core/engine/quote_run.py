@@ -30,7 +30,7 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.api_gate import ApiGate
 from bulkquote_gui.core.engine.cleanup import OwedCalls
-from bulkquote_gui.core.engine.commands import LEASE_LOST, Commands, Interrupted
+from bulkquote_gui.core.engine.commands import Commands, Interrupted, StepResult
 from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message, submitting_event, with_field
 from bulkquote_gui.core.engine.policy import Timing
 from bulkquote_gui.core.quoting.provider import (
@@ -95,7 +95,7 @@ class QuoteRun:
                             known=submitting_event(row)):
                         return  # changed under us (cancelled): the caller picks the next row
                 except LeaseLost as exc:
-                    raise Interrupted(LEASE_LOST, str(exc)) from None
+                    raise Interrupted(StepResult.LEASE_LOST, str(exc)) from None
                 row = replace(row, status=RowState.SUBMITTING, submitted_at=now,
                               attempts=row.attempts + 1)
                 fenced_now = True
@@ -130,7 +130,7 @@ class QuoteRun:
         try:
             self._check_fence_raw()
         except LeaseLost as exc:
-            raise Interrupted(LEASE_LOST, str(exc)) from None
+            raise Interrupted(StepResult.LEASE_LOST, str(exc)) from None
 
     def _submit(self, row: store.RowWork, *, post_unanswered: bool = False,
                 fenced_now: bool = False) -> tuple[str, float, Any] | None:
