@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core import store
 from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
+from bulkquote_gui.core.states import RowState
 
 # The address as sent, beside the rep's: what was cleaned or repaired shows.
 QUOTED_HEADERS = ("Quoted street", "Quoted city", "Quoted state", "Quoted ZIP")
@@ -96,7 +97,7 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
     # Decided on the whole batch, so a priced-only export has the same columns as the full one.
     with_sets = any(r.address_set for r in rows) or any(s.address_set for s in skipped)
     if priced_only:
-        rows = [r for r in rows if r.status == "complete"]
+        rows = [r for r in rows if r.status == RowState.COMPLETE]
     for row in [*rows, *skipped]:  # a column the import did not list (should not happen) is kept
         for key in row.original:
             if key not in columns:
@@ -136,9 +137,9 @@ def row_reason(row: store.RowView) -> str:
     a price past its valid-until date says so."""
     if row.stale(date.today()):
         return expired_text(row.valid_until)
-    if row.status == "complete":
+    if row.status == RowState.COMPLETE:
         return ""
-    if row.status == "cancelled":
+    if row.status == RowState.CANCELLED:
         return "Not sent: cancelled"
     return reason_text(row.error_code, row.error_message)
 

@@ -52,9 +52,6 @@ class BatchStatus(StrEnum):
         """The statuses a batch may move to `after` from (a conditional UPDATE's WHERE)."""
         return tuple(s for s in cls if BatchStatus(after) in BATCH_TRANSITIONS[s])
 
-    def can_move_to(self, after: str) -> bool:
-        return BatchStatus(after) in BATCH_TRANSITIONS[self]
-
 
 class RowState(StrEnum):
     """Where one batch row is in quoting (not core/rows.RowStatus: the import check's verdict)."""
@@ -84,9 +81,6 @@ class RowState(StrEnum):
     def allowed_from(cls, after: str) -> tuple[RowState, ...]:
         """The states a row may move to `after` from (a conditional UPDATE's WHERE)."""
         return tuple(s for s in cls if RowState(after) in ROW_TRANSITIONS[s])
-
-    def can_move_to(self, after: str) -> bool:
-        return RowState(after) in ROW_TRANSITIONS[self]
 
 
 class WaitReason(StrEnum):

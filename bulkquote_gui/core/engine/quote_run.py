@@ -38,6 +38,7 @@ from bulkquote_gui.core.quoting.provider import (
     Busy,
     NotFound,
     ProviderError,
+    QuoteStatus,
     RemoteQuote,
     TransientError,
 )
@@ -186,7 +187,7 @@ class QuoteRun:
                     return None
                 self._clear_account_wait()
                 quote = reply.quote
-                if reply.replayed and quote.status == "cancelled":
+                if reply.replayed and quote.status == QuoteStatus.CANCELLED:
                     # Asked again after a cancel, the key's quote was cancelled at the API: its
                     # replay can only answer that. A new key asks for a quote (one, not two:
                     # the old one has no price).
@@ -363,8 +364,7 @@ class QuoteRun:
 
     def _record_for_owner(self, owner: store.RowOwner, quote: RemoteQuote) -> None:
         """A quote of a row we had lost track of ended while clearing the account: keep the answer."""
-        if owner.status in (RowState.COMPLETE, RowState.FAILED, RowState.CANCELLED) \
-                or quote.status != "complete":
+        if RowState(owner.status).terminal or quote.status != QuoteStatus.COMPLETE:
             return
         if owner.status == RowState.PENDING:
             return  # the row will ask again with its own key
@@ -379,7 +379,7 @@ class QuoteRun:
         """
         self._check_fence()
         final = self.delete_or_owe(remote_id, row.id)
-        if final is not None and final.terminal and final.status != "cancelled":
+        if final is not None and final.terminal and final.status != QuoteStatus.CANCELLED:
             self._outcomes.record_terminal(row.id, final)
             return
         self._outcomes.finish_failed(row.id, "timeout",
@@ -397,7 +397,7 @@ class QuoteRun:
             return
         # Also when another process already marked it cancelled: the quote may still be in flight.
         final = self.delete_or_owe(current.remote_id, row_id) if current.remote_id else None
-        if final is not None and final.terminal and final.status != "cancelled":
+        if final is not None and final.terminal and final.status != QuoteStatus.CANCELLED:
             if current.status == RowState.CANCELLED:   # by another process: reopen it for this
                 self._outcomes.record_late(row_id, final)
             else:

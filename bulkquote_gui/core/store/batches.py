@@ -209,7 +209,7 @@ def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> li
         BatchQuote.status == ROW_SUBMITTING, BatchQuote.remote_id.is_(None)))
     session.execute(
         update(BatchQuote).where(BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))
-        .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code="cancelled",
+        .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code=ROW_CANCELLED,
                 error_message="cancelled by the user"))
     return in_flight
 

@@ -236,7 +236,7 @@ def mark_cancelled(target: Target, row_id: int, now: datetime,
         changed = session.connection().execute(
             update(BatchQuote).where(BatchQuote.id == row_id,
                                      BatchQuote.status.in_(RowState.allowed_from(ROW_CANCELLED)))
-            .values(status=ROW_CANCELLED, error_code="cancelled", error_message=message,
+            .values(status=ROW_CANCELLED, error_code=ROW_CANCELLED, error_message=message,
                     finished_at=now)).rowcount > 0
         if changed and owe_replay:
             owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
