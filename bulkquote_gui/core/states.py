@@ -12,12 +12,17 @@ A batch (what the rep sees as one job):
 One row of a batch (one quote), each state committed BEFORE the side effect it announces:
 
     pending --> submitting --> polling --> complete | failed
-       any open state --> cancelled (the rep)      timeout --> failed (DELETE sent)
-    failed (retry) --> pending;  failed(timeout) | cancelled --> submitting (a late answer, or
-    asked again while the quote's fate is unknown: its key is POSTed again, never a new one)
+       any open state --> cancelled (the rep), or failed      timeout --> failed (DELETE sent)
+       pending --> complete (a still-valid earlier quote is reused)
+    failed (retry) | cancelled (quote the rest) --> pending;  failed(timeout) | cancelled -->
+    submitting (a late answer, or asked again while the quote's fate is unknown: its key is
+    POSTed again, never a new one)
 
 StrEnum members compare equal to their text, which is what the database stores, so a status read
-back from any backend or sent in an event can be compared with the enum directly.
+back from any backend or sent in an event can be compared with the enum directly. Every layer
+asks its questions here (`RowState.terminal`, `BatchStatus.finished`, the groups below); the store
+reads each UPDATE's from-states from the tables (`RowState.allowed_from`). A new state: see
+docs/architecture.md, "Where a new row state goes".
 """
 
 from __future__ import annotations

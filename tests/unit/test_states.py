@@ -184,16 +184,18 @@ def test_every_batch_write_of_the_store_keeps_to_the_batch_table(sf):
     assert set().union(*made.values()) == _allowed_batches()
 
 
-def test_a_reused_quote_moves_only_pending_rows_to_complete(sf):
-    """reuse_valid_quotes fills pending rows from an earlier priced row of the same site."""
+def test_a_reused_quote_moves_a_pending_row_and_its_batch_to_complete(sf):
+    """reuse_valid_quotes fills pending rows from an earlier priced row of the same site (its
+    UPDATEs take the rows it read as pending in the same transaction, and the batch it stored)."""
     earlier, (earlier_row,) = _batch(sf, BatchStatus.RUNNING, (RowState.PENDING,))
     store.mark_submitting(sf, store.load_row(sf(), earlier_row), NOW)
     store.mark_complete(sf, earlier_row, _priced("q_earlier"), NOW)
     batch_id, row_ids = _batch(sf, BatchStatus.PENDING, (RowState.PENDING,))
     store.reuse_valid_quotes(sf, batch_id, today=date(2026, 3, 2), now=NOW)
     assert _row_states(sf, row_ids) == [RowState.COMPLETE]
-    assert BatchStatus.PENDING in BatchStatus.allowed_from(_batch_status(sf, batch_id))
+    assert _batch_status(sf, batch_id) == BatchStatus.COMPLETE   # every row filled: nothing to send
     assert RowState.PENDING in RowState.allowed_from(RowState.COMPLETE)
+    assert BatchStatus.PENDING in BatchStatus.allowed_from(BatchStatus.COMPLETE)
 
 
 @pytest.mark.parametrize("state", list(RowState))
