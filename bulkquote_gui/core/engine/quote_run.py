@@ -299,8 +299,7 @@ class QuoteRun:
             log.info("row %s: adopting quote %s found in flight", row.row_number, blocking.id)
             self._outcomes.write_row(row.id, lambda s: store.mark_polling(s, row.id, blocking.id))
             return blocking.id, self._timing.poll_delay(reply.retry_after), row.submitted_at
-        if owner.status in (RowState.SUBMITTING, RowState.POLLING) \
-                and owner.batch_status != BatchStatus.CANCELLED:
+        if owner.status.active and owner.batch_status != BatchStatus.CANCELLED:
             log.info("row %s of batch %s: finishing its quote %s first",
                      owner.row_number, owner.batch_id, blocking.id)
             self._outcomes.write_row(owner.row_id, lambda s: store.mark_polling(
@@ -364,7 +363,7 @@ class QuoteRun:
 
     def _record_for_owner(self, owner: store.RowOwner, quote: RemoteQuote) -> None:
         """A quote of a row we had lost track of ended while clearing the account: keep the answer."""
-        if RowState(owner.status).terminal or quote.status != QuoteStatus.COMPLETE:
+        if owner.status.terminal or quote.status != QuoteStatus.COMPLETE:
             return
         if owner.status == RowState.PENDING:
             return  # the row will ask again with its own key
