@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core.events import BatchEvent, Event, WaitEvent
 from bulkquote_gui.core.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
-from bulkquote_gui.core.states import BatchStatus, RowState
+from bulkquote_gui.core.states import BATCH_UNFINISHED, BatchStatus, RowState
 from bulkquote_gui.services.mail_config import MailConfigSource
 from bulkquote_gui.services.mailer import MailError, SmtpConfig, send
 
@@ -112,7 +112,7 @@ class OutcomeWatcher:
         with self._lock:
             self.batches_seen.add(event.batch_id)
             if outcome is None:
-                if BatchStatus(event.status).unfinished:
+                if event.status in BATCH_UNFINISHED:
                     self._last.pop(event.batch_id, None)   # a new episode may be told again
                 return
             key = (outcome.kind, outcome.reason)
