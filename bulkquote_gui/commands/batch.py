@@ -26,7 +26,12 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.deal_summary import summarise
 from bulkquote_gui.core.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
-from bulkquote_gui.core.store.models import BATCH_COMPLETE
+from bulkquote_gui.core.states import (
+    BATCH_UNFINISHED,
+    ROW_TERMINAL,
+    BatchStatus,
+    RowState,
+)
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
 from bulkquote_gui.services.runtime import (
@@ -133,7 +138,7 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     processor = runtime.make_processor(client, on_event=listener, role="cli")
     # Every row filled from still-valid quotes: complete before the engine starts, so no event
     # announces it; the rep who waits is told all the same.
-    complete_at_once = batch_id is not None and _batch_status(runtime, batch_id) == BATCH_COMPLETE
+    complete_at_once = batch_id is not None and _batch_status(runtime, batch_id) == BatchStatus.COMPLETE
     outcome: dict[str, Any] = {"statuses": [], "error": None}
     interrupted = threading.Event()
 
@@ -165,7 +170,7 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
               f"stopped waiting; the BulkQuote holding the account goes on with batch {batch_id} "
               f"(`bulkquote status {batch_id}`)", file=sys.stderr, flush=True)
         return EXIT_STOPPED
-    return EXIT_OK if all(s == BATCH_COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
+    return EXIT_OK if all(s == BatchStatus.COMPLETE for s in outcome["statuses"]) else EXIT_STOPPED
 
 
 def _batch_status(runtime: Runtime, batch_id: int) -> str:
@@ -337,11 +342,11 @@ def run_retry(args: argparse.Namespace) -> int:
         sf = runtime.session_factory
         with sf() as session:
             before = _batch_or_fail(session, args.batch)
-        if before.status == "cancelled":
+        if before.status == BatchStatus.CANCELLED:
             raise _Fail(f"batch {args.batch} was cancelled: `bulkquote quote-rest {args.batch}` "
                         "quotes its unsent rows and retries its failures", EXIT_STOPPED)
         n = store.retry_failed(sf, args.batch)
-        failed = before.counts.get("failed", 0)
+        failed = before.counts.get(RowState.FAILED, 0)
         kept = f"; {failed - n} kept (a retry would not change them: no coverage, manual " \
                "pricing, address not found)" if failed > n else ""
         print(f"batch {args.batch}: {n} failed row{'s' if n != 1 else ''} queued again{kept}",
@@ -356,9 +361,9 @@ def run_quote_rest(args: argparse.Namespace) -> int:
         sf = runtime.session_factory
         with sf() as session:
             before = _batch_or_fail(session, args.batch)
-        if before.status != "cancelled":
+        if before.status != BatchStatus.CANCELLED:
             print(f"batch {args.batch} is {before.status}, not cancelled: nothing to go on with"
-                  + (" (`bulkquote retry` queues its failures)" if before.status == "complete" else ""),
+                  + (" (`bulkquote retry` queues its failures)" if before.status == BatchStatus.COMPLETE else ""),
                   file=sys.stderr)
             return EXIT_OK
         n = store.quote_rest(sf, args.batch)
@@ -384,7 +389,7 @@ def run_cancel(args: argparse.Namespace) -> int:
     with _runtime(args, with_api=False) as local:
         with local.session_factory() as session:
             before = _batch_or_fail(session, args.batch)
-        if before.status in ("complete", "cancelled"):
+        if BatchStatus(before.status).finished:
             print(f"batch {args.batch} is already {before.status}; nothing to cancel", file=sys.stderr)
             return EXIT_OK
     with _runtime(args, with_api=True) as runtime:
@@ -414,8 +419,8 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _status_counts(counts: dict[str, int]) -> dict[str, int]:
-    return {"total": counts["total"], "complete": counts["complete"], "failed": counts["failed"],
-            "cancelled": counts["cancelled"], "pending": counts["pending"] + counts["active"]}
+    return {"total": counts["total"], **{state: counts[state] for state in ROW_TERMINAL},
+            RowState.PENDING: counts[RowState.PENDING] + counts["active"]}
 
 
 @_command("status")
@@ -455,7 +460,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  {one_line(waiting['message'])}")
     for r in rows:
         answer = (f"{r.carrier}  MRC {_money(r.mrc)}  NRC {_money(r.nrc)} {r.currency or ''}".rstrip()
-                  if r.status == "complete"
+                  if r.status == RowState.COMPLETE
                   else reason_text(r.error_code, r.error_message) if r.error_code else "")
         mark = "  (stale: ask again)" if r.stale(today) else ("  (reused)" if r.reused_from else "")
         print(f"  row {r.row_number:>5}  {r.status:<10}  {one_line(r.address)}  "
@@ -465,7 +470,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 def _waiting(sf: Any, summary: store.BatchSummary) -> dict[str, Any] | None:
     """Why an unfinished batch's account is not sending, as its lease holder wrote it."""
-    if summary.status not in ("pending", "running") or summary.account_id is None:
+    if summary.status not in BATCH_UNFINISHED or summary.account_id is None:
         return None
     with sf() as session:
         lease = store.read_lease(session, summary.account_id)
@@ -538,7 +543,7 @@ def run_find(args: argparse.Namespace) -> int:
         print(f"nothing found for {args.text!r}", file=sys.stderr)
         return EXIT_OK
     for f in found:
-        price = f"  {one_line(f.carrier)} {_money(f.mrc)}/mo" if f.status == "complete" else ""
+        price = f"  {one_line(f.carrier)} {_money(f.mrc)}/mo" if f.status == RowState.COMPLETE else ""
         valid = f" (valid until {f.valid_until:%b %d %Y})" if f.valid_until else ""
         print(f"batch {f.batch_id:>4} row {f.row_number:>5}  {f.status:<10} {one_line(f.company)}  "
               f"{one_line(f.address)}{price}{valid}")

@@ -19,19 +19,18 @@ from typing import Callable, TextIO
 from bulkquote_gui.core.durations import duration_text
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.safe_text import one_line
-from bulkquote_gui.core.states import ROW_TERMINAL
+from bulkquote_gui.core.states import BATCH_UNFINISHED, ROW_TERMINAL, BatchStatus, RowState
 
 BAR_WIDTH = 24
 PACE_WINDOW = 20   # recent quotes that set the pace
 
 
 def count_text(counts: dict[str, int]) -> str:
-    done = counts.get("complete", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
-    text = f"{done}/{counts.get('total', 0)} done, {counts.get('complete', 0)} priced"
-    if counts.get("failed"):
-        text += f", {counts['failed']} failed"
-    if counts.get("cancelled"):
-        text += f", {counts['cancelled']} cancelled"
+    done = sum(counts.get(state, 0) for state in ROW_TERMINAL)
+    text = f"{done}/{counts.get('total', 0)} done, {counts.get(RowState.COMPLETE, 0)} priced"
+    for state in (RowState.FAILED, RowState.CANCELLED):
+        if counts.get(state):
+            text += f", {counts[state]} {state}"
     return text
 
 
@@ -92,7 +91,7 @@ class Progress:
         """The batch as the store has it while another BulkQuote sends its quotes: a line per
         change in a pipe, the bar on a terminal."""
         with self._lock:
-            if status not in ("pending", "running"):
+            if status not in BATCH_UNFINISHED:
                 self._end(batch_id, status, counts)
                 return
             if self._told.get(batch_id) == (status, counts):
@@ -111,7 +110,7 @@ class Progress:
 
     def _end(self, batch_id: int, status: str, counts: dict[str, int]) -> None:
         told = self._told.get(batch_id)
-        if status in ("pending", "running") or (told is not None and told[0] == status):
+        if status in BATCH_UNFINISHED or (told is not None and told[0] == status):
             return
         self._told[batch_id] = (status, counts)
         self._going_on = None
@@ -142,7 +141,7 @@ class Progress:
         if isinstance(event, BatchEvent):
             self._told[event.batch_id] = (event.status, event.counts)
             self.last_message = event.message
-            if event.status != "running" or self.live:
+            if event.status != BatchStatus.RUNNING or self.live:
                 self._print(f"batch {event.batch_id} {event.status}"
                             + (f": {event.message}" if event.message else "")
                             + f" ({count_text(event.counts)})")
@@ -151,7 +150,7 @@ class Progress:
         assert isinstance(event, QuoteEvent)
         if event.status in ROW_TERMINAL:
             self._pace.quote_finished()
-            detail = (f"{event.carrier} {event.mrc} {event.currency}/month" if event.status == "complete"
+            detail = (f"{event.carrier} {event.mrc} {event.currency}/month" if event.status == RowState.COMPLETE
                       else event.error_code or "")
             self._print(f"batch {event.batch_id} row {event.row_number}: {event.status}"
                         + (f" {detail}" if detail else "") + f" [{count_text(event.counts)}]")
@@ -159,7 +158,7 @@ class Progress:
 
     def bar_text(self, batch_id: int, counts: dict[str, int]) -> str:
         total = counts.get("total", 0)
-        done = counts.get("complete", 0) + counts.get("failed", 0) + counts.get("cancelled", 0)
+        done = sum(counts.get(state, 0) for state in ROW_TERMINAL)
         filled = round(BAR_WIDTH * done / total) if total else 0
         text = f"batch {batch_id} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {count_text(counts)}"
         if self.lease_held_elsewhere:

@@ -28,6 +28,7 @@ from bulkquote_gui.commands.batch import (
 )
 from bulkquote_gui.commands.progress import Progress
 from bulkquote_gui.core import store
+from bulkquote_gui.core.states import BatchStatus
 
 KEYS_ENV = "BULKQUOTE_API_KEYS"
 
@@ -130,7 +131,7 @@ def run_rush(args: argparse.Namespace) -> int:
         sf = runtime.session_factory
         with sf() as session:
             summary = _batch_or_fail(session, args.batch)
-        if summary.status not in ("pending", "running", "paused") and not args.off:
+        if not BatchStatus(summary.status).open and not args.off:
             print(f"batch {args.batch} is {summary.status}; nothing to rush", file=sys.stderr)
             return EXIT_BAD_INPUT
         store.set_priority(sf, args.batch, not args.off)

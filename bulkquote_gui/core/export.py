@@ -38,6 +38,7 @@ from bulkquote_gui.core.export_columns import (RESULT_COLUMNS, BatchShape, Colum
                                                row_reason)
 from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.reasons import access_word
+from bulkquote_gui.core.states import RowState
 
 __all__ = ["FORMATS", "export_batch", "neutralise", "row_reason"]
 
@@ -93,7 +94,7 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
     # Decided on the whole batch, so a priced-only export has the same columns as the full one.
     with_sets = any(r.address_set for r in rows) or any(s.address_set for s in skipped)
     if priced_only:
-        rows = [r for r in rows if r.status == "complete"]
+        rows = [r for r in rows if r.status == RowState.COMPLETE]
     for row in [*rows, *skipped]:  # a column the import did not list (should not happen) is kept
         for key in row.original:
             if key not in columns:

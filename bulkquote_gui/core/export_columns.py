@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from bulkquote_gui.core import store
 from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
+from bulkquote_gui.core.states import RowState
 
 
 # The column both exports name the address set by: the results and `check --rows`.
@@ -65,9 +66,9 @@ def row_reason(row: store.RowView) -> str:
     a price past its valid-until date says so."""
     if row.stale(date.today()):
         return expired_text(row.valid_until)
-    if row.status == "complete":
+    if row.status == RowState.COMPLETE:
         return ""
-    if row.status == "cancelled":
+    if row.status == RowState.CANCELLED:
         return "Not sent: cancelled"
     return reason_text(row.error_code, row.error_message)
 

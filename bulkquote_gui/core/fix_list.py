@@ -35,6 +35,7 @@ from bulkquote_gui.core.column_mapping import FIX_LIST_REASON, is_fix_list_reaso
 from bulkquote_gui.core.export import (
     _MAX_WIDTH, _MIN_WIDTH, _WIDTH_SAMPLE, _number, _numeric_columns, _text_cell,
     _write_atomically, row_reason)
+from bulkquote_gui.core.states import RowState
 
 __all__ = ["FIX_LIST_REASON", "FixRow", "SHEET", "batch_fix_rows", "export_batch_fix_list",
            "preview_fix_rows", "write_fix_list", "write_preview_fix_list"]
@@ -98,7 +99,7 @@ def batch_fix_rows(session_factory: sessionmaker[Session], batch_id: int
             raise KeyError(f"no batch {batch_id}")
         columns = store.batch_columns(session, batch_id)
         mapping = store.batch_mapping(session, batch_id)
-        failed = [r for r in store.batch_rows(session, batch_id) if r.status == "failed"]
+        failed = [r for r in store.batch_rows(session, batch_id) if r.status == RowState.FAILED]
         skipped = store.batch_skipped(session, batch_id)
     rows = _from_skipped(skipped)
     for r in failed:

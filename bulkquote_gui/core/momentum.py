@@ -51,6 +51,7 @@ from bulkquote_gui.core.http_deadline import call_deadline, deadline_transport
 from bulkquote_gui.core.loopback import is_loopback_host
 from bulkquote_gui.core.quoting.provider import (  # the seam's types, under this module's old names
     STATUSES,
+    QuoteStatus,
     TERMINAL_STATUSES,  # noqa: F401 (re-exported)
     AuthError,
     Busy,
@@ -385,7 +386,7 @@ def parse_quote(body: Any, *, secret: Secret = None) -> RemoteQuote:
     status = _require(body, "status", str)
     if status not in STATUSES:
         raise _BrokenBody(f"unknown status {clean_text(status, 20, secret)!r}")
-    result = _result(body.get("result"), secret) if status == "complete" else None
+    result = _result(body.get("result"), secret) if status == QuoteStatus.COMPLETE else None
     error = body.get("error") if isinstance(body.get("error"), dict) else {}
     return RemoteQuote(
         id=quote_id,

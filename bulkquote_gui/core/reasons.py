@@ -8,6 +8,9 @@ filter's categories) and `reason_text` gives one sentence for a row.
 
 from __future__ import annotations
 
+from bulkquote_gui.core.quoting.provider import QuoteStatus
+from bulkquote_gui.core.states import BatchStatus, RowState
+
 # Failures a new attempt can change: the API was busy, slow or lost the quote. The others (no
 # coverage, an address the carriers do not know, manual pricing, a refused field) come back the
 # same however often they are sent.
@@ -28,23 +31,25 @@ _LABELS = {
     "invalid_request": "Request refused",
     "timeout": "Timed out",
     "not_found": "Quote lost by the API",
-    "expired": "Expired on the server",
-    "cancelled": "Not sent: cancelled",
+    QuoteStatus.EXPIRED: "Expired on the server",   # a quote the server ended: its status is the code
+    RowState.CANCELLED: "Not sent: cancelled",      # a cancelled row's code is its state
     "internal_error": "Unexpected error",
 }
 
 STATUS_WORDS = {
-    "pending": "Queued", "submitting": "Sending", "polling": "Pricing", "complete": "Priced",
-    "failed": "Failed", "cancelled": "Cancelled", "invalid": "Invalid", "duplicate": "Duplicate",
-    "paused": "Paused", "running": "Running",
+    RowState.PENDING: "Queued", RowState.SUBMITTING: "Sending", RowState.POLLING: "Pricing",
+    RowState.COMPLETE: "Priced", RowState.FAILED: "Failed", RowState.CANCELLED: "Cancelled",
+    "invalid": "Invalid", "duplicate": "Duplicate",   # the import's verdicts (core/rows.RowStatus)
+    BatchStatus.PAUSED: "Paused", BatchStatus.RUNNING: "Running",
 }
 
 ACCESS_WORDS = {"on_net": "On-net", "off_net": "Off-net", "near_net": "Near-net",
                 "fiber": "Fiber", "copper": "Copper", "wireless": "Fixed wireless"}
 
 
-BATCH_WORDS = {"pending": "Waiting its turn", "running": "Running", "paused": "Paused",
-               "cancelled": "Cancelled", "complete": "Complete"}
+BATCH_WORDS = {BatchStatus.PENDING: "Waiting its turn", BatchStatus.RUNNING: "Running",
+               BatchStatus.PAUSED: "Paused", BatchStatus.CANCELLED: "Cancelled",
+               BatchStatus.COMPLETE: "Complete"}
 
 
 def batch_word(status: str) -> str:
@@ -90,7 +95,7 @@ def reason_text(code: str | None, message: str | None) -> str:
     """
     label = reason_label(code)
     text = (message or "").strip()
-    if code == "cancelled" and text in ("", "cancelled", "cancelled by the user"):
+    if code == RowState.CANCELLED and text in ("", "cancelled", "cancelled by the user"):
         return label
     if code == "manual_pricing_required" and text.endswith(")") and "(" in text:
         text = text[text.index("(") + 1:-1].strip()  # the server's own words, not our preamble

@@ -12,12 +12,17 @@ A batch (what the rep sees as one job):
 One row of a batch (one quote), each state committed BEFORE the side effect it announces:
 
     pending --> submitting --> polling --> complete | failed
-       any open state --> cancelled (the rep)      timeout --> failed (DELETE sent)
-    failed (retry) --> pending;  failed(timeout) | cancelled --> submitting (a late answer, or
-    asked again while the quote's fate is unknown: its key is POSTed again, never a new one)
+       any open state --> cancelled (the rep), or failed      timeout --> failed (DELETE sent)
+       pending --> complete (a still-valid earlier quote is reused)
+    failed (retry) | cancelled (quote the rest) --> pending;  failed(timeout) | cancelled -->
+    submitting (a late answer, or asked again while the quote's fate is unknown: its key is
+    POSTed again, never a new one)
 
 StrEnum members compare equal to their text, which is what the database stores, so a status read
-back from any backend or sent in an event can be compared with the enum directly.
+back from any backend or sent in an event can be compared with the enum directly. Every layer
+asks its questions here (`RowState.terminal`, `BatchStatus.finished`, the groups below); the store
+reads each UPDATE's from-states from the tables (`RowState.allowed_from`). A new state: see
+docs/architecture.md, "Where a new row state goes".
 """
 
 from __future__ import annotations
@@ -32,6 +37,26 @@ class BatchStatus(StrEnum):
     CANCELLED = "cancelled"    # the rep gave it up; unsent rows are cancelled
     COMPLETE = "complete"      # no row is open any more (whatever the rows' outcomes)
 
+    @property
+    def unfinished(self) -> bool:
+        """Pending or running: the engine takes it up (a paused batch waits for the rep)."""
+        return self in BATCH_UNFINISHED
+
+    @property
+    def open(self) -> bool:
+        """Not finished: the rep can still pause, resume or cancel it."""
+        return self in BATCH_OPEN
+
+    @property
+    def finished(self) -> bool:
+        """Complete or cancelled: nothing more is sent unless the rep asks again."""
+        return self in BATCH_FINISHED
+
+    @classmethod
+    def allowed_from(cls, after: str) -> tuple[BatchStatus, ...]:
+        """The statuses a batch may move to `after` from (a conditional UPDATE's WHERE)."""
+        return tuple(s for s in cls if BatchStatus(after) in BATCH_TRANSITIONS[s])
+
 
 class RowState(StrEnum):
     """Where one batch row is in quoting (not core/rows.RowStatus: the import check's verdict)."""
@@ -42,6 +67,25 @@ class RowState(StrEnum):
     COMPLETE = "complete"      # priced
     FAILED = "failed"          # the API could not price it, or it timed out
     CANCELLED = "cancelled"    # the rep cancelled it
+
+    @property
+    def active(self) -> bool:
+        """Its quote is (or may be) in flight at the API."""
+        return self in ROW_ACTIVE
+
+    @property
+    def open(self) -> bool:
+        """Not ended yet: waiting its turn or in flight."""
+        return self in ROW_OPEN
+
+    @property
+    def terminal(self) -> bool:
+        return self in ROW_TERMINAL
+
+    @classmethod
+    def allowed_from(cls, after: str) -> tuple[RowState, ...]:
+        """The states a row may move to `after` from (a conditional UPDATE's WHERE)."""
+        return tuple(s for s in cls if RowState(after) in ROW_TRANSITIONS[s])
 
 
 class WaitReason(StrEnum):
@@ -54,11 +98,17 @@ class WaitReason(StrEnum):
     STORE = "store"            # the database cannot be reached, or refuses writes
 
 
-BATCH_UNFINISHED = frozenset({BatchStatus.PENDING, BatchStatus.RUNNING})
-ROW_ACTIVE = frozenset({RowState.SUBMITTING, RowState.POLLING})
-ROW_OPEN = frozenset({RowState.PENDING, *ROW_ACTIVE})
-ROW_TERMINAL = frozenset({RowState.COMPLETE, RowState.FAILED, RowState.CANCELLED})
+# The groups every layer asks about, once. Tuples in the enums' order, so that a statement built
+# from one (`status IN (...)`) reads the same in every process.
+BATCH_UNFINISHED = (BatchStatus.PENDING, BatchStatus.RUNNING)
+BATCH_OPEN = (*BATCH_UNFINISHED, BatchStatus.PAUSED)
+BATCH_FINISHED = (BatchStatus.CANCELLED, BatchStatus.COMPLETE)
+ROW_ACTIVE = (RowState.SUBMITTING, RowState.POLLING)
+ROW_OPEN = (RowState.PENDING, *ROW_ACTIVE)
+ROW_TERMINAL = (RowState.COMPLETE, RowState.FAILED, RowState.CANCELLED)
 
+# Every move the store writes, and nothing else (tests/unit/test_states.py runs each of the store's
+# transition functions on a row in every state and holds them to these tables).
 BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
     BatchStatus.PENDING: frozenset({BatchStatus.RUNNING, BatchStatus.PAUSED, BatchStatus.CANCELLED,
                                     BatchStatus.COMPLETE}),
@@ -69,7 +119,10 @@ BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
 }
 
 ROW_TRANSITIONS: dict[RowState, frozenset[RowState]] = {
-    RowState.PENDING: frozenset({RowState.SUBMITTING, RowState.CANCELLED}),
+    # pending -> complete: a still-valid earlier quote fills it (store/reuse.py); pending -> failed:
+    # the store ends any open row the engine gives up on (mark_failed)
+    RowState.PENDING: frozenset({RowState.SUBMITTING, RowState.COMPLETE, RowState.FAILED,
+                                 RowState.CANCELLED}),
     RowState.SUBMITTING: frozenset({RowState.POLLING, RowState.COMPLETE, RowState.FAILED,
                                      RowState.CANCELLED}),
     RowState.POLLING: frozenset({RowState.POLLING, RowState.COMPLETE, RowState.FAILED,
@@ -78,12 +131,3 @@ ROW_TRANSITIONS: dict[RowState, frozenset[RowState]] = {
     RowState.FAILED: frozenset({RowState.PENDING, RowState.SUBMITTING}),
     RowState.CANCELLED: frozenset({RowState.PENDING, RowState.SUBMITTING}),
 }
-
-
-def row_can_move(before: str, after: str) -> bool:
-    """True if a row may go from `before` to `after` (the store's conditional UPDATEs keep to it)."""
-    return RowState(after) in ROW_TRANSITIONS[RowState(before)]
-
-
-def batch_can_move(before: str, after: str) -> bool:
-    return BatchStatus(after) in BATCH_TRANSITIONS[BatchStatus(before)]

@@ -13,14 +13,13 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from bulkquote_gui.core.states import BATCH_FINISHED
 from bulkquote_gui.gui.controllers.engine_link import EngineLink
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import Latest, Operation, batches, jobs
 from bulkquote_gui.gui.progress_page import ProgressPage
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.upload_page import UploadPage
-
-FINISHED = ("complete", "cancelled")
 
 
 class DailyUse(QObject):
@@ -62,13 +61,13 @@ class DailyUse(QObject):
         wanted, self._wanted_row = self._wanted_row, None
         if wanted is not None and wanted[0] == batch_id:
             self._page.show_row(wanted[1])
-        if self._page.status in FINISHED:
+        if self._page.status in BATCH_FINISHED:
             self.read_deal(batch_id)
 
     def read_deal(self, batch_id: int) -> None:
         def show(deal: batches.Deal) -> None:
             page = self._page
-            if page.batch_id == deal.batch_id and page.status in FINISHED:
+            if page.batch_id == deal.batch_id and page.status in BATCH_FINISHED:
                 page.deal_view.show_deal(deal.batch_id, deal.summary, deal.stale)
                 emit(self.deal_shown, deal.batch_id)
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from bulkquote_gui.core.reasons import status_word
+from bulkquote_gui.core.states import RowState
 from bulkquote_gui.gui.models.results_model import format_money
 from bulkquote_gui.gui.operations import Coalescing, Operation
 from bulkquote_gui.gui.qt_compat import emit
@@ -34,7 +35,7 @@ def describe(found: Any) -> tuple[str, str, str]:
     first = f"#{found.batch_id}  ·  row {found.row_number}  ·  {found.source_name}"
     if found.site_id:
         first += f"  ·  {found.site_id}"
-    if found.status == "complete" and found.mrc is not None:
+    if found.status == RowState.COMPLETE and found.mrc is not None:
         outcome = f"{found.carrier or status_word(found.status)} {format_money(found.mrc, None)}/mo"
         if found.valid_until is not None:
             outcome += f", until {found.valid_until:%b} {found.valid_until.day}, {found.valid_until.year}"

@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QHBoxLayout, QHeaderView, QLabel,
                                QMenu, QTableView, QVBoxLayout, QWidget)
 
+from bulkquote_gui.core.states import BATCH_OPEN
 from bulkquote_gui.gui.delegates import JobRowDelegate
 from bulkquote_gui.gui.job_search import JobSearch
 from bulkquote_gui.gui.models.jobs_model import COLUMNS, STATUS_COLUMN, JobsModel, is_rushed
@@ -19,7 +20,6 @@ from bulkquote_gui.gui.widgets import FilterPill
 
 MINE, TEAM = "mine", "team"
 SCOPES = (MINE, TEAM)
-UNFINISHED = ("pending", "running", "paused")
 EMPTY_TEXT = {MINE: "No batches of yours yet. Submitted spreadsheets show up here; Team lists "
                     "everyone's.",
               TEAM: "No batches yet. Submitted spreadsheets show up here."}
@@ -125,7 +125,7 @@ class JobsPanel(QWidget):
         menu.addAction("Open").triggered.connect(lambda: emit(self.batch_chosen, batch_id))
         rush = menu.addAction("Rush")
         rush.triggered.connect(lambda: emit(self.rush_requested, batch_id))
-        rush.setEnabled(str(batch.status) in UNFINISHED and not is_rushed(batch))
+        rush.setEnabled(batch.status in BATCH_OPEN and not is_rushed(batch))
         rush.setToolTip("Send this batch's quotes before the account's other batches")
         return menu
 

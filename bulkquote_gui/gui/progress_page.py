@@ -23,6 +23,8 @@ from bulkquote_gui.gui.deal_summary_view import DealSummaryView
 from bulkquote_gui.gui.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.eta import EtaEstimator
 from bulkquote_gui.core.reasons import batch_word
+from bulkquote_gui.core.states import (BATCH_FINISHED, BATCH_OPEN, BATCH_UNFINISHED, ROW_TERMINAL,
+                                       BatchStatus, RowState)
 from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STATUS_COLUMN,
                                                     ResultsFilter, ResultsModel)
 from bulkquote_gui.gui.style import current_theme
@@ -30,8 +32,6 @@ from bulkquote_gui.gui.wait_banner import WaitBanner
 from bulkquote_gui.gui.widgets import Banner, StackPage, StatCard, TwoGroupRow
 from bulkquote_gui.gui.qt_compat import emit
 
-ACTIVE = ("pending", "running")
-TERMINAL_ROWS = ("complete", "failed", "cancelled")
 ERROR_MIN = 320  # px: room for the gist of a failure ("manual pricing required: the carriers…")
 COMPACT_BELOW = 700  # px of window height: below, the count cards take one line each
 
@@ -42,14 +42,14 @@ SHORTCUTS = {"pause": "Ctrl+P", "rush": "Ctrl+U", "cancel": "Ctrl+Shift+X", "ret
 
 
 def finished_summary(status: str, counts: dict[str, int]) -> str:
-    done, failed = counts.get("complete", 0), counts.get("failed", 0)
-    cancelled = counts.get("cancelled", 0)
+    done, failed = counts.get(RowState.COMPLETE, 0), counts.get(RowState.FAILED, 0)
+    cancelled = counts.get(RowState.CANCELLED, 0)
     text = f"{done:,} of {counts.get('total', 0):,} sites priced"
     if failed:
         text += f", {failed:,} failed"
     if cancelled:
         text += f", {cancelled:,} not sent"
-    if status == "cancelled":
+    if status == BatchStatus.CANCELLED:
         more = " \"Quote the rest\" sends them." if cancelled else ""
         return f"Batch cancelled: {text}.{more}"
     return f"Batch finished: {text}. Export the prices to Excel or CSV."
@@ -139,7 +139,7 @@ class ProgressPage(StackPage):
         eta_row.addStretch()
 
         self.cards = {key: StatCard(caption, tone) for key, caption, tone in
-                      (("total", "Total", ""), ("succeeded", "Succeeded", "ok"), ("failed", "Failed", "bad"),
+                      (("total", "Total", ""), ("succeeded", "Succeeded", "ok"), (RowState.FAILED, "Failed", "bad"),
                        ("remaining", "Remaining", ""))}
         cards = QHBoxLayout()
         cards.setSpacing(12)
@@ -331,13 +331,13 @@ class ProgressPage(StackPage):
         if event.batch_id != self.batch_id:
             return
         self.model.apply(event)
-        if event.status in TERMINAL_ROWS:
+        if event.status in ROW_TERMINAL:
             self.eta.quote_finished()
             self._filter_refresh.start()
         if event.counts:
             self._set_counts(event.counts)
-        if self.status not in ("running", "paused"):
-            self._set_status("running")
+        if self.status not in (BatchStatus.RUNNING, BatchStatus.PAUSED):
+            self._set_status(BatchStatus.RUNNING)
 
     def apply_batch_event(self, event: BatchEvent) -> None:
         if event.batch_id != self.batch_id:
@@ -347,17 +347,17 @@ class ProgressPage(StackPage):
             self.counts = dict(event.counts)
         self._set_status(event.status)
         self._set_counts(self.counts)
-        rep_paused = event.status == "paused" and self._rep_paused
-        if event.status != "paused":
+        rep_paused = event.status == BatchStatus.PAUSED and self._rep_paused
+        if event.status != BatchStatus.PAUSED:
             self._rep_paused = False
         if rep_paused:
             self.message_banner.hide()  # their own pause: the line under the bar says it already
-        elif event.message and event.status not in ("complete", "cancelled"):  # the done banner says it
+        elif event.message and event.status not in BATCH_FINISHED:  # the done banner says it
             self.show_message(event.message)
-        elif event.status == "running":
+        elif event.status == BatchStatus.RUNNING:
             self.message_banner.hide()
         self._refresh_filter()
-        if event.status in ("complete", "cancelled") and previous != event.status:
+        if event.status in BATCH_FINISHED and previous != event.status:
             emit(self.finished, event.batch_id, event.status)
 
     def show_message(self, text: str) -> None:
@@ -370,7 +370,7 @@ class ProgressPage(StackPage):
 
     def show_wait(self, event: WaitEvent | None) -> None:
         """Why the account's line stands still (None: it does not); not for a finished batch."""
-        self.wait_banner.show_wait(event if self.status not in ("complete", "cancelled") else None)
+        self.wait_banner.show_wait(event if self.status not in BATCH_FINISHED else None)
         self._time_quotes()
         self._sync()  # the ETA line says the batch is on hold
 
@@ -418,14 +418,14 @@ class ProgressPage(StackPage):
         self.status = status
         colours = current_theme().badge(status)
         self.badge.setText(batch_word(status))
-        self.model.set_paused(status == "paused")
+        self.model.set_paused(status == BatchStatus.PAUSED)
         self._time_quotes()
         self.badge.setStyleSheet(f"background: {colours.fill}; color: {colours.text}; border-radius: 11px;"
                                  " padding: 3px 14px; font-weight: 600;")
         rush = current_theme().badge("rush")
         self.rush_badge.setStyleSheet(f"background: {rush.fill}; color: {rush.text}; border-radius: 11px;"
                                       " padding: 3px 12px; font-weight: 600;")
-        if status in ("complete", "cancelled"):
+        if status in BATCH_FINISHED:
             self.wait_banner.show_wait(None)  # a finished batch waits for nothing
         else:
             self.deal_view.clear()  # running again (a retry): its totals are read when it ends
@@ -436,40 +436,42 @@ class ProgressPage(StackPage):
         total = counts.get("total", 0)
         # Sites with an answer (priced or failed): a cancelled row has none, so a cancelled
         # batch's bar says how far it got, never 100 %.
-        done = counts.get("complete", 0) + counts.get("failed", 0)
+        done = counts.get(RowState.COMPLETE, 0) + counts.get(RowState.FAILED, 0)
         self.progress.setValue(int(1000 * done / total) if total else 0)
         self.percent_label.setText(f"{(100 * done // total) if total else 0}%")
         self.cards["total"].set_value(total)
-        self.cards["succeeded"].set_value(counts.get("complete", 0))
-        self.cards["failed"].set_value(counts.get("failed", 0))
+        self.cards["succeeded"].set_value(counts.get(RowState.COMPLETE, 0))
+        self.cards[RowState.FAILED].set_value(counts.get(RowState.FAILED, 0))
         self._sync()
 
     def _sync(self) -> None:
         """Buttons enabled only when they apply; the ETA and the finished summary."""
         status, counts = self.status, self.counts
-        remaining = counts.get("pending", 0) + counts.get("active", 0)
-        active = status in ACTIVE
+        remaining = counts.get(RowState.PENDING, 0) + counts.get("active", 0)
+        active = status in BATCH_UNFINISHED
         # A cancelled batch has nothing remaining but rows never sent: the card says those.
         card = self.cards["remaining"]
-        card.caption.setText("Not sent" if status == "cancelled" else "Remaining")
-        card.set_value(counts.get("cancelled", 0) if status == "cancelled" else remaining)
-        self.pause_button.setText("&Resume" if status == "paused" else "&Pause")
-        self.pause_button.setEnabled(active or status == "paused")
-        self.cancel_button.setEnabled(active or status == "paused")
+        cancelled = status == BatchStatus.CANCELLED
+        card.caption.setText("Not sent" if cancelled else "Remaining")
+        card.set_value(counts.get(RowState.CANCELLED, 0) if cancelled else remaining)
+        paused = status == BatchStatus.PAUSED
+        self.pause_button.setText("&Resume" if paused else "&Pause")
+        self.pause_button.setEnabled(status in BATCH_OPEN)
+        self.cancel_button.setEnabled(status in BATCH_OPEN)
         rushed = self.priority > 0
         self.rush_badge.setVisible(rushed)
         self.rush_button.setText("Rushed" if rushed else "Rush")
-        self.rush_button.setEnabled((active or status == "paused") and not rushed)
-        retryable, failed = self.model.retryable_count(), counts.get("failed", 0)
-        self.retry_button.setEnabled(retryable > 0 and not active and status != "cancelled")
+        self.rush_button.setEnabled(status in BATCH_OPEN and not rushed)
+        retryable, failed = self.model.retryable_count(), counts.get(RowState.FAILED, 0)
+        self.retry_button.setEnabled(retryable > 0 and not active and not cancelled)
         self.retry_button.setToolTip(_tip(self._retry_tip(retryable, failed), "retry"))
-        unsent = counts.get("cancelled", 0) + retryable
-        self.rest_button.setEnabled(status == "cancelled" and unsent > 0)
+        unsent = counts.get(RowState.CANCELLED, 0) + retryable
+        self.rest_button.setEnabled(cancelled and unsent > 0)
         self.export_button.setEnabled(counts.get("total", 0) > 0)
         model = self.model
         to_fix = model.failed_count() + model.rowCount() - model.quoted_count()
-        self.fix_list_button.setEnabled(status in ("complete", "cancelled") and to_fix > 0)
-        if status == "paused":
+        self.fix_list_button.setEnabled(status in BATCH_FINISHED and to_fix > 0)
+        if paused:
             self.eta_label.setText("Paused. Resume to carry on where it stopped.")
         elif active and self.wait_banner.event is not None:
             self.eta_label.setText("On hold: nothing is sent until the wait below is over.")
@@ -480,10 +482,10 @@ class ProgressPage(StackPage):
         # Always there while the batch runs (blank when there is nothing to say): the line never
         # pushes the rest down. A finished batch has no time left: no empty band under the bar.
         self.eta_label.setMinimumHeight(self.eta_label.fontMetrics().lineSpacing())
-        self.eta_label.setVisible(status not in ("complete", "cancelled"))
-        if status in ("complete", "cancelled"):
+        self.eta_label.setVisible(status not in BATCH_FINISHED)
+        if status in BATCH_FINISHED:
             self.done_banner.set_text(finished_summary(status, counts))
-            kind = "stoppedBanner" if status == "cancelled" else "doneBanner"
+            kind = "stoppedBanner" if cancelled else "doneBanner"
             if self.done_banner.objectName() != kind:  # a cancelled batch is not a green success
                 self.done_banner.setObjectName(kind)
                 self.done_banner.setStyleSheet("/* */")  # re-polish: the sheet matches by name
@@ -491,7 +493,7 @@ class ProgressPage(StackPage):
             self.done_banner.show()
         else:
             self.done_banner.hide()
-        tone = "stopped" if status == "cancelled" else ""
+        tone = "stopped" if cancelled else ""
         if self.progress.property("tone") != tone:
             self.progress.setProperty("tone", tone)
             self.progress.style().unpolish(self.progress)
@@ -499,7 +501,7 @@ class ProgressPage(StackPage):
         emit(self.state_changed)
 
     def _retry_tip(self, retryable: int, failed: int) -> str:
-        if self.status == "cancelled":
+        if self.status == BatchStatus.CANCELLED:
             return "This batch was cancelled: \"Quote the rest\" sends its unsent quotes and retries its failures"
         kept = failed - retryable
         if not failed:
@@ -514,16 +516,17 @@ class ProgressPage(StackPage):
 
     def _time_quotes(self) -> None:
         """The ETA counts only time the batch runs: paused or on hold is nobody's quote."""
-        if self.status == "paused" or (self.status in ACTIVE and self.wait_banner.event is not None):
+        if self.status == BatchStatus.PAUSED or (self.status in BATCH_UNFINISHED
+                                                  and self.wait_banner.event is not None):
             self.eta.hold()
-        elif self.status in ACTIVE:
+        elif self.status in BATCH_UNFINISHED:
             self.eta.go_on()
 
     def _pause_or_resume(self) -> None:
         if not self.pause_button.isEnabled():
             return
-        self._rep_paused = self.status != "paused"
-        self._emit(self.resume_requested if self.status == "paused" else self.pause_requested)
+        self._rep_paused = self.status != BatchStatus.PAUSED
+        self._emit(self.resume_requested if self.status == BatchStatus.PAUSED else self.pause_requested)
 
     def _emit(self, signal) -> None:
         if self.batch_id is not None:

@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
+from bulkquote_gui.core.rows import RowStatus
+from bulkquote_gui.core.states import BatchStatus, RowState
 from bulkquote_gui.gui.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -46,36 +48,37 @@ class BadgeColours:
     fill: str
 
 
-# Every status a badge can show: preview rows, batch rows and whole batches (and the rush mark).
+# Every status a badge can show: preview rows, batch rows and whole batches (and the rush mark);
+# a batch's pending/complete/cancelled look like a row's (the enums' members are their text).
 _BADGES_LIGHT: dict[str, BadgeColours] = {
-    "valid": BadgeColours("#166534", "#dcfce7"),
-    "repaired": BadgeColours("#92400e", "#fef3c7"),
-    "invalid": BadgeColours("#b91c1c", "#fee2e2"),
-    "duplicate": BadgeColours("#5b21b6", "#ede9fe"),
-    "pending": BadgeColours("#475569", "#e2e8f0"),
-    "submitting": BadgeColours("#1d4ed8", "#dbeafe"),
-    "polling": BadgeColours("#1d4ed8", "#dbeafe"),
-    "running": BadgeColours("#1d4ed8", "#dbeafe"),
-    "complete": BadgeColours("#166534", "#dcfce7"),
-    "failed": BadgeColours("#b91c1c", "#fee2e2"),
-    "cancelled": BadgeColours("#475569", "#e5e7eb"),
-    "paused": BadgeColours("#92400e", "#fef3c7"),
+    RowStatus.VALID: BadgeColours("#166534", "#dcfce7"),
+    RowStatus.REPAIRED: BadgeColours("#92400e", "#fef3c7"),
+    RowStatus.INVALID: BadgeColours("#b91c1c", "#fee2e2"),
+    RowStatus.DUPLICATE: BadgeColours("#5b21b6", "#ede9fe"),
+    RowState.PENDING: BadgeColours("#475569", "#e2e8f0"),
+    RowState.SUBMITTING: BadgeColours("#1d4ed8", "#dbeafe"),
+    RowState.POLLING: BadgeColours("#1d4ed8", "#dbeafe"),
+    BatchStatus.RUNNING: BadgeColours("#1d4ed8", "#dbeafe"),
+    RowState.COMPLETE: BadgeColours("#166534", "#dcfce7"),
+    RowState.FAILED: BadgeColours("#b91c1c", "#fee2e2"),
+    RowState.CANCELLED: BadgeColours("#475569", "#e5e7eb"),
+    BatchStatus.PAUSED: BadgeColours("#92400e", "#fef3c7"),
     "rush": BadgeColours("#c2410c", "#ffedd5"),  # not a status: a batch rushed to the front
     "reuse": BadgeColours("#0f766e", "#ccfbf1"),  # a preview row a still-valid quote will fill
 }
 _BADGES_DARK: dict[str, BadgeColours] = {
-    "valid": BadgeColours("#86efac", "#163a24"),
-    "repaired": BadgeColours("#fcd34d", "#3d2e0c"),
-    "invalid": BadgeColours("#fca5a5", "#451a1a"),
-    "duplicate": BadgeColours("#c4b5fd", "#2e2150"),
-    "pending": BadgeColours("#cbd5e1", "#2d3440"),
-    "submitting": BadgeColours("#93c5fd", "#1c2f52"),
-    "polling": BadgeColours("#93c5fd", "#1c2f52"),
-    "running": BadgeColours("#93c5fd", "#1c2f52"),
-    "complete": BadgeColours("#86efac", "#163a24"),
-    "failed": BadgeColours("#fca5a5", "#451a1a"),
-    "cancelled": BadgeColours("#cbd5e1", "#2d3440"),
-    "paused": BadgeColours("#fcd34d", "#3d2e0c"),
+    RowStatus.VALID: BadgeColours("#86efac", "#163a24"),
+    RowStatus.REPAIRED: BadgeColours("#fcd34d", "#3d2e0c"),
+    RowStatus.INVALID: BadgeColours("#fca5a5", "#451a1a"),
+    RowStatus.DUPLICATE: BadgeColours("#c4b5fd", "#2e2150"),
+    RowState.PENDING: BadgeColours("#cbd5e1", "#2d3440"),
+    RowState.SUBMITTING: BadgeColours("#93c5fd", "#1c2f52"),
+    RowState.POLLING: BadgeColours("#93c5fd", "#1c2f52"),
+    BatchStatus.RUNNING: BadgeColours("#93c5fd", "#1c2f52"),
+    RowState.COMPLETE: BadgeColours("#86efac", "#163a24"),
+    RowState.FAILED: BadgeColours("#fca5a5", "#451a1a"),
+    RowState.CANCELLED: BadgeColours("#cbd5e1", "#2d3440"),
+    BatchStatus.PAUSED: BadgeColours("#fcd34d", "#3d2e0c"),
     "rush": BadgeColours("#fdba74", "#4a2410"),
     "reuse": BadgeColours("#5eead4", "#113a36"),
 }

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core.events import BatchEvent, Event, WaitEvent
 from bulkquote_gui.core.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
+from bulkquote_gui.core.states import BATCH_UNFINISHED, BatchStatus, RowState
 from bulkquote_gui.services.mail_config import MailConfigSource
 from bulkquote_gui.services.mailer import MailError, SmtpConfig, send
 
@@ -103,15 +104,15 @@ class OutcomeWatcher:
 
     def _batch(self, event: BatchEvent) -> None:
         outcome = None
-        if event.status == "complete":
+        if event.status == BatchStatus.COMPLETE:
             outcome = Outcome(event.batch_id, FINISHED, event.status, counts=dict(event.counts))
-        elif event.status == "paused" and event.message.strip().lower() not in REP_PAUSES:
+        elif event.status == BatchStatus.PAUSED and event.message.strip().lower() not in REP_PAUSES:
             outcome = Outcome(event.batch_id, NEEDS_REP, event.status, event.message,
                               dict(event.counts))
         with self._lock:
             self.batches_seen.add(event.batch_id)
             if outcome is None:
-                if event.status in ("running", "pending"):
+                if event.status in BATCH_UNFINISHED:
                     self._last.pop(event.batch_id, None)   # a new episode may be told again
                 return
             key = (outcome.kind, outcome.reason)
@@ -145,7 +146,7 @@ class OutcomeWatcher:
                   f"{'' if event.message else ' holds it'}. Cancel the blocking quote "
                   f"(`bulkquote unblock {event.blocker_id or 'QUOTE_ID'}`) if it is stuck.")
         for batch_id in event.batch_ids:
-            self._on_outcome(Outcome(batch_id, NEEDS_REP, "running", reason))
+            self._on_outcome(Outcome(batch_id, NEEDS_REP, BatchStatus.RUNNING, reason))
 
     def engine_failed(self, exc: BaseException, batch_ids: tuple[int, ...] = ()) -> bool:
         """The engine raised; disk trouble becomes an outcome for the batches it had in hand."""
@@ -191,11 +192,11 @@ def refused_text(report: BatchReport) -> str:
 
 def count_text(counts: dict[str, int]) -> str:
     total = counts.get("total", 0)
-    parts = [f"{counts.get('complete', 0)} priced"]
-    for key in ("failed", "cancelled"):
+    parts = [f"{counts.get(RowState.COMPLETE, 0)} priced"]
+    for key in (RowState.FAILED, RowState.CANCELLED):
         if counts.get(key):
             parts.append(f"{counts[key]} {key}")
-    left = counts.get("pending", 0) + counts.get("active", 0)
+    left = counts.get(RowState.PENDING, 0) + counts.get("active", 0)
     if left:
         parts.append(f"{left} to go")
     return ", ".join(parts) + f" of {total}"
@@ -271,7 +272,7 @@ def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchR
         rows = store.batch_rows(session, batch_id)
         refused = len(store.batch_skipped(session, batch_id))
     failed = [(r.row_number, one_line(reason_text(r.error_code or "failed", r.error_message)))
-              for r in rows if r.status == "failed"]
+              for r in rows if r.status == RowState.FAILED]
     # The file name and the owner come from the rep's machine: made one safe line here, they
     # can neither break a header (CR/LF) nor turn text around (U+202E) in subject, body or name.
     return BatchReport(batch_id=batch_id, name=one_line(summary.source_name),

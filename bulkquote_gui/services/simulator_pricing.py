@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from bulkquote_gui.core.quoting.provider import QuoteStatus
+
 # carrier -> (monthly price of 1 Gbps DIA on 36 months, chance the building is on its own net)
 CARRIERS: dict[str, tuple[int, float]] = {
     "Lumen": (950, 0.45),
@@ -41,7 +43,7 @@ _CENT = Decimal("0.01")
 class Answer:
     """What a quote ends as: `result` when complete, else the failure's code and message."""
 
-    status: str                       # "complete" or "failed"
+    status: QuoteStatus               # complete or failed
     result: dict[str, Any] | None = None
     error_code: str | None = None
     error_message: str | None = None
@@ -107,13 +109,13 @@ def answer_for(location: dict[str, Any], service: dict[str, Any], created: date)
     street = key.split("|")[0]
     if _FAKE_STREET.search(street) or not re.search(r"[A-Z]", street) or \
             str(location.get("postal_code", ""))[:5] in _FAKE_ZIPS:
-        return Answer("failed", error_code="address_not_found",
+        return Answer(QuoteStatus.FAILED, error_code="address_not_found",
                       error_message="the address could not be found in the carrier databases")
     outcome = _roll(key, "outcome", 1000)
     if outcome < NO_COVERAGE_PER_MILLE:
-        return Answer("failed", error_code="no_coverage", error_message="no carrier serves this address")
+        return Answer(QuoteStatus.FAILED, error_code="no_coverage", error_message="no carrier serves this address")
     if outcome < NO_COVERAGE_PER_MILLE + MANUAL_PRICING_PER_MILLE:
-        return Answer("failed", error_code="manual_pricing_required",
+        return Answer(QuoteStatus.FAILED, error_code="manual_pricing_required",
                       error_message="the carriers price this site by hand; a sales engineer will follow up")
     pool = list(BROADBAND_CARRIERS if service["product"] == "BROADBAND" else CARRIERS)
     pool.sort(key=lambda c: _roll(key, f"order:{c}", 1 << 30))
@@ -123,5 +125,5 @@ def answer_for(location: dict[str, Any], service: dict[str, Any], created: date)
     total = [Decimal(o["mrc"]) * o["term_months"] + Decimal(o["nrc"]) for o in options]
     recommended = total.index(min(total))
     valid_until = created + timedelta(days=QUOTE_VALID_DAYS)
-    return Answer("complete", result={"options": options, "recommended": recommended,
+    return Answer(QuoteStatus.COMPLETE, result={"options": options, "recommended": recommended,
                                       "valid_until": valid_until.isoformat()})

@@ -31,10 +31,11 @@ from typing import Any
 from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.file_modes import private_opener
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
+from bulkquote_gui.core.quoting.provider import QuoteStatus
 from bulkquote_gui.services.simulator_pricing import Answer, answer_for, processing_seconds
 
 log = logging.getLogger(__name__)
-IN_FLIGHT = frozenset({"queued", "processing"})
+IN_FLIGHT = frozenset({QuoteStatus.QUEUED, QuoteStatus.PROCESSING})
 QUEUED_SECONDS = 1.0
 EXPIRY_SECONDS = 30 * 60.0
 RETRY_AFTER_MIN, RETRY_AFTER_MAX = 2.0, 10.0
@@ -84,7 +85,7 @@ class SimQuote:
     def timeline(self, elapsed: float) -> tuple[str, float]:
         """(status, seconds after creation it took that status) as of `elapsed` seconds."""
         if self.cancelled_after_s is not None and elapsed >= self.cancelled_after_s:
-            return "cancelled", self.cancelled_after_s
+            return QuoteStatus.CANCELLED, self.cancelled_after_s
         done = math.inf if self.never_finish else self.queued_s + self.processing_s
         if done <= self.expire_s and elapsed >= done:
             return self.answer.status, done
@@ -453,9 +454,9 @@ class SimulatorState:
             "created_at": _iso(quote.created_wall),
             "updated_at": _iso(quote.created_wall + timedelta(seconds=since)),
             "request": quote.request,
-            "result": quote.answer.result if status == "complete" else None,
+            "result": quote.answer.result if status == QuoteStatus.COMPLETE else None,
             "error": {"code": quote.answer.error_code, "message": quote.answer.error_message}
-            if status == "failed" else None,
+            if status == QuoteStatus.FAILED else None,
         })
         retry_after = self._retry_after(quote, elapsed) if status in IN_FLIGHT else None
         return SimResponse(status_code, body, retry_after_s=retry_after)

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bulkquote_gui.core.clock import Clock, SystemClock
+from bulkquote_gui.core.quoting.provider import QuoteStatus
 from bulkquote_gui.core.quoting.sonata.mapping import bandwidth_in
 from bulkquote_gui.core.quoting.sonata.settings import default_templates
 from bulkquote_gui.services.simulator_pricing import (
@@ -212,7 +213,7 @@ class SonataState:
         if quote.state not in OPEN_STATES:
             return
         if self.clock.monotonic() >= quote.ready_at:
-            priced = quote.answer.status == "complete"
+            priced = quote.answer.status == QuoteStatus.COMPLETE
             budgetary = quote.request.get("buyerRequestedQuoteLevel") == "budgetary"
             quote.state = ("answered" if budgetary else "approved.orderable") if priced \
                 else "unableToProvide"

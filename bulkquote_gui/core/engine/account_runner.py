@@ -24,7 +24,7 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.api_gate import ApiGate
 from bulkquote_gui.core.engine.cleanup import OwedCalls
-from bulkquote_gui.core.engine.commands import LEASE_LOST, STOPPED, Commands, Interrupted
+from bulkquote_gui.core.engine.commands import Commands, Interrupted, StepResult
 from bulkquote_gui.core.engine.lease import LeaseKeeper, holder_stopped, waiting_message
 from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message
 from bulkquote_gui.core.engine.policy import EngineConfig, Timing
@@ -103,9 +103,9 @@ class AccountRunner:
                         self.commands.idle_wait(idle_poll_s)
                         continue
                     held = self._hold_lease(only_batch)
-                    if held == STOPPED:
+                    if held == StepResult.STOPPED:
                         break
-                    if held == "idle":
+                    if held == StepResult.IDLE:
                         continue  # the work was done by the holder meanwhile: look again
                     outcome = self._run_line(only_batch, result)
                 except (SQLAlchemyError, StoreUnavailable) as exc:
@@ -113,11 +113,11 @@ class AccountRunner:
                     if problem is None:
                         raise   # a bug, not the environment
                     outcome = self._store_failed(problem, None, result)
-                if outcome in (STOPPED, "auth"):
+                if outcome in (StepResult.STOPPED, StepResult.AUTH):
                     break
-                if outcome == "idle" and until_idle:
+                if outcome == StepResult.IDLE and until_idle:
                     break
-                # "lease_lost", "store": step back and wait to be the holder again
+                # LEASE_LOST (the lease, or the store, was lost): step back and hold it again
         finally:
             self._release_at_the_end()
         result.stopped = self.commands.stopped
@@ -144,7 +144,7 @@ class AccountRunner:
         except Exception:  # a broken store at the end must not hide what went before
             log.exception("could not release the lease of account %s", self.account_id)
 
-    def _run_line(self, only_batch: int | None, result: RunResult) -> str:
+    def _run_line(self, only_batch: int | None, result: RunResult) -> StepResult:
         while True:
             try:
                 self.commands.check()        # stop, lease renewal
@@ -153,7 +153,7 @@ class AccountRunner:
                 return self._line_interrupted(stop, result)
             except LeaseLost:
                 self.lease.lost()
-                return LEASE_LOST
+                return StepResult.LEASE_LOST
             row, self._next = self._next, None
             if row is None:
                 with self._sf() as session:
@@ -170,7 +170,7 @@ class AccountRunner:
                     self._finish_if_done(batch_id, result)   # a pause still cuts its clean-up short
             except AuthRefused as refused:
                 self._refused(batch_id, refused.message, result)
-                return "auth"
+                return StepResult.AUTH
             except Interrupted as stop:
                 outcome = self._row_interrupted(stop, batch_id, result)
                 if outcome is not None:
@@ -200,7 +200,8 @@ class AccountRunner:
         self.outcomes.emit_batch(batch_id, BatchStatus.RUNNING)
         return True
 
-    def _row_interrupted(self, stop: Interrupted, batch_id: int, result: RunResult) -> str | None:
+    def _row_interrupted(self, stop: Interrupted, batch_id: int,
+                         result: RunResult) -> StepResult | None:
         if stop.kind == BatchStatus.CANCELLED:
             self.cancel_in_hand(batch_id, stop.message or "cancelled by the user", result)
             return None
@@ -209,18 +210,18 @@ class AccountRunner:
             return None
         return self._line_interrupted(stop, result)
 
-    def _line_interrupted(self, stop: Interrupted, result: RunResult) -> str:
-        if stop.kind == LEASE_LOST:
+    def _line_interrupted(self, stop: Interrupted, result: RunResult) -> StepResult:
+        if stop.kind == StepResult.LEASE_LOST:
             log.warning("account %s: %s; stepping back", self.account_id, stop.message)
             self.lease.lost()
-            return LEASE_LOST
+            return StepResult.LEASE_LOST
         for batch_id in self._announced:
             status = self.status(batch_id)
             result.statuses[batch_id] = status
             if status in (BatchStatus.PENDING, BatchStatus.RUNNING):
                 self.outcomes.emit_batch(batch_id, status,
                                          "stopped; the batch resumes on the next start")
-        return STOPPED
+        return StepResult.STOPPED
 
     def _pause(self, batch_id: int, message: str, result: RunResult) -> None:
         self.commands.take_pause(batch_id)   # done: the flag must not pause the next batch
@@ -288,7 +289,7 @@ class AccountRunner:
         self._announced.discard(batch_id)
         result.statuses[batch_id] = self.status(batch_id)
 
-    def _finish_idle(self, only_batch: int | None, result: RunResult) -> str:
+    def _finish_idle(self, only_batch: int | None, result: RunResult) -> StepResult:
         """No row left to take: finish what this run started (a batch whose last row ended in
         another process, or a batch that never had an open row)."""
         for batch_id in sorted(self._announced | ({only_batch} if only_batch else set())):
@@ -300,12 +301,12 @@ class AccountRunner:
                     store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
                 self._finish(batch_id, result)
             result.statuses[batch_id] = self.status(batch_id)
-        return "idle"
+        return StepResult.IDLE
 
     # ------------------------------------------------------------------ a store that refuses writes
 
     def _store_failed(self, problem: StoreUnavailable, batch_id: int | None,
-                      result: RunResult) -> str:
+                      result: RunResult) -> StepResult:
         """The store cannot be reached, or refuses writes: wait for it (store_gate), then take
         the lease again and go on. A full disk, a read-only or locked database first pause the
         batch in hand with the sentence (if even that write fails, an event says so); a lost
@@ -326,8 +327,8 @@ class AccountRunner:
             self._emit_safely(lambda: self.outcomes.emit_batch(batch_id, BatchStatus.PAUSED,
                                                                message))
         if not self.store_gate.wait(problem, held_up):
-            return STOPPED
-        return LEASE_LOST   # the lease may have lapsed meanwhile: take it again, then go on
+            return StepResult.STOPPED
+        return StepResult.LEASE_LOST   # the lease may have lapsed meanwhile: take it again, then go on
 
     def _resume_store_paused(self) -> None:
         """Batches paused because the store refused writes go on once it takes them again
@@ -350,18 +351,18 @@ class AccountRunner:
             return bool(store.unfinished_batch_ids(session, account_id=self.account_id)) \
                 or bool(store.owed_count(session, self.account_id))
 
-    def _hold_lease(self, only_batch: int | None) -> str:
-        """Become the holder ("held"); while another process is, say who and wait. "idle" when
+    def _hold_lease(self, only_batch: int | None) -> StepResult:
+        """Become the holder (HELD); while another process is, say who and wait. IDLE when
         the holder did our work meanwhile, STOPPED on stop()."""
         told: tuple[str, int, bool] | None = None   # the holder we said we wait for
         while not self.commands.stopped:
             if self.lease.try_acquire():
                 if told:
                     self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
-                return "held"
+                return StepResult.HELD
             if told and not self._has_work(only_batch):
                 self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
-                return "idle"
+                return StepResult.IDLE
             state = self.lease.read()
             holder = (state.instance_id, state.token, holder_stopped(state.holder)) \
                 if state is not None else ("", 0, False)
@@ -371,7 +372,7 @@ class AccountRunner:
                                         waiting_message(state, self._clock.now()))
                 told = holder
             self.commands.idle_wait(self._config.lease_retry_s)
-        return STOPPED
+        return StepResult.STOPPED
 
     def _fence_if_held(self) -> None:
         if self.lease.held:

@@ -9,6 +9,7 @@ of the wait also renews the account's lease when due, so a long poll never lets 
 from __future__ import annotations
 
 import threading
+from enum import StrEnum
 from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,14 +19,21 @@ from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store.accounts import LeaseLost
 
-STOPPED = "stopped"
-LEASE_LOST = "lease_lost"
+class StepResult(StrEnum):
+    """How one step of an account's line ended (core/engine/account_runner.py): what it does next."""
+
+    HELD = "held"              # the lease is ours: take the next row
+    IDLE = "idle"              # no row left (the holder did our work meanwhile): look again, or stop
+    AUTH = "auth"              # the key was refused: nothing more can be sent with it
+    STOPPED = "stopped"        # stop() (the app closing, a signal): end the run
+    LEASE_LOST = "lease_lost"  # another holder took the lease, or the store went away: hold it again
 
 
 class Interrupted(Exception):
-    """The work in hand must end now. kind: cancelled, paused (of `batch_id`), stopped, lease_lost."""
+    """The work in hand must end now. kind: BatchStatus.CANCELLED or PAUSED (of `batch_id`),
+    StepResult.STOPPED or LEASE_LOST."""
 
-    def __init__(self, kind: str, message: str = "", batch_id: int | None = None) -> None:
+    def __init__(self, kind: BatchStatus | StepResult, message: str = "", batch_id: int | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.message = message
@@ -123,10 +131,10 @@ class Commands:
         try:
             self.heartbeat()
         except LeaseLost as exc:
-            raise Interrupted(LEASE_LOST, str(exc)) from None
+            raise Interrupted(StepResult.LEASE_LOST, str(exc)) from None
         with self._lock:
             if self._stop:
-                raise Interrupted(STOPPED)
+                raise Interrupted(StepResult.STOPPED)
             batch_id = self._current
             if batch_id is None:
                 return

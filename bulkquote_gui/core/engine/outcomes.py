@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
-from bulkquote_gui.core.quoting.provider import ProviderError, RemoteQuote
+from bulkquote_gui.core.quoting.provider import ProviderError, QuoteStatus, RemoteQuote
 from bulkquote_gui.core.states import RowState
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,10 @@ class Outcomes:
 
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
-        if quote.status == "complete" and quote.result is not None:
+        if quote.status == QuoteStatus.COMPLETE and quote.result is not None:
             self.write_row(row_id, lambda s: store.mark_complete(s, row_id, quote, now))
             return
-        if quote.status == "failed":
+        if quote.status == QuoteStatus.FAILED:
             code = quote.error_code or "failed"
             message = quote.error_message or "the API could not price this site"
             if code == MANUAL_PRICING:
@@ -56,7 +56,7 @@ class Outcomes:
     def record_late(self, row_id: int | None, quote: RemoteQuote, *, key: str | None = None) -> None:
         """A row ended (timed out, or cancelled) without its quote's answer; the answer learnt
         later replaces that ending."""
-        if row_id is None or quote.status == "cancelled":
+        if row_id is None or quote.status == QuoteStatus.CANCELLED:
             return
         if store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
                                         key=key):
@@ -130,7 +130,7 @@ def submitting_event(row: store.RowWork) -> QuoteEvent | None:
     if row.counts is None:
         return None
     counts = dict(row.counts)
-    counts["pending"] -= 1
+    counts[RowState.PENDING] -= 1
     counts["active"] += 1
     return QuoteEvent(batch_id=row.batch_id, quote_id=row.id, row_number=row.row_number,
                       status=RowState.SUBMITTING, counts=counts)

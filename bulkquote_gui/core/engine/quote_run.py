@@ -30,7 +30,7 @@ from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.api_gate import ApiGate
 from bulkquote_gui.core.engine.cleanup import OwedCalls
-from bulkquote_gui.core.engine.commands import LEASE_LOST, Commands, Interrupted
+from bulkquote_gui.core.engine.commands import Commands, Interrupted, StepResult
 from bulkquote_gui.core.engine.outcomes import Outcomes, auth_message, submitting_event, with_field
 from bulkquote_gui.core.engine.policy import Timing
 from bulkquote_gui.core.quoting.provider import (
@@ -38,6 +38,7 @@ from bulkquote_gui.core.quoting.provider import (
     Busy,
     NotFound,
     ProviderError,
+    QuoteStatus,
     RemoteQuote,
     TransientError,
 )
@@ -95,7 +96,7 @@ class QuoteRun:
                             known=submitting_event(row)):
                         return  # changed under us (cancelled): the caller picks the next row
                 except LeaseLost as exc:
-                    raise Interrupted(LEASE_LOST, str(exc)) from None
+                    raise Interrupted(StepResult.LEASE_LOST, str(exc)) from None
                 row = replace(row, status=RowState.SUBMITTING, submitted_at=now,
                               attempts=row.attempts + 1)
                 fenced_now = True
@@ -130,7 +131,7 @@ class QuoteRun:
         try:
             self._check_fence_raw()
         except LeaseLost as exc:
-            raise Interrupted(LEASE_LOST, str(exc)) from None
+            raise Interrupted(StepResult.LEASE_LOST, str(exc)) from None
 
     def _submit(self, row: store.RowWork, *, post_unanswered: bool = False,
                 fenced_now: bool = False) -> tuple[str, float, Any] | None:
@@ -186,7 +187,7 @@ class QuoteRun:
                     return None
                 self._clear_account_wait()
                 quote = reply.quote
-                if reply.replayed and quote.status == "cancelled":
+                if reply.replayed and quote.status == QuoteStatus.CANCELLED:
                     # Asked again after a cancel, the key's quote was cancelled at the API: its
                     # replay can only answer that. A new key asks for a quote (one, not two:
                     # the old one has no price).
@@ -298,8 +299,7 @@ class QuoteRun:
             log.info("row %s: adopting quote %s found in flight", row.row_number, blocking.id)
             self._outcomes.write_row(row.id, lambda s: store.mark_polling(s, row.id, blocking.id))
             return blocking.id, self._timing.poll_delay(reply.retry_after), row.submitted_at
-        if owner.status in (RowState.SUBMITTING, RowState.POLLING) \
-                and owner.batch_status != BatchStatus.CANCELLED:
+        if owner.status.active and owner.batch_status != BatchStatus.CANCELLED:
             log.info("row %s of batch %s: finishing its quote %s first",
                      owner.row_number, owner.batch_id, blocking.id)
             self._outcomes.write_row(owner.row_id, lambda s: store.mark_polling(
@@ -363,8 +363,7 @@ class QuoteRun:
 
     def _record_for_owner(self, owner: store.RowOwner, quote: RemoteQuote) -> None:
         """A quote of a row we had lost track of ended while clearing the account: keep the answer."""
-        if owner.status in (RowState.COMPLETE, RowState.FAILED, RowState.CANCELLED) \
-                or quote.status != "complete":
+        if owner.status.terminal or quote.status != QuoteStatus.COMPLETE:
             return
         if owner.status == RowState.PENDING:
             return  # the row will ask again with its own key
@@ -379,7 +378,7 @@ class QuoteRun:
         """
         self._check_fence()
         final = self.delete_or_owe(remote_id, row.id)
-        if final is not None and final.terminal and final.status != "cancelled":
+        if final is not None and final.terminal and final.status != QuoteStatus.CANCELLED:
             self._outcomes.record_terminal(row.id, final)
             return
         self._outcomes.finish_failed(row.id, "timeout",
@@ -397,7 +396,7 @@ class QuoteRun:
             return
         # Also when another process already marked it cancelled: the quote may still be in flight.
         final = self.delete_or_owe(current.remote_id, row_id) if current.remote_id else None
-        if final is not None and final.terminal and final.status != "cancelled":
+        if final is not None and final.terminal and final.status != QuoteStatus.CANCELLED:
             if current.status == RowState.CANCELLED:   # by another process: reopen it for this
                 self._outcomes.record_late(row_id, final)
             else:

@@ -17,11 +17,28 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Protocol
 
-# A provider's quote status, in the contract's words: open while queued or processing.
-TERMINAL_STATUSES = frozenset({"complete", "failed", "cancelled", "expired"})
-STATUSES = frozenset({"queued", "processing"}) | TERMINAL_STATUSES
+class QuoteStatus(StrEnum):
+    """A provider's quote status, in the contract's words: open while queued or processing.
+    (Not core/states.RowState, our row's state, though some words are the same.)"""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({QuoteStatus.COMPLETE, QuoteStatus.FAILED, QuoteStatus.CANCELLED,
+                               QuoteStatus.EXPIRED})
+STATUSES = frozenset(QuoteStatus)
 
 
 # --- the offer: what a provider answers ----------------------------------------------------------

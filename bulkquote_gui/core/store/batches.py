@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.reasons import is_retryable
+from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store.accounts import install_id
 from bulkquote_gui.core.store.cleanup import owe_deletes, owe_replays, take_back_owed
 from bulkquote_gui.core.store.models import (
@@ -24,7 +25,6 @@ from bulkquote_gui.core.store.models import (
     BATCH_PAUSED,
     BATCH_PENDING,
     BATCH_RUNNING,
-    BATCH_UNFINISHED,
     ROW_ACTIVE,
     ROW_CANCELLED,
     ROW_FAILED,
@@ -177,7 +177,7 @@ def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
     with session_factory.begin() as session:
         changed = session.execute(
             update(BatchJob).where(BatchJob.id == batch_id,
-                                   BatchJob.status.in_((BATCH_PENDING, BATCH_RUNNING, BATCH_PAUSED)))
+                                   BatchJob.status.in_(BatchStatus.allowed_from(BATCH_CANCELLED)))
             .values(status=BATCH_CANCELLED, finished_at=utcnow(),
                     status_message="cancelled by the user"))
         if changed.rowcount == 0:
@@ -209,7 +209,7 @@ def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> li
         BatchQuote.status == ROW_SUBMITTING, BatchQuote.remote_id.is_(None)))
     session.execute(
         update(BatchQuote).where(BatchQuote.batch_id == batch_id, BatchQuote.status.in_(states))
-        .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code="cancelled",
+        .values(status=ROW_CANCELLED, finished_at=utcnow(), error_code=ROW_CANCELLED,
                 error_message="cancelled by the user"))
     return in_flight
 
@@ -236,7 +236,7 @@ def mark_paused(session_factory: sessionmaker[Session], batch_id: int, message: 
     with session_factory.begin() as session:
         return session.execute(
             update(BatchJob).where(BatchJob.id == batch_id,
-                                   BatchJob.status.in_(BATCH_UNFINISHED))
+                                   BatchJob.status.in_(BatchStatus.allowed_from(BATCH_PAUSED)))
             .values(status=BATCH_PAUSED, status_message=message)).rowcount > 0
 
 
@@ -305,7 +305,7 @@ def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
     if rows:
         session.execute(
             update(BatchJob).where(BatchJob.id == batch_id)
-            .where(BatchJob.status.in_((BATCH_COMPLETE, BATCH_PAUSED, BATCH_CANCELLED)))
+            .where(BatchJob.status.in_(BatchStatus.allowed_from(BATCH_PENDING)))
             .values(status=BATCH_PENDING, finished_at=None, status_message=""))
     return len(rows)
 
@@ -331,7 +331,7 @@ def start_batch(session_factory: sessionmaker[Session], batch_id: int,
             session.connection().execute(update(BatchJob).where(
                 BatchJob.id == batch_id, BatchJob.account_id.is_(None)).values(account_id=account_id))
         session.connection().execute(update(BatchJob).where(BatchJob.id == batch_id,
-                                               BatchJob.status == BATCH_PENDING)
+                                               BatchJob.status.in_(BatchStatus.allowed_from(BATCH_RUNNING)))
                         .values(status=BATCH_RUNNING, status_message=""))
         session.connection().execute(update(BatchJob).where(BatchJob.id == batch_id,
                                                BatchJob.started_at.is_(None))
@@ -348,7 +348,7 @@ def finish_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
             return False
         return session.connection().execute(
             update(BatchJob).where(BatchJob.id == batch_id,
-                                   BatchJob.status.in_(BATCH_UNFINISHED))
+                                   BatchJob.status.in_(BatchStatus.allowed_from(BATCH_COMPLETE)))
             .values(status=BATCH_COMPLETE, finished_at=utcnow())).rowcount > 0
 
 

@@ -27,7 +27,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bulkquote_gui.core.states import BatchStatus, RowState
+from bulkquote_gui.core.states import (  # noqa: F401 (the groups: re-exported for the store)
+    BATCH_OPEN,
+    BATCH_UNFINISHED,
+    ROW_ACTIVE,
+    ROW_OPEN,
+    ROW_TERMINAL,
+    BatchStatus,
+    RowState,
+)
 
 # The statuses as the store writes them: the enums of core/states.py (StrEnum: equal to their text).
 BATCH_PENDING = BatchStatus.PENDING
@@ -35,7 +43,6 @@ BATCH_RUNNING = BatchStatus.RUNNING
 BATCH_PAUSED = BatchStatus.PAUSED
 BATCH_CANCELLED = BatchStatus.CANCELLED
 BATCH_COMPLETE = BatchStatus.COMPLETE
-BATCH_UNFINISHED = (BATCH_PENDING, BATCH_RUNNING)
 
 ROW_PENDING = RowState.PENDING
 ROW_SUBMITTING = RowState.SUBMITTING
@@ -43,9 +50,6 @@ ROW_POLLING = RowState.POLLING
 ROW_COMPLETE = RowState.COMPLETE
 ROW_FAILED = RowState.FAILED
 ROW_CANCELLED = RowState.CANCELLED
-ROW_ACTIVE = (ROW_SUBMITTING, ROW_POLLING)
-ROW_OPEN = (ROW_PENDING, ROW_SUBMITTING, ROW_POLLING)     # not terminal
-ROW_TERMINAL = (ROW_COMPLETE, ROW_FAILED, ROW_CANCELLED)
 
 
 def one_of(column: Any, states: tuple[str, ...]) -> Any:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
 from bulkquote_gui.core.quoting.provider import offer_values
+from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store.models import BatchQuote, QuoteOption
 
 
@@ -34,7 +35,7 @@ def batch_options(session: Session, batch_id: int) -> list[OptionView]:
     """The options of every priced row, in row order then the API's order."""
     stmt = (select(BatchQuote.id, BatchQuote.row_number, QuoteOption)
             .join(QuoteOption, QuoteOption.quote_id == BatchQuote.quote_id)
-            .where(BatchQuote.batch_id == batch_id, BatchQuote.status == "complete")
+            .where(BatchQuote.batch_id == batch_id, BatchQuote.status == RowState.COMPLETE)
             .order_by(BatchQuote.position, QuoteOption.position))
     return [OptionView(row_id=row_id, row_number=n, position=o.position, recommended=o.recommended,
                        offer=Offer(**offer_values(o)))

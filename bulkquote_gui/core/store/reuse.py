@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.quoting.provider import offer_values
+from bulkquote_gui.core.quoting.provider import QuoteStatus
 from bulkquote_gui.core.store.models import (
     BATCH_COMPLETE,
     ROW_COMPLETE,
@@ -167,7 +168,7 @@ def reusable_for_rows(session: Session, rows: Iterable, defaults: object, *,
 
 def _copy_answer(session: Session, source: Quote, target_quote_id: int) -> None:
     session.execute(update(Quote).where(Quote.id == target_quote_id).values(
-        status="complete", carrier=source.carrier, mrc=source.mrc, nrc=source.nrc,
+        status=QuoteStatus.COMPLETE, carrier=source.carrier, mrc=source.mrc, nrc=source.nrc,
         currency=source.currency, install_days=source.install_days, access=source.access,
         is_estimate=source.is_estimate, valid_until=source.valid_until))
     options = session.execute(select(QuoteOption).where(QuoteOption.quote_id == source.id)

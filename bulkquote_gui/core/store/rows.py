@@ -22,13 +22,12 @@ from sqlalchemy import (bindparam, delete, func, insert, literal_column, or_, se
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bulkquote_gui.core.quoting.provider import offer_values
+from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
-    ROW_ACTIVE,
     ROW_CANCELLED,
     ROW_COMPLETE,
     ROW_FAILED,
-    ROW_OPEN,
     ROW_PENDING,
     ROW_POLLING,
     ROW_SUBMITTING,
@@ -43,6 +42,9 @@ from bulkquote_gui.core.store.views import counts_of
 from bulkquote_gui.core.store.work import RowWork
 
 
+# Each UPDATE below moves a row only from the states core/states.py's ROW_TRANSITIONS allows
+# (tests/unit/test_states.py runs every one on a row in every state).
+_TO_POLLING = RowState.allowed_from(ROW_POLLING)   # submitting (the POST answered) or polling
 _MARK_SUBMITTING = (
     update(BatchQuote)
     .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_PENDING)
@@ -52,16 +54,17 @@ _MARK_SUBMITTING = (
 _MARK_SUBMITTING_FENCED = _MARK_SUBMITTING.where(LEASE_IS_OURS)
 _MARK_POLLING = (
     update(BatchQuote)
-    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, ROW_ACTIVE))
+    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, _TO_POLLING))
     .values(status=ROW_POLLING, remote_id=bindparam("p_remote")))
 _MARK_POSTED = (
     update(BatchQuote)
-    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, ROW_ACTIVE))
+    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, _TO_POLLING))
     .values(status=ROW_POLLING, remote_id=bindparam("p_remote"),
             submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
 _MARK_COMPLETE = (
     update(BatchQuote)
-    .where(BatchQuote.id == bindparam("p_row"), one_of(BatchQuote.status, ROW_OPEN))
+    .where(BatchQuote.id == bindparam("p_row"),
+           one_of(BatchQuote.status, RowState.allowed_from(ROW_COMPLETE)))
     .values(status=ROW_COMPLETE, remote_id=bindparam("p_remote"),
             finished_at=bindparam("p_now", type_=BatchQuote.finished_at.type),
             error_code=None, error_message=None))
@@ -193,7 +196,8 @@ def mark_failed(target: Target, row_id: int, code: str, message: str,
     """An open row fails. `owe_replay`: as for mark_cancelled (a POST went unanswered)."""
     with in_transaction(target) as session:
         ok = session.connection().execute(
-            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
+            update(BatchQuote).where(BatchQuote.id == row_id,
+                                     BatchQuote.status.in_(RowState.allowed_from(ROW_FAILED)))
             .values(status=ROW_FAILED, error_code=code, error_message=message,
                     finished_at=now)).rowcount > 0
         if ok and owe_replay:
@@ -231,8 +235,9 @@ def mark_cancelled(target: Target, row_id: int, now: datetime,
     transaction, and only if this call is the one that cancelled the row."""
     with in_transaction(target) as session:
         changed = session.connection().execute(
-            update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(ROW_OPEN))
-            .values(status=ROW_CANCELLED, error_code="cancelled", error_message=message,
+            update(BatchQuote).where(BatchQuote.id == row_id,
+                                     BatchQuote.status.in_(RowState.allowed_from(ROW_CANCELLED)))
+            .values(status=ROW_CANCELLED, error_code=ROW_CANCELLED, error_message=message,
                     finished_at=now)).rowcount > 0
         if changed and owe_replay:
             owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)

@@ -196,6 +196,7 @@ def resume_store_paused(session_factory: sessionmaker[Session], account_id: int 
     their ids. A read first, so a store that still refuses writes is not written to for nothing."""
     from sqlalchemy import or_, select, update
 
+    from bulkquote_gui.core.states import BatchStatus
     from bulkquote_gui.core.store.models import BatchJob
 
     messages = store_pause_messages()
@@ -203,16 +204,16 @@ def resume_store_paused(session_factory: sessionmaker[Session], account_id: int 
         if account_id is not None else BatchJob.account_id.is_(None)
     with session_factory() as session:
         ids = list(session.scalars(select(BatchJob.id).where(
-            BatchJob.status == "paused", BatchJob.status_message.in_(messages), mine)))
+            BatchJob.status == BatchStatus.PAUSED, BatchJob.status_message.in_(messages), mine)))
     if not ids:
         return []
     resumed = []
     with session_factory.begin() as session:
         for batch_id in ids:   # conditional: a rep's own pause or cancel meanwhile wins
             if session.execute(update(BatchJob).where(
-                    BatchJob.id == batch_id, BatchJob.status == "paused",
+                    BatchJob.id == batch_id, BatchJob.status == BatchStatus.PAUSED,
                     BatchJob.status_message.in_(messages))
-                    .values(status="pending", status_message="")).rowcount:
+                    .values(status=BatchStatus.PENDING, status_message="")).rowcount:
                 resumed.append(batch_id)
     return resumed
 

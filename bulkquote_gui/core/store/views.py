@@ -14,6 +14,7 @@ from typing import Iterable
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from bulkquote_gui.core.states import ROW_TERMINAL, RowState
 from bulkquote_gui.core.store.models import (
     BATCH_PAUSED,
     BATCH_UNFINISHED,
@@ -25,7 +26,8 @@ from bulkquote_gui.core.store.models import (
     one_line_address,
 )
 
-COUNT_KEYS = ("total", "pending", "active", "complete", "failed", "cancelled")
+# "active" counts both ROW_ACTIVE states
+COUNT_KEYS = ("total", RowState.PENDING, "active", *ROW_TERMINAL)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class RowView:
 
     def stale(self, today: date) -> bool:
         """Priced, but the quote's valid-until date has passed: ask again before selling it."""
-        return self.status == "complete" and self.valid_until is not None and self.valid_until < today
+        return self.status == RowState.COMPLETE and self.valid_until is not None and self.valid_until < today
 
 
 @dataclass(frozen=True)

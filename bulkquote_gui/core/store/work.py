@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from bulkquote_gui.core.states import BatchStatus, RowState
 from bulkquote_gui.core.store.models import (
     BATCH_UNFINISHED,
     ROW_ACTIVE,
@@ -119,8 +120,8 @@ class RowOwner:
     row_id: int
     batch_id: int
     row_number: int
-    status: str
-    batch_status: str
+    status: RowState
+    batch_status: BatchStatus
     submitted_at: datetime | None
 
 
@@ -135,7 +136,8 @@ def find_row_for_remote(session: Session, remote_id: str) -> RowOwner | None:
     if bq is None:
         return None
     return RowOwner(row_id=bq.id, batch_id=bq.batch_id, row_number=bq.row_number,
-                    status=bq.status, batch_status=bq.batch.status, submitted_at=bq.submitted_at)
+                    status=RowState(bq.status), batch_status=BatchStatus(bq.batch.status),
+                    submitted_at=bq.submitted_at)
 
 
 

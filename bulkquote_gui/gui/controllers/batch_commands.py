@@ -10,6 +10,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from bulkquote_gui.core.events import BatchEvent
+from bulkquote_gui.core.states import RowState
 from bulkquote_gui.gui.controllers.engine_link import EngineLink
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import account, batches
@@ -57,7 +58,7 @@ class BatchCommands(QObject):
             if earlier and not self._dialogs.confirm(
                     "Submit this file again?",
                     f"{source_name} was already submitted as batch #{earlier[0].id} "
-                    f"({earlier[0].status}, {earlier[0].counts.get('complete', 0):,} of "
+                    f"({earlier[0].status}, {earlier[0].counts.get(RowState.COMPLETE, 0):,} of "
                     f"{earlier[0].counts.get('total', 0):,} priced). Submitting it again quotes "
                     "every site once more.", accept="Submit again", reject="Cancel"):
                 self._upload.refresh_submit()
@@ -121,7 +122,7 @@ class BatchCommands(QObject):
     def retry_failed(self, batch_id: int) -> None:
         """Send again the failures a retry can change; the others stay, and the rep is told."""
         page = self._page
-        failed = page.counts.get("failed", 0) if batch_id == page.batch_id else 0
+        failed = page.counts.get(RowState.FAILED, 0) if batch_id == page.batch_id else 0
 
         def retried(outcome: batches.Outcome) -> None:
             n = outcome.changed

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
+from bulkquote_gui.core.states import ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import batches
 from bulkquote_gui.gui.progress_page import ProgressPage, finished_summary
@@ -69,7 +70,7 @@ class EngineEvents(QObject):
                                   summary.counts, rows, priority=summary.priority,
                                   skipped=opened.skipped, mapping=opened.mapping)
             self._page.show_wait(self._wait_for(summary.id))
-            if summary.status_message and summary.status in ("paused",):
+            if summary.status_message and summary.status == BatchStatus.PAUSED:
                 self._page.show_message(summary.status_message)
             # Every change since the read started, in order: the last word per row is the latest.
             for event in missed:
@@ -95,7 +96,7 @@ class EngineEvents(QObject):
             self._opening[event.batch_id].append(event)
         self._page.apply_quote_event(event)
         emit(self.changed)
-        if event.status in ("complete", "failed", "cancelled"):
+        if event.status in ROW_TERMINAL:
             emit(self.jobs_stale)  # the recent jobs' counts move with the batch (coalesced reads)
         emit(self.quote_shown, event)
 
@@ -103,17 +104,17 @@ class EngineEvents(QObject):
         if event.batch_id in self._opening:
             self._opening[event.batch_id].append(event)
         self._show_batch_event(event)
-        if event.status == "complete" and event.batch_id != self._page.batch_id \
+        if event.status == BatchStatus.COMPLETE and event.batch_id != self._page.batch_id \
                 and event.batch_id not in self._opening:
             self._alert(event.batch_id, event.status, event.counts)
-        if event.status == "paused" and event.message and event.batch_id != self._page.batch_id:
+        if event.status == BatchStatus.PAUSED and event.message and event.batch_id != self._page.batch_id:
             self._feedback.say(f"Batch #{event.batch_id} paused: {event.message}", 15000)
         emit(self.jobs_stale)
         emit(self.changed)
 
     def _show_batch_event(self, event: BatchEvent) -> None:
-        if event.status == "cancelled" and event.batch_id == self._page.batch_id:
-            self._page.model.close_open_rows("cancelled", event.message or "cancelled by the user")
+        if event.status == BatchStatus.CANCELLED and event.batch_id == self._page.batch_id:
+            self._page.model.close_open_rows(RowState.CANCELLED, event.message or "cancelled by the user")
         self._page.apply_batch_event(event)
 
     def _batch_finished(self, batch_id: int, status: str) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStackedWidget
 
+from bulkquote_gui.core.states import RowState
 from bulkquote_gui.gui.progress_page import SHORTCUTS, ProgressPage
 from bulkquote_gui.gui.upload_page import UploadPage
 
@@ -120,7 +121,7 @@ class WindowMenus:
         on_batch = self._pages.currentIndex() == PROGRESS and page.batch_id is not None
         self.export_action.setEnabled(on_batch and page.export_button.isEnabled())
         self.export_priced_action.setEnabled(self.export_action.isEnabled()
-                                             and page.counts.get("complete", 0) > 0)
+                                             and page.counts.get(RowState.COMPLETE, 0) > 0)
         for action, button in self.batch_actions.values():
             action.setEnabled(on_batch and button.isEnabled())
         self.filter_action.setEnabled(on_batch)

@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from bulkquote_gui.core.states import RowState
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, OWNER_ROLE, RUSH_ROLE, STATUS_ROLE, status_label
 
@@ -35,9 +36,9 @@ def format_when(moment: datetime | None, now: datetime | None = None) -> str:
 
 def counts_text(counts: dict[str, int]) -> str:
     total = counts.get("total", 0)
-    done = counts.get("complete", 0)
-    failed = counts.get("failed", 0)
-    cancelled = counts.get("cancelled", 0)
+    done = counts.get(RowState.COMPLETE, 0)
+    failed = counts.get(RowState.FAILED, 0)
+    cancelled = counts.get(RowState.CANCELLED, 0)
     text = f"{done:,}/{total:,} priced"
     text += f", {failed:,} failed" if failed else ""
     return text + (f", {cancelled:,} not sent" if cancelled else "")

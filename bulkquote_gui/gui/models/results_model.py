@@ -21,16 +21,15 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
 from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.reasons import (expired_text, is_retryable, reason_label, reason_text,
                                         status_word)
-from bulkquote_gui.core.rows import written_address
+from bulkquote_gui.core.rows import RowStatus, written_address
+from bulkquote_gui.core.states import ROW_ACTIVE, ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
 
 COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Reason")
 STATUS_COLUMN = COLUMNS.index("Status")
 REASON_COLUMN = COLUMNS.index("Reason")
-TERMINAL = frozenset({"complete", "failed", "cancelled"})
-ACTIVE = frozenset({"submitting", "polling"})
-SKIPPED = frozenset({"invalid", "duplicate"})   # rows of the sheet the batch did not quote
+SKIPPED = frozenset({RowStatus.INVALID, RowStatus.DUPLICATE})   # rows of the sheet the batch did not quote
 _RIGHT = {COLUMNS.index("Row"), COLUMNS.index("MRC"), COLUMNS.index("NRC"), COLUMNS.index("Install")}
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 10
 CATEGORY_ROLE = int(Qt.ItemDataRole.UserRole) + 11
@@ -39,7 +38,8 @@ PRICED, IN_PROGRESS, NOT_SENT = "Priced", "Not sent yet", "Not sent: cancelled"
 EXPIRED = "Priced, price expired"   # valid-until passed: "Re-quote stale rows" asks again
 # Status order when sorting by status: what needs the rep first.
 _STATUS_ORDER = {s: i for i, s in enumerate(
-    ("failed", "invalid", "duplicate", "cancelled", "polling", "submitting", "pending", "complete"))}
+    (RowState.FAILED, RowStatus.INVALID, RowStatus.DUPLICATE, RowState.CANCELLED, RowState.POLLING,
+     RowState.SUBMITTING, RowState.PENDING, RowState.COMPLETE))}
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -70,7 +70,7 @@ class ResultRow:
 
     def expired(self, today: date | None = None) -> bool:
         """Priced, but past its valid-until date (as store RowView.stale): ask again first."""
-        return self.status == "complete" and self.valid_until is not None \
+        return self.status == RowState.COMPLETE and self.valid_until is not None \
             and self.valid_until < (today or date.today())
 
     @classmethod
@@ -85,18 +85,18 @@ class ResultRow:
 
     @property
     def retryable(self) -> bool:
-        return self.status == "failed" and is_retryable(self.error_code)
+        return self.status == RowState.FAILED and is_retryable(self.error_code)
 
     def reason(self) -> str:
         if self.expired():
             return expired_text(self.valid_until)
-        if self.status == "complete":
+        if self.status == RowState.COMPLETE:
             return ""
         if self.skipped:
             return self.error_message or ""
-        if self.status == "cancelled":
+        if self.status == RowState.CANCELLED:
             return NOT_SENT
-        if self.status == "failed":
+        if self.status == RowState.FAILED:
             return reason_text(self.error_code, self.error_message)
         return ""
 
@@ -113,11 +113,11 @@ class ResultRow:
         return (self._category(),)
 
     def _category(self) -> str:
-        if self.status == "complete":
+        if self.status == RowState.COMPLETE:
             return EXPIRED if self.expired() else PRICED
-        if self.status == "cancelled":
+        if self.status == RowState.CANCELLED:
             return NOT_SENT
-        if self.status == "failed":
+        if self.status == RowState.FAILED:
             return reason_label(self.error_code) or "Failed"
         return IN_PROGRESS
 
@@ -169,7 +169,7 @@ class ResultsModel(QAbstractTableModel):
 
     def _recount(self) -> None:
         self._quoted = sum(1 for r in self._rows if not r.skipped)
-        self._failed = sum(1 for r in self._rows if r.status == "failed")
+        self._failed = sum(1 for r in self._rows if r.status == RowState.FAILED)
         self._retryable = sum(1 for r in self._rows if r.retryable)
 
     def row_at(self, row: int) -> ResultRow:
@@ -202,7 +202,7 @@ class ResultsModel(QAbstractTableModel):
         if paused == self._paused:
             return
         self._paused = paused
-        self._changed_rows(row for row, r in enumerate(self._rows) if r.status in ACTIVE)
+        self._changed_rows(row for row, r in enumerate(self._rows) if r.status in ROW_ACTIVE)
 
     def apply(self, event: QuoteEvent) -> bool:
         """Patch the row an event is about; returns False if the row is not in this model."""
@@ -210,18 +210,18 @@ class ResultsModel(QAbstractTableModel):
         if row is None:
             return False
         r = self._rows[row]
-        was_failed, was_retryable = r.status == "failed", r.retryable
+        was_failed, was_retryable = r.status == RowState.FAILED, r.retryable
         r.status = event.status
-        if event.status == "complete":
+        if event.status == RowState.COMPLETE:
             r.carrier, r.currency, r.install_days = event.carrier, event.currency, event.install_days
             r.mrc, r.nrc = _decimal(event.mrc), _decimal(event.nrc)
             r.error_code = r.error_message = None
-        elif event.status in ("failed", "cancelled"):
+        elif event.status in (RowState.FAILED, RowState.CANCELLED):
             r.error_code, r.error_message = event.error_code, event.error_message
-        elif event.status in ("pending", "submitting"):
+        elif event.status in (RowState.PENDING, RowState.SUBMITTING):
             # A retried row starts afresh: its old error no longer applies.
             r.error_code = r.error_message = None
-        self._failed += (r.status == "failed") - was_failed
+        self._failed += (r.status == RowState.FAILED) - was_failed
         self._retryable += r.retryable - was_retryable
         self._changed(row)
         return True
@@ -230,7 +230,7 @@ class ResultsModel(QAbstractTableModel):
         """Every row not yet finished becomes `status` (a cancel ends them all at once, one event)."""
         changed = []
         for row, r in enumerate(self._rows):
-            if r.status not in TERMINAL and not r.skipped:
+            if r.status not in ROW_TERMINAL and not r.skipped:
                 r.status, r.error_code, r.error_message = status, status, message
                 changed.append(row)
         self._recount()
@@ -243,13 +243,13 @@ class ResultsModel(QAbstractTableModel):
 
     def requeue_rest(self) -> int:
         """Quote the rest: the cancelled rows and the retryable failures are pending again."""
-        return self._requeue(lambda r: r.status == "cancelled" or r.retryable)
+        return self._requeue(lambda r: r.status == RowState.CANCELLED or r.retryable)
 
     def _requeue(self, wanted) -> int:
         changed = []
         for row, r in enumerate(self._rows):
             if wanted(r):
-                self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, "pending")
+                self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, RowState.PENDING)
                 changed.append(row)
         self._recount()
         self._changed_rows(changed)
@@ -309,7 +309,8 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(r, column)
         if role == STATUS_ROLE and column == STATUS_COLUMN:
-            return "paused" if self._paused and r.status in ACTIVE else r.status
+            # an in-flight row of a paused batch is drawn with the batch's badge
+            return BatchStatus.PAUSED if self._paused and r.status in ROW_ACTIVE else r.status
         if role == KEY_ROLE:
             return r.quote_id
         if role == SORT_ROLE:
@@ -334,7 +335,7 @@ class ResultsModel(QAbstractTableModel):
         if column == 1:
             return r.address
         if column == STATUS_COLUMN:
-            if self._paused and r.status in ACTIVE:
+            if self._paused and r.status in ROW_ACTIVE:
                 return "Paused"
             return status_word(r.status)
         if column == 3:

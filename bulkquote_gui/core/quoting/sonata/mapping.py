@@ -39,6 +39,7 @@ from bulkquote_gui.core.quoting.provider import (
     PermanentError,
     QuoteOption,
     QuoteResult,
+    QuoteStatus,
     RemoteQuote,
 )
 from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
@@ -191,7 +192,7 @@ def found_ids(body: Any, key: str) -> list[str]:
         raise Broken("the answer to a search is not a list")
     found = [q for q in body[:MAX_FOUND]
              if isinstance(q, dict) and q.get("externalId") == key and valid_quote_id(q.get("id"))]
-    live = ("queued", "processing", "complete")
+    live = (QuoteStatus.QUEUED, QuoteStatus.PROCESSING, QuoteStatus.COMPLETE)
     found.sort(key=lambda q: (seam_status(q["state"]) if isinstance(q.get("state"), str)
                               else None) not in live)
     return [q["id"] for q in found]
@@ -223,7 +224,7 @@ def parse_quote(body: Any, *, seller: str, settings: SonataSettings, asked: Aske
     items = [i for i in items[:MAX_ITEMS] if isinstance(i, dict)] if isinstance(items, list) else []
     level = body.get("quoteLevel") if body.get("quoteLevel") in QUOTE_LEVELS else None
     result, code, message = None, None, None
-    if status == "complete":
+    if status == QuoteStatus.COMPLETE:
         alternate = state in ALTERNATE_STATES
         options = [o for o in (_option(i, seller, settings, asked, level, alternate, secret)
                                for i in items) if o is not None]
@@ -232,15 +233,15 @@ def parse_quote(body: Any, *, seller: str, settings: SonataSettings, asked: Aske
                                  valid_until=_day(_get(body, "validFor", "endDateTime")),
                                  dropped_options=max(0, len(body["quoteItem"]) - MAX_ITEMS))
         else:
-            status, code = "failed", "no_price"
+            status, code = QuoteStatus.FAILED, "no_price"
             message = (f"{seller} answered {state} without a price "
                        f"{_reasons(body, items, secret) or ''}").strip()
-    elif status in ("failed", "cancelled", "expired"):
+    elif status in (QuoteStatus.FAILED, QuoteStatus.CANCELLED, QuoteStatus.EXPIRED):
         code = clean_text(state, MAX_CODE_CHARS, secret)
         reasons = _reasons(body, items, secret)
-        message = {"failed": f"{seller} could not quote this site",
-                   "cancelled": f"the quote was {state} at {seller}",
-                   "expired": f"the quote expired at {seller}"}[status]
+        message = {QuoteStatus.FAILED: f"{seller} could not quote this site",
+                   QuoteStatus.CANCELLED: f"the quote was {state} at {seller}",
+                   QuoteStatus.EXPIRED: f"the quote expired at {seller}"}[status]
         message = clean_text(f"{message}: {reasons}" if reasons else message, MAX_MESSAGE_CHARS)
     return RemoteQuote(
         id=quote_id, status=status,

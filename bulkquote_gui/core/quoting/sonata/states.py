@@ -7,29 +7,31 @@ seller said why), cancelled, expired.
 
 from __future__ import annotations
 
+from bulkquote_gui.core.quoting.provider import QuoteStatus
+
 # A quote's state -> the seam's status.
-QUOTE_STATES: dict[str, str] = {
-    "acknowledged": "queued",
-    "inProgress": "processing",
-    "inProgress.draft": "processing",
-    "approved.orderable": "complete",
-    "approved.orderableAlternate": "complete",   # priced, but not quite what was asked: flagged
-    "answered": "complete",                      # a budgetary answer
-    "accepted": "complete",                      # the buyer already accepted it: still its price
-    "unableToProvide": "failed",
+QUOTE_STATES: dict[str, QuoteStatus] = {
+    "acknowledged": QuoteStatus.QUEUED,
+    "inProgress": QuoteStatus.PROCESSING,
+    "inProgress.draft": QuoteStatus.PROCESSING,
+    "approved.orderable": QuoteStatus.COMPLETE,
+    "approved.orderableAlternate": QuoteStatus.COMPLETE,   # priced, but not quite what was asked: flagged
+    "answered": QuoteStatus.COMPLETE,                      # a budgetary answer
+    "accepted": QuoteStatus.COMPLETE,                      # the buyer already accepted it: still its price
+    "unableToProvide": QuoteStatus.FAILED,
     # Grace's `rejected` is the seller refusing the request. Before Billie, `rejected` meant
     # what is now `declined` (the buyer said no); a seller cannot be told apart by the word, and
     # a quote BulkQuote never declined is the seller's refusal, so the Grace meaning wins.
-    "rejected": "failed",
-    "cancelled": "cancelled",
-    "declined": "cancelled",                     # the buyer declined it: over, not priced
-    "expired": "expired",
+    "rejected": QuoteStatus.FAILED,
+    "cancelled": QuoteStatus.CANCELLED,
+    "declined": QuoteStatus.CANCELLED,                     # the buyer declined it: over, not priced
+    "expired": QuoteStatus.EXPIRED,
     # the pre-Billie names
-    "approved.answered": "complete",
-    "cancelled.unableToProvide": "failed",
-    "cancelled.insufficientInformationProvided": "failed",
-    "rejected.expired": "expired",
-    "pending": "processing",
+    "approved.answered": QuoteStatus.COMPLETE,
+    "cancelled.unableToProvide": QuoteStatus.FAILED,
+    "cancelled.insufficientInformationProvided": QuoteStatus.FAILED,
+    "rejected.expired": QuoteStatus.EXPIRED,
+    "pending": QuoteStatus.PROCESSING,
 }
 
 # States whose quote is an alternate to what was asked (e.g. 48 months offered for 36).
