@@ -24,8 +24,14 @@ from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core.store.models import (DEFAULT_PROVIDER_KIND, Account, AccountLease, BatchJob,
-                                             StoreMeta, utcnow)
+from bulkquote_gui.core.store.models import (
+    DEFAULT_PROVIDER_KIND,
+    Account,
+    AccountLease,
+    BatchJob,
+    StoreMeta,
+    utcnow,
+)
 
 _INSTALL_ID = "install_id"
 _FINGERPRINT_SALT = "fingerprint_salt"

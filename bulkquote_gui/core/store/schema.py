@@ -10,11 +10,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sqlalchemy import (Column, Connection, Engine, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text, text)
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
-from bulkquote_gui.core.store.models import (DEFAULT_PROVIDER_KIND, AccountLease, Base, CleanupOwed,
-                                             Provider, StoreMeta, UTCDateTime)
+from bulkquote_gui.core.store.models import (
+    DEFAULT_PROVIDER_KIND,
+    AccountLease,
+    Base,
+    CleanupOwed,
+    Provider,
+    StoreMeta,
+    UTCDateTime,
+)
 
 UpgradeStep = Callable[[Connection], None]
 
