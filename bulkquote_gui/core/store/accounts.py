@@ -1,10 +1,10 @@
 """The install id, accounts (provider kind + API URL + salted key fingerprint) and their leases.
 
 A lease says which process quotes for an account's lane (lane 0 until a provider allows several
-quotes in progress; each lane is a lease of its own, with its own token). Its `token` grows with every new holder and
-is the fence: every write that precedes a side effect (`submitting` before a POST, giving up
-before a DELETE) renews the lease *on the condition that the token is still ours*, in the same
-transaction as the write. A holder that slept past its expiry and was taken over finds its
+quotes in progress; each lane is a lease of its own). Its `token` grows with every new holder of
+that lane and is the fence: every write that precedes a side effect (`submitting` before a POST,
+giving up before a DELETE) renews the lease *on the condition that the token is still ours*, in
+the same transaction as the write. A holder that slept past its expiry and was taken over finds its
 token gone and steps back; one whose lease merely expired, with nobody taking it, still holds
 the newest token, so carrying on is safe.
 

@@ -327,9 +327,8 @@ class AccountLease(Base):
 
     One row per lane of an account (v8; lane 0 made with the account, and the only one used
     until a provider allows several quotes in progress). `instance_id == ""` means nobody
-    holds it. The
-    waiting fields say why the holder is not sending (another client's quote, the API
-    unreachable), for every process that reads the store (the window, `status --json`).
+    holds it. The waiting fields say why the holder is not sending (another client's quote,
+    the API unreachable), for every process that reads the store (the window, `status --json`).
     """
 
     __tablename__ = "account_lease"
