@@ -157,6 +157,9 @@ def default_options(mrc: str) -> tuple[QuoteOption, ...]:
 class FakeMomentum:
     """An in-memory Momentum account behind the client's interface (see module docstring)."""
 
+    kind = "momentum"            # as MomentumClient says: its account's kind, its name for the rep
+    display_name = "Momentum"
+
     def __init__(self, clock: FakeClock, *, ready_after_s: float = 20.0,
                  retry_after: float | None = 5.0) -> None:
         self.clock = clock

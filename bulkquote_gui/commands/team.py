@@ -69,7 +69,8 @@ def run_worker(args: argparse.Namespace) -> int:
                 for _, opened in accounts:
                     opened.close()
                 raise _Fail(str(exc), EXIT_STOPPED) from None
-            accounts.append((store.ensure_account(sf, runtime.account_url, key), client))
+            accounts.append((store.ensure_account(sf, runtime.account_url, key, provider=client.kind),
+                             client))
         from bulkquote_gui import notify_hooks
 
         listener = notify_hooks.with_notifications(Progress(), sf, runtime.settings)

@@ -433,6 +433,9 @@ class MomentumClient:
     this computer unless `allow_insecure_http` (the rep's setting) says otherwise.
     """
 
+    kind = "momentum"            # quoting/factory.MOMENTUM: the account's kind in the store
+    display_name = "Momentum"
+
     def __init__(self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None,
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT, deadline_s: float = 60.0,
                  clock: Clock | None = None, user_agent: str = f"BulkQuote/{__version__}",

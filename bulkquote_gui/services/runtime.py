@@ -22,6 +22,7 @@ from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.store.accounts import AccountRef
 from bulkquote_gui.core.engine.policy import ENGINE_FLOOR_S, EngineConfig
+from bulkquote_gui.core.quoting.factory import MOMENTUM
 from bulkquote_gui.services.paths import data_dir, default_db_url
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings, load_settings
@@ -96,6 +97,7 @@ class Runtime:
     quote_timeout_s: float
     simulator: SimulatorServer | None = None
     settings: Settings = field(default_factory=Settings, repr=False)
+    provider_kind: str = MOMENTUM   # the client's kind, and so its account's (no setting yet)
     _engine: Engine | None = field(default=None, init=False, repr=False)
     _session_factory: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
     _account: AccountRef | None = field(default=None, init=False, repr=False)
@@ -134,7 +136,7 @@ class Runtime:
         from bulkquote_gui.core.quoting.factory import build_client, check_url
 
         try:
-            check_url(self.api_url, allow_insecure_http=self.settings.allow_insecure_http)
+            check_url(self.api_url, kind=self.provider_kind, allow_insecure_http=self.settings.allow_insecure_http)
         except ValueError as exc:   # InsecureApiUrl, or not http(s) at all
             raise RefusedApiUrl(str(exc)) from None
         key = api_key or self.api_key
@@ -143,7 +145,7 @@ class Runtime:
                 "no API key: set BULKQUOTE_API_KEY or save the key in the app's settings "
                 f"(API {self.api_url})")
         try:
-            return build_client(self.api_url, key, clock=clock,
+            return build_client(self.api_url, key, kind=self.provider_kind, clock=clock,
                                 allow_insecure_http=self.settings.allow_insecure_http)
         except ValueError as exc:   # its text never quotes the key
             raise UnusableApiKey(f"{exc} (API {self.api_url})") from None
@@ -169,13 +171,13 @@ class Runtime:
         return DEMO_ACCOUNT_URL if self.demo else self.api_url
 
     def account(self) -> AccountRef | None:
-        """This runtime's account (URL + key fingerprint), or None while no key is set: batches
+        """This runtime's account (kind, URL, key fingerprint), or None while no key is set: batches
         stored then are claimed by whichever account first runs them."""
         if not self.api_key:
             return None
         if self._account is None:
             self._account = store.ensure_account(self.session_factory, self.account_url,
-                                                 self.api_key)
+                                                 self.api_key, provider=self.provider_kind)
         return self._account
 
     def make_processor(self, client: QuoteProvider, *, on_event: Callable[[Event], None], role: str,

@@ -70,3 +70,54 @@ def make_v5_database(url: str, *, batches: int = 1, rows: int = 3) -> None:
                                '"categories": ["ZIP missing"], "original": {}}]'})
     finally:
         engine.dispose()
+
+
+V7_SALT = "v7-salt"
+V7_URL = "https://api.example/v1"
+
+
+def v7_fingerprint(api_key: str) -> str:
+    """The key's fingerprint as the v7 release made it with this database's salt (V7_SALT)."""
+    import hashlib
+
+    return hashlib.sha256(f"{V7_SALT}:{api_key.strip()}".encode()).hexdigest()[:32]
+
+
+def make_v7_database(url: str, *, batches: int = 2, rows: int = 3) -> None:
+    """A database as schema version 7 left it (the release before provider kinds and lanes):
+    version 1's batches carried through the real v2..v7 steps; two accounts on V7_URL (keys
+    "key-a" and "key-b", fingerprints salted with V7_SALT), batch 1 filed under the first; the
+    first's lease held (token 5, expiring 09:00:30), the second's free (token 2); one DELETE
+    owed."""
+    from bulkquote_gui.core.store.schema import UPGRADES, ensure_schema
+
+    make_v1_database(url, batches=batches, rows=rows)
+    engine = create_engine(url)
+    held_at = datetime(2026, 12, 1, 9, 0)   # naive UTC, as the store writes it
+    try:
+        assert ensure_schema(engine, upgrades=UPGRADES[:6], backup=False) == 7
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO store_meta (key, value) VALUES "
+                              "('fingerprint_salt', :s), ('install_id', 'bq-v7v7v7')"),
+                         {"s": V7_SALT})
+            for account_id, key, token, holder in ((1, "key-a", 5, "laptop pid 7 (window)"),
+                                                   (2, "key-b", 2, "")):
+                conn.execute(text("INSERT INTO account (id, api_url, key_fingerprint, created_at) "
+                                  "VALUES (:id, :u, :f, :t)"),
+                             {"id": account_id, "u": V7_URL, "f": v7_fingerprint(key),
+                              "t": held_at})
+                conn.execute(text(
+                    "INSERT INTO account_lease (account_id, instance_id, holder, token, "
+                    "acquired_at, heartbeat_at, expires_at, waiting, waiting_message) VALUES "
+                    "(:id, :inst, :holder, :token, :at, :at, :exp, :w, :wm)"),
+                    {"id": account_id, "inst": "inst-7" if holder else "", "holder": holder,
+                     "token": token, "at": held_at if holder else None,
+                     "exp": held_at.replace(second=30) if holder else None,
+                     "w": "api" if holder else "", "wm": "waiting for the API" if holder else ""})
+            conn.execute(text("UPDATE batch_job SET account_id = 1, owner = 'Alice' WHERE id = 1"))
+            conn.execute(text("INSERT INTO cleanup_owed (remote_id, row_id, created_at) "
+                              "VALUES ('q_old', 1000, :t)"), {"t": held_at})
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT setval(pg_get_serial_sequence('account', 'id'), 3, false)"))
+    finally:
+        engine.dispose()

@@ -117,7 +117,7 @@ def test_a_refused_key_mails_that_the_batch_needs_the_rep(sf):
         (received,) = server.received
         assert received.message["Subject"].startswith(f"BulkQuote: batch #{batch_id} acme sites.xlsx needs you")
         text = received.message.get_body(("plain",)).get_content()
-        assert "stopped and needs you: the Momentum API refused the API key (HTTP 401)" in text
+        assert "stopped and needs you: the quote API (Momentum) refused the API key (HTTP 401)" in text
     finally:
         server.stop()
 

@@ -31,7 +31,7 @@ from bulkquote_gui.core.engine.policy import EngineConfig, Timing
 from bulkquote_gui.core.engine.quote_run import AuthRefused, QuoteRun
 from bulkquote_gui.core.engine.store_gate import StoreGate
 from bulkquote_gui.core.events import Event
-from bulkquote_gui.core.quoting.provider import QuoteProvider
+from bulkquote_gui.core.quoting.provider import QuoteProvider, name_of
 from bulkquote_gui.core.states import BatchStatus, WaitReason
 from bulkquote_gui.core.store.accounts import Holder, LeaseLost
 from bulkquote_gui.core.store.safety import StoreUnavailable, classify
@@ -275,7 +275,7 @@ class AccountRunner:
         """No row of the batch is open: clear the account of our quotes, then it is complete."""
         refused = self.owed.settle(yield_to_commands=True)
         if refused is not None:
-            self._refused(batch_id, auth_message(refused), result)
+            self._refused(batch_id, auth_message(refused, name_of(self.gate.client)), result)
             return
         # No row is left to pause or cancel: a command that cut the clean-up short is spent.
         self.commands.take_pause(batch_id)
@@ -396,7 +396,7 @@ class AccountRunner:
         token = self.lease.token
         if token is not None:
             store.set_waiting(self._sf, self.account_id, token, str(reason), message, blocker_id,
-                              self._clock.now())
+                              self._clock.now(), lane=self.lease.lane)
 
     def _give_back(self, seconds: float) -> None:
         store.shift_polling_deadlines(self._sf, self.account_id, seconds)

@@ -63,12 +63,13 @@ def waiting_message(state: LeaseState | None, now: datetime) -> str:
 
 
 class LeaseKeeper:
-    """One engine's hold on one account's lease (engine thread only)."""
+    """One engine's hold on the lease of one account's lane (engine thread only)."""
 
     def __init__(self, session_factory: sessionmaker[Session], account_id: int, holder: Holder,
-                 clock: Clock, *, ttl_s: float) -> None:
+                 clock: Clock, *, ttl_s: float, lane: int = 0) -> None:
         self._sf = session_factory
         self.account_id = account_id
+        self.lane = lane
         self.holder = holder
         self._clock = clock
         self._ttl_s = ttl_s
@@ -83,7 +84,7 @@ class LeaseKeeper:
     def fence(self) -> Fence:
         if self._token is None:
             raise LeaseLost(f"the lease of account {self.account_id} is not held")
-        return Fence(self.account_id, self.holder, self._token, self._ttl_s)
+        return Fence(self.account_id, self.holder, self._token, self._ttl_s, self.lane)
 
     @property
     def token(self) -> int | None:
@@ -91,7 +92,7 @@ class LeaseKeeper:
 
     def try_acquire(self) -> bool:
         token = store.acquire_lease(self._sf, self.account_id, self.holder, self._clock.now(),
-                                    self._ttl_s)
+                                    self._ttl_s, lane=self.lane)
         self._token = token
         if token is not None:
             self._renewed_at = self._clock.monotonic()
@@ -125,9 +126,9 @@ class LeaseKeeper:
 
     def release(self) -> None:
         if self._token is not None:
-            store.release_lease(self._sf, self.account_id, self.holder, self._token)
+            store.release_lease(self._sf, self.account_id, self.holder, self._token, lane=self.lane)
             self._token = None
 
     def read(self) -> LeaseState | None:
         with self._sf() as session:
-            return store.read_lease(session, self.account_id)
+            return store.read_lease(session, self.account_id, lane=self.lane)

@@ -143,6 +143,8 @@ def with_field(exc: ProviderError) -> str:
     return exc.message
 
 
-def auth_message(exc: ProviderError) -> str:
-    return ("the Momentum API refused the API key (HTTP 401): set a valid key, then resume "
-            f"the batch ({exc.message})")
+def auth_message(exc: ProviderError, provider: str = "") -> str:
+    """The rep's sentence for a refused key, naming the provider where the client says which."""
+    api = f"the quote API ({provider})" if provider else "the quote API"
+    status = f" (HTTP {exc.status})" if exc.status is not None else ""
+    return f"{api} refused the API key{status}: set a valid key, then resume the batch ({exc.message})"

@@ -20,7 +20,7 @@ from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.lease import this_process
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.events import Event
-from bulkquote_gui.core.quoting.provider import QuoteProvider
+from bulkquote_gui.core.quoting.provider import QuoteProvider, kind_of
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store.accounts import AccountRef, Holder
 
@@ -65,7 +65,8 @@ class Processor:
                 account = self._account() if callable(self._account) else self._account
                 claims = account is not None   # never file batches under the stand-in account
                 if account is None:
-                    account = store.ensure_account(self._sf, *LOCAL_ACCOUNT)
+                    kind = kind_of(self._client) or store.DEFAULT_PROVIDER_KIND
+                    account = store.ensure_account(self._sf, *LOCAL_ACCOUNT, provider=kind)
                 self._runner_made = AccountRunner(
                     self._sf, self._client, account.id, self._holder, clock=self._clock,
                     config=self._config, commands=self.commands, on_event=self._on_event,

@@ -41,6 +41,7 @@ from bulkquote_gui.core.quoting.provider import (
     QuoteStatus,
     RemoteQuote,
     TransientError,
+    name_of,
 )
 from bulkquote_gui.core.states import BatchStatus, RowState, WaitReason
 from bulkquote_gui.core.store.accounts import Fence, LeaseLost
@@ -54,8 +55,8 @@ AccountWaitReporter = Callable[[str, str, "str | None"], None]
 class AuthRefused(Interrupted):
     """401: the key is wrong; the batch pauses and the rep is told (no row fails for it)."""
 
-    def __init__(self, exc: ProviderError, batch_id: int | None) -> None:
-        super().__init__(BatchStatus.PAUSED, auth_message(exc), batch_id)
+    def __init__(self, exc: ProviderError, batch_id: int | None, provider: str = "") -> None:
+        super().__init__(BatchStatus.PAUSED, auth_message(exc, provider), batch_id)
 
 
 class QuoteRun:
@@ -67,6 +68,7 @@ class QuoteRun:
                  report_wait: AccountWaitReporter) -> None:
         self._sf = session_factory
         self._api = gate
+        self._provider = name_of(gate.client)   # named in the rep's sentence for a refused key
         self._clock = clock
         self._timing = timing
         self._config = timing.config
@@ -159,7 +161,7 @@ class QuoteRun:
                     ask = self._api.find if post_unanswered else self._api.submit
                     reply = ask(row.request, row.idempotency_key, within=budget)
                 except AuthError as exc:
-                    raise AuthRefused(exc, row.batch_id) from None
+                    raise AuthRefused(exc, row.batch_id, self._provider) from None
                 except Busy as exc:
                     # An answer to this key: were a quote behind it, the API would have
                     # replayed it (200), not refused the POST.
@@ -233,7 +235,7 @@ class QuoteRun:
             try:
                 reply = self._api.poll(remote_id, within=self._budget(self._time_left(row)))
             except AuthError as exc:
-                raise AuthRefused(exc, row.batch_id) from None
+                raise AuthRefused(exc, row.batch_id, self._provider) from None
             except TransientError as exc:
                 row, outages = self._after_outage(row, outages)
                 if self._timed_out(row):
@@ -281,7 +283,7 @@ class QuoteRun:
         try:
             reply = self._api.poll(blocker_id)
         except AuthError as auth:
-            raise AuthRefused(auth, row.batch_id) from None
+            raise AuthRefused(auth, row.batch_id, self._provider) from None
         except ProviderError:
             # Gone (404) or a hiccup: retry the POST, after a pause if this keeps happening.
             if tries:
@@ -311,7 +313,7 @@ class QuoteRun:
         try:
             after = self._api.cancel(blocking.id).quote
         except AuthError as auth:
-            raise AuthRefused(auth, row.batch_id) from None
+            raise AuthRefused(auth, row.batch_id, self._provider) from None
         except ProviderError:
             after = blocking
         if after.terminal:
@@ -333,7 +335,7 @@ class QuoteRun:
             try:
                 reply = self._api.poll(blocker_id)
             except AuthError as auth:
-                raise AuthRefused(auth, batch_id) from None
+                raise AuthRefused(auth, batch_id, self._provider) from None
             except TransientError as exc:
                 delay = self._timing.retry_delay(exc.retry_after, tries)
                 tries += 1

@@ -14,15 +14,18 @@ if TYPE_CHECKING:
     from bulkquote_gui.core.clock import Clock
     from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
 
-# The kind is not yet part of an account's identity (URL + key fingerprint in the store): that
-# takes a schema step, `account.provider` in the unique index (docs/architecture.md).
+# A client's kind is part of its account's identity (schema v8: provider, URL, key fingerprint).
 MOMENTUM = "momentum"
 SONATA = "sonata"   # a MEF LSO Sonata seller (core/quoting/sonata/)
 PROVIDER_KINDS: tuple[str, ...] = (MOMENTUM, SONATA)
 
 
 class ProviderClient(QuoteProvider, Protocol):
-    """What the app holds beside what the engine asks: proving the key, and letting go."""
+    """What the app holds beside what the engine asks: which provider it is, proving the key,
+    and letting go."""
+
+    kind: str           # one of PROVIDER_KINDS: the account's kind in the store
+    display_name: str   # the provider as the rep reads it in a sentence ("Momentum")
 
     def check_auth(self) -> None:
         """Returns when the provider accepts the key; raises AuthError (or another

@@ -181,6 +181,17 @@ class NotFound(PermanentError):
 
 # --- the interface -------------------------------------------------------------------------------
 
+def kind_of(client: object) -> str | None:
+    """The provider kind a client says it speaks (`kind`, e.g. "momentum"), or None for one
+    that does not say (a test's fake): the kind is part of the account's identity."""
+    return getattr(client, "kind", None) or None
+
+
+def name_of(client: object) -> str:
+    """The provider's name for the rep (`display_name`, e.g. "Momentum"), or "" when it has none."""
+    return str(getattr(client, "display_name", "") or "")
+
+
 class QuoteProvider(Protocol):
     """One account of one quote provider. Not thread-safe: one per engine thread.
 
@@ -188,6 +199,9 @@ class QuoteProvider(Protocol):
     the row was stored and kept across restarts. `within`, where given, bounds the call to the
     row's seconds left (None: the provider's own deadline). Every method either answers or raises
     a ProviderError of one of the kinds above.
+
+    A client may also say which provider it is: `kind` (the account's kind, "momentum") and
+    `display_name` (for the rep's sentences); see kind_of / name_of.
     """
 
     def submit(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:

@@ -7,7 +7,8 @@
     work       the engine's reading of rows (the exact POST body) and which row is next
     rows       one row's state transitions, each a conditional UPDATE before its side effect
     cleanup    calls owed to the account (DELETEs, replays of lost POSTs), kept across restarts
-    accounts   the install id, accounts (URL + key fingerprint) and their leases (fencing tokens)
+    accounts   the install id, accounts (kind + URL + key fingerprint), leases per lane (fencing tokens)
+    providers  named quote providers, never their secrets (imported as a module, not re-exported)
     search     rows of past batches by address, company or site id
     options    every carrier option the API returned for a batch's rows
     reuse      filling a new batch's rows from still-valid earlier quotes (never paying twice)

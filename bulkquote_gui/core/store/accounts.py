@@ -1,9 +1,10 @@
-"""The install id, accounts (API URL + salted key fingerprint) and their leases.
+"""The install id, accounts (provider kind + API URL + salted key fingerprint) and their leases.
 
-A lease says which process quotes for an account. Its `token` grows with every new holder and
-is the fence: every write that precedes a side effect (`submitting` before a POST, giving up
-before a DELETE) renews the lease *on the condition that the token is still ours*, in the same
-transaction as the write. A holder that slept past its expiry and was taken over finds its
+A lease says which process quotes for an account's lane (lane 0 until a provider allows several
+quotes in progress; each lane is a lease of its own). Its `token` grows with every new holder of
+that lane and is the fence: every write that precedes a side effect (`submitting` before a POST,
+giving up before a DELETE) renews the lease *on the condition that the token is still ours*, in
+the same transaction as the write. A holder that slept past its expiry and was taken over finds its
 token gone and steps back; one whose lease merely expired, with nobody taking it, still holds
 the newest token, so carrying on is safe.
 
@@ -23,7 +24,14 @@ from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core.store.models import Account, AccountLease, BatchJob, StoreMeta, utcnow
+from bulkquote_gui.core.store.models import (
+    DEFAULT_PROVIDER_KIND,
+    Account,
+    AccountLease,
+    BatchJob,
+    StoreMeta,
+    utcnow,
+)
 
 _INSTALL_ID = "install_id"
 _FINGERPRINT_SALT = "fingerprint_salt"
@@ -65,35 +73,42 @@ class AccountRef:
     id: int
     api_url: str
     key_fingerprint: str
+    provider: str = DEFAULT_PROVIDER_KIND
 
 
-def ensure_account(session_factory: sessionmaker[Session], api_url: str, api_key: str) -> AccountRef:
-    """The account of this URL and key, made (with its empty lease) on first use."""
+def ensure_account(session_factory: sessionmaker[Session], api_url: str, api_key: str,
+                   provider: str = DEFAULT_PROVIDER_KIND) -> AccountRef:
+    """The account of this provider kind, URL and key, made (with lane 0's empty lease) on first
+    use. The same URL and key under another kind is another account, with leases of its own."""
     url = api_url.strip().rstrip("/")
     fingerprint = key_fingerprint(session_factory, api_key)
-    found = _find_account(session_factory, url, fingerprint)
+    found = _find_account(session_factory, provider, url, fingerprint)
     if found is not None:
         return found
     try:
         with session_factory.begin() as session:
             account_id = session.scalar(insert(Account).values(
-                api_url=url, key_fingerprint=fingerprint, created_at=utcnow())
+                provider=provider, api_url=url, key_fingerprint=fingerprint, created_at=utcnow())
                 .returning(Account.id))
-            session.execute(insert(AccountLease).values(account_id=account_id, instance_id="",
-                                                        holder="", token=0, waiting=""))
+            session.execute(insert(AccountLease).values(account_id=account_id, lane=0,
+                                                        instance_id="", holder="", token=0,
+                                                        waiting=""))
     except IntegrityError:
         pass  # made by another process at the same moment
-    found = _find_account(session_factory, url, fingerprint)
+    found = _find_account(session_factory, provider, url, fingerprint)
     assert found is not None
     return found
 
 
-def _find_account(session_factory: sessionmaker[Session], url: str, fingerprint: str
-                  ) -> AccountRef | None:
+def _find_account(session_factory: sessionmaker[Session], provider: str, url: str,
+                  fingerprint: str) -> AccountRef | None:
     with session_factory() as session:
-        row = session.execute(select(Account.id, Account.api_url, Account.key_fingerprint).where(
-            Account.api_url == url, Account.key_fingerprint == fingerprint)).first()
-    return None if row is None else AccountRef(row.id, row.api_url, row.key_fingerprint)
+        row = session.execute(select(Account.id, Account.api_url, Account.key_fingerprint,
+                                     Account.provider).where(
+            Account.provider == provider, Account.api_url == url,
+            Account.key_fingerprint == fingerprint)).first()
+    return None if row is None else AccountRef(row.id, row.api_url, row.key_fingerprint,
+                                               row.provider)
 
 
 def claim_unassigned_batches(session_factory: sessionmaker[Session], account_id: int) -> int:
@@ -126,6 +141,7 @@ class LeaseState:
     waiting_message: str = ""
     blocker_id: str | None = None
     waiting_since: datetime | None = None
+    lane: int = 0
 
     def held_at(self, now: datetime) -> bool:
         return bool(self.instance_id) and self.expires_at is not None and self.expires_at > now
@@ -135,20 +151,37 @@ class LeaseLost(Exception):
     """Our token is no longer the account's: another holder took over. Step back at once."""
 
 
+def _ensure_lane(session_factory: sessionmaker[Session], account_id: int, lane: int) -> None:
+    """The empty lease of a lane other than 0 (lane 0's is made with the account), on first use."""
+    with session_factory() as session:
+        if session.get(AccountLease, (account_id, lane)) is not None:
+            return
+    try:
+        with session_factory.begin() as session:
+            session.execute(insert(AccountLease).values(account_id=account_id, lane=lane,
+                                                        instance_id="", holder="", token=0,
+                                                        waiting=""))
+    except IntegrityError:
+        pass  # made by another process at the same moment
+
+
 def acquire_lease(session_factory: sessionmaker[Session], account_id: int, holder: Holder,
-                  now: datetime, ttl_s: float) -> int | None:
-    """Take the account's lease if nobody holds it (or its holder's expired): the new token, or
-    None when someone else holds it. A holder that asks again keeps its token (renewed)."""
+                  now: datetime, ttl_s: float, lane: int = 0) -> int | None:
+    """Take the lease of the account's lane if nobody holds it (or its holder's expired): the
+    new token, or None when someone else holds it. A holder that asks again keeps its token
+    (renewed)."""
+    if lane:
+        _ensure_lane(session_factory, account_id, lane)
     expires = now + timedelta(seconds=ttl_s)
+    this_lane = and_(AccountLease.account_id == account_id, AccountLease.lane == lane)
     with session_factory.begin() as session:
         mine = session.execute(
-            update(AccountLease).where(AccountLease.account_id == account_id,
-                                       AccountLease.instance_id == holder.instance_id)
+            update(AccountLease).where(this_lane, AccountLease.instance_id == holder.instance_id)
             .values(heartbeat_at=now, expires_at=expires)).rowcount
         if not mine:
             taken = session.execute(
                 update(AccountLease).where(
-                    AccountLease.account_id == account_id,
+                    this_lane,
                     (AccountLease.instance_id == "") | (AccountLease.expires_at < now)
                     | AccountLease.expires_at.is_(None))
                 .values(instance_id=holder.instance_id, holder=holder.description,
@@ -157,13 +190,13 @@ def acquire_lease(session_factory: sessionmaker[Session], account_id: int, holde
                         waiting_since=None)).rowcount
             if not taken:
                 return None
-        return session.scalar(select(AccountLease.token).where(
-            AccountLease.account_id == account_id))
+        return session.scalar(select(AccountLease.token).where(this_lane))
 
 
 # The fence's condition, with Fence.params(): this holder still has this token. Built once
 # (the fence runs once per quote), with bound parameters.
 _TOKEN_IS_OURS = and_(AccountLease.account_id == bindparam("p_account"),
+                      AccountLease.lane == bindparam("p_lane"),
                       AccountLease.token == bindparam("p_token"),
                       AccountLease.instance_id == bindparam("p_instance"))
 # For a write fenced in its own statement (rows.mark_submitting): on PostgreSQL FOR SHARE holds
@@ -177,7 +210,7 @@ _RENEW = (update(AccountLease).where(_TOKEN_IS_OURS)
 
 
 def renew_lease(session: Session, account_id: int, holder: Holder, token: int, now: datetime,
-                ttl_s: float) -> None:
+                ttl_s: float, lane: int = 0) -> None:
     """The fence, inside the caller's transaction: renew on condition the token is still ours.
 
     Raises LeaseLost otherwise (the caller's transaction is then rolled back). On PostgreSQL the
@@ -185,61 +218,66 @@ def renew_lease(session: Session, account_id: int, holder: Holder, token: int, n
     between this check and the write it guards.
     """
     renewed = session.connection().execute(_RENEW, {
-        **_token_params(account_id, holder, token),
+        **_token_params(account_id, holder, token, lane),
         "p_now": now, "p_expires": now + timedelta(seconds=ttl_s)}).rowcount
     if not renewed:
-        raise LeaseLost(f"the lease of account {account_id} was taken over (token {token} is gone)")
+        raise LeaseLost(f"the lease of account {account_id} lane {lane} was taken over "
+                        f"(token {token} is gone)")
 
 
 @dataclass(frozen=True)
 class Fence:
-    """What a fenced write checks: this holder still has this token on this account."""
+    """What a fenced write checks: this holder still has this token on this account's lane."""
 
     account_id: int
     holder: Holder
     token: int
     ttl_s: float
+    lane: int = 0
 
     def check(self, session: Session, now: datetime) -> None:
-        renew_lease(session, self.account_id, self.holder, self.token, now, self.ttl_s)
+        renew_lease(session, self.account_id, self.holder, self.token, now, self.ttl_s, self.lane)
 
     def params(self) -> dict[str, Any]:
         """LEASE_IS_OURS's bound parameters, for a write fenced in its own statement."""
-        return _token_params(self.account_id, self.holder, self.token)
+        return _token_params(self.account_id, self.holder, self.token, self.lane)
 
 
-def _token_params(account_id: int, holder: Holder, token: int) -> dict[str, Any]:
-    return {"p_account": account_id, "p_token": token, "p_instance": holder.instance_id}
+def _token_params(account_id: int, holder: Holder, token: int, lane: int) -> dict[str, Any]:
+    return {"p_account": account_id, "p_lane": lane, "p_token": token,
+            "p_instance": holder.instance_id}
 
 
 def release_lease(session_factory: sessionmaker[Session], account_id: int, holder: Holder,
-                  token: int) -> bool:
+                  token: int, lane: int = 0) -> bool:
     """Give the lease up (clean stop): the next process takes it at once, not after expiry."""
     with session_factory.begin() as session:
         return session.execute(
             update(AccountLease).where(AccountLease.account_id == account_id,
+                                       AccountLease.lane == lane,
                                        AccountLease.token == token,
                                        AccountLease.instance_id == holder.instance_id)
             .values(instance_id="", holder="", expires_at=None, waiting="", waiting_message="",
                     blocker_id=None, waiting_since=None)).rowcount > 0
 
 
-def read_lease(session: Session, account_id: int) -> LeaseState | None:
-    row = session.get(AccountLease, account_id, populate_existing=True)
+def read_lease(session: Session, account_id: int, lane: int = 0) -> LeaseState | None:
+    row = session.get(AccountLease, (account_id, lane), populate_existing=True)
     if row is None:
         return None
     return LeaseState(account_id=row.account_id, instance_id=row.instance_id, holder=row.holder,
                       token=row.token, expires_at=row.expires_at, waiting=row.waiting or "",
                       waiting_message=row.waiting_message or "", blocker_id=row.blocker_id,
-                      waiting_since=row.waiting_since)
+                      waiting_since=row.waiting_since, lane=row.lane)
 
 
 def set_waiting(session_factory: sessionmaker[Session], account_id: int, token: int,
                 waiting: str, message: str = "", blocker_id: str | None = None,
-                now: datetime | None = None) -> None:
+                now: datetime | None = None, lane: int = 0) -> None:
     """Say (for every reader of the store) why the holder is not sending; "" clears it."""
     with session_factory.begin() as session:
         session.execute(update(AccountLease).where(AccountLease.account_id == account_id,
+                                                   AccountLease.lane == lane,
                                                    AccountLease.token == token)
                         .values(waiting=waiting, waiting_message=message, blocker_id=blocker_id,
                                 waiting_since=now if waiting else None))

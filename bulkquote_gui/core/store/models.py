@@ -52,6 +52,10 @@ ROW_FAILED = RowState.FAILED
 ROW_CANCELLED = RowState.CANCELLED
 
 
+# The provider kind of accounts stored before kinds existed (schema v8), and the default.
+DEFAULT_PROVIDER_KIND = "momentum"
+
+
 def one_of(column: Any, states: tuple[str, ...]) -> Any:
     """`column IN ('a', 'b')` with our own status words written into the statement, for the
     statements built once that the engine runs per quote: a bound IN list is expanded again
@@ -304,15 +308,19 @@ class StoreMeta(Base):
 
 
 class Account(Base):
-    """One Momentum account: an API base URL plus a salted fingerprint of the key (never the key).
+    """One account of a quote provider: its kind ("momentum"), base URL and a salted
+    fingerprint of the key (never the key). Two kinds on one URL and key are two accounts.
 
-    The API's one-in-flight rule is per account, so the account is what the lease guards.
+    A provider's in-flight rule is per account, so the account is what the lease guards.
     """
 
     __tablename__ = "account"
-    __table_args__ = (Index("ux_account_url_key", "api_url", "key_fingerprint", unique=True),)
+    __table_args__ = (Index("ux_account_identity", "provider", "api_url", "key_fingerprint",
+                            unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(50), default=DEFAULT_PROVIDER_KIND,
+                                          server_default=DEFAULT_PROVIDER_KIND)   # kind (v8)
     api_url: Mapped[str] = mapped_column(String(500))
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -321,15 +329,17 @@ class Account(Base):
 class AccountLease(Base):
     """Which process quotes for an account, with a fencing token that grows with each new holder.
 
-    One row per account, made with the account. `instance_id == ""` means nobody holds it. The
-    waiting fields say why the holder is not sending (another client's quote, the API
-    unreachable), for every process that reads the store (the window, `status --json`).
+    One row per lane of an account (v8; lane 0 made with the account, and the only one used
+    until a provider allows several quotes in progress). `instance_id == ""` means nobody
+    holds it. The waiting fields say why the holder is not sending (another client's quote,
+    the API unreachable), for every process that reads the store (the window, `status --json`).
     """
 
     __tablename__ = "account_lease"
 
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
                                             primary_key=True)
+    lane: Mapped[int] = mapped_column(Integer, primary_key=True, default=0, server_default="0")
     instance_id: Mapped[str] = mapped_column(String(64), default="")
     holder: Mapped[str] = mapped_column(String(300), default="")   # "host pid 1234 (window)"
     token: Mapped[int] = mapped_column(Integer, default=0)
@@ -340,3 +350,20 @@ class AccountLease(Base):
     waiting_message: Mapped[str] = mapped_column(Text, default="")
     blocker_id: Mapped[str | None] = mapped_column(String(100))
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Provider(Base):
+    """A quote provider as the rep named it (schema v8): kind, base URL, lanes (quotes it allows
+    in progress at once) and kind-specific settings as JSON text. Never a secret: those live in
+    the keyring or the environment."""
+
+    __tablename__ = "provider"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    base_url: Mapped[str] = mapped_column(String(500))
+    lanes: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    settings: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,11 +10,55 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
-from bulkquote_gui.core.store.models import Account, AccountLease, Base, CleanupOwed, StoreMeta
+from bulkquote_gui.core.store.models import (
+    DEFAULT_PROVIDER_KIND,
+    AccountLease,
+    Base,
+    CleanupOwed,
+    Provider,
+    StoreMeta,
+    UTCDateTime,
+)
 
 UpgradeStep = Callable[[Connection], None]
+
+# The account tables as v3 made them. A step creates the tables of its own version, never
+# today's models: a later step (v8) changes them, and would find its change already made.
+_V3 = MetaData()
+_V3_ACCOUNT = Table(
+    "account", _V3,
+    Column("id", Integer, primary_key=True),
+    Column("api_url", String(500), nullable=False),
+    Column("key_fingerprint", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ux_account_url_key", "api_url", "key_fingerprint", unique=True))
+_V3_ACCOUNT_LEASE = Table(
+    "account_lease", _V3,
+    Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+    Column("instance_id", String(64), nullable=False),
+    Column("holder", String(300), nullable=False),
+    Column("token", Integer, nullable=False),
+    Column("acquired_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("waiting", String(20), nullable=False),
+    Column("waiting_message", Text, nullable=False),
+    Column("blocker_id", String(100)),
+    Column("waiting_since", UTCDateTime))
 
 def _v2_cleanup_owed(conn: Connection) -> None:
     """v2: clean-up owed to the account survives a restart (table cleanup_owed)."""
@@ -23,7 +67,7 @@ def _v2_cleanup_owed(conn: Connection) -> None:
 
 def _v3_accounts_and_leases(conn: Connection) -> None:
     """v3: accounts, their leases, the install id; a batch's account, owner, priority and turn."""
-    for table in (StoreMeta.__table__, Account.__table__, AccountLease.__table__):
+    for table in (StoreMeta.__table__, _V3_ACCOUNT, _V3_ACCOUNT_LEASE):
         table.create(conn)
     for column, ddl in (("account_id", "INTEGER REFERENCES account(id)"),
                         ("owner", "VARCHAR(200) NOT NULL DEFAULT ''"),
@@ -59,9 +103,38 @@ def _v7_line_index(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_batch_quote_line ON batch_quote (batch_id, status, position)"))
 
 
+_LEASE_COLUMNS = ("account_id, instance_id, holder, token, acquired_at, heartbeat_at, expires_at, "
+                  "waiting, waiting_message, blocker_id, waiting_since")
+
+
+def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
+    """v8: an account is (provider kind, URL, key fingerprint), existing ones "momentum"; a lease
+    is per (account, lane), existing ones lane 0, so a provider may allow several quotes in
+    progress; the `provider` table keeps named providers (never their secrets)."""
+    conn.execute(text(f"ALTER TABLE account ADD COLUMN provider VARCHAR(50) NOT NULL "
+                      f"DEFAULT '{DEFAULT_PROVIDER_KIND}'"))
+    conn.execute(text("DROP INDEX ux_account_url_key"))
+    conn.execute(text("CREATE UNIQUE INDEX ux_account_identity "
+                      "ON account (provider, api_url, key_fingerprint)"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE account_lease ADD COLUMN lane INTEGER NOT NULL DEFAULT 0"))
+        pkey = conn.execute(text("SELECT conname FROM pg_constraint WHERE contype = 'p' "
+                                 "AND conrelid = 'account_lease'::regclass")).scalar_one()
+        conn.execute(text(f'ALTER TABLE account_lease DROP CONSTRAINT "{pkey}"'))
+        conn.execute(text("ALTER TABLE account_lease ADD PRIMARY KEY (account_id, lane)"))
+    else:   # SQLite cannot change a primary key: the table is made again, its rows copied
+        conn.execute(text("ALTER TABLE account_lease RENAME TO account_lease_v7"))
+        AccountLease.__table__.create(conn)
+        conn.execute(text(f"INSERT INTO account_lease (lane, {_LEASE_COLUMNS}) "
+                          f"SELECT 0, {_LEASE_COLUMNS} FROM account_lease_v7"))
+        conn.execute(text("DROP TABLE account_lease_v7"))
+    Provider.__table__.create(conn)
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
 UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_skipped_rows,
-                                     _v5_reused_quotes, _v6_address_sets, _v7_line_index)
+                                     _v5_reused_quotes, _v6_address_sets, _v7_line_index,
+                                     _v8_provider_kinds_and_lanes)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 
