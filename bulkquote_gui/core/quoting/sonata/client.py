@@ -72,6 +72,8 @@ class _Answer:
 class SonataClient:
     """One Sonata seller account at one Quote Management root. Not thread-safe: one per thread."""
 
+    kind = "sonata"              # quoting/factory.SONATA: the account's kind in the store
+
     def __init__(self, base_url: str, client_secret: str, settings: SonataSettings, *,
                  transport: httpx.BaseTransport | None = None, clock: Clock | None = None,
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT, deadline_s: float = 60.0,
@@ -82,6 +84,7 @@ class SonataClient:
             raise ValueError("deadline_s must be positive")
         self.base_url = str(url).rstrip("/")
         self.settings = settings
+        self.display_name = settings.seller   # the rep's sentences name the seller
         self.deadline_s = deadline_s
         self._clock = clock or SystemClock()
         self._aborted = threading.Event()
