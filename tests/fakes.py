@@ -161,8 +161,10 @@ class FakeMomentum:
     display_name = "Momentum"
 
     def __init__(self, clock: FakeClock, *, ready_after_s: float = 20.0,
-                 retry_after: float | None = 5.0) -> None:
+                 retry_after: float | None = 5.0,
+                 options: Callable[[str], tuple[QuoteOption, ...]] = default_options) -> None:
         self.clock = clock
+        self.options = options                     # a priced quote's options, from its MRC
         self.ready_after_s = ready_after_s
         self.retry_after = retry_after
         self.outcomes: dict[str, Outcome] = {}     # by reference
@@ -329,7 +331,7 @@ class FakeMomentum:
         result = None
         error_code = error_message = None
         if remote.status == "complete":
-            result = QuoteResult(default_options(remote.outcome.mrc), 1, VALID_UNTIL)
+            result = QuoteResult(self.options(remote.outcome.mrc), 1, VALID_UNTIL)
         elif remote.status in ("failed", "expired"):
             error_code = remote.outcome.error_code or remote.status
             error_message = remote.outcome.error_message or f"quote {remote.status}"

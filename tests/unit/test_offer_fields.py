@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import pickle
 import random
+from decimal import Decimal
 from dataclasses import fields
 
 from sqlalchemy import inspect
@@ -20,11 +21,11 @@ from bulkquote_gui.core.store.models import QuoteOption as StoredOption
 from tests.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row, default_options
 
 
-def _quote(sf, rows):
+def _quote(sf, rows, options=default_options):
     clock = FakeClock()
     batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
     store.reuse_valid_quotes(sf, batch_id, today=VALID_UNTIL)
-    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
+    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0, options=options)
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(1)).run_batch(batch_id)
     return batch_id
 
@@ -53,3 +54,22 @@ def test_a_reused_quote_copies_every_offer_field(session_factory):
         before = [v.offer for v in store.batch_options(session, first)]
         after = [v.offer for v in store.batch_options(session, second)]
     assert after == before == list(default_options("899.00"))
+
+
+def _seller_options(mrc):
+    """What a Sonata seller adds beside the price: its quote level, an alternate, a note."""
+    return (QuoteOption("Colt", "DIA", 500, 48, Decimal(mrc), Decimal("0.00"), "USD", 30, None,
+                        None, quote_level="budgetary", alternate=True,
+                        note="MRC includes a quarterly charge as a month"),
+            QuoteOption("Colt", "DIA", 500, 36, Decimal("999.00"), Decimal("150.00"), "USD", 30,
+                        None, None, quote_level="firm"))
+
+
+def test_a_sellers_quote_level_alternate_and_note_are_kept_and_reused(session_factory):
+    first = _quote(session_factory, [checked_row(2)], _seller_options)
+    second = _quote(session_factory, [checked_row(2)], _seller_options)
+    with session_factory() as session:
+        kept = [v.offer for v in store.batch_options(session, first)]
+        reused = [v.offer for v in store.batch_options(session, second)]
+    assert kept == reused == list(_seller_options("899.00"))
+    assert (kept[0].quote_level, kept[0].alternate, kept[1].alternate) == ("budgetary", True, False)

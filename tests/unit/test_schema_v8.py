@@ -102,7 +102,7 @@ def test_a_v8_database_is_refused_by_the_v7_release(db_url):
 
 @pytest.mark.backends("sqlite")
 def test_a_new_v8_database_has_the_same_tables_as_an_upgraded_one(tmp_path):
-    """Made new or upgraded from v1, the account, lease and provider tables are the same (on
+    """Made new or upgraded from v1, the account, lease, provider and option tables are the same (on
     SQLite, where the v8 step makes the lease table again rather than altering it)."""
     from tests.helpers.old_schema import make_v1_database
 
@@ -114,7 +114,7 @@ def test_a_new_v8_database_has_the_same_tables_as_an_upgraded_one(tmp_path):
                             found.get_pk_constraint(table)["constrained_columns"],
                             sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
                                    for i in found.get_indexes(table)))
-                    for table in ("account", "account_lease", "provider")}
+                    for table in ("account", "account_lease", "provider", "quote_option")}
         finally:
             engine.dispose()
 

@@ -225,6 +225,10 @@ class QuoteOption(Base):
     install_days: Mapped[int | None] = mapped_column(Integer)
     access: Mapped[str | None] = mapped_column(String(20))
     is_estimate: Mapped[bool | None] = mapped_column(Boolean)
+    # schema v8: what a Sonata seller says beside the price (provider.QuoteOption's last fields)
+    quote_level: Mapped[str | None] = mapped_column(String(40))
+    alternate: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(String(500))
 
     quote: Mapped[Quote] = relationship(back_populates="options")
 

@@ -110,7 +110,8 @@ _LEASE_COLUMNS = ("account_id, instance_id, holder, token, acquired_at, heartbea
 def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
     """v8: an account is (provider kind, URL, key fingerprint), existing ones "momentum"; a lease
     is per (account, lane), existing ones lane 0, so a provider may allow several quotes in
-    progress; the `provider` table keeps named providers (never their secrets)."""
+    progress; the `provider` table keeps named providers (never their secrets); an option keeps
+    a seller's quote level, whether it is an alternate to what was asked, and a note."""
     conn.execute(text(f"ALTER TABLE account ADD COLUMN provider VARCHAR(50) NOT NULL "
                       f"DEFAULT '{DEFAULT_PROVIDER_KIND}'"))
     conn.execute(text("DROP INDEX ux_account_url_key"))
@@ -129,6 +130,9 @@ def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
                           f"SELECT 0, {_LEASE_COLUMNS} FROM account_lease_v7"))
         conn.execute(text("DROP TABLE account_lease_v7"))
     Provider.__table__.create(conn)
+    conn.execute(text("ALTER TABLE quote_option ADD COLUMN quote_level VARCHAR(40)"))
+    conn.execute(text("ALTER TABLE quote_option ADD COLUMN alternate BOOLEAN NOT NULL DEFAULT false"))
+    conn.execute(text("ALTER TABLE quote_option ADD COLUMN note VARCHAR(500)"))
 
 
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
