@@ -87,25 +87,14 @@ def owed_count_subquery() -> Any:
             .correlate(None).scalar_subquery())
 
 
-def owed_cleanup(session: Session, account_id: int | None = None) -> list[Owed]:
-    """What is owed (by `account_id`, or by anyone), oldest first; a lost POST comes with the
-    body to replay it with."""
+def owed_items(session: Session, account_id: int | None = None) -> list[Owed]:
+    """What is owed (by `account_id`, or by anyone), oldest first, without the bodies to replay
+    lost POSTs with (work.owed_cleanup adds those: the body is the engine's reading of a row)."""
     if account_id is None:
         rows = session.connection().execute(_OWED)
     else:
         rows = session.connection().execute(_OWED_OF_ACCOUNT, {"p_account": account_id})
-    from bulkquote_gui.core.store.work import load_row  # (work reads the owed count with its rows)
-
-    out = []
-    for r in rows:
-        request = None
-        if r.remote_id is None:
-            row = load_row(session, r.row_id) if r.row_id is not None else None
-            if row is None:
-                continue  # its batch was deleted: nothing left to replay
-            request = row.request
-        out.append(Owed(r.id, r.remote_id, r.row_id, r.idempotency_key, request))
-    return out
+    return [Owed(r.id, r.remote_id, r.row_id, r.idempotency_key, None) for r in rows]
 
 
 def owed_count(session: Session, account_id: int | None = None) -> int:

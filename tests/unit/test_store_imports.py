@@ -1,0 +1,66 @@
+"""The store's modules import one another without a cycle, at module level or inside a function
+(a function-level import hides a cycle from Python, not from the design: each module has one
+idea, and an idea that needs the one that needs it belongs in the other)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bulkquote_gui.core.store as store_package
+
+STORE = Path(store_package.__file__).parent
+PACKAGE = "bulkquote_gui.core.store"
+
+
+def _modules() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(STORE.glob("*.py")) if p.stem != "__init__"}
+
+
+def _imports(path: Path, names: set[str]) -> set[str]:
+    """The store modules `path` imports, wherever in the file the import is."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            if target.startswith(PACKAGE + "."):
+                head = target[len(PACKAGE) + 1:].split(".")[0]
+                if head in names and head != path.stem:
+                    found.add(head)
+    return found
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle (as a path back to its start) found by a depth-first walk."""
+    cycles, done = [], set()
+
+    def walk(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in path:
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in done:
+                walk(nxt, path + [nxt])
+        done.add(node)
+
+    for start in sorted(graph):
+        if start not in done:
+            walk(start, [start])
+    return cycles
+
+
+def test_the_store_modules_import_one_another_without_a_cycle():
+    modules = _modules()
+    graph = {name: _imports(path, set(modules)) for name, path in modules.items()}
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_sees_a_function_level_import(tmp_path):
+    (tmp_path / "a.py").write_text(f"from {PACKAGE}.b import x\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text(f"def f():\n    from {PACKAGE} import a\n", encoding="utf-8")
+    graph = {p.stem: _imports(p, {"a", "b"}) for p in tmp_path.glob("*.py")}
+    assert _cycles(graph) == [["a", "b", "a"]]
