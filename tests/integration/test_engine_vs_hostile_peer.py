@@ -39,6 +39,7 @@ from tests.hostile_peer import (
     ServerQuote,
     http_date,
 )
+from tests.helpers.store_setup import next_open_row
 
 KEY = "hostile-key"
 FAST = EngineConfig(poll_interval_s=0.05, quote_timeout_s=3.0, retry_after_floor_s=0.01,
@@ -579,7 +580,7 @@ def test_row_left_submitting_by_a_crashed_run_is_replayed_not_duplicated(bench, 
     """The previous process POSTed (the quote exists) and died before recording the answer."""
     batch = bench.batch(2)
     with bench.sf() as session:
-        row = store.next_open_row(session, batch)
+        row = next_open_row(session, batch)
     assert store.mark_submitting(bench.sf, row, store.utcnow())
     peer.inject_quote(row.request, Behaviour(done_s=0.3), idempotency_key=row.idempotency_key,
                       foreign=False)
@@ -592,7 +593,7 @@ def test_row_left_submitting_by_a_crashed_run_is_replayed_not_duplicated(bench, 
 def test_row_left_polling_by_a_crashed_run_goes_on_polling(bench, peer):
     batch = bench.batch(2)
     with bench.sf() as session:
-        row = store.next_open_row(session, batch)
+        row = next_open_row(session, batch)
     store.mark_submitting(bench.sf, row, store.utcnow())
     quote_id = peer.inject_quote(row.request, Behaviour(done_s=0.3),
                                  idempotency_key=row.idempotency_key, foreign=False)
@@ -744,7 +745,7 @@ def test_row_resumed_submitting_after_its_timeout_replays_its_key_first(bench, p
     """The crashed run's quote (paid for) is found by replaying the key, not judged timed out."""
     batch = bench.batch(2)
     with bench.sf() as session:
-        row = store.next_open_row(session, batch)
+        row = next_open_row(session, batch)
     store.mark_submitting(bench.sf, row, store.utcnow() - timedelta(hours=1))
     peer.inject_quote(row.request, Behaviour(queued_s=0, done_s=0),
                       idempotency_key=row.idempotency_key, foreign=False)

@@ -17,6 +17,7 @@ from bulkquote_gui.core.events import WaitEvent
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.accounts import Holder
 from tests.fakes import FakeMomentum, fake_import
+from tests.helpers.store_setup import next_open_row
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ def test_the_fence_refuses_a_submitting_write_with_a_stale_token(sf, clock, acco
     clock.advance(60)
     assert store.acquire_lease(sf, account.id, Holder("you", "you"), clock.now(), 30.0) == token + 1
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     fence = store.Fence(account.id, me, token, 30.0)
     with pytest.raises(store.LeaseLost):
         store.mark_submitting(sf, row, clock.now(), fence=fence)
@@ -155,7 +156,7 @@ def test_an_expired_lease_nobody_took_is_still_ours(sf, clock, account):
     token = store.acquire_lease(sf, account.id, me, clock.now(), 30.0)
     clock.advance(600)
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     assert store.mark_submitting(sf, row, clock.now(), fence=store.Fence(account.id, me, token, 30.0))
 
 

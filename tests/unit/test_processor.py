@@ -18,6 +18,7 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.policy import EngineConfig, Timing
 from bulkquote_gui.core.engine.processor import Processor
 from tests.fakes import FakeClock, FakeMomentum, Outcome, auth_error, fake_import, server_error
+from tests.helpers.store_setup import next_open_row
 
 
 @pytest.fixture
@@ -168,7 +169,7 @@ def test_resumed_polling_row_counts_its_timeout_from_stored_submit_time(h):
     batch_id = h.batch(1)
     h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     with h.sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(h.sf, row, h.clock.now() - timedelta(seconds=290))
     reply = h.api.create_quote(row.request, row.idempotency_key)
     store.mark_polling(h.sf, row.id, reply.quote.id)
@@ -255,7 +256,7 @@ def test_uncancellable_foreign_quote_is_waited_for(h):
 def test_a_colleagues_quote_with_our_reference_is_not_taken_for_ours(h):
     batch_id = h.batch(2)
     with h.sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     # A tool that sends the same reference text: only a stored remote id makes a quote ours.
     colleague = h.api.create_quote({**row.request, "service": {"product": "DIA", "bandwidth_mbps": 100,
                                                                "term_months": 12}}, "their-key")
@@ -471,7 +472,7 @@ def test_an_unexpected_error_fails_only_that_row(h):
 def test_row_left_submitting_long_ago_is_posted_again_before_any_timeout(h):
     batch_id = h.batch(1)
     with h.sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(h.sf, row, h.clock.now())
     h.api.create_quote(row.request, row.idempotency_key)  # sent, then the app was closed
     h.clock.advance(3600)  # reopened an hour later: the quote is long finished

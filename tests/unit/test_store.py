@@ -16,6 +16,7 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
 from tests.fakes import FakeImport, checked_row, fake_import
 from tests.helpers.old_schema import make_v1_database, make_v5_database
+from tests.helpers.store_setup import claim_unassigned_batches, next_open_row, owe_lost_post
 
 
 @pytest.fixture
@@ -65,11 +66,11 @@ def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
             assert (old.owner, old.account_id, old.priority) == ("", None, 0)
         store.owe_delete(sf, "q_1", None)
         account = store.ensure_account(sf, "https://api.example/v1", "k")
-        assert store.claim_unassigned_batches(sf, account.id) == 2
+        assert claim_unassigned_batches(sf, account.id) == 2
         with sf() as session:
             assert store.owed_count(session) == 1
             assert store.get_batch(session, 1).account_id == account.id
-            assert store.next_open_row(session, 1).idempotency_key == "key-1000"
+            assert next_open_row(session, 1).idempotency_key == "key-1000"
         new_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
         with sf() as session:
             assert new_id == 3 and [b.id for b in store.list_batches(session)] == [3, 2, 1]
@@ -101,7 +102,7 @@ def test_a_version_5_database_keeps_every_row_and_reads_no_address_set(db_url):
             (skipped,) = store.batch_skipped(session, 1)
             assert (skipped.row_number, skipped.reason, skipped.address_set) == (
                 99, "ZIP is missing", "")
-            assert store.next_open_row(session, 2).idempotency_key == "key-2000"
+            assert next_open_row(session, 2).idempotency_key == "key-2000"
         # New rows after the upgrade store their set.
         rows = [checked_row(2), checked_row(3)]
         rows[1].address_set = "Mailing"
@@ -267,7 +268,7 @@ def test_list_and_unfinished_batches(sf):
 def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
     batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
+        first = next_open_row(session, batch_id)
     assert store.mark_submitting(sf, first, first.submitted_at or _now())
     assert store.mark_polling(sf, first.id, "q_1")
     assert store.request_cancel(sf, batch_id) == [("q_1", first.id)]
@@ -280,7 +281,7 @@ def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
 def test_running_batch_cancel_leaves_the_in_flight_row_to_the_engine(sf):
     batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
+        first = next_open_row(session, batch_id)
     store.mark_submitting(sf, first, _now())
     assert store.request_cancel(sf, batch_id, include_active=False) == []
     with sf() as session:
@@ -290,12 +291,12 @@ def test_running_batch_cancel_leaves_the_in_flight_row_to_the_engine(sf):
 def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
     batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(sf, row, _now())
     store.mark_polling(sf, row.id, "q_9")
     store.mark_failed(sf, row.id, "timeout", "no answer in time", _now(), "failed")
     with sf() as session:
-        other = store.next_open_row(session, batch_id)
+        other = next_open_row(session, batch_id)
     store.mark_cancelled(sf, other.id, _now())
     store.finish_batch(sf, batch_id)
     assert store.retry_failed(sf, batch_id) == 1  # a timeout can change; see below for one that cannot
@@ -312,7 +313,7 @@ def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
 def test_retry_leaves_failures_a_retry_cannot_change(sf):
     batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(sf, row, _now())
     store.mark_failed(sf, row.id, "no_coverage", "no carrier", _now())
     store.finish_batch(sf, batch_id)
@@ -334,7 +335,7 @@ def test_quote_rest_reopens_a_cancelled_batch_only(sf):
 def test_transitions_are_conditional(sf):
     batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.request_cancel(sf, batch_id)
     assert not store.mark_submitting(sf, row, _now())
     assert not store.mark_failed(sf, row.id, "x", "y", _now())
@@ -346,7 +347,7 @@ def test_request_body_is_the_contracts_shape(sf):
     batch_id = store.create_batch(sf, FakeImport([checked_row(7, company="Acme")]),
                                   defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     assert row.request == {
         "reference": f"{store.install_id(sf)}/batch-{batch_id}/row-7",
         "customer": {"company": "Acme"},
@@ -364,11 +365,11 @@ def _now():
 def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retried(sf):
     batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
+        first = next_open_row(session, batch_id)
     store.mark_submitting(sf, first, _now())
     store.mark_failed(sf, first.id, "timeout", "no quote", _now())
-    store.owe_lost_post(sf, first.id, first.idempotency_key)
-    store.owe_lost_post(sf, first.id, "an-older-key")  # from before a retry
+    owe_lost_post(sf, first.id, first.idempotency_key)
+    owe_lost_post(sf, first.id, "an-older-key")  # from before a retry
     with sf() as session:
         older, current = sorted(store.owed_cleanup(session), key=lambda o: o.idempotency_key != "an-older-key")
     store.owed_settled(sf, older.id, now_delete="q_old")
@@ -383,7 +384,7 @@ def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retr
 def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
     batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
+        first = next_open_row(session, batch_id)
     store.mark_submitting(sf, first, _now())
     assert store.request_cancel(sf, batch_id) == []  # no remote id to DELETE ...
     with sf() as session:
@@ -396,7 +397,7 @@ def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
 def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
     batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(sf, row, _now())
     assert store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
     assert not store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
@@ -407,7 +408,7 @@ def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
 def test_a_row_failed_with_a_replay_owed_writes_both_at_once(sf):
     batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(sf, row, _now())
     assert store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
     assert not store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
@@ -422,7 +423,7 @@ def test_references_name_the_install_so_two_databases_never_collide(tmp_path):
         sf = store.make_session_factory(engine)
         batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="x.csv")
         with sf() as session:
-            refs.append(store.next_open_row(session, batch_id).reference)
+            refs.append(next_open_row(session, batch_id).reference)
         assert store.install_id(sf) == store.install_id(sf)  # made once, kept
         engine.dispose()
     assert refs[0] != refs[1]
@@ -445,7 +446,7 @@ def _complete(quote_id: str, *carriers_and_mrcs: tuple[str, str]):
 def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
     account = store.ensure_account(sf, "https://api.example/v1", "k")
     a = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
-    store.claim_unassigned_batches(sf, account.id)
+    claim_unassigned_batches(sf, account.id)
     with store.autocommit(sf) as session:
         ahead = store.line_ahead(session, account.id)
     assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 2, 0)
@@ -453,7 +454,7 @@ def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
     store.mark_submitting(sf, ahead.row, _now())
     store.mark_complete(sf, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
     b = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
-    store.claim_unassigned_batches(sf, account.id)
+    claim_unassigned_batches(sf, account.id)
     store.owe_delete(sf, "q_9", None)
     with store.autocommit(sf) as session:
         ahead = store.line_ahead(session, account.id)
@@ -471,7 +472,7 @@ def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
 def test_a_row_event_carries_its_batch_counts(sf):
     batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(sf, row, _now())
     store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "818.5")), _now())
     with sf() as session:
@@ -486,7 +487,7 @@ def test_a_result_replaces_options_its_quote_had(sf):
     older release, a hand-edited database), the result replaces them, never adds to them."""
     batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     store.mark_submitting(sf, row, _now())
     store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "10"), ("Zayo", "20")), _now())
     with sf.begin() as session:   # back to polling by hand, its two options left behind

@@ -64,3 +64,42 @@ def test_the_cycle_check_sees_a_function_level_import(tmp_path):
     (tmp_path / "b.py").write_text(f"def f():\n    from {PACKAGE} import a\n", encoding="utf-8")
     graph = {p.stem: _imports(p, {"a", "b"}) for p in tmp_path.glob("*.py")}
     assert _cycles(graph) == [["a", "b", "a"]]
+
+
+def _public(path: Path) -> list[str]:
+    """The module's __all__, as written."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    return []
+
+
+def _functions(path: Path) -> set[str]:
+    return {node.name for node in ast.parse(path.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.FunctionDef)}
+
+
+def test_every_store_module_names_its_public_api():
+    for name, path in _modules().items():
+        public = _public(path)
+        assert public, f"core/store/{name}.py has no __all__"
+        defined = set(dir(__import__(f"{PACKAGE}.{name}", fromlist=["_"])))
+        assert set(public) <= defined, f"{name}.__all__ names what it lacks"
+
+
+def _references(tree: ast.AST) -> set[str]:
+    """Every name the code refers to, bare or as an attribute (a call, a callback passed on)."""
+    return ({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            | {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)})
+
+
+def test_every_public_store_function_has_a_caller_in_the_app():
+    """A function of the store that only tests call is not the store's: it belongs with them
+    (the app's use may be in the module itself: the function is then public for the tests)."""
+    app = STORE.parent.parent
+    used = set().union(*(_references(ast.parse(p.read_text(encoding="utf-8")))
+                         for p in app.rglob("*.py")))
+    lonely = [f"{name}.{function}" for name, path in _modules().items()
+              for function in sorted(set(_public(path)) & _functions(path)) if function not in used]
+    assert lonely == []

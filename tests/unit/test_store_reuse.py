@@ -10,6 +10,7 @@ from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from tests.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row
+from tests.helpers.store_setup import next_open_row
 
 VALID = VALID_UNTIL - timedelta(days=28)   # a day FakeMomentum's quotes are valid on
 EXPIRED = VALID_UNTIL + timedelta(days=17)
@@ -84,7 +85,7 @@ def test_stale_rows_are_asked_again_in_a_new_batch_that_remembers_the_old_price(
     assert [r.requote_of for r in again] == [r.quote_id for r in rows]
     assert [r.previous_mrc for r in again] == [r.mrc for r in rows]
     with sf() as session:
-        first_row = store.next_open_row(session, new_id)
+        first_row = next_open_row(session, new_id)
     assert first_row.request["location"]["street"] == "2 Main St"
 
 

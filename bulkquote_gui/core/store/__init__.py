@@ -23,6 +23,7 @@ from bulkquote_gui.core.store.engine import *  # noqa: F401,F403
 from bulkquote_gui.core.store.models import utcnow  # noqa: F401
 from bulkquote_gui.core.store.options import *  # noqa: F401,F403
 from bulkquote_gui.core.store.reuse import *  # noqa: F401,F403
+from bulkquote_gui.core.store.safety import *  # noqa: F401,F403
 from bulkquote_gui.core.store.rows import *  # noqa: F401,F403
 from bulkquote_gui.core.store.search import *  # noqa: F401,F403
 from bulkquote_gui.core.store.views import *  # noqa: F401,F403

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, CleanupOwed, utcnow
 
+__all__ = ["Owed", "owe_delete", "owe_deletes", "owe_replays", "owed_count", "owed_count_subquery",
+           "owed_items", "owed_settled", "take_back_owed"]
+
 
 @dataclass(frozen=True)
 class Owed:
@@ -30,12 +33,6 @@ def owe_delete(session_factory: sessionmaker[Session], remote_id: str, row_id: i
     with session_factory.begin() as session:
         session.connection().execute(insert(CleanupOwed), {
             "remote_id": remote_id, "row_id": row_id, "idempotency_key": None, "created_at": utcnow()})
-
-
-def owe_lost_post(session_factory: sessionmaker[Session], row_id: int, key: str) -> None:
-    with session_factory.begin() as session:
-        session.connection().execute(insert(CleanupOwed), {
-            "remote_id": None, "row_id": row_id, "idempotency_key": key, "created_at": utcnow()})
 
 
 def owe_replays(session: Session, rows: Any) -> None:

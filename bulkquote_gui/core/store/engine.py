@@ -26,14 +26,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.file_modes import create_private_file, make_folder
 from bulkquote_gui.core.store import read_only, safety
-from bulkquote_gui.core.store.safety import (StoreUnavailable, classify, probe_writable,
-                                             resume_store_paused, startup_notices)
 from bulkquote_gui.core.store.schema import ensure_schema
 
 __all__ = ["KEYRING_SERVICE", "POSTGRES_CONNECT_TIMEOUT_S", "SQLITE_BUSY_TIMEOUT_MS",
-           "StoreUnavailable", "classify", "keyring_username", "make_engine",
-           "make_session_factory", "probe_writable", "public_url", "resume_store_paused",
-           "save_database_password", "startup_notices"]
+           "keyring_username", "make_engine", "make_session_factory", "ping_when_in_doubt",
+           "public_url", "save_database_password"]
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.store.models import BatchQuote, QuoteOption
 
+__all__ = ["OptionView", "batch_options"]
+
 
 @dataclass(frozen=True)
 class OptionView:

@@ -41,6 +41,10 @@ from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
 from bulkquote_gui.core.store.views import counts_of
 from bulkquote_gui.core.store.work import RowWork
 
+__all__ = ["autocommit", "mark_cancelled", "mark_complete", "mark_failed", "mark_polling",
+           "mark_submitting", "renew_key", "reopen_for_late_answer", "row_event_fields",
+           "shift_polling_deadlines"]
+
 
 _MARK_SUBMITTING = (
     update(BatchQuote)

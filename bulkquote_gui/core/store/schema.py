@@ -14,6 +14,8 @@ from sqlalchemy import Connection, Engine, text
 
 from bulkquote_gui.core.store.models import Account, AccountLease, Base, CleanupOwed, StoreMeta
 
+__all__ = ["SCHEMA_VERSION", "UPGRADES", "SchemaError", "current_version", "ensure_schema"]
+
 UpgradeStep = Callable[[Connection], None]
 
 def _v2_cleanup_owed(conn: Connection) -> None:

@@ -28,6 +28,9 @@ from bulkquote_gui.core.store.models import (
 from bulkquote_gui.core.store.cleanup import Owed, owed_count, owed_count_subquery, owed_items
 from bulkquote_gui.core.store.views import COUNT_KEYS
 
+__all__ = ["LineAhead", "RowOwner", "RowWork", "find_row_for_remote", "line_ahead", "load_row",
+           "next_row_for_account", "open_row_count", "owed_cleanup"]
+
 
 @dataclass(frozen=True)
 class RowWork:
@@ -93,22 +96,11 @@ def _work(r: Any, *, takes_turn: bool = True, counts: dict[str, int] | None = No
                    account_id=r.account_id, takes_turn=takes_turn, counts=counts)
 
 
-def next_open_row(session: Session, batch_id: int) -> RowWork | None:
-    """The row to work on: one already in flight (after a crash), else the first pending one."""
-    r = session.connection().execute(_NEXT_OPEN_ROW, {"p_batch": batch_id}).first()
-    return None if r is None else _work(r)
-
-
 def load_row(session: Session, row_id: int) -> RowWork | None:
     r = session.connection().execute(_LOAD_ROW, {"p_row": row_id}).first()
     return None if r is None else _work(r)
 
 
-_NEXT_OPEN_ROW = (
-    _work_select()
-    .where(BatchQuote.batch_id == bindparam("p_batch"), BatchQuote.status.in_(ROW_OPEN))
-    .order_by(case((BatchQuote.status.in_(ROW_ACTIVE), 0), else_=1), BatchQuote.position)
-    .limit(1))
 _LOAD_ROW = _work_select().where(BatchQuote.id == bindparam("p_row"))
 
 
