@@ -27,7 +27,8 @@ from bulkquote_gui.commands.batch import (
     interrupted_run,
 )
 from bulkquote_gui.commands.progress import Progress
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
 
 KEYS_ENV = "BULKQUOTE_API_KEYS"
 
@@ -68,7 +69,7 @@ def run_worker(args: argparse.Namespace) -> int:
                 for _, opened in accounts:
                     opened.close()
                 raise _Fail(str(exc), EXIT_STOPPED) from None
-            accounts.append((store.ensure_account(sf, runtime.account_url, key), client))
+            accounts.append((account_store.ensure_account(sf, runtime.account_url, key), client))
         from bulkquote_gui import notify_hooks
 
         listener = notify_hooks.with_notifications(Progress(), sf, runtime.settings)
@@ -133,7 +134,7 @@ def run_rush(args: argparse.Namespace) -> int:
         if summary.status not in ("pending", "running", "paused") and not args.off:
             print(f"batch {args.batch} is {summary.status}; nothing to rush", file=sys.stderr)
             return EXIT_BAD_INPUT
-        store.set_priority(sf, args.batch, not args.off)
+        batch_store.set_priority(sf, args.batch, not args.off)
     print(f"batch {args.batch} " + ("back in line" if args.off else "rushed to the front"),
           file=sys.stderr)
     return EXIT_OK

@@ -33,7 +33,8 @@ from typing import Any, Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
 
@@ -88,11 +89,11 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
     if suffix not in FORMATS:
         raise ValueError(f"cannot export to {path.name!r}: the file name must end in .xlsx or .csv")
     with session_factory() as session:
-        if store.get_batch(session, batch_id) is None:
+        if view_store.get_batch(session, batch_id) is None:
             raise KeyError(f"no batch {batch_id}")
-        columns = store.batch_columns(session, batch_id)
-        rows = store.batch_rows(session, batch_id)
-        skipped = [] if priced_only else store.batch_skipped(session, batch_id)
+        columns = view_store.batch_columns(session, batch_id)
+        rows = view_store.batch_rows(session, batch_id)
+        skipped = [] if priced_only else view_store.batch_skipped(session, batch_id)
     # Decided on the whole batch, so a priced-only export has the same columns as the full one.
     with_sets = any(r.address_set for r in rows) or any(s.address_set for s in skipped)
     if priced_only:
@@ -108,7 +109,7 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
     # Sheet order: quoted rows keep theirs (position), the others go back between them.
     ordered = sorted([(r.row_number, 0, r) for r in rows] + [(s.row_number, 1, s) for s in skipped],
                      key=lambda t: (t[0], t[1]))
-    records = [_record(r, columns, requoted) if isinstance(r, store.RowView)
+    records = [_record(r, columns, requoted) if isinstance(r, view_store.RowView)
                else _skipped_record(r, columns, requoted) for _n, _k, r in ordered]
     if with_sets:
         for record, (_n, _k, r) in zip(records, ordered, strict=True):
@@ -117,7 +118,7 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
         _write_atomically(path, lambda tmp: _write_csv(tmp, headers, len(columns), records))
     else:
         with session_factory() as session:
-            options = store.batch_options(session, batch_id)
+            options = option_store.batch_options(session, batch_id)
         _write_atomically(path, lambda tmp: _write_xlsx(tmp, headers, len(columns), records,
                                                         options=options))
     return len(records)
@@ -131,7 +132,7 @@ def _unique(header: str, taken: list[str]) -> str:
     return name
 
 
-def row_reason(row: store.RowView) -> str:
+def row_reason(row: view_store.RowView) -> str:
     """Why a quoted row has no price (or "" when it has one), in the rep's words, said once;
     a price past its valid-until date says so."""
     if row.stale(date.today()):
@@ -143,7 +144,7 @@ def row_reason(row: store.RowView) -> str:
     return reason_text(row.error_code, row.error_message)
 
 
-def _record(row: store.RowView, columns: list[str], requoted: bool = False) -> list[Any]:
+def _record(row: view_store.RowView, columns: list[str], requoted: bool = False) -> list[Any]:
     """The row's values: original cells as text, then status, reason and typed result values."""
     estimate = "" if row.is_estimate is None else ("yes" if row.is_estimate else "no")
     record = ([row.original.get(c, "") for c in columns]
@@ -158,7 +159,7 @@ def _record(row: store.RowView, columns: list[str], requoted: bool = False) -> l
     return record
 
 
-def _skipped_record(row: store.SkippedRow, columns: list[str], requoted: bool = False) -> list[Any]:
+def _skipped_record(row: view_store.SkippedRow, columns: list[str], requoted: bool = False) -> list[Any]:
     """A row the batch did not quote: its cells, its verdict and the import check's reason."""
     reason = row.reason[:1].upper() + row.reason[1:]
     return ([row.original.get(c, "") for c in columns]

@@ -103,3 +103,28 @@ def test_every_public_store_function_has_a_caller_in_the_app():
     lonely = [f"{name}.{function}" for name, path in _modules().items()
               for function in sorted(set(_public(path)) & _functions(path)) if function not in used]
     assert lonely == []
+
+
+def test_the_store_package_re_exports_nothing():
+    """Callers import by aggregate (`from bulkquote_gui.core.store import rows as row_store`):
+    the package's own namespace holds its docstring and nothing else."""
+    tree = ast.parse((STORE / "__init__.py").read_text(encoding="utf-8"))
+    assert [type(node).__name__ for node in tree.body] == ["Expr"]
+
+
+def test_callers_import_each_aggregate_under_its_store_alias():
+    """One rule for the whole tree (the package docstring): `rows as row_store`, never a bare
+    `rows` that a local variable of the same name would hide."""
+    app = STORE.parent.parent
+    wrong = []
+    for path in [*app.rglob("*.py"), *(app.parent / "tests").rglob("*.py")]:
+        if STORE in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in (PACKAGE, "bulkquote_gui.core"):
+                for alias in node.names:
+                    module = f"{node.module}.{alias.name}"
+                    if module == PACKAGE or (module.startswith(PACKAGE + ".")
+                                             and not (alias.asname or "").endswith("_store")):
+                        wrong.append(f"{path.name}:{node.lineno} {module} as {alias.asname}")
+    assert wrong == []

@@ -12,11 +12,13 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.quoting.provider import ProviderError, RemoteQuote
 from bulkquote_gui.core.states import RowState
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.store import work as work_store
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ class Outcomes:
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
         if quote.status == "complete" and quote.result is not None:
-            self.write_row(row_id, lambda s: store.mark_complete(s, row_id, quote, now))
+            self.write_row(row_id, lambda s: row_store.mark_complete(s, row_id, quote, now))
             return
         if quote.status == "failed":
             code = quote.error_code or "failed"
@@ -50,7 +52,7 @@ class Outcomes:
         else:  # cancelled or expired, and not by us
             code = quote.status
             message = quote.error_message or f"the quote was {quote.status} by the server"
-        self.write_row(row_id, lambda s: store.mark_failed(s, row_id, code, message, now,
+        self.write_row(row_id, lambda s: row_store.mark_failed(s, row_id, code, message, now,
                                                            quote.status))
 
     def record_late(self, row_id: int | None, quote: RemoteQuote, *, key: str | None = None) -> None:
@@ -58,14 +60,14 @@ class Outcomes:
         later replaces that ending."""
         if row_id is None or quote.status == "cancelled":
             return
-        if store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
+        if row_store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
                                         key=key):
             self.record_terminal(row_id, quote)
 
     def finish_failed(self, row_id: int, code: str, message: str, *,
                       owe_replay: bool = False) -> None:
         now = self._clock.now()
-        self.write_row(row_id, lambda s: store.mark_failed(s, row_id, code, message, now,
+        self.write_row(row_id, lambda s: row_store.mark_failed(s, row_id, code, message, now,
                                                            owe_replay=owe_replay))
 
     # ------------------------------------------------------------ events
@@ -83,13 +85,13 @@ class Outcomes:
         `still_active_as`: the row stays active (submitting -> polling), so its batch's counts
         are those its last event gave, if that was moments ago: the event is that one with
         this status, and nothing is read. `known`: the event, as the caller knows it whole."""
-        opened = store.autocommit(self._sf) if one_statement else self._sf.begin()
+        opened = row_store.autocommit(self._sf) if one_statement else self._sf.begin()
         with opened as session:
             if not write(session):
                 return False
             event = known or self._known_event(row_id, still_active_as)
             if event is None:
-                event = QuoteEvent(**store.row_event_fields(session, row_id))
+                event = QuoteEvent(**row_store.row_event_fields(session, row_id))
         self._last = (event, self._clock.monotonic())
         self.emit(event)
         return True
@@ -104,7 +106,7 @@ class Outcomes:
 
     def emit_batch(self, batch_id: int, status: str, message: str = "") -> None:
         with self._sf() as session:
-            counts = store.batch_counts(session, batch_id)
+            counts = view_store.batch_counts(session, batch_id)
         self.emit(BatchEvent(batch_id=batch_id, status=str(status), message=message, counts=counts))
 
     def emit_wait(self, account_id: int, reason: str, message: str = "",
@@ -113,7 +115,7 @@ class Outcomes:
         """`batch_ids`: the batches held up, when the caller knows them (else read)."""
         if batch_ids is None:
             with self._sf() as session:
-                batch_ids = tuple(store.unfinished_batch_ids(session, account_id=account_id))
+                batch_ids = tuple(view_store.unfinished_batch_ids(session, account_id=account_id))
         self.emit(WaitEvent(account_id=account_id, reason=str(reason), message=message,
                             blocker_id=blocker_id, batch_ids=batch_ids))
 
@@ -124,7 +126,7 @@ class Outcomes:
             log.exception("event listener failed on %r", event)
 
 
-def submitting_event(row: store.RowWork) -> QuoteEvent | None:
+def submitting_event(row: work_store.RowWork) -> QuoteEvent | None:
     """The event announcing a pending row's start, when its batch's counts came with it (read
     by the line a moment ago): one pending row fewer, one active more. None: to be read."""
     if row.counts is None:
