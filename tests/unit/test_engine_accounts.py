@@ -150,7 +150,8 @@ def test_the_fence_refuses_a_submitting_write_with_a_stale_token(sf, clock, acco
         row = next_open_row(session, batch_id)
     fence = account_store.Fence(account.id, me, token, 30.0)
     with pytest.raises(account_store.LeaseLost):
-        row_store.mark_submitting(sf, row, clock.now(), fence=fence)
+        with row_store.in_transaction(sf) as session:
+            row_store.mark_submitting(session, row, clock.now(), fence=fence)
     assert statuses(sf, batch_id) == ["pending"]
 
 
@@ -162,7 +163,8 @@ def test_an_expired_lease_nobody_took_is_still_ours(sf, clock, account):
     clock.advance(600)
     with sf() as session:
         row = next_open_row(session, batch_id)
-    assert row_store.mark_submitting(sf, row, clock.now(), fence=account_store.Fence(account.id, me, token, 30.0))
+    with row_store.in_transaction(sf) as session:
+        assert row_store.mark_submitting(session, row, clock.now(), fence=account_store.Fence(account.id, me, token, 30.0))
 
 
 # ----------------------------------------------------------------------------- fair turns

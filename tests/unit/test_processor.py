@@ -174,9 +174,11 @@ def test_resumed_polling_row_counts_its_timeout_from_stored_submit_time(h):
     h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     with h.sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(h.sf, row, h.clock.now() - timedelta(seconds=290))
+    with row_store.in_transaction(h.sf) as session:
+        row_store.mark_submitting(session, row, h.clock.now() - timedelta(seconds=290))
     reply = h.api.create_quote(row.request, row.idempotency_key)
-    row_store.mark_polling(h.sf, row.id, reply.quote.id)
+    with row_store.in_transaction(h.sf) as session:
+        row_store.mark_polling(session, row.id, reply.quote.id)
     h.processor(quote_timeout_s=300).run_batch(batch_id)
     assert h.rows(batch_id)[0].error_code == "timeout"
     assert h.clock.total_waited <= 10.0 + 1e-6
@@ -477,7 +479,8 @@ def test_row_left_submitting_long_ago_is_posted_again_before_any_timeout(h):
     batch_id = h.batch(1)
     with h.sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(h.sf, row, h.clock.now())
+    with row_store.in_transaction(h.sf) as session:
+        row_store.mark_submitting(session, row, h.clock.now())
     h.api.create_quote(row.request, row.idempotency_key)  # sent, then the app was closed
     h.clock.advance(3600)  # reopened an hour later: the quote is long finished
     assert h.processor().run_batch(batch_id) == "complete"

@@ -276,8 +276,10 @@ def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
     batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    assert row_store.mark_submitting(sf, first, first.submitted_at or _now())
-    assert row_store.mark_polling(sf, first.id, "q_1")
+    with row_store.in_transaction(sf) as session:
+        assert row_store.mark_submitting(session, first, first.submitted_at or _now())
+    with row_store.in_transaction(sf) as session:
+        assert row_store.mark_polling(session, first.id, "q_1")
     assert batch_store.request_cancel(sf, batch_id) == [("q_1", first.id)]
     with sf() as session:
         assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["cancelled"] * 3
@@ -289,7 +291,8 @@ def test_running_batch_cancel_leaves_the_in_flight_row_to_the_engine(sf):
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, first, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, first, _now())
     assert batch_store.request_cancel(sf, batch_id, include_active=False) == []
     with sf() as session:
         assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["submitting", "cancelled"]
@@ -299,12 +302,16 @@ def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, row, _now())
-    row_store.mark_polling(sf, row.id, "q_9")
-    row_store.mark_failed(sf, row.id, "timeout", "no answer in time", _now(), "failed")
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_polling(session, row.id, "q_9")
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_failed(session, row.id, "timeout", "no answer in time", _now(), "failed")
     with sf() as session:
         other = next_open_row(session, batch_id)
-    row_store.mark_cancelled(sf, other.id, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_cancelled(session, other.id, _now())
     batch_store.finish_batch(sf, batch_id)
     assert batch_store.retry_failed(sf, batch_id) == 1  # a timeout can change; see below for one that cannot
     with sf() as session:
@@ -321,8 +328,10 @@ def test_retry_leaves_failures_a_retry_cannot_change(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, row, _now())
-    row_store.mark_failed(sf, row.id, "no_coverage", "no carrier", _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_failed(session, row.id, "no_coverage", "no carrier", _now())
     batch_store.finish_batch(sf, batch_id)
     assert batch_store.retry_failed(sf, batch_id) == 0
     with sf() as session:
@@ -344,8 +353,10 @@ def test_transitions_are_conditional(sf):
     with sf() as session:
         row = next_open_row(session, batch_id)
     batch_store.request_cancel(sf, batch_id)
-    assert not row_store.mark_submitting(sf, row, _now())
-    assert not row_store.mark_failed(sf, row.id, "x", "y", _now())
+    with row_store.in_transaction(sf) as session:
+        assert not row_store.mark_submitting(session, row, _now())
+    with row_store.in_transaction(sf) as session:
+        assert not row_store.mark_failed(session, row.id, "x", "y", _now())
     with sf() as session:
         assert work_store.load_row(session, row.id).status == "cancelled"
 
@@ -373,8 +384,10 @@ def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retr
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, first, _now())
-    row_store.mark_failed(sf, first.id, "timeout", "no quote", _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, first, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_failed(session, first.id, "timeout", "no quote", _now())
     owe_lost_post(sf, first.id, first.idempotency_key)
     owe_lost_post(sf, first.id, "an-older-key")  # from before a retry
     with sf() as session:
@@ -392,7 +405,8 @@ def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, first, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, first, _now())
     assert batch_store.request_cancel(sf, batch_id) == []  # no remote id to DELETE ...
     with sf() as session:
         owed = work_store.owed_cleanup(session)  # ... but its key to replay
@@ -405,9 +419,12 @@ def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, row, _now())
-    assert row_store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
-    assert not row_store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with row_store.in_transaction(sf) as session:
+        assert row_store.mark_cancelled(session, row.id, _now(), owe_replay=True)
+    with row_store.in_transaction(sf) as session:
+        assert not row_store.mark_cancelled(session, row.id, _now(), owe_replay=True)
     with sf() as session:
         assert cleanup_store.owed_count(session) == 1
 
@@ -416,9 +433,12 @@ def test_a_row_failed_with_a_replay_owed_writes_both_at_once(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, row, _now())
-    assert row_store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
-    assert not row_store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with row_store.in_transaction(sf) as session:
+        assert row_store.mark_failed(session, row.id, "timeout", "no quote", _now(), owe_replay=True)
+    with row_store.in_transaction(sf) as session:
+        assert not row_store.mark_failed(session, row.id, "timeout", "no quote", _now(), owe_replay=True)
     with sf() as session:
         assert [o.idempotency_key for o in work_store.owed_cleanup(session)] == [row.idempotency_key]
 
@@ -458,8 +478,10 @@ def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
         ahead = work_store.line_ahead(session, account.id)
     assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 2, 0)
     assert not ahead.row.takes_turn          # alone in the line: a turn would change nothing
-    row_store.mark_submitting(sf, ahead.row, _now())
-    row_store.mark_complete(sf, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, ahead.row, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
     b = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
     claim_unassigned_batches(sf, account.id)
     cleanup_store.owe_delete(sf, "q_9", None)
@@ -468,7 +490,8 @@ def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
     # a (turn 0, first by id) has row 3 next; b waits, so a's submit takes a turn
     assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 3, 1)
     assert ahead.row.takes_turn
-    row_store.mark_submitting(sf, ahead.row, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, ahead.row, _now())
     with row_store.autocommit(sf) as session:
         assert work_store.line_ahead(session, account.id).row.batch_id == b   # b's turn now
         assert work_store.line_ahead(session, account.id, only_batch=a).row.row_number == 4
@@ -480,8 +503,10 @@ def test_a_row_event_carries_its_batch_counts(sf):
     batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, row, _now())
-    row_store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "818.5")), _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, row.id, _complete("q_1", ("Lumen", "818.5")), _now())
     with sf() as session:
         fields = row_store.row_event_fields(session, row.id)
         assert fields["counts"] == view_store.batch_counts(session, batch_id)
@@ -495,11 +520,14 @@ def test_a_result_replaces_options_its_quote_had(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    row_store.mark_submitting(sf, row, _now())
-    row_store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "10"), ("Zayo", "20")), _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, row.id, _complete("q_1", ("Lumen", "10"), ("Zayo", "20")), _now())
     with sf.begin() as session:   # back to polling by hand, its two options left behind
         session.execute(text("UPDATE batch_quote SET status = 'polling' WHERE id = :r"), {"r": row.id})
-    row_store.mark_complete(sf, row.id, _complete("q_1", ("Cogent", "30")), _now())
+    with row_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, row.id, _complete("q_1", ("Cogent", "30")), _now())
     with sf() as session:
         options = option_store.batch_options(session, batch_id)
     assert [o.carrier for o in options] == ["Cogent"]

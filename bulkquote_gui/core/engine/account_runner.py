@@ -404,7 +404,8 @@ class AccountRunner:
                               self._clock.now())
 
     def _give_back(self, seconds: float) -> None:
-        row_store.shift_polling_deadlines(self._sf, self.account_id, seconds)
+        with row_store.in_transaction(self._sf) as session:
+            row_store.shift_polling_deadlines(session, self.account_id, seconds)
 
     def status(self, batch_id: int) -> str:
         """The batch's status in the store (KeyError for an unknown batch)."""

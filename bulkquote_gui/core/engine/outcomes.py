@@ -60,8 +60,10 @@ class Outcomes:
         later replaces that ending."""
         if row_id is None or quote.status == "cancelled":
             return
-        if row_store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
-                                        key=key):
+        with row_store.in_transaction(self._sf) as session:   # committed before it is recorded
+            reopened = row_store.reopen_for_late_answer(
+                session, row_id, remote_id=None if key else quote.id, key=key)
+        if reopened:
             self.record_terminal(row_id, quote)
 
     def finish_failed(self, row_id: int, code: str, message: str, *,

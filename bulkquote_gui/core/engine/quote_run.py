@@ -192,7 +192,9 @@ class QuoteRun:
                     # Asked again after a cancel, the key's quote was cancelled at the API: its
                     # replay can only answer that. A new key asks for a quote (one, not two:
                     # the old one has no price).
-                    new_key = row_store.renew_key(self._sf, row.id, row.idempotency_key)
+                    # The new key is committed before the POST that sends it.
+                    with row_store.in_transaction(self._sf) as session:
+                        new_key = row_store.renew_key(session, row.id, row.idempotency_key)
                     if new_key is None:
                         return None   # the row moved on (cancelled again)
                     log.info("row %s: quote %s was cancelled; asking again with a new key",
