@@ -96,7 +96,7 @@ def micro(backend: Backend, n: int) -> dict[str, list[float]]:
         fenced, unfenced = rows[2 * i], rows[2 * i + 1]
 
         def submit(row, fence) -> None:
-            with row_store.autocommit(sf) as session:   # as Outcomes.write_row runs it
+            with engine_store.autocommit(sf) as session:   # as Outcomes.write_row runs it
                 assert row_store.mark_submitting(session, row, now, fence=fence)
         timed("submit, fenced", lambda: submit(fenced, fence))
         timed("submit, unfenced", lambda: submit(unfenced, None))

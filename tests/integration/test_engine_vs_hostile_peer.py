@@ -586,7 +586,7 @@ def test_row_left_submitting_by_a_crashed_run_is_replayed_not_duplicated(bench, 
     batch = bench.batch(2)
     with bench.sf() as session:
         row = next_open_row(session, batch)
-    with row_store.in_transaction(bench.sf) as session:
+    with engine_store.in_transaction(bench.sf) as session:
         assert row_store.mark_submitting(session, row, model_store.utcnow())
     peer.inject_quote(row.request, Behaviour(done_s=0.3), idempotency_key=row.idempotency_key,
                       foreign=False)
@@ -600,11 +600,11 @@ def test_row_left_polling_by_a_crashed_run_goes_on_polling(bench, peer):
     batch = bench.batch(2)
     with bench.sf() as session:
         row = next_open_row(session, batch)
-    with row_store.in_transaction(bench.sf) as session:
+    with engine_store.in_transaction(bench.sf) as session:
         row_store.mark_submitting(session, row, model_store.utcnow())
     quote_id = peer.inject_quote(row.request, Behaviour(done_s=0.3),
                                  idempotency_key=row.idempotency_key, foreign=False)
-    with row_store.in_transaction(bench.sf) as session:
+    with engine_store.in_transaction(bench.sf) as session:
         row_store.mark_polling(session, row.id, quote_id)
     assert bench.run(batch) == "complete"
     rows = assert_contract(bench, batch)
@@ -754,7 +754,7 @@ def test_row_resumed_submitting_after_its_timeout_replays_its_key_first(bench, p
     batch = bench.batch(2)
     with bench.sf() as session:
         row = next_open_row(session, batch)
-    with row_store.in_transaction(bench.sf) as session:
+    with engine_store.in_transaction(bench.sf) as session:
         row_store.mark_submitting(session, row, model_store.utcnow() - timedelta(hours=1))
     peer.inject_quote(row.request, Behaviour(queued_s=0, done_s=0),
                       idempotency_key=row.idempotency_key, foreign=False)

@@ -17,6 +17,7 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store import work as work_store
@@ -150,7 +151,7 @@ def test_the_fence_refuses_a_submitting_write_with_a_stale_token(sf, clock, acco
         row = next_open_row(session, batch_id)
     fence = account_store.Fence(account.id, me, token, 30.0)
     with pytest.raises(account_store.LeaseLost):
-        with row_store.in_transaction(sf) as session:
+        with engine_store.in_transaction(sf) as session:
             row_store.mark_submitting(session, row, clock.now(), fence=fence)
     assert statuses(sf, batch_id) == ["pending"]
 
@@ -163,7 +164,7 @@ def test_an_expired_lease_nobody_took_is_still_ours(sf, clock, account):
     clock.advance(600)
     with sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert row_store.mark_submitting(session, row, clock.now(), fence=account_store.Fence(account.id, me, token, 30.0))
 
 
@@ -209,7 +210,8 @@ def test_another_accounts_owed_cleanup_is_left_to_it(sf, api, clock, account):
     other = batch(sf, 1, theirs)
     with sf() as session:
         their_row = view_store.batch_rows(session, other)[0]
-    cleanup_store.owe_delete(sf, "q_theirs", their_row.quote_id)
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owe_delete(session, "q_theirs", their_row.quote_id)
     mine = batch(sf, 1, account)
     processor(sf, api, clock, account).run_unfinished()
     assert statuses(sf, mine) == ["complete"]

@@ -11,6 +11,7 @@ import pytest
 
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store import work as work_store
@@ -174,10 +175,10 @@ def test_resumed_polling_row_counts_its_timeout_from_stored_submit_time(h):
     h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     with h.sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(h.sf) as session:
+    with engine_store.in_transaction(h.sf) as session:
         row_store.mark_submitting(session, row, h.clock.now() - timedelta(seconds=290))
     reply = h.api.create_quote(row.request, row.idempotency_key)
-    with row_store.in_transaction(h.sf) as session:
+    with engine_store.in_transaction(h.sf) as session:
         row_store.mark_polling(session, row.id, reply.quote.id)
     h.processor(quote_timeout_s=300).run_batch(batch_id)
     assert h.rows(batch_id)[0].error_code == "timeout"
@@ -479,7 +480,7 @@ def test_row_left_submitting_long_ago_is_posted_again_before_any_timeout(h):
     batch_id = h.batch(1)
     with h.sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(h.sf) as session:
+    with engine_store.in_transaction(h.sf) as session:
         row_store.mark_submitting(session, row, h.clock.now())
     h.api.create_quote(row.request, row.idempotency_key)  # sent, then the app was closed
     h.clock.advance(3600)  # reopened an hour later: the quote is long finished

@@ -71,7 +71,8 @@ def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
             assert view_store.batch_counts(session, 1)["total"] == 3
             old = view_store.get_batch(session, 2)
             assert (old.owner, old.account_id, old.priority) == ("", None, 0)
-        cleanup_store.owe_delete(sf, "q_1", None)
+        with engine_store.in_transaction(sf) as session:
+            cleanup_store.owe_delete(session, "q_1", None)
         account = account_store.ensure_account(sf, "https://api.example/v1", "k")
         assert claim_unassigned_batches(sf, account.id) == 2
         with sf() as session:
@@ -276,9 +277,9 @@ def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
     batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert row_store.mark_submitting(session, first, first.submitted_at or _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert row_store.mark_polling(session, first.id, "q_1")
     assert batch_store.request_cancel(sf, batch_id) == [("q_1", first.id)]
     with sf() as session:
@@ -291,7 +292,7 @@ def test_running_batch_cancel_leaves_the_in_flight_row_to_the_engine(sf):
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, first, _now())
     assert batch_store.request_cancel(sf, batch_id, include_active=False) == []
     with sf() as session:
@@ -302,15 +303,15 @@ def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_polling(session, row.id, "q_9")
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_failed(session, row.id, "timeout", "no answer in time", _now(), "failed")
     with sf() as session:
         other = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_cancelled(session, other.id, _now())
     batch_store.finish_batch(sf, batch_id)
     assert batch_store.retry_failed(sf, batch_id) == 1  # a timeout can change; see below for one that cannot
@@ -328,9 +329,9 @@ def test_retry_leaves_failures_a_retry_cannot_change(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_failed(session, row.id, "no_coverage", "no carrier", _now())
     batch_store.finish_batch(sf, batch_id)
     assert batch_store.retry_failed(sf, batch_id) == 0
@@ -353,9 +354,9 @@ def test_transitions_are_conditional(sf):
     with sf() as session:
         row = next_open_row(session, batch_id)
     batch_store.request_cancel(sf, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert not row_store.mark_submitting(session, row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert not row_store.mark_failed(session, row.id, "x", "y", _now())
     with sf() as session:
         assert work_store.load_row(session, row.id).status == "cancelled"
@@ -384,18 +385,20 @@ def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retr
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, first, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_failed(session, first.id, "timeout", "no quote", _now())
     owe_lost_post(sf, first.id, first.idempotency_key)
     owe_lost_post(sf, first.id, "an-older-key")  # from before a retry
     with sf() as session:
         older, current = sorted(work_store.owed_cleanup(session), key=lambda o: o.idempotency_key != "an-older-key")
-    cleanup_store.owed_settled(sf, older.id, now_delete="q_old")
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owed_settled(session, older.id, now_delete="q_old")
     with sf() as session:
         assert work_store.load_row(session, first.id).remote_id is None
-    cleanup_store.owed_settled(sf, current.id, now_delete="q_7")
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owed_settled(session, current.id, now_delete="q_7")
     with sf() as session:
         assert work_store.load_row(session, first.id).remote_id == "q_7"
         assert {o.remote_id for o in work_store.owed_cleanup(session)} == {"q_old", "q_7"}
@@ -405,7 +408,7 @@ def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
     batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, first, _now())
     assert batch_store.request_cancel(sf, batch_id) == []  # no remote id to DELETE ...
     with sf() as session:
@@ -419,11 +422,11 @@ def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert row_store.mark_cancelled(session, row.id, _now(), owe_replay=True)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert not row_store.mark_cancelled(session, row.id, _now(), owe_replay=True)
     with sf() as session:
         assert cleanup_store.owed_count(session) == 1
@@ -433,11 +436,11 @@ def test_a_row_failed_with_a_replay_owed_writes_both_at_once(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert row_store.mark_failed(session, row.id, "timeout", "no quote", _now(), owe_replay=True)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         assert not row_store.mark_failed(session, row.id, "timeout", "no quote", _now(), owe_replay=True)
     with sf() as session:
         assert [o.idempotency_key for o in work_store.owed_cleanup(session)] == [row.idempotency_key]
@@ -474,25 +477,26 @@ def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
     account = account_store.ensure_account(sf, "https://api.example/v1", "k")
     a = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     claim_unassigned_batches(sf, account.id)
-    with row_store.autocommit(sf) as session:
+    with engine_store.autocommit(sf) as session:
         ahead = work_store.line_ahead(session, account.id)
     assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 2, 0)
     assert not ahead.row.takes_turn          # alone in the line: a turn would change nothing
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, ahead.row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_complete(session, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
     b = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
     claim_unassigned_batches(sf, account.id)
-    cleanup_store.owe_delete(sf, "q_9", None)
-    with row_store.autocommit(sf) as session:
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owe_delete(session, "q_9", None)
+    with engine_store.autocommit(sf) as session:
         ahead = work_store.line_ahead(session, account.id)
     # a (turn 0, first by id) has row 3 next; b waits, so a's submit takes a turn
     assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 3, 1)
     assert ahead.row.takes_turn
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, ahead.row, _now())
-    with row_store.autocommit(sf) as session:
+    with engine_store.autocommit(sf) as session:
         assert work_store.line_ahead(session, account.id).row.batch_id == b   # b's turn now
         assert work_store.line_ahead(session, account.id, only_batch=a).row.row_number == 4
         # a row in flight is next_row_for_account's first answer (a run's first read)
@@ -503,9 +507,9 @@ def test_a_row_event_carries_its_batch_counts(sf):
     batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_complete(session, row.id, _complete("q_1", ("Lumen", "818.5")), _now())
     with sf() as session:
         fields = row_store.row_event_fields(session, row.id)
@@ -520,13 +524,13 @@ def test_a_result_replaces_options_its_quote_had(sf):
     batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, row, _now())
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_complete(session, row.id, _complete("q_1", ("Lumen", "10"), ("Zayo", "20")), _now())
     with sf.begin() as session:   # back to polling by hand, its two options left behind
         session.execute(text("UPDATE batch_quote SET status = 'polling' WHERE id = :r"), {"r": row.id})
-    with row_store.in_transaction(sf) as session:
+    with engine_store.in_transaction(sf) as session:
         row_store.mark_complete(session, row.id, _complete("q_1", ("Cogent", "30")), _now())
     with sf() as session:
         options = option_store.batch_options(session, batch_id)

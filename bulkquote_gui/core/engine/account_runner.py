@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import views as view_store
@@ -262,7 +263,7 @@ class AccountRunner:
         """The line's next row (read now, kept for the next turn) is of this batch: not done.
         One statement serves both questions and says how much is owed to the account (settled
         before the next POST): on a server each statement is a round trip."""
-        with row_store.autocommit(self._sf) as session:
+        with engine_store.autocommit(self._sf) as session:
             ahead = work_store.line_ahead(session, self.account_id, only_batch=self._only_batch)
             self.owed.remember(work_store.owed_cleanup(session, self.account_id) if ahead.owed else [])
         self._next = ahead.row
@@ -404,7 +405,7 @@ class AccountRunner:
                               self._clock.now())
 
     def _give_back(self, seconds: float) -> None:
-        with row_store.in_transaction(self._sf) as session:
+        with engine_store.in_transaction(self._sf) as session:
             row_store.shift_polling_deadlines(session, self.account_id, seconds)
 
     def status(self, batch_id: int) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.commands import Commands
@@ -94,15 +95,15 @@ class OwedCalls:
                         break
                     continue
                 except ProviderError:  # 409: a replay would have answered, so nothing of ours; refused
-                    cleanup_store.owed_settled(self._sf, item.id)
+                    self._settled(item.id)
                     continue
                 if reply.quote.terminal:
                     # It finished while we could not hear: the answer (a price paid for) is kept.
                     self._outcomes.record_late(item.row_id, reply.quote, key=item.idempotency_key)
-                    cleanup_store.owed_settled(self._sf, item.id)
+                    self._settled(item.id)
                     continue
                 remote_id = reply.quote.id
-                cleanup_store.owed_settled(self._sf, item.id, now_delete=remote_id)
+                self._settled(item.id, now_delete=remote_id)
             try:
                 final = self._client.cancel(remote_id).quote
             except AuthError as exc:
@@ -115,13 +116,18 @@ class OwedCalls:
                 continue
             except ProviderError as exc:  # 404: gone already
                 log.info("quote %s needs no cancel: %s", remote_id, exc)
-                cleanup_store.owed_settled(self._sf, item.id)
+                self._settled(item.id)
                 continue
             sent += 1
-            cleanup_store.owed_settled(self._sf, item.id)
+            self._settled(item.id)
             if final.terminal:
                 self._outcomes.record_late(item.row_id, final)  # finished before the DELETE
         return CleanupResult(sent=sent, auth_error=auth_error)
+
+    def _settled(self, owed_id: int, *, now_delete: str | None = None) -> None:
+        """The owed item is done (or became a DELETE to send), committed before the next call."""
+        with engine_store.in_transaction(self._sf) as session:
+            cleanup_store.owed_settled(session, owed_id, now_delete=now_delete)
 
     def settle(self, *, yield_to_commands: bool) -> ProviderError | None:
         """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s.

@@ -16,6 +16,7 @@ from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.quoting.provider import ProviderError, RemoteQuote
 from bulkquote_gui.core.states import RowState
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store import work as work_store
@@ -60,7 +61,7 @@ class Outcomes:
         later replaces that ending."""
         if row_id is None or quote.status == "cancelled":
             return
-        with row_store.in_transaction(self._sf) as session:   # committed before it is recorded
+        with engine_store.in_transaction(self._sf) as session:   # committed before it is recorded
             reopened = row_store.reopen_for_late_answer(
                 session, row_id, remote_id=None if key else quote.id, key=key)
         if reopened:
@@ -81,13 +82,13 @@ class Outcomes:
         False, and no event, when the write changed nothing.
 
         `one_statement`: the write is one conditional UPDATE, atomic by itself, so it runs
-        without BEGIN and COMMIT (store.autocommit): two round trips less. (mark_submitting may
+        without BEGIN and COMMIT (engine_store.autocommit): two round trips less. (mark_submitting may
         add the batch's turn after it: fairness bookkeeping, which a crash between the two only
         leaves one turn behind.)
         `still_active_as`: the row stays active (submitting -> polling), so its batch's counts
         are those its last event gave, if that was moments ago: the event is that one with
         this status, and nothing is read. `known`: the event, as the caller knows it whole."""
-        opened = row_store.autocommit(self._sf) if one_statement else self._sf.begin()
+        opened = engine_store.autocommit(self._sf) if one_statement else self._sf.begin()
         with opened as session:
             if not write(session):
                 return False

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.clock import Clock
@@ -193,7 +194,7 @@ class QuoteRun:
                     # replay can only answer that. A new key asks for a quote (one, not two:
                     # the old one has no price).
                     # The new key is committed before the POST that sends it.
-                    with row_store.in_transaction(self._sf) as session:
+                    with engine_store.in_transaction(self._sf) as session:
                         new_key = row_store.renew_key(session, row.id, row.idempotency_key)
                     if new_key is None:
                         return None   # the row moved on (cancelled again)
@@ -432,7 +433,8 @@ class QuoteRun:
             except ProviderError as exc:  # 404: nothing left to cancel
                 log.info("DELETE %s: %s", remote_id, exc)
                 return None
-        cleanup_store.owe_delete(self._sf, remote_id, row_id)
+        with engine_store.in_transaction(self._sf) as session:
+            cleanup_store.owe_delete(session, remote_id, row_id)
         return None
 
     # ------------------------------------------------------------------ time

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, CleanupOwed, utcnow
 
@@ -29,10 +29,9 @@ class Owed:
     request: dict[str, Any] | None   # the body to replay it with
 
 
-def owe_delete(session_factory: sessionmaker[Session], remote_id: str, row_id: int | None) -> None:
-    with session_factory.begin() as session:
-        session.connection().execute(insert(CleanupOwed), {
-            "remote_id": remote_id, "row_id": row_id, "idempotency_key": None, "created_at": utcnow()})
+def owe_delete(session: Session, remote_id: str, row_id: int | None) -> None:
+    session.connection().execute(insert(CleanupOwed), {
+        "remote_id": remote_id, "row_id": row_id, "idempotency_key": None, "created_at": utcnow()})
 
 
 def owe_replays(session: Session, rows: Any) -> None:
@@ -100,27 +99,25 @@ def owed_count(session: Session, account_id: int | None = None) -> int:
     return int(session.connection().scalar(_OWED_COUNT_OF_ACCOUNT, {"p_account": account_id}) or 0)
 
 
-def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
-                 now_delete: str | None = None) -> None:
+def owed_settled(session: Session, owed_id: int, *, now_delete: str | None = None) -> None:
     """The owed item is done; or, for a replayed lost POST, became a quote to DELETE.
 
     In the second case the quote's id is also stored with its row (if the row still has that
     key), so whatever the DELETE then finds, even after a restart, is matched to the row by id.
     """
-    with session_factory.begin() as session:
-        if now_delete is None:
-            session.connection().execute(delete(CleanupOwed).where(CleanupOwed.id == owed_id))
-        else:
-            item = session.connection().execute(
-                select(CleanupOwed.row_id, CleanupOwed.idempotency_key)
-                .where(CleanupOwed.id == owed_id)).first()
-            if item is not None and item.row_id is not None and item.idempotency_key:
-                session.connection().execute(update(BatchQuote).where(
-                    BatchQuote.id == item.row_id,
-                    BatchQuote.idempotency_key == item.idempotency_key)
-                    .values(remote_id=now_delete))
-            session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
-                                         .values(remote_id=now_delete, idempotency_key=None))
+    if now_delete is None:
+        session.connection().execute(delete(CleanupOwed).where(CleanupOwed.id == owed_id))
+        return
+    item = session.connection().execute(
+        select(CleanupOwed.row_id, CleanupOwed.idempotency_key)
+        .where(CleanupOwed.id == owed_id)).first()
+    if item is not None and item.row_id is not None and item.idempotency_key:
+        session.connection().execute(update(BatchQuote).where(
+            BatchQuote.id == item.row_id,
+            BatchQuote.idempotency_key == item.idempotency_key)
+            .values(remote_id=now_delete))
+    session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
+                                 .values(remote_id=now_delete, idempotency_key=None))
 
 
 def take_back_owed(session: Session, batch_id: int, row_ids: set[int]) -> set[int]:

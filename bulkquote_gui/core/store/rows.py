@@ -5,7 +5,7 @@ announces; `submitting` is also fenced by the account's lease token (see account
 holder that lost its lease can never start another row.
 
 A writer takes the caller's open session and never commits: the caller opens the transaction
-at the call site (`with row_store.in_transaction(sf) as session:`, or the engine's own, which
+at the call site (`with engine_store.in_transaction(sf) as session:`, or the engine's own, which
 reads the event announcing the change in the same one: on a server every transaction costs
 round trips), so where the commit falls before the side effect is seen where the side effect is.
 """
@@ -13,14 +13,13 @@ round trips), so where the commit falls before the side effect is seen where the
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import (bindparam, delete, func, insert, literal_column, or_, select, true,
                         update)
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
@@ -42,9 +41,8 @@ from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
 from bulkquote_gui.core.store.views import counts_of
 from bulkquote_gui.core.store.work import RowWork
 
-__all__ = ["autocommit", "in_transaction", "mark_cancelled", "mark_complete", "mark_failed",
-           "mark_polling", "mark_submitting", "renew_key", "reopen_for_late_answer",
-           "row_event_fields", "shift_polling_deadlines"]
+__all__ = ["mark_cancelled", "mark_complete", "mark_failed", "mark_polling", "mark_submitting",
+           "renew_key", "reopen_for_late_answer", "row_event_fields", "shift_polling_deadlines"]
 
 
 _MARK_SUBMITTING = (
@@ -77,24 +75,6 @@ _HAS_OPTIONS = literal_column("EXISTS (SELECT 1 FROM quote_option AS o "
 _MARK_COMPLETE_RETURNING = _MARK_COMPLETE.returning(BatchQuote.quote_id,
                                                     _HAS_OPTIONS.label("has_options"))
 _QUOTE_ID_OF_ROW = select(BatchQuote.quote_id).where(BatchQuote.id == bindparam("p_row"))
-
-
-@contextmanager
-def in_transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A transaction committed on leaving the block: the writers below take the session and
-    leave its commit to the caller, who opens it where the side effect's order is seen."""
-    with session_factory.begin() as session:
-        yield session
-
-
-@contextmanager
-def autocommit(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose every statement commits by itself: for one read, or one conditional
-    write that is atomic alone. On a server BEGIN and COMMIT (or ROLLBACK) are two round trips
-    of their own; several statements here are not one transaction."""
-    with session_factory() as session:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
 
 
 def _run_write(session: Session, stmt: Any, params: dict[str, Any]) -> bool:
