@@ -35,7 +35,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.momentum import ApiReply, MomentumClient, QuoteOption, QuoteResult, RemoteQuote
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.policy import EngineConfig
@@ -150,9 +152,9 @@ class Backend:
 
 def _fresh_batch(backend: Backend, n: int, name: str):
     url = backend.url(name)
-    engine = store.make_engine(url)
-    sf = store.make_session_factory(engine)
-    batch_id = store.create_batch(sf, _Import(n), defaults=BatchDefaults(), source_name="bench.csv")
+    engine = engine_store.make_engine(url)
+    sf = engine_store.make_session_factory(engine)
+    batch_id = batch_store.create_batch(sf, _Import(n), defaults=BatchDefaults(), source_name="bench.csv")
     return url, engine, sf, batch_id
 
 
@@ -169,7 +171,7 @@ def run_engine(backend: Backend, n: int, client, name: str,
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu + backend.server_cpu() - server
     with sf() as session:
-        counts = store.batch_counts(session, batch_id)
+        counts = view_store.batch_counts(session, batch_id)
     engine.dispose()
     backend.drop(url)
     assert status == "complete" and counts["pending"] + counts["active"] == 0, (status, counts)

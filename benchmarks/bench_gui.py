@@ -161,7 +161,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_window import demo_context, qt_loop, scratch_home
-    from bulkquote_gui.core.store import make_engine, make_session_factory
+    from bulkquote_gui.core.store.engine import make_engine, make_session_factory
     from bulkquote_gui.gui.main_window import MainWindow
     from bulkquote_gui.services.simulator import SimulatorServer
 

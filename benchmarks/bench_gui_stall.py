@@ -245,7 +245,8 @@ def main() -> int:
 
     from bench_engine import _Import
     from bench_window import demo_context, qt_loop, scratch_home
-    from bulkquote_gui.core import store
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.gui.main_window import MainWindow
     from bulkquote_gui.services.simulator import SimulatorServer
@@ -263,15 +264,15 @@ def main() -> int:
         assert proxy.stdout is not None
         proxy_port = int(proxy.stdout.readline())
         # Schema and batch over the direct connection (setup, not measured).
-        direct = store.make_engine(cluster.url)
-        batch_id = store.create_batch(store.make_session_factory(direct), _Import(args.rows),
+        direct = engine_store.make_engine(cluster.url)
+        batch_id = batch_store.create_batch(engine_store.make_session_factory(direct), _Import(args.rows),
                                       defaults=BatchDefaults(), source_name="stall.csv")
         direct.dispose()
         slow_url = cluster.url.replace(f":{cluster.port}/", f":{proxy_port}/")
         t = time.perf_counter()
-        engine = store.make_engine(slow_url)  # the app's store, through the proxy
+        engine = engine_store.make_engine(slow_url)  # the app's store, through the proxy
         open_store_s = time.perf_counter() - t
-        factory = store.make_session_factory(engine)
+        factory = engine_store.make_session_factory(engine)
         gui_db = GuiThreadDb(engine)
 
         app, loop = qt_loop()

@@ -41,7 +41,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 from bench_engine import FAST, Backend, InstantApi, _fresh_batch, _Import  # noqa: E402
-from bulkquote_gui.core import store  # noqa: E402
+from bulkquote_gui.core.store import accounts as account_store  # noqa: E402
+from bulkquote_gui.core.store import batches as batch_store  # noqa: E402
+from bulkquote_gui.core.store import engine as engine_store  # noqa: E402
+from bulkquote_gui.core.store import rows as row_store  # noqa: E402
+from bulkquote_gui.core.store import work as work_store  # noqa: E402
 from bulkquote_gui.core.engine.processor import Processor  # noqa: E402
 from bulkquote_gui.core.offer import BatchDefaults  # noqa: E402
 from bulkquote_gui.core.store.models import BatchQuote  # noqa: E402
@@ -59,9 +63,9 @@ def pct(values: list[float], q: float) -> float:
 
 def micro(backend: Backend, n: int) -> dict[str, list[float]]:
     url = backend.url("lease")
-    engine = store.make_engine(url)
-    sf = store.make_session_factory(engine)
-    account = store.ensure_account(sf, "http://127.0.0.1:1", "bench-key")
+    engine = engine_store.make_engine(url)
+    sf = engine_store.make_session_factory(engine)
+    account = account_store.ensure_account(sf, "http://127.0.0.1:1", "bench-key")
     holder = Holder("bench-instance", "bench pid 1 (bench)")
     times: dict[str, list[float]] = {k: [] for k in KINDS}
     clock = time.perf_counter
@@ -72,31 +76,31 @@ def micro(backend: Backend, n: int) -> dict[str, list[float]]:
         times[kind].append(clock() - t)
         return value
 
-    batch_id = store.create_batch(sf, _Import(2 * (n + 20)), defaults=BatchDefaults(),
+    batch_id = batch_store.create_batch(sf, _Import(2 * (n + 20)), defaults=BatchDefaults(),
                                   source_name="bench.csv", account_id=account.id)
     with sf() as session:
-        rows = [store.load_row(session, row_id) for row_id in session.scalars(
+        rows = [work_store.load_row(session, row_id) for row_id in session.scalars(
             select(BatchQuote.id).where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.id))]
     for i in range(n + 20):  # the first 20 warm the pool and the statement caches
         now = datetime.now(timezone.utc)
-        token = timed("acquire (free)", lambda: store.acquire_lease(sf, account.id, holder, now, TTL_S))
+        token = timed("acquire (free)", lambda: account_store.acquire_lease(sf, account.id, holder, now, TTL_S))
         assert token is not None
-        again = timed("acquire (mine)", lambda: store.acquire_lease(sf, account.id, holder, now, TTL_S))
+        again = timed("acquire (mine)", lambda: account_store.acquire_lease(sf, account.id, holder, now, TTL_S))
         assert again == token
 
         def renew_own() -> None:
             with sf.begin() as session:
-                store.renew_lease(session, account.id, holder, token, now, TTL_S)
+                account_store.renew_lease(session, account.id, holder, token, now, TTL_S)
         timed("renew, own txn", renew_own)
-        fence = store.Fence(account.id, holder, token, TTL_S)
+        fence = account_store.Fence(account.id, holder, token, TTL_S)
         fenced, unfenced = rows[2 * i], rows[2 * i + 1]
 
         def submit(row, fence) -> None:
-            with store.autocommit(sf) as session:   # as Outcomes.write_row runs it
-                assert store.mark_submitting(session, row, now, fence=fence)
+            with engine_store.autocommit(sf) as session:   # as Outcomes.write_row runs it
+                assert row_store.mark_submitting(session, row, now, fence=fence)
         timed("submit, fenced", lambda: submit(fenced, fence))
         timed("submit, unfenced", lambda: submit(unfenced, None))
-        released = timed("release", lambda: store.release_lease(sf, account.id, holder, token))
+        released = timed("release", lambda: account_store.release_lease(sf, account.id, holder, token))
         assert released
         if i < 20:
             for values in times.values():

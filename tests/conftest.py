@@ -55,8 +55,8 @@ def _exception_hooks_restored():
 def sf(tmp_path):
     """A store on a temp SQLite file (the schema made), disposed after: the one SQLite session
     factory of the suite (`session_factory` runs a test on both backends)."""
-    from bulkquote_gui.core import store
+    from bulkquote_gui.core.store import engine as engine_store
 
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
-    yield store.make_session_factory(engine)
+    engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    yield engine_store.make_session_factory(engine)
     engine.dispose()

@@ -22,7 +22,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.commands.progress import Progress, count_text
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import reuse as reuse_store
+from bulkquote_gui.core.store import safety as safety_store
+from bulkquote_gui.core.store import search as search_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.deal_summary import summarise
 from bulkquote_gui.core.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
@@ -79,7 +85,7 @@ def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
                 _err(name, str(exc))
                 return EXIT_BAD_INPUT
             except SQLAlchemyError as exc:
-                known = store.classify(exc)  # read-only, full, locked: the reason in words
+                known = safety_store.classify(exc)  # read-only, full, locked: the reason in words
                 _err(name, f"{known.sentence}; nothing was changed" if known else
                      f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
                 return EXIT_BAD_INPUT
@@ -111,8 +117,8 @@ def _runtime(args: argparse.Namespace, *, with_api: bool) -> Runtime:
                    quote_timeout_s=args.quote_timeout or settings.quote_timeout_s, settings=settings)
 
 
-def _batch_or_fail(session: Session, batch_id: int) -> store.BatchSummary:
-    summary = store.get_batch(session, batch_id)
+def _batch_or_fail(session: Session, batch_id: int) -> view_store.BatchSummary:
+    summary = view_store.get_batch(session, batch_id)
     if summary is None:
         raise _Fail(f"no batch {batch_id} in this database (see `bulkquote status`)")
     return summary
@@ -203,7 +209,7 @@ def _watch(runtime: Runtime, batch_id: int, progress: Progress) -> Callable[...,
         last[0] = time.monotonic()
         try:
             with runtime.session_factory() as session:
-                batch = store.get_batch(session, batch_id)
+                batch = view_store.get_batch(session, batch_id)
         except SQLAlchemyError:
             return   # only a view: the engine reports a store that fails
         if batch is None:
@@ -284,13 +290,13 @@ def run_submit(args: argparse.Namespace) -> int:
     with runtime:
         try:
             account = runtime.account()
-            batch_id = store.create_batch(runtime.session_factory, result, defaults=defaults,
+            batch_id = batch_store.create_batch(runtime.session_factory, result, defaults=defaults,
                                           source_name=Path(args.file).name,
                                           account_id=account.id if account else None,
                                           owner=runtime.settings.rep_name)
-        except store.NothingToQuote as exc:
+        except batch_store.NothingToQuote as exc:
             raise _Fail(str(exc)) from None
-        reused = [] if args.no_reuse else store.reuse_valid_quotes(runtime.session_factory, batch_id)
+        reused = [] if args.no_reuse else reuse_store.reuse_valid_quotes(runtime.session_factory, batch_id)
         if args.json:
             print(json.dumps({"batch": batch_id, "rows": counts["quotable"], "reused": len(reused)}),
                   flush=True)
@@ -318,17 +324,17 @@ def run_resume(args: argparse.Namespace) -> int:
     """Process every unfinished batch (paused ones too: resuming is what was asked), oldest first."""
     with _runtime(args, with_api=False) as local:  # nothing to do: no need for the API at all
         with local.session_factory() as session:
-            if not store.unfinished_batch_ids(session) and not store.paused_batch_ids(session):
+            if not view_store.unfinished_batch_ids(session) and not view_store.paused_batch_ids(session):
                 print("nothing to resume: every batch is finished", file=sys.stderr)
                 return EXIT_OK
     with _runtime(args, with_api=True) as runtime:
         sf = runtime.session_factory
         with sf() as session:
-            paused = store.paused_batch_ids(session)
+            paused = view_store.paused_batch_ids(session)
         for batch_id in paused:
-            store.resume_batch(sf, batch_id)
+            batch_store.resume_batch(sf, batch_id)
         with sf() as session:
-            if not store.unfinished_batch_ids(session):
+            if not view_store.unfinished_batch_ids(session):
                 print("nothing to resume: every batch is finished", file=sys.stderr)
                 return EXIT_OK
         return _process(runtime, None)
@@ -345,7 +351,7 @@ def run_retry(args: argparse.Namespace) -> int:
         if before.status == BatchStatus.CANCELLED:
             raise _Fail(f"batch {args.batch} was cancelled: `bulkquote quote-rest {args.batch}` "
                         "quotes its unsent rows and retries its failures", EXIT_STOPPED)
-        n = store.retry_failed(sf, args.batch)
+        n = batch_store.retry_failed(sf, args.batch)
         failed = before.counts.get(RowState.FAILED, 0)
         kept = f"; {failed - n} kept (a retry would not change them: no coverage, manual " \
                "pricing, address not found)" if failed > n else ""
@@ -366,7 +372,7 @@ def run_quote_rest(args: argparse.Namespace) -> int:
                   + (" (`bulkquote retry` queues its failures)" if before.status == BatchStatus.COMPLETE else ""),
                   file=sys.stderr)
             return EXIT_OK
-        n = store.quote_rest(sf, args.batch)
+        n = batch_store.quote_rest(sf, args.batch)
         print(f"batch {args.batch}: {n} row{'s' if n != 1 else ''} queued to quote",
               file=sys.stderr, flush=True)
         return _wait_for(runtime, args)
@@ -376,7 +382,7 @@ def _wait_for(runtime: Runtime, args: argparse.Namespace) -> int:
     if not args.wait:
         return EXIT_OK
     with runtime.session_factory() as session:
-        if args.batch not in store.unfinished_batch_ids(session):
+        if args.batch not in view_store.unfinished_batch_ids(session):
             return EXIT_OK
     return _process(runtime, args.batch)
 
@@ -407,7 +413,7 @@ def run_cancel(args: argparse.Namespace) -> int:
             _err("cancel", "no API key: quotes still in flight could not be cancelled on the "
                  "server; the next batch will clear them")
         with sf() as session:
-            after = store.get_batch(session, args.batch)
+            after = view_store.get_batch(session, args.batch)
         print(f"batch {args.batch} cancelled ({count_text(after.counts)})", file=sys.stderr)
         return EXIT_OK
 
@@ -430,13 +436,13 @@ def run_status(args: argparse.Namespace) -> int:
         sf = runtime.session_factory
         with sf() as session:
             if args.batch is None:
-                return _print_batches(store.list_batches(session), as_json=args.json)
+                return _print_batches(view_store.list_batches(session), as_json=args.json)
             summary = _batch_or_fail(session, args.batch)
-            rows = store.batch_rows(session, args.batch)
+            rows = view_store.batch_rows(session, args.batch)
     waiting = _waiting(sf, summary)
     today = date.today()
     with sf() as session:
-        deal = summarise(store.batch_options(session, args.batch))
+        deal = summarise(option_store.batch_options(session, args.batch))
     if args.json:
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
@@ -468,12 +474,12 @@ def run_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _waiting(sf: Any, summary: store.BatchSummary) -> dict[str, Any] | None:
+def _waiting(sf: Any, summary: view_store.BatchSummary) -> dict[str, Any] | None:
     """Why an unfinished batch's account is not sending, as its lease holder wrote it."""
     if summary.status not in BATCH_UNFINISHED or summary.account_id is None:
         return None
     with sf() as session:
-        lease = store.read_lease(session, summary.account_id)
+        lease = account_store.read_lease(session, summary.account_id)
     if lease is None or not lease.waiting:
         return None
     return {"reason": lease.waiting, "message": lease.waiting_message,
@@ -481,7 +487,7 @@ def _waiting(sf: Any, summary: store.BatchSummary) -> dict[str, Any] | None:
             "since": lease.waiting_since.isoformat() if lease.waiting_since else None}
 
 
-def _print_batches(batches: list[store.BatchSummary], *, as_json: bool) -> int:
+def _print_batches(batches: list[view_store.BatchSummary], *, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"batches": [
             {"batch": b.id, "source": b.source_name, "status": b.status,
@@ -507,13 +513,13 @@ def run_requote(args: argparse.Namespace) -> int:
         with sf() as session:
             _batch_or_fail(session, args.batch)
         account = runtime.account()
-        new_id = store.requote_stale(sf, args.batch, owner=runtime.settings.rep_name,
+        new_id = reuse_store.requote_stale(sf, args.batch, owner=runtime.settings.rep_name,
                                      account_id=account.id if account else None)
         if new_id is None:
             print(f"batch {args.batch}: no stale quote (every price is still valid)", file=sys.stderr)
             return EXIT_OK
         with sf() as session:
-            n = store.get_batch(session, new_id).counts["total"]
+            n = view_store.get_batch(session, new_id).counts["total"]
         print(new_id, flush=True)
         print(f"batch {new_id} stored: {n} stale quote{'s' if n != 1 else ''} of batch {args.batch} "
               "asked again; its export shows the previous price beside the new one",
@@ -530,7 +536,7 @@ def run_find(args: argparse.Namespace) -> int:
     """Rows of past batches whose address, company or site id contains TEXT."""
     with _runtime(args, with_api=False) as runtime:
         with runtime.session_factory() as session:
-            found = store.find_rows(session, args.text)
+            found = search_store.find_rows(session, args.text)
     if args.json:
         print(json.dumps({"rows": [
             {"batch": f.batch_id, "source": f.source_name, "row": f.row_number,

@@ -20,15 +20,16 @@ from bulkquote_gui.commands.batch import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     EXIT_STOPPED,
+    _batch_or_fail,
     _command,
     _Fail,
-    _batch_or_fail,
     _runtime,
     interrupted_run,
 )
 from bulkquote_gui.commands.progress import Progress
-from bulkquote_gui.core import store
 from bulkquote_gui.core.states import BatchStatus
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
 
 KEYS_ENV = "BULKQUOTE_API_KEYS"
 
@@ -69,7 +70,7 @@ def run_worker(args: argparse.Namespace) -> int:
                 for _, opened in accounts:
                     opened.close()
                 raise _Fail(str(exc), EXIT_STOPPED) from None
-            accounts.append((store.ensure_account(sf, runtime.account_url, key, provider=client.kind),
+            accounts.append((account_store.ensure_account(sf, runtime.account_url, key, provider=client.kind),
                              client))
         from bulkquote_gui import notify_hooks
 
@@ -135,7 +136,7 @@ def run_rush(args: argparse.Namespace) -> int:
         if not BatchStatus(summary.status).open and not args.off:
             print(f"batch {args.batch} is {summary.status}; nothing to rush", file=sys.stderr)
             return EXIT_BAD_INPUT
-        store.set_priority(sf, args.batch, not args.off)
+        batch_store.set_priority(sf, args.batch, not args.off)
     print(f"batch {args.batch} " + ("back in line" if args.off else "rushed to the front"),
           file=sys.stderr)
     return EXIT_OK

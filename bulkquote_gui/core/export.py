@@ -33,7 +33,8 @@ from typing import Any, Callable, Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.export_columns import (RESULT_COLUMNS, BatchShape, Column, money_format,
                                                row_reason)
 from bulkquote_gui.core.file_modes import shared_mode
@@ -86,11 +87,11 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
     if suffix not in FORMATS:
         raise ValueError(f"cannot export to {path.name!r}: the file name must end in .xlsx or .csv")
     with session_factory() as session:
-        if store.get_batch(session, batch_id) is None:
+        if view_store.get_batch(session, batch_id) is None:
             raise KeyError(f"no batch {batch_id}")
-        columns = store.batch_columns(session, batch_id)
-        rows = store.batch_rows(session, batch_id)
-        skipped = [] if priced_only else store.batch_skipped(session, batch_id)
+        columns = view_store.batch_columns(session, batch_id)
+        rows = view_store.batch_rows(session, batch_id)
+        skipped = [] if priced_only else view_store.batch_skipped(session, batch_id)
     # Decided on the whole batch, so a priced-only export has the same columns as the full one.
     with_sets = any(r.address_set for r in rows) or any(s.address_set for s in skipped)
     if priced_only:
@@ -112,7 +113,7 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
         _write_atomically(path, lambda tmp: _write_csv(tmp, headers, len(columns), records))
     else:
         with session_factory() as session:
-            options = store.batch_options(session, batch_id)
+            options = option_store.batch_options(session, batch_id)
         # A row's number formats: the rep's columns have none; the table's may read the row.
         formats = [None] * len(columns) + [c.number_format for c in shown]
         _write_atomically(path, lambda tmp: _write_xlsx(tmp, headers, len(columns), records,
@@ -129,12 +130,12 @@ def _unique(header: str, taken: list[str]) -> str:
     return name
 
 
-def _record(row: store.RowView | store.SkippedRow, columns: list[str],
+def _record(row: view_store.RowView | view_store.SkippedRow, columns: list[str],
             shown: list[Column]) -> list[Any]:
     """The row's values: the rep's cells as text, then each shown column's, as the table fills
     a quoted row or one the batch did not quote."""
     cells = [row.original.get(c, "") for c in columns]
-    if isinstance(row, store.RowView):
+    if isinstance(row, view_store.RowView):
         return cells + [c.quoted(row) for c in shown]
     return cells + [c.skipped(row) for c in shown]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.reasons import access_word, expired_text, reason_text, status_word
 from bulkquote_gui.core.states import RowState
 
@@ -42,8 +42,8 @@ def _blank(_row: Any) -> None:
 @dataclass(frozen=True)
 class Column:
     header: str
-    quoted: Callable[[store.RowView], Any]               # a row the batch quoted (or will)
-    skipped: Callable[[store.SkippedRow], Any] = _blank  # a row it did not: blank unless said
+    quoted: Callable[[view_store.RowView], Any]               # a row the batch quoted (or will)
+    skipped: Callable[[view_store.SkippedRow], Any] = _blank  # a row it did not: blank unless said
     number_format: Callable[[Any], str] | None = None   # XLSX, a non-blank number's, given its row
     shown: Callable[[BatchShape], bool] = _always
 
@@ -61,7 +61,7 @@ def money_format(currency: str) -> str:
     return '"$"#,##0.00' if currency in ("", "USD") else f'#,##0.00 "{currency}"'
 
 
-def row_reason(row: store.RowView) -> str:
+def row_reason(row: view_store.RowView) -> str:
     """Why a quoted row has no price (or "" when it has one), in the rep's words, said once;
     a price past its valid-until date says so."""
     if row.stale(date.today()):
@@ -73,7 +73,7 @@ def row_reason(row: store.RowView) -> str:
     return reason_text(row.error_code, row.error_message)
 
 
-def _skipped_reason(row: store.SkippedRow) -> str:
+def _skipped_reason(row: view_store.SkippedRow) -> str:
     return row.reason[:1].upper() + row.reason[1:]
 
 
@@ -81,21 +81,21 @@ def _text(value: Any) -> Callable[[Any], str]:
     return lambda _row: value
 
 
-def _money(row: store.RowView | store.SkippedRow) -> str:
-    return money_format(row.currency or "" if isinstance(row, store.RowView) else "")
+def _money(row: view_store.RowView | view_store.SkippedRow) -> str:
+    return money_format(row.currency or "" if isinstance(row, view_store.RowView) else "")
 
 
-def _estimate(row: store.RowView) -> str:
+def _estimate(row: view_store.RowView) -> str:
     return "" if row.is_estimate is None else ("yes" if row.is_estimate else "no")
 
 
-def _mrc_change(row: store.RowView) -> Any:
+def _mrc_change(row: view_store.RowView) -> Any:
     if row.mrc is None or row.previous_mrc is None:
         return None
     return row.mrc - row.previous_mrc
 
 
-def _quoted_part(i: int) -> Callable[[store.RowView], str]:
+def _quoted_part(i: int) -> Callable[[view_store.RowView], str]:
     return lambda row: row.quoted[i]
 
 

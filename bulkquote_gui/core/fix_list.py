@@ -30,7 +30,8 @@ from typing import Any, Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.column_mapping import FIX_LIST_REASON, is_fix_list_reason
 from bulkquote_gui.core.export import (
     _MAX_WIDTH, _MIN_WIDTH, _WIDTH_SAMPLE, _number, _numeric_columns, _text_cell,
@@ -70,7 +71,7 @@ def _reason(row_number: int, text: str) -> str:
     return f"Row {row_number}: {text[:1].upper()}{text[1:]}" if text else f"Row {row_number}"
 
 
-def _from_skipped(skipped: Iterable[dict[str, Any]] | Iterable[store.SkippedRow]) -> list[FixRow]:
+def _from_skipped(skipped: Iterable[dict[str, Any]] | Iterable[view_store.SkippedRow]) -> list[FixRow]:
     out = []
     for s in skipped:
         if isinstance(s, dict):
@@ -86,7 +87,7 @@ def _from_skipped(skipped: Iterable[dict[str, Any]] | Iterable[store.SkippedRow]
 def preview_fix_rows(result: Any) -> list[FixRow]:
     """The invalid rows of an import (as edited in the preview), in sheet order, with the words
     the batch export uses for them and the preview's highlighted cells."""
-    skipped = [s for s in store.skipped_rows(result) if s["status"] == "invalid"]
+    skipped = [s for s in batch_store.skipped_rows(result) if s["status"] == "invalid"]
     return _from_skipped(skipped)
 
 
@@ -95,12 +96,12 @@ def batch_fix_rows(session_factory: sessionmaker[Session], batch_id: int
     """The batch's columns and its rows to fix: invalid and duplicate rows (not sent) and failed
     ones (the API's answer), in sheet order. KeyError for an unknown batch."""
     with session_factory() as session:
-        if store.get_batch(session, batch_id) is None:
+        if view_store.get_batch(session, batch_id) is None:
             raise KeyError(f"no batch {batch_id}")
-        columns = store.batch_columns(session, batch_id)
-        mapping = store.batch_mapping(session, batch_id)
-        failed = [r for r in store.batch_rows(session, batch_id) if r.status == RowState.FAILED]
-        skipped = store.batch_skipped(session, batch_id)
+        columns = view_store.batch_columns(session, batch_id)
+        mapping = view_store.batch_mapping(session, batch_id)
+        failed = [r for r in view_store.batch_rows(session, batch_id) if r.status == RowState.FAILED]
+        skipped = view_store.batch_skipped(session, batch_id)
     rows = _from_skipped(skipped)
     for r in failed:
         fields = _FIELDS_OF_CODE.get(r.error_code or "", ())

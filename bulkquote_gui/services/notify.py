@@ -263,14 +263,14 @@ def build_message(outcome: Outcome, report: BatchReport, *, sender: str, to: tup
 
 
 def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchReport:
-    from bulkquote_gui.core import store
+    from bulkquote_gui.core.store import views as view_store
 
     with session_factory() as session:
-        summary = store.get_batch(session, batch_id)
+        summary = view_store.get_batch(session, batch_id)
         if summary is None:
             raise KeyError(f"no batch {batch_id}")
-        rows = store.batch_rows(session, batch_id)
-        refused = len(store.batch_skipped(session, batch_id))
+        rows = view_store.batch_rows(session, batch_id)
+        refused = len(view_store.batch_skipped(session, batch_id))
     failed = [(r.row_number, one_line(reason_text(r.error_code or "failed", r.error_message)))
               for r in rows if r.status == RowState.FAILED]
     # The file name and the owner come from the rep's machine: made one safe line here, they

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.store.accounts import AccountRef
@@ -109,9 +110,9 @@ class Runtime:
         if self._engine is None:
             check_db_url(self.db_url)
             try:
-                self._engine = store.make_engine(self.db_url)
+                self._engine = engine_store.make_engine(self.db_url)
             except OSError as exc:   # the folder of a SQLite file cannot be made or read
-                where = exc.filename or store.public_url(self.db_url)
+                where = exc.filename or engine_store.public_url(self.db_url)
                 raise UnusableDatabase(f"cannot open the database: {where}: "
                                        f"{exc.strerror or exc}") from None
         return self._engine
@@ -124,7 +125,7 @@ class Runtime:
     @property
     def session_factory(self) -> sessionmaker[Session]:
         if self._session_factory is None:
-            self._session_factory = store.make_session_factory(self.engine)
+            self._session_factory = engine_store.make_session_factory(self.engine)
         return self._session_factory
 
     def make_client(self, clock: Clock | None = None, *,
@@ -176,7 +177,7 @@ class Runtime:
         if not self.api_key:
             return None
         if self._account is None:
-            self._account = store.ensure_account(self.session_factory, self.account_url,
+            self._account = account_store.ensure_account(self.session_factory, self.account_url,
                                                  self.api_key, provider=self.provider_kind)
         return self._account
 

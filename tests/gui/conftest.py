@@ -14,15 +14,16 @@ from typing import Any, Callable
 import pytest
 import qasync
 
-from bulkquote_gui.core.momentum import MomentumClient
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.store import make_engine, make_session_factory
+from bulkquote_gui.core.momentum import MomentumClient
+from bulkquote_gui.core.store.engine import make_engine, make_session_factory
 from bulkquote_gui.gui.app import io_executor
 from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.services.simulator import SimulatorServer
+
 
 def offscreen_screen(width: int, height: int) -> str:
     """QT_QPA_PLATFORM for an offscreen screen of this logical size (the plugin's default is
@@ -213,15 +214,15 @@ def engine_events(context) -> list[Callable[[Any], None]]:
 def store_batch(context: AppContext, *, owner: str = "", paused: bool = True, path: Path = SAMPLE,
                 rushed: bool = False) -> int:
     """A batch stored straight into the test database (as another rep's app would), not run."""
-    from bulkquote_gui.core import store
     from bulkquote_gui.core.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import batches as batch_store
 
     result = import_file(path)
-    batch_id = store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
+    batch_id = batch_store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
                                   source_name=path.name, owner=owner)
     if paused:
-        store.mark_paused(context.session_factory, batch_id, "paused")
+        batch_store.mark_paused(context.session_factory, batch_id, "paused")
     if rushed:
-        store.set_priority(context.session_factory, batch_id, True)
+        batch_store.set_priority(context.session_factory, batch_id, True)
     return batch_id

@@ -17,9 +17,19 @@ from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QPoint, QRect, QSize
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractScrollArea, QApplication,
-                               QComboBox, QLabel, QLineEdit, QMessageBox, QStyle,
-                               QStyleOptionComboBox, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QStyle,
+    QStyleOptionComboBox,
+    QWidget,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
@@ -157,9 +167,9 @@ def run_fast(session_factory, batch_id: int) -> None:
 
 
 async def probe(db_dir: Path) -> dict:
-    from bulkquote_gui.core import store
     from bulkquote_gui.core.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import batches as batch_store
     from bulkquote_gui.gui.about_dialog import AboutDialog, about_facts
     from bulkquote_gui.gui.context import context_from_args
     from bulkquote_gui.gui.crash_dialog import CrashDialog
@@ -220,7 +230,7 @@ async def probe(db_dir: Path) -> dict:
     context = context_from_args(args)
     # An earlier batch for the recent jobs, and the finished page's deal summary.
     result = import_file(SAMPLE)
-    finished = store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
+    finished = batch_store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
                                   source_name=SAMPLE.name)
     run_fast(context.session_factory, finished)
     window = MainWindow(context, dialogs=Answers())
@@ -284,9 +294,9 @@ async def probe(db_dir: Path) -> dict:
     reachable(window, "the recent jobs", upload.jobs_panel)
     reachable(window, "Browse (drop zone)", upload.drop_zone)
 
-    batch_id = store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
+    batch_id = batch_store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
                                   source_name=SAMPLE.name)
-    store.mark_paused(context.session_factory, batch_id, "paused")
+    batch_store.mark_paused(context.session_factory, batch_id, "paused")
     progress = window.progress_page
 
     async def open_batch(number: int) -> None:

@@ -11,7 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from sqlalchemy import insert, select, update
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import search as search_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Quote, QuoteOption
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN as PREVIEW_STATUS
 from bulkquote_gui.gui.roles import STATUS_ROLE
@@ -91,7 +93,7 @@ def test_the_finished_page_shows_the_deal_summary_of_a_hand_computed_batch(qtbot
     # Same figures as the XLSX Summary sheet / `status --json` (core/deal_summary.py).
     from bulkquote_gui.core.deal_summary import summarise
     with context.session_factory() as session:
-        deal = summarise(store.batch_options(session, batch_id))
+        deal = summarise(option_store.batch_options(session, batch_id))
     assert f"${deal.overall.contract_value:,.2f}" == view.text("Total", "Contract value")
     assert not view.stale_row.isVisible()   # every price still valid
     # Folded (a short screen starts so): the totals on the title line, the rows kept in sight.
@@ -137,7 +139,7 @@ def test_requote_stale_rows_asks_then_opens_the_new_batch(qtbot, window, context
     qtbot.mouseClick(view.requote_button, Qt.MouseButton.LeftButton)
     assert dialogs.asked[-1] == ("confirm", f"Re-quote the stale rows of batch #{batch_id}?")
     with context.session_factory() as session:
-        assert len(store.list_batches(session)) == 1
+        assert len(view_store.list_batches(session)) == 1
     dialogs.confirms.append(True)
     with qtbot.waitSignal(window.daily.requoted, timeout=10_000) as requoted:
         qtbot.mouseClick(view.requote_button, Qt.MouseButton.LeftButton)
@@ -148,7 +150,7 @@ def test_requote_stale_rows_asks_then_opens_the_new_batch(qtbot, window, context
     # The new batch is quoted (the worker was told) and each row remembers the price it replaces.
     qtbot.waitUntil(lambda: window.progress_page.status == "complete", timeout=60_000)
     with context.session_factory() as session:
-        rows = store.batch_rows(session, new_id)
+        rows = view_store.batch_rows(session, new_id)
     assert len(rows) == 2 and all(r.requote_of is not None for r in rows)
     assert sorted(r.previous_mrc for r in rows) == [D("100.00"), D("200.00")]
 
@@ -215,12 +217,11 @@ def test_search_runs_off_the_gui_thread_and_an_old_answer_is_not_shown(qtbot, wi
                                                                        tmp_path, monkeypatch):
     import threading
 
-    from bulkquote_gui.core.store import search as search_module
 
     path = write_sites(tmp_path / "slow.csv", ["100 Congress Ave", "200 Main St"])
     store_batch(context, path=path)
     threads, release = [], threading.Event()
-    real = search_module.find_rows
+    real = search_store.find_rows
 
     def slow(session, text, **kw):
         threads.append(threading.current_thread() is threading.main_thread())
@@ -228,7 +229,7 @@ def test_search_runs_off_the_gui_thread_and_an_old_answer_is_not_shown(qtbot, wi
             release.wait(5)              # the first search is slow: the rep types on
         return real(session, text, **kw)
 
-    monkeypatch.setattr(store, "find_rows", slow)
+    monkeypatch.setattr(search_store, "find_rows", slow)
     search = window.upload_page.jobs_panel.search
     search.field.setText("congress")
     qtbot.waitUntil(lambda: len(threads) == 1, timeout=10_000)
@@ -269,7 +270,7 @@ def test_reused_rows_are_shown_and_cost_no_api_call_unless_unticked(qtbot, windo
     with qtbot.waitSignal(window.batch_finished, timeout=60_000):
         first = submit(qtbot, window, path)
     with window.context.session_factory() as session:
-        priced = [r for r in store.batch_rows(session, first) if r.status == "complete"]
+        priced = [r for r in view_store.batch_rows(session, first) if r.status == "complete"]
     assert priced, "the simulator prices Congress Ave"
     window.show_upload()
     load(qtbot, window, path)
@@ -300,7 +301,7 @@ def test_reused_rows_are_shown_and_cost_no_api_call_unless_unticked(qtbot, windo
     second = submit_again(qtbot, window)
     assert simulator.stats()["created"] - posts == 3 - len(priced)
     with window.context.session_factory() as session:
-        rows = store.batch_rows(session, second)
+        rows = view_store.batch_rows(session, second)
     assert sum(r.reused_from is not None for r in rows) == len(priced)
 
     # Unticked: every site is asked again; the preview says so.
@@ -315,7 +316,7 @@ def test_reused_rows_are_shown_and_cost_no_api_call_unless_unticked(qtbot, windo
     third = submit_again(qtbot, window)
     assert simulator.stats()["created"] - posts == 3
     with window.context.session_factory() as session:
-        assert all(r.reused_from is None for r in store.batch_rows(session, third))
+        assert all(r.reused_from is None for r in view_store.batch_rows(session, third))
     assert upload.reuse_box.isChecked()      # the next file reuses again by default
 
 

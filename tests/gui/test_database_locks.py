@@ -19,7 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QFileSystemModel, QLineEdit
 from sqlalchemy import text
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.gui.dialogs import Dialogs
 from bulkquote_gui.services import paths
 
@@ -57,7 +57,7 @@ def database(tmp_path, monkeypatch):
     monkeypatch.setenv("BULKQUOTE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("BULKQUOTE_DB", raising=False)
     url = paths.default_db_url()
-    engine = store.make_engine(url)
+    engine = engine_store.make_engine(url)
     conn = engine.connect()
     conn.execute(text("SELECT count(*) FROM batch_job")).all()
     conn.commit()
@@ -217,7 +217,7 @@ def test_the_database_lives_in_its_own_folder_and_an_old_one_is_moved_there(tmp_
     monkeypatch.setenv("BULKQUOTE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("BULKQUOTE_DB", raising=False)
     legacy = tmp_path / paths.DATABASE_FILE
-    engine = store.make_engine(f"sqlite:///{legacy}")
+    engine = engine_store.make_engine(f"sqlite:///{legacy}")
     engine.dispose()   # closed: no -wal or -shm left
     url = paths.default_db_url()
     assert url.endswith("/data/database/bulkquote.sqlite".replace("/data", "")) or \

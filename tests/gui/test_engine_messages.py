@@ -6,7 +6,7 @@ import argparse
 
 from PySide6.QtCore import Qt
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.context import context_from_args
 from bulkquote_gui.core.durations import duration_text
 from bulkquote_gui.gui.eta import EtaEstimator
@@ -41,8 +41,8 @@ def test_live_api_without_a_key_warns_and_pauses_the_batch(qtbot, make_window, t
             assert "key" in page.message_banner.text()
             assert page.pause_button.text().replace("&", "") == "Resume"
             with context.session_factory() as session:
-                assert store.batch_status(session, batch_id) == "paused"
-                assert store.batch_counts(session, batch_id)["complete"] == 0
+                assert view_store.batch_status(session, batch_id) == "paused"
+                assert view_store.batch_counts(session, batch_id)["complete"] == 0
             assert sim.stats()["created"] == 0  # nothing was sent without a key
         finally:
             window.shutdown()

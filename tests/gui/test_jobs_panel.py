@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QStyleOptionViewItem
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.jobs_panel import MINE, TEAM, JobsPanel
 from bulkquote_gui.gui.roles import OWNER_ROLE, RUSH_ROLE
 
@@ -131,11 +131,11 @@ def test_mine_keeps_the_batches_from_before_the_name_on_a_personal_database(qtbo
 
 def test_list_batches_filters_on_the_owner(context, team):
     with context.session_factory() as session:
-        assert [b.id for b in store.list_batches(session, owner=" Dana Rep ")] == [team["dana"]]
-        assert [b.id for b in store.list_batches(session, owner="")] == [team["nobody"]]
-        assert len(store.list_batches(session)) == 3
-        assert store.list_batches(session, owner="dana rep") == []  # as stored, exactly
-        assert [b.id for b in store.list_batches(session, owner="Dana Rep", unnamed_too=True)] \
+        assert [b.id for b in view_store.list_batches(session, owner=" Dana Rep ")] == [team["dana"]]
+        assert [b.id for b in view_store.list_batches(session, owner="")] == [team["nobody"]]
+        assert len(view_store.list_batches(session)) == 3
+        assert view_store.list_batches(session, owner="dana rep") == []  # as stored, exactly
+        assert [b.id for b in view_store.list_batches(session, owner="Dana Rep", unnamed_too=True)] \
             == [team["nobody"], team["dana"]]
 
 
@@ -152,7 +152,7 @@ def test_rush_from_the_context_menu_shows_the_badge(qtbot, window, context, team
         rush.trigger()
     assert done.args == ["rush", team["lee"]]
     with context.session_factory() as session:
-        assert store.get_batch(session, team["lee"]).priority > 0
+        assert view_store.get_batch(session, team["lee"]).priority > 0
     qtbot.waitUntil(lambda: panel.model.index(_row_of(panel, team["lee"]), 0).data(RUSH_ROLE) is True,
                     timeout=10_000)
     assert row_layout(panel, _row_of(panel, team["lee"]))[0].rush
@@ -169,7 +169,7 @@ def test_rush_on_the_progress_page(qtbot, window, context, team):
     assert page.rush_button.text() == "Rushed" and not page.rush_button.isEnabled()
     assert page.rush_badge.isVisible()
     with context.session_factory() as session:
-        assert store.get_batch(session, team["dana"]).priority > 0
+        assert view_store.get_batch(session, team["dana"]).priority > 0
 
 
 def test_a_submitted_batch_is_the_reps(qtbot, window, context):
@@ -181,7 +181,7 @@ def test_a_submitted_batch_is_the_reps(qtbot, window, context):
             qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)
     assert not window.progress_page.rush_button.isEnabled()  # nothing left to rush
     with context.session_factory() as session:
-        assert store.get_batch(session, opened.args[0]).owner == "Dana Rep"
+        assert view_store.get_batch(session, opened.args[0]).owner == "Dana Rep"
 
 
 def test_a_cancelled_batchs_counts_are_never_under_its_badge(qtbot, window):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from bulkquote_gui.core.store import make_engine, make_session_factory
+from bulkquote_gui.core.store.engine import make_engine, make_session_factory
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.context import Connection
 from bulkquote_gui.gui.operations import Coalescing, Latest, Operation, Progress, error_message

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.models.results_model import COLUMNS
 from bulkquote_gui.services.simulator import SimulatorServer
 from tests.helpers.held_clock import HeldClock
@@ -63,5 +63,5 @@ def test_a_quote_finished_while_paused_is_not_paid_twice_by_quote_the_rest(
     mrc = COLUMNS.index("MRC")
     assert all(page.model.index(r, mrc).data() for r in quoted_rows(window)), "each row shows its price"
     with context.session_factory() as session:
-        rows = store.batch_rows(session, batch_id)
+        rows = view_store.batch_rows(session, batch_id)
     assert [r.status for r in rows] == ["complete", "complete"] and all(r.mrc for r in rows)

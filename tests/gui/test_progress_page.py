@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN
 from bulkquote_gui.gui.progress_page import ERROR_MIN
 from bulkquote_gui.gui.roles import STATUS_ROLE
@@ -83,7 +83,7 @@ def test_submit_runs_the_batch_live_row_by_row(qtbot, window):
     assert header.sectionSize(error) >= ERROR_MIN
     assert sum(header.sectionSize(c) for c in range(len(COLUMNS))) >= page.view.viewport().width()
     with window.context.session_factory() as session:
-        assert store.batch_status(session, batch_id) == "complete"
+        assert view_store.batch_status(session, batch_id) == "complete"
 
 
 def test_pause_and_resume(qtbot, window):
@@ -104,7 +104,7 @@ def test_pause_and_resume(qtbot, window):
     assert "Paused" in page.eta_label.text()
     assert page.message_banner.isHidden()  # no second "paused by the user" for the rep's own pause
     with window.context.session_factory() as session:
-        assert store.batch_status(session, page.batch_id) == "paused"
+        assert view_store.batch_status(session, page.batch_id) == "paused"
     window.quote_shown.disconnect(pause_on_first_result)
     with qtbot.waitSignal(window.batch_finished, timeout=60_000):
         qtbot.mouseClick(page.pause_button, Qt.MouseButton.LeftButton)  # now "Resume"
@@ -134,8 +134,8 @@ def test_cancel_asks_first_then_stops_the_batch(qtbot, window, dialogs):
     assert not page.cancel_button.isEnabled() and not page.pause_button.isEnabled()
     assert "cancelled" in page.done_banner.text().lower()
     with window.context.session_factory() as session:
-        counts = store.batch_counts(session, page.batch_id)
-        assert store.batch_status(session, page.batch_id) == "cancelled"
+        counts = view_store.batch_counts(session, page.batch_id)
+        assert view_store.batch_status(session, page.batch_id) == "cancelled"
     assert counts["cancelled"] == statuses.count("cancelled")
     card = page.cards["remaining"]   # a cancelled batch's rows never sent, not "Remaining 0"
     assert (card.caption.text(), card.value()) == ("Not sent", f"{counts['cancelled']:,}")
@@ -225,8 +225,8 @@ def test_closing_during_a_batch_asks_and_the_batch_resumes_next_start(qtbot, mak
     qtbot.waitUntil(lambda: not first.isVisible(), timeout=20_000)
     assert first.worker is None  # the thread was stopped and joined
     with context.session_factory() as session:
-        assert store.batch_status(session, batch_id) in ("running", "pending")
-        left = store.batch_counts(session, batch_id)
+        assert view_store.batch_status(session, batch_id) in ("running", "pending")
+        left = view_store.batch_counts(session, batch_id)
     assert left["complete"] < 21
 
     second = make_window()
@@ -236,10 +236,10 @@ def test_closing_during_a_batch_asks_and_the_batch_resumes_next_start(qtbot, mak
 
     def done():
         with context.session_factory() as session:
-            return store.batch_status(session, batch_id) == "complete"
+            return view_store.batch_status(session, batch_id) == "complete"
     qtbot.waitUntil(done, timeout=60_000)
     with context.session_factory() as session:
-        counts = store.batch_counts(session, batch_id)
+        counts = view_store.batch_counts(session, batch_id)
     assert counts["complete"] + counts["failed"] == 21
 
 

@@ -17,7 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.context import context_from_args
 from bulkquote_gui.gui.eta import EtaEstimator
@@ -113,7 +114,7 @@ def test_export_dialog_starts_beside_the_source_and_remembers(qtbot, window, dia
 def test_cancelled_batch_is_not_green_and_quote_the_rest_finishes_it(qtbot, window, dialogs,
                                                                      context):
     batch_id = store_batch(context, paused=False)
-    store.request_cancel(context.session_factory, batch_id)
+    batch_store.request_cancel(context.session_factory, batch_id)
     with qtbot.waitSignal(window.batch_opened, timeout=10_000):
         window.open_batch(batch_id)
     page = window.progress_page
@@ -128,22 +129,22 @@ def test_cancelled_batch_is_not_green_and_quote_the_rest_finishes_it(qtbot, wind
         qtbot.mouseClick(page.rest_button, Qt.MouseButton.LeftButton)
     assert finished.args == [batch_id, "complete"]
     with context.session_factory() as session:
-        counts = store.batch_counts(session, batch_id)
+        counts = view_store.batch_counts(session, batch_id)
     assert counts["cancelled"] == 0 and counts["complete"] + counts["failed"] == 21
     assert page.done_banner.objectName() == "doneBanner" and page.percent_label.text() == "100%"
 
 
 def test_retry_on_a_cancelled_batch_never_turns_it_complete(context):
     batch_id = store_batch(context, paused=False)
-    store.request_cancel(context.session_factory, batch_id)
-    assert store.retry_failed(context.session_factory, batch_id) == 0
+    batch_store.request_cancel(context.session_factory, batch_id)
+    assert batch_store.retry_failed(context.session_factory, batch_id) == 0
     with context.session_factory() as session:
-        assert store.batch_status(session, batch_id) == "cancelled"
+        assert view_store.batch_status(session, batch_id) == "cancelled"
 
 
 def test_cancelled_batch_goes_on_from_the_batch_menu_key(qtbot, window, context):
     batch_id = store_batch(context, paused=False)
-    store.request_cancel(context.session_factory, batch_id)
+    batch_store.request_cancel(context.session_factory, batch_id)
     with qtbot.waitSignal(window.batch_opened, timeout=10_000):
         window.open_batch(batch_id)
     action, _button = window.batch_actions["rest"]
@@ -174,7 +175,7 @@ def test_demo_batch_quit_mid_quote_resumes_after_a_restart(qtbot, make_window, d
     batch_id = submit(qtbot, first, timeout=60_000)  # the demo simulator starts with the window
     qtbot.waitUntil(lambda: not first.isVisible(), timeout=30_000)
     with first_context.session_factory() as session:
-        rows = {r.quote_id: r for r in store.batch_rows(session, batch_id)}
+        rows = {r.quote_id: r for r in view_store.batch_rows(session, batch_id)}
     assert rows[quit_at[0]].status == "polling"  # quit with its quote in flight
     first_context.close()
 
@@ -185,10 +186,10 @@ def test_demo_batch_quit_mid_quote_resumes_after_a_restart(qtbot, make_window, d
 
         def done():
             with second_context.session_factory() as session:
-                return store.batch_status(session, batch_id) == "complete"
+                return view_store.batch_status(session, batch_id) == "complete"
         qtbot.waitUntil(done, timeout=60_000)
         with second_context.session_factory() as session:
-            rows = {r.quote_id: r for r in store.batch_rows(session, batch_id)}
+            rows = {r.quote_id: r for r in view_store.batch_rows(session, batch_id)}
         assert rows[quit_at[0]].status in ("complete", "failed")
         assert all(r.error_code != "not_found" for r in rows.values()), \
             [r.error_message for r in rows.values() if r.error_code == "not_found"]

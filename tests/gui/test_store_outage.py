@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import SystemClock
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.simulator import SimulatorServer
 from tests.fakes import StoreOutage
 
@@ -69,10 +69,10 @@ def test_the_window_shows_the_outage_stays_responsive_and_goes_on(qtbot, make_wi
         window.open_batch(batch_id)
     assert page.status == "complete" and page.wait_banner.isHidden()
     with context.session_factory() as session:
-        counts = store.batch_counts(session, batch_id)
+        counts = view_store.batch_counts(session, batch_id)
     assert counts["complete"] + counts["failed"] == counts["total"]
 
 
 def _status(context, batch_id) -> str | None:
     with context.session_factory() as session:
-        return store.batch_status(session, batch_id)
+        return view_store.batch_status(session, batch_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import views as view_store
 
 from .test_store_outage import BANNER, open_running_batch
 from .test_store_outage import simulator  # noqa: F401  (a fixture: the same slow simulator)
@@ -34,7 +34,7 @@ def test_the_window_rides_out_a_postgresql_restart(qtbot, make_window, context, 
     qtbot.waitUntil(lambda: page.status == "complete", timeout=60_000)
 
     with context.session_factory() as session:
-        counts = store.batch_counts(session, batch_id)
+        counts = view_store.batch_counts(session, batch_id)
     assert counts["complete"] + counts["failed"] == counts["total"]
     twice = {ref: ids for ref, ids in simulator.stats()["quotes"].items() if len(ids) > 1}
     assert twice == {}

@@ -114,14 +114,14 @@ def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path) -> Iterato
 @pytest.fixture
 def session_factory(db_url: str, db_backend: str, request: pytest.FixtureRequest):
     """store.make_session_factory on a fresh store (schema created) at db_url; disposed after."""
-    from bulkquote_gui.core import store
+    from bulkquote_gui.core.store import engine as engine_store
 
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     try:
         if db_backend == "postgresql":
             cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
             if cluster.store_fingerprint is None:
                 cluster.store_fingerprint = cluster.schema_fingerprint()
-        yield store.make_session_factory(engine)
+        yield engine_store.make_session_factory(engine)
     finally:
         engine.dispose()

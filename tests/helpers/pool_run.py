@@ -22,21 +22,23 @@ def quote_with_pool(db_url: str, sim: SimulatorServer, batches_per_key: dict[str
                     folder: Path) -> float:
     """Store one batch per key, then run them all; returns the seconds from the first quote
     asked to the last answered. Every row must end complete."""
-    from bulkquote_gui.core import store
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.pool import AccountPool
     from bulkquote_gui.core.importer import import_file
     from bulkquote_gui.core.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import accounts as account_store
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
 
-    engine = store.make_engine(db_url)
-    sf = store.make_session_factory(engine)
+    engine = engine_store.make_engine(db_url)
+    sf = engine_store.make_session_factory(engine)
     accounts = []
     try:
         for key, n in batches_per_key.items():
-            account = store.ensure_account(sf, sim.base_url, key)
+            account = account_store.ensure_account(sf, sim.base_url, key)
             result = import_file(sites_file(folder, n, key))
-            store.create_batch(sf, result, defaults=BatchDefaults(), source_name=f"{key}.csv",
+            batch_store.create_batch(sf, result, defaults=BatchDefaults(), source_name=f"{key}.csv",
                                account_id=account.id)
             accounts.append((account, MomentumClient(sim.base_url, key)))
         config = EngineConfig(poll_interval_s=0.05, retry_after_floor_s=0.05, backoff_base_s=0.05)

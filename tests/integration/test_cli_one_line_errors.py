@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from tests.fakes import fake_import
 from tests.helpers.cli import run_cli
 from tests.helpers.smtp import free_port
@@ -78,9 +79,9 @@ def test_a_database_url_that_cannot_be_used_is_one_line(env, db, says):
 
 def test_a_reader_that_stops_early_is_no_error(tmp_path):
     db = f"sqlite:///{tmp_path / 'big.sqlite'}"
-    engine = store.make_engine(db)
+    engine = engine_store.make_engine(db)
     try:
-        store.create_batch(store.make_session_factory(engine), fake_import(3000),
+        batch_store.create_batch(engine_store.make_session_factory(engine), fake_import(3000),
                            defaults=BatchDefaults(), source_name="big.csv")
     finally:
         engine.dispose()

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
 from tests.helpers.references import by_row
 
@@ -91,12 +92,12 @@ def _batches(db: Path) -> list[dict]:
     """The stored batches, read straight from the file (faster than another CLI process)."""
     if not db.exists():
         return []
-    engine = store.make_engine(f"sqlite:///{db}")
+    engine = engine_store.make_engine(f"sqlite:///{db}")
     try:
-        with store.make_session_factory(engine)() as session:
+        with engine_store.make_session_factory(engine)() as session:
             return [{"batch": b.id, "total": b.counts["total"],
                      "open": b.counts["pending"] + b.counts["active"]}
-                    for b in store.list_batches(session)]
+                    for b in view_store.list_batches(session)]
     finally:
         engine.dispose()
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.runtime import demo_state_file, open_runtime
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.services.simulator_state import SimulatorState
@@ -35,7 +36,7 @@ def test_quit_mid_quote_in_demo_mode_then_the_next_start_finishes_it(tmp_path):
     db_url = f"sqlite:///{(tmp_path / 'bulkquote.sqlite').as_posix()}"
     first = _runtime(db_url)
     assert first.demo and demo_state_file(db_url) == tmp_path / "bulkquote.sqlite.simulator.jsonl"
-    batch_id = store.create_batch(first.session_factory, import_file(_sites(tmp_path, 3)),
+    batch_id = batch_store.create_batch(first.session_factory, import_file(_sites(tmp_path, 3)),
                                   defaults=BatchDefaults(), source_name="sites.csv")
     polling = threading.Event()
     holder: list = []
@@ -52,7 +53,7 @@ def test_quit_mid_quote_in_demo_mode_then_the_next_start_finishes_it(tmp_path):
     client.close()
     assert polling.is_set()
     with first.session_factory() as session:
-        in_flight = [r for r in store.batch_rows(session, batch_id) if r.status == "polling"]
+        in_flight = [r for r in view_store.batch_rows(session, batch_id) if r.status == "polling"]
     assert len(in_flight) == 1
     created_before = first.simulator.stats()["created"]
     first.close()  # the simulator goes with the app
@@ -63,8 +64,8 @@ def test_quit_mid_quote_in_demo_mode_then_the_next_start_finishes_it(tmp_path):
         second.make_processor(client, on_event=lambda e: None, role="test").run_unfinished()
         client.close()
         with second.session_factory() as session:
-            rows = store.batch_rows(session, batch_id)
-            summary = store.get_batch(session, batch_id)
+            rows = view_store.batch_rows(session, batch_id)
+            summary = view_store.get_batch(session, batch_id)
         assert summary.status == "complete"
         resumed = next(r for r in rows if r.quote_id == in_flight[0].quote_id)
         assert resumed.status in ("complete", "failed") and resumed.error_code != "not_found", resumed

@@ -14,11 +14,14 @@ import subprocess
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.events import BatchEvent, WaitEvent
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import safety as safety_store
+from bulkquote_gui.core.store import views as view_store
 from tests.fakes import FakeClock, FakeMomentum, fake_import
 
 
@@ -58,13 +61,13 @@ def _fill(folder) -> int:
 
 
 def test_a_full_disk_pauses_the_batch_and_it_goes_on_when_space_returns(tiny_disk):
-    engine = store.make_engine(f"sqlite:///{tiny_disk / 'bulkquote.sqlite'}")
+    engine = engine_store.make_engine(f"sqlite:///{tiny_disk / 'bulkquote.sqlite'}")
     try:
-        sf = store.make_session_factory(engine)
+        sf = engine_store.make_session_factory(engine)
         clock = FakeClock()
         api = FakeMomentum(clock)
         events: list = []
-        batch_id = store.create_batch(sf, fake_import(6), defaults=BatchDefaults(),
+        batch_id = batch_store.create_batch(sf, fake_import(6), defaults=BatchDefaults(),
                                       source_name="t.csv")
         processor = Processor(sf, api, clock=clock, on_event=events.append,
                               config=EngineConfig(), rng=random.Random(1))
@@ -85,8 +88,8 @@ def test_a_full_disk_pauses_the_batch_and_it_goes_on_when_space_returns(tiny_dis
             if any(isinstance(e, WaitEvent) and e.reason == "store" for e in events):
                 state["waits_full"] += 1
                 if state["waits_full"] == 3:
-                    with store.make_session_factory(engine)() as session:
-                        state["rows_meanwhile"] = [r.status for r in store.batch_rows(session, batch_id)]
+                    with engine_store.make_session_factory(engine)() as session:
+                        state["rows_meanwhile"] = [r.status for r in view_store.batch_rows(session, batch_id)]
                 if state["waits_full"] >= 5:
                     (tiny_disk / "filler").unlink()   # space returns
         clock.on_wait = on_wait
@@ -94,7 +97,7 @@ def test_a_full_disk_pauses_the_batch_and_it_goes_on_when_space_returns(tiny_dis
         assert processor.run_batch(batch_id) == "complete"
         assert state["filled"] > 0
         with sf() as session:
-            rows = store.batch_rows(session, batch_id)
+            rows = view_store.batch_rows(session, batch_id)
         assert [r.status for r in rows] == ["complete"] * 6
         for row in rows:
             assert len(api.created_for(f"batch-{batch_id}/row-{row.row_number}")) == 1
@@ -105,6 +108,6 @@ def test_a_full_disk_pauses_the_batch_and_it_goes_on_when_space_returns(tiny_dis
             "paused: the disk that holds the database is full;")
         waits = [e.reason for e in events if isinstance(e, WaitEvent)]
         assert waits[0] == "store" and waits[-1] == ""
-        assert store.probe_writable(engine) is None
+        assert safety_store.probe_writable(engine) is None
     finally:
         engine.dispose()

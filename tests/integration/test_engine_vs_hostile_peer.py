@@ -21,7 +21,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import models as model_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.core.importer import import_file
 from bulkquote_gui.core.store.models import BatchQuote
@@ -39,6 +44,7 @@ from tests.hostile_peer import (
     ServerQuote,
     http_date,
 )
+from tests.helpers.store_setup import next_open_row
 
 KEY = "hostile-key"
 FAST = EngineConfig(poll_interval_s=0.05, quote_timeout_s=3.0, retry_after_floor_s=0.01,
@@ -64,8 +70,8 @@ class Bench:
     def __init__(self, tmp_path: Path, peer: HostilePeer) -> None:
         self.tmp_path = tmp_path
         self.peer = peer
-        self.engine = store.make_engine(f"sqlite:///{tmp_path / 'hostile.sqlite'}")
-        self.sf = store.make_session_factory(self.engine)
+        self.engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'hostile.sqlite'}")
+        self.sf = engine_store.make_session_factory(self.engine)
         self.events: list[Any] = []
         self._clients: list[MomentumClient] = []
 
@@ -84,7 +90,7 @@ class Bench:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         result = import_file(path)
         assert result.counts()["quotable"] == n
-        return store.create_batch(self.sf, result, defaults=BatchDefaults(), source_name=path.name)
+        return batch_store.create_batch(self.sf, result, defaults=BatchDefaults(), source_name=path.name)
 
     def run(self, batch_id: int, *, config: EngineConfig = FAST, budget_s: float = 20.0,
             during: Callable[[Processor], None] | None = None, deadline_s: float = 2.0,
@@ -115,9 +121,9 @@ class Bench:
             raise outcome["error"]
         return outcome["status"]
 
-    def rows(self, batch_id: int) -> list[store.RowView]:
+    def rows(self, batch_id: int) -> list[view_store.RowView]:
         with self.sf() as session:
-            return store.batch_rows(session, batch_id)
+            return view_store.batch_rows(session, batch_id)
 
     def row_records(self, batch_id: int) -> dict[int, tuple[str, str | None]]:
         """BatchQuote.id -> (idempotency key, remote id)."""
@@ -125,13 +131,13 @@ class Bench:
             rows = session.scalars(select(BatchQuote).where(BatchQuote.batch_id == batch_id)).all()
             return {r.id: (r.idempotency_key, r.remote_id) for r in rows}
 
-    def summary(self, batch_id: int) -> store.BatchSummary:
+    def summary(self, batch_id: int) -> view_store.BatchSummary:
         with self.sf() as session:
-            summary = store.get_batch(session, batch_id)
+            summary = view_store.get_batch(session, batch_id)
         assert summary is not None
         return summary
 
-    def by_site(self, batch_id: int) -> dict[int, store.RowView]:
+    def by_site(self, batch_id: int) -> dict[int, view_store.RowView]:
         return {int(r.original["Street Address"].split()[0]): r for r in self.rows(batch_id)}
 
     def close(self) -> None:
@@ -159,7 +165,7 @@ def behave(mapping: dict[int, Behaviour], default: Behaviour | None = None
     return lambda request: mapping.get(site(request), default or Behaviour())
 
 
-def assert_stored_matches(row: store.RowView, quote: ServerQuote) -> None:
+def assert_stored_matches(row: view_store.RowView, quote: ServerQuote) -> None:
     """The row holds exactly the recommended option the server answered, to the cent."""
     assert quote.status == "complete" and quote.result is not None
     options = quote.result["options"]
@@ -177,7 +183,7 @@ def assert_stored_matches(row: store.RowView, quote: ServerQuote) -> None:
     assert row.option_count == len(options)
 
 
-def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> list[store.RowView]:
+def assert_contract(bench: Bench, batch_id: int, *, paused: bool = False) -> list[view_store.RowView]:
     """The invariants every run must keep, whatever the server did."""
     peer = bench.peer
     rows = bench.rows(batch_id)
@@ -256,7 +262,7 @@ def test_the_contract_checker_catches_what_it_is_for(bench, peer):
     assert peer.max_in_flight() == 2
 
 
-def statuses(rows: list[store.RowView]) -> list[str]:
+def statuses(rows: list[view_store.RowView]) -> list[str]:
     return [r.status for r in rows]
 
 
@@ -579,8 +585,9 @@ def test_row_left_submitting_by_a_crashed_run_is_replayed_not_duplicated(bench, 
     """The previous process POSTed (the quote exists) and died before recording the answer."""
     batch = bench.batch(2)
     with bench.sf() as session:
-        row = store.next_open_row(session, batch)
-    assert store.mark_submitting(bench.sf, row, store.utcnow())
+        row = next_open_row(session, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        assert row_store.mark_submitting(session, row, model_store.utcnow())
     peer.inject_quote(row.request, Behaviour(done_s=0.3), idempotency_key=row.idempotency_key,
                       foreign=False)
     assert bench.run(batch) == "complete"
@@ -592,11 +599,13 @@ def test_row_left_submitting_by_a_crashed_run_is_replayed_not_duplicated(bench, 
 def test_row_left_polling_by_a_crashed_run_goes_on_polling(bench, peer):
     batch = bench.batch(2)
     with bench.sf() as session:
-        row = store.next_open_row(session, batch)
-    store.mark_submitting(bench.sf, row, store.utcnow())
+        row = next_open_row(session, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        row_store.mark_submitting(session, row, model_store.utcnow())
     quote_id = peer.inject_quote(row.request, Behaviour(done_s=0.3),
                                  idempotency_key=row.idempotency_key, foreign=False)
-    store.mark_polling(bench.sf, row.id, quote_id)
+    with engine_store.in_transaction(bench.sf) as session:
+        row_store.mark_polling(session, row.id, quote_id)
     assert bench.run(batch) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete", "complete"]
@@ -617,7 +626,7 @@ def test_401_mid_batch_pauses_the_batch_and_resume_finishes_it(bench, peer):
     calls_while_paused = len(peer.calls)
 
     peer.restore_key(KEY)
-    assert store.resume_batch(bench.sf, batch)
+    assert batch_store.resume_batch(bench.sf, batch)
     assert bench.run(batch) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete"] * 5
@@ -710,7 +719,7 @@ def test_401_on_the_delete_of_a_timed_out_quote_pauses_and_resume_cleans_up(benc
     assert "401" in bench.summary(batch).status_message
 
     peer.restore_key(KEY)
-    assert store.resume_batch(bench.sf, batch)
+    assert batch_store.resume_batch(bench.sf, batch)
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["failed", "complete"]
@@ -744,8 +753,9 @@ def test_row_resumed_submitting_after_its_timeout_replays_its_key_first(bench, p
     """The crashed run's quote (paid for) is found by replaying the key, not judged timed out."""
     batch = bench.batch(2)
     with bench.sf() as session:
-        row = store.next_open_row(session, batch)
-    store.mark_submitting(bench.sf, row, store.utcnow() - timedelta(hours=1))
+        row = next_open_row(session, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        row_store.mark_submitting(session, row, model_store.utcnow() - timedelta(hours=1))
     peer.inject_quote(row.request, Behaviour(queued_s=0, done_s=0),
                       idempotency_key=row.idempotency_key, foreign=False)
     assert bench.run(batch) == "complete"
@@ -809,7 +819,7 @@ def test_clean_up_owed_when_the_key_was_refused_is_done_on_resume(bench, peer, r
     processor = bench.processor(config)
     assert bench.run(batch, processor=processor) == "paused"
     peer.restore_key(KEY)
-    assert store.resume_batch(bench.sf, batch)
+    assert batch_store.resume_batch(bench.sf, batch)
     again = bench.processor(config) if restarted else processor
     assert bench.run(batch, processor=again) == "complete"
     rows = assert_contract(bench, batch)
@@ -826,7 +836,7 @@ def test_401_while_clearing_a_blocking_quote_pauses_and_resume_finishes(bench, p
     assert_contract(bench, batch, paused=True)
     assert bench.summary(batch).counts["failed"] == 0
     peer.restore_key(KEY)
-    assert store.resume_batch(bench.sf, batch)
+    assert batch_store.resume_batch(bench.sf, batch)
     assert bench.run(batch, processor=processor) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
 
@@ -844,7 +854,7 @@ def test_user_pause_while_polling_then_resume_polls_the_same_quote(bench, peer):
     assert bench.run(batch, processor=processor, during=pause_while_polling) == "paused"
     assert_contract(bench, batch, paused=True)
     assert statuses(bench.rows(batch)) == ["polling", "pending"]
-    assert store.resume_batch(bench.sf, batch)
+    assert batch_store.resume_batch(bench.sf, batch)
     assert bench.run(batch, processor=processor) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
     assert len(peer.calls_of("POST")) == 2  # the paused row was not asked for again
@@ -935,7 +945,7 @@ def test_pause_while_clearing_the_account_at_the_batch_end_takes_effect_at_once(
     # the next run, and the quote is not forgotten at the peer.
     assert status == "complete"
     with bench.sf() as session:
-        assert store.owed_count(session) == 1
+        assert cleanup_store.owed_count(session) == 1
     assert any(q.status != "cancelled" for q in peer.quotes() if not q.foreign)
 
 

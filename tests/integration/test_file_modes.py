@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bulkquote_gui.core.store import safety
+from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.services.settings import Settings, save_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_a_backup_before_an_upgrade_is_as_private_as_the_database(tmp_path):
         db.execute("CREATE TABLE t (x)")
     old = os.umask(0o022)
     try:
-        backup = safety.backup_sqlite(database, 6)
+        backup = safety_store.backup_sqlite(database, 6)
     finally:
         os.umask(old)
     assert oct(mode(backup)) == "0o600"

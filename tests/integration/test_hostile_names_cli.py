@@ -8,8 +8,9 @@ import os
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from tests.fakes import FakeImport, checked_row
 from tests.helpers.cli import run_cli
 
@@ -21,9 +22,9 @@ UNSAFE = ("\r", "\x1b", "\u202e")
 @pytest.fixture
 def db(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'q.sqlite'}"
-    engine = store.make_engine(url)
+    engine = engine_store.make_engine(url)
     try:
-        store.create_batch(store.make_session_factory(engine),
+        batch_store.create_batch(engine_store.make_session_factory(engine),
                            FakeImport([checked_row(2, street=STREET, company="Acme\x1b[0m\nInc")]),
                            defaults=BatchDefaults(), source_name=NAME)
     finally:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.services.logs import RedactingFormatter
 from bulkquote_gui.services.mailer import SmtpConfig
 from bulkquote_gui.services.notify import FINISHED, Notifier, Outcome
@@ -49,10 +50,10 @@ def test_a_file_name_with_cr_lf_is_mailed_clean(tmp_path, smtp):
 
 
 def test_a_message_that_cannot_be_built_is_one_not_sent_line(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'n.sqlite'}")
-    sf = store.make_session_factory(engine)
+    engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'n.sqlite'}")
+    sf = engine_store.make_session_factory(engine)
     try:
-        batch_id = store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+        batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
                                       source_name="east.csv")
         # A sender the e-mail library refuses as a header (CR/LF, as ?from=a%0d%0a… would give).
         config = SmtpConfig(host="127.0.0.1", port=1, sender="bq@example.com\r\nBcc: x@example.com",

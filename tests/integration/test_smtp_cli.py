@@ -14,9 +14,10 @@ import openpyxl
 import pytest
 
 from bulkquote_gui import notify_hooks
-from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.services.settings import Settings
 from tests.fakes import FakeClock, FakeImport, FakeMomentum, checked_row
 
@@ -28,10 +29,10 @@ pytestmark = pytest.mark.timeout(120)
 def test_the_listener_adapter_mails_whoever_submitted(tmp_path, monkeypatch, smtp, capsys):
     monkeypatch.setenv("BULKQUOTE_SMTP_URL", f"smtp://127.0.0.1:{smtp.port}?from=runner@example.com")
     monkeypatch.setenv("BULKQUOTE_NOTIFY_TO", "Alice Rep=alice@example.com, *=desk@example.com")
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
-    sf = store.make_session_factory(engine)
+    engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    sf = engine_store.make_session_factory(engine)
     try:
-        batch_id = store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
+        batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
                                       defaults=BatchDefaults(), source_name="east.csv",
                                       owner="Alice Rep")
         seen: list = []

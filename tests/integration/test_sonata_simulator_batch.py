@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
@@ -31,7 +32,7 @@ def _settings(sim: SonataSimulator, **kw) -> SonataSettings:
 
 
 def _batch(sf, rows) -> int:
-    return store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="sites.csv")
+    return batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="sites.csv")
 
 
 def test_a_batch_is_quoted_end_to_end_by_the_sonata_simulator(sf):
@@ -46,7 +47,7 @@ def test_a_batch_is_quoted_end_to_end_by_the_sonata_simulator(sf):
 
     assert outcome == BatchStatus.COMPLETE
     with sf() as session:
-        done = store.batch_rows(session, batch_id)
+        done = view_store.batch_rows(session, batch_id)
     assert all(r.status in ROW_TERMINAL for r in done)
     assert len(quotes) == len(rows)   # one quote per site, none asked twice
     priced = 0
@@ -77,7 +78,7 @@ def test_lost_answers_are_found_by_external_id_never_quoted_twice(sf):
     assert len(made) == len(set(made)) == 4   # three answers lost, no site asked twice
     assert searches >= 3
     with sf() as session:
-        assert all(r.status in ROW_TERMINAL for r in store.batch_rows(session, batch_id))
+        assert all(r.status in ROW_TERMINAL for r in view_store.batch_rows(session, batch_id))
 
 
 def test_a_budgetary_instant_seller_answers_at_once(sf):
@@ -88,7 +89,7 @@ def test_a_budgetary_instant_seller_answers_at_once(sf):
         assert Processor(sf, client, config=FAST, rng=random.Random(3)).run_batch(batch_id) \
             == BatchStatus.COMPLETE
     with sf() as session:
-        [row] = store.batch_rows(session, batch_id)
+        [row] = view_store.batch_rows(session, batch_id)
     assert row.status == RowState.COMPLETE
 
 
@@ -100,7 +101,7 @@ def test_a_refused_secret_stops_the_batch_with_one_sentence(sf):
         assert sim.state.quotes() == []
     assert outcome == BatchStatus.PAUSED
     with sf() as session:
-        job = store.get_batch(session, batch_id)
+        job = view_store.get_batch(session, batch_id)
     assert "the seller Sim Fiber refused the client id/secret" in (job.status_message)
     assert "wrong-secret" not in (job.status_message)
 

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.engine.lease import LeaseKeeper
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
@@ -20,26 +21,26 @@ URL, KEY = "https://api.example/v1", "key-1"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
-def _holder(name: str) -> store.Holder:
-    return store.Holder(f"inst-{name}", f"{name} pid 1")
+def _holder(name: str) -> account_store.Holder:
+    return account_store.Holder(f"inst-{name}", f"{name} pid 1")
 
 
 # --- the kind is part of the account ----------------------------------------------------------
 
 def test_the_same_url_and_key_under_two_kinds_are_two_accounts_with_two_leases(session_factory):
     sf = session_factory
-    momentum = store.ensure_account(sf, URL, KEY)
-    toy = store.ensure_account(sf, URL, KEY, provider="toy")
+    momentum = account_store.ensure_account(sf, URL, KEY)
+    toy = account_store.ensure_account(sf, URL, KEY, provider="toy")
     assert (momentum.provider, toy.provider) == ("momentum", "toy")
     assert momentum.id != toy.id and momentum.key_fingerprint == toy.key_fingerprint
-    assert store.ensure_account(sf, URL + "/", KEY, provider="momentum") == momentum   # found again
-    assert store.ensure_account(sf, URL, KEY, provider="toy") == toy
+    assert account_store.ensure_account(sf, URL + "/", KEY, provider="momentum") == momentum   # found again
+    assert account_store.ensure_account(sf, URL, KEY, provider="toy") == toy
     # Each account's lease is its own: both are held at once, each with token 1.
-    assert store.acquire_lease(sf, momentum.id, _holder("a"), START, ttl_s=30) == 1
-    assert store.acquire_lease(sf, toy.id, _holder("b"), START, ttl_s=30) == 1
+    assert account_store.acquire_lease(sf, momentum.id, _holder("a"), START, ttl_s=30) == 1
+    assert account_store.acquire_lease(sf, toy.id, _holder("b"), START, ttl_s=30) == 1
     with sf() as session:
-        assert store.read_lease(session, momentum.id).instance_id == "inst-a"
-        assert store.read_lease(session, toy.id).instance_id == "inst-b"
+        assert account_store.read_lease(session, momentum.id).instance_id == "inst-a"
+        assert account_store.read_lease(session, toy.id).instance_id == "inst-b"
 
 
 def test_a_momentum_client_says_its_kind_and_its_name():
@@ -57,7 +58,7 @@ def test_the_engines_own_account_takes_the_clients_kind(session_factory):
     clock = FakeClock()
     api = FakeMomentum(clock)
     api.kind = "toy"
-    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     p = Processor(sf, api, clock=clock)
     assert p.run_batch(batch_id) == BatchStatus.COMPLETE
     assert p.account.provider == "toy"
@@ -68,42 +69,42 @@ def test_the_engines_own_account_takes_the_clients_kind(session_factory):
 
 def test_two_lanes_of_one_account_are_two_leases_with_their_own_tokens(session_factory):
     sf = session_factory
-    account = store.ensure_account(sf, URL, KEY)
+    account = account_store.ensure_account(sf, URL, KEY)
     a, b, c = _holder("a"), _holder("b"), _holder("c")
-    assert store.acquire_lease(sf, account.id, a, START, ttl_s=30) == 1            # lane 0
-    assert store.acquire_lease(sf, account.id, b, START, ttl_s=30, lane=1) == 1    # lane 1, made now
+    assert account_store.acquire_lease(sf, account.id, a, START, ttl_s=30) == 1            # lane 0
+    assert account_store.acquire_lease(sf, account.id, b, START, ttl_s=30, lane=1) == 1    # lane 1, made now
     # b took over lane 1 twice (c, then b again after c let go): lane 1's token grows alone.
-    assert store.release_lease(sf, account.id, b, 1, lane=1)
-    assert store.acquire_lease(sf, account.id, c, START, ttl_s=30, lane=1) == 2
+    assert account_store.release_lease(sf, account.id, b, 1, lane=1)
+    assert account_store.acquire_lease(sf, account.id, c, START, ttl_s=30, lane=1) == 2
     with sf() as session:
-        zero, one = store.read_lease(session, account.id), store.read_lease(session, account.id, 1)
+        zero, one = account_store.read_lease(session, account.id), account_store.read_lease(session, account.id, 1)
     assert (zero.lane, zero.instance_id, zero.token) == (0, "inst-a", 1)
     assert (one.lane, one.instance_id, one.token) == (1, "inst-c", 2)
 
     # Neither holder can renew or release the other's lane, even with a token that exists there.
-    with pytest.raises(store.LeaseLost):
+    with pytest.raises(account_store.LeaseLost):
         with sf.begin() as session:
-            store.renew_lease(session, account.id, a, 1, START, 30, lane=1)
-    with pytest.raises(store.LeaseLost):
+            account_store.renew_lease(session, account.id, a, 1, START, 30, lane=1)
+    with pytest.raises(account_store.LeaseLost):
         with sf.begin() as session:
-            store.renew_lease(session, account.id, c, 2, START, 30, lane=0)
-    assert not store.release_lease(sf, account.id, a, 1, lane=1)
-    assert not store.release_lease(sf, account.id, c, 2, lane=0)
+            account_store.renew_lease(session, account.id, c, 2, START, 30, lane=0)
+    assert not account_store.release_lease(sf, account.id, a, 1, lane=1)
+    assert not account_store.release_lease(sf, account.id, c, 2, lane=0)
     # A waiting note said with lane 0's token lands on lane 0 only.
-    store.set_waiting(sf, account.id, 1, "api", "the API is away", now=START)
+    account_store.set_waiting(sf, account.id, 1, "api", "the API is away", now=START)
     with sf() as session:
-        assert store.read_lease(session, account.id).waiting == "api"
-        assert store.read_lease(session, account.id, 1).waiting == ""
+        assert account_store.read_lease(session, account.id).waiting == "api"
+        assert account_store.read_lease(session, account.id, 1).waiting == ""
     # Each renews its own.
     with sf.begin() as session:
-        store.renew_lease(session, account.id, a, 1, START, 30)
-        store.renew_lease(session, account.id, c, 2, START, 30, lane=1)
+        account_store.renew_lease(session, account.id, a, 1, START, 30)
+        account_store.renew_lease(session, account.id, c, 2, START, 30, lane=1)
 
 
 def test_a_lease_keeper_on_lane_1_fences_with_lane_1s_token(session_factory):
     sf = session_factory
     clock = FakeClock()
-    account = store.ensure_account(sf, URL, KEY)
+    account = account_store.ensure_account(sf, URL, KEY)
     zero = LeaseKeeper(sf, account.id, _holder("a"), clock, ttl_s=30)
     one = LeaseKeeper(sf, account.id, _holder("b"), clock, ttl_s=30, lane=1)
     assert zero.try_acquire() and one.try_acquire()

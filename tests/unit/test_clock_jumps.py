@@ -7,10 +7,12 @@ import random
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
 from tests.fakes import FakeClock, FakeMomentum, Outcome, fake_import
 
 HOUR = 3600.0
@@ -18,10 +20,10 @@ HOUR = 3600.0
 
 @pytest.fixture
 def h(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'clock.sqlite'}")
+    engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'clock.sqlite'}")
     clock = FakeClock()
     harness = type("H", (), {})()
-    harness.sf = store.make_session_factory(engine)
+    harness.sf = engine_store.make_session_factory(engine)
     harness.clock = clock
     harness.api = FakeMomentum(clock, ready_after_s=20.0, retry_after=5.0)
     harness.events = []
@@ -33,12 +35,12 @@ def h(tmp_path):
 
 
 def _batch(h, n):
-    return store.create_batch(h.sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
+    return batch_store.create_batch(h.sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
 
 
 def _rows(h, batch_id):
     with h.sf() as session:
-        return store.batch_rows(session, batch_id)
+        return view_store.batch_rows(session, batch_id)
 
 
 def _during_first_poll_wait(h, what):

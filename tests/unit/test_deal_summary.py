@@ -6,11 +6,12 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.deal_summary import summarise
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import options as option_store
 from tests.fakes import FakeClock, FakeMomentum, Outcome, fake_import
 
 
@@ -18,12 +19,12 @@ def test_totals_by_carrier_and_the_cheapest_option_per_site(session_factory):
     sf = session_factory
     clock = FakeClock()
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
-    batch_id = store.create_batch(sf, fake_import(4), defaults=BatchDefaults(), source_name="d.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(4), defaults=BatchDefaults(), source_name="d.csv")
     api.outcomes[f"batch-{batch_id}/row-4"] = Outcome(mrc="500.00")
     api.outcomes[f"batch-{batch_id}/row-5"] = Outcome("failed", "no_coverage", "none")
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(2)).run_batch(batch_id)
     with sf() as session:
-        deal = summarise(store.batch_options(session, batch_id))
+        deal = summarise(option_store.batch_options(session, batch_id))
     # By hand: Lumen 899 + 899 + 500 a month, nothing to install, 36 months.
     assert deal.currency == "USD"
     assert (deal.overall.sites, deal.overall.mrc, deal.overall.nrc) == (3, Decimal("2298.00"), Decimal("0.00"))

@@ -9,14 +9,21 @@ import subprocess
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.lease import this_process
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.events import WaitEvent
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.accounts import Holder
 from tests.fakes import FakeMomentum, fake_import
+from tests.helpers.store_setup import next_open_row
 
 
 @pytest.fixture
@@ -26,11 +33,11 @@ def api(clock):
 
 @pytest.fixture
 def account(sf):
-    return store.ensure_account(sf, "https://api.example/v1", "key-1")
+    return account_store.ensure_account(sf, "https://api.example/v1", "key-1")
 
 
 def batch(sf, n, account=None):
-    return store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv",
+    return batch_store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv",
                               account_id=account.id if account else None)
 
 
@@ -46,14 +53,14 @@ def posts(api):
 
 def statuses(sf, batch_id):
     with sf() as session:
-        return [r.status for r in store.batch_rows(session, batch_id)]
+        return [r.status for r in view_store.batch_rows(session, batch_id)]
 
 
 # ----------------------------------------------------------------------------- the lease
 
 def test_a_held_lease_is_waited_for_and_taken_over_once_it_expires(sf, api, clock, account):
     other = Holder("other-instance", "laptop-7 pid 42 (window)")
-    assert store.acquire_lease(sf, account.id, other, clock.now(), 30.0) == 1
+    assert account_store.acquire_lease(sf, account.id, other, clock.now(), 30.0) == 1
     batch_id = batch(sf, 2, account)
     events = []
     p = processor(sf, api, clock, account, events)
@@ -65,7 +72,7 @@ def test_a_held_lease_is_waited_for_and_taken_over_once_it_expires(sf, api, cloc
     # Nothing was sent before the other holder's lease ran out.
     assert api.call_times[0] >= 30.0
     with sf() as session:
-        lease = store.read_lease(session, account.id)
+        lease = account_store.read_lease(session, account.id)
     assert lease.instance_id == "" and lease.token == 2   # released after; token grew with the takeover
 
 
@@ -73,7 +80,7 @@ def test_a_window_that_stopped_is_named_once_with_about_how_long_the_wait_is(sf,
     # A window of this machine killed with -9: its lease stays until it expires.
     gone = _exited_pid()
     killed = Holder("killed-window", f"{socket.gethostname()} pid {gone} (window)")
-    store.acquire_lease(sf, account.id, killed, clock.now(), 30.0)
+    account_store.acquire_lease(sf, account.id, killed, clock.now(), 30.0)
     clock.advance(4.0)   # it renewed last 4 s before the restart
     restarted, events = clock.monotonic(), []
     assert processor(sf, api, clock, account, events).run_batch(batch(sf, 2, account)) == "complete"
@@ -86,7 +93,7 @@ def test_a_window_that_stopped_is_named_once_with_about_how_long_the_wait_is(sf,
 def test_a_holder_that_stops_while_waited_for_is_named_as_stopped(sf, api, clock, account):
     running = subprocess.Popen(["sleep", "60"])   # a command of this machine holding the account
     host = socket.gethostname()
-    store.acquire_lease(sf, account.id, Holder("cli", f"{host} pid {running.pid} (cli)"),
+    account_store.acquire_lease(sf, account.id, Holder("cli", f"{host} pid {running.pid} (cli)"),
                         clock.now(), 30.0)
 
     def killed_during_the_first_wait(_seconds: float) -> None:
@@ -119,7 +126,7 @@ def test_a_holder_taken_over_while_frozen_sends_no_new_row(sf, api, clock, accou
         # While the first quote is in flight the holder "sleeps" past its lease; another takes it.
         if not stolen and statuses(sf, batch_id)[0] == "polling":
             clock.advance(120)
-            stolen.append((clock.monotonic(), store.acquire_lease(sf, account.id, thief, clock.now(), 30.0)))
+            stolen.append((clock.monotonic(), account_store.acquire_lease(sf, account.id, thief, clock.now(), 30.0)))
     clock.on_wait = freeze_then_steal
     assert p.run_batch(batch_id) == "complete"
     (stolen_at, token), = stolen
@@ -131,20 +138,21 @@ def test_a_holder_taken_over_while_frozen_sends_no_new_row(sf, api, clock, accou
     assert len(posts(api)) == 3 and all(len(api.created_for(r)) == 1 for r in posts(api))
     assert statuses(sf, batch_id) == ["complete"] * 3
     with sf() as session:
-        assert store.read_lease(session, account.id).token == 3
+        assert account_store.read_lease(session, account.id).token == 3
 
 
 def test_the_fence_refuses_a_submitting_write_with_a_stale_token(sf, clock, account):
     batch_id = batch(sf, 1, account)
     me = Holder("me", "me")
-    token = store.acquire_lease(sf, account.id, me, clock.now(), 30.0)
+    token = account_store.acquire_lease(sf, account.id, me, clock.now(), 30.0)
     clock.advance(60)
-    assert store.acquire_lease(sf, account.id, Holder("you", "you"), clock.now(), 30.0) == token + 1
+    assert account_store.acquire_lease(sf, account.id, Holder("you", "you"), clock.now(), 30.0) == token + 1
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    fence = store.Fence(account.id, me, token, 30.0)
-    with pytest.raises(store.LeaseLost):
-        store.mark_submitting(sf, row, clock.now(), fence=fence)
+        row = next_open_row(session, batch_id)
+    fence = account_store.Fence(account.id, me, token, 30.0)
+    with pytest.raises(account_store.LeaseLost):
+        with engine_store.in_transaction(sf) as session:
+            row_store.mark_submitting(session, row, clock.now(), fence=fence)
     assert statuses(sf, batch_id) == ["pending"]
 
 
@@ -152,18 +160,19 @@ def test_an_expired_lease_nobody_took_is_still_ours(sf, clock, account):
     """Only the token decides: a lease that merely expired, with no new holder, may go on."""
     batch_id = batch(sf, 1, account)
     me = Holder("me", "me")
-    token = store.acquire_lease(sf, account.id, me, clock.now(), 30.0)
+    token = account_store.acquire_lease(sf, account.id, me, clock.now(), 30.0)
     clock.advance(600)
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    assert store.mark_submitting(sf, row, clock.now(), fence=store.Fence(account.id, me, token, 30.0))
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        assert row_store.mark_submitting(session, row, clock.now(), fence=account_store.Fence(account.id, me, token, 30.0))
 
 
 # ----------------------------------------------------------------------------- fair turns
 
 def test_batches_of_one_account_take_turns_and_rush_goes_first(sf, api, clock, account):
     a, b, c = batch(sf, 3, account), batch(sf, 3, account), batch(sf, 2, account)
-    store.set_priority(sf, c, True)
+    batch_store.set_priority(sf, c, True)
     p = processor(sf, api, clock, account)
     p.run_unfinished()
     order = [ref.split("/")[1] for ref in posts(api)]
@@ -188,7 +197,7 @@ def test_pausing_one_batch_does_not_hold_the_others(sf, api, clock, account):
 
 
 def test_another_accounts_batches_are_left_to_it(sf, api, clock, account):
-    theirs = store.ensure_account(sf, "https://api.example/v1", "key-2")
+    theirs = account_store.ensure_account(sf, "https://api.example/v1", "key-2")
     mine, other = batch(sf, 1, account), batch(sf, 1, theirs)
     processor(sf, api, clock, account).run_unfinished()
     assert statuses(sf, mine) == ["complete"] and statuses(sf, other) == ["pending"]
@@ -197,19 +206,20 @@ def test_another_accounts_batches_are_left_to_it(sf, api, clock, account):
 def test_another_accounts_owed_cleanup_is_left_to_it(sf, api, clock, account):
     """A DELETE owed for a quote of another account's row needs that account's key: ours would
     get a 404, and the item would be settled while the quote still blocks their account."""
-    theirs = store.ensure_account(sf, "https://api.example/v1", "key-2")
+    theirs = account_store.ensure_account(sf, "https://api.example/v1", "key-2")
     other = batch(sf, 1, theirs)
     with sf() as session:
-        their_row = store.batch_rows(session, other)[0]
-    store.owe_delete(sf, "q_theirs", their_row.quote_id)
+        their_row = view_store.batch_rows(session, other)[0]
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owe_delete(session, "q_theirs", their_row.quote_id)
     mine = batch(sf, 1, account)
     processor(sf, api, clock, account).run_unfinished()
     assert statuses(sf, mine) == ["complete"]
     assert [c for c in api.calls if c[0] == "DELETE"] == []
     with sf() as session:
-        assert [o.remote_id for o in store.owed_cleanup(session, theirs.id)] == ["q_theirs"]
-        assert store.owed_cleanup(session, account.id) == []
-        assert store.owed_count(session) == 1
+        assert [o.remote_id for o in work_store.owed_cleanup(session, theirs.id)] == ["q_theirs"]
+        assert work_store.owed_cleanup(session, account.id) == []
+        assert cleanup_store.owed_count(session) == 1
 
 
 def test_a_quote_costs_the_store_seven_statements_and_one_transaction(sf, clock, account):
@@ -258,7 +268,7 @@ def test_every_row_event_carries_the_counts_the_store_has(sf, api, clock, accoun
     def check(event):
         if isinstance(event, QuoteEvent):
             with sf() as session:
-                stored = store.batch_counts(session, event.batch_id)
+                stored = view_store.batch_counts(session, event.batch_id)
             seen.append(event.status)
             if event.counts != stored:
                 wrong.append((event.batch_id, event.row_number, event.status, event.counts, stored))

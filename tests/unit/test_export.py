@@ -9,7 +9,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.export import export_batch, neutralise
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.processor import Processor
@@ -22,7 +23,7 @@ def batch_id(sf):
     rows[0].original["Note"] = "=HYPERLINK(\"http://evil\",\"x\")"
     rows[1].original["Note"] = "-5"
     rows[2].original["Note"] = "+1 512 555 0100"
-    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
+    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
     clock = FakeClock()
     api = FakeMomentum(clock)
     api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "no_coverage", "no carrier serves it")
@@ -83,7 +84,7 @@ def test_xlsx_money_is_numeric_with_currency_format_and_header_frozen(sf, batch_
 
 
 def test_running_batch_exports_what_it_has(sf, tmp_path):
-    batch_id = store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
+    batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
                                   defaults=BatchDefaults(), source_name="s.csv")
     out = tmp_path / "partial.csv"
     assert export_batch(sf, batch_id, out) == 2
@@ -95,7 +96,7 @@ def test_result_header_clashing_with_a_rep_column_is_renamed(sf, tmp_path):
     row = checked_row(2)
     row.original["Status"] = "open"
     result = FakeImport([row], columns=["Site", "Address", "City", "ST", "Zip", "Note", "Status"])
-    batch_id = store.create_batch(sf, result, defaults=BatchDefaults(), source_name="s.csv")
+    batch_id = batch_store.create_batch(sf, result, defaults=BatchDefaults(), source_name="s.csv")
     out = tmp_path / "o.csv"
     export_batch(sf, batch_id, out)
     header = next(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
@@ -124,7 +125,7 @@ def test_unknown_batch(sf, tmp_path):
 
 def test_money_values_are_decimal_in_store(sf, batch_id):
     with sf() as session:
-        assert store.batch_rows(session, batch_id)[0].mrc == Decimal("1234567.89")
+        assert view_store.batch_rows(session, batch_id)[0].mrc == Decimal("1234567.89")
 
 
 # OWASP CSV-injection payloads (https://owasp.org/www-community/attacks/CSV_Injection), then each
@@ -160,7 +161,7 @@ def test_no_exported_cell_is_live_in_csv_or_xlsx(sf, tmp_path):
         row.original["Note"] = payload
         rows.append(row)
     rows[0].original["Site"] = "-5"  # a plain number stays one
-    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
+    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
     clock = FakeClock()
     Processor(sf, FakeMomentum(clock), clock=clock).run_batch(batch_id)
     csv_path, xlsx_path = tmp_path / "o.csv", tmp_path / "o.xlsx"

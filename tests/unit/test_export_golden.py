@@ -18,12 +18,12 @@ GOLDEN = json.loads((Path(__file__).parent / "export_golden.json").read_text(enc
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    from bulkquote_gui.core import store
+    from bulkquote_gui.core.store import engine as engine_store
 
     folder = tmp_path_factory.mktemp("golden")
-    engine = store.make_engine(f"sqlite:///{folder / 'db.sqlite'}")
+    engine = engine_store.make_engine(f"sqlite:///{folder / 'db.sqlite'}")
     try:
-        yield json.loads(json.dumps(snapshot(store.make_session_factory(engine), folder)))
+        yield json.loads(json.dumps(snapshot(engine_store.make_session_factory(engine), folder)))
     finally:
         engine.dispose()
 

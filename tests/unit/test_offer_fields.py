@@ -12,7 +12,10 @@ from dataclasses import fields
 
 from sqlalchemy import inspect
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import reuse as reuse_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
@@ -23,8 +26,8 @@ from tests.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checke
 
 def _quote(sf, rows, options=default_options):
     clock = FakeClock()
-    batch_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
-    store.reuse_valid_quotes(sf, batch_id, today=VALID_UNTIL)
+    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
+    reuse_store.reuse_valid_quotes(sf, batch_id, today=VALID_UNTIL)
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0, options=options)
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(1)).run_batch(batch_id)
     return batch_id
@@ -39,7 +42,7 @@ def test_the_offer_fields_are_the_seams_and_each_has_a_stored_column():
 def test_an_option_view_holds_the_offer_as_the_provider_made_it(session_factory):
     batch_id = _quote(session_factory, [checked_row(2)])
     with session_factory() as session:
-        views = store.batch_options(session, batch_id)
+        views = option_store.batch_options(session, batch_id)
     assert [v.offer for v in views] == list(default_options("899.00"))
     assert [(v.position, v.recommended) for v in views] == [(0, False), (1, True)]
     assert views[1].mrc == views[1].offer.mrc and views[1].access == "on_net"   # reads as the offer
@@ -50,9 +53,9 @@ def test_a_reused_quote_copies_every_offer_field(session_factory):
     first = _quote(session_factory, [checked_row(2)])
     second = _quote(session_factory, [checked_row(2)])   # the same site: filled from the first
     with session_factory() as session:
-        assert store.batch_rows(session, second)[0].reused_from is not None
-        before = [v.offer for v in store.batch_options(session, first)]
-        after = [v.offer for v in store.batch_options(session, second)]
+        assert view_store.batch_rows(session, second)[0].reused_from is not None
+        before = [v.offer for v in option_store.batch_options(session, first)]
+        after = [v.offer for v in option_store.batch_options(session, second)]
     assert after == before == list(default_options("899.00"))
 
 
@@ -69,7 +72,7 @@ def test_a_sellers_quote_level_alternate_and_note_are_kept_and_reused(session_fa
     first = _quote(session_factory, [checked_row(2)], _seller_options)
     second = _quote(session_factory, [checked_row(2)], _seller_options)
     with session_factory() as session:
-        kept = [v.offer for v in store.batch_options(session, first)]
-        reused = [v.offer for v in store.batch_options(session, second)]
+        kept = [v.offer for v in option_store.batch_options(session, first)]
+        reused = [v.offer for v in option_store.batch_options(session, second)]
     assert kept == reused == list(_seller_options("899.00"))
     assert (kept[0].quote_level, kept[0].alternate, kept[1].alternate) == ("budgetary", True, False)

@@ -9,7 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.clock import SystemClock
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.core.engine.unblock import NotABlocker, cancel_blocking_quote
@@ -18,6 +23,7 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.policy import EngineConfig, Timing
 from bulkquote_gui.core.engine.processor import Processor
 from tests.fakes import FakeClock, FakeMomentum, Outcome, auth_error, fake_import, server_error
+from tests.helpers.store_setup import next_open_row
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ class Harness:
         self.events: list = []
 
     def batch(self, n=3) -> int:
-        return store.create_batch(self.sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
+        return batch_store.create_batch(self.sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
 
     def processor(self, **config) -> Processor:
         return Processor(self.sf, self.api, clock=self.clock, on_event=self.events.append,
@@ -39,14 +45,14 @@ class Harness:
 
     def rows(self, batch_id):
         with self.sf() as session:
-            return store.batch_rows(session, batch_id)
+            return view_store.batch_rows(session, batch_id)
 
     def statuses(self, batch_id):
         return [r.status for r in self.rows(batch_id)]
 
     def batch_status(self, batch_id):
         with self.sf() as session:
-            return store.get_batch(session, batch_id).status
+            return view_store.get_batch(session, batch_id).status
 
     def posts(self):
         return [ref for method, ref in self.api.calls if method == "POST" and not ref.startswith("fault:")]
@@ -57,7 +63,7 @@ class Harness:
 
     def ref(self, batch_id, row_number):
         """The reference a row is sent with: this database's install id first."""
-        return f"{store.install_id(self.sf)}/batch-{batch_id}/row-{row_number}"
+        return f"{account_store.install_id(self.sf)}/batch-{batch_id}/row-{row_number}"
 
 
 @pytest.fixture
@@ -77,7 +83,7 @@ def test_batch_runs_in_row_order_with_one_quote_in_flight(h):
     assert (row.access, row.is_estimate, row.option_count, row.attempts) == ("on_net", False, 2, 1)
     assert row.valid_until.isoformat() == "2099-12-29"
     with h.sf() as session:
-        summary = store.get_batch(session, batch_id)
+        summary = view_store.get_batch(session, batch_id)
     assert summary.finished_at is not None and summary.started_at is not None
 
 
@@ -168,10 +174,12 @@ def test_resumed_polling_row_counts_its_timeout_from_stored_submit_time(h):
     batch_id = h.batch(1)
     h.api.outcomes[h.ref(batch_id, 2)] = Outcome("never")
     with h.sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(h.sf, row, h.clock.now() - timedelta(seconds=290))
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(h.sf) as session:
+        row_store.mark_submitting(session, row, h.clock.now() - timedelta(seconds=290))
     reply = h.api.create_quote(row.request, row.idempotency_key)
-    store.mark_polling(h.sf, row.id, reply.quote.id)
+    with engine_store.in_transaction(h.sf) as session:
+        row_store.mark_polling(session, row.id, reply.quote.id)
     h.processor(quote_timeout_s=300).run_batch(batch_id)
     assert h.rows(batch_id)[0].error_code == "timeout"
     assert h.clock.total_waited <= 10.0 + 1e-6
@@ -188,8 +196,8 @@ def test_bad_key_pauses_the_batch_instead_of_failing_rows(h):
     paused = [e for e in h.events if isinstance(e, BatchEvent) and e.status == "paused"]
     assert paused and "API key" in paused[-1].message
     with h.sf() as session:
-        assert "API key" in store.get_batch(session, batch_id).status_message
-    assert store.resume_batch(h.sf, batch_id)
+        assert "API key" in view_store.get_batch(session, batch_id).status_message
+    assert batch_store.resume_batch(h.sf, batch_id)
     assert p.run_batch(batch_id) == "complete"
     h.one_quote_per_row(batch_id)
 
@@ -218,8 +226,8 @@ def test_waiting_on_a_foreign_quote_fails_no_row_however_long_it_takes(h):
     def on_wait(seconds):
         if h.clock.monotonic() > 3600 and "state" not in seen:   # an hour later: still waiting
             with h.sf() as session:
-                seen["state"] = store.batch_rows(session, batch_id)[0].status
-                seen["lease"] = store.read_lease(session, p.account.id)
+                seen["state"] = view_store.batch_rows(session, batch_id)[0].status
+                seen["lease"] = account_store.read_lease(session, p.account.id)
             cancel_blocking_quote(h.api, h.sf, foreign)             # the rep's explicit decision
     h.clock.on_wait = on_wait
     assert p.run_batch(batch_id) == "complete"
@@ -227,7 +235,7 @@ def test_waiting_on_a_foreign_quote_fails_no_row_however_long_it_takes(h):
     assert (seen["lease"].waiting, seen["lease"].blocker_id) == ("account", foreign)
     assert h.statuses(batch_id) == ["complete"]
     with h.sf() as session:
-        assert store.read_lease(session, p.account.id).waiting == ""
+        assert account_store.read_lease(session, p.account.id).waiting == ""
 
 
 def test_the_rep_cannot_unblock_a_quote_of_our_own_rows(h):
@@ -237,7 +245,7 @@ def test_the_rep_cannot_unblock_a_quote_of_our_own_rows(h):
     p.run_batch(batch_id)
     remote = h.rows(batch_id)[0]
     with h.sf() as session:
-        ours = store.load_row(session, remote.quote_id).remote_id
+        ours = work_store.load_row(session, remote.quote_id).remote_id
     with pytest.raises(NotABlocker, match="ours"):
         cancel_blocking_quote(h.api, h.sf, ours)
     assert h.api.quotes[ours].status in ("queued", "processing")
@@ -255,7 +263,7 @@ def test_uncancellable_foreign_quote_is_waited_for(h):
 def test_a_colleagues_quote_with_our_reference_is_not_taken_for_ours(h):
     batch_id = h.batch(2)
     with h.sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     # A tool that sends the same reference text: only a stored remote id makes a quote ours.
     colleague = h.api.create_quote({**row.request, "service": {"product": "DIA", "bandwidth_mbps": 100,
                                                                "term_months": 12}}, "their-key")
@@ -332,8 +340,8 @@ def test_pause_keeps_the_quote_polling_and_resume_finishes_it(h):
     assert h.statuses(batch_id) == ["polling", "pending"]
     assert not [c for c in h.api.calls if c[0] == "DELETE"]
     with h.sf() as session:
-        assert store.unfinished_batch_ids(session) == []
-    store.resume_batch(h.sf, batch_id)
+        assert view_store.unfinished_batch_ids(session) == []
+    batch_store.resume_batch(h.sf, batch_id)
     assert p.run_batch(batch_id) == "complete"
     h.one_quote_per_row(batch_id)
 
@@ -345,7 +353,7 @@ def test_stop_leaves_the_batch_resumable(h):
     assert p.run_batch(batch_id) == "running"
     h.clock.on_wait = None
     with h.sf() as session:
-        assert store.unfinished_batch_ids(session) == [batch_id]
+        assert view_store.unfinished_batch_ids(session) == [batch_id]
     Processor(h.sf, h.api, clock=h.clock).run_unfinished()
     assert h.statuses(batch_id) == ["complete", "complete"]
     h.one_quote_per_row(batch_id)
@@ -369,7 +377,7 @@ def test_cancel_from_another_process_is_noticed_during_a_wait(h):
     p = h.processor(poll_interval_s=60)
     h.api.retry_after = None
     h.api.ready_after_s = 1000
-    h.clock.on_wait = lambda s: store.request_cancel(h.sf, batch_id) if h.clock.total_waited >= 3 else None
+    h.clock.on_wait = lambda s: batch_store.request_cancel(h.sf, batch_id) if h.clock.total_waited >= 3 else None
     assert p.run_batch(batch_id) == "cancelled"
     assert h.clock.total_waited <= 4.0 + 1e-6, "noticed within a second"
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
@@ -382,7 +390,7 @@ def test_retry_failed_rows_asks_again_with_a_new_key(h):
     p = h.processor()
     p.run_batch(batch_id)
     h.api.outcomes.pop(h.ref(batch_id, 3))
-    assert store.retry_failed(h.sf, batch_id) == 1
+    assert batch_store.retry_failed(h.sf, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [r.status for r in rows] == ["complete", "complete"]
@@ -393,7 +401,7 @@ def test_retry_failed_rows_asks_again_with_a_new_key(h):
 
 def test_run_unfinished_takes_batches_oldest_first_and_skips_paused(h):
     a, b, c = h.batch(1), h.batch(1), h.batch(1)
-    store.mark_paused(h.sf, b)
+    batch_store.mark_paused(h.sf, b)
     h.processor().run_unfinished()
     assert [h.batch_status(i) for i in (a, b, c)] == ["complete", "paused", "complete"]
     assert h.posts() == [h.ref(a, 2), h.ref(c, 2)]
@@ -471,8 +479,9 @@ def test_an_unexpected_error_fails_only_that_row(h):
 def test_row_left_submitting_long_ago_is_posted_again_before_any_timeout(h):
     batch_id = h.batch(1)
     with h.sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(h.sf, row, h.clock.now())
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(h.sf) as session:
+        row_store.mark_submitting(session, row, h.clock.now())
     h.api.create_quote(row.request, row.idempotency_key)  # sent, then the app was closed
     h.clock.advance(3600)  # reopened an hour later: the quote is long finished
     assert h.processor().run_batch(batch_id) == "complete"
@@ -568,7 +577,7 @@ def test_a_refused_key_while_clearing_the_account_pauses_the_batch(h):
     assert h.processor(quote_timeout_s=60).run_batch(batch_id) == "paused"
     assert h.rows(batch_id)[0].error_code == "timeout"
     with h.sf() as session:
-        assert "401" in store.get_batch(session, batch_id).status_message
+        assert "401" in view_store.get_batch(session, batch_id).status_message
 
 
 def test_an_owed_delete_that_finds_the_quote_complete_keeps_its_price(h):
@@ -747,7 +756,7 @@ def test_clearing_the_account_honours_the_servers_retry_after(h):
 
 def _key(h, row_id):
     with h.sf() as session:
-        return store.load_row(session, row_id).idempotency_key
+        return work_store.load_row(session, row_id).idempotency_key
 
 
 def _paused_with_a_quote_in_flight(h, n=2):
@@ -767,7 +776,7 @@ def test_a_quote_finished_while_paused_is_kept_when_the_rest_is_quoted(h):
     h.clock.advance(h.api.ready_after_s)   # the API finishes the quote meanwhile
     p.cancel(batch_id)                     # not in hand: its DELETE is owed
     assert h.statuses(batch_id) == ["cancelled", "cancelled"]
-    assert store.quote_rest(h.sf, batch_id) == 2
+    assert batch_store.quote_rest(h.sf, batch_id) == 2
     assert p.run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
@@ -781,7 +790,7 @@ def test_a_row_asked_again_while_its_quote_is_in_flight_keeps_its_key(h):
     batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
     p.cancel(batch_id)
-    assert store.quote_rest(h.sf, batch_id) == 2
+    assert batch_store.quote_rest(h.sf, batch_id) == 2
     assert p.cleanup_owed == 0, "the row wants its quote: no DELETE owed for it any more"
     assert p.run_batch(batch_id) == "complete"
     assert h.statuses(batch_id) == ["complete", "complete"]
@@ -796,7 +805,7 @@ def test_a_row_whose_quote_was_cancelled_at_the_api_is_asked_with_a_new_key(h):
     batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
     p.cancel(batch_id)
     assert p.send_pending_deletes() == 1   # the DELETE answered: cancelled
-    assert store.quote_rest(h.sf, batch_id) == 2
+    assert batch_store.quote_rest(h.sf, batch_id) == 2
     assert p.run_batch(batch_id) == "complete"
     made = h.api.created_for(h.ref(batch_id, 2))
     assert [h.api.quotes[q].status for q in made] == ["cancelled", "complete"]
@@ -812,7 +821,7 @@ def test_a_replayed_key_whose_quote_was_cancelled_is_asked_with_a_new_key(h):
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
     p.cancel(batch_id)
     h.api.cancel_quote(remote)             # its answer never reached us: the DELETE stays owed
-    assert store.quote_rest(h.sf, batch_id) == 2
+    assert batch_store.quote_rest(h.sf, batch_id) == 2
     assert p.run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
@@ -831,13 +840,13 @@ def test_a_cancel_by_another_process_keeps_the_price_the_holders_delete_finds(h,
     h.api.retry_after = None
     h.api.ready_after_s = 10    # priced long before the first poll, at 60 s
     cancel = Processor(h.sf, h.api, clock=h.clock).cancel if other == "another BulkQuote" \
-        else (lambda b: store.request_cancel(h.sf, b))
+        else (lambda b: batch_store.request_cancel(h.sf, b))
     h.clock.on_wait = lambda s: cancel(batch_id) if h.clock.total_waited >= 30 else None
     assert p.run_batch(batch_id) == "cancelled"
     h.clock.on_wait = None
     rows = h.rows(batch_id)
     assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00"), ("cancelled", "None")]
-    assert store.quote_rest(h.sf, batch_id) == 1
+    assert batch_store.quote_rest(h.sf, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     h.one_quote_per_row(batch_id)
 
@@ -847,9 +856,9 @@ def test_a_cancels_own_transaction_owes_the_delete_of_a_paused_quote(h):
     the store holds still says the quote needs clearing, so quote the rest keeps its key."""
     batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
     h.clock.advance(h.api.ready_after_s)        # priced meanwhile
-    store.request_cancel(h.sf, batch_id)         # all a process killed at that instant leaves
+    batch_store.request_cancel(h.sf, batch_id)         # all a process killed at that instant leaves
     assert Processor(h.sf, h.api, clock=h.clock).cleanup_owed == 1
-    assert store.quote_rest(h.sf, batch_id) == 2
+    assert batch_store.quote_rest(h.sf, batch_id) == 2
     assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
     assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
     assert _key(h, first) == key
@@ -875,7 +884,7 @@ def test_killed_between_a_cancel_in_hand_and_its_delete_the_rest_is_quoted_once(
         p.run_batch(batch_id)
     h.clock.on_wait = None
     h.clock.advance(h.api.ready_after_s)        # priced meanwhile
-    assert store.quote_rest(h.sf, batch_id) == 1
+    assert batch_store.quote_rest(h.sf, batch_id) == 1
     assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
     assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
     h.one_quote_per_row(batch_id)
@@ -894,7 +903,7 @@ def test_retry_of_a_timeout_whose_delete_is_still_owed_keeps_the_price(h):
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
     h.api.quotes[remote].outcome = Outcome()          # priced at last
     h.api.faults["DELETE"].clear()
-    assert store.retry_failed(h.sf, batch_id) == 1
+    assert batch_store.retry_failed(h.sf, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     row = h.rows(batch_id)[0]
     assert (row.status, str(row.mrc)) == ("complete", "899.00")

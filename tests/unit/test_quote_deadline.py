@@ -13,11 +13,13 @@ from collections.abc import Iterator
 
 import httpx
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.momentum import MomentumClient
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
 from tests.fakes import FakeClock, fake_import
 
 KEY = "sk_test_deadline_0123456789"
@@ -54,17 +56,17 @@ class SlowServer:
                               content=self.drip(body))
 
 
-def run_one_row(tmp_path, handler, clock: FakeClock, **config) -> store.RowView:
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'deadline.sqlite'}")
+def run_one_row(tmp_path, handler, clock: FakeClock, **config) -> view_store.RowView:
+    engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'deadline.sqlite'}")
     try:
-        sf = store.make_session_factory(engine)
-        batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
+        sf = engine_store.make_session_factory(engine)
+        batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
         client = MomentumClient("https://api.example.com/v1", KEY, clock=clock, deadline_s=60,
                                 transport=httpx.MockTransport(handler))
         Processor(sf, client, clock=clock, config=EngineConfig(**config),
                   rng=random.Random(3)).run_batch(batch_id)
         with sf() as session:
-            return store.batch_rows(session, batch_id)[0]
+            return view_store.batch_rows(session, batch_id)[0]
     finally:
         engine.dispose()
 

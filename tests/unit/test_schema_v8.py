@@ -9,17 +9,21 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from bulkquote_gui.core import store
-from bulkquote_gui.core.store import providers
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
 from tests.helpers.old_schema import V7_URL, make_v7_database
+from tests.helpers.store_setup import next_open_row
 
 HELD_UNTIL = datetime(2026, 12, 1, 9, 0, 30, tzinfo=timezone.utc)
 
 
 def test_a_v7_database_keeps_every_account_lease_and_batch(db_url, tmp_path):
     make_v7_database(db_url, batches=2, rows=3)
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION == 8
@@ -40,30 +44,30 @@ def test_a_v7_database_keeps_every_account_lease_and_batch(db_url, tmp_path):
         assert found.get_pk_constraint("account_lease")["constrained_columns"] == ["account_id", "lane"]
         assert [fk["referred_table"] for fk in found.get_foreign_keys("account_lease")] == ["account"]
 
-        sf = store.make_session_factory(engine)
+        sf = engine_store.make_session_factory(engine)
         # The same key finds the same account (its fingerprint and salt kept)...
-        assert store.ensure_account(sf, V7_URL, "key-a").id == 1
-        assert store.ensure_account(sf, V7_URL, "key-b").id == 2
+        assert account_store.ensure_account(sf, V7_URL, "key-a").id == 1
+        assert account_store.ensure_account(sf, V7_URL, "key-b").id == 2
         # ...and under another kind it is another account, made after them.
-        assert store.ensure_account(sf, V7_URL, "key-a", provider="toy").id == 3
+        assert account_store.ensure_account(sf, V7_URL, "key-a", provider="toy").id == 3
         with sf() as session:
-            lease = store.read_lease(session, 1)
+            lease = account_store.read_lease(session, 1)
             assert (lease.lane, lease.token, lease.expires_at) == (0, 5, HELD_UNTIL)
-            assert store.get_batch(session, 1).account_id == 1
-            assert store.get_batch(session, 2).account_id is None
-            assert store.owed_count(session) == 1
-            assert store.next_open_row(session, 1).idempotency_key == "key-1000"
+            assert view_store.get_batch(session, 1).account_id == 1
+            assert view_store.get_batch(session, 2).account_id is None
+            assert cleanup_store.owed_count(session) == 1
+            assert next_open_row(session, 1).idempotency_key == "key-1000"
         # The lease goes on from its token: the holder renews it; after expiry another takes it.
-        old = store.Holder("inst-7", "laptop pid 7 (window)")
+        old = account_store.Holder("inst-7", "laptop pid 7 (window)")
         with sf.begin() as session:
-            store.renew_lease(session, 1, old, 5, HELD_UNTIL - timedelta(seconds=10), 30)
+            account_store.renew_lease(session, 1, old, 5, HELD_UNTIL - timedelta(seconds=10), 30)
         later = HELD_UNTIL + timedelta(minutes=5)
-        assert store.acquire_lease(sf, 1, store.Holder("new", "new pid 1 (cli)"), later, 30) == 6
-        assert store.acquire_lease(sf, 1, store.Holder("lane1", "x pid 2 (cli)"), later, 30,
+        assert account_store.acquire_lease(sf, 1, account_store.Holder("new", "new pid 1 (cli)"), later, 30) == 6
+        assert account_store.acquire_lease(sf, 1, account_store.Holder("lane1", "x pid 2 (cli)"), later, 30,
                                    lane=1) == 1
-        providers.add_provider(sf, "Momentum", "momentum", V7_URL)
+        provider_store.add_provider(sf, "Momentum", "momentum", V7_URL)
         with sf() as session:
-            assert [p.name for p in providers.list_providers(session)] == ["Momentum"]
+            assert [p.name for p in provider_store.list_providers(session)] == ["Momentum"]
     finally:
         engine.dispose()
     if db_url.startswith("sqlite"):   # the copy kept before the upgrade is the v7 file
@@ -90,7 +94,7 @@ def test_the_v8_step_runs_once_after_v7(db_url):
 
 
 def test_a_v8_database_is_refused_by_the_v7_release(db_url):
-    engine = store.make_engine(db_url)   # a new database: v8
+    engine = engine_store.make_engine(db_url)   # a new database: v8
     engine.dispose()
     engine = create_engine(db_url)
     try:
@@ -107,7 +111,7 @@ def test_a_new_v8_database_has_the_same_tables_as_an_upgraded_one(tmp_path):
     from tests.helpers.old_schema import make_v1_database
 
     def shape(url: str) -> dict:
-        engine = store.make_engine(url)
+        engine = engine_store.make_engine(url)
         try:
             found = inspect(engine)
             return {table: (sorted((c["name"], c["nullable"]) for c in found.get_columns(table)),

@@ -11,7 +11,6 @@ from typing import Callable
 import pytest
 from sqlalchemy import select, update
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.quoting.provider import QuoteResult, RemoteQuote
 from bulkquote_gui.core.states import (
@@ -26,6 +25,12 @@ from bulkquote_gui.core.states import (
     BatchStatus,
     RowState,
 )
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import reuse as reuse_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote
 from bulkquote_gui.core.store.safety import resume_store_paused, store_pause_messages
 from tests.fakes import default_options, fake_import
@@ -41,7 +46,7 @@ def _priced(remote_id: str) -> RemoteQuote:
 def _batch(sf, batch_status: BatchStatus, row_states: tuple[RowState, ...]) -> tuple[int, list[int]]:
     """A batch in `batch_status` with one row in each of `row_states` (as a process left them:
     an active row has its remote id, a failed one timed out, so every way out is open)."""
-    batch_id = store.create_batch(sf, fake_import(len(row_states)), defaults=BatchDefaults(),
+    batch_id = batch_store.create_batch(sf, fake_import(len(row_states)), defaults=BatchDefaults(),
                                   source_name="states.csv")
     with sf.begin() as session:
         row_ids = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == batch_id)
@@ -66,44 +71,44 @@ def _batch_status(sf, batch_id: int) -> str:
         return session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
 
 
-def _work(sf, row_id: int) -> store.RowWork:
+def _work(sf, row_id: int) -> work_store.RowWork:
     with sf() as session:
-        return store.load_row(session, row_id)
+        return work_store.load_row(session, row_id)
 
 
 # Each function that writes a row's status, run on one row (id given) of a batch.
 ROW_WRITES: dict[str, Callable] = {
-    "mark_submitting": lambda sf, b, r: store.mark_submitting(sf, _work(sf, r), NOW),
-    "mark_polling": lambda sf, b, r: store.mark_polling(sf, r, f"q_{r}"),
-    "mark_polling(posted)": lambda sf, b, r: store.mark_polling(sf, r, f"q_new{r}", posted_at=NOW),
-    "mark_complete": lambda sf, b, r: store.mark_complete(sf, r, _priced(f"q_{r}"), NOW),
-    "mark_failed": lambda sf, b, r: store.mark_failed(sf, r, "no_coverage", "none", NOW),
-    "mark_cancelled": lambda sf, b, r: store.mark_cancelled(sf, r, NOW),
-    "reopen_for_late_answer": lambda sf, b, r: store.reopen_for_late_answer(sf, r, remote_id=f"q_{r}"),
+    "mark_submitting": lambda s, b, r: row_store.mark_submitting(s, work_store.load_row(s, r), NOW),
+    "mark_polling": lambda s, b, r: row_store.mark_polling(s, r, f"q_{r}"),
+    "mark_polling(posted)": lambda s, b, r: row_store.mark_polling(s, r, f"q_new{r}", posted_at=NOW),
+    "mark_complete": lambda s, b, r: row_store.mark_complete(s, r, _priced(f"q_{r}"), NOW),
+    "mark_failed": lambda s, b, r: row_store.mark_failed(s, r, "no_coverage", "none", NOW),
+    "mark_cancelled": lambda s, b, r: row_store.mark_cancelled(s, r, NOW),
+    "reopen_for_late_answer": lambda s, b, r: row_store.reopen_for_late_answer(s, r, remote_id=f"q_{r}"),
 }
 
 # Each function that writes the statuses of a batch's rows as a whole, with the batch status
 # it works from.
 BATCH_ROW_WRITES: dict[str, tuple[BatchStatus, Callable]] = {
-    "request_cancel": (BatchStatus.RUNNING, lambda sf, b: store.request_cancel(sf, b)),
+    "request_cancel": (BatchStatus.RUNNING, lambda sf, b: batch_store.request_cancel(sf, b)),
     "request_cancel(not active)": (BatchStatus.RUNNING,
-                                   lambda sf, b: store.request_cancel(sf, b, include_active=False)),
-    "cancel_open_rows": (BatchStatus.CANCELLED, lambda sf, b: store.cancel_open_rows(sf, b)),
+                                   lambda sf, b: batch_store.request_cancel(sf, b, include_active=False)),
+    "cancel_open_rows": (BatchStatus.CANCELLED, lambda sf, b: batch_store.cancel_open_rows(sf, b)),
     "cancel_abandoned_rows": (BatchStatus.CANCELLED,
-                              lambda sf, b: store.cancel_abandoned_rows(sf, 1)),
-    "retry_failed": (BatchStatus.COMPLETE, lambda sf, b: store.retry_failed(sf, b)),
-    "quote_rest": (BatchStatus.CANCELLED, lambda sf, b: store.quote_rest(sf, b)),
+                              lambda sf, b: batch_store.cancel_abandoned_rows(sf, 1)),
+    "retry_failed": (BatchStatus.COMPLETE, lambda sf, b: batch_store.retry_failed(sf, b)),
+    "quote_rest": (BatchStatus.CANCELLED, lambda sf, b: batch_store.quote_rest(sf, b)),
 }
 
 # Each function that writes a batch's status (on a batch with one row in each state).
 BATCH_WRITES: dict[str, Callable] = {
-    "request_cancel": lambda sf, b: store.request_cancel(sf, b),
-    "mark_paused": lambda sf, b: store.mark_paused(sf, b, "paused"),
-    "resume_batch": lambda sf, b: store.resume_batch(sf, b),
-    "retry_failed": lambda sf, b: store.retry_failed(sf, b),
-    "quote_rest": lambda sf, b: store.quote_rest(sf, b),
-    "start_batch": lambda sf, b: store.start_batch(sf, b),
-    "finish_batch": lambda sf, b: store.finish_batch(sf, b),
+    "request_cancel": lambda sf, b: batch_store.request_cancel(sf, b),
+    "mark_paused": lambda sf, b: batch_store.mark_paused(sf, b, "paused"),
+    "resume_batch": lambda sf, b: batch_store.resume_batch(sf, b),
+    "retry_failed": lambda sf, b: batch_store.retry_failed(sf, b),
+    "quote_rest": lambda sf, b: batch_store.quote_rest(sf, b),
+    "start_batch": lambda sf, b: batch_store.start_batch(sf, b),
+    "finish_batch": lambda sf, b: batch_store.finish_batch(sf, b),
     "resume_store_paused": lambda sf, b: resume_store_paused(sf, None),
 }
 
@@ -127,7 +132,8 @@ def _row_moves_of_each_function(sf) -> dict[str, set[tuple[RowState, RowState]]]
         batch_id, row_ids = _batch(sf, BatchStatus.RUNNING, tuple(RowState))
         before = _row_states(sf, row_ids)
         for row_id in row_ids:
-            write(sf, batch_id, row_id)
+            with engine_store.in_transaction(sf) as session:   # the caller opens it (store doc)
+                write(session, batch_id, row_id)
         # mark_polling on a polling row: a new remote id adopted is a move polling -> polling
         moved = _moves(before, _row_states(sf, row_ids))
         if name.startswith("mark_polling"):
@@ -139,7 +145,8 @@ def _row_moves_of_each_function(sf) -> dict[str, set[tuple[RowState, RowState]]]
         batch_id, row_ids = _batch(sf, status, (*RowState, RowState.CANCELLED, RowState.FAILED))
         before = _row_states(sf, row_ids)
         for unsettled in row_ids[-2:]:
-            store.owe_delete(sf, f"q_{unsettled}", unsettled)
+            with engine_store.in_transaction(sf) as session:
+                cleanup_store.owe_delete(session, f"q_{unsettled}", unsettled)
         write(sf, batch_id)
         made[name] = _moves(before, _row_states(sf, row_ids))
     return made
@@ -188,10 +195,11 @@ def test_a_reused_quote_moves_a_pending_row_and_its_batch_to_complete(sf):
     """reuse_valid_quotes fills pending rows from an earlier priced row of the same site (its
     UPDATEs take the rows it read as pending in the same transaction, and the batch it stored)."""
     earlier, (earlier_row,) = _batch(sf, BatchStatus.RUNNING, (RowState.PENDING,))
-    store.mark_submitting(sf, store.load_row(sf(), earlier_row), NOW)
-    store.mark_complete(sf, earlier_row, _priced("q_earlier"), NOW)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, work_store.load_row(session, earlier_row), NOW)
+        row_store.mark_complete(session, earlier_row, _priced("q_earlier"), NOW)
     batch_id, row_ids = _batch(sf, BatchStatus.PENDING, (RowState.PENDING,))
-    store.reuse_valid_quotes(sf, batch_id, today=date(2026, 3, 2), now=NOW)
+    reuse_store.reuse_valid_quotes(sf, batch_id, today=date(2026, 3, 2), now=NOW)
     assert _row_states(sf, row_ids) == [RowState.COMPLETE]
     assert _batch_status(sf, batch_id) == BatchStatus.COMPLETE   # every row filled: nothing to send
     assert RowState.PENDING in RowState.allowed_from(RowState.COMPLETE)

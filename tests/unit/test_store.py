@@ -10,12 +10,20 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import inspect, text
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.models import BatchQuote, Quote
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
 from tests.fakes import FakeImport, checked_row, fake_import
 from tests.helpers.old_schema import make_v1_database, make_v5_database
+from tests.helpers.store_setup import claim_unassigned_batches, next_open_row, owe_lost_post
 
 
 @pytest.fixture
@@ -26,7 +34,7 @@ def sf(session_factory):
 
 @pytest.mark.backends("sqlite")
 def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(db_url):
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     try:
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -38,48 +46,49 @@ def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(db_url):
 
 
 def test_reopening_keeps_batches(db_url):
-    engine = store.make_engine(db_url)
-    batch_id = store.create_batch(store.make_session_factory(engine), fake_import(2),
+    engine = engine_store.make_engine(db_url)
+    batch_id = batch_store.create_batch(engine_store.make_session_factory(engine), fake_import(2),
                                   defaults=BatchDefaults(), source_name="a.csv")
     engine.dispose()
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     try:
-        with store.make_session_factory(engine)() as session:
-            assert [b.id for b in store.list_batches(session)] == [batch_id]
+        with engine_store.make_session_factory(engine)() as session:
+            assert [b.id for b in view_store.list_batches(session)] == [batch_id]
     finally:
         engine.dispose()
 
 
 def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
     make_v1_database(db_url, batches=2, rows=3)
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION >= 3
             for table in ("cleanup_owed", "account", "account_lease", "store_meta"):
                 assert conn.dialect.has_table(conn, table)
-        sf = store.make_session_factory(engine)
+        sf = engine_store.make_session_factory(engine)
         with sf() as session:
-            assert store.batch_counts(session, 1)["total"] == 3
-            old = store.get_batch(session, 2)
+            assert view_store.batch_counts(session, 1)["total"] == 3
+            old = view_store.get_batch(session, 2)
             assert (old.owner, old.account_id, old.priority) == ("", None, 0)
-        store.owe_delete(sf, "q_1", None)
-        account = store.ensure_account(sf, "https://api.example/v1", "k")
-        assert store.claim_unassigned_batches(sf, account.id) == 2
+        with engine_store.in_transaction(sf) as session:
+            cleanup_store.owe_delete(session, "q_1", None)
+        account = account_store.ensure_account(sf, "https://api.example/v1", "k")
+        assert claim_unassigned_batches(sf, account.id) == 2
         with sf() as session:
-            assert store.owed_count(session) == 1
-            assert store.get_batch(session, 1).account_id == account.id
-            assert store.next_open_row(session, 1).idempotency_key == "key-1000"
-        new_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
+            assert cleanup_store.owed_count(session) == 1
+            assert view_store.get_batch(session, 1).account_id == account.id
+            assert next_open_row(session, 1).idempotency_key == "key-1000"
+        new_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
         with sf() as session:
-            assert new_id == 3 and [b.id for b in store.list_batches(session)] == [3, 2, 1]
+            assert new_id == 3 and [b.id for b in view_store.list_batches(session)] == [3, 2, 1]
     finally:
         engine.dispose()
 
 
 def test_a_version_5_database_keeps_every_row_and_reads_no_address_set(db_url):
     make_v5_database(db_url, batches=2, rows=3)
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION == 8
@@ -91,31 +100,31 @@ def test_a_version_5_database_keeps_every_row_and_reads_no_address_set(db_url):
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM batch_quote "
                                      "WHERE address_set IS NULL")).scalar() == 6
-        sf = store.make_session_factory(engine)
+        sf = engine_store.make_session_factory(engine)
         with sf() as session:
             for batch_id in (1, 2):
-                rows = store.batch_rows(session, batch_id)
+                rows = view_store.batch_rows(session, batch_id)
                 assert [r.row_number for r in rows] == [2, 3, 4]
                 assert [r.address_set for r in rows] == ["", "", ""]
-            assert store.batch_rows(session, 1)[-1].reused_from == 1000    # v5's column kept
-            (skipped,) = store.batch_skipped(session, 1)
+            assert view_store.batch_rows(session, 1)[-1].reused_from == 1000    # v5's column kept
+            (skipped,) = view_store.batch_skipped(session, 1)
             assert (skipped.row_number, skipped.reason, skipped.address_set) == (
                 99, "ZIP is missing", "")
-            assert store.next_open_row(session, 2).idempotency_key == "key-2000"
+            assert next_open_row(session, 2).idempotency_key == "key-2000"
         # New rows after the upgrade store their set.
         rows = [checked_row(2), checked_row(3)]
         rows[1].address_set = "Mailing"
-        new_id = store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="b.csv")
+        new_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="b.csv")
         with sf() as session:
-            assert [r.address_set for r in store.batch_rows(session, new_id)] == ["", "Mailing"]
+            assert [r.address_set for r in view_store.batch_rows(session, new_id)] == ["", "Mailing"]
     finally:
         engine.dispose()
 
 
 def test_later_upgrade_steps_run_in_order_once(db_url):
-    engine = store.make_engine(db_url)
-    sf = store.make_session_factory(engine)
-    batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    engine = engine_store.make_engine(db_url)
+    sf = engine_store.make_session_factory(engine)
+    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     applied = []
 
     def add_note(conn):
@@ -133,7 +142,7 @@ def test_later_upgrade_steps_run_in_order_once(db_url):
         with engine.connect() as conn:
             assert conn.execute(text("SELECT note FROM batch_job")).scalar() == "upgraded"
         with sf() as session:
-            assert store.batch_counts(session, batch_id)["total"] == 3
+            assert view_store.batch_counts(session, batch_id)["total"] == 3
         ensure_schema(engine, upgrades=steps)
         assert applied == ["add", "fill"], "steps already applied must not run again"
     finally:
@@ -141,12 +150,12 @@ def test_later_upgrade_steps_run_in_order_once(db_url):
 
 
 def test_database_from_a_newer_release_is_refused(db_url):
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE schema_version SET version = 99"))
     engine.dispose()
     with pytest.raises(SchemaError, match="newer BulkQuote"):
-        store.make_engine(db_url)
+        engine_store.make_engine(db_url)
 
 
 def test_create_batch_stores_rows_leads_quotes_and_keys(sf):
@@ -155,7 +164,7 @@ def test_create_batch_stores_rows_leads_quotes_and_keys(sf):
                          checked_row(4)])
     result.rows[2].status = result.rows[2].status.INVALID  # not quotable: not stored
     defaults = BatchDefaults(bandwidth_mbps=200, term_months=24, company="Default Co")
-    batch_id = store.create_batch(sf, result, defaults=defaults, source_name="sites.xlsx")
+    batch_id = batch_store.create_batch(sf, result, defaults=defaults, source_name="sites.xlsx")
     with sf() as session:
         rows = session.query(BatchQuote).order_by(BatchQuote.position).all()
         assert [r.row_number for r in rows] == [2, 3]
@@ -167,14 +176,14 @@ def test_create_batch_stores_rows_leads_quotes_and_keys(sf):
         assert rows[1].quote.lead.company == "Default Co"
         assert (rows[0].quote.bandwidth_mbps, rows[0].quote.term_months, rows[0].quote.product) == (200, 24, "DIA")
         assert (rows[1].quote.bandwidth_mbps, rows[1].quote.term_months, rows[1].quote.product) == (500, 60, "ETHERNET")
-        summary = store.get_batch(session, batch_id)
+        summary = view_store.get_batch(session, batch_id)
         assert summary.status == "pending" and summary.source_name == "sites.xlsx"
         assert summary.created_at.tzinfo == timezone.utc
-        assert store.batch_columns(session, batch_id) == ["Site", "Address", "City", "ST", "Zip", "Note"]
+        assert view_store.batch_columns(session, batch_id) == ["Site", "Address", "City", "ST", "Zip", "Note"]
 
 
 def test_company_falls_back_to_file_stem(sf):
-    store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="/x/Acme Sites.xlsx")
+    batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="/x/Acme Sites.xlsx")
     with sf() as session:
         assert session.query(BatchQuote).one().quote.lead.company == "Acme Sites"
 
@@ -183,21 +192,21 @@ def test_create_batch_is_all_or_nothing(sf):
     rows = [checked_row(2), checked_row(3), checked_row(4)]
     rows[2].service = {"bandwidth_mbps": "not a number"}  # fails half-way through
     with pytest.raises(ValueError):
-        store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="a.csv")
+        batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        assert store.list_batches(session) == []
+        assert view_store.list_batches(session) == []
         assert session.query(BatchQuote).count() == 0 and session.query(Quote).count() == 0
 
 
 def test_nothing_quotable_stores_nothing(sf):
-    with pytest.raises(store.NothingToQuote):
-        store.create_batch(sf, FakeImport([]), defaults=BatchDefaults(), source_name="a.csv")
+    with pytest.raises(batch_store.NothingToQuote):
+        batch_store.create_batch(sf, FakeImport([]), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        assert store.list_batches(session) == []
+        assert view_store.list_batches(session) == []
 
 
 def test_money_keeps_every_digit(sf, db_url):
-    store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf.begin() as session:
         session.query(Quote).one().mrc = Decimal("12345678.91")
     with sf() as session:
@@ -215,7 +224,7 @@ def test_money_keeps_every_digit(sf, db_url):
     (Decimal("-1.005"), "-1.00"), (Decimal("99999999999.999"), "100000000000.00"),
 ])
 def test_money_has_two_decimals_rounded_half_even(sf, given, kept):
-    store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf.begin() as session:
         quote = session.query(Quote).one()
         quote.mrc, quote.nrc = given, None
@@ -239,7 +248,7 @@ def test_money_column_is_numeric_14_2_on_postgresql(sf):
 
 @pytest.mark.backends("sqlite")
 def test_money_written_by_an_older_release_reads_back_with_two_decimals(sf, db_url):
-    store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf.begin() as session:  # as earlier releases stored it: every digit, as given
         session.execute(text("UPDATE quote SET mrc = CASE WHEN id = 1 THEN '360.4800' "
                              "ELSE '899.1' END, nrc = '0'"))
@@ -249,106 +258,117 @@ def test_money_written_by_an_older_release_reads_back_with_two_decimals(sf, db_u
 
 
 def test_list_and_unfinished_batches(sf):
-    ids = [store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name=f"{i}.csv")
+    ids = [batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name=f"{i}.csv")
            for i in range(4)]
-    store.mark_paused(sf, ids[1])
-    store.request_cancel(sf, ids[2])
+    batch_store.mark_paused(sf, ids[1])
+    batch_store.request_cancel(sf, ids[2])
     with sf() as session:
-        assert [b.id for b in store.list_batches(session)] == ids[::-1]
-        assert [b.id for b in store.list_batches(session, limit=2)] == ids[:1:-1][:2]
-        assert store.unfinished_batch_ids(session) == [ids[0], ids[3]]
-        assert store.list_batches(session)[1].counts == {
+        assert [b.id for b in view_store.list_batches(session)] == ids[::-1]
+        assert [b.id for b in view_store.list_batches(session, limit=2)] == ids[:1:-1][:2]
+        assert view_store.unfinished_batch_ids(session) == [ids[0], ids[3]]
+        assert view_store.list_batches(session)[1].counts == {
             "total": 2, "pending": 0, "active": 0, "complete": 0, "failed": 0, "cancelled": 2}
-    assert store.resume_batch(sf, ids[1])
+    assert batch_store.resume_batch(sf, ids[1])
     with sf() as session:
-        assert store.unfinished_batch_ids(session) == [ids[0], ids[1], ids[3]]
+        assert view_store.unfinished_batch_ids(session) == [ids[0], ids[1], ids[3]]
 
 
 def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
-    batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
-    assert store.mark_submitting(sf, first, first.submitted_at or _now())
-    assert store.mark_polling(sf, first.id, "q_1")
-    assert store.request_cancel(sf, batch_id) == [("q_1", first.id)]
+        first = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        assert row_store.mark_submitting(session, first, first.submitted_at or _now())
+    with engine_store.in_transaction(sf) as session:
+        assert row_store.mark_polling(session, first.id, "q_1")
+    assert batch_store.request_cancel(sf, batch_id) == [("q_1", first.id)]
     with sf() as session:
-        assert [r.status for r in store.batch_rows(session, batch_id)] == ["cancelled"] * 3
-        assert store.get_batch(session, batch_id).status == "cancelled"
-    assert store.request_cancel(sf, batch_id) == []  # already finished: nothing to do
+        assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["cancelled"] * 3
+        assert view_store.get_batch(session, batch_id).status == "cancelled"
+    assert batch_store.request_cancel(sf, batch_id) == []  # already finished: nothing to do
 
 
 def test_running_batch_cancel_leaves_the_in_flight_row_to_the_engine(sf):
-    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, first, _now())
-    assert store.request_cancel(sf, batch_id, include_active=False) == []
+        first = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, first, _now())
+    assert batch_store.request_cancel(sf, batch_id, include_active=False) == []
     with sf() as session:
-        assert [r.status for r in store.batch_rows(session, batch_id)] == ["submitting", "cancelled"]
+        assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["submitting", "cancelled"]
 
 
 def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
-    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, row, _now())
-    store.mark_polling(sf, row.id, "q_9")
-    store.mark_failed(sf, row.id, "timeout", "no answer in time", _now(), "failed")
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_polling(session, row.id, "q_9")
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_failed(session, row.id, "timeout", "no answer in time", _now(), "failed")
     with sf() as session:
-        other = store.next_open_row(session, batch_id)
-    store.mark_cancelled(sf, other.id, _now())
-    store.finish_batch(sf, batch_id)
-    assert store.retry_failed(sf, batch_id) == 1  # a timeout can change; see below for one that cannot
+        other = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_cancelled(session, other.id, _now())
+    batch_store.finish_batch(sf, batch_id)
+    assert batch_store.retry_failed(sf, batch_id) == 1  # a timeout can change; see below for one that cannot
     with sf() as session:
-        again = store.load_row(session, row.id)
+        again = work_store.load_row(session, row.id)
         assert again.status == "pending" and again.attempts == 1
         assert again.idempotency_key != row.idempotency_key and again.remote_id is None
-        view = store.batch_rows(session, batch_id)[0]
+        view = view_store.batch_rows(session, batch_id)[0]
         assert view.error_code is None and view.carrier is None
-        assert store.get_batch(session, batch_id).status == "pending"
-        assert store.batch_rows(session, batch_id)[1].status == "cancelled"
+        assert view_store.get_batch(session, batch_id).status == "pending"
+        assert view_store.batch_rows(session, batch_id)[1].status == "cancelled"
 
 
 def test_retry_leaves_failures_a_retry_cannot_change(sf):
-    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, row, _now())
-    store.mark_failed(sf, row.id, "no_coverage", "no carrier", _now())
-    store.finish_batch(sf, batch_id)
-    assert store.retry_failed(sf, batch_id) == 0
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_failed(session, row.id, "no_coverage", "no carrier", _now())
+    batch_store.finish_batch(sf, batch_id)
+    assert batch_store.retry_failed(sf, batch_id) == 0
     with sf() as session:
-        assert store.get_batch(session, batch_id).status == "complete"
+        assert view_store.get_batch(session, batch_id).status == "complete"
 
 
 def test_quote_rest_reopens_a_cancelled_batch_only(sf):
-    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
-    assert store.quote_rest(sf, batch_id) == 0  # not cancelled: nothing to go on with
-    store.request_cancel(sf, batch_id)
-    assert store.quote_rest(sf, batch_id) == 2
+    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    assert batch_store.quote_rest(sf, batch_id) == 0  # not cancelled: nothing to go on with
+    batch_store.request_cancel(sf, batch_id)
+    assert batch_store.quote_rest(sf, batch_id) == 2
     with sf() as session:
-        assert store.get_batch(session, batch_id).status == "pending"
-        assert [r.status for r in store.batch_rows(session, batch_id)] == ["pending", "pending"]
+        assert view_store.get_batch(session, batch_id).status == "pending"
+        assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["pending", "pending"]
 
 
 def test_transitions_are_conditional(sf):
-    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.request_cancel(sf, batch_id)
-    assert not store.mark_submitting(sf, row, _now())
-    assert not store.mark_failed(sf, row.id, "x", "y", _now())
+        row = next_open_row(session, batch_id)
+    batch_store.request_cancel(sf, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        assert not row_store.mark_submitting(session, row, _now())
+    with engine_store.in_transaction(sf) as session:
+        assert not row_store.mark_failed(session, row.id, "x", "y", _now())
     with sf() as session:
-        assert store.load_row(session, row.id).status == "cancelled"
+        assert work_store.load_row(session, row.id).status == "cancelled"
 
 
 def test_request_body_is_the_contracts_shape(sf):
-    batch_id = store.create_batch(sf, FakeImport([checked_row(7, company="Acme")]),
+    batch_id = batch_store.create_batch(sf, FakeImport([checked_row(7, company="Acme")]),
                                   defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
+        row = next_open_row(session, batch_id)
     assert row.request == {
-        "reference": f"{store.install_id(sf)}/batch-{batch_id}/row-7",
+        "reference": f"{account_store.install_id(sf)}/batch-{batch_id}/row-7",
         "customer": {"company": "Acme"},
         "location": {"street": "7 Main St", "city": "Austin", "state": "TX",
                      "postal_code": "78701", "country": "US"},
@@ -362,68 +382,79 @@ def _now():
 
 
 def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retried(sf):
-    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, first, _now())
-    store.mark_failed(sf, first.id, "timeout", "no quote", _now())
-    store.owe_lost_post(sf, first.id, first.idempotency_key)
-    store.owe_lost_post(sf, first.id, "an-older-key")  # from before a retry
+        first = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, first, _now())
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_failed(session, first.id, "timeout", "no quote", _now())
+    owe_lost_post(sf, first.id, first.idempotency_key)
+    owe_lost_post(sf, first.id, "an-older-key")  # from before a retry
     with sf() as session:
-        older, current = sorted(store.owed_cleanup(session), key=lambda o: o.idempotency_key != "an-older-key")
-    store.owed_settled(sf, older.id, now_delete="q_old")
+        older, current = sorted(work_store.owed_cleanup(session), key=lambda o: o.idempotency_key != "an-older-key")
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owed_settled(session, older.id, now_delete="q_old")
     with sf() as session:
-        assert store.load_row(session, first.id).remote_id is None
-    store.owed_settled(sf, current.id, now_delete="q_7")
+        assert work_store.load_row(session, first.id).remote_id is None
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owed_settled(session, current.id, now_delete="q_7")
     with sf() as session:
-        assert store.load_row(session, first.id).remote_id == "q_7"
-        assert {o.remote_id for o in store.owed_cleanup(session)} == {"q_old", "q_7"}
+        assert work_store.load_row(session, first.id).remote_id == "q_7"
+        assert {o.remote_id for o in work_store.owed_cleanup(session)} == {"q_old", "q_7"}
 
 
 def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
-    batch_id = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        first = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, first, _now())
-    assert store.request_cancel(sf, batch_id) == []  # no remote id to DELETE ...
+        first = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, first, _now())
+    assert batch_store.request_cancel(sf, batch_id) == []  # no remote id to DELETE ...
     with sf() as session:
-        owed = store.owed_cleanup(session)  # ... but its key to replay
+        owed = work_store.owed_cleanup(session)  # ... but its key to replay
     assert [(o.row_id, o.idempotency_key, o.remote_id) for o in owed] == \
         [(first.id, first.idempotency_key, None)]
     assert owed[0].request == first.request
 
 
 def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
-    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, row, _now())
-    assert store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
-    assert not store.mark_cancelled(sf, row.id, _now(), owe_replay=True)
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with engine_store.in_transaction(sf) as session:
+        assert row_store.mark_cancelled(session, row.id, _now(), owe_replay=True)
+    with engine_store.in_transaction(sf) as session:
+        assert not row_store.mark_cancelled(session, row.id, _now(), owe_replay=True)
     with sf() as session:
-        assert store.owed_count(session) == 1
+        assert cleanup_store.owed_count(session) == 1
 
 
 def test_a_row_failed_with_a_replay_owed_writes_both_at_once(sf):
-    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, row, _now())
-    assert store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
-    assert not store.mark_failed(sf, row.id, "timeout", "no quote", _now(), owe_replay=True)
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with engine_store.in_transaction(sf) as session:
+        assert row_store.mark_failed(session, row.id, "timeout", "no quote", _now(), owe_replay=True)
+    with engine_store.in_transaction(sf) as session:
+        assert not row_store.mark_failed(session, row.id, "timeout", "no quote", _now(), owe_replay=True)
     with sf() as session:
-        assert [o.idempotency_key for o in store.owed_cleanup(session)] == [row.idempotency_key]
+        assert [o.idempotency_key for o in work_store.owed_cleanup(session)] == [row.idempotency_key]
 
 
 def test_references_name_the_install_so_two_databases_never_collide(tmp_path):
     refs = []
     for name in ("a", "b"):
-        engine = store.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
-        sf = store.make_session_factory(engine)
-        batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="x.csv")
+        engine = engine_store.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
+        sf = engine_store.make_session_factory(engine)
+        batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="x.csv")
         with sf() as session:
-            refs.append(store.next_open_row(session, batch_id).reference)
-        assert store.install_id(sf) == store.install_id(sf)  # made once, kept
+            refs.append(next_open_row(session, batch_id).reference)
+        assert account_store.install_id(sf) == account_store.install_id(sf)  # made once, kept
         engine.dispose()
     assert refs[0] != refs[1]
     assert all(re.fullmatch(r"bq-[0-9a-f]{6}/batch-1/row-2", r) for r in refs)
@@ -443,40 +474,46 @@ def _complete(quote_id: str, *carriers_and_mrcs: tuple[str, str]):
 
 
 def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
-    account = store.ensure_account(sf, "https://api.example/v1", "k")
-    a = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
-    store.claim_unassigned_batches(sf, account.id)
-    with store.autocommit(sf) as session:
-        ahead = store.line_ahead(session, account.id)
+    account = account_store.ensure_account(sf, "https://api.example/v1", "k")
+    a = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    claim_unassigned_batches(sf, account.id)
+    with engine_store.autocommit(sf) as session:
+        ahead = work_store.line_ahead(session, account.id)
     assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 2, 0)
     assert not ahead.row.takes_turn          # alone in the line: a turn would change nothing
-    store.mark_submitting(sf, ahead.row, _now())
-    store.mark_complete(sf, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
-    b = store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
-    store.claim_unassigned_batches(sf, account.id)
-    store.owe_delete(sf, "q_9", None)
-    with store.autocommit(sf) as session:
-        ahead = store.line_ahead(session, account.id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, ahead.row, _now())
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
+    b = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
+    claim_unassigned_batches(sf, account.id)
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owe_delete(session, "q_9", None)
+    with engine_store.autocommit(sf) as session:
+        ahead = work_store.line_ahead(session, account.id)
     # a (turn 0, first by id) has row 3 next; b waits, so a's submit takes a turn
     assert (ahead.row.batch_id, ahead.row.row_number, ahead.owed) == (a, 3, 1)
     assert ahead.row.takes_turn
-    store.mark_submitting(sf, ahead.row, _now())
-    with store.autocommit(sf) as session:
-        assert store.line_ahead(session, account.id).row.batch_id == b   # b's turn now
-        assert store.line_ahead(session, account.id, only_batch=a).row.row_number == 4
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, ahead.row, _now())
+    with engine_store.autocommit(sf) as session:
+        assert work_store.line_ahead(session, account.id).row.batch_id == b   # b's turn now
+        assert work_store.line_ahead(session, account.id, only_batch=a).row.row_number == 4
         # a row in flight is next_row_for_account's first answer (a run's first read)
-        assert store.next_row_for_account(session, account.id).status == "submitting"
+        assert work_store.next_row_for_account(session, account.id).status == "submitting"
 
 
 def test_a_row_event_carries_its_batch_counts(sf):
-    batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, row, _now())
-    store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "818.5")), _now())
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, row.id, _complete("q_1", ("Lumen", "818.5")), _now())
     with sf() as session:
-        fields = store.row_event_fields(session, row.id)
-        assert fields["counts"] == store.batch_counts(session, batch_id)
+        fields = row_store.row_event_fields(session, row.id)
+        assert fields["counts"] == view_store.batch_counts(session, batch_id)
     assert fields["counts"]["complete"] == 1 and fields["counts"]["pending"] == 2
     assert (fields["status"], fields["carrier"], fields["mrc"]) == ("complete", "Lumen", "818.50")
 
@@ -484,14 +521,17 @@ def test_a_row_event_carries_its_batch_counts(sf):
 def test_a_result_replaces_options_its_quote_had(sf):
     """Every way back to an open row clears its options; were some there all the same (an
     older release, a hand-edited database), the result replaces them, never adds to them."""
-    batch_id = store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
-        row = store.next_open_row(session, batch_id)
-    store.mark_submitting(sf, row, _now())
-    store.mark_complete(sf, row.id, _complete("q_1", ("Lumen", "10"), ("Zayo", "20")), _now())
+        row = next_open_row(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, row.id, _complete("q_1", ("Lumen", "10"), ("Zayo", "20")), _now())
     with sf.begin() as session:   # back to polling by hand, its two options left behind
         session.execute(text("UPDATE batch_quote SET status = 'polling' WHERE id = :r"), {"r": row.id})
-    store.mark_complete(sf, row.id, _complete("q_1", ("Cogent", "30")), _now())
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_complete(session, row.id, _complete("q_1", ("Cogent", "30")), _now())
     with sf() as session:
-        options = store.batch_options(session, batch_id)
+        options = option_store.batch_options(session, batch_id)
     assert [o.carrier for o in options] == ["Cogent"]

@@ -22,7 +22,10 @@ from keyring.errors import KeyringError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.engine import (
     KEYRING_SERVICE,
@@ -197,7 +200,7 @@ def password_url(postgres_cluster) -> str:
 
 
 def _connects(url: str) -> bool:
-    engine = store.make_engine(url)
+    engine = engine_store.make_engine(url)
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
@@ -207,7 +210,7 @@ def _connects(url: str) -> bool:
 
 def test_without_any_password_the_team_database_refuses(password_url, memory_keyring):
     with pytest.raises(OperationalError, match="password"):
-        store.make_engine(password_url)
+        engine_store.make_engine(password_url)
 
 
 def test_the_password_comes_from_the_keyring(password_url, memory_keyring):
@@ -237,7 +240,7 @@ def test_a_broken_keyring_leaves_the_password_to_libpq(password_url, use_keyring
 
 def test_a_password_in_the_url_works_for_the_session_and_is_never_shown(password_url):
     typed = password_url.replace("bq_team@", f"bq_team:{SECRET}@")
-    engine = store.make_engine(typed)
+    engine = engine_store.make_engine(typed)
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT current_user")).scalar() == "bq_team"
@@ -255,7 +258,7 @@ def test_a_password_typed_in_settings_reaches_the_next_start_through_the_keyring
     with open_runtime(settings=load_settings()) as runtime:  # the next start
         assert runtime.db_url == password_url
         with runtime.session_factory() as session:
-            assert store.list_batches(session) == []
+            assert view_store.list_batches(session) == []
 
 
 # --------------------------------------------------------------------------- a dropped network
@@ -289,7 +292,7 @@ def test_a_server_that_never_answers_gives_an_error_within_the_connect_timeout()
     try:
         started = time.monotonic()
         with pytest.raises(OperationalError):  # the URL's own timeout beats the default
-            store.make_engine(f"postgresql+psycopg://ann@127.0.0.1:{server.port}/quotes"
+            engine_store.make_engine(f"postgresql+psycopg://ann@127.0.0.1:{server.port}/quotes"
                               "?connect_timeout=2")
         assert time.monotonic() - started < 8
     finally:
@@ -298,7 +301,7 @@ def test_a_server_that_never_answers_gives_an_error_within_the_connect_timeout()
 
 @pytest.mark.backends("postgresql")
 def test_postgresql_connections_time_out_and_keep_alive(db_url):
-    engine = store.make_engine(db_url)
+    engine = engine_store.make_engine(db_url)
     try:
         with engine.connect() as conn:
             params = conn.connection.dbapi_connection.info.get_parameters()
@@ -306,7 +309,7 @@ def test_postgresql_connections_time_out_and_keep_alive(db_url):
         assert params["keepalives"] == "1" and params["tcp_user_timeout"] == "60000"
     finally:
         engine.dispose()
-    engine = store.make_engine(db_url + "?connect_timeout=3")
+    engine = engine_store.make_engine(db_url + "?connect_timeout=3")
     try:
         with engine.connect() as conn:
             assert conn.connection.dbapi_connection.info.get_parameters()["connect_timeout"] == "3"
@@ -317,17 +320,17 @@ def test_postgresql_connections_time_out_and_keep_alive(db_url):
 @pytest.mark.backends("postgresql")
 def test_connections_cut_by_the_server_are_replaced_without_an_error(session_factory,
                                                                      postgres_cluster):
-    batch_id = store.create_batch(session_factory, fake_import(1), defaults=BatchDefaults(),
+    batch_id = batch_store.create_batch(session_factory, fake_import(1), defaults=BatchDefaults(),
                                   source_name="a.csv")
     with session_factory() as session:
-        assert store.get_batch(session, batch_id) is not None  # a pooled connection now
+        assert view_store.get_batch(session, batch_id) is not None  # a pooled connection now
     postgres_cluster.admin_execute(  # as a server restart would (and wait until they are gone)
         "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
         "WHERE datname = 'bulkquote_test' AND pid <> pg_backend_pid()")
     # The pooled connection was used a moment ago, but its socket holds the server's goodbye:
     # it is pinged, found dead and replaced.
     with session_factory() as session:
-        assert store.get_batch(session, batch_id).id == batch_id
+        assert view_store.get_batch(session, batch_id).id == batch_id
 
 
 # --------------------------------------------------------------------------- schema, leases, money
@@ -339,7 +342,7 @@ def test_two_first_starts_at_once_make_one_schema(db_url):
     def start() -> None:
         barrier.wait()
         try:
-            engines.append(store.make_engine(db_url))
+            engines.append(engine_store.make_engine(db_url))
         except Exception as exc:  # pragma: no cover - the failure being tested for
             errors.append(exc)
 
@@ -389,42 +392,42 @@ def test_the_wal_switch_waits_for_another_first_start():
     assert other.tries == 1
 
 
-def _holder(name: str) -> store.Holder:
-    return store.Holder(f"inst-{name}", f"{name} pid 1")
+def _holder(name: str) -> account_store.Holder:
+    return account_store.Holder(f"inst-{name}", f"{name} pid 1")
 
 
 def test_lease_is_held_by_one_and_fenced_by_its_token(session_factory):
     sf = session_factory
-    account = store.ensure_account(sf, "https://api.example/v1", "key")
+    account = account_store.ensure_account(sf, "https://api.example/v1", "key")
     a, b, c = _holder("a"), _holder("b"), _holder("c")
-    token = store.acquire_lease(sf, account.id, a, START, ttl_s=30)
+    token = account_store.acquire_lease(sf, account.id, a, START, ttl_s=30)
     assert token == 1
-    assert store.acquire_lease(sf, account.id, b, START + timedelta(seconds=5), ttl_s=30) is None
-    assert store.acquire_lease(sf, account.id, a, START + timedelta(seconds=10), ttl_s=30) == token
+    assert account_store.acquire_lease(sf, account.id, b, START + timedelta(seconds=5), ttl_s=30) is None
+    assert account_store.acquire_lease(sf, account.id, a, START + timedelta(seconds=10), ttl_s=30) == token
     # a sleeps past its expiry; b takes over with a new token
     later = START + timedelta(seconds=41)
-    assert store.acquire_lease(sf, account.id, b, later, ttl_s=30) == 2
-    with pytest.raises(store.LeaseLost):
+    assert account_store.acquire_lease(sf, account.id, b, later, ttl_s=30) == 2
+    with pytest.raises(account_store.LeaseLost):
         with sf.begin() as session:
-            store.renew_lease(session, account.id, a, token, later, 30)
+            account_store.renew_lease(session, account.id, a, token, later, 30)
     with sf() as session:
-        lease = store.read_lease(session, account.id)
+        lease = account_store.read_lease(session, account.id)
     assert (lease.instance_id, lease.token, lease.held_at(later)) == ("inst-b", 2, True)
     assert lease.expires_at.tzinfo is not None
-    assert not store.release_lease(sf, account.id, a, token)
-    assert store.release_lease(sf, account.id, b, 2)
-    assert store.acquire_lease(sf, account.id, c, later, ttl_s=30) == 3
+    assert not account_store.release_lease(sf, account.id, a, token)
+    assert account_store.release_lease(sf, account.id, b, 2)
+    assert account_store.acquire_lease(sf, account.id, c, later, ttl_s=30) == 3
 
 
 def test_many_holders_asking_at_once_get_one_lease(session_factory):
     sf = session_factory
-    account = store.ensure_account(sf, "https://api.example/v1", "key")
+    account = account_store.ensure_account(sf, "https://api.example/v1", "key")
     tokens: dict[str, int | None] = {}
     barrier = threading.Barrier(6)
 
     def ask(name: str) -> None:
         barrier.wait()
-        tokens[name] = store.acquire_lease(sf, account.id, _holder(name), START, ttl_s=30)
+        tokens[name] = account_store.acquire_lease(sf, account.id, _holder(name), START, ttl_s=30)
 
     threads = [threading.Thread(target=ask, args=(str(n),)) for n in range(6)]
     for t in threads:
@@ -442,11 +445,11 @@ def test_a_price_with_four_decimals_is_stored_and_shown_with_two(session_factory
 
     clock = FakeClock()
     api = FakeMomentum(clock)
-    batch_id = store.create_batch(session_factory, fake_import(1), defaults=BatchDefaults(),
+    batch_id = batch_store.create_batch(session_factory, fake_import(1), defaults=BatchDefaults(),
                                   source_name="a.csv")
     api.outcomes[f"batch-{batch_id}/row-2"] = Outcome(mrc="360.4800")
     assert Processor(session_factory, api, clock=clock).run_batch(batch_id) == "complete"
     with session_factory() as session:
-        row = store.batch_rows(session, batch_id)[0]
+        row = view_store.batch_rows(session, batch_id)[0]
     assert (str(row.mrc), str(row.nrc)) == ("360.48", "0.00")
     assert row.mrc == Decimal("360.48")

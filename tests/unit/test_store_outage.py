@@ -8,11 +8,14 @@ import random
 
 import pytest
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.events import QuoteEvent, WaitEvent
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store.accounts import Holder
 from tests.fakes import FakeMomentum, StoreOutage, fake_import
 
@@ -25,7 +28,7 @@ def api(clock):
 
 
 def _batch(sf, n=3) -> int:
-    return store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
+    return batch_store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
 
 
 def _processor(sf, api, clock, events, **config) -> Processor:
@@ -35,13 +38,13 @@ def _processor(sf, api, clock, events, **config) -> Processor:
 
 def _statuses(sf, batch_id):
     with sf() as session:
-        return [r.status for r in store.batch_rows(session, batch_id)]
+        return [r.status for r in view_store.batch_rows(session, batch_id)]
 
 
 def _quotes_per_row(api, sf, batch_id):
-    install = store.install_id(sf)
+    install = account_store.install_id(sf)
     with sf() as session:
-        rows = store.batch_rows(session, batch_id)
+        rows = view_store.batch_rows(session, batch_id)
     return [len(api.created_for(f"{install}/batch-{batch_id}/row-{r.row_number}")) for r in rows]
 
 
@@ -77,8 +80,8 @@ def test_a_takeover_during_the_outage_is_respected_when_the_store_answers(sf, ap
     batch = _batch(sf)
     outage = StoreOutage(sf.kw["bind"], clock)
     # Another laptop on the same database still reaches it, and takes the lease once ours expired.
-    other_engine = store.make_engine(str(sf.kw["bind"].url))
-    other_sf = store.make_session_factory(other_engine)
+    other_engine = engine_store.make_engine(str(sf.kw["bind"].url))
+    other_sf = engine_store.make_session_factory(other_engine)
     other = Holder("other-instance", "laptop-9 pid 7 (window)")
     events: list = []
     processor = _processor(sf, api, clock, events, lease_ttl_s=30)
@@ -86,7 +89,7 @@ def test_a_takeover_during_the_outage_is_respected_when_the_store_answers(sf, ap
 
     def during_waits(_seconds):
         if outage.down and "taken" not in seen and clock.monotonic() > seen["down_at"] + 31:
-            seen["taken"] = store.acquire_lease(other_sf, processor.account.id, other,
+            seen["taken"] = account_store.acquire_lease(other_sf, processor.account.id, other,
                                                 clock.now(), ttl_s=3600)
             seen["calls_at_takeover"] = len(api.calls)
 
@@ -99,7 +102,7 @@ def test_a_takeover_during_the_outage_is_respected_when_the_store_answers(sf, ap
         if isinstance(event, WaitEvent) and event.reason == "lease" and "released" not in seen:
             # Our line stands back: nothing was sent for the account while the other held it.
             seen["calls_while_other_held"] = len(api.calls) - seen["calls_at_takeover"]
-            seen["released"] = store.release_lease(other_sf, processor.account.id, other,
+            seen["released"] = account_store.release_lease(other_sf, processor.account.id, other,
                                                    seen["taken"])
 
     processor._on_event = on_event
@@ -117,7 +120,7 @@ def test_a_takeover_during_the_outage_is_respected_when_the_store_answers(sf, ap
     assert _statuses(sf, batch) == ["complete"] * 3
     assert _quotes_per_row(api, sf, batch) == [1, 1, 1]
     with sf() as session:
-        assert store.read_lease(session, processor.account.id).token > seen["taken"]
+        assert account_store.read_lease(session, processor.account.id).token > seen["taken"]
 
 
 def test_a_stop_during_the_outage_ends_the_run_without_an_error(sf, api, clock):

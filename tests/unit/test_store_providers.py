@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, text
 
-from bulkquote_gui.core.store import providers
+from bulkquote_gui.core.store import providers as provider_store
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 SONATA = {"token_url": "https://seller.example/oauth/token", "client_id": "bq-client",
@@ -19,43 +19,43 @@ SONATA = {"token_url": "https://seller.example/oauth/token", "client_id": "bq-cl
 
 def test_a_provider_is_added_listed_changed_and_removed_by_name(session_factory):
     sf = session_factory
-    lumen = providers.add_provider(sf, " Lumen ", "Sonata", "https://seller.example/qm/v8/",
+    lumen = provider_store.add_provider(sf, " Lumen ", "Sonata", "https://seller.example/qm/v8/",
                                    lanes=4, settings=SONATA, now=T0)
     assert (lumen.name, lumen.kind, lumen.base_url, lumen.lanes) == (
         "Lumen", "sonata", "https://seller.example/qm/v8", 4)
     assert lumen.settings == SONATA and lumen.created_at == lumen.updated_at == T0
-    momentum = providers.add_provider(sf, "Momentum", "momentum", "https://api.example/v1", now=T0)
+    momentum = provider_store.add_provider(sf, "Momentum", "momentum", "https://api.example/v1", now=T0)
     assert (momentum.lanes, momentum.settings) == (1, {})
     with sf() as session:
-        assert [p.name for p in providers.list_providers(session)] == ["Lumen", "Momentum"]
-        assert providers.get_provider(session, "lumen") == lumen      # letter case aside
-        assert providers.get_provider(session, "Zayo") is None
+        assert [p.name for p in provider_store.list_providers(session)] == ["Lumen", "Momentum"]
+        assert provider_store.get_provider(session, "lumen") == lumen      # letter case aside
+        assert provider_store.get_provider(session, "Zayo") is None
 
     later = T0 + timedelta(hours=1)
-    changed = providers.update_provider(sf, "Lumen", lanes=2, settings={"quote_level": "budgetary"},
+    changed = provider_store.update_provider(sf, "Lumen", lanes=2, settings={"quote_level": "budgetary"},
                                         now=later)
     assert (changed.lanes, changed.settings, changed.base_url) == (
         2, {"quote_level": "budgetary"}, "https://seller.example/qm/v8")
     assert (changed.created_at, changed.updated_at) == (T0, later)
-    with pytest.raises(providers.NoSuchProvider, match="no provider is named 'Zayo'"):
-        providers.update_provider(sf, "Zayo", lanes=3)
+    with pytest.raises(provider_store.NoSuchProvider, match="no provider is named 'Zayo'"):
+        provider_store.update_provider(sf, "Zayo", lanes=3)
 
-    assert providers.remove_provider(sf, "LUMEN")
-    assert not providers.remove_provider(sf, "Lumen")
+    assert provider_store.remove_provider(sf, "LUMEN")
+    assert not provider_store.remove_provider(sf, "Lumen")
     with sf() as session:
-        assert [p.name for p in providers.list_providers(session)] == ["Momentum"]
+        assert [p.name for p in provider_store.list_providers(session)] == ["Momentum"]
 
 
 @pytest.mark.parametrize("again", ["Lumen", "lumen", "  LUMEN "])
 def test_a_taken_name_is_refused_in_one_sentence(session_factory, again):
     sf = session_factory
-    providers.add_provider(sf, "Lumen", "sonata", "https://seller.example/qm/v8")
-    with pytest.raises(providers.ProviderExists) as caught:
-        providers.add_provider(sf, again, "momentum", "https://api.example/v1")
+    provider_store.add_provider(sf, "Lumen", "sonata", "https://seller.example/qm/v8")
+    with pytest.raises(provider_store.ProviderExists) as caught:
+        provider_store.add_provider(sf, again, "momentum", "https://api.example/v1")
     message = str(caught.value)
     assert message.startswith(f"a provider named {again.strip()!r} already exists") and "\n" not in message
     with sf() as session:
-        (only,) = providers.list_providers(session)
+        (only,) = provider_store.list_providers(session)
     assert (only.name, only.kind) == ("Lumen", "sonata")
 
 
@@ -72,10 +72,10 @@ def test_a_taken_name_is_refused_in_one_sentence(session_factory, again):
 def test_a_provider_it_cannot_keep_is_refused_and_nothing_is_stored(session_factory, kw, words):
     sf = session_factory
     args = {"name": "Lumen", "kind": "sonata", "base_url": "https://seller.example/qm/v8", **kw}
-    with pytest.raises(providers.InvalidProvider, match=words):
-        providers.add_provider(sf, args.pop("name"), args.pop("kind"), args.pop("base_url"), **args)
+    with pytest.raises(provider_store.InvalidProvider, match=words):
+        provider_store.add_provider(sf, args.pop("name"), args.pop("kind"), args.pop("base_url"), **args)
     with sf() as session:
-        assert providers.list_providers(session) == []
+        assert provider_store.list_providers(session) == []
 
 
 SECRET = "s3cr3t-Zq81-do-not-store"
@@ -91,13 +91,13 @@ def test_no_secret_is_ever_stored_in_any_column(session_factory, secret_settings
     """A provider added (and changed) with a secret among its settings is refused, naming the
     setting and not the secret; what is stored, read column by column, holds no secret."""
     sf = session_factory
-    with pytest.raises(providers.InvalidProvider) as caught:
-        providers.add_provider(sf, "Lumen", "sonata", "https://seller.example/qm/v8",
+    with pytest.raises(provider_store.InvalidProvider) as caught:
+        provider_store.add_provider(sf, "Lumen", "sonata", "https://seller.example/qm/v8",
                                settings={**SONATA, **secret_settings})
     assert "never hold a secret" in str(caught.value) and SECRET not in str(caught.value)
-    providers.add_provider(sf, "Lumen", "sonata", "https://seller.example/qm/v8", settings=SONATA)
-    with pytest.raises(providers.InvalidProvider, match="never hold a secret"):
-        providers.update_provider(sf, "Lumen", settings={**SONATA, **secret_settings})
+    provider_store.add_provider(sf, "Lumen", "sonata", "https://seller.example/qm/v8", settings=SONATA)
+    with pytest.raises(provider_store.InvalidProvider, match="never hold a secret"):
+        provider_store.update_provider(sf, "Lumen", settings={**SONATA, **secret_settings})
 
     engine = sf.kw["bind"]
     columns = [c["name"] for c in inspect(engine).get_columns("provider")]

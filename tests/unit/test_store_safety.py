@@ -10,12 +10,15 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.events import BatchEvent, WaitEvent
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.store import safety
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import safety as safety_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, SchemaError, ensure_schema
 from tests.fakes import FakeClock, FakeMomentum, fake_import
 from tests.helpers.old_schema import make_v1_database
@@ -56,7 +59,7 @@ class WriteCue:
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'bulkquote.sqlite'}")
+    engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'bulkquote.sqlite'}")
     yield engine
     engine.dispose()
 
@@ -65,7 +68,7 @@ def engine(tmp_path):
 def h(engine):
     clock = FakeClock()
     harness = type("H", (), {})()
-    harness.sf = store.make_session_factory(engine)
+    harness.sf = engine_store.make_session_factory(engine)
     harness.clock = clock
     harness.api = FakeMomentum(clock)
     harness.cue = WriteCue(engine)
@@ -78,12 +81,12 @@ def h(engine):
 
 def _rows(h, batch_id):
     with h.sf() as session:
-        return store.batch_rows(session, batch_id)
+        return view_store.batch_rows(session, batch_id)
 
 
 def _status(h, batch_id):
     with h.sf() as session:
-        return store.get_batch(session, batch_id)
+        return view_store.get_batch(session, batch_id)
 
 
 def _cue_after_post(h, number: int, mode: str, *, lift_after_waits: int, seen: dict) -> None:
@@ -116,7 +119,7 @@ def _cue_after_post(h, number: int, mode: str, *, lift_after_waits: int, seen: d
     ("full", "the disk that holds the database is full"),
 ])
 def test_a_store_refusing_writes_holds_the_batch_and_it_goes_on_by_itself(h, mode, sentence):
-    batch_id = store.create_batch(h.sf, fake_import(4), defaults=BatchDefaults(), source_name="t.csv")
+    batch_id = batch_store.create_batch(h.sf, fake_import(4), defaults=BatchDefaults(), source_name="t.csv")
     seen = {"id": batch_id}
     _cue_after_post(h, 2, mode, lift_after_waits=6, seen=seen)
     assert h.processor().run_batch(batch_id) == "complete"
@@ -138,7 +141,7 @@ def test_a_store_refusing_writes_holds_the_batch_and_it_goes_on_by_itself(h, mod
 
 
 def test_the_pause_is_recorded_when_the_store_still_takes_it_and_undone_after(h):
-    batch_id = store.create_batch(h.sf, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
+    batch_id = batch_store.create_batch(h.sf, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
     h.cue.spare_batches = True
     seen = {"id": batch_id}
     _cue_after_post(h, 1, "full", lift_after_waits=5, seen=seen)
@@ -150,17 +153,17 @@ def test_the_pause_is_recorded_when_the_store_still_takes_it_and_undone_after(h)
 
 
 def test_a_batch_the_rep_paused_is_not_resumed_by_the_store_coming_back(h):
-    mine = store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
-    store_paused = store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
-    store.mark_paused(h.sf, mine, "paused by the user")
-    store.mark_paused(h.sf, store_paused, safety.StoreUnavailable(safety.FULL).pause_message())
-    assert store.resume_store_paused(h.sf, None) == [store_paused]
+    mine = batch_store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    store_paused = batch_store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
+    batch_store.mark_paused(h.sf, mine, "paused by the user")
+    batch_store.mark_paused(h.sf, store_paused, safety_store.StoreUnavailable(safety_store.FULL).pause_message())
+    assert safety_store.resume_store_paused(h.sf, None) == [store_paused]
     assert _status(h, mine).status == "paused"
     assert _status(h, store_paused).status == "pending"
 
 
 def test_stop_while_waiting_for_the_store_leaves_at_once(h):
-    batch_id = store.create_batch(h.sf, fake_import(2), defaults=BatchDefaults(), source_name="t.csv")
+    batch_id = batch_store.create_batch(h.sf, fake_import(2), defaults=BatchDefaults(), source_name="t.csv")
     p = h.processor()
     h.api.after_call = lambda method, _what: setattr(h.cue, "mode", "readonly")
     waits = []
@@ -172,11 +175,11 @@ def test_stop_while_waiting_for_the_store_leaves_at_once(h):
 
 
 def test_a_bug_in_the_store_is_not_taken_for_a_full_disk(h, monkeypatch):
-    batch_id = store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
+    batch_id = batch_store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
 
     def broken(*_args, **_kw):
         raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("no such column: nope"))
-    monkeypatch.setattr(store, "mark_polling", broken)
+    monkeypatch.setattr(row_store, "mark_polling", broken)
     with pytest.raises(OperationalError, match="no such column"):
         h.processor().run_batch(batch_id)
 
@@ -192,34 +195,34 @@ def test_a_bug_in_the_store_is_not_taken_for_a_full_disk(h, monkeypatch):
 ])
 def test_environment_errors_are_told_apart_from_bugs(message, kind):
     wrapped = OperationalError("UPDATE batch_job SET ...", {}, sqlite3.OperationalError(message))
-    found = safety.classify(wrapped)
+    found = safety_store.classify(wrapped)
     assert (found.kind if found else None) == kind
 
 
 def test_sqlite_error_codes_decide_before_the_text():
     exc = sqlite3.OperationalError("disk I/O error")
     exc.sqlite_errorcode = 13 | (0 << 8)
-    assert safety.classify(exc).kind == "full"
+    assert safety_store.classify(exc).kind == "full"
     exc.sqlite_errorcode = 8 | (3 << 8)   # SQLITE_READONLY_ROLLBACK
-    assert safety.classify(exc).kind == "readonly"
+    assert safety_store.classify(exc).kind == "readonly"
     exc.sqlite_errorcode = 1
-    assert safety.classify(exc) is None
+    assert safety_store.classify(exc) is None
 
 
 def test_postgres_sqlstates_are_known():
     class DiskFull(Exception):
         sqlstate = "53100"
-    assert safety.classify(OperationalError("INSERT", {}, DiskFull("whatever"))).kind == "full"
+    assert safety_store.classify(OperationalError("INSERT", {}, DiskFull("whatever"))).kind == "full"
 
 
 def test_a_read_only_database_file_is_found_by_the_probe(tmp_path):
     path = tmp_path / "ro.sqlite"
-    engine = store.make_engine(f"sqlite:///{path}")
+    engine = engine_store.make_engine(f"sqlite:///{path}")
     try:
-        assert store.probe_writable(engine) is None
+        assert safety_store.probe_writable(engine) is None
         event.listen(engine, "checkout", lambda c, *_: c.execute("PRAGMA query_only=1"))
         engine.dispose()
-        problem = store.probe_writable(engine)
+        problem = safety_store.probe_writable(engine)
         assert problem is not None and problem.kind == "readonly"
     finally:
         engine.dispose()
@@ -230,7 +233,7 @@ def test_a_read_only_database_file_is_found_by_the_probe(tmp_path):
 def test_an_upgrade_keeps_a_copy_of_the_database_first(tmp_path):
     path = tmp_path / "bulkquote.sqlite"
     make_v1_database(f"sqlite:///{path}", batches=2, rows=3)
-    engine = store.make_engine(f"sqlite:///{path}")
+    engine = engine_store.make_engine(f"sqlite:///{path}")
     engine.dispose()
     copies = sorted(tmp_path.glob("bulkquote.sqlite.bak-v1-*"))
     assert len(copies) == 1 and not list(tmp_path.glob("*.bak-*-wal"))
@@ -241,7 +244,7 @@ def test_an_upgrade_keeps_a_copy_of_the_database_first(tmp_path):
         assert old.execute("PRAGMA quick_check").fetchone() == ("ok",)
     finally:
         old.close()
-    engine = store.make_engine(f"sqlite:///{path}")   # up to date: no second copy
+    engine = engine_store.make_engine(f"sqlite:///{path}")   # up to date: no second copy
     engine.dispose()
     assert len(list(tmp_path.glob("bulkquote.sqlite.bak-*"))) == 1
 
@@ -252,7 +255,7 @@ def test_no_copy_no_upgrade(tmp_path, monkeypatch):
 
     def no_space(*_args, **_kw):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(safety, "backup_sqlite", no_space)
+    monkeypatch.setattr(safety_store, "backup_sqlite", no_space)
     engine = create_engine(f"sqlite:///{path}")
     try:
         with pytest.raises(SchemaError, match="no copy of it could be kept"):
@@ -274,27 +277,27 @@ def _damage(path) -> None:
 
 def test_a_damaged_database_is_set_aside_and_a_fresh_one_made(tmp_path, capsys):
     path = tmp_path / "bulkquote.sqlite"
-    engine = store.make_engine(f"sqlite:///{path}")
-    sf = store.make_session_factory(engine)
+    engine = engine_store.make_engine(f"sqlite:///{path}")
+    sf = engine_store.make_session_factory(engine)
     for _ in range(3):
-        store.create_batch(sf, fake_import(40), defaults=BatchDefaults(), source_name="t.csv")
+        batch_store.create_batch(sf, fake_import(40), defaults=BatchDefaults(), source_name="t.csv")
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     _damage(path)
     damaged_bytes = path.read_bytes()
-    assert safety.damage(path) is not None
+    assert safety_store.damage(path) is not None
 
-    engine = store.make_engine(f"sqlite:///{path}")
+    engine = engine_store.make_engine(f"sqlite:///{path}")
     try:
-        notices = store.startup_notices(engine)
-        assert notices == store.startup_notices(store.make_session_factory(engine))
+        notices = safety_store.startup_notices(engine)
+        assert notices == safety_store.startup_notices(engine_store.make_session_factory(engine))
         aside = list(tmp_path.glob("bulkquote.sqlite-damaged-*"))
         assert len(aside) == 1 and aside[0].read_bytes() == damaged_bytes   # kept as it was
         assert len(notices) == 1 and str(aside[0]) in notices[0] and "set aside" in notices[0]
         assert str(aside[0]) in capsys.readouterr().err   # what the CLI prints
-        with store.make_session_factory(engine)() as session:
-            assert store.list_batches(session) == []    # a fresh, working database
+        with engine_store.make_session_factory(engine)() as session:
+            assert view_store.list_batches(session) == []    # a fresh, working database
     finally:
         engine.dispose()
 
@@ -302,9 +305,9 @@ def test_a_damaged_database_is_set_aside_and_a_fresh_one_made(tmp_path, capsys):
 def test_a_file_that_is_no_database_is_set_aside_too(tmp_path):
     path = tmp_path / "bulkquote.sqlite"
     path.write_bytes(b"PK\x03\x04 this is a spreadsheet saved over the database" * 100)
-    engine = store.make_engine(f"sqlite:///{path}")
+    engine = engine_store.make_engine(f"sqlite:///{path}")
     try:
-        assert "not a database" in store.startup_notices(engine)[0]
+        assert "not a database" in safety_store.startup_notices(engine)[0]
         assert len(list(tmp_path.glob("bulkquote.sqlite-damaged-*"))) == 1
     finally:
         engine.dispose()
@@ -312,10 +315,10 @@ def test_a_file_that_is_no_database_is_set_aside_too(tmp_path):
 
 def test_a_sound_database_is_left_alone_and_says_nothing(tmp_path, engine):
     path = tmp_path / "bulkquote.sqlite"
-    assert safety.damage(path) is None
-    again = store.make_engine(f"sqlite:///{path}")
+    assert safety_store.damage(path) is None
+    again = engine_store.make_engine(f"sqlite:///{path}")
     try:
-        assert store.startup_notices(again) == ()
+        assert safety_store.startup_notices(again) == ()
         assert sorted(p.name for p in tmp_path.iterdir() if "damaged" in p.name or "bak" in p.name) == []
     finally:
         again.dispose()
@@ -330,7 +333,7 @@ def test_a_file_of_another_kind_named_by_mistake_is_not_renamed(tmp_path):
     sheet = tmp_path / "sites.xlsx"
     sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 2000)
     with pytest.raises(Exception, match="not a database"):
-        store.make_engine(f"sqlite:///{sheet}")
+        engine_store.make_engine(f"sqlite:///{sheet}")
     assert sheet.exists() and not list(tmp_path.glob("*damaged*"))
 
 
@@ -338,7 +341,7 @@ def test_the_sql_text_of_an_error_never_decides_what_it_is():
     bug = OperationalError("UPDATE batch_job SET status_message = ?",
                            ("database or disk is full",), sqlite3.OperationalError("no such column: x"))
     assert "database or disk is full" in str(bug)
-    assert safety.classify(bug) is None
+    assert safety_store.classify(bug) is None
 
 
 def _free_port() -> int:
@@ -369,11 +372,11 @@ def test_a_database_out_of_reach_is_an_outage_not_a_bug(tmp_path):
                OperationalError("SELECT 1", {}, sqlite3.OperationalError("x"),
                                 connection_invalidated=True)]
     for exc in outages:
-        found = safety.classify(exc)
+        found = safety_store.classify(exc)
         assert found is not None and found.kind == "unreachable" and found.outage, exc
         assert found.sentence == "the database cannot be reached"
     for bug in (errors.UndefinedColumn('column "x" does not exist'),
                 errors.SyntaxError("syntax error"), psycopg.ProgrammingError("bad")):
-        assert safety.classify(OperationalError("SELECT x", {}, bug)) is None, bug
-    assert safety.StoreUnavailable("locked").outage       # a lock passes: waited for too
-    assert not safety.StoreUnavailable("full").outage     # a full disk pauses the batch
+        assert safety_store.classify(OperationalError("SELECT x", {}, bug)) is None, bug
+    assert safety_store.StoreUnavailable("locked").outage       # a lock passes: waited for too
+    assert not safety_store.StoreUnavailable("full").outage     # a full disk pauses the batch

@@ -12,7 +12,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
@@ -137,14 +138,14 @@ def test_a_toy_provider_runs_a_batch_through_the_real_engine_to_every_row_termin
     clock = FakeClock()
     seller = ToySeller(clock)
     provider: QuoteProvider = seller   # the Protocol is all the engine is given
-    batch_id = store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
+    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
 
     outcome = Processor(sf, provider, clock=clock, config=EngineConfig(),
                         rng=random.Random(7)).run_batch(batch_id)
 
     assert outcome == BatchStatus.COMPLETE
     with sf() as session:
-        rows = store.batch_rows(session, batch_id)
+        rows = view_store.batch_rows(session, batch_id)
     assert [r.status for r in rows] == [RowState.COMPLETE, RowState.COMPLETE, RowState.FAILED]
     assert all(r.status in ROW_TERMINAL for r in rows)
     assert [(r.carrier, str(r.mrc)) for r in rows[:2]] == [("Toy Telecom", "123.45")] * 2

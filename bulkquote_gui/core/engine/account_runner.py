@@ -20,7 +20,14 @@ from typing import Callable
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import safety as safety_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.api_gate import ApiGate
 from bulkquote_gui.core.engine.cleanup import OwedCalls
@@ -75,7 +82,7 @@ class AccountRunner:
                                check_fence=self.lease.check_fence,
                                report_wait=self._report_account_wait)
         self._announced: set[int] = set()
-        self._next: store.RowWork | None = None   # the next row, when already read
+        self._next: work_store.RowWork | None = None   # the next row, when already read
         self._only_batch: int | None = None
         commands.heartbeat = self.lease.heartbeat
 
@@ -95,7 +102,7 @@ class AccountRunner:
             while not self.commands.stopped:
                 try:
                     self._resume_store_paused()
-                    store.cancel_abandoned_rows(self._sf, self.account_id)   # their DELETEs owed
+                    batch_store.cancel_abandoned_rows(self._sf, self.account_id)   # their DELETEs owed
                     if not self._has_work(only_batch):
                         if until_idle:
                             break
@@ -157,7 +164,7 @@ class AccountRunner:
             row, self._next = self._next, None
             if row is None:
                 with self._sf() as session:
-                    row = store.next_row_for_account(session, self.account_id, only_batch=only_batch)
+                    row = work_store.next_row_for_account(session, self.account_id, only_batch=only_batch)
             if row is None:
                 return self._finish_idle(only_batch, result)
             batch_id = row.batch_id
@@ -192,7 +199,7 @@ class AccountRunner:
         if batch_id in self._announced:
             return True
         self.commands.forget(batch_id)
-        status = store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
+        status = batch_store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
         result.statuses[batch_id] = str(status)
         if status != BatchStatus.RUNNING:
             return False
@@ -225,7 +232,7 @@ class AccountRunner:
 
     def _pause(self, batch_id: int, message: str, result: RunResult) -> None:
         self.commands.take_pause(batch_id)   # done: the flag must not pause the next batch
-        store.mark_paused(self._sf, batch_id, message)
+        batch_store.mark_paused(self._sf, batch_id, message)
         self._announced.discard(batch_id)
         result.statuses[batch_id] = BatchStatus.PAUSED
         self.outcomes.emit_batch(batch_id, BatchStatus.PAUSED, message)
@@ -234,16 +241,16 @@ class AccountRunner:
         """401: the batch pauses with the reason, and leaves this key's account for whichever
         key works next; nothing more is sent with this one."""
         self._pause(batch_id, message, result)
-        store.disown_batch(self._sf, batch_id)
+        batch_store.disown_batch(self._sf, batch_id)
         result.auth_failed = True
 
     def cancel_in_hand(self, batch_id: int, message: str, result: RunResult | None = None) -> None:
         """The batch whose row was in hand was cancelled: its open rows too, their quotes DELETEd."""
         self.commands.take_cancel(batch_id)
-        store.request_cancel(self._sf, batch_id, include_active=False)
+        batch_store.request_cancel(self._sf, batch_id, include_active=False)
         # Rows still in flight are cancelled with their DELETEs owed (one transaction); the
         # settling below sends them, and keeps a price a DELETE finds.
-        store.cancel_open_rows(self._sf, batch_id)
+        batch_store.cancel_open_rows(self._sf, batch_id)
         self._announced.discard(batch_id)
         if result is not None:
             result.statuses[batch_id] = BatchStatus.CANCELLED
@@ -257,9 +264,9 @@ class AccountRunner:
         """The line's next row (read now, kept for the next turn) is of this batch: not done.
         One statement serves both questions and says how much is owed to the account (settled
         before the next POST): on a server each statement is a round trip."""
-        with store.autocommit(self._sf) as session:
-            ahead = store.line_ahead(session, self.account_id, only_batch=self._only_batch)
-            self.owed.remember(store.owed_cleanup(session, self.account_id) if ahead.owed else [])
+        with engine_store.autocommit(self._sf) as session:
+            ahead = work_store.line_ahead(session, self.account_id, only_batch=self._only_batch)
+            self.owed.remember(work_store.owed_cleanup(session, self.account_id) if ahead.owed else [])
         self._next = ahead.row
         if ahead.owed and self._next is not None:   # the clean-up may change the counts first
             self._next = replace(self._next, counts=None)
@@ -267,7 +274,7 @@ class AccountRunner:
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:
         with self._sf() as session:
-            if store.open_row_count(session, batch_id):
+            if work_store.open_row_count(session, batch_id):
                 return
         self._finish(batch_id, result)
 
@@ -280,7 +287,7 @@ class AccountRunner:
         # No row is left to pause or cancel: a command that cut the clean-up short is spent.
         self.commands.take_pause(batch_id)
         cancelled = self.commands.take_cancel(batch_id)
-        if store.finish_batch(self._sf, batch_id):
+        if batch_store.finish_batch(self._sf, batch_id):
             self.outcomes.emit_batch(batch_id, BatchStatus.COMPLETE)
         elif cancelled and self.status(batch_id) == BatchStatus.CANCELLED:
             # Cancelled as its last row in hand ended: the store has it, nothing was left to
@@ -295,10 +302,10 @@ class AccountRunner:
         for batch_id in sorted(self._announced | ({only_batch} if only_batch else set())):
             if self.status(batch_id) in (BatchStatus.PENDING, BatchStatus.RUNNING):
                 with self._sf() as session:
-                    if store.open_row_count(session, batch_id):
+                    if work_store.open_row_count(session, batch_id):
                         continue
                 if batch_id not in self._announced:
-                    store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
+                    batch_store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
                 self._finish(batch_id, result)
             result.statuses[batch_id] = self.status(batch_id)
         return StepResult.IDLE
@@ -319,7 +326,7 @@ class AccountRunner:
             self._announced.discard(batch_id)
             result.statuses[batch_id] = BatchStatus.PAUSED
             try:
-                store.mark_paused(self._sf, batch_id, message)
+                batch_store.mark_paused(self._sf, batch_id, message)
             except (SQLAlchemyError, StoreUnavailable) as again:
                 if classify(again) is None:
                     raise
@@ -333,7 +340,7 @@ class AccountRunner:
     def _resume_store_paused(self) -> None:
         """Batches paused because the store refused writes go on once it takes them again
         (also those left so by an earlier run that was stopped while waiting)."""
-        for batch_id in store.resume_store_paused(self._sf, self.account_id):
+        for batch_id in safety_store.resume_store_paused(self._sf, self.account_id):
             log.info("batch %s resumes: the database can be written again", batch_id)
 
     def _emit_safely(self, emit: Callable[[], None]) -> None:
@@ -348,8 +355,8 @@ class AccountRunner:
         with self._sf() as session:
             if only_batch is not None:
                 return self.status(only_batch) in (BatchStatus.PENDING, BatchStatus.RUNNING)
-            return bool(store.unfinished_batch_ids(session, account_id=self.account_id)) \
-                or bool(store.owed_count(session, self.account_id))
+            return bool(view_store.unfinished_batch_ids(session, account_id=self.account_id)) \
+                or bool(cleanup_store.owed_count(session, self.account_id))
 
     def _hold_lease(self, only_batch: int | None) -> StepResult:
         """Become the holder (HELD); while another process is, say who and wait. IDLE when
@@ -395,16 +402,17 @@ class AccountRunner:
     def _store_wait(self, reason: str, message: str, blocker_id: str | None) -> None:
         token = self.lease.token
         if token is not None:
-            store.set_waiting(self._sf, self.account_id, token, str(reason), message, blocker_id,
+            account_store.set_waiting(self._sf, self.account_id, token, str(reason), message, blocker_id,
                               self._clock.now(), lane=self.lease.lane)
 
     def _give_back(self, seconds: float) -> None:
-        store.shift_polling_deadlines(self._sf, self.account_id, seconds)
+        with engine_store.in_transaction(self._sf) as session:
+            row_store.shift_polling_deadlines(session, self.account_id, seconds)
 
     def status(self, batch_id: int) -> str:
         """The batch's status in the store (KeyError for an unknown batch)."""
         with self._sf() as session:
-            status = store.batch_status(session, batch_id)
+            status = view_store.batch_status(session, batch_id)
         if status is None:
             raise KeyError(f"no batch {batch_id}")
         return str(status)

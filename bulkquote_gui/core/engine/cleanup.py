@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.outcomes import Outcomes
@@ -48,12 +50,12 @@ class OwedCalls:
         self._outcomes = outcomes
         self._fence_check = fence_check    # LeaseLost before any call if our lease was taken
         self._not_before = float("-inf")   # a server's Retry-After on clean-up calls
-        self._seen: list[store.Owed] | None = None   # see remember()
+        self._seen: list[cleanup_store.Owed] | None = None   # see remember()
 
     @property
     def owed(self) -> int:
         with self._sf() as session:
-            return store.owed_count(session, self.account_id)
+            return cleanup_store.owed_count(session, self.account_id)
 
     def defer(self, retry_after: float | None) -> bool:
         """The server asked to wait (Retry-After): no clean-up call before then. True if so."""
@@ -62,7 +64,7 @@ class OwedCalls:
         self._not_before = self._clock.monotonic() + self._timing.clamp(retry_after)
         return True
 
-    def remember(self, owed: list[store.Owed]) -> None:
+    def remember(self, owed: list[cleanup_store.Owed]) -> None:
         """What is owed, as the caller just read it in a transaction it had anyway: the next
         pass starts from it instead of reading again (each read costs round trips on a server).
         Only this account's holder settles its items, and every pass forgets it: never stale."""
@@ -75,7 +77,7 @@ class OwedCalls:
             return CleanupResult()
         if owed is None:
             with self._sf() as session:
-                owed = store.owed_cleanup(session, self.account_id)
+                owed = work_store.owed_cleanup(session, self.account_id)
         if owed:
             self._fence_check()
         sent, auth_error = 0, None
@@ -93,15 +95,15 @@ class OwedCalls:
                         break
                     continue
                 except ProviderError:  # 409: a replay would have answered, so nothing of ours; refused
-                    store.owed_settled(self._sf, item.id)
+                    self._settled(item.id)
                     continue
                 if reply.quote.terminal:
                     # It finished while we could not hear: the answer (a price paid for) is kept.
                     self._outcomes.record_late(item.row_id, reply.quote, key=item.idempotency_key)
-                    store.owed_settled(self._sf, item.id)
+                    self._settled(item.id)
                     continue
                 remote_id = reply.quote.id
-                store.owed_settled(self._sf, item.id, now_delete=remote_id)
+                self._settled(item.id, now_delete=remote_id)
             try:
                 final = self._client.cancel(remote_id).quote
             except AuthError as exc:
@@ -114,13 +116,18 @@ class OwedCalls:
                 continue
             except ProviderError as exc:  # 404: gone already
                 log.info("quote %s needs no cancel: %s", remote_id, exc)
-                store.owed_settled(self._sf, item.id)
+                self._settled(item.id)
                 continue
             sent += 1
-            store.owed_settled(self._sf, item.id)
+            self._settled(item.id)
             if final.terminal:
                 self._outcomes.record_late(item.row_id, final)  # finished before the DELETE
         return CleanupResult(sent=sent, auth_error=auth_error)
+
+    def _settled(self, owed_id: int, *, now_delete: str | None = None) -> None:
+        """The owed item is done (or became a DELETE to send), committed before the next call."""
+        with engine_store.in_transaction(self._sf) as session:
+            cleanup_store.owed_settled(session, owed_id, now_delete=now_delete)
 
     def settle(self, *, yield_to_commands: bool) -> ProviderError | None:
         """Keep clearing what is owed, with backoff, for up to cleanup_timeout_s.

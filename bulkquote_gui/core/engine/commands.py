@@ -14,9 +14,10 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.states import BatchStatus
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store.accounts import LeaseLost
 
 class StepResult(StrEnum):
@@ -148,8 +149,8 @@ class Commands:
         if batch_id == self._store_checked_batch and now - self._store_checked_at < self._check_s / 2:
             return
         self._store_checked_at, self._store_checked_batch = now, batch_id
-        with store.autocommit(self._sf) as session:   # one read: no BEGIN, no ROLLBACK
-            status = store.batch_status(session, batch_id)
+        with engine_store.autocommit(self._sf) as session:   # one read: no BEGIN, no ROLLBACK
+            status = view_store.batch_status(session, batch_id)
         if status == BatchStatus.CANCELLED:
             raise Interrupted(BatchStatus.CANCELLED, "cancelled by the user", batch_id)
         if status == BatchStatus.PAUSED:

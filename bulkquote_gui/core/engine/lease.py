@@ -17,9 +17,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.durations import duration_text
+from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store.accounts import Fence, Holder, LeaseLost, LeaseState
 
 
@@ -91,7 +91,7 @@ class LeaseKeeper:
         return self._token
 
     def try_acquire(self) -> bool:
-        token = store.acquire_lease(self._sf, self.account_id, self.holder, self._clock.now(),
+        token = account_store.acquire_lease(self._sf, self.account_id, self.holder, self._clock.now(),
                                     self._ttl_s, lane=self.lane)
         self._token = token
         if token is not None:
@@ -126,9 +126,9 @@ class LeaseKeeper:
 
     def release(self) -> None:
         if self._token is not None:
-            store.release_lease(self._sf, self.account_id, self.holder, self._token, lane=self.lane)
+            account_store.release_lease(self._sf, self.account_id, self.holder, self._token, lane=self.lane)
             self._token = None
 
     def read(self) -> LeaseState | None:
         with self._sf() as session:
-            return store.read_lease(session, self.account_id, lane=self.lane)
+            return account_store.read_lease(session, self.account_id, lane=self.lane)

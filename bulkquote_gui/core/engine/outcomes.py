@@ -12,11 +12,14 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.quoting.provider import ProviderError, QuoteStatus, RemoteQuote
 from bulkquote_gui.core.states import RowState
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.store import work as work_store
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ class Outcomes:
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
         if quote.status == QuoteStatus.COMPLETE and quote.result is not None:
-            self.write_row(row_id, lambda s: store.mark_complete(s, row_id, quote, now))
+            self.write_row(row_id, lambda s: row_store.mark_complete(s, row_id, quote, now))
             return
         if quote.status == QuoteStatus.FAILED:
             code = quote.error_code or "failed"
@@ -50,7 +53,7 @@ class Outcomes:
         else:  # cancelled or expired, and not by us
             code = quote.status
             message = quote.error_message or f"the quote was {quote.status} by the server"
-        self.write_row(row_id, lambda s: store.mark_failed(s, row_id, code, message, now,
+        self.write_row(row_id, lambda s: row_store.mark_failed(s, row_id, code, message, now,
                                                            quote.status))
 
     def record_late(self, row_id: int | None, quote: RemoteQuote, *, key: str | None = None) -> None:
@@ -58,14 +61,16 @@ class Outcomes:
         later replaces that ending."""
         if row_id is None or quote.status == QuoteStatus.CANCELLED:
             return
-        if store.reopen_for_late_answer(self._sf, row_id, remote_id=None if key else quote.id,
-                                        key=key):
+        with engine_store.in_transaction(self._sf) as session:   # committed before it is recorded
+            reopened = row_store.reopen_for_late_answer(
+                session, row_id, remote_id=None if key else quote.id, key=key)
+        if reopened:
             self.record_terminal(row_id, quote)
 
     def finish_failed(self, row_id: int, code: str, message: str, *,
                       owe_replay: bool = False) -> None:
         now = self._clock.now()
-        self.write_row(row_id, lambda s: store.mark_failed(s, row_id, code, message, now,
+        self.write_row(row_id, lambda s: row_store.mark_failed(s, row_id, code, message, now,
                                                            owe_replay=owe_replay))
 
     # ------------------------------------------------------------ events
@@ -77,19 +82,19 @@ class Outcomes:
         False, and no event, when the write changed nothing.
 
         `one_statement`: the write is one conditional UPDATE, atomic by itself, so it runs
-        without BEGIN and COMMIT (store.autocommit): two round trips less. (mark_submitting may
+        without BEGIN and COMMIT (engine_store.autocommit): two round trips less. (mark_submitting may
         add the batch's turn after it: fairness bookkeeping, which a crash between the two only
         leaves one turn behind.)
         `still_active_as`: the row stays active (submitting -> polling), so its batch's counts
         are those its last event gave, if that was moments ago: the event is that one with
         this status, and nothing is read. `known`: the event, as the caller knows it whole."""
-        opened = store.autocommit(self._sf) if one_statement else self._sf.begin()
+        opened = engine_store.autocommit(self._sf) if one_statement else self._sf.begin()
         with opened as session:
             if not write(session):
                 return False
             event = known or self._known_event(row_id, still_active_as)
             if event is None:
-                event = QuoteEvent(**store.row_event_fields(session, row_id))
+                event = QuoteEvent(**row_store.row_event_fields(session, row_id))
         self._last = (event, self._clock.monotonic())
         self.emit(event)
         return True
@@ -104,7 +109,7 @@ class Outcomes:
 
     def emit_batch(self, batch_id: int, status: str, message: str = "") -> None:
         with self._sf() as session:
-            counts = store.batch_counts(session, batch_id)
+            counts = view_store.batch_counts(session, batch_id)
         self.emit(BatchEvent(batch_id=batch_id, status=str(status), message=message, counts=counts))
 
     def emit_wait(self, account_id: int, reason: str, message: str = "",
@@ -113,7 +118,7 @@ class Outcomes:
         """`batch_ids`: the batches held up, when the caller knows them (else read)."""
         if batch_ids is None:
             with self._sf() as session:
-                batch_ids = tuple(store.unfinished_batch_ids(session, account_id=account_id))
+                batch_ids = tuple(view_store.unfinished_batch_ids(session, account_id=account_id))
         self.emit(WaitEvent(account_id=account_id, reason=str(reason), message=message,
                             blocker_id=blocker_id, batch_ids=batch_ids))
 
@@ -124,7 +129,7 @@ class Outcomes:
             log.exception("event listener failed on %r", event)
 
 
-def submitting_event(row: store.RowWork) -> QuoteEvent | None:
+def submitting_event(row: work_store.RowWork) -> QuoteEvent | None:
     """The event announcing a pending row's start, when its batch's counts came with it (read
     by the line a moment ago): one pending row fewer, one active more. None: to be read."""
     if row.counts is None:

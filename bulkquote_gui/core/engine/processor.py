@@ -13,7 +13,6 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock, SystemClock
 from bulkquote_gui.core.engine.account_runner import AccountRunner, RunResult
 from bulkquote_gui.core.engine.commands import Commands
@@ -22,6 +21,9 @@ from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.quoting.provider import QuoteProvider, kind_of
 from bulkquote_gui.core.states import BatchStatus
+from bulkquote_gui.core.store import accounts as account_store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import models as model_store
 from bulkquote_gui.core.store.accounts import AccountRef, Holder
 
 # An account for callers that name none (tests with a fake client, tools on one private API).
@@ -65,8 +67,8 @@ class Processor:
                 account = self._account() if callable(self._account) else self._account
                 claims = account is not None   # never file batches under the stand-in account
                 if account is None:
-                    kind = kind_of(self._client) or store.DEFAULT_PROVIDER_KIND
-                    account = store.ensure_account(self._sf, *LOCAL_ACCOUNT, provider=kind)
+                    kind = kind_of(self._client) or model_store.DEFAULT_PROVIDER_KIND
+                    account = account_store.ensure_account(self._sf, *LOCAL_ACCOUNT, provider=kind)
                 self._runner_made = AccountRunner(
                     self._sf, self._client, account.id, self._holder, clock=self._clock,
                     config=self._config, commands=self.commands, on_event=self._on_event,
@@ -114,10 +116,10 @@ class Processor:
         """
         if self.commands.current_batch == batch_id:
             self.commands.cancel(batch_id)
-            store.request_cancel(self._sf, batch_id, include_active=False)
+            batch_store.request_cancel(self._sf, batch_id, include_active=False)
             self.commands.nudge()
             return
-        store.request_cancel(self._sf, batch_id, include_active=True)   # DELETEs owed with it
+        batch_store.request_cancel(self._sf, batch_id, include_active=True)   # DELETEs owed with it
         self._runner.outcomes.emit_batch(batch_id, BatchStatus.CANCELLED, "cancelled by the user")
 
     def send_pending_deletes(self) -> int:

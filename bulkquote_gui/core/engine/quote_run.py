@@ -26,7 +26,10 @@ from typing import Any, Callable
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import cleanup as cleanup_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import rows as row_store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.engine.api_gate import ApiGate
 from bulkquote_gui.core.engine.cleanup import OwedCalls
@@ -84,7 +87,7 @@ class QuoteRun:
 
     # ------------------------------------------------------------------ one row
 
-    def run(self, row: store.RowWork) -> None:
+    def run(self, row: work_store.RowWork) -> None:
         """Take the row as far as it goes; raises Interrupted for commands, lease loss, 401."""
         # Left `submitting` by an earlier run or holder: its POST may have gone out, unanswered.
         resumed_submitting = row.status == RowState.SUBMITTING
@@ -93,7 +96,7 @@ class QuoteRun:
                 now = self._clock.now()
                 fence = self._fence()
                 try:
-                    if not self._outcomes.write_row(row.id, lambda s: store.mark_submitting(
+                    if not self._outcomes.write_row(row.id, lambda s: row_store.mark_submitting(
                             s, row, now, fence=fence), one_statement=True,
                             known=submitting_event(row)):
                         return  # changed under us (cancelled): the caller picks the next row
@@ -135,7 +138,7 @@ class QuoteRun:
         except LeaseLost as exc:
             raise Interrupted(StepResult.LEASE_LOST, str(exc)) from None
 
-    def _submit(self, row: store.RowWork, *, post_unanswered: bool = False,
+    def _submit(self, row: work_store.RowWork, *, post_unanswered: bool = False,
                 fenced_now: bool = False) -> tuple[str, float, Any] | None:
         """POST until the row has a remote quote (-> its id, first poll delay and the stored
         submit time) or has ended.
@@ -193,7 +196,9 @@ class QuoteRun:
                     # Asked again after a cancel, the key's quote was cancelled at the API: its
                     # replay can only answer that. A new key asks for a quote (one, not two:
                     # the old one has no price).
-                    new_key = store.renew_key(self._sf, row.id, row.idempotency_key)
+                    # The new key is committed before the POST that sends it.
+                    with engine_store.in_transaction(self._sf) as session:
+                        new_key = row_store.renew_key(session, row.id, row.idempotency_key)
                     if new_key is None:
                         return None   # the row moved on (cancelled again)
                     log.info("row %s: quote %s was cancelled; asking again with a new key",
@@ -204,7 +209,7 @@ class QuoteRun:
                 # The quote's own timeout runs from its creation: an outage that held the POST
                 # back must not leave the quote only moments before it is given up on.
                 posted_at = self._clock.now()
-                self._outcomes.write_row(row.id, lambda s: store.mark_polling(
+                self._outcomes.write_row(row.id, lambda s: row_store.mark_polling(
                     s, row.id, quote.id, posted_at=posted_at), one_statement=True,
                     still_active_as=RowState.POLLING)
                 if quote.terminal:
@@ -215,7 +220,7 @@ class QuoteRun:
             stop.post_unanswered = post_unanswered  # for cancel_row
             raise
 
-    def _submit_timed_out(self, row: store.RowWork, *, maybe_created: bool,
+    def _submit_timed_out(self, row: work_store.RowWork, *, maybe_created: bool,
                           last: ProviderError) -> None:
         """No quote could be made within the row's timeout: the row fails. If an answer may have
         been lost after the server made the quote, its key is replayed later (clean-up owed)."""
@@ -226,7 +231,7 @@ class QuoteRun:
         self._outcomes.finish_failed(row.id, "timeout", message, owe_replay=maybe_created)
         return None
 
-    def _poll(self, row: store.RowWork, remote_id: str, delay: float) -> None:
+    def _poll(self, row: work_store.RowWork, remote_id: str, delay: float) -> None:
         """GET the row's quote until it is terminal, times out, or the batch is interrupted."""
         transient_tries = 0
         outages = self._api.outages
@@ -261,7 +266,7 @@ class QuoteRun:
                 return
             delay = self._timing.poll_delay(reply.retry_after)
 
-    def _after_outage(self, row: store.RowWork, outages: int) -> tuple[store.RowWork, int]:
+    def _after_outage(self, row: work_store.RowWork, outages: int) -> tuple[work_store.RowWork, int]:
         """The gate gave time back to polling rows after an outage: reread this row's deadline."""
         if self._api.outages == outages:
             return row, outages
@@ -270,7 +275,7 @@ class QuoteRun:
 
     # ------------------------------------------------------------------ a blocked account
 
-    def _blocked(self, exc: Busy, row: store.RowWork, tries: int
+    def _blocked(self, exc: Busy, row: work_store.RowWork, tries: int
                  ) -> tuple[str, float, Any] | None:
         """409: some quote blocks the account. Adopt it if it is this row's, finish it for its own
         row if it is another of ours still wanted, DELETE it if it is ours and unwanted, and wait
@@ -293,18 +298,18 @@ class QuoteRun:
         if blocking.terminal:
             return None
         with self._sf() as session:
-            owner = store.find_row_for_remote(session, blocking.id)
+            owner = work_store.find_row_for_remote(session, blocking.id)
         if owner is None:
             self._wait_for_foreign(blocking.id, reply.retry_after, row.batch_id)
             return None
         if owner.row_id == row.id:
             log.info("row %s: adopting quote %s found in flight", row.row_number, blocking.id)
-            self._outcomes.write_row(row.id, lambda s: store.mark_polling(s, row.id, blocking.id))
+            self._outcomes.write_row(row.id, lambda s: row_store.mark_polling(s, row.id, blocking.id))
             return blocking.id, self._timing.poll_delay(reply.retry_after), row.submitted_at
         if owner.status.active and owner.batch_status != BatchStatus.CANCELLED:
             log.info("row %s of batch %s: finishing its quote %s first",
                      owner.row_number, owner.batch_id, blocking.id)
-            self._outcomes.write_row(owner.row_id, lambda s: store.mark_polling(
+            self._outcomes.write_row(owner.row_id, lambda s: row_store.mark_polling(
                 s, owner.row_id, blocking.id))
             self._poll(self._load(owner.row_id), blocking.id, self._timing.poll_delay(reply.retry_after))
             return None
@@ -363,7 +368,7 @@ class QuoteRun:
             self._waiting_on = None
             self._report_wait(WaitReason.NONE, "", None)
 
-    def _record_for_owner(self, owner: store.RowOwner, quote: RemoteQuote) -> None:
+    def _record_for_owner(self, owner: work_store.RowOwner, quote: RemoteQuote) -> None:
         """A quote of a row we had lost track of ended while clearing the account: keep the answer."""
         if owner.status.terminal or quote.status != QuoteStatus.COMPLETE:
             return
@@ -373,7 +378,7 @@ class QuoteRun:
 
     # ------------------------------------------------------------------ giving up, cancelling
 
-    def _give_up(self, row: store.RowWork, remote_id: str) -> None:
+    def _give_up(self, row: work_store.RowWork, remote_id: str) -> None:
         """The row's timeout passed: DELETE its quote (never leave the account blocked), fail it.
 
         If the DELETE finds the quote already finished (complete or failed), that answer is kept.
@@ -406,7 +411,7 @@ class QuoteRun:
             return
         owe_replay = post_unanswered and current.remote_id is None
         now = self._clock.now()
-        self._outcomes.write_row(row_id, lambda s: store.mark_cancelled(
+        self._outcomes.write_row(row_id, lambda s: row_store.mark_cancelled(
             s, row_id, now, owe_replay=owe_replay))
 
     def delete_or_owe(self, remote_id: str, row_id: int | None = None) -> RemoteQuote | None:
@@ -429,12 +434,13 @@ class QuoteRun:
             except ProviderError as exc:  # 404: nothing left to cancel
                 log.info("DELETE %s: %s", remote_id, exc)
                 return None
-        store.owe_delete(self._sf, remote_id, row_id)
+        with engine_store.in_transaction(self._sf) as session:
+            cleanup_store.owe_delete(session, remote_id, row_id)
         return None
 
     # ------------------------------------------------------------------ time
 
-    def _time_left(self, row: store.RowWork) -> float:
+    def _time_left(self, row: work_store.RowWork) -> float:
         """The row's quote timeout left. What elapsed before this process took the row up comes
         from the stored wall-clock submit time (it survives restarts); from then on monotonic
         time counts, so a wall clock set forward or back, or a laptop's sleep, takes nothing."""
@@ -453,7 +459,7 @@ class QuoteRun:
         the deadline can still be answered."""
         return max(left, self._config.last_call_s)
 
-    def _timed_out(self, row: store.RowWork) -> bool:
+    def _timed_out(self, row: work_store.RowWork) -> bool:
         return self._time_left(row) <= 0
 
     def _timeout_message(self, *, sent: bool, confirmed: bool = True) -> str:
@@ -464,9 +470,9 @@ class QuoteRun:
             return f"no answer within {limit}; the quote was cancelled"
         return f"no answer within {limit}; cancelling the quote was not confirmed"
 
-    def _load(self, row_id: int) -> store.RowWork:
+    def _load(self, row_id: int) -> work_store.RowWork:
         with self._sf() as session:
-            row = store.load_row(session, row_id)
+            row = work_store.load_row(session, row_id)
         if row is None:
             raise KeyError(f"no batch row {row_id}")
         return row

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.quoting.provider import QuoteProvider, RemoteQuote
 from bulkquote_gui.core.states import RowState
 
@@ -25,7 +25,7 @@ def cancel_blocking_quote(client: QuoteProvider, session_factory: sessionmaker[S
     if not quote_id:
         raise NotABlocker("no quote id given")
     with session_factory() as session:
-        owner = store.find_row_for_remote(session, quote_id)
+        owner = work_store.find_row_for_remote(session, quote_id)
     if owner is not None and owner.status in (RowState.SUBMITTING, RowState.POLLING):
         raise NotABlocker(f"quote {quote_id} is row {owner.row_number} of batch {owner.batch_id} "
                           f"(ours): cancel that batch instead")

@@ -28,10 +28,13 @@ from bulkquote_gui.core.store.models import (
     DEFAULT_PROVIDER_KIND,
     Account,
     AccountLease,
-    BatchJob,
     StoreMeta,
     utcnow,
 )
+
+__all__ = ["LEASE_IS_OURS", "AccountRef", "Fence", "Holder", "LeaseLost", "LeaseState",
+           "acquire_lease", "ensure_account", "install_id", "read_lease", "release_lease",
+           "renew_lease", "set_waiting"]
 
 _INSTALL_ID = "install_id"
 _FINGERPRINT_SALT = "fingerprint_salt"
@@ -109,13 +112,6 @@ def _find_account(session_factory: sessionmaker[Session], provider: str, url: st
             Account.key_fingerprint == fingerprint)).first()
     return None if row is None else AccountRef(row.id, row.api_url, row.key_fingerprint,
                                                row.provider)
-
-
-def claim_unassigned_batches(session_factory: sessionmaker[Session], account_id: int) -> int:
-    """Batches stored before accounts existed (or without an API at hand) join this account."""
-    with session_factory.begin() as session:
-        return session.execute(update(BatchJob).where(BatchJob.account_id.is_(None))
-                               .values(account_id=account_id)).rowcount
 
 
 # --------------------------------------------------------------------------- leases

@@ -39,6 +39,11 @@ from bulkquote_gui.core.store.models import (
     utcnow,
 )
 
+__all__ = ["NothingToQuote", "cancel_abandoned_rows", "cancel_open_rows", "create_batch",
+           "disown_batch", "finish_batch", "mark_paused", "quote_fields", "quote_rest",
+           "request_cancel", "resume_batch", "retry_failed", "set_priority", "skipped_rows",
+           "start_batch"]
+
 
 class _ImportResultLike(Protocol):
     columns: Any

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, CleanupOwed, utcnow
+
+__all__ = ["Owed", "owe_delete", "owe_deletes", "owe_replays", "owed_count", "owed_count_subquery",
+           "owed_items", "owed_settled", "take_back_owed"]
 
 
 @dataclass(frozen=True)
@@ -26,16 +29,9 @@ class Owed:
     request: dict[str, Any] | None   # the body to replay it with
 
 
-def owe_delete(session_factory: sessionmaker[Session], remote_id: str, row_id: int | None) -> None:
-    with session_factory.begin() as session:
-        session.connection().execute(insert(CleanupOwed), {
-            "remote_id": remote_id, "row_id": row_id, "idempotency_key": None, "created_at": utcnow()})
-
-
-def owe_lost_post(session_factory: sessionmaker[Session], row_id: int, key: str) -> None:
-    with session_factory.begin() as session:
-        session.connection().execute(insert(CleanupOwed), {
-            "remote_id": None, "row_id": row_id, "idempotency_key": key, "created_at": utcnow()})
+def owe_delete(session: Session, remote_id: str, row_id: int | None) -> None:
+    session.connection().execute(insert(CleanupOwed), {
+        "remote_id": remote_id, "row_id": row_id, "idempotency_key": None, "created_at": utcnow()})
 
 
 def owe_replays(session: Session, rows: Any) -> None:
@@ -87,25 +83,14 @@ def owed_count_subquery() -> Any:
             .correlate(None).scalar_subquery())
 
 
-def owed_cleanup(session: Session, account_id: int | None = None) -> list[Owed]:
-    """What is owed (by `account_id`, or by anyone), oldest first; a lost POST comes with the
-    body to replay it with."""
+def owed_items(session: Session, account_id: int | None = None) -> list[Owed]:
+    """What is owed (by `account_id`, or by anyone), oldest first, without the bodies to replay
+    lost POSTs with (work.owed_cleanup adds those: the body is the engine's reading of a row)."""
     if account_id is None:
         rows = session.connection().execute(_OWED)
     else:
         rows = session.connection().execute(_OWED_OF_ACCOUNT, {"p_account": account_id})
-    from bulkquote_gui.core.store.work import load_row  # (work reads the owed count with its rows)
-
-    out = []
-    for r in rows:
-        request = None
-        if r.remote_id is None:
-            row = load_row(session, r.row_id) if r.row_id is not None else None
-            if row is None:
-                continue  # its batch was deleted: nothing left to replay
-            request = row.request
-        out.append(Owed(r.id, r.remote_id, r.row_id, r.idempotency_key, request))
-    return out
+    return [Owed(r.id, r.remote_id, r.row_id, r.idempotency_key, None) for r in rows]
 
 
 def owed_count(session: Session, account_id: int | None = None) -> int:
@@ -114,27 +99,25 @@ def owed_count(session: Session, account_id: int | None = None) -> int:
     return int(session.connection().scalar(_OWED_COUNT_OF_ACCOUNT, {"p_account": account_id}) or 0)
 
 
-def owed_settled(session_factory: sessionmaker[Session], owed_id: int, *,
-                 now_delete: str | None = None) -> None:
+def owed_settled(session: Session, owed_id: int, *, now_delete: str | None = None) -> None:
     """The owed item is done; or, for a replayed lost POST, became a quote to DELETE.
 
     In the second case the quote's id is also stored with its row (if the row still has that
     key), so whatever the DELETE then finds, even after a restart, is matched to the row by id.
     """
-    with session_factory.begin() as session:
-        if now_delete is None:
-            session.connection().execute(delete(CleanupOwed).where(CleanupOwed.id == owed_id))
-        else:
-            item = session.connection().execute(
-                select(CleanupOwed.row_id, CleanupOwed.idempotency_key)
-                .where(CleanupOwed.id == owed_id)).first()
-            if item is not None and item.row_id is not None and item.idempotency_key:
-                session.connection().execute(update(BatchQuote).where(
-                    BatchQuote.id == item.row_id,
-                    BatchQuote.idempotency_key == item.idempotency_key)
-                    .values(remote_id=now_delete))
-            session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
-                                         .values(remote_id=now_delete, idempotency_key=None))
+    if now_delete is None:
+        session.connection().execute(delete(CleanupOwed).where(CleanupOwed.id == owed_id))
+        return
+    item = session.connection().execute(
+        select(CleanupOwed.row_id, CleanupOwed.idempotency_key)
+        .where(CleanupOwed.id == owed_id)).first()
+    if item is not None and item.row_id is not None and item.idempotency_key:
+        session.connection().execute(update(BatchQuote).where(
+            BatchQuote.id == item.row_id,
+            BatchQuote.idempotency_key == item.idempotency_key)
+            .values(remote_id=now_delete))
+    session.connection().execute(update(CleanupOwed).where(CleanupOwed.id == owed_id)
+                                 .values(remote_id=now_delete, idempotency_key=None))
 
 
 def take_back_owed(session: Session, batch_id: int, row_ids: set[int]) -> set[int]:

@@ -16,6 +16,8 @@ import random
 import select
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.file_modes import create_private_file, make_folder
 from bulkquote_gui.core.store import read_only, safety
-from bulkquote_gui.core.store.safety import (StoreUnavailable, classify, probe_writable,
-                                             resume_store_paused, startup_notices)
 from bulkquote_gui.core.store.schema import ensure_schema
 
 __all__ = ["KEYRING_SERVICE", "POSTGRES_CONNECT_TIMEOUT_S", "SQLITE_BUSY_TIMEOUT_MS",
-           "StoreUnavailable", "classify", "keyring_username", "make_engine",
-           "make_session_factory", "probe_writable", "public_url", "resume_store_paused",
-           "save_database_password", "startup_notices"]
+           "autocommit", "in_transaction", "keyring_username", "make_engine",
+           "make_session_factory", "ping_when_in_doubt", "public_url", "save_database_password"]
 
 log = logging.getLogger(__name__)
 
@@ -254,3 +253,23 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose loaded values stay readable after commit (expire_on_commit=False)."""
     return sessionmaker(engine, expire_on_commit=False)
 
+
+# ---------------------------------------------------------------- transactions
+
+@contextmanager
+def in_transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction committed on leaving the block. The store's writers take a session and
+    never commit: the caller opens this at the call site, where the order of the commit and
+    the side effect it must come before can be seen."""
+    with session_factory.begin() as session:
+        yield session
+
+
+@contextmanager
+def autocommit(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose every statement commits by itself: for one read, or one conditional
+    write that is atomic alone. On a server BEGIN and COMMIT (or ROLLBACK) are two round trips
+    of their own; several statements here are not one transaction."""
+    with session_factory() as session:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session

@@ -37,6 +37,13 @@ from bulkquote_gui.core.states import (  # noqa: F401 (the groups: re-exported f
     RowState,
 )
 
+__all__ = ["BATCH_CANCELLED", "BATCH_COMPLETE", "BATCH_OPEN", "BATCH_PAUSED", "BATCH_PENDING",
+           "BATCH_RUNNING", "BATCH_UNFINISHED", "DEFAULT_PROVIDER_KIND", "CENT", "ROW_ACTIVE", "ROW_CANCELLED", "ROW_COMPLETE", "ROW_FAILED",
+           "ROW_OPEN", "ROW_PENDING", "ROW_POLLING", "ROW_SUBMITTING", "ROW_TERMINAL", "Account",
+           "AccountLease", "Base", "BatchJob", "BatchQuote", "CleanupOwed", "Lead", "Money",
+           "Provider", "Quote", "QuoteOption", "StoreMeta", "UTCDateTime", "legacy_reference",
+           "one_line_address", "one_of", "row_reference", "to_money", "utcnow"]
+
 # The statuses as the store writes them: the enums of core/states.py (StrEnum: equal to their text).
 BATCH_PENDING = BatchStatus.PENDING
 BATCH_RUNNING = BatchStatus.RUNNING

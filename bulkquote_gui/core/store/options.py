@@ -13,6 +13,8 @@ from bulkquote_gui.core.quoting.provider import offer_values
 from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store.models import BatchQuote, QuoteOption
 
+__all__ = ["OptionView", "batch_options"]
+
 
 @dataclass(frozen=True)
 class OptionView:

@@ -20,6 +20,8 @@ from sqlalchemy import URL, Engine
 
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, SchemaError, current_version
 
+__all__ = ["cannot_write", "check_schema", "configure", "notice", "read_only_url"]
+
 
 def cannot_write(database: Path) -> bool:
     """True when this process may read `database` but SQLite could not write it."""

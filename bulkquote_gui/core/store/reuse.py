@@ -32,6 +32,8 @@ from bulkquote_gui.core.store.models import (
     utcnow,
 )
 
+__all__ = ["Reusable", "requote_stale", "reusable_for_rows", "reuse_valid_quotes", "stale_row_ids"]
+
 _PUNCTUATION = re.compile(r"[.,#'\"]")
 _SPACES = re.compile(r"\s+")
 

@@ -4,22 +4,22 @@ Each is a conditional UPDATE (`... WHERE status IN (...)`) committed BEFORE the 
 announces; `submitting` is also fenced by the account's lease token (see accounts.py), so a
 holder that lost its lease can never start another row.
 
-A writer takes a session factory (a transaction of its own) or an open session (the caller's
-transaction, e.g. the engine's, which reads the event announcing the change in the same one:
-on a server every transaction costs round trips).
+A writer takes the caller's open session and never commits: the caller opens the transaction
+at the call site (`with engine_store.in_transaction(sf) as session:`, or the engine's own, which
+reads the event announcing the change in the same one: on a server every transaction costs
+round trips), so where the commit falls before the side effect is seen where the side effect is.
 """
 
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import (bindparam, delete, func, insert, literal_column, or_, select, true,
                         update)
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from bulkquote_gui.core.quoting.provider import offer_values
 from bulkquote_gui.core.states import RowState
@@ -40,6 +40,9 @@ from bulkquote_gui.core.store.models import (
 from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
 from bulkquote_gui.core.store.views import counts_of
 from bulkquote_gui.core.store.work import RowWork
+
+__all__ = ["mark_cancelled", "mark_complete", "mark_failed", "mark_polling", "mark_submitting",
+           "renew_key", "reopen_for_late_answer", "row_event_fields", "shift_polling_deadlines"]
 
 
 # Each UPDATE below moves a row only from the states core/states.py's ROW_TRANSITIONS allows
@@ -78,32 +81,8 @@ _MARK_COMPLETE_RETURNING = _MARK_COMPLETE.returning(BatchQuote.quote_id,
 _QUOTE_ID_OF_ROW = select(BatchQuote.quote_id).where(BatchQuote.id == bindparam("p_row"))
 
 
-Target = sessionmaker[Session] | Session   # a transaction of its own, or the caller's
-
-
-@contextmanager
-def in_transaction(target: Target) -> Iterator[Session]:
-    """The caller's session as it is (it commits), or a new transaction committed on exit."""
-    if isinstance(target, Session):
-        yield target
-        return
-    with target.begin() as session:
-        yield session
-
-
-@contextmanager
-def autocommit(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose every statement commits by itself: for one read, or one conditional
-    write that is atomic alone. On a server BEGIN and COMMIT (or ROLLBACK) are two round trips
-    of their own; several statements here are not one transaction."""
-    with session_factory() as session:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
-
-
-def _run_write(target: Target, stmt: Any, params: dict[str, Any]) -> bool:
-    with in_transaction(target) as session:
-        return session.connection().execute(stmt, params).rowcount > 0
+def _run_write(session: Session, stmt: Any, params: dict[str, Any]) -> bool:
+    return session.connection().execute(stmt, params).rowcount > 0
 
 
 _TAKE_TURN = (
@@ -111,7 +90,7 @@ _TAKE_TURN = (
     .values(turn=select(func.coalesce(func.max(BatchJob.turn), 0) + 1).scalar_subquery()))
 
 
-def mark_submitting(target: Target, row: RowWork, now: datetime, *,
+def mark_submitting(session: Session, row: RowWork, now: datetime, *,
                     fence: Fence | None = None) -> bool:
     """pending -> submitting, committed BEFORE the POST (attempt counted, submit time stored).
 
@@ -121,46 +100,36 @@ def mark_submitting(target: Target, row: RowWork, now: datetime, *,
     nothing is written.
     """
     params = {"p_row": row.id, "p_now": now}
-    with in_transaction(target) as session:
-        conn = session.connection()
-        if fence is None:
-            changed = conn.execute(_MARK_SUBMITTING, params).rowcount
-        else:
-            changed = conn.execute(_MARK_SUBMITTING_FENCED, {**params, **fence.params()}).rowcount
-            if not changed:
-                fence.check(session, now)   # lost the lease? LeaseLost; else the row changed
+    conn = session.connection()
+    if fence is None:
+        changed = conn.execute(_MARK_SUBMITTING, params).rowcount
+    else:
+        changed = conn.execute(_MARK_SUBMITTING_FENCED, {**params, **fence.params()}).rowcount
         if not changed:
-            return False
-        if row.takes_turn:
-            conn.execute(_TAKE_TURN, {"p_batch": row.batch_id})
-        return True
+            fence.check(session, now)   # lost the lease? LeaseLost; else the row changed
+    if not changed:
+        return False
+    if row.takes_turn:
+        conn.execute(_TAKE_TURN, {"p_batch": row.batch_id})
+    return True
 
 
-def check_fence(session_factory: sessionmaker[Session], fence: Fence, now: datetime) -> None:
-    """The fence alone, before a side effect that follows no state change of its own (a POST
-    retried for a row already `submitting`, a DELETE): LeaseLost if the token is gone."""
-    with session_factory.begin() as session:
-        fence.check(session, now)
-
-
-def shift_polling_deadlines(session_factory: sessionmaker[Session], account_id: int,
-                            seconds: float) -> int:
+def shift_polling_deadlines(session: Session, account_id: int, seconds: float) -> int:
     """Move the submit time of the account's polling rows forward by `seconds`: time the API
     could not be reached does not count against any row's timeout (kept across restarts)."""
     if seconds <= 0:
         return 0
-    with session_factory.begin() as session:
-        rows = session.execute(select(BatchQuote.id, BatchQuote.submitted_at).join(
-            BatchJob, BatchJob.id == BatchQuote.batch_id).where(
-            BatchJob.account_id == account_id, BatchQuote.status == ROW_POLLING,
-            BatchQuote.submitted_at.is_not(None))).all()
-        for r in rows:
-            session.execute(update(BatchQuote).where(BatchQuote.id == r.id).values(
-                submitted_at=r.submitted_at + timedelta(seconds=seconds)))
-        return len(rows)
+    rows = session.execute(select(BatchQuote.id, BatchQuote.submitted_at).join(
+        BatchJob, BatchJob.id == BatchQuote.batch_id).where(
+        BatchJob.account_id == account_id, BatchQuote.status == ROW_POLLING,
+        BatchQuote.submitted_at.is_not(None))).all()
+    for r in rows:
+        session.execute(update(BatchQuote).where(BatchQuote.id == r.id).values(
+            submitted_at=r.submitted_at + timedelta(seconds=seconds)))
+    return len(rows)
 
 
-def mark_polling(target: Target, row_id: int, remote_id: str, *,
+def mark_polling(session: Session, row_id: int, remote_id: str, *,
                  posted_at: datetime | None = None) -> bool:
     """submitting -> polling with the remote id (or a new remote id adopted for a polling row).
 
@@ -168,8 +137,8 @@ def mark_polling(target: Target, row_id: int, remote_id: str, *,
     runs from there (submitted_at), not from the first attempt to send it.
     """
     if posted_at is None:
-        return _run_write(target, _MARK_POLLING, {"p_row": row_id, "p_remote": remote_id})
-    return _run_write(target, _MARK_POSTED,
+        return _run_write(session, _MARK_POLLING, {"p_row": row_id, "p_remote": remote_id})
+    return _run_write(session, _MARK_POSTED,
                       {"p_row": row_id, "p_remote": remote_id, "p_now": posted_at})
 
 
@@ -180,37 +149,35 @@ _NEW_KEY = (
     .values(idempotency_key=bindparam("p_new"), remote_id=None))
 
 
-def renew_key(target: Target, row_id: int, old_key: str) -> str | None:
+def renew_key(session: Session, row_id: int, old_key: str) -> str | None:
     """A `submitting` row's key replays a quote cancelled at the API (the row was asked again
     after a cancel): it gets a new key, committed before the POST that sends it. The new key,
     or None when the row moved on (or has another key already)."""
     new_key = str(uuid.uuid4())
-    if _run_write(target, _NEW_KEY, {"p_row": row_id, "p_old": old_key, "p_new": new_key}):
+    if _run_write(session, _NEW_KEY, {"p_row": row_id, "p_old": old_key, "p_new": new_key}):
         return new_key
     return None
 
 
-def mark_failed(target: Target, row_id: int, code: str, message: str,
+def mark_failed(session: Session, row_id: int, code: str, message: str,
                 now: datetime, remote_status: str | None = None, *,
                 owe_replay: bool = False) -> bool:
     """An open row fails. `owe_replay`: as for mark_cancelled (a POST went unanswered)."""
-    with in_transaction(target) as session:
-        ok = session.connection().execute(
-            update(BatchQuote).where(BatchQuote.id == row_id,
-                                     BatchQuote.status.in_(RowState.allowed_from(ROW_FAILED)))
-            .values(status=ROW_FAILED, error_code=code, error_message=message,
-                    finished_at=now)).rowcount > 0
-        if ok and owe_replay:
-            owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
-                         .where(BatchQuote.id == row_id))
-        if ok and remote_status:
-            session.connection().execute(update(Quote).where(
-                Quote.id == select(BatchQuote.quote_id).where(BatchQuote.id == row_id).scalar_subquery())
-                .values(status=remote_status))
-        return ok
+    ok = session.connection().execute(
+        update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(RowState.allowed_from(ROW_FAILED)))
+        .values(status=ROW_FAILED, error_code=code, error_message=message,
+                finished_at=now)).rowcount > 0
+    if ok and owe_replay:
+        owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
+                    .where(BatchQuote.id == row_id))
+    if ok and remote_status:
+        session.connection().execute(update(Quote).where(
+            Quote.id == select(BatchQuote.quote_id).where(BatchQuote.id == row_id).scalar_subquery())
+            .values(status=remote_status))
+    return ok
 
 
-def reopen_for_late_answer(session_factory: sessionmaker[Session], row_id: int, *,
+def reopen_for_late_answer(session: Session, row_id: int, *,
                            remote_id: str | None = None, key: str | None = None) -> bool:
     """A row that ended without its quote's answer (failed as `timeout`, or cancelled) goes back
     to `submitting` so the answer learnt later can be recorded on it. Only when the quote is
@@ -221,46 +188,42 @@ def reopen_for_late_answer(session_factory: sessionmaker[Session], row_id: int, 
         else (BatchQuote.idempotency_key == key)
     ended_unanswered = or_(BatchQuote.status == ROW_CANCELLED,
                            (BatchQuote.status == ROW_FAILED) & (BatchQuote.error_code == "timeout"))
-    with session_factory.begin() as session:
-        return session.connection().execute(
-            update(BatchQuote).where(BatchQuote.id == row_id, ended_unanswered, same_quote)
-            .values(status=ROW_SUBMITTING, error_code=None, error_message=None,
-                    finished_at=None)).rowcount > 0
+    return session.connection().execute(
+        update(BatchQuote).where(BatchQuote.id == row_id, ended_unanswered, same_quote)
+        .values(status=ROW_SUBMITTING, error_code=None, error_message=None,
+                finished_at=None)).rowcount > 0
 
 
-def mark_cancelled(target: Target, row_id: int, now: datetime,
+def mark_cancelled(session: Session, row_id: int, now: datetime,
                    message: str = "cancelled by the user", *, owe_replay: bool = False) -> bool:
     """An open row becomes cancelled. `owe_replay`: a POST of its key went unanswered, so a
     quote may exist behind the key; its replay (then DELETE) is owed, written in the same
     transaction, and only if this call is the one that cancelled the row."""
-    with in_transaction(target) as session:
-        changed = session.connection().execute(
-            update(BatchQuote).where(BatchQuote.id == row_id,
-                                     BatchQuote.status.in_(RowState.allowed_from(ROW_CANCELLED)))
-            .values(status=ROW_CANCELLED, error_code=ROW_CANCELLED, error_message=message,
-                    finished_at=now)).rowcount > 0
-        if changed and owe_replay:
-            owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
-                         .where(BatchQuote.id == row_id))
-        return changed
+    changed = session.connection().execute(
+        update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(RowState.allowed_from(ROW_CANCELLED)))
+        .values(status=ROW_CANCELLED, error_code=ROW_CANCELLED, error_message=message,
+                finished_at=now)).rowcount > 0
+    if changed and owe_replay:
+        owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
+                    .where(BatchQuote.id == row_id))
+    return changed
 
 
-def mark_complete(target: Target, row_id: int, remote: Any, now: datetime) -> bool:
+def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
     params = {"p_row": row_id, "p_remote": remote.id, "p_now": now}
-    with in_transaction(target) as session:
-        conn = session.connection()
-        if conn.dialect.update_returning:   # PostgreSQL, SQLite >= 3.35: two round trips less
-            changed = conn.execute(_MARK_COMPLETE_RETURNING, params).first()
-            if changed is None:
-                return False
-            quote_id, has_options = changed.quote_id, bool(changed.has_options)
-        else:
-            if conn.execute(_MARK_COMPLETE, params).rowcount == 0:
-                return False
-            quote_id, has_options = conn.scalar(_QUOTE_ID_OF_ROW, params), True
-        _store_result(session, quote_id, remote, has_options=has_options)
-        return True
+    conn = session.connection()
+    if conn.dialect.update_returning:   # PostgreSQL, SQLite >= 3.35: two round trips less
+        changed = conn.execute(_MARK_COMPLETE_RETURNING, params).first()
+        if changed is None:
+            return False
+        quote_id, has_options = changed.quote_id, bool(changed.has_options)
+    else:
+        if conn.execute(_MARK_COMPLETE, params).rowcount == 0:
+            return False
+        quote_id, has_options = conn.scalar(_QUOTE_ID_OF_ROW, params), True
+    _store_result(session, quote_id, remote, has_options=has_options)
+    return True
 
 
 def _bound(column: Any) -> Any:

@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.file_modes import create_private_file
 
-__all__ = ["StoreUnavailable", "resume_store_paused", "classify", "probe_writable", "backup_sqlite",
-           "damage", "set_aside", "startup_notices"]
+__all__ = ["FULL", "StoreUnavailable", "backup_sqlite", "check_on_start", "classify", "damage",
+           "probe_writable", "remember_notices", "resume_store_paused", "sqlite_file",
+           "startup_notices"]
 
 log = logging.getLogger(__name__)
 

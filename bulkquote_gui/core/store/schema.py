@@ -34,6 +34,8 @@ from bulkquote_gui.core.store.models import (
     UTCDateTime,
 )
 
+__all__ = ["SCHEMA_VERSION", "UPGRADES", "SchemaError", "current_version", "ensure_schema"]
+
 UpgradeStep = Callable[[Connection], None]
 
 # The account tables as v3 made them. A step creates the tables of its own version, never

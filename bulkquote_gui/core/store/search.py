@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Lead, Quote
 
+__all__ = ["Found", "find_rows"]
+
 
 @dataclass(frozen=True)
 class Found:

@@ -26,6 +26,11 @@ from bulkquote_gui.core.store.models import (
     one_line_address,
 )
 
+__all__ = ["COUNT_KEYS", "BatchSummary", "RowView", "SkippedRow", "batch_columns", "batch_counts",
+           "batch_mapping", "batch_rows", "batch_skipped", "batch_status", "batches_named",
+           "counts_of", "get_batch", "is_personal", "list_batches", "paused_batch_ids",
+           "unfinished_batch_ids"]
+
 # "active" counts both ROW_ACTIVE states
 COUNT_KEYS = ("total", RowState.PENDING, "active", *ROW_TERMINAL)
 

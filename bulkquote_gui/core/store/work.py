@@ -6,7 +6,7 @@ byte-for-byte the request the first POST sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +26,11 @@ from bulkquote_gui.core.store.models import (
     legacy_reference,
     one_of,
 )
-from bulkquote_gui.core.store.cleanup import owed_count, owed_count_subquery
+from bulkquote_gui.core.store.cleanup import Owed, owed_count, owed_count_subquery, owed_items
 from bulkquote_gui.core.store.views import COUNT_KEYS
+
+__all__ = ["LineAhead", "RowOwner", "RowWork", "find_row_for_remote", "line_ahead", "load_row",
+           "next_row_for_account", "open_row_count", "owed_cleanup"]
 
 
 @dataclass(frozen=True)
@@ -94,23 +97,26 @@ def _work(r: Any, *, takes_turn: bool = True, counts: dict[str, int] | None = No
                    account_id=r.account_id, takes_turn=takes_turn, counts=counts)
 
 
-def next_open_row(session: Session, batch_id: int) -> RowWork | None:
-    """The row to work on: one already in flight (after a crash), else the first pending one."""
-    r = session.connection().execute(_NEXT_OPEN_ROW, {"p_batch": batch_id}).first()
-    return None if r is None else _work(r)
-
-
 def load_row(session: Session, row_id: int) -> RowWork | None:
     r = session.connection().execute(_LOAD_ROW, {"p_row": row_id}).first()
     return None if r is None else _work(r)
 
 
-_NEXT_OPEN_ROW = (
-    _work_select()
-    .where(BatchQuote.batch_id == bindparam("p_batch"), BatchQuote.status.in_(ROW_OPEN))
-    .order_by(case((BatchQuote.status.in_(ROW_ACTIVE), 0), else_=1), BatchQuote.position)
-    .limit(1))
 _LOAD_ROW = _work_select().where(BatchQuote.id == bindparam("p_row"))
+
+
+def owed_cleanup(session: Session, account_id: int | None = None) -> list[Owed]:
+    """What is owed (by `account_id`, or by anyone), oldest first; a lost POST comes with the
+    body to replay it with (its row's exact body), and is dropped if its row is gone."""
+    out = []
+    for item in owed_items(session, account_id):
+        if item.remote_id is None:
+            row = load_row(session, item.row_id) if item.row_id is not None else None
+            if row is None:
+                continue  # its batch was deleted: nothing left to replay
+            item = replace(item, request=row.request)
+        out.append(item)
+    return out
 
 
 @dataclass(frozen=True)

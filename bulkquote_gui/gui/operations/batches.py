@@ -12,7 +12,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import reuse as reuse_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.operations import Operation
 
 
@@ -35,7 +38,7 @@ class Opened:
 
 def _summary(sessions: Any, batch_id: int) -> Any:
     with sessions() as session:
-        return store.get_batch(session, batch_id)
+        return view_store.get_batch(session, batch_id)
 
 
 def _command(parent: QObject, sessions: Any, batch_id: int, change: Any) -> Operation[Outcome]:
@@ -51,20 +54,20 @@ def submit(parent: QObject, sessions: Any, result: Any, *, defaults: Any, source
            reuse: bool = True) -> Operation[int]:
     """Store a batch from an import, filed under the connection's account; hands back its id."""
     def work(sf: Any) -> int:
-        batch_id = store.create_batch(sf, result, defaults=defaults, source_name=source_name,
+        batch_id = batch_store.create_batch(sf, result, defaults=defaults, source_name=source_name,
                                       owner=owner, account_id=account_id())
         if reuse:
-            store.reuse_valid_quotes(sf, batch_id)   # never pay twice for a still-valid quote
+            reuse_store.reuse_valid_quotes(sf, batch_id)   # never pay twice for a still-valid quote
         return batch_id
 
-    return Operation(parent, work, sessions, command=True, expected=(store.NothingToQuote,))
+    return Operation(parent, work, sessions, command=True, expected=(batch_store.NothingToQuote,))
 
 
 def same_name(parent: QObject, sessions: Any, source_name: str) -> Operation[list[Any]]:
     """Earlier batches from a file of this name (newest first), to warn before a second submit."""
     def work(sf: Any) -> list[Any]:
         with sf() as session:
-            return store.batches_named(session, source_name)
+            return view_store.batches_named(session, source_name)
 
     return Operation(parent, work, sessions)
 
@@ -73,12 +76,12 @@ def load(parent: QObject, sessions: Any, batch_id: int) -> Operation[Opened]:
     """The batch's summary and every row of its sheet, read once to open it."""
     def work(sf: Any) -> Opened:
         with sf() as session:
-            summary = store.get_batch(session, batch_id)
+            summary = view_store.get_batch(session, batch_id)
             if summary is None:
                 return Opened(None, [])
-            return Opened(summary, store.batch_rows(session, batch_id),
-                          store.batch_skipped(session, batch_id),
-                          store.batch_mapping(session, batch_id))
+            return Opened(summary, view_store.batch_rows(session, batch_id),
+                          view_store.batch_skipped(session, batch_id),
+                          view_store.batch_mapping(session, batch_id))
 
     return Operation(parent, work, sessions)
 
@@ -89,27 +92,27 @@ def summary(parent: QObject, sessions: Any, batch_id: int) -> Operation[Any]:
 
 def pause(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
     """Pause a batch the engine is not running (queued, or waiting its turn)."""
-    return _command(parent, sessions, batch_id, lambda sf: store.mark_paused(sf, batch_id, "paused"))
+    return _command(parent, sessions, batch_id, lambda sf: batch_store.mark_paused(sf, batch_id, "paused"))
 
 
 def resume(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
-    return _command(parent, sessions, batch_id, lambda sf: store.resume_batch(sf, batch_id))
+    return _command(parent, sessions, batch_id, lambda sf: batch_store.resume_batch(sf, batch_id))
 
 
 def retry(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
     """Queue the failed rows a retry can change again; `changed` is how many."""
-    return _command(parent, sessions, batch_id, lambda sf: store.retry_failed(sf, batch_id))
+    return _command(parent, sessions, batch_id, lambda sf: batch_store.retry_failed(sf, batch_id))
 
 
 def quote_rest(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
     """A cancelled batch goes on: its unsent rows (and retryable failures) queued; `changed`
     is how many."""
-    return _command(parent, sessions, batch_id, lambda sf: store.quote_rest(sf, batch_id))
+    return _command(parent, sessions, batch_id, lambda sf: batch_store.quote_rest(sf, batch_id))
 
 
 def rush(parent: QObject, sessions: Any, batch_id: int, rushed: bool = True) -> Operation[Outcome]:
     """To the front of its account's line (or back in line)."""
-    return _command(parent, sessions, batch_id, lambda sf: store.set_priority(sf, batch_id, rushed))
+    return _command(parent, sessions, batch_id, lambda sf: batch_store.set_priority(sf, batch_id, rushed))
 
 
 def cancel(parent: QObject, sessions: Any, worker: Any, batch_id: int) -> Operation[None]:
@@ -146,8 +149,8 @@ def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) ->
 
         from bulkquote_gui.core.deal_summary import summarise
         with sf() as session:
-            return Deal(batch_id, summarise(store.batch_options(session, batch_id)),
-                        len(store.stale_row_ids(session, batch_id, today or date.today())))
+            return Deal(batch_id, summarise(option_store.batch_options(session, batch_id)),
+                        len(reuse_store.stale_row_ids(session, batch_id, today or date.today())))
 
     return Operation(parent, work, sessions)
 
@@ -157,7 +160,7 @@ def requote(parent: QObject, sessions: Any, batch_id: int, *, owner: str = "",
     """A new batch asking again for the batch's stale quotes (`bulkquote requote`); hands back
     its id, or None when none is stale any more."""
     def work(sf: Any) -> int | None:
-        return store.requote_stale(sf, batch_id, owner=owner, account_id=account_id())
+        return reuse_store.requote_stale(sf, batch_id, owner=owner, account_id=account_id())
 
     return Operation(parent, work, sessions, command=True)
 
@@ -169,7 +172,7 @@ def reusable(parent: QObject, sessions: Any, result: Any, *,
     def work(sf: Any) -> dict[int, Any]:
         rows = list(result.quotable_rows())
         with sf() as session:
-            return store.reusable_for_rows(session, rows, result.defaults, account_id=account_id())
+            return reuse_store.reusable_for_rows(session, rows, result.defaults, account_id=account_id())
 
     return Operation(parent, work, sessions)
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import safety as safety_store
 
 
 def open_store(url: str) -> Any:
     """The store's engine for `url`, schema created or upgraded."""
-    return store.make_engine(url)
+    return engine_store.make_engine(url)
 
 
 def session_factory(engine: Any) -> Any:
-    return store.make_session_factory(engine)
+    return engine_store.make_session_factory(engine)
 
 
 def store_notices(session_factory: Any) -> tuple[str, ...]:
     """What opening the store had to tell (a damaged database set aside, naming the copy)."""
-    return store.startup_notices(session_factory)
+    return safety_store.startup_notices(session_factory)

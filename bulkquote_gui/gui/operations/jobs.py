@@ -7,7 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from bulkquote_gui.core import store
+from bulkquote_gui.core.store import search as search_store
+from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.operations import Operation
 
 RECENT = 10
@@ -32,8 +33,8 @@ def recent(parent: QObject, sessions: Any, *, owner: str | None = None, limit: i
     entering a name in Settings. On a team's, a batch without a name could be anyone's."""
     def work(sf: Any) -> Recent:
         with sf() as session:
-            return Recent(owner, store.list_batches(session, limit=limit, owner=owner,
-                                                    unnamed_too=store.is_personal(session)))
+            return Recent(owner, view_store.list_batches(session, limit=limit, owner=owner,
+                                                    unnamed_too=view_store.is_personal(session)))
 
     return Operation(parent, work, sessions)
 
@@ -42,8 +43,8 @@ def unfinished(parent: QObject, sessions: Any) -> Operation[Unfinished]:
     """The batches to resume at start-up, with their names for the banner."""
     def work(sf: Any) -> Unfinished:
         with sf() as session:
-            ids = store.unfinished_batch_ids(session)
-            names = {b.id: b.source_name for b in store.list_batches(session, limit=50)} if ids else {}
+            ids = view_store.unfinished_batch_ids(session)
+            names = {b.id: b.source_name for b in view_store.list_batches(session, limit=50)} if ids else {}
             return Unfinished(ids, names)
 
     return Operation(parent, work, sessions)
@@ -59,6 +60,6 @@ def find(parent: QObject, sessions: Any, text: str, *, limit: int = 50) -> Opera
     """Rows of past batches by address, company, site id or ZIP (`bulkquote find`)."""
     def work(sf: Any) -> Found:
         with sf() as session:
-            return Found(text, store.find_rows(session, text, limit=limit))
+            return Found(text, search_store.find_rows(session, text, limit=limit))
 
     return Operation(parent, work, sessions)
