@@ -129,6 +129,18 @@ class HostileSonata:
         self._server.shutdown()
         self._server.server_close()
 
+    def hold(self, kind: str) -> None:
+        """Hold the next answers to calls of this kind ("post", after the quote is made; "poll";
+        "search") until `let_go`; `stalled` is set once one is held."""
+        self.stalled.clear()
+        self.stall = kind
+
+    def let_go(self) -> None:
+        """Let every held answer go (to a buyer that may be dead by now); hold nothing more."""
+        self.stall = None
+        release, self.release = self.release, threading.Event()
+        release.set()
+
     def twice(self) -> list[str]:
         """The externalIds quoted more than once (a test wants none)."""
         return [key for key, n in self.created.items() if n > 1]
@@ -249,8 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
         with peer.lock:
             status, body = self._route(peer, kind, route, url.query, raw)
         if kind == peer.stall and status in (200, 201):
+            release = peer.release
             peer.stalled.set()             # the quote is made (or read): hold the answer here
-            peer.release.wait(timeout=30)
+            release.wait(timeout=30)
         if fault == "commit_then_drop":
             self._cut()
             return
