@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 BASE_PATH = "/mefApi/sonata/quoteManagement/v8"
 TOKEN_PATH = "/oauth2/token"
+# A fault is one of these; any other word in a list ("ok") lets that call through.
 FAULTS = ("500", "503", "429", "429_retry_after", "malformed", "huge", "slow",
           "commit_then_drop", "commit_then_500")
 HUGE_BYTES = 5 * 1024 * 1024   # past the client's 4 MiB bound
@@ -89,7 +90,7 @@ class HostileSonata:
                  polls_before_final: int = 1, faults: dict[str, list[str]] | None = None,
                  revoke_after_creates: int | None = None, refuse_tokens: bool = False,
                  answer_at_once: bool = False, extra_fields: bool = False,
-                 stall: str | None = None) -> None:
+                 stall: str | None = None, search_page: int | None = None) -> None:
         self.final = final
         self.polls_before_final = polls_before_final
         self.faults = {kind: list(seq) for kind, seq in (faults or {}).items()}
@@ -98,6 +99,7 @@ class HostileSonata:
         self.answer_at_once = answer_at_once
         self.extra_fields = extra_fields
         self.stall = stall
+        self.search_page = search_page   # set: the search ignores externalId, pages of this size
         self.stalled = threading.Event()    # set when a call is held by `stall`
         self.release = threading.Event()    # set to let held calls go on (a dead peer's socket)
         self.lock = threading.Lock()
@@ -107,6 +109,7 @@ class HostileSonata:
         self.calls: Counter[str] = Counter()       # "token", "post", "poll", "search", "cancel", "401"
         self._tokens: set[str] = set()
         self._revoked = False
+        self.page_headers: dict[str, str] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.peer = self
@@ -195,6 +198,15 @@ class HostileSonata:
                 quote["state"] = "inProgress"
         return quote
 
+    def page(self, asked: dict[str, list[str]]) -> list[dict[str, Any]]:
+        """Every quote, oldest first, one page (the externalId filter ignored)."""
+        offset = int(asked.get("offset", ["0"])[0])
+        limit = min(int(asked.get("limit", [str(self.search_page)])[0]), self.search_page)
+        every = [self.shown(q) for q in self.quotes.values()]
+        self.page_headers = {"X-Total-Count": str(len(every)),
+                             "X-Result-Count": str(len(every[offset:offset + limit]))}
+        return every[offset:offset + limit]
+
     def _finish(self, quote: dict[str, Any]) -> None:
         quote.update(self.final(quote["_request"]))
         quote["validFor"] = {"startDateTime": "2026-12-05T00:00:00Z",
@@ -256,7 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
         if refused_now:
             self._json(401, _error("unauthorized", "the access token is expired or revoked"))
             return
-        if fault and not fault.startswith("commit_then") and self._fault(fault):
+        if fault in FAULTS and not fault.startswith("commit_then") and self._fault(fault):
             return
         with peer.lock:
             status, body = self._route(peer, kind, route, url.query, raw)
@@ -270,7 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "commit_then_500":
             self._json(500, _error("internalError", "the gateway lost the seller's answer"))
             return
-        self._json(status, body)
+        headers = peer.page_headers if kind == "search" and peer.search_page else None
+        self._json(status, body, headers)
 
     def _route(self, peer: HostileSonata, kind: str, route: str, query: str,
                raw: bytes) -> tuple[int, Any]:
@@ -278,7 +291,10 @@ class _Handler(BaseHTTPRequestHandler):
             request = json.loads(raw)
             return 201, peer.shown(peer.create(request))
         if kind == "search":
-            key = parse_qs(query).get("externalId", [None])[0]
+            asked = parse_qs(query)
+            if peer.search_page:
+                return 200, peer.page(asked)
+            key = asked.get("externalId", [None])[0]
             return 200, [peer.shown(q) for q in peer.quotes.values() if q["externalId"] == key]
         if kind == "poll":
             quote = peer.poll(unquote(route[len("/quote/"):]))

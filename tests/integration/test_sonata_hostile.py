@@ -205,3 +205,16 @@ def test_every_row_ends_under_every_fault_at_once(sf):
         outcome, rows, _, _ = _run(sf, peer)
     _all_priced_once(peer, outcome, rows)
     assert all(r.status in ROW_TERMINAL for r in rows)
+
+
+def test_a_search_that_ignores_the_external_id_and_pages_still_finds_a_lost_quote(sf):
+    # A seller whose GET /quote?externalId= lists every quote, oldest first, 2 a page: the quote
+    # of the 4th row, whose POST answer was lost, is on the second page. Read as "not there",
+    # the row would be sent again.
+    with HostileSonata(search_page=2, faults={"post": ["ok", "ok", "ok", "commit_then_drop"]}) \
+            as peer:
+        outcome, rows, _, _ = _run(sf, peer, rows=6)
+        created = dict(peer.created)
+    assert peer.twice() == [], created
+    assert outcome == BatchStatus.COMPLETE
+    assert {r.status for r in rows} == {RowState.COMPLETE}
