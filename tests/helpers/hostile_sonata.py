@@ -90,7 +90,8 @@ class HostileSonata:
                  polls_before_final: int = 1, faults: dict[str, list[str]] | None = None,
                  revoke_after_creates: int | None = None, refuse_tokens: bool = False,
                  answer_at_once: bool = False, extra_fields: bool = False,
-                 stall: str | None = None, search_page: int | None = None) -> None:
+                 stall: str | None = None, search_page: int | None = None,
+                 on_call: Callable[[str, int], None] | None = None) -> None:
         self.final = final
         self.polls_before_final = polls_before_final
         self.faults = {kind: list(seq) for kind, seq in (faults or {}).items()}
@@ -99,6 +100,7 @@ class HostileSonata:
         self.answer_at_once = answer_at_once
         self.extra_fields = extra_fields
         self.stall = stall
+        self.on_call = on_call           # (kind, how many of that kind so far), before answering
         self.search_page = search_page   # set: the search ignores externalId, pages of this size
         self.stalled = threading.Event()    # set when a call is held by `stall`
         self.release = threading.Event()    # set to let held calls go on (a dead peer's socket)
@@ -265,6 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
                 peer.calls[kind] += 1
                 refused_now = False
                 fault = peer.next_fault(kind)
+        if peer.on_call and not refused_now:
+            peer.on_call(kind, peer.calls[kind])
         if refused_now:
             self._json(401, _error("unauthorized", "the access token is expired or revoked"))
             return

@@ -218,3 +218,27 @@ def test_a_search_that_ignores_the_external_id_and_pages_still_finds_a_lost_quot
     assert peer.twice() == [], created
     assert outcome == BatchStatus.COMPLETE
     assert {r.status for r in rows} == {RowState.COMPLETE}
+
+
+def test_a_batch_cancelled_while_a_post_failed_unanswered_makes_no_quote_for_it(sf):
+    # The seller answers the first POSTs with a 500 and makes no quote; the rep cancels as the
+    # third is answered. That POST may have reached the seller, so a look-up is owed. Looked
+    # up, nothing is there: asking for a quote then, only to cancel it, is a quote the rep
+    # never wanted (and a carrier's pricing desk told to work on it).
+    batch_id = store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                  source_name="sites.csv")
+    processor: list[Processor] = []
+
+    def cancel_at_third_post(kind: str, count: int) -> None:
+        if (kind, count) == ("post", 3):
+            processor[0].cancel(batch_id)
+
+    with HostileSonata(faults={"post": ["500"] * 3}, on_call=cancel_at_third_post) as peer, \
+            build_client(peer.base_url, "s3cret-value", kind=SONATA,
+                         sonata=_settings(peer)) as client:
+        processor.append(Processor(sf, client, config=FAST, rng=random.Random(7)))
+        outcome = processor[0].run_batch(batch_id)
+        created, searches = dict(peer.created), peer.calls["search"]
+    assert outcome == BatchStatus.CANCELLED
+    assert searches >= 1       # the look-up owed was made
+    assert created == {}       # and no quote was asked for, to be cancelled

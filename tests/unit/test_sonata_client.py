@@ -209,6 +209,14 @@ def test_find_submits_when_the_seller_has_no_quote_for_the_key():
     assert reply.replayed is False
 
 
+def test_find_for_the_clean_up_only_looks():
+    seller = Seller().on("GET /quote", ok([]))
+    with pytest.raises(NotFound, match="never arrived") as caught:
+        client(seller).find(ROW, "key-1", or_submit=False)
+    assert caught.value.code == "not_sent"
+    assert [c.method for c in seller.calls] == ["GET"]
+
+
 def _others(offset: int, n: int) -> list[dict[str, Any]]:
     return [{"id": f"Q-{offset + i}", "externalId": f"other-{offset + i}", "state": "inProgress"}
             for i in range(n)]

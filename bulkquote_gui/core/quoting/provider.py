@@ -177,11 +177,14 @@ class QuoteProvider(Protocol):
         """Ask for a quote for this row."""
         ...
 
-    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None,
+             or_submit: bool = True) -> Reply:
         """The quote an earlier `submit` with this key may have made (it was sent, its answer
-        was lost). If none reached the provider, the one this call makes: the engine asks only
+        was lost). If none reached the provider, the one this call makes: the engine asks so
         when it wants that quote either way (Momentum replays the key; `Reply.replayed` says
-        whether the quote was already there)."""
+        whether the quote was already there). `or_submit=False` (clean-up: only to withdraw or
+        keep what a lost POST made): a provider that can look without asking (Sonata) raises
+        NotFound when nothing is there; one whose look-up is a replay asks all the same."""
         ...
 
     def poll(self, quote_id: str, *, within: float | None = None) -> Reply:

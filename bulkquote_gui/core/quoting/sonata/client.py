@@ -138,10 +138,14 @@ class SonataClient:
             self._asked[reply.quote.id] = _asked(request)
         return reply
 
-    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None,
+             or_submit: bool = True) -> Reply:
         """The quote an earlier submit with this key made, found by its externalId; if none
-        reached the seller, the one a submit makes now."""
+        reached the seller, the one a submit makes now (`or_submit`), else NotFound."""
         ids = self._search(key, within=within)
+        if not ids and not or_submit:
+            raise NotFound(f"{self.settings.seller} has no quote for this row: its lost request "
+                           "never arrived", code="not_sent")
         if not ids:
             return self.submit(request, key, within=within)
         answer = self._call("GET", f"quote/{_path_id(ids[0])}", within=within)
