@@ -6,7 +6,8 @@ credentials), POST /quote, GET /quote/{id}, GET /quote?externalId=, POST /cancel
 scenario it can:
 - fault the next calls of a kind (`faults={"post": [...], "poll": [...], "search": [...]}`), each
   one of FAULTS: 5xx, 429 with or without Retry-After, malformed JSON, a huge or slow body, an
-  answer lost after the quote was made ("commit_then_drop": connection cut; "commit_then_500");
+  answer lost after the quote was made ("commit_then_drop": connection cut; "commit_then_500",
+  "commit_then_429", "commit_then_malformed", ...: the quote made, the answer a fault);
 - revoke every token it issued once `revoke_after_creates` quotes exist (the client must fetch
   one fresh token and retry), or refuse every token (`refuse_tokens`: a refused secret);
 - answer with any final state (`final`, a function of the request -> the quote's state, items,
@@ -22,6 +23,7 @@ scenario it can:
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import Counter
@@ -35,7 +37,8 @@ BASE_PATH = "/mefApi/sonata/quoteManagement/v8"
 TOKEN_PATH = "/oauth2/token"
 # A fault is one of these; any other word in a list ("ok") lets that call through.
 FAULTS = ("500", "503", "429", "429_retry_after", "malformed", "huge", "slow",
-          "commit_then_drop", "commit_then_500")
+          "commit_then_drop", "commit_then_500", "commit_then_429", "commit_then_malformed",
+          "commit_then_huge", "commit_then_slow")
 HUGE_BYTES = 5 * 1024 * 1024   # past the client's 4 MiB bound
 
 
@@ -112,8 +115,7 @@ class HostileSonata:
         self._tokens: set[str] = set()
         self._revoked = False
         self.page_headers: dict[str, str] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.peer = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -223,6 +225,15 @@ class HostileSonata:
         return body
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A buyer that hangs up on a huge, slow or faulty answer is the scenario, not an error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "HostileSonata/1.0"
@@ -285,6 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "commit_then_500":
             self._json(500, _error("internalError", "the gateway lost the seller's answer"))
+            return
+        if fault and fault.startswith("commit_then_"):   # made, then answered with a fault
+            self._fault(fault[len("commit_then_"):])
             return
         headers = peer.page_headers if kind == "search" and peer.search_page else None
         self._json(status, body, headers)

@@ -69,10 +69,10 @@ def _sent(peer: HostileSonata) -> dict[int, dict]:
             for q in peer.quotes.values()}
 
 
-def _all_priced_once(peer, outcome, rows) -> None:
+def _all_priced_once(peer, outcome, rows, count: int = ROWS) -> None:
     assert outcome == BatchStatus.COMPLETE
     assert peer.twice() == []
-    assert len(peer.created) == ROWS
+    assert len(peer.created) == count
     sent = _sent(peer)
     for row in rows:
         assert row.status == RowState.COMPLETE, (row.row_number, row.error_message)
@@ -82,9 +82,11 @@ def _all_priced_once(peer, outcome, rows) -> None:
 @pytest.mark.parametrize("kind", ["post", "poll"])
 def test_every_fault_on_a_call_is_outlived_and_no_site_is_quoted_twice(sf, kind):
     faults = [f for f in FAULTS if kind == "post" or not f.startswith("commit_then")]
+    # Each answer lost after the quote was made takes a row of its own (it is found, not re-sent).
+    count = 8 if kind == "post" else ROWS
     with HostileSonata(faults={kind: faults}, polls_before_final=2) as peer:
-        outcome, rows, _, _ = _run(sf, peer)
-    _all_priced_once(peer, outcome, rows)
+        outcome, rows, _, _ = _run(sf, peer, rows=count)
+    _all_priced_once(peer, outcome, rows, count)
     assert peer.faults[kind] == []   # every fault was met
 
 
