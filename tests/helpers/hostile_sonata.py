@@ -9,7 +9,8 @@ scenario it can:
   answer lost after the quote was made ("commit_then_drop": connection cut; "commit_then_500",
   "commit_then_429", "commit_then_malformed", ...: the quote made, the answer a fault);
 - revoke every token it issued once `revoke_after_creates` quotes exist (the client must fetch
-  one fresh token and retry), or refuse every token (`refuse_tokens`: a refused secret);
+  one fresh token and retry), or refuse every token (`refuse_tokens`: a secret that gets tokens
+  the API will not take), or refuse the secret at the token endpoint (`refuse_secret`);
 - answer with any final state (`final`, a function of the request -> the quote's state, items,
   level), pre-Billie names, alternates, partial failures, budgetary, unknown extra fields, Money
   written with many decimals; at once when asked to defer (`answer_at_once`) or deferred when
@@ -94,12 +95,14 @@ class HostileSonata:
                  revoke_after_creates: int | None = None, refuse_tokens: bool = False,
                  answer_at_once: bool = False, extra_fields: bool = False,
                  stall: str | None = None, search_page: int | None = None,
-                 on_call: Callable[[str, int], None] | None = None) -> None:
+                 on_call: Callable[[str, int], None] | None = None,
+                 refuse_secret: bool = False) -> None:
         self.final = final
         self.polls_before_final = polls_before_final
         self.faults = {kind: list(seq) for kind, seq in (faults or {}).items()}
         self.revoke_after_creates = revoke_after_creates
-        self.refuse_tokens = refuse_tokens
+        self.refuse_tokens = refuse_tokens      # tokens issued, every one refused by the API
+        self.refuse_secret = refuse_secret      # the token endpoint refuses the client secret
         self.answer_at_once = answer_at_once
         self.extra_fields = extra_fields
         self.stall = stall
@@ -256,6 +259,10 @@ class _Handler(BaseHTTPRequestHandler):
             with peer.lock:
                 peer.calls["token"] += 1
                 token = peer.issue_token()
+            if peer.refuse_secret:   # RFC 6749 5.2
+                self._json(401, {"error": "invalid_client",
+                                 "error_description": "the client secret is wrong"})
+                return
             self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
             return
         route = url.path[len(BASE_PATH):] if url.path.startswith(BASE_PATH + "/") else None

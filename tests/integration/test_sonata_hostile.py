@@ -115,8 +115,10 @@ def test_a_refused_secret_pauses_the_batch_with_one_sentence(sf):
     assert outcome == BatchStatus.PAUSED
     assert peer.created == {}
     assert tokens == 2          # the first token, and one fresh one after the 401
-    message = job.status_message
-    assert "Hostile Fiber" in message and "\n" not in message and "s3cret-value" not in message
+    assert job.status_message == (
+        "the seller Hostile Fiber refused BulkQuote's access (HTTP 401): the access token is "
+        "expired or revoked, with a fresh token; check the client id and secret and what the "
+        "seller lets them do, then resume the batch")
     assert all(r.status in (RowState.PENDING, RowState.SUBMITTING) for r in rows)
 
 
@@ -244,3 +246,13 @@ def test_a_batch_cancelled_while_a_post_failed_unanswered_makes_no_quote_for_it(
     assert outcome == BatchStatus.CANCELLED
     assert searches >= 1       # the look-up owed was made
     assert created == {}       # and no quote was asked for, to be cancelled
+
+
+def test_a_secret_refused_at_the_token_endpoint_is_one_sentence_naming_the_seller(sf):
+    with HostileSonata(refuse_secret=True) as peer:
+        outcome, _, _, job = _run(sf, peer)
+        created = dict(peer.created)
+    assert (outcome, created) == (BatchStatus.PAUSED, {})
+    assert job.status_message == (
+        "the seller Hostile Fiber refused the client id/secret: invalid_client the client "
+        "secret is wrong; set the right secret, then resume the batch")

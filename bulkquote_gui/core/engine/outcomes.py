@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulkquote_gui.core import store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
-from bulkquote_gui.core.quoting.provider import ProviderError, RemoteQuote
+from bulkquote_gui.core.quoting.provider import AuthError, ProviderError, RemoteQuote
 from bulkquote_gui.core.states import RowState
 
 log = logging.getLogger(__name__)
@@ -144,5 +144,7 @@ def with_field(exc: ProviderError) -> str:
 
 
 def auth_message(exc: ProviderError) -> str:
+    if isinstance(exc, AuthError) and exc.sentence:
+        return exc.sentence
     return ("the Momentum API refused the API key (HTTP 401): set a valid key, then resume "
             f"the batch ({exc.message})")

@@ -138,7 +138,14 @@ class Unreachable(TransientError):
 
 
 class AuthError(ProviderError):
-    """The key is missing or wrong (Momentum: 401). Stop the batch and ask the user."""
+    """The key is missing or wrong (Momentum: 401). Stop the batch and ask the user.
+
+    `sentence`: what the rep is told when the batch stops, where the provider words it (the
+    seller's name, what to fix); without it the engine's words for a refused Momentum key."""
+
+    def __init__(self, message: str, *, sentence: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.sentence = sentence
 
 
 class Busy(ProviderError):

@@ -304,8 +304,13 @@ class SonataClient:
                                   "retry_after": self._retry_after(answer)}
         seller = self.settings.seller
         if status in (401, 403):
-            raise AuthError(f"{seller} refused BulkQuote's access (HTTP {status})"
-                            + (f": {words}" if words else ""), code=code or "unauthorized", **common)
+            # Reached only with a fresh token (a 401 gets one and one retry): the secret gets
+            # tokens the seller will not take, so the rep has something to fix.
+            message = f"{seller} refused BulkQuote's access (HTTP {status})" \
+                + (f": {words}" if words else "")
+            raise AuthError(message, code=code or "unauthorized", **common, sentence=(
+                f"the seller {message}, with a fresh token; check the client id and secret "
+                "and what the seller lets them do, then resume the batch"))
         if status == 404:
             raise NotFound(words or f"{seller} has no such quote", code=code or "not_found", **common)
         if status in (400, 422):
