@@ -3,9 +3,10 @@ crash test can kill -9 it (tests/integration/test_sonata_crash.py). The CLI cann
 a Sonata seller yet (no `--provider`): this builds what it would, the store on the database URL,
 the client `build_client(kind="sonata")` and the real Processor.
 
-    python -m tests.helpers.sonata_runner DB_URL BASE_URL TOKEN_URL BATCH_ID
+    python -m tests.helpers.sonata_runner DB_URL BASE_URL TOKEN_URL BATCH_ID [cancel]
 
-Exits 0 with the batch's status on stdout.
+Exits 0 with the batch's status on stdout. With `cancel`, does what `bulkquote cancel` does
+instead: cancels the batch and makes one pass over the clean-up owed (cancelQuote).
 """
 
 from __future__ import annotations
@@ -26,15 +27,22 @@ CONFIG = EngineConfig(poll_interval_s=0.02, quote_timeout_s=30.0, retry_after_fl
                       lease_ttl_s=1.0, lease_retry_s=0.1)
 
 
-def main(db_url: str, base_url: str, token_url: str, batch_id: str) -> int:
+def main(db_url: str, base_url: str, token_url: str, batch_id: str, mode: str = "run") -> int:
     settings = SonataSettings(token_url=token_url, client_id="buyer-1", seller="Hostile Fiber",
                               offerings={"DIA": "BIA-1", "ETHERNET": "AEL-1"},
                               contact=Contact("Rita Rep", "rita@buyer.example", "555-0100"))
     engine = store.make_engine(db_url)
     try:
         with build_client(base_url, "s3cret-value", kind=SONATA, sonata=settings) as client:
-            status = Processor(store.make_session_factory(engine), client, config=CONFIG,
-                               rng=random.Random(5)).run_batch(int(batch_id))
+            sf = store.make_session_factory(engine)
+            processor = Processor(sf, client, config=CONFIG, rng=random.Random(5))
+            if mode == "cancel":
+                processor.cancel(int(batch_id))
+                processor.send_pending_deletes()
+                with sf() as session:
+                    status = store.get_batch(session, int(batch_id)).status
+            else:
+                status = processor.run_batch(int(batch_id))
     finally:
         engine.dispose()
     print(status)

@@ -52,19 +52,21 @@ def _rows(db: Path, batch_id: int):
         engine.dispose()
 
 
-def _start(peer: HostileSonata, db: Path, batch_id: int, log: Path) -> subprocess.Popen:
+def _start(peer: HostileSonata, db: Path, batch_id: int, log: Path,
+           mode: str = "run") -> subprocess.Popen:
     """The runner, its stdout and stderr appended to `log` (the last line: the batch's status)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "tests.helpers.sonata_runner", f"sqlite:///{db}",
-             peer.base_url, peer.token_url, str(batch_id)],
+             peer.base_url, peer.token_url, str(batch_id), mode],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def _finish(peer: HostileSonata, db: Path, batch_id: int, log: Path) -> tuple[int, str, str]:
+def _finish(peer: HostileSonata, db: Path, batch_id: int, log: Path,
+            mode: str = "run") -> tuple[int, str, str]:
     """A last run, left to end: (exit code, its last line, everything the runners wrote)."""
-    proc = _start(peer, db, batch_id, log)
+    proc = _start(peer, db, batch_id, log, mode)
     proc.wait(timeout=GUARD_S)
     text = log.read_text(errors="replace")
     return proc.returncode, text.strip().rsplit("\n", 1)[-1], text
@@ -129,3 +131,26 @@ def test_kill_9_at_random_instants_with_lost_answers_then_resume(tmp_path):
     assert (code, last) == (0, BatchStatus.COMPLETE), output
     assert made == {key: 1 for key in made} and len(made) == ROWS, made
     assert {r.status for r in _rows(db, batch_id)} == {RowState.COMPLETE}
+
+
+def test_kill_9_around_a_cancel_leaves_no_quote_in_progress_at_the_seller(tmp_path):
+    # Killed with a quote made but unanswered; the rep cancels the batch (as `bulkquote cancel`
+    # does), killed as the seller answers its cancelQuote; cancelled again, it ends.
+    db = tmp_path / "crash.sqlite"
+    log = tmp_path / "runner.log"
+    batch_id = _batch(db)
+    with HostileSonata(polls_before_final=1000) as peer:   # in progress until withdrawn
+        peer.hold("post")
+        assert _kill_when_held(peer, _start(peer, db, batch_id, log))
+        peer.let_go()
+        peer.hold("cancel")
+        assert _kill_when_held(peer, _start(peer, db, batch_id, log, "cancel"))
+        peer.let_go()
+        code, last, output = _finish(peer, db, batch_id, log, "cancel")
+        made = dict(peer.created)
+        states = [q["state"] for q in peer.quotes.values()]
+    assert "Traceback" not in output, output
+    assert (code, last) == (0, BatchStatus.CANCELLED), output
+    assert made == {key: 1 for key in made} and len(made) == 1, made
+    assert states == ["cancelled"]          # withdrawn, not left in progress
+    assert {r.status for r in _rows(db, batch_id)} == {RowState.CANCELLED}
