@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 BASE_PATH = "/mefApi/sonata/quoteManagement/v8"
@@ -130,7 +130,7 @@ class HostileSonata:
     def token_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}{TOKEN_PATH}"
 
-    def __enter__(self) -> HostileSonata:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -19,7 +19,14 @@ from bulkquote_gui.core.quoting.factory import SONATA, build_client
 from bulkquote_gui.core.quoting.sonata.settings import Contact, SonataSettings
 from bulkquote_gui.core.states import ROW_TERMINAL, BatchStatus, RowState
 from tests.fakes import FakeImport, checked_row
-from tests.helpers.hostile_sonata import FAULTS, HostileSonata, partial, price_for, priced, refused
+from tests.helpers.hostile_sonata import (
+    FAULTS,
+    HostileSonata,
+    partial,
+    price_for,
+    priced,
+    refused,
+)
 
 FAST = EngineConfig(poll_interval_s=0.02, quote_timeout_s=20.0, retry_after_floor_s=0.01,
                     retry_after_ceiling_s=0.05, backoff_base_s=0.01, backoff_max_s=0.05,
