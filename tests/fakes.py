@@ -279,7 +279,8 @@ class FakeMomentum:
     def submit(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
         return self.create_quote(request, key, within=within)
 
-    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None,
+             or_submit: bool = True) -> ApiReply:
         return self.create_quote(request, key, within=within)
 
     def poll(self, quote_id: str, *, within: float | None = None) -> ApiReply:

@@ -531,9 +531,11 @@ class MomentumClient:
     def submit(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
         return self.create_quote(request, key, within=within)
 
-    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> ApiReply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None,
+             or_submit: bool = True) -> ApiReply:
         """The replay of the key: the API answers with the quote it made for it (200), or makes
-        it now (201) if the lost POST never arrived."""
+        it now (201) if the lost POST never arrived (whatever `or_submit` says: the replay is
+        the only look-up the API has)."""
         return self.create_quote(request, key, within=within)
 
     def poll(self, quote_id: str, *, within: float | None = None) -> ApiReply:

@@ -209,6 +209,50 @@ def test_find_submits_when_the_seller_has_no_quote_for_the_key():
     assert reply.replayed is False
 
 
+def test_find_for_the_clean_up_only_looks():
+    seller = Seller().on("GET /quote", ok([]))
+    with pytest.raises(NotFound, match="never arrived") as caught:
+        client(seller).find(ROW, "key-1", or_submit=False)
+    assert caught.value.code == "not_sent"
+    assert [c.method for c in seller.calls] == ["GET"]
+
+
+def _others(offset: int, n: int) -> list[dict[str, Any]]:
+    return [{"id": f"Q-{offset + i}", "externalId": f"other-{offset + i}", "state": "inProgress"}
+            for i in range(n)]
+
+
+def test_find_reads_an_unfiltered_search_page_by_page_before_sending_again():
+    # The seller ignores externalId: a first page of others' quotes does not mean "never sent".
+    def listing(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        page = _others(offset, 100) if offset == 0 else \
+            [*_others(offset, 1), {"id": "Q-ours", "externalId": "key-1", "state": "inProgress"}]
+        return ok(page, **{"X-Total-Count": "102"})
+    seller = (Seller().on("GET /quote", listing)
+              .on("GET /quote/ID", ok(quote("inProgress", qid="Q-ours"))))
+    reply = client(seller).find(ROW, "key-1")
+    assert [c.url.params["offset"] for c in seller.calls[:2]] == ["0", "100"]
+    assert "POST" not in [c.method for c in seller.calls]
+    assert (reply.quote.id, reply.replayed) == ("Q-ours", True)
+
+
+def test_find_sends_nothing_when_an_unfiltered_search_cannot_be_read_to_its_end():
+    # Others' quotes, a full page, and the same page whatever the offset: no way to know.
+    seller = Seller().on("GET /quote", ok(_others(0, 100)))
+    with pytest.raises(PermanentError, match="cannot tell whether this site was already sent") \
+            as caught:
+        client(seller).find(ROW, "key-1")
+    assert caught.value.code == "search_unfiltered"
+    assert [c.method for c in seller.calls] == ["GET", "GET"]
+
+
+def test_the_health_check_reads_one_search_page_only():
+    seller = Seller().on("GET /quote", ok(_others(0, 100), **{"X-Total-Count": "100000"}))
+    client(seller).health()
+    assert len(seller.calls) == 1
+
+
 def test_cancel_posts_cancel_quote_and_answers_the_quote_as_left():
     seller = (Seller().on("POST /cancelQuote", ok({"quoteId": "Q-1"}))
               .on("GET /quote/ID", ok(quote("cancelled"))))

@@ -71,7 +71,8 @@ class ToySeller:
         self.calls.append("submit")
         return self._mapped(lambda: self._order(request, key))
 
-    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None,
+             or_submit: bool = True) -> Reply:
         self.calls.append("find")
         return self._mapped(lambda: self._order(request, key))
 

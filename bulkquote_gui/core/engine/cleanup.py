@@ -86,7 +86,9 @@ class OwedCalls:
             if remote_id is None:
                 assert item.request is not None and item.idempotency_key is not None
                 try:
-                    reply = self._client.find(item.request, item.idempotency_key)
+                    # Only what the lost POST made is wanted: a seller that can look without
+                    # asking (Sonata) is not asked for a quote just to withdraw it.
+                    reply = self._client.find(item.request, item.idempotency_key, or_submit=False)
                 except AuthError as exc:
                     auth_error = exc
                     continue
@@ -94,7 +96,8 @@ class OwedCalls:
                     if self.defer(exc.retry_after):
                         break
                     continue
-                except ProviderError:  # 409: a replay would have answered, so nothing of ours; refused
+                except ProviderError:  # 409: a replay would have answered, so nothing of ours; refused;
+                    # NotFound: the lost POST never arrived
                     self._settled(item.id)
                     continue
                 if reply.quote.terminal:

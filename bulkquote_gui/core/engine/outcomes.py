@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
-from bulkquote_gui.core.quoting.provider import ProviderError, QuoteStatus, RemoteQuote
+from bulkquote_gui.core.quoting.provider import AuthError, ProviderError, QuoteStatus, RemoteQuote
 from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import rows as row_store
@@ -149,7 +149,10 @@ def with_field(exc: ProviderError) -> str:
 
 
 def auth_message(exc: ProviderError, provider: str = "") -> str:
-    """The rep's sentence for a refused key, naming the provider where the client says which."""
+    """The rep's sentence for a refused key: the adapter's own where it gives one (a Sonata
+    seller refusing the client secret), else one naming the provider where the client says which."""
+    if isinstance(exc, AuthError) and exc.sentence:
+        return exc.sentence
     api = f"the quote API ({provider})" if provider else "the quote API"
     status = f" (HTTP {exc.status})" if exc.status is not None else ""
     return f"{api} refused the API key{status}: set a valid key, then resume the batch ({exc.message})"

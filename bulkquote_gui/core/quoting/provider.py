@@ -155,7 +155,14 @@ class Unreachable(TransientError):
 
 
 class AuthError(ProviderError):
-    """The key is missing or wrong (Momentum: 401). Stop the batch and ask the user."""
+    """The key is missing or wrong (Momentum: 401). Stop the batch and ask the user.
+
+    `sentence`: what the rep is told when the batch stops, where the provider words it (the
+    seller's name, what to fix); without it the engine's words for a refused Momentum key."""
+
+    def __init__(self, message: str, *, sentence: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.sentence = sentence
 
 
 class Busy(ProviderError):
@@ -208,11 +215,14 @@ class QuoteProvider(Protocol):
         """Ask for a quote for this row."""
         ...
 
-    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None,
+             or_submit: bool = True) -> Reply:
         """The quote an earlier `submit` with this key may have made (it was sent, its answer
-        was lost). If none reached the provider, the one this call makes: the engine asks only
+        was lost). If none reached the provider, the one this call makes: the engine asks so
         when it wants that quote either way (Momentum replays the key; `Reply.replayed` says
-        whether the quote was already there)."""
+        whether the quote was already there). `or_submit=False` (clean-up: only to withdraw or
+        keep what a lost POST made): a provider that can look without asking (Sonata) raises
+        NotFound when nothing is there; one whose look-up is a replay asks all the same."""
         ...
 
     def poll(self, quote_id: str, *, within: float | None = None) -> Reply:

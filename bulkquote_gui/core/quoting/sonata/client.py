@@ -59,6 +59,8 @@ from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+SEARCH_PAGE = 100          # quotes asked for per page of GET /quote?externalId=
+MAX_SEARCH_PAGES = 50     # an unfiltered listing read this far without our quote: give up
 CANCEL_REASON = "withdrawn by the buyer (BulkQuote: cancelled by the rep or timed out)"
 
 
@@ -108,11 +110,11 @@ class SonataClient:
     def check_auth(self) -> None:
         """A fresh token, then a harmless authenticated search; makes no quote."""
         self._token.renew()
-        self._search("bulkquote-check-" + uuid.uuid4().hex, within=None)
+        self._search("bulkquote-check-" + uuid.uuid4().hex, within=None, every_page=False)
 
     def health(self) -> None:
         """Sonata has no health call: the seller answers a search, or it is not well."""
-        self._search("bulkquote-health-" + uuid.uuid4().hex, within=None)
+        self._search("bulkquote-health-" + uuid.uuid4().hex, within=None, every_page=False)
 
     def abort(self) -> None:
         self._aborted.set()
@@ -139,10 +141,14 @@ class SonataClient:
             self._asked[reply.quote.id] = _asked(request)
         return reply
 
-    def find(self, request: dict[str, Any], key: str, *, within: float | None = None) -> Reply:
+    def find(self, request: dict[str, Any], key: str, *, within: float | None = None,
+             or_submit: bool = True) -> Reply:
         """The quote an earlier submit with this key made, found by its externalId; if none
-        reached the seller, the one a submit makes now."""
+        reached the seller, the one a submit makes now (`or_submit`), else NotFound."""
         ids = self._search(key, within=within)
+        if not ids and not or_submit:
+            raise NotFound(f"{self.settings.seller} has no quote for this row: its lost request "
+                           "never arrived", code="not_sent")
         if not ids:
             return self.submit(request, key, within=within)
         answer = self._call("GET", f"quote/{_path_id(ids[0])}", within=within)
@@ -172,13 +178,31 @@ class SonataClient:
 
     # -- plumbing ---------------------------------------------------------------------------------
 
-    def _search(self, key: str, *, within: float | None) -> list[str]:
-        answer = self._call("GET", "quote", params={"externalId": key}, within=within)
-        self._raise_for_error(answer)
-        try:
-            return found_ids(decode(answer.body), key)
-        except Broken as exc:
-            raise self._broken(answer, exc) from None
+    def _search(self, key: str, *, within: float | None, every_page: bool = True) -> list[str]:
+        """The ids of the quotes made with this externalId. A seller that ignores the filter and
+        lists others' quotes a page at a time is read to its last page: its first page without
+        ours says nothing, and reading it as "never sent" would quote the site twice."""
+        offset, seen = 0, set()
+        for _ in range(MAX_SEARCH_PAGES):
+            answer = self._call("GET", "quote", params={
+                "externalId": key, "offset": str(offset), "limit": str(SEARCH_PAGE)}, within=within)
+            self._raise_for_error(answer)
+            try:
+                page = decode(answer.body)
+                ours = found_ids(page, key)
+            except Broken as exc:
+                raise self._broken(answer, exc) from None
+            if ours or not every_page or not _more_pages(page, key, offset, answer.headers):
+                return ours
+            ids = {q.get("id") for q in page if isinstance(q, dict)}
+            if ids <= seen:   # the same page again: the seller ignores offset too
+                break
+            seen |= ids
+            offset += len(page)
+        raise PermanentError(
+            f"{self.settings.seller}'s quote search ignores externalId and lists too many "
+            "quotes to read: BulkQuote cannot tell whether this site was already sent, so it "
+            "is not sent again", code="search_unfiltered")
 
     def _call(self, method: str, path: str, *, json_body: Any = None,
               params: dict[str, str] | None = None, within: float | None = None) -> _Answer:
@@ -283,8 +307,13 @@ class SonataClient:
                                   "retry_after": self._retry_after(answer)}
         seller = self.settings.seller
         if status in (401, 403):
-            raise AuthError(f"{seller} refused BulkQuote's access (HTTP {status})"
-                            + (f": {words}" if words else ""), code=code or "unauthorized", **common)
+            # Reached only with a fresh token (a 401 gets one and one retry): the secret gets
+            # tokens the seller will not take, so the rep has something to fix.
+            message = f"{seller} refused BulkQuote's access (HTTP {status})" \
+                + (f": {words}" if words else "")
+            raise AuthError(message, code=code or "unauthorized", **common, sentence=(
+                f"the seller {message}, with a fresh token; check the client id and secret "
+                "and what the seller lets them do, then resume the batch"))
         if status == 404:
             raise NotFound(words or f"{seller} has no such quote", code=code or "not_found", **common)
         if status in (400, 422):
@@ -303,6 +332,20 @@ class SonataClient:
                                  "the base URL", code="redirect", **common)
         raise TransientError(words or f"unexpected HTTP status {status}",
                              code=code or "unexpected_status", **common)
+
+
+def _more_pages(page: Any, key: str, offset: int, headers: httpx.Headers) -> bool:
+    """Whether a search page that lacks this key's quote may have it on a later page: the seller
+    says more results exist, or it lists others' quotes (the filter ignored) in a full page."""
+    if not isinstance(page, list) or not page:
+        return False
+    if headers.get("X-Pagination-Throttled", "").strip().lower() == "true":
+        return True
+    total = headers.get("X-Total-Count", "").strip()
+    if total.isdigit():
+        return int(total) > offset + len(page)
+    unfiltered = any(isinstance(q, dict) and q.get("externalId") != key for q in page)
+    return unfiltered and len(page) >= SEARCH_PAGE
 
 
 def _asked(request: dict[str, Any]) -> Asked:

@@ -126,15 +126,19 @@ class TokenSource:
                 return dict(self._oauth.fetch_token(self.token_url, grant_type="client_credentials"))
         except AuthlibBaseError as exc:  # the endpoint's OAuth error: invalid_client, ...
             said = " ".join(str(p) for p in (exc.error, exc.description) if p)
-            raise AuthError(f"the seller {self.seller} refused the client id/secret: "
-                            f"{clean_text(said, 200, self.secrets) or 'no reason given'}",
-                            code="oauth_refused") from None
+            message = (f"the seller {self.seller} refused the client id/secret: "
+                       f"{clean_text(said, 200, self.secrets) or 'no reason given'}")
+            raise AuthError(message, code="oauth_refused",
+                            sentence=f"{message}; set the right secret, then resume the batch") \
+                from None
         except httpx.HTTPStatusError as exc:  # 5xx, or a 4xx that is not an OAuth answer
             status = exc.response.status_code
             if status in (400, 401, 403):
-                raise AuthError(f"the seller {self.seller} refused the client id/secret "
-                                f"(HTTP {status} from the token endpoint)", status=status,
-                                code="oauth_refused") from None
+                message = (f"the seller {self.seller} refused the client id/secret "
+                           f"(HTTP {status} from the token endpoint)")
+                raise AuthError(message, status=status, code="oauth_refused",
+                                sentence=f"{message}; set the right secret, then resume the "
+                                         "batch") from None
             raise TransientError(f"the seller {self.seller}'s token endpoint answered HTTP {status}",
                                  status=status, code="token_endpoint") from None
         except httpx.ConnectError:
