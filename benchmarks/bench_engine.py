@@ -38,11 +38,11 @@ from typing import Callable, Iterator
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
-from bulkquote_gui.core.momentum import ApiReply, MomentumClient, QuoteOption, QuoteResult, RemoteQuote
+from bulkquote_gui.core.quoting.momentum import ApiReply, MomentumClient, QuoteOption, QuoteResult, RemoteQuote
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.rows import CheckedRow, RowStatus
+from bulkquote_gui.core.intake.rows import CheckedRow, RowStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = EngineConfig(poll_interval_s=0.0, retry_after_floor_s=0.0, backoff_base_s=0.0)

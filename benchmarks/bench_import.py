@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.intake.importer import import_file
 
 COLUMNS = ["Provider ID", "Hospital Name", "Address", "City", "State", "ZIP Code", "County Name",
            "Phone Number", "Hospital Type", "Hospital Ownership", "Emergency Services",

@@ -20,7 +20,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bulkquote_gui.core.momentum import ApiError, MomentumClient, NotFound
+from bulkquote_gui.core.quoting.momentum import ApiError, MomentumClient, NotFound
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
 
 

@@ -37,7 +37,7 @@ def demo_context(factory: Any, sim_url: str) -> Any:
     polling every 0.05 s (an event-dense batch: the harder case for the GUI thread)."""
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.processor import Processor
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.quoting.momentum import MomentumClient
     from bulkquote_gui.gui.context import AppContext, Connection
     from bulkquote_gui.services.secrets import KeyStore
     from bulkquote_gui.services.settings import Settings

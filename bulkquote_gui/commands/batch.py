@@ -29,8 +29,8 @@ from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import search as search_store
 from bulkquote_gui.core.store import views as view_store
-from bulkquote_gui.core.deal_summary import summarise
-from bulkquote_gui.core.reasons import reason_text
+from bulkquote_gui.core.output.deal_summary import summarise
+from bulkquote_gui.core.output.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.states import (
     BATCH_UNFINISHED,
@@ -137,7 +137,7 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     except MissingApiKey as exc:
         raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
                     EXIT_STOPPED) from None
-    from bulkquote_gui import notify_hooks
+    from bulkquote_gui.commands import notify_hooks
 
     progress = Progress()
     listener = notify_hooks.with_notifications(progress, runtime.session_factory, runtime.settings)
@@ -185,7 +185,7 @@ def _batch_status(runtime: Runtime, batch_id: int) -> str:
 
 
 def _tell_finished(runtime: Runtime, batch_id: int) -> None:
-    from bulkquote_gui import notify_hooks
+    from bulkquote_gui.commands import notify_hooks
     from bulkquote_gui.services.notify import FINISHED, Outcome
 
     with runtime.session_factory() as session:
@@ -260,7 +260,7 @@ def _defaults(args: argparse.Namespace, runtime_settings: Any) -> BatchDefaults:
 @_command("submit")
 def run_submit(args: argparse.Namespace) -> int:
     """Store a batch from a spreadsheet; with --wait, process it to the end."""
-    from bulkquote_gui.core.importer import SpreadsheetError, import_file
+    from bulkquote_gui.core.intake.importer import SpreadsheetError, import_file
 
     defaults = _defaults(args, load_settings())
     memory = MappingMemory()
@@ -561,9 +561,9 @@ def run_find(args: argparse.Namespace) -> int:
 @_command("export")
 def run_export(args: argparse.Namespace) -> int:
     """Write a batch's results (original columns + prices) to .xlsx or .csv; with --fix-list,
-    only its rows to fix (core/fix_list.py) to .xlsx."""
-    from bulkquote_gui.core.export import export_batch
-    from bulkquote_gui.core.fix_list import export_batch_fix_list
+    only its rows to fix (core/output/fix_list.py) to .xlsx."""
+    from bulkquote_gui.core.output.export import export_batch
+    from bulkquote_gui.core.output.fix_list import export_batch_fix_list
 
     fix_list = getattr(args, "fix_list", False)
     if fix_list and Path(args.output).suffix.lower() != ".xlsx":

@@ -1,6 +1,6 @@
 """`bulkquote check FILE`: read and validate a spreadsheet, print what was found (with
-`--rows OUT.csv`, also what each row would send: core/cleaned_rows.py; with `--fix-list
-OUT.xlsx`, the invalid rows to fix: core/fix_list.py).
+`--rows OUT.csv`, also what each row would send: core/output/cleaned_rows.py; with `--fix-list
+OUT.xlsx`, the invalid rows to fix: core/output/fix_list.py).
 
 Exit 0 when the file was read (whatever its rows), 2 when it could not be: then one sentence
 naming the file and the problem, never a traceback. File names are printed with undecodable
@@ -14,8 +14,12 @@ import json
 import os
 import sys
 
-from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
-from bulkquote_gui.core.limits import display_name
+from bulkquote_gui.core.intake.importer import (
+    ImportResult,
+    SpreadsheetError,
+    import_file,
+)
+from bulkquote_gui.core.intake.limits import display_name
 from bulkquote_gui.core.safe_text import one_line
 
 SHOWN_PROBLEMS = 20
@@ -38,7 +42,7 @@ def run_check(args: argparse.Namespace) -> int:
     if rows_out:
         # Imported when asked for: they bring the store and the export (SQLAlchemy), a third
         # of a plain check's start-up.
-        from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
+        from bulkquote_gui.core.output.cleaned_rows import write_cleaned_rows
         try:
             written = write_cleaned_rows(result, rows_out)
         except OSError as exc:
@@ -46,7 +50,7 @@ def run_check(args: argparse.Namespace) -> int:
                            f"{exc.strerror or exc}")
     fix_out = getattr(args, "fix_list", None)
     if fix_out:
-        from bulkquote_gui.core.fix_list import write_preview_fix_list
+        from bulkquote_gui.core.output.fix_list import write_preview_fix_list
         try:
             to_fix = write_preview_fix_list(result, fix_out)
         except ValueError as exc:

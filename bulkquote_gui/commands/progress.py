@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Callable, TextIO
 
-from bulkquote_gui.core.durations import duration_text
+from bulkquote_gui.core.output.durations import duration_text
 from bulkquote_gui.core.events import BatchEvent, Event, QuoteEvent, WaitEvent
 from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.states import BATCH_UNFINISHED, ROW_TERMINAL, BatchStatus, RowState

@@ -72,7 +72,7 @@ def run_worker(args: argparse.Namespace) -> int:
                 raise _Fail(str(exc), EXIT_STOPPED) from None
             accounts.append((account_store.ensure_account(sf, runtime.account_url, key, provider=client.kind),
                              client))
-        from bulkquote_gui import notify_hooks
+        from bulkquote_gui.commands import notify_hooks
 
         listener = notify_hooks.with_notifications(Progress(), sf, runtime.settings)
         pool = AccountPool(sf, accounts, on_event=listener, config=runtime.processor_config())

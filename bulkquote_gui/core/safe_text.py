@@ -4,7 +4,7 @@ A file name or a cell can carry CR/LF (a forged "Bcc:" header or a forged line i
 terminal escapes (ESC[31m) or bidirectional overrides (U+202E turns "exe.csv" around). Every
 such text that goes into an e-mail header, an attachment name, a log line or the terminal goes
 through `one_line`: control (Cc), format (Cf: bidi overrides, zero-width) and surrogate (Cs)
-characters dropped, line breaks and tabs made one space, as core/momentum.clean_text already
+characters dropped, line breaks and tabs made one space, as core/quoting/momentum.clean_text already
 treats the API's text. What is stored stays as the sheet had it; `--json` output is escaped by
 JSON itself.
 """

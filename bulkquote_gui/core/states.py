@@ -59,7 +59,7 @@ class BatchStatus(StrEnum):
 
 
 class RowState(StrEnum):
-    """Where one batch row is in quoting (not core/rows.RowStatus: the import check's verdict)."""
+    """Where one batch row is in quoting (not core/intake/rows.RowStatus: the import check's verdict)."""
 
     PENDING = "pending"        # not sent yet
     SUBMITTING = "submitting"  # committed before the POST; a restart re-POSTs with the same key

@@ -1,9 +1,9 @@
 """Start-up: the QApplication on qasync's event loop, the theme, the main window; or, when a
 window for the same user and database is already open, the file handed to it (single_instance).
 
-Also here: the log file (services/logs.py), the crash handler (gui/crash_dialog.py: an uncaught
+Also here: the log file (services/logs.py), the crash handler (gui/dialogs/crash_dialog.py: an uncaught
 exception is logged and shown, never a frozen window), and `attach_extras`, which gives the
-window its notifications (gui/notifications.py), "E-mail notifications…" in the File menu and
+window its notifications (gui/controllers/notifications.py), "E-mail notifications…" in the File menu and
 "Quick guide", "Keyboard shortcuts", "Open log folder" and "About BulkQuote" in the Help menu. The xcb check runs before Qt is
 imported, in commands/gui.py.
 """
@@ -75,8 +75,9 @@ def attach_extras(window: QMainWindow) -> Any:
     The engine's events reach the notifier through the context (notifications.tee_connect,
     installed by `run` before the window connects); here they are only routed once it exists.
     """
-    from bulkquote_gui.gui import email_settings, help_menu
-    from bulkquote_gui.gui.notifications import WindowNotifications
+    from bulkquote_gui.gui.controllers import help_menu
+    from bulkquote_gui.gui.controllers.notifications import WindowNotifications
+    from bulkquote_gui.gui.dialogs import email_settings
 
     if getattr(window, "notifications", None) is None:
         window.notifications = WindowNotifications(window, window.context, getattr(window, "tray", None))
@@ -100,7 +101,8 @@ def attach_extras(window: QMainWindow) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bulkquote_gui.gui import crash_dialog, single_instance
+    from bulkquote_gui.gui import single_instance
+    from bulkquote_gui.gui.dialogs import crash_dialog
     from bulkquote_gui.services import logs
     from bulkquote_gui.services.paths import default_db_url
 
@@ -137,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         loop.close()
         return 1
 
-    from bulkquote_gui.gui.notifications import tee_connect
+    from bulkquote_gui.gui.controllers.notifications import tee_connect
 
     logs.hide(context.keystore.get())   # masked in the log from now on, whatever logs it
     sink: list[Any] = []

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QFrame, QLabel, QMainWindow, QScrollArea, QSystem
                                QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui import operations
-from bulkquote_gui.gui.busy_status import BusyIndicator
+from bulkquote_gui.gui.widgets.busy_status import BusyIndicator
 from bulkquote_gui.gui.context import AppContext
 from bulkquote_gui.gui.controllers import geometry, startup
 from bulkquote_gui.gui.controllers.batch_commands import BatchCommands
@@ -30,13 +30,13 @@ from bulkquote_gui.gui.controllers.jobs import Jobs, Resumer
 from bulkquote_gui.gui.controllers.menus import PROGRESS, UPLOAD, MenuCommands, WindowMenus
 from bulkquote_gui.gui.controllers.settings import SettingsController, may_quit
 from bulkquote_gui.gui.controllers.window_store import WindowStore
-from bulkquote_gui.gui.daily_use import DailyUse
-from bulkquote_gui.gui.dialogs import Dialogs
+from bulkquote_gui.gui.controllers.daily_use import DailyUse
+from bulkquote_gui.gui.dialogs.questions import Dialogs
 from bulkquote_gui.gui.operations.account import Unblock
-from bulkquote_gui.gui.progress_page import ProgressPage
+from bulkquote_gui.gui.pages.progress_page import ProgressPage
 from bulkquote_gui.gui.style import app_icon
-from bulkquote_gui.gui.upload_page import UploadPage
-from bulkquote_gui.gui.widgets import Banner, CurrentPageStack
+from bulkquote_gui.gui.pages.upload_page import UploadPage
+from bulkquote_gui.gui.widgets.blocks import Banner, CurrentPageStack
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "

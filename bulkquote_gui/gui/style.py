@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from bulkquote_gui.core.rows import RowStatus
+from bulkquote_gui.core.intake.rows import RowStatus
 from bulkquote_gui.core.states import BatchStatus, RowState
 from bulkquote_gui.gui.resources import resource_path
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from bulkquote_gui.core.momentum import is_loopback_host
+from bulkquote_gui.core.quoting.momentum import is_loopback_host
 
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}

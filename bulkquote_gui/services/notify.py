@@ -11,7 +11,7 @@ The engine's events go in (`Notifier(event)`, on the engine's thread, never rais
 
 Each outcome is handed to `desktop` (the window's tray message) at once, and, when e-mail is
 set up, mailed on the notifier's own thread: subject with the batch name and counts, the summary
-in the body, the results as XLSX (core/export.export_batch to a temp file). A failed send is
+in the body, the results as XLSX (core/output/export.export_batch to a temp file). A failed send is
 retried a few times with backoff and reported through `on_report`; it never reaches the engine.
 """
 
@@ -33,7 +33,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.events import BatchEvent, Event, WaitEvent
-from bulkquote_gui.core.reasons import reason_text
+from bulkquote_gui.core.output.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.states import BATCH_UNFINISHED, BatchStatus, RowState
 from bulkquote_gui.services.mail_config import MailConfigSource
@@ -180,7 +180,7 @@ class BatchReport:
     counts: dict[str, int]
     owner: str = ""
     status_message: str = ""
-    failed: tuple[tuple[int, str], ...] = ()    # row number, the reason (core/reasons)
+    failed: tuple[tuple[int, str], ...] = ()    # row number, the reason (core/output/reasons)
     failed_total: int = 0
     refused: int = 0               # rows of the sheet refused before sending (invalid, duplicate)
 
@@ -285,8 +285,8 @@ def read_report(session_factory: sessionmaker[Session], batch_id: int) -> BatchR
 
 def results_xlsx(session_factory: sessionmaker[Session], report: BatchReport) -> tuple[bytes | None, str, str]:
     """(bytes, file name, note): the batch's export, or None with why it is not attached."""
-    from bulkquote_gui.core.export import export_batch
-    from bulkquote_gui.core.file_names import file_name
+    from bulkquote_gui.core.output.export import export_batch
+    from bulkquote_gui.core.output.file_names import file_name
 
     name = file_name(Path(report.name).stem or f"batch-{report.batch_id}", "quotes")
     try:

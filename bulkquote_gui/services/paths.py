@@ -4,7 +4,7 @@ The SQLite database lives in a folder of its own, `<data folder>/database/`, tha
 dialog starts in and whose files nothing but SQLite opens: SQLite's locks are POSIX locks, and
 the operating system drops every lock a process holds on a file when *any* descriptor of that
 file is closed in that process (a file dialog sniffing the file's type did exactly that, see
-gui/dialogs.py). `is_database_path` lets the window refuse such a path before anything opens it.
+gui/dialogs/questions.py). `is_database_path` lets the window refuse such a path before anything opens it.
 """
 
 from __future__ import annotations

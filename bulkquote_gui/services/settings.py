@@ -32,7 +32,7 @@ class Settings:
     # folder. Saved without a password (that goes to the keyring, see save_settings).
     database_url: str = ""
     # Plain http:// to a host other than this computer sends the key unencrypted: refused
-    # (core/momentum.check_api_url) unless the rep ticks this for a server on a trusted network.
+    # (core/quoting/momentum.check_api_url) unless the rep ticks this for a server on a trusted network.
     allow_insecure_http: bool = False
     # E-mail when a batch ends or needs the rep (services/notify.py); no host = no e-mail. The
     # SMTP password is in the OS keyring (services/secrets.SmtpPasswordStore), never here.

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from bulkquote_gui.core.loopback import is_loopback_host
+from bulkquote_gui.core.quoting.loopback import is_loopback_host
 
 ADMIN_PREFIX = "/_sim/"
 _JSON = "application/json"

@@ -63,8 +63,8 @@ def shoot(name: str, window_id: int | None = None) -> None:
 
 def seed_history(db_url: str, scratch: Path) -> None:
     """Earlier batches for the Recent jobs list, processed against a fast simulator."""
-    from bulkquote_gui.core.importer import import_file
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.intake.importer import import_file
+    from bulkquote_gui.core.quoting.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.processor import Processor
@@ -205,7 +205,7 @@ async def hover_invalid_cell(page) -> None:
 
 
 async def drive(window, app) -> None:
-    from bulkquote_gui.gui.progress_page import ProgressPage  # noqa: F401 (loaded by the window)
+    from bulkquote_gui.gui.pages.progress_page import ProgressPage  # noqa: F401 (loaded by the window)
     from PySide6.QtGui import QCursor
 
     async def until(predicate, timeout: float = 120.0) -> None:
@@ -343,8 +343,8 @@ TEAM = (  # owner, file, rows to price before it pauses (None: to the end), rush
 def seed_team(db_url: str, scratch: Path) -> dict[str, int]:
     """The team's batches on one database: some finished, two stopped part-way (one rushed)."""
     from bulkquote_gui.core import store
-    from bulkquote_gui.core.importer import import_file
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.intake.importer import import_file
+    from bulkquote_gui.core.quoting.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.processor import Processor
@@ -393,7 +393,7 @@ def shoot_team(dark: bool) -> int:
 
     from bulkquote_gui.core.events import BatchEvent, WaitEvent
     from bulkquote_gui.gui.context import context_from_args
-    from bulkquote_gui.gui.jobs_panel import TEAM as TEAM_VIEW
+    from bulkquote_gui.gui.widgets.jobs_panel import TEAM as TEAM_VIEW
     from bulkquote_gui.gui.main_window import MainWindow
     from bulkquote_gui.gui.qt_compat import emit
     from bulkquote_gui.services.settings import Settings, save_settings
@@ -464,7 +464,7 @@ def main() -> int:
 
     from bulkquote_gui.gui.app import create_application
     from bulkquote_gui.gui.context import context_from_args
-    from bulkquote_gui.gui.dialogs import Dialogs
+    from bulkquote_gui.gui.dialogs.questions import Dialogs
     from bulkquote_gui.gui.main_window import MainWindow
 
     app = create_application(["bulkquote"])

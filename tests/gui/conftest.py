@@ -16,7 +16,7 @@ import qasync
 
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.momentum import MomentumClient
+from bulkquote_gui.core.quoting.momentum import MomentumClient
 from bulkquote_gui.core.store.engine import make_engine, make_session_factory
 from bulkquote_gui.gui.app import io_executor
 from bulkquote_gui.gui.context import AppContext, Connection
@@ -214,7 +214,7 @@ def engine_events(context) -> list[Callable[[Any], None]]:
 def store_batch(context: AppContext, *, owner: str = "", paused: bool = True, path: Path = SAMPLE,
                 rushed: bool = False) -> int:
     """A batch stored straight into the test database (as another rep's app would), not run."""
-    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.intake.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.store import batches as batch_store
 

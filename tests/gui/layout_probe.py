@@ -66,7 +66,7 @@ def describe(widget: QWidget) -> str:
 def squeezed(widget: QWidget) -> str | None:
     """Why the widget's own text does not fit in it, or None. An ElidedLabel shortens its text by
     design (the whole of it in the tooltip) and is left out."""
-    from bulkquote_gui.gui.widgets import ElidedLabel
+    from bulkquote_gui.gui.widgets.blocks import ElidedLabel
 
     size = widget.size()
     if isinstance(widget, ElidedLabel) or not text_of(widget):
@@ -158,7 +158,7 @@ def run_fast(session_factory, batch_id: int) -> None:
     """Quote a batch to its end against a fast simulator, as a rep's earlier batch."""
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.processor import Processor
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.quoting.momentum import MomentumClient
     from bulkquote_gui.services.simulator import SimulatorServer
 
     fast = EngineConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
@@ -167,15 +167,15 @@ def run_fast(session_factory, batch_id: int) -> None:
 
 
 async def probe(db_dir: Path) -> dict:
-    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.intake.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.store import batches as batch_store
-    from bulkquote_gui.gui.about_dialog import AboutDialog, about_facts
     from bulkquote_gui.gui.context import context_from_args
-    from bulkquote_gui.gui.crash_dialog import CrashDialog
-    from bulkquote_gui.gui.email_settings import EmailSettingsDialog
+    from bulkquote_gui.gui.dialogs.about_dialog import AboutDialog, about_facts
+    from bulkquote_gui.gui.dialogs.crash_dialog import CrashDialog
+    from bulkquote_gui.gui.dialogs.email_settings import EmailSettingsDialog
+    from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
     from bulkquote_gui.gui.main_window import MainWindow
-    from bulkquote_gui.gui.settings_dialog import SettingsDialog
     from bulkquote_gui.gui.style import apply_theme
     from bulkquote_gui.services.secrets import SmtpPasswordStore
 

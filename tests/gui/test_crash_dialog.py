@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from bulkquote_gui.gui import crash_dialog
+from bulkquote_gui.gui.dialogs import crash_dialog
 from bulkquote_gui.services import logs
 
 KEY = "sk_live_CRASH+key/77"

@@ -90,8 +90,8 @@ def test_the_finished_page_shows_the_deal_summary_of_a_hand_computed_batch(qtbot
     assert view.chart.isVisible() and view.chart.height() > 0
     image = view.chart.grab().toImage()
     assert not image.isNull()
-    # Same figures as the XLSX Summary sheet / `status --json` (core/deal_summary.py).
-    from bulkquote_gui.core.deal_summary import summarise
+    # Same figures as the XLSX Summary sheet / `status --json` (core/output/deal_summary.py).
+    from bulkquote_gui.core.output.deal_summary import summarise
     with context.session_factory() as session:
         deal = summarise(option_store.batch_options(session, batch_id))
     assert f"${deal.overall.contract_value:,.2f}" == view.text("Total", "Contract value")

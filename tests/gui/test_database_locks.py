@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QFileSystemModel, QLine
 from sqlalchemy import text
 
 from bulkquote_gui.core.store import engine as engine_store
-from bulkquote_gui.gui.dialogs import Dialogs
+from bulkquote_gui.gui.dialogs.questions import Dialogs
 from bulkquote_gui.services import paths
 
 pytestmark = [
@@ -229,7 +229,7 @@ def test_the_database_lives_in_its_own_folder_and_an_old_one_is_moved_there(tmp_
 
 def test_the_database_dropped_on_the_window_is_refused_before_anything_opens_it(qtbot, tmp_path):
     from bulkquote_gui.core.offer import BatchDefaults
-    from bulkquote_gui.gui.upload_page import UploadPage
+    from bulkquote_gui.gui.pages.upload_page import UploadPage
 
     db = tmp_path / "team" / "bulkquote.sqlite"
     db.parent.mkdir()

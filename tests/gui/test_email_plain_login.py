@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bulkquote_gui.gui.email_settings import EmailSettingsDialog
+from bulkquote_gui.gui.dialogs.email_settings import EmailSettingsDialog
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.context import context_from_args
-from bulkquote_gui.core.durations import duration_text
-from bulkquote_gui.gui.eta import EtaEstimator
+from bulkquote_gui.core.output.durations import duration_text
+from bulkquote_gui.gui.models.eta import EtaEstimator
 from bulkquote_gui.services.simulator import SimulatorServer
 
 from .conftest import SAMPLE

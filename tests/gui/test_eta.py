@@ -1,11 +1,11 @@
-"""The time left on the batch page (gui/eta.py), on a fake clock: it follows the pace without
+"""The time left on the batch page (gui/models/eta.py), on a fake clock: it follows the pace without
 jumping on one slow quote (issue 15: "2 min 24 s -> 3 min 49 s in seconds")."""
 
 from __future__ import annotations
 
 import re
 
-from bulkquote_gui.gui.eta import EtaEstimator
+from bulkquote_gui.gui.models.eta import EtaEstimator
 
 
 def seconds(text: str) -> int:

@@ -10,7 +10,11 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QTreeView
 
-from bulkquote_gui.gui.dialogs import EXPORT_FILTERS, SPREADSHEET_FILTER, Dialogs
+from bulkquote_gui.gui.dialogs.questions import (
+    EXPORT_FILTERS,
+    SPREADSHEET_FILTER,
+    Dialogs,
+)
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
 

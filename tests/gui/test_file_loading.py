@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from bulkquote_gui.gui import operations
-from bulkquote_gui.gui.file_loading import LoadingRow
+from bulkquote_gui.gui.pages.file_loading import LoadingRow
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_a_load_given_up_leaves_nothing_busy(qtbot, row):
 
 
 def test_a_file_the_importer_refuses_is_its_sentence_a_bug_names_its_type(qtbot, row):
-    from bulkquote_gui.core.importer import SpreadsheetError
+    from bulkquote_gui.core.intake.importer import SpreadsheetError
 
     failed = []
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 from PySide6.QtCore import Qt
 
-from bulkquote_gui.core.column_mapping import FIX_LIST_REASON
-from bulkquote_gui.core.fix_list import FILL
+from bulkquote_gui.core.intake.column_mapping import FIX_LIST_REASON
+from bulkquote_gui.core.output.fix_list import FILL
 
 from .conftest import SAMPLE
 

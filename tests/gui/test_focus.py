@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from bulkquote_gui.gui.settings_dialog import SettingsDialog
+from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from tests.gui.conftest import SAMPLE

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSpinBox, QApplicati
                                QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui.app import create_application
-from bulkquote_gui.gui.email_settings import EmailSettingsDialog
-from bulkquote_gui.gui.settings_dialog import SettingsDialog
+from bulkquote_gui.gui.dialogs.email_settings import EmailSettingsDialog
+from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import apply_theme
 from bulkquote_gui.services.secrets import KeyStore, SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings

@@ -12,8 +12,8 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from bulkquote_gui.core.store import views as view_store
-from bulkquote_gui.gui.jobs_panel import MINE, TEAM, JobsPanel
 from bulkquote_gui.gui.roles import OWNER_ROLE, RUSH_ROLE
+from bulkquote_gui.gui.widgets.jobs_panel import MINE, TEAM, JobsPanel
 
 from .conftest import SAMPLE, store_batch
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.gui.progress_page import ProgressPage
+from bulkquote_gui.gui.pages.progress_page import ProgressPage
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
 

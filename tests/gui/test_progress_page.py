@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.models.results_model import COLUMNS, STATUS_COLUMN
-from bulkquote_gui.gui.progress_page import ERROR_MIN
+from bulkquote_gui.gui.pages.progress_page import ERROR_MIN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 
 from .conftest import SAMPLE

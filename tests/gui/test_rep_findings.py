@@ -21,7 +21,7 @@ from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.context import context_from_args
-from bulkquote_gui.gui.eta import EtaEstimator
+from bulkquote_gui.gui.models.eta import EtaEstimator
 from bulkquote_gui.gui.models.results_model import COLUMNS, REASON_COLUMN, STATUS_COLUMN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 from bulkquote_gui.gui.style import Theme
@@ -458,7 +458,7 @@ def test_recent_jobs_follow_a_running_batch(qtbot, window):
 
 
 def test_settings_asks_before_saving_a_url_that_failed(qtbot, dialogs):
-    from bulkquote_gui.gui.settings_dialog import SettingsDialog
+    from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
     from bulkquote_gui.services.secrets import KeyStore
     from bulkquote_gui.services.settings import Settings
 

@@ -79,7 +79,7 @@ def _row_numbers_all(model) -> list[int]:
 
 def test_the_counts_the_buttons_read_follow_every_change(qtbot):
     """failed/retryable/quoted are kept as rows change (no pass over the rows per event)."""
-    from bulkquote_gui.core.reasons import is_retryable
+    from bulkquote_gui.core.output.reasons import is_retryable
 
     model, proxy, view = _table(qtbot)
 

@@ -6,7 +6,7 @@ import argparse
 
 from PySide6.QtCore import Qt
 
-from bulkquote_gui.gui.settings_dialog import SettingsDialog
+from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import Theme, apply_theme
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
@@ -70,7 +70,7 @@ def test_bad_values_are_refused_with_a_reason(qtbot):
 
 
 def test_a_secret_from_the_environment_is_shown_read_only_and_named(qtbot, monkeypatch):
-    from bulkquote_gui.gui.email_settings import EmailSettingsDialog
+    from bulkquote_gui.gui.dialogs.email_settings import EmailSettingsDialog
     from bulkquote_gui.services.secrets import SmtpPasswordStore
 
     monkeypatch.setenv("BULKQUOTE_API_KEY", "env-key")

@@ -1,7 +1,7 @@
 """The database goes away under a running window: the waiting banner says so, the window keeps
 answering, and the banner goes when the database answers again; the batch then finishes by
 itself. The real engine on its thread against the simulator; the outage is a fake
-(tests.fakes.StoreOutage: every statement of the window's engine fails, as SQLite does when its
+(tests.helpers.fakes.StoreOutage: every statement of the window's engine fails, as SQLite does when its
 file cannot be opened), switched off by the test."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from bulkquote_gui.core.clock import SystemClock
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.simulator import SimulatorServer
-from tests.fakes import StoreOutage
+from tests.helpers.fakes import StoreOutage
 
 from .conftest import store_batch
 

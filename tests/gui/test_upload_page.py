@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.gui.models.preview_model import STATUS_COLUMN
 from bulkquote_gui.gui.roles import STATUS_ROLE
 
@@ -120,7 +120,7 @@ def test_mapping_opens_and_says_what_is_missing_when_a_required_field_goes(qtbot
 
 @pytest.mark.parametrize("size", [(1440, 900), (1280, 720), (960, 700)])
 def test_pickers_keep_room_for_their_text_on_a_smaller_window(qtbot, window, size):
-    from bulkquote_gui.gui.mapping_panel import NARROW, PER_ROW
+    from bulkquote_gui.gui.widgets.mapping_panel import NARROW, PER_ROW
 
     window.resize(*size)
     load(qtbot, window, CORPUS / "cms_hospital_general_information.csv")

@@ -13,7 +13,7 @@ from bulkquote_gui.core.events import BatchEvent, WaitEvent
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.operations import account
 from bulkquote_gui.gui.qt_compat import emit
-from bulkquote_gui.gui.wait_banner import UNBLOCK_ACTION, wait_text
+from bulkquote_gui.gui.widgets.wait_banner import UNBLOCK_ACTION, wait_text
 
 from .conftest import store_batch
 
@@ -129,7 +129,7 @@ def test_cancelling_the_blocking_quote_asks_first_then_calls_the_engine(qtbot, m
 def test_the_unblock_operation_closes_its_client_and_reports_refusals(qtbot):
     from PySide6.QtCore import QObject
 
-    from bulkquote_gui.core.momentum import PermanentError
+    from bulkquote_gui.core.quoting.momentum import PermanentError
 
     class Client:
         closed = False

@@ -178,7 +178,7 @@ def test_a_cancelled_batch_counts_its_rows_not_sent_and_the_question_has_no_seco
 
 def test_the_reason_filter_counts_a_row_under_each_of_its_faults_as_check_does(
         qtbot, window, tmp_path):
-    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.intake.importer import import_file
 
     path = tmp_path / "zips.csv"
     path.write_text("Street,City,State,ZIP\n600 Congress Ave,Austin,TX,78701\n"

@@ -9,9 +9,10 @@ import pytest
 from bulkquote_gui.core.events import BatchEvent
 from PySide6.QtGui import QAction
 
-from bulkquote_gui.gui import email_settings, help_menu, help_pages
+from bulkquote_gui.gui.dialogs import email_settings, help_pages
+from bulkquote_gui.gui.controllers import help_menu
 from bulkquote_gui.gui.app import attach_extras
-from bulkquote_gui.gui.email_settings import EmailSettingsDialog
+from bulkquote_gui.gui.dialogs.email_settings import EmailSettingsDialog
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
 from tests.helpers.smtp import SmtpServer, free_port
@@ -54,7 +55,7 @@ def test_about_names_version_database_api_and_log_folder(qtbot, window, tmp_path
 
 
 def test_about_masks_a_database_password():
-    from bulkquote_gui.gui.about_dialog import masked_db_url
+    from bulkquote_gui.gui.dialogs.about_dialog import masked_db_url
 
     assert masked_db_url("postgresql+psycopg://rep:hunter2@db.example/bq") == \
         "postgresql+psycopg://rep:***@db.example/bq"
@@ -69,7 +70,7 @@ def test_open_log_folder_makes_it(qtbot, window, tmp_path, monkeypatch):
     folder, _about = help_menu.install(window, help_, open_folder=lambda: opened.append(True) or True)
     folder.trigger()
     assert opened == [True]
-    from bulkquote_gui.gui.crash_dialog import open_log_folder
+    from bulkquote_gui.gui.dialogs.crash_dialog import open_log_folder
     monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl", lambda url: True)
     assert open_log_folder() and (tmp_path / "new-logs").is_dir()
 
@@ -207,7 +208,7 @@ def test_the_settings_dialogs_have_the_same_buttons(qtbot):
     """The e-mail dialog's Save and Cancel looked unlike Settings' (stock icons, no blue Save)."""
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from bulkquote_gui.gui.settings_dialog import SettingsDialog
+    from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
     from bulkquote_gui.services.secrets import KeyStore
 
     looks = []

@@ -16,10 +16,10 @@ from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.export import export_batch
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.output.export import export_batch
+from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
-from tests.fakes import VALID_UNTIL, FakeClock, FakeMomentum, Outcome
+from tests.helpers.fakes import VALID_UNTIL, FakeClock, FakeMomentum, Outcome
 
 # Priced, invalid, duplicate rows; a formula, numbers of the rep's, a ZIP with a leading zero.
 ONE_SET = """Site,Street,City,State,ZIP,Longitude,Note

@@ -24,9 +24,9 @@ def quote_with_pool(db_url: str, sim: SimulatorServer, batches_per_key: dict[str
     asked to the last answered. Every row must end complete."""
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.pool import AccountPool
-    from bulkquote_gui.core.importer import import_file
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.intake.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.quoting.momentum import MomentumClient
     from bulkquote_gui.core.store import accounts as account_store
     from bulkquote_gui.core.store import batches as batch_store
     from bulkquote_gui.core.store import engine as engine_store

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bulkquote_gui.core.http_deadline import proxy_for
-from bulkquote_gui.core.momentum import MomentumClient, TransientError
+from bulkquote_gui.core.quoting.http_deadline import proxy_for
+from bulkquote_gui.core.quoting.momentum import MomentumClient, TransientError
 
 KEY = "sk_live_proxy_test_0123456789"
 BODY = b'{"id":"q_1","status":"queued","created_at":"2026-11-29T14:00:00Z"}'

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bulkquote_gui.core.reasons import status_word
+from bulkquote_gui.core.output.reasons import status_word
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
 from tests.helpers.cli import run_cli
 from tests.helpers.references import by_row

@@ -15,8 +15,8 @@ import pytest
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
-from tests.fakes import fake_import
 from tests.helpers.cli import run_cli
+from tests.helpers.fakes import fake_import
 from tests.helpers.smtp import free_port
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from bulkquote_gui.core.events import QuoteEvent
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import views as view_store

@@ -22,7 +22,7 @@ from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import views as view_store
-from tests.fakes import FakeClock, FakeMomentum, fake_import
+from tests.helpers.fakes import FakeClock, FakeMomentum, fake_import
 
 
 @pytest.fixture

@@ -28,13 +28,13 @@ from bulkquote_gui.core.store import models as model_store
 from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.store.models import BatchQuote
-from bulkquote_gui.core.momentum import MomentumClient
+from bulkquote_gui.core.quoting.momentum import MomentumClient
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from tests.hostile_peer import (
+from tests.helpers.hostile_peer import (
     FAR_FUTURE_DATE,
     OMIT,
     Behaviour,
@@ -275,7 +275,7 @@ def test_several_options_recommended_anywhere_unknown_fields_everywhere(bench, p
 
     def behaviour(request):
         count, recommended = layouts[site(request)]
-        from tests.hostile_peer import generated_options
+        from tests.helpers.hostile_peer import generated_options
         return Behaviour(options=generated_options(request, count), recommended=recommended)
 
     peer.behaviour = behaviour

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bulkquote_gui.core.column_mapping import FIX_LIST_REASON
-from bulkquote_gui.core.fix_list import FILL
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.intake.column_mapping import FIX_LIST_REASON
+from bulkquote_gui.core.intake.importer import import_file
+from bulkquote_gui.core.output.fix_list import FILL
 from bulkquote_gui.services.simulator import SimulatorServer
 from tests.helpers.cli import run_cli
 

@@ -11,8 +11,8 @@ import pytest
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
-from tests.fakes import FakeImport, checked_row
 from tests.helpers.cli import run_cli
+from tests.helpers.fakes import FakeImport, checked_row
 
 NAME = "evil\r\nBcc: attacker@example.com\x1b[31m\u202egsm.csv"
 STREET = "1 Main St\x1b[2J\r\n  row     3  complete  forged\u202e"

@@ -17,8 +17,8 @@ from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.services.logs import RedactingFormatter
 from bulkquote_gui.services.mailer import SmtpConfig
 from bulkquote_gui.services.notify import FINISHED, Notifier, Outcome
-from tests.fakes import FakeImport, checked_row
 from tests.helpers.cli import run_cli
+from tests.helpers.fakes import FakeImport, checked_row
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"

@@ -1,5 +1,5 @@
 """What the e-mail and `status` say about a batch (issue 15 #15): each reason once, in
-core/reasons' words; the rows refused before sending are counted; a batch filled entirely from
+core/output/reasons' words; the rows refused before sending are counted; a batch filled entirely from
 still-valid quotes is mailed like any other. `submit --wait` in demo mode, a real SMTP server."""
 
 from __future__ import annotations

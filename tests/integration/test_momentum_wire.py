@@ -12,7 +12,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bulkquote_gui.core.momentum import MomentumClient, TransientError, Unreachable
+from bulkquote_gui.core.quoting.momentum import (
+    MomentumClient,
+    TransientError,
+    Unreachable,
+)
 
 BODY = b'{"id":"q_1","status":"queued","created_at":"2026-11-29T14:00:00Z"}'
 HEADERS = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes import FakeClock
+from tests.helpers.fakes import FakeClock
 from tests.unit.test_processor import *  # noqa: F401,F403  (tests, Harness and fixtures)
 
 pytestmark = pytest.mark.backends("postgresql")

@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from bulkquote_gui.core.momentum import AuthError, MomentumClient, QuoteInFlight
+from bulkquote_gui.core.quoting.momentum import AuthError, MomentumClient, QuoteInFlight
 
 REQUEST = {"reference": "cli/r1", "customer": {"company": "Acme"},
            "location": {"street": "1 Market St", "city": "San Francisco", "state": "CA",

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
-from bulkquote_gui.core.momentum import (
+from bulkquote_gui.core.quoting.momentum import (
     ApiReply,
     AuthError,
     MomentumClient,

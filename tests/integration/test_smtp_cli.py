@@ -1,4 +1,4 @@
-"""The headless paths' e-mail (bulkquote_gui/notify_hooks.py), configured by environment only,
+"""The headless paths' e-mail (bulkquote_gui/commands/notify_hooks.py), configured by environment only,
 through a real SMTP server on loopback: the listener adapter around the engine in-process, and
 `bulkquote submit --wait` as a subprocess."""
 
@@ -13,13 +13,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bulkquote_gui import notify_hooks
+from bulkquote_gui.commands import notify_hooks
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.services.settings import Settings
-from tests.fakes import FakeClock, FakeImport, FakeMomentum, checked_row
+from tests.helpers.fakes import FakeClock, FakeImport, FakeMomentum, checked_row
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"

@@ -19,8 +19,8 @@ from bulkquote_gui.services.mailer import (CertificateProblem, LoginRefused, NoR
                                            send)
 from bulkquote_gui.services.notify import FINISHED, NEEDS_REP, Notifier, Outcome
 from bulkquote_gui.services.settings import Settings
-from tests.fakes import FakeClock, FakeImport, FakeMomentum, auth_error, checked_row
-from tests.fakes import Outcome as ApiOutcome
+from tests.helpers.fakes import FakeClock, FakeImport, FakeMomentum, auth_error, checked_row
+from tests.helpers.fakes import Outcome as ApiOutcome
 from tests.helpers.smtp import SmtpServer, free_port, make_certificate
 
 pytestmark = [pytest.mark.timeout(60),

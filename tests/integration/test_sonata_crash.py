@@ -24,7 +24,7 @@ from bulkquote_gui.core.states import BatchStatus, RowState
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
-from tests.fakes import FakeImport, checked_row
+from tests.helpers.fakes import FakeImport, checked_row
 from tests.helpers.hostile_sonata import HostileSonata, price_for
 
 REPO = Path(__file__).resolve().parents[2]

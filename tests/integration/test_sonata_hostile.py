@@ -19,7 +19,7 @@ from bulkquote_gui.core.quoting.sonata.settings import Contact, SonataSettings
 from bulkquote_gui.core.states import ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import views as view_store
-from tests.fakes import FakeImport, checked_row
+from tests.helpers.fakes import FakeImport, checked_row
 from tests.helpers.hostile_sonata import (
     FAULTS,
     HostileSonata,

@@ -18,7 +18,7 @@ from bulkquote_gui.core.quoting.sonata.settings import Contact, SonataSettings
 from bulkquote_gui.core.states import ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
 from bulkquote_gui.services.sonata_simulator_state import price_of
-from tests.fakes import FakeImport, checked_row
+from tests.helpers.fakes import FakeImport, checked_row
 
 FAST = EngineConfig(poll_interval_s=0.05, quote_timeout_s=20.0, retry_after_floor_s=0.01,
                     retry_after_ceiling_s=0.05, backoff_base_s=0.01, backoff_max_s=0.1,

@@ -15,7 +15,7 @@ from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.quoting.factory import MOMENTUM, build_client
 from bulkquote_gui.core.states import BatchStatus
-from tests.fakes import FakeClock, FakeMomentum, fake_import
+from tests.helpers.fakes import FakeClock, FakeMomentum, fake_import
 
 URL, KEY = "https://api.example/v1", "key-1"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)

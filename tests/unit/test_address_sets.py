@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from bulkquote_gui import cli
-from bulkquote_gui.core import usps
-from bulkquote_gui.core.address_sets import (
+from bulkquote_gui.core.intake import usps
+from bulkquote_gui.core.intake.address_sets import (
     GEOCODED, MAILING, PLAIN, SERVICE, find_address_sets, ordered)
-from bulkquote_gui.core.importer import SpreadsheetError, import_file
-from bulkquote_gui.core.rows import RowStatus
+from bulkquote_gui.core.intake.importer import SpreadsheetError, import_file
+from bulkquote_gui.core.intake.rows import RowStatus
 
 
 def csv_file(tmp_path, text: str, name: str = "sites.csv"):
@@ -193,8 +193,8 @@ def test_check_rows_writes_what_would_be_sent(tmp_path, capsys):
 def test_a_sheet_with_one_set_names_it_as_the_window_does(tmp_path):
     # Issue 15, words: the cleaned file said "Street Address" (the rep's column) where the
     # window says "Address".
-    from bulkquote_gui.core.cleaned_rows import cleaned_records
-    from bulkquote_gui.core.importer import import_file
+    from bulkquote_gui.core.output.cleaned_rows import cleaned_records
+    from bulkquote_gui.core.intake.importer import import_file
 
     sheet = tmp_path / "one.csv"
     sheet.write_text("Site,Street Address,City,State,ZIP\nA,600 Congress Ave,Austin,TX,78701\n",

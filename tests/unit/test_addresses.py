@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core import addresses as addr
+from bulkquote_gui.core.intake import addresses as addr
 
 
 def test_map_distinct_runs_the_rule_once_per_distinct_value():

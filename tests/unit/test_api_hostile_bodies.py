@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bulkquote_gui.core import momentum
-from bulkquote_gui.core.momentum import (
+from bulkquote_gui.core.quoting import momentum
+from bulkquote_gui.core.quoting.momentum import (
     MAX_CARRIER_CHARS,
     MAX_CODE_CHARS,
     MAX_MESSAGE_CHARS,
@@ -33,7 +33,7 @@ from bulkquote_gui.core.momentum import (
     RemoteQuote,
     TransientError,
 )
-from tests.fakes import FakeClock
+from tests.helpers.fakes import FakeClock
 
 KEY = "sk_live_HOSTILE_key_5f3a9c"
 BASE = "https://api.momentum.example/v1"

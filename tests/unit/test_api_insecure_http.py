@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bulkquote_gui.core.momentum import InsecureApiUrl, MomentumClient, check_api_url, is_loopback_host
+from bulkquote_gui.core.quoting.momentum import InsecureApiUrl, MomentumClient, check_api_url, is_loopback_host
 from bulkquote_gui.services.runtime import MissingApiKey, RefusedApiUrl, Runtime
 from bulkquote_gui.services.settings import Settings, load_settings, save_settings
 

@@ -13,7 +13,7 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
-from tests.fakes import FakeClock, FakeMomentum, Outcome, fake_import
+from tests.helpers.fakes import FakeClock, FakeMomentum, Outcome, fake_import
 
 HOUR = 3600.0
 

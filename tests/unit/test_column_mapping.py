@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core.column_mapping import (
+from bulkquote_gui.core.intake.column_mapping import (
     auto_mapping, disambiguate_headers, excel_column_letter, looks_like_header)
 
 

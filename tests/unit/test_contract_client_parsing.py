@@ -3,7 +3,7 @@
 The generators read their enums, required fields and patterns from docs/api/momentum-api.yaml,
 and every body they call valid is first checked against the schema's Quote with a JSON Schema
 validator: so "valid" means contract-valid, within the bounds the client documents on top of it
-(core/momentum.py: ids of 1-100 printable ASCII characters, money at most 9,999,999.99 and a
+(core/quoting/momentum.py: ids of 1-100 printable ASCII characters, money at most 9,999,999.99 and a
 monthly price never negative, install days 0-3650, texts that keep something printable).
 
 - Valid quotes are accepted, every money value read as the exact Decimal that was sent.
@@ -28,9 +28,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulkquote_gui.core import momentum
-from bulkquote_gui.core.momentum import ApiError, MomentumClient, RemoteQuote, clean_text
-from tests.fakes import FakeClock
+from bulkquote_gui.core.quoting import momentum
+from bulkquote_gui.core.quoting.momentum import ApiError, MomentumClient, RemoteQuote, clean_text
+from tests.helpers.fakes import FakeClock
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "api" / "momentum-api.yaml")
                       .read_text(encoding="utf-8"))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bulkquote_gui.core.addresses import is_po_box
+from bulkquote_gui.core.intake.addresses import is_po_box
 
-from bulkquote_gui.core.importer import ImportResult, import_file
-from bulkquote_gui.core.rows import RowStatus
+from bulkquote_gui.core.intake.importer import ImportResult, import_file
+from bulkquote_gui.core.intake.rows import RowStatus
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 if not CORPUS.is_dir():  # the repo may be checked out elsewhere than beside shared/

@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from bulkquote_gui.core.deal_summary import summarise
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.output.deal_summary import summarise
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import options as option_store
-from tests.fakes import FakeClock, FakeMomentum, Outcome, fake_import
+from tests.helpers.fakes import FakeClock, FakeMomentum, Outcome, fake_import
 
 
 def test_totals_by_carrier_and_the_cheapest_option_per_site(session_factory):

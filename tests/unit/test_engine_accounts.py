@@ -22,7 +22,7 @@ from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.accounts import Holder
-from tests.fakes import FakeMomentum, fake_import
+from tests.helpers.fakes import FakeMomentum, fake_import
 from tests.helpers.store_setup import next_open_row
 
 
@@ -259,7 +259,7 @@ def test_every_row_event_carries_the_counts_the_store_has(sf, api, clock, accoun
     """The engine reads fewer counts than it announces (a row's start is counted from the line's
     read, its polling from its start): each announcement still says what the store says."""
     from bulkquote_gui.core.events import QuoteEvent
-    from bulkquote_gui.core.momentum import ApiError
+    from bulkquote_gui.core.quoting.momentum import ApiError
 
     a, b = batch(sf, 4, account), batch(sf, 3, account)   # two batches taking turns
     api.fail_next("POST", ApiError("postal code not served", status=422, code="unserviceable"))

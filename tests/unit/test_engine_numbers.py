@@ -15,7 +15,7 @@ from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.runtime import Runtime
 from bulkquote_gui.services.settings import Settings
-from tests.fakes import FakeMomentum, fake_import
+from tests.helpers.fakes import FakeMomentum, fake_import
 
 
 def test_a_tiny_poll_interval_polls_no_faster_than_the_floor(sf, clock):

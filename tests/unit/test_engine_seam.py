@@ -51,13 +51,13 @@ def test_no_module_of_the_engine_imports_anything_momentum_named():
 
 
 @pytest.mark.parametrize("source", [
-    "from bulkquote_gui.core.momentum import ApiError",
-    "from bulkquote_gui.core import momentum",
-    "import bulkquote_gui.core.momentum as m",
+    "from bulkquote_gui.core.quoting.momentum import ApiError",
+    "from bulkquote_gui.core.quoting import momentum",
+    "import bulkquote_gui.core.quoting.momentum as m",
     "from ..momentum import TransientError",
     "from bulkquote_gui.core.quoting.momentum_adapter import Client",
     "from bulkquote_gui.core.quoting.factory import MomentumClient",
-    "importlib.import_module('bulkquote_gui.core.momentum')",
+    "importlib.import_module('bulkquote_gui.core.quoting.momentum')",
 ])
 def test_the_rule_sees_every_spelling(source):
     assert momentum_imports(source)

@@ -11,10 +11,10 @@ import pytest
 
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import views as view_store
-from bulkquote_gui.core.export import export_batch, neutralise
+from bulkquote_gui.core.output.export import export_batch, neutralise
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.processor import Processor
-from tests.fakes import FakeClock, FakeImport, FakeMomentum, Outcome, checked_row
+from tests.helpers.fakes import FakeClock, FakeImport, FakeMomentum, Outcome, checked_row
 
 
 @pytest.fixture

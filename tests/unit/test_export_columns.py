@@ -1,4 +1,4 @@
-"""The export's columns are one table (core/export_columns.py): a column added to it, and nothing
+"""The export's columns are one table (core/output/export_columns.py): a column added to it, and nothing
 else, is written in CSV and XLSX, at its place, for a quoted row and for a row the batch did not
 quote, with its number format; a column the batch does not show is left out."""
 
@@ -13,11 +13,11 @@ import openpyxl
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.export import export_batch
-from bulkquote_gui.core.export_columns import RESULT_COLUMNS, Column, with_column
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.output.export import export_batch
+from bulkquote_gui.core.output.export_columns import RESULT_COLUMNS, Column, with_column
+from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
-from tests.fakes import FakeClock, FakeMomentum
+from tests.helpers.fakes import FakeClock, FakeMomentum
 
 SHEET = """Site,Street,City,State,ZIP
 A,1 Main St,Austin,TX,78701
@@ -89,7 +89,7 @@ def test_a_column_added_to_the_table_is_in_the_xlsx_with_its_type_and_format(sf,
 
 
 def test_check_rows_and_the_results_name_the_address_set_alike():
-    from bulkquote_gui.core.cleaned_rows import HEADERS
-    from bulkquote_gui.core.export_columns import ADDRESS_SET
+    from bulkquote_gui.core.output.cleaned_rows import HEADERS
+    from bulkquote_gui.core.output.export_columns import ADDRESS_SET
 
     assert HEADERS[-1] == ADDRESS_SET == RESULT_COLUMNS[-1].header

@@ -11,11 +11,17 @@ import openpyxl
 
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.export import export_batch
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.output.export import export_batch
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import reuse as reuse_store
-from tests.fakes import VALID_UNTIL, FakeClock, FakeMomentum, Outcome, fake_import
+from tests.helpers.fakes import (
+    VALID_UNTIL,
+    FakeClock,
+    FakeMomentum,
+    Outcome,
+    fake_import,
+)
 
 
 def quoted(sf, n, outcomes=None):

@@ -1,5 +1,5 @@
 """The export is the same, byte for byte and cell for cell, as before its columns became one
-table (core/export_columns.py): export_golden.json was written by tests/helpers/export_snapshot.py
+table (core/output/export_columns.py): export_golden.json was written by tests/helpers/export_snapshot.py
 on 8793c8e. Priced, failed, cancelled, invalid and duplicate rows; two address sets; re-quotes;
 whole and priced only; CSV text, and each XLSX cell's value, type, format and boldness, the
 widths and the frozen pane of every sheet."""

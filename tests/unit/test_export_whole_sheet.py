@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.export import export_batch
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.output.export import export_batch
 from bulkquote_gui.core.store import batches as batch_store
-from tests.fakes import FakeClock, FakeMomentum
+from tests.helpers.fakes import FakeClock, FakeMomentum
 
 SHEET = """Site,Street,City,State,ZIP,Longitude,Note
 A,1 Main St,Austin,TX,78701,-97.7431,=1+1

@@ -1,4 +1,4 @@
-"""Issue 11, the fix list (core/fix_list.py): the rows not quoted with their own columns, the reason
+"""Issue 11, the fix list (core/output/fix_list.py): the rows not quoted with their own columns, the reason
 first, the cells at fault red, every text string-typed; and the importer dropping the reason
 column when the file comes back."""
 
@@ -8,14 +8,14 @@ import openpyxl
 import pytest
 
 from bulkquote_gui.core.store import batches as batch_store
-from bulkquote_gui.core.column_mapping import FIX_LIST_REASON, is_fix_list_reason
+from bulkquote_gui.core.intake.column_mapping import FIX_LIST_REASON, is_fix_list_reason
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.fix_list import (
+from bulkquote_gui.core.output.fix_list import (
     FILL, SHEET, FixRow, batch_fix_rows, export_batch_fix_list, preview_fix_rows, write_fix_list,
     write_preview_fix_list)
-from bulkquote_gui.core.importer import import_file
+from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
-from tests.fakes import FakeClock, FakeMomentum, Outcome
+from tests.helpers.fakes import FakeClock, FakeMomentum, Outcome
 
 SHEET_CSV = """Site,Street,City,State,ZIP,Longitude,Note
 A,1 Main St,Austin,TX,78701,-97.7431,=1+1

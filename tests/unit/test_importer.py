@@ -5,9 +5,13 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from bulkquote_gui.core.importer import ImportResult, SpreadsheetError, import_file
+from bulkquote_gui.core.intake.importer import (
+    ImportResult,
+    SpreadsheetError,
+    import_file,
+)
+from bulkquote_gui.core.intake.rows import CheckedRow, Problem, RowStatus
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.rows import CheckedRow, Problem, RowStatus
 
 
 def csv_file(tmp_path, text: str, name: str = "sites.csv", encoding: str = "utf-8"):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bulkquote_gui.core.momentum import (
+from bulkquote_gui.core.quoting.momentum import (
     ApiError,
     AuthError,
     MomentumClient,
@@ -21,7 +21,7 @@ from bulkquote_gui.core.momentum import (
     parse_retry_after,
     Unreachable,
 )
-from tests.fakes import FakeClock
+from tests.helpers.fakes import FakeClock
 
 KEY = "sk_live_TOPSECRET_0123456789"
 BASE = "https://api.momentum.example/v1"

@@ -21,7 +21,7 @@ from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.quoting.provider import OFFER_FIELDS, QuoteOption
 from bulkquote_gui.core.store.models import QuoteOption as StoredOption
-from tests.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row, default_options
+from tests.helpers.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row, default_options
 
 
 def _quote(sf, rows, options=default_options):

@@ -18,11 +18,11 @@ from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.clock import SystemClock
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.core.engine.unblock import NotABlocker, cancel_blocking_quote
-from bulkquote_gui.core.momentum import PermanentError
+from bulkquote_gui.core.quoting.momentum import PermanentError
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.engine.policy import EngineConfig, Timing
 from bulkquote_gui.core.engine.processor import Processor
-from tests.fakes import FakeClock, FakeMomentum, Outcome, auth_error, fake_import, server_error
+from tests.helpers.fakes import FakeClock, FakeMomentum, Outcome, auth_error, fake_import, server_error
 from tests.helpers.store_setup import next_open_row
 
 

@@ -12,7 +12,7 @@ from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.quoting.provider import AuthError
 from bulkquote_gui.core.states import BatchStatus
-from tests.fakes import FakeClock, FakeMomentum, auth_error, fake_import
+from tests.helpers.fakes import FakeClock, FakeMomentum, auth_error, fake_import
 
 
 def test_a_refused_key_names_the_provider_the_client_says_it_is():

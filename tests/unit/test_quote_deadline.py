@@ -15,12 +15,12 @@ import httpx
 
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
-from bulkquote_gui.core.momentum import MomentumClient
 from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.quoting.momentum import MomentumClient
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
-from tests.fakes import FakeClock, fake_import
+from tests.helpers.fakes import FakeClock, fake_import
 
 KEY = "sk_test_deadline_0123456789"
 CREATED = "2026-11-29T14:00:00Z"

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from bulkquote_gui.core.readers import MAX_FILE_BYTES, SpreadsheetError, list_sheets, read_table
+from bulkquote_gui.core.intake.readers import MAX_FILE_BYTES, SpreadsheetError, list_sheets, read_table
 
 HEADER = "Address,City,State,ZIP\n"
 
@@ -187,9 +187,9 @@ def test_file_over_the_size_limit_is_refused_with_size_and_limit(tmp_path):
         read_table(path)
 
 
-# --- bounded reading (core/limits.py): each limit refused before the table is built --------------
+# --- bounded reading (core/intake/limits.py): each limit refused before the table is built --------------
 
-from bulkquote_gui.core.limits import MAX_CELL_BYTES, MAX_ROWS  # noqa: E402
+from bulkquote_gui.core.intake.limits import MAX_CELL_BYTES, MAX_ROWS  # noqa: E402
 from tests.corpus.hostile import (  # noqa: E402
     SITES, ods, ods_cell, ods_row, ods_sites, ole_with, patch_member, sheet_rows,
     shared_strings, xlsx)
@@ -395,7 +395,7 @@ def test_an_xls_sheet_is_bounded_before_calamine_builds_it(tmp_path):
 
 
 def test_xlsb_records_are_read_the_same_whatever_the_chunking():
-    from bulkquote_gui.core.workbook_guard import _records
+    from bulkquote_gui.core.intake.workbook_guard import _records
     from tests.corpus.hostile import _record
 
     data = _record(0x0000, b"\x05\x00\x00\x00" + b"\x00" * 13) + _record(0x0006, b"x" * 300) + \

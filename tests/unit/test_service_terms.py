@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core.service_terms import parse_bandwidth, parse_product, parse_term
+from bulkquote_gui.core.intake.service_terms import (
+    parse_bandwidth,
+    parse_product,
+    parse_term,
+)
 
 
 @pytest.mark.parametrize("text, mbps", [

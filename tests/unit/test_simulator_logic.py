@@ -12,7 +12,7 @@ import pytest
 
 from bulkquote_gui.services.simulator_pricing import address_key, answer_for, processing_seconds
 from bulkquote_gui.services.simulator_state import SimulatorState, validate_request
-from tests.fakes import FakeClock
+from tests.helpers.fakes import FakeClock
 
 MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
 START = datetime(2026, 11, 29, 14, 0, 0, tzinfo=timezone.utc)

@@ -26,7 +26,7 @@ from bulkquote_gui.core.quoting.sonata.client import SonataClient
 from bulkquote_gui.core.quoting.sonata.mapping import configuration
 from bulkquote_gui.core.quoting.sonata.settings import Contact, SonataSettings
 from bulkquote_gui.core.quoting.sonata.states import QUOTE_STATES
-from tests.fakes import FakeClock
+from tests.helpers.fakes import FakeClock
 
 BASE = "https://seller.example/mefApi/sonata/quoteManagement/v8"
 TOKEN_URL = "https://seller.example/oauth2/token"

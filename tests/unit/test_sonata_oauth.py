@@ -11,7 +11,7 @@ import pytest
 
 from bulkquote_gui.core.quoting.provider import AuthError, TransientError, Unreachable
 from bulkquote_gui.core.quoting.sonata.oauth import RENEW_BEFORE_S, TokenSource
-from tests.fakes import FakeClock
+from tests.helpers.fakes import FakeClock
 
 TOKEN_URL = "https://seller.example/oauth2/token"
 SECRET = "s3cr3t-Client-Secret-value"

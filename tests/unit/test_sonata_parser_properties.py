@@ -16,7 +16,7 @@ from bulkquote_gui.core.quoting.provider import ProviderError
 from bulkquote_gui.core.quoting.sonata.client import SonataClient
 from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
 from bulkquote_gui.core.quoting.sonata.states import QUOTE_STATES
-from tests.fakes import FakeClock
+from tests.helpers.fakes import FakeClock
 
 _next: list[bytes] = [b"{}"]
 

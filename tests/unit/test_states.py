@@ -33,7 +33,7 @@ from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote
 from bulkquote_gui.core.store.safety import resume_store_paused, store_pause_messages
-from tests.fakes import default_options, fake_import
+from tests.helpers.fakes import default_options, fake_import
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -21,7 +21,7 @@ from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.models import BatchQuote, Quote
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, UPGRADES, SchemaError, ensure_schema
-from tests.fakes import FakeImport, checked_row, fake_import
+from tests.helpers.fakes import FakeImport, checked_row, fake_import
 from tests.helpers.old_schema import make_v1_database, make_v5_database
 from tests.helpers.store_setup import claim_unassigned_batches, next_open_row, owe_lost_post
 
@@ -377,7 +377,7 @@ def test_request_body_is_the_contracts_shape(sf):
 
 
 def _now():
-    from tests.fakes import START
+    from tests.helpers.fakes import START
     return START
 
 
@@ -465,7 +465,7 @@ def test_references_name_the_install_so_two_databases_never_collide(tmp_path):
 def _complete(quote_id: str, *carriers_and_mrcs: tuple[str, str]):
     from datetime import date
 
-    from bulkquote_gui.core.momentum import QuoteOption, QuoteResult, RemoteQuote
+    from bulkquote_gui.core.quoting.momentum import QuoteOption, QuoteResult, RemoteQuote
 
     options = tuple(QuoteOption(c, "DIA", 1000, 36, Decimal(m), Decimal("0"), "USD", 30,
                                 "on_net", False) for c, m in carriers_and_mrcs)

@@ -37,7 +37,7 @@ from bulkquote_gui.core.store.engine import (
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION
 from bulkquote_gui.services.runtime import open_runtime
 from bulkquote_gui.services.settings import Settings, load_settings, save_settings, settings_path
-from tests.fakes import START, fake_import
+from tests.helpers.fakes import START, fake_import
 
 SECRET = "s3cret-Pa55"
 
@@ -440,7 +440,7 @@ def test_many_holders_asking_at_once_get_one_lease(session_factory):
 
 def test_a_price_with_four_decimals_is_stored_and_shown_with_two(session_factory):
     """The issue's symptom: a PostgreSQL run printed 360.4800."""
-    from tests.fakes import FakeClock, FakeMomentum, Outcome
+    from tests.helpers.fakes import FakeClock, FakeMomentum, Outcome
     from bulkquote_gui.core.engine.processor import Processor
 
     clock = FakeClock()

@@ -15,7 +15,7 @@ from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store.models import BatchQuote, utcnow
-from tests.fakes import fake_import
+from tests.helpers.fakes import fake_import
 from tests.helpers.store_setup import next_open_row
 
 STORE = Path(store_package.__file__).parent

@@ -1,6 +1,6 @@
 """A store that cannot be reached makes the account's line wait, like an unreachable API: no
 row fails, nothing is sent twice, and the lease's fence holds across the outage. A fake store
-outage (tests.fakes.StoreOutage) on a real SQLite file, a fake clock, the in-memory API."""
+outage (tests.helpers.fakes.StoreOutage) on a real SQLite file, a fake clock, the in-memory API."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store.accounts import Holder
-from tests.fakes import FakeMomentum, StoreOutage, fake_import
+from tests.helpers.fakes import FakeMomentum, StoreOutage, fake_import
 
 WAITING = "the database cannot be reached; waiting"
 

@@ -12,7 +12,13 @@ from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import views as view_store
-from tests.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row
+from tests.helpers.fakes import (
+    VALID_UNTIL,
+    FakeClock,
+    FakeImport,
+    FakeMomentum,
+    checked_row,
+)
 from tests.helpers.store_setup import next_open_row
 
 VALID = VALID_UNTIL - timedelta(days=28)   # a day FakeMomentum's quotes are valid on

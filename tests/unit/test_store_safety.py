@@ -20,7 +20,7 @@ from bulkquote_gui.core.store import rows as row_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store.schema import SCHEMA_VERSION, SchemaError, ensure_schema
-from tests.fakes import FakeClock, FakeMomentum, fake_import
+from tests.helpers.fakes import FakeClock, FakeMomentum, fake_import
 from tests.helpers.old_schema import make_v1_database
 
 

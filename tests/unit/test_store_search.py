@@ -5,7 +5,7 @@ from __future__ import annotations
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import search as search_store
-from tests.fakes import FakeImport, checked_row
+from tests.helpers.fakes import FakeImport, checked_row
 
 
 def test_rows_are_found_by_street_company_site_id_and_zip_in_any_case(session_factory):

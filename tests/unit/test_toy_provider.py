@@ -30,7 +30,7 @@ from bulkquote_gui.core.quoting.provider import (
     TransientError,
 )
 from bulkquote_gui.core.states import ROW_TERMINAL, BatchStatus, RowState
-from tests.fakes import FakeClock, fake_import
+from tests.helpers.fakes import FakeClock, fake_import
 
 
 # --- the toy seller's own world --------------------------------------------------------------------

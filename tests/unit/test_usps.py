@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bulkquote_gui.core import usps
-from bulkquote_gui.core.importer import import_file
-from bulkquote_gui.core.rows import RowStatus
+from bulkquote_gui.core.intake import usps
+from bulkquote_gui.core.intake.importer import import_file
+from bulkquote_gui.core.intake.rows import RowStatus
 
 
 @pytest.mark.parametrize("a, b", [

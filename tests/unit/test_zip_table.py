@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from bulkquote_gui.core import zip_table as zt
-from bulkquote_gui.core.importer import import_file
-from bulkquote_gui.core.rows import Problem, RowStatus
+from bulkquote_gui.core.intake import zip_table as zt
+from bulkquote_gui.core.intake.importer import import_file
+from bulkquote_gui.core.intake.rows import Problem, RowStatus
 
 
 def csv_file(tmp_path, text: str):

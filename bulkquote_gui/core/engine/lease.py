@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.clock import Clock
-from bulkquote_gui.core.durations import duration_text
+from bulkquote_gui.core.output.durations import duration_text
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store.accounts import Fence, Holder, LeaseLost, LeaseState
 

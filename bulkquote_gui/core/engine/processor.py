@@ -33,7 +33,7 @@ LOCAL_ACCOUNT = ("local:", "local")
 class Processor:
     """Runs one account's batches one quote at a time (see core/engine/__init__.py).
 
-    `client` is any QuoteProvider (core/quoting/provider.py; Momentum's is core/momentum.py);
+    `client` is any QuoteProvider (core/quoting/provider.py; Momentum's is core/quoting/momentum.py);
     `on_event` receives QuoteEvent/BatchEvent/WaitEvent objects on the engine's thread.
     """
 

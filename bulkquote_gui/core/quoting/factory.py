@@ -47,7 +47,7 @@ def check_url(base_url: str, *, kind: str = MOMENTUM, allow_insecure_http: bool 
     """Raises ValueError, in the rep's words, for a URL this provider's client would refuse
     (before any key is asked for or any connection made)."""
     _known(kind)
-    from bulkquote_gui.core.momentum import check_api_url
+    from bulkquote_gui.core.quoting.momentum import check_api_url
     check_api_url(base_url, allow_insecure_http=allow_insecure_http)
 
 
@@ -64,7 +64,7 @@ def build_client(base_url: str, api_key: str, *, kind: str = MOMENTUM, clock: Cl
         from bulkquote_gui.core.quoting.sonata.client import SonataClient
         return SonataClient(base_url, api_key, sonata, clock=clock,
                             allow_insecure_http=allow_insecure_http)
-    from bulkquote_gui.core.momentum import MomentumClient
+    from bulkquote_gui.core.quoting.momentum import MomentumClient
     return MomentumClient(base_url, api_key, clock=clock, allow_insecure_http=allow_insecure_http)
 
 

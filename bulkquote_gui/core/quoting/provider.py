@@ -1,7 +1,7 @@
 """The seam between the engine and a quote provider: what the engine asks of one, what it answers,
 and how its failures are told apart. The engine (core/engine/) knows providers only through this
 module; each provider is an adapter that implements `QuoteProvider` (Momentum's is
-core/momentum.py's MomentumClient), built in one place, core/quoting/factory.py.
+core/quoting/momentum.py's MomentumClient), built in one place, core/quoting/factory.py.
 
 A provider's failures reach the engine as one of five kinds, and the engine's decisions follow
 the kind, never the provider's own codes:

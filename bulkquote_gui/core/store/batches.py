@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.reasons import is_retryable
+from bulkquote_gui.core.output.reasons import is_retryable
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store.accounts import install_id
 from bulkquote_gui.core.store.cleanup import owe_deletes, owe_replays, take_back_owed
@@ -255,7 +255,7 @@ def resume_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
 
 def retry_failed(session_factory: sessionmaker[Session], batch_id: int) -> int:
     """Queue the batch's failed rows that a retry can change (timeouts, the API busy or losing
-    the quote: core/reasons.RETRYABLE) again; returns how many. No coverage, manual pricing or
+    the quote: core/output/reasons.RETRYABLE) again; returns how many. No coverage, manual pricing or
     an unknown address would come back the same, so they stay failed.
 
     Each gets a NEW idempotency key (the old one would replay the failed quote), its remote id,

@@ -270,7 +270,7 @@ class BatchQuote(Base):
     reused_from: Mapped[int | None] = mapped_column(Integer)
     # schema v5: this row asks again for an earlier row whose quote went stale (re-quote)
     requote_of: Mapped[int | None] = mapped_column(Integer)
-    # schema v6: the address set (core/address_sets.py) the row's location was taken from, as
+    # schema v6: the address set (core/intake/address_sets.py) the row's location was taken from, as
     # the import named it ("PH", "Mailing"); None for a sheet with one address set, and for
     # rows stored before v6.
     address_set: Mapped[str | None] = mapped_column(String(200))

@@ -15,9 +15,9 @@ from bulkquote_gui.gui.controllers.engine_link import EngineLink
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import account, batches
 from bulkquote_gui.gui.operations.account import Unblock
-from bulkquote_gui.gui.progress_page import ProgressPage
+from bulkquote_gui.gui.pages.progress_page import ProgressPage
+from bulkquote_gui.gui.pages.upload_page import UploadPage
 from bulkquote_gui.gui.qt_compat import emit
-from bulkquote_gui.gui.upload_page import UploadPage
 
 
 class BatchCommands(QObject):

@@ -13,7 +13,7 @@ from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.core.states import ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import batches
-from bulkquote_gui.gui.progress_page import ProgressPage, finished_summary
+from bulkquote_gui.gui.pages.progress_page import ProgressPage, finished_summary
 from bulkquote_gui.gui.qt_compat import emit
 
 

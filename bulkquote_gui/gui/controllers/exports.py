@@ -9,13 +9,13 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from bulkquote_gui.core.file_names import file_name
-from bulkquote_gui.gui.busy_status import BusyIndicator
+from bulkquote_gui.core.output.file_names import file_name
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.controllers.window_store import WindowStore
 from bulkquote_gui.gui.operations import Operation, batches
-from bulkquote_gui.gui.progress_page import ProgressPage
+from bulkquote_gui.gui.pages.progress_page import ProgressPage
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.widgets.busy_status import BusyIndicator
 
 
 class Exports(QObject):
@@ -91,7 +91,7 @@ class Exports(QObject):
                            _write_cleaned_rows, "Cannot write the file", written, (OSError,))
 
     def export_preview_fix_list(self, result: Any) -> None:
-        """The preview's invalid rows to an XLSX the rep fixes and drops back in (core/fix_list.py)."""
+        """The preview's invalid rows to an XLSX the rep fixes and drops back in (core/output/fix_list.py)."""
         self._write_beside(result, "Export the rows to fix", "fix list.xlsx", "Excel (*.xlsx)",
                            _write_preview_fix_list, "Cannot write the fix list",
                            self._fix_list_written, (OSError, ValueError))
@@ -126,10 +126,10 @@ class Exports(QObject):
 
 # The writers, imported on the thread that writes (they bring openpyxl, SQLAlchemy, the export).
 def _write_cleaned_rows(result: Any, path: str) -> int:
-    from bulkquote_gui.core.cleaned_rows import write_cleaned_rows
+    from bulkquote_gui.core.output.cleaned_rows import write_cleaned_rows
     return write_cleaned_rows(result, path)
 
 
 def _write_preview_fix_list(result: Any, path: str) -> int:
-    from bulkquote_gui.core.fix_list import write_preview_fix_list
+    from bulkquote_gui.core.output.fix_list import write_preview_fix_list
     return write_preview_fix_list(result, path)

@@ -12,10 +12,10 @@ from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.controllers.engine_link import EngineLink
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.controllers.window_store import WindowStore
-from bulkquote_gui.gui.jobs_panel import MINE, TEAM, JobsPanel
 from bulkquote_gui.gui.operations import jobs
 from bulkquote_gui.gui.qt_compat import emit
-from bulkquote_gui.gui.widgets import Banner
+from bulkquote_gui.gui.widgets.blocks import Banner
+from bulkquote_gui.gui.widgets.jobs_panel import MINE, TEAM, JobsPanel
 
 
 class Jobs(QObject):

@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStackedWidget
 
 from bulkquote_gui.core.states import RowState
-from bulkquote_gui.gui.progress_page import SHORTCUTS, ProgressPage
-from bulkquote_gui.gui.upload_page import UploadPage
+from bulkquote_gui.gui.pages.progress_page import SHORTCUTS, ProgressPage
+from bulkquote_gui.gui.pages.upload_page import UploadPage
 
 UPLOAD, PROGRESS = 0, 1   # the window's pages, in its stack
 

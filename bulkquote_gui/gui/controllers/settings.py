@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from bulkquote_gui.gui.controllers.engine_link import EngineLink
+from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
+from bulkquote_gui.gui.pages.upload_page import UploadPage
 from bulkquote_gui.gui.qt_compat import emit
-from bulkquote_gui.gui.settings_dialog import SettingsDialog
-from bulkquote_gui.gui.upload_page import UploadPage
 
 
 class SettingsController(QObject):

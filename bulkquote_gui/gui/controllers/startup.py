@@ -16,7 +16,7 @@ def warm_up(parent: QObject) -> Operation[None]:
     the window: imported on the first drop instead, it would hold the interpreter lock for a
     few hundred milliseconds in the middle of the load. The caller keeps (and may cancel) it."""
     def load_importer(_sessions: Any) -> None:
-        import bulkquote_gui.core.importer  # noqa: F401
+        import bulkquote_gui.core.intake.importer  # noqa: F401
 
     def freeze(_nothing: None) -> None:
         # Everything loaded so far (Qt, pandas, SQLAlchemy: hundreds of thousands of objects)

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from bulkquote_gui.core.rows import RowStatus
+from bulkquote_gui.core.intake.rows import RowStatus
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE, status_label
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.qt_compat import emit

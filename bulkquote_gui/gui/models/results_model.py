@@ -19,9 +19,9 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
                             QSortFilterProxyModel, Qt)
 
 from bulkquote_gui.core.events import QuoteEvent
-from bulkquote_gui.core.reasons import (expired_text, is_retryable, reason_label, reason_text,
+from bulkquote_gui.core.output.reasons import (expired_text, is_retryable, reason_label, reason_text,
                                         status_word)
-from bulkquote_gui.core.rows import RowStatus, written_address
+from bulkquote_gui.core.intake.rows import RowStatus, written_address
 from bulkquote_gui.core.states import ROW_ACTIVE, ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE

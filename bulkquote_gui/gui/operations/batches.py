@@ -126,7 +126,7 @@ def export(parent: QObject, sessions: Any, batch_id: int, path: Path, *,
     """Write the batch's sheet (or only its priced rows) to .xlsx/.csv; hands back the number
     of rows written."""
     def work(sf: Any) -> int:
-        from bulkquote_gui.core.export import export_batch  # openpyxl: loaded on first export
+        from bulkquote_gui.core.output.export import export_batch  # openpyxl: loaded on first export
         return export_batch(sf, batch_id, Path(path), priced_only=priced_only)
 
     return Operation(parent, work, sessions, expected=(OSError, ValueError))
@@ -142,12 +142,12 @@ class Deal:
 
 
 def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) -> Operation[Deal]:
-    """The batch's deal summary (core/deal_summary.py, as `status --json` and the export give
+    """The batch's deal summary (core/output/deal_summary.py, as `status --json` and the export give
     it) and how many of its quotes are stale."""
     def work(sf: Any) -> Deal:
         from datetime import date
 
-        from bulkquote_gui.core.deal_summary import summarise
+        from bulkquote_gui.core.output.deal_summary import summarise
         with sf() as session:
             return Deal(batch_id, summarise(option_store.batch_options(session, batch_id)),
                         len(reuse_store.stale_row_ids(session, batch_id, today or date.today())))
@@ -178,10 +178,10 @@ def reusable(parent: QObject, sessions: Any, result: Any, *,
 
 
 def fix_list(parent: QObject, sessions: Any, batch_id: int, path: Path) -> Operation[int]:
-    """Write the batch's rows to fix (invalid, duplicate, failed) to .xlsx (core/fix_list.py);
+    """Write the batch's rows to fix (invalid, duplicate, failed) to .xlsx (core/output/fix_list.py);
     hands back the number of rows written."""
     def work(sf: Any) -> int:
-        from bulkquote_gui.core.fix_list import export_batch_fix_list  # openpyxl: on first use
+        from bulkquote_gui.core.output.fix_list import export_batch_fix_list  # openpyxl: on first use
         return export_batch_fix_list(sf, batch_id, Path(path))
 
     return Operation(parent, work, sessions, expected=(OSError, ValueError))

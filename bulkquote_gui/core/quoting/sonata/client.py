@@ -6,7 +6,7 @@ GET {base}/quote?externalId=..., POST {base}/cancelQuote; each with the OAuth 2.
 (oauth.py). Sonata has no idempotency key: the row's key goes out as `externalId`, and `find`
 looks a lost quote up by it before asking again.
 
-Like core/momentum.py, whatever a seller sends is bounded (size, depth, texts) and every failure
+Like core/quoting/momentum.py, whatever a seller sends is bounded (size, depth, texts) and every failure
 is one of the seam's kinds: 401 after one fresh token and one retry -> AuthError (403 too); 429
 (with or without Retry-After) and 5xx -> TransientError; 400/422 -> PermanentError (422 with the
 seller's code and propertyPath); 404 -> NotFound; a connection that cannot be made -> Unreachable.
@@ -27,8 +27,8 @@ import httpx
 
 from bulkquote_gui import __version__
 from bulkquote_gui.core.clock import Clock, SystemClock
-from bulkquote_gui.core.http_deadline import call_deadline, deadline_transport
-from bulkquote_gui.core.momentum import (
+from bulkquote_gui.core.quoting.http_deadline import call_deadline, deadline_transport
+from bulkquote_gui.core.quoting.momentum import (
     BrokenBody,
     _connect_reason,
     check_api_url,

@@ -5,7 +5,7 @@ Requests: `quote_request` builds the POST /quote body from the row's body as the
 the seller has no offering or template for is refused here, before anything is sent.
 
 Answers are bounded and validated before they reach the store or the screen, like Momentum's
-(core/momentum.py): at most MAX_BODY_BYTES, nesting at most MAX_JSON_DEPTH; Money read as the
+(core/quoting/momentum.py): at most MAX_BODY_BYTES, nesting at most MAX_JSON_DEPTH; Money read as the
 decimal the seller wrote (`parse_float=Decimal`, never a float); texts cleaned and cut; unknown
 fields ignored. What breaks a bound raises `Broken` (a ValueError), which the client turns into a
 transient BrokenBody.
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from bulkquote_gui.core.momentum import (
+from bulkquote_gui.core.quoting.momentum import (
     MAX_BANDWIDTH_MBPS,
     MAX_CARRIER_CHARS,
     MAX_CODE_CHARS,

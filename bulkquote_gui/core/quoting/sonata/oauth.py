@@ -28,8 +28,8 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import OAuth2Client
 
 from bulkquote_gui.core.clock import Clock
-from bulkquote_gui.core.http_deadline import call_deadline
-from bulkquote_gui.core.momentum import clean_text, secret_forms
+from bulkquote_gui.core.quoting.http_deadline import call_deadline
+from bulkquote_gui.core.quoting.momentum import clean_text, secret_forms
 from bulkquote_gui.core.quoting.provider import AuthError, TransientError, Unreachable
 
 log = logging.getLogger(__name__)
