@@ -16,7 +16,7 @@ import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -52,6 +52,9 @@ from bulkquote_gui.services.runtime import (
 from bulkquote_gui.services.mapping_memory import MappingMemory
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import load_settings
+
+if TYPE_CHECKING:
+    from bulkquote_gui.commands.notify_hooks import CliNotifications
 
 EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -137,10 +140,17 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     except MissingApiKey as exc:
         raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
                     EXIT_STOPPED) from None
-    from bulkquote_gui.commands import notify_hooks
+    from bulkquote_gui.commands.notify_hooks import CliNotifications
 
+    with CliNotifications(runtime.session_factory, runtime.settings) as notices:
+        # closed whatever happens: the e-mails owed go out before the command returns (bounded)
+        return _process_with(runtime, batch_id, client, notices)
+
+
+def _process_with(runtime: Runtime, batch_id: int | None, client: Any,
+                  notices: CliNotifications) -> int:
     progress = Progress()
-    listener = notify_hooks.with_notifications(progress, runtime.session_factory, runtime.settings)
+    listener = notices.wrap(progress)
     processor = runtime.make_processor(client, on_event=listener, role="cli")
     # Every row filled from still-valid quotes: complete before the engine starts, so no event
     # announces it; the rep who waits is told all the same.
@@ -164,10 +174,10 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     progress.close()
     client.close()
     if outcome["error"] is not None:
-        notify_hooks.engine_failed(outcome["error"], (batch_id,) if batch_id else ())
+        notices.engine_failed(outcome["error"], (batch_id,) if batch_id else ())
     elif complete_at_once:
-        _tell_finished(runtime, batch_id)
-    notify_hooks.finish()   # the e-mails owed go out before the command returns (bounded)
+        _tell_finished(runtime, batch_id, notices)
+    notices.close()   # the e-mails owed go out before the command says how it ended
     if outcome["error"] is not None:
         raise outcome["error"]
     if interrupted.is_set():
@@ -184,13 +194,12 @@ def _batch_status(runtime: Runtime, batch_id: int) -> str:
         return str(_batch_or_fail(session, batch_id).status)
 
 
-def _tell_finished(runtime: Runtime, batch_id: int) -> None:
-    from bulkquote_gui.commands import notify_hooks
+def _tell_finished(runtime: Runtime, batch_id: int, notices: CliNotifications) -> None:
     from bulkquote_gui.services.notify import FINISHED, Outcome
 
     with runtime.session_factory() as session:
         summary = _batch_or_fail(session, batch_id)
-    notify_hooks.notifier(runtime.session_factory, runtime.settings).notify(
+    notices.notify(
         Outcome(batch_id, FINISHED, str(summary.status), counts=dict(summary.counts)))
 
 

@@ -1,90 +1,89 @@
 """The headless paths' notifications: `submit --wait`, `resume --wait`, `retry --wait`, `worker`.
 
-Two ways in, both over one notifier per process (services/notify.Notifier):
+The command that runs the engine owns one `CliNotifications` and closes it when it is done,
+whatever happened (a `with` block):
 
-    on_event(session_factory, settings, event)        # call it with every engine event
-    progress = with_notifications(progress, session_factory, settings)   # wrap the listener
+    with CliNotifications(session_factory, settings) as notices:
+        listener = notices.wrap(progress)           # the progress line, then the notifier
+        ...run the engine with `listener`...
+        notices.engine_failed(exc, batch_ids)       # the engine raised: mailed like a stop
 
 E-mail comes from the environment (BULKQUOTE_SMTP_URL, BULKQUOTE_SMTP_PASSWORD,
 BULKQUOTE_NOTIFY_TO) or, without it, from Settings and the keyring (services/mail_config.py).
-What became of each e-mail is one line on stderr. The process waits for the e-mails owed
-before it exits (at most FLUSH_S; `finish()` does it at once, atexit otherwise).
+What became of each e-mail is one line on stderr. Closing waits for the e-mails owed (at most
+FLUSH_S). No global and no atexit: two commands in one process (the tests, a command calling
+another) each send their own e-mails, and closing one never silences the other.
 """
 
 from __future__ import annotations
 
-import atexit
 import sys
-import threading
-from typing import Callable
+from collections.abc import Callable
+from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.services.mail_config import mail_source
-from bulkquote_gui.services.notify import Notifier, Report
+from bulkquote_gui.services.notify import Notifier, Outcome, Report
 from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
 
 FLUSH_S = 120.0   # the last batch's e-mail may be retried for ~85 s (notify.RETRY_BACKOFF_S)
-
-_lock = threading.Lock()
-_notifier: Notifier | None = None
 
 
 def _print(report: Report) -> None:
     print(f"bulkquote: {report.text}", file=sys.stderr, flush=True)
 
 
-def notifier(session_factory: sessionmaker[Session], settings: Settings) -> Notifier:
-    """This process's notifier (made on first use, flushed at exit)."""
-    global _notifier
-    with _lock:
-        if _notifier is None:
-            store = SmtpPasswordStore()
-            _notifier = Notifier(session_factory, mail_source(settings, password=store.get),
-                                 on_report=_print)
-            atexit.register(finish)
-        return _notifier
+class CliNotifications:
+    """One CLI command's notifier: fed every engine event, closed by the command."""
 
+    def __init__(self, session_factory: sessionmaker[Session], settings: Settings, *,
+                 flush_s: float = FLUSH_S) -> None:
+        self._flush_s = flush_s
+        self._notifier: Notifier | None = Notifier(
+            session_factory, mail_source(settings, password=SmtpPasswordStore().get),
+            on_report=_print)
 
-def on_event(session_factory: sessionmaker[Session], settings: Settings, event: Event) -> None:
-    """Feed one engine event to the process's notifier; never raises."""
-    try:
-        notifier(session_factory, settings)(event)
-    except Exception:  # notifications never stop a batch
-        pass
+    def __enter__(self) -> Self:
+        return self
 
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-def with_notifications(listener: Callable[[Event], None], session_factory: sessionmaker[Session],
-                       settings: Settings) -> Callable[[Event], None]:
-    """`listener` (the CLI's progress line) followed by the notifier, for every event."""
-    notify = notifier(session_factory, settings)
+    def __call__(self, event: Event) -> None:
+        """Feed one engine event to the notifier; never raises (notices never stop a batch)."""
+        if self._notifier is not None:
+            self._notifier(event)
 
-    def both(event: Event) -> None:
-        try:
-            listener(event)
-        finally:
-            notify(event)
-    return both
+    def wrap(self, listener: Callable[[Event], None]) -> Callable[[Event], None]:
+        """`listener` (the CLI's progress line) followed by the notifier, for every event."""
+        def both(event: Event) -> None:
+            try:
+                listener(event)
+            finally:
+                self(event)
+        return both
 
+    def notify(self, outcome: Outcome) -> None:
+        """An outcome no engine event announces (a batch filled at once from earlier quotes)."""
+        if self._notifier is not None:
+            self._notifier.notify(outcome)
 
-def engine_failed(exc: BaseException, batch_ids: tuple[int, ...] = ()) -> None:
-    """The engine raised: disk trouble is mailed like a stop that needs the rep."""
-    if _notifier is not None:
-        _notifier.engine_failed(exc, batch_ids)
+    def engine_failed(self, exc: BaseException, batch_ids: tuple[int, ...] = ()) -> None:
+        """The engine raised: disk trouble is mailed like a stop that needs the rep."""
+        if self._notifier is not None:
+            self._notifier.engine_failed(exc, batch_ids)
 
-
-def finish(timeout_s: float = FLUSH_S) -> None:
-    """Wait (bounded) for the e-mails owed, then stop the notifier. Safe to call twice."""
-    global _notifier
-    with _lock:
-        current, _notifier = _notifier, None
-    if current is None:
-        return
-    if current.pending:
-        print(f"bulkquote: sending {current.pending} notification e-mail(s)…", file=sys.stderr,
-              flush=True)
-    if not current.close(timeout_s):
-        print("bulkquote: gave up waiting for the notification e-mail; see the log folder",
-              file=sys.stderr, flush=True)
+    def close(self, timeout_s: float | None = None) -> None:
+        """Wait (bounded) for the e-mails owed, then stop the notifier. Safe to call twice."""
+        current, self._notifier = self._notifier, None
+        if current is None:
+            return
+        if current.pending:
+            print(f"bulkquote: sending {current.pending} notification e-mail(s)…", file=sys.stderr,
+                  flush=True)
+        if not current.close(self._flush_s if timeout_s is None else timeout_s):
+            print("bulkquote: gave up waiting for the notification e-mail; see the log folder",
+                  file=sys.stderr, flush=True)

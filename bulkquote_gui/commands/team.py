@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from bulkquote_gui.commands.batch import (
@@ -52,7 +53,6 @@ def worker_keys(configured: str | None) -> list[str]:
 @_command("worker")
 def run_worker(args: argparse.Namespace) -> int:
     """Quote every open batch of every account with a key; wait for more unless --until-idle."""
-    from bulkquote_gui.core.engine.pool import AccountPool
     from bulkquote_gui.services.runtime import MissingApiKey
 
     with _runtime(args, with_api=True) as runtime:
@@ -72,35 +72,42 @@ def run_worker(args: argparse.Namespace) -> int:
                 raise _Fail(str(exc), EXIT_STOPPED) from None
             accounts.append((account_store.ensure_account(sf, runtime.account_url, key, provider=client.kind),
                              client))
-        from bulkquote_gui.commands import notify_hooks
+        from bulkquote_gui.commands.notify_hooks import CliNotifications
 
-        listener = notify_hooks.with_notifications(Progress(), sf, runtime.settings)
-        pool = AccountPool(sf, accounts, on_event=listener, config=runtime.processor_config())
-        print(f"worker: quoting for {len(accounts)} account(s) on {runtime.api_url}"
-              + ("" if args.until_idle else "; Ctrl-C or SIGTERM stops it"),
-              file=sys.stderr, flush=True)
-        outcome: dict[str, Any] = {"error": None}
-        interrupted = threading.Event()
+        with CliNotifications(sf, runtime.settings) as notices:
+            # closed whatever happens: the e-mails owed go out before the worker exits (bounded)
+            return _run_pool(args, sf, accounts, notices.wrap(Progress()), runtime)
 
-        def work() -> None:
-            try:
-                pool.run(until_idle=args.until_idle)
-            except BaseException as exc:  # reported by the main thread
-                outcome["error"] = exc
 
+def _run_pool(args: argparse.Namespace, sf: Any, accounts: list, listener: Callable[[Any], None],
+              runtime: Any) -> int:
+    from bulkquote_gui.core.engine.pool import AccountPool
+
+    pool = AccountPool(sf, accounts, on_event=listener, config=runtime.processor_config())
+    print(f"worker: quoting for {len(accounts)} account(s) on {runtime.api_url}"
+          + ("" if args.until_idle else "; Ctrl-C or SIGTERM stops it"),
+          file=sys.stderr, flush=True)
+    outcome: dict[str, Any] = {"error": None}
+    interrupted = threading.Event()
+
+    def work() -> None:
         try:
-            interrupted_run(pool, work, interrupted)
-        finally:
-            for _, client in accounts:
-                client.close()
-        if outcome["error"] is not None:
-            raise outcome["error"]
-        notify_hooks.finish()   # the e-mails owed go out before the worker exits (bounded)
-        if interrupted.is_set():
-            print("worker stopped; unfinished batches go on with the next runner", file=sys.stderr)
-            return EXIT_OK
-        refused = [r for r in pool.results.values() if r.auth_failed]
-        return EXIT_STOPPED if refused else EXIT_OK
+            pool.run(until_idle=args.until_idle)
+        except BaseException as exc:  # reported by the main thread
+            outcome["error"] = exc
+
+    try:
+        interrupted_run(pool, work, interrupted)
+    finally:
+        for _, client in accounts:
+            client.close()
+    if outcome["error"] is not None:
+        raise outcome["error"]
+    if interrupted.is_set():
+        print("worker stopped; unfinished batches go on with the next runner", file=sys.stderr)
+        return EXIT_OK
+    refused = [r for r in pool.results.values() if r.auth_failed]
+    return EXIT_STOPPED if refused else EXIT_OK
 
 
 @_command("unblock")

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bulkquote_gui.commands import notify_hooks
+from bulkquote_gui.commands.notify_hooks import CliNotifications
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
@@ -36,10 +36,10 @@ def test_the_listener_adapter_mails_whoever_submitted(tmp_path, monkeypatch, smt
                                       defaults=BatchDefaults(), source_name="east.csv",
                                       owner="Alice Rep")
         seen: list = []
-        listener = notify_hooks.with_notifications(seen.append, sf, Settings())
-        clock = FakeClock()
-        Processor(sf, FakeMomentum(clock), clock=clock, on_event=listener).run_batch(batch_id)
-        notify_hooks.finish(timeout_s=30)
+        with CliNotifications(sf, Settings(), flush_s=30) as notices:
+            clock = FakeClock()
+            Processor(sf, FakeMomentum(clock), clock=clock,
+                      on_event=notices.wrap(seen.append)).run_batch(batch_id)
     finally:
         engine.dispose()
     assert any(getattr(e, "status", "") == "complete" for e in seen)   # the progress line got all
@@ -51,10 +51,38 @@ def test_the_listener_adapter_mails_whoever_submitted(tmp_path, monkeypatch, smt
     assert f"e-mail for batch #{batch_id} sent to alice@example.com" in capsys.readouterr().err
 
 
-def test_on_event_never_raises_and_finish_is_safe_twice(tmp_path):
-    notify_hooks.on_event(None, Settings(), object())   # type: ignore[arg-type]  nonsense in, nothing out
-    notify_hooks.finish(timeout_s=1)
-    notify_hooks.finish(timeout_s=1)
+def test_the_hook_never_raises_and_closing_is_safe_twice(tmp_path):
+    notices = CliNotifications(None, Settings())   # type: ignore[arg-type]
+    notices(object())   # type: ignore[arg-type]  nonsense in, nothing out
+    notices.close(timeout_s=1)
+    notices.close(timeout_s=1)
+    notices(object())   # type: ignore[arg-type]  closed: still nothing out, no error
+
+
+def test_two_commands_in_one_process_each_send_their_own_mail(tmp_path, monkeypatch, smtp):
+    """Each command owns its notifier: the first one closing (its e-mails sent) leaves the second
+    one's batch still mailed. With one notifier per process, the first close silenced the second."""
+    monkeypatch.setenv("BULKQUOTE_SMTP_URL", f"smtp://127.0.0.1:{smtp.port}?from=runner@example.com")
+    monkeypatch.setenv("BULKQUOTE_NOTIFY_TO", "*=desk@example.com")
+    engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'two.sqlite'}")
+    sf = engine_store.make_session_factory(engine)
+    try:
+        first_batch, second_batch = (
+            batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                               source_name=name, owner="Alice Rep") for name in ("a.csv", "b.csv"))
+        clock = FakeClock()
+        with (CliNotifications(sf, Settings(), flush_s=30) as first,
+              CliNotifications(sf, Settings(), flush_s=30) as second):
+            Processor(sf, FakeMomentum(clock), clock=clock,
+                      on_event=first.wrap(lambda e: None)).run_batch(first_batch)
+            first.close()
+            Processor(sf, FakeMomentum(clock), clock=clock,
+                      on_event=second.wrap(lambda e: None)).run_batch(second_batch)
+    finally:
+        engine.dispose()
+    subjects = sorted(m.message["Subject"] for m in smtp.received)
+    assert subjects == [f"BulkQuote: batch #{first_batch} a.csv complete (1 priced of 1)",
+                        f"BulkQuote: batch #{second_batch} b.csv complete (1 priced of 1)"]
 
 
 def test_submit_wait_mails_the_results(tmp_path, smtp):
