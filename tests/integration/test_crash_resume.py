@@ -32,7 +32,7 @@ STARTUP_S = 0.5  # a CLI process's start before it touches the store
 
 @pytest.fixture(scope="module")
 def sim():
-    server = SimulatorServer(port=0, time_scale=0.03, api_key="crash-key",
+    server = SimulatorServer(port=0, time_scale=0.015, api_key="crash-key",
                              faults=Faults(lose_response_after_create_rate=0.15, server_error_rate=0.05,
                                            seed=5)).start()
     yield server
