@@ -33,7 +33,7 @@ STARTUP_S = 0.5  # a CLI process's start before it touches the store
 
 @pytest.fixture(scope="module")
 def sim():
-    server = SimulatorServer(port=0, time_scale=0.03, api_key="crash-key",
+    server = SimulatorServer(port=0, time_scale=0.015, api_key="crash-key",
                              faults=Faults(lose_response_after_create_rate=0.15, server_error_rate=0.05,
                                            seed=5)).start()
     yield server
@@ -50,9 +50,11 @@ def sheet(tmp_path_factory):
 
 def _env(db: Path) -> dict[str, str]:
     # BULKQUOTE_TEST_TIMING: the 0.05 s poll below; set here, as a module fixture runs before
-    # tests/conftest.py's per-test environment.
+    # tests/conftest.py's per-test environment. A killed process keeps the account's lease
+    # until it expires: 4 s (as tests/integration/test_team.py), not a rep's 30 s, so the next
+    # process takes over after a realistic wait rather than half a minute of nothing.
     return {**os.environ, "BULKQUOTE_DB": f"sqlite:///{db}", "BULKQUOTE_API_KEY": "crash-key",
-            "BULKQUOTE_TEST_TIMING": "1"}
+            "BULKQUOTE_TEST_TIMING": "1", "BULKQUOTE_LEASE_TTL_S": "4"}
 
 
 def _cmd(sim: SimulatorServer, *args: str) -> list[str]:

@@ -2,8 +2,8 @@
 `submit --wait`: the line waits for it ("the database cannot be reached; waiting"), goes on by
 itself when it answers, and the batch finishes with nothing quoted twice.
 
-Each test has a cluster of its own (stopping it must not hurt the session's server), real CLI
-processes and the simulator over loopback HTTP. The server is stopped the hard way,
+The module has a cluster of its own (stopping it must not hurt the session's server), each
+test a fresh database on it; real CLI processes and the simulator over loopback HTTP. The server is stopped the hard way,
 `pg_ctl -m immediate stop`: no goodbye reaches the clients, as in a crash or a power cut.
 """
 
@@ -17,16 +17,51 @@ import time
 import pytest
 
 from bulkquote_gui.services.simulator import SimulatorServer
-from tests.helpers.postgres import PostgresCluster
+from tests.helpers.postgres import PostgresCluster, PostgresUnavailable
+from tests.helpers.store_peek import batch_progress
 from tests.integration.test_team import (answered, command, duplicates, env, sites,  # noqa: F401
                                          status, submit, wait_for)
 
 WAITING = "the database cannot be reached; waiting"
 
 
+class _CrashableDatabase:
+    """A fresh database on the module's own cluster (not the session's: these tests stop its
+    server); the cluster is made once, as initdb and a first start take seconds each."""
+
+    def __init__(self, cluster: PostgresCluster) -> None:
+        self._cluster = cluster
+        self.url = cluster.create_database()
+
+    def crash(self) -> None:
+        self._cluster.crash()
+
+    def start_again(self) -> None:
+        self._cluster.start_again()
+
+    def close(self) -> None:
+        if not self._cluster.running:   # a test that failed between crash and start again
+            self._cluster.start_again()
+        self._cluster.drop_database(self.url)
+
+
+@pytest.fixture(scope="module")
+def crashable_cluster():
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as exc:   # never skipped, as own_postgres_cluster
+        pytest.fail(f"no PostgreSQL server for this test: {exc}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def cluster(own_postgres_cluster):   # its own: this test stops the server
-    return own_postgres_cluster
+def cluster(crashable_cluster):
+    database = _CrashableDatabase(crashable_cluster)
+    yield database
+    database.close()
 
 
 @pytest.fixture
@@ -62,7 +97,7 @@ class Running:
         return code, "\n".join(self.lines)
 
 
-def _restart_under(running: Running, cluster: PostgresCluster) -> None:
+def _restart_under(running: Running, cluster: _CrashableDatabase) -> None:
     """Crash the server once a row has been quoted, start it again once the line says it waits."""
     wait_for(lambda: running.said(": complete"), 60, "a first row quoted")
     cluster.crash()
@@ -79,7 +114,7 @@ def test_the_worker_waits_for_a_restarted_database_and_finishes_the_batch(cluste
     worker = Running(command(env, db, "worker", api_url=slow_sim.base_url), env)
     try:
         _restart_under(worker, cluster)
-        wait_for(lambda: status(env, db, batch)["status"] == "complete", 120,
+        wait_for(lambda: batch_progress(db, batch)["status"] == "complete", 120,
                  "the batch to finish after the restart")
         assert worker.proc.poll() is None, "\n".join(worker.lines)   # still serving
     finally:

@@ -531,8 +531,8 @@ def foreign_request(reference: str) -> dict[str, Any]:
 
 
 def test_a_colleagues_quote_in_flight_is_waited_for_never_cancelled(bench, peer):
+    batch = bench.batch(3)   # first: the import's time must not eat the blocker's life
     foreign = peer.inject_quote(foreign_request("crm-sync/7731"), Behaviour(done_s=0.8))
-    batch = bench.batch(3)
     assert bench.run(batch) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete"] * 3
@@ -560,8 +560,8 @@ def test_a_quote_in_flight_that_cannot_be_cancelled_is_waited_for(bench, peer):
 def test_409_without_in_flight_id_is_retried(bench, peer):
     """A 409 body missing in_flight_id (the blocker ends on its own): back off, POST again."""
     peer.name_the_blocker = False
+    batch = bench.batch(1)   # first: the import's time must not eat the blocker's life
     peer.inject_quote(foreign_request("crm-sync/7733"), Behaviour(done_s=0.5))
-    batch = bench.batch(1)
     assert bench.run(batch) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["complete"]
     assert len(peer.blocked_posts) >= 1

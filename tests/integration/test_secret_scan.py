@@ -184,7 +184,9 @@ class App:
                     "BULKQUOTE_CONFIG_DIR": str(dirs["config"]), "BULKQUOTE_DATA_DIR": str(dirs["data"]),
                     "BULKQUOTE_DB": f"sqlite:///{dirs['data'] / 'bulkquote.sqlite'}",
                     "BULKQUOTE_API_KEY": KEY, "PYTHONFAULTHANDLER": "1",
-                    "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+                    "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+                    # The crashed run keeps the lease until it expires: 4 s, not a rep's 30 s.
+                    "BULKQUOTE_LEASE_TTL_S": "4"}
         self.env.pop("BULKQUOTE_API_URL", None)
 
     def command(self, name: str, *args: str) -> list[str]:
