@@ -90,7 +90,8 @@ class Bench:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         result = import_file(path)
         assert result.counts()["quotable"] == n
-        return batch_store.create_batch(self.sf, result, defaults=BatchDefaults(), source_name=path.name)
+        with engine_store.in_transaction(self.sf) as session:
+            return batch_store.create_batch(session, result, defaults=BatchDefaults(), source_name=path.name)
 
     def run(self, batch_id: int, *, config: EngineConfig = FAST, budget_s: float = 20.0,
             during: Callable[[Processor], None] | None = None, deadline_s: float = 2.0,
@@ -626,7 +627,8 @@ def test_401_mid_batch_pauses_the_batch_and_resume_finishes_it(bench, peer):
     calls_while_paused = len(peer.calls)
 
     peer.restore_key(KEY)
-    assert batch_store.resume_batch(bench.sf, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        assert batch_store.resume_batch(session, batch)
     assert bench.run(batch) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["complete"] * 5
@@ -719,7 +721,8 @@ def test_401_on_the_delete_of_a_timed_out_quote_pauses_and_resume_cleans_up(benc
     assert "401" in bench.summary(batch).status_message
 
     peer.restore_key(KEY)
-    assert batch_store.resume_batch(bench.sf, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        assert batch_store.resume_batch(session, batch)
     assert bench.run(batch, config=config) == "complete"
     rows = assert_contract(bench, batch)
     assert statuses(rows) == ["failed", "complete"]
@@ -819,7 +822,8 @@ def test_clean_up_owed_when_the_key_was_refused_is_done_on_resume(bench, peer, r
     processor = bench.processor(config)
     assert bench.run(batch, processor=processor) == "paused"
     peer.restore_key(KEY)
-    assert batch_store.resume_batch(bench.sf, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        assert batch_store.resume_batch(session, batch)
     again = bench.processor(config) if restarted else processor
     assert bench.run(batch, processor=again) == "complete"
     rows = assert_contract(bench, batch)
@@ -836,7 +840,8 @@ def test_401_while_clearing_a_blocking_quote_pauses_and_resume_finishes(bench, p
     assert_contract(bench, batch, paused=True)
     assert bench.summary(batch).counts["failed"] == 0
     peer.restore_key(KEY)
-    assert batch_store.resume_batch(bench.sf, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        assert batch_store.resume_batch(session, batch)
     assert bench.run(batch, processor=processor) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
 
@@ -854,7 +859,8 @@ def test_user_pause_while_polling_then_resume_polls_the_same_quote(bench, peer):
     assert bench.run(batch, processor=processor, during=pause_while_polling) == "paused"
     assert_contract(bench, batch, paused=True)
     assert statuses(bench.rows(batch)) == ["polling", "pending"]
-    assert batch_store.resume_batch(bench.sf, batch)
+    with engine_store.in_transaction(bench.sf) as session:
+        assert batch_store.resume_batch(session, batch)
     assert bench.run(batch, processor=processor) == "complete"
     assert statuses(assert_contract(bench, batch)) == ["complete", "complete"]
     assert len(peer.calls_of("POST")) == 2  # the paused row was not asked for again

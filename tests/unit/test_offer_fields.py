@@ -13,6 +13,7 @@ from dataclasses import fields
 from sqlalchemy import inspect
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import views as view_store
@@ -26,8 +27,10 @@ from tests.helpers.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum
 
 def _quote(sf, rows, options=default_options):
     clock = FakeClock()
-    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
-    reuse_store.reuse_valid_quotes(sf, batch_id, today=VALID_UNTIL)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
+    with engine_store.in_transaction(sf) as session:
+        reuse_store.reuse_valid_quotes(session, batch_id, today=VALID_UNTIL)
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0, options=options)
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(1)).run_batch(batch_id)
     return batch_id
