@@ -97,7 +97,7 @@ def test_events_follow_the_state_machine_with_counts(h):
     assert batch_events == ["running", "complete"]
     done = [e for e in h.events if isinstance(e, QuoteEvent) and e.status == "complete"]
     assert done[0].counts["complete"] == 1 and done[0].counts["pending"] == 1
-    assert done[0].mrc == "899.00" and done[0].carrier == "Lumen"
+    assert str(done[0].mrc) == "899.00" and done[0].carrier == "Lumen"
     assert done[1].counts == {"total": 2, "pending": 0, "active": 0, "complete": 2,
                               "failed": 0, "cancelled": 0}
 
