@@ -154,7 +154,8 @@ def _fresh_batch(backend: Backend, n: int, name: str):
     url = backend.url(name)
     engine = engine_store.make_engine(url)
     sf = engine_store.make_session_factory(engine)
-    batch_id = batch_store.create_batch(sf, _Import(n), defaults=BatchDefaults(), source_name="bench.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, _Import(n), defaults=BatchDefaults(), source_name="bench.csv")
     return url, engine, sf, batch_id
 
 

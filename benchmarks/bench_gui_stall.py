@@ -265,8 +265,9 @@ def main() -> int:
         proxy_port = int(proxy.stdout.readline())
         # Schema and batch over the direct connection (setup, not measured).
         direct = engine_store.make_engine(cluster.url)
-        batch_id = batch_store.create_batch(engine_store.make_session_factory(direct), _Import(args.rows),
-                                      defaults=BatchDefaults(), source_name="stall.csv")
+        with engine_store.in_transaction(engine_store.make_session_factory(direct)) as session:
+            batch_id = batch_store.create_batch(session, _Import(args.rows),
+                                          defaults=BatchDefaults(), source_name="stall.csv")
         direct.dispose()
         slow_url = cluster.url.replace(f":{cluster.port}/", f":{proxy_port}/")
         t = time.perf_counter()

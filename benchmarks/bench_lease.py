@@ -76,8 +76,9 @@ def micro(backend: Backend, n: int) -> dict[str, list[float]]:
         times[kind].append(clock() - t)
         return value
 
-    batch_id = batch_store.create_batch(sf, _Import(2 * (n + 20)), defaults=BatchDefaults(),
-                                  source_name="bench.csv", account_id=account.id)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, _Import(2 * (n + 20)), defaults=BatchDefaults(),
+                                      source_name="bench.csv", account_id=account.id)
     with sf() as session:
         rows = [work_store.load_row(session, row_id) for row_id in session.scalars(
             select(BatchQuote.id).where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.id))]

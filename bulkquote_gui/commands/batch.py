@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
@@ -299,13 +300,17 @@ def run_submit(args: argparse.Namespace) -> int:
     with runtime:
         try:
             account = runtime.account()
-            batch_id = batch_store.create_batch(runtime.session_factory, result, defaults=defaults,
-                                          source_name=Path(args.file).name,
-                                          account_id=account.id if account else None,
-                                          owner=runtime.settings.rep_name)
+            with engine_store.in_transaction(runtime.session_factory) as session:
+                batch_id = batch_store.create_batch(session, result, defaults=defaults,
+                                                    source_name=Path(args.file).name,
+                                                    account_id=account.id if account else None,
+                                                    owner=runtime.settings.rep_name)
         except batch_store.NothingToQuote as exc:
             raise _Fail(str(exc)) from None
-        reused = [] if args.no_reuse else reuse_store.reuse_valid_quotes(runtime.session_factory, batch_id)
+        reused = []
+        if not args.no_reuse:
+            with engine_store.in_transaction(runtime.session_factory) as session:
+                reused = reuse_store.reuse_valid_quotes(session, batch_id)
         if args.json:
             print(json.dumps({"batch": batch_id, "rows": counts["quotable"], "reused": len(reused)}),
                   flush=True)
@@ -341,7 +346,8 @@ def run_resume(args: argparse.Namespace) -> int:
         with sf() as session:
             paused = view_store.paused_batch_ids(session)
         for batch_id in paused:
-            batch_store.resume_batch(sf, batch_id)
+            with engine_store.in_transaction(sf) as session:
+                batch_store.resume_batch(session, batch_id)
         with sf() as session:
             if not view_store.unfinished_batch_ids(session):
                 print("nothing to resume: every batch is finished", file=sys.stderr)
@@ -360,7 +366,8 @@ def run_retry(args: argparse.Namespace) -> int:
         if before.status == BatchStatus.CANCELLED:
             raise _Fail(f"batch {args.batch} was cancelled: `bulkquote quote-rest {args.batch}` "
                         "quotes its unsent rows and retries its failures", EXIT_STOPPED)
-        n = batch_store.retry_failed(sf, args.batch)
+        with engine_store.in_transaction(sf) as session:
+            n = batch_store.retry_failed(session, args.batch)
         failed = before.counts.get(RowState.FAILED, 0)
         kept = f"; {failed - n} kept (a retry would not change them: no coverage, manual " \
                "pricing, address not found)" if failed > n else ""
@@ -381,7 +388,8 @@ def run_quote_rest(args: argparse.Namespace) -> int:
                   + (" (`bulkquote retry` queues its failures)" if before.status == BatchStatus.COMPLETE else ""),
                   file=sys.stderr)
             return EXIT_OK
-        n = batch_store.quote_rest(sf, args.batch)
+        with engine_store.in_transaction(sf) as session:
+            n = batch_store.quote_rest(session, args.batch)
         print(f"batch {args.batch}: {n} row{'s' if n != 1 else ''} queued to quote",
               file=sys.stderr, flush=True)
         return _wait_for(runtime, args)
@@ -522,8 +530,9 @@ def run_requote(args: argparse.Namespace) -> int:
         with sf() as session:
             _batch_or_fail(session, args.batch)
         account = runtime.account()
-        new_id = reuse_store.requote_stale(sf, args.batch, owner=runtime.settings.rep_name,
-                                     account_id=account.id if account else None)
+        with engine_store.in_transaction(sf) as session:
+            new_id = reuse_store.requote_stale(session, args.batch, owner=runtime.settings.rep_name,
+                                               account_id=account.id if account else None)
         if new_id is None:
             print(f"batch {args.batch}: no stale quote (every price is still valid)", file=sys.stderr)
             return EXIT_OK

@@ -31,6 +31,7 @@ from bulkquote_gui.commands.progress import Progress
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 
 KEYS_ENV = "BULKQUOTE_API_KEYS"
 
@@ -143,7 +144,8 @@ def run_rush(args: argparse.Namespace) -> int:
         if not BatchStatus(summary.status).open and not args.off:
             print(f"batch {args.batch} is {summary.status}; nothing to rush", file=sys.stderr)
             return EXIT_BAD_INPUT
-        batch_store.set_priority(sf, args.batch, not args.off)
+        with engine_store.in_transaction(sf) as session:
+            batch_store.set_priority(session, args.batch, not args.off)
     print(f"batch {args.batch} " + ("back in line" if args.off else "rushed to the front"),
           file=sys.stderr)
     return EXIT_OK

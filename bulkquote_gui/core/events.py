@@ -1,6 +1,6 @@
 """What the engine tells its listener (the CLI's progress line, the GUI's worker).
 
-Plain frozen data only — ids, strings, numbers — so an event can cross threads safely and
+Plain frozen data only — ids, strings, numbers, a frozen QuoteOption — so an event can cross threads safely and
 never drags an ORM object or a session along.
 """
 
@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bulkquote_gui.core.quoting.provider import QuoteOption, ReadsOffer
+
 
 @dataclass(frozen=True)
-class QuoteEvent:
-    """One batch row changed status (pending/submitting/polling/complete/failed/cancelled)."""
+class QuoteEvent(ReadsOffer):
+    """One batch row changed status (pending/submitting/polling/complete/failed/cancelled);
+    reads as its recommended option too (`event.mrc` is `event.offer.mrc`)."""
 
     batch_id: int
     quote_id: int            # BatchQuote.id
     row_number: int          # as the rep sees it in the spreadsheet
     status: str
-    carrier: str | None = None
-    mrc: str | None = None   # decimal string, e.g. "899.00"
-    nrc: str | None = None
-    currency: str | None = None
-    install_days: int | None = None
+    offer: QuoteOption | None = None   # the recommended option, once the row is priced
     error_code: str | None = None
     error_message: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # total, pending, active, complete, failed, cancelled

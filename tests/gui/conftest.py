@@ -217,12 +217,16 @@ def store_batch(context: AppContext, *, owner: str = "", paused: bool = True, pa
     from bulkquote_gui.core.intake.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
 
     result = import_file(path)
-    batch_id = batch_store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
-                                  source_name=path.name, owner=owner)
+    with engine_store.in_transaction(context.session_factory) as session:
+        batch_id = batch_store.create_batch(session, result, defaults=BatchDefaults(),
+                                      source_name=path.name, owner=owner)
     if paused:
-        batch_store.mark_paused(context.session_factory, batch_id, "paused")
+        with engine_store.in_transaction(context.session_factory) as session:
+            batch_store.mark_paused(session, batch_id, "paused")
     if rushed:
-        batch_store.set_priority(context.session_factory, batch_id, True)
+        with engine_store.in_transaction(context.session_factory) as session:
+            batch_store.set_priority(session, batch_id, True)
     return batch_id

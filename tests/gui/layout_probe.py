@@ -170,6 +170,7 @@ async def probe(db_dir: Path) -> dict:
     from bulkquote_gui.core.intake.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
     from bulkquote_gui.gui.context import context_from_args
     from bulkquote_gui.gui.dialogs.about_dialog import AboutDialog, about_facts
     from bulkquote_gui.gui.dialogs.crash_dialog import CrashDialog
@@ -230,8 +231,9 @@ async def probe(db_dir: Path) -> dict:
     context = context_from_args(args)
     # An earlier batch for the recent jobs, and the finished page's deal summary.
     result = import_file(SAMPLE)
-    finished = batch_store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
-                                  source_name=SAMPLE.name)
+    with engine_store.in_transaction(context.session_factory) as session:
+        finished = batch_store.create_batch(session, result, defaults=BatchDefaults(),
+                                      source_name=SAMPLE.name)
     run_fast(context.session_factory, finished)
     window = MainWindow(context, dialogs=Answers())
     window.show()
@@ -294,9 +296,11 @@ async def probe(db_dir: Path) -> dict:
     reachable(window, "the recent jobs", upload.jobs_panel)
     reachable(window, "Browse (drop zone)", upload.drop_zone)
 
-    batch_id = batch_store.create_batch(context.session_factory, result, defaults=BatchDefaults(),
-                                  source_name=SAMPLE.name)
-    batch_store.mark_paused(context.session_factory, batch_id, "paused")
+    with engine_store.in_transaction(context.session_factory) as session:
+        batch_id = batch_store.create_batch(session, result, defaults=BatchDefaults(),
+                                      source_name=SAMPLE.name)
+    with engine_store.in_transaction(context.session_factory) as session:
+        batch_store.mark_paused(session, batch_id, "paused")
     progress = window.progress_page
 
     async def open_batch(number: int) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.context import context_from_args
@@ -114,7 +115,8 @@ def test_export_dialog_starts_beside_the_source_and_remembers(qtbot, window, dia
 def test_cancelled_batch_is_not_green_and_quote_the_rest_finishes_it(qtbot, window, dialogs,
                                                                      context):
     batch_id = store_batch(context, paused=False)
-    batch_store.request_cancel(context.session_factory, batch_id)
+    with engine_store.in_transaction(context.session_factory) as session:
+        batch_store.request_cancel(session, batch_id)
     with qtbot.waitSignal(window.batch_opened, timeout=10_000):
         window.open_batch(batch_id)
     page = window.progress_page
@@ -136,15 +138,18 @@ def test_cancelled_batch_is_not_green_and_quote_the_rest_finishes_it(qtbot, wind
 
 def test_retry_on_a_cancelled_batch_never_turns_it_complete(context):
     batch_id = store_batch(context, paused=False)
-    batch_store.request_cancel(context.session_factory, batch_id)
-    assert batch_store.retry_failed(context.session_factory, batch_id) == 0
+    with engine_store.in_transaction(context.session_factory) as session:
+        batch_store.request_cancel(session, batch_id)
+    with engine_store.in_transaction(context.session_factory) as session:
+        assert batch_store.retry_failed(session, batch_id) == 0
     with context.session_factory() as session:
         assert view_store.batch_status(session, batch_id) == "cancelled"
 
 
 def test_cancelled_batch_goes_on_from_the_batch_menu_key(qtbot, window, context):
     batch_id = store_batch(context, paused=False)
-    batch_store.request_cancel(context.session_factory, batch_id)
+    with engine_store.in_transaction(context.session_factory) as session:
+        batch_store.request_cancel(session, batch_id)
     with qtbot.waitSignal(window.batch_opened, timeout=10_000):
         window.open_batch(batch_id)
     action, _button = window.batch_actions["rest"]

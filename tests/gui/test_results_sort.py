@@ -3,6 +3,7 @@ header orders the rows, selections and later events follow them, and the filter 
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -10,7 +11,9 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QTableView
 
 from bulkquote_gui.core.events import QuoteEvent
-from bulkquote_gui.gui.models.results_model import COLUMNS, ResultsFilter, ResultsModel
+from bulkquote_gui.core.quoting.provider import OFFER_FIELDS
+from bulkquote_gui.gui.models.results_model import COLUMNS, ResultRow, ResultsFilter, ResultsModel
+from tests.helpers.fakes import offer
 
 MRC = COLUMNS.index("MRC")
 
@@ -18,9 +21,7 @@ MRC = COLUMNS.index("MRC")
 def _view(row_number: int, status: str, mrc: str | None):
     return SimpleNamespace(quote_id=100 + row_number, row_number=row_number,
                            address=f"{row_number} Main St, Austin, TX 78701", status=status,
-                           carrier="Lumen" if mrc else None, mrc=Decimal(mrc) if mrc else None,
-                           nrc=Decimal("0") if mrc else None, currency="USD" if mrc else None,
-                           install_days=30 if mrc else None, error_code=None,
+                           offer=offer(mrc) if mrc else None, error_code=None,
                            error_message=None, valid_until=None)
 
 
@@ -53,7 +54,7 @@ def test_a_header_sorts_the_rows_stably_and_events_follow_them(qtbot):
     assert view.horizontalHeader().sortIndicatorSection() == MRC
     # an event after the sort lands on its own row
     assert model.apply(QuoteEvent(batch_id=1, quote_id=103, row_number=3, status="complete",
-                                  carrier="Zayo", mrc="700.00", nrc="0.00", currency="USD"))
+                                  offer=offer("700.00", "Zayo")))
     row3 = _row_numbers(proxy).index(3)
     assert proxy.index(row3, MRC).data() == "$700.00"
 
@@ -98,8 +99,15 @@ def test_the_counts_the_buttons_read_follow_every_change(qtbot):
     for status, code, quote_id in steps:
         model.apply(QuoteEvent(batch_id=1, quote_id=quote_id, row_number=quote_id - 100,
                                status=status, error_code=code, error_message=code,
-                               mrc="1.00" if status == "complete" else None, currency="USD"))
+                               offer=offer("1.00") if status == "complete" else None))
         assert counted() == recount(), (status, code, quote_id)
     assert model.requeue_failed() == 1 and counted() == recount()
     assert model.close_open_rows("cancelled", "cancelled by the user") > 0
     assert counted() == recount()
+
+
+def test_a_result_row_carries_the_recommended_offer_not_copies_of_its_fields():
+    assert {f.name for f in fields(ResultRow)} & set(OFFER_FIELDS) == set()
+    row = ResultRow.from_view(_view(2, "complete", "500"))
+    assert row.offer == offer("500") and (row.carrier, row.mrc) == ("Lumen", Decimal("500"))
+    assert ResultRow.from_view(_view(3, "pending", None)).mrc is None

@@ -9,12 +9,13 @@ import sys
 from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.gui.background import run_blocking
 from bulkquote_gui.gui.models.results_model import ResultsModel, ResultRow
+from tests.helpers.fakes import offer
 
 
 class _View:
     def __init__(self, n: int) -> None:
         self.quote_id, self.row_number, self.address, self.status = n, n + 2, f"{n} Main St", "pending"
-        self.carrier = self.mrc = self.nrc = self.currency = self.install_days = None
+        self.offer = None
         self.error_code = self.error_message = self.valid_until = None
 
 
@@ -24,7 +25,7 @@ def test_thousands_of_row_updates_keep_true_alive(qtbot):
     before = sys.getrefcount(True)
     for i in range(5000):
         model.apply(QuoteEvent(batch_id=1, quote_id=i % 20, row_number=i % 20 + 2,
-                               status=("submitting", "polling", "complete")[i % 3], mrc="1.00"))
+                               status=("submitting", "polling", "complete")[i % 3], offer=offer("1.00")))
     model.close_open_rows("cancelled", "cancelled by the user")
     assert sys.getrefcount(True) >= before - 50  # (the bug would show as about -5000)
     assert isinstance(model.row_at(0), ResultRow)

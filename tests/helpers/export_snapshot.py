@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
@@ -52,7 +53,8 @@ def _run(sf, batch_id: int, outcomes: dict[str, Outcome]) -> None:
 def _batch(sf, folder: Path, name: str, text: str) -> int:
     path = folder / name
     path.write_text(text, encoding="utf-8")
-    return batch_store.create_batch(sf, import_file(path), defaults=BatchDefaults(), source_name=name)
+    with engine_store.in_transaction(sf) as session:
+        return batch_store.create_batch(session, import_file(path), defaults=BatchDefaults(), source_name=name)
 
 
 def batches(sf, folder: Path) -> dict[str, int]:
@@ -64,13 +66,16 @@ def batches(sf, folder: Path) -> dict[str, int]:
                    "row-8": Outcome(status="failed", error_code="invalid_address",
                                     error_message="Street not found")})
     cancelled = _batch(sf, folder, "cancelled.csv", ONE_SET)
-    batch_store.request_cancel(sf, cancelled)
+    with engine_store.in_transaction(sf) as session:
+        batch_store.request_cancel(session, cancelled)
     two = _batch(sf, folder, "two.csv", TWO_SETS)
     _run(sf, two, {})
     later = VALID_UNTIL + timedelta(days=60)
-    requote = reuse_store.requote_stale(sf, one, today=later)
+    with engine_store.in_transaction(sf) as session:
+        requote = reuse_store.requote_stale(session, one, today=later)
     _run(sf, requote, {"row-2": Outcome(mrc="950.00")})
-    requote_two = reuse_store.requote_stale(sf, two, today=later)
+    with engine_store.in_transaction(sf) as session:
+        requote_two = reuse_store.requote_stale(session, two, today=later)
     _run(sf, requote_two, {"row-3": Outcome(mrc="10.00")})
     return {"one": one, "cancelled": cancelled, "two": two, "requote": requote,
             "requote_two": requote_two}

@@ -146,6 +146,12 @@ class _Remote:
     status: str = "queued"
 
 
+def offer(mrc: str, carrier: str = "Lumen", *, nrc: str = "0.00", currency: str = "USD",
+          install_days: int | None = 30) -> QuoteOption:
+    """A recommended option as the store hands it back (events, rows, the window's rows)."""
+    return QuoteOption(carrier, "DIA", 1000, 36, Decimal(mrc), Decimal(nrc), currency, install_days)
+
+
 def default_options(mrc: str) -> tuple[QuoteOption, ...]:
     return (
         QuoteOption("Spectrum", "DIA", 1000, 36, Decimal("749.00"), Decimal("500.00"), "USD", 60,

@@ -38,8 +38,9 @@ def quote_with_pool(db_url: str, sim: SimulatorServer, batches_per_key: dict[str
         for key, n in batches_per_key.items():
             account = account_store.ensure_account(sf, sim.base_url, key)
             result = import_file(sites_file(folder, n, key))
-            batch_store.create_batch(sf, result, defaults=BatchDefaults(), source_name=f"{key}.csv",
-                               account_id=account.id)
+            with engine_store.in_transaction(sf) as session:
+                batch_store.create_batch(session, result, defaults=BatchDefaults(), source_name=f"{key}.csv",
+                                   account_id=account.id)
             accounts.append((account, MomentumClient(sim.base_url, key)))
         config = EngineConfig(poll_interval_s=0.05, retry_after_floor_s=0.05, backoff_base_s=0.05)
         pool = AccountPool(sf, accounts, on_event=lambda e: None, config=config)

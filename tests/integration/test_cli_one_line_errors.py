@@ -81,8 +81,9 @@ def test_a_reader_that_stops_early_is_no_error(tmp_path):
     db = f"sqlite:///{tmp_path / 'big.sqlite'}"
     engine = engine_store.make_engine(db)
     try:
-        batch_store.create_batch(engine_store.make_session_factory(engine), fake_import(3000),
-                           defaults=BatchDefaults(), source_name="big.csv")
+        with engine_store.in_transaction(engine_store.make_session_factory(engine)) as session:
+            batch_store.create_batch(session, fake_import(3000),
+                               defaults=BatchDefaults(), source_name="big.csv")
     finally:
         engine.dispose()
     # `bulkquote status 1 | head -1`: far more than a pipe holds, and the reader goes away.

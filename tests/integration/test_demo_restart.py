@@ -11,6 +11,7 @@ from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.runtime import demo_state_file, open_runtime
 from bulkquote_gui.services.settings import Settings
@@ -36,8 +37,9 @@ def test_quit_mid_quote_in_demo_mode_then_the_next_start_finishes_it(tmp_path):
     db_url = f"sqlite:///{(tmp_path / 'bulkquote.sqlite').as_posix()}"
     first = _runtime(db_url)
     assert first.demo and demo_state_file(db_url) == tmp_path / "bulkquote.sqlite.simulator.jsonl"
-    batch_id = batch_store.create_batch(first.session_factory, import_file(_sites(tmp_path, 3)),
-                                  defaults=BatchDefaults(), source_name="sites.csv")
+    with engine_store.in_transaction(first.session_factory) as session:
+        batch_id = batch_store.create_batch(session, import_file(_sites(tmp_path, 3)),
+                                      defaults=BatchDefaults(), source_name="sites.csv")
     polling = threading.Event()
     holder: list = []
 

@@ -67,8 +67,9 @@ def test_a_full_disk_pauses_the_batch_and_it_goes_on_when_space_returns(tiny_dis
         clock = FakeClock()
         api = FakeMomentum(clock)
         events: list = []
-        batch_id = batch_store.create_batch(sf, fake_import(6), defaults=BatchDefaults(),
-                                      source_name="t.csv")
+        with engine_store.in_transaction(sf) as session:
+            batch_id = batch_store.create_batch(session, fake_import(6), defaults=BatchDefaults(),
+                                          source_name="t.csv")
         processor = Processor(sf, api, clock=clock, on_event=events.append,
                               config=EngineConfig(), rng=random.Random(1))
         state = {"posts": 0, "filled": 0, "waits_full": 0}

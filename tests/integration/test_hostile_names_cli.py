@@ -24,9 +24,10 @@ def db(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'q.sqlite'}"
     engine = engine_store.make_engine(url)
     try:
-        batch_store.create_batch(engine_store.make_session_factory(engine),
-                           FakeImport([checked_row(2, street=STREET, company="Acme\x1b[0m\nInc")]),
-                           defaults=BatchDefaults(), source_name=NAME)
+        with engine_store.in_transaction(engine_store.make_session_factory(engine)) as session:
+            batch_store.create_batch(
+                session, FakeImport([checked_row(2, street=STREET, company="Acme\x1b[0m\nInc")]),
+                defaults=BatchDefaults(), source_name=NAME)
     finally:
         engine.dispose()
     return url

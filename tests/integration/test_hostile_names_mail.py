@@ -53,8 +53,9 @@ def test_a_message_that_cannot_be_built_is_one_not_sent_line(tmp_path):
     engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'n.sqlite'}")
     sf = engine_store.make_session_factory(engine)
     try:
-        batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
-                                      source_name="east.csv")
+        with engine_store.in_transaction(sf) as session:
+            batch_id = batch_store.create_batch(session, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                          source_name="east.csv")
         # A sender the e-mail library refuses as a header (CR/LF, as ?from=a%0d%0a… would give).
         config = SmtpConfig(host="127.0.0.1", port=1, sender="bq@example.com\r\nBcc: x@example.com",
                             to=("rep@example.com",))

@@ -32,9 +32,10 @@ def test_the_listener_adapter_mails_whoever_submitted(tmp_path, monkeypatch, smt
     engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
     sf = engine_store.make_session_factory(engine)
     try:
-        batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
-                                      defaults=BatchDefaults(), source_name="east.csv",
-                                      owner="Alice Rep")
+        with engine_store.in_transaction(sf) as session:
+            batch_id = batch_store.create_batch(session, FakeImport([checked_row(2), checked_row(3)]),
+                                          defaults=BatchDefaults(), source_name="east.csv",
+                                          owner="Alice Rep")
         seen: list = []
         with CliNotifications(sf, Settings(), flush_s=30) as notices:
             clock = FakeClock()
@@ -67,9 +68,10 @@ def test_two_commands_in_one_process_each_send_their_own_mail(tmp_path, monkeypa
     engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'two.sqlite'}")
     sf = engine_store.make_session_factory(engine)
     try:
-        first_batch, second_batch = (
-            batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
-                               source_name=name, owner="Alice Rep") for name in ("a.csv", "b.csv"))
+        with engine_store.in_transaction(sf) as session:
+            first_batch, second_batch = (
+                batch_store.create_batch(session, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                         source_name=name, owner="Alice Rep") for name in ("a.csv", "b.csv"))
         clock = FakeClock()
         with (CliNotifications(sf, Settings(), flush_s=30) as first,
               CliNotifications(sf, Settings(), flush_s=30) as second):

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.events import BatchEvent, WaitEvent
 from bulkquote_gui.core.offer import BatchDefaults
@@ -37,8 +38,9 @@ def cert(tmp_path_factory):
 def _run_batch(sf, *, refuse_key: bool = False) -> tuple[int, list]:
     """A 3-row batch quoted by the engine against the fake API; the events it emitted."""
     rows = [checked_row(2), checked_row(3), checked_row(4)]
-    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(),
-                                  source_name="acme sites.xlsx", owner="Alice Rep")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(),
+                                      source_name="acme sites.xlsx", owner="Alice Rep")
     clock = FakeClock()
     api = FakeMomentum(clock)
     api.outcomes[f"batch-{batch_id}/row-3"] = ApiOutcome("failed", "no_coverage", "no carrier serves it")

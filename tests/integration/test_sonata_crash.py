@@ -38,9 +38,10 @@ GUARD_S = 60   # a process that neither reaches the instant nor ends is a hang: 
 def _batch(db: Path) -> int:
     engine = engine_store.make_engine(f"sqlite:///{db}")
     try:
-        return batch_store.create_batch(engine_store.make_session_factory(engine),
-                                  FakeImport([checked_row(n) for n in range(2, 2 + ROWS)]),
-                                  defaults=BatchDefaults(), source_name="sites.csv")
+        with engine_store.in_transaction(engine_store.make_session_factory(engine)) as session:
+            return batch_store.create_batch(session,
+                                      FakeImport([checked_row(n) for n in range(2, 2 + ROWS)]),
+                                      defaults=BatchDefaults(), source_name="sites.csv")
     finally:
         engine.dispose()
 

@@ -18,6 +18,7 @@ from bulkquote_gui.core.quoting.factory import SONATA, build_client
 from bulkquote_gui.core.quoting.sonata.settings import Contact, SonataSettings
 from bulkquote_gui.core.states import ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from tests.helpers.fakes import FakeImport, checked_row
 from tests.helpers.hostile_sonata import (
@@ -60,8 +61,9 @@ def _settings(peer: HostileSonata, **kw) -> SonataSettings:
 
 
 def _run(sf, peer: HostileSonata, rows: int = ROWS, **settings):
-    batch_id = batch_store.create_batch(sf, FakeImport([checked_row(n) for n in range(2, 2 + rows)]),
-                                  defaults=BatchDefaults(), source_name="sites.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport([checked_row(n) for n in range(2, 2 + rows)]),
+                                      defaults=BatchDefaults(), source_name="sites.csv")
     with build_client(peer.base_url, "s3cret-value", kind=SONATA,
                       sonata=_settings(peer, **settings)) as real:
         client = Recording(real)
@@ -237,8 +239,9 @@ def test_a_batch_cancelled_while_a_post_failed_unanswered_makes_no_quote_for_it(
     # third is answered. That POST may have reached the seller, so a look-up is owed. Looked
     # up, nothing is there: asking for a quote then, only to cancel it, is a quote the rep
     # never wanted (and a carrier's pricing desk told to work on it).
-    batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
-                                  source_name="sites.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                      source_name="sites.csv")
     processor: list[Processor] = []
 
     def cancel_at_third_post(kind: str, count: int) -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
@@ -32,7 +33,8 @@ def _settings(sim: SonataSimulator, **kw) -> SonataSettings:
 
 
 def _batch(sf, rows) -> int:
-    return batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="sites.csv")
+    with engine_store.in_transaction(sf) as session:
+        return batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(), source_name="sites.csv")
 
 
 def test_a_batch_is_quoted_end_to_end_by_the_sonata_simulator(sf):

@@ -10,6 +10,7 @@ import pytest
 
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.engine.lease import LeaseKeeper
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
@@ -58,7 +59,8 @@ def test_the_engines_own_account_takes_the_clients_kind(session_factory):
     clock = FakeClock()
     api = FakeMomentum(clock)
     api.kind = "toy"
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     p = Processor(sf, api, clock=clock)
     assert p.run_batch(batch_id) == BatchStatus.COMPLETE
     assert p.account.provider == "toy"

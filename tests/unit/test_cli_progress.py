@@ -8,6 +8,7 @@ import re
 
 from bulkquote_gui.commands.progress import Pace, Progress
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
+from tests.helpers.fakes import offer
 
 
 class Clock:
@@ -24,8 +25,8 @@ def counts(done: int, total: int = 10, failed: int = 0) -> dict[str, int]:
 
 
 def row(n: int, status: str, done: int, failed: int = 0) -> QuoteEvent:
-    return QuoteEvent(batch_id=3, quote_id=n, row_number=n, status=status, carrier="Lumen",
-                      mrc="899.00", currency="USD", error_code="no_coverage" if status == "failed" else None,
+    return QuoteEvent(batch_id=3, quote_id=n, row_number=n, status=status,
+                      offer=offer("899.00"), error_code="no_coverage" if status == "failed" else None,
                       counts=counts(done, failed=failed))
 
 

@@ -35,7 +35,8 @@ def h(tmp_path):
 
 
 def _batch(h, n):
-    return batch_store.create_batch(h.sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(h.sf) as session:
+        return batch_store.create_batch(session, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
 
 
 def _rows(h, batch_id):

@@ -11,6 +11,7 @@ from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.output.deal_summary import summarise
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import options as option_store
 from tests.helpers.fakes import FakeClock, FakeMomentum, Outcome, fake_import
 
@@ -19,7 +20,8 @@ def test_totals_by_carrier_and_the_cheapest_option_per_site(session_factory):
     sf = session_factory
     clock = FakeClock()
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
-    batch_id = batch_store.create_batch(sf, fake_import(4), defaults=BatchDefaults(), source_name="d.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(4), defaults=BatchDefaults(), source_name="d.csv")
     api.outcomes[f"batch-{batch_id}/row-4"] = Outcome(mrc="500.00")
     api.outcomes[f"batch-{batch_id}/row-5"] = Outcome("failed", "no_coverage", "none")
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(2)).run_batch(batch_id)

@@ -37,8 +37,9 @@ def account(sf):
 
 
 def batch(sf, n, account=None):
-    return batch_store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv",
-                              account_id=account.id if account else None)
+    with engine_store.in_transaction(sf) as session:
+        return batch_store.create_batch(session, fake_import(n), defaults=BatchDefaults(), source_name="t.csv",
+                                  account_id=account.id if account else None)
 
 
 def processor(sf, api, clock, account, events=None, role="test", **config):
@@ -172,7 +173,8 @@ def test_an_expired_lease_nobody_took_is_still_ours(sf, clock, account):
 
 def test_batches_of_one_account_take_turns_and_rush_goes_first(sf, api, clock, account):
     a, b, c = batch(sf, 3, account), batch(sf, 3, account), batch(sf, 2, account)
-    batch_store.set_priority(sf, c, True)
+    with engine_store.in_transaction(sf) as session:
+        batch_store.set_priority(session, c, True)
     p = processor(sf, api, clock, account)
     p.run_unfinished()
     order = [ref.split("/")[1] for ref in posts(api)]

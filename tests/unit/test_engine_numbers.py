@@ -12,6 +12,7 @@ from bulkquote_gui.core.engine.policy import ENGINE_FLOOR_S, EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.runtime import Runtime
 from bulkquote_gui.services.settings import Settings
@@ -22,7 +23,8 @@ def test_a_tiny_poll_interval_polls_no_faster_than_the_floor(sf, clock):
     """An API that answers `processing` with no Retry-After, a poll interval of 1e-300 s: the
     engine waits its floor between GETs and gives up at the quote timeout."""
     api = FakeMomentum(clock, ready_after_s=10**9, retry_after=None)
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
     config = EngineConfig(poll_interval_s=1e-300, quote_timeout_s=10.0, retry_after_floor_s=0.5)
     processor = Processor(sf, api, clock=clock, on_event=lambda e: None, config=config,
                           rng=random.Random(1))

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.output.export import export_batch, neutralise
 from bulkquote_gui.core.offer import BatchDefaults
@@ -23,7 +24,8 @@ def batch_id(sf):
     rows[0].original["Note"] = "=HYPERLINK(\"http://evil\",\"x\")"
     rows[1].original["Note"] = "-5"
     rows[2].original["Note"] = "+1 512 555 0100"
-    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
     clock = FakeClock()
     api = FakeMomentum(clock)
     api.outcomes[f"batch-{batch_id}/row-3"] = Outcome("failed", "no_coverage", "no carrier serves it")
@@ -84,8 +86,9 @@ def test_xlsx_money_is_numeric_with_currency_format_and_header_frozen(sf, batch_
 
 
 def test_running_batch_exports_what_it_has(sf, tmp_path):
-    batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2), checked_row(3)]),
-                                  defaults=BatchDefaults(), source_name="s.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport([checked_row(2), checked_row(3)]),
+                                      defaults=BatchDefaults(), source_name="s.csv")
     out = tmp_path / "partial.csv"
     assert export_batch(sf, batch_id, out) == 2
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
@@ -96,7 +99,8 @@ def test_result_header_clashing_with_a_rep_column_is_renamed(sf, tmp_path):
     row = checked_row(2)
     row.original["Status"] = "open"
     result = FakeImport([row], columns=["Site", "Address", "City", "ST", "Zip", "Note", "Status"])
-    batch_id = batch_store.create_batch(sf, result, defaults=BatchDefaults(), source_name="s.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, result, defaults=BatchDefaults(), source_name="s.csv")
     out = tmp_path / "o.csv"
     export_batch(sf, batch_id, out)
     header = next(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
@@ -161,7 +165,8 @@ def test_no_exported_cell_is_live_in_csv_or_xlsx(sf, tmp_path):
         row.original["Note"] = payload
         rows.append(row)
     rows[0].original["Site"] = "-5"  # a plain number stays one
-    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(), source_name="s.csv")
     clock = FakeClock()
     Processor(sf, FakeMomentum(clock), clock=clock).run_batch(batch_id)
     csv_path, xlsx_path = tmp_path / "o.csv", tmp_path / "o.xlsx"

@@ -11,6 +11,7 @@ from decimal import Decimal
 import openpyxl
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.output.export import export_batch
@@ -37,7 +38,8 @@ TABLE = with_column(DOUBLE_MRC, after="MRC",
 def _batch(sf, tmp_path):
     path = tmp_path / "sites.csv"
     path.write_text(SHEET, encoding="utf-8")
-    batch_id = batch_store.create_batch(sf, import_file(path), defaults=BatchDefaults(), source_name=path.name)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, import_file(path), defaults=BatchDefaults(), source_name=path.name)
     clock = FakeClock()
     Processor(sf, FakeMomentum(clock, ready_after_s=1.0), clock=clock, config=EngineConfig(),
               rng=random.Random(1)).run_batch(batch_id)

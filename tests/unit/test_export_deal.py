@@ -14,6 +14,7 @@ from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.output.export import export_batch
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from tests.helpers.fakes import (
     VALID_UNTIL,
@@ -27,7 +28,8 @@ from tests.helpers.fakes import (
 def quoted(sf, n, outcomes=None):
     clock = FakeClock()
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
-    batch_id = batch_store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="d.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(n), defaults=BatchDefaults(), source_name="d.csv")
     for ref, outcome in (outcomes or {}).items():
         api.outcomes[f"batch-{batch_id}/{ref}"] = outcome
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(4)).run_batch(batch_id)
@@ -59,7 +61,8 @@ def test_the_xlsx_has_a_summary_and_every_option(session_factory, tmp_path):
 def test_a_requote_export_sets_the_new_price_beside_the_old_with_the_change(session_factory, tmp_path):
     sf = session_factory
     first = quoted(sf, 2)
-    new_id = reuse_store.requote_stale(sf, first, today=VALID_UNTIL + timedelta(days=60))
+    with engine_store.in_transaction(sf) as session:
+        new_id = reuse_store.requote_stale(session, first, today=VALID_UNTIL + timedelta(days=60))
     clock = FakeClock()
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
     api.outcomes[f"batch-{new_id}/row-2"] = Outcome(mrc="950.00")

@@ -15,6 +15,7 @@ from bulkquote_gui.core.intake.importer import import_file
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.output.export import export_batch
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from tests.helpers.fakes import FakeClock, FakeMomentum
 
 SHEET = """Site,Street,City,State,ZIP,Longitude,Note
@@ -32,7 +33,8 @@ def batch_id(sf, tmp_path):
     path.write_text(SHEET, encoding="utf-8")
     result = import_file(path)
     assert result.counts()["quotable"] == 2
-    batch_id = batch_store.create_batch(sf, result, defaults=BatchDefaults(), source_name=path.name)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, result, defaults=BatchDefaults(), source_name=path.name)
     clock = FakeClock()
     Processor(sf, FakeMomentum(clock), clock=clock).run_batch(batch_id)
     return batch_id
@@ -66,9 +68,11 @@ def test_priced_only(sf, batch_id, tmp_path):
 def test_cancelled_rows_say_not_sent(sf, tmp_path):
     path = tmp_path / "sites.csv"
     path.write_text(SHEET, encoding="utf-8")
-    batch_id = batch_store.create_batch(sf, import_file(path), defaults=BatchDefaults(),
-                                  source_name=path.name)
-    batch_store.request_cancel(sf, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, import_file(path), defaults=BatchDefaults(),
+                                      source_name=path.name)
+    with engine_store.in_transaction(sf) as session:
+        batch_store.request_cancel(session, batch_id)
     out = tmp_path / "c.csv"
     export_batch(sf, batch_id, out)
     rows = _csv(out)
@@ -106,8 +110,9 @@ def test_the_address_quoted_comes_back_beside_the_reps_and_coordinates_stay_numb
     # them blanks that hold a space.
     path = tmp_path / "repaired.csv"
     path.write_text(REPAIRED, encoding="utf-8")
-    batch_id = batch_store.create_batch(sf, import_file(path), defaults=BatchDefaults(),
-                                  source_name=path.name)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, import_file(path), defaults=BatchDefaults(),
+                                      source_name=path.name)
     clock = FakeClock()
     Processor(sf, FakeMomentum(clock), clock=clock).run_batch(batch_id)
     out = tmp_path / "out.xlsx"

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.intake.column_mapping import FIX_LIST_REASON, is_fix_list_reason
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.output.fix_list import (
@@ -157,7 +158,8 @@ def test_only_the_distinctive_header_is_ours(header, ours):
 
 def test_batch_fix_list_has_invalid_duplicate_and_failed_rows(sf, sites, tmp_path):
     result = import_file(sites)
-    batch_id = batch_store.create_batch(sf, result, defaults=BatchDefaults(), source_name=sites.name)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, result, defaults=BatchDefaults(), source_name=sites.name)
     clock = FakeClock()
     api = FakeMomentum(clock)
     api.outcomes[f"batch-{batch_id}/row-6"] = Outcome("failed", "address_not_found",

@@ -37,7 +37,8 @@ class Harness:
         self.events: list = []
 
     def batch(self, n=3) -> int:
-        return batch_store.create_batch(self.sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
+        with engine_store.in_transaction(self.sf) as session:
+            return batch_store.create_batch(session, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
 
     def processor(self, **config) -> Processor:
         return Processor(self.sf, self.api, clock=self.clock, on_event=self.events.append,
@@ -96,7 +97,7 @@ def test_events_follow_the_state_machine_with_counts(h):
     assert batch_events == ["running", "complete"]
     done = [e for e in h.events if isinstance(e, QuoteEvent) and e.status == "complete"]
     assert done[0].counts["complete"] == 1 and done[0].counts["pending"] == 1
-    assert done[0].mrc == "899.00" and done[0].carrier == "Lumen"
+    assert str(done[0].mrc) == "899.00" and done[0].carrier == "Lumen"
     assert done[1].counts == {"total": 2, "pending": 0, "active": 0, "complete": 2,
                               "failed": 0, "cancelled": 0}
 
@@ -197,7 +198,8 @@ def test_bad_key_pauses_the_batch_instead_of_failing_rows(h):
     assert paused and "API key" in paused[-1].message
     with h.sf() as session:
         assert "API key" in view_store.get_batch(session, batch_id).status_message
-    assert batch_store.resume_batch(h.sf, batch_id)
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.resume_batch(session, batch_id)
     assert p.run_batch(batch_id) == "complete"
     h.one_quote_per_row(batch_id)
 
@@ -341,7 +343,8 @@ def test_pause_keeps_the_quote_polling_and_resume_finishes_it(h):
     assert not [c for c in h.api.calls if c[0] == "DELETE"]
     with h.sf() as session:
         assert view_store.unfinished_batch_ids(session) == []
-    batch_store.resume_batch(h.sf, batch_id)
+    with engine_store.in_transaction(h.sf) as session:
+        batch_store.resume_batch(session, batch_id)
     assert p.run_batch(batch_id) == "complete"
     h.one_quote_per_row(batch_id)
 
@@ -377,7 +380,7 @@ def test_cancel_from_another_process_is_noticed_during_a_wait(h):
     p = h.processor(poll_interval_s=60)
     h.api.retry_after = None
     h.api.ready_after_s = 1000
-    h.clock.on_wait = lambda s: batch_store.request_cancel(h.sf, batch_id) if h.clock.total_waited >= 3 else None
+    h.clock.on_wait = lambda s: _cancel_elsewhere(h, batch_id) if h.clock.total_waited >= 3 else None
     assert p.run_batch(batch_id) == "cancelled"
     assert h.clock.total_waited <= 4.0 + 1e-6, "noticed within a second"
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
@@ -390,7 +393,8 @@ def test_retry_failed_rows_asks_again_with_a_new_key(h):
     p = h.processor()
     p.run_batch(batch_id)
     h.api.outcomes.pop(h.ref(batch_id, 3))
-    assert batch_store.retry_failed(h.sf, batch_id) == 1
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.retry_failed(session, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [r.status for r in rows] == ["complete", "complete"]
@@ -401,7 +405,8 @@ def test_retry_failed_rows_asks_again_with_a_new_key(h):
 
 def test_run_unfinished_takes_batches_oldest_first_and_skips_paused(h):
     a, b, c = h.batch(1), h.batch(1), h.batch(1)
-    batch_store.mark_paused(h.sf, b)
+    with engine_store.in_transaction(h.sf) as session:
+        batch_store.mark_paused(session, b)
     h.processor().run_unfinished()
     assert [h.batch_status(i) for i in (a, b, c)] == ["complete", "paused", "complete"]
     assert h.posts() == [h.ref(a, 2), h.ref(c, 2)]
@@ -754,6 +759,12 @@ def test_clearing_the_account_honours_the_servers_retry_after(h):
 # --------------------------------------------------------------------- a quote never paid twice
 # Issue 15: pause with a quote in flight, the API finishes it, cancel, quote the rest.
 
+def _cancel_elsewhere(h, batch_id):
+    """Another process's cancel: the store's, in a transaction of its own."""
+    with engine_store.in_transaction(h.sf) as session:
+        batch_store.request_cancel(session, batch_id)
+
+
 def _key(h, row_id):
     with h.sf() as session:
         return work_store.load_row(session, row_id).idempotency_key
@@ -776,7 +787,8 @@ def test_a_quote_finished_while_paused_is_kept_when_the_rest_is_quoted(h):
     h.clock.advance(h.api.ready_after_s)   # the API finishes the quote meanwhile
     p.cancel(batch_id)                     # not in hand: its DELETE is owed
     assert h.statuses(batch_id) == ["cancelled", "cancelled"]
-    assert batch_store.quote_rest(h.sf, batch_id) == 2
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 2
     assert p.run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
@@ -790,7 +802,8 @@ def test_a_row_asked_again_while_its_quote_is_in_flight_keeps_its_key(h):
     batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
     p.cancel(batch_id)
-    assert batch_store.quote_rest(h.sf, batch_id) == 2
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 2
     assert p.cleanup_owed == 0, "the row wants its quote: no DELETE owed for it any more"
     assert p.run_batch(batch_id) == "complete"
     assert h.statuses(batch_id) == ["complete", "complete"]
@@ -805,7 +818,8 @@ def test_a_row_whose_quote_was_cancelled_at_the_api_is_asked_with_a_new_key(h):
     batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
     p.cancel(batch_id)
     assert p.send_pending_deletes() == 1   # the DELETE answered: cancelled
-    assert batch_store.quote_rest(h.sf, batch_id) == 2
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 2
     assert p.run_batch(batch_id) == "complete"
     made = h.api.created_for(h.ref(batch_id, 2))
     assert [h.api.quotes[q].status for q in made] == ["cancelled", "complete"]
@@ -821,7 +835,8 @@ def test_a_replayed_key_whose_quote_was_cancelled_is_asked_with_a_new_key(h):
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
     p.cancel(batch_id)
     h.api.cancel_quote(remote)             # its answer never reached us: the DELETE stays owed
-    assert batch_store.quote_rest(h.sf, batch_id) == 2
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 2
     assert p.run_batch(batch_id) == "complete"
     rows = h.rows(batch_id)
     assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00")] * 2
@@ -840,13 +855,14 @@ def test_a_cancel_by_another_process_keeps_the_price_the_holders_delete_finds(h,
     h.api.retry_after = None
     h.api.ready_after_s = 10    # priced long before the first poll, at 60 s
     cancel = Processor(h.sf, h.api, clock=h.clock).cancel if other == "another BulkQuote" \
-        else (lambda b: batch_store.request_cancel(h.sf, b))
+        else (lambda b: _cancel_elsewhere(h, b))
     h.clock.on_wait = lambda s: cancel(batch_id) if h.clock.total_waited >= 30 else None
     assert p.run_batch(batch_id) == "cancelled"
     h.clock.on_wait = None
     rows = h.rows(batch_id)
     assert [(r.status, str(r.mrc)) for r in rows] == [("complete", "899.00"), ("cancelled", "None")]
-    assert batch_store.quote_rest(h.sf, batch_id) == 1
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     h.one_quote_per_row(batch_id)
 
@@ -856,9 +872,11 @@ def test_a_cancels_own_transaction_owes_the_delete_of_a_paused_quote(h):
     the store holds still says the quote needs clearing, so quote the rest keeps its key."""
     batch_id, p, first, key = _paused_with_a_quote_in_flight(h)
     h.clock.advance(h.api.ready_after_s)        # priced meanwhile
-    batch_store.request_cancel(h.sf, batch_id)         # all a process killed at that instant leaves
+    with engine_store.in_transaction(h.sf) as session:
+        batch_store.request_cancel(session, batch_id)         # all a process killed at that instant leaves
     assert Processor(h.sf, h.api, clock=h.clock).cleanup_owed == 1
-    assert batch_store.quote_rest(h.sf, batch_id) == 2
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 2
     assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
     assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
     assert _key(h, first) == key
@@ -884,7 +902,8 @@ def test_killed_between_a_cancel_in_hand_and_its_delete_the_rest_is_quoted_once(
         p.run_batch(batch_id)
     h.clock.on_wait = None
     h.clock.advance(h.api.ready_after_s)        # priced meanwhile
-    assert batch_store.quote_rest(h.sf, batch_id) == 1
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 1
     assert Processor(h.sf, h.api, clock=h.clock).run_batch(batch_id) == "complete"
     assert [(r.status, str(r.mrc)) for r in h.rows(batch_id)] == [("complete", "899.00")] * 2
     h.one_quote_per_row(batch_id)
@@ -903,7 +922,8 @@ def test_retry_of_a_timeout_whose_delete_is_still_owed_keeps_the_price(h):
     remote = h.api.created_for(h.ref(batch_id, 2))[0]
     h.api.quotes[remote].outcome = Outcome()          # priced at last
     h.api.faults["DELETE"].clear()
-    assert batch_store.retry_failed(h.sf, batch_id) == 1
+    with engine_store.in_transaction(h.sf) as session:
+        assert batch_store.retry_failed(session, batch_id) == 1
     assert p.run_batch(batch_id) == "complete"
     row = h.rows(batch_id)[0]
     assert (row.status, str(row.mrc)) == ("complete", "899.00")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.engine.outcomes import auth_message
 from bulkquote_gui.core.engine.processor import Processor
@@ -32,7 +33,8 @@ def test_the_engine_pauses_a_refused_batch_naming_the_clients_provider(session_f
     api = FakeMomentum(clock)
     api.display_name = name or ""
     api.fail_next("POST", auth_error())
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     assert Processor(sf, api, clock=clock).run_batch(batch_id) == BatchStatus.PAUSED
     with sf() as session:
         message = view_store.get_batch(session, batch_id).status_message

@@ -60,7 +60,8 @@ def run_one_row(tmp_path, handler, clock: FakeClock, **config) -> view_store.Row
     engine = engine_store.make_engine(f"sqlite:///{tmp_path / 'deadline.sqlite'}")
     try:
         sf = engine_store.make_session_factory(engine)
-        batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
+        with engine_store.in_transaction(sf) as session:
+            batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
         client = MomentumClient("https://api.example.com/v1", KEY, clock=clock, deadline_s=60,
                                 transport=httpx.MockTransport(handler))
         Processor(sf, client, clock=clock, config=EngineConfig(**config),

@@ -46,8 +46,9 @@ def _priced(remote_id: str) -> RemoteQuote:
 def _batch(sf, batch_status: BatchStatus, row_states: tuple[RowState, ...]) -> tuple[int, list[int]]:
     """A batch in `batch_status` with one row in each of `row_states` (as a process left them:
     an active row has its remote id, a failed one timed out, so every way out is open)."""
-    batch_id = batch_store.create_batch(sf, fake_import(len(row_states)), defaults=BatchDefaults(),
-                                  source_name="states.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(len(row_states)), defaults=BatchDefaults(),
+                                      source_name="states.csv")
     with sf.begin() as session:
         row_ids = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == batch_id)
                                        .order_by(BatchQuote.position)))
@@ -87,28 +88,36 @@ ROW_WRITES: dict[str, Callable] = {
     "reopen_for_late_answer": lambda s, b, r: row_store.reopen_for_late_answer(s, r, remote_id=f"q_{r}"),
 }
 
+def _committed(write: Callable) -> Callable:
+    """A store writer run in a transaction of its own, as its callers open it."""
+    def run(sf, batch_id):
+        with engine_store.in_transaction(sf) as session:
+            return write(session, batch_id)
+    return run
+
+
 # Each function that writes the statuses of a batch's rows as a whole, with the batch status
 # it works from.
 BATCH_ROW_WRITES: dict[str, tuple[BatchStatus, Callable]] = {
-    "request_cancel": (BatchStatus.RUNNING, lambda sf, b: batch_store.request_cancel(sf, b)),
+    "request_cancel": (BatchStatus.RUNNING, _committed(lambda s, b: batch_store.request_cancel(s, b))),
     "request_cancel(not active)": (BatchStatus.RUNNING,
-                                   lambda sf, b: batch_store.request_cancel(sf, b, include_active=False)),
-    "cancel_open_rows": (BatchStatus.CANCELLED, lambda sf, b: batch_store.cancel_open_rows(sf, b)),
+                                   _committed(lambda s, b: batch_store.request_cancel(s, b, include_active=False))),
+    "cancel_open_rows": (BatchStatus.CANCELLED, _committed(lambda s, b: batch_store.cancel_open_rows(s, b))),
     "cancel_abandoned_rows": (BatchStatus.CANCELLED,
-                              lambda sf, b: batch_store.cancel_abandoned_rows(sf, 1)),
-    "retry_failed": (BatchStatus.COMPLETE, lambda sf, b: batch_store.retry_failed(sf, b)),
-    "quote_rest": (BatchStatus.CANCELLED, lambda sf, b: batch_store.quote_rest(sf, b)),
+                              _committed(lambda s, b: batch_store.cancel_abandoned_rows(s, 1))),
+    "retry_failed": (BatchStatus.COMPLETE, _committed(lambda s, b: batch_store.retry_failed(s, b))),
+    "quote_rest": (BatchStatus.CANCELLED, _committed(lambda s, b: batch_store.quote_rest(s, b))),
 }
 
 # Each function that writes a batch's status (on a batch with one row in each state).
 BATCH_WRITES: dict[str, Callable] = {
-    "request_cancel": lambda sf, b: batch_store.request_cancel(sf, b),
-    "mark_paused": lambda sf, b: batch_store.mark_paused(sf, b, "paused"),
-    "resume_batch": lambda sf, b: batch_store.resume_batch(sf, b),
-    "retry_failed": lambda sf, b: batch_store.retry_failed(sf, b),
-    "quote_rest": lambda sf, b: batch_store.quote_rest(sf, b),
-    "start_batch": lambda sf, b: batch_store.start_batch(sf, b),
-    "finish_batch": lambda sf, b: batch_store.finish_batch(sf, b),
+    "request_cancel": _committed(lambda s, b: batch_store.request_cancel(s, b)),
+    "mark_paused": _committed(lambda s, b: batch_store.mark_paused(s, b, "paused")),
+    "resume_batch": _committed(lambda s, b: batch_store.resume_batch(s, b)),
+    "retry_failed": _committed(lambda s, b: batch_store.retry_failed(s, b)),
+    "quote_rest": _committed(lambda s, b: batch_store.quote_rest(s, b)),
+    "start_batch": _committed(lambda s, b: batch_store.start_batch(s, b)),
+    "finish_batch": _committed(lambda s, b: batch_store.finish_batch(s, b)),
     "resume_store_paused": lambda sf, b: resume_store_paused(sf, None),
 }
 
@@ -199,7 +208,8 @@ def test_a_reused_quote_moves_a_pending_row_and_its_batch_to_complete(sf):
         row_store.mark_submitting(session, work_store.load_row(session, earlier_row), NOW)
         row_store.mark_complete(session, earlier_row, _priced("q_earlier"), NOW)
     batch_id, row_ids = _batch(sf, BatchStatus.PENDING, (RowState.PENDING,))
-    reuse_store.reuse_valid_quotes(sf, batch_id, today=date(2026, 3, 2), now=NOW)
+    with engine_store.in_transaction(sf) as session:
+        reuse_store.reuse_valid_quotes(session, batch_id, today=date(2026, 3, 2), now=NOW)
     assert _row_states(sf, row_ids) == [RowState.COMPLETE]
     assert _batch_status(sf, batch_id) == BatchStatus.COMPLETE   # every row filled: nothing to send
     assert RowState.PENDING in RowState.allowed_from(RowState.COMPLETE)

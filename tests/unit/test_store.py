@@ -47,8 +47,9 @@ def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(db_url):
 
 def test_reopening_keeps_batches(db_url):
     engine = engine_store.make_engine(db_url)
-    batch_id = batch_store.create_batch(engine_store.make_session_factory(engine), fake_import(2),
-                                  defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(engine_store.make_session_factory(engine)) as session:
+        batch_id = batch_store.create_batch(session, fake_import(2),
+                                      defaults=BatchDefaults(), source_name="a.csv")
     engine.dispose()
     engine = engine_store.make_engine(db_url)
     try:
@@ -79,7 +80,8 @@ def test_a_version_1_database_is_upgraded_without_losing_batches(db_url):
             assert cleanup_store.owed_count(session) == 1
             assert view_store.get_batch(session, 1).account_id == account.id
             assert next_open_row(session, 1).idempotency_key == "key-1000"
-        new_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
+        with engine_store.in_transaction(sf) as session:
+            new_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
         with sf() as session:
             assert new_id == 3 and [b.id for b in view_store.list_batches(session)] == [3, 2, 1]
     finally:
@@ -114,7 +116,8 @@ def test_a_version_5_database_keeps_every_row_and_reads_no_address_set(db_url):
         # New rows after the upgrade store their set.
         rows = [checked_row(2), checked_row(3)]
         rows[1].address_set = "Mailing"
-        new_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="b.csv")
+        with engine_store.in_transaction(sf) as session:
+            new_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(), source_name="b.csv")
         with sf() as session:
             assert [r.address_set for r in view_store.batch_rows(session, new_id)] == ["", "Mailing"]
     finally:
@@ -124,7 +127,8 @@ def test_a_version_5_database_keeps_every_row_and_reads_no_address_set(db_url):
 def test_later_upgrade_steps_run_in_order_once(db_url):
     engine = engine_store.make_engine(db_url)
     sf = engine_store.make_session_factory(engine)
-    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     applied = []
 
     def add_note(conn):
@@ -164,7 +168,8 @@ def test_create_batch_stores_rows_leads_quotes_and_keys(sf):
                          checked_row(4)])
     result.rows[2].status = result.rows[2].status.INVALID  # not quotable: not stored
     defaults = BatchDefaults(bandwidth_mbps=200, term_months=24, company="Default Co")
-    batch_id = batch_store.create_batch(sf, result, defaults=defaults, source_name="sites.xlsx")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, result, defaults=defaults, source_name="sites.xlsx")
     with sf() as session:
         rows = session.query(BatchQuote).order_by(BatchQuote.position).all()
         assert [r.row_number for r in rows] == [2, 3]
@@ -183,7 +188,8 @@ def test_create_batch_stores_rows_leads_quotes_and_keys(sf):
 
 
 def test_company_falls_back_to_file_stem(sf):
-    batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="/x/Acme Sites.xlsx")
+    with engine_store.in_transaction(sf) as session:
+        batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="/x/Acme Sites.xlsx")
     with sf() as session:
         assert session.query(BatchQuote).one().quote.lead.company == "Acme Sites"
 
@@ -192,7 +198,8 @@ def test_create_batch_is_all_or_nothing(sf):
     rows = [checked_row(2), checked_row(3), checked_row(4)]
     rows[2].service = {"bandwidth_mbps": "not a number"}  # fails half-way through
     with pytest.raises(ValueError):
-        batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="a.csv")
+        with engine_store.in_transaction(sf) as tx:
+            batch_store.create_batch(tx, FakeImport(rows), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         assert view_store.list_batches(session) == []
         assert session.query(BatchQuote).count() == 0 and session.query(Quote).count() == 0
@@ -200,13 +207,15 @@ def test_create_batch_is_all_or_nothing(sf):
 
 def test_nothing_quotable_stores_nothing(sf):
     with pytest.raises(batch_store.NothingToQuote):
-        batch_store.create_batch(sf, FakeImport([]), defaults=BatchDefaults(), source_name="a.csv")
+        with engine_store.in_transaction(sf) as tx:
+            batch_store.create_batch(tx, FakeImport([]), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         assert view_store.list_batches(session) == []
 
 
 def test_money_keeps_every_digit(sf, db_url):
-    batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf.begin() as session:
         session.query(Quote).one().mrc = Decimal("12345678.91")
     with sf() as session:
@@ -224,7 +233,8 @@ def test_money_keeps_every_digit(sf, db_url):
     (Decimal("-1.005"), "-1.00"), (Decimal("99999999999.999"), "100000000000.00"),
 ])
 def test_money_has_two_decimals_rounded_half_even(sf, given, kept):
-    batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf.begin() as session:
         quote = session.query(Quote).one()
         quote.mrc, quote.nrc = given, None
@@ -248,7 +258,8 @@ def test_money_column_is_numeric_14_2_on_postgresql(sf):
 
 @pytest.mark.backends("sqlite")
 def test_money_written_by_an_older_release_reads_back_with_two_decimals(sf, db_url):
-    batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf.begin() as session:  # as earlier releases stored it: every digit, as given
         session.execute(text("UPDATE quote SET mrc = CASE WHEN id = 1 THEN '360.4800' "
                              "ELSE '899.1' END, nrc = '0'"))
@@ -258,49 +269,59 @@ def test_money_written_by_an_older_release_reads_back_with_two_decimals(sf, db_u
 
 
 def test_list_and_unfinished_batches(sf):
-    ids = [batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name=f"{i}.csv")
-           for i in range(4)]
-    batch_store.mark_paused(sf, ids[1])
-    batch_store.request_cancel(sf, ids[2])
+    with engine_store.in_transaction(sf) as session:
+        ids = [batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name=f"{i}.csv")
+               for i in range(4)]
+    with engine_store.in_transaction(sf) as session:
+        batch_store.mark_paused(session, ids[1])
+    with engine_store.in_transaction(sf) as session:
+        batch_store.request_cancel(session, ids[2])
     with sf() as session:
         assert [b.id for b in view_store.list_batches(session)] == ids[::-1]
         assert [b.id for b in view_store.list_batches(session, limit=2)] == ids[:1:-1][:2]
         assert view_store.unfinished_batch_ids(session) == [ids[0], ids[3]]
         assert view_store.list_batches(session)[1].counts == {
             "total": 2, "pending": 0, "active": 0, "complete": 0, "failed": 0, "cancelled": 2}
-    assert batch_store.resume_batch(sf, ids[1])
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.resume_batch(session, ids[1])
     with sf() as session:
         assert view_store.unfinished_batch_ids(session) == [ids[0], ids[1], ids[3]]
 
 
 def test_cancel_returns_in_flight_quotes_and_spares_finished_batches(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
         assert row_store.mark_submitting(session, first, first.submitted_at or _now())
     with engine_store.in_transaction(sf) as session:
         assert row_store.mark_polling(session, first.id, "q_1")
-    assert batch_store.request_cancel(sf, batch_id) == [("q_1", first.id)]
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.request_cancel(session, batch_id) == [("q_1", first.id)]
     with sf() as session:
         assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["cancelled"] * 3
         assert view_store.get_batch(session, batch_id).status == "cancelled"
-    assert batch_store.request_cancel(sf, batch_id) == []  # already finished: nothing to do
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.request_cancel(session, batch_id) == []  # already finished: nothing to do
 
 
 def test_running_batch_cancel_leaves_the_in_flight_row_to_the_engine(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, first, _now())
-    assert batch_store.request_cancel(sf, batch_id, include_active=False) == []
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.request_cancel(session, batch_id, include_active=False) == []
     with sf() as session:
         assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["submitting", "cancelled"]
 
 
 def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
@@ -313,8 +334,10 @@ def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
         other = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
         row_store.mark_cancelled(session, other.id, _now())
-    batch_store.finish_batch(sf, batch_id)
-    assert batch_store.retry_failed(sf, batch_id) == 1  # a timeout can change; see below for one that cannot
+    with engine_store.in_transaction(sf) as session:
+        batch_store.finish_batch(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.retry_failed(session, batch_id) == 1  # a timeout can change; see below for one that cannot
     with sf() as session:
         again = work_store.load_row(session, row.id)
         assert again.status == "pending" and again.attempts == 1
@@ -326,34 +349,43 @@ def test_retry_failed_gives_new_keys_keeps_attempts_and_reopens_batch(sf):
 
 
 def test_retry_leaves_failures_a_retry_cannot_change(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, row, _now())
     with engine_store.in_transaction(sf) as session:
         row_store.mark_failed(session, row.id, "no_coverage", "no carrier", _now())
-    batch_store.finish_batch(sf, batch_id)
-    assert batch_store.retry_failed(sf, batch_id) == 0
+    with engine_store.in_transaction(sf) as session:
+        batch_store.finish_batch(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.retry_failed(session, batch_id) == 0
     with sf() as session:
         assert view_store.get_batch(session, batch_id).status == "complete"
 
 
 def test_quote_rest_reopens_a_cancelled_batch_only(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
-    assert batch_store.quote_rest(sf, batch_id) == 0  # not cancelled: nothing to go on with
-    batch_store.request_cancel(sf, batch_id)
-    assert batch_store.quote_rest(sf, batch_id) == 2
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 0  # not cancelled: nothing to go on with
+    with engine_store.in_transaction(sf) as session:
+        batch_store.request_cancel(session, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.quote_rest(session, batch_id) == 2
     with sf() as session:
         assert view_store.get_batch(session, batch_id).status == "pending"
         assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["pending", "pending"]
 
 
 def test_transitions_are_conditional(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
-    batch_store.request_cancel(sf, batch_id)
+    with engine_store.in_transaction(sf) as session:
+        batch_store.request_cancel(session, batch_id)
     with engine_store.in_transaction(sf) as session:
         assert not row_store.mark_submitting(session, row, _now())
     with engine_store.in_transaction(sf) as session:
@@ -363,8 +395,9 @@ def test_transitions_are_conditional(sf):
 
 
 def test_request_body_is_the_contracts_shape(sf):
-    batch_id = batch_store.create_batch(sf, FakeImport([checked_row(7, company="Acme")]),
-                                  defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport([checked_row(7, company="Acme")]),
+                                      defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
     assert row.request == {
@@ -382,7 +415,8 @@ def _now():
 
 
 def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retried(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
@@ -405,12 +439,14 @@ def test_a_replayed_key_stores_the_quote_id_with_its_row_unless_the_row_was_retr
 
 
 def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         first = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
         row_store.mark_submitting(session, first, _now())
-    assert batch_store.request_cancel(sf, batch_id) == []  # no remote id to DELETE ...
+    with engine_store.in_transaction(sf) as session:
+        assert batch_store.request_cancel(session, batch_id) == []  # no remote id to DELETE ...
     with sf() as session:
         owed = work_store.owed_cleanup(session)  # ... but its key to replay
     assert [(o.row_id, o.idempotency_key, o.remote_id) for o in owed] == \
@@ -419,7 +455,8 @@ def test_cancelling_a_row_left_submitting_owes_a_replay_of_its_key(sf):
 
 
 def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
@@ -433,7 +470,8 @@ def test_mark_cancelled_owes_a_replay_only_when_it_cancels_the_row(sf):
 
 
 def test_a_row_failed_with_a_replay_owed_writes_both_at_once(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
@@ -451,7 +489,8 @@ def test_references_name_the_install_so_two_databases_never_collide(tmp_path):
     for name in ("a", "b"):
         engine = engine_store.make_engine(f"sqlite:///{tmp_path / name}.sqlite")
         sf = engine_store.make_session_factory(engine)
-        batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="x.csv")
+        with engine_store.in_transaction(sf) as tx:
+            batch_id = batch_store.create_batch(tx, fake_import(1), defaults=BatchDefaults(), source_name="x.csv")
         with sf() as session:
             refs.append(next_open_row(session, batch_id).reference)
         assert account_store.install_id(sf) == account_store.install_id(sf)  # made once, kept
@@ -475,7 +514,8 @@ def _complete(quote_id: str, *carriers_and_mrcs: tuple[str, str]):
 
 def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
     account = account_store.ensure_account(sf, "https://api.example/v1", "k")
-    a = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        a = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     claim_unassigned_batches(sf, account.id)
     with engine_store.autocommit(sf) as session:
         ahead = work_store.line_ahead(session, account.id)
@@ -485,7 +525,8 @@ def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
         row_store.mark_submitting(session, ahead.row, _now())
     with engine_store.in_transaction(sf) as session:
         row_store.mark_complete(session, ahead.row.id, _complete("q_1", ("Lumen", "10")), _now())
-    b = batch_store.create_batch(sf, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
+    with engine_store.in_transaction(sf) as session:
+        b = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="b.csv")
     claim_unassigned_batches(sf, account.id)
     with engine_store.in_transaction(sf) as session:
         cleanup_store.owe_delete(session, "q_9", None)
@@ -504,7 +545,8 @@ def test_the_line_ahead_is_the_next_pending_row_in_turn_with_what_is_owed(sf):
 
 
 def test_a_row_event_carries_its_batch_counts(sf):
-    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:
@@ -515,13 +557,15 @@ def test_a_row_event_carries_its_batch_counts(sf):
         fields = row_store.row_event_fields(session, row.id)
         assert fields["counts"] == view_store.batch_counts(session, batch_id)
     assert fields["counts"]["complete"] == 1 and fields["counts"]["pending"] == 2
-    assert (fields["status"], fields["carrier"], fields["mrc"]) == ("complete", "Lumen", "818.50")
+    offer = fields["offer"]
+    assert (fields["status"], offer.carrier, str(offer.mrc)) == ("complete", "Lumen", "818.50")
 
 
 def test_a_result_replaces_options_its_quote_had(sf):
     """Every way back to an open row clears its options; were some there all the same (an
     older release, a hand-edited database), the result replaces them, never adds to them."""
-    batch_id = batch_store.create_batch(sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
     with sf() as session:
         row = next_open_row(session, batch_id)
     with engine_store.in_transaction(sf) as session:

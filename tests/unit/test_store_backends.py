@@ -320,8 +320,9 @@ def test_postgresql_connections_time_out_and_keep_alive(db_url):
 @pytest.mark.backends("postgresql")
 def test_connections_cut_by_the_server_are_replaced_without_an_error(session_factory,
                                                                      postgres_cluster):
-    batch_id = batch_store.create_batch(session_factory, fake_import(1), defaults=BatchDefaults(),
-                                  source_name="a.csv")
+    with engine_store.in_transaction(session_factory) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(),
+                                      source_name="a.csv")
     with session_factory() as session:
         assert view_store.get_batch(session, batch_id) is not None  # a pooled connection now
     postgres_cluster.admin_execute(  # as a server restart would (and wait until they are gone)
@@ -445,8 +446,9 @@ def test_a_price_with_four_decimals_is_stored_and_shown_with_two(session_factory
 
     clock = FakeClock()
     api = FakeMomentum(clock)
-    batch_id = batch_store.create_batch(session_factory, fake_import(1), defaults=BatchDefaults(),
-                                  source_name="a.csv")
+    with engine_store.in_transaction(session_factory) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(),
+                                      source_name="a.csv")
     api.outcomes[f"batch-{batch_id}/row-2"] = Outcome(mrc="360.4800")
     assert Processor(session_factory, api, clock=clock).run_batch(batch_id) == "complete"
     with session_factory() as session:

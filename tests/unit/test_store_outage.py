@@ -28,7 +28,8 @@ def api(clock):
 
 
 def _batch(sf, n=3) -> int:
-    return batch_store.create_batch(sf, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(sf) as session:
+        return batch_store.create_batch(session, fake_import(n), defaults=BatchDefaults(), source_name="t.csv")
 
 
 def _processor(sf, api, clock, events, **config) -> Processor:

@@ -10,6 +10,7 @@ from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import views as view_store
 from tests.helpers.fakes import (
@@ -29,8 +30,10 @@ def quote_all(sf, rows):
     """A batch of `rows`, quoted to the end against a fake API; returns (batch id, the API)."""
     clock = FakeClock()
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
-    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
-    reused = reuse_store.reuse_valid_quotes(sf, batch_id, today=VALID)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(), source_name="x.csv")
+    with engine_store.in_transaction(sf) as session:
+        reused = reuse_store.reuse_valid_quotes(session, batch_id, today=VALID)
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(1)).run_batch(batch_id)
     return batch_id, api, reused
 
@@ -58,8 +61,10 @@ def test_the_same_site_written_differently_is_still_the_same_site(session_factor
     sf = session_factory
     quote_all(sf, [checked_row(2, street="111 E. Wacker Dr.")])
     variant = checked_row(2, street="111  e wacker dr")
-    batch_id = batch_store.create_batch(sf, FakeImport([variant]), defaults=BatchDefaults(), source_name="y.csv")
-    assert len(reuse_store.reuse_valid_quotes(sf, batch_id, today=VALID)) == 1
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport([variant]), defaults=BatchDefaults(), source_name="y.csv")
+    with engine_store.in_transaction(sf) as session:
+        assert len(reuse_store.reuse_valid_quotes(session, batch_id, today=VALID)) == 1
     with sf() as session:
         assert view_store.get_batch(session, batch_id).status == "complete"   # nothing left to send
 
@@ -67,10 +72,13 @@ def test_the_same_site_written_differently_is_still_the_same_site(session_factor
 def test_an_expired_quote_or_another_service_is_asked_again(session_factory):
     sf = session_factory
     quote_all(sf, [checked_row(2), checked_row(3)])
-    batch_id = batch_store.create_batch(sf, FakeImport([checked_row(2), checked_row(3, bandwidth_mbps=100)]),
-                                  defaults=BatchDefaults(), source_name="z.csv")
-    assert reuse_store.reuse_valid_quotes(sf, batch_id, today=EXPIRED) == []   # expired
-    reused = reuse_store.reuse_valid_quotes(sf, batch_id, today=VALID)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport([checked_row(2), checked_row(3, bandwidth_mbps=100)]),
+                                      defaults=BatchDefaults(), source_name="z.csv")
+    with engine_store.in_transaction(sf) as session:
+        assert reuse_store.reuse_valid_quotes(session, batch_id, today=EXPIRED) == []   # expired
+    with engine_store.in_transaction(sf) as session:
+        reused = reuse_store.reuse_valid_quotes(session, batch_id, today=VALID)
     assert [r.row_number for r in reused] == [2]             # row 3 asks for another speed
     with sf() as session:
         assert [r.status for r in view_store.batch_rows(session, batch_id)] == ["complete", "pending"]
@@ -84,8 +92,10 @@ def test_stale_rows_are_asked_again_in_a_new_batch_that_remembers_the_old_price(
         rows = view_store.batch_rows(session, first)
         assert [r.stale(later) for r in rows] == [True, True]
         assert [r.stale(VALID) for r in rows] == [False, False]
-    new_id = reuse_store.requote_stale(sf, first, today=later, owner="Dana")
-    assert reuse_store.requote_stale(sf, first, today=VALID) is None    # nothing stale yet
+    with engine_store.in_transaction(sf) as session:
+        new_id = reuse_store.requote_stale(session, first, today=later, owner="Dana")
+    with engine_store.in_transaction(sf) as session:
+        assert reuse_store.requote_stale(session, first, today=VALID) is None    # nothing stale yet
     with sf() as session:
         summary = view_store.get_batch(session, new_id)
         again = view_store.batch_rows(session, new_id)
@@ -104,15 +114,20 @@ def test_another_accounts_quotes_are_never_reused(session_factory):
     theirs = account_store.ensure_account(sf, "https://api.example/v1", "their-key")
     clock = FakeClock()
     api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0)
-    first = batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
-                               source_name="a.csv", account_id=theirs.id)
+    with engine_store.in_transaction(sf) as session:
+        first = batch_store.create_batch(session, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                   source_name="a.csv", account_id=theirs.id)
     Processor(sf, api, clock=clock, config=EngineConfig(), account=theirs).run_batch(first)
-    second = batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
-                                source_name="b.csv", account_id=mine.id)
-    assert reuse_store.reuse_valid_quotes(sf, second, today=VALID) == []
-    third = batch_store.create_batch(sf, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
-                               source_name="c.csv", account_id=theirs.id)
-    assert len(reuse_store.reuse_valid_quotes(sf, third, today=VALID)) == 1
+    with engine_store.in_transaction(sf) as session:
+        second = batch_store.create_batch(session, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                    source_name="b.csv", account_id=mine.id)
+    with engine_store.in_transaction(sf) as session:
+        assert reuse_store.reuse_valid_quotes(session, second, today=VALID) == []
+    with engine_store.in_transaction(sf) as session:
+        third = batch_store.create_batch(session, FakeImport([checked_row(2)]), defaults=BatchDefaults(),
+                                   source_name="c.csv", account_id=theirs.id)
+    with engine_store.in_transaction(sf) as session:
+        assert len(reuse_store.reuse_valid_quotes(session, third, today=VALID)) == 1
 
 
 def test_the_preview_finds_the_rows_a_submit_would_fill(session_factory):
@@ -125,8 +140,10 @@ def test_the_preview_finds_the_rows_a_submit_would_fill(session_factory):
         assert reuse_store.reusable_for_rows(session, rows, BatchDefaults(), account_id=None,
                                        today=EXPIRED) == {}          # expired
         old = {r.row_number: r for r in view_store.batch_rows(session, first)}
-    batch_id = batch_store.create_batch(sf, FakeImport(rows), defaults=BatchDefaults(), source_name="p.csv")
-    filled = reuse_store.reuse_valid_quotes(sf, batch_id, today=VALID)
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(), source_name="p.csv")
+    with engine_store.in_transaction(sf) as session:
+        filled = reuse_store.reuse_valid_quotes(session, batch_id, today=VALID)
     assert sorted(found) == sorted(r.row_number for r in filled)
     for n, reusable in found.items():
         assert (reusable.from_batch, reusable.from_row) == (first, n)
@@ -138,7 +155,8 @@ def test_a_requote_and_a_reused_quote_keep_each_rows_address_set(session_factory
     rows = [checked_row(2), checked_row(3)]
     rows[0].address_set, rows[1].address_set = "Physical", "Mailing"
     first, _, _ = quote_all(sf, rows)
-    new_id = reuse_store.requote_stale(sf, first, today=VALID_UNTIL + timedelta(days=34))
+    with engine_store.in_transaction(sf) as session:
+        new_id = reuse_store.requote_stale(session, first, today=VALID_UNTIL + timedelta(days=34))
     with sf() as session:
         assert [r.address_set for r in view_store.batch_rows(session, first)] == ["Physical", "Mailing"]
         assert [r.address_set for r in view_store.batch_rows(session, new_id)] == ["Physical", "Mailing"]

@@ -119,7 +119,8 @@ def _cue_after_post(h, number: int, mode: str, *, lift_after_waits: int, seen: d
     ("full", "the disk that holds the database is full"),
 ])
 def test_a_store_refusing_writes_holds_the_batch_and_it_goes_on_by_itself(h, mode, sentence):
-    batch_id = batch_store.create_batch(h.sf, fake_import(4), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(h.sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(4), defaults=BatchDefaults(), source_name="t.csv")
     seen = {"id": batch_id}
     _cue_after_post(h, 2, mode, lift_after_waits=6, seen=seen)
     assert h.processor().run_batch(batch_id) == "complete"
@@ -141,7 +142,8 @@ def test_a_store_refusing_writes_holds_the_batch_and_it_goes_on_by_itself(h, mod
 
 
 def test_the_pause_is_recorded_when_the_store_still_takes_it_and_undone_after(h):
-    batch_id = batch_store.create_batch(h.sf, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(h.sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
     h.cue.spare_batches = True
     seen = {"id": batch_id}
     _cue_after_post(h, 1, "full", lift_after_waits=5, seen=seen)
@@ -153,17 +155,22 @@ def test_the_pause_is_recorded_when_the_store_still_takes_it_and_undone_after(h)
 
 
 def test_a_batch_the_rep_paused_is_not_resumed_by_the_store_coming_back(h):
-    mine = batch_store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
-    store_paused = batch_store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
-    batch_store.mark_paused(h.sf, mine, "paused by the user")
-    batch_store.mark_paused(h.sf, store_paused, safety_store.StoreUnavailable(safety_store.FULL).pause_message())
+    with engine_store.in_transaction(h.sf) as session:
+        mine = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="a.csv")
+    with engine_store.in_transaction(h.sf) as session:
+        store_paused = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
+    with engine_store.in_transaction(h.sf) as session:
+        batch_store.mark_paused(session, mine, "paused by the user")
+    with engine_store.in_transaction(h.sf) as session:
+        batch_store.mark_paused(session, store_paused, safety_store.StoreUnavailable(safety_store.FULL).pause_message())
     assert safety_store.resume_store_paused(h.sf, None) == [store_paused]
     assert _status(h, mine).status == "paused"
     assert _status(h, store_paused).status == "pending"
 
 
 def test_stop_while_waiting_for_the_store_leaves_at_once(h):
-    batch_id = batch_store.create_batch(h.sf, fake_import(2), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(h.sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="t.csv")
     p = h.processor()
     h.api.after_call = lambda method, _what: setattr(h.cue, "mode", "readonly")
     waits = []
@@ -175,7 +182,8 @@ def test_stop_while_waiting_for_the_store_leaves_at_once(h):
 
 
 def test_a_bug_in_the_store_is_not_taken_for_a_full_disk(h, monkeypatch):
-    batch_id = batch_store.create_batch(h.sf, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(h.sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="t.csv")
 
     def broken(*_args, **_kw):
         raise OperationalError("UPDATE x", {}, sqlite3.OperationalError("no such column: nope"))
@@ -280,7 +288,8 @@ def test_a_damaged_database_is_set_aside_and_a_fresh_one_made(tmp_path, capsys):
     engine = engine_store.make_engine(f"sqlite:///{path}")
     sf = engine_store.make_session_factory(engine)
     for _ in range(3):
-        batch_store.create_batch(sf, fake_import(40), defaults=BatchDefaults(), source_name="t.csv")
+        with engine_store.in_transaction(sf) as session:
+            batch_store.create_batch(session, fake_import(40), defaults=BatchDefaults(), source_name="t.csv")
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
@@ -139,7 +140,8 @@ def test_a_toy_provider_runs_a_batch_through_the_real_engine_to_every_row_termin
     clock = FakeClock()
     seller = ToySeller(clock)
     provider: QuoteProvider = seller   # the Protocol is all the engine is given
-    batch_id = batch_store.create_batch(sf, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="t.csv")
 
     outcome = Processor(sf, provider, clock=clock, config=EngineConfig(),
                         rng=random.Random(7)).run_batch(batch_id)

@@ -102,7 +102,8 @@ class AccountRunner:
             while not self.commands.stopped:
                 try:
                     self._resume_store_paused()
-                    batch_store.cancel_abandoned_rows(self._sf, self.account_id)   # their DELETEs owed
+                    with engine_store.in_transaction(self._sf) as session:
+                        batch_store.cancel_abandoned_rows(session, self.account_id)   # their DELETEs owed
                     if not self._has_work(only_batch):
                         if until_idle:
                             break
@@ -199,7 +200,8 @@ class AccountRunner:
         if batch_id in self._announced:
             return True
         self.commands.forget(batch_id)
-        status = batch_store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
+        with engine_store.in_transaction(self._sf) as session:
+            status = batch_store.start_batch(session, batch_id, self.account_id if self._claims else None)
         result.statuses[batch_id] = str(status)
         if status != BatchStatus.RUNNING:
             return False
@@ -232,7 +234,8 @@ class AccountRunner:
 
     def _pause(self, batch_id: int, message: str, result: RunResult) -> None:
         self.commands.take_pause(batch_id)   # done: the flag must not pause the next batch
-        batch_store.mark_paused(self._sf, batch_id, message)
+        with engine_store.in_transaction(self._sf) as session:
+            batch_store.mark_paused(session, batch_id, message)
         self._announced.discard(batch_id)
         result.statuses[batch_id] = BatchStatus.PAUSED
         self.outcomes.emit_batch(batch_id, BatchStatus.PAUSED, message)
@@ -241,16 +244,19 @@ class AccountRunner:
         """401: the batch pauses with the reason, and leaves this key's account for whichever
         key works next; nothing more is sent with this one."""
         self._pause(batch_id, message, result)
-        batch_store.disown_batch(self._sf, batch_id)
+        with engine_store.in_transaction(self._sf) as session:
+            batch_store.disown_batch(session, batch_id)
         result.auth_failed = True
 
     def cancel_in_hand(self, batch_id: int, message: str, result: RunResult | None = None) -> None:
         """The batch whose row was in hand was cancelled: its open rows too, their quotes DELETEd."""
         self.commands.take_cancel(batch_id)
-        batch_store.request_cancel(self._sf, batch_id, include_active=False)
+        with engine_store.in_transaction(self._sf) as session:
+            batch_store.request_cancel(session, batch_id, include_active=False)
         # Rows still in flight are cancelled with their DELETEs owed (one transaction); the
         # settling below sends them, and keeps a price a DELETE finds.
-        batch_store.cancel_open_rows(self._sf, batch_id)
+        with engine_store.in_transaction(self._sf) as session:
+            batch_store.cancel_open_rows(session, batch_id)
         self._announced.discard(batch_id)
         if result is not None:
             result.statuses[batch_id] = BatchStatus.CANCELLED
@@ -287,7 +293,9 @@ class AccountRunner:
         # No row is left to pause or cancel: a command that cut the clean-up short is spent.
         self.commands.take_pause(batch_id)
         cancelled = self.commands.take_cancel(batch_id)
-        if batch_store.finish_batch(self._sf, batch_id):
+        with engine_store.in_transaction(self._sf) as session:
+            finished = batch_store.finish_batch(session, batch_id)
+        if finished:
             self.outcomes.emit_batch(batch_id, BatchStatus.COMPLETE)
         elif cancelled and self.status(batch_id) == BatchStatus.CANCELLED:
             # Cancelled as its last row in hand ended: the store has it, nothing was left to
@@ -305,7 +313,8 @@ class AccountRunner:
                     if work_store.open_row_count(session, batch_id):
                         continue
                 if batch_id not in self._announced:
-                    batch_store.start_batch(self._sf, batch_id, self.account_id if self._claims else None)
+                    with engine_store.in_transaction(self._sf) as session:
+                        batch_store.start_batch(session, batch_id, self.account_id if self._claims else None)
                 self._finish(batch_id, result)
             result.statuses[batch_id] = self.status(batch_id)
         return StepResult.IDLE
@@ -326,7 +335,8 @@ class AccountRunner:
             self._announced.discard(batch_id)
             result.statuses[batch_id] = BatchStatus.PAUSED
             try:
-                batch_store.mark_paused(self._sf, batch_id, message)
+                with engine_store.in_transaction(self._sf) as session:
+                    batch_store.mark_paused(session, batch_id, message)
             except (SQLAlchemyError, StoreUnavailable) as again:
                 if classify(again) is None:
                     raise

@@ -23,6 +23,7 @@ from bulkquote_gui.core.quoting.provider import QuoteProvider, kind_of
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import models as model_store
 from bulkquote_gui.core.store.accounts import AccountRef, Holder
 
@@ -116,10 +117,12 @@ class Processor:
         """
         if self.commands.current_batch == batch_id:
             self.commands.cancel(batch_id)
-            batch_store.request_cancel(self._sf, batch_id, include_active=False)
+            with engine_store.in_transaction(self._sf) as session:
+                batch_store.request_cancel(session, batch_id, include_active=False)
             self.commands.nudge()
             return
-        batch_store.request_cancel(self._sf, batch_id, include_active=True)   # DELETEs owed with it
+        with engine_store.in_transaction(self._sf) as session:
+            batch_store.request_cancel(session, batch_id, include_active=True)   # DELETEs owed with it
         self._runner.outcomes.emit_batch(batch_id, BatchStatus.CANCELLED, "cancelled by the user")
 
     def send_pending_deletes(self) -> int:

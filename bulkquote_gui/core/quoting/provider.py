@@ -74,6 +74,20 @@ def offer_values(option: Any) -> dict[str, Any]:
     return {name: getattr(option, name) for name in OFFER_FIELDS}
 
 
+class ReadsOffer:
+    """For a class holding the recommended option as `offer` (a QuoteOption, or None before a
+    row is priced): `row.mrc` reads `row.offer.mrc` (None without an offer), so a field the
+    seam adds is there at once and no class spells the fields out again."""
+
+    offer: QuoteOption | None
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in OFFER_FIELDS:   # also copy/pickle probes before `offer` is set
+            raise AttributeError(name)
+        offer = self.offer
+        return None if offer is None else getattr(offer, name)
+
+
 @dataclass(frozen=True)
 class QuoteResult:
     options: tuple[QuoteOption, ...]

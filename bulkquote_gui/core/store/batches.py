@@ -1,23 +1,27 @@
 """Batches as a whole: storing one from an import, the rep's commands (cancel, pause, resume,
 retry), and the engine's start and finish of a batch.
 
+Each function takes the caller's Session and never commits: the caller opens the transaction
+(`engine_store.in_transaction(sf)`), one per call unless it says otherwise.
+
 Every change is a conditional UPDATE, so the engine and a command from the window or another
 process can never both win.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.output.reasons import is_retryable
 from bulkquote_gui.core.states import BatchStatus
-from bulkquote_gui.core.store.accounts import install_id
 from bulkquote_gui.core.store.cleanup import owe_deletes, owe_replays, take_back_owed
 from bulkquote_gui.core.store.models import (
     BATCH_CANCELLED,
@@ -35,6 +39,7 @@ from bulkquote_gui.core.store.models import (
     BatchQuote,
     Lead,
     Quote,
+    StoreMeta,
     row_reference,
     utcnow,
 )
@@ -108,7 +113,7 @@ def quote_fields(location: dict, service: dict, defaults: BatchDefaults) -> dict
         term_months=int(service.get("term_months") or defaults.term_months))
 
 
-def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLike, *,
+def create_batch(session: Session, result: _ImportResultLike, *,
                  defaults: BatchDefaults, source_name: str, account_id: int | None = None,
                  owner: str = "") -> int:
     """Store a batch (job, one BatchQuote + Lead + Quote per quotable row) in one transaction.
@@ -127,50 +132,61 @@ def create_batch(session_factory: sessionmaker[Session], result: _ImportResultLi
         raise NothingToQuote(f"{source_name}: no quotable rows")
     skipped = skipped_rows(result)
     fallback_company = defaults.company.strip() or Path(source_name).stem
-    install = install_id(session_factory)
-    with session_factory.begin() as session:
-        batch = BatchJob(
-            source_name=source_name,
-            columns=[str(c) for c in (result.columns or [])],
-            mapping={str(k): str(v) for k, v in dict(result.mapping or {}).items()},
-            bandwidth_mbps=defaults.bandwidth_mbps, term_months=defaults.term_months,
-            product=defaults.product, company=defaults.company,
-            status=BATCH_PENDING, total=len(rows), created_at=utcnow(),
-            account_id=account_id, owner=owner.strip()[:200], skipped=skipped)
-        session.add(batch)
-        session.flush()
-        # Bulk INSERT ... RETURNING (three statements, not three ORM objects per row): a
-        # 20,000-row batch is stored in a fraction of the time, so the window stays fluid.
-        leads, quotes, batch_rows_ = [], [], []
-        for position, row in enumerate(rows):
-            customer = dict(row.customer or {})
-            location = dict(row.location or {})
-            service = dict(row.service or {})
-            leads.append(dict(company=(customer.get("company") or "").strip() or fallback_company,
-                              contact_name=customer.get("contact_name") or "",
-                              email=customer.get("email") or "", phone=customer.get("phone") or ""))
-            quotes.append(quote_fields(location, service, defaults))
-            batch_rows_.append(dict(
-                batch_id=batch.id, position=position, row_number=int(row.row_number),
-                site_id=str(getattr(row, "site_id", "") or ""),
-                original={str(k): "" if v is None else str(v) for k, v in dict(row.original).items()},
-                status=ROW_PENDING, idempotency_key=str(uuid.uuid4()),
-                reference_text=row_reference(install, batch.id, int(row.row_number)),
-                address_set=str(getattr(row, "address_set", "") or "")[:200] or None))
-        lead_ids = session.scalars(
-            insert(Lead).returning(Lead.id, sort_by_parameter_order=True), leads).all()
-        for quote, lead_id in zip(quotes, lead_ids, strict=True):
-            quote["lead_id"] = lead_id
-        quote_ids = session.scalars(
-            insert(Quote).returning(Quote.id, sort_by_parameter_order=True), quotes).all()
-        for batch_row, quote_id in zip(batch_rows_, quote_ids, strict=True):
-            batch_row["quote_id"] = quote_id
-        session.execute(insert(BatchQuote), batch_rows_)
-        session.flush()
-        return batch.id
+    install = _install_id(session)
+    batch = BatchJob(
+        source_name=source_name,
+        columns=[str(c) for c in (result.columns or [])],
+        mapping={str(k): str(v) for k, v in dict(result.mapping or {}).items()},
+        bandwidth_mbps=defaults.bandwidth_mbps, term_months=defaults.term_months,
+        product=defaults.product, company=defaults.company,
+        status=BATCH_PENDING, total=len(rows), created_at=utcnow(),
+        account_id=account_id, owner=owner.strip()[:200], skipped=skipped)
+    session.add(batch)
+    session.flush()
+    # Bulk INSERT ... RETURNING (three statements, not three ORM objects per row): a
+    # 20,000-row batch is stored in a fraction of the time, so the window stays fluid.
+    leads, quotes, batch_rows_ = [], [], []
+    for position, row in enumerate(rows):
+        customer = dict(row.customer or {})
+        location = dict(row.location or {})
+        service = dict(row.service or {})
+        leads.append(dict(company=(customer.get("company") or "").strip() or fallback_company,
+                          contact_name=customer.get("contact_name") or "",
+                          email=customer.get("email") or "", phone=customer.get("phone") or ""))
+        quotes.append(quote_fields(location, service, defaults))
+        batch_rows_.append(dict(
+            batch_id=batch.id, position=position, row_number=int(row.row_number),
+            site_id=str(getattr(row, "site_id", "") or ""),
+            original={str(k): "" if v is None else str(v) for k, v in dict(row.original).items()},
+            status=ROW_PENDING, idempotency_key=str(uuid.uuid4()),
+            reference_text=row_reference(install, batch.id, int(row.row_number)),
+            address_set=str(getattr(row, "address_set", "") or "")[:200] or None))
+    lead_ids = session.scalars(
+        insert(Lead).returning(Lead.id, sort_by_parameter_order=True), leads).all()
+    for quote, lead_id in zip(quotes, lead_ids, strict=True):
+        quote["lead_id"] = lead_id
+    quote_ids = session.scalars(
+        insert(Quote).returning(Quote.id, sort_by_parameter_order=True), quotes).all()
+    for batch_row, quote_id in zip(batch_rows_, quote_ids, strict=True):
+        batch_row["quote_id"] = quote_id
+    session.execute(insert(BatchQuote), batch_rows_)
+    session.flush()
+    return batch.id
 
 
-def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
+def _install_id(session: Session) -> str:
+    """The database's install id (accounts.install_id), made in the caller's transaction by the
+    first batch stored; ON CONFLICT: a process storing its first batch at once keeps the other's."""
+    value = session.scalar(select(StoreMeta.value).where(StoreMeta.key == "install_id"))
+    if value is None:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(StoreMeta).values(
+            key="install_id", value="bq-" + secrets.token_hex(3)).on_conflict_do_nothing())
+        value = session.scalar(select(StoreMeta.value).where(StoreMeta.key == "install_id"))
+    return str(value)
+
+
+def request_cancel(session: Session, batch_id: int, *,
                    include_active: bool = True) -> list[tuple[str, int]]:
     """Cancel a batch: it becomes `cancelled`, its never-submitted rows too.
 
@@ -179,22 +195,20 @@ def request_cancel(session_factory: sessionmaker[Session], batch_id: int, *,
     the same transaction; (remote id, row id) of those are returned. Without it, the running
     processor finishes the job for its in-flight row. A finished batch is left as it is.
     """
-    with session_factory.begin() as session:
-        changed = session.execute(
-            update(BatchJob).where(BatchJob.id == batch_id,
-                                   BatchJob.status.in_(BatchStatus.allowed_from(BATCH_CANCELLED)))
-            .values(status=BATCH_CANCELLED, finished_at=utcnow(),
-                    status_message="cancelled by the user"))
-        if changed.rowcount == 0:
-            return []
-        return _cancel_rows(session, batch_id, ROW_OPEN if include_active else (ROW_PENDING,))
+    changed = session.execute(
+        update(BatchJob).where(BatchJob.id == batch_id,
+                               BatchJob.status.in_(BatchStatus.allowed_from(BATCH_CANCELLED)))
+        .values(status=BATCH_CANCELLED, finished_at=utcnow(),
+                status_message="cancelled by the user"))
+    if changed.rowcount == 0:
+        return []
+    return _cancel_rows(session, batch_id, ROW_OPEN if include_active else (ROW_PENDING,))
 
 
-def cancel_open_rows(session_factory: sessionmaker[Session], batch_id: int) -> list[tuple[str, int]]:
+def cancel_open_rows(session: Session, batch_id: int) -> list[tuple[str, int]]:
     """Cancel every row of the batch still open, their quotes owed a DELETE (see _cancel_rows);
     returns (remote id, row id) of those quotes."""
-    with session_factory.begin() as session:
-        return _cancel_rows(session, batch_id, ROW_OPEN)
+    return _cancel_rows(session, batch_id, ROW_OPEN)
 
 
 def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -219,41 +233,38 @@ def _cancel_rows(session: Session, batch_id: int, states: tuple[str, ...]) -> li
     return in_flight
 
 
-def cancel_abandoned_rows(session_factory: sessionmaker[Session], account_id: int) -> int:
+def cancel_abandoned_rows(session: Session, account_id: int) -> int:
     """Rows left in flight in a cancelled batch of the account (or of no account yet): the
     cancel came while the engine had the row in hand, and the engine stopped or died before
     its DELETE. They are cancelled now, with their quotes' clean-up owed in the same
     transaction (settled before the next POST). Returns how many batches had such rows."""
-    with session_factory.begin() as session:
-        batch_ids = session.scalars(
-            select(BatchJob.id).where(
-                BatchJob.status == BATCH_CANCELLED,
-                (BatchJob.account_id == account_id) | BatchJob.account_id.is_(None),
-                select(BatchQuote.id).where(BatchQuote.batch_id == BatchJob.id,
-                                            BatchQuote.status.in_(ROW_ACTIVE)).exists())).all()
-        for batch_id in batch_ids:
-            _cancel_rows(session, batch_id, ROW_ACTIVE)
-        return len(batch_ids)
+    batch_ids = session.scalars(
+        select(BatchJob.id).where(
+            BatchJob.status == BATCH_CANCELLED,
+            (BatchJob.account_id == account_id) | BatchJob.account_id.is_(None),
+            select(BatchQuote.id).where(BatchQuote.batch_id == BatchJob.id,
+                                        BatchQuote.status.in_(ROW_ACTIVE)).exists())).all()
+    for batch_id in batch_ids:
+        _cancel_rows(session, batch_id, ROW_ACTIVE)
+    return len(batch_ids)
 
 
-def mark_paused(session_factory: sessionmaker[Session], batch_id: int, message: str = "") -> bool:
+def mark_paused(session: Session, batch_id: int, message: str = "") -> bool:
     """Pause a pending/running batch; its rows keep their state (an in-flight one stays polling)."""
-    with session_factory.begin() as session:
-        return session.execute(
-            update(BatchJob).where(BatchJob.id == batch_id,
-                                   BatchJob.status.in_(BatchStatus.allowed_from(BATCH_PAUSED)))
-            .values(status=BATCH_PAUSED, status_message=message)).rowcount > 0
+    return session.execute(
+        update(BatchJob).where(BatchJob.id == batch_id,
+                               BatchJob.status.in_(BatchStatus.allowed_from(BATCH_PAUSED)))
+        .values(status=BATCH_PAUSED, status_message=message)).rowcount > 0
 
 
-def resume_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
+def resume_batch(session: Session, batch_id: int) -> bool:
     """A paused batch becomes unfinished again (pending), to be picked up by the processor."""
-    with session_factory.begin() as session:
-        return session.execute(
-            update(BatchJob).where(BatchJob.id == batch_id, BatchJob.status == BATCH_PAUSED)
-            .values(status=BATCH_PENDING, status_message="")).rowcount > 0
+    return session.execute(
+        update(BatchJob).where(BatchJob.id == batch_id, BatchJob.status == BATCH_PAUSED)
+        .values(status=BATCH_PENDING, status_message="")).rowcount > 0
 
 
-def retry_failed(session_factory: sessionmaker[Session], batch_id: int) -> int:
+def retry_failed(session: Session, batch_id: int) -> int:
     """Queue the batch's failed rows that a retry can change (timeouts, the API busy or losing
     the quote: core/output/reasons.RETRYABLE) again; returns how many. No coverage, manual pricing or
     an unknown address would come back the same, so they stay failed.
@@ -264,22 +275,20 @@ def retry_failed(session_factory: sessionmaker[Session], batch_id: int) -> int:
     A cancelled batch is left alone: "quote the rest" (quote_rest) takes its unsent rows and
     these failures together, so it never ends "complete" with rows still unsent.
     """
-    with session_factory.begin() as session:
-        status = session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
-        if status == BATCH_CANCELLED:
-            return 0
-        return _requeue(session, batch_id, (ROW_FAILED,))
+    status = session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+    if status == BATCH_CANCELLED:
+        return 0
+    return _requeue(session, batch_id, (ROW_FAILED,))
 
 
-def quote_rest(session_factory: sessionmaker[Session], batch_id: int) -> int:
+def quote_rest(session: Session, batch_id: int) -> int:
     """A cancelled batch goes on: its cancelled rows (never priced) and its retryable failures
     are pending again, the batch pending (the engine takes it in its turn); returns how many
     rows. A batch that is not cancelled is left alone (0)."""
-    with session_factory.begin() as session:
-        status = session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
-        if status != BATCH_CANCELLED:
-            return 0
-        return _requeue(session, batch_id, (ROW_CANCELLED, ROW_FAILED))
+    status = session.scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+    if status != BATCH_CANCELLED:
+        return 0
+    return _requeue(session, batch_id, (ROW_CANCELLED, ROW_FAILED))
 
 
 def _requeue(session: Session, batch_id: int, states: tuple[str, ...]) -> int:
@@ -325,48 +334,44 @@ def _clear_result(quote: Quote) -> None:
     quote.options.clear()
 
 
-def start_batch(session_factory: sessionmaker[Session], batch_id: int,
+def start_batch(session: Session, batch_id: int,
                 account_id: int | None = None) -> str | None:
     """pending -> running (started_at set once); returns the batch status afterwards.
 
     With `account_id`, a batch no account has claimed yet becomes that account's.
     """
-    with session_factory.begin() as session:
-        if account_id is not None:
-            session.connection().execute(update(BatchJob).where(
-                BatchJob.id == batch_id, BatchJob.account_id.is_(None)).values(account_id=account_id))
-        session.connection().execute(update(BatchJob).where(BatchJob.id == batch_id,
-                                               BatchJob.status.in_(BatchStatus.allowed_from(BATCH_RUNNING)))
-                        .values(status=BATCH_RUNNING, status_message=""))
-        session.connection().execute(update(BatchJob).where(BatchJob.id == batch_id,
-                                               BatchJob.started_at.is_(None))
-                        .values(started_at=utcnow()))
-        return session.connection().scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
+    if account_id is not None:
+        session.connection().execute(update(BatchJob).where(
+            BatchJob.id == batch_id, BatchJob.account_id.is_(None)).values(account_id=account_id))
+    session.connection().execute(
+        update(BatchJob).where(BatchJob.id == batch_id,
+                               BatchJob.status.in_(BatchStatus.allowed_from(BATCH_RUNNING)))
+        .values(status=BATCH_RUNNING, status_message=""))
+    session.connection().execute(
+        update(BatchJob).where(BatchJob.id == batch_id, BatchJob.started_at.is_(None))
+        .values(started_at=utcnow()))
+    return session.connection().scalar(select(BatchJob.status).where(BatchJob.id == batch_id))
 
 
-def finish_batch(session_factory: sessionmaker[Session], batch_id: int) -> bool:
+def finish_batch(session: Session, batch_id: int) -> bool:
     """running -> complete, once no row is left open."""
-    with session_factory.begin() as session:
-        open_rows = session.connection().scalar(select(func.count()).where(
-            BatchQuote.batch_id == batch_id, BatchQuote.status.in_(ROW_OPEN)))
-        if open_rows:
-            return False
-        return session.connection().execute(
-            update(BatchJob).where(BatchJob.id == batch_id,
-                                   BatchJob.status.in_(BatchStatus.allowed_from(BATCH_COMPLETE)))
-            .values(status=BATCH_COMPLETE, finished_at=utcnow())).rowcount > 0
+    open_rows = session.connection().scalar(select(func.count()).where(
+        BatchQuote.batch_id == batch_id, BatchQuote.status.in_(ROW_OPEN)))
+    if open_rows:
+        return False
+    return session.connection().execute(
+        update(BatchJob).where(BatchJob.id == batch_id,
+                               BatchJob.status.in_(BatchStatus.allowed_from(BATCH_COMPLETE)))
+        .values(status=BATCH_COMPLETE, finished_at=utcnow())).rowcount > 0
 
 
-
-def set_priority(session_factory: sessionmaker[Session], batch_id: int, rush: bool) -> bool:
+def set_priority(session: Session, batch_id: int, rush: bool) -> bool:
     """Rush a batch to the front of its account's line (or back in line); True if it changed."""
-    with session_factory.begin() as session:
-        return session.execute(update(BatchJob).where(BatchJob.id == batch_id)
-                               .values(priority=1 if rush else 0)).rowcount > 0
+    return session.execute(update(BatchJob).where(BatchJob.id == batch_id)
+                           .values(priority=1 if rush else 0)).rowcount > 0
 
 
-def disown_batch(session_factory: sessionmaker[Session], batch_id: int) -> None:
+def disown_batch(session: Session, batch_id: int) -> None:
     """The batch's key was refused: it belongs to no account until a key that works runs it
     (the rep fixes the key, and the fingerprint, hence the account, changes with it)."""
-    with session_factory.begin() as session:
-        session.execute(update(BatchJob).where(BatchJob.id == batch_id).values(account_id=None))
+    session.execute(update(BatchJob).where(BatchJob.id == batch_id).values(account_id=None))

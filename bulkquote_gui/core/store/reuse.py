@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.quoting.provider import offer_values
 from bulkquote_gui.core.quoting.provider import QuoteStatus
@@ -67,42 +67,42 @@ class Reused:
     valid_until: date
 
 
-def reuse_valid_quotes(session_factory: sessionmaker[Session], batch_id: int, *,
+def reuse_valid_quotes(session: Session, batch_id: int, *,
                        today: date | None = None, now: datetime | None = None) -> list[Reused]:
-    """Fill the batch's pending rows from still-valid earlier quotes, in one transaction."""
+    """Fill the batch's pending rows from still-valid earlier quotes (in the caller's
+    transaction: one for the whole batch)."""
     today = today or utcnow().date()
     now = now or utcnow()
     reused: list[Reused] = []
-    with session_factory.begin() as session:
-        # Columns, not ORM objects: every row of a new batch is read here, on a thread that
-        # shares the interpreter lock with the window.
-        pending = session.execute(
-            select(BatchQuote.id.label("row_id"), BatchQuote.row_number,
-                   Quote.id.label("quote_id"), Quote.street, Quote.unit, Quote.city, Quote.state,
-                   Quote.postal_code, Quote.product, Quote.bandwidth_mbps, Quote.term_months)
-            .join(Quote, BatchQuote.quote_id == Quote.id)
-            .where(BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_PENDING)).all()
-        if not pending:
-            return []
-        zips = {(q.postal_code or "")[:5] for q in pending}
-        account_id = session.scalar(select(BatchJob.account_id).where(BatchJob.id == batch_id))
-        earlier = _valid_earlier(session, zips, account_id, today, not_batch=batch_id)
-        for q in pending if earlier else ():
-            found = earlier.get(site_key(q))
-            if found is None:
-                continue
-            source_row, source = found
-            _copy_answer(session, source, q.quote_id)
-            session.execute(update(BatchQuote).where(BatchQuote.id == q.row_id).values(
-                status=ROW_COMPLETE, finished_at=now, reused_from=source_row.id,
-                remote_id=source_row.remote_id, error_code=None, error_message=None))
-            reused.append(Reused(q.row_id, q.row_number, source_row.batch_id, source_row.row_number,
-                                 source.mrc, source.valid_until))
-        if reused and not session.scalar(select(BatchQuote.id).where(
-                BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_PENDING).limit(1)):
-            # Every row was filled: nothing to send, the batch is done as it is stored.
-            session.execute(update(BatchJob).where(BatchJob.id == batch_id)
-                            .values(status=BATCH_COMPLETE, started_at=now, finished_at=now))
+    # Columns, not ORM objects: every row of a new batch is read here, on a thread that
+    # shares the interpreter lock with the window.
+    pending = session.execute(
+        select(BatchQuote.id.label("row_id"), BatchQuote.row_number,
+               Quote.id.label("quote_id"), Quote.street, Quote.unit, Quote.city, Quote.state,
+               Quote.postal_code, Quote.product, Quote.bandwidth_mbps, Quote.term_months)
+        .join(Quote, BatchQuote.quote_id == Quote.id)
+        .where(BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_PENDING)).all()
+    if not pending:
+        return []
+    zips = {(q.postal_code or "")[:5] for q in pending}
+    account_id = session.scalar(select(BatchJob.account_id).where(BatchJob.id == batch_id))
+    earlier = _valid_earlier(session, zips, account_id, today, not_batch=batch_id)
+    for q in pending if earlier else ():
+        found = earlier.get(site_key(q))
+        if found is None:
+            continue
+        source_row, source = found
+        _copy_answer(session, source, q.quote_id)
+        session.execute(update(BatchQuote).where(BatchQuote.id == q.row_id).values(
+            status=ROW_COMPLETE, finished_at=now, reused_from=source_row.id,
+            remote_id=source_row.remote_id, error_code=None, error_message=None))
+        reused.append(Reused(q.row_id, q.row_number, source_row.batch_id, source_row.row_number,
+                             source.mrc, source.valid_until))
+    if reused and not session.scalar(select(BatchQuote.id).where(
+            BatchQuote.batch_id == batch_id, BatchQuote.status == ROW_PENDING).limit(1)):
+        # Every row was filled: nothing to send, the batch is done as it is stored.
+        session.execute(update(BatchJob).where(BatchJob.id == batch_id)
+                        .values(status=BATCH_COMPLETE, started_at=now, finished_at=now))
     return reused
 
 
@@ -216,45 +216,43 @@ def stale_row_ids(session: Session, batch_id: int, today: date) -> list[int]:
         .order_by(BatchQuote.position)))
 
 
-def requote_stale(session_factory: sessionmaker[Session], batch_id: int, *,
-                  today: date | None = None, owner: str = "",
+def requote_stale(session: Session, batch_id: int, *, today: date | None = None, owner: str = "",
                   account_id: int | None = None) -> int | None:
     """A new batch asking again for the batch's stale rows (each row remembers the one it
-    re-quotes, so the export can set the new price beside the old); None when none is stale."""
+    re-quotes, so the export can set the new price beside the old); None when none is stale.
+    Read, stored and linked in the caller's one transaction: a batch is never left unlinked."""
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.store.batches import create_batch
 
     today = today or utcnow().date()
-    with session_factory() as session:
-        stale = stale_row_ids(session, batch_id, today)
-        if not stale:
-            return None
-        batch = session.get(BatchJob, batch_id)
-        assert batch is not None
-        rows = []
-        for bq, q in session.execute(
-                select(BatchQuote, Quote).join(Quote, BatchQuote.quote_id == Quote.id)
-                .where(BatchQuote.id.in_(stale)).order_by(BatchQuote.position)):
-            lead = q.lead
-            rows.append(_StoredRow(
-                row_number=bq.row_number, original=dict(bq.original or {}), site_id=bq.site_id or "",
-                address_set=bq.address_set or "",
-                location={"street": q.street, "unit": q.unit, "city": q.city, "state": q.state,
-                          "postal_code": q.postal_code},
-                customer={"company": lead.company, "contact_name": lead.contact_name,
-                          "email": lead.email, "phone": lead.phone},
-                service={"product": q.product, "bandwidth_mbps": q.bandwidth_mbps,
-                         "term_months": q.term_months}))
-        source = _StaleRows(list(batch.columns or []), dict(batch.mapping or {}), rows)
-        defaults = BatchDefaults(bandwidth_mbps=batch.bandwidth_mbps, term_months=batch.term_months,
-                                 product=batch.product, company=batch.company)
-        name = f"{batch.source_name} (re-quote of #{batch_id})"
-    new_id = create_batch(session_factory, source, defaults=defaults, source_name=name[:500],
+    stale = stale_row_ids(session, batch_id, today)
+    if not stale:
+        return None
+    batch = session.get(BatchJob, batch_id)
+    assert batch is not None
+    rows = []
+    for bq, q in session.execute(
+            select(BatchQuote, Quote).join(Quote, BatchQuote.quote_id == Quote.id)
+            .where(BatchQuote.id.in_(stale)).order_by(BatchQuote.position)):
+        lead = q.lead
+        rows.append(_StoredRow(
+            row_number=bq.row_number, original=dict(bq.original or {}), site_id=bq.site_id or "",
+            address_set=bq.address_set or "",
+            location={"street": q.street, "unit": q.unit, "city": q.city, "state": q.state,
+                      "postal_code": q.postal_code},
+            customer={"company": lead.company, "contact_name": lead.contact_name,
+                      "email": lead.email, "phone": lead.phone},
+            service={"product": q.product, "bandwidth_mbps": q.bandwidth_mbps,
+                     "term_months": q.term_months}))
+    source = _StaleRows(list(batch.columns or []), dict(batch.mapping or {}), rows)
+    defaults = BatchDefaults(bandwidth_mbps=batch.bandwidth_mbps, term_months=batch.term_months,
+                             product=batch.product, company=batch.company)
+    name = f"{batch.source_name} (re-quote of #{batch_id})"
+    new_id = create_batch(session, source, defaults=defaults, source_name=name[:500],
                           owner=owner, account_id=account_id)
-    with session_factory.begin() as session:
-        new_rows = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == new_id)
-                                        .order_by(BatchQuote.position)))
-        for new_row, old_row in zip(new_rows, stale, strict=True):
-            session.execute(update(BatchQuote).where(BatchQuote.id == new_row)
-                            .values(requote_of=old_row))
+    new_rows = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == new_id)
+                                    .order_by(BatchQuote.position)))
+    for new_row, old_row in zip(new_rows, stale, strict=True):
+        session.execute(update(BatchQuote).where(BatchQuote.id == new_row)
+                        .values(requote_of=old_row))
     return new_id

@@ -38,7 +38,7 @@ from bulkquote_gui.core.store.models import (
     one_of,
 )
 from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
-from bulkquote_gui.core.store.views import counts_of
+from bulkquote_gui.core.store.views import OFFER_COLUMNS, counts_of, recommended_offer
 from bulkquote_gui.core.store.work import RowWork
 
 __all__ = ["mark_cancelled", "mark_complete", "mark_failed", "mark_polling", "mark_submitting",
@@ -267,9 +267,10 @@ _COUNTS_OF_ROW = (select(_counted.status.label("c_status"), func.count().label("
                   .where(_counted.batch_id == _BATCH_OF_ROW).group_by(_counted.status).subquery())
 _ROW_EVENT = (
     select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
-           BatchQuote.error_code, BatchQuote.error_message, Quote.carrier, Quote.mrc, Quote.nrc,
-           Quote.currency, Quote.install_days, _COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
-    .select_from(BatchQuote).join(Quote, BatchQuote.quote_id == Quote.id)
+           BatchQuote.error_code, BatchQuote.error_message, QuoteOption.id.label("offered"),
+           *OFFER_COLUMNS, _COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
+    .select_from(BatchQuote)
+    .outerjoin(QuoteOption, (QuoteOption.quote_id == BatchQuote.quote_id) & QuoteOption.recommended)
     .join(_COUNTS_OF_ROW, true()).where(BatchQuote.id == bindparam("p_row")))
 
 
@@ -281,8 +282,6 @@ def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
         return {}
     r = rows[0]
     return {"batch_id": r.batch_id, "quote_id": r.id, "row_number": r.row_number,
-            "status": r.status, "carrier": r.carrier,
-            "mrc": None if r.mrc is None else str(r.mrc), "nrc": None if r.nrc is None else str(r.nrc),
-            "currency": r.currency, "install_days": r.install_days,
+            "status": r.status, "offer": recommended_offer(r),
             "error_code": r.error_code, "error_message": r.error_message,
             "counts": counts_of((c.c_status, c.c_n) for c in rows)}

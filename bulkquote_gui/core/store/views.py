@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from bulkquote_gui.core.quoting.provider import OFFER_FIELDS, ReadsOffer
+from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
 from bulkquote_gui.core.states import ROW_TERMINAL, RowState
 from bulkquote_gui.core.store.models import (
     BATCH_PAUSED,
@@ -26,10 +28,10 @@ from bulkquote_gui.core.store.models import (
     one_line_address,
 )
 
-__all__ = ["COUNT_KEYS", "BatchSummary", "RowView", "SkippedRow", "batch_columns", "batch_counts",
+__all__ = ["COUNT_KEYS", "OFFER_COLUMNS", "BatchSummary", "RowView", "SkippedRow", "batch_columns", "batch_counts",
            "batch_mapping", "batch_rows", "batch_skipped", "batch_status", "batches_named",
            "counts_of", "get_batch", "is_personal", "list_batches", "paused_batch_ids",
-           "unfinished_batch_ids"]
+           "recommended_offer", "unfinished_batch_ids"]
 
 # "active" counts both ROW_ACTIVE states
 COUNT_KEYS = ("total", RowState.PENDING, "active", *ROW_TERMINAL)
@@ -51,23 +53,18 @@ class BatchSummary:
 
 
 @dataclass(frozen=True)
-class RowView:
-    """One batch row as the views and exports show it."""
+class RowView(ReadsOffer):
+    """One batch row as the views and exports show it; reads as its recommended option too
+    (`view.mrc` is `view.offer.mrc`, None while the row is not priced)."""
 
     quote_id: int            # BatchQuote.id
     row_number: int
     address: str             # one line
     status: str
-    carrier: str | None
-    mrc: Decimal | None
-    nrc: Decimal | None
-    currency: str | None
-    install_days: int | None
+    offer: Offer | None      # the recommended option, as stored (quote_option.recommended)
     error_code: str | None
     error_message: str | None
     attempts: int
-    access: str | None = None
-    is_estimate: bool | None = None
     valid_until: date | None = None
     option_count: int = 0
     site_id: str = ""
@@ -153,6 +150,18 @@ def list_batches(session: Session, limit: int = 10, *, owner: str | None = None,
     return [_summary(session, b) for b in batches]
 
 
+# The recommended option's fields, labelled o_<field> beside the row's own columns.
+OFFER_COLUMNS = tuple(getattr(QuoteOption, name).label(f"o_{name}") for name in OFFER_FIELDS)
+
+
+def recommended_offer(r: Any) -> Offer | None:
+    """The offer of a result row read with OFFER_COLUMNS, outer-joined to the quote's
+    recommended option (`offered`: that option's id; None while the row is not priced)."""
+    if r.offered is None:
+        return None
+    return Offer(**{name: getattr(r, f"o_{name}") for name in OFFER_FIELDS})
+
+
 def batch_rows(session: Session, batch_id: int) -> list[RowView]:
     """Every row of the batch in processing (spreadsheet) order."""
     option_counts = (select(QuoteOption.quote_id, func.count().label("n"))
@@ -163,21 +172,20 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
                    BatchQuote.error_message, BatchQuote.attempts, BatchQuote.site_id,
                    BatchQuote.original, BatchQuote.reused_from, BatchQuote.requote_of,
                    BatchQuote.address_set, Quote.street, Quote.unit, Quote.city, Quote.state,
-                   Quote.postal_code, Quote.carrier, Quote.mrc, Quote.nrc, Quote.currency,
-                   Quote.install_days, Quote.access, Quote.is_estimate, Quote.valid_until,
-                   option_counts.c.n)
+                   Quote.postal_code, Quote.valid_until, option_counts.c.n,
+                   QuoteOption.id.label("offered"), *OFFER_COLUMNS)
             .join(Quote, BatchQuote.quote_id == Quote.id)
             .outerjoin(option_counts, option_counts.c.quote_id == Quote.id)
+            .outerjoin(QuoteOption, (QuoteOption.quote_id == Quote.id) & QuoteOption.recommended)
             .where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.position))
     out = []
     for r in session.execute(stmt):
         out.append(RowView(
             quote_id=r.id, row_number=r.row_number,
             address=one_line_address(r.street, r.unit, r.city, r.state, r.postal_code),
-            status=r.status, carrier=r.carrier, mrc=r.mrc, nrc=r.nrc, currency=r.currency,
-            install_days=r.install_days, error_code=r.error_code,
-            error_message=r.error_message, attempts=r.attempts, access=r.access,
-            is_estimate=r.is_estimate, valid_until=r.valid_until, option_count=int(r.n or 0),
+            status=r.status, offer=recommended_offer(r), error_code=r.error_code,
+            error_message=r.error_message, attempts=r.attempts,
+            valid_until=r.valid_until, option_count=int(r.n or 0),
             site_id=r.site_id, original=dict(r.original or {}), reused_from=r.reused_from,
             requote_of=r.requote_of, address_set=r.address_set or "",
             quoted=(f"{r.street} {r.unit}".strip() if r.unit else r.street, r.city, r.state,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterable
 
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
@@ -22,6 +22,7 @@ from bulkquote_gui.core.events import QuoteEvent
 from bulkquote_gui.core.output.reasons import (expired_text, is_retryable, reason_label, reason_text,
                                         status_word)
 from bulkquote_gui.core.intake.rows import RowStatus, written_address
+from bulkquote_gui.core.quoting.provider import QuoteOption, ReadsOffer
 from bulkquote_gui.core.states import ROW_ACTIVE, ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
@@ -45,18 +46,15 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass
-class ResultRow:
-    """What the table shows for one row of the sheet (plain values, never an ORM object)."""
+class ResultRow(ReadsOffer):
+    """What the table shows for one row of the sheet (plain values, never an ORM object);
+    reads as its recommended option too (`row.mrc` is `row.offer.mrc`)."""
 
     quote_id: int            # BatchQuote.id; < 0 for a row the batch did not quote
     row_number: int
     address: str
     status: str
-    carrier: str | None = None
-    mrc: Decimal | None = None
-    nrc: Decimal | None = None
-    currency: str | None = None
-    install_days: int | None = None
+    offer: QuoteOption | None = None   # the recommended option, once the row is priced
     error_code: str | None = None
     error_message: str | None = None
     categories: tuple[str, ...] = field(default=())  # a skipped row's, as `check` counts them
@@ -64,9 +62,8 @@ class ResultRow:
 
     @classmethod
     def from_view(cls, view: Any) -> "ResultRow":
-        return cls(view.quote_id, view.row_number, view.address, str(view.status), view.carrier,
-                   view.mrc, view.nrc, view.currency, view.install_days, view.error_code,
-                   view.error_message, valid_until=view.valid_until)
+        return cls(view.quote_id, view.row_number, view.address, str(view.status), view.offer,
+                   view.error_code, view.error_message, valid_until=view.valid_until)
 
     def expired(self, today: date | None = None) -> bool:
         """Priced, but past its valid-until date (as store RowView.stale): ask again first."""
@@ -120,15 +117,6 @@ class ResultRow:
         if self.status == RowState.FAILED:
             return reason_label(self.error_code) or "Failed"
         return IN_PROGRESS
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    if text in (None, ""):
-        return None
-    try:
-        return Decimal(str(text))
-    except InvalidOperation:
-        return None
 
 
 def format_money(amount: Decimal | None, currency: str | None) -> str:
@@ -213,8 +201,7 @@ class ResultsModel(QAbstractTableModel):
         was_failed, was_retryable = r.status == RowState.FAILED, r.retryable
         r.status = event.status
         if event.status == RowState.COMPLETE:
-            r.carrier, r.currency, r.install_days = event.carrier, event.currency, event.install_days
-            r.mrc, r.nrc = _decimal(event.mrc), _decimal(event.nrc)
+            r.offer = event.offer
             r.error_code = r.error_message = None
         elif event.status in (RowState.FAILED, RowState.CANCELLED):
             r.error_code, r.error_message = event.error_code, event.error_message

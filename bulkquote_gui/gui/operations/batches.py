@@ -13,6 +13,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import views as view_store
@@ -43,7 +44,8 @@ def _summary(sessions: Any, batch_id: int) -> Any:
 
 def _command(parent: QObject, sessions: Any, batch_id: int, change: Any) -> Operation[Outcome]:
     def work(sf: Any) -> Outcome:
-        changed = int(change(sf))
+        with engine_store.in_transaction(sf) as session:
+            changed = int(change(session))
         return Outcome(batch_id, changed, _summary(sf, batch_id))
 
     return Operation(parent, work, sessions, command=True)
@@ -54,10 +56,13 @@ def submit(parent: QObject, sessions: Any, result: Any, *, defaults: Any, source
            reuse: bool = True) -> Operation[int]:
     """Store a batch from an import, filed under the connection's account; hands back its id."""
     def work(sf: Any) -> int:
-        batch_id = batch_store.create_batch(sf, result, defaults=defaults, source_name=source_name,
-                                      owner=owner, account_id=account_id())
-        if reuse:
-            reuse_store.reuse_valid_quotes(sf, batch_id)   # never pay twice for a still-valid quote
+        with engine_store.in_transaction(sf) as session:
+            batch_id = batch_store.create_batch(session, result, defaults=defaults,
+                                                source_name=source_name, owner=owner,
+                                                account_id=account_id())
+        if reuse:   # a transaction of its own, after the batch is stored
+            with engine_store.in_transaction(sf) as session:
+                reuse_store.reuse_valid_quotes(session, batch_id)   # never pay twice for a still-valid quote
         return batch_id
 
     return Operation(parent, work, sessions, command=True, expected=(batch_store.NothingToQuote,))
@@ -92,27 +97,27 @@ def summary(parent: QObject, sessions: Any, batch_id: int) -> Operation[Any]:
 
 def pause(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
     """Pause a batch the engine is not running (queued, or waiting its turn)."""
-    return _command(parent, sessions, batch_id, lambda sf: batch_store.mark_paused(sf, batch_id, "paused"))
+    return _command(parent, sessions, batch_id, lambda session: batch_store.mark_paused(session, batch_id, "paused"))
 
 
 def resume(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
-    return _command(parent, sessions, batch_id, lambda sf: batch_store.resume_batch(sf, batch_id))
+    return _command(parent, sessions, batch_id, lambda session: batch_store.resume_batch(session, batch_id))
 
 
 def retry(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
     """Queue the failed rows a retry can change again; `changed` is how many."""
-    return _command(parent, sessions, batch_id, lambda sf: batch_store.retry_failed(sf, batch_id))
+    return _command(parent, sessions, batch_id, lambda session: batch_store.retry_failed(session, batch_id))
 
 
 def quote_rest(parent: QObject, sessions: Any, batch_id: int) -> Operation[Outcome]:
     """A cancelled batch goes on: its unsent rows (and retryable failures) queued; `changed`
     is how many."""
-    return _command(parent, sessions, batch_id, lambda sf: batch_store.quote_rest(sf, batch_id))
+    return _command(parent, sessions, batch_id, lambda session: batch_store.quote_rest(session, batch_id))
 
 
 def rush(parent: QObject, sessions: Any, batch_id: int, rushed: bool = True) -> Operation[Outcome]:
     """To the front of its account's line (or back in line)."""
-    return _command(parent, sessions, batch_id, lambda sf: batch_store.set_priority(sf, batch_id, rushed))
+    return _command(parent, sessions, batch_id, lambda session: batch_store.set_priority(session, batch_id, rushed))
 
 
 def cancel(parent: QObject, sessions: Any, worker: Any, batch_id: int) -> Operation[None]:
@@ -160,7 +165,8 @@ def requote(parent: QObject, sessions: Any, batch_id: int, *, owner: str = "",
     """A new batch asking again for the batch's stale quotes (`bulkquote requote`); hands back
     its id, or None when none is stale any more."""
     def work(sf: Any) -> int | None:
-        return reuse_store.requote_stale(sf, batch_id, owner=owner, account_id=account_id())
+        with engine_store.in_transaction(sf) as session:
+            return reuse_store.requote_stale(session, batch_id, owner=owner, account_id=account_id())
 
     return Operation(parent, work, sessions, command=True)
 
