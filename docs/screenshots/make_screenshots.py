@@ -68,7 +68,8 @@ def seed_history(db_url: str, scratch: Path) -> None:
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.processor import Processor
-    from bulkquote_gui.core.store import create_batch, make_engine, make_session_factory
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
     from bulkquote_gui.services.simulator import SimulatorServer
 
     files = []
@@ -87,14 +88,16 @@ def seed_history(db_url: str, scratch: Path) -> None:
     path.write_text("".join(lines[:9]), encoding="utf-8")
     files.append((path, BatchDefaults()))
 
-    engine = make_engine(db_url)
-    factory = make_session_factory(engine)
+    engine = engine_store.make_engine(db_url)
+    factory = engine_store.make_session_factory(engine)
     fast = EngineConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
     with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
         processor = Processor(factory, client, config=fast)
         for path, defaults in files:
             result = import_file(path, defaults=defaults)
-            batch = create_batch(factory, result, defaults=defaults, source_name=path.name)
+            with engine_store.in_transaction(factory) as session:
+                batch = batch_store.create_batch(session, result, defaults=defaults,
+                                                 source_name=path.name)
             processor.run_batch(batch)
     engine.dispose()
 
@@ -342,17 +345,19 @@ TEAM = (  # owner, file, rows to price before it pauses (None: to the end), rush
 
 def seed_team(db_url: str, scratch: Path) -> dict[str, int]:
     """The team's batches on one database: some finished, two stopped part-way (one rushed)."""
-    from bulkquote_gui.core import store
     from bulkquote_gui.core.intake.importer import import_file
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
     from bulkquote_gui.core.quoting.momentum import MomentumClient
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.engine.policy import EngineConfig
     from bulkquote_gui.core.engine.processor import Processor
+    from bulkquote_gui.core.states import RowState
     from bulkquote_gui.services.simulator import SimulatorServer
 
     lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
-    engine = store.make_engine(db_url)
-    factory = store.make_session_factory(engine)
+    engine = engine_store.make_engine(db_url)
+    factory = engine_store.make_session_factory(engine)
     fast = EngineConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
     ids: dict[str, int] = {}
     with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
@@ -360,13 +365,14 @@ def seed_team(db_url: str, scratch: Path) -> dict[str, int]:
             path = scratch / name
             path.write_text("".join(lines if stop_after is None else lines[:16]), encoding="utf-8")
             result = import_file(path)
-            batch = store.create_batch(factory, result, defaults=BatchDefaults(), source_name=name,
-                                       owner=owner)
+            with engine_store.in_transaction(factory) as session:
+                batch = batch_store.create_batch(session, result, defaults=BatchDefaults(),
+                                                 source_name=name, owner=owner)
             done = [0]
             processor: Processor
 
             def count(event, n=stop_after) -> None:
-                if getattr(event, "status", "") == "complete" and hasattr(event, "quote_id"):
+                if getattr(event, "status", "") == RowState.COMPLETE and hasattr(event, "quote_id"):
                     done[0] += 1
                     if n is not None and done[0] >= n:
                         processor.pause()
@@ -374,9 +380,11 @@ def seed_team(db_url: str, scratch: Path) -> dict[str, int]:
             processor = Processor(factory, client, config=fast, on_event=count)
             processor.run_batch(batch)
             if stop_after is not None:
-                store.resume_batch(factory, batch)  # waiting its turn, as the engine left it
+                with engine_store.in_transaction(factory) as session:   # waiting its turn,
+                    batch_store.resume_batch(session, batch)          # as the engine left it
             if rushed:
-                store.set_priority(factory, batch, True)
+                with engine_store.in_transaction(factory) as session:
+                    batch_store.set_priority(session, batch, True)
             ids[name] = batch
     engine.dispose()
     return ids
