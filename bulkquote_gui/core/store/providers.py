@@ -20,10 +20,11 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core.store.models import Provider, utcnow
+from bulkquote_gui.core.states import BATCH_OPEN
+from bulkquote_gui.core.store.models import BatchJob, Provider, utcnow
 
-__all__ = ["InvalidProvider", "NoSuchProvider", "ProviderExists", "StoredProvider", "add_provider",
-           "get_provider", "list_providers", "remove_provider", "update_provider"]
+__all__ = ["InvalidProvider", "NoSuchProvider", "ProviderExists", "ProviderInUse", "StoredProvider",
+           "add_provider", "get_provider", "list_providers", "remove_provider", "update_provider"]
 
 # Words that make a setting's name a secret's. `secret_env` (a variable's name) is not one.
 _SECRET_WORDS = ("secret", "password", "passwd", "api_key", "apikey", "access_token",
@@ -43,6 +44,10 @@ class ProviderExists(InvalidProvider):
 
 class NoSuchProvider(InvalidProvider, LookupError):
     """No provider has this name."""
+
+
+class ProviderInUse(InvalidProvider):
+    """A batch sent to this provider is not finished: removing it would strand the batch."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +117,22 @@ def update_provider(session_factory: sessionmaker[Session], name: str, *, kind: 
 
 
 def remove_provider(session_factory: sessionmaker[Session], name: str) -> bool:
-    """Forget the provider; False if there was none. Its accounts and batches stay."""
+    """Forget the provider; False if there was none. Its accounts and finished batches stay;
+    ProviderInUse while a batch sent to it is unfinished (pending, running or paused): only
+    that provider can quote it, so the rep finishes or cancels it first."""
     with session_factory.begin() as session:
         found = _find(session, name.strip())
         if found is None:
             return False
+        open_batches = session.scalars(select(BatchJob.id).where(
+            func.lower(BatchJob.provider_name) == found.name.lower(),
+            BatchJob.status.in_(BATCH_OPEN)).order_by(BatchJob.id)).all()
+        if open_batches:
+            listed = ", ".join(f"#{b}" for b in open_batches[:5])
+            listed += f" and {len(open_batches) - 5} more" if len(open_batches) > 5 else ""
+            which = f"batch {listed} is" if len(open_batches) == 1 else f"batches {listed} are"
+            raise ProviderInUse(f"cannot remove {found.name!r}: {which} still being quoted "
+                                "through it; let it finish or cancel it first")
         session.execute(delete(Provider).where(Provider.id == found.id))
         return True
 
