@@ -133,11 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product", help="default product: DIA, BROADBAND or ETHERNET (DIA)")
     p.add_argument("--company", help="customer company for rows that have none")
     p.add_argument("--wait", action="store_true", help="process the batch to the end")
+    _add_provider_option(p)
     p.add_argument("--no-reuse", action="store_true",
                    help="ask the API again even for sites with a still-valid earlier quote")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("resume", help="process every unfinished batch, in fair turns")
+    _add_provider_option(p)
     p.add_argument("--wait", action="store_true", help="(accepted for symmetry; resume always waits)")
 
     p = sub.add_parser("status", help="one batch with its rows, or the recent batches")
@@ -198,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sonata", action="store_true",
                    help="be a MEF LSO Sonata seller instead (token endpoint and Quote Management v8)")
     return parser
+
+
+def _add_provider_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", metavar="NAME", help="quote through this provider (`bulkquote "
+                   "providers`; default: the first one added, or --api-url's Momentum)")
 
 
 def _add_providers_parser(sub: argparse._SubParsersAction) -> None:

@@ -24,7 +24,9 @@ from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store.schema import SchemaError
 from bulkquote_gui.services import provider_config
 from bulkquote_gui.services.runtime import UnusableDatabase, check_db_url, resolve_db_url
-from bulkquote_gui.services.settings import Settings, load_settings
+from bulkquote_gui.services.provider_upgrade import upgrade_momentum_settings
+from bulkquote_gui.services.secrets import KeyStore
+from bulkquote_gui.services.settings import Settings, load_settings, save_settings
 
 EXIT_OK, EXIT_REFUSED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -44,7 +46,10 @@ def run_providers(args: argparse.Namespace) -> int:
         check_db_url(db_url)
         engine = engine_store.make_engine(db_url)
         try:
-            return actions[args.action](args, engine_store.make_session_factory(engine), settings)
+            sf = engine_store.make_session_factory(engine)
+            # the saved Momentum settings are listed (and kept) as a provider from now on
+            upgrade_momentum_settings(sf, settings, KeyStore(), save_settings)
+            return actions[args.action](args, sf, settings)
         finally:
             engine.dispose()
     except (_Fail, provider_store.InvalidProvider, provider_config.ProviderInputError,
