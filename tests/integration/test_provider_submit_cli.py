@@ -129,3 +129,27 @@ def test_the_saved_momentum_settings_become_the_first_provider(env, sites, tmp_p
         cli(env, "submit", sites, "--wait", check=0)
         assert cli(env, "providers", check=0).stdout == listed   # upgraded once
     assert stored_batches(tmp_path) == [(1, "Momentum", "momentum", sim.base_url)]
+
+
+def test_the_worker_quotes_each_batch_through_its_own_provider(env, sites, tmp_path):
+    """A team's worker finds every provider's secret (here in the variables they name) and
+    quotes each batch with the provider it was sent to; one without its secret is skipped."""
+    with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
+            SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
+        cli(env, "providers", "add", "Momentum", "--kind", "momentum", "--url", momentum.base_url,
+            "--secret-env", "TEAM_MOMENTUM_KEY", check=0)
+        cli(env, "providers", "add", "Lumen", "--kind", "sonata", "--url", sonata.base_url,
+            "--token-url", sonata.token_url, "--client-id", "bq-client", "--offering",
+            "DIA=BIA-1", "--secret-env", "TEAM_LUMEN_SECRET", check=0)
+        cli(env, "providers", "add", "Zayo", "--kind", "sonata", "--url", sonata.base_url,
+            "--token-url", sonata.token_url, "--client-id", "zayo", "--secret-env",
+            "TEAM_ZAYO_SECRET", check=0)
+        team = {**env, "TEAM_MOMENTUM_KEY": "momentum-key", "TEAM_LUMEN_SECRET": SECRET}
+        cli(team, "submit", sites, "--provider", "Lumen", check=0)
+        cli(team, "submit", sites, check=0)
+        out = cli(team, "worker", "--until-idle", check=0)
+        assert len(sonata.state.quotes()) == 3
+    assert "worker: provider 'Zayo' skipped: the secret of provider 'Zayo' is read from " \
+           "$TEAM_ZAYO_SECRET, which is not set" in out.stderr
+    statuses = json.loads(cli(env, "status", "--json", check=0).stdout)
+    assert sorted(b["status"] for b in statuses["batches"]) == ["complete", "complete"]
