@@ -33,6 +33,7 @@ class SettingsController(QObject):
         dialog = SettingsDialog(self._context.settings, self._context.keystore,
                                 demo_url=connection.api_url if connection and connection.demo else None,
                                 confirm=self._dialogs.confirm, parent=self._dialog_parent)
+        dialog.providers_requested.connect(lambda: self.open_providers(dialog))
         accepted = self._dialogs.run(dialog)
         dialog.deleteLater()
         if not accepted or dialog.result_settings is None:
@@ -53,6 +54,19 @@ class SettingsController(QObject):
         if (old.api_base_url, old.poll_interval_s, old.quote_timeout_s) != \
                 (new.api_base_url, new.poll_interval_s, new.quote_timeout_s) or dialog.key_changed:
             self._engine.reconnect_when_idle()
+
+
+    def open_providers(self, parent: QWidget | None = None) -> None:
+        """Settings → Providers; a provider added, changed or removed reconnects the engine."""
+        from bulkquote_gui.gui.dialogs.providers_dialog import ProvidersDialog
+
+        dialog = ProvidersDialog(self._context.session_factory,
+                                 allow_insecure_http=self._context.settings.allow_insecure_http,
+                                 confirm=self._dialogs.confirm,
+                                 parent=parent or self._dialog_parent)
+        dialog.changed.connect(self._engine.reconnect_when_idle)
+        self._dialogs.run(dialog)
+        dialog.deleteLater()
 
 
 def may_quit(upload_page: UploadPage, engine: EngineLink, dialogs: Any) -> bool:
