@@ -90,7 +90,7 @@ class ProviderSecretStore(KeyStore):
     """A named provider's secret (Momentum's API key, a Sonata seller's client secret): the
     environment variable the provider names (a team's worker), else its own keyring entry."""
 
-    what = "a provider's secret"
+    what = "the provider's secret"
 
     def __init__(self, provider_name: str, env_var: str = "") -> None:
         # Names are unique letter case aside (core/store/providers), so is the entry.

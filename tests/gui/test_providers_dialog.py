@@ -87,12 +87,11 @@ def test_a_sonata_seller_is_added_tested_edited_and_removed(qtbot, context, sell
         return editor.result() == QDialog.DialogCode.Accepted
 
     dialog = providers_dialog(qtbot, context, edit=add, confirm=lambda *a, **k: True)
-    assert dialog.list.count() == 0 and "No providers yet" in dialog.status.text()
+    assert dialog.rows() == [] and "No providers yet" in dialog.status.text()
     assert not dialog.test_button.isEnabled()
     with qtbot.waitSignal(dialog.loaded, timeout=5_000):
         qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
-    assert [dialog.list.item(i).text() for i in range(dialog.list.count())] == [
-        f"Lumen — MEF Sonata seller — {seller.base_url} — 2 quotes at once, secret in the keyring"]
+    assert dialog.rows() == [["Lumen", "MEF Sonata seller", seller.base_url, "2", "keyring"]]
     assert memory_keyring.entries == {("BulkQuote", "provider:lumen"): SECRET}
     assert dialog.providers[0].settings["offerings"] == {"DIA": "BIA-1"}
 
@@ -118,7 +117,7 @@ def test_a_sonata_seller_is_added_tested_edited_and_removed(qtbot, context, sell
 
     with qtbot.waitSignal(dialog.loaded, timeout=5_000):
         qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
-    assert dialog.list.count() == 0 and memory_keyring.entries == {}
+    assert dialog.rows() == [] and memory_keyring.entries == {}
 
 
 def test_momentum_hides_the_sellers_fields_and_bad_input_is_a_sentence(qtbot, context, memory_keyring):
@@ -165,7 +164,7 @@ def test_a_refused_secret_and_a_taken_name_are_said_in_the_dialog(qtbot, context
     dialog._edit = add(SECRET)
     dialog.add()
     qtbot.waitUntil(lambda: "already exists" in dialog.status.text(), timeout=5_000)
-    assert dialog.list.count() == 1
+    assert len(dialog.rows()) == 1
 
 
 def test_settings_opens_the_providers(qtbot, window, dialogs, memory_keyring):

@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from bulkquote_gui.core.offer import PRODUCTS
 from bulkquote_gui.core.quoting.factory import MOMENTUM, SONATA
@@ -30,12 +32,14 @@ from bulkquote_gui.services.secrets import ProviderSecretStore
 KIND_NAMES = {SONATA: "MEF Sonata seller", MOMENTUM: "Momentum"}
 
 
-def provider_line(p: provider_ops.StoredProvider) -> str:
-    """One provider as the list shows it."""
-    at_once = f"{p.lanes} quote{'s' if p.lanes > 1 else ''} at once"
+COLUMNS = ("Name", "Kind", "Base URL", "At once", "Secret")
+
+
+def provider_cells(p: provider_ops.StoredProvider) -> list[str]:
+    """One provider as the list's columns show it."""
     env = p.settings.get("secret_env")
-    secret = f"secret in ${env}" if env else "secret in the keyring"
-    return f"{p.name} — {KIND_NAMES.get(p.kind, p.kind)} — {p.base_url} — {at_once}, {secret}"
+    return [p.name, KIND_NAMES.get(p.kind, p.kind), p.base_url, str(p.lanes),
+            f"${env}" if env else "keyring"]
 
 
 class ProviderEditor(QDialog):
@@ -60,6 +64,8 @@ class ProviderEditor(QDialog):
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(existing.kind if existing else SONATA))
         self.url_edit = QLineEdit(existing.base_url if existing else "")
         self.token_url_edit = QLineEdit(settings.get("token_url", ""))
+        for edit in (self.url_edit, self.token_url_edit):
+            edit.setCursorPosition(0)   # a long URL shown from its start
         self.token_url_edit.setPlaceholderText("https://seller.example/oauth2/token")
         self.client_id_edit = QLineEdit(settings.get("client_id", ""))
         # a new provider has no keyring entry yet ("provider:"): its field starts empty
@@ -70,6 +76,7 @@ class ProviderEditor(QDialog):
         self.lanes_spin = QSpinBox()
         self.lanes_spin.setRange(1, 64)
         self.lanes_spin.setValue(existing.lanes if existing else 1)
+        self.lanes_spin.lineEdit().setTextMargins(7, 0, 0, 0)   # lined up with the line edits
         self.level_combo = QComboBox()
         self.level_combo.addItem("Firm", "firm")
         self.level_combo.addItem("Budgetary", "budgetary")
@@ -109,10 +116,27 @@ class ProviderEditor(QDialog):
         self.buttons = save_cancel_buttons()
         self.buttons.accepted.connect(self.check_and_accept)
         self.buttons.rejected.connect(self.reject)
+        # The fields scroll, Save/Cancel stay below them: on a 1280x720 screen at 125 % the
+        # form is taller than the screen, and the buttons must stay in sight.
+        fields = QWidget()
+        fields.setLayout(self.form)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(fields)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        screen = (self.parentWidget().screen() if self.parentWidget() else None) \
+            or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().height() - 60 if screen else 10_000
+        below = self.buttons.sizeHint().height() + 60
+        self.scroll.setMinimumWidth(fields.minimumSizeHint().width()
+                                    + self.scroll.verticalScrollBar().sizeHint().width() + 8)
+        self.resize(max(600, self.sizeHint().width()),
+                    min(fields.sizeHint().height() + below, room))
 
     @property
     def kind(self) -> str:
@@ -189,9 +213,17 @@ class ProvidersDialog(QDialog):
                        "when it is submitted (the first one unless you pick another).")
         intro.setObjectName("hint")
         intro.setWordWrap(True)
-        self.list = QListWidget()
-        self.list.currentRowChanged.connect(self._sync_buttons)
-        self.list.itemDoubleClicked.connect(lambda _item: self.edit_selected())
+        self.list = QTreeWidget()
+        self.list.setRootIsDecorated(False)
+        self.list.setHeaderLabels(COLUMNS)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)   # a long URL keeps both ends
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 2
+                                        else QHeaderView.ResizeMode.ResizeToContents)
+        self.list.currentItemChanged.connect(self._sync_buttons)
+        self.list.itemDoubleClicked.connect(lambda *_: self.edit_selected())
         self.add_button = QPushButton("&Add…")
         self.edit_button = QPushButton("&Edit…")
         self.test_button = QPushButton("&Test connection")
@@ -209,6 +241,8 @@ class ProvidersDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        for button in close.buttons():
+            button.setIcon(QIcon())   # text only, as the settings dialogs' buttons
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -230,9 +264,12 @@ class ProvidersDialog(QDialog):
         self.providers = providers
         self.list.clear()
         for p in providers:
-            QListWidgetItem(provider_line(p), self.list)
+            item = QTreeWidgetItem(self.list, provider_cells(p))
+            item.setToolTip(2, p.base_url)
         names = [p.name for p in providers]
-        self.list.setCurrentRow(names.index(current) if current in names else 0 if names else -1)
+        if names:
+            self.list.setCurrentItem(self.list.topLevelItem(
+                names.index(current) if current in names else 0))
         if not providers:
             self.status.setText("No providers yet: Add… one, or quote in demo mode.")
         self._sync_buttons()
@@ -240,8 +277,14 @@ class ProvidersDialog(QDialog):
 
     @property
     def selected(self) -> provider_ops.StoredProvider | None:
-        row = self.list.currentRow()
+        item = self.list.currentItem()
+        row = self.list.indexOfTopLevelItem(item) if item is not None else -1
         return self.providers[row] if 0 <= row < len(self.providers) else None
+
+    def rows(self) -> list[list[str]]:
+        """What the list shows, row by row."""
+        return [[self.list.topLevelItem(i).text(c) for c in range(len(COLUMNS))]
+                for i in range(self.list.topLevelItemCount())]
 
     def _sync_buttons(self, *_: object) -> None:
         chosen = self.selected is not None
