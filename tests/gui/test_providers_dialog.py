@@ -184,3 +184,49 @@ def test_settings_opens_the_providers(qtbot, window, dialogs, memory_keyring):
     assert [name for kind, name in dialogs.asked if kind == "dialog"] == [
         "SettingsDialog", "ProvidersDialog"]
     assert seen and "No providers yet" in seen[0].status.text()
+
+
+def test_the_upload_page_picks_the_provider_a_batch_goes_to(qtbot, make_window, tmp_path, seller,
+                                                             memory_keyring):
+    """With two providers the upload page shows a combo; picking a seller with the keyboard
+    keeps it in Settings, reconnects the engine to it, and the next batch is quoted there."""
+    import argparse
+
+    from bulkquote_gui.core.store import engine as engine_store
+    from bulkquote_gui.core.store import providers as provider_store
+    from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.services.secrets import ProviderSecretStore
+    from bulkquote_gui.services.simulator import SimulatorServer
+    from tests.gui.test_engine_messages import submit_sample
+
+    db = f"sqlite:///{tmp_path / 'window.sqlite'}"
+    engine = engine_store.make_engine(db)
+    with SimulatorServer(time_scale=0.002, api_key="momentum-key") as momentum:
+        sf = engine_store.make_session_factory(engine)
+        provider_store.add_provider(sf, "Momentum", "momentum", momentum.base_url)
+        provider_store.add_provider(sf, "Lumen", "sonata", seller.base_url, settings={
+            "token_url": seller.token_url, "client_id": "gui-buyer", "offerings": {"DIA": "BIA-1"}})
+        engine.dispose()
+        ProviderSecretStore("Momentum").set("momentum-key")
+        ProviderSecretStore("Lumen").set(SECRET)
+        context = context_from_args(argparse.Namespace(file=None, db=db, api_url=None,
+                                                       poll_interval=0.05, quote_timeout=None))
+        try:
+            window = make_window(context)
+            window.start()
+            actions = window.upload_page.actions
+            qtbot.waitUntil(lambda: actions.provider_combo.count() == 2, timeout=5_000)
+            assert not actions.provider_combo.isHidden()
+            assert actions.provider_combo.currentText() == "Momentum"   # the first added
+            assert window.engine.provider_name() == "Momentum"
+            actions.provider_combo.setFocus()
+            qtbot.keyClick(actions.provider_combo, Qt.Key.Key_Up)   # listed by name: Lumen first
+            assert context.settings.provider_name == "Lumen"
+            qtbot.waitUntil(lambda: window.engine.provider_name() == "Lumen", timeout=10_000)
+            batch_id = submit_sample(qtbot, window)
+            qtbot.waitUntil(lambda: window.progress_page.status == "complete", timeout=60_000)
+            assert seller.state.quotes()   # quoted by the Sonata seller
+            with context.session_factory() as session:
+                assert provider_store.batch_provider(session, batch_id) == "Lumen"
+        finally:
+            context.close()
