@@ -79,20 +79,22 @@ class AppContext:
 def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
     from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
-    from bulkquote_gui.services.runtime import MissingApiKey, UnknownProvider, open_runtime
+    from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, UnknownProvider,
+                                                open_runtime)
     from bulkquote_gui.services.settings import load_settings, save_settings
 
     settings = load_settings()
     keystore = KeyStore()
     def runtime_for(current: Settings, db_url: str | None) -> Any:
-        """The runtime of the provider the rep chose (one removed since: the default one)."""
+        """The runtime of the provider the rep chose (one removed since, or a store that cannot
+        be read now: the default one; the store's trouble is told where the store is used)."""
         opened = dict(db_url=db_url, api_url=getattr(args, "api_url", None),
                       poll_interval_s=getattr(args, "poll_interval", None),
                       quote_timeout_s=getattr(args, "quote_timeout", None), settings=current,
                       keystore=keystore, demo_time_scale=demo_time_scale)
         try:
             return open_runtime(provider=current.provider_name or None, **opened)
-        except UnknownProvider:
+        except (UnknownProvider, *STORE_TROUBLE):
             return open_runtime(**opened)
 
     first = runtime_for(settings, getattr(args, "db", None))

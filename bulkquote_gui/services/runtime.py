@@ -306,6 +306,11 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
     return runtime
 
 
+# What opening or reading the store may raise when it cannot be used right now.
+STORE_TROUBLE: tuple[type[BaseException], ...] = (SQLAlchemyError, SchemaError, UnusableDatabase,
+                                                  OSError)
+
+
 def _choose_provider(runtime: Runtime, keystore: KeyStore, name: str | None, batch_id: int | None,
                      api_url: str | None) -> provider_store.StoredProvider | None:
     """The named provider to quote through, or None for the unnamed Momentum / demo mode."""
@@ -317,7 +322,7 @@ def _choose_provider(runtime: Runtime, keystore: KeyStore, name: str | None, bat
     try:
         sf = runtime.session_factory
         upgrade_momentum_settings(sf, runtime.settings, keystore, save_settings)
-    except (SQLAlchemyError, SchemaError, UnusableDatabase, OSError) as exc:
+    except STORE_TROUBLE as exc:
         if name or batch_id is not None:
             raise
         # The store's trouble is told where the store is used (the window's start, the

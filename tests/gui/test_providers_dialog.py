@@ -230,3 +230,23 @@ def test_the_upload_page_picks_the_provider_a_batch_goes_to(qtbot, make_window, 
                 assert provider_store.batch_provider(session, batch_id) == "Lumen"
         finally:
             context.close()
+
+
+def test_a_chosen_provider_removed_since_falls_back_to_the_default(tmp_path):
+    """Settings name a provider this database no longer has: the window starts on the default
+    (here demo mode) instead of failing."""
+    import argparse
+
+    from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.services.settings import Settings, save_settings
+
+    save_settings(Settings(provider_name="Gone"))
+    context = context_from_args(argparse.Namespace(
+        file=None, db=f"sqlite:///{tmp_path / 'w.sqlite'}", api_url=None, poll_interval=None,
+        quote_timeout=None))
+    try:
+        connection = context.connect(context.settings)
+        assert connection.demo and connection.provider_name is None
+        connection.close()
+    finally:
+        context.close()
