@@ -249,8 +249,9 @@ def requote_stale(session_factory: sessionmaker[Session], batch_id: int, *,
         defaults = BatchDefaults(bandwidth_mbps=batch.bandwidth_mbps, term_months=batch.term_months,
                                  product=batch.product, company=batch.company)
         name = f"{batch.source_name} (re-quote of #{batch_id})"
+        provider_name = batch.provider_name   # asked again of the same seller
     new_id = create_batch(session_factory, source, defaults=defaults, source_name=name[:500],
-                          owner=owner, account_id=account_id)
+                          owner=owner, account_id=account_id, provider_name=provider_name)
     with session_factory.begin() as session:
         new_rows = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == new_id)
                                         .order_by(BatchQuote.position)))
