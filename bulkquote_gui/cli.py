@@ -34,6 +34,7 @@ HANDLERS: dict[str, str] = {
     "rush": "bulkquote_gui.commands.team:run_rush",
     "find": "bulkquote_gui.commands.batch:run_find",
     "requote": "bulkquote_gui.commands.batch:run_requote",
+    "providers": "bulkquote_gui.commands.providers:run_providers",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--api-url", "--poll-interval", "--quote-timeout")
 
@@ -132,11 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product", help="default product: DIA, BROADBAND or ETHERNET (DIA)")
     p.add_argument("--company", help="customer company for rows that have none")
     p.add_argument("--wait", action="store_true", help="process the batch to the end")
+    _add_provider_option(p)
     p.add_argument("--no-reuse", action="store_true",
                    help="ask the API again even for sites with a still-valid earlier quote")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("resume", help="process every unfinished batch, in fair turns")
+    _add_provider_option(p)
     p.add_argument("--wait", action="store_true", help="(accepted for symmetry; resume always waits)")
 
     p = sub.add_parser("status", help="one batch with its rows, or the recent batches")
@@ -186,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text")
     p.add_argument("--json", action="store_true")
 
+    _add_providers_parser(sub)
+
     p = sub.add_parser("simulator", help="run the built-in Momentum simulator over HTTP")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
@@ -195,6 +200,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sonata", action="store_true",
                    help="be a MEF LSO Sonata seller instead (token endpoint and Quote Management v8)")
     return parser
+
+
+def _add_provider_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", metavar="NAME", help="quote through this provider (`bulkquote "
+                   "providers`; default: the first one added, or --api-url's Momentum)")
+
+
+def _add_providers_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("providers", help="the named quote providers: list (no action), add, "
+                       "test, remove")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    # No abbreviations: `--secret VALUE` must be refused, not taken as --secret-env's value.
+    add = actions.add_parser("add", allow_abbrev=False,
+                             help="add a provider; its secret is asked for (not shown) and kept "
+                             "in the keyring, unless --secret-env names its variable")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--kind", required=True, help="sonata (a MEF LSO Sonata seller) or momentum")
+    add.add_argument("--url", required=True, metavar="BASE", help="the API's base URL (Sonata: "
+                     "the Quote Management root, e.g. https://seller.example/mefApi/sonata/"
+                     "quoteManagement/v8)")
+    add.add_argument("--token-url", metavar="URL", help="Sonata: the OAuth 2.0 token endpoint")
+    add.add_argument("--client-id", metavar="ID", help="Sonata: the OAuth 2.0 client id")
+    add.add_argument("--secret-env", metavar="VAR", help="read the secret from this environment "
+                     "variable instead of the keyring (a team's worker)")
+    add.add_argument("--lanes", type=int, default=1, metavar="N",
+                     help="quotes the seller allows in progress at once (default 1; Momentum: 1)")
+    add.add_argument("--instant", action="store_true",
+                     help="Sonata: ask for an instant answer (instantSyncQuote)")
+    add.add_argument("--level", default="firm", help="Sonata: firm (default) or budgetary")
+    add.add_argument("--offering", action="append", default=[], metavar="PRODUCT=ID",
+                     help="Sonata: the seller's product offering id for DIA, ETHERNET or "
+                     "BROADBAND (repeat for each)")
+    test = actions.add_parser("test", help="prove the credentials (a token and a harmless "
+                              "call; no quote is made)")
+    test.add_argument("name", metavar="NAME")
+    remove = actions.add_parser("remove", help="forget a provider and its keyring entry "
+                                "(refused while a batch sent to it is unfinished)")
+    remove.add_argument("name", metavar="NAME")
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import search as search_store
@@ -42,16 +43,14 @@ from bulkquote_gui.core.states import (
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
 from bulkquote_gui.services.runtime import (
-    DEMO_API_KEY,
     MissingApiKey,
     RefusedApiUrl,
     Runtime,
+    UnknownProvider,
     UnusableDatabase,
     open_runtime,
-    resolve_db_url,
 )
 from bulkquote_gui.services.mapping_memory import MappingMemory
-from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import load_settings
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
             except SchemaError as exc:
                 _err(name, f"cannot use the database: {exc}")
                 return EXIT_BAD_INPUT
-            except UnusableDatabase as exc:
+            except (UnusableDatabase, UnknownProvider) as exc:
                 _err(name, str(exc))
                 return EXIT_BAD_INPUT
             except SQLAlchemyError as exc:
@@ -101,24 +100,18 @@ def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
 
 # --------------------------------------------------------------------------- opening things
 
-def _runtime(args: argparse.Namespace, *, with_api: bool) -> Runtime:
-    """The runtime; with_api=False never starts the demo simulator (status, export)."""
-    if with_api:
-        runtime = open_runtime(db_url=args.db, api_url=args.api_url,
-                               poll_interval_s=args.poll_interval, quote_timeout_s=args.quote_timeout)
-        if runtime.demo:
-            print(f"demo mode: no API URL configured; using the built-in simulator at "
-                  f"{runtime.api_url}", file=sys.stderr, flush=True)
-        return runtime
-    settings = load_settings()
-    api_url = (args.api_url or settings.api_base_url or "").strip()
-    # The key is looked up (not used) so a stored batch is filed under its account; in demo
-    # mode the simulator is not started for a command that sends nothing.
-    api_key = DEMO_API_KEY if not api_url else KeyStore().get()
-    return Runtime(db_url=resolve_db_url(args.db, settings), api_url=api_url, api_key=api_key,
-                   demo=not api_url,
-                   poll_interval_s=args.poll_interval or settings.poll_interval_s,
-                   quote_timeout_s=args.quote_timeout or settings.quote_timeout_s, settings=settings)
+def _runtime(args: argparse.Namespace, *, with_api: bool, provider: str | None = None) -> Runtime:
+    """The runtime; with_api=False never starts the demo simulator (status, export). The
+    provider: `provider`, else --provider, else the one the batch named by the command was sent
+    to, else the default (services/runtime)."""
+    runtime = open_runtime(db_url=args.db, api_url=args.api_url,
+                           poll_interval_s=args.poll_interval, quote_timeout_s=args.quote_timeout,
+                           provider=provider or getattr(args, "provider", None),
+                           batch_id=getattr(args, "batch", None), start_demo=with_api)
+    if with_api and runtime.demo:
+        print(f"demo mode: no API URL configured; using the built-in simulator at "
+              f"{runtime.api_url}", file=sys.stderr, flush=True)
+    return runtime
 
 
 def _batch_or_fail(session: Session, batch_id: int) -> view_store.BatchSummary:
@@ -304,7 +297,8 @@ def run_submit(args: argparse.Namespace) -> int:
                 batch_id = batch_store.create_batch(session, result, defaults=defaults,
                                                     source_name=Path(args.file).name,
                                                     account_id=account.id if account else None,
-                                                    owner=runtime.settings.rep_name)
+                                                    owner=runtime.settings.rep_name,
+                                                    provider_name=runtime.provider_name)
         except batch_store.NothingToQuote as exc:
             raise _Fail(str(exc)) from None
         reused = []
@@ -341,18 +335,23 @@ def run_resume(args: argparse.Namespace) -> int:
             if not view_store.unfinished_batch_ids(session) and not view_store.paused_batch_ids(session):
                 print("nothing to resume: every batch is finished", file=sys.stderr)
                 return EXIT_OK
-    with _runtime(args, with_api=True) as runtime:
-        sf = runtime.session_factory
-        with sf() as session:
+        with local.session_factory() as session:
             paused = view_store.paused_batch_ids(session)
+            # each provider quotes its own batches: one run per provider with batches open
+            names = [args.provider] if args.provider else \
+                provider_store.providers_of_open_batches(session)
         for batch_id in paused:
-            with engine_store.in_transaction(sf) as session:
+            with engine_store.in_transaction(local.session_factory) as session:
                 batch_store.resume_batch(session, batch_id)
-        with sf() as session:
-            if not view_store.unfinished_batch_ids(session):
-                print("nothing to resume: every batch is finished", file=sys.stderr)
-                return EXIT_OK
-        return _process(runtime, None)
+    code = EXIT_OK
+    for name in names:
+        with _runtime(args, with_api=True, provider=name) as runtime:
+            with runtime.session_factory() as session:
+                if not view_store.unfinished_batch_ids(session):
+                    print("nothing to resume: every batch is finished", file=sys.stderr)
+                    return code
+            code = max(code, _process(runtime, None))
+    return code
 
 
 @_command("retry")

@@ -2,7 +2,8 @@
 
 A team points every laptop and one always-on `bulkquote worker` at one PostgreSQL database. The
 worker quotes every open batch of every account it has a key for (BULKQUOTE_API_KEYS, several
-keys separated by commas, plus the configured key), one runner thread per account,
+keys separated by commas, plus the configured key) and of every named provider whose secret it
+finds (keyring, or the variable the provider names), one runner thread per account,
 picks up batches as reps submit them, and stops cleanly on SIGTERM / Ctrl-C: the quote in flight
 stays `polling` for the next holder and the lease is released.
 """
@@ -57,10 +58,18 @@ def run_worker(args: argparse.Namespace) -> int:
     from bulkquote_gui.services.runtime import MissingApiKey
 
     with _runtime(args, with_api=True) as runtime:
-        keys = [runtime.api_key] if runtime.demo else worker_keys(runtime.api_key)
-        if not keys:
-            raise _Fail(f"no API key: set BULKQUOTE_API_KEY (or {KEYS_ENV} for several accounts) "
+        # BULKQUOTE_API_KEYS are more keys of the unnamed Momentum's URL
+        keys = [runtime.api_key] if runtime.demo or runtime.provider is not None else \
+            worker_keys(runtime.api_key)
+        keys = [key for key in keys if key]
+        others = [] if runtime.demo else _other_providers(runtime)
+        if not keys and not others:
+            raise _Fail(runtime.missing_key or
+                        f"no API key: set BULKQUOTE_API_KEY (or {KEYS_ENV} for several accounts) "
                         f"for {runtime.api_url}", EXIT_STOPPED)
+        if not keys:
+            print(f"worker: provider {runtime.provider_name!r} skipped: {runtime.missing_key}",
+                  file=sys.stderr, flush=True)
         sf = runtime.session_factory
         accounts = []
         for key in keys:
@@ -68,16 +77,43 @@ def run_worker(args: argparse.Namespace) -> int:
             try:   # the URL and key are checked before any connection, Settings' rules included
                 client = runtime.make_client(api_key=key)
             except MissingApiKey as exc:
-                for _, opened in accounts:
+                for _, opened in accounts + others:
                     opened.close()
                 raise _Fail(str(exc), EXIT_STOPPED) from None
             accounts.append((account_store.ensure_account(sf, runtime.account_url, key, provider=client.kind),
                              client))
+        accounts += others
         from bulkquote_gui.commands.notify_hooks import CliNotifications
 
         with CliNotifications(sf, runtime.settings) as notices:
             # closed whatever happens: the e-mails owed go out before the worker exits (bounded)
             return _run_pool(args, sf, accounts, notices.wrap(Progress()), runtime)
+
+
+def _other_providers(runtime: Any) -> list[tuple[Any, Any]]:
+    """(account, client) for every stored provider but the runtime's own: each batch is quoted
+    by the provider it was sent to. One without its secret here is skipped, and said so."""
+    from bulkquote_gui.core.quoting.factory import build_client
+    from bulkquote_gui.core.store import providers as provider_store
+    from bulkquote_gui.services import provider_config
+
+    sf = runtime.session_factory
+    with sf() as session:
+        others = [p for p in provider_store.list_providers(session)
+                  if runtime.provider is None or p.id != runtime.provider.id]
+    found = []
+    for provider in others:
+        try:
+            secret = provider_config.provider_secret(provider)
+            client = build_client(provider.base_url, secret,
+                                  allow_insecure_http=runtime.settings.allow_insecure_http,
+                                  **provider_config.client_options(provider))
+        except (provider_config.MissingSecret, ValueError) as exc:
+            print(f"worker: provider {provider.name!r} skipped: {exc}", file=sys.stderr, flush=True)
+            continue
+        found.append((account_store.ensure_account(sf, provider.base_url, secret,
+                                                   provider=provider.kind), client))
+    return found
 
 
 def _run_pool(args: argparse.Namespace, sf: Any, accounts: list, listener: Callable[[Any], None],

@@ -36,6 +36,7 @@ class Connection:
     # The account's id in the store (None while no key is set); touches the store, so it is
     # called off the GUI thread, inside an operation.
     account_id: Callable[[], int | None] = lambda: None
+    provider_name: str | None = None   # the named provider quoted through (None: unnamed/demo)
 
 
 class MissingKeyClient:
@@ -78,24 +79,30 @@ class AppContext:
 def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
     from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
-    from bulkquote_gui.services.runtime import MissingApiKey, open_runtime
+    from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, UnknownProvider,
+                                                open_runtime)
     from bulkquote_gui.services.settings import load_settings, save_settings
 
     settings = load_settings()
     keystore = KeyStore()
-    first = open_runtime(db_url=getattr(args, "db", None), api_url=getattr(args, "api_url", None),
-                         poll_interval_s=getattr(args, "poll_interval", None),
-                         quote_timeout_s=getattr(args, "quote_timeout", None), settings=settings,
-                         keystore=keystore, demo_time_scale=demo_time_scale)
+    def runtime_for(current: Settings, db_url: str | None) -> Any:
+        """The runtime of the provider the rep chose (one removed since, or a store that cannot
+        be read now: the default one; the store's trouble is told where the store is used)."""
+        opened = dict(db_url=db_url, api_url=getattr(args, "api_url", None),
+                      poll_interval_s=getattr(args, "poll_interval", None),
+                      quote_timeout_s=getattr(args, "quote_timeout", None), settings=current,
+                      keystore=keystore, demo_time_scale=demo_time_scale)
+        try:
+            return open_runtime(provider=current.provider_name or None, **opened)
+        except (UnknownProvider, *STORE_TROUBLE):
+            return open_runtime(**opened)
+
+    first = runtime_for(settings, getattr(args, "db", None))
     engine = open_store(first.db_url)
     pending = [first]  # the runtime opened above serves the first connection
 
     def connect(current: Settings) -> Connection:
-        runtime = pending.pop() if pending else open_runtime(
-            db_url=first.db_url, api_url=getattr(args, "api_url", None),
-            poll_interval_s=getattr(args, "poll_interval", None),
-            quote_timeout_s=getattr(args, "quote_timeout", None), settings=current,
-            keystore=keystore, demo_time_scale=demo_time_scale)
+        runtime = pending.pop() if pending else runtime_for(current, first.db_url)
         clients: list[ProviderClient] = []
         runtime.share_engine(engine)
 
@@ -126,7 +133,8 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
 
         return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
                           make_processor=make_processor, close=close, warning=warning,
-                          make_client=make_client, account_id=account_id)
+                          make_client=make_client, account_id=account_id,
+                          provider_name=runtime.provider_name)
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

@@ -2,31 +2,40 @@
 
 Precedence for each value: an explicit argument (a CLI flag), then the environment
 (BULKQUOTE_DB, BULKQUOTE_API_URL, BULKQUOTE_API_KEY, already folded in by paths/settings/secrets),
-then the saved settings (`database_url`: a team's PostgreSQL), then the defaults. No API URL
-anywhere = demo mode: the built-in simulator is started in-process on an ephemeral loopback
-port and accepts any key.
+then the saved settings (`database_url`: a team's PostgreSQL), then the defaults.
+
+The quote provider: the one named (`--provider`, or the one a batch was sent to), else an API
+URL given for the run (--api-url, $BULKQUOTE_API_URL: the unnamed Momentum), else the first
+provider stored (the saved Momentum settings become one on first start,
+services/provider_upgrade). None of these = demo mode: the built-in simulator is started
+in-process on an ephemeral loopback port and accepts any key.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.store.accounts import AccountRef
+from bulkquote_gui.core.store.schema import SchemaError
 from bulkquote_gui.core.engine.policy import ENGINE_FLOOR_S, EngineConfig
 from bulkquote_gui.core.quoting.factory import MOMENTUM
 from bulkquote_gui.services.paths import data_dir, default_db_url
+from bulkquote_gui.services import provider_config
 from bulkquote_gui.services.secrets import KeyStore
-from bulkquote_gui.services.settings import Settings, load_settings
+from bulkquote_gui.services.settings import Settings, load_settings, save_settings
 
 if TYPE_CHECKING:
     from bulkquote_gui.core.engine.processor import Processor
@@ -34,6 +43,7 @@ if TYPE_CHECKING:
     from bulkquote_gui.core.quoting.provider import QuoteProvider
     from bulkquote_gui.services.simulator import SimulatorServer
 
+log = logging.getLogger(__name__)
 DEMO_API_KEY = "demo"
 DEMO_ACCOUNT_URL = "demo:"
 
@@ -63,6 +73,10 @@ class RefusedApiUrl(MissingApiKey):
 
 class UnusableApiKey(MissingApiKey):
     """The key cannot go in an HTTP header (a space, CR/LF): held back like a missing key."""
+
+
+class UnknownProvider(RuntimeError):
+    """--provider (or a batch) names a provider this database does not have; str() says so."""
 
 
 class UnusableDatabase(RuntimeError):
@@ -98,7 +112,10 @@ class Runtime:
     quote_timeout_s: float
     simulator: SimulatorServer | None = None
     settings: Settings = field(default_factory=Settings, repr=False)
-    provider_kind: str = MOMENTUM   # the client's kind, and so its account's (no setting yet)
+    provider_kind: str = MOMENTUM   # the client's kind, and so its account's
+    # the named provider quoting through (None: the unnamed Momentum of the API URL, or demo)
+    provider: provider_store.StoredProvider | None = None
+    missing_key: str = ""           # why api_key is None, in the rep's words ("": the default)
     _engine: Engine | None = field(default=None, init=False, repr=False)
     _session_factory: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
     _account: AccountRef | None = field(default=None, init=False, repr=False)
@@ -119,6 +136,9 @@ class Runtime:
 
     def share_engine(self, engine: Engine) -> None:
         """Use an engine the caller already opened on db_url (and still owns: close() keeps it)."""
+        if self._engine is not None and not self._shared_engine:
+            self._engine.dispose()   # the one opened to choose the provider
+        self._session_factory = None
         self._engine = engine
         self._shared_engine = True
 
@@ -142,12 +162,14 @@ class Runtime:
             raise RefusedApiUrl(str(exc)) from None
         key = api_key or self.api_key
         if not key:
-            raise MissingApiKey(
-                "no API key: set BULKQUOTE_API_KEY or save the key in the app's settings "
-                f"(API {self.api_url})")
+            raise MissingApiKey(self.missing_key or
+                                "no API key: set BULKQUOTE_API_KEY or save the key in the app's "
+                                f"settings (API {self.api_url})")
+        options = (provider_config.client_options(self.provider) if self.provider is not None
+                   else {"kind": self.provider_kind})
         try:
-            return build_client(self.api_url, key, kind=self.provider_kind, clock=clock,
-                                allow_insecure_http=self.settings.allow_insecure_http)
+            return build_client(self.api_url, key, clock=clock,
+                                allow_insecure_http=self.settings.allow_insecure_http, **options)
         except ValueError as exc:   # its text never quotes the key
             raise UnusableApiKey(f"{exc} (API {self.api_url})") from None
 
@@ -164,6 +186,11 @@ class Runtime:
                             lease_retry_s=min(EngineConfig.lease_retry_s, lease_ttl / 4),
                             api_probe_max_s=min(EngineConfig.api_probe_max_s,
                                                 max(2.0, 20 * self.poll_interval_s)))
+
+    @property
+    def provider_name(self) -> str | None:
+        """What a batch stored by this runtime records as its provider."""
+        return self.provider.name if self.provider is not None else None
 
     @property
     def account_url(self) -> str:
@@ -236,26 +263,80 @@ def demo_state_file(db_url: str) -> Path:
 def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
                  poll_interval_s: float | None = None, quote_timeout_s: float | None = None,
                  settings: Settings | None = None, keystore: KeyStore | None = None,
-                 demo_time_scale: float = 0.05) -> Runtime:
-    """Resolve the runtime; starts the in-process simulator in demo mode (stop it with close())."""
+                 demo_time_scale: float = 0.05, provider: str | None = None,
+                 batch_id: int | None = None, start_demo: bool = True) -> Runtime:
+    """Resolve the runtime; starts the in-process simulator in demo mode (stop it with close()).
+
+    `provider`: the named provider to quote through (UnknownProvider if there is none);
+    `batch_id`: without a name, quote through the provider that batch was sent to;
+    `start_demo=False`: demo mode without its simulator, for a command that sends nothing."""
     settings = settings or load_settings()
-    resolved_url = (api_url or settings.api_base_url or "").strip()
-    demo = not resolved_url
-    simulator = None
-    store_url = resolve_db_url(db_url, settings)
-    if demo:
+    keystore = keystore or KeyStore()
+    runtime = Runtime(db_url=resolve_db_url(db_url, settings), api_url="", api_key=None,
+                      demo=False, poll_interval_s=poll_interval_s or settings.poll_interval_s,
+                      quote_timeout_s=quote_timeout_s or settings.quote_timeout_s,
+                      settings=settings)
+    try:
+        chosen = _choose_provider(runtime, keystore, provider, batch_id, api_url)
+    except BaseException:
+        runtime.close()
+        raise
+    if chosen is not None:
+        runtime.provider, runtime.provider_kind = chosen, chosen.kind
+        runtime.api_url = chosen.base_url
+        try:
+            runtime.api_key = provider_config.provider_secret(chosen)
+        except provider_config.MissingSecret as exc:
+            runtime.missing_key = str(exc)
+        return runtime
+    runtime.api_url = (api_url or settings.api_base_url or "").strip()
+    runtime.demo = not runtime.api_url
+    if not runtime.demo:
+        runtime.api_key = keystore.get()
+    elif not start_demo:
+        runtime.api_key = DEMO_API_KEY
+    else:
         from bulkquote_gui.services.simulator import SimulatorServer
 
         # The simulator keeps its quotes beside the database, as the real API keeps them: a
         # demo batch quit mid-quote finds its quote again on the next start.
-        simulator = SimulatorServer(port=0, time_scale=demo_time_scale,
-                                    state_file=demo_state_file(store_url)).start()
-        resolved_url, api_key = simulator.base_url, DEMO_API_KEY
-    else:
-        api_key = (keystore or KeyStore()).get()
-    return Runtime(
-        db_url=store_url,
-        api_url=resolved_url, api_key=api_key, demo=demo,
-        poll_interval_s=poll_interval_s or settings.poll_interval_s,
-        quote_timeout_s=quote_timeout_s or settings.quote_timeout_s,
-        simulator=simulator, settings=settings)
+        runtime.simulator = SimulatorServer(port=0, time_scale=demo_time_scale,
+                                            state_file=demo_state_file(runtime.db_url)).start()
+        runtime.api_url, runtime.api_key = runtime.simulator.base_url, DEMO_API_KEY
+    return runtime
+
+
+# What opening or reading the store may raise when it cannot be used right now.
+STORE_TROUBLE: tuple[type[BaseException], ...] = (SQLAlchemyError, SchemaError, UnusableDatabase,
+                                                  OSError)
+
+
+def _choose_provider(runtime: Runtime, keystore: KeyStore, name: str | None, batch_id: int | None,
+                     api_url: str | None) -> provider_store.StoredProvider | None:
+    """The named provider to quote through, or None for the unnamed Momentum / demo mode."""
+    from bulkquote_gui.services.provider_upgrade import upgrade_momentum_settings
+
+    if not name and batch_id is None and not runtime.settings.api_base_url.strip() and (
+            api_url or os.environ.get("BULKQUOTE_API_URL")):
+        return None   # nothing asks for the store: a URL for this run is the unnamed Momentum
+    try:
+        sf = runtime.session_factory
+        upgrade_momentum_settings(sf, runtime.settings, keystore, save_settings)
+    except STORE_TROUBLE as exc:
+        if name or batch_id is not None:
+            raise
+        # The store's trouble is told where the store is used (the window's start, the
+        # command's handler); until then quote as before providers.
+        log.warning("could not read the providers: %s", type(exc).__name__)
+        return None
+    with sf() as session:
+        if not name and batch_id is not None:
+            name = provider_store.batch_provider(session, batch_id)
+        if name:
+            found = provider_store.get_provider(session, name)
+            if found is None:
+                raise UnknownProvider(f"no provider is named {name!r} (see `bulkquote providers`)")
+            return found
+        if api_url or os.environ.get("BULKQUOTE_API_URL"):
+            return None   # a URL for this run: the unnamed Momentum, as before providers
+        return provider_store.first_provider(session)

@@ -1,7 +1,9 @@
 """The API key: $BULKQUOTE_API_KEY, else the OS keyring; never written to our own files or logs.
 
 The SMTP password for notification e-mails is a second entry of the same kind
-(`SmtpPasswordStore`: $BULKQUOTE_SMTP_PASSWORD, else the keyring's "smtp-password").
+(`SmtpPasswordStore`: $BULKQUOTE_SMTP_PASSWORD, else the keyring's "smtp-password"), and each
+named provider's secret a third (`ProviderSecretStore`: the variable its `secret_env` names,
+else the keyring's "provider:NAME").
 """
 
 from __future__ import annotations
@@ -82,3 +84,16 @@ class SmtpPasswordStore(KeyStore):
     username = "smtp-password"
     env_var = "BULKQUOTE_SMTP_PASSWORD"
     what = "the SMTP password"
+
+
+class ProviderSecretStore(KeyStore):
+    """A named provider's secret (Momentum's API key, a Sonata seller's client secret): the
+    environment variable the provider names (a team's worker), else its own keyring entry."""
+
+    what = "the provider's secret"
+
+    def __init__(self, provider_name: str, env_var: str = "") -> None:
+        # Names are unique letter case aside (core/store/providers), so is the entry.
+        self.username = f"provider:{provider_name.strip().lower()}"
+        self.env_var = env_var
+        super().__init__()

@@ -20,6 +20,7 @@ SETTINGS_FILE = "settings.json"
 @dataclass
 class Settings:
     api_base_url: str = ""          # empty = demo mode against the built-in simulator
+    provider_name: str = ""         # the window's provider (empty: the first one added)
     poll_interval_s: float = 15.0   # when the server sends no Retry-After
     quote_timeout_s: float = 300.0  # per quote, counted from its stored submit time
     default_bandwidth_mbps: int = 1000

@@ -20,7 +20,13 @@ the upload and finished pages again in the dark palette.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py team [--dark]
 
-needs no X server: a shared database with four reps' batches (one rushed), grabbed with
+    DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py providers
+
+Settings → Providers with three providers (providers.png), and a Sonata seller's and a
+Momentum account's forms (provider_sonata.png, provider_momentum.png); BULKQUOTE_SHOTS_SUFFIX
+as above for the small laptop.
+
+`team` needs no X server: a shared database with four reps' batches (one rushed), grabbed with
 window.grab(): the recent jobs in the Team view (team_jobs.png) and a batch waiting for another
 client's quote on the account (waiting_account.png); `--dark` writes *_dark.png in the dark palette.
 """
@@ -450,9 +456,66 @@ def shoot_team(dark: bool) -> int:
     return 0
 
 
+def shoot_providers() -> int:
+    """Settings → Providers and the two kinds' forms, each its own window, on a scratch store."""
+    scratch = Path(tempfile.mkdtemp(prefix="bulkquote-shots-"))
+    os.environ["BULKQUOTE_CONFIG_DIR"] = str(scratch / "config")
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    from PySide6.QtCore import QTimer
+
+    from bulkquote_gui.core.store import engine as engine_store
+    from bulkquote_gui.core.store import providers as provider_store
+    from bulkquote_gui.gui.app import create_application
+    from bulkquote_gui.gui.dialogs.providers_dialog import ProviderEditor, ProvidersDialog
+
+    engine = engine_store.make_engine(f"sqlite:///{(scratch / 'bulkquote.sqlite').as_posix()}")
+    sf = engine_store.make_session_factory(engine)
+    base = "https://api.lumen.example/mefApi/sonata/quoteManagement/v8"
+    provider_store.add_provider(sf, "Momentum", "momentum", "https://api.momentum.example/v1")
+    lumen = provider_store.add_provider(sf, "Lumen", "sonata", base, lanes=4, settings={
+        "token_url": "https://api.lumen.example/oauth2/token", "client_id": "acme-buyer",
+        "quote_level": "firm", "instant": False,
+        "offerings": {"DIA": "BIA-GRACE-1", "ETHERNET": "AEL-GRACE-1"}})
+    provider_store.add_provider(sf, "Zayo", "sonata", "https://quote.zayo.example/sonata/v8",
+                                lanes=2, settings={
+        "token_url": "https://quote.zayo.example/token", "client_id": "acme",
+        "secret_env": "ZAYO_CLIENT_SECRET", "quote_level": "budgetary", "instant": True,
+        "offerings": {"DIA": "ZAYO-DIA"}})
+    with sf() as session:
+        momentum = provider_store.get_provider(session, "Momentum")
+    app = create_application(["bulkquote"])
+
+    def show(dialog, name: str) -> None:
+        QTimer.singleShot(1500, lambda: (shoot(name, int(dialog.winId())), dialog.reject()))
+        dialog.exec()
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    async def drive() -> None:
+        dialog = ProvidersDialog(sf)
+        await wait_until(loop, lambda: len(dialog.rows()) == 3, 10.0)
+        dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+        dialog.status.setText("Connected: Lumen answers and accepts the credentials.")
+        dialog.status.setStyleSheet("color: #15803d;")
+        show(dialog, "providers.png")
+        show(ProviderEditor(lumen), "provider_sonata.png")
+        show(ProviderEditor(momentum), "provider_momentum.png")
+
+    with loop:
+        loop.run_until_complete(drive())
+    engine.dispose()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     if sys.argv[1:2] == ["team"]:
         return shoot_team(dark="--dark" in sys.argv[2:])
+    if sys.argv[1:2] == ["providers"]:
+        return shoot_providers()
     if not os.environ.get("DISPLAY"):
         print("set DISPLAY (e.g. Xvfb :99 and DISPLAY=:99)", file=sys.stderr)
         return 2

@@ -125,3 +125,24 @@ def test_a_new_v8_database_has_the_same_tables_as_an_upgraded_one(tmp_path):
     new = shape(f"sqlite:///{tmp_path / 'new.sqlite'}")
     make_v1_database(f"sqlite:///{tmp_path / 'old.sqlite'}")
     assert shape(f"sqlite:///{tmp_path / 'old.sqlite'}") == new
+
+
+def test_a_v7_batch_gets_no_provider_name_and_a_new_one_keeps_its_own(db_url):
+    """v8 adds batch_job.provider_name: NULL for batches stored before (the unnamed Momentum of
+    the API URL), the name given for a batch stored after."""
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import batches as batch_store
+    from tests.helpers.fakes import fake_import
+
+    make_v7_database(db_url, batches=1, rows=1)
+    engine = engine_store.make_engine(db_url)
+    try:
+        sf = engine_store.make_session_factory(engine)
+        with engine_store.in_transaction(sf) as session:
+            new = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(),
+                                           source_name="b.csv", provider_name="Lumen")
+        with engine.connect() as conn:
+            names = conn.execute(text("SELECT id, provider_name FROM batch_job ORDER BY id")).all()
+        assert [tuple(n) for n in names] == [(1, None), (new, "Lumen")]
+    finally:
+        engine.dispose()

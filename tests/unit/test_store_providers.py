@@ -109,3 +109,27 @@ def test_no_secret_is_ever_stored_in_any_column(session_factory, secret_settings
     assert len(cells) == len(columns) == 8
     assert not [cell for cell in cells if SECRET in cell]
     assert "SELLER_SECRET" in " ".join(cells)    # the variable's name is kept: not a secret
+
+
+def test_a_provider_with_an_unfinished_batch_is_not_removed(session_factory):
+    """Only that provider can quote its batch: removing it is refused, with the batches named,
+    until the batch is finished or cancelled; another provider's batch does not hold it."""
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
+    from tests.helpers.fakes import fake_import
+
+    sf = session_factory
+    provider_store.add_provider(sf, "Lumen", "sonata", "https://seller.example/qm/v8", settings=SONATA)
+    provider_store.add_provider(sf, "Zayo", "sonata", "https://zayo.example/qm/v8", settings=SONATA)
+    with engine_store.in_transaction(sf) as session:
+        batch = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(),
+                                         source_name="a.csv", provider_name="Lumen")
+        batch_store.mark_paused(session, batch)   # paused is unfinished too
+    with pytest.raises(provider_store.ProviderInUse,
+                       match=r"cannot remove 'Lumen': batch #1 is still being quoted through it"):
+        provider_store.remove_provider(sf, "lumen")
+    assert provider_store.remove_provider(sf, "Zayo") is True
+    with engine_store.in_transaction(sf) as session:
+        batch_store.request_cancel(session, batch)
+    assert provider_store.remove_provider(sf, "Lumen") is True

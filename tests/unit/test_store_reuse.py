@@ -167,3 +167,20 @@ def test_a_requote_and_a_reused_quote_keep_each_rows_address_set(session_factory
     assert len(reused) == 2
     with sf() as session:
         assert [r.address_set for r in view_store.batch_rows(session, second)] == ["Site", ""]
+
+
+def test_a_requote_goes_to_the_provider_the_batch_was_sent_to(session_factory):
+    """Asking again for stale prices asks the same seller: the new batch keeps its provider."""
+    from sqlalchemy import update
+
+    from bulkquote_gui.core.store import providers as provider_store
+    from bulkquote_gui.core.store.models import BatchJob
+
+    sf = session_factory
+    first, _, _ = quote_all(sf, [checked_row(2)])
+    with sf.begin() as session:   # as `submit --provider Lumen` stores it
+        session.execute(update(BatchJob).where(BatchJob.id == first).values(provider_name="Lumen"))
+    with engine_store.in_transaction(sf) as session:
+        new_id = reuse_store.requote_stale(session, first, today=VALID_UNTIL + timedelta(days=34))
+    with sf() as session:
+        assert provider_store.batch_provider(session, new_id) == "Lumen"

@@ -115,11 +115,12 @@ def quote_fields(location: dict, service: dict, defaults: BatchDefaults) -> dict
 
 def create_batch(session: Session, result: _ImportResultLike, *,
                  defaults: BatchDefaults, source_name: str, account_id: int | None = None,
-                 owner: str = "") -> int:
+                 owner: str = "", provider_name: str | None = None) -> int:
     """Store a batch (job, one BatchQuote + Lead + Quote per quotable row) in one transaction.
 
     `account_id`: whose quotes these are (None: the first engine to run it claims it);
-    `owner`: the rep who submitted it, shown to the team.
+    `owner`: the rep who submitted it, shown to the team; `provider_name`: the named provider
+    it is sent to (None: the unnamed Momentum of --api-url, or demo mode).
 
     All or nothing: on any error nothing is stored. Company fallback per row: the row's own
     company, else `defaults.company`, else the file's stem. Each row gets its idempotency key
@@ -140,7 +141,8 @@ def create_batch(session: Session, result: _ImportResultLike, *,
         bandwidth_mbps=defaults.bandwidth_mbps, term_months=defaults.term_months,
         product=defaults.product, company=defaults.company,
         status=BATCH_PENDING, total=len(rows), created_at=utcnow(),
-        account_id=account_id, owner=owner.strip()[:200], skipped=skipped)
+        account_id=account_id, owner=owner.strip()[:200], skipped=skipped,
+        provider_name=provider_name)
     session.add(batch)
     session.flush()
     # Bulk INSERT ... RETURNING (three statements, not three ORM objects per row): a

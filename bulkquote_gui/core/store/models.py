@@ -161,6 +161,9 @@ class BatchJob(Base):
     # number, verdict, reason and original cells, so an export gives the whole sheet back.
     # Deferred: the recent-jobs list reads batches often and never needs them.
     skipped: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, deferred=True)
+    # schema v8: the named provider it was sent to (None: the unnamed Momentum of --api-url, or
+    # stored before v8), so resume, the worker and the window quote it with the same one
+    provider_name: Mapped[str | None] = mapped_column(String(200))
 
     rows: Mapped[list[BatchQuote]] = relationship(
         back_populates="batch", order_by="BatchQuote.position", cascade="all, delete-orphan")

@@ -20,10 +20,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulkquote_gui.core.store.models import Provider, utcnow
+from bulkquote_gui.core.states import BATCH_OPEN
+from bulkquote_gui.core.store.models import BatchJob, Provider, utcnow
 
-__all__ = ["InvalidProvider", "NoSuchProvider", "ProviderExists", "StoredProvider", "add_provider",
-           "get_provider", "list_providers", "remove_provider", "update_provider"]
+__all__ = ["InvalidProvider", "NoSuchProvider", "ProviderExists", "ProviderInUse", "StoredProvider",
+           "add_provider", "batch_provider", "first_provider", "get_provider", "list_providers",
+           "providers_of_open_batches", "remove_provider", "update_provider"]
 
 # Words that make a setting's name a secret's. `secret_env` (a variable's name) is not one.
 _SECRET_WORDS = ("secret", "password", "passwd", "api_key", "apikey", "access_token",
@@ -43,6 +45,10 @@ class ProviderExists(InvalidProvider):
 
 class NoSuchProvider(InvalidProvider, LookupError):
     """No provider has this name."""
+
+
+class ProviderInUse(InvalidProvider):
+    """A batch sent to this provider is not finished: removing it would strand the batch."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +118,22 @@ def update_provider(session_factory: sessionmaker[Session], name: str, *, kind: 
 
 
 def remove_provider(session_factory: sessionmaker[Session], name: str) -> bool:
-    """Forget the provider; False if there was none. Its accounts and batches stay."""
+    """Forget the provider; False if there was none. Its accounts and finished batches stay;
+    ProviderInUse while a batch sent to it is unfinished (pending, running or paused): only
+    that provider can quote it, so the rep finishes or cancels it first."""
     with session_factory.begin() as session:
         found = _find(session, name.strip())
         if found is None:
             return False
+        open_batches = session.scalars(select(BatchJob.id).where(
+            func.lower(BatchJob.provider_name) == found.name.lower(),
+            BatchJob.status.in_(BATCH_OPEN)).order_by(BatchJob.id)).all()
+        if open_batches:
+            listed = ", ".join(f"#{b}" for b in open_batches[:5])
+            listed += f" and {len(open_batches) - 5} more" if len(open_batches) > 5 else ""
+            which = f"batch {listed} is" if len(open_batches) == 1 else f"batches {listed} are"
+            raise ProviderInUse(f"cannot remove {found.name!r}: {which} still being quoted "
+                                "through it; let it finish or cancel it first")
         session.execute(delete(Provider).where(Provider.id == found.id))
         return True
 
@@ -185,3 +202,25 @@ def _view(row: Provider) -> StoredProvider:
     return StoredProvider(id=row.id, name=row.name, kind=row.kind, base_url=row.base_url,
                           lanes=row.lanes, settings=json.loads(row.settings or "{}"),
                           created_at=row.created_at, updated_at=row.updated_at)
+
+
+def first_provider(session: Session) -> StoredProvider | None:
+    """The provider a batch goes to when none is named: the first one added (the Momentum of
+    the old settings, upgraded, stays the default when sellers are added after it)."""
+    found = session.scalars(select(Provider).order_by(Provider.id)).first()
+    return None if found is None else _view(found)
+
+
+def batch_provider(session: Session, batch_id: int) -> str | None:
+    """The name of the provider a batch was sent to (None: the unnamed Momentum of the API URL,
+    demo mode, or no such batch)."""
+    return session.scalar(select(BatchJob.provider_name).where(BatchJob.id == batch_id))
+
+
+def providers_of_open_batches(session: Session) -> list[str | None]:
+    """The providers that open batches (pending, running, paused) were sent to, oldest batch's
+    first; None for those sent to the unnamed Momentum or demo mode."""
+    first_batch = func.min(BatchJob.id)
+    return list(session.scalars(select(BatchJob.provider_name)
+                                .where(BatchJob.status.in_(BATCH_OPEN))
+                                .group_by(BatchJob.provider_name).order_by(first_batch)))

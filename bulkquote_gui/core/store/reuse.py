@@ -249,7 +249,8 @@ def requote_stale(session: Session, batch_id: int, *, today: date | None = None,
                              product=batch.product, company=batch.company)
     name = f"{batch.source_name} (re-quote of #{batch_id})"
     new_id = create_batch(session, source, defaults=defaults, source_name=name[:500],
-                          owner=owner, account_id=account_id)
+                          owner=owner, account_id=account_id,
+                          provider_name=batch.provider_name)   # asked again of the same seller
     new_rows = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == new_id)
                                     .order_by(BatchQuote.position)))
     for new_row, old_row in zip(new_rows, stale, strict=True):

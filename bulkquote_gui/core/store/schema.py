@@ -112,8 +112,9 @@ _LEASE_COLUMNS = ("account_id, instance_id, holder, token, acquired_at, heartbea
 def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
     """v8: an account is (provider kind, URL, key fingerprint), existing ones "momentum"; a lease
     is per (account, lane), existing ones lane 0, so a provider may allow several quotes in
-    progress; the `provider` table keeps named providers (never their secrets); an option keeps
-    a seller's quote level, whether it is an alternate to what was asked, and a note."""
+    progress; the `provider` table keeps named providers (never their secrets), a batch the name
+    of the one it was sent to; an option keeps a seller's quote level, whether it is an
+    alternate to what was asked, and a note."""
     conn.execute(text(f"ALTER TABLE account ADD COLUMN provider VARCHAR(50) NOT NULL "
                       f"DEFAULT '{DEFAULT_PROVIDER_KIND}'"))
     conn.execute(text("DROP INDEX ux_account_url_key"))
@@ -132,6 +133,7 @@ def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
                           f"SELECT 0, {_LEASE_COLUMNS} FROM account_lease_v7"))
         conn.execute(text("DROP TABLE account_lease_v7"))
     Provider.__table__.create(conn)
+    conn.execute(text("ALTER TABLE batch_job ADD COLUMN provider_name VARCHAR(200)"))
     conn.execute(text("ALTER TABLE quote_option ADD COLUMN quote_level VARCHAR(40)"))
     conn.execute(text("ALTER TABLE quote_option ADD COLUMN alternate BOOLEAN NOT NULL DEFAULT false"))
     conn.execute(text("ALTER TABLE quote_option ADD COLUMN note VARCHAR(500)"))

@@ -84,7 +84,8 @@ class BatchCommands(QObject):
 
         batches.submit(self, self._sessions, result, defaults=defaults,
                        source_name=source_name, owner=self._context.settings.rep_name,
-                       account_id=self._engine.account_id(), reuse=self._upload.reuse()) \
+                       account_id=self._engine.account_id(), reuse=self._upload.reuse(),
+                       provider_name=self._engine.provider_name()) \
             .success(done).failure(self._feedback.failed("Storing the batch",
                                                          self._upload.refresh_submit)).run()
 

@@ -31,6 +31,10 @@ class EngineLink(QObject):
     def busy(self) -> bool:
         return self.worker is not None and self.worker.is_busy()
 
+    def provider_name(self) -> str | None:
+        """The named provider the engine quotes through (None: the unnamed Momentum, demo)."""
+        return self.connection.provider_name if self.connection is not None else None
+
     def account_id(self) -> Callable[[], int | None]:
         connection = self.connection
         return connection.account_id if connection is not None else (lambda: None)

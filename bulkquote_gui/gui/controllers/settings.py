@@ -27,12 +27,15 @@ class SettingsController(QObject):
         self._upload = upload_page
         self._engine = engine
         self._dialog_parent = dialog_parent
+        upload_page.actions.provider_chosen.connect(self.choose_provider)
+        engine.connected.connect(lambda _connection: self.refresh_providers())
 
     def open_settings(self) -> None:
         connection = self._engine.connection
         dialog = SettingsDialog(self._context.settings, self._context.keystore,
                                 demo_url=connection.api_url if connection and connection.demo else None,
                                 confirm=self._dialogs.confirm, parent=self._dialog_parent)
+        dialog.providers_requested.connect(lambda: self.open_providers(dialog))
         accepted = self._dialogs.run(dialog)
         dialog.deleteLater()
         if not accepted or dialog.result_settings is None:
@@ -53,6 +56,36 @@ class SettingsController(QObject):
         if (old.api_base_url, old.poll_interval_s, old.quote_timeout_s) != \
                 (new.api_base_url, new.poll_interval_s, new.quote_timeout_s) or dialog.key_changed:
             self._engine.reconnect_when_idle()
+
+
+    def refresh_providers(self) -> None:
+        """The upload page's choice of provider, read again (off the GUI thread)."""
+        from bulkquote_gui.gui.operations import providers as provider_ops
+
+        provider_ops.load(self, self._context.session_factory).success(
+            lambda found: self._upload.actions.set_providers(
+                [p.name for p in found], self._engine.provider_name())).run()
+
+    def choose_provider(self, name: str) -> None:
+        """The rep picked another provider: kept in Settings, the engine reconnected to it."""
+        if name == (self._engine.provider_name() or ""):
+            return
+        self._context.settings.provider_name = name
+        self._context.save_settings(self._context.settings)
+        self._engine.reconnect_when_idle()
+
+    def open_providers(self, parent: QWidget | None = None) -> None:
+        """Settings → Providers; a provider added, changed or removed reconnects the engine."""
+        from bulkquote_gui.gui.dialogs.providers_dialog import ProvidersDialog
+
+        dialog = ProvidersDialog(self._context.session_factory,
+                                 allow_insecure_http=self._context.settings.allow_insecure_http,
+                                 confirm=self._dialogs.confirm,
+                                 parent=parent or self._dialog_parent)
+        dialog.changed.connect(self._engine.reconnect_when_idle)
+        dialog.changed.connect(self.refresh_providers)
+        self._dialogs.run(dialog)
+        dialog.deleteLater()
 
 
 def may_quit(upload_page: UploadPage, engine: EngineLink, dialogs: Any) -> bool:

@@ -81,6 +81,7 @@ def select_data(combo: QComboBox, value: object) -> None:
 
 class SettingsDialog(QDialog):
     test_finished = Signal(bool, str)  # ok, message — tests wait on it
+    providers_requested = Signal()     # "Providers…": the named sellers (dialogs/providers_dialog)
 
     def __init__(self, settings: Settings, keystore: KeyStore, *, demo_url: str | None = None,
                  client_factory: ClientFactory = connection.default_client_factory,
@@ -156,8 +157,13 @@ class SettingsDialog(QDialog):
         self.test_result = QLabel("")
         self.test_result.setWordWrap(True)
         self.test_result.setObjectName("hint")
+        self.providers_button = QPushButton("&Providers…")
+        self.providers_button.setToolTip("The named quote providers: MEF Sonata sellers and "
+                                         "Momentum accounts, each with its own credentials")
+        self.providers_button.clicked.connect(lambda: emit(self.providers_requested))
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
+        test_row.addWidget(self.providers_button)
         test_row.addStretch()
         # On a row of its own, two lines high: a failure's sentence is never clipped.
         self.test_result.setMinimumHeight(2 * self.test_result.fontMetrics().lineSpacing() + 4)

@@ -53,13 +53,15 @@ def _command(parent: QObject, sessions: Any, batch_id: int, change: Any) -> Oper
 
 def submit(parent: QObject, sessions: Any, result: Any, *, defaults: Any, source_name: str,
            owner: str = "", account_id: Callable[[], int | None] = lambda: None,
-           reuse: bool = True) -> Operation[int]:
-    """Store a batch from an import, filed under the connection's account; hands back its id."""
+           reuse: bool = True, provider_name: str | None = None) -> Operation[int]:
+    """Store a batch from an import, filed under the connection's account and provider; hands
+    back its id."""
     def work(sf: Any) -> int:
         with engine_store.in_transaction(sf) as session:
             batch_id = batch_store.create_batch(session, result, defaults=defaults,
                                                 source_name=source_name, owner=owner,
-                                                account_id=account_id())
+                                                account_id=account_id(),
+                                                provider_name=provider_name)
         if reuse:   # a transaction of its own, after the batch is stored
             with engine_store.in_transaction(sf) as session:
                 reuse_store.reuse_valid_quotes(session, batch_id)   # never pay twice for a still-valid quote

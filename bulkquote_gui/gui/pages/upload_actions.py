@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from bulkquote_gui.gui.models.preview_model import PreviewModel
+from bulkquote_gui.gui.qt_compat import emit
 
 
 def summary_text(counts: dict[str, int]) -> str:
@@ -26,6 +28,7 @@ class UploadActions(QWidget):
     submit_clicked = Signal()
     export_cleaned_clicked = Signal()
     fix_list_clicked = Signal()
+    provider_chosen = Signal(str)   # the rep picked another provider to quote through
 
     def __init__(self, model: PreviewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,8 +83,36 @@ class UploadActions(QWidget):
         bottom.addWidget(self.export_cleaned_button)
         bottom.addStretch(1)
         bottom.addWidget(self.reuse_box)
+        # Which seller quotes the batch: shown only when there is a choice (two or more).
+        self.provider_label = QLabel("&Quote through")
+        self.provider_combo = QComboBox()
+        self.provider_combo.setToolTip("The provider (Settings > Providers) this batch is sent to")
+        self.provider_label.setBuddy(self.provider_combo)
+        self._filling = False   # set_providers' own changes are not the rep's choice
+        self.provider_combo.currentIndexChanged.connect(self._provider_changed)
+        for widget in (self.provider_label, self.provider_combo):
+            widget.hide()
+            bottom.addWidget(widget)
         bottom.addWidget(self.submit_button)
         return bottom
+
+    def set_providers(self, names: list[str], current: str | None) -> None:
+        """The providers to choose from, `current` selected; no combo for one or none."""
+        self._filling = True
+        try:
+            self.provider_combo.clear()
+            for name in names:
+                self.provider_combo.addItem(name, name)
+            at = self.provider_combo.findData(current) if current else 0
+            self.provider_combo.setCurrentIndex(max(at, 0))
+        finally:
+            self._filling = False
+        for widget in (self.provider_label, self.provider_combo):
+            widget.setVisible(len(names) >= 2)
+
+    def _provider_changed(self, index: int) -> None:
+        if not self._filling and index >= 0:
+            emit(self.provider_chosen, str(self.provider_combo.itemData(index)))
 
     # ------------------------------------------------------------ counts and buttons
     def show_counts(self, counts: dict[str, int], result: Any) -> None:
