@@ -25,6 +25,8 @@ class QuoteEvent:
     error_code: str | None = None
     error_message: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # total, pending, active, complete, failed, cancelled
+    quote_level: str | None = None   # the priced answer's (a Sonata seller's quoteLevel)
+    alternate: bool = False          # priced, but not as asked: "alternate: review"
 
 
 @dataclass(frozen=True)

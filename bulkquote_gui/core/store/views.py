@@ -11,14 +11,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.states import ROW_TERMINAL, RowState
 from bulkquote_gui.core.store.models import (
     BATCH_PAUSED,
     BATCH_UNFINISHED,
+    DEFAULT_PROVIDER_KIND,
     ROW_ACTIVE,
+    Account,
     BatchJob,
     BatchQuote,
     Quote,
@@ -79,6 +81,11 @@ class RowView:
                                      # "" with one set, and for rows stored before v6)
     quoted: tuple[str, str, str, str] = ("", "", "", "")   # street (with unit), city, state, ZIP
                                      # as sent: the cleaned address, a repaired ZIP's zero too
+    provider: str = ""               # who quotes it: the batch's provider, else its account's
+                                     # kind ("Momentum")
+    remote_id: str | None = None     # the provider's id of the quote
+    quote_level: str | None = None   # the recommended option's (a Sonata seller's quoteLevel)
+    alternate: bool = False          # priced, but not as asked (e.g. a longer term): review it
 
     def stale(self, today: date) -> bool:
         """Priced, but the quote's valid-until date has passed: ask again before selling it."""
@@ -157,6 +164,8 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
     """Every row of the batch in processing (spreadsheet) order."""
     option_counts = (select(QuoteOption.quote_id, func.count().label("n"))
                      .group_by(QuoteOption.quote_id).subquery())
+    recommended = (select(QuoteOption.quote_id, QuoteOption.quote_level, QuoteOption.alternate)
+                   .where(QuoteOption.recommended.is_(True)).subquery())
     # Columns, not ORM objects: a 20,000-row batch is read to open it, on a thread that shares
     # the interpreter lock with the window (two ORM objects a row took most of that time).
     stmt = (select(BatchQuote.id, BatchQuote.row_number, BatchQuote.status, BatchQuote.error_code,
@@ -165,10 +174,13 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
                    BatchQuote.address_set, Quote.street, Quote.unit, Quote.city, Quote.state,
                    Quote.postal_code, Quote.carrier, Quote.mrc, Quote.nrc, Quote.currency,
                    Quote.install_days, Quote.access, Quote.is_estimate, Quote.valid_until,
-                   option_counts.c.n)
+                   option_counts.c.n, BatchQuote.remote_id, recommended.c.quote_level,
+                   recommended.c.alternate)
             .join(Quote, BatchQuote.quote_id == Quote.id)
             .outerjoin(option_counts, option_counts.c.quote_id == Quote.id)
+            .outerjoin(recommended, recommended.c.quote_id == Quote.id)
             .where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.position))
+    provider = _batch_provider(session, batch_id)
     out = []
     for r in session.execute(stmt):
         out.append(RowView(
@@ -181,13 +193,28 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             site_id=r.site_id, original=dict(r.original or {}), reused_from=r.reused_from,
             requote_of=r.requote_of, address_set=r.address_set or "",
             quoted=(f"{r.street} {r.unit}".strip() if r.unit else r.street, r.city, r.state,
-                    r.postal_code)))
+                    r.postal_code),
+            provider=provider, remote_id=r.remote_id, quote_level=r.quote_level,
+            alternate=bool(r.alternate)))
     earlier = [r.requote_of for r in out if r.requote_of is not None]
     if earlier:
         prices = dict(session.execute(select(BatchQuote.id, Quote.mrc).join(
             Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id.in_(earlier))).all())
         out = [replace(r, previous_mrc=prices.get(r.requote_of)) if r.requote_of else r for r in out]
     return out
+
+
+def _batch_provider(session: Session, batch_id: int) -> str:
+    """Who quotes the batch's rows, as the rep reads it: the provider it was submitted to
+    (`batch_job.provider_name`, where the store has that column), else its account's kind
+    ("Momentum"; the default kind while no account has taken the batch)."""
+    named = getattr(BatchJob, "provider_name", None)   # the providers change adds it (v8)
+    r = session.execute(select(named if named is not None else null(), Account.provider)
+                        .select_from(BatchJob).outerjoin(Account, Account.id == BatchJob.account_id)
+                        .where(BatchJob.id == batch_id)).first()
+    if r is None:
+        return ""
+    return str(r[0] or (r[1] or DEFAULT_PROVIDER_KIND).capitalize())
 
 
 def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:

@@ -19,14 +19,16 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
                             QSortFilterProxyModel, Qt)
 
 from bulkquote_gui.core.events import QuoteEvent
-from bulkquote_gui.core.output.reasons import (expired_text, is_retryable, reason_label, reason_text,
-                                        status_word)
+from bulkquote_gui.core.output.reasons import (ALTERNATE_TEXT, expired_text, is_retryable,
+                                               quote_level_word, reason_label, reason_text,
+                                               status_word)
 from bulkquote_gui.core.intake.rows import RowStatus, written_address
 from bulkquote_gui.core.states import ROW_ACTIVE, ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
 
-COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Reason")
+COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Provider", "Reason")
+PROVIDER_COLUMN = COLUMNS.index("Provider")
 STATUS_COLUMN = COLUMNS.index("Status")
 REASON_COLUMN = COLUMNS.index("Reason")
 SKIPPED = frozenset({RowStatus.INVALID, RowStatus.DUPLICATE})   # rows of the sheet the batch did not quote
@@ -61,12 +63,19 @@ class ResultRow:
     error_message: str | None = None
     categories: tuple[str, ...] = field(default=())  # a skipped row's, as `check` counts them
     valid_until: date | None = None   # a priced row's quote is good until then
+    provider: str = ""                # who quotes it (store RowView.provider)
+    quote_level: str | None = None    # the price's level (budgetary, firm…), when the seller says
+    alternate: bool = False           # priced, but not as asked: the rep reviews it
 
     @classmethod
     def from_view(cls, view: Any) -> "ResultRow":
         return cls(view.quote_id, view.row_number, view.address, str(view.status), view.carrier,
                    view.mrc, view.nrc, view.currency, view.install_days, view.error_code,
-                   view.error_message, valid_until=view.valid_until)
+                   view.error_message, valid_until=view.valid_until,
+                   # (a view made before the provider was shown may lack these)
+                   provider=getattr(view, "provider", ""),
+                   quote_level=getattr(view, "quote_level", None),
+                   alternate=getattr(view, "alternate", False))
 
     def expired(self, today: date | None = None) -> bool:
         """Priced, but past its valid-until date (as store RowView.stale): ask again first."""
@@ -90,8 +99,9 @@ class ResultRow:
     def reason(self) -> str:
         if self.expired():
             return expired_text(self.valid_until)
-        if self.status == RowState.COMPLETE:
-            return ""
+        if self.status == RowState.COMPLETE:   # how firm the price is, and whether it is the ask
+            return "; ".join(filter(None, (quote_level_word(self.quote_level),
+                                           ALTERNATE_TEXT if self.alternate else "")))
         if self.skipped:
             return self.error_message or ""
         if self.status == RowState.CANCELLED:
@@ -215,6 +225,7 @@ class ResultsModel(QAbstractTableModel):
         if event.status == RowState.COMPLETE:
             r.carrier, r.currency, r.install_days = event.carrier, event.currency, event.install_days
             r.mrc, r.nrc = _decimal(event.mrc), _decimal(event.nrc)
+            r.quote_level, r.alternate = event.quote_level, event.alternate
             r.error_code = r.error_message = None
         elif event.status in (RowState.FAILED, RowState.CANCELLED):
             r.error_code, r.error_message = event.error_code, event.error_message
@@ -346,6 +357,8 @@ class ResultsModel(QAbstractTableModel):
             return format_money(r.nrc, r.currency)
         if column == 6:
             return "" if r.install_days is None else f"{r.install_days} days"
+        if column == PROVIDER_COLUMN:
+            return "" if r.skipped else r.provider
         if column == REASON_COLUMN:
             return r.reason()
         return ""
