@@ -153,3 +153,28 @@ def test_a_row_in_flight_is_resumed_by_its_own_lane_only(sf):
     assert (next_for(0, 2).id, next_for(0, 2).status) != (first.id, RowState.SUBMITTING)
     assert next_for(0, 2).status == RowState.PENDING    # lane 0 takes the next pending row
     assert (next_for(0, 1).id, next_for(0, 1).status) == (first.id, RowState.SUBMITTING)
+
+
+def test_a_cancel_reaches_every_lane_with_a_row_of_the_batch(sf):
+    """Four lanes at work on one batch: the rep's cancel withdraws every quote in progress."""
+    import threading
+    import time
+
+    batch_id = _batch(sf, 12)
+    with SonataSimulator(time_scale=0.5, max_in_progress=4) as sim, \
+            build_client(sim.base_url, "s", kind=SONATA, sonata=_settings(sim, 4)) as client:
+        processor = Processor(sf, client, config=FAST, rng=random.Random(3))
+        outcome: list[str] = []
+        runner = threading.Thread(target=lambda: outcome.append(processor.run_batch(batch_id)))
+        runner.start()
+        guard = time.monotonic() + 30
+        while len(sim.state.quotes()) < 4 and time.monotonic() < guard:
+            time.sleep(0.02)
+        assert processor.current_batch == batch_id
+        processor.cancel(batch_id)
+        runner.join(timeout=30)
+        assert outcome == [BatchStatus.CANCELLED]
+        open_at_seller = [q for q in sim.state.quotes() if q.state in ("acknowledged", "inProgress")]
+        assert open_at_seller == []
+    rows = _all_terminal(sf, batch_id)
+    assert {r.status for r in rows} == {RowState.CANCELLED}

@@ -90,6 +90,12 @@ class Processor:
             return self._runners_made
 
     @property
+    def current_batch(self) -> int | None:
+        """A batch whose row a lane has in hand now (lane 0's first); None: none in hand."""
+        return next((c.current_batch for c in self._lane_commands
+                     if c.current_batch is not None), None)
+
+    @property
     def account(self) -> AccountRef:
         self._runner  # noqa: B018 - resolves the account
         assert isinstance(self._account, AccountRef)
