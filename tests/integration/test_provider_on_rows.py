@@ -101,3 +101,13 @@ def test_status_json_names_the_provider_on_every_row(tmp_path):
     assert {(r["provider"], r["quote_level"], r["alternate"]) for r in rows} == \
         {("Sonata", "budgetary", True)}
     assert {r["quote_id"] for r in rows} == made
+
+
+def test_the_event_that_prices_a_row_carries_its_level_and_alternate(sf):
+    from bulkquote_gui.core.events import QuoteEvent
+
+    events: list = []
+    _run_sonata_batch(sf, events)
+    priced = [e for e in events if isinstance(e, QuoteEvent) and e.status == RowState.COMPLETE]
+    assert len(priced) == 2
+    assert {(e.quote_level, e.alternate) for e in priced} == {("budgetary", True)}

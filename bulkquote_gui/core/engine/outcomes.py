@@ -42,7 +42,12 @@ class Outcomes:
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
         if quote.status == QuoteStatus.COMPLETE and quote.result is not None:
-            self.write_row(row_id, lambda s: row_store.mark_complete(s, row_id, quote, now))
+            # The event tells the priced offer's level and alternate flag as the engine has
+            # them: one SELECT less than reading them back from the store.
+            offer = quote.result.recommended_option if quote.result.options else None
+            self.write_row(row_id, lambda s: row_store.mark_complete(s, row_id, quote, now),
+                           adjust=None if offer is None else lambda e: replace(
+                               e, quote_level=offer.quote_level, alternate=offer.alternate))
             return
         if quote.status == QuoteStatus.FAILED:
             code = quote.error_code or "failed"
@@ -76,7 +81,8 @@ class Outcomes:
     # ------------------------------------------------------------ events
     def write_row(self, row_id: int, write: Callable[[Session], bool], *,
                   one_statement: bool = False, still_active_as: str | None = None,
-                  known: QuoteEvent | None = None) -> bool:
+                  known: QuoteEvent | None = None,
+                  adjust: Callable[[QuoteEvent], QuoteEvent] | None = None) -> bool:
         """A row's state change and the event announcing it, read in the same session (each
         transaction costs round trips on a server); the event goes out after the commit.
         False, and no event, when the write changed nothing.
@@ -95,6 +101,8 @@ class Outcomes:
             event = known or self._known_event(row_id, still_active_as)
             if event is None:
                 event = QuoteEvent(**row_store.row_event_fields(session, row_id))
+        if adjust is not None:
+            event = adjust(event)   # what the caller knows beyond the store's row (the offer)
         self._last = (event, self._clock.monotonic())
         self.emit(event)
         return True

@@ -274,14 +274,11 @@ _BATCH_OF_ROW = (select(BatchQuote.batch_id).where(BatchQuote.id == bindparam("p
                  .correlate(None).scalar_subquery())
 _COUNTS_OF_ROW = (select(_counted.status.label("c_status"), func.count().label("c_n"))
                   .where(_counted.batch_id == _BATCH_OF_ROW).group_by(_counted.status).subquery())
-_RECOMMENDED = aliased(QuoteOption)
 _ROW_EVENT = (
     select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
            BatchQuote.error_code, BatchQuote.error_message, Quote.carrier, Quote.mrc, Quote.nrc,
-           Quote.currency, Quote.install_days, _RECOMMENDED.quote_level, _RECOMMENDED.alternate,
-           _COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
+           Quote.currency, Quote.install_days, _COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
     .select_from(BatchQuote).join(Quote, BatchQuote.quote_id == Quote.id)
-    .outerjoin(_RECOMMENDED, (_RECOMMENDED.quote_id == Quote.id) & _RECOMMENDED.recommended)
     .join(_COUNTS_OF_ROW, true()).where(BatchQuote.id == bindparam("p_row")))
 
 
@@ -297,5 +294,4 @@ def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
             "mrc": None if r.mrc is None else str(r.mrc), "nrc": None if r.nrc is None else str(r.nrc),
             "currency": r.currency, "install_days": r.install_days,
             "error_code": r.error_code, "error_message": r.error_message,
-            "quote_level": r.quote_level, "alternate": bool(r.alternate),
             "counts": counts_of((c.c_status, c.c_n) for c in rows)}
