@@ -72,7 +72,7 @@ class BatchWorker(QObject):
 
     def current_batch(self) -> int | None:
         """The batch whose row the engine has in hand now (it changes turn by turn)."""
-        return self._processor.commands.current_batch if self.is_busy() else None
+        return self._processor.current_batch if self.is_busy() else None
 
     def pause(self, batch_id: int | None = None) -> None:
         """Pause `batch_id` (None: the one in hand); the other batches go on."""

@@ -3,10 +3,11 @@ crash test can kill -9 it (tests/integration/test_sonata_crash.py). The CLI cann
 a Sonata seller yet (no `--provider`): this builds what it would, the store on the database URL,
 the client `build_client(kind="sonata")` and the real Processor.
 
-    python -m tests.helpers.sonata_runner DB_URL BASE_URL TOKEN_URL BATCH_ID [cancel]
+    python -m tests.helpers.sonata_runner DB_URL BASE_URL TOKEN_URL BATCH_ID [cancel|run] [LANES]
 
 Exits 0 with the batch's status on stdout. With `cancel`, does what `bulkquote cancel` does
-instead: cancels the batch and makes one pass over the clean-up owed (cancelQuote).
+instead: cancels the batch and makes one pass over the clean-up owed (cancelQuote). LANES: the
+quotes the seller allows in progress (1 unless given).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ CONFIG = EngineConfig(poll_interval_s=0.02, quote_timeout_s=30.0, retry_after_fl
                       lease_ttl_s=1.0, lease_retry_s=0.1)
 
 
-def main(db_url: str, base_url: str, token_url: str, batch_id: str, mode: str = "run") -> int:
+def main(db_url: str, base_url: str, token_url: str, batch_id: str, mode: str = "run",
+         lanes: str = "1") -> int:
     settings = SonataSettings(token_url=token_url, client_id="buyer-1", seller="Hostile Fiber",
                               offerings={"DIA": "BIA-1", "ETHERNET": "AEL-1"},
-                              contact=Contact("Rita Rep", "rita@buyer.example", "555-0100"))
+                              contact=Contact("Rita Rep", "rita@buyer.example", "555-0100"),
+                              lanes=int(lanes))
     engine = engine_store.make_engine(db_url)
     try:
         with build_client(base_url, "s3cret-value", kind=SONATA, sonata=settings) as client:

@@ -50,15 +50,17 @@ def test_csv_has_bom_original_columns_then_results(sf, batch_id, tmp_path):
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0] == ["Site", "Address", "City", "ST", "Zip", "Note", "Status", "Reason",
                        "Quoted street", "Quoted city", "Quoted state", "Quoted ZIP",
-                       "Carrier", "MRC", "NRC", "Currency", "Install days", "Access", "Estimate",
-                       "Valid until", "Options"]
+                       "Provider", "Carrier", "MRC", "NRC", "Currency", "Install days", "Access",
+                       "Estimate", "Quote level", "Alternate", "Valid until", "Options",
+                       "Provider quote id"]
     first, second, third = rows[1:]
     assert first[:2] == ["S2", "2 Main St"]
     assert first[5] == "'=HYPERLINK(\"http://evil\",\"x\")"
-    assert first[6:21] == ["Priced", "", "2 Main St", "Austin", "TX", "78701", "Lumen",
-                           "1234567.89", "0.00", "USD", "45", "On-net", "no", "2099-12-29", "2"]
+    assert first[6:25] == ["Priced", "", "2 Main St", "Austin", "TX", "78701", "Momentum", "Lumen",
+                           "1234567.89", "0.00", "USD", "45", "On-net", "no", "", "", "2099-12-29",
+                           "2", "q_0001"]
     assert second[5] == "-5"
-    assert second[6:8] == ["Failed", "No coverage: no carrier serves it"] and second[13] == ""
+    assert second[6:8] == ["Failed", "No coverage: no carrier serves it"] and second[14] == ""
     assert third[5] == "'+1 512 555 0100"
 
 

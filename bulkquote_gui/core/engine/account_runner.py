@@ -5,9 +5,13 @@
          |                  |  +--------------------- batch ended? settle, finish it <--------+
          +-- lease lost ----+---> no row left: release the lease (or, as a worker, wait for more)
 
-One quote in flight per account, whoever else uses it: only the lease holder sends, every POST
-is fenced by its token, and a 409 naming a quote none of our rows stored is waited for, never
-cancelled. Different accounts each have a runner of their own, on threads of their own.
+One quote in flight per lane, whoever else uses the account: only the lane's lease holder sends,
+every POST is fenced by its token, and a 409 naming a quote none of our rows stored is waited
+for, never cancelled. A provider that allows N quotes in progress has N lanes, each a runner of
+its own on the same line (the Processor runs them); a lane's claim of a row is mark_submitting's
+conditional UPDATE, so two lanes never take the same row, and a row in flight is resumed only by
+its own lane. Clean-up owed to the account is lane 0's, so no quote is withdrawn twice.
+Different accounts each have runners of their own, on threads of their own.
 """
 
 from __future__ import annotations
@@ -61,15 +65,17 @@ class AccountRunner:
     def __init__(self, session_factory: sessionmaker[Session], client: QuoteProvider, account_id: int,
                  holder: Holder, *, clock: Clock, config: EngineConfig, commands: Commands,
                  on_event: Callable[[Event], None], rng: random.Random | None = None,
-                 claims: bool = True) -> None:
+                 claims: bool = True, lane: int = 0, lanes: int = 1) -> None:
         self._sf = session_factory
         self.account_id = account_id
+        self.lane, self._lanes = lane, lanes
         self._claims = claims   # batches no account owns yet become this one's when run
         self._clock = clock
         self._config = config
         self.commands = commands
         self.timing = Timing(config, rng)
-        self.lease = LeaseKeeper(session_factory, account_id, holder, clock, ttl_s=config.lease_ttl_s)
+        self.lease = LeaseKeeper(session_factory, account_id, holder, clock, ttl_s=config.lease_ttl_s,
+                                 lane=lane)
         self.outcomes = Outcomes(session_factory, clock, on_event)
         self.owed = OwedCalls(session_factory, client, clock, self.timing, commands, self.outcomes,
                               fence_check=self._fence_if_held, account_id=account_id)
@@ -156,7 +162,8 @@ class AccountRunner:
         while True:
             try:
                 self.commands.check()        # stop, lease renewal
-                self.owed.run_once()         # before the next POST: our quotes off the account
+                if self._cleans:
+                    self.owed.run_once()     # before the next POST: our quotes off the account
             except Interrupted as stop:
                 return self._line_interrupted(stop, result)
             except LeaseLost:
@@ -165,7 +172,9 @@ class AccountRunner:
             row, self._next = self._next, None
             if row is None:
                 with self._sf() as session:
-                    row = work_store.next_row_for_account(session, self.account_id, only_batch=only_batch)
+                    row = self._own_counts(work_store.next_row_for_account(
+                        session, self.account_id, only_batch=only_batch, lane=self.lane,
+                        lanes=self._lanes))
             if row is None:
                 return self._finish_idle(only_batch, result)
             batch_id = row.batch_id
@@ -261,7 +270,7 @@ class AccountRunner:
         if result is not None:
             result.statuses[batch_id] = BatchStatus.CANCELLED
         self.outcomes.emit_batch(batch_id, BatchStatus.CANCELLED, message)
-        refused = self.owed.settle(yield_to_commands=False)
+        refused = self.owed.settle(yield_to_commands=False) if self._cleans else None
         if refused is not None:
             log.warning("cancelled batch %s: its quote could not be cancelled on the server: %s",
                         batch_id, refused)
@@ -271,12 +280,25 @@ class AccountRunner:
         One statement serves both questions and says how much is owed to the account (settled
         before the next POST): on a server each statement is a round trip."""
         with engine_store.autocommit(self._sf) as session:
-            ahead = work_store.line_ahead(session, self.account_id, only_batch=self._only_batch)
+            ahead = work_store.line_ahead(session, self.account_id, only_batch=self._only_batch,
+                                          lane=self.lane, lanes=self._lanes)
             self.owed.remember(work_store.owed_cleanup(session, self.account_id) if ahead.owed else [])
-        self._next = ahead.row
+        self._next = self._own_counts(ahead.row)
         if ahead.owed and self._next is not None:   # the clean-up may change the counts first
             self._next = replace(self._next, counts=None)
         return self._next is not None and self._next.batch_id == batch_id
+
+    @property
+    def _cleans(self) -> bool:
+        """Lane 0 settles the clean-up owed to the account: one lane, so none is sent twice."""
+        return self.lane == 0
+
+    def _own_counts(self, row: work_store.RowWork | None) -> work_store.RowWork | None:
+        """With other lanes at work the counts read with the row are soon stale: its event
+        reads them again."""
+        if row is None or self._lanes == 1:
+            return row
+        return replace(row, counts=None)
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:
         with self._sf() as session:
@@ -286,7 +308,7 @@ class AccountRunner:
 
     def _finish(self, batch_id: int, result: RunResult) -> None:
         """No row of the batch is open: clear the account of our quotes, then it is complete."""
-        refused = self.owed.settle(yield_to_commands=True)
+        refused = self.owed.settle(yield_to_commands=True) if self._cleans else None
         if refused is not None:
             self._refused(batch_id, auth_message(refused, name_of(self.gate.client)), result)
             return
@@ -374,19 +396,22 @@ class AccountRunner:
         told: tuple[str, int, bool] | None = None   # the holder we said we wait for
         while not self.commands.stopped:
             if self.lease.try_acquire():
-                if told:
+                if told and self.lane == 0:
                     self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
                 return StepResult.HELD
             if told and not self._has_work(only_batch):
-                self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
+                if self.lane == 0:
+                    self.outcomes.emit_wait(self.account_id, WaitReason.NONE)
                 return StepResult.IDLE
             state = self.lease.read()
             holder = (state.instance_id, state.token, holder_stopped(state.holder)) \
                 if state is not None else ("", 0, False)
-            # Said once per holder, and again if it stops: an estimate, not a countdown.
+            # Said once per holder, and again if it stops: an estimate, not a countdown. Only
+            # lane 0 speaks: the other lanes' holders are the same story.
             if holder != told:
-                self.outcomes.emit_wait(self.account_id, WaitReason.LEASE,
-                                        waiting_message(state, self._clock.now()))
+                if self.lane == 0:
+                    self.outcomes.emit_wait(self.account_id, WaitReason.LEASE,
+                                            waiting_message(state, self._clock.now()))
                 told = holder
             self.commands.idle_wait(self._config.lease_retry_s)
         return StepResult.STOPPED
@@ -417,7 +442,8 @@ class AccountRunner:
 
     def _give_back(self, seconds: float) -> None:
         with engine_store.in_transaction(self._sf) as session:
-            row_store.shift_polling_deadlines(session, self.account_id, seconds)
+            row_store.shift_polling_deadlines(session, self.account_id, seconds,
+                                              lane=self.lane if self._lanes > 1 else None)
 
     def status(self, batch_id: int) -> str:
         """The batch's status in the store (KeyError for an unknown batch)."""

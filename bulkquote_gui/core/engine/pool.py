@@ -1,6 +1,7 @@
-"""Several accounts in parallel: one Processor (one lease, one line) per account, each on a thread
-of its own. The API's rule is one quote in flight per account, so a team whose reps each have a
-key quotes that many times faster; within an account, nothing changes."""
+"""Several accounts in parallel: one Processor per account, each on a thread of its own (and its
+lanes, where the provider allows several quotes in progress, on threads of their own). The API's
+rule is one quote in flight per account, so a team whose reps each have a key quotes that many
+times faster; within an account, nothing changes."""
 
 from __future__ import annotations
 

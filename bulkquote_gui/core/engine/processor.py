@@ -1,8 +1,11 @@
 """The engine as the window and the CLI use it: one account, run now or until idle, commands.
 
-`Processor` puts together one AccountRunner (the lease, the fair line, one row's state machine)
-and offers what callers ask of it: run one batch, run everything the account has, pause, cancel,
-stop. Commands may be called from any thread and take effect within a second.
+`Processor` puts together one AccountRunner per lane (the lane's lease, the fair line, one row's
+state machine) and offers what callers ask of it: run one batch, run everything the account has,
+pause, cancel, stop. Commands may be called from any thread and take effect within a second.
+
+A provider that allows N quotes in progress (`lanes_of(client)`: Momentum 1) gets N lanes, run
+on threads of their own; each lane is a lease, so processes on one account share N, never more.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.lease import this_process
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.events import Event
-from bulkquote_gui.core.quoting.provider import QuoteProvider, kind_of
+from bulkquote_gui.core.quoting.provider import QuoteProvider, kind_of, lanes_of
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
@@ -56,26 +59,42 @@ class Processor:
         self._config = config
         self._rng = rng
         self._holder = holder or this_process("engine")
-        self.commands = Commands(session_factory, self._clock, check_s=config.command_check_s)
+        self.lanes = lanes_of(client)
+        # One Commands per lane (each renews its own lease); `commands` is lane 0's.
+        self._lane_commands = [Commands(session_factory, self._clock, check_s=config.command_check_s)
+                               for _ in range(self.lanes)]
+        self.commands = self._lane_commands[0]
         self._runner_lock = threading.Lock()
-        self._runner_made: AccountRunner | None = None
+        self._runners_made: list[AccountRunner] = []
         self.last_result = RunResult()
 
     @property
     def _runner(self) -> AccountRunner:
+        """Lane 0's runner: the clean-up owed and the batches' statuses are its."""
+        return self._runners[0]
+
+    @property
+    def _runners(self) -> list[AccountRunner]:
         with self._runner_lock:
-            if self._runner_made is None:
+            if not self._runners_made:
                 account = self._account() if callable(self._account) else self._account
                 claims = account is not None   # never file batches under the stand-in account
                 if account is None:
                     kind = kind_of(self._client) or model_store.DEFAULT_PROVIDER_KIND
                     account = account_store.ensure_account(self._sf, *LOCAL_ACCOUNT, provider=kind)
-                self._runner_made = AccountRunner(
+                self._runners_made = [AccountRunner(
                     self._sf, self._client, account.id, self._holder, clock=self._clock,
-                    config=self._config, commands=self.commands, on_event=self._on_event,
-                    rng=self._rng, claims=claims)
+                    config=self._config, commands=commands, on_event=self._on_event,
+                    rng=self._rng, claims=claims, lane=lane, lanes=self.lanes)
+                    for lane, commands in enumerate(self._lane_commands)]
                 self._account = account
-            return self._runner_made
+            return self._runners_made
+
+    @property
+    def current_batch(self) -> int | None:
+        """A batch whose row a lane has in hand now (lane 0's first); None: none in hand."""
+        return next((c.current_batch for c in self._lane_commands
+                     if c.current_batch is not None), None)
 
     @property
     def account(self) -> AccountRef:
@@ -91,7 +110,8 @@ class Processor:
         # Flags only, no store write: callable from the GUI thread. A batch not in hand is
         # paused by the engine when its turn comes (and by the caller in the store, if it wants
         # the pause to hold while no engine runs).
-        self.commands.pause(batch_id)
+        for commands in self._lane_commands:
+            commands.pause(batch_id)
 
     def stop(self) -> None:
         """App closing: leave at once; unfinished batches resume on the next start.
@@ -99,14 +119,16 @@ class Processor:
         Final: this Processor runs nothing more afterwards. An HTTP call under way is aborted
         where the client can (an optional `abort()`); the row keeps the state written before it.
         """
-        self.commands.stop()
+        for commands in self._lane_commands:
+            commands.stop()
         abort = getattr(self._client, "abort", None)
         if callable(abort):
             abort()
 
     def nudge(self) -> None:
         """A batch was submitted or resumed: a waiting engine looks again now."""
-        self.commands.nudge()
+        for commands in self._lane_commands:
+            commands.nudge()
 
     def cancel(self, batch_id: int) -> None:
         """Cancel a batch, whether or not its row is in hand.
@@ -115,11 +137,13 @@ class Processor:
         engine then DELETEs the quote in flight; for any other, quotes it left in flight are
         owed a DELETE (see `send_pending_deletes`).
         """
-        if self.commands.current_batch == batch_id:
-            self.commands.cancel(batch_id)
+        in_hand = [c for c in self._lane_commands if c.current_batch == batch_id]
+        if in_hand:   # each lane with a row of it cancels that row's quote; a lane that takes
+            for commands in in_hand:   # another row of it meanwhile reads the cancel in the store
+                commands.cancel(batch_id)
             with engine_store.in_transaction(self._sf) as session:
                 batch_store.request_cancel(session, batch_id, include_active=False)
-            self.commands.nudge()
+            self.nudge()
             return
         with engine_store.in_transaction(self._sf) as session:
             batch_store.request_cancel(session, batch_id, include_active=True)   # DELETEs owed with it
@@ -140,7 +164,7 @@ class Processor:
         until_idle=False, until stop()). Stops early on stop() and on a refused key."""
         if self.commands.stopped:
             return RunResult(stopped=True)
-        self.last_result = self._runner.run(until_idle=until_idle)
+        self.last_result = self._run_lanes(until_idle=until_idle)
         return self.last_result
 
     def run_batch(self, batch_id: int) -> str:
@@ -152,7 +176,44 @@ class Processor:
         status = self._runner.status(batch_id)
         if self.commands.stopped or status not in (BatchStatus.PENDING, BatchStatus.RUNNING):
             return status
-        self.last_result = self._runner.run(only_batch=batch_id)
+        self.last_result = self._run_lanes(only_batch=batch_id)
         if self.last_result.stopped and batch_id in self.last_result.statuses:
             return self.last_result.statuses[batch_id]   # as the run's end read it (or, the
         return self._runner.status(batch_id)             # store away, as last seen)
+
+    def _run_lanes(self, **how: object) -> RunResult:
+        """Every lane's run (lane 0 on this thread, the others on threads of their own), their
+        results merged: a batch's status as the store has it at the end."""
+        runners = self._runners
+        if len(runners) == 1:
+            return runners[0].run(**how)  # type: ignore[arg-type]
+        results: list[RunResult] = [RunResult() for _ in runners]
+        errors: list[BaseException] = []
+
+        def run(lane: int) -> None:
+            try:
+                results[lane] = runners[lane].run(**how)  # type: ignore[arg-type]
+            except BaseException as exc:  # raised on the caller's thread below
+                errors.append(exc)
+                for commands in self._lane_commands:   # the other lanes end too
+                    commands.stop()
+
+        threads = [threading.Thread(target=run, args=(lane,), daemon=True,
+                                    name=f"account-{self.account.id}-lane-{lane}")
+                   for lane in range(1, len(runners))]
+        for thread in threads:
+            thread.start()
+        run(0)
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        merged = RunResult(stopped=any(r.stopped for r in results),
+                           auth_failed=any(r.auth_failed for r in results))
+        for batch_id in sorted({b for r in results for b in r.statuses}):
+            try:
+                merged.statuses[batch_id] = self._runner.status(batch_id)
+            except Exception:  # the store away at the end: as the last lane saw it
+                merged.statuses[batch_id] = next(r.statuses[batch_id] for r in reversed(results)
+                                                 if batch_id in r.statuses)
+        return merged

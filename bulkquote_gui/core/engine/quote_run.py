@@ -43,6 +43,7 @@ from bulkquote_gui.core.quoting.provider import (
     ProviderError,
     QuoteStatus,
     RemoteQuote,
+    Throttled,
     TransientError,
     name_of,
 )
@@ -148,6 +149,7 @@ class QuoteRun:
         its key: the quote that POST may have made must not stay in flight, nor its price lost.
         """
         transient_tries = 0
+        throttled_tries = 0
         blocked_tries = 0
         transient_spent = 0.0    # only time lost to transient faults counts against the row
         try:
@@ -173,6 +175,15 @@ class QuoteRun:
                     blocked_tries += 1
                     if adopted is not None:
                         return adopted
+                    continue
+                except Throttled as exc:
+                    # Past the quotes the seller allows in progress (another lane, process
+                    # or buyer holds them): wait, the row's time stands still. A gateway may
+                    # answer so after the seller took the POST: look before sending again.
+                    post_unanswered = True
+                    throttled_tries += 1
+                    self._commands.sleep(self._timing.retry_delay(exc.retry_after,
+                                                                  throttled_tries - 1))
                     continue
                 except TransientError as exc:
                     transient_tries += 1

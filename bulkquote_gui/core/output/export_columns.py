@@ -15,7 +15,8 @@ from datetime import date
 from typing import Any, Callable
 
 from bulkquote_gui.core.store import views as view_store
-from bulkquote_gui.core.output.reasons import access_word, expired_text, reason_text, status_word
+from bulkquote_gui.core.output.reasons import (ALTERNATE_TEXT, access_word, expired_text,
+                                               quote_level_word, reason_text, status_word)
 from bulkquote_gui.core.states import RowState
 
 
@@ -116,6 +117,8 @@ RESULT_COLUMNS: tuple[Column, ...] = (
     Column("Status", lambda r: status_word(r.status), lambda s: status_word(s.status)),
     Column("Reason", row_reason, _skipped_reason),
     *_QUOTED_ADDRESS,
+    # Who quoted the row (the provider), and the carrier of its offer.
+    Column("Provider", lambda r: r.provider, _text("")),
     Column("Carrier", lambda r: r.carrier or "", _text("")),
     Column("MRC", lambda r: r.mrc, number_format=_money),
     Column("NRC", lambda r: r.nrc, number_format=_money),
@@ -123,8 +126,11 @@ RESULT_COLUMNS: tuple[Column, ...] = (
     Column("Install days", lambda r: r.install_days),
     Column("Access", lambda r: access_word(r.access), _text("")),
     Column("Estimate", _estimate, _text("")),
+    Column("Quote level", lambda r: quote_level_word(r.quote_level), _text("")),
+    Column("Alternate", lambda r: ALTERNATE_TEXT if r.alternate else "", _text("")),
     Column("Valid until", lambda r: r.valid_until, number_format=lambda _r: "yyyy-mm-dd"),
     Column("Options", lambda r: r.option_count or None),
+    Column("Provider quote id", lambda r: r.remote_id or "", _text("")),
     # A re-quote sets each new price beside the one it replaces.
     Column("Previous MRC", lambda r: r.previous_mrc, number_format=_money, shown=_requoted),
     Column("MRC change", _mrc_change, number_format=_money, shown=_requoted),

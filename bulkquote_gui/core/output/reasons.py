@@ -85,6 +85,17 @@ def access_word(access: str | None) -> str:
     return ACCESS_WORDS.get(access, access.replace("_", "-").capitalize())
 
 
+# A seller's quoteLevel (MEF Sonata), as the rep reads it beside the price.
+QUOTE_LEVEL_WORDS = {"budgetary": "budgetary", "firmSubjectToFeasibilityCheck":
+                     "firm subject to feasibility", "firm": "firm"}
+# A price for something other than what was asked (e.g. 48 months offered for 36).
+ALTERNATE_TEXT = "alternate: review"
+
+
+def quote_level_word(level: str | None) -> str:
+    return QUOTE_LEVEL_WORDS.get(level, level) if level else ""
+
+
 def reason_text(code: str | None, message: str | None) -> str:
     """One sentence for a row that did not get a price, its category first, said once.
 

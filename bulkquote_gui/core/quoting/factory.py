@@ -26,6 +26,7 @@ class ProviderClient(QuoteProvider, Protocol):
 
     kind: str           # one of PROVIDER_KINDS: the account's kind in the store
     display_name: str   # the provider as the rep reads it in a sentence ("Momentum")
+    lanes: int          # quotes it allows in progress on one account: the engine's lanes
 
     def check_auth(self) -> None:
         """Returns when the provider accepts the key; raises AuthError (or another

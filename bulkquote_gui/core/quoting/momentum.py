@@ -434,6 +434,7 @@ class MomentumClient:
     """
 
     kind = "momentum"            # quoting/factory.MOMENTUM: the account's kind in the store
+    lanes = 1                    # the API's rule: one quote in flight per account
     display_name = "Momentum"
 
     def __init__(self, base_url: str, api_key: str, *, transport: httpx.BaseTransport | None = None,

@@ -168,6 +168,12 @@ class Unreachable(TransientError):
         self.reason = reason
 
 
+class Throttled(TransientError):
+    """The provider asks to slow down (a seller's gateway: 429, past the quotes it allows in
+    progress). Waited out at its Retry-After: the time never counts against a row, which is
+    never failed for it (the rep may cancel)."""
+
+
 class AuthError(ProviderError):
     """The key is missing or wrong (Momentum: 401). Stop the batch and ask the user.
 
@@ -206,6 +212,13 @@ def kind_of(client: object) -> str | None:
     """The provider kind a client says it speaks (`kind`, e.g. "momentum"), or None for one
     that does not say (a test's fake): the kind is part of the account's identity."""
     return getattr(client, "kind", None) or None
+
+
+def lanes_of(client: object) -> int:
+    """How many quotes the provider allows in progress at once on one account (`lanes`, at
+    least 1): the engine runs that many lanes. A client that does not say has one."""
+    lanes = getattr(client, "lanes", 1)
+    return lanes if isinstance(lanes, int) and not isinstance(lanes, bool) and lanes >= 1 else 1
 
 
 def name_of(client: object) -> str:

@@ -277,6 +277,9 @@ class BatchQuote(Base):
     # the import named it ("PH", "Mailing"); None for a sheet with one address set, and for
     # rows stored before v6.
     address_set: Mapped[str | None] = mapped_column(String(200))
+    # schema v8: the lane (of the account's lease) that took the row, written with `submitting`:
+    # its next holder resumes it, never another lane (None: before v8, lane 0's).
+    lane: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[BatchJob] = relationship(back_populates="rows")
     quote: Mapped[Quote] = relationship()

@@ -51,7 +51,7 @@ _TO_POLLING = RowState.allowed_from(ROW_POLLING)   # submitting (the POST answer
 _MARK_SUBMITTING = (
     update(BatchQuote)
     .where(BatchQuote.id == bindparam("p_row"), BatchQuote.status == ROW_PENDING)
-    .values(status=ROW_SUBMITTING, attempts=BatchQuote.attempts + 1,
+    .values(status=ROW_SUBMITTING, attempts=BatchQuote.attempts + 1, lane=bindparam("p_lane"),
             submitted_at=bindparam("p_now", type_=BatchQuote.submitted_at.type)))
 # The fence in the same statement: the row changes only while the lease's token is ours.
 _MARK_SUBMITTING_FENCED = _MARK_SUBMITTING.where(LEASE_IS_OURS)
@@ -97,9 +97,13 @@ def mark_submitting(session: Session, row: RowWork, now: datetime, *,
     The row's batch takes its turn (round-robin among the account's batches), unless the row
     says no other batch waits for one. With `fence`, the write holds only while the lease's
     token is still ours, checked in the same statement: LeaseLost is raised otherwise, and
-    nothing is written.
+    nothing is written. The row keeps the fence's lane: that lane's holder resumes it.
+
+    The status in the WHERE makes the claim: of two lanes (or processes) that read the same
+    pending row, one UPDATE changes it and the other's changes nothing (SQLite writes one at a
+    time; PostgreSQL re-reads the row after the first commits) and it takes the next row.
     """
-    params = {"p_row": row.id, "p_now": now}
+    params = {"p_row": row.id, "p_now": now, "p_lane": fence.lane if fence else 0}
     conn = session.connection()
     if fence is None:
         changed = conn.execute(_MARK_SUBMITTING, params).rowcount
@@ -114,15 +118,20 @@ def mark_submitting(session: Session, row: RowWork, now: datetime, *,
     return True
 
 
-def shift_polling_deadlines(session: Session, account_id: int, seconds: float) -> int:
-    """Move the submit time of the account's polling rows forward by `seconds`: time the API
-    could not be reached does not count against any row's timeout (kept across restarts)."""
+def shift_polling_deadlines(session: Session, account_id: int, seconds: float,
+                            lane: int | None = None) -> int:
+    """Move the submit time of the account's polling rows (of `lane`, if given: each lane waits
+    out an outage on its own) forward by `seconds`: time the API could not be reached does not
+    count against any row's timeout (kept across restarts)."""
     if seconds <= 0:
         return 0
-    rows = session.execute(select(BatchQuote.id, BatchQuote.submitted_at).join(
+    query = select(BatchQuote.id, BatchQuote.submitted_at).join(
         BatchJob, BatchJob.id == BatchQuote.batch_id).where(
         BatchJob.account_id == account_id, BatchQuote.status == ROW_POLLING,
-        BatchQuote.submitted_at.is_not(None))).all()
+        BatchQuote.submitted_at.is_not(None))
+    if lane is not None:
+        query = query.where(func.coalesce(BatchQuote.lane, 0) == lane)
+    rows = session.execute(query).all()
     for r in rows:
         session.execute(update(BatchQuote).where(BatchQuote.id == r.id).values(
             submitted_at=r.submitted_at + timedelta(seconds=seconds)))

@@ -114,7 +114,7 @@ def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
     is per (account, lane), existing ones lane 0, so a provider may allow several quotes in
     progress; the `provider` table keeps named providers (never their secrets), a batch the name
     of the one it was sent to; an option keeps a seller's quote level, whether it is an
-    alternate to what was asked, and a note."""
+    alternate to what was asked, and a note; a row keeps the lane that took it."""
     conn.execute(text(f"ALTER TABLE account ADD COLUMN provider VARCHAR(50) NOT NULL "
                       f"DEFAULT '{DEFAULT_PROVIDER_KIND}'"))
     conn.execute(text("DROP INDEX ux_account_url_key"))
@@ -137,6 +137,7 @@ def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE quote_option ADD COLUMN quote_level VARCHAR(40)"))
     conn.execute(text("ALTER TABLE quote_option ADD COLUMN alternate BOOLEAN NOT NULL DEFAULT false"))
     conn.execute(text("ALTER TABLE quote_option ADD COLUMN note VARCHAR(500)"))
+    conn.execute(text("ALTER TABLE batch_quote ADD COLUMN lane INTEGER"))
 
 
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.

@@ -20,7 +20,9 @@ from bulkquote_gui.core.states import ROW_TERMINAL, RowState
 from bulkquote_gui.core.store.models import (
     BATCH_PAUSED,
     BATCH_UNFINISHED,
+    DEFAULT_PROVIDER_KIND,
     ROW_ACTIVE,
+    Account,
     BatchJob,
     BatchQuote,
     Quote,
@@ -76,6 +78,9 @@ class RowView(ReadsOffer):
                                      # "" with one set, and for rows stored before v6)
     quoted: tuple[str, str, str, str] = ("", "", "", "")   # street (with unit), city, state, ZIP
                                      # as sent: the cleaned address, a repaired ZIP's zero too
+    provider: str = ""               # who quotes it: the batch's provider, else its account's
+                                     # kind ("Momentum")
+    remote_id: str | None = None     # the provider's id of the quote
 
     def stale(self, today: date) -> bool:
         """Priced, but the quote's valid-until date has passed: ask again before selling it."""
@@ -173,11 +178,13 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
                    BatchQuote.original, BatchQuote.reused_from, BatchQuote.requote_of,
                    BatchQuote.address_set, Quote.street, Quote.unit, Quote.city, Quote.state,
                    Quote.postal_code, Quote.valid_until, option_counts.c.n,
-                   QuoteOption.id.label("offered"), *OFFER_COLUMNS)
+                   QuoteOption.id.label("offered"), *OFFER_COLUMNS,
+                   BatchQuote.remote_id)
             .join(Quote, BatchQuote.quote_id == Quote.id)
             .outerjoin(option_counts, option_counts.c.quote_id == Quote.id)
             .outerjoin(QuoteOption, (QuoteOption.quote_id == Quote.id) & QuoteOption.recommended)
             .where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.position))
+    provider = _batch_provider(session, batch_id)
     out = []
     for r in session.execute(stmt):
         out.append(RowView(
@@ -189,13 +196,26 @@ def batch_rows(session: Session, batch_id: int) -> list[RowView]:
             site_id=r.site_id, original=dict(r.original or {}), reused_from=r.reused_from,
             requote_of=r.requote_of, address_set=r.address_set or "",
             quoted=(f"{r.street} {r.unit}".strip() if r.unit else r.street, r.city, r.state,
-                    r.postal_code)))
+                    r.postal_code),
+            provider=provider, remote_id=r.remote_id))
     earlier = [r.requote_of for r in out if r.requote_of is not None]
     if earlier:
         prices = dict(session.execute(select(BatchQuote.id, Quote.mrc).join(
             Quote, BatchQuote.quote_id == Quote.id).where(BatchQuote.id.in_(earlier))).all())
         out = [replace(r, previous_mrc=prices.get(r.requote_of)) if r.requote_of else r for r in out]
     return out
+
+
+def _batch_provider(session: Session, batch_id: int) -> str:
+    """Who quotes the batch's rows, as the rep reads it: the provider it was submitted to
+    (`batch_job.provider_name`), else its account's kind ("Momentum"; the default kind while
+    no account has taken the batch)."""
+    r = session.execute(select(BatchJob.provider_name, Account.provider)
+                        .select_from(BatchJob).outerjoin(Account, Account.id == BatchJob.account_id)
+                        .where(BatchJob.id == batch_id)).first()
+    if r is None:
+        return ""
+    return str(r[0] or (r[1] or DEFAULT_PROVIDER_KIND).capitalize())
 
 
 def batch_skipped(session: Session, batch_id: int) -> list[SkippedRow]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from bulkquote_gui.core.states import BatchStatus, RowState
@@ -155,7 +155,14 @@ def _of_account(job: Any = BatchJob) -> Any:
                 one_of(job.status, BATCH_UNFINISHED))
 
 
-_ACTIVE_ROW = (_work_select().where(_of_account(), one_of(BatchQuote.status, ROW_ACTIVE))
+# A row in flight is resumed by its own lane's holder; lane 0 also takes those of lanes the
+# provider no longer has (its lanes made fewer) and of rows stored before lanes (None).
+_LANE = func.coalesce(BatchQuote.lane, 0)
+_OF_THIS_LANE = or_(_LANE == bindparam("p_lane", type_=Integer),
+                    and_(bindparam("p_lane", type_=Integer) == 0,
+                         _LANE >= bindparam("p_lanes", type_=Integer)))
+_ACTIVE_ROW = (_work_select().where(_of_account(), one_of(BatchQuote.status, ROW_ACTIVE),
+                                    _OF_THIS_LANE)
                .order_by(BatchQuote.id).limit(1))
 _ACTIVE_ROW_OF = _ACTIVE_ROW.where(BatchQuote.batch_id == bindparam("p_only"))
 
@@ -204,25 +211,27 @@ class LineAhead:
     owed: int
 
 
-def next_row_for_account(session: Session, account_id: int, *,
-                         only_batch: int | None = None) -> RowWork | None:
-    """The account's next row: one already in flight (after a crash or a takeover) first, else
-    the first pending row of the batch whose turn is oldest, rushed batches before the rest.
+def next_row_for_account(session: Session, account_id: int, *, only_batch: int | None = None,
+                         lane: int = 0, lanes: int = 1) -> RowWork | None:
+    """The account's next row: one already in flight on this `lane` (of `lanes`; after a crash
+    or a takeover) first, else the first pending row of the batch whose turn is oldest, rushed
+    batches before the rest (which lane gets it is mark_submitting's claim).
 
     Batches no account has claimed yet (stored by an older version) count as this account's.
     """
-    params = {"p_account": account_id, "p_only": only_batch}
+    params = {"p_account": account_id, "p_only": only_batch, "p_lane": lane, "p_lanes": lanes}
     return _row_in_flight(session, params) or _pending_ahead(session, params).row
 
 
-def line_ahead(session: Session, account_id: int, *, only_batch: int | None = None) -> LineAhead:
+def line_ahead(session: Session, account_id: int, *, only_batch: int | None = None,
+               lane: int = 0, lanes: int = 1) -> LineAhead:
     """What the engine reads after a row ended: the next pending row, and what is owed.
 
     Rows in flight are left to next_row_for_account, which a run (and every new holder of the
     lease) starts with: only a holder starts rows, so none can appear behind its back. Were one
     there all the same, it is found here when no pending row is left.
     """
-    params = {"p_account": account_id, "p_only": only_batch}
+    params = {"p_account": account_id, "p_only": only_batch, "p_lane": lane, "p_lanes": lanes}
     ahead = _pending_ahead(session, params)
     if ahead.row is not None:
         return ahead

@@ -19,15 +19,17 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
                             QSortFilterProxyModel, Qt)
 
 from bulkquote_gui.core.events import QuoteEvent
-from bulkquote_gui.core.output.reasons import (expired_text, is_retryable, reason_label, reason_text,
-                                        status_word)
+from bulkquote_gui.core.output.reasons import (ALTERNATE_TEXT, expired_text, is_retryable,
+                                               quote_level_word, reason_label, reason_text,
+                                               status_word)
 from bulkquote_gui.core.intake.rows import RowStatus, written_address
 from bulkquote_gui.core.quoting.provider import QuoteOption, ReadsOffer
 from bulkquote_gui.core.states import ROW_ACTIVE, ROW_TERMINAL, BatchStatus, RowState
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.roles import KEY_ROLE, STATUS_ROLE
 
-COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Reason")
+COLUMNS = ("Row", "Address", "Status", "Carrier", "MRC", "NRC", "Install", "Provider", "Reason")
+PROVIDER_COLUMN = COLUMNS.index("Provider")
 STATUS_COLUMN = COLUMNS.index("Status")
 REASON_COLUMN = COLUMNS.index("Reason")
 SKIPPED = frozenset({RowStatus.INVALID, RowStatus.DUPLICATE})   # rows of the sheet the batch did not quote
@@ -59,11 +61,13 @@ class ResultRow(ReadsOffer):
     error_message: str | None = None
     categories: tuple[str, ...] = field(default=())  # a skipped row's, as `check` counts them
     valid_until: date | None = None   # a priced row's quote is good until then
+    provider: str = ""                # who quotes it (store RowView.provider)
 
     @classmethod
     def from_view(cls, view: Any) -> "ResultRow":
         return cls(view.quote_id, view.row_number, view.address, str(view.status), view.offer,
-                   view.error_code, view.error_message, valid_until=view.valid_until)
+                   view.error_code, view.error_message, valid_until=view.valid_until,
+                   provider=getattr(view, "provider", ""))   # (a view made before may lack it)
 
     def expired(self, today: date | None = None) -> bool:
         """Priced, but past its valid-until date (as store RowView.stale): ask again first."""
@@ -87,8 +91,9 @@ class ResultRow(ReadsOffer):
     def reason(self) -> str:
         if self.expired():
             return expired_text(self.valid_until)
-        if self.status == RowState.COMPLETE:
-            return ""
+        if self.status == RowState.COMPLETE:   # how firm the price is, and whether it is the ask
+            return "; ".join(filter(None, (quote_level_word(self.quote_level),
+                                           ALTERNATE_TEXT if self.alternate else "")))
         if self.skipped:
             return self.error_message or ""
         if self.status == RowState.CANCELLED:
@@ -333,6 +338,8 @@ class ResultsModel(QAbstractTableModel):
             return format_money(r.nrc, r.currency)
         if column == 6:
             return "" if r.install_days is None else f"{r.install_days} days"
+        if column == PROVIDER_COLUMN:
+            return "" if r.skipped else r.provider
         if column == REASON_COLUMN:
             return r.reason()
         return ""

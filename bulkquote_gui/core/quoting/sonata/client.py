@@ -40,6 +40,7 @@ from bulkquote_gui.core.quoting.provider import (
     PermanentError,
     RemoteQuote,
     Reply,
+    Throttled,
     TransientError,
     Unreachable,
 )
@@ -72,7 +73,8 @@ class _Answer:
 
 
 class SonataClient:
-    """One Sonata seller account at one Quote Management root. Not thread-safe: one per thread."""
+    """One Sonata seller account at one Quote Management root, shared by the engine's lanes
+    (httpx's client and the token source are safe across threads)."""
 
     kind = "sonata"              # quoting/factory.SONATA: the account's kind in the store
 
@@ -87,6 +89,7 @@ class SonataClient:
         self.base_url = str(url).rstrip("/")
         self.settings = settings
         self.display_name = settings.seller   # the rep's sentences name the seller
+        self.lanes = settings.lanes           # the engine runs this many quotes at once
         self.deadline_s = deadline_s
         self._clock = clock or SystemClock()
         self._aborted = threading.Event()
@@ -321,8 +324,8 @@ class SonataClient:
                                  code=code or ("bad_request" if status == 400 else "invalid"),
                                  **common)
         if status == 429:
-            raise TransientError(words or f"{seller} asks BulkQuote to slow down (too many requests)",
-                                 code="rate_limited", **common)
+            raise Throttled(words or f"{seller} asks BulkQuote to slow down (too many requests)",
+                            code="rate_limited", **common)
         if status >= 500:
             raise TransientError(words or f"{seller} reported an error", code=code or "server_error",
                                  **common)

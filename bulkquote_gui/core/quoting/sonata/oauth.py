@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import warnings
 from typing import Any
 
@@ -53,7 +54,8 @@ AUTH_METHODS = {"basic": "client_secret_basic", "form": "client_secret_post"}
 
 
 class TokenSource:
-    """The current bearer token for one seller account. Not thread-safe (one per client)."""
+    """The current bearer token for one seller account, shared by the client's lanes: one
+    lock, so no lane reads a token another is replacing."""
 
     def __init__(self, token_url: str, client_id: str, client_secret: str, *, seller: str,
                  clock: Clock, transport: httpx.BaseTransport, auth_method: str = "basic",
@@ -70,6 +72,7 @@ class TokenSource:
         self._secret = client_secret.strip()
         self._token: str | None = None
         self._renew_at = 0.0
+        self._lock = threading.RLock()
         self._oauth = OAuth2Client(
             client_id=client_id.strip(), client_secret=self._secret,
             token_endpoint_auth_method=AUTH_METHODS[auth_method],
@@ -90,13 +93,18 @@ class TokenSource:
 
     def bearer(self) -> str:
         """A token good for the next call: the one held, or a fresh one when it is near its end."""
-        if self._token is None or self._clock.monotonic() >= self._renew_at:
-            self.renew()
-        assert self._token is not None
-        return self._token
+        with self._lock:
+            if self._token is None or self._clock.monotonic() >= self._renew_at:
+                self.renew()
+            assert self._token is not None
+            return self._token
 
     def renew(self) -> None:
         """Fetch a fresh token now (the seller refused the one held, or it is running out)."""
+        with self._lock:
+            self._renew()
+
+    def _renew(self) -> None:
         self._token = None
         answer = self._fetch()
         token = answer.get("access_token")

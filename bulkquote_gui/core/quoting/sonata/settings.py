@@ -39,8 +39,11 @@ class SonataSettings:
     templates: dict[str, dict[str, Any]] | None = None
     contact: Contact = Contact()
     client_auth: str = "basic"                 # the client id/secret as HTTP Basic, or "form"
+    lanes: int = 1                             # quotes the seller allows in progress at once
 
     def __post_init__(self) -> None:
+        if isinstance(self.lanes, bool) or not isinstance(self.lanes, int) or self.lanes < 1:
+            raise ValueError(f"lanes must be a whole number of at least 1, not {self.lanes!r}")
         if self.quote_level not in BUYER_QUOTE_LEVELS:
             raise ValueError(f"the quote level must be firm or budgetary, not {self.quote_level!r}")
         for product, template in (self.templates or {}).items():
