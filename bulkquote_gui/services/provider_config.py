@@ -134,4 +134,5 @@ def client_options(provider: provider_store.StoredProvider) -> dict[str, Any]:
     return {"kind": SONATA, "sonata": SonataSettings(
         token_url=s.get("token_url", ""), client_id=s.get("client_id", ""), seller=provider.name,
         quote_level=s.get("quote_level", "firm"), instant=bool(s.get("instant", False)),
-        offerings=dict(s.get("offerings") or {}))}
+        offerings=dict(s.get("offerings") or {}),
+        lanes=provider.lanes)}   # as many quotes in progress as the seller allows: one lane each
