@@ -50,8 +50,15 @@ class Listener:
                     pass
 
     def close(self) -> None:
+        # close() alone leaves the thread blocked in accept() on Linux until the join gives up
+        # (10 s per test); shutting the listening socket down wakes it at once.
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._socket.close()
         self._thread.join(timeout=10)
+        assert not self._thread.is_alive(), "the listener did not stop"
 
 
 @pytest.fixture
