@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote as url_quote
 
 import httpx
@@ -193,15 +193,18 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def decode_json(body: bytes) -> Any:
+def decode_json(body: bytes, *, parse_float: Callable[[str], Any] = float,
+                max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Strict JSON (UTF-8, a byte-order mark tolerated; no NaN/Infinity) nesting at most
-    MAX_JSON_DEPTH levels. Raises _BrokenBody saying what is wrong."""
+    `max_depth` levels. Raises _BrokenBody (a ValueError) saying what is wrong. The Sonata
+    adapter reads its answers here too, with `parse_float=Decimal`."""
     try:
-        value = json.loads(body.decode("utf-8-sig"), parse_constant=_refuse_constant)
+        value = json.loads(body.decode("utf-8-sig"), parse_float=parse_float,
+                           parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise _BrokenBody("the answer is not UTF-8") from None
     except RecursionError:
-        raise _BrokenBody(f"the answer nests deeper than {MAX_JSON_DEPTH} levels") from None
+        raise _BrokenBody(f"the answer nests deeper than {max_depth} levels") from None
     except ValueError:
         raise _BrokenBody("the answer is not JSON") from None
     # Iterative, so a hostile body cannot exhaust the stack here either.
@@ -211,8 +214,8 @@ def decode_json(body: bytes) -> Any:
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         for child in children:
             if isinstance(child, (dict, list)):
-                if depth + 1 > MAX_JSON_DEPTH:
-                    raise _BrokenBody(f"the answer nests deeper than {MAX_JSON_DEPTH} levels")
+                if depth + 1 > max_depth:
+                    raise _BrokenBody(f"the answer nests deeper than {max_depth} levels")
                 stack.append((child, depth + 1))
     return value
 

@@ -33,6 +33,7 @@ from bulkquote_gui.core.quoting.momentum import (
     MAX_TERM_MONTHS,
     Secret,
     clean_text,
+    decode_json,
     valid_quote_id,
 )
 from bulkquote_gui.core.quoting.provider import (
@@ -143,33 +144,14 @@ def _resolve_parent(doc: Any, pointer: str) -> tuple[Any, str]:
 
 # --- reading an answer -----------------------------------------------------------------------------
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def decode(body: bytes) -> Any:
     """Strict JSON, numbers with a fraction as Decimal, nesting at most MAX_JSON_DEPTH."""
     if len(body) > MAX_BODY_BYTES:
         raise Broken("the answer is far larger than any quote")
     try:
-        value = json.loads(body.decode("utf-8-sig"), parse_float=Decimal,
-                           parse_constant=_refuse_constant)
-    except UnicodeDecodeError:
-        raise Broken("the answer is not UTF-8") from None
-    except RecursionError:
-        raise Broken(f"the answer nests deeper than {MAX_JSON_DEPTH} levels") from None
-    except ValueError:
-        raise Broken("the answer is not JSON") from None
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        for child in children:
-            if isinstance(child, (dict, list)):
-                if depth + 1 > MAX_JSON_DEPTH:
-                    raise Broken(f"the answer nests deeper than {MAX_JSON_DEPTH} levels")
-                stack.append((child, depth + 1))
-    return value
+        return decode_json(body, parse_float=Decimal, max_depth=MAX_JSON_DEPTH)
+    except ValueError as exc:   # momentum's _BrokenBody: the same sentence, in this module's kind
+        raise Broken(str(exc)) from None
 
 
 def error_parts(body: Any, secret: Secret) -> tuple[str | None, str | None, str | None]:
