@@ -193,6 +193,25 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def read_body(response: httpx.Response, monotonic: Callable[[], float], deadline: float,
+              limit: float, *, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The answer's body, at most `max_bytes`, read by `deadline` (on `monotonic`); a
+    TransientError otherwise. Both adapters read their answers here."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        chunks.append(chunk)
+        if size > max_bytes:
+            raise TransientError("the answer is far larger than any quote; not reading it",
+                                 status=response.status_code, code="body_too_large")
+        # Checked between chunks too, so the deadline holds for any transport (also mocks).
+        if monotonic() > deadline:
+            raise TransientError(f"the answer took longer than {limit:g} s to arrive",
+                                 status=response.status_code, code="timeout")
+    return b"".join(chunks)
+
+
 def decode_json(body: bytes, *, parse_float: Callable[[str], Any] = float,
                 max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Strict JSON (UTF-8, a byte-order mark tolerated; no NaN/Infinity) nesting at most
@@ -566,7 +585,7 @@ class MomentumClient:
         try:
             with call_deadline(deadline):
                 with self._http.stream(method, path, content=content, headers=all_headers) as response:
-                    body = self._read_body(response, deadline, limit)
+                    body = read_body(response, self._clock.monotonic, deadline, limit)
         except httpx.ConnectTimeout:
             if row_bound and self._clock.monotonic() >= deadline:
                 # The row's time ran out while connecting: its timeout, not an unreachable API.
@@ -594,21 +613,6 @@ class MomentumClient:
         host = httpx.URL(self.base_url).netloc.decode("ascii", "replace")
         return Unreachable(f"{method} /{path.split('/')[0]}: can't reach {host} ({reason})",
                            code="unreachable", host=host, reason=reason)
-
-    def _read_body(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            chunks.append(chunk)
-            if size > MAX_BODY_BYTES:
-                raise TransientError("the answer is far larger than any quote; not reading it",
-                                     status=response.status_code, code="body_too_large")
-            # Checked between chunks too, so the deadline holds for any transport (also mocks).
-            if self._clock.monotonic() > deadline:
-                raise TransientError(f"the answer took longer than {limit:g} s to arrive",
-                                     status=response.status_code, code="timeout")
-        return b"".join(chunks)
 
     def _retry_after(self, answer: _Answer) -> float | None:
         return parse_retry_after(answer.headers.get("Retry-After"), self._clock.now())

@@ -33,6 +33,7 @@ from bulkquote_gui.core.quoting.momentum import (
     _connect_reason,
     check_api_url,
     parse_retry_after,
+    read_body,
 )
 from bulkquote_gui.core.quoting.provider import (
     AuthError,
@@ -233,7 +234,8 @@ class SonataClient:
         try:
             with call_deadline(deadline), self._http.stream(
                     method, path, content=content, params=params, headers=headers) as response:
-                body = self._read_body(response, deadline, limit)
+                body = read_body(response, self._clock.monotonic, deadline, limit,
+                                 max_bytes=MAX_BODY_BYTES)
         except httpx.ConnectTimeout:
             if row_bound and self._clock.monotonic() >= deadline:
                 raise TransientError(f"{where}: the quote's time ran out before the seller "
@@ -253,20 +255,6 @@ class SonataClient:
             raise PermanentError(f"{where}: cannot build the request URL", code="invalid_url") from None
         log.debug("%s -> %s (%d bytes)", where, response.status_code, len(body))
         return _Answer(response.status_code, response.headers, body)
-
-    def _read_body(self, response: httpx.Response, deadline: float, limit: float) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            chunks.append(chunk)
-            if size > MAX_BODY_BYTES:
-                raise TransientError("the answer is far larger than any quote; not reading it",
-                                     status=response.status_code, code="body_too_large")
-            if self._clock.monotonic() > deadline:
-                raise TransientError(f"the answer took longer than {limit:g} s to arrive",
-                                     status=response.status_code, code="timeout")
-        return b"".join(chunks)
 
     def _unreachable(self, where: str, reason: str) -> Unreachable:
         host = httpx.URL(self.base_url).netloc.decode("ascii", "replace")
