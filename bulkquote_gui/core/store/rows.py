@@ -172,18 +172,27 @@ def mark_failed(session: Session, row_id: int, code: str, message: str,
                 now: datetime, remote_status: str | None = None, *,
                 owe_replay: bool = False) -> bool:
     """An open row fails. `owe_replay`: as for mark_cancelled (a POST went unanswered)."""
-    ok = session.connection().execute(
-        update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(RowState.allowed_from(ROW_FAILED)))
-        .values(status=ROW_FAILED, error_code=code, error_message=message,
-                finished_at=now)).rowcount > 0
-    if ok and owe_replay:
-        owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
-                    .where(BatchQuote.id == row_id))
+    ok = _end_open_row(session, row_id, ROW_FAILED, code, message, now, owe_replay=owe_replay)
     if ok and remote_status:
         session.connection().execute(update(Quote).where(
-            Quote.id == select(BatchQuote.quote_id).where(BatchQuote.id == row_id).scalar_subquery())
-            .values(status=remote_status))
+            Quote.id == select(BatchQuote.quote_id).where(BatchQuote.id == row_id)
+            .scalar_subquery()).values(status=remote_status))
     return ok
+
+
+def _end_open_row(session: Session, row_id: int, state: RowState, code: str, message: str,
+                  now: datetime, *, owe_replay: bool) -> bool:
+    """An open row moves to a terminal `state` if the state table allows it from where it is;
+    a replay is owed only by the call that moved it (same transaction)."""
+    moved = session.connection().execute(
+        update(BatchQuote)
+        .where(BatchQuote.id == row_id, BatchQuote.status.in_(RowState.allowed_from(state)))
+        .values(status=state, error_code=code, error_message=message,
+                finished_at=now)).rowcount > 0
+    if moved and owe_replay:
+        owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
+                    .where(BatchQuote.id == row_id))
+    return moved
 
 
 def reopen_for_late_answer(session: Session, row_id: int, *,
@@ -208,14 +217,8 @@ def mark_cancelled(session: Session, row_id: int, now: datetime,
     """An open row becomes cancelled. `owe_replay`: a POST of its key went unanswered, so a
     quote may exist behind the key; its replay (then DELETE) is owed, written in the same
     transaction, and only if this call is the one that cancelled the row."""
-    changed = session.connection().execute(
-        update(BatchQuote).where(BatchQuote.id == row_id, BatchQuote.status.in_(RowState.allowed_from(ROW_CANCELLED)))
-        .values(status=ROW_CANCELLED, error_code=ROW_CANCELLED, error_message=message,
-                finished_at=now)).rowcount > 0
-    if changed and owe_replay:
-        owe_replays(session, select(BatchQuote.id, BatchQuote.idempotency_key)
-                    .where(BatchQuote.id == row_id))
-    return changed
+    return _end_open_row(session, row_id, ROW_CANCELLED, ROW_CANCELLED, message, now,
+                         owe_replay=owe_replay)
 
 
 def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> bool:
@@ -241,13 +244,15 @@ def _bound(column: Any) -> Any:
 
 
 _DELETE_OPTIONS = delete(QuoteOption).where(QuoteOption.quote_id == bindparam("p_quote"))
-_QUOTE_STATUS = update(Quote).where(Quote.id == bindparam("p_quote")).values(status=_bound(Quote.status))
+_QUOTE_STATUS = update(Quote).where(Quote.id == bindparam("p_quote")).values(
+    status=_bound(Quote.status))
 _QUOTE_RESULT = update(Quote).where(Quote.id == bindparam("p_quote")).values(
     {c: _bound(c) for c in (Quote.status, Quote.carrier, Quote.currency, Quote.mrc, Quote.nrc,
                             Quote.install_days, Quote.access, Quote.is_estimate, Quote.valid_until)})
 
 
-def _store_result(session: Session, quote_id: int, remote: Any, *, has_options: bool = True) -> None:
+def _store_result(session: Session, quote_id: int, remote: Any, *,
+                  has_options: bool = True) -> None:
     result = remote.result
     conn = session.connection()
     if has_options:
