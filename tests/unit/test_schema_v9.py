@@ -169,3 +169,14 @@ def test_a_deal_with_no_term_or_no_quotable_row_stores_nothing(session_factory):
                                                               deal_store.Ask("B", (12,))])
     with session_factory() as session:
         assert view_store.list_batches(session) == []
+
+
+def test_a_sonata_ask_may_name_a_term_beyond_momentums_four(session_factory):
+    with engine_store.in_transaction(session_factory) as session:
+        ids = deal_store.create_deal(session, fake_import(1), defaults=BatchDefaults(),
+                                     source_name="a.csv",
+                                     asks=[deal_store.Ask("Lumen", (48, 12)), deal_store.Ask(None, (36,))])
+    with session_factory() as session:
+        assert [(b.term_months, b.terms) for b in deal_store.deal_batches(session, ids[0])] == [
+            (48, [48, 12]), (36, None)]
+        assert [_terms_asked(session, b) for b in ids] == [[48], [36]]

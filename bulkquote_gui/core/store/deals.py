@@ -13,7 +13,7 @@ Callers import the module: `from bulkquote_gui.core.store import deals as deal_s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from sqlalchemy import or_, select, update
@@ -79,15 +79,16 @@ def create_deal(session: Session, result: Any, *, defaults: BatchDefaults, sourc
     ids: list[int] = []
     for ask in asks:
         batch_id = create_batch(session, result, source_name=source_name, owner=owner,
-                                defaults=replace(defaults, term_months=ask.terms[0]),
-                                account_id=ask.account_id, provider_name=ask.provider_name)
+                                defaults=defaults, account_id=ask.account_id,
+                                provider_name=ask.provider_name)
         ids.append(batch_id)
+        # The term is set here, not through BatchDefaults: those are Momentum's four terms, and
+        # a Sonata seller may be asked any (48 months).
         asked = select(BatchQuote.quote_id).where(BatchQuote.batch_id == batch_id)
         session.execute(update(Quote).where(Quote.id.in_(asked))
                         .values(term_months=ask.terms[0]))
-        if len(ask.terms) > 1:
-            session.execute(update(BatchJob).where(BatchJob.id == batch_id)
-                            .values(terms=list(ask.terms)))
+        session.execute(update(BatchJob).where(BatchJob.id == batch_id).values(
+            term_months=ask.terms[0], terms=list(ask.terms) if len(ask.terms) > 1 else None))
     if len(ids) > 1:
         session.execute(update(BatchJob).where(BatchJob.id.in_(ids)).values(deal_id=ids[0]))
     return ids
