@@ -144,6 +144,9 @@ def test_one_ask_for_one_term_is_a_plain_batch(session_factory):
     with session_factory() as session:
         (batch,) = deal_store.deal_batches(session, batch_id)
         assert (batch.deal_id, batch.terms, batch.term_months) == (None, None, 60)
+        # NULL as the design says (a batch stored before v9), not the JSON text 'null'
+        assert session.scalar(text(f"SELECT COUNT(*) FROM batch_job WHERE id = {batch_id} "
+                                   "AND terms IS NULL AND deal_id IS NULL")) == 1
 
 
 def test_the_deals_terms_win_over_a_rows_own_term(session_factory):

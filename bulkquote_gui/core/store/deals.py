@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import null, or_, select, update
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.offer import BatchDefaults
@@ -88,7 +88,8 @@ def create_deal(session: Session, result: Any, *, defaults: BatchDefaults, sourc
         session.execute(update(Quote).where(Quote.id.in_(asked))
                         .values(term_months=ask.terms[0]))
         session.execute(update(BatchJob).where(BatchJob.id == batch_id).values(
-            term_months=ask.terms[0], terms=list(ask.terms) if len(ask.terms) > 1 else None))
+            term_months=ask.terms[0],
+            terms=list(ask.terms) if len(ask.terms) > 1 else null()))   # SQL NULL, not JSON null
     if len(ids) > 1:
         session.execute(update(BatchJob).where(BatchJob.id.in_(ids)).values(deal_id=ids[0]))
     return ids
