@@ -124,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fix-list", metavar="OUT.xlsx", help="write the invalid rows, their own "
                    "columns as in the file, the reason first and the cells at fault in red: fix "
                    "them in Excel and drop the file back in")
+    p.add_argument("--provider", dest="providers", action="append", metavar="NAME",
+                   help="say what submitting to this provider would cost (again for each one)")
+    p.add_argument("--terms", metavar="MONTHS,...", help="say what asking each of these terms "
+                   "would cost: quotes per provider and the time, from its quote times so far")
 
     p = sub.add_parser("submit", help="store a batch of quotes from a spreadsheet")
     _add_import_options(p)

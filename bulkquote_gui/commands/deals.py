@@ -28,6 +28,7 @@ from bulkquote_gui.commands.batch import (
 )
 from bulkquote_gui.commands.progress import Progress
 from bulkquote_gui.core.deal.asks import BadAsk, PlannedBatch, parse_terms, plan_batches
+from bulkquote_gui.core.deal.estimate import ProviderCost, estimate, estimate_lines
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.states import BatchStatus
 from bulkquote_gui.core.store import batches as batch_store
@@ -205,3 +206,31 @@ def _quote_in_parallel(runtimes: list[Runtime], ids: list[int],
         return EXIT_STOPPED
     done = all(statuses.get(i) == BatchStatus.COMPLETE for i in ids)
     return EXIT_OK if done else EXIT_STOPPED
+
+
+def deal_cost(args: argparse.Namespace, sites: int) -> tuple[list[ProviderCost], list[str]]:
+    """`check --provider ... --terms ...`: each provider's quotes and time for this many sites,
+    from the quote times the store has seen (core/deal/estimate.py); _Fail for a bad ask."""
+    providers = list(args.providers or [])
+    try:
+        terms = parse_terms(args.terms) if args.terms is not None else \
+            (load_settings().batch_defaults().term_months,)
+    except BadAsk as exc:
+        raise _Fail(str(exc)) from None
+    with ExitStack() as opened:
+        runtimes: list[Runtime] = []
+        for name in providers or [None]:
+            runtime = opened.enter_context(_runtime(args, with_api=False, provider=name))
+            if runtimes:
+                runtime.share_engine(runtimes[0].engine)
+            runtimes.append(runtime)
+        try:
+            planned = plan_batches([(r.provider_name, r.provider_kind) for r in runtimes], terms)
+        except BadAsk as exc:
+            raise _Fail(str(exc)) from None
+        with runtimes[0].session_factory() as session:
+            history = {r.provider_name: deal_store.quote_seconds(session, r.provider_name)
+                       for r in runtimes}
+        lanes = {r.provider_name: r.provider.lanes if r.provider else 1 for r in runtimes}
+    costs = estimate(sites, planned, lanes, history)
+    return costs, estimate_lines(sites, costs)
