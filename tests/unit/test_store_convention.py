@@ -24,7 +24,8 @@ ONE_CONVENTION = ("rows", "cleanup", "batches", "reuse")
 # accounts stays as it is: each lease function commits at once, since the lease's token is the
 # fence a later write is checked against, and the install id and salt are first-writer-wins.
 # Functions that read only their arguments (an import, a row) and touch no store.
-NO_STORE = {"batches.quote_fields", "batches.skipped_rows", "reuse.site_key", "reuse.site_key_of"}
+NO_STORE = {"batches.quote_fields", "batches.skipped_rows", "reuse.site_key", "reuse.site_key_of",
+            "reuse.address_key_of"}
 
 
 def _first_parameters(module: str) -> dict[str, str]:
