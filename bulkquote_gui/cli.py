@@ -33,6 +33,7 @@ HANDLERS: dict[str, str] = {
     "unblock": "bulkquote_gui.commands.team:run_unblock",
     "rush": "bulkquote_gui.commands.team:run_rush",
     "find": "bulkquote_gui.commands.batch:run_find",
+    "diff": "bulkquote_gui.commands.diff:run_diff",
     "requote": "bulkquote_gui.commands.batch:run_requote",
     "providers": "bulkquote_gui.commands.providers:run_providers",
 }
@@ -184,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("requote", help="a new batch asking again for a batch's stale quotes")
     p.add_argument("batch", type=int)
     p.add_argument("--wait", action="store_true")
+
+    p = sub.add_parser("diff", help="what changed from batch OLD to batch NEW, site by site "
+                       "(price up or down, carrier, newly or no longer priced, expired)")
+    p.add_argument("old", type=int, metavar="OLD")
+    p.add_argument("new", type=int, metavar="NEW")
+    p.add_argument("--json", action="store_true", help="every site's change and the totals")
 
     p = sub.add_parser("find", help="rows of past batches by address, company or site id")
     p.add_argument("text")
