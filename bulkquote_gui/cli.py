@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--fix-list", action="store_true",
                       help="only the rows to fix (invalid, duplicate, failed), as the rep's own "
                       "columns with the reason first and the cells at fault in red (.xlsx)")
+    p.add_argument("--compare", metavar="OLD", type=_compared_batch,
+                   help="add a Changes sheet (.xlsx): what changed since batch OLD, site by site; "
+                   "`previous` = the latest earlier batch of the same file (none by default)")
 
     p = sub.add_parser("worker", help="quote every open batch of every account with a key, "
                        "taking new ones as they come (a team's always-on runner)")
@@ -207,6 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sonata", action="store_true",
                    help="be a MEF LSO Sonata seller instead (token endpoint and Quote Management v8)")
     return parser
+
+
+def _compared_batch(text: str) -> int | str:
+    """A batch id, or `previous` (the latest earlier batch of the same file)."""
+    if text == "previous":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a batch id (or `previous`)") from None
 
 
 def _add_provider_option(p: argparse.ArgumentParser) -> None:

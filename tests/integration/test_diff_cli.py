@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -69,8 +71,22 @@ def test_the_diff_of_the_same_file_lists_exactly_the_sites_whose_price_differs(q
     assert "+25.50/mo" in table and "-100.00/mo" in table
     assert "2 of 8 sites changed: 1 price up, 1 price down" in table
 
+    # the export's Changes sheet, against the latest earlier batch of the same file
+    out = Path(db.removeprefix("sqlite:///")).parent / "quotes.xlsx"
+    said = run_cli(env, "export", "2", "-o", out, "--compare", "previous", check=0).stderr
+    assert "with the changes since batch 1" in said
+    sheet = list(openpyxl.load_workbook(out)["Changes"].iter_rows(values_only=True))
+    moved = [r[0] for r in sheet[1:9] if r[4] != "Unchanged"]
+    assert moved == sorted([up, down])
+    refused = run_cli(env, "export", "1", "-o", out, "--compare", "previous", check=2).stderr
+    assert refused.strip().splitlines() == [
+        "bulkquote export: no earlier batch of the same file as batch 1 to compare with"]
+
     # an unknown batch: one line, no traceback (run_cli checks)
     out = run_cli(env, "diff", "1", "99", check=2)
     assert out.stderr.strip().splitlines() == [
         "bulkquote diff: no batch 99 in this database (see `bulkquote status`)"]
     assert out.stdout == ""
+    out = run_cli(env, "export", "2", "-o", "x.xlsx", "--compare", "99", check=2)
+    assert out.stderr.strip().splitlines() == [
+        "bulkquote export: no batch 99 in this database (see `bulkquote status`)"]

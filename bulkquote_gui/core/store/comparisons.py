@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
 from bulkquote_gui.core.states import RowState
-from bulkquote_gui.core.store.models import BatchQuote, Quote, QuoteOption, one_line_address
+from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Quote, QuoteOption, one_line_address
 from bulkquote_gui.core.store.reuse import address_key_of
 from bulkquote_gui.core.store.views import OFFER_COLUMNS, recommended_offer
 
-__all__ = ["SiteRow", "batch_sites"]
+__all__ = ["SiteRow", "batch_sites", "earlier_batches"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,14 @@ def batch_sites(session: Session, batch_id: int) -> list[SiteRow]:
                     recommended=recommended_offer(r) if r.status == RowState.COMPLETE else None,
                     valid_until=r.valid_until)
             for r in session.execute(stmt)]
+
+
+def earlier_batches(session: Session, batch_id: int, limit: int = 20) -> list[int]:
+    """Batches stored before this one from a file of the same name, newest first: what a rep
+    compares a batch with first."""
+    name = session.scalar(select(BatchJob.source_name).where(BatchJob.id == batch_id))
+    if name is None:
+        return []
+    return list(session.scalars(select(BatchJob.id).where(BatchJob.source_name == name,
+                                                          BatchJob.id < batch_id)
+                                .order_by(BatchJob.id.desc()).limit(limit)))
