@@ -42,10 +42,10 @@ def test_compare_with_shows_the_sites_whose_price_changed_since_the_same_file(
     assert [dialog.picker.itemData(i) for i in range(dialog.picker.count())] == [old, other]
     assert "(same file)" in dialog.picker.itemText(0)
     assert dialog.rows() == [
-        ["3", "200 Congress Ave, Austin, TX 78701", "Price down, carrier changed",
-         "Lumen $200.00/mo", "Zayo $180.50/mo", "-$19.50", ""],
-        ["5", "400 Congress Ave, Austin, TX 78701", "Newly priced", "not priced",
-         "Cogent $90.00/mo", "", ""]]
+        ["3", "200 Congress Ave, Austin, TX 78701", "Price down, carrier Lumen → Zayo",
+         "$200.00", "$180.50", "-$19.50", ""],
+        ["5", "400 Congress Ave, Austin, TX 78701", "Newly priced", "—", "$90.00", "", ""]]
+    assert dialog.table.item(0, 3).toolTip() == "Lumen, 36 months, NRC $0.00"
     summary = dialog.summary.text()
     assert "2 of 4 sites changed since batch #%d" % old in summary
     assert "1 price down, 1 carrier changed, 1 newly priced" in summary

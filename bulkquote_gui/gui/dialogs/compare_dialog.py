@@ -20,7 +20,7 @@ from bulkquote_gui.core.deal.changes import Changes, Kind, SiteChange
 from bulkquote_gui.gui.models.results_model import format_money
 from bulkquote_gui.gui.qt_compat import emit
 
-HEADERS = ("Row", "Address", "Change", "Before", "Now", "MRC change", "NRC change")
+HEADERS = ("Row", "Address", "Change", "MRC was", "MRC now", "MRC ±", "NRC ±")
 
 
 def _signed(amount: Decimal | None, zero: str = "") -> str:
@@ -32,8 +32,20 @@ def _signed(amount: Decimal | None, zero: str = "") -> str:
     return ("+" if amount > 0 else "-" if amount < 0 else "") + format_money(abs(amount), "USD")
 
 
-def _price(offer: Any) -> str:
-    return f"{offer.carrier} {format_money(offer.mrc, offer.currency)}/mo" if offer else "not priced"
+def _mrc(offer: Any) -> str:
+    return format_money(offer.mrc, offer.currency) if offer else "—"
+
+
+def _change_text(site: SiteChange) -> str:
+    """The site's kinds in words; a carrier change names both carriers (the price columns are
+    narrow: they hold only amounts)."""
+    words = []
+    for kind in site.kinds:
+        if kind == Kind.CARRIER and site.old_offer and site.new_offer:
+            words.append(f"carrier {site.old_offer.carrier} → {site.new_offer.carrier}")
+        else:
+            words.append(str(kind))
+    return ", ".join(words)[:1].upper() + ", ".join(words)[1:]
 
 
 class _Item(QTableWidgetItem):
@@ -78,7 +90,8 @@ class CompareDialog(QDialog):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)   # sized in _fit
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)   # sheet order until the rep sorts
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -88,7 +101,13 @@ class CompareDialog(QDialog):
         layout.addWidget(self.show_all)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(900, 520)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As wide as the table wants, within the screen (a small laptop at 125 %)."""
+        screen = (self.parent().screen() if self.parent() else self.screen()).availableGeometry()
+        self.resize(min(1180, int(screen.width() * 0.92)), min(560, int(screen.height() * 0.85)))
+        self.table.horizontalHeader().resizeSection(1, int(self.width() * 0.3))
 
     def set_candidates(self, candidates: list[Any]) -> None:
         """The earlier batches (operations.comparisons.Candidate); the first is compared at once."""
@@ -133,16 +152,24 @@ class CompareDialog(QDialog):
             for c, item in enumerate(self._cells(site)):
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
+        self.table.resizeRowsToContents()   # a long change wraps onto a second line
 
     @staticmethod
     def _cells(site: SiteChange) -> list[QTableWidgetItem]:
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        old, new = site.old_offer, site.new_offer
         cells = [_Item(str(site.row_number), site.row_number), _Item(site.site.address),
-                 _Item(", ".join(site.kinds).capitalize()), _Item(_price(site.old_offer)),
-                 _Item(_price(site.new_offer)),
+                 _Item(_change_text(site)),
+                 _Item(_mrc(old), old.mrc if old else Decimal(-1)),
+                 _Item(_mrc(new), new.mrc if new else Decimal(-1)),
                  _Item(_signed(site.mrc_change), site.mrc_change or Decimal(0)),
                  _Item(_signed(site.nrc_change), site.nrc_change or Decimal(0))]
-        for item in (cells[0], cells[5], cells[6]):
+        cells[1].setToolTip(site.site.address)
+        cells[2].setToolTip(cells[2].text())
+        for item, offer in ((cells[3], old), (cells[4], new)):
+            item.setToolTip(f"{offer.carrier}, {offer.term_months} months, NRC "
+                            f"{format_money(offer.nrc, offer.currency)}" if offer else "Not priced")
+        for item in (cells[0], *cells[3:]):
             item.setTextAlignment(right)
         return cells
 
