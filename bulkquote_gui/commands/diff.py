@@ -82,11 +82,10 @@ def _print_table(old: view_store.BatchSummary, new: view_store.BatchSummary,
 @_command("diff")
 def run_diff(args: argparse.Namespace) -> int:
     """What changed from batch OLD to batch NEW, site by site."""
-    with _runtime(args, with_api=False) as runtime:
-        with runtime.session_factory() as session:
-            old = _batch_or_fail(session, args.old)
-            new = _batch_or_fail(session, args.new)
-            changes = compare_batches(session, old.id, new.id, today=date.today())
+    with _runtime(args, with_api=False) as runtime, runtime.session_factory() as session:
+        old = _batch_or_fail(session, args.old)
+        new = _batch_or_fail(session, args.new)
+        changes = compare_batches(session, old.id, new.id, today=date.today())
     if args.json:
         print(json.dumps({"old": {"batch": old.id, "source": old.source_name},
                           "new": {"batch": new.id, "source": new.source_name},

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_screenshots import shoot  # noqa: E402
-from offscreen import until as wait_until  # noqa: E402
+from make_screenshots import shoot
+from offscreen import until as wait_until
 
 SAMPLE = ROOT / "resources" / "sample_sites.csv"
 # row -> (carrier, MRC added) of the second batch's recommended option

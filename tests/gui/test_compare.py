@@ -47,7 +47,7 @@ def test_compare_with_shows_the_sites_whose_price_changed_since_the_same_file(
         ["5", "400 Congress Ave, Austin, TX 78701", "Newly priced", "—", "$90.00", "", ""]]
     assert dialog.table.item(0, 3).toolTip() == "Lumen, 36 months, NRC $0.00"
     summary = dialog.summary.text()
-    assert "2 of 4 sites changed since batch #%d" % old in summary
+    assert f"2 of 4 sites changed since batch #{old}" in summary
     assert "1 price down, 1 carrier changed, 1 newly priced" in summary
     assert "$1,500.00 → $1,570.50 (-$19.50 on the sites priced both times)" in summary
 
@@ -57,7 +57,7 @@ def test_compare_with_shows_the_sites_whose_price_changed_since_the_same_file(
     # Another batch picked: its changes replace these.
     assert _compared(qtbot, window, lambda: (dialog.picker.setCurrentIndex(1),
                                              dialog.picker.activated.emit(1))) == [other, new]
-    assert "since batch #%d" % other in dialog.summary.text()
+    assert f"since batch #{other}" in dialog.summary.text()
 
 
 def test_compare_is_offered_only_for_a_finished_batch(qtbot, window, context, tmp_path):

@@ -12,7 +12,13 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.quoting.provider import QuoteOption
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
-from tests.helpers.fakes import FakeClock, FakeImport, FakeMomentum, Outcome, checked_row
+from tests.helpers.fakes import (
+    FakeClock,
+    FakeImport,
+    FakeMomentum,
+    Outcome,
+    checked_row,
+)
 
 
 def priced(mrc: str, carrier: str = "Lumen", nrc: str = "0.00") -> Outcome:

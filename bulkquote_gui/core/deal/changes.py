@@ -15,11 +15,11 @@ priced is counted apart, its price in the old and new totals.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Iterable, Sequence
 
 from sqlalchemy.orm import Session
 

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
 from bulkquote_gui.core.states import RowState
-from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Quote, QuoteOption, one_line_address
+from bulkquote_gui.core.store.models import (
+    BatchJob,
+    BatchQuote,
+    Quote,
+    QuoteOption,
+    one_line_address,
+)
 from bulkquote_gui.core.store.reuse import address_key_of
 from bulkquote_gui.core.store.views import OFFER_COLUMNS, recommended_offer
 
