@@ -33,6 +33,7 @@ HANDLERS: dict[str, str] = {
     "unblock": "bulkquote_gui.commands.team:run_unblock",
     "rush": "bulkquote_gui.commands.team:run_rush",
     "find": "bulkquote_gui.commands.batch:run_find",
+    "diff": "bulkquote_gui.commands.diff:run_diff",
     "requote": "bulkquote_gui.commands.batch:run_requote",
     "providers": "bulkquote_gui.commands.providers:run_providers",
 }
@@ -176,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     only.add_argument("--fix-list", action="store_true",
                       help="only the rows to fix (invalid, duplicate, failed), as the rep's own "
                       "columns with the reason first and the cells at fault in red (.xlsx)")
+    p.add_argument("--compare", metavar="OLD", type=_compared_batch,
+                   help="add a Changes sheet (.xlsx): what changed since batch OLD, site by site; "
+                   "`previous` = the latest earlier batch of the same file (none by default)")
 
     p = sub.add_parser("worker", help="quote every open batch of every account with a key, "
                        "taking new ones as they come (a team's always-on runner)")
@@ -193,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("batch", type=int)
     p.add_argument("--wait", action="store_true")
 
+    p = sub.add_parser("diff", help="what changed from batch OLD to batch NEW, site by site "
+                       "(price up or down, carrier, newly or no longer priced, expired)")
+    p.add_argument("old", type=int, metavar="OLD")
+    p.add_argument("new", type=int, metavar="NEW")
+    p.add_argument("--json", action="store_true", help="every site's change and the totals")
+
     p = sub.add_parser("find", help="rows of past batches by address, company or site id")
     p.add_argument("text")
     p.add_argument("--json", action="store_true")
@@ -208,6 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sonata", action="store_true",
                    help="be a MEF LSO Sonata seller instead (token endpoint and Quote Management v8)")
     return parser
+
+
+def _compared_batch(text: str) -> int | str:
+    """A batch id, or `previous` (the latest earlier batch of the same file)."""
+    if text == "previous":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a batch id (or `previous`)") from None
 
 
 def _add_provider_option(p: argparse.ArgumentParser) -> None:

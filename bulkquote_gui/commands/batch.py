@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import comparisons as comparison_store
 from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import options as option_store
@@ -605,16 +606,22 @@ def run_export(args: argparse.Namespace) -> int:
     fix_list = getattr(args, "fix_list", False)
     if fix_list and Path(args.output).suffix.lower() != ".xlsx":
         raise _Fail(f"a fix list is an Excel file: {args.output!r} must end in .xlsx")
+    compare = getattr(args, "compare", None)
+    if compare is not None and fix_list:
+        raise _Fail("--compare adds a sheet to the results, not to a fix list")
     with _runtime(args, with_api=False) as runtime:
         sf = runtime.session_factory
         with sf() as session:
             _batch_or_fail(session, args.batch)
+            if compare is not None:
+                compare = _compared(session, args.batch, compare)
         try:
             if fix_list:
                 n = export_batch_fix_list(sf, args.batch, Path(args.output))
             else:
                 n = export_batch(sf, args.batch, Path(args.output),
-                                 priced_only=getattr(args, "priced_only", False))
+                                 priced_only=getattr(args, "priced_only", False),
+                                 compare_with=compare)
         except ValueError as exc:
             raise _Fail(str(exc)) from None
         except OSError as exc:
@@ -624,6 +631,18 @@ def run_export(args: argparse.Namespace) -> int:
               f"nothing to fix in batch {args.batch}: {args.output} holds the header only",
               file=sys.stderr)
     else:
-        print(f"{n} rows written to {args.output}", file=sys.stderr)
+        changes = f", with the changes since batch {compare}" if compare is not None else ""
+        print(f"{n} rows written to {args.output}{changes}", file=sys.stderr)
     return EXIT_OK
+
+
+def _compared(session: Session, batch_id: int, compare: int | str) -> int:
+    """The batch `--compare` names: an id, or `previous` (the latest earlier of the same file)."""
+    if compare == "previous":
+        earlier = comparison_store.earlier_batches(session, batch_id, limit=1)
+        if not earlier:
+            raise _Fail(f"no earlier batch of the same file as batch {batch_id} to compare with")
+        return earlier[0]
+    _batch_or_fail(session, int(compare))
+    return int(compare)
 

@@ -30,6 +30,7 @@ from bulkquote_gui.gui.controllers.jobs import Jobs, Resumer
 from bulkquote_gui.gui.controllers.menus import PROGRESS, UPLOAD, MenuCommands, WindowMenus
 from bulkquote_gui.gui.controllers.settings import SettingsController, may_quit
 from bulkquote_gui.gui.controllers.window_store import WindowStore
+from bulkquote_gui.gui.controllers.comparisons import Comparisons
 from bulkquote_gui.gui.controllers.daily_use import DailyUse
 from bulkquote_gui.gui.dialogs.questions import Dialogs
 from bulkquote_gui.gui.operations.account import Unblock
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
                                self.engine, self.open_batch, self)
         self.daily = DailyUse(upload, page, dialogs, feedback, context, self.engine,
                               self.open_batch, self)  # deal summary, re-quote, search, reuse
+        self.comparisons = Comparisons(page, context, self)   # "Compare with…"
         self._wire()
 
     def _wire(self) -> None:
@@ -273,7 +275,8 @@ class MainWindow(QMainWindow):
         geometry.save_geometry(self, self.store)
         if self._warm_up is not None:
             self._warm_up.cancel()
-        for owner in (self.events, self.batches, self.exports, self.jobs, self.resumer, self.daily):
+        for owner in (self.events, self.batches, self.exports, self.jobs, self.resumer, self.daily,
+                      self.comparisons):
             operations.cancel_all(owner)  # answers still on their way find nobody to show them
         self.engine.disconnect_engine()
         if self.tray is not None:

@@ -25,7 +25,7 @@ ONE_CONVENTION = ("rows", "cleanup", "batches", "reuse", "deals")
 # fence a later write is checked against, and the install id and salt are first-writer-wins.
 # Functions that read only their arguments (an import, a row) and touch no store.
 NO_STORE = {"batches.quote_fields", "batches.skipped_rows", "reuse.site_key", "reuse.site_key_of",
-            "deals.batch_terms"}
+            "deals.batch_terms", "reuse.address_key_of"}
 
 
 def _first_parameters(module: str) -> dict[str, str]:

@@ -35,8 +35,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import views as view_store
-from bulkquote_gui.core.output.export_columns import (RESULT_COLUMNS, BatchShape, Column, money_format,
-                                               row_reason)
+from bulkquote_gui.core.deal.changes import Changes, compare_batches
+from bulkquote_gui.core.output.export_columns import (CHANGE_COLUMNS, RESULT_COLUMNS, BatchShape,
+                                                      Column, money_format, row_reason)
 from bulkquote_gui.core.file_modes import shared_mode
 from bulkquote_gui.core.output.reasons import access_word
 from bulkquote_gui.core.states import RowState
@@ -74,21 +75,28 @@ def neutralise(text: str) -> str:
 
 
 def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Path, *,
-                 priced_only: bool = False, table: tuple[Column, ...] = RESULT_COLUMNS) -> int:
+                 priced_only: bool = False, table: tuple[Column, ...] = RESULT_COLUMNS,
+                 compare_with: int | None = None, today: date | None = None) -> int:
     """Write the batch to `path` (.csv or .xlsx by suffix); returns the number of rows written.
 
     Every row of the sheet in its order (those not quoted too), or with `priced_only` only the
     priced ones; after the rep's columns, those of `table` (core/output/export_columns.py) the batch
-    shows. Raises ValueError for another suffix, KeyError for an unknown batch, OSError
+    shows. With `compare_with` (an earlier batch), XLSX only, a "Changes" sheet: what changed
+    since that batch, site by site (core/deal/changes.py; `today` says which of its offers had
+    expired). Raises ValueError for another suffix, KeyError for an unknown batch, OSError
     when the folder cannot be written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"cannot export to {path.name!r}: the file name must end in .xlsx or .csv")
+    if compare_with is not None and suffix != ".xlsx":
+        raise ValueError(f"the Changes sheet is in an Excel file: {path.name!r} must end in .xlsx")
     with session_factory() as session:
         if view_store.get_batch(session, batch_id) is None:
             raise KeyError(f"no batch {batch_id}")
+        if compare_with is not None and view_store.get_batch(session, compare_with) is None:
+            raise KeyError(f"no batch {compare_with} to compare with")
         columns = view_store.batch_columns(session, batch_id)
         rows = view_store.batch_rows(session, batch_id)
         skipped = [] if priced_only else view_store.batch_skipped(session, batch_id)
@@ -114,11 +122,13 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
     else:
         with session_factory() as session:
             options = option_store.batch_options(session, batch_id)
+            changes = None if compare_with is None else compare_batches(
+                session, compare_with, batch_id, today=today or date.today())
         # A row's number formats: the rep's columns have none; the table's may read the row.
         formats = [None] * len(columns) + [c.number_format for c in shown]
         _write_atomically(path, lambda tmp: _write_xlsx(tmp, headers, len(columns), records,
                                                         formats=formats, rows=ordered,
-                                                        options=options))
+                                                        options=options, changes=changes))
     return len(records)
 
 
@@ -213,7 +223,7 @@ def _number(text: str) -> int | float | None:
 
 def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[list[Any]], *,
                 formats: list[Callable[[Any], str] | None], rows: list[Any],
-                options: list[Any] | None = None) -> None:
+                options: list[Any] | None = None, changes: Changes | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -252,6 +262,8 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
     if options is not None:
         _summary_sheet(wb, options, bold)
         _options_sheet(wb, options, bold)
+    if changes is not None:
+        _changes_sheet(wb, changes, bold)
     wb.save(tmp)
 
 
@@ -329,6 +341,43 @@ def _options_sheet(wb: Any, options: list[Any], bold: Any) -> None:
                 cell.number_format = money
             row.append(cell)
         ws.append(row)
+
+
+def _changes_sheet(wb: Any, changes: Changes, bold: Any) -> None:
+    """What changed since the earlier batch: a line per site (CHANGE_COLUMNS), then the totals
+    and how many sites of each kind."""
+    from openpyxl.cell import WriteOnlyCell
+
+    ws = wb.create_sheet("Changes")
+    ws.freeze_panes = "A2"
+
+    def line(values: Iterable[Any], formats: Iterable[str | None], heading: bool = False) -> None:
+        cells = []
+        for value, number_format in zip(values, formats):
+            if isinstance(value, str):   # addresses and carriers: string-typed, never a formula
+                cell = _text_cell(WriteOnlyCell, ws, value)
+            else:
+                cell = WriteOnlyCell(ws, value=value)
+                if value is not None and number_format:
+                    cell.number_format = number_format
+            if heading:
+                cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+
+    line([c.header for c in CHANGE_COLUMNS], [None] * len(CHANGE_COLUMNS), heading=True)
+    for site in changes.sites:
+        line([c.value(site) for c in CHANGE_COLUMNS], [c.number_format for c in CHANGE_COLUMNS])
+    ws.append([])
+    money = money_format("")
+    for label, value in (("Monthly change (sites priced both times)", changes.monthly_change),
+                         ("One-time change (sites priced both times)", changes.one_time_change),
+                         ("Monthly before", changes.old_monthly), ("Monthly now", changes.new_monthly),
+                         ("One-time before", changes.old_one_time),
+                         ("One-time now", changes.new_one_time)):
+        line([label, value], [None, money])
+    for kind, n in changes.counts.items():
+        line([f"Sites: {kind}", n], [None, None])
 
 
 def _text_cell(cell_type: Any, ws: Any, text: str) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
+from bulkquote_gui.core.deal.changes import SiteChange
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.output.reasons import (ALTERNATE_TEXT, access_word, expired_text,
                                                quote_level_word, reason_text, status_word)
@@ -137,4 +138,48 @@ RESULT_COLUMNS: tuple[Column, ...] = (
     # Which address set each row was quoted from (or refused for), the name `check --rows`
     # prints; only when the sheet had two or more sets: with one there is nothing to tell apart.
     Column(ADDRESS_SET, lambda r: r.address_set, lambda s: s.address_set, shown=_with_sets),
+)
+
+
+# --------------------------------------------------------------------------- the Changes sheet
+
+@dataclass(frozen=True)
+class ChangeColumn:
+    """A column of the Changes sheet: its header, a site's value, XLSX's number format."""
+
+    header: str
+    value: Callable[[SiteChange], Any]
+    number_format: str | None = None
+
+
+_MONEY = money_format("")
+_DATE = "yyyy-mm-dd"
+
+
+def _old(field: str) -> Callable[[SiteChange], Any]:
+    return lambda s: getattr(s.old_offer, field) if s.old_offer else None
+
+
+def _new(field: str) -> Callable[[SiteChange], Any]:
+    return lambda s: getattr(s.new_offer, field) if s.new_offer else None
+
+
+# One line per site of the two batches (core/deal/changes.py), NEW's row first.
+CHANGE_COLUMNS: tuple[ChangeColumn, ...] = (
+    ChangeColumn("Row", lambda s: s.new.row_number if s.new else None),
+    ChangeColumn("Previous row", lambda s: s.old.row_number if s.old else None),
+    ChangeColumn("Site ID", lambda s: s.site.site_id),
+    ChangeColumn("Address", lambda s: s.site.address),
+    ChangeColumn("Change", lambda s: ", ".join(s.kinds).capitalize()),
+    ChangeColumn("Previous carrier", lambda s: _old("carrier")(s) or ""),
+    ChangeColumn("Carrier", lambda s: _new("carrier")(s) or ""),
+    ChangeColumn("Previous MRC", _old("mrc"), _MONEY),
+    ChangeColumn("MRC", _new("mrc"), _MONEY),
+    ChangeColumn("MRC change", lambda s: s.mrc_change, _MONEY),
+    ChangeColumn("Previous NRC", _old("nrc"), _MONEY),
+    ChangeColumn("NRC", _new("nrc"), _MONEY),
+    ChangeColumn("NRC change", lambda s: s.nrc_change, _MONEY),
+    ChangeColumn("Previous valid until", lambda s: s.old.valid_until if s.old_offer else None,
+                 _DATE),
+    ChangeColumn("Valid until", lambda s: s.new.valid_until if s.new_offer else None, _DATE),
 )

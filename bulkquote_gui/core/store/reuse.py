@@ -32,7 +32,7 @@ from bulkquote_gui.core.store.models import (
     utcnow,
 )
 
-__all__ = ["Reusable", "requote_stale", "reusable_for_rows", "reuse_valid_quotes", "stale_row_ids"]
+__all__ = ["Reusable", "address_key_of", "requote_stale", "reusable_for_rows", "reuse_valid_quotes", "stale_row_ids"]
 
 _PUNCTUATION = re.compile(r"[.,#'\"]")
 _SPACES = re.compile(r"\s+")
@@ -51,8 +51,15 @@ def site_key(q: Any) -> tuple[str, ...]:
 def site_key_of(street: str | None, unit: str | None, city: str | None, state: str | None,
                 postal_code: str | None, product: str | None, bandwidth_mbps: object,
                 term_months: object) -> tuple[str, ...]:
-    return (_norm(street), _norm(unit), _norm(city), _norm(state), (postal_code or "")[:5],
+    return (*address_key_of(street, unit, city, state, postal_code),
             (product or "").upper(), str(bandwidth_mbps), str(term_months))
+
+
+def address_key_of(street: str | None, unit: str | None, city: str | None, state: str | None,
+                   postal_code: str | None) -> tuple[str, ...]:
+    """The site alone, normalised as reuse matches it (a comparison of two batches matches
+    sites by it, whatever service each asked for)."""
+    return (_norm(street), _norm(unit), _norm(city), _norm(state), (postal_code or "")[:5])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+""""Compare with…" on the finished page: the earlier batches of the same file first, then the
+changes since the one picked, site by site, with the totals (read through an operation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import store_batch
+from .test_daily_use import open_finished, price_batch
+from .test_progress_page import write_sites
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
+
+STREETS = ["100 Congress Ave", "200 Congress Ave", "300 Congress Ave", "400 Congress Ave"]
+
+
+def _compared(qtbot, window, click):
+    with qtbot.waitSignal(window.comparisons.compared, timeout=10_000) as done:
+        click()
+    return done.args
+
+
+def test_compare_with_shows_the_sites_whose_price_changed_since_the_same_file(
+        qtbot, window, context, tmp_path):
+    path = write_sites(tmp_path / "sites.csv", STREETS)
+    other = store_batch(context, path=write_sites(tmp_path / "other.csv", STREETS[:2]))
+    price_batch(context, other, [("Cogent", "1.00", "0.00", 36)] * 2)
+    old = store_batch(context, path=path)
+    price_batch(context, old, [("Lumen", "1000.00", "500.00", 36), ("Lumen", "200.00", "0.00", 36),
+                               ("Zayo", "300.00", "0.00", 36)])        # row 5 failed
+    new = store_batch(context, path=path)
+    price_batch(context, new, [("Lumen", "1000.00", "500.00", 36), ("Zayo", "180.50", "0.00", 36),
+                               ("Zayo", "300.00", "0.00", 36), ("Cogent", "90.00", "10.00", 36)])
+    open_finished(qtbot, window, new)
+    button = window.progress_page.compare_button
+    assert button.isEnabled()
+
+    assert _compared(qtbot, window, button.click) == [old, new]
+    dialog = window.comparisons.dialog
+    assert dialog.isVisible()
+    # The same file first (so it is compared at once), then the other recent batch.
+    assert [dialog.picker.itemData(i) for i in range(dialog.picker.count())] == [old, other]
+    assert "(same file)" in dialog.picker.itemText(0)
+    assert dialog.rows() == [
+        ["3", "200 Congress Ave, Austin, TX 78701", "Price down, carrier Lumen → Zayo",
+         "$200.00", "$180.50", "-$19.50", ""],
+        ["5", "400 Congress Ave, Austin, TX 78701", "Newly priced", "—", "$90.00", "", ""]]
+    assert dialog.table.item(0, 3).toolTip() == "Lumen, 36 months, NRC $0.00"
+    summary = dialog.summary.text()
+    assert f"2 of 4 sites changed since batch #{old}" in summary
+    assert "1 price down, 1 carrier changed, 1 newly priced" in summary
+    assert "$1,500.00 → $1,570.50 (-$19.50 on the sites priced both times)" in summary
+
+    dialog.show_all.setChecked(True)
+    assert [r[0] for r in dialog.rows()] == ["2", "3", "4", "5"]
+
+    # Another batch picked: its changes replace these.
+    assert _compared(qtbot, window, lambda: (dialog.picker.setCurrentIndex(1),
+                                             dialog.picker.activated.emit(1))) == [other, new]
+    assert f"since batch #{other}" in dialog.summary.text()
+
+
+def test_compare_is_offered_only_for_a_finished_batch(qtbot, window, context, tmp_path):
+    batch = store_batch(context, path=write_sites(tmp_path / "sites.csv", STREETS))
+    with qtbot.waitSignal(window.events.batch_opened, timeout=10_000):
+        window.open_batch(batch)           # paused, not finished
+    assert not window.progress_page.compare_button.isEnabled()

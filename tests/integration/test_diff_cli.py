@@ -1,0 +1,92 @@
+"""`bulkquote diff OLD NEW` as a rep runs it: the same file quoted twice through the simulator,
+then two of the second batch's prices changed in the store (the simulator prices a site the
+same every time): the diff lists exactly those sites."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import create_engine, text
+
+from bulkquote_gui.services.simulator import SimulatorServer
+from tests.helpers.cli import run_cli
+
+
+@pytest.fixture
+def quoted_twice(tmp_path):
+    """(env, db URL, the rows priced both times) after the same file was quoted twice."""
+    sim = SimulatorServer(port=0, time_scale=0.004).start()
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    env = {**os.environ, "BULKQUOTE_DB": db, "BULKQUOTE_API_KEY": "k",
+           "BULKQUOTE_API_URL": sim.base_url}
+    sites = tmp_path / "sites.csv"
+    sites.write_text("\n".join(["Site,Company,Street,City,State,ZIP",
+                                *(f"S{i},Acme,{100 + i} Congress Ave,Austin,TX,78701"
+                                  for i in range(8))]) + "\n")
+    try:
+        run_cli(env, "submit", sites, "--wait", check=0)
+        run_cli(env, "submit", sites, "--wait", "--no-reuse", check=0)   # asked again
+    finally:
+        sim.stop()
+    rows = [json.loads(run_cli(env, "status", b, "--json", check=0).stdout)["rows"] for b in (1, 2)]
+    priced = [r["row"] for r in rows[0] if r["status"] == "complete"]
+    assert priced == [r["row"] for r in rows[1] if r["status"] == "complete"]
+    assert len(priced) >= 4
+    return env, db, priced
+
+
+def _raise_price(db: str, batch: int, row: int, by: str) -> None:
+    engine = create_engine(db)
+    with engine.begin() as c:
+        c.execute(text("UPDATE quote_option SET mrc = mrc + :by WHERE recommended = 1 AND "
+                       "quote_id = (SELECT quote_id FROM batch_quote WHERE batch_id = :b AND "
+                       "row_number = :r)"), {"by": by, "b": batch, "r": row})
+    engine.dispose()
+
+
+def test_the_diff_of_the_same_file_lists_exactly_the_sites_whose_price_differs(quoted_twice):
+    env, db, priced = quoted_twice
+    up, down = priced[1], priced[3]
+    _raise_price(db, 2, up, "25.50")
+    _raise_price(db, 2, down, "-100.00")
+
+    report = json.loads(run_cli(env, "diff", "1", "2", "--json", check=0).stdout)
+    changed = {s["row"]: s for s in report["sites"] if s["kinds"] != ["unchanged"]}
+    assert sorted(changed) == sorted([up, down])
+    assert (changed[up]["kinds"], changed[up]["mrc_change"]) == (["price up"], "25.50")
+    assert (changed[down]["kinds"], changed[down]["mrc_change"]) == (["price down"], "-100.00")
+    assert float(changed[up]["new"]["mrc"]) - float(changed[up]["old"]["mrc"]) == pytest.approx(25.5)
+    assert report["totals"]["monthly_change"] == "-74.50"
+    assert report["totals"]["one_time_change"] == "0.00"
+    assert report["counts"]["price up"] == 1 and report["counts"]["price down"] == 1
+    assert len(report["sites"]) == 8 and (report["old"]["batch"], report["new"]["batch"]) == (1, 2)
+
+    table = run_cli(env, "diff", "1", "2", check=0).stdout
+    lines = [line for line in table.splitlines() if line.lstrip().startswith("row ")]
+    assert [int(line.split()[1]) for line in lines] == sorted([up, down])
+    assert "+25.50/mo" in table and "-100.00/mo" in table
+    assert "2 of 8 sites changed: 1 price up, 1 price down" in table
+
+    # the export's Changes sheet, against the latest earlier batch of the same file
+    out = Path(db.removeprefix("sqlite:///")).parent / "quotes.xlsx"
+    said = run_cli(env, "export", "2", "-o", out, "--compare", "previous", check=0).stderr
+    assert "with the changes since batch 1" in said
+    sheet = list(openpyxl.load_workbook(out)["Changes"].iter_rows(values_only=True))
+    moved = [r[0] for r in sheet[1:9] if r[4] != "Unchanged"]
+    assert moved == sorted([up, down])
+    refused = run_cli(env, "export", "1", "-o", out, "--compare", "previous", check=2).stderr
+    assert refused.strip().splitlines() == [
+        "bulkquote export: no earlier batch of the same file as batch 1 to compare with"]
+
+    # an unknown batch: one line, no traceback (run_cli checks)
+    out = run_cli(env, "diff", "1", "99", check=2)
+    assert out.stderr.strip().splitlines() == [
+        "bulkquote diff: no batch 99 in this database (see `bulkquote status`)"]
+    assert out.stdout == ""
+    out = run_cli(env, "export", "2", "-o", "x.xlsx", "--compare", "99", check=2)
+    assert out.stderr.strip().splitlines() == [
+        "bulkquote export: no batch 99 in this database (see `bulkquote status`)"]
