@@ -228,3 +228,15 @@ def test_an_outside_name_in_the_xlsx_is_text_never_a_formula(tmp_path):
     write_proposal_xlsx(p, out)
     cell = openpyxl.load_workbook(out)["Proposal"]["B3"]
     assert cell.data_type == "s" and cell.value == p.customer
+
+
+@pytest.mark.parametrize("environ, page", [
+    ({"LANG": "en_US.UTF-8"}, "letter"), ({"LANG": "en_GB.UTF-8"}, "a4"),
+    ({"LANG": "en_US.UTF-8", "LC_PAPER": "de_DE.UTF-8"}, "a4"),
+    ({"LC_ALL": "fr_CA.UTF-8", "LC_PAPER": "de_DE"}, "letter"), ({"LANG": "C.UTF-8"}, "letter"),
+    ({}, "letter"),
+])
+def test_the_default_paper_follows_the_locale(environ, page):
+    from bulkquote_gui.core.output.proposal_pdf import default_page_size
+
+    assert default_page_size(environ) == page

@@ -13,14 +13,18 @@ import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Mapping
 from xml.sax.saxutils import escape
 
 from bulkquote_gui.core.deal.proposal_data import Proposal
 from bulkquote_gui.core.output.atomic_file import write_bytes_atomically
 
-__all__ = ["PAGE_SIZES", "money", "render_proposal_pdf", "write_proposal_pdf"]
+__all__ = ["PAGE_SIZES", "default_page_size", "money", "render_proposal_pdf", "write_proposal_pdf"]
 
 PAGE_SIZES = ("letter", "a4")
+# Where paper is US Letter (CLDR's paper-size data); everywhere else A4.
+_LETTER_TERRITORIES = frozenset({"US", "CA", "MX", "PR", "PH", "CL", "CO", "VE", "GT", "SV",
+                                 "NI", "CR", "PA", "DO", "BZ"})
 FONT, BOLD = "BulkQuoteVera", "BulkQuoteVera-Bold"
 
 
@@ -28,6 +32,17 @@ def money(amount: Decimal, currency: str) -> str:
     """"$1,234.50" (USD), "1,234.50 EUR" otherwise: always to the cent."""
     text = f"{amount.quantize(Decimal('0.01')):,.2f}"
     return f"${text}" if currency in ("", "USD") else f"{text} {currency}"
+
+
+def default_page_size(environ: Mapping[str, str]) -> str:
+    """The rep's paper from the locale (LC_PAPER, else LC_ALL, else LANG: "en_GB.UTF-8" is A4);
+    Letter when the locale says nothing (the app's reps are mostly in the US)."""
+    for name in ("LC_ALL", "LC_PAPER", "LANG"):   # LC_ALL overrides the others
+        value = environ.get(name, "")
+        territory = value.split(".")[0].split("@")[0].partition("_")[2].upper()
+        if territory:
+            return "letter" if territory in _LETTER_TERRITORIES else "a4"
+    return "letter"
 
 
 def _day(d: date | None) -> str:
