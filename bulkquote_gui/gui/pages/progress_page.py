@@ -68,6 +68,7 @@ class ProgressPage(StackPage):
     quote_rest_requested = Signal(int)   # a cancelled batch goes on with its unsent rows
     export_requested = Signal(int)
     fix_list_requested = Signal(int)     # the rows not priced that the rep can fix, to Excel
+    proposal_requested = Signal(int)     # "Create proposal…": the customer's PDF or XLSX
     rush_requested = Signal(int)
     unblock_requested = Signal(str)  # the id of another client's quote that blocks the account
     finished = Signal(int, str)  # batch id, status: the batch reached complete/cancelled while shown
@@ -182,10 +183,16 @@ class ProgressPage(StackPage):
                                         "fault in red: fix them in Excel and drop the file back in")
         self.fix_list_button.setEnabled(False)
         self.fix_list_button.clicked.connect(lambda: self._emit(self.fix_list_requested))
+        self.proposal_button = QPushButton("Create pr&oposal…")
+        self.proposal_button.setToolTip("A PDF or Excel proposal for the customer: every site "
+                                        "with its offer, the totals and notes")
+        self.proposal_button.setEnabled(False)
+        self.proposal_button.clicked.connect(lambda: self._emit(self.proposal_requested))
         # The exports go under the commands on a narrow window (1280x720 at 150 %).
         self.button_row = TwoGroupRow([self.pause_button, self.rush_button, self.cancel_button,
                                        self.retry_button, self.rest_button],
-                                      [self.fix_list_button, self.export_button])
+                                      [self.proposal_button, self.fix_list_button,
+                                       self.export_button])
 
         self.message_banner = Banner("infoBanner")
         self.message_banner.hide()
@@ -471,6 +478,8 @@ class ProgressPage(StackPage):
         model = self.model
         to_fix = model.failed_count() + model.rowCount() - model.quoted_count()
         self.fix_list_button.setEnabled(status in BATCH_FINISHED and to_fix > 0)
+        priced = counts.get(RowState.COMPLETE, 0)
+        self.proposal_button.setEnabled(status in BATCH_FINISHED and priced > 0)
         if paused:
             self.eta_label.setText("Paused. Resume to carry on where it stopped.")
         elif active and self.wait_banner.event is not None:
