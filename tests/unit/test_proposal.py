@@ -240,3 +240,31 @@ def test_the_default_paper_follows_the_locale(environ, page):
     from bulkquote_gui.core.output.proposal_pdf import default_page_size
 
     assert default_page_size(environ) == page
+
+
+def test_an_unpriced_site_sits_in_the_sheets_order_with_a_short_word():
+    from dataclasses import replace
+
+    p = big_proposal(3)
+    p = replace(p, sites=(p.sites[0], p.sites[2]), unpriced=(UnpricedSite(3, "9 Elm St", "x"),))
+    text = flat(pdf_text(render_proposal_pdf(p)))
+    assert re.search(r"2 2 Congress Ave.* 3 9 Elm St Not priced: see the notes 4 4 Congress", text)
+
+
+def test_several_estimates_are_said_in_the_plural():
+    from bulkquote_gui.core.deal.proposal_data import _notes
+
+    sites = [ProposalSite(n, "a", "Zayo", "1 Gbps", 36, Decimal(1), Decimal(0), "USD", "Estimate",
+                          None) for n in (5, 9)]
+    notes = _notes(sites, [], Totals("USD", 2, Decimal(2), Decimal(0), Decimal(72)), TODAY)
+    assert notes == ["The prices of sites 5, 9 are estimates: they may change once the provider "
+                     "confirms them."]
+
+
+def test_the_totals_are_never_split_over_two_pages():
+    # Tables of 20 to 44 sites end at every height of an A4 page: one ends right at its foot.
+    for n in range(20, 45):
+        pages = [page.extract_text() for page in
+                 pypdf.PdfReader(io.BytesIO(render_proposal_pdf(big_proposal(n), page="a4"))).pages]
+        at = next(i for i, text in enumerate(pages) if "Totals" in text)
+        assert "Over the term (MRC × term + NRC)" in pages[at], f"{n} sites: totals split"

@@ -206,12 +206,20 @@ def _notes(sites: list[ProposalSite], unpriced: list[UnpricedSite], totals: Tota
             by_level.setdefault(s.level, []).append(s.row_number)
     for level, numbers in sorted(by_level.items()):
         lower = level[:1].lower() + level[1:]
-        notes.append(f"The price of {_rows_text(numbers)} is {lower}: it may change once the "
-                     "provider confirms it.")
+        if len(numbers) == 1:
+            words = "an estimate" if level == "Estimate" else lower
+            notes.append(f"The price of {_rows_text(numbers)} is {words}: it may change once "
+                         "the provider confirms it.")
+        else:
+            words = "estimates" if level == "Estimate" else lower
+            notes.append(f"The prices of {_rows_text(numbers)} are {words}: they may change "
+                         "once the provider confirms them.")
     expired = [s.row_number for s in sites if s.valid_until is not None and s.valid_until < today]
     if expired:
-        notes.append(f"The price of {_rows_text(expired)} has passed its valid-until date and "
-                     "must be confirmed again.")
+        one = len(expired) == 1
+        notes.append(f"The price{'' if one else 's'} of {_rows_text(expired)} "
+                     f"{'has' if one else 'have'} passed {'its' if one else 'their'} valid-until "
+                     "date and must be confirmed again.")
     other = sorted({s.currency for s in sites} - {totals.currency})
     if other:
         notes.append(f"Sites priced in {', '.join(other)} are not added into the totals "

@@ -105,18 +105,21 @@ def _styles() -> dict:
     return {
         "body": base,
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "small": ParagraphStyle("small", parent=base, fontSize=7, leading=8.5),
         "money": ParagraphStyle("money", parent=base, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
         "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=24, leading=30,
                                 spaceAfter=6),
         "company": ParagraphStyle("company", parent=base, fontName=BOLD, fontSize=14, leading=18),
         "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=13, leading=17,
                              spaceBefore=10, spaceAfter=6),
+        "note": ParagraphStyle("note", parent=base, leftIndent=12, bulletIndent=0, spaceAfter=3,
+                               bulletFontName=FONT),   # its default, Helvetica, is not embedded
         "cover": ParagraphStyle("cover", parent=base, fontSize=12, leading=18),
     }
 
 
 def _story(p: Proposal, width: float) -> list:
-    from reportlab.platypus import PageBreak, Paragraph, Spacer
+    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
 
     s = _styles()
     story: list = []
@@ -125,13 +128,13 @@ def _story(p: Proposal, width: float) -> list:
     story.append(Paragraph("Sites and prices", s["h2"]))
     story.append(_sites_table(p, s, width))
     story.append(Spacer(1, 10))
-    story.append(_totals_table(p, s, width))
+    story.append(KeepTogether(_totals_table(p, s, width)))   # never split over two pages
     if p.map_png:
         story.append(Paragraph("Where the sites are", s["h2"]))
         story.append(_picture(p.map_png, width, width * 0.62))
     if p.notes:
         story.append(Paragraph("Notes", s["h2"]))
-        story += [Paragraph(f"• {escape(n)}", s["body"]) for n in p.notes]
+        story += [Paragraph(escape(n), s["note"], bulletText="•") for n in p.notes]
     if p.all_offers is not None:
         story.append(PageBreak())
         story.append(Paragraph("Appendix: every offer received", s["h2"]))
@@ -174,13 +177,13 @@ def _picture(data: bytes, max_w: float, max_h: float, align: str = "CENTER"):
     return image
 
 
-def _table(data: list, widths: list[float], money_columns: tuple[int, ...]):
+def _table(data: list, widths: list[float], money_columns: tuple[int, ...], size: float = 8.5):
     from reportlab.lib import colors
     from reportlab.platypus import LongTable, TableStyle
 
     table = LongTable(data, colWidths=widths, repeatRows=1)
     style = [("FONTNAME", (0, 0), (-1, 0), BOLD), ("FONTNAME", (0, 1), (-1, -1), FONT),
-             ("FONTSIZE", (0, 0), (-1, -1), 8.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("FONTSIZE", (0, 0), (-1, -1), size), ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F3A5F")),
              ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
              ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F2F5F9")]),
@@ -195,17 +198,24 @@ def _sites_table(p: Proposal, s: dict, width: float):
     from reportlab.platypus import Paragraph
 
     header = ["Row", "Address", "Carrier", "Speed", "Term", "MRC", "NRC", "Note"]
-    data: list = [header]
-    for site in p.sites:
-        data.append([str(site.row_number), Paragraph(escape(site.address), s["cell"]),
-                     Paragraph(escape(site.carrier), s["cell"]), site.speed,
-                     f"{site.term_months} mo", money(site.mrc, site.currency),
-                     money(site.nrc, site.currency), Paragraph(escape(site.level), s["cell"])])
-    for u in p.unpriced:
-        data.append([str(u.row_number), Paragraph(escape(u.address), s["cell"]),
-                     Paragraph("Not priced (see the notes)", s["cell"]), "", "", "", "", ""])
-    fractions = [0.06, 0.31, 0.14, 0.08, 0.07, 0.11, 0.11, 0.12]
-    return _table(data, [width * f for f in fractions], money_columns=(5, 6))
+    lines: list = [(site.row_number, [
+        str(site.row_number), Paragraph(escape(site.address), s["cell"]),
+        Paragraph(escape(site.carrier), s["cell"]), site.speed, f"{site.term_months} mo",
+        money(site.mrc, site.currency), money(site.nrc, site.currency),
+        Paragraph(escape(site.level), s["cell"])]) for site in p.sites]
+    lines += [(u.row_number, [str(u.row_number), Paragraph(escape(u.address), s["cell"]),
+                              "Not priced: see the notes", "", "", "", "", ""])
+              for u in p.unpriced]
+    lines.sort(key=lambda line: line[0])   # in the sheet's order, as the customer sent it
+    data = [header] + [cells for _n, cells in lines]
+    fractions = [0.06, 0.29, 0.15, 0.1, 0.07, 0.11, 0.11, 0.11]
+    table = _table(data, [width * f for f in fractions], money_columns=(5, 6))
+    # an unpriced site's words run across the offer's columns
+    spans = [("SPAN", (2, i), (-1, i)) for i, cells in enumerate(data) if i and cells[3] == ""]
+    spans += [("TEXTCOLOR", (2, i), (2, i), "#8A4B08") for i, cells in enumerate(data)
+              if i and cells[3] == ""]
+    table.setStyle(spans)
+    return table
 
 
 def _totals_table(p: Proposal, s: dict, width: float):
@@ -230,13 +240,16 @@ def _appendix_table(p: Proposal, s: dict, width: float):
     from reportlab.platypus import Paragraph
 
     header = ["Row", "Provider", "Quote id", "Carrier", "Speed", "Term", "MRC", "NRC",
-              "Contract value", "Level", "Chosen"]
+              "Over term", "Level", "Chosen"]
+    small = s["small"]
     data: list = [header]
     for o in p.all_offers or ():
-        data.append([str(o.row_number), Paragraph(escape(o.provider), s["cell"]),
-                     Paragraph(escape(o.quote_id), s["cell"]), Paragraph(escape(o.carrier), s["cell"]),
+        data.append([str(o.row_number), Paragraph(escape(o.provider), small),
+                     Paragraph(escape(o.quote_id), small), Paragraph(escape(o.carrier), small),
                      o.speed, f"{o.term_months} mo", money(o.mrc, o.currency),
                      money(o.nrc, o.currency), money(o.contract_value, o.currency),
-                     Paragraph(escape(o.level), s["cell"]), "yes" if o.chosen else ""])
-    fractions = [0.05, 0.09, 0.14, 0.1, 0.07, 0.06, 0.1, 0.1, 0.12, 0.11, 0.06]
-    return _table(data, [width * f for f in fractions], money_columns=(6, 7, 8))
+                     Paragraph(escape(o.level), small), "yes" if o.chosen else ""])
+    fractions = [0.04, 0.1, 0.17, 0.12, 0.08, 0.06, 0.09, 0.08, 0.1, 0.09, 0.07]
+    table = _table(data, [width * f for f in fractions], money_columns=(6, 7, 8), size=7)
+    table.setStyle([("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)])
+    return table
