@@ -268,3 +268,20 @@ def test_the_totals_are_never_split_over_two_pages():
                  pypdf.PdfReader(io.BytesIO(render_proposal_pdf(big_proposal(n), page="a4"))).pages]
         at = next(i for i, text in enumerate(pages) if "Totals" in text)
         assert "Over the term (MRC × term + NRC)" in pages[at], f"{n} sites: totals split"
+
+
+def _images(page) -> int:
+    xobjects = page["/Resources"].get("/XObject") or {}
+    return sum(1 for x in xobjects.values() if x.get_object()["/Subtype"] == "/Image")
+
+
+def test_the_map_picture_is_drawn_when_given_and_only_then():
+    from dataclasses import replace
+
+    with_map = pypdf.PdfReader(io.BytesIO(render_proposal_pdf(replace(big_proposal(2), logo=None))))
+    page = next(p for p in with_map.pages if "Where the sites are" in p.extract_text())
+    assert _images(page) == 1
+    without = pypdf.PdfReader(io.BytesIO(render_proposal_pdf(
+        replace(big_proposal(2), logo=None, map_png=None))))
+    assert not any("Where the sites are" in p.extract_text() for p in without.pages)
+    assert sum(_images(p) for p in without.pages) == 0
