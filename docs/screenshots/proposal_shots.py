@@ -35,9 +35,8 @@ def page_png(pdf: Path, page: int, name: str) -> None:
 
 
 def logo(path: Path) -> None:
-    from PIL import Image, ImageDraw, ImageFont
-
     import reportlab
+    from PIL import Image, ImageDraw, ImageFont
 
     img = Image.new("RGBA", (520, 140), (255, 255, 255, 0))
     draw = ImageDraw.Draw(img)

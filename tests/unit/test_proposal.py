@@ -17,16 +17,32 @@ import pypdf
 import pytest
 
 from bulkquote_gui.core.deal.logo import MAX_LOGO_BYTES, LogoError, read_logo
-from bulkquote_gui.core.deal.proposal_data import (Proposal, ProposalError, ProposalSite, Totals,
-                                                   UnpricedSite, build_proposal)
+from bulkquote_gui.core.deal.proposal_data import (
+    Proposal,
+    ProposalError,
+    ProposalSite,
+    Totals,
+    UnpricedSite,
+    build_proposal,
+)
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
 from bulkquote_gui.core.offer import BatchDefaults
-from bulkquote_gui.core.output.proposal_pdf import money, render_proposal_pdf, write_proposal_pdf
+from bulkquote_gui.core.output.proposal_pdf import (
+    money,
+    render_proposal_pdf,
+    write_proposal_pdf,
+)
 from bulkquote_gui.core.output.proposal_xlsx import write_proposal_xlsx
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import engine as engine_store
-from tests.helpers.fakes import VALID_UNTIL, FakeClock, FakeMomentum, Outcome, fake_import
+from tests.helpers.fakes import (
+    VALID_UNTIL,
+    FakeClock,
+    FakeMomentum,
+    Outcome,
+    fake_import,
+)
 
 TODAY = date(2026, 12, 5)
 PNG_1PX = bytes.fromhex(
@@ -99,8 +115,8 @@ def test_an_unknown_or_unfinished_batch_is_refused_in_one_sentence(session_facto
 def test_estimates_and_budgetary_prices_are_said_plainly():
     from bulkquote_gui.core.deal.proposal_data import _notes
 
-    site = ProposalSite(5, "1 Main St, Austin, TX 78701", "Zayo", "1 Gbps", 36, Decimal("1"),
-                        Decimal("0"), "USD", "Budgetary", date(2026, 1, 1))
+    site = ProposalSite(5, "1 Main St, Austin, TX 78701", "Zayo", "1 Gbps", 36, Decimal(1),
+                        Decimal(0), "USD", "Budgetary", date(2026, 1, 1))
     notes = _notes([site], [], Totals("USD", 1, Decimal(1), Decimal(0), Decimal(36)), TODAY)
     assert notes[0] == "The price of site 5 is budgetary: it may change once the provider confirms it."
     assert "site 5 has passed its valid-until date" in notes[1]
@@ -257,8 +273,8 @@ def test_several_estimates_are_said_in_the_plural():
     sites = [ProposalSite(n, "a", "Zayo", "1 Gbps", 36, Decimal(1), Decimal(0), "USD", "Estimate",
                           None) for n in (5, 9)]
     notes = _notes(sites, [], Totals("USD", 2, Decimal(2), Decimal(0), Decimal(72)), TODAY)
-    assert notes == ["The prices of sites 5, 9 are estimates: they may change once the provider "
-                     "confirms them."]
+    assert notes == [("The prices of sites 5, 9 are estimates: they may change once the provider "
+                      "confirms them.")]
 
 
 def test_the_totals_are_never_split_over_two_pages():

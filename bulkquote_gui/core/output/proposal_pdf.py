@@ -10,10 +10,10 @@ Qt is not needed: the CLI makes proposals on a server without a display.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Mapping
 from xml.sax.saxutils import escape
 
 from bulkquote_gui.core.deal.proposal_data import Proposal
