@@ -301,3 +301,22 @@ def test_the_map_picture_is_drawn_when_given_and_only_then():
         replace(big_proposal(2), logo=None, map_png=None))))
     assert not any("Where the sites are" in p.extract_text() for p in without.pages)
     assert sum(_images(p) for p in without.pages) == 0
+
+
+def test_an_alternate_offer_is_said_apart_from_how_firm_its_price_is():
+    from bulkquote_gui.core.deal.proposal_data import _notes, level_note
+    from bulkquote_gui.core.quoting.provider import QuoteOption
+
+    def site(n, **kw):
+        offer = QuoteOption("Zayo", "DIA", 1000, 48, Decimal(1), Decimal(0), "USD", **kw)
+        return ProposalSite(n, "a", "Zayo", "1 Gbps", 48, Decimal(1), Decimal(0), "USD",
+                            level_note(offer), None)
+
+    sites = [site(3, quote_level="budgetary", alternate=True), site(4, alternate=True),
+             site(5, quote_level="firm")]
+    assert [s.level for s in sites] == ["Budgetary, alternate offer", "Alternate offer", ""]
+    notes = _notes(sites, [], Totals("USD", 3, Decimal(3), Decimal(0), Decimal(144)), TODAY)
+    assert notes == [
+        "The price of site 3 is budgetary: it may change once the provider confirms it.",
+        "The offers for sites 3, 4 are alternates to what was asked (for example another "
+        "term): please check before signing."]

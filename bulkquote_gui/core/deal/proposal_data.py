@@ -31,6 +31,7 @@ __all__ = ["AppendixOffer", "Proposal", "ProposalError", "ProposalSite", "Totals
            "build_proposal", "chosen_offer_of", "level_note", "speed_words"]
 
 CENT = Decimal("0.01")
+ALTERNATE = "alternate offer"   # a price for something else than was asked (Sonata)
 
 
 class ProposalError(ValueError):
@@ -129,7 +130,7 @@ def level_note(offer: Offer) -> str:
     else:
         note = ""
     if offer.alternate:
-        note = f"{note}, alternate offer" if note else "Alternate offer"
+        note = f"{note}, {ALTERNATE}" if note else ALTERNATE.capitalize()
     return note
 
 
@@ -201,9 +202,14 @@ def _notes(sites: list[ProposalSite], unpriced: list[UnpricedSite], totals: Tota
     """What the customer must know about the prices, said plainly (sites by sheet row)."""
     notes = []
     by_level: dict[str, list[int]] = {}
+    alternates = []
     for s in sites:
-        if s.level:
-            by_level.setdefault(s.level, []).append(s.row_number)
+        level = s.level
+        if level.lower().endswith(ALTERNATE):   # "Alternate offer", "Budgetary, alternate offer"
+            alternates.append(s.row_number)
+            level = level[:-len(ALTERNATE)].removesuffix(", ")
+        if level:
+            by_level.setdefault(level, []).append(s.row_number)
     for level, numbers in sorted(by_level.items()):
         lower = level[:1].lower() + level[1:]
         if len(numbers) == 1:
@@ -214,6 +220,11 @@ def _notes(sites: list[ProposalSite], unpriced: list[UnpricedSite], totals: Tota
             words = "estimates" if level == "Estimate" else lower
             notes.append(f"The prices of {_rows_text(numbers)} are {words}: they may change "
                          "once the provider confirms them.")
+    if alternates:
+        one = len(alternates) == 1
+        notes.append(f"The offer{'' if one else 's'} for {_rows_text(alternates)} "
+                     f"{'is an alternate' if one else 'are alternates'} to what was asked (for "
+                     "example another term): please check before signing.")
     expired = [s.row_number for s in sites if s.valid_until is not None and s.valid_until < today]
     if expired:
         one = len(expired) == 1
