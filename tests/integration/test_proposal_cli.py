@@ -98,10 +98,14 @@ def test_errors_are_one_line(env, sim, finished, tmp_path):
     pending = json.loads(bq(env, "submit", path, "--json", api_url=sim.base_url,
                             check=0).stdout.splitlines()[0])["batch"]
     unfinished = bq(env, "proposal", pending, "-o", tmp_path / "x.pdf", check=2)
-    assert f"batch {pending} is not finished yet" in unfinished.stderr
+    assert f"batch {pending} is not finished yet (waiting its turn)" in unfinished.stderr
     unwritable = bq(env, "proposal", finished, "-o", tmp_path / "nope" / "x.pdf", check=2)
     assert unwritable.stderr.startswith("bulkquote proposal: cannot write")
     wrong_kind = bq(env, "proposal", finished, "-o", tmp_path / "x.docx", check=2)
     assert "a proposal is a .pdf or an .xlsx file" in wrong_kind.stderr
-    for done in (unknown, unfinished, unwritable, wrong_kind):
+    config = Path(os.environ["BULKQUOTE_CONFIG_DIR"])
+    save_settings(Settings(company_logo=str(tmp_path / "gone.png")), config / "settings.json")
+    no_logo = bq(env, "proposal", finished, "-o", tmp_path / "x.pdf", check=2)
+    assert f"cannot read logo file {tmp_path / 'gone.png'}" in no_logo.stderr
+    for done in (unknown, unfinished, unwritable, wrong_kind, no_logo):
         assert len(done.stderr.strip().splitlines()) == 1

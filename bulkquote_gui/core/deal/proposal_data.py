@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.deal.logo import read_logo
 from bulkquote_gui.core.intake.rows import RowStatus
-from bulkquote_gui.core.output.reasons import quote_level_word, reason_text
+from bulkquote_gui.core.output.reasons import batch_word, quote_level_word, reason_text
 from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
 from bulkquote_gui.core.states import BatchStatus, RowState
 from bulkquote_gui.core.store import options as option_store
@@ -148,8 +148,9 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
         if batch is None:
             raise ProposalError(f"no batch {batch_id} in this database")
         if not BatchStatus(batch.status).finished:
-            raise ProposalError(f"batch {batch_id} is not finished yet ({batch.status}): "
-                                "a proposal is made of a finished batch")
+            raise ProposalError(f"batch {batch_id} is not finished yet "
+                                f"({batch_word(batch.status).lower()}): a proposal is made of "
+                                "a finished batch")
         rows = view_store.batch_rows(session, batch_id)
         skipped = view_store.batch_skipped(session, batch_id)
         options = option_store.batch_options(session, batch_id) if all_offers else []
