@@ -7,7 +7,8 @@ built-in simulator) over a scratch database, the rep's company and a made-up log
 Settings, then `bulkquote proposal` to PDF (Letter and A4, and Letter with all offers) and
 pdftoppm (poppler-utils; only this script needs it) to PNG:
 - proposal_cover.png, proposal_sites.png, proposal_notes.png: the Letter proposal's pages;
-- proposal_sites_a4.png: its sites page on A4; proposal_appendix.png: the appendix of all offers.
+- proposal_sites_a4.png: its sites page on A4; proposal_appendix.png: the appendix of all offers;
+- proposal_dialog.png: the window's "Create proposal…" dialog, filled in (offscreen Qt).
 """
 
 from __future__ import annotations
@@ -47,7 +48,23 @@ def logo(path: Path) -> None:
     img.save(path)
 
 
+def dialog_png() -> None:
+    """The dialog as the window shows it, in a child process (Qt offscreen, the app's theme)."""
+    code = (
+        "import sys; sys.path.insert(0, %r); sys.path.insert(0, %r)\n"
+        "from offscreen import offscreen_scratch, styled_app\n"
+        "offscreen_scratch('proposal-dialog-', (1440, 900))\n"
+        "app, loop = styled_app(dark=False)\n"
+        "from bulkquote_gui.gui.dialogs.proposal_dialog import ProposalDialog\n"
+        "d = ProposalDialog(12, '/home/ana/Deals/sites - proposal.pdf', 'letter', lambda s: None)\n"
+        "d.customer_edit.setText('Globex Corporation')\n"
+        "d.show(); app.processEvents()\n"
+        "d.grab().save(%r)\n" % (str(ROOT), str(OUT), str(OUT / "proposal_dialog.png")))
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def main() -> None:
+    dialog_png()
     with tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "BULKQUOTE_CONFIG_DIR": str(tmp / "config"),
