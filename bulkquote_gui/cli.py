@@ -28,6 +28,7 @@ HANDLERS: dict[str, str] = {
     "retry": "bulkquote_gui.commands.batch:run_retry",
     "quote-rest": "bulkquote_gui.commands.batch:run_quote_rest",
     "export": "bulkquote_gui.commands.batch:run_export",
+    "proposal": "bulkquote_gui.commands.proposal:run_proposal",
     "simulator": "bulkquote_gui.commands.simulator:run_simulator",
     "worker": "bulkquote_gui.commands.team:run_worker",
     "unblock": "bulkquote_gui.commands.team:run_unblock",
@@ -180,6 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", metavar="OLD", type=_compared_batch,
                    help="add a Changes sheet (.xlsx): what changed since batch OLD, site by site; "
                    "`previous` = the latest earlier batch of the same file (none by default)")
+
+    p = sub.add_parser("proposal", help="write a finished batch's proposal for the customer "
+                       "(.pdf or .xlsx)")
+    p.add_argument("batch", type=int)
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.pdf or OUT.xlsx")
+    p.add_argument("--page", choices=("a4", "letter"), default=None,
+                   help="the PDF's paper (default: the locale's, else letter)")
+    p.add_argument("--customer", default="", metavar="NAME", help="who the proposal is for")
+    p.add_argument("--all-offers", action="store_true",
+                   help="add an appendix of every offer received, with the providers' quote ids")
 
     p = sub.add_parser("worker", help="quote every open batch of every account with a key, "
                        "taking new ones as they come (a team's always-on runner)")

@@ -151,7 +151,8 @@ class MainWindow(QMainWindow):
         self.batches = BatchCommands(upload, page, dialogs, feedback, context, self.engine,
                                      self.open_batch, self._source_paths, unblock, self)
         self.exports = Exports(page, dialogs, feedback, self.busy, context.session_factory,
-                               self.store, self._source_paths, self)
+                               self.store, self._source_paths, self,
+                               settings=lambda: self.context.settings)
         self.settings = SettingsController(context, dialogs, upload, self.engine, self, self)
         self.resumer = Resumer(self.resume_banner, self._resume_holder, feedback, context,
                                self.engine, self.open_batch, self)
@@ -178,6 +179,7 @@ class MainWindow(QMainWindow):
         page.unblock_requested.connect(self.batches.cancel_blocking_quote)
         page.export_requested.connect(self.exports.export_batch)
         page.fix_list_requested.connect(self.exports.export_batch_fix_list)
+        page.proposal_requested.connect(self.exports.create_proposal)
         self.engine.connected.connect(lambda _c: self.events.attach(self.engine.worker))
         self.engine.connected.connect(self._show_connection)
         self.events.batch_opened.connect(self.daily.batch_opened)

@@ -29,6 +29,10 @@ class Settings:
     default_company: str = ""
     rep_name: str = ""
     rep_email: str = ""
+    # The proposal's cover (core/deal/proposal_data.py): the rep's company and its logo file
+    # (a PNG or JPEG, read and checked by core/deal/logo.py when saved and when used).
+    company_name: str = ""
+    company_logo: str = ""
     # The store when neither --db nor BULKQUOTE_DB names one; empty = the SQLite file in the data
     # folder. Saved without a password (that goes to the keyring, see save_settings).
     database_url: str = ""

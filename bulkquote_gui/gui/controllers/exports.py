@@ -1,9 +1,10 @@
 """Files the rep writes out: a batch's results (all rows or the priced ones), its rows to fix,
-and from the preview the cleaned addresses and the rows to fix. Each asks where, then writes
+its proposal for the customer, and from the preview the cleaned addresses and the rows to fix. Each asks where, then writes
 off the GUI thread with the busy indicator showing."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from bulkquote_gui.core.output.file_names import file_name
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.controllers.window_store import WindowStore
-from bulkquote_gui.gui.operations import Operation, batches
+from bulkquote_gui.gui.operations import Operation, batches, proposals
 from bulkquote_gui.gui.pages.progress_page import ProgressPage
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.widgets.busy_status import BusyIndicator
@@ -22,10 +23,12 @@ class Exports(QObject):
     exported = Signal(str, int)          # path, rows written
     cleaned_exported = Signal(str)       # the cleaned-addresses CSV was written (its path)
     fix_list_exported = Signal(str, int) # a fix list was written: path, rows to fix
+    proposal_written = Signal(str, int)  # a proposal was written: path, sites priced in it
 
     def __init__(self, progress_page: ProgressPage, dialogs: Any, feedback: Feedback,
                  busy: BusyIndicator, session_factory: Any, store: WindowStore,
-                 source_paths: dict[int, Path], parent: QObject | None = None) -> None:
+                 source_paths: dict[int, Path], parent: QObject | None = None, *,
+                 settings: Callable[[], Any] | None = None) -> None:
         super().__init__(parent)
         self._page = progress_page
         self._dialogs = dialogs
@@ -34,6 +37,7 @@ class Exports(QObject):
         self._sessions = session_factory
         self._store = store
         self._source_paths = source_paths  # batch -> the file it came from (this session)
+        self._settings = settings          # the rep's current settings (company, logo)
 
     # ------------------------------------------------------------------ a stored batch
     def _batch_file(self, batch_id: int, what: str) -> str:
@@ -79,6 +83,38 @@ class Exports(QObject):
         self._feedback.say(f"{rows:,} row{'s' if rows != 1 else ''} to fix written to "
                            f"{Path(path).name}: fix them in Excel and drop the file back in", 10000)
         emit(self.fix_list_exported, path, rows)
+
+    def create_proposal(self, batch_id: int) -> None:
+        """"Create proposal…": the small dialog, then the file written off the GUI thread."""
+        from bulkquote_gui.core.output.proposal_pdf import default_page_size
+        from bulkquote_gui.gui.dialogs.proposal_dialog import PROPOSAL_FILTERS, ProposalDialog
+
+        suggested = str(Path(self._batch_file(batch_id, "proposal")).with_suffix(".pdf"))
+        dialog = ProposalDialog(batch_id, suggested, default_page_size(os.environ),
+                                lambda s: self._dialogs.save_file("Save the proposal", s,
+                                                                  PROPOSAL_FILTERS),
+                                getattr(self._dialogs, "parent", None))
+        accepted = self._dialogs.run(dialog)
+        request = dialog.request
+        dialog.deleteLater()
+        if not accepted or request is None:
+            return
+        path = request.path
+        self._store.remember_folder("export", path.parent)
+        ended = self._busy.start(f"Writing the proposal of batch #{batch_id} to {path.name}…")
+        settings = self._settings() if self._settings else None
+
+        def done(sites: int) -> None:
+            ended()
+            self._feedback.say(f"Proposal of {sites:,} site{'s' if sites != 1 else ''} written "
+                               f"to {path}", 10000)
+            emit(self.proposal_written, str(path), sites)
+
+        proposals.create(self, self._sessions, batch_id, path, customer=request.customer,
+                         page=request.page, all_offers=request.all_offers,
+                         company_name=getattr(settings, "company_name", ""),
+                         logo=getattr(settings, "company_logo", "")) \
+            .success(done).failure(self._feedback.failed("Creating the proposal", ended)).run()
 
     # ------------------------------------------------------------------ the preview
     def export_cleaned(self, result: Any) -> None:

@@ -16,6 +16,10 @@ from bulkquote_gui.gui.pages.upload_page import UploadPage
 from bulkquote_gui.gui.qt_compat import emit
 
 
+# The logo files a proposal takes (core/deal/logo.py).
+LOGO_FILTER = "Pictures (*.png *.jpg *.jpeg)"
+
+
 class SettingsController(QObject):
     rep_renamed = Signal()   # "Mine" in the recent jobs is the batches under the rep's name
 
@@ -34,7 +38,9 @@ class SettingsController(QObject):
         connection = self._engine.connection
         dialog = SettingsDialog(self._context.settings, self._context.keystore,
                                 demo_url=connection.api_url if connection and connection.demo else None,
-                                confirm=self._dialogs.confirm, parent=self._dialog_parent)
+                                confirm=self._dialogs.confirm, parent=self._dialog_parent,
+                                choose_logo=lambda: self._dialogs.open_file(
+                                    "Choose your company's logo", LOGO_FILTER))
         dialog.providers_requested.connect(lambda: self.open_providers(dialog))
         accepted = self._dialogs.run(dialog)
         dialog.deleteLater()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
+from bulkquote_gui.core.deal.logo import LogoError, read_logo
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
 from bulkquote_gui.gui import focus, operations
 from bulkquote_gui.gui.operations import connection
@@ -86,11 +87,13 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, keystore: KeyStore, *, demo_url: str | None = None,
                  client_factory: ClientFactory = connection.default_client_factory,
                  confirm: Callable[..., bool] | None = None,
+                 choose_logo: Callable[[], str | None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self._confirm = confirm  # the window's Dialogs.confirm (tests script it)
+        self._choose_logo = choose_logo  # the window's file dialog for "Browse…"
         self._failed_url: str | None = None  # the URL whose last Test connection failed
         self._settings = settings
         self._keystore = keystore
@@ -231,7 +234,24 @@ class SettingsDialog(QDialog):
         rform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         rform.addRow("Name", self.name_edit)
         rform.addRow("E-mail", self.email_edit)
+        self.company_name_edit = QLineEdit(settings.company_name)
+        self.company_name_edit.setPlaceholderText("On the cover of your proposals")
+        self.logo_edit = QLineEdit(settings.company_logo)
+        self.logo_edit.setPlaceholderText("A PNG or JPEG file, at most 2 MB")
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo_edit, 1)
+        if self._choose_logo is not None:
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(self._browse_logo)
+            logo_row.addWidget(browse)
+        rform.addRow("Your company", self.company_name_edit)
+        rform.addRow("Logo", logo_row)
         return rep
+
+    def _browse_logo(self) -> None:
+        path = self._choose_logo() if self._choose_logo else None
+        if path:
+            self.logo_edit.setText(path)
 
     def _build_team(self, settings: Settings) -> QGroupBox:
         self.db_edit = QLineEdit(settings.database_url)
@@ -281,6 +301,8 @@ class SettingsDialog(QDialog):
             default_company=self.company_edit.text().strip(),
             rep_name=self.name_edit.text().strip(),
             rep_email=self.email_edit.text().strip(),
+            company_name=self.company_name_edit.text().strip(),
+            company_logo=self.logo_edit.text().strip(),
             database_url=self.db_edit.text().strip(),
             allow_insecure_http=self.insecure_check.isChecked(),
         )
@@ -290,6 +312,11 @@ class SettingsDialog(QDialog):
         problems = settings.problems()
         if settings.rep_email and "@" not in settings.rep_email:
             problems.append("E-mail address needs an @")
+        if settings.company_logo:
+            try:   # a small local file: read here so a wrong one is told now, not in a proposal
+                read_logo(settings.company_logo)
+            except LogoError as exc:
+                problems.append(str(exc)[:1].upper() + str(exc)[1:])
         if problems:
             self.error_label.setText("\n".join(problems))
             return

@@ -69,6 +69,7 @@ class ProgressPage(StackPage):
     export_requested = Signal(int)
     fix_list_requested = Signal(int)     # the rows not priced that the rep can fix, to Excel
     compare_requested = Signal(int)      # "Compare with…": what changed since an earlier batch
+    proposal_requested = Signal(int)     # "Create proposal…": the customer's PDF or XLSX
     rush_requested = Signal(int)
     unblock_requested = Signal(str)  # the id of another client's quote that blocks the account
     finished = Signal(int, str)  # batch id, status: the batch reached complete/cancelled while shown
@@ -188,10 +189,16 @@ class ProgressPage(StackPage):
                                        "prices up or down, carriers, sites newly or no longer priced")
         self.compare_button.setEnabled(False)
         self.compare_button.clicked.connect(lambda: self._emit(self.compare_requested))
+        self.proposal_button = QPushButton("Create pr&oposal…")
+        self.proposal_button.setToolTip("A PDF or Excel proposal for the customer: every site "
+                                        "with its offer, the totals and notes")
+        self.proposal_button.setEnabled(False)
+        self.proposal_button.clicked.connect(lambda: self._emit(self.proposal_requested))
         # The exports go under the commands on a narrow window (1280x720 at 150 %).
         self.button_row = TwoGroupRow([self.pause_button, self.rush_button, self.cancel_button,
                                        self.retry_button, self.rest_button],
-                                      [self.compare_button, self.fix_list_button,
+                                      [self.compare_button, self.proposal_button,
+                                       self.fix_list_button,
                                        self.export_button])
 
         self.message_banner = Banner("infoBanner")
@@ -479,6 +486,8 @@ class ProgressPage(StackPage):
         to_fix = model.failed_count() + model.rowCount() - model.quoted_count()
         self.fix_list_button.setEnabled(status in BATCH_FINISHED and to_fix > 0)
         self.compare_button.setEnabled(status in BATCH_FINISHED)
+        priced = counts.get(RowState.COMPLETE, 0)
+        self.proposal_button.setEnabled(status in BATCH_FINISHED and priced > 0)
         if paused:
             self.eta_label.setText("Paused. Resume to carry on where it stopped.")
         elif active and self.wait_banner.event is not None:
