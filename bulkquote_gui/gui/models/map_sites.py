@@ -1,0 +1,64 @@
+"""The rows of a batch as the map's sites: where each is (found once per row) and its legend
+group, a status while the batch runs and the carrier when it is done.
+
+Rows the batch did not quote (invalid, duplicate) and rows with no known place (no ZIP centre,
+no coordinates of their own, or off the map) are not drawn; `unplaced` counts the latter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from bulkquote_gui.core.geo.site_points import MapSite, site_point
+from bulkquote_gui.core.states import RowState
+from bulkquote_gui.gui.models.results_model import ResultRow
+
+RUNNING_GROUPS = {RowState.COMPLETE: "Priced", RowState.FAILED: "Failed",
+                  RowState.PENDING: "Waiting", RowState.SUBMITTING: "Quoting",
+                  RowState.POLLING: "Quoting", RowState.CANCELLED: "Not sent"}
+TOP_CARRIERS = 7   # more colours than that cannot be told apart: the rest are "Other carriers"
+
+
+class MapSites:
+    def __init__(self) -> None:
+        self._points: dict[int, tuple[float, float] | None] = {}   # row number -> map point
+        self.unplaced = 0
+
+    def clear(self) -> None:
+        self._points.clear()
+        self.unplaced = 0
+
+    def sites(self, rows: Iterable[ResultRow], finished: bool) -> list[MapSite]:
+        """The drawn sites of `rows`, grouped by status (`finished` False) or carrier."""
+        placed: list[tuple[ResultRow, tuple[float, float]]] = []
+        self.unplaced = 0
+        for row in rows:
+            if row.skipped:
+                continue
+            if row.row_number not in self._points:
+                self._points[row.row_number] = site_point(row.cells, row.zip_code)
+            point = self._points[row.row_number]
+            if point is None:
+                self.unplaced += 1
+            else:
+                placed.append((row, point))
+        group = _carrier_groups([r for r, _ in placed]) if finished else _status_group
+        return [MapSite(r.row_number, x, y, group(r)) for r, (x, y) in placed]
+
+
+def _status_group(row: ResultRow) -> str:
+    return RUNNING_GROUPS.get(row.status, "Waiting")
+
+
+def _carrier_groups(rows: list[ResultRow]):
+    counts = Counter(r.carrier for r in rows if r.status == RowState.COMPLETE and r.carrier)
+    named = {c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CARRIERS]}
+
+    def group(row: ResultRow) -> str:
+        if row.status != RowState.COMPLETE:
+            return "Not priced"
+        if not row.carrier:
+            return "Priced"
+        return row.carrier if row.carrier in named else "Other carriers"
+    return group
