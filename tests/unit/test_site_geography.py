@@ -90,3 +90,18 @@ def test_every_state_dc_and_puerto_rico_are_drawn():
     codes = {s.code for s in us_states()}
     assert len(codes - {"DC", "PR", "VI"}) == 50 and {"DC", "PR"} <= codes
     assert all(s.rings for s in us_states())
+
+
+def test_the_site_index_finds_the_nearest_dot_within_reach_only():
+    from bulkquote_gui.core.geo.site_index import SiteIndex
+    from bulkquote_gui.core.geo.site_points import MapSite
+
+    sites = [MapSite(n, x, y, "g") for n, (x, y) in
+             enumerate([(10.0, 10.0), (10.0, 17.5), (100.0, 100.0), (7.9, 8.1)], start=2)]
+    index = SiteIndex(sites, cell=8.0)
+    assert index.nearest(10.5, 11.0, 3.0).row_number == 2
+    assert index.nearest(10.0, 16.0, 3.0).row_number == 3      # across a cell's edge
+    assert index.nearest(8.0, 8.0, 1.0).row_number == 5
+    assert index.nearest(50.0, 50.0, 5.0) is None
+    assert index.nearest(100.0, 104.0, 3.0) is None and index.nearest(100.0, 104.0, 5.0).row_number == 4
+    assert SiteIndex([]).nearest(0.0, 0.0, 10.0) is None

@@ -17,6 +17,7 @@ from functools import lru_cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 
+from bulkquote_gui.core.geo.albers_usa import FRAME_HEIGHT, FRAME_WIDTH
 from bulkquote_gui.core.geo.site_points import MapSite
 from bulkquote_gui.core.geo.us_states import us_states
 
@@ -63,6 +64,11 @@ def states_path() -> QPainterPath:
             path.addPolygon(QPolygonF([QPointF(x, y) for x, y in ring]))
             path.closeSubpath()
     return path
+
+
+def map_bounds() -> QRectF:
+    """The part of the frame the states cover (the insets included), with a little sea."""
+    return states_path().boundingRect().adjusted(-6, -6, 6, 6)
 
 
 def paint_states(painter: QPainter, dark: bool = False) -> None:
@@ -144,3 +150,64 @@ def paint_legend(painter: QPainter, entries: Sequence[LegendEntry], at: QPointF,
 
 def _legend_text(entry: LegendEntry) -> str:
     return f"{entry.group} ({entry.count:,})"
+
+
+def render_site_map_png(sites: Sequence[MapSite], width: int, height: int) -> bytes:
+    """A PNG of the map of `sites` (their colours and the legend) of `width` x `height` pixels,
+    drawn offscreen: for the proposal. The legend goes on the right when the picture is wide
+    enough, else under the map. Works without a window: a CLI process gets an offscreen
+    QGuiApplication for it (fonts need one)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QImage
+
+    _ensure_gui_application()
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("#ffffff"))
+    layer = DotLayer(sites)
+    content = map_bounds()
+    font = QFont()
+    font.setPixelSize(max(11, round(13 * max(1.0, min(width / FRAME_WIDTH, height / FRAME_HEIGHT)))))
+    legend_w, legend_h = legend_size(layer.entries, font) if layer.entries else (0.0, 0.0)
+    margin = max(8.0, 0.015 * min(width, height))
+    area = QRectF(margin, margin, width - 2 * margin, height - 2 * margin)
+
+    def fitted(box: QRectF) -> float:
+        return max(0.01, min(box.width() / content.width(), box.height() / content.height()))
+    beside_area = area.adjusted(0, 0, -(legend_w + margin) if legend_w else 0, 0)
+    under_area = area.adjusted(0, 0, 0, -(legend_h + margin) if legend_h else 0)
+    beside = fitted(beside_area) >= fitted(under_area)   # whichever leaves the map bigger
+    map_area = beside_area if beside else under_area
+    scale = fitted(map_area)
+    left = map_area.left() + (map_area.width() - content.width() * scale) / 2
+    top = map_area.top() + (map_area.height() - content.height() * scale) / 2
+
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.save()
+    painter.translate(left, top)
+    painter.scale(scale, scale)
+    painter.translate(-content.left(), -content.top())
+    paint_states(painter)
+    layer.paint(painter, scale=min(2.5, max(0.8, scale)))   # dots grow and shrink with the map
+    painter.restore()
+    at = QPointF(left + content.width() * scale + margin, top) if beside else \
+        QPointF(left, top + content.height() * scale + margin)
+    paint_legend(painter, layer.entries, at, font, QColor("#1f2933"))
+    painter.end()
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data.data())
+
+
+_app = None   # the offscreen application made for a process that had none
+
+
+def _ensure_gui_application() -> None:
+    global _app
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        _app = QGuiApplication(["bulkquote", "-platform", "offscreen"])
