@@ -14,9 +14,9 @@ from bulkquote_gui.core.geo.site_points import MapSite, site_point
 from bulkquote_gui.core.states import RowState
 from bulkquote_gui.gui.models.results_model import ResultRow
 
-RUNNING_GROUPS = {RowState.COMPLETE: "Priced", RowState.FAILED: "Failed",
+RUNNING_GROUPS = {str(k): v for k, v in {RowState.COMPLETE: "Priced", RowState.FAILED: "Failed",
                   RowState.PENDING: "Waiting", RowState.SUBMITTING: "Quoting",
-                  RowState.POLLING: "Quoting", RowState.CANCELLED: "Not sent"}
+                  RowState.POLLING: "Quoting", RowState.CANCELLED: "Not sent"}.items()}
 TOP_CARRIERS = 7   # more colours than that cannot be told apart: the rest are "Other carriers"
 
 
@@ -52,13 +52,15 @@ def _status_group(row: ResultRow) -> str:
 
 
 def _carrier_groups(rows: list[ResultRow]):
-    counts = Counter(r.carrier for r in rows if r.status == RowState.COMPLETE and r.carrier)
+    carrier_of = {r.row_number: r.carrier or "" for r in rows if r.status == RowState.COMPLETE}
+    counts = Counter(c for c in carrier_of.values() if c)
     named = {c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CARRIERS]}
 
     def group(row: ResultRow) -> str:
-        if row.status != RowState.COMPLETE:
+        carrier = carrier_of.get(row.row_number)
+        if carrier is None:
             return "Not priced"
-        if not row.carrier:
+        if not carrier:
             return "Priced"
-        return row.carrier if row.carrier in named else "Other carriers"
+        return carrier if carrier in named else "Other carriers"
     return group

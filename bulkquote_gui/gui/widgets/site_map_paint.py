@@ -1,6 +1,6 @@
 """Drawing the site map with a QPainter, one way for the window's map and the proposal's
-picture: the states, the sites' dots (one `drawPoints` per colour, so 20,000 sites are a few
-calls, not 20,000 items), and the legend.
+picture: the states, the sites' dots (stamped with numpy, so 20,000 sites are a few array
+operations, not 20,000 items or calls), and the legend.
 
 Colours: a site's legend group is a status word while its batch runs ("Priced", "Quoting"…),
 its carrier when the batch is done. Status groups keep fixed colours; carriers take a palette
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+import numpy as np
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen,
+                           QPolygonF)
 
 from bulkquote_gui.core.geo.albers_usa import FRAME_HEIGHT, FRAME_WIDTH
 from bulkquote_gui.core.geo.site_points import MapSite
@@ -80,41 +82,139 @@ def paint_states(painter: QPainter, dark: bool = False) -> None:
 
 
 class DotLayer:
-    """The sites' dots grouped by colour, built once per change of the sites or their groups."""
+    """The sites' dots, kept as arrays (x, y, legend group) and drawn by stamping one small
+    antialiased sprite per group into an image the size of the device with numpy, then
+    drawing that image once: QPainter's own round points cost ~20 µs each (0.4 s a frame for
+    20,000), a stamp of 20,000 dots a few ms per sprite pixel row."""
 
     def __init__(self, sites: Sequence[MapSite] = ()) -> None:
+        self._buffer: QImage | None = None
         self.set_sites(sites)
 
     def set_sites(self, sites: Sequence[MapSite]) -> None:
         self.sites = list(sites)
         self.entries = legend(self.sites)
-        colour_of = {e.group: e.colour for e in self.entries}
-        points: dict[str, QPolygonF] = {e.group: QPolygonF() for e in self.entries}
-        for site in self.sites:
-            points[site.group].append(QPointF(site.x, site.y))
+        code = {e.group: i for i, e in enumerate(self.entries)}
+        self._x = np.fromiter((s.x for s in self.sites), float, len(self.sites))
+        self._y = np.fromiter((s.y for s in self.sites), float, len(self.sites))
+        groups = np.fromiter((code[s.group] for s in self.sites), np.int32, len(self.sites))
         # The biggest group first: the rarer colours are drawn on top, where they are seen.
-        self._layers = [(colour_of[e.group], points[e.group])
-                        for e in sorted(self.entries, key=lambda e: -e.count)]
+        order = sorted(range(len(self.entries)), key=lambda i: -self.entries[i].count)
+        self._layers = [(self.entries[i].colour, np.flatnonzero(groups == i)) for i in order]
 
     def paint(self, painter: QPainter, highlighted: Sequence[MapSite] = (), scale: float = 1.0) -> None:
         """The dots, each DOT*scale device pixels across; highlighted sites ringed on top."""
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        halo = _round_pen(QColor("#ffffff"), (DOT + HALO) * scale)
-        for colour, polygon in self._layers:
-            painter.setPen(halo)
-            painter.drawPoints(polygon)
-            painter.setPen(_round_pen(colour, DOT * scale))
-            painter.drawPoints(polygon)
+        device = painter.device()
+        ratio = device.devicePixelRatioF()
+        width, height = round(device.width() * ratio), round(device.height() * ratio)
+        if width <= 0 or height <= 0:
+            return
+        sprites = [(_sprite(colour.rgba(), DOT * scale * ratio), members)
+                   for colour, members in self._layers]
+        reach = max((sprite.reach for sprite, _ in sprites), default=0)
+        # Stamped into a buffer two reaches larger on every side: a dot whose edge shows needs
+        # no bounds check, and only the middle is drawn.
+        margin = 2 * reach
+        buffer = self._image(width + 2 * margin, height + 2 * margin)
+        pixels = _pixels(buffer)
+        world = painter.worldTransform()   # map units to device pixels: a scale and a shift
+        xs = np.rint((self._x * world.m11() + world.dx()) * ratio).astype(np.int64) + margin
+        ys = np.rint((self._y * world.m22() + world.dy()) * ratio).astype(np.int64) + margin
+        for sprite, members in sprites:
+            x, y = xs[members], ys[members]
+            seen = (x >= reach) & (x < width + 2 * margin - reach) \
+                & (y >= reach) & (y < height + 2 * margin - reach)
+            # One stamp per device pixel: at a country's zoom many sites share one.
+            _stamp(pixels, np.unique(y[seen] * pixels.shape[1] + x[seen]), sprite)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(QRectF(0, 0, width / ratio, height / ratio), buffer,
+                          QRectF(margin, margin, width, height))
+        painter.restore()
         if highlighted:
-            ring = QPolygonF([QPointF(s.x, s.y) for s in highlighted])
-            painter.setPen(_round_pen(QColor("#111827"), (DOT * 2 + 2) * scale))
-            painter.drawPoints(ring)
-            painter.setPen(_round_pen(QColor("#fde047"), (DOT * 2 - 2) * scale))
-            painter.drawPoints(ring)
-            colour_of = {e.group: e.colour for e in self.entries}
-            for site in highlighted:
-                painter.setPen(_round_pen(colour_of.get(site.group, QColor("#111827")), DOT * scale))
-                painter.drawPoint(QPointF(site.x, site.y))
+            self._ring(painter, highlighted, scale)
+
+    def _image(self, width: int, height: int) -> QImage:
+        if self._buffer is None or (self._buffer.width(), self._buffer.height()) != (width, height):
+            self._buffer = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+        self._buffer.fill(0)
+        return self._buffer
+
+    def _ring(self, painter: QPainter, highlighted: Sequence[MapSite], scale: float) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        ring = QPolygonF([QPointF(s.x, s.y) for s in highlighted])
+        painter.setPen(_round_pen(QColor("#111827"), (DOT * 2 + 2) * scale))
+        painter.drawPoints(ring)
+        painter.setPen(_round_pen(QColor("#fde047"), (DOT * 2 - 2) * scale))
+        painter.drawPoints(ring)
+        colour_of = {e.group: e.colour for e in self.entries}
+        for site in highlighted:
+            painter.setPen(_round_pen(colour_of.get(site.group, QColor("#111827")), DOT * scale))
+            painter.drawPoint(QPointF(site.x, site.y))
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    """The image's pixels as a writable (height, row length) array of premultiplied ARGB words."""
+    view = np.frombuffer(image.bits(), np.uint32)
+    return view.reshape(image.height(), image.bytesPerLine() // 4)
+
+
+@dataclass(frozen=True)
+class _Sprite:
+    """One dot with its white halo, antialiased by QPainter once, as offsets from the dot's
+    centre pixel (dy * row length + dx): its opaque pixels' words, its edge's channels."""
+
+    reach: int
+    solid: tuple[np.ndarray, np.ndarray]   # (dx, dy) pairs as two arrays; premultiplied words
+    solid_words: np.ndarray
+    edge: tuple[np.ndarray, np.ndarray]
+    edge_channels: np.ndarray              # (n, 4) uint16: B, G, R, A as they lie in memory
+    edge_keep: np.ndarray                  # (n,) uint16: 256ths of what is under that shows
+
+
+@lru_cache(maxsize=64)
+def _sprite(rgba: int, diameter: float) -> _Sprite:
+    size = int(diameter + 2 * HALO * diameter / DOT) + 3
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    centre = QPointF(size / 2, size / 2)
+    halo = diameter / 2 + HALO * diameter / DOT
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawEllipse(centre, halo, halo)
+    painter.setBrush(QColor.fromRgba(rgba))
+    painter.drawEllipse(centre, diameter / 2, diameter / 2)
+    painter.end()
+    words = _pixels(image)[:, :size].copy()
+    alpha = words >> 24
+    dy, dx = np.nonzero(alpha == 0xFF)
+    ey, ex = np.nonzero((alpha > 0) & (alpha < 0xFF))
+    half = size // 2
+    edge = words[ey, ex].view(np.uint8).reshape(-1, 4).astype(np.uint16)
+    keep = ((255 - edge[:, 3]) * 256 // 255).astype(np.uint16)
+    return _Sprite(half + 1, (dx - half, dy - half), words[dy, dx], (ex - half, ey - half),
+                   edge, keep)
+
+
+def _stamp(pixels: np.ndarray, at: np.ndarray, sprite: _Sprite) -> None:
+    """The sprite drawn, source over, centred at each flat index `at` of `pixels`, all dots in
+    two array operations (its antialiased edge, then its solid middle); the caller keeps the
+    sprite inside the array. Where two dots overlap, one of them is on top."""
+    stride = pixels.shape[1]
+    flat = pixels.reshape(-1)
+    ex, ey = sprite.edge
+    where = (at[:, None] + (ey * stride + ex)[None, :]).ravel()
+    if where.size:   # source over in integers: under * (1 - alpha) + the sprite's (premultiplied)
+        under = flat[where].view(np.uint8).reshape(len(at), len(ex), 4).astype(np.uint16)
+        under *= sprite.edge_keep[None, :, None]
+        under >>= 8
+        under += sprite.edge_channels[None, :, :]
+        flat[where] = under.astype(np.uint8).reshape(-1, 4).view(np.uint32).ravel()
+    dx, dy = sprite.solid
+    where = (at[:, None] + (dy * stride + dx)[None, :]).ravel()
+    flat[where] = np.tile(sprite.solid_words, len(at))
 
 
 def _round_pen(colour: QColor, width: float) -> QPen:
@@ -158,7 +258,6 @@ def render_site_map_png(sites: Sequence[MapSite], width: int, height: int) -> by
     enough, else under the map. Works without a window: a CLI process gets an offscreen
     QGuiApplication for it (fonts need one)."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-    from PySide6.QtGui import QImage
 
     _ensure_gui_application()
     image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)

@@ -62,7 +62,7 @@ class SiteMapView(QGraphicsView):
         self.scene().addItem(self._land)
         self._dots = _Dots()
         self.scene().addItem(self._dots)
-        self._index = SiteIndex(())
+        self._index: SiteIndex | None = None
         self._by_row: dict[int, MapSite] = {}
         self._zoom = 1.0   # over the fitted map
         self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -85,7 +85,7 @@ class SiteMapView(QGraphicsView):
 
     def set_sites(self, sites: Sequence[MapSite]) -> None:
         self._dots.layer.set_sites(sites)
-        self._index = SiteIndex(self._dots.layer.sites)
+        self._index = None   # made on the first click: a refresh while the batch runs needs none
         self._by_row = {s.row_number: s for s in self._dots.layer.sites}
         self._dots.highlighted = [self._by_row[s.row_number] for s in self._dots.highlighted
                                   if s.row_number in self._by_row]
@@ -101,6 +101,8 @@ class SiteMapView(QGraphicsView):
 
     def site_at(self, pos: QPointF) -> MapSite | None:
         """The dot under a point of the viewport, if any."""
+        if self._index is None:
+            self._index = SiteIndex(self.sites)
         scene = self.mapToScene(pos.toPoint())
         return self._index.nearest(scene.x(), scene.y(), PICK / self.transform().m11())
 
