@@ -72,7 +72,12 @@ class SiteMapView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
-        self.setMinimumSize(320, 200)
+        self.setMinimumSize(240, 120)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        # Qt's is the scene's size (up to 2/3 of the screen): the page, which is as tall as its
+        # parts ask, would scroll to make room for it. The map takes what the table would.
+        return QSize(480, 160)
 
     # ------------------------------------------------------------ what is shown
     @property
@@ -175,7 +180,8 @@ class MapLegend(QWidget):
         return QSize(int(width) + 4, int(height) + 4)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        return self.sizeHint()
+        # Never the reason the page scrolls: a short map shows the legend's first lines.
+        return QSize(self.sizeHint().width(), 0)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
@@ -184,35 +190,33 @@ class MapLegend(QWidget):
 
 
 class SiteMapPanel(QWidget):
-    """The tab's content: the map, its legend on the right, and a line under it that says how
-    to move around and how many sites have no place on the map."""
+    """The tab's content: the map, and on its right the legend and how many sites have no
+    place on it (how to move around is the map's tooltip)."""
 
     site_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = SiteMapView()
+        self.view.setToolTip("Click a dot to select its row; wheel to zoom, drag to pan, "
+                             "double-click for the whole map")
         self.view.site_clicked.connect(self.site_clicked)
         self.legend = MapLegend()
         self.note = QLabel("")
         self.note.setObjectName("hint")
         side = QVBoxLayout()
         side.addWidget(self.legend)
+        side.addWidget(self.note)
         side.addStretch()
-        body = QHBoxLayout()
-        body.setContentsMargins(0, 0, 0, 0)
-        body.addWidget(self.view, 1)
-        body.addLayout(side)
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
-        layout.addLayout(body, 1)
-        layout.addWidget(self.note)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(side)
 
     def set_sites(self, sites: Sequence[MapSite], unplaced: int = 0) -> None:
         self.view.set_sites(sites)
         self.legend.set_entries(self.view.entries)
-        hint = "Click a dot to select its row; wheel to zoom, drag to pan, double-click for the whole map."
-        if unplaced:
-            hint = (f"{unplaced:,} site{'s' if unplaced != 1 else ''} not on the map (no ZIP centre "
-                    f"or coordinates known). ") + hint
-        self.note.setText(hint)
+        self.note.setText(f"{unplaced:,} not on the map" if unplaced else "")
+        self.note.setToolTip("No ZIP centre or coordinates known for "
+                             f"{'this site' if unplaced == 1 else 'these sites'}" if unplaced else "")
+        self.note.setVisible(bool(unplaced))
