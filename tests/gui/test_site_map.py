@@ -131,3 +131,36 @@ def test_the_wheel_zooms_about_the_pointer_and_a_double_click_shows_the_whole_ma
     assert (view.viewport_point_of(5).toPoint() - at).manhattanLength() <= 4
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
     assert abs(view.transform().m11() - before) < 1e-6
+
+
+def test_a_rows_own_latitude_and_longitude_place_it_before_its_zip(qtbot):
+    """The sheet's own columns, kept with the row, win over the ZIP's centre."""
+    from bulkquote_gui.core.geo.us_states import state_at
+
+    page = ProgressPage(monotonic=lambda: 0.0)
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    anchorage = _view(2, "10001")   # a New York ZIP, but the sheet says Anchorage
+    anchorage.original = {"Site": "AK-1", "Latitude": "61.2181", "Longitude": "-149.9003"}
+    page.show_batch(1, "sites.csv", "running", {"total": 2}, [anchorage, _view(3, "10001")])
+    page.show()
+    page.result_tabs.setCurrentWidget(page.results_map)
+    qtbot.waitExposed(page.results_map.view)
+    placed = {s.row_number: state_at(s.x, s.y).code for s in page.results_map.view.sites}
+    assert placed == {2: "AK", 3: "NY"}
+
+
+def test_rows_queued_again_keep_their_place_on_the_map(qtbot):
+    page = ProgressPage(monotonic=lambda: 0.0)
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show_batch(1, "sites.csv", "cancelled", {"total": 2, "cancelled": 2},
+                    [_view(2, "10001", "cancelled"), _view(3, "94105", "cancelled")])
+    page.show()
+    page.rows_requeued("rest")   # Quote the rest, before the map was ever looked at
+    page.apply_batch_event(BatchEvent(batch_id=1, status="running", counts={"total": 2}))
+    page.result_tabs.setCurrentWidget(page.results_map)
+    qtbot.waitExposed(page.results_map.view)
+    qtbot.waitUntil(lambda: [e.group for e in page.results_map.legend.entries] == ["Waiting"],
+                    timeout=3000)
+    assert sorted(s.row_number for s in page.results_map.view.sites) == [2, 3]
