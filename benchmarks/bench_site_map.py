@@ -4,7 +4,8 @@
 
 20,000 rows of a batch (ZIPs drawn from the offline table, a fixed seed), the progress page's
 map tab (`ResultsMap`) over a ResultsModel as the window builds it. Measured on the GUI thread:
-- placing: the ZIP centres read (first use in the process) and every row's point found;
+- placing: the ZIP centres read (first use in the process) and every row's point found (the
+  window does this off its thread: gui/operations/geography.py);
 - build: the rows grouped and handed to the view (dot layer and grid index), as a refresh does
   on each status change while the batch runs (at most 4 a second);
 - paint: the whole map (states and 20,000 dots) rendered into the 1280x800 viewport, fitted and
@@ -87,19 +88,21 @@ def main() -> None:
     table = QTableView()
     table.setModel(proxy)
     panel = ResultsMap(model, proxy, table)
-    panel.resize(1280 + 200, 800 + 30)
-    panel.show()
-    app.processEvents()
     figures: list[tuple[str, str]] = []
 
     places = MapSites()
     start = time.perf_counter()
+    places.place_all(model.rows())
     sites = places.sites(model.rows(), finished=False)
     placing = time.perf_counter() - start
     figures += [("ZIP centres read (once per process)", _ms(table_read)),
                 (f"{SITES:,} rows placed (first time: a dict look-up and a projection each)",
                  _ms(placing)),
                 ("sites on the map / not", f"{len(sites):,} / {places.unplaced:,}")]
+    panel._places = places   # (the window places them off its thread: no event loop here)
+    panel.resize(1280 + 200, 800 + 30)
+    panel.show()
+    app.processEvents()
 
     builds = []
     for finished in (False, True) * 5:

@@ -37,6 +37,8 @@ def _page(qtbot) -> ProgressPage:
     page.show()
     page.result_tabs.setCurrentWidget(page.results_map)
     qtbot.waitExposed(page.results_map.view)
+    # The places are found off the GUI thread (the ZIP table's first read): drawn when found.
+    qtbot.waitUntil(lambda: len(page.results_map.view.sites) == len(SITES), timeout=10_000)
     return page
 
 
@@ -146,6 +148,7 @@ def test_a_rows_own_latitude_and_longitude_place_it_before_its_zip(qtbot):
     page.show()
     page.result_tabs.setCurrentWidget(page.results_map)
     qtbot.waitExposed(page.results_map.view)
+    qtbot.waitUntil(lambda: len(page.results_map.view.sites) == 2, timeout=10_000)
     placed = {s.row_number: state_at(s.x, s.y).code for s in page.results_map.view.sites}
     assert placed == {2: "AK", 3: "NY"}
 
@@ -161,6 +164,6 @@ def test_rows_queued_again_keep_their_place_on_the_map(qtbot):
     page.apply_batch_event(BatchEvent(batch_id=1, status="running", counts={"total": 2}))
     page.result_tabs.setCurrentWidget(page.results_map)
     qtbot.waitExposed(page.results_map.view)
-    qtbot.waitUntil(lambda: [e.group for e in page.results_map.legend.entries] == ["Waiting"],
-                    timeout=3000)
+    qtbot.waitUntil(lambda: [(e.group, e.count) for e in page.results_map.legend.entries]
+                    == [("Waiting", 2)], timeout=10_000)
     assert sorted(s.row_number for s in page.results_map.view.sites) == [2, 3]

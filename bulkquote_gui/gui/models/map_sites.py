@@ -21,6 +21,8 @@ TOP_CARRIERS = 7   # more colours than that cannot be told apart: the rest are "
 
 
 class MapSites:
+    """The rows' places, found once (`unplaced_rows`, then `add`), and the sites drawn."""
+
     def __init__(self) -> None:
         self._points: dict[int, tuple[float, float] | None] = {}   # row number -> map point
         self.unplaced = 0
@@ -29,15 +31,26 @@ class MapSites:
         self._points.clear()
         self.unplaced = 0
 
+    def unplaced_rows(self, rows: Iterable[ResultRow]) -> list[tuple[int, dict[str, str], str]]:
+        """(row number, the sheet's cells, ZIP) of the quoted rows not placed yet."""
+        return [(r.row_number, r.cells, r.zip_code) for r in rows
+                if not r.skipped and r.row_number not in self._points]
+
+    def add(self, points: dict[int, tuple[float, float] | None]) -> None:
+        self._points.update(points)
+
+    def place_all(self, rows: Iterable[ResultRow]) -> None:
+        """Place the rows not placed yet, here and now (the window does it off its thread)."""
+        self.add({n: site_point(cells, zip_code) for n, cells, zip_code in self.unplaced_rows(rows)})
+
     def sites(self, rows: Iterable[ResultRow], finished: bool) -> list[MapSite]:
-        """The drawn sites of `rows`, grouped by status (`finished` False) or carrier."""
+        """The drawn sites of the placed `rows`, grouped by status (`finished` False) or
+        carrier; `unplaced` counts the rows known to have no place."""
         placed: list[tuple[ResultRow, tuple[float, float]]] = []
         self.unplaced = 0
         for row in rows:
-            if row.skipped:
+            if row.skipped or row.row_number not in self._points:
                 continue
-            if row.row_number not in self._points:
-                self._points[row.row_number] = site_point(row.cells, row.zip_code)
             point = self._points[row.row_number]
             if point is None:
                 self.unplaced += 1

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QTableView, QWidget
 
 from bulkquote_gui.gui.models.map_sites import MapSites
 from bulkquote_gui.gui.models.results_model import ResultsModel
+from bulkquote_gui.gui.operations import Latest
+from bulkquote_gui.gui.operations import geography
 from bulkquote_gui.gui.widgets.site_map_view import SiteMapPanel
 
 
@@ -27,6 +29,8 @@ class ResultsMap(SiteMapPanel):
         super().__init__(parent)
         self._model, self._proxy, self._table = model, proxy, table
         self._places = MapSites()
+        self._lookups = Latest()   # the places of the rows shown; another batch's answer is dropped
+        self._placing = False
         self._done = False
         self._stale = True
         self._redraw = QTimer(self)
@@ -44,12 +48,31 @@ class ResultsMap(SiteMapPanel):
             self._changed()
 
     def refresh(self) -> None:
-        """Draw the model's rows as they are now (at once, whether the tab is shown or not)."""
+        """Draw the model's rows as they are now (at once, whether the tab is shown or not);
+        rows not placed yet are placed off the GUI thread, and drawn when they are."""
         self._stale = False
+        missing = self._places.unplaced_rows(self._model.rows())
+        if missing and not self._placing:
+            self._placing = True
+            self._lookups.run(geography.places(self, missing).success(self._placed)
+                              .failure(self._not_placed))
         self.set_sites(self._places.sites(self._model.rows(), self._done), self._places.unplaced)
         self._selection_changed()
 
+    def _placed(self, points) -> None:
+        self._placing = False
+        self._places.add(points)
+        self.refresh()
+
+    def _not_placed(self, message: str) -> None:
+        self._placing = False   # (logged by the operation) the map stays as it is
+        self.note.setText("Sites could not be placed")
+        self.note.setToolTip(message)
+        self.note.show()
+
     def _reloaded(self) -> None:
+        self._lookups.cancel()
+        self._placing = False
         self._places.clear()   # another batch: its rows are other places
         self._changed()
 
