@@ -30,7 +30,7 @@ STATUS_COLOURS = {"Priced": "#16a34a", "Quoting": "#2563eb", "Waiting": "#94a3b8
 CARRIER_COLOURS = ("#2563eb", "#ea580c", "#0d9488", "#9333ea", "#ca8a04", "#db2777",
                    "#4d7c0f", "#0369a1")
 DOT = 7.0          # px: a dot's diameter on screen, whatever the zoom
-HALO = 2.0         # px of white around each dot, so a cluster shows its dots apart
+HALO = 2.0         # px of the sea's colour around each dot, so a cluster shows its dots apart
 LAND, BORDER = "#e3e8ef", "#ffffff"
 LAND_DARK, BORDER_DARK = "#2f353e", "#16191e"
 
@@ -87,8 +87,9 @@ class DotLayer:
     drawing that image once: QPainter's own round points cost ~20 µs each (0.4 s a frame for
     20,000), a stamp of 20,000 dots a few ms per sprite pixel row."""
 
-    def __init__(self, sites: Sequence[MapSite] = ()) -> None:
+    def __init__(self, sites: Sequence[MapSite] = (), *, dark: bool = False) -> None:
         self._buffer: QImage | None = None
+        self._halo = QColor(BORDER_DARK if dark else "#ffffff").rgba()   # the sea's colour
         self.set_sites(sites)
 
     def set_sites(self, sites: Sequence[MapSite]) -> None:
@@ -109,7 +110,7 @@ class DotLayer:
         width, height = round(device.width() * ratio), round(device.height() * ratio)
         if width <= 0 or height <= 0:
             return
-        sprites = [(_sprite(colour.rgba(), DOT * scale * ratio), members)
+        sprites = [(_sprite(colour.rgba(), DOT * scale * ratio, self._halo), members)
                    for colour, members in self._layers]
         reach = max((sprite.reach for sprite, _ in sprites), default=0)
         # Stamped into a buffer two reaches larger on every side: a dot whose edge shows needs
@@ -173,7 +174,7 @@ class _Sprite:
 
 
 @lru_cache(maxsize=64)
-def _sprite(rgba: int, diameter: float) -> _Sprite:
+def _sprite(rgba: int, diameter: float, halo_rgba: int = 0xFFFFFFFF) -> _Sprite:
     size = int(diameter + 2 * HALO * diameter / DOT) + 3
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(0)
@@ -182,7 +183,7 @@ def _sprite(rgba: int, diameter: float) -> _Sprite:
     painter.setPen(Qt.PenStyle.NoPen)
     centre = QPointF(size / 2, size / 2)
     halo = diameter / 2 + HALO * diameter / DOT
-    painter.setBrush(QColor("#ffffff"))
+    painter.setBrush(QColor.fromRgba(halo_rgba))
     painter.drawEllipse(centre, halo, halo)
     painter.setBrush(QColor.fromRgba(rgba))
     painter.drawEllipse(centre, diameter / 2, diameter / 2)

@@ -32,9 +32,9 @@ PICK = DOT / 2 + 3   # px from a dot's centre that still picks it
 class _Dots(QGraphicsItem):
     """Every site's dot, painted in one pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, dark: bool = False) -> None:
         super().__init__()
-        self.layer = DotLayer()
+        self.layer = DotLayer(dark=dark)
         self.highlighted: list[MapSite] = []
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
@@ -60,7 +60,7 @@ class SiteMapView(QGraphicsView):
         pen.setCosmetic(True)
         self._land.setPen(pen)
         self.scene().addItem(self._land)
-        self._dots = _Dots()
+        self._dots = _Dots(dark)
         self.scene().addItem(self._dots)
         self._index: SiteIndex | None = None
         self._by_row: dict[int, MapSite] = {}
