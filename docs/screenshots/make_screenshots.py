@@ -26,6 +26,13 @@ Settings → Providers with three providers (providers.png), and a Sonata seller
 Momentum account's forms (provider_sonata.png, provider_momentum.png); BULKQUOTE_SHOTS_SUFFIX
 as above for the small laptop.
 
+    DISPLAY=:99 .venv/bin/python docs/screenshots/make_screenshots.py map
+
+The map tab (issue 18): a batch of every 10th hospital of the CMS file (about 480 sites in
+every state, Alaska, Hawaii and Puerto Rico too) priced by the fast simulator, its sites by
+carrier (map.png), zoomed into the north-east with a row selected in the table (map_zoom.png),
+and the sample file's batch while it runs, by status (map_running.png).
+
 `team` needs no X server: a shared database with four reps' batches (one rushed), grabbed with
 window.grab(): the recent jobs in the Team view (team_jobs.png) and a batch waiting for another
 client's quote on the account (waiting_account.png); `--dark` writes *_dark.png in the dark palette.
@@ -511,6 +518,96 @@ def shoot_providers() -> int:
     return 0
 
 
+def seed_map_batch(db_url: str, scratch: Path) -> int:
+    """Every 10th hospital of the CMS file as one batch, priced by a fast simulator."""
+    from bulkquote_gui.core.engine.policy import EngineConfig
+    from bulkquote_gui.core.engine.processor import Processor
+    from bulkquote_gui.core.intake.importer import import_file
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.quoting.momentum import MomentumClient
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
+    from bulkquote_gui.services.simulator import SimulatorServer
+
+    lines = CORPUS.read_bytes().splitlines(keepends=True)
+    path = scratch / "hospitals_nationwide.csv"
+    path.write_bytes(b"".join([lines[0]] + lines[1::10]))
+    defaults = BatchDefaults(company="Nationwide Health")
+    engine = engine_store.make_engine(db_url)
+    factory = engine_store.make_session_factory(engine)
+    fast = EngineConfig(poll_interval_s=0.01, retry_after_floor_s=0.001, retry_after_ceiling_s=0.01)
+    with SimulatorServer(time_scale=0.0005) as sim, MomentumClient(sim.base_url, "demo") as client:
+        result = import_file(path, defaults=defaults)
+        with engine_store.in_transaction(factory) as session:
+            batch = batch_store.create_batch(session, result, defaults=defaults,
+                                             source_name=path.name)
+        Processor(factory, client, config=fast).run_batch(batch)
+    engine.dispose()
+    return batch
+
+
+async def drive_map(window, app, batch_id: int) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    async def until(predicate, timeout: float = 120.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while not predicate():
+            if loop.time() > end:
+                raise TimeoutError("the window did not get there in time")
+            await asyncio.sleep(0.1)
+
+    progress = window.progress_page
+    window.open_batch(batch_id)
+    await until(lambda: progress.batch_id == batch_id and progress.model.rowCount() > 0)
+    progress.result_tabs.setCurrentWidget(progress.results_map)
+    progress.deal_view.set_expanded(False, chosen=True)   # the room for the map, as a rep would
+
+    def scrolled_down() -> None:   # a small screen's page scrolls: the map in sight, as a rep would
+        from PySide6.QtWidgets import QScrollArea
+        area = progress.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())
+    await asyncio.sleep(0.5)
+    scrolled_down()
+    await asyncio.sleep(1.0)
+    shoot("map.png")
+
+    view = progress.results_map.view
+    at = view.mapFromScene(QPointF(830, 150))   # New York City
+    wheel = QWheelEvent(QPointF(at), QPointF(view.viewport().mapToGlobal(at)), QPoint(0, 0),
+                        QPoint(0, 120 * 6), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    view.wheelEvent(wheel)
+    scrolled_down()
+    near = view.site_at(QPointF(at))
+    if near is None:
+        near = min(view.sites, key=lambda s: (s.x - 830) ** 2 + (s.y - 150) ** 2)
+    progress.show_row(near.row_number)
+    await asyncio.sleep(1.0)
+    shoot("map_zoom.png")
+    view.fit()
+
+    window.show_upload()
+    page = window.upload_page
+    window.load_file(SAMPLE)
+    await until(lambda: page.result is not None and not page.is_busy()
+                and page.result.path.name == SAMPLE.name)
+    page.submit_button.click()
+    await until(lambda: progress.batch_id not in (None, batch_id)
+                and progress.counts.get("complete", 0) >= 8)
+    progress.result_tabs.setCurrentWidget(progress.results_map)
+    await asyncio.sleep(0.4)
+    scrolled_down()
+    await asyncio.sleep(0.8)
+    shoot("map_running.png")
+    window.shutdown()
+    app.quit()
+
+
 def main() -> int:
     if sys.argv[1:2] == ["team"]:
         return shoot_team(dark="--dark" in sys.argv[2:])
@@ -529,7 +626,9 @@ def main() -> int:
     for var in ("BULKQUOTE_API_URL", "BULKQUOTE_API_KEY", "BULKQUOTE_DB"):
         os.environ.pop(var, None)
     db_url = f"sqlite:///{(scratch / 'bulkquote.sqlite').as_posix()}"
-    seed_history(db_url, scratch)
+    map_batch = seed_map_batch(db_url, scratch) if sys.argv[1:2] == ["map"] else None
+    if map_batch is None:
+        seed_history(db_url, scratch)
 
     import qasync
 
@@ -553,7 +652,8 @@ def main() -> int:
     window.showMaximized()
     window.start()
     with loop:
-        loop.run_until_complete(drive(window, app))
+        loop.run_until_complete(drive(window, app) if map_batch is None
+                                else drive_map(window, app, map_batch))
     context.close()
     shutil.rmtree(scratch, ignore_errors=True)
     return 0

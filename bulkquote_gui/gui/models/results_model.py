@@ -62,12 +62,16 @@ class ResultRow(ReadsOffer):
     categories: tuple[str, ...] = field(default=())  # a skipped row's, as `check` counts them
     valid_until: date | None = None   # a priced row's quote is good until then
     provider: str = ""                # who quotes it (store RowView.provider)
+    zip_code: str = ""                # as sent; the map places the site by it
+    cells: dict[str, str] = field(default_factory=dict)   # the sheet's own (a map reads lat/long)
 
     @classmethod
     def from_view(cls, view: Any) -> "ResultRow":
+        quoted = getattr(view, "quoted", ("", "", "", ""))
         return cls(view.quote_id, view.row_number, view.address, str(view.status), view.offer,
                    view.error_code, view.error_message, valid_until=view.valid_until,
-                   provider=getattr(view, "provider", ""))   # (a view made before may lack it)
+                   provider=getattr(view, "provider", ""),   # (a view made before may lack it)
+                   zip_code=quoted[3] or "", cells=getattr(view, "original", None) or {})
 
     def expired(self, today: date | None = None) -> bool:
         """Priced, but past its valid-until date (as store RowView.stale): ask again first."""
@@ -175,6 +179,10 @@ class ResultsModel(QAbstractTableModel):
         """The model row showing the sheet's row `row_number` (a search result's)."""
         return next((i for i, r in enumerate(self._rows) if r.row_number == row_number), None)
 
+    def rows(self) -> list[ResultRow]:
+        """The rows in the model's order (read, not to be changed)."""
+        return self._rows
+
     def statuses(self) -> list[str]:
         return [r.status for r in self._rows]
 
@@ -241,7 +249,8 @@ class ResultsModel(QAbstractTableModel):
         changed = []
         for row, r in enumerate(self._rows):
             if wanted(r):
-                self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, RowState.PENDING)
+                self._rows[row] = ResultRow(r.quote_id, r.row_number, r.address, RowState.PENDING,
+                                            zip_code=r.zip_code, cells=r.cells)
                 changed.append(row)
         self._recount()
         self._changed_rows(changed)

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget)
+                               QProgressBar, QPushButton, QTableView, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.widgets.deal_summary_view import DealSummaryView
@@ -27,6 +28,7 @@ from bulkquote_gui.core.states import (BATCH_FINISHED, BATCH_OPEN, BATCH_UNFINIS
                                        BatchStatus, RowState)
 from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STATUS_COLUMN,
                                                     ResultsFilter, ResultsModel)
+from bulkquote_gui.gui.pages.results_map import ResultsMap
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.widgets.wait_banner import WaitBanner
 from bulkquote_gui.gui.widgets.blocks import Banner, StackPage, StatCard, TwoGroupRow
@@ -102,7 +104,14 @@ class ProgressPage(StackPage):
         layout.addWidget(self.done_banner)
         layout.addWidget(self.deal_view)
         layout.addLayout(filters)
-        layout.addWidget(self.view, 1)
+        # The rows as a table or as dots on a map; the filter above is the table's.
+        self.results_map = ResultsMap(self.model, self.proxy, self.view)
+        self.results_map.row_clicked.connect(self.show_row)
+        self.result_tabs = QTabWidget()
+        self.result_tabs.setDocumentMode(True)
+        self.result_tabs.addTab(self.view, "Table")
+        self.result_tabs.addTab(self.results_map, "Map")
+        layout.addWidget(self.result_tabs, 1)
         self.view.setMinimumHeight(32 * 4 + 40)  # a few rows even on a small screen (the page scrolls)
 
     def _build_top(self) -> list[QHBoxLayout]:
@@ -433,6 +442,7 @@ class ProgressPage(StackPage):
         colours = current_theme().badge(status)
         self.badge.setText(batch_word(status))
         self.model.set_paused(status == BatchStatus.PAUSED)
+        self.results_map.set_done(status in BATCH_FINISHED)
         self._time_quotes()
         self.badge.setStyleSheet(f"background: {colours.fill}; color: {colours.text}; border-radius: 11px;"
                                  " padding: 3px 14px; font-weight: 600;")
