@@ -21,6 +21,13 @@ from bulkquote_gui.core.output.proposal_xlsx import write_proposal_xlsx
 FORMATS = (".pdf", ".xlsx")
 
 
+def _draw_map(sites):  # type: ignore[no-untyped-def]
+    """The proposal's map: Qt paints it offscreen (loaded here only: the CLI never needs Qt
+    otherwise)."""
+    from bulkquote_gui.gui.widgets.site_map_paint import render_proposal_map
+    return render_proposal_map(sites)
+
+
 @_command("proposal")
 def run_proposal(args: argparse.Namespace) -> int:
     """Write the proposal of a finished batch to .pdf or .xlsx."""
@@ -35,7 +42,7 @@ def run_proposal(args: argparse.Namespace) -> int:
                                       customer=args.customer or "",
                                       company_name=settings.company_name,
                                       logo=settings.company_logo or None,
-                                      all_offers=args.all_offers)
+                                      all_offers=args.all_offers, draw_map=_draw_map)
         except (ProposalError, LogoError) as exc:
             raise _Fail(str(exc)) from None
     try:

@@ -78,6 +78,7 @@ def test_the_pdf_of_a_finished_batch_holds_every_site_and_total(env, finished, t
     assert money(monthly, "USD") in text
     assert "123 Nowhere Ln" in text and "could not be priced" in text
     assert "PO Box 12" in text                          # the invalid row: not priced, and why
+    assert "Where the sites are" in text                # the map, painted by Qt offscreen
     assert not any(r["remote_id"] in text for r in priced if r.get("remote_id"))
 
 

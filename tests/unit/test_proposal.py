@@ -91,6 +91,27 @@ def test_the_proposal_holds_each_sites_recommended_offer_and_exact_totals(sessio
         "Globex", "Acme", VALID_UNTIL, None)
 
 
+def test_the_map_is_drawn_of_every_located_site_coloured_by_its_chosen_carrier(session_factory):
+    from bulkquote_gui.core.geo.site_points import site_point
+
+    sf = session_factory
+    batch_id = quoted(sf, 3, {"row-4": Outcome(status="failed", error_code="no_coverage",
+                                               error_message="no carrier reaches this address")})
+    drawn = []
+
+    def draw(sites):
+        drawn.append(list(sites))
+        return PNG_1PX
+
+    p = build_proposal(sf, batch_id, today=TODAY, draw_map=draw)
+    assert p.map_png == PNG_1PX
+    austin = site_point({}, "78701")          # every fake row is in Austin's 78701
+    assert austin is not None
+    assert [(d.row_number, (d.x, d.y), d.group) for d in drawn[0]] == [
+        (2, austin, "Lumen"), (3, austin, "Lumen"), (4, austin, "Not priced")]
+    assert build_proposal(sf, batch_id, today=TODAY).map_png is None   # no painter, no map
+
+
 def test_the_appendix_is_built_only_when_asked(session_factory):
     sf = session_factory
     batch_id = quoted(sf, 2)

@@ -12,6 +12,7 @@ the appendix of all offers.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.deal.logo import read_logo
+from bulkquote_gui.core.geo.site_points import MapSite, site_point
 from bulkquote_gui.core.intake.rows import RowStatus
 from bulkquote_gui.core.output.reasons import batch_word, quote_level_word, reason_text
 from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
@@ -31,6 +33,7 @@ __all__ = ["AppendixOffer", "Proposal", "ProposalError", "ProposalSite", "Totals
            "build_proposal", "chosen_offer_of", "level_note", "speed_words"]
 
 CENT = Decimal("0.01")
+NOT_PRICED = "Not priced"      # the map's group of a site without a chosen offer
 ALTERNATE = "alternate offer"   # a price for something else than was asked (Sonata)
 
 
@@ -137,9 +140,12 @@ def level_note(offer: Offer) -> str:
 def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, customer: str = "",
                    company_name: str = "", logo: bytes | str | Path | None = None,
                    today: date | None = None, map_png: bytes | None = None,
-                   all_offers: bool = False) -> Proposal:
+                   all_offers: bool = False,
+                   draw_map: Callable[[Sequence[MapSite]], bytes] | None = None) -> Proposal:
     """The proposal of a finished batch. `logo` as bytes, or a file read and checked here
-    (LogoError names it); ProposalError for an unknown or unfinished batch."""
+    (LogoError names it); ProposalError for an unknown or unfinished batch. `draw_map` makes
+    the map's picture of the sites, each coloured by its chosen carrier (a painter the caller
+    gives: core draws nothing itself)."""
     today = today or date.today()
     if logo is not None and not isinstance(logo, bytes):
         logo = read_logo(logo) if str(logo).strip() else None
@@ -154,9 +160,12 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
         rows = view_store.batch_rows(session, batch_id)
         skipped = view_store.batch_skipped(session, batch_id)
         options = option_store.batch_options(session, batch_id) if all_offers else []
-    sites, unpriced = [], []
+    sites, unpriced, dots = [], [], []
     for row in rows:
         offer = chosen_offer_of(row)
+        point = site_point(row.original, row.quoted[3]) if draw_map else None
+        if point is not None:
+            dots.append(MapSite(row.row_number, *point, offer.carrier if offer else NOT_PRICED))
         if offer is None:
             unpriced.append(UnpricedSite(row.row_number, row.address, _unpriced_reason(row)))
             continue
@@ -170,6 +179,8 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
                  for s in skipped if s.status == RowStatus.INVALID]
     unpriced.sort(key=lambda u: u.row_number)
     totals = _totals(sites)
+    if draw_map is not None and map_png is None and dots:
+        map_png = draw_map(dots)
     expiries = [s.valid_until for s in sites if s.valid_until is not None]
     return Proposal(
         company_name=company_name.strip(), logo=logo or None, customer=customer.strip(), date=today,

@@ -21,8 +21,11 @@ def create(parent: QObject, sessions: Any, batch_id: int, path: Path, *, custome
         from bulkquote_gui.core.output.proposal_pdf import write_proposal_pdf
         from bulkquote_gui.core.output.proposal_xlsx import write_proposal_xlsx
 
+        from bulkquote_gui.gui.widgets.site_map_paint import render_proposal_map
+
         proposal = build_proposal(sf, batch_id, customer=customer, company_name=company_name,
-                                  logo=logo or None, all_offers=all_offers)
+                                  logo=logo or None, all_offers=all_offers,
+                                  draw_map=render_proposal_map)
         if path.suffix.lower() == ".pdf":
             write_proposal_pdf(proposal, path, page=page)
         else:

@@ -311,3 +311,11 @@ def _ensure_gui_application() -> None:
 
     if QGuiApplication.instance() is None:
         _app = QGuiApplication(["bulkquote", "-platform", "offscreen"])
+
+
+PROPOSAL_MAP_SIZE = (1600, 990)   # the PDF places it at the text width, 0.62 as high
+
+
+def render_proposal_map(sites: Sequence[MapSite]) -> bytes:
+    """The proposal's map picture: each site coloured by its chosen carrier."""
+    return render_site_map_png(sites, *PROPOSAL_MAP_SIZE)
