@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 
 from bulkquote_gui.gui.models.preview_model import PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.widgets.deal_terms import DealTerms
 
 
 def summary_text(counts: dict[str, int]) -> str:
@@ -50,6 +51,8 @@ class UploadActions(QWidget):
         layout.addWidget(self.reasons_label)
         layout.addWidget(self.reuse_label)
         layout.addWidget(self.summary)
+        self.deal_terms = DealTerms()   # terms beside the default one, and their cost (issue 18)
+        layout.addWidget(self.deal_terms)
         layout.addLayout(self._build_buttons())
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -152,8 +155,9 @@ class UploadActions(QWidget):
         self._sync_reuse_label()
 
     def reset(self) -> None:
-        """The next file reuses valid quotes unless told not to."""
+        """The next file reuses valid quotes and asks the default term alone unless told not to."""
         self.reuse_box.setChecked(True)
+        self.deal_terms.reset()
         self._sync_reuse_label()
 
     def _reuse_toggled(self, on: bool) -> None:
