@@ -51,9 +51,11 @@ class UploadActions(QWidget):
         layout.addWidget(self.reasons_label)
         layout.addWidget(self.reuse_label)
         layout.addWidget(self.summary)
-        self.deal_terms = DealTerms()   # terms beside the default one, and their cost (issue 18)
-        layout.addWidget(self.deal_terms)
         layout.addLayout(self._build_buttons())
+        # Terms beside the default one, and their cost (issue 18): shown above the buttons, made
+        # after them so Tab from the grid still reaches Submit first.
+        self.deal_terms = DealTerms()
+        layout.insertWidget(layout.count() - 1, self.deal_terms)
 
     def _build_buttons(self) -> QHBoxLayout:
         """The counts sit on a line of their own (they are long on a big file), then the
