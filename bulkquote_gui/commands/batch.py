@@ -472,7 +472,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
             "owner": summary.owner, "rush": summary.priority > 0, "waiting": waiting,
-            **(deal_batches or {}), "summary": deal.as_json(),
+            "deal": deal_batches, "summary": deal.as_json(),
             "rows": [{"row": r.row_number, "status": r.status, "provider": r.provider or None,
                       "quote_id": r.remote_id, "quote_level": r.quote_level,
                       "alternate": bool(r.alternate), "carrier": r.carrier, "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code,
@@ -501,11 +501,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def _deal_json(session: Session, batch_id: int) -> dict[str, Any]:
-    """The deal the batch belongs to (issue 18): `deal_id` (its first batch's) and
-    `deal_batches`, each with its provider, terms, status and counts. A batch by itself is a
-    deal of one."""
+    """The deal the batch belongs to (issue 18): its id (its first batch's) and each batch's
+    provider, terms, status and counts. A batch by itself is a deal of one."""
     batches = deal_store.deal_batches(session, batch_id)
-    return {"deal_id": batches[0].id, "deal_batches": [
+    return {"id": batches[0].id, "batches": [
         {"batch": b.id, "provider": b.provider_name, "terms": deal_store.batch_terms(b),
          "status": b.status, "counts": _status_counts(view_store.batch_counts(session, b.id))}
         for b in batches]}

@@ -1,7 +1,7 @@
 """A deal from the CLI (issue 18), against the built-in simulators on loopback (subprocesses):
 `submit FILE --provider Momentum --provider Lumen --terms 12,36 --wait` stores one batch per
 Momentum term and one Sonata batch asking both terms, quotes the providers in parallel, and every
-site gets every offer; `status --json` of any batch lists the deal's batches (`deal_batches`)."""
+site gets every offer; `status --json` of any batch lists the deal's batches."""
 
 from __future__ import annotations
 
@@ -107,9 +107,9 @@ def test_two_providers_two_terms_every_site_gets_every_offer(env, sites, tmp_pat
     assert first_sonata < last_momentum
 
     status = json.loads(cli(env, "status", "3", "--json", check=0).stdout)
-    assert status["deal_id"] == 1
+    assert status["deal"]["id"] == 1
     assert [(b["batch"], b["provider"], b["terms"], b["status"], b["counts"]["total"],
-             b["counts"]["complete"]) for b in status["deal_batches"]] == [
+             b["counts"]["complete"]) for b in status["deal"]["batches"]] == [
         (1, "Momentum", [12], "complete", 3, 3), (2, "Momentum", [36], "complete", 3, 3),
         (3, "Lumen", [12, 36], "complete", 3, 3)]
 
@@ -121,8 +121,7 @@ def test_terms_alone_make_a_deal_of_the_default_provider(env, sites, tmp_path):
     assert json.loads(out.stdout) == {"deal": 1, "rows": 3, "reused": 0, "batches": [
         {"batch": 1, "provider": None, "terms": [36]}, {"batch": 2, "provider": None, "terms": [12]}]}
     status = json.loads(cli(env, "status", "1", "--json", check=0).stdout)
-    assert status["deal_id"] == 1
-    assert [(b["batch"], b["terms"], b["status"]) for b in status["deal_batches"]] == [
+    assert [(b["batch"], b["terms"], b["status"]) for b in status["deal"]["batches"]] == [
         (1, [36], "pending"), (2, [12], "pending")]
 
 
@@ -130,9 +129,9 @@ def test_one_provider_and_one_term_is_a_batch_as_before(env, sites, tmp_path):
     out = cli(env, "submit", sites, "--json", check=0)
     assert json.loads(out.stdout) == {"batch": 1, "rows": 3, "reused": 0}
     status = json.loads(cli(env, "status", "1", "--json", check=0).stdout)
-    assert (status["deal_id"], status["deal_batches"]) == (1, [
+    assert status["deal"] == {"id": 1, "batches": [
         {"batch": 1, "provider": None, "terms": [36], "status": "pending",
-         "counts": status["counts"]}])
+         "counts": status["counts"]}]}
     with sqlite3.connect(tmp_path / "cli.sqlite") as conn:
         assert conn.execute("SELECT deal_id, terms FROM batch_job").fetchall() == [(None, None)]
 
