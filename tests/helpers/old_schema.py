@@ -121,3 +121,19 @@ def make_v7_database(url: str, *, batches: int = 2, rows: int = 3) -> None:
                 conn.execute(text("SELECT setval(pg_get_serial_sequence('account', 'id'), 3, false)"))
     finally:
         engine.dispose()
+
+
+def make_v8_database(url: str, *, batches: int = 2, rows: int = 3) -> None:
+    """A database as schema version 8 left it (the release before deals): make_v7_database's
+    batches, accounts and leases carried through the real v8 step; one named provider "Lumen"
+    and batch 2 sent to it."""
+    from bulkquote_gui.core.store.schema import UPGRADES, ensure_schema
+
+    make_v7_database(url, batches=batches, rows=rows)
+    engine = create_engine(url)
+    try:
+        assert ensure_schema(engine, upgrades=UPGRADES[:7], backup=False) == 8
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE batch_job SET provider_name = 'Lumen' WHERE id = 2"))
+    finally:
+        engine.dispose()

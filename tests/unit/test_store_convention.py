@@ -20,11 +20,12 @@ from tests.helpers.store_setup import next_open_row
 
 STORE = Path(store_package.__file__).parent
 # The modules whose every function takes a Session (more join as they are converted).
-ONE_CONVENTION = ("rows", "cleanup", "batches", "reuse")
+ONE_CONVENTION = ("rows", "cleanup", "batches", "reuse", "deals")
 # accounts stays as it is: each lease function commits at once, since the lease's token is the
 # fence a later write is checked against, and the install id and salt are first-writer-wins.
 # Functions that read only their arguments (an import, a row) and touch no store.
-NO_STORE = {"batches.quote_fields", "batches.skipped_rows", "reuse.site_key", "reuse.site_key_of"}
+NO_STORE = {"batches.quote_fields", "batches.skipped_rows", "reuse.site_key", "reuse.site_key_of",
+            "deals.batch_terms"}
 
 
 def _first_parameters(module: str) -> dict[str, str]:

@@ -164,6 +164,11 @@ class BatchJob(Base):
     # schema v8: the named provider it was sent to (None: the unnamed Momentum of --api-url, or
     # stored before v8), so resume, the worker and the window quote it with the same one
     provider_name: Mapped[str | None] = mapped_column(String(200))
+    # schema v9 (issue 18): a deal is one submit's batches (one per provider, or per Momentum
+    # term). deal_id: None, a deal by itself; else the id of the deal's first batch (its own too).
+    # terms: the terms asked (a Sonata quote asks them all at once); None: [term_months].
+    deal_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    terms: Mapped[list[int] | None] = mapped_column(JSON)
 
     rows: Mapped[list[BatchQuote]] = relationship(
         back_populates="batch", order_by="BatchQuote.position", cascade="all, delete-orphan")

@@ -140,10 +140,19 @@ def _v8_provider_kinds_and_lanes(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE batch_quote ADD COLUMN lane INTEGER"))
 
 
+def _v9_deals(conn: Connection) -> None:
+    """v9 (issue 18): a batch may be one of a deal's batches (batch_job.deal_id, the deal's first
+    batch; NULL for a batch that is a deal by itself, as every one before) and ask several terms
+    (batch_job.terms, a JSON list; NULL asks its term_months alone)."""
+    conn.execute(text("ALTER TABLE batch_job ADD COLUMN deal_id INTEGER"))
+    conn.execute(text("ALTER TABLE batch_job ADD COLUMN terms JSON"))
+    conn.execute(text("CREATE INDEX ix_batch_job_deal_id ON batch_job (deal_id)"))
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
 UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_skipped_rows,
                                      _v5_reused_quotes, _v6_address_sets, _v7_line_index,
-                                     _v8_provider_kinds_and_lanes)
+                                     _v8_provider_kinds_and_lanes, _v9_deals)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 
