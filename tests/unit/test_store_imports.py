@@ -108,7 +108,6 @@ def test_every_public_store_function_has_a_caller_in_the_app():
 # Store modules made ahead of the code that calls them, each with the work that will. Shrink it.
 AWAITING_CALLERS: dict[str, str] = {
     "deals": "issue 18: submit to several providers and terms (dealask), choose (dealchoose)",
-    "choices": "issue 18: bulkquote choose and status --json (dealchoose)",
 }
 
 

@@ -12,16 +12,17 @@ Callers import the module: `from bulkquote_gui.core.store import choices as choi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.deal.offers import Offer, access_word, level_of, listing_order
-from bulkquote_gui.core.deal.overrides import Override
-from bulkquote_gui.core.deal.rules import Rule
+from bulkquote_gui.core.deal.overrides import Override, choose_sites
+from bulkquote_gui.core.deal.rules import Choice, Rule
 from bulkquote_gui.core.states import RowState
-from bulkquote_gui.core.store.deals import deal_batches
+from bulkquote_gui.core.store.deals import deal_batches, deal_of
 from bulkquote_gui.core.store.models import (
     BatchQuote,
     DealChoice,
@@ -31,7 +32,8 @@ from bulkquote_gui.core.store.models import (
     utcnow,
 )
 
-__all__ = ["clear_override", "deal_offers", "deal_rule", "overrides", "set_override", "set_rule"]
+__all__ = ["DealChoices", "clear_override", "deal_offers", "deal_rule", "overrides", "read_deal",
+           "set_override", "set_rule"]
 
 # The provider of a batch stored without a name: the unnamed Momentum of --api-url.
 UNNAMED_PROVIDER = "Momentum"
@@ -92,3 +94,32 @@ def clear_override(session: Session, deal_id: int, row_number: int) -> bool:
     done = session.execute(delete(DealChoice).where(DealChoice.deal_id == deal_id,
                                                     DealChoice.row_number == row_number))
     return bool(done.rowcount)
+
+
+@dataclass(frozen=True)
+class DealChoices:
+    """A deal as the rep compares and chooses: its id (the first batch's), its rule and who set
+    it, every site's offers in listing order, and each priced site's choice."""
+
+    deal_id: int
+    rule: Rule
+    rule_set_by: str
+    offers: dict[int, list[Offer]]
+    choices: dict[int, Choice]
+
+    def offer_number(self, row_number: int, offer: Offer | None) -> int | None:
+        """The offer's place (1-based) in its site's list, as `choose --offer K` counts."""
+        if offer is None:
+            return None
+        return 1 + [o.option_id for o in self.offers[row_number]].index(offer.option_id)
+
+
+def read_deal(session: Session, batch_id: int) -> DealChoices | None:
+    """The deal `batch_id` belongs to, with each site's choice (None: no such batch)."""
+    deal_id = deal_of(session, batch_id)
+    if deal_id is None:
+        return None
+    offers = deal_offers(session, deal_id)
+    rule, set_by = deal_rule(session, deal_id)
+    return DealChoices(deal_id, rule, set_by, offers,
+                       choose_sites(rule, offers, overrides(session, deal_id)))
