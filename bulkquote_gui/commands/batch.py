@@ -26,7 +26,6 @@ from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.core.store import engine as engine_store
-from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
@@ -459,8 +458,6 @@ def run_status(args: argparse.Namespace) -> int:
             rows = view_store.batch_rows(session, args.batch)
     waiting = _waiting(sf, summary)
     today = date.today()
-    with sf() as session:
-        deal = summarise(option_store.batch_options(session, args.batch))
     if args.json:
         with sf() as session:
             chosen = choice_store.read_deal(session, args.batch)
@@ -468,7 +465,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
             "owner": summary.owner, "rush": summary.priority > 0, "waiting": waiting,
-            "summary": deal.as_json(), "deal": choosing,
+            "summary": summarise(chosen).as_json() if chosen else None, "deal": choosing,
             "rows": [{"row": r.row_number, "status": r.status, "provider": r.provider or None,
                       "quote_id": r.remote_id, "quote_level": r.quote_level,
                       "alternate": bool(r.alternate), "carrier": r.carrier, "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code,

@@ -92,6 +92,14 @@ def test_every_site_is_chosen_as_the_rule_says_and_a_pick_survives_a_new_rule(si
         assert chosen["offer"] == expected and chosen["by"] == "rule"
         assert chosen["needs_review"] == (expected is None)
 
+    # The summary adds up the chosen offers, to the cent, and prices the other rules.
+    chosen = [r["offers"][r["chosen"]["offer"] - 1] for r in after["rows"]
+              if r["offers"] and r["chosen"]["offer"]]
+    for money in ("mrc", "nrc", "contract_value"):
+        assert Decimal(after["summary"][money]) == sum(Decimal(o[money]) for o in chosen)
+    assert [o["rule"] for o in after["summary"]["other_rules"]] == ["lowest-tcv", "lowest-mrc"]
+    assert after["summary"]["chosen_by_rep"] == 1
+
     bq(env, "choose", batch, "--row", picked["row"], "--clear", check=0)
     cleared = {r["row"]: r for r in status(env, batch)["rows"]}[picked["row"]]
     assert cleared["chosen"]["by"] == "rule"

@@ -11,31 +11,9 @@ from decimal import Decimal
 from bulkquote_gui.core.deal.offers import BUDGETARY, ESTIMATE, FIRM
 from bulkquote_gui.core.deal.overrides import Override, choose_sites
 from bulkquote_gui.core.deal.rules import DEFAULT_RULE, Rule
-from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import choices as choice_store
-from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
-from tests.helpers.deals import option, price_row
-from tests.helpers.fakes import fake_import
-
-
-def make_deal(sf) -> list[int]:
-    """Rows 2..4 asked of a Sonata seller for 12 and 36 months and of Momentum for 36 months.
-    Row 2: Sonata budgetary 12 and 36 months, Momentum Lumen 36 (on-net) and Spectrum (an
-    estimate); row 3: Momentum alone; row 4: not priced."""
-    with engine_store.in_transaction(sf) as session:
-        ids = deal_store.create_deal(session, fake_import(3), defaults=BatchDefaults(),
-                                     source_name="sites.csv",
-                                     asks=[deal_store.Ask("Acme Sonata", (12, 36)),
-                                           deal_store.Ask(None, (36,))])
-        sonata, momentum = ids
-        price_row(session, sonata, 2, [option("Acme", "700.00", "100.00", 12, quote_level="budgetary"),
-                                       option("Acme", "600.00", "0.00", 36, quote_level="budgetary")],
-                  valid_until=date(2027, 2, 1))
-        price_row(session, momentum, 2, [option("Lumen", "650.00", "0.00", access="on_net"),
-                                         option("Spectrum", "500.00", "500.00", is_estimate=True)])
-        price_row(session, momentum, 3, [option("Lumen", "899.10", "250.05")])
-    return ids
+from tests.helpers.deals import make_deal
 
 
 def test_a_sites_offers_come_from_every_batch_of_the_deal_like_for_like(session_factory):
