@@ -21,7 +21,7 @@ from bulkquote_gui.core.engine.policy import POLL_INTERVAL_RANGE_S, QUOTE_TIMEOU
 HANDLERS: dict[str, str] = {
     "gui": "bulkquote_gui.commands.gui:run_gui",
     "check": "bulkquote_gui.commands.check:run_check",
-    "submit": "bulkquote_gui.commands.batch:run_submit",
+    "submit": "bulkquote_gui.commands.deals:run_submit",
     "resume": "bulkquote_gui.commands.batch:run_resume",
     "status": "bulkquote_gui.commands.batch:run_status",
     "cancel": "bulkquote_gui.commands.batch:run_cancel",
@@ -125,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fix-list", metavar="OUT.xlsx", help="write the invalid rows, their own "
                    "columns as in the file, the reason first and the cells at fault in red: fix "
                    "them in Excel and drop the file back in")
+    p.add_argument("--provider", dest="providers", action="append", metavar="NAME",
+                   help="say what submitting to this provider would cost (again for each one)")
+    p.add_argument("--terms", metavar="MONTHS,...", help="say what asking each of these terms "
+                   "would cost: quotes per provider and the time, from its quote times so far")
 
     p = sub.add_parser("submit", help="store a batch of quotes from a spreadsheet")
     _add_import_options(p)
@@ -133,8 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--term", type=int, metavar="MONTHS", help="default term (36)")
     p.add_argument("--product", help="default product: DIA, BROADBAND or ETHERNET (DIA)")
     p.add_argument("--company", help="customer company for rows that have none")
+    p.add_argument("--terms", metavar="MONTHS,...", help="ask every site for each of these "
+                   "terms (12,36,60): a deal, one batch per provider (per term for Momentum)")
     p.add_argument("--wait", action="store_true", help="process the batch to the end")
-    _add_provider_option(p)
+    p.add_argument("--provider", dest="providers", action="append", metavar="NAME",
+                   help="quote through this provider (`bulkquote providers`; default: the first "
+                   "one added, or --api-url's Momentum); give it again for each provider of a deal")
     p.add_argument("--no-reuse", action="store_true",
                    help="ask the API again even for sites with a still-valid earlier quote")
     p.add_argument("--json", action="store_true")

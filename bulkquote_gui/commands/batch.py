@@ -25,6 +25,7 @@ from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import choices as choice_store
+from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.store import reuse as reuse_store
@@ -261,12 +262,11 @@ def _defaults(args: argparse.Namespace, runtime_settings: Any) -> BatchDefaults:
         raise _Fail(str(exc)) from None
 
 
-@_command("submit")
-def run_submit(args: argparse.Namespace) -> int:
-    """Store a batch from a spreadsheet; with --wait, process it to the end."""
+def read_sheet(args: argparse.Namespace, defaults: BatchDefaults) -> tuple[Any, dict[str, int]]:
+    """The sheet `submit` was given, imported (the mapping remembered for its headers unless
+    --map says otherwise), with its counts; _Fail when it cannot be read or has nothing to quote."""
     from bulkquote_gui.core.intake.importer import SpreadsheetError, import_file
 
-    defaults = _defaults(args, load_settings())
     memory = MappingMemory()
     overrides = dict(args.mapping or [])
     sets = {"set_order": getattr(args, "set_order", None), "pin_set": getattr(args, "pin_set", None)}
@@ -290,6 +290,14 @@ def run_submit(args: argparse.Namespace) -> int:
         raise _Fail(f"{Path(args.file).name}: nothing quotable ({counts.get('rows', 0)} rows read, "
                     f"{counts.get('invalid', 0)} invalid, {counts.get('duplicates', 0)} duplicates); "
                     "see `bulkquote check`")
+    return result, counts
+
+
+@_command("submit")
+def run_submit(args: argparse.Namespace) -> int:
+    """Store a batch from a spreadsheet; with --wait, process it to the end."""
+    defaults = _defaults(args, load_settings())
+    result, counts = read_sheet(args, defaults)
     runtime = _runtime(args, with_api=args.wait)
     with runtime:
         try:
@@ -460,12 +468,14 @@ def run_status(args: argparse.Namespace) -> int:
     today = date.today()
     if args.json:
         with sf() as session:
+            deal_batches = _deal_json(session, args.batch)
             chosen = choice_store.read_deal(session, args.batch)
-        choosing, sites = deal_json(chosen) if chosen else (None, {})
+        choosing, sites = deal_json(chosen) if chosen else ({}, {})
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
             "owner": summary.owner, "rush": summary.priority > 0, "waiting": waiting,
-            "summary": summarise(chosen).as_json() if chosen else None, "deal": choosing,
+            "deal": {**deal_batches, **choosing},
+            "summary": summarise(chosen).as_json() if chosen else None,
             "rows": [{"row": r.row_number, "status": r.status, "provider": r.provider or None,
                       "quote_id": r.remote_id, "quote_level": r.quote_level,
                       "alternate": bool(r.alternate), "carrier": r.carrier, "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code,
@@ -492,6 +502,16 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  row {r.row_number:>5}  {r.status:<10}  {one_line(r.address)}  "
               f"{one_line(answer)}{mark}".rstrip())
     return EXIT_OK
+
+
+def _deal_json(session: Session, batch_id: int) -> dict[str, Any]:
+    """The deal the batch belongs to (issue 18): its id (its first batch's) and each batch's
+    provider, terms, status and counts. A batch by itself is a deal of one."""
+    batches = deal_store.deal_batches(session, batch_id)
+    return {"id": batches[0].id, "batches": [
+        {"batch": b.id, "provider": b.provider_name, "terms": deal_store.batch_terms(b),
+         "status": b.status, "counts": _status_counts(view_store.batch_counts(session, b.id))}
+        for b in batches]}
 
 
 def _waiting(sf: Any, summary: view_store.BatchSummary) -> dict[str, Any] | None:

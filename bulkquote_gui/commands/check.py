@@ -58,7 +58,31 @@ def run_check(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _refuse(args, shown, f"cannot write {display_name(fix_out)}: "
                            f"{exc.strerror or exc}")
-    text = json.dumps(result.summary_json(), ensure_ascii=False) if args.json else render_summary(result)
+    cost = None
+    if getattr(args, "providers", None) or getattr(args, "terms", None) is not None:
+        # What the deal would cost: opens the store only when asked (a plain check never does).
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from bulkquote_gui.commands.batch import _Fail
+        from bulkquote_gui.commands.deals import deal_cost
+        from bulkquote_gui.core.store.schema import SchemaError
+        from bulkquote_gui.services.runtime import UnknownProvider, UnusableDatabase
+        try:
+            cost = deal_cost(args, result.counts()["quotable"])
+        except (_Fail, UnknownProvider, UnusableDatabase) as exc:
+            return _refuse(args, shown, str(exc))
+        except (SchemaError, SQLAlchemyError) as exc:
+            return _refuse(args, shown, f"cannot read the quote times: {type(exc).__name__}: "
+                           f"{str(exc).splitlines()[0] if str(exc) else ''}")
+    if args.json:
+        summary = result.summary_json()
+        if cost is not None:
+            summary["cost"] = _cost_json(cost[0])
+        text = json.dumps(summary, ensure_ascii=False)
+    else:
+        text = render_summary(result)
+        if cost is not None:
+            text += "\nwhat it will cost:\n" + "\n".join(f"  {line}" for line in cost[1])
     if rows_out and not args.json:
         text += f"\nrows written to {display_name(rows_out)} ({written})"
     if fix_out and not args.json:
@@ -71,6 +95,13 @@ def run_check(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `bulkquote check big.csv | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _cost_json(costs: list) -> dict:
+    from bulkquote_gui.core.deal.estimate import deal_seconds
+
+    return {"providers": [c.as_json() for c in costs], "quotes": sum(c.quotes for c in costs),
+            "seconds": deal_seconds(costs)}
 
 
 def _refuse(args: argparse.Namespace, shown: str, message: str) -> int:

@@ -1,8 +1,8 @@
 """The Sonata simulator's rules: a seller's token endpoint and Quote Management (MEF 115, v8) in
 memory, priced by services/simulator_pricing.py so a site costs what the Momentum simulator says.
 
-One seller, one carrier: a quote's price is the pricing's recommended option for the site. A
-deferred quote is `acknowledged`, `inProgress` once looked at, and reaches its end state after
+One seller, one carrier: an item's price is the pricing's recommended option for the site at
+the item's term (a quote may ask several terms, one item each, as a deal's does). A deferred quote is `acknowledged`, `inProgress` once looked at, and reaches its end state after
 the site's processing time (scaled); an instant one (`instantSyncQuote: true`) is answered at
 once. At most `max_in_progress` quotes are open at a time; a POST beyond gets a 429 with
 Retry-After, as a gateway in front of a seller sends. The HTTP side is sonata_simulator.py.
@@ -66,8 +66,10 @@ class SimQuote:
     request: dict[str, Any]
     created: datetime
     ready_at: float                 # monotonic: when the answer is known
-    answer: Any                     # simulator_pricing.Answer
+    answer: Any                     # simulator_pricing.Answer of the first item
     product: str
+    # item id -> the pricing's Answer at that item's term (the first item's is `answer`)
+    item_answers: dict[str, Any] = field(default_factory=dict)
     state: str = "acknowledged"
     looked_at: bool = False
     history: list[str] = field(default_factory=list)
@@ -129,7 +131,7 @@ class SonataState:
 
     def create(self, request: Any) -> SimResponse:
         try:
-            location, service = _site_and_service(request)
+            location, service, item_terms = _site_and_service(request)
         except _Invalid as bad:
             return sonata_error(422, bad.reason, code=bad.code, path=bad.path)
         with self._lock:
@@ -143,7 +145,9 @@ class SonataState:
             quote = SimQuote(
                 id=f"SQ-{next(self._ids):06d}", request=request, created=now,
                 ready_at=self.clock.monotonic() + processing_seconds(location) * self.time_scale,
-                answer=answer_for(location, service, now.date()), product=service["product"])
+                answer=answer_for(location, service, now.date()), product=service["product"],
+                item_answers={item_id: answer_for(location, {**service, "term_months": term},
+                                                  now.date()) for item_id, term in item_terms})
             if request.get("instantSyncQuote") is True:
                 quote.ready_at = self.clock.monotonic()
             self._quotes[quote.id] = quote
@@ -246,7 +250,7 @@ class SonataState:
                     "requestedQuoteItemTerm": item["requestedQuoteItemTerm"],
                     "product": item["product"]}
         if quote.state in ("approved.orderable", "answered"):
-            option = price_of(quote.answer)
+            option = price_of(quote.item_answers.get(item["id"], quote.answer))
             answered["quoteItemTerm"] = [item["requestedQuoteItemTerm"]]
             answered["quoteItemPrice"] = [
                 _price("recurring", "Monthly service", option["mrc"], period="month"),
@@ -277,16 +281,33 @@ def _stamp(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _site_and_service(request: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The pricing's location and service from a quote request; _Invalid names what is wrong."""
+def _site_and_service(request: Any) -> tuple[dict[str, Any], dict[str, Any],
+                                             list[tuple[str, int]]]:
+    """The pricing's location and service (the first item's term) from a quote request, and
+    each item's (id, term); _Invalid names what is wrong. The items of one quote ask the same
+    product at the same place, each for its own term."""
     if not isinstance(request, dict):
         raise _Invalid("the body is not a Quote", "invalidFormat", "/")
     for key, kind in (("externalId", str), ("instantSyncQuote", bool), ("quoteItem", list)):
         if not isinstance(request.get(key), kind):
             raise _Invalid(f"{key} is required", "missingProperty", f"/{key}")
-    if len(request["quoteItem"]) != 1 or not isinstance(request["quoteItem"][0], dict):
-        raise _Invalid("this seller quotes one item per quote", "otherIssue", "/quoteItem")
-    item = request["quoteItem"][0]
+    items = request["quoteItem"]
+    if not items or len(items) > len(TERM_FACTOR) or not all(isinstance(i, dict) for i in items):
+        raise _Invalid(f"this seller quotes 1 to {len(TERM_FACTOR)} items per quote", "otherIssue",
+                       "/quoteItem")
+    item = items[0]
+    item_terms = []
+    for index, each in enumerate(items):
+        if each.get("product") != item.get("product"):
+            raise _Invalid("the items of one quote ask the same product at the same place",
+                           "otherIssue", f"/quoteItem/{index}/product")
+        if not isinstance(each.get("id"), str) or each["id"] in dict(item_terms):
+            raise _Invalid("each item needs an id of its own", "invalidValue", f"/quoteItem/{index}/id")
+        term = ((each.get("requestedQuoteItemTerm") or {}).get("duration") or {})
+        if term.get("units") != "calendarMonths" or term.get("amount") not in TERM_FACTOR:
+            raise _Invalid(f"terms offered: {', '.join(map(str, TERM_FACTOR))} calendarMonths",
+                           "invalidValue", f"/quoteItem/{index}/requestedQuoteItemTerm/duration")
+        item_terms.append((each["id"], term["amount"]))
     product = item.get("product") if isinstance(item.get("product"), dict) else {}
     if not isinstance((product.get("productOffering") or {}).get("id"), str):
         raise _Invalid("productOffering.id is required", "missingProperty",
@@ -296,10 +317,6 @@ def _site_and_service(request: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if not places or not places[0].get("postcode") or not places[0].get("streetName"):
         raise _Invalid("an INSTALL_LOCATION FieldedAddress with streetName and postcode is required",
                        "missingProperty", "/quoteItem/0/product/place")
-    term = ((item.get("requestedQuoteItemTerm") or {}).get("duration") or {})
-    if term.get("units") != "calendarMonths" or term.get("amount") not in TERM_FACTOR:
-        raise _Invalid(f"terms offered: {', '.join(map(str, TERM_FACTOR))} calendarMonths",
-                       "invalidValue", "/quoteItem/0/requestedQuoteItemTerm/duration")
     config = product.get("productConfiguration")
     kind = config.get("@type", "") if isinstance(config, dict) else ""
     name = next((p for part, p in _PRODUCTS.items() if part in kind), None)
@@ -312,4 +329,5 @@ def _site_and_service(request: Any) -> tuple[dict[str, Any], dict[str, Any]]:
                                                         "streetName", "streetType") if place.get(k))
     location = {"street": street, "city": place.get("city", ""),
                 "state": place.get("stateOrProvince", ""), "postal_code": str(place["postcode"])}
-    return location, {"product": name, "bandwidth_mbps": bandwidth, "term_months": term["amount"]}
+    return location, {"product": name, "bandwidth_mbps": bandwidth,
+                      "term_months": item_terms[0][1]}, item_terms

@@ -114,3 +114,31 @@ def test_the_simulator_takes_the_client_secret_as_basic_or_form(auth):
             build_client(sim.base_url, "right-secret", kind=SONATA,
                          sonata=_settings(sim, client_auth=auth)) as client:
         client.check_auth()
+
+
+def test_a_deals_batch_asks_every_term_in_one_quote_per_site(sf):
+    """A Sonata batch of a deal asking 12 and 36 months (issue 18): one quote per site with an
+    item per term, each priced at its term, stored as two options of the row."""
+    from bulkquote_gui.core.store import deals as deal_store
+    from bulkquote_gui.core.store import options as option_store
+
+    with engine_store.in_transaction(sf) as session:
+        (batch_id,) = deal_store.create_deal(
+            session, FakeImport([checked_row(n) for n in range(2, 6)]), defaults=BatchDefaults(),
+            source_name="sites.csv", asks=[deal_store.Ask("Sim Fiber", (12, 36))])
+    with SonataSimulator(time_scale=0.01) as sim, \
+            build_client(sim.base_url, "secret-123", kind=SONATA, sonata=_settings(sim)) as client:
+        assert Processor(sf, client, config=FAST, rng=random.Random(3)).run_batch(batch_id) \
+            == BatchStatus.COMPLETE
+        quotes = {int(q.request["description"].rsplit("-", 1)[1]): q for q in sim.state.quotes()}
+    assert sorted(quotes) == [2, 3, 4, 5]                     # one quote per site
+    with sf() as session:
+        options = option_store.batch_options(session, batch_id)
+        rows = view_store.batch_rows(session, batch_id)
+    priced = [r.row_number for r in rows if r.status == RowState.COMPLETE]
+    assert len(priced) >= 3
+    for number in priced:
+        mine = [o for o in options if o.row_number == number]
+        expected = [price_of(quotes[number].item_answers[item]) for item in ("1", "2")]
+        assert [(o.term_months, o.mrc, o.alternate) for o in mine] == [
+            (12, Decimal(expected[0]["mrc"]), False), (36, Decimal(expected[1]["mrc"]), False)]

@@ -145,6 +145,9 @@ def test_one_ask_for_one_term_is_a_plain_batch(session_factory):
     with session_factory() as session:
         (batch,) = deal_store.deal_batches(session, batch_id)
         assert (batch.deal_id, batch.terms, batch.term_months) == (None, None, 60)
+        # NULL as the design says (a batch stored before v9), not the JSON text 'null'
+        assert session.scalar(text(f"SELECT COUNT(*) FROM batch_job WHERE id = {batch_id} "
+                                   "AND terms IS NULL AND deal_id IS NULL")) == 1
 
 
 def test_the_deals_terms_win_over_a_rows_own_term(session_factory):
@@ -170,3 +173,14 @@ def test_a_deal_with_no_term_or_no_quotable_row_stores_nothing(session_factory):
                                                               deal_store.Ask("B", (12,))])
     with session_factory() as session:
         assert view_store.list_batches(session) == []
+
+
+def test_a_sonata_ask_may_name_a_term_beyond_momentums_four(session_factory):
+    with engine_store.in_transaction(session_factory) as session:
+        ids = deal_store.create_deal(session, fake_import(1), defaults=BatchDefaults(),
+                                     source_name="a.csv",
+                                     asks=[deal_store.Ask("Lumen", (48, 12)), deal_store.Ask(None, (36,))])
+    with session_factory() as session:
+        assert [(b.term_months, b.terms) for b in deal_store.deal_batches(session, ids[0])] == [
+            (48, [48, 12]), (36, None)]
+        assert [_terms_asked(session, b) for b in ids] == [[48], [36]]

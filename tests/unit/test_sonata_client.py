@@ -462,3 +462,37 @@ def test_neither_the_secret_nor_a_token_reaches_the_log(caplog):
     assert seller.tokens == 2 and caplog.records
     logged = caplog.text
     assert SECRET not in logged and "tok-1-" not in logged and "tok-2-" not in logged
+
+
+# --- several terms in one quote (issue 18) ------------------------------------------------------
+
+DEAL_ROW = {**ROW, "service": {**ROW["service"], "term_months": 12, "terms": [12, 36, 60]}}
+
+
+def _item(item_id: str, term: int | None, mrc: str) -> dict[str, Any]:
+    body = quote(prices=[price("recurring", mrc)], term=term or 36)["quoteItem"][0]
+    body["id"] = item_id
+    if term is None:
+        del body["quoteItemTerm"]
+    return body
+
+
+def test_a_row_asking_several_terms_sends_one_item_per_term():
+    seller = Seller().on("POST /quote", ok(quote("acknowledged"), 201))
+    client(seller).submit(DEAL_ROW, "key-1")
+    items = json.loads(seller.calls[0].content)["quoteItem"]
+    assert [(i["id"], i["requestedQuoteItemTerm"]["duration"]["amount"]) for i in items] == [
+        ("1", 12), ("2", 36), ("3", 60)]
+    assert len({json.dumps(i["product"], sort_keys=True) for i in items}) == 1   # one site, one product
+
+
+def test_each_item_is_an_option_of_its_term_and_a_term_not_asked_an_alternate():
+    body = quote()
+    body["quoteItem"] = [_item("1", 12, "900.00"), _item("2", 36, "700.00"),
+                         _item("3", None, "650.00"),     # the seller did not repeat its term
+                         _item("4", 24, "800.00")]       # a term nobody asked
+    seller = Seller().on("POST /quote", ok(body, 201))
+    options = client(seller).submit(DEAL_ROW, "key-1").quote.result.options
+    assert [(o.term_months, o.mrc, o.alternate) for o in options] == [
+        (12, Decimal("900.00"), False), (36, Decimal("700.00"), False),
+        (60, Decimal("650.00"), False), (24, Decimal("800.00"), True)]

@@ -96,3 +96,22 @@ def test_every_simulator_answer_is_the_specs():
             answer = http.post("quote", json=request).json()
             assert answer["state"] in ("approved.orderable", "answered", "unableToProvide")
             assert problems("Quote", answer) == [], answer["state"]
+
+
+def test_a_request_for_several_terms_and_the_simulators_answer_are_the_specs():
+    """A deal's Sonata row asks every term as an item of one quote (issue 18); the simulator
+    prices each item at its own term."""
+    several = {**row(), "service": {**row()["service"], "term_months": 12, "terms": [12, 36]}}
+    request = quote_request(several, "key-terms", SETTINGS)
+    assert problems("Quote_Create", request) == []
+    with SonataSimulator(time_scale=0.0) as sim, httpx.Client(base_url=sim.base_url + "/") as http:
+        token = http.post(sim.token_url, data={"grant_type": "client_credentials", "client_id": "b",
+                                               "client_secret": "secret-123"}).json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        answer = http.post("quote", json=request).json()
+        assert answer["state"] == "approved.orderable" and problems("Quote", answer) == []
+    items = answer["quoteItem"]
+    assert [(i["id"], i["quoteItemTerm"][0]["duration"]["amount"]) for i in items] == [
+        ("1", 12), ("2", 36)]
+    monthly = [i["quoteItemPrice"][0]["price"]["dutyFreeAmount"]["value"] for i in items]
+    assert monthly[0] > monthly[1]      # a longer term is cheaper a month

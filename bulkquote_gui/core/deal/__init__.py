@@ -1,3 +1,3 @@
-"""A deal: what one submit asks for (a file's sites, one or more providers, one or more terms),
-stored as ordinary batches. Pure logic, no store and no Qt: the offers of a site like for like,
-the rules that choose one per site, what changed between two batches, the proposal's data."""
+"""Deals (issue 18): one submit's sites asked of several providers for several terms, their
+offers compared like for like, one chosen per site by a rule the rep can override. Pure logic,
+never Qt; the store keeps a deal as ordinary batches (core/store/deals.py)."""

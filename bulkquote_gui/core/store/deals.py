@@ -13,17 +13,19 @@ Callers import the module: `from bulkquote_gui.core.store import deals as deal_s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import null, or_, select, update
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.batches import create_batch
+from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Quote
 
-__all__ = ["Ask", "batch_terms", "create_deal", "deal_batches", "deal_of"]
+__all__ = ["Ask", "QUOTE_TIMES_READ", "batch_terms", "create_deal", "deal_batches", "deal_of",
+           "quote_seconds"]
 
 
 @dataclass(frozen=True)
@@ -79,15 +81,38 @@ def create_deal(session: Session, result: Any, *, defaults: BatchDefaults, sourc
     ids: list[int] = []
     for ask in asks:
         batch_id = create_batch(session, result, source_name=source_name, owner=owner,
-                                defaults=replace(defaults, term_months=ask.terms[0]),
-                                account_id=ask.account_id, provider_name=ask.provider_name)
+                                defaults=defaults, account_id=ask.account_id,
+                                provider_name=ask.provider_name)
         ids.append(batch_id)
+        # The term is set here, not through BatchDefaults: those are Momentum's four terms, and
+        # a Sonata seller may be asked any (48 months).
         asked = select(BatchQuote.quote_id).where(BatchQuote.batch_id == batch_id)
         session.execute(update(Quote).where(Quote.id.in_(asked))
                         .values(term_months=ask.terms[0]))
-        if len(ask.terms) > 1:
-            session.execute(update(BatchJob).where(BatchJob.id == batch_id)
-                            .values(terms=list(ask.terms)))
+        session.execute(update(BatchJob).where(BatchJob.id == batch_id).values(
+            term_months=ask.terms[0],
+            terms=list(ask.terms) if len(ask.terms) > 1 else null()))   # SQL NULL, not JSON null
     if len(ids) > 1:
         session.execute(update(BatchJob).where(BatchJob.id.in_(ids)).values(deal_id=ids[0]))
     return ids
+
+
+# The recent quotes a provider's quote time is read from: enough for a steady median, recent
+# enough to be today's pace, and a bounded read however long the store's history.
+QUOTE_TIMES_READ = 500
+
+
+def quote_seconds(session: Session, provider_name: str | None, *,
+                  limit: int = QUOTE_TIMES_READ) -> list[float]:
+    """How long the provider's most recent priced quotes took, submitted to answered, in seconds
+    (None: the unnamed Momentum). A row filled from an earlier quote asked nothing: left out."""
+    provider = (BatchJob.provider_name.is_(None) if provider_name is None
+                else BatchJob.provider_name == provider_name)
+    found = session.execute(
+        select(BatchQuote.submitted_at, BatchQuote.finished_at)
+        .join(BatchJob, BatchJob.id == BatchQuote.batch_id)
+        .where(provider, BatchQuote.status == RowState.COMPLETE,
+               BatchQuote.reused_from.is_(None), BatchQuote.submitted_at.is_not(None),
+               BatchQuote.finished_at.is_not(None))
+        .order_by(BatchQuote.finished_at.desc()).limit(limit)).all()
+    return [(finished - submitted).total_seconds() for submitted, finished in found]

@@ -64,7 +64,7 @@ class RowWork:
 _WORK_COLUMNS = (
     BatchQuote.id, BatchQuote.batch_id, BatchQuote.row_number, BatchQuote.status,
     BatchQuote.idempotency_key, BatchQuote.remote_id, BatchQuote.submitted_at, BatchQuote.attempts,
-    BatchQuote.reference_text.label("reference"), BatchJob.account_id,
+    BatchQuote.reference_text.label("reference"), BatchJob.account_id, BatchJob.terms,
     Quote.street, Quote.unit, Quote.city, Quote.state, Quote.postal_code, Quote.product,
     Quote.bandwidth_mbps, Quote.term_months,
     Lead.company, Lead.contact_name, Lead.email, Lead.phone,
@@ -91,6 +91,8 @@ def _work(r: Any, *, takes_turn: bool = True, counts: dict[str, int] | None = No
                "location": location,
                "service": {"product": r.product, "bandwidth_mbps": r.bandwidth_mbps,
                            "term_months": r.term_months}}
+    if r.terms and len(r.terms) > 1:   # a deal's batch asking several terms in one quote (v9)
+        request["service"]["terms"] = [int(t) for t in r.terms]
     return RowWork(id=r.id, batch_id=r.batch_id, row_number=r.row_number, status=r.status,
                    idempotency_key=r.idempotency_key, remote_id=r.remote_id,
                    submitted_at=r.submitted_at, attempts=r.attempts, request=request,

@@ -54,6 +54,7 @@ from bulkquote_gui.core.quoting.sonata.mapping import (
     found_ids,
     parse_quote,
     quote_request,
+    terms_asked,
 )
 from bulkquote_gui.core.quoting.sonata.oauth import TokenSource
 from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
@@ -342,7 +343,7 @@ def _more_pages(page: Any, key: str, offset: int, headers: httpx.Headers) -> boo
 def _asked(request: dict[str, Any]) -> Asked:
     service = request["service"]
     return Asked(str(service["product"]).upper(), int(service["bandwidth_mbps"]),
-                 int(service["term_months"]))
+                 int(service["term_months"]), terms_asked(service))
 
 
 def _path_id(quote_id: str) -> str:

@@ -88,7 +88,6 @@ def quote_request(row: dict[str, Any], key: str, settings: SonataSettings) -> di
     if template is None:
         raise PermanentError(f"{settings.seller} has no product configuration template for "
                              f"{product}; nothing was sent", code="no_template")
-    term = int(service["term_months"])
     reference = str(row["reference"])
     contact = {"role": "buyerContactInformation", "name": settings.contact.name,
                "emailAddress": settings.contact.email, "number": settings.contact.phone}
@@ -101,8 +100,9 @@ def quote_request(row: dict[str, Any], key: str, settings: SonataSettings) -> di
         "buyerRequestedQuoteLevel": settings.quote_level,
         "instantSyncQuote": settings.instant,
         "relatedContactInformation": [contact],
+        # One item per term asked (issue 18): the seller prices every term of the site at once.
         "quoteItem": [{
-            "id": "1",
+            "id": str(number),
             "action": "add",
             "requestedQuoteItemTerm": {"duration": {"amount": term, "units": "calendarMonths"},
                                        "endOfTermAction": "roll", "name": f"{term} months"},
@@ -111,8 +111,14 @@ def quote_request(row: dict[str, Any], key: str, settings: SonataSettings) -> di
                 "place": [install_location(row["location"])],
                 "productConfiguration": configuration(template, int(service["bandwidth_mbps"])),
             },
-        }],
+        } for number, term in enumerate(terms_asked(service), start=1)],
     }
+
+
+def terms_asked(service: dict[str, Any]) -> list[int]:
+    """The terms a row's service asks: its `terms` (a deal's batch asking several), else its
+    `term_months` alone."""
+    return [int(t) for t in service.get("terms") or [service["term_months"]]]
 
 
 def configuration(template: dict[str, Any], bandwidth_mbps: int) -> dict[str, Any]:
@@ -181,10 +187,19 @@ def found_ids(body: Any, key: str) -> list[str]:
 
 
 class Asked:
-    """What the row asked for, to fill what the answer does not repeat."""
+    """What the row asked for, to fill what the answer does not repeat. `terms`: every term
+    asked, item "1" the first (None: `term_months` alone)."""
 
-    def __init__(self, product: str, bandwidth_mbps: int, term_months: int) -> None:
+    def __init__(self, product: str, bandwidth_mbps: int, term_months: int,
+                 terms: list[int] | None = None) -> None:
         self.product, self.bandwidth_mbps, self.term_months = product, bandwidth_mbps, term_months
+        self.terms = tuple(terms or (term_months,))
+
+    def term_of_item(self, item_id: Any) -> int:
+        """The term asked by the item numbered `item_id` (quote_request numbers them from 1);
+        the first term for an id it did not make."""
+        number = int(item_id) if isinstance(item_id, str) and item_id.isdigit() else 0
+        return self.terms[number - 1] if 1 <= number <= len(self.terms) else self.term_months
 
 
 def parse_quote(body: Any, *, seller: str, settings: SonataSettings, asked: Asked | None,
@@ -284,12 +299,13 @@ def _option(item: dict[str, Any], seller: str, settings: SonataSettings, asked: 
     mrc, nrc = _cents(mrc, "MRC", notes), _cents(nrc, "NRC", notes)
     if mrc > MAX_MONEY or abs(nrc) > MAX_MONEY:
         raise Broken(f"a price is beyond the ceiling of {MAX_MONEY:,}")
-    term = _months(_get(item, "quoteItemTerm", 0, "duration")) or (asked.term_months if asked else None)
+    term = _months(_get(item, "quoteItemTerm", 0, "duration")) or \
+        (asked.term_of_item(item.get("id")) if asked else None)
     if term is None or not 1 <= term <= MAX_TERM_MONTHS:
         raise Broken("the item names no term in months within 1..600")
     product, bandwidth = _what(item, settings, asked, notes)
     item_alternate = alternate or state in ALTERNATE_STATES or \
-        (asked is not None and term != asked.term_months)
+        (asked is not None and term not in asked.terms)
     return QuoteOption(
         carrier=clean_text(seller, MAX_CARRIER_CHARS) or "the seller",
         product=clean_text(product, MAX_PRODUCT_CHARS),
