@@ -34,7 +34,7 @@ HANDLERS: dict[str, str] = {
     "rush": "bulkquote_gui.commands.team:run_rush",
     "find": "bulkquote_gui.commands.batch:run_find",
     "requote": "bulkquote_gui.commands.batch:run_requote",
-    "choose": "bulkquote_gui.commands.deal:run_choose",
+    "choose": "bulkquote_gui.commands.choose:run_choose",
     "providers": "bulkquote_gui.commands.providers:run_providers",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--api-url", "--poll-interval", "--quote-timeout")
