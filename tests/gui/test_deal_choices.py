@@ -28,7 +28,8 @@ def test_the_rep_picks_a_rows_offer_and_gives_it_back_to_the_rule(qtbot, window,
     with qtbot.waitSignal(window.choices.shown, timeout=10_000):
         open_finished(qtbot, window, batch_id)
     bar = window.progress_page.rule_bar
-    assert bar.isVisible() and bar.sentence.text() == "Lowest contract value"
+    assert bar.isVisible() and bar.combo.currentText() == "Lowest contract value"
+    assert bar.sentence.text() == "Right-click a priced row to pick its offer yourself"
     view = window.progress_page.deal_view
     assert view.text("Total", "MRC / month") == "$300.00"
 
@@ -70,7 +71,7 @@ def test_a_rule_from_the_bar_is_stored_and_keeps_the_reps_pick(qtbot, window, co
         bar.firm_only.setChecked(True)
     with qtbot.waitSignal(window.daily.deal_shown, timeout=10_000):
         bar.combo.setCurrentIndex(bar.combo.findData("lowest-mrc"))
-    assert bar.sentence.text() == "Lowest monthly price (MRC); firm offers only"
+    assert (bar.combo.currentData(), bar.firm_only.isChecked()) == ("lowest-mrc", True)
     with context.session_factory() as session:
         rule, _by = choice_store.deal_rule(session, batch_id)
         assert set(choice_store.overrides(session, batch_id)) == {3}
@@ -78,3 +79,11 @@ def test_a_rule_from_the_bar_is_stored_and_keeps_the_reps_pick(qtbot, window, co
     # Row 2 by the rule (Lumen 100.00), row 3 the rep's Dearer Co (400.00).
     assert window.progress_page.deal_view.text("Total", "MRC / month") == "$500.00"
     assert Decimal("500.00") == Decimal("100.00") + dearer.mrc
+
+
+def test_the_bar_says_what_its_controls_do_not():
+    from bulkquote_gui.gui.widgets.rule_bar import bar_sentence
+
+    assert bar_sentence(Rule(prefer=("AT&T",), exclude=("Lumen", "Zayo")), 2) == (
+        "AT&T preferred; Lumen, Zayo excluded; 2 sites need review; right-click a priced row "
+        "to pick its offer yourself")

@@ -1,5 +1,5 @@
 """The rule bar above a finished deal's results: which rule chooses each site's offer, firm
-offers only or not, and the rule as one sentence with how many sites need review. It shows and
+offers only or not, and a line with what else the rule holds and how many sites need review. It shows and
 emits (`rule_changed` with a core/deal/rules.Rule); the window stores the rule and reads the
 deal again. Preferred and excluded carriers set with `bulkquote choose` are kept as they are."""
 
@@ -15,6 +15,22 @@ from bulkquote_gui.gui.qt_compat import emit
 
 RULE_TITLES = {"lowest-tcv": "Lowest contract value", "lowest-mrc": "Lowest MRC",
                "on-net-first": "On-net first"}
+
+
+def bar_sentence(rule: Rule, needs_review: int) -> str:
+    """What the combo and the checkbox do not say: preferred and excluded carriers (set with
+    `bulkquote choose`), the sites to review, and where a site's offers are."""
+    parts = []
+    if rule.prefer:
+        parts.append(f"{', '.join(rule.prefer)} preferred")
+    if rule.exclude:
+        parts.append(f"{', '.join(rule.exclude)} excluded")
+    if needs_review:
+        parts.append(f"{needs_review:,} site{'s' if needs_review != 1 else ''} "
+                     f"need{'s' if needs_review == 1 else ''} review")
+    parts.append("right-click a priced row to pick its offer yourself")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
 
 
 class RuleBar(QFrame):
@@ -57,9 +73,7 @@ class RuleBar(QFrame):
         self.firm_only.setChecked(rule.firm_only)
         for widget in (self.combo, self.firm_only):
             widget.blockSignals(False)
-        review = (f"; {needs_review:,} site{'s' if needs_review != 1 else ''} "
-                  f"need{'s' if needs_review == 1 else ''} review") if needs_review else ""
-        self.sentence.setText(rule.describe() + review)
+        self.sentence.setText(bar_sentence(rule, needs_review))
         self.show()
 
     def _changed(self) -> None:
