@@ -9,10 +9,18 @@ from decimal import Decimal
 
 from bulkquote_gui.core.deal.rules import Rule
 from bulkquote_gui.core.store import choices as choice_store
+from bulkquote_gui.gui.models.results_model import COLUMNS
 
 from .conftest import store_batch
 from .test_daily_use import open_finished, price_batch
 from .test_progress_page import write_sites
+
+
+def row_cells(window, row_number: int) -> tuple[str, ...]:
+    model = window.progress_page.model
+    row = model.row_of_sheet_row(row_number)
+    return tuple(model.index(row, COLUMNS.index(name)).data()
+                 for name in ("Carrier", "MRC", "Provider", "Reason"))
 
 
 def offers_of(menu) -> list:
@@ -42,6 +50,9 @@ def test_the_rep_picks_a_rows_offer_and_gives_it_back_to_the_rule(qtbot, window,
     with qtbot.waitSignal(window.daily.deal_shown, timeout=10_000):
         dearer.trigger()
     assert view.text("Total", "MRC / month") == "$400.00"   # Dearer Co's 200.00 on row 2
+    # The results table shows the chosen offer, and who chose it.
+    assert row_cells(window, 2) == ("Dearer Co", "$200.00", "Momentum", "chosen by Dana")
+    assert row_cells(window, 3) == ("Zayo", "$200.00", "Momentum", "")
     with context.session_factory() as session:
         (stored,) = choice_store.overrides(session, batch_id).values()
     assert stored.chosen_by == "Dana"
@@ -53,6 +64,7 @@ def test_the_rep_picks_a_rows_offer_and_gives_it_back_to_the_rule(qtbot, window,
     with qtbot.waitSignal(window.daily.deal_shown, timeout=10_000):
         back.trigger()
     assert view.text("Total", "MRC / month") == "$300.00"
+    assert row_cells(window, 2) == ("Lumen", "$100.00", "Momentum", "")
     with context.session_factory() as session:
         assert choice_store.overrides(session, batch_id) == {}
 
@@ -87,3 +99,16 @@ def test_the_bar_says_what_its_controls_do_not():
     assert bar_sentence(Rule(prefer=("AT&T",), exclude=("Lumen", "Zayo")), 2) == (
         "AT&T preferred; Lumen, Zayo excluded; 2 sites need review; right-click a priced row "
         "to pick its offer yourself")
+
+
+def test_a_row_says_how_firm_its_chosen_offer_is():
+    from datetime import date
+
+    from bulkquote_gui.core.deal.offers import Offer
+    from bulkquote_gui.gui.models.results_model import ResultRow
+
+    row = ResultRow(1, 2, "100 Main St", "complete", valid_until=date(2999, 1, 1))
+    row.chosen = Offer(1, "Acme", "Acme", 36, Decimal("1.00"), Decimal("0.00"),
+                       level="budgetary", alternate=True)
+    row.chosen_note = "needs review"
+    assert row.reason() == "budgetary; alternate: review; needs review"

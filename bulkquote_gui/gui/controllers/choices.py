@@ -13,13 +13,22 @@ from typing import Any
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import QMenu
 
-from bulkquote_gui.core.deal.rules import Rule
+from bulkquote_gui.core.deal.rules import Choice, Rule
 from bulkquote_gui.core.states import BATCH_FINISHED
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import choices
 from bulkquote_gui.gui.pages.progress_page import ProgressPage
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.widgets.offer_menu import offer_menu
+
+
+def _note(choice: Choice) -> str:
+    """What the results table's reason says of a site's choice ("" for the rule's firm pick)."""
+    if choice.offer is None:
+        return f"nothing chosen: {choice.reason}"
+    if choice.needs_review:
+        return "needs review"
+    return "" if choice.chosen_by == "rule" else f"chosen by {choice.chosen_by}"
 
 
 class Choices(QObject):
@@ -54,6 +63,7 @@ class Choices(QObject):
         self.deal, self._batch_id = deal, batch_id
         review = sum(c.needs_review for c in deal.choices.values())
         self._page.rule_bar.show_rule(deal.rule, review)
+        self._page.model.show_chosen({row: (c.offer, _note(c)) for row, c in deal.choices.items()})
         emit(self.shown, batch_id)
 
     def _changed(self, batch_id: int, deal: choices.Deal | None) -> None:
