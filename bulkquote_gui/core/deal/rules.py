@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Iterable
 
 from bulkquote_gui.core.deal.offers import Offer
@@ -38,6 +39,7 @@ class RuleError(ValueError):
     """A rule that cannot be: its message is one sentence for the rep."""
 
 
+@lru_cache(maxsize=1024)   # a deal names a handful of carriers
 def _same_carrier(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -68,15 +70,25 @@ class Rule:
             parts.append(f"{', '.join(self.exclude)} excluded")
         return "; ".join(parts)
 
+    @cached_property
+    def _excluded(self) -> frozenset[str]:
+        return frozenset(_same_carrier(c) for c in self.exclude)
+
+    @cached_property
+    def _places(self) -> dict[str, int]:
+        places: dict[str, int] = {}
+        for place, carrier in enumerate(self.prefer):
+            places.setdefault(_same_carrier(carrier), place)
+        return places
+
     def excludes(self, offer: Offer) -> bool:
-        return _same_carrier(offer.carrier) in {_same_carrier(c) for c in self.exclude}
+        return bool(self.exclude) and _same_carrier(offer.carrier) in self._excluded
 
     def rank(self, offer: Offer) -> tuple:
         """The rule's key: the smallest is chosen (preferred carriers first, then the ranking,
         then the tie-breakers)."""
-        preferred = [_same_carrier(c) for c in self.prefer]
         carrier = _same_carrier(offer.carrier)
-        place = preferred.index(carrier) if carrier in preferred else len(preferred)
+        place = self._places.get(carrier, len(self.prefer))
         if self.name == "lowest-mrc":
             ranking = (offer.mrc, offer.contract_value)
         elif self.name == "on-net-first":

@@ -45,17 +45,21 @@ def deal_offers(session: Session, batch_id: int) -> dict[int, list[Offer]]:
     providers = {b.id: b.provider_name or UNNAMED_PROVIDER for b in deal_batches(session, batch_id)}
     if not providers:
         return {}
-    stmt = (select(BatchQuote.batch_id, BatchQuote.row_number, Quote.valid_until, QuoteOption)
+    # Columns, not ORM objects: a big deal's every option is read (as views.batch_rows does).
+    o = QuoteOption
+    stmt = (select(BatchQuote.batch_id, BatchQuote.row_number, Quote.valid_until, o.id,
+                   o.carrier, o.term_months, o.mrc, o.nrc, o.install_days, o.access,
+                   o.quote_level, o.is_estimate, o.alternate, o.currency)
             .join(Quote, Quote.id == BatchQuote.quote_id)
-            .join(QuoteOption, QuoteOption.quote_id == Quote.id)
+            .join(o, o.quote_id == Quote.id)
             .where(BatchQuote.batch_id.in_(providers), BatchQuote.status == RowState.COMPLETE))
     by_site: dict[int, list[Offer]] = {}
-    for batch, row_number, valid_until, o in session.execute(stmt):
-        by_site.setdefault(row_number, []).append(Offer(
-            option_id=o.id, provider=providers[batch], carrier=o.carrier,
-            term_months=o.term_months, mrc=o.mrc, nrc=o.nrc, install_days=o.install_days,
-            access=access_word(o.access), level=level_of(o.quote_level, o.is_estimate),
-            alternate=bool(o.alternate), valid_until=valid_until, currency=o.currency))
+    for r in session.connection().execute(stmt):   # plain rows: no ORM loading per row
+        by_site.setdefault(r.row_number, []).append(Offer(
+            option_id=r.id, provider=providers[r.batch_id], carrier=r.carrier,
+            term_months=r.term_months, mrc=r.mrc, nrc=r.nrc, install_days=r.install_days,
+            access=access_word(r.access), level=level_of(r.quote_level, r.is_estimate),
+            alternate=bool(r.alternate), valid_until=r.valid_until, currency=r.currency))
     return {row: listing_order(offers) for row, offers in sorted(by_site.items())}
 
 
