@@ -112,3 +112,19 @@ def test_a_row_says_how_firm_its_chosen_offer_is():
                        level="budgetary", alternate=True)
     row.chosen_note = "needs review"
     assert row.reason() == "budgetary; alternate: review; needs review"
+
+
+def test_a_carrier_with_an_ampersand_reads_as_written_in_the_menu(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from bulkquote_gui.core.deal.offers import Offer
+    from bulkquote_gui.core.deal.rules import choose
+    from bulkquote_gui.gui.widgets.offer_menu import offer_menu
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    att = Offer(7, "Momentum", "AT&T", 36, Decimal("10.00"), Decimal("0.00"))
+    menu = offer_menu(parent, 2, [att], choose(Rule(), [att]), lambda *_a: None, lambda *_a: None)
+    (action,) = offers_of(menu)
+    assert action.text().startswith("1. Momentum / AT&&T, 36 mo")
+    assert action.iconText().startswith("1. Momentum / AT&T")   # what is drawn: one "&"

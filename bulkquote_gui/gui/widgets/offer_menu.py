@@ -32,13 +32,14 @@ def offer_menu(parent: QWidget, row_number: int, offers: list[Offer], choice: Ch
     title.setEnabled(False)
     chosen = choice.offer.option_id if choice.offer else None
     for number, offer in enumerate(offers, 1):
-        action = QAction(offer_text(number, offer), menu)
+        # "&" marks a menu's shortcut key: AT&T would read "AT_T" with the T underlined.
+        action = QAction(offer_text(number, offer).replace("&", "&&"), menu)
         action.setCheckable(True)
         action.setChecked(offer.option_id == chosen)
         action.triggered.connect(lambda _on=False, o=offer: pick(row_number, o.option_id))
         menu.addAction(action)
     if choice.chosen_by != "rule":
         menu.addSeparator()
-        back = menu.addAction(f"Back to the rule (chosen by {choice.chosen_by})")
+        back = menu.addAction(f"Back to the rule (chosen by {choice.chosen_by})".replace("&", "&&"))
         back.triggered.connect(lambda _on=False: clear(row_number))
     return menu
