@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from PySide6.QtCore import Qt
+
 from bulkquote_gui.core.deal.rules import Rule
 from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.gui.models.results_model import COLUMNS
@@ -128,3 +130,16 @@ def test_a_carrier_with_an_ampersand_reads_as_written_in_the_menu(qtbot):
     (action,) = offers_of(menu)
     assert action.text().startswith("1. Momentum / AT&&T, 36 mo")
     assert action.iconText().startswith("1. Momentum / AT&T")   # what is drawn: one "&"
+
+
+def test_a_carrier_name_is_never_read_as_markup(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from bulkquote_gui.gui.widgets.rule_bar import RuleBar
+
+    page = QWidget()   # (a bar of its own would be a window, which offscreen Qt warns about)
+    qtbot.addWidget(page)
+    bar = RuleBar(page)
+    bar.show_rule(Rule(prefer=("<b>Acme</b>",)), 0)
+    assert bar.sentence.textFormat() == Qt.TextFormat.PlainText
+    assert bar.sentence.text().startswith("<b>Acme</b> preferred")

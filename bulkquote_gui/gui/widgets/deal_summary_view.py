@@ -146,6 +146,7 @@ class DealSummaryView(QFrame):
         # How the offers were chosen, and what the other rules would cost (the rep's trade-off).
         self.choice_label = QLabel("")
         self.choice_label.setObjectName("muted")
+        self.choice_label.setTextFormat(Qt.TextFormat.PlainText)   # carrier names: never markup
         self.choice_label.setWordWrap(True)
         self.details = QWidget()
         outer = QVBoxLayout(self.details)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QWidget
 
 from bulkquote_gui.core.deal.rules import DEFAULT_RULE, RULE_NAMES, Rule
@@ -53,6 +53,7 @@ class RuleBar(QFrame):
                                   "with only those is left for you to review")
         self.sentence = QLabel("")
         self.sentence.setObjectName("muted")
+        self.sentence.setTextFormat(Qt.TextFormat.PlainText)   # carrier names: never markup
         self.sentence.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
