@@ -59,7 +59,7 @@ def _choice_text(deal: choice_store.DealChoices, row: int, choice: Choice) -> st
 
 def _print_deal(deal: choice_store.DealChoices) -> None:
     set_by = f" (set by {one_line(deal.rule_set_by)})" if deal.rule_set_by else ""
-    print(f"deal {deal.deal_id}: {deal.rule.describe()}{set_by}")
+    print(f"deal {deal.deal_id}: {one_line(deal.rule.describe())}{set_by}")
     for row, choice in deal.choices.items():
         print(f"  row {row:>5}  {_choice_text(deal, row, choice)}")
     by_rep = sum(c.chosen_by != "rule" for c in deal.choices.values())
