@@ -185,3 +185,11 @@ def test_a_bad_row_offer_or_rule_is_one_line(env, args, message):
 def test_an_unknown_batch_is_one_line(env):
     out = bq(env, "choose", 99, "--rule", "lowest-mrc", check=2)
     assert out.stderr == "bulkquote choose: no batch 99 in this database (see `bulkquote status`)\n"
+
+
+def test_a_carrier_typed_with_escapes_is_printed_as_one_safe_line(env):
+    sonata, _ = store_a_deal(env)
+    out = bq(env, "choose", sonata, "--prefer", "Acme\x1b[2J\nrow 9 fake", check=0)
+    first = out.stdout.splitlines()[0]
+    assert "\x1b" not in out.stdout and first.startswith(f"deal {sonata}: Lowest contract value; Acme")
+    assert "fake preferred" in first
