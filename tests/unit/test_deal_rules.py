@@ -170,6 +170,12 @@ def test_the_rule_reads_as_the_sentence_the_rep_sees():
         "Lowest monthly price (MRC); AT&T, Zayo preferred (in that order)"
 
 
+@pytest.mark.parametrize("stored", ['{"name": "greenest-first"}', "not json", "[1, 2]",
+                                    '{"prefer": 5}'])
+def test_a_stored_rule_this_version_cannot_read_is_the_default(stored):
+    assert Rule.from_json(stored) == DEFAULT_RULE
+
+
 def test_a_rule_survives_its_stored_form():
     rule = Rule("on-net-first", prefer=("AT&T",), exclude=("Lumen", "Zayo"), firm_only=True)
     assert Rule.from_json(rule.as_json()) == rule

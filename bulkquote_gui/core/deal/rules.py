@@ -104,12 +104,19 @@ class Rule:
 
     @classmethod
     def from_json(cls, text: str | None) -> Rule:
-        """A stored rule; the default for none stored."""
+        """A stored rule; the default for none stored, and for one this version cannot read (a
+        team database shared with a newer BulkQuote that knows more rules): its views must
+        open, and the rep sees which rule they get."""
         if not text:
             return DEFAULT_RULE
-        data = json.loads(text)
-        return cls(name=data.get("name", "lowest-tcv"), prefer=tuple(data.get("prefer", ())),
-                   exclude=tuple(data.get("exclude", ())), firm_only=bool(data.get("firm_only")))
+        try:
+            data = json.loads(text)
+            return cls(name=data.get("name", "lowest-tcv"),
+                       prefer=tuple(str(c) for c in data.get("prefer", ())),
+                       exclude=tuple(str(c) for c in data.get("exclude", ())),
+                       firm_only=bool(data.get("firm_only")))
+        except (ValueError, TypeError, AttributeError):   # RuleError is a ValueError
+            return DEFAULT_RULE
 
 
 DEFAULT_RULE = Rule()
