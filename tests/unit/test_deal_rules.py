@@ -201,3 +201,21 @@ def test_a_sites_offers_are_listed_by_provider_term_contract_value_carrier():
     offers = [offer(1, "Zayo", provider="Momentum", term=36), offer(2, "AT&T", provider="Momentum", term=12),
               offer(3, "AT&T", "10.00", provider="Acme"), offer(4, "AT&T", provider="Momentum", term=36)]
     assert [o.option_id for o in listing_order(offers)] == [3, 2, 4, 1]
+
+
+@given(rule=rules, sites=st.lists(offer_lists(), min_size=1, max_size=4), data=st.data())
+def test_an_override_wins_where_its_offer_is_there_and_the_rule_chooses_the_rest(rule, sites, data):
+    from bulkquote_gui.core.deal.overrides import Override, choose_sites
+
+    by_site = {n + 2: offers for n, offers in enumerate(sites)}
+    overrides = {row: Override(data.draw(st.integers(1, 10)), "Alice")
+                 for row in data.draw(st.sets(st.sampled_from(sorted(by_site))))}
+    choices = choose_sites(rule, by_site, overrides)
+    assert list(choices) == sorted(by_site)
+    for row, offers in by_site.items():
+        kept = [o for o in offers if row in overrides and o.option_id == overrides[row].option_id]
+        if kept:
+            assert (choices[row].offer, choices[row].chosen_by) == (kept[0], "Alice")
+            assert not choices[row].needs_review
+        else:
+            assert choices[row] == choose(rule, offers)
