@@ -1,8 +1,9 @@
 """`submit FILE --provider A --provider B --terms 12,36` (issue 18): one deal, stored as one batch
 per Sonata provider and one per (Momentum provider, term), quoted with each provider in its own
-lanes, the providers in parallel; and the deal's batches as `status --json` lists them.
+lanes, the providers in parallel; and `check`'s account of what such a deal would cost.
 
-A single provider asked a single term never comes here: `submit` stores one batch as before.
+`submit` comes here first: a single provider asked a single term goes on to commands/batch.py,
+which stores one batch as before. `status --json` lists a deal's batches (commands/batch.py).
 """
 
 from __future__ import annotations

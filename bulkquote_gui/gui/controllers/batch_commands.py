@@ -11,9 +11,11 @@ from PySide6.QtCore import QObject, Signal
 
 from bulkquote_gui.core.events import BatchEvent
 from bulkquote_gui.core.states import RowState
+from bulkquote_gui.gui.controllers.deal_cost import DealCost
 from bulkquote_gui.gui.controllers.engine_link import EngineLink
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import account, batches
+from bulkquote_gui.gui.operations import deals as deal_ops
 from bulkquote_gui.gui.operations.account import Unblock
 from bulkquote_gui.gui.pages.progress_page import ProgressPage
 from bulkquote_gui.gui.pages.upload_page import UploadPage
@@ -39,6 +41,7 @@ class BatchCommands(QObject):
         self._open_batch = open_batch
         self._source_paths = source_paths  # batch -> the file it came from (this session)
         self._unblock = unblock  # the engine's cancel_blocking_quote unless given (tests)
+        self.cost = DealCost(upload_page, context, engine, self)   # what a submit will cost
 
     @property
     def _sessions(self) -> Any:
@@ -82,6 +85,21 @@ class BatchCommands(QObject):
             # while the batch was read.
             self._open_batch(batch_id, then=self._upload.clear)
 
+        terms = self.cost.terms()
+        if len(terms) > 1:   # a deal (issue 18): each batch queued, the first one opened
+            def stored(ids: list[int]) -> None:
+                for later in ids[1:]:
+                    self._start(later)
+                done(ids[0])
+
+            deal_ops.submit(self, self._sessions, result, defaults=defaults,
+                            source_name=source_name, terms=terms,
+                            owner=self._context.settings.rep_name,
+                            account_id=self._engine.account_id(), reuse=self._upload.reuse(),
+                            provider_name=self._engine.provider_name()) \
+                .success(stored).failure(self._feedback.failed("Storing the batches",
+                                                               self._upload.refresh_submit)).run()
+            return
         batches.submit(self, self._sessions, result, defaults=defaults,
                        source_name=source_name, owner=self._context.settings.rep_name,
                        account_id=self._engine.account_id(), reuse=self._upload.reuse(),

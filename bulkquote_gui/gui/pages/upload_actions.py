@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 
 from bulkquote_gui.gui.models.preview_model import PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
+from bulkquote_gui.gui.widgets.deal_terms import DealTerms
 
 
 def summary_text(counts: dict[str, int]) -> str:
@@ -51,6 +52,10 @@ class UploadActions(QWidget):
         layout.addWidget(self.reuse_label)
         layout.addWidget(self.summary)
         layout.addLayout(self._build_buttons())
+        # Terms beside the default one, and their cost (issue 18): shown above the buttons, made
+        # after them so Tab from the grid still reaches Submit first.
+        self.deal_terms = DealTerms()
+        layout.insertWidget(layout.count() - 1, self.deal_terms)
 
     def _build_buttons(self) -> QHBoxLayout:
         """The counts sit on a line of their own (they are long on a big file), then the
@@ -152,8 +157,9 @@ class UploadActions(QWidget):
         self._sync_reuse_label()
 
     def reset(self) -> None:
-        """The next file reuses valid quotes unless told not to."""
+        """The next file reuses valid quotes and asks the default term alone unless told not to."""
         self.reuse_box.setChecked(True)
+        self.deal_terms.reset()
         self._sync_reuse_label()
 
     def _reuse_toggled(self, on: bool) -> None:
