@@ -36,6 +36,7 @@ HANDLERS: dict[str, str] = {
     "find": "bulkquote_gui.commands.batch:run_find",
     "diff": "bulkquote_gui.commands.diff:run_diff",
     "requote": "bulkquote_gui.commands.batch:run_requote",
+    "choose": "bulkquote_gui.commands.choose:run_choose",
     "providers": "bulkquote_gui.commands.providers:run_providers",
 }
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--api-url", "--poll-interval", "--quote-timeout")
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("old", type=int, metavar="OLD")
     p.add_argument("new", type=int, metavar="NEW")
     p.add_argument("--json", action="store_true", help="every site's change and the totals")
+    _add_choose_parser(sub)
 
     p = sub.add_parser("find", help="rows of past batches by address, company or site id")
     p.add_argument("text")
@@ -239,6 +241,25 @@ def _compared_batch(text: str) -> int | str:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a batch id (or `previous`)") from None
+
+
+def _add_choose_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("choose", help="the rule that picks each site's offer of a deal, or your "
+                       "own pick for one site; prints each site's choice")
+    p.add_argument("batch", type=int, help="any batch of the deal")
+    p.add_argument("--rule", choices=("lowest-tcv", "lowest-mrc", "on-net-first"),
+                   help="lowest contract value (the default), lowest MRC, or on-net first; "
+                   "replaces the deal's rule (its name is kept when only the options below are "
+                   "given); your own picks stay")
+    p.add_argument("--prefer", action="append", metavar="CARRIER",
+                   help="rank this carrier first (again for the next; in the order given)")
+    p.add_argument("--exclude", action="append", metavar="CARRIER", help="never this carrier")
+    p.add_argument("--firm-only", action="store_true",
+                   help="never pick a budgetary, estimate or alternate offer (such a site needs review)")
+    p.add_argument("--row", type=int, metavar="N", help="the sheet's row number of one site")
+    p.add_argument("--offer", type=int, metavar="K",
+                   help="take the K-th offer of the row, as `status --json` lists them")
+    p.add_argument("--clear", action="store_true", help="give the row back to the rule")
 
 
 def _add_provider_option(p: argparse.ArgumentParser) -> None:

@@ -25,14 +25,15 @@ from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import comparisons as comparison_store
+from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
-from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import search as search_store
 from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.output.deal_report import deal_json
 from bulkquote_gui.core.output.deal_summary import summarise
 from bulkquote_gui.core.output.reasons import reason_text
 from bulkquote_gui.core.safe_text import one_line
@@ -466,21 +467,24 @@ def run_status(args: argparse.Namespace) -> int:
             rows = view_store.batch_rows(session, args.batch)
     waiting = _waiting(sf, summary)
     today = date.today()
-    with sf() as session:
-        deal = summarise(option_store.batch_options(session, args.batch))
-        deal_batches = _deal_json(session, args.batch) if args.json else None
     if args.json:
+        with sf() as session:
+            deal_batches = _deal_json(session, args.batch)
+            chosen = choice_store.read_deal(session, args.batch)
+        choosing, sites = deal_json(chosen) if chosen else ({}, {})
         print(json.dumps({
             "batch": summary.id, "status": summary.status, "counts": _status_counts(summary.counts),
             "owner": summary.owner, "rush": summary.priority > 0, "waiting": waiting,
-            "deal": deal_batches, "summary": deal.as_json(),
+            "deal": {**deal_batches, **choosing},
+            "summary": summarise(chosen).as_json() if chosen else None,
             "rows": [{"row": r.row_number, "status": r.status, "provider": r.provider or None,
                       "quote_id": r.remote_id, "quote_level": r.quote_level,
                       "alternate": bool(r.alternate), "carrier": r.carrier, "mrc": _money(r.mrc), "nrc": _money(r.nrc), "error": r.error_code,
                       "valid_until": r.valid_until.isoformat() if r.valid_until else None,
                       "stale": r.stale(today), "reused": r.reused_from is not None,
                       "previous_mrc": _money(r.previous_mrc),
-                      "address_set": r.address_set or None}
+                      "address_set": r.address_set or None,
+                      **sites.get(r.row_number, {"offers": [], "chosen": None})}
                      for r in rows]}, ensure_ascii=False))
         return EXIT_OK
     # Names and cells come from the rep's files: one_line keeps their escapes, CR/LF and bidi

@@ -31,6 +31,7 @@ from bulkquote_gui.gui.controllers.menus import PROGRESS, UPLOAD, MenuCommands, 
 from bulkquote_gui.gui.controllers.settings import SettingsController, may_quit
 from bulkquote_gui.gui.controllers.window_store import WindowStore
 from bulkquote_gui.gui.controllers.comparisons import Comparisons
+from bulkquote_gui.gui.controllers.choices import Choices
 from bulkquote_gui.gui.controllers.daily_use import DailyUse
 from bulkquote_gui.gui.dialogs.questions import Dialogs
 from bulkquote_gui.gui.operations.account import Unblock
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self.daily = DailyUse(upload, page, dialogs, feedback, context, self.engine,
                               self.open_batch, self)  # deal summary, re-quote, search, reuse
         self.comparisons = Comparisons(page, context, self)   # "Compare with…"
+        self.choices = Choices(page, feedback, context, self)   # the rule bar, a row's offers
         self._wire()
 
     def _wire(self) -> None:
@@ -183,6 +185,8 @@ class MainWindow(QMainWindow):
         self.engine.connected.connect(lambda _c: self.events.attach(self.engine.worker))
         self.engine.connected.connect(self._show_connection)
         self.events.batch_opened.connect(self.daily.batch_opened)
+        self.events.batch_opened.connect(self.choices.batch_opened)
+        self.choices.summary_stale.connect(self.daily.read_deal)
         self.events.run_over.connect(self.engine.run_over)
         self.events.changed.connect(self._sync_actions)
         for stale in (self.events.jobs_stale, self.batches.jobs_stale, self.daily.jobs_stale,
@@ -278,7 +282,7 @@ class MainWindow(QMainWindow):
         if self._warm_up is not None:
             self._warm_up.cancel()
         for owner in (self.events, self.batches, self.exports, self.jobs, self.resumer, self.daily,
-                      self.comparisons):
+                      self.comparisons, self.choices):
             operations.cancel_all(owner)  # answers still on their way find nobody to show them
         self.engine.disconnect_engine()
         if self.tray is not None:

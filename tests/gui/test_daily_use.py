@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from sqlalchemy import insert, select, update
 
-from bulkquote_gui.core.store import options as option_store
+from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.core.store import search as search_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Quote, QuoteOption
@@ -83,7 +83,10 @@ def test_the_finished_page_shows_the_deal_summary_of_a_hand_computed_batch(qtbot
     assert view.text("Total", "MRC / month") == "$2,053.75"
     assert view.text("Total", "NRC") == "$1,500.00"
     assert view.text("Total", "Contract value") == "$66,432.00"
-    assert "Dearer Co" not in {k[0] for k in view.cells}   # the recommended option counts
+    assert "Dearer Co" not in {k[0] for k in view.cells}   # the rule's choice counts
+    assert view.choice_label.text() == (
+        "Chosen by the rule: Lowest contract value\n"
+        "Other rules: lowest MRC $2,053.75/mo (the same); on-net first $2,053.75/mo (the same)")
     assert "3 priced sites" in view.note.text()
     # The chart: one bar per carrier, the monthly price of each, the dearest first.
     assert view.chart.bars == [("Lumen", D("1303.50")), ("Zayo", D("750.25"))]
@@ -93,7 +96,7 @@ def test_the_finished_page_shows_the_deal_summary_of_a_hand_computed_batch(qtbot
     # Same figures as the XLSX Summary sheet / `status --json` (core/output/deal_summary.py).
     from bulkquote_gui.core.output.deal_summary import summarise
     with context.session_factory() as session:
-        deal = summarise(option_store.batch_options(session, batch_id))
+        deal = summarise(choice_store.read_deal(session, batch_id))
     assert f"${deal.overall.contract_value:,.2f}" == view.text("Total", "Contract value")
     assert not view.stale_row.isVisible()   # every price still valid
     # Folded (a short screen starts so): the totals on the title line, the rows kept in sight.
@@ -102,6 +105,23 @@ def test_the_finished_page_shows_the_deal_summary_of_a_hand_computed_batch(qtbot
     assert not view.details.isVisible() and view.toggle_button.text() == "Show details"
     assert view.note.text() == ("3 priced sites, USD  ·  MRC $2,053.75/mo  ·  NRC $1,500.00  ·  "
                                 "contract value $66,432.00")
+
+
+def test_the_deal_summary_counts_the_reps_own_pick(qtbot, window, context, tmp_path):
+    batch_id = store_batch(context, path=write_sites(tmp_path / "two.csv", ["100 Congress Ave",
+                                                                          "200 Congress Ave"]))
+    price_batch(context, batch_id, [("Lumen", "100.00", "0.00", 12), ("Zayo", "200.00", "0.00", 12)])
+    with context.session_factory.begin() as session:
+        (dearer,) = [o for o in choice_store.deal_offers(session, batch_id)[2]
+                     if o.carrier == "Dearer Co"]
+        choice_store.set_override(session, batch_id, 2, dearer.option_id, "Alice")
+    open_finished(qtbot, window, batch_id)
+    view = window.progress_page.deal_view
+    # Row 2 at the rep's Dearer Co (200.00 a month), row 3 at the rule's Zayo (200.00).
+    assert view.text("Dearer Co", "MRC / month") == "$200.00"
+    assert view.text("Total", "MRC / month") == "$400.00"
+    assert view.choice_label.text().splitlines()[0] == (
+        "Chosen by the rule: Lowest contract value; 1 chosen by hand")
 
 
 def test_the_deal_summary_starts_folded_on_a_short_window(qtbot, window, context, tmp_path):

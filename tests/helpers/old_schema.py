@@ -137,3 +137,16 @@ def make_v8_database(url: str, *, batches: int = 2, rows: int = 3) -> None:
             conn.execute(text("UPDATE batch_job SET provider_name = 'Lumen' WHERE id = 2"))
     finally:
         engine.dispose()
+
+
+def make_v9_database(url: str, *, batches: int = 2, rows: int = 3) -> None:
+    """A database as schema version 9 left it (deals, before their choices): make_v8_database's
+    batches carried through the real v9 step."""
+    from bulkquote_gui.core.store.schema import UPGRADES, ensure_schema
+
+    make_v8_database(url, batches=batches, rows=rows)
+    engine = create_engine(url)
+    try:
+        assert ensure_schema(engine, upgrades=UPGRADES[:8], backup=False) == 9
+    finally:
+        engine.dispose()

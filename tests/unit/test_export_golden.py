@@ -1,7 +1,8 @@
 """The export is the same, byte for byte and cell for cell, as before its columns became one
 table (core/output/export_columns.py): export_golden.json was written by tests/helpers/export_snapshot.py
 on 8793c8e, and again when the Provider, Quote level, Alternate and Provider quote id columns
-were added (issue 17). Priced, failed, cancelled, invalid and duplicate rows; two address sets; re-quotes;
+were added (issue 17), and when the Summary sheet came from the deal's chosen offers with the
+other rules' costs (issue 18; every other sheet and every total unchanged). Priced, failed, cancelled, invalid and duplicate rows; two address sets; re-quotes;
 whole and priced only; CSV text, and each XLSX cell's value, type, format and boldness, the
 widths and the frozen pane of every sheet."""
 

@@ -23,7 +23,7 @@ def test_a_v8_database_keeps_every_batch_each_a_deal_by_itself(db_url, tmp_path)
     engine = engine_store.make_engine(db_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION == 9
+            assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
             kept = conn.execute(text("SELECT id, provider_name, term_months, deal_id, terms "
                                      "FROM batch_job ORDER BY id")).all()
             assert conn.execute(text("SELECT COUNT(*) FROM batch_quote")).scalar() == 6
@@ -64,15 +64,16 @@ def test_the_v9_step_runs_once_after_v8(db_url):
     make_v8_database(db_url, batches=1, rows=1)
     engine = create_engine(db_url)
     try:
-        assert ensure_schema(engine, backup=False) == 9
-        assert ensure_schema(engine, backup=False) == 9    # nothing left to do: no error
+        assert ensure_schema(engine, upgrades=UPGRADES[:8], backup=False) == 9
+        assert ensure_schema(engine, upgrades=UPGRADES[:8], backup=False) == 9    # nothing left
     finally:
         engine.dispose()
 
 
 def test_a_v9_database_is_refused_by_the_v8_release(db_url):
-    engine = engine_store.make_engine(db_url)   # a new database: v9
-    engine.dispose()
+    from tests.helpers.old_schema import make_v9_database
+
+    make_v9_database(db_url, batches=1, rows=1)
     engine = create_engine(db_url)
     try:
         with pytest.raises(SchemaError, match=r"newer BulkQuote \(schema 9, this one knows up to 8\)"):

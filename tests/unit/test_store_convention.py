@@ -20,7 +20,7 @@ from tests.helpers.store_setup import next_open_row
 
 STORE = Path(store_package.__file__).parent
 # The modules whose every function takes a Session (more join as they are converted).
-ONE_CONVENTION = ("rows", "cleanup", "batches", "reuse", "deals")
+ONE_CONVENTION = ("rows", "cleanup", "batches", "reuse", "deals", "choices")
 # accounts stays as it is: each lease function commits at once, since the lease's token is the
 # fence a later write is checked against, and the install id and salt are first-writer-wins.
 # Functions that read only their arguments (an import, a row) and touch no store.

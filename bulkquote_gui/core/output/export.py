@@ -33,12 +33,14 @@ from typing import Any, Callable, Iterable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.core.deal.changes import Changes, compare_batches
 from bulkquote_gui.core.output.export_columns import (CHANGE_COLUMNS, RESULT_COLUMNS, BatchShape,
                                                       Column, money_format, row_reason)
 from bulkquote_gui.core.file_modes import shared_mode
+from bulkquote_gui.core.output.deal_summary import DealSummary, summarise
 from bulkquote_gui.core.output.reasons import access_word
 from bulkquote_gui.core.states import RowState
 
@@ -124,11 +126,13 @@ def export_batch(session_factory: sessionmaker[Session], batch_id: int, path: Pa
             options = option_store.batch_options(session, batch_id)
             changes = None if compare_with is None else compare_batches(
                 session, compare_with, batch_id, today=today or date.today())
+            chosen = choice_store.read_deal(session, batch_id)
         # A row's number formats: the rep's columns have none; the table's may read the row.
         formats = [None] * len(columns) + [c.number_format for c in shown]
         _write_atomically(path, lambda tmp: _write_xlsx(tmp, headers, len(columns), records,
                                                         formats=formats, rows=ordered,
-                                                        options=options, changes=changes))
+                                                        options=options, changes=changes,
+                                                        summary=summarise(chosen) if chosen else None))
     return len(records)
 
 
@@ -223,7 +227,8 @@ def _number(text: str) -> int | float | None:
 
 def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[list[Any]], *,
                 formats: list[Callable[[Any], str] | None], rows: list[Any],
-                options: list[Any] | None = None, changes: Changes | None = None) -> None:
+                options: list[Any] | None = None, changes: Changes | None = None,
+                summary: DealSummary | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -259,22 +264,21 @@ def _write_xlsx(tmp: Path, headers: list[str], n_original: int, records: list[li
                 cell.number_format = formats[i](row)
             cells.append(cell)
         ws.append(cells)
+    if summary is not None:
+        _summary_sheet(wb, summary, bold)
     if options is not None:
-        _summary_sheet(wb, options, bold)
         _options_sheet(wb, options, bold)
     if changes is not None:
         _changes_sheet(wb, changes, bold)
     wb.save(tmp)
 
 
-def _summary_sheet(wb: Any, options: list[Any], bold: Any) -> None:
-    """What a rep puts in a proposal (core/output/deal_summary.py): totals overall and by carrier, and
-    the cheapest option per site. Our own figures, so numbers and a total formula are safe."""
+def _summary_sheet(wb: Any, deal: DealSummary, bold: Any) -> None:
+    """What a rep puts in a proposal (core/output/deal_summary.py): the deal's totals from its
+    chosen offers, what the other rules would cost, totals by carrier, and each site's chosen
+    offer. Our own figures, so numbers are safe; names from the API are string-typed cells."""
     from openpyxl.cell import WriteOnlyCell
 
-    from bulkquote_gui.core.output.deal_summary import summarise
-
-    deal = summarise(options)
     ws = wb.create_sheet("Summary")
     money = money_format(deal.currency)
 
@@ -294,23 +298,39 @@ def _summary_sheet(wb: Any, options: list[Any], bold: Any) -> None:
             cells.append(cell)
         ws.append(cells)
 
-    row("Deal summary", f"priced sites, {deal.currency}", heading=True)
+    row("Deal summary", f"priced sites at their chosen offer, {deal.currency}", heading=True)
+    row("Rule", deal.rule)
     row("Sites priced", deal.overall.sites, money_from=9)
     row("Total MRC", deal.overall.mrc)
     row("Total NRC", deal.overall.nrc)
     row("Total contract value (MRC x term + NRC)", deal.overall.contract_value)
-    if deal.other_currency_sites:
-        row("Sites priced in another currency (not added)", deal.other_currency_sites, money_from=9)
+    for label, count in (("Sites priced in another currency (not added)", deal.other_currency_sites),
+                         ("Sites with no offer chosen (not added)", deal.not_chosen),
+                         ("Sites that need review", deal.needs_review),
+                         ("Sites you chose by hand", deal.chosen_by_rep)):
+        if count:
+            row(label, count, money_from=9)
+    if deal.other_rules:
+        ws.append([])
+        row("Other rules would cost", "MRC", "MRC change", "Contract value",
+            "Contract value change", heading=True)
+        for other in deal.other_rules:
+            row(other.short, other.mrc, other.mrc_change, other.contract_value,
+                other.contract_value_change)
     ws.append([])
     row("By carrier", "Sites", "MRC", "NRC", "Contract value", heading=True)
     for carrier, totals in sorted(deal.by_carrier.items()):
         row(carrier, totals.sites, totals.mrc, totals.nrc, totals.contract_value, money_from=2)
     ws.append([])
-    row("Cheapest option per site", "Carrier", "MRC", "NRC", "Term (months)", "Contract value",
-        "Recommended", heading=True)
-    for c in deal.cheapest:
-        row(f"Row {c.row_number}", c.carrier, c.mrc, c.nrc, c.term_months, c.contract_value,
-            "yes" if c.is_recommended else "no", money_from=2)
+    row("Chosen offer per site", "Provider", "Carrier", "Term (months)", "MRC", "NRC",
+        "Contract value", "Level", "Chosen by", "Needs review", "Lowest contract value",
+        heading=True)
+    for site in deal.sites:
+        o = site.offer
+        level = o.level + (", alternate" if o.alternate else "")
+        row(f"Row {site.row_number}", o.provider, o.carrier, o.term_months, o.mrc, o.nrc,
+            o.contract_value, level, site.chosen_by, "yes" if site.needs_review else "no",
+            site.cheapest_contract_value)
 
 
 def _options_sheet(wb: Any, options: list[Any], bold: Any) -> None:

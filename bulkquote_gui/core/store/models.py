@@ -40,7 +40,8 @@ from bulkquote_gui.core.states import (  # noqa: F401 (the groups: re-exported f
 __all__ = ["BATCH_CANCELLED", "BATCH_COMPLETE", "BATCH_OPEN", "BATCH_PAUSED", "BATCH_PENDING",
            "BATCH_RUNNING", "BATCH_UNFINISHED", "DEFAULT_PROVIDER_KIND", "CENT", "ROW_ACTIVE", "ROW_CANCELLED", "ROW_COMPLETE", "ROW_FAILED",
            "ROW_OPEN", "ROW_PENDING", "ROW_POLLING", "ROW_SUBMITTING", "ROW_TERMINAL", "Account",
-           "AccountLease", "Base", "BatchJob", "BatchQuote", "CleanupOwed", "Lead", "Money",
+           "AccountLease", "Base", "BatchJob", "BatchQuote", "CleanupOwed", "DealChoice", "DealRule",
+           "Lead", "Money",
            "Provider", "Quote", "QuoteOption", "StoreMeta", "UTCDateTime", "legacy_reference",
            "one_line_address", "one_of", "row_reference", "to_money", "utcnow"]
 
@@ -389,3 +390,31 @@ class Provider(Base):
     settings: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DealRule(Base):
+    """The rule that chooses each site's offer of a deal (schema v10, issue 18): a
+    core/deal/rules.py Rule as JSON, who set it and when. No row: the default rule."""
+
+    __tablename__ = "deal_rule"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("batch_job.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    rule: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(200), default="")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DealChoice(Base):
+    """The rep's own choice of a site's offer (schema v10): kept through a change of rule until
+    the rep clears it. An option replaced (a row quoted again) takes its choice with it."""
+
+    __tablename__ = "deal_choice"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("batch_job.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    row_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("quote_option.id", ondelete="CASCADE"),
+                                           index=True)
+    chosen_by: Mapped[str] = mapped_column(String(200))
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

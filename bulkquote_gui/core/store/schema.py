@@ -29,6 +29,8 @@ from bulkquote_gui.core.store.models import (
     AccountLease,
     Base,
     CleanupOwed,
+    DealChoice,
+    DealRule,
     Provider,
     StoreMeta,
     UTCDateTime,
@@ -149,10 +151,18 @@ def _v9_deals(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_batch_job_deal_id ON batch_job (deal_id)"))
 
 
+def _v10_deal_choices(conn: Connection) -> None:
+    """v10 (issue 18): a deal's rule (deal_rule) and the rep's own choices of a site's offer
+    (deal_choice). Tables of their own, new with this step (no later step has changed them)."""
+    DealRule.__table__.create(conn)
+    DealChoice.__table__.create(conn)
+
+
 # UPGRADES[i] upgrades version i+1 to i+2. Version 1 is the first released schema.
 UPGRADES: tuple[UpgradeStep, ...] = (_v2_cleanup_owed, _v3_accounts_and_leases, _v4_skipped_rows,
                                      _v5_reused_quotes, _v6_address_sets, _v7_line_index,
-                                     _v8_provider_kinds_and_lanes, _v9_deals)
+                                     _v8_provider_kinds_and_lanes, _v9_deals,
+                                     _v10_deal_choices)
 SCHEMA_VERSION = 1 + len(UPGRADES)
 
 

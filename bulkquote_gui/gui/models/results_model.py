@@ -64,6 +64,10 @@ class ResultRow(ReadsOffer):
     provider: str = ""                # who quotes it (store RowView.provider)
     zip_code: str = ""                # as sent; the map places the site by it
     cells: dict[str, str] = field(default_factory=dict)   # the sheet's own (a map reads lat/long)
+    # A finished deal's chosen offer for the site (core/deal Offer, issue 18), shown instead of
+    # the recommended one, and a word on it ("chosen by Dana", "needs review").
+    chosen: Any = None
+    chosen_note: str = ""
 
     @classmethod
     def from_view(cls, view: Any) -> "ResultRow":
@@ -95,6 +99,11 @@ class ResultRow(ReadsOffer):
     def reason(self) -> str:
         if self.expired():
             return expired_text(self.valid_until)
+        if self.status == RowState.COMPLETE and (self.chosen or self.chosen_note):
+            chosen = self.chosen
+            level = chosen.level if chosen and chosen.level != "firm" else ""
+            return "; ".join(filter(None, (level, ALTERNATE_TEXT if chosen and chosen.alternate
+                                           else "", self.chosen_note)))
         if self.status == RowState.COMPLETE:   # how firm the price is, and whether it is the ask
             return "; ".join(filter(None, (quote_level_word(self.quote_level),
                                            ALTERNATE_TEXT if self.alternate else "")))
@@ -213,6 +222,7 @@ class ResultsModel(QAbstractTableModel):
         r = self._rows[row]
         was_failed, was_retryable = r.status == RowState.FAILED, r.retryable
         r.status = event.status
+        r.chosen, r.chosen_note = None, ""   # the deal's choice is read again once it finishes
         if event.status == RowState.COMPLETE:
             r.offer = event.offer
             r.error_code = r.error_message = None
@@ -255,6 +265,13 @@ class ResultsModel(QAbstractTableModel):
         self._recount()
         self._changed_rows(changed)
         return len(changed)
+
+    def show_chosen(self, chosen: dict[int, tuple[Any, str]]) -> None:
+        """Each priced site's offer as its deal chose it, by sheet row: (Offer or None, note).
+        A row not named, or named with None, shows its recommended option (with the note)."""
+        for r in self._rows:
+            r.chosen, r.chosen_note = (None, "") if r.skipped else chosen.get(r.row_number, (None, ""))
+        self._changed_rows(range(len(self._rows)))
 
     def _changed(self, row: int) -> None:
         emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
@@ -339,16 +356,17 @@ class ResultsModel(QAbstractTableModel):
             if self._paused and r.status in ROW_ACTIVE:
                 return "Paused"
             return status_word(r.status)
+        shown = r.chosen or r   # the deal's chosen offer, else the recommended option
         if column == 3:
-            return r.carrier or ""
+            return shown.carrier or ""
         if column == 4:
-            return format_money(r.mrc, r.currency)
+            return format_money(shown.mrc, shown.currency)
         if column == 5:
-            return format_money(r.nrc, r.currency)
+            return format_money(shown.nrc, shown.currency)
         if column == 6:
-            return "" if r.install_days is None else f"{r.install_days} days"
+            return "" if shown.install_days is None else f"{shown.install_days} days"
         if column == PROVIDER_COLUMN:
-            return "" if r.skipped else r.provider
+            return "" if r.skipped else shown.provider
         if column == REASON_COLUMN:
             return r.reason()
         return ""
@@ -359,7 +377,8 @@ class ResultsModel(QAbstractTableModel):
         if column == STATUS_COLUMN:
             return _STATUS_ORDER.get(r.status, 99) * 1_000_000 + r.row_number
         if column in (4, 5):
-            amount = r.mrc if column == 4 else r.nrc
+            shown = r.chosen or r
+            amount = shown.mrc if column == 4 else shown.nrc
             return float(amount) if amount is not None else float("inf")
         if column == 6:
             return r.install_days if r.install_days is not None else 1 << 30

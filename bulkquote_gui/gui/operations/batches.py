@@ -13,8 +13,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject
 
 from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.core.store import engine as engine_store
-from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.operations import Operation
@@ -149,14 +149,15 @@ class Deal:
 
 
 def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) -> Operation[Deal]:
-    """The batch's deal summary (core/output/deal_summary.py, as `status --json` and the export give
-    it) and how many of its quotes are stale."""
+    """The batch's deal summary from its deal's chosen offers (core/output/deal_summary.py, as
+    `status --json` and the export give it) and how many of its quotes are stale."""
     def work(sf: Any) -> Deal:
         from datetime import date
 
-        from bulkquote_gui.core.output.deal_summary import summarise
+        from bulkquote_gui.core.output.deal_summary import DealSummary, summarise
         with sf() as session:
-            return Deal(batch_id, summarise(option_store.batch_options(session, batch_id)),
+            chosen = choice_store.read_deal(session, batch_id)
+            return Deal(batch_id, summarise(chosen) if chosen else DealSummary("USD"),
                         len(reuse_store.stale_row_ids(session, batch_id, today or date.today())))
 
     return Operation(parent, work, sessions)

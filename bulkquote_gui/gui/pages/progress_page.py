@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.widgets.deal_summary_view import DealSummaryView
+from bulkquote_gui.gui.widgets.rule_bar import RuleBar
 from bulkquote_gui.gui.widgets.delegates import StatusBadgeDelegate
 from bulkquote_gui.gui.models.eta import EtaEstimator
 from bulkquote_gui.core.output.reasons import batch_word
@@ -103,6 +104,7 @@ class ProgressPage(StackPage):
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)
         layout.addWidget(self.deal_view)
+        layout.addWidget(self.rule_bar)
         layout.addLayout(filters)
         # The rows as a table or as dots on a map; the filter above is the table's.
         self.results_map = ResultsMap(self.model, self.proxy, self.view)
@@ -215,6 +217,7 @@ class ProgressPage(StackPage):
         self.done_banner = Banner("doneBanner")
         self.done_banner.hide()
         self.deal_view = DealSummaryView()  # a finished batch's totals (the window reads them)
+        self.rule_bar = RuleBar()   # which rule chose each site's offer (a finished deal's)
         self.wait_banner = WaitBanner()
         self.wait_banner.unblock_requested.connect(self.unblock_requested)
 
@@ -288,6 +291,7 @@ class ProgressPage(StackPage):
         self.eta.reset()
         self.message_banner.hide()
         self.deal_view.clear()
+        self.rule_bar.hide()
         self.model.load(rows, skipped, mapping)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.horizontalScrollBar().setValue(0)

@@ -2,7 +2,8 @@
 
 Figures come from core/output/deal_summary.py as they are (the XLSX "Summary" sheet and
 `status --json` show the same): total MRC, NRC and contract value (MRC x term + NRC) over the
-priced rows, by carrier and overall. `PriceChart` draws the monthly price by carrier with
+priced sites at their chosen offers (the deal's rule, or the rep's own pick), by carrier and
+overall; under them the rule that chose and what the other rules would cost. `PriceChart` draws the monthly price by carrier with
 QPainter (no chart library: the bundle ships only QtCore/QtGui/QtWidgets/QtNetwork).
 
 Under it, when some prices are past their valid-until date, a line says how many with a
@@ -142,12 +143,22 @@ class DealSummaryView(QFrame):
         chart_box.addWidget(chart_title, 0, Qt.AlignmentFlag.AlignTop)
         chart_box.addWidget(self.chart, 0, Qt.AlignmentFlag.AlignTop)
         chart_box.addStretch(1)
+        # How the offers were chosen, and what the other rules would cost (the rep's trade-off).
+        self.choice_label = QLabel("")
+        self.choice_label.setObjectName("muted")
+        self.choice_label.setTextFormat(Qt.TextFormat.PlainText)   # carrier names: never markup
+        self.choice_label.setWordWrap(True)
         self.details = QWidget()
-        body = QHBoxLayout(self.details)
+        outer = QVBoxLayout(self.details)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(6)
+        body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(28)
         body.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
         body.addLayout(chart_box, 1)
+        outer.addLayout(body)
+        outer.addWidget(self.choice_label)
 
     def _build_stale_row(self) -> None:
         """What is past its valid-until date, and Re-quote stale rows…."""
@@ -229,6 +240,10 @@ class DealSummaryView(QFrame):
         roomy = window is self or window.height() >= FOLD_BELOW
         self.set_expanded(self._chosen if self._chosen is not None else roomy)
         self.chart.set_bars([(c, t.mrc) for c, t in carriers], currency)
+        lines = [summary.choice_line()]
+        if summary.other_rules:
+            lines.append(summary.other_rules_line(lambda amount: format_money(amount, currency)))
+        self.choice_label.setText("\n".join(lines))
         self.stale_label.setText(
             f"{stale:,} price{'s are' if stale != 1 else ' is'} past {'their' if stale != 1 else 'its'} "
             "valid-until date: ask the API again before putting "
