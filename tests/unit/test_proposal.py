@@ -341,3 +341,69 @@ def test_an_alternate_offer_is_said_apart_from_how_firm_its_price_is():
         "The price of site 3 is budgetary: it may change once the provider confirms it.",
         "The offers for sites 3, 4 are alternates to what was asked (for example another "
         "term): please check before signing."]
+
+
+# --------------------------------------------------------------------------- a deal's choice
+
+def _finished_deal(sf):
+    """tests/helpers/deals.make_deal with its row 4 failed and both batches finished."""
+    from sqlalchemy import select, update
+
+    from bulkquote_gui.core.store import rows as row_store
+    from bulkquote_gui.core.store.models import BatchJob, BatchQuote, utcnow
+    from tests.helpers.deals import make_deal
+
+    ids = make_deal(sf)
+    with engine_store.in_transaction(sf) as session:
+        for batch_id in ids:
+            row_id = session.scalar(select(BatchQuote.id).where(BatchQuote.batch_id == batch_id,
+                                                                BatchQuote.row_number == 4))
+            row_store.mark_failed(session, row_id, "no_coverage", "no carrier reaches it", utcnow())
+        session.execute(update(BatchJob).where(BatchJob.id.in_(ids)).values(status="complete"))
+    return ids
+
+
+def test_a_deals_proposal_sells_each_site_at_its_chosen_offer_and_follows_a_pick(session_factory):
+    from bulkquote_gui.core.store import choices as choice_store
+
+    sf = session_factory
+    sonata, momentum = _finished_deal(sf)
+    # Lowest contract value among firm offers: row 2's Lumen (23,400; Acme's are budgetary and
+    # Spectrum's an estimate), row 3's only offer. The proposal reads the same from either batch.
+    p = build_proposal(sf, momentum, today=TODAY)
+    assert p == build_proposal(sf, sonata, today=TODAY)
+    assert [(s.row_number, s.carrier, s.mrc, s.nrc, s.term_months, s.level) for s in p.sites] == [
+        (2, "Lumen", Decimal("650.00"), Decimal("0.00"), 36, ""),
+        (3, "Lumen", Decimal("899.10"), Decimal("250.05"), 36, "")]
+    assert p.totals.monthly == Decimal("1549.10") and p.totals.one_time == Decimal("250.05")
+    assert [u.row_number for u in p.unpriced] == [4]
+
+    with session_factory() as session:
+        acme_12 = choice_store.deal_offers(session, sonata)[2][0]
+    with engine_store.in_transaction(sf) as session:
+        choice_store.set_override(session, sonata, 2, acme_12.option_id, "Dana")
+    picked = build_proposal(sf, sonata, today=TODAY, all_offers=True)
+    assert [(s.carrier, s.term_months, s.mrc, s.nrc, s.level, s.valid_until)
+            for s in picked.sites][0] == ("Acme", 12, Decimal("700.00"), Decimal("100.00"),
+                                          "Budgetary", date(2027, 2, 1))
+    assert picked.totals.over_term == Decimal("8500.00") + Decimal("32617.65")
+    # The appendix holds every offer of the deal, both providers', the pick marked.
+    appendix = picked.all_offers
+    assert sorted((a.row_number, a.provider, a.carrier, a.term_months, a.chosen)
+                  for a in appendix) == [
+        (2, "Acme Sonata", "Acme", 12, True), (2, "Acme Sonata", "Acme", 36, False),
+        (2, "Momentum", "Lumen", 36, False), (2, "Momentum", "Spectrum", 36, False),
+        (3, "Momentum", "Lumen", 36, True)]
+
+
+def test_a_deals_proposal_waits_for_every_batch_of_the_deal(session_factory):
+    from sqlalchemy import update
+
+    from bulkquote_gui.core.store.models import BatchJob
+
+    sf = session_factory
+    sonata, momentum = _finished_deal(sf)
+    with engine_store.in_transaction(sf) as session:
+        session.execute(update(BatchJob).where(BatchJob.id == sonata).values(status="running"))
+    with pytest.raises(ProposalError, match=f"batch {sonata} of this deal is not finished yet"):
+        build_proposal(sf, momentum, today=TODAY)

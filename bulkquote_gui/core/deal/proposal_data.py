@@ -1,9 +1,9 @@
 """What a proposal says, read from a finished batch: the narrow contract its PDF and XLSX write.
 
 Each site shows the offer chosen for it, and only that (carrier, speed, term, MRC, NRC, how firm
-the price is); a site without a price says why in the rep's words. The offer chosen is asked of
-one function, `chosen_offer_of`, so the rule the rep picks (issue 18, "dealchoose") can replace
-the provider's recommendation in one place. Money stays Decimal to the cent; sites priced in
+the price is); a site without a price says why in the rep's words. The offer is the deal's
+choice (`chosen_offers`: the rule's, or the rep's own pick), over every provider and term the
+deal asked. Money stays Decimal to the cent; sites priced in
 another currency than the proposal's main one are listed but never added into its totals.
 Internal data (the provider's quote ids, the other offers) is held only when the rep asked for
 the appendix of all offers.
@@ -26,11 +26,13 @@ from bulkquote_gui.core.intake.rows import RowStatus
 from bulkquote_gui.core.output.reasons import batch_word, quote_level_word, reason_text
 from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
 from bulkquote_gui.core.states import BatchStatus, RowState
+from bulkquote_gui.core.store import choices as choice_store
+from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import options as option_store
 from bulkquote_gui.core.store import views as view_store
 
 __all__ = ["AppendixOffer", "Proposal", "ProposalError", "ProposalSite", "Totals", "UnpricedSite",
-           "build_proposal", "chosen_offer_of", "level_note", "speed_words"]
+           "build_proposal", "chosen_offers", "level_note", "speed_words"]
 
 CENT = Decimal("0.01")
 NOT_PRICED = "Not priced"      # the map's group of a site without a chosen offer
@@ -113,10 +115,15 @@ class Proposal:
     all_offers: tuple[AppendixOffer, ...] | None = None   # None: no appendix
 
 
-def chosen_offer_of(row: view_store.RowView) -> Offer | None:
-    """The offer a site is sold at. For now the provider's recommended option; the one place
-    the rep's rule and overrides (issue 18) are wired in."""
-    return row.offer if row.status == RowState.COMPLETE else None
+def chosen_offers(deal: choice_store.DealChoices | None, options: list[option_store.OptionView]
+                  ) -> dict[int, tuple[Offer, date | None]]:
+    """{row number: the offer the site is sold at, and until when its price holds}: the one
+    the deal's rule chose, or the rep's own pick (core/deal/overrides.py), over every
+    provider and term of the deal. A site with nothing chosen is not in it."""
+    by_id = {o.option_id: o.offer for o in options}
+    return {n: (by_id[c.offer.option_id], c.offer.valid_until)
+            for n, c in (deal.choices.items() if deal else ())
+            if c.offer is not None and c.offer.option_id in by_id}
 
 
 def speed_words(mbps: int) -> str:
@@ -153,16 +160,25 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
         batch = view_store.get_batch(session, batch_id)
         if batch is None:
             raise ProposalError(f"no batch {batch_id} in this database")
-        if not BatchStatus(batch.status).finished:
-            raise ProposalError(f"batch {batch_id} is not finished yet "
-                                f"({batch_word(batch.status).lower()}): a proposal is made of "
-                                "a finished batch")
+        batches = deal_store.deal_batches(session, batch_id)
+        for b in sorted(batches, key=lambda b: b.id != batch_id):   # the one named first
+            if not BatchStatus(b.status).finished:
+                whose = "" if b.id == batch_id else " of this deal"
+                raise ProposalError(f"batch {b.id}{whose} is not finished yet "
+                                    f"({batch_word(b.status).lower()}): a proposal is made of "
+                                    "a finished batch")
+        providers = {b.id: b.provider_name or choice_store.UNNAMED_PROVIDER for b in batches}
         rows = view_store.batch_rows(session, batch_id)
         skipped = view_store.batch_skipped(session, batch_id)
-        options = option_store.batch_options(session, batch_id) if all_offers else []
+        deal = choice_store.read_deal(session, batch_id)
+        options = option_store.batches_options(session, list(providers))
+        remote_ids = {r.quote_id: r.remote_id for b in providers
+                      for r in (rows if b == batch_id else view_store.batch_rows(session, b))
+                      } if all_offers else {}
+    chosen = chosen_offers(deal, options)
     sites, unpriced, dots = [], [], []
     for row in rows:
-        offer = chosen_offer_of(row)
+        offer, valid_until = chosen.get(row.row_number, (None, None))
         point = site_point(row.original, row.quoted[3]) if draw_map else None
         if point is not None:
             dots.append(MapSite(row.row_number, *point, offer.carrier if offer else NOT_PRICED))
@@ -173,7 +189,7 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
             row_number=row.row_number, address=row.address, carrier=offer.carrier,
             speed=speed_words(offer.bandwidth_mbps), term_months=offer.term_months,
             mrc=offer.mrc.quantize(CENT), nrc=offer.nrc.quantize(CENT), currency=offer.currency,
-            level=level_note(offer), valid_until=row.valid_until))
+            level=level_note(offer), valid_until=valid_until))
     # An invalid row of the sheet is a site the customer asked about; a duplicate is not.
     unpriced += [UnpricedSite(s.row_number, s.address, s.reason)
                  for s in skipped if s.status == RowStatus.INVALID]
@@ -186,7 +202,7 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
         company_name=company_name.strip(), logo=logo or None, customer=customer.strip(), date=today,
         earliest_expiry=min(expiries, default=None), sites=tuple(sites), unpriced=tuple(unpriced),
         totals=totals, notes=tuple(_notes(sites, unpriced, totals, today)), map_png=map_png,
-        all_offers=_appendix(rows, options) if all_offers else None)
+        all_offers=_appendix(options, chosen, providers, remote_ids) if all_offers else None)
 
 
 def _unpriced_reason(row: view_store.RowView) -> str:
@@ -253,17 +269,17 @@ def _notes(sites: list[ProposalSite], unpriced: list[UnpricedSite], totals: Tota
     return notes
 
 
-def _appendix(rows: list[view_store.RowView], options: list[option_store.OptionView]
-              ) -> tuple[AppendixOffer, ...]:
-    by_id = {r.quote_id: r for r in rows}
+def _appendix(options: list[option_store.OptionView],
+              chosen: dict[int, tuple[Offer, date | None]], providers: dict[int, str],
+              remote_ids: dict[int, str | None]) -> tuple[AppendixOffer, ...]:
     out = []
     for o in options:
-        row = by_id.get(o.row_id)
-        chosen = row is not None and chosen_offer_of(row) == o.offer
+        picked = chosen.get(o.row_number)
         out.append(AppendixOffer(
-            row_number=o.row_number, provider=row.provider if row else "",
-            quote_id=(row.remote_id or "") if row else "", carrier=o.carrier,
+            row_number=o.row_number, provider=providers.get(o.batch_id, ""),
+            quote_id=remote_ids.get(o.row_id) or "", carrier=o.carrier,
             speed=speed_words(o.bandwidth_mbps), term_months=o.term_months,
             mrc=o.mrc.quantize(CENT), nrc=o.nrc.quantize(CENT), currency=o.currency,
-            level=level_note(o.offer) or "Firm", access=o.access or "", chosen=chosen))
+            level=level_note(o.offer) or "Firm", access=o.access or "",
+            chosen=picked is not None and picked[0] is o.offer))
     return tuple(out)

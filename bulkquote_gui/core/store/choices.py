@@ -32,8 +32,8 @@ from bulkquote_gui.core.store.models import (
     utcnow,
 )
 
-__all__ = ["DealChoices", "clear_override", "deal_offers", "deal_rule", "overrides", "read_deal",
-           "set_override", "set_rule"]
+__all__ = ["UNNAMED_PROVIDER", "DealChoices", "clear_override", "deal_offers", "deal_rule",
+           "overrides", "read_deal", "set_override", "set_rule"]
 
 # The provider of a batch stored without a name: the unnamed Momentum of --api-url.
 UNNAMED_PROVIDER = "Momentum"
