@@ -3,7 +3,8 @@
 
 It speaks the calls of shared/sonata-profile.md: POST {token path} (client credentials, the
 client id and secret as HTTP Basic or in the form), POST {base}/quote, GET {base}/quote/{id},
-GET {base}/quote?externalId=, POST {base}/cancelQuote. The rules are sonata_simulator_state.py;
+GET {base}/quote (by externalId, projectId, state; offset, limit), POST {base}/cancelQuote, each
+answered as docs/api/sonata/quoteManagement.api.yaml says. The rules are sonata_simulator_state.py;
 the HTTP server, its guard against web pages and its JSON answers are the Momentum simulator's
 (services/simulator.py), with this module's routing.
 """
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.services import simulator_guard
 from bulkquote_gui.services.simulator import _Handler, _HTTPServer
+from bulkquote_gui.services.simulator_state import SimResponse
 from bulkquote_gui.services.sonata_simulator_state import SonataState, sonata_error
 
 BASE_PATH = "/mefApi/sonata/quoteManagement/v8"
@@ -65,14 +67,26 @@ class _SonataHandler(_Handler):
                 return
             self._answer(response)
         elif (route, method) == ("/quote", "GET"):
-            self._answer(state.find(parse_qs(url.query).get("externalId", [None])[0]))
+            self._answer(state.find(parse_qs(url.query, keep_blank_values=True)))
         elif route.startswith("/quote/") and method == "GET":
             self._answer(state.get(unquote(route[len("/quote/"):])))
         elif (route, method) == ("/cancelQuote", "POST"):
             self._answer(state.cancel(_json(body)))
         else:
-            self._answer(sonata_error(404 if method in ("GET", "POST") else 405,
-                                      f"no {method} {route}"))
+            self._answer(_no_such(route, method))
+
+
+# The methods of each path of the spec's that this seller serves (a 405 names them in Allow).
+_ALLOWED = {"/quote": "GET, POST", "/cancelQuote": "POST"}
+
+
+def _no_such(route: str, method: str) -> SimResponse:
+    allowed = _ALLOWED.get(route) or ("GET" if route.startswith("/quote/") else None)
+    if allowed is None:
+        return sonata_error(404, f"no endpoint {route}")
+    refused = sonata_error(405, f"{route} answers {allowed}, not {method}")
+    refused.headers["Allow"] = allowed
+    return refused
 
 
 def _json(body: bytes) -> Any:
