@@ -60,8 +60,13 @@ class _SonataHandler(_Handler):
         if not state.authorised(self.headers.get("Authorization")):
             self._answer(sonata_error(401, "missing, unknown or expired access token"))
             return
+        if method == "POST" and route in ("/quote", "/cancelQuote"):
+            request = _json(body)
+            if request is _UNREADABLE:
+                self._answer(sonata_error(400, "the body is not JSON"))  # Error400 invalidBody
+                return
         if (route, method) == ("/quote", "POST"):
-            response = state.create(_json(body))
+            response = state.create(request)
             if response.status == 201 and sim.lose_answer():
                 self._drop()  # the quote exists; only a search by externalId finds it again
                 return
@@ -71,7 +76,7 @@ class _SonataHandler(_Handler):
         elif route.startswith("/quote/") and method == "GET":
             self._answer(state.get(unquote(route[len("/quote/"):])))
         elif (route, method) == ("/cancelQuote", "POST"):
-            self._answer(state.cancel(_json(body)))
+            self._answer(state.cancel(request))
         else:
             self._answer(_no_such(route, method))
 
@@ -89,11 +94,14 @@ def _no_such(route: str, method: str) -> SimResponse:
     return refused
 
 
+_UNREADABLE = object()
+
+
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        return None
+        return _UNREADABLE
 
 
 class SonataSimulator:

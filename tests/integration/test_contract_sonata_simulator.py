@@ -168,6 +168,11 @@ def test_what_bulkquote_sends_is_answered_as_the_spec_says():
             bad = http.get("quote", params=query)
             assert bad.status_code == 400 and bad.json()["code"] == "invalidQuery", query
             spec["/quote"]["GET"].validate_response(bad)
+        for path in ("quote", "cancelQuote"):   # not JSON at all: the spec's 400 invalidBody
+            unreadable = http.post(path, content=b"{not json",
+                                   headers={"Content-Type": "application/json;charset=utf-8"})
+            assert unreadable.status_code == 400 and unreadable.json()["code"] == "invalidBody"
+            spec[f"/{path}"]["POST"].validate_response(unreadable)
         missing = http.get("quote/SQ-nobody")
         assert missing.status_code == 404
         spec["/quote/{id}"]["GET"].validate_response(missing)
