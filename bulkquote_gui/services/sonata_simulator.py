@@ -37,6 +37,9 @@ class _SonataHandler(_Handler):
         text = json.dumps(body, separators=(",", ":"), default=lambda d: f"\x00{d}\x00")
         return _NUMBER.sub(r"\1", text).encode()
 
+    def _refusal(self, status: int, code: str, message: str) -> SimResponse:
+        return sonata_error(status, message)   # a 400 is invalidBody, as the spec's Error400
+
     def _dispatch(self, method: str) -> None:
         sim: SonataSimulator = self.server.owner
         url = urlsplit(self.path)

@@ -34,7 +34,10 @@ the machine at load 15).
 
 from __future__ import annotations
 
+import http.client as http_client
+import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -173,6 +176,15 @@ def test_what_bulkquote_sends_is_answered_as_the_spec_says():
                                    headers={"Content-Type": "application/json;charset=utf-8"})
             assert unreadable.status_code == 400 and unreadable.json()["code"] == "invalidBody"
             spec[f"/{path}"]["POST"].validate_response(unreadable)
+        # Refused by the HTTP plumbing before any route (the Momentum simulator's): still Sonata's shape.
+        raw = http_client.HTTPConnection(sim.host, sim.port, timeout=5)
+        raw.putrequest("POST", urlsplit(sim.base_url).path + "/quote")
+        raw.putheader("Content-Length", "-5")
+        raw.endheaders()
+        bad_length = raw.getresponse()
+        assert bad_length.status == 400
+        assert json.loads(bad_length.read())["code"] == "invalidBody"
+        raw.close()
         missing = http.get("quote/SQ-nobody")
         assert missing.status_code == 404
         spec["/quote/{id}"]["GET"].validate_response(missing)
