@@ -176,7 +176,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.request_version == "HTTP/0.9":  # an unreadable request line: answer with headers
             self.request_version = "HTTP/1.0"
         short = self.responses.get(code, ("error", ""))[0]
-        self._answer(error(code, "bad_request", message or short))
+        self._answer(self._refusal(code, "bad_request", message or short))
+
+    def _refusal(self, status: int, code: str, message: str) -> SimResponse:
+        """A request refused before it reaches a route, in this API's error shape (the Sonata
+        simulator's handler answers in Sonata's)."""
+        return error(status, code, message)
 
     def _dispatch(self, method: str) -> None:
         sim = self.server.owner
@@ -274,7 +279,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
-            self._answer(error(411, "length_required", "send a Content-Length, not a chunked body"))
+            self._answer(self._refusal(411, "length_required",
+                                       "send a Content-Length, not a chunked body"))
             return None
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -282,8 +288,8 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if length < 0 or length > MAX_REQUEST_BYTES:
             self.close_connection = True
-            self._answer(error(400 if length < 0 else 413, "malformed_request",
-                               "bad or too large Content-Length"))
+            self._answer(self._refusal(400 if length < 0 else 413, "malformed_request",
+                                       "bad or too large Content-Length"))
             return None
         return self.rfile.read(length) if length else b""
 

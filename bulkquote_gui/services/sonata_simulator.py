@@ -3,7 +3,8 @@
 
 It speaks the calls of shared/sonata-profile.md: POST {token path} (client credentials, the
 client id and secret as HTTP Basic or in the form), POST {base}/quote, GET {base}/quote/{id},
-GET {base}/quote?externalId=, POST {base}/cancelQuote. The rules are sonata_simulator_state.py;
+GET {base}/quote (by externalId, projectId, state; offset, limit), POST {base}/cancelQuote, each
+answered as docs/api/sonata/quoteManagement.api.yaml says. The rules are sonata_simulator_state.py;
 the HTTP server, its guard against web pages and its JSON answers are the Momentum simulator's
 (services/simulator.py), with this module's routing.
 """
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from bulkquote_gui.core.clock import Clock
 from bulkquote_gui.services import simulator_guard
 from bulkquote_gui.services.simulator import _Handler, _HTTPServer
+from bulkquote_gui.services.simulator_state import SimResponse
 from bulkquote_gui.services.sonata_simulator_state import SonataState, sonata_error
 
 BASE_PATH = "/mefApi/sonata/quoteManagement/v8"
@@ -34,6 +36,9 @@ class _SonataHandler(_Handler):
         # a real seller writes it; json would otherwise refuse or round it through a float.
         text = json.dumps(body, separators=(",", ":"), default=lambda d: f"\x00{d}\x00")
         return _NUMBER.sub(r"\1", text).encode()
+
+    def _refusal(self, status: int, code: str, message: str) -> SimResponse:
+        return sonata_error(status, message)   # a 400 is invalidBody, as the spec's Error400
 
     def _dispatch(self, method: str) -> None:
         sim: SonataSimulator = self.server.owner
@@ -58,28 +63,48 @@ class _SonataHandler(_Handler):
         if not state.authorised(self.headers.get("Authorization")):
             self._answer(sonata_error(401, "missing, unknown or expired access token"))
             return
+        if method == "POST" and route in ("/quote", "/cancelQuote"):
+            request = _json(body)
+            if request is _UNREADABLE:
+                self._answer(sonata_error(400, "the body is not JSON"))  # Error400 invalidBody
+                return
         if (route, method) == ("/quote", "POST"):
-            response = state.create(_json(body))
+            response = state.create(request)
             if response.status == 201 and sim.lose_answer():
                 self._drop()  # the quote exists; only a search by externalId finds it again
                 return
             self._answer(response)
         elif (route, method) == ("/quote", "GET"):
-            self._answer(state.find(parse_qs(url.query).get("externalId", [None])[0]))
+            self._answer(state.find(parse_qs(url.query, keep_blank_values=True)))
         elif route.startswith("/quote/") and method == "GET":
             self._answer(state.get(unquote(route[len("/quote/"):])))
         elif (route, method) == ("/cancelQuote", "POST"):
-            self._answer(state.cancel(_json(body)))
+            self._answer(state.cancel(request))
         else:
-            self._answer(sonata_error(404 if method in ("GET", "POST") else 405,
-                                      f"no {method} {route}"))
+            self._answer(_no_such(route, method))
+
+
+# The methods of each path of the spec's that this seller serves (a 405 names them in Allow).
+_ALLOWED = {"/quote": "GET, POST", "/cancelQuote": "POST"}
+
+
+def _no_such(route: str, method: str) -> SimResponse:
+    allowed = _ALLOWED.get(route) or ("GET" if route.startswith("/quote/") else None)
+    if allowed is None:
+        return sonata_error(404, f"no endpoint {route}")
+    refused = sonata_error(405, f"{route} answers {allowed}, not {method}")
+    refused.headers["Allow"] = allowed
+    return refused
+
+
+_UNREADABLE = object()
 
 
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        return None
+        return _UNREADABLE
 
 
 class SonataSimulator:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -44,14 +45,16 @@ _CODES = {400: "invalidBody", 401: "invalidCredentials", 403: "accessDenied", 40
 
 def sonata_error(status: int, reason: str, *, code: str | None = None, path: str | None = None,
                  retry_after_s: float | None = None) -> SimResponse:
-    """A Sonata Error body: reason (at most 255 characters), code, propertyPath."""
+    """A Sonata Error body: reason (at most 255 characters), code, propertyPath. A 422 is a list
+    of them (Error422[] in the spec), here always of one."""
     body: dict[str, Any] = {"reason": reason[:255]}
     code = code or _CODES.get(status)
     if code:
         body["code"] = code
     if path:
         body["propertyPath"] = path
-    return SimResponse(status, body, retry_after_s=retry_after_s)
+    return SimResponse(status, [body] if status == 422 else body,  # type: ignore[arg-type]
+                       retry_after_s=retry_after_s)
 
 
 class _Invalid(Exception):
@@ -165,15 +168,23 @@ class SonataState:
             self._advance(quote)
             return SimResponse(200, self._body(quote))
 
-    def find(self, external_id: str | None) -> SimResponse:
+    def find(self, query: dict[str, list[str]]) -> SimResponse:
+        """listQuote: filtered by externalId, projectId and state, a page at a time (offset,
+        limit) with X-Total-Count. A filter the spec does not allow is a 400 invalidQuery."""
+        try:
+            wanted, offset, limit = _list_query(query)
+        except _Invalid as bad:
+            return sonata_error(400, bad.reason, code="invalidQuery")
         with self._lock:
             self._advance_all()
             self._count("searches")
             found = [{"id": q.id, "externalId": q.request.get("externalId"), "state": q.state,
                       "quoteDate": _stamp(q.created), "projectId": q.request.get("projectId")}
-                     for q in self._quotes.values()
-                     if external_id is None or q.request.get("externalId") == external_id]
-        return SimResponse(200, found)  # type: ignore[arg-type]  # Sonata lists are JSON arrays
+                     for q in self._quotes.values()]
+        found = [q for q in found if all(q[name] == value for name, value in wanted.items())]
+        page = found[offset:offset + limit]
+        return SimResponse(200, page,  # type: ignore[arg-type]  # Sonata lists are JSON arrays
+                           headers={"X-Total-Count": str(len(found)), "X-Result-Count": str(len(page))})
 
     def cancel(self, body: Any) -> SimResponse:
         quote_id = body.get("quoteId") if isinstance(body, dict) else None
@@ -181,8 +192,8 @@ class SonataState:
             return sonata_error(422, "quoteId is required", code="missingProperty", path="/quoteId")
         with self._lock:
             quote = self._quotes.get(quote_id)
-            if quote is None:
-                return sonata_error(404, "no such quote")
+            if quote is None:  # the spec gives cancelQuote no 404: an unknown id is a 422
+                return sonata_error(422, "no such quote", code="referenceNotFound", path="/quoteId")
             self._advance(quote)
             if quote.state not in OPEN_STATES:
                 return sonata_error(422, f"the quote is {quote.state}; it cannot be cancelled",
@@ -279,6 +290,53 @@ def _price(kind: str, name: str, amount: str, *, period: str | None = None) -> d
 
 def _stamp(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# listQuote's query: what this seller filters by, what it only checks, and its page size.
+_FILTERS = ("externalId", "projectId", "state")
+_STATES = frozenset({"accepted", "acknowledged", "answered", "approved.orderable",
+                     "approved.orderableAlternate", "cancelled", "unableToProvide", "declined",
+                     "expired", "inProgress", "inProgress.draft", "rejected"})
+_DATES = tuple(f"{name}.{side}" for name in ("quoteDate", "requestedQuoteCompletionDate",
+                                             "expectedQuoteCompletionDate",
+                                             "effectiveQuoteCompletionDate")
+               for side in ("gt", "lt"))
+MAX_PAGE = 100
+_WHOLE = re.compile(r"-?[0-9]{1,1000}")
+_INT32 = 2 ** 31  # limit is an int32 in the spec
+
+
+def _list_query(query: dict[str, list[str]]) -> tuple[dict[str, str], int, int]:
+    """(filters, offset, limit) of a listQuote query; _Invalid names the parameter at fault."""
+    one: dict[str, str] = {}
+    for name, values in query.items():
+        if len(values) != 1:
+            raise _Invalid(f"{name} is given {len(values)} times", "invalidQuery", name)
+        one[name] = values[0]
+    if one.get("state", "accepted") not in _STATES:
+        raise _Invalid("state is not a quote state", "invalidQuery", "state")
+    if one.get("quoteLevel", "firm") not in ("budgetary", "firmSubjectToFeasibilityCheck", "firm"):
+        raise _Invalid("quoteLevel is not a quote level", "invalidQuery", "quoteLevel")
+    for name in _DATES:
+        if name in one and not _is_date_time(one[name]):
+            raise _Invalid(f"{name} is not a date-time", "invalidQuery", name)
+    numbers = {}
+    for name, default, bound in (("offset", 0, None), ("limit", MAX_PAGE, _INT32)):
+        text = one.get(name, str(default))
+        if not _WHOLE.fullmatch(text) or (bound and not -bound <= int(text) < bound):
+            raise _Invalid(f"{name} is not a whole number{' of 32 bits' if bound else ''}",
+                           "invalidQuery", name)
+        numbers[name] = int(text)
+    # The spec sets no lower bound: a negative one is read as none, a limit past a page as a page.
+    return ({name: one[name] for name in _FILTERS if name in one}, max(0, numbers["offset"]),
+            min(max(0, numbers["limit"]), MAX_PAGE))
+
+
+def _is_date_time(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None  # RFC 3339 has an offset
+    except ValueError:
+        return False
 
 
 def _site_and_service(request: Any) -> tuple[dict[str, Any], dict[str, Any],

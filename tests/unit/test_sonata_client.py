@@ -370,6 +370,19 @@ def test_422_is_permanent_with_the_sellers_code_and_property(code):
     assert caught.value.message == "bad postcode"
 
 
+def test_a_422_as_the_spec_writes_it_a_list_of_errors_keeps_the_sellers_words():
+    # quoteManagement.api.yaml answers a 422 with an array of Error422, one per problem.
+    seller = Seller().on("POST /quote", ok([
+        {"reason": "postcode is missing", "code": "missingProperty",
+         "propertyPath": "/quoteItem/0/product/place/0/postcode"},
+        {"reason": "term not offered", "code": "invalidValue"}], 422))
+    with pytest.raises(PermanentError) as caught:
+        client(seller).submit(ROW, "key-1")
+    assert (caught.value.code, caught.value.field) == ("missingProperty",
+                                                      "/quoteItem/0/product/place/0/postcode")
+    assert caught.value.message == "postcode is missing; term not offered"
+
+
 def test_400_is_permanent_and_404_not_found():
     seller = Seller().on("POST /quote", ok({"reason": "unreadable"}, 400))
     with pytest.raises(PermanentError):

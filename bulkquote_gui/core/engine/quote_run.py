@@ -219,6 +219,13 @@ class QuoteRun:
                     continue
                 # The quote's own timeout runs from its creation: an outage that held the POST
                 # back must not leave the quote only moments before it is given up on.
+                if quote.status == QuoteStatus.COMPLETE and quote.result is not None:
+                    # Priced in the POST's answer (a Sonata seller may answer at once): nothing
+                    # more is asked of the API, so the result's own write stores the quote id;
+                    # `polling` first would be one round trip for nothing. A crash before it
+                    # leaves the row `submitting`, found again by its key like any lost answer.
+                    self._outcomes.record_terminal(row.id, quote)
+                    return None
                 posted_at = self._clock.now()
                 self._outcomes.write_row(row.id, lambda s: row_store.mark_polling(
                     s, row.id, quote.id, posted_at=posted_at), one_statement=True,

@@ -57,6 +57,7 @@ MAX_JSON_DEPTH = 32       # a Quote echoing an MEF 106 configuration nests about
 MAX_ITEMS = 50            # quote items read per quote (one per term asked; a seller may add)
 MAX_PRICES = 50           # prices read per item
 MAX_FOUND = 1000          # quotes read from one GET /quote?externalId=
+MAX_ERRORS = 20           # errors read from one 422 (the spec sends a list)
 MAX_NOTE_CHARS = 500
 _MAX_NUMBER_CHARS = 32
 _CENT = Decimal("0.01")
@@ -161,9 +162,20 @@ def decode(body: bytes) -> Any:
 
 
 def error_parts(body: Any, secret: Secret) -> tuple[str | None, str | None, str | None]:
-    """(code, words for the rep, propertyPath) of a Sonata Error body; Nones where absent."""
-    if not isinstance(body, dict):
+    """(code, words for the rep, propertyPath) of a Sonata Error body; Nones where absent.
+
+    The spec answers a 422 with a list of Error422, one per problem: the first gives the code
+    and property, every one its reason."""
+    errors = [e for e in body[:MAX_ERRORS] if isinstance(e, dict)] if isinstance(body, list) \
+        else [body] if isinstance(body, dict) else []
+    if not errors:
         return None, None, None
+    code, _, path = _one_error(errors[0], secret)
+    words = "; ".join(dict.fromkeys(w for e in errors if (w := _one_error(e, secret)[1])))
+    return code, (clean_text(words, MAX_MESSAGE_CHARS) if words else None), path
+
+
+def _one_error(body: dict[str, Any], secret: Secret) -> tuple[str | None, str | None, str | None]:
     texts = [clean_text(body[k], MAX_MESSAGE_CHARS, secret) for k in ("reason", "message")
              if isinstance(body.get(k), str)]
     words = ": ".join(dict.fromkeys(t for t in texts if t)) or None

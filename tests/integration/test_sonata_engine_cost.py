@@ -1,0 +1,87 @@
+"""What one quote costs the store on a Sonata provider, beside a Momentum one, counted on SQLite
+and PostgreSQL (where every statement, BEGIN and COMMIT is a round trip). Counted, not timed:
+benchmarks/bench_sonata_engine.py and bench_engine.py have the times.
+
+A Momentum quote: the line's read, `submitting`, `polling` with the quote id, the result (four
+statements in one transaction) - 7. A Sonata seller that answers the POST with the price (the
+built-in simulator at time scale 0, a seller answering instantSyncQuote) has nothing left to poll:
+its result is written straight from `submitting` - 6, never more than Momentum's.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from sqlalchemy import event
+
+from bulkquote_gui.core.engine.policy import EngineConfig
+from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.offer import BatchDefaults
+from bulkquote_gui.core.quoting.factory import SONATA, build_client
+from bulkquote_gui.core.quoting.momentum import MomentumClient
+from bulkquote_gui.core.quoting.sonata.settings import Contact, SonataSettings
+from bulkquote_gui.core.states import BatchStatus, RowState
+from bulkquote_gui.core.store import batches as batch_store
+from bulkquote_gui.core.store import engine as engine_store
+from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.services.simulator import SimulatorServer
+from bulkquote_gui.services.sonata_simulator import SonataSimulator
+from tests.helpers.fakes import FakeClock, FakeImport, checked_row
+
+FAST = EngineConfig(poll_interval_s=0.0, retry_after_floor_s=0.0, backoff_base_s=0.0)
+STREET = "600 Congress Ave"   # a site the simulator prices (no coverage gap drawn for it)
+SERVICE = {"product": "DIA", "bandwidth_mbps": 500, "term_months": 36}
+
+
+def statements_per_quote(session_factory, run: Callable[[int], str]) -> tuple[float, float]:
+    """(statements, transactions) per quote: what 20 rows more cost, so that a batch's own start
+    and end, the same for any size, drop out."""
+    engine = session_factory.kw["bind"]
+
+    def cost(rows: int) -> tuple[int, int]:
+        with engine_store.in_transaction(session_factory) as session:
+            batch_id = batch_store.create_batch(
+                session, FakeImport([checked_row(n, street=STREET, **SERVICE) for n in range(2, rows + 2)]),
+                defaults=BatchDefaults(), source_name="t.csv")
+        statements, transactions = [], []
+        count_statement = lambda *a: statements.append(1)
+        count_begin = lambda conn: transactions.append(
+            conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT")
+        event.listen(engine, "before_cursor_execute", count_statement)
+        event.listen(engine, "begin", count_begin)
+        try:
+            assert run(batch_id) == BatchStatus.COMPLETE
+        finally:
+            event.remove(engine, "before_cursor_execute", count_statement)
+            event.remove(engine, "begin", count_begin)
+        with session_factory() as session:
+            assert {r.status for r in view_store.batch_rows(session, batch_id)} == {RowState.COMPLETE}
+        return len(statements), sum(transactions)
+
+    cost(1)   # the account, its lease and the store's first-use bookkeeping, made once
+    small, big = cost(5), cost(25)
+    return (big[0] - small[0]) / 20, (big[1] - small[1]) / 20
+
+
+def momentum_cost(session_factory) -> tuple[float, float]:
+    """The built-in Momentum simulator at time scale 0: queued at the POST, priced at the GET."""
+    with SimulatorServer(port=0, time_scale=0) as sim, MomentumClient(sim.base_url, "test-key") as api:
+        return statements_per_quote(session_factory, lambda batch_id: Processor(
+            session_factory, api, clock=FakeClock(), config=FAST,
+            rng=random.Random(3)).run_batch(batch_id))
+
+
+def test_a_sonata_quote_answered_at_once_costs_six_statements_one_fewer_than_momentum(session_factory):
+    with SonataSimulator(time_scale=0.0) as sim, build_client(
+            sim.base_url, "secret-123", kind=SONATA, sonata=SonataSettings(
+                token_url=sim.token_url, client_id="buyer-1", seller="Sim Fiber",
+                offerings={"DIA": "BIA-1"}, contact=Contact("Rita Rep", "rita@buyer.example"))) as client:
+        # The engine's clock held (the batch's status is re-read on a timer): counts, not times.
+        sonata = statements_per_quote(session_factory, lambda batch_id: Processor(
+            session_factory, client, clock=FakeClock(), config=FAST,
+            rng=random.Random(3)).run_batch(batch_id))
+        assert sim.state.counts.get("searches", 0) == 0   # nothing asked twice of the seller
+    momentum = momentum_cost(session_factory)
+    assert momentum == (7.0, 1.0)
+    assert sonata == (6.0, 1.0), sonata   # 7 before: `polling` written for a quote already priced
