@@ -37,6 +37,8 @@ class Connection:
     # called off the GUI thread, inside an operation.
     account_id: Callable[[], int | None] = lambda: None
     provider_name: str | None = None   # the named provider quoted through (None: unnamed/demo)
+    # Providers to choose from besides the stored ones: demo mode's sellers (services/demo_sellers)
+    choices: tuple[str, ...] = ()
 
 
 class MissingKeyClient:
@@ -81,6 +83,7 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
     from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
     from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, UnknownProvider,
                                                 open_runtime)
+    from bulkquote_gui.services import demo_sellers
     from bulkquote_gui.services.settings import load_settings, save_settings
 
     settings = load_settings()
@@ -134,7 +137,8 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
         return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
                           make_processor=make_processor, close=close, warning=warning,
                           make_client=make_client, account_id=account_id,
-                          provider_name=runtime.provider_name)
+                          provider_name=runtime.provider_name,
+                          choices=demo_sellers.NAMES if runtime.demo_sonata is not None else ())
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

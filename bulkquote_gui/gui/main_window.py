@@ -208,8 +208,11 @@ class MainWindow(QMainWindow):
         self.demo_banner.setVisible(connection.demo)
         self.warning_banner.set_text(connection.warning)
         self.warning_banner.setVisible(bool(connection.warning))
-        self.connection_label.setText("Demo mode (simulator)" if connection.demo
-                                      else f"Momentum API: {connection.api_url}")
+        seller = connection.provider_name
+        if connection.demo:
+            self.connection_label.setText(f"Demo mode ({seller or 'simulator'})")
+        else:
+            self.connection_label.setText(f"{seller or 'Momentum API'}: {connection.api_url}")
 
     @property
     def worker(self) -> Any:

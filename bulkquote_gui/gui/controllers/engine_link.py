@@ -3,6 +3,7 @@ that runs batches, made again when the connection settings change."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -23,6 +24,7 @@ class EngineLink(QObject):
         self.connection: Connection | None = None
         self.worker_thread: WorkerThread | None = None
         self._reconnect_pending = False
+        self.demo_choice: str | None = None   # a demo seller picked: this session only
 
     @property
     def worker(self) -> Any:
@@ -35,12 +37,24 @@ class EngineLink(QObject):
         """The named provider the engine quotes through (None: the unnamed Momentum, demo)."""
         return self.connection.provider_name if self.connection is not None else None
 
+    def shown_provider(self) -> str:
+        """The provider "Quote through" shows as chosen ("": none named)."""
+        connection = self.connection
+        if connection is None:
+            return ""
+        if connection.provider_name is None and connection.choices:
+            return connection.choices[0]   # demo mode's own simulator
+        return connection.provider_name or ""
+
     def account_id(self) -> Callable[[], int | None]:
         connection = self.connection
         return connection.account_id if connection is not None else (lambda: None)
 
     def connect_engine(self) -> None:
-        self.connection = self._context.connect(self._context.settings)
+        settings = self._context.settings
+        if self.demo_choice:
+            settings = replace(settings, provider_name=self.demo_choice)
+        self.connection = self._context.connect(settings)
         self.worker_thread = WorkerThread(self.connection.make_processor)
         emit(self.connected, self.connection)
 

@@ -62,16 +62,25 @@ class SettingsController(QObject):
         """The upload page's choice of provider, read again (off the GUI thread)."""
         from bulkquote_gui.gui.operations import providers as provider_ops
 
-        provider_ops.load(self, self._context.session_factory).success(
-            lambda found: self._upload.actions.set_providers(
-                [p.name for p in found], self._engine.provider_name())).run()
+        def show(found: list[Any]) -> None:
+            connection = self._engine.connection
+            offered = connection.choices if connection is not None else ()
+            self._upload.actions.set_providers([p.name for p in found] + list(offered),
+                                               self._engine.shown_provider())
+        provider_ops.load(self, self._context.session_factory).success(show).run()
 
     def choose_provider(self, name: str) -> None:
-        """The rep picked another provider: kept in Settings, the engine reconnected to it."""
-        if name == (self._engine.provider_name() or ""):
+        """The rep picked another provider: kept in Settings (a demo seller only for this
+        session: it never reaches a real configuration), the engine reconnected to it."""
+        if name == self._engine.shown_provider():
             return
-        self._context.settings.provider_name = name
-        self._context.save_settings(self._context.settings)
+        connection = self._engine.connection
+        if connection is not None and name in connection.choices:
+            self._engine.demo_choice = name
+        else:
+            self._engine.demo_choice = None
+            self._context.settings.provider_name = name
+            self._context.save_settings(self._context.settings)
         self._engine.reconnect_when_idle()
 
     def open_providers(self, parent: QWidget | None = None) -> None:
