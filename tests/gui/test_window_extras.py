@@ -209,10 +209,9 @@ def test_the_settings_dialogs_have_the_same_buttons(qtbot):
     from PySide6.QtWidgets import QDialogButtonBox
 
     from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
-    from bulkquote_gui.services.secrets import KeyStore
 
     looks = []
-    for dialog in (SettingsDialog(Settings(), KeyStore()), _dialog(qtbot, Settings())):
+    for dialog in (SettingsDialog(Settings()), _dialog(qtbot, Settings())):
         qtbot.addWidget(dialog)
         buttons = dialog.buttons.buttons()
         looks.append([(b.text(), b.objectName(), b.icon().isNull()) for b in buttons])

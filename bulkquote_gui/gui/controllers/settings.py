@@ -31,11 +31,9 @@ class SettingsController(QObject):
         engine.connected.connect(lambda _connection: self.refresh_providers())
 
     def open_settings(self) -> None:
-        connection = self._engine.connection
-        dialog = SettingsDialog(self._context.settings, self._context.keystore,
-                                demo_url=connection.api_url if connection and connection.demo else None,
-                                confirm=self._dialogs.confirm, parent=self._dialog_parent)
-        dialog.providers_requested.connect(lambda: self.open_providers(dialog))
+        dialog = SettingsDialog(self._context.settings, parent=self._dialog_parent)
+        dialog.providers_requested.connect(  # plain http:// as ticked, even before Save
+            lambda: self.open_providers(dialog, allow_insecure_http=dialog.insecure_check.isChecked()))
         accepted = self._dialogs.run(dialog)
         dialog.deleteLater()
         if not accepted or dialog.result_settings is None:
@@ -45,16 +43,12 @@ class SettingsController(QObject):
         self._context.save_settings(new)
         if old.rep_name != new.rep_name:
             emit(self.rep_renamed)
-        if dialog.key_saved_in_keyring is False and dialog.key_edit.text().strip():
-            self._dialogs.info("API key kept for this session",
-                               "No system keyring is available, so the API key is kept only until "
-                               "BulkQuote closes. You will be asked for it again next time.")
         if (old.default_bandwidth_mbps, old.default_term_months, old.default_product, old.default_company) != \
                 (new.default_bandwidth_mbps, new.default_term_months, new.default_product, new.default_company):
             self._upload.defaults_panel.set_defaults(new.batch_defaults())
             self._upload.apply_defaults(new.batch_defaults())
-        if (old.api_base_url, old.poll_interval_s, old.quote_timeout_s) != \
-                (new.api_base_url, new.poll_interval_s, new.quote_timeout_s) or dialog.key_changed:
+        if (old.poll_interval_s, old.quote_timeout_s, old.allow_insecure_http) != \
+                (new.poll_interval_s, new.quote_timeout_s, new.allow_insecure_http):
             self._engine.reconnect_when_idle()
 
 
@@ -83,12 +77,15 @@ class SettingsController(QObject):
             self._context.save_settings(self._context.settings)
         self._engine.reconnect_when_idle()
 
-    def open_providers(self, parent: QWidget | None = None) -> None:
+    def open_providers(self, parent: QWidget | None = None, *,
+                       allow_insecure_http: bool | None = None) -> None:
         """Settings → Providers; a provider added, changed or removed reconnects the engine."""
         from bulkquote_gui.gui.dialogs.providers_dialog import ProvidersDialog
 
+        if allow_insecure_http is None:
+            allow_insecure_http = self._context.settings.allow_insecure_http
         dialog = ProvidersDialog(self._context.session_factory,
-                                 allow_insecure_http=self._context.settings.allow_insecure_http,
+                                 allow_insecure_http=allow_insecure_http,
                                  confirm=self._dialogs.confirm,
                                  parent=parent or self._dialog_parent)
         dialog.changed.connect(self._engine.reconnect_when_idle)
