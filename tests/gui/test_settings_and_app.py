@@ -206,9 +206,14 @@ def test_gui_command_starts_and_quits(qtbot, monkeypatch, tmp_path):
 
     def start_and_quit(self, file=None):
         original_start(self, file)
-        seen["demo"] = self.connection.demo
         seen["file"] = file
-        self.upload_page.loaded.connect(lambda r: (seen.setdefault("rows", len(r)), self.close()))
+
+        def quit_once_both() -> None:   # the sheet loaded and the engine connected (off-thread)
+            if "demo" in seen and "rows" in seen:
+                self.close()
+        self.engine.connected.connect(
+            lambda connection: (seen.setdefault("demo", connection.demo), quit_once_both()))
+        self.upload_page.loaded.connect(lambda r: (seen.setdefault("rows", len(r)), quit_once_both()))
 
     monkeypatch.setattr(MainWindow, "start", start_and_quit)
     args = argparse.Namespace(file=str(SAMPLE),
