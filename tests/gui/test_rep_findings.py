@@ -167,6 +167,7 @@ def test_demo_batch_quit_mid_quote_resumes_after_a_restart(qtbot, make_window, d
     first_context = context_from_args(args)  # the real app's: demo mode, built-in simulator
     first = make_window(first_context)
     first.start()
+    qtbot.waitUntil(lambda: first.connection is not None, timeout=30_000)
     assert first.connection.demo
     quit_at: list[int] = []
 
