@@ -81,8 +81,9 @@ class AppContext:
 def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
     from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
+    from bulkquote_gui.core.engine.pool import ProcessorGroup
     from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, UnknownProvider,
-                                                open_runtime)
+                                                open_runtime, other_runtimes)
     from bulkquote_gui.services import demo_sellers
     from bulkquote_gui.services.settings import load_settings, save_settings
 
@@ -108,6 +109,7 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
         runtime = pending.pop() if pending else runtime_for(current, first.db_url)
         clients: list[ProviderClient] = []
         runtime.share_engine(engine)
+        others = other_runtimes(runtime)   # their batches go on through them
 
         warning = ""
         if not runtime.demo and not runtime.api_key:
@@ -121,14 +123,22 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
                 return MissingKeyClient(str(exc))
 
         def make_processor(on_event: Callable[[Event], None]) -> Any:
-            client = make_client()
-            clients.append(client)
-            return runtime.make_processor(client, on_event=on_event, role="window")
+            """The chosen provider's engine, grouped with every other provider's."""
+            lines = []
+            for each in (runtime, *others):
+                try:
+                    client = each.make_client() if each is not runtime else make_client()
+                except MissingApiKey:
+                    continue   # (only the chosen one stands in with a refusal)
+                clients.append(client)
+                lines.append(each.make_processor(client, on_event=on_event, role="window"))
+            return lines[0] if len(lines) == 1 else ProcessorGroup(lines)
 
         def close() -> None:
             for client in clients:
                 client.close()
-            runtime.close()
+            for each in (*others, runtime):
+                each.close()
 
         def account_id() -> int | None:
             account = runtime.account()

@@ -342,6 +342,51 @@ class _DemoSeller(Exception):
         self.name = name
 
 
+def other_runtimes(runtime: Runtime) -> list[Runtime]:
+    """Every other provider `runtime`'s store (or demo mode) can quote through, each a runtime on
+    the same engine, so the window quotes each batch through the provider it was sent to. A
+    stored provider whose secret is not on this computer is left out: its batches wait."""
+    if runtime.demo:
+        return _other_demo_seller(runtime)
+    try:
+        with runtime.session_factory() as session:
+            stored = provider_store.list_providers(session)
+    except STORE_TROUBLE as exc:   # told where the store is used; the chosen one still quotes
+        log.warning("could not read the other providers: %s", type(exc).__name__)
+        return []
+    others = []
+    for found in stored:
+        if runtime.provider is not None and found.id == runtime.provider.id:
+            continue
+        try:
+            secret = provider_config.provider_secret(found)
+        except provider_config.MissingSecret:
+            continue
+        others.append(_sharing(runtime, api_url=found.base_url, api_key=secret, demo=False,
+                               provider=found, provider_kind=found.kind))
+    return others
+
+
+def _other_demo_seller(runtime: Runtime) -> list[Runtime]:
+    """Demo mode's other seller: the Sonata one beside the demo Momentum, or the other way."""
+    sim, seller = runtime.simulator, runtime.demo_sonata
+    if sim is None or seller is None:
+        return []
+    if runtime.provider is None:
+        return [_sharing(runtime, api_url=seller.provider.base_url, api_key=seller.secret,
+                         demo=True, provider=seller.provider, provider_kind=seller.provider.kind)]
+    return [_sharing(runtime, api_url=sim.base_url, api_key=DEMO_API_KEY, demo=True)]
+
+
+def _sharing(runtime: Runtime, **chosen: Any) -> Runtime:
+    """A runtime like `runtime` but for another provider, on its engine (closing it stops no
+    simulator and closes no engine)."""
+    other = Runtime(db_url=runtime.db_url, poll_interval_s=runtime.poll_interval_s,
+                    quote_timeout_s=runtime.quote_timeout_s, settings=runtime.settings, **chosen)
+    other.share_engine(runtime.engine)
+    return other
+
+
 # What opening or reading the store may raise when it cannot be used right now.
 STORE_TROUBLE: tuple[type[BaseException], ...] = (SQLAlchemyError, SchemaError, UnusableDatabase,
                                                   OSError)
