@@ -39,6 +39,9 @@ class Connection:
     provider_name: str | None = None   # the named provider quoted through (None: unnamed/demo)
     # Providers to choose from besides the stored ones: demo mode's sellers (services/demo_sellers)
     choices: tuple[str, ...] = ()
+    # Why a batch cannot go to the provider for want of the rep's contact, for these settings
+    # ("": it can; a Sonata seller needs the rep's name and e-mail)
+    contact_problem: Callable[[Settings], str] = lambda _settings: ""
 
 
 class MissingKeyClient:
@@ -82,9 +85,9 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
     from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
     from bulkquote_gui.core.engine.pool import ProcessorGroup
-    from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, UnknownProvider,
-                                                open_runtime, other_runtimes)
-    from bulkquote_gui.services import demo_sellers
+    from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, MissingContact,
+                                                UnknownProvider, open_runtime, other_runtimes)
+    from bulkquote_gui.services import demo_sellers, provider_config
     from bulkquote_gui.services.settings import load_settings, save_settings
 
     settings = load_settings()
@@ -128,6 +131,8 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             for each in (runtime, *others):
                 try:
                     client = each.make_client() if each is not runtime else make_client()
+                except MissingContact as exc:   # its batches pause, saying where to fill it
+                    client = MissingKeyClient(str(exc))
                 except MissingApiKey:
                     continue   # (only the chosen one stands in with a refusal)
                 clients.append(client)
@@ -148,7 +153,10 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
                           make_processor=make_processor, close=close, warning=warning,
                           make_client=make_client, account_id=account_id,
                           provider_name=runtime.provider_name,
-                          choices=demo_sellers.NAMES if runtime.demo_sonata is not None else ())
+                          choices=demo_sellers.NAMES if runtime.demo_sonata is not None else (),
+                          contact_problem=lambda s: "" if runtime.demo else
+                          provider_config.missing_contact(runtime.provider, s.rep_name,
+                                                          s.rep_email))
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from bulkquote_gui.core.quoting.factory import SONATA
+from bulkquote_gui.core.quoting.sonata.settings import Contact
 from bulkquote_gui.core.store.providers import StoredProvider
 
 DEMO_MOMENTUM = "Demo Momentum"        # how "Quote through" names demo mode's own simulator
@@ -19,6 +20,9 @@ DEMO_SONATA = "Demo Sonata seller"
 NAMES = (DEMO_MOMENTUM, DEMO_SONATA)
 SONATA_ACCOUNT_URL = "demo:sonata"     # its batches' account, stable while the port moves
 DEMO_LANES = 2                         # quotes it allows in progress: the demo shows lanes too
+# The buyer's contact the demo seller is sent while Settings > You is empty (a real seller
+# refuses to quote without the rep's own: services/provider_config.missing_contact).
+DEMO_CONTACT = Contact(name="Demo rep", email="demo.rep@example.invalid")
 
 
 def is_demo_name(name: str | None) -> bool:

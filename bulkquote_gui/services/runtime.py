@@ -73,6 +73,11 @@ class RefusedApiUrl(MissingApiKey):
     """
 
 
+class MissingContact(MissingApiKey):
+    """A Sonata seller is chosen but the rep's name or e-mail (its buyer's contact) is not set:
+    held back like a missing key, nothing sent; str() says where to fill it."""
+
+
 class UnusableApiKey(MissingApiKey):
     """The key cannot go in an HTTP header (a space, CR/LF): held back like a missing key."""
 
@@ -168,13 +173,34 @@ class Runtime:
             raise MissingApiKey(self.missing_key or
                                 "no API key: set BULKQUOTE_API_KEY or save the key in the app's "
                                 f"settings (API {self.api_url})")
-        options = (provider_config.client_options(self.provider) if self.provider is not None
-                   else {"kind": self.provider_kind})
+        problem = self.contact_problem()
+        if problem:
+            raise MissingContact(problem)
+        options = (provider_config.client_options(self.provider, contact=self.contact())
+                   if self.provider is not None else {"kind": self.provider_kind})
         try:
             return build_client(self.api_url, key, clock=clock,
                                 allow_insecure_http=self.settings.allow_insecure_http, **options)
         except ValueError as exc:   # its text never quotes the key
             raise UnusableApiKey(f"{exc} (API {self.api_url})") from None
+
+    def contact_problem(self) -> str:
+        """Why the provider cannot be asked for a quote for want of the rep's contact ("": it
+        can). Demo mode's seller takes a stand-in (services/demo_sellers)."""
+        if self.demo:
+            return ""
+        return provider_config.missing_contact(self.provider, self.settings.rep_name,
+                                               self.settings.rep_email)
+
+    def contact(self) -> Any:
+        """The rep as a Sonata seller's buyer contact (Settings > You)."""
+        from bulkquote_gui.core.quoting.sonata.settings import Contact
+        from bulkquote_gui.services.demo_sellers import DEMO_CONTACT
+
+        s = self.settings
+        if self.demo and not (s.rep_name.strip() and s.rep_email.strip()):
+            return DEMO_CONTACT
+        return Contact(name=s.rep_name.strip(), email=s.rep_email.strip())
 
     def processor_config(self) -> EngineConfig:
         # A poll interval chosen below a second (tests, local simulators) also lowers the floor

@@ -13,6 +13,7 @@ from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.context import context_from_args
 from bulkquote_gui.services.runtime import open_runtime
+from bulkquote_gui.services.settings import Settings, save_settings
 from bulkquote_gui.services.simulator import SimulatorServer
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
 
@@ -36,6 +37,7 @@ def _left_for(db: str, provider: str) -> int:
 def test_a_batch_left_for_another_provider_goes_on_through_it(qtbot, make_window, dialogs,
                                                               tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path / 'two.sqlite'}"
+    save_settings(Settings(rep_name="Dana Rep", rep_email="dana@example.com"))   # the buyer
     monkeypatch.setenv("MOMENTUM_KEY", "momentum-key")
     monkeypatch.setenv("LUMEN_SECRET", SECRET)
     with SimulatorServer(time_scale=0.002, api_key="momentum-key") as momentum, \

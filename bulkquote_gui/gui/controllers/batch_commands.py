@@ -49,7 +49,13 @@ class BatchCommands(QObject):
 
     # ------------------------------------------------------------------ submit
     def submit(self, result: Any, defaults: Any) -> None:
-        """Store the batch; first, a file submitted before asks whether to quote it again."""
+        """Store the batch; first, a file submitted before asks whether to quote it again. A
+        Sonata seller without the rep's contact is refused first: nothing is stored or sent."""
+        connection = self._engine.connection
+        problem = connection.contact_problem(self._context.settings) if connection else ""
+        if problem:
+            self._dialogs.error("Your name and e-mail are needed", problem)
+            return
         source_name = Path(result.path).name
         self._upload.submit_button.setEnabled(False)
 

@@ -47,8 +47,10 @@ class SettingsController(QObject):
                 (new.default_bandwidth_mbps, new.default_term_months, new.default_product, new.default_company):
             self._upload.defaults_panel.set_defaults(new.batch_defaults())
             self._upload.apply_defaults(new.batch_defaults())
-        if (old.poll_interval_s, old.quote_timeout_s, old.allow_insecure_http) != \
-                (new.poll_interval_s, new.quote_timeout_s, new.allow_insecure_http):
+        # (the rep's name and e-mail are a Sonata seller's buyer contact, in its client)
+        if (old.poll_interval_s, old.quote_timeout_s, old.allow_insecure_http, old.rep_name,
+                old.rep_email) != (new.poll_interval_s, new.quote_timeout_s,
+                                   new.allow_insecure_http, new.rep_name, new.rep_email):
             self._engine.reconnect_when_idle()
 
 
