@@ -116,8 +116,8 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
 
         warning = ""
         if not runtime.demo and not runtime.api_key:
-            warning = (f"No API key is set for {runtime.api_url}. Open Settings to add it; batches "
-                       "pause until then.")
+            warning = (f"No API key is set for {runtime.api_url}. Add it in Settings → Providers; "
+                       "batches pause until then.")
 
         def make_client() -> ProviderClient:
             try:

@@ -39,8 +39,9 @@ from bulkquote_gui.gui.pages.upload_page import UploadPage
 from bulkquote_gui.gui.widgets.blocks import Banner, CurrentPageStack
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
-DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
-             "prices are made up. Set the API URL and key in Settings to quote for real.")
+DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulators (Momentum and a "
+             "MEF Sonata seller); prices are made up. Add a provider in Settings → Providers to "
+             "quote for real.")
 
 
 class MainWindow(QMainWindow):

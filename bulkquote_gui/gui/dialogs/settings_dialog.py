@@ -100,9 +100,9 @@ class SettingsDialog(QDialog):
 
     def _build_providers(self, settings: Settings) -> QGroupBox:
         """Where the sellers are set (Providers…), and whether plain http:// may reach them."""
-        note = QLabel("The sellers BulkQuote quotes through (Momentum, MEF Sonata), with their "
-                      "URLs and credentials, are set in Providers…. With none, BulkQuote runs in "
-                      "demo mode against its built-in simulators.")
+        note = QLabel("The sellers BulkQuote quotes through (Momentum, MEF Sonata) and their "
+                      "credentials. With none set up, BulkQuote runs in demo mode on its "
+                      "built-in simulators.")
         note.setObjectName("hint")
         note.setWordWrap(True)
         self.providers_button = QPushButton("&Providers…")
@@ -123,6 +123,7 @@ class SettingsDialog(QDialog):
         form.addRow("Sellers", row)
         form.addRow("", note)
         form.addRow("", self.insecure_check)
+        form.setVerticalSpacing(6)
         return box
 
     def _build_timings(self, settings: Settings) -> QGroupBox:
@@ -167,11 +168,16 @@ class SettingsDialog(QDialog):
     def _build_rep(self, settings: Settings) -> QGroupBox:
         self.name_edit = QLineEdit(settings.rep_name)
         self.email_edit = QLineEdit(settings.rep_email)
+        contact_note = QLabel("A MEF Sonata seller is sent your name and e-mail as the buyer's "
+                              "contact, and needs both.")
+        contact_note.setObjectName("hint")
+        contact_note.setWordWrap(True)
         rep = QGroupBox("You")
         rform = QFormLayout(rep)
         rform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         rform.addRow("Name", self.name_edit)
         rform.addRow("E-mail", self.email_edit)
+        rform.addRow("", contact_note)
         return rep
 
     def _build_team(self, settings: Settings) -> QGroupBox:
