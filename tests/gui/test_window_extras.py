@@ -44,6 +44,7 @@ def test_menus_get_the_extras_once(qtbot, window):
 
 def test_about_names_version_database_api_and_log_folder(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setenv("BULKQUOTE_LOG_DIR", str(tmp_path / "logs"))
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=10_000)   # off-thread
     dialog = help_menu.show_about(window)
     qtbot.addWidget(dialog)
     values = {k: v.text() for k, v in dialog.values.items()}
