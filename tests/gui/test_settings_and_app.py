@@ -229,3 +229,30 @@ def test_gui_command_starts_and_quits(qtbot, monkeypatch, tmp_path):
         asyncio.set_event_loop(session_loop)
         asyncio.events._set_running_loop(session_loop)
     assert seen == {"demo": True, "file": args.file, "rows": 25}
+
+
+def test_the_momentum_settings_an_older_dialog_saved_become_the_window_s_provider(
+        qtbot, make_window, simulator, tmp_path, monkeypatch):
+    """Settings no longer edit a URL, but one saved before still works: on the window's first
+    start it is the provider "Momentum" (services/provider_upgrade), quoted through, listed in
+    Settings → Providers, and gone from settings.json."""
+    from bulkquote_gui.gui.context import context_from_args
+    from bulkquote_gui.services.settings import load_settings, save_settings
+    from tests.gui.test_engine_messages import submit_sample
+
+    save_settings(Settings(api_base_url=simulator.base_url))
+    monkeypatch.setenv("BULKQUOTE_API_KEY", "demo-key")
+    context = context_from_args(argparse.Namespace(
+        file=None, db=f"sqlite:///{tmp_path / 'old.sqlite'}", api_url=None, poll_interval=0.05,
+        quote_timeout=None))
+    try:
+        window = make_window(context)
+        window.start()
+        qtbot.waitUntil(lambda: window.engine.provider_name() == "Momentum", timeout=10_000)
+        assert not window.connection.demo and load_settings().api_base_url == ""
+        submit_sample(qtbot, window)
+        qtbot.waitUntil(lambda: window.progress_page.status == "complete", timeout=60_000)
+        assert simulator.stats()["created"] > 0
+    finally:
+        window.shutdown()
+        context.close()
