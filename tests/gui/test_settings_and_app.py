@@ -1,11 +1,12 @@
-"""Settings dialog (test connection off the GUI thread, keyring fallback), app start-up, theme."""
+"""Settings dialog; Settings → Providers' Test connection (off the GUI thread) and its secret
+without a keyring; app start-up, theme."""
 
 from __future__ import annotations
 
 import argparse
 
+import pytest
 from PySide6.QtCore import Qt
-
 from PySide6.QtWidgets import QGroupBox, QLineEdit
 
 from bulkquote_gui.gui.dialogs.providers_dialog import ProvidersDialog
@@ -40,7 +41,8 @@ def _tested(qtbot, context, name: str) -> tuple[ProvidersDialog, bool, str]:
     return dialog, *blocker.args
 
 
-def test_test_connection_against_the_simulator(qtbot, context, simulator, memory_keyring):
+@pytest.mark.usefixtures("memory_keyring")
+def test_test_connection_against_the_simulator(qtbot, context, simulator):
     """Test connection moved from Settings' old Momentum box to Settings → Providers."""
     _momentum_provider(context.session_factory, "Momentum", simulator.base_url, "any-key")
     _dialog, ok, message = _tested(qtbot, context, "Momentum")
@@ -48,7 +50,8 @@ def test_test_connection_against_the_simulator(qtbot, context, simulator, memory
     assert message == "Connected: Momentum answers and accepts the credentials."
 
 
-def test_test_connection_reports_a_refused_key(qtbot, context, memory_keyring):
+@pytest.mark.usefixtures("memory_keyring")
+def test_test_connection_reports_a_refused_key(qtbot, context):
     from bulkquote_gui.services.simulator import SimulatorServer
 
     with SimulatorServer(api_key="the-right-key") as sim:
@@ -59,7 +62,8 @@ def test_test_connection_reports_a_refused_key(qtbot, context, memory_keyring):
     assert "wrong-key" not in message and "wrong-key" not in dialog.status.toolTip()
 
 
-def test_test_connection_to_nothing_fails_cleanly(qtbot, context, memory_keyring):
+@pytest.mark.usefixtures("memory_keyring")
+def test_test_connection_to_nothing_fails_cleanly(qtbot, context):
     _momentum_provider(context.session_factory, "Nowhere", "http://127.0.0.1:9/v1", "k")
     dialog, ok, message = _tested(qtbot, context, "Nowhere")
     assert ok is False
