@@ -36,6 +36,9 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
                 "PGPASSWORD", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PGPASSFILE", str(home / "no-pgpass"))  # never the rep's ~/.pgpass
+    from bulkquote_gui.services.secrets import ProviderSecretStore
+
+    ProviderSecretStore._session_secrets.clear()   # a secret kept for "the session" is one test's
     yield home
 
 

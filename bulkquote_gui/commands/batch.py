@@ -47,6 +47,7 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store.schema import SchemaError
 from bulkquote_gui.services.runtime import (
     MissingApiKey,
+    MissingContact,
     RefusedApiUrl,
     Runtime,
     UnknownProvider,
@@ -134,6 +135,9 @@ def _process(runtime: Runtime, batch_id: int | None) -> int:
     except RefusedApiUrl as exc:
         raise _Fail(f"{exc}; the batch is stored: fix the API URL (or allow it in Settings), "
                     "then run `bulkquote resume`", EXIT_STOPPED) from None
+    except MissingContact as exc:
+        raise _Fail(f"{exc} (The batch is stored: `bulkquote resume` sends it.)",
+                    EXIT_STOPPED) from None
     except MissingApiKey as exc:
         raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
                     EXIT_STOPPED) from None
@@ -301,6 +305,8 @@ def run_submit(args: argparse.Namespace) -> int:
     result, counts = read_sheet(args, defaults)
     runtime = _runtime(args, with_api=args.wait)
     with runtime:
+        if runtime.contact_problem():   # refused before anything is stored or sent
+            raise _Fail(runtime.contact_problem())
         try:
             account = runtime.account()
             with engine_store.in_transaction(runtime.session_factory) as session:

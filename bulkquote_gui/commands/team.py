@@ -104,10 +104,15 @@ def _other_providers(runtime: Any) -> list[tuple[Any, Any]]:
     found = []
     for provider in others:
         try:
+            problem = provider_config.missing_contact(provider, runtime.settings.rep_name,
+                                                      runtime.settings.rep_email)
+            if problem:
+                raise ValueError(problem)
             secret = provider_config.provider_secret(provider)
             client = build_client(provider.base_url, secret,
                                   allow_insecure_http=runtime.settings.allow_insecure_http,
-                                  **provider_config.client_options(provider))
+                                  **provider_config.client_options(provider,
+                                                                   contact=runtime.contact()))
         except (provider_config.MissingSecret, ValueError) as exc:
             print(f"worker: provider {provider.name!r} skipped: {exc}", file=sys.stderr, flush=True)
             continue

@@ -37,6 +37,11 @@ class Connection:
     # called off the GUI thread, inside an operation.
     account_id: Callable[[], int | None] = lambda: None
     provider_name: str | None = None   # the named provider quoted through (None: unnamed/demo)
+    # Providers to choose from besides the stored ones: demo mode's sellers (services/demo_sellers)
+    choices: tuple[str, ...] = ()
+    # Why a batch cannot go to the provider for want of the rep's contact, for these settings
+    # ("": it can; a Sonata seller needs the rep's name and e-mail)
+    contact_problem: Callable[[Settings], str] = lambda _settings: ""
 
 
 class MissingKeyClient:
@@ -79,8 +84,10 @@ class AppContext:
 def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
     from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
-    from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, UnknownProvider,
-                                                open_runtime)
+    from bulkquote_gui.core.engine.pool import ProcessorGroup
+    from bulkquote_gui.services.runtime import (STORE_TROUBLE, MissingApiKey, MissingContact,
+                                                UnknownProvider, open_runtime, other_runtimes)
+    from bulkquote_gui.services import demo_sellers, provider_config
     from bulkquote_gui.services.settings import load_settings, save_settings
 
     settings = load_settings()
@@ -105,11 +112,12 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
         runtime = pending.pop() if pending else runtime_for(current, first.db_url)
         clients: list[ProviderClient] = []
         runtime.share_engine(engine)
+        others = other_runtimes(runtime)   # their batches go on through them
 
         warning = ""
         if not runtime.demo and not runtime.api_key:
-            warning = (f"No API key is set for {runtime.api_url}. Open Settings to add it; batches "
-                       "pause until then.")
+            warning = (f"No API key is set for {runtime.api_url}. Add it in Settings → Providers; "
+                       "batches pause until then.")
 
         def make_client() -> ProviderClient:
             try:
@@ -118,14 +126,24 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
                 return MissingKeyClient(str(exc))
 
         def make_processor(on_event: Callable[[Event], None]) -> Any:
-            client = make_client()
-            clients.append(client)
-            return runtime.make_processor(client, on_event=on_event, role="window")
+            """The chosen provider's engine, grouped with every other provider's."""
+            lines = []
+            for each in (runtime, *others):
+                try:
+                    client = each.make_client() if each is not runtime else make_client()
+                except MissingContact as exc:   # its batches pause, saying where to fill it
+                    client = MissingKeyClient(str(exc))
+                except MissingApiKey:
+                    continue   # (only the chosen one stands in with a refusal)
+                clients.append(client)
+                lines.append(each.make_processor(client, on_event=on_event, role="window"))
+            return lines[0] if len(lines) == 1 else ProcessorGroup(lines)
 
         def close() -> None:
             for client in clients:
                 client.close()
-            runtime.close()
+            for each in (*others, runtime):
+                each.close()
 
         def account_id() -> int | None:
             account = runtime.account()
@@ -134,7 +152,11 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
         return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
                           make_processor=make_processor, close=close, warning=warning,
                           make_client=make_client, account_id=account_id,
-                          provider_name=runtime.provider_name)
+                          provider_name=runtime.provider_name,
+                          choices=demo_sellers.NAMES if runtime.demo_sonata is not None else (),
+                          contact_problem=lambda s: "" if runtime.demo else
+                          provider_config.missing_contact(runtime.provider, s.rep_name,
+                                                          s.rep_email))
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

@@ -41,8 +41,9 @@ from bulkquote_gui.gui.pages.upload_page import UploadPage
 from bulkquote_gui.gui.widgets.blocks import Banner, CurrentPageStack
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
-DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulator, not from Momentum; "
-             "prices are made up. Set the API URL and key in Settings to quote for real.")
+DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulators (Momentum and a "
+             "MEF Sonata seller); prices are made up. Add a provider in Settings → Providers to "
+             "quote for real.")
 
 
 class MainWindow(QMainWindow):
@@ -216,8 +217,11 @@ class MainWindow(QMainWindow):
         self.demo_banner.setVisible(connection.demo)
         self.warning_banner.set_text(connection.warning)
         self.warning_banner.setVisible(bool(connection.warning))
-        self.connection_label.setText("Demo mode (simulator)" if connection.demo
-                                      else f"Momentum API: {connection.api_url}")
+        seller = connection.provider_name
+        if connection.demo:
+            self.connection_label.setText(f"Demo mode ({seller or 'simulator'})")
+        else:
+            self.connection_label.setText(f"{seller or 'Momentum API'}: {connection.api_url}")
 
     @property
     def worker(self) -> Any:

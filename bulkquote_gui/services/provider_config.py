@@ -124,15 +124,31 @@ def provider_secret(provider: provider_store.StoredProvider) -> str:
     return value
 
 
-def client_options(provider: provider_store.StoredProvider) -> dict[str, Any]:
-    """The factory's keyword arguments (kind, and for Sonata its SonataSettings) for a provider."""
+def missing_contact(provider: provider_store.StoredProvider | None, rep_name: str,
+                    rep_email: str) -> str:
+    """Why a quote cannot be asked of `provider` for want of the rep's contact, in one sentence
+    ("" when it can): a Sonata seller is sent the rep as the buyer's contact
+    (relatedContactInformation), and a quote without one is refused before anything is sent."""
+    if provider is None or provider.kind != SONATA:
+        return ""
+    missing = [what for what, value in (("name", rep_name), ("e-mail", rep_email))
+               if not value.strip()]
+    if not missing:
+        return ""
+    return (f"{provider.name} (a MEF Sonata seller) needs your {' and '.join(missing)} as the "
+            "buyer's contact: fill in Settings > You, then send the batch again.")
+
+
+def client_options(provider: provider_store.StoredProvider, *, contact: Any = None) -> dict[str, Any]:
+    """The factory's keyword arguments (kind, and for Sonata its SonataSettings, with `contact`,
+    the rep as the buyer's contact) for a provider."""
     if provider.kind != SONATA:
         return {"kind": provider.kind}
-    from bulkquote_gui.core.quoting.sonata.settings import SonataSettings
+    from bulkquote_gui.core.quoting.sonata.settings import Contact, SonataSettings
 
     s = provider.settings
     return {"kind": SONATA, "sonata": SonataSettings(
         token_url=s.get("token_url", ""), client_id=s.get("client_id", ""), seller=provider.name,
         quote_level=s.get("quote_level", "firm"), instant=bool(s.get("instant", False)),
-        offerings=dict(s.get("offerings") or {}),
+        offerings=dict(s.get("offerings") or {}), contact=contact or Contact(),
         lanes=provider.lanes)}   # as many quotes in progress as the seller allows: one lane each

@@ -8,7 +8,8 @@ The quote provider: the one named (`--provider`, or the one a batch was sent to)
 URL given for the run (--api-url, $BULKQUOTE_API_URL: the unnamed Momentum), else the first
 provider stored (the saved Momentum settings become one on first start,
 services/provider_upgrade). None of these = demo mode: the built-in simulator is started
-in-process on an ephemeral loopback port and accepts any key.
+in-process on an ephemeral loopback port and accepts any key, and beside it the built-in Sonata
+seller (services/demo_sellers), quoted through when the provider named is "Demo Sonata seller".
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from bulkquote_gui.core.engine.processor import Processor
     from bulkquote_gui.core.quoting.factory import ProviderClient
     from bulkquote_gui.core.quoting.provider import QuoteProvider
+    from bulkquote_gui.services.demo_sellers import DemoSonataSeller
     from bulkquote_gui.services.simulator import SimulatorServer
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,11 @@ class RefusedApiUrl(MissingApiKey):
     exits 1 with the sentence, the window pauses its batches with it) does the same here, and
     the key is never sent.
     """
+
+
+class MissingContact(MissingApiKey):
+    """A Sonata seller is chosen but the rep's name or e-mail (its buyer's contact) is not set:
+    held back like a missing key, nothing sent; str() says where to fill it."""
 
 
 class UnusableApiKey(MissingApiKey):
@@ -111,6 +118,7 @@ class Runtime:
     poll_interval_s: float
     quote_timeout_s: float
     simulator: SimulatorServer | None = None
+    demo_sonata: DemoSonataSeller | None = None   # demo mode's Sonata seller (running)
     settings: Settings = field(default_factory=Settings, repr=False)
     provider_kind: str = MOMENTUM   # the client's kind, and so its account's
     # the named provider quoting through (None: the unnamed Momentum of the API URL, or demo)
@@ -165,13 +173,34 @@ class Runtime:
             raise MissingApiKey(self.missing_key or
                                 "no API key: set BULKQUOTE_API_KEY or save the key in the app's "
                                 f"settings (API {self.api_url})")
-        options = (provider_config.client_options(self.provider) if self.provider is not None
-                   else {"kind": self.provider_kind})
+        problem = self.contact_problem()
+        if problem:
+            raise MissingContact(problem)
+        options = (provider_config.client_options(self.provider, contact=self.contact())
+                   if self.provider is not None else {"kind": self.provider_kind})
         try:
             return build_client(self.api_url, key, clock=clock,
                                 allow_insecure_http=self.settings.allow_insecure_http, **options)
         except ValueError as exc:   # its text never quotes the key
             raise UnusableApiKey(f"{exc} (API {self.api_url})") from None
+
+    def contact_problem(self) -> str:
+        """Why the provider cannot be asked for a quote for want of the rep's contact ("": it
+        can). Demo mode's seller takes a stand-in (services/demo_sellers)."""
+        if self.demo:
+            return ""
+        return provider_config.missing_contact(self.provider, self.settings.rep_name,
+                                               self.settings.rep_email)
+
+    def contact(self) -> Any:
+        """The rep as a Sonata seller's buyer contact (Settings > You)."""
+        from bulkquote_gui.core.quoting.sonata.settings import Contact
+        from bulkquote_gui.services.demo_sellers import DEMO_CONTACT
+
+        s = self.settings
+        if self.demo and not (s.rep_name.strip() and s.rep_email.strip()):
+            return DEMO_CONTACT
+        return Contact(name=s.rep_name.strip(), email=s.rep_email.strip())
 
     def processor_config(self) -> EngineConfig:
         # A poll interval chosen below a second (tests, local simulators) also lowers the floor
@@ -194,9 +223,13 @@ class Runtime:
 
     @property
     def account_url(self) -> str:
-        """The account's URL as stored: demo mode's simulator moves port each start, so its
-        batches belong to one stable demo account."""
-        return DEMO_ACCOUNT_URL if self.demo else self.api_url
+        """The account's URL as stored: demo mode's simulators move port each start, so their
+        batches belong to stable demo accounts."""
+        from bulkquote_gui.services.demo_sellers import SONATA_ACCOUNT_URL
+
+        if not self.demo:
+            return self.api_url
+        return SONATA_ACCOUNT_URL if self.provider is not None else DEMO_ACCOUNT_URL
 
     def account(self) -> AccountRef | None:
         """This runtime's account (kind, URL, key fingerprint), or None while no key is set: batches
@@ -204,8 +237,10 @@ class Runtime:
         if not self.api_key:
             return None
         if self._account is None:
+            # demo mode's secrets are made up at each start: its accounts are known by one key
+            key = DEMO_API_KEY if self.demo else self.api_key
             self._account = account_store.ensure_account(self.session_factory, self.account_url,
-                                                 self.api_key, provider=self.provider_kind)
+                                                 key, provider=self.provider_kind)
         return self._account
 
     def make_processor(self, client: QuoteProvider, *, on_event: Callable[[Event], None], role: str,
@@ -228,6 +263,9 @@ class Runtime:
         if self.simulator is not None:
             self.simulator.stop()
             self.simulator = None
+        if self.demo_sonata is not None:
+            self.demo_sonata.stop()
+            self.demo_sonata = None
 
     def __enter__(self) -> Runtime:
         return self
@@ -267,17 +305,24 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
                  batch_id: int | None = None, start_demo: bool = True) -> Runtime:
     """Resolve the runtime; starts the in-process simulator in demo mode (stop it with close()).
 
-    `provider`: the named provider to quote through (UnknownProvider if there is none);
+    `provider`: the named provider to quote through (UnknownProvider if there is none; demo
+    mode's sellers are named by services/demo_sellers and mean nothing outside demo mode);
     `batch_id`: without a name, quote through the provider that batch was sent to;
-    `start_demo=False`: demo mode without its simulator, for a command that sends nothing."""
+    `start_demo=False`: demo mode without its simulators, for a command that sends nothing."""
+    from bulkquote_gui.services import demo_sellers
+
     settings = settings or load_settings()
     keystore = keystore or KeyStore()
     runtime = Runtime(db_url=resolve_db_url(db_url, settings), api_url="", api_key=None,
                       demo=False, poll_interval_s=poll_interval_s or settings.poll_interval_s,
                       quote_timeout_s=quote_timeout_s or settings.quote_timeout_s,
                       settings=settings)
+    demo_name = provider if demo_sellers.is_demo_name(provider) else None
     try:
-        chosen = _choose_provider(runtime, keystore, provider, batch_id, api_url)
+        chosen = _choose_provider(runtime, keystore, None if demo_name else provider, batch_id,
+                                  api_url)
+    except _DemoSeller as named:   # a batch sent to a demo seller
+        chosen, demo_name = None, named.name
     except BaseException:
         runtime.close()
         raise
@@ -303,7 +348,69 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
         runtime.simulator = SimulatorServer(port=0, time_scale=demo_time_scale,
                                             state_file=demo_state_file(runtime.db_url)).start()
         runtime.api_url, runtime.api_key = runtime.simulator.base_url, DEMO_API_KEY
+        try:
+            runtime.demo_sonata = demo_sellers.start_demo_sonata(demo_time_scale)
+        except BaseException:
+            runtime.close()
+            raise
+        if demo_name and demo_name.lower() == demo_sellers.DEMO_SONATA.lower():
+            seller = runtime.demo_sonata
+            runtime.provider, runtime.provider_kind = seller.provider, seller.provider.kind
+            runtime.api_url, runtime.api_key = seller.provider.base_url, seller.secret
     return runtime
+
+
+class _DemoSeller(Exception):
+    """A batch names a demo seller: not a stored provider (services/demo_sellers)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def other_runtimes(runtime: Runtime) -> list[Runtime]:
+    """Every other provider `runtime`'s store (or demo mode) can quote through, each a runtime on
+    the same engine, so the window quotes each batch through the provider it was sent to. A
+    stored provider whose secret is not on this computer is left out: its batches wait."""
+    if runtime.demo:
+        return _other_demo_seller(runtime)
+    try:
+        with runtime.session_factory() as session:
+            stored = provider_store.list_providers(session)
+    except STORE_TROUBLE as exc:   # told where the store is used; the chosen one still quotes
+        log.warning("could not read the other providers: %s", type(exc).__name__)
+        return []
+    others = []
+    for found in stored:
+        if runtime.provider is not None and found.id == runtime.provider.id:
+            continue
+        try:
+            secret = provider_config.provider_secret(found)
+        except provider_config.MissingSecret:
+            continue
+        others.append(_sharing(runtime, api_url=found.base_url, api_key=secret, demo=False,
+                               provider=found, provider_kind=found.kind))
+    return others
+
+
+def _other_demo_seller(runtime: Runtime) -> list[Runtime]:
+    """Demo mode's other seller: the Sonata one beside the demo Momentum, or the other way."""
+    sim, seller = runtime.simulator, runtime.demo_sonata
+    if sim is None or seller is None:
+        return []
+    if runtime.provider is None:
+        return [_sharing(runtime, api_url=seller.provider.base_url, api_key=seller.secret,
+                         demo=True, provider=seller.provider, provider_kind=seller.provider.kind)]
+    return [_sharing(runtime, api_url=sim.base_url, api_key=DEMO_API_KEY, demo=True)]
+
+
+def _sharing(runtime: Runtime, **chosen: Any) -> Runtime:
+    """A runtime like `runtime` but for another provider, on its engine (closing it stops no
+    simulator and closes no engine)."""
+    other = Runtime(db_url=runtime.db_url, poll_interval_s=runtime.poll_interval_s,
+                    quote_timeout_s=runtime.quote_timeout_s, settings=runtime.settings, **chosen)
+    other.share_engine(runtime.engine)
+    return other
 
 
 # What opening or reading the store may raise when it cannot be used right now.
@@ -314,6 +421,7 @@ STORE_TROUBLE: tuple[type[BaseException], ...] = (SQLAlchemyError, SchemaError, 
 def _choose_provider(runtime: Runtime, keystore: KeyStore, name: str | None, batch_id: int | None,
                      api_url: str | None) -> provider_store.StoredProvider | None:
     """The named provider to quote through, or None for the unnamed Momentum / demo mode."""
+    from bulkquote_gui.services import demo_sellers
     from bulkquote_gui.services.provider_upgrade import upgrade_momentum_settings
 
     if not name and batch_id is None and not runtime.settings.api_base_url.strip() and (
@@ -332,6 +440,8 @@ def _choose_provider(runtime: Runtime, keystore: KeyStore, name: str | None, bat
     with sf() as session:
         if not name and batch_id is not None:
             name = provider_store.batch_provider(session, batch_id)
+            if demo_sellers.is_demo_name(name):
+                raise _DemoSeller(str(name))
         if name:
             found = provider_store.get_provider(session, name)
             if found is None:

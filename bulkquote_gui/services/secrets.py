@@ -91,9 +91,23 @@ class ProviderSecretStore(KeyStore):
     environment variable the provider names (a team's worker), else its own keyring entry."""
 
     what = "the provider's secret"
+    # Without a keyring, a secret kept for the session must outlive the store that set it:
+    # the form saves it through one, the engine reads it through another.
+    _session_secrets: dict[str, str] = {}
 
     def __init__(self, provider_name: str, env_var: str = "") -> None:
         # Names are unique letter case aside (core/store/providers), so is the entry.
         self.username = f"provider:{provider_name.strip().lower()}"
         self.env_var = env_var
-        super().__init__()
+        self.keyring_available = self._probe()   # (not KeyStore's __init__: it forgets the key)
+
+    @property  # type: ignore[override]
+    def _session_key(self) -> str | None:
+        return self._session_secrets.get(self.username)
+
+    @_session_key.setter
+    def _session_key(self, key: str | None) -> None:
+        if key:
+            self._session_secrets[self.username] = key
+        else:
+            self._session_secrets.pop(self.username, None)

@@ -324,7 +324,7 @@ async def probe(db_dir: Path) -> dict:
     page(window, "batch page, finished, deal details")
     reachable(window, "Export… (finished)", progress.export_button)
 
-    settings = SettingsDialog(context.settings, context.keystore, parent=window)
+    settings = SettingsDialog(context.settings, parent=window)
     await dialog("the Settings dialog", settings)
     for button in settings.buttons.buttons():
         inside(f"Settings' {button.text()}", global_rect(button))

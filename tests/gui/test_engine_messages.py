@@ -31,6 +31,7 @@ def test_live_api_without_a_key_warns_and_pauses_the_batch(qtbot, make_window, t
         try:
             window = make_window(context)
             window.start()
+            qtbot.waitUntil(lambda: window.connection is not None, timeout=10_000)
             assert not window.demo_banner.isVisible()
             assert window.warning_banner.isVisible()
             assert "No API key" in window.warning_banner.text()

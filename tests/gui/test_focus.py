@@ -9,9 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
-from bulkquote_gui.services.secrets import KeyStore
-from bulkquote_gui.services.settings import Settings
 from tests.gui.conftest import SAMPLE
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
@@ -44,14 +41,20 @@ def test_a_default_changed_by_keyboard_keeps_the_focus(qtbot, window):
     assert speed.currentIndex() == 2 or page.is_busy()
 
 
-def test_test_connection_leaves_the_focus_on_its_button(qtbot):
-    dialog = SettingsDialog(Settings(), KeyStore())
+def test_test_connection_leaves_the_focus_on_its_button(qtbot, context, monkeypatch):
+    from bulkquote_gui.core.store import providers as provider_store
+    from bulkquote_gui.gui.dialogs.providers_dialog import ProvidersDialog
+
+    # nobody listens: a quick failure
+    provider_store.add_provider(context.session_factory, "Nowhere", "momentum",
+                                "http://127.0.0.1:9/v1", settings={"secret_env": "NOWHERE_KEY"})
+    monkeypatch.setenv("NOWHERE_KEY", "k")
+    dialog = ProvidersDialog(context.session_factory)
     qtbot.addWidget(dialog)
     dialog.show()
     _active(qtbot, dialog)
-    dialog.url_edit.setText("http://127.0.0.1:9/v1")   # nobody listens: a quick failure
-    dialog.key_edit.setText("k")
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=5_000)
     dialog.test_button.setFocus(Qt.FocusReason.TabFocusReason)
     with qtbot.waitSignal(dialog.test_finished, timeout=30_000):
         QTest.keyClick(dialog.test_button, Qt.Key.Key_Space)
-    assert QApplication.focusWidget() is dialog.test_button   # not "Poll interval"
+    assert QApplication.focusWidget() is dialog.test_button   # not the next button

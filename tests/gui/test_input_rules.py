@@ -17,7 +17,7 @@ from bulkquote_gui.gui.app import create_application
 from bulkquote_gui.gui.dialogs.email_settings import EmailSettingsDialog
 from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
 from bulkquote_gui.gui.style import apply_theme
-from bulkquote_gui.services.secrets import KeyStore, SmtpPasswordStore
+from bulkquote_gui.services.secrets import SmtpPasswordStore
 from bulkquote_gui.services.settings import Settings
 from tests.gui.conftest import SAMPLE
 
@@ -116,10 +116,12 @@ def test_the_wheel_over_a_default_or_a_mapping_box_scrolls_the_upload_page(qtbot
 
 
 def _settings_dialog(qtbot) -> SettingsDialog:
-    dialog = SettingsDialog(Settings(default_term_months=36), KeyStore())
+    dialog = SettingsDialog(Settings(default_term_months=36))
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.resize(dialog.width(), 320)   # shorter than its boxes: it scrolls
+    dialog.scroll.setMinimumHeight(100)   # as on a small screen
+    dialog.layout().activate()
+    dialog.resize(dialog.width(), 240)   # shorter than its boxes: it scrolls
     qtbot.waitUntil(lambda: dialog.scroll.verticalScrollBar().maximum() > 0)
     return dialog
 
@@ -128,7 +130,7 @@ def test_the_wheel_over_a_setting_scrolls_the_settings(qtbot):
     dialog = _settings_dialog(qtbot)
     before = dialog.edited_settings()
     for field in (dialog.term_combo, dialog.poll_spin):
-        dialog.url_edit.setFocus()   # the dialog's first field has the focus, as when it opens
+        dialog.providers_button.setFocus()   # the dialog's first field, as when it opens
         in_sight(field)
         assert_wheel_scrolls_past(field)
     assert dialog.edited_settings() == before and before.default_term_months == 36
@@ -200,7 +202,7 @@ def test_the_settings_scroll_area_is_no_tab_stop(qtbot):
     dialog = _settings_dialog(qtbot)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)
-    dialog.url_edit.setFocus()
+    dialog.providers_button.setFocus()
     stops = _tab_stops(dialog)
     assert dialog.poll_spin in stops and not [s for s in stops if isinstance(s, QScrollArea)]
 

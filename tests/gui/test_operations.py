@@ -253,3 +253,55 @@ def test_a_slow_store_never_stalls_the_window(qtbot, make_window, context, db_ur
     finally:
         qtbot.waitUntil(lambda: operations.running() == 0, timeout=30_000)
         engine.dispose()
+
+
+def test_connecting_reads_the_providers_off_the_gui_thread(qtbot, make_window, simulator, tmp_path,
+                                                           monkeypatch):
+    """The window (re)connects to its engine through an operation: while the store holds the
+    read of the providers, the window goes on answering, and no store read is on its thread."""
+    import argparse
+
+    from sqlalchemy.engine import Engine
+
+    from bulkquote_gui.core.store import providers as provider_store
+    from bulkquote_gui.gui.context import context_from_args
+
+    db = f"sqlite:///{tmp_path / 'providers.sqlite'}"
+    engine = make_engine(db)
+    provider_store.add_provider(make_session_factory(engine), "Momentum", "momentum",
+                                simulator.base_url, settings={"secret_env": "MOMENTUM_KEY"})
+    engine.dispose()
+    monkeypatch.setenv("MOMENTUM_KEY", "demo-key")
+    context = context_from_args(argparse.Namespace(file=None, db=db, api_url=None,
+                                                   poll_interval=0.05, quote_timeout=None))
+    held = threading.Event()          # the store answers once the test lets it
+    on_gui_thread: list[bool] = []
+
+    def hold(*_args, **_kwargs) -> None:   # a store across a network that stands still
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        if not held.wait(3):
+            held.set()   # (on the old code the window waits here: let the rest through)
+
+    try:
+        window = make_window(context)
+        window.start()
+        qtbot.waitUntil(lambda: window.engine.provider_name() == "Momentum", timeout=10_000)
+        qtbot.waitUntil(lambda: operations.running() == 0, timeout=10_000)
+        event.listen(Engine, "before_cursor_execute", hold)
+        try:
+            window.engine.reconnect()
+            ticks: list[int] = []
+            QTimer.singleShot(0, lambda: ticks.append(1))
+            qtbot.waitUntil(lambda: bool(ticks) and bool(on_gui_thread), timeout=5_000)
+            assert not held.is_set(), "the window waited for the store"
+            assert window.connection is None   # still reading: no worker yet, and no stall
+        finally:
+            held.set()
+        qtbot.waitUntil(lambda: window.engine.provider_name() == "Momentum", timeout=10_000)
+        qtbot.waitUntil(lambda: operations.running() == 0, timeout=10_000)
+        assert on_gui_thread and not any(on_gui_thread)
+    finally:
+        window.shutdown()
+        context.close()
+        if event.contains(Engine, "before_cursor_execute", hold):
+            event.remove(Engine, "before_cursor_execute", hold)   # no store is in use now

@@ -199,7 +199,10 @@ def test_the_upload_page_picks_the_provider_a_batch_goes_to(qtbot, make_window, 
     from bulkquote_gui.services.simulator import SimulatorServer
     from tests.gui.test_engine_messages import submit_sample
 
+    from bulkquote_gui.services.settings import Settings, save_settings
+
     db = f"sqlite:///{tmp_path / 'window.sqlite'}"
+    save_settings(Settings(rep_name="Dana Rep", rep_email="dana@example.com"))   # Lumen's buyer
     engine = engine_store.make_engine(db)
     with SimulatorServer(time_scale=0.002, api_key="momentum-key") as momentum:
         sf = engine_store.make_session_factory(engine)

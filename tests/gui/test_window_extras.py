@@ -44,6 +44,7 @@ def test_menus_get_the_extras_once(qtbot, window):
 
 def test_about_names_version_database_api_and_log_folder(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setenv("BULKQUOTE_LOG_DIR", str(tmp_path / "logs"))
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=10_000)   # off-thread
     dialog = help_menu.show_about(window)
     qtbot.addWidget(dialog)
     values = {k: v.text() for k, v in dialog.values.items()}
@@ -209,10 +210,9 @@ def test_the_settings_dialogs_have_the_same_buttons(qtbot):
     from PySide6.QtWidgets import QDialogButtonBox
 
     from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
-    from bulkquote_gui.services.secrets import KeyStore
 
     looks = []
-    for dialog in (SettingsDialog(Settings(), KeyStore()), _dialog(qtbot, Settings())):
+    for dialog in (SettingsDialog(Settings()), _dialog(qtbot, Settings())):
         qtbot.addWidget(dialog)
         buttons = dialog.buttons.buttons()
         looks.append([(b.text(), b.objectName(), b.icon().isNull()) for b in buttons])

@@ -65,6 +65,13 @@ def add_lumen(env, sim: SonataSimulator) -> None:
         stdin=SECRET + "\n", check=0)
 
 
+def rep_contact(tmp_path, name: str = "Dana Rep", email: str = "dana@example.com") -> None:
+    """Settings > You, which a Sonata seller is sent as the buyer's contact."""
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    (config / "settings.json").write_text(json.dumps({"rep_name": name, "rep_email": email}))
+
+
 def stored_batches(tmp_path) -> list[tuple]:
     with sqlite3.connect(tmp_path / "cli.sqlite") as db:
         return db.execute("SELECT b.id, b.provider_name, a.provider, a.api_url FROM batch_job b "
@@ -72,6 +79,7 @@ def stored_batches(tmp_path) -> list[tuple]:
 
 
 def test_a_sheet_is_quoted_through_a_sonata_seller_named_on_the_command_line(env, sites, tmp_path):
+    rep_contact(tmp_path)
     with SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sim:
         add_lumen(env, sim)
         out = cli(env, "submit", sites, "--provider", "lumen", "--wait", check=0)
@@ -79,6 +87,9 @@ def test_a_sheet_is_quoted_through_a_sonata_seller_named_on_the_command_line(env
                         key=lambda q: int(q.request["description"].rsplit("-", 1)[1]))
     assert "demo mode" not in out.stderr and SECRET not in out.stdout + out.stderr
     assert len(quotes) == 3   # one quote per site
+    assert all({"role": "buyerContactInformation", "name": "Dana Rep",
+                "emailAddress": "dana@example.com"}.items()
+               <= q.request["relatedContactInformation"][0].items() for q in quotes)
     assert stored_batches(tmp_path) == [(1, "Lumen", "sonata", sim.base_url)]
 
     cli(env, "export", "1", "-o", tmp_path / "out.csv", check=0)
@@ -93,6 +104,7 @@ def test_a_sheet_is_quoted_through_a_sonata_seller_named_on_the_command_line(env
 
 def test_a_batch_is_resumed_with_the_provider_it_was_sent_to(env, sites, tmp_path):
     """The first provider is the default; a batch sent to another one is resumed through it."""
+    rep_contact(tmp_path)
     with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
             SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
         cli(env, "providers", "add", "Momentum", "--kind", "momentum", "--url", momentum.base_url,
@@ -106,6 +118,21 @@ def test_a_batch_is_resumed_with_the_provider_it_was_sent_to(env, sites, tmp_pat
                                                          (2, "Momentum", "momentum")]
     statuses = json.loads(cli(env, "status", "--json", check=0).stdout)
     assert sorted(b["status"] for b in statuses["batches"]) == ["complete", "complete"]
+
+
+@pytest.mark.parametrize("name, email, missing", [("", "", "name and e-mail"),
+                                                  ("Dana Rep", "", "e-mail")])
+def test_a_sonata_seller_without_the_rep_s_contact_is_refused_before_anything_is_sent(
+        env, sites, tmp_path, name, email, missing):
+    rep_contact(tmp_path, name, email)
+    with SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sim:
+        add_lumen(env, sim)
+        out = cli(env, "submit", sites, "--provider", "Lumen", "--wait", check=2)
+        assert sim.state.quotes() == []
+    assert out.stderr.strip() == (f"bulkquote submit: Lumen (a MEF Sonata seller) needs your "
+                                  f"{missing} as the buyer's contact: fill in Settings > You, "
+                                  "then send the batch again.")
+    assert stored_batches(tmp_path) == []   # nothing stored either
 
 
 def test_an_unknown_provider_is_one_line(env, sites):
@@ -134,6 +161,7 @@ def test_the_saved_momentum_settings_become_the_first_provider(env, sites, tmp_p
 def test_the_worker_quotes_each_batch_through_its_own_provider(env, sites, tmp_path):
     """A team's worker finds every provider's secret (here in the variables they name) and
     quotes each batch with the provider it was sent to; one without its secret is skipped."""
+    rep_contact(tmp_path)
     with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
             SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
         cli(env, "providers", "add", "Momentum", "--kind", "momentum", "--url", momentum.base_url,

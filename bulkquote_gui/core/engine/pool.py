@@ -64,3 +64,68 @@ class AccountPool:
     def stop(self) -> None:
         for processor in self.processors:
             processor.stop()
+
+
+class ProcessorGroup:
+    """The window's engine over every provider it can quote through: one Processor per
+    provider's account, offered as one Processor (run_unfinished, nudge, pause, cancel, stop).
+    A batch is quoted by its own provider's account, whichever the rep chose for new batches;
+    the first processor is the chosen provider's."""
+
+    def __init__(self, processors: list[Processor]) -> None:
+        if not processors:
+            raise ValueError("a group needs at least one processor")
+        self.processors = processors
+        self.last_result = RunResult()
+
+    @property
+    def current_batch(self) -> int | None:
+        return next((p.current_batch for p in self.processors if p.current_batch is not None), None)
+
+    @property
+    def commands(self) -> object:
+        return self.processors[0].commands
+
+    def run_unfinished(self, *, until_idle: bool = True) -> RunResult:
+        """Every account's line at once (the first on this thread); their results merged."""
+        results: list[RunResult] = [RunResult() for _ in self.processors]
+        errors: list[BaseException] = []
+
+        def run(index: int) -> None:
+            try:
+                results[index] = self.processors[index].run_unfinished(until_idle=until_idle)
+            except BaseException as exc:   # raised on the caller's thread below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(i,), daemon=True, name=f"provider-line-{i}")
+                   for i in range(1, len(self.processors))]
+        for thread in threads:
+            thread.start()
+        run(0)
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        merged = RunResult(stopped=any(r.stopped for r in results),
+                           auth_failed=any(r.auth_failed for r in results))
+        for result in results:
+            merged.statuses.update(result.statuses)
+        self.last_result = merged
+        return merged
+
+    def nudge(self) -> None:
+        for processor in self.processors:
+            processor.nudge()
+
+    def pause(self, batch_id: int | None = None) -> None:
+        for processor in self.processors:   # flags only: the one with the batch in hand acts
+            processor.pause(batch_id)
+
+    def cancel(self, batch_id: int) -> None:
+        """Through the account that has a row of it in hand, else the first (a store write)."""
+        holder = next((p for p in self.processors if p.holds(batch_id)), self.processors[0])
+        holder.cancel(batch_id)
+
+    def stop(self) -> None:
+        for processor in self.processors:
+            processor.stop()

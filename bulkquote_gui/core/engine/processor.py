@@ -96,6 +96,10 @@ class Processor:
         return next((c.current_batch for c in self._lane_commands
                      if c.current_batch is not None), None)
 
+    def holds(self, batch_id: int) -> bool:
+        """Whether a lane has a row of this batch in hand now."""
+        return any(c.current_batch == batch_id for c in self._lane_commands)
+
     @property
     def account(self) -> AccountRef:
         self._runner  # noqa: B018 - resolves the account

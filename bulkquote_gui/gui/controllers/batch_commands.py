@@ -48,12 +48,17 @@ class BatchCommands(QObject):
         return self._context.session_factory
 
     def _start(self, batch_id: int) -> None:
-        if self._engine.worker is not None:
-            self._engine.worker.start_batch(batch_id)
+        self._engine.run_line()   # the account's line takes the batch in its turn
 
     # ------------------------------------------------------------------ submit
     def submit(self, result: Any, defaults: Any) -> None:
-        """Store the batch; first, a file submitted before asks whether to quote it again."""
+        """Store the batch; first, a file submitted before asks whether to quote it again. A
+        Sonata seller without the rep's contact is refused first: nothing is stored or sent."""
+        connection = self._engine.connection
+        problem = connection.contact_problem(self._context.settings) if connection else ""
+        if problem:
+            self._dialogs.error("Your name and e-mail are needed", problem)
+            return
         source_name = Path(result.path).name
         self._upload.submit_button.setEnabled(False)
 
@@ -110,7 +115,7 @@ class BatchCommands(QObject):
     # ------------------------------------------------------------------ commands on a batch
     def pause_batch(self, batch_id: int) -> None:
         worker = self._engine.worker
-        if worker.current_batch() == batch_id:
+        if worker is not None and worker.current_batch() == batch_id:
             worker.pause(batch_id)  # the engine stops within a second and sends a "paused" BatchEvent
             return
         batches.pause(self, self._sessions, batch_id) \

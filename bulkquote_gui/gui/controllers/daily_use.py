@@ -98,8 +98,7 @@ class DailyUse(QObject):
                 return
             self._feedback.say(f"Batch #{new_id}: the stale quotes of batch #{batch_id} asked "
                                "again", 10000)
-            if self._engine.worker is not None:
-                self._engine.worker.start_batch(new_id)
+            self._engine.run_line()
             emit(self.jobs_stale)
             emit(self.requoted, batch_id, new_id)
             self._open_batch(new_id)

@@ -1,14 +1,21 @@
 """The window's link to the engine: the connection (API client, account) and the worker thread
-that runs batches, made again when the connection settings change."""
+that runs batches, made again when the connection settings change.
+
+Opening a connection reads the providers from the store (and may start demo mode's simulators),
+so it is an operation off the GUI thread (gui/operations/providers.connect): a slow team
+database never stalls the window. Until it is back there is no worker; a batch asked to start
+meanwhile starts as soon as it is."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from bulkquote_gui.gui.context import AppContext, Connection
 from bulkquote_gui.gui.controllers.feedback import Feedback
+from bulkquote_gui.gui.operations import providers as provider_ops
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.worker import WorkerThread
 
@@ -23,6 +30,9 @@ class EngineLink(QObject):
         self.connection: Connection | None = None
         self.worker_thread: WorkerThread | None = None
         self._reconnect_pending = False
+        self._opening = 0           # the connection being opened (older answers are closed)
+        self._line_wanted = False   # the line was asked to run while no worker was there
+        self.demo_choice: str | None = None   # a demo seller picked: this session only
 
     @property
     def worker(self) -> Any:
@@ -35,16 +45,49 @@ class EngineLink(QObject):
         """The named provider the engine quotes through (None: the unnamed Momentum, demo)."""
         return self.connection.provider_name if self.connection is not None else None
 
+    def shown_provider(self) -> str:
+        """The provider "Quote through" shows as chosen ("": none named)."""
+        connection = self.connection
+        if connection is None:
+            return ""
+        if connection.provider_name is None and connection.choices:
+            return connection.choices[0]   # demo mode's own simulator
+        return connection.provider_name or ""
+
     def account_id(self) -> Callable[[], int | None]:
         connection = self.connection
         return connection.account_id if connection is not None else (lambda: None)
 
+    def run_line(self) -> None:
+        """Every unfinished batch of the account goes on (now, or once connected)."""
+        if self.worker is not None:
+            self.worker.resume_unfinished()
+        else:
+            self._line_wanted = True
+
     def connect_engine(self) -> None:
-        self.connection = self._context.connect(self._context.settings)
-        self.worker_thread = WorkerThread(self.connection.make_processor)
-        emit(self.connected, self.connection)
+        settings = self._context.settings
+        if self.demo_choice:
+            settings = replace(settings, provider_name=self.demo_choice)
+        self._opening += 1
+        opening = self._opening
+        provider_ops.connect(self, self._context.connect, settings) \
+            .success(lambda connection: self._connected(opening, connection)) \
+            .failure(self._feedback.failed("Connecting to the provider")).run()
+
+    def _connected(self, opening: int, connection: Connection) -> None:
+        if opening != self._opening:   # disconnected, or connected again, meanwhile
+            connection.close()
+            return
+        self.connection = connection
+        self.worker_thread = WorkerThread(connection.make_processor)
+        emit(self.connected, connection)
+        if self._line_wanted:
+            self._line_wanted = False
+            self.worker.resume_unfinished()
 
     def disconnect_engine(self) -> None:
+        self._opening += 1   # a connection still being opened is closed when it comes
         if self.worker_thread is not None:
             self.worker_thread.shutdown()
             self.worker_thread = None
@@ -56,6 +99,7 @@ class EngineLink(QObject):
 
     def reconnect(self) -> None:
         self.disconnect_engine()
+        self._line_wanted = True   # the batches left go on through the new connection
         self.connect_engine()
         self._feedback.say("Connection settings applied", 5000)
 

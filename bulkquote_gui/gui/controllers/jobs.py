@@ -80,8 +80,7 @@ class Resumer(QObject):
 
     def _resume(self, found: jobs.Unfinished) -> None:
         unfinished, names = found.ids, found.names
-        worker = self._engine.worker
-        if not unfinished or worker is None:
+        if not unfinished:
             return
         self._resumed_ids = unfinished
         listed = ", ".join(f"#{i} {names.get(i, '')}".strip() for i in unfinished[:3])
@@ -92,7 +91,7 @@ class Resumer(QObject):
         self._holder.show()
         self._banner.show()
         self._feedback.say(f"Resuming {len(unfinished)} unfinished {noun}", 8000)
-        worker.resume_unfinished()
+        self._engine.run_line()   # now, or once the engine is connected
 
     def _show_resumed(self) -> None:
         if self._resumed_ids:

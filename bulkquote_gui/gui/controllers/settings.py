@@ -35,13 +35,11 @@ class SettingsController(QObject):
         engine.connected.connect(lambda _connection: self.refresh_providers())
 
     def open_settings(self) -> None:
-        connection = self._engine.connection
-        dialog = SettingsDialog(self._context.settings, self._context.keystore,
-                                demo_url=connection.api_url if connection and connection.demo else None,
-                                confirm=self._dialogs.confirm, parent=self._dialog_parent,
+        dialog = SettingsDialog(self._context.settings, parent=self._dialog_parent,
                                 choose_logo=lambda: self._dialogs.open_file(
                                     "Choose your company's logo", LOGO_FILTER))
-        dialog.providers_requested.connect(lambda: self.open_providers(dialog))
+        dialog.providers_requested.connect(  # plain http:// as ticked, even before Save
+            lambda: self.open_providers(dialog, allow_insecure_http=dialog.insecure_check.isChecked()))
         accepted = self._dialogs.run(dialog)
         dialog.deleteLater()
         if not accepted or dialog.result_settings is None:
@@ -51,16 +49,14 @@ class SettingsController(QObject):
         self._context.save_settings(new)
         if old.rep_name != new.rep_name:
             emit(self.rep_renamed)
-        if dialog.key_saved_in_keyring is False and dialog.key_edit.text().strip():
-            self._dialogs.info("API key kept for this session",
-                               "No system keyring is available, so the API key is kept only until "
-                               "BulkQuote closes. You will be asked for it again next time.")
         if (old.default_bandwidth_mbps, old.default_term_months, old.default_product, old.default_company) != \
                 (new.default_bandwidth_mbps, new.default_term_months, new.default_product, new.default_company):
             self._upload.defaults_panel.set_defaults(new.batch_defaults())
             self._upload.apply_defaults(new.batch_defaults())
-        if (old.api_base_url, old.poll_interval_s, old.quote_timeout_s) != \
-                (new.api_base_url, new.poll_interval_s, new.quote_timeout_s) or dialog.key_changed:
+        # (the rep's name and e-mail are a Sonata seller's buyer contact, in its client)
+        if (old.poll_interval_s, old.quote_timeout_s, old.allow_insecure_http, old.rep_name,
+                old.rep_email) != (new.poll_interval_s, new.quote_timeout_s,
+                                   new.allow_insecure_http, new.rep_name, new.rep_email):
             self._engine.reconnect_when_idle()
 
 
@@ -68,24 +64,36 @@ class SettingsController(QObject):
         """The upload page's choice of provider, read again (off the GUI thread)."""
         from bulkquote_gui.gui.operations import providers as provider_ops
 
-        provider_ops.load(self, self._context.session_factory).success(
-            lambda found: self._upload.actions.set_providers(
-                [p.name for p in found], self._engine.provider_name())).run()
+        def show(found: list[Any]) -> None:
+            connection = self._engine.connection
+            offered = connection.choices if connection is not None else ()
+            self._upload.actions.set_providers([p.name for p in found] + list(offered),
+                                               self._engine.shown_provider())
+        provider_ops.load(self, self._context.session_factory).success(show).run()
 
     def choose_provider(self, name: str) -> None:
-        """The rep picked another provider: kept in Settings, the engine reconnected to it."""
-        if name == (self._engine.provider_name() or ""):
+        """The rep picked another provider: kept in Settings (a demo seller only for this
+        session: it never reaches a real configuration), the engine reconnected to it."""
+        if name == self._engine.shown_provider():
             return
-        self._context.settings.provider_name = name
-        self._context.save_settings(self._context.settings)
+        connection = self._engine.connection
+        if connection is not None and name in connection.choices:
+            self._engine.demo_choice = name
+        else:
+            self._engine.demo_choice = None
+            self._context.settings.provider_name = name
+            self._context.save_settings(self._context.settings)
         self._engine.reconnect_when_idle()
 
-    def open_providers(self, parent: QWidget | None = None) -> None:
+    def open_providers(self, parent: QWidget | None = None, *,
+                       allow_insecure_http: bool | None = None) -> None:
         """Settings → Providers; a provider added, changed or removed reconnects the engine."""
         from bulkquote_gui.gui.dialogs.providers_dialog import ProvidersDialog
 
+        if allow_insecure_http is None:
+            allow_insecure_http = self._context.settings.allow_insecure_http
         dialog = ProvidersDialog(self._context.session_factory,
-                                 allow_insecure_http=self._context.settings.allow_insecure_http,
+                                 allow_insecure_http=allow_insecure_http,
                                  confirm=self._dialogs.confirm,
                                  parent=parent or self._dialog_parent)
         dialog.changed.connect(self._engine.reconnect_when_idle)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from bulkquote_gui.core.offer import PRODUCTS
 from bulkquote_gui.core.quoting.factory import MOMENTUM, SONATA
 from bulkquote_gui.gui import focus
+from bulkquote_gui.gui.dialogs.connection_failure import plain_failure
 from bulkquote_gui.gui.operations import providers as provider_ops
 from bulkquote_gui.gui.qt_compat import emit
 from bulkquote_gui.gui.widgets.blocks import save_cancel_buttons
@@ -336,7 +337,9 @@ class ProvidersDialog(QDialog):
 
         def finish(ok: bool, message: str) -> None:
             enable()
-            self._say(message if ok else f"{provider.name}: {message}", ok=ok)
+            self.status.setToolTip("" if ok else message)   # the technical words, for IT
+            self._say(message if ok else
+                      f"{provider.name}: {plain_failure(message, provider.base_url)}", ok=ok)
             emit(self.test_finished, ok, self.status.text())
 
         self._test = provider_ops.test_connection(self, provider, "",

@@ -1,22 +1,19 @@
-"""Settings: API endpoint and key, timings, batch defaults, the rep's name and e-mail, the team
-database.
+"""Settings: the quote providers (a button to Settings → Providers), timings, batch defaults,
+the rep's name and e-mail, the team database.
 
 The boxes sit in a scroll area and Save/Cancel below it, so on a 1280x720 screen at 150 % (480
-logical pixels) the buttons are always on screen. Saving a URL whose Test connection just failed
-asks first; a failure is said in a sentence (what to check), its technical words in the tooltip.
-A password typed in the team database URL goes to the keyring (services/settings.save_settings).
+logical pixels) the buttons are always on screen. A password typed in the team database URL goes
+to the keyring (services/settings.save_settings).
 
-The key goes to the OS keyring (services/secrets.py); where there is none the dialog says so and the
-key is kept for this session only. "Test connection" is an operation off the GUI thread
-(gui/operations/connection.py), so the window never freezes on a slow network.
+A provider's URL and secret are edited in one place only, Settings → Providers
+(dialogs/providers_dialog.py); the Momentum URL and key this dialog once held became the first
+provider (services/provider_upgrade.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-
-from typing import Callable
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -26,12 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
 
 from bulkquote_gui.core.deal.logo import LogoError, read_logo
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
-from bulkquote_gui.gui import focus, operations
-from bulkquote_gui.gui.operations import connection
-from bulkquote_gui.gui.operations.connection import ClientFactory
-from bulkquote_gui.gui.widgets.secret_field import secret_field
 from bulkquote_gui.gui.widgets.blocks import save_cancel_buttons
-from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.gui.qt_compat import emit
 
@@ -52,28 +44,6 @@ def fill_defaults_combos(speed: QComboBox, term: QComboBox, product: QComboBox) 
             product.setItemData(product.count() - 1, "Dedicated internet access", Qt.ItemDataRole.ToolTipRole)
 
 
-def plain_failure(message: str, url: str) -> str:
-    """A failed Test connection in the rep's words: what went wrong and what to check."""
-    host = urlsplit(url).hostname or url
-    low = message.lower()
-    if any(w in low for w in ("connection failed", "refused", "errno 111", "unreachable",
-                              "connecterror", "name or service", "nodename", "getaddrinfo")):
-        return (f"Could not reach {host}: nothing answers there. Check the URL, and that you are "
-                "on the network (or VPN) the API is on.")
-    if "timed out" in low or "timeout" in low:
-        return f"{host} did not answer in time. Try again, or check the URL."
-    if any(w in low for w in ("401", "403", "unauthorized", "forbidden", "refused the key",
-                              "api key")):
-        return "The server answers but refuses this API key. Check the key."
-    if "not_momentum_api" in low or "404" in low:
-        return f"{host} answers, but it is not the Momentum API there. Check the URL's path (…/v1)."
-    if "certificate" in low or "ssl" in low:
-        return f"{host}'s certificate is not trusted. Check the URL, or ask IT."
-    if "http://" in low and "insecure" in low or "unencrypted" in low:
-        return message[:1].upper() + message[1:]
-    return "The test failed. Check the URL and the key (details in the tooltip)."
-
-
 def select_data(combo: QComboBox, value: object) -> None:
     i = combo.findData(value)
     if i >= 0:
@@ -81,30 +51,19 @@ def select_data(combo: QComboBox, value: object) -> None:
 
 
 class SettingsDialog(QDialog):
-    test_finished = Signal(bool, str)  # ok, message — tests wait on it
     providers_requested = Signal()     # "Providers…": the named sellers (dialogs/providers_dialog)
 
-    def __init__(self, settings: Settings, keystore: KeyStore, *, demo_url: str | None = None,
-                 client_factory: ClientFactory = connection.default_client_factory,
-                 confirm: Callable[..., bool] | None = None,
+    def __init__(self, settings: Settings, *,
                  choose_logo: Callable[[], str | None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
-        self._confirm = confirm  # the window's Dialogs.confirm (tests script it)
         self._choose_logo = choose_logo  # the window's file dialog for "Browse…"
-        self._failed_url: str | None = None  # the URL whose last Test connection failed
         self._settings = settings
-        self._keystore = keystore
-        self._demo_url = demo_url
-        self._client_factory = client_factory
-        self._test: operations.Operation[str] | None = None
-        self._enable_test: Callable[[], None] | None = None   # while Test connection runs
         self.result_settings: Settings | None = None
-        self.key_saved_in_keyring: bool | None = None
 
-        groups = [self._build_connection(settings, keystore), self._build_timings(settings),
+        groups = [self._build_providers(settings), self._build_timings(settings),
                       self._build_defaults(settings), self._build_rep(settings),
                       self._build_team(settings)]
         self.error_label = QLabel("")
@@ -144,48 +103,33 @@ class SettingsDialog(QDialog):
         self.scroll.setMinimumWidth(boxes.minimumSizeHint().width() + bar + 8)  # never clipped
         self._fit_to_screen(boxes.sizeHint().height())
 
-    def _build_connection(self, settings: Settings, keystore: KeyStore) -> QGroupBox:
-        """The API's URL and key, plain http, and Test connection with its result."""
-        self.url_edit = QLineEdit(settings.api_base_url)
-        self.url_edit.setPlaceholderText("https://api.momentum.example/v1")
-        self.url_edit.setToolTip("Leave empty to use demo mode (the built-in simulator).")
-        self.key_edit, self.key_note, self._initial_key = secret_field(keystore)
-        self.key_edit.setPlaceholderText("Momentum API key")
-        self.insecure_check = QCheckBox("Allow plain http:// (a trusted network only)")
-        self.insecure_check.setChecked(settings.allow_insecure_http)
-        self.insecure_check.setToolTip("http:// sends the API key unencrypted; BulkQuote refuses it "
-                                       "for any computer but this one unless this is ticked.")
-        self.test_button = QPushButton("&Test connection")
-        self.test_button.clicked.connect(self.start_connection_test)
-        self.test_result = QLabel("")
-        self.test_result.setWordWrap(True)
-        self.test_result.setObjectName("hint")
+    def _build_providers(self, settings: Settings) -> QGroupBox:
+        """Where the sellers are set (Providers…), and whether plain http:// may reach them."""
+        note = QLabel("The sellers BulkQuote quotes through (Momentum, MEF Sonata) and their "
+                      "credentials. With none set up, BulkQuote runs in demo mode on its "
+                      "built-in simulators.")
+        note.setObjectName("hint")
+        note.setWordWrap(True)
         self.providers_button = QPushButton("&Providers…")
         self.providers_button.setToolTip("The named quote providers: MEF Sonata sellers and "
                                          "Momentum accounts, each with its own credentials")
         self.providers_button.clicked.connect(lambda: emit(self.providers_requested))
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
-        test_row.addWidget(self.providers_button)
-        test_row.addStretch()
-        # On a row of its own, two lines high: a failure's sentence is never clipped.
-        self.test_result.setMinimumHeight(2 * self.test_result.fontMetrics().lineSpacing() + 4)
-        self.test_result.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-
-        connection = QGroupBox("Momentum API")
-        form = QFormLayout(connection)
+        self.insecure_check = QCheckBox("Allow plain http:// (a trusted network only)")
+        self.insecure_check.setChecked(settings.allow_insecure_http)
+        self.insecure_check.setToolTip("http:// sends a provider's key or secret unencrypted; "
+                                       "BulkQuote refuses it for any computer but this one unless "
+                                       "this is ticked.")
+        row = QHBoxLayout()
+        row.addWidget(self.providers_button)
+        row.addStretch()
+        box = QGroupBox("Quote providers")
+        form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        url_note = QLabel("Leave empty for demo mode (the built-in simulator).")
-        url_note.setObjectName("hint")
-        url_note.setWordWrap(True)
-        form.addRow("Base URL", self.url_edit)
-        form.addRow("", url_note)
-        form.addRow("API key", self.key_edit)
-        form.addRow("", self.key_note)
+        form.addRow("Sellers", row)
+        form.addRow("", note)
         form.addRow("", self.insecure_check)
-        form.addRow("", test_row)
-        form.addRow("", self.test_result)
-        return connection
+        form.setVerticalSpacing(6)
+        return box
 
     def _build_timings(self, settings: Settings) -> QGroupBox:
         self.poll_spin = QDoubleSpinBox()
@@ -229,11 +173,16 @@ class SettingsDialog(QDialog):
     def _build_rep(self, settings: Settings) -> QGroupBox:
         self.name_edit = QLineEdit(settings.rep_name)
         self.email_edit = QLineEdit(settings.rep_email)
+        contact_note = QLabel("A MEF Sonata seller is sent your name and e-mail as the buyer's "
+                              "contact, and needs both.")
+        contact_note.setObjectName("hint")
+        contact_note.setWordWrap(True)
         rep = QGroupBox("You")
         rform = QFormLayout(rep)
         rform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         rform.addRow("Name", self.name_edit)
         rform.addRow("E-mail", self.email_edit)
+        rform.addRow("", contact_note)
         self.company_name_edit = QLineEdit(settings.company_name)
         self.company_name_edit.setPlaceholderText("On the cover of your proposals")
         self.logo_edit = QLineEdit(settings.company_logo)
@@ -279,20 +228,11 @@ class SettingsDialog(QDialog):
         self.scroll.setMinimumHeight(min(content_height, max(120, room - buttons)))
         self.resize(min(max(660, self.sizeHint().width()), room_w),
                     min(content_height + buttons, room))
-    def done(self, result: int) -> None:
-        if self._test is not None:
-            self._test.cancel()  # the probe thread ends by itself; nobody listens any more
-        super().done(result)
 
     # ---------------------------------------------------------------- values
-    @property
-    def key_changed(self) -> bool:
-        return self.key_edit.text().strip() != self._initial_key.strip()
-
     def edited_settings(self) -> Settings:
         return replace(
             self._settings,
-            api_base_url=self.url_edit.text().strip().rstrip("/"),
             poll_interval_s=float(self.poll_spin.value()),
             quote_timeout_s=float(self.timeout_spin.value()),
             default_bandwidth_mbps=int(self.speed_combo.currentData()),
@@ -320,51 +260,5 @@ class SettingsDialog(QDialog):
         if problems:
             self.error_label.setText("\n".join(problems))
             return
-        if settings.api_base_url and settings.api_base_url == self._failed_url and \
-                not self._ask("Save a URL that did not answer?",
-                              f"Test connection to {settings.api_base_url} just failed: "
-                              f"{self.test_result.text()} Batches will wait until it answers. "
-                              "Save it anyway?", accept="Save anyway", reject="Go back"):
-            return
-        if not self._keystore.from_environment:
-            self.key_saved_in_keyring = self._keystore.set(self.key_edit.text())
         self.result_settings = settings
         self.accept()
-
-    # ---------------------------------------------------------------- test connection
-    def start_connection_test(self) -> None:
-        url = self.url_edit.text().strip().rstrip("/") or self._demo_url
-        if not url:
-            self._finish_test(False, "Enter the API base URL first.")
-            return
-        if not url.startswith(("http://", "https://")):
-            self._finish_test(False, "The base URL must start with https:// (or http:// for a local server).")
-            return
-        key = self.key_edit.text().strip() or (self._keystore.get() or "")
-        if not key and not self.url_edit.text().strip():
-            key = "demo"  # the built-in simulator takes any key
-        self._enable_test = focus.disable([self.test_button])   # the focus stays on the button
-        self.test_result.setText("Testing…")
-        # Any ApiError subclass (or a bad URL) comes back as the failure; its words are for people.
-        self._test = connection.probe(self, self._client_factory, url, key) \
-            .success(lambda message: self._finish_test(True, message)) \
-            .failure(lambda message: self._finish_test(False, f"Failed: {message}")).run()
-
-    def _ask(self, title: str, text: str, **kw) -> bool:
-        if self._confirm is not None:
-            return bool(self._confirm(title, text, **kw))
-        from bulkquote_gui.gui.dialogs.questions import Dialogs
-        return Dialogs(self).confirm(title, text, **kw)
-
-    def _finish_test(self, ok: bool, message: str) -> None:
-        if self._enable_test is not None:
-            self._enable_test()
-            self._enable_test = None
-        url = self.url_edit.text().strip().rstrip("/")
-        self._failed_url = None if ok else url
-        self.test_result.setToolTip("" if ok else message)  # the technical words, for IT
-        if not ok and message.startswith("Failed: "):
-            message = plain_failure(message[len("Failed: "):], url or self._demo_url or "")
-        self.test_result.setText(message)
-        self.test_result.setStyleSheet("color: #15803d;" if ok else "color: #c62828;")
-        emit(self.test_finished, ok, message)

@@ -1,9 +1,10 @@
 """Operations on the named quote providers (Settings → Providers): list, save (with the secret to
-the keyring), remove, and Test connection, each off the GUI thread."""
+the keyring), remove, and Test connection; and the engine's connection, which reads them. Each
+off the GUI thread."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
@@ -15,6 +16,12 @@ StoredProvider = provider_store.StoredProvider
 # What the rep may get wrong: said in the store's or the checks' one line.
 _REFUSALS = (provider_store.InvalidProvider, provider_config.ProviderInputError,
              provider_config.MissingSecret)
+
+
+def connect(parent: QObject, open_connection: Callable[[Any], Any], settings: Any) -> Operation[Any]:
+    """The engine's connection for `settings` (AppContext.connect): it reads which provider to
+    quote through, and the others, from the store, so never on the GUI thread."""
+    return Operation(parent, lambda _sf: open_connection(settings))
 
 
 def load(parent: QObject, sessions: Any) -> Operation[list[StoredProvider]]:

@@ -50,12 +50,29 @@ class UploadActions(QWidget):
         layout.setSpacing(10)
         layout.addWidget(self.reasons_label)
         layout.addWidget(self.reuse_label)
-        layout.addWidget(self.summary)
+        # The counts, and on their right which seller quotes the batch (shown only when there
+        # is a choice): beside Submit it pushed the buttons off a small screen.
+        counts_row = QHBoxLayout()
+        counts_row.addWidget(self.summary, 1)
+        for widget in self._build_provider_choice():
+            counts_row.addWidget(widget)
+        layout.addLayout(counts_row)
         layout.addLayout(self._build_buttons())
         # Terms beside the default one, and their cost (issue 18): shown above the buttons, made
         # after them so Tab from the grid still reaches Submit first.
         self.deal_terms = DealTerms()
         layout.insertWidget(layout.count() - 1, self.deal_terms)
+
+    def _build_provider_choice(self) -> tuple[QLabel, QComboBox]:
+        self.provider_label = QLabel("&Quote through")
+        self.provider_combo = QComboBox()
+        self.provider_combo.setToolTip("The provider (Settings > Providers) this batch is sent to")
+        self.provider_label.setBuddy(self.provider_combo)
+        self._filling = False   # set_providers' own changes are not the rep's choice
+        self.provider_combo.currentIndexChanged.connect(self._provider_changed)
+        for widget in (self.provider_label, self.provider_combo):
+            widget.hide()
+        return self.provider_label, self.provider_combo
 
     def _build_buttons(self) -> QHBoxLayout:
         """The counts sit on a line of their own (they are long on a big file), then the
@@ -88,16 +105,6 @@ class UploadActions(QWidget):
         bottom.addWidget(self.export_cleaned_button)
         bottom.addStretch(1)
         bottom.addWidget(self.reuse_box)
-        # Which seller quotes the batch: shown only when there is a choice (two or more).
-        self.provider_label = QLabel("&Quote through")
-        self.provider_combo = QComboBox()
-        self.provider_combo.setToolTip("The provider (Settings > Providers) this batch is sent to")
-        self.provider_label.setBuddy(self.provider_combo)
-        self._filling = False   # set_providers' own changes are not the rep's choice
-        self.provider_combo.currentIndexChanged.connect(self._provider_changed)
-        for widget in (self.provider_label, self.provider_combo):
-            widget.hide()
-            bottom.addWidget(widget)
         bottom.addWidget(self.submit_button)
         return bottom
 
