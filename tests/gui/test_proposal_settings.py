@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from bulkquote_gui.gui.dialogs.settings_dialog import SettingsDialog
-from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings, load_settings, save_settings
 from tests.unit.test_proposal import PNG_1PX
 
@@ -14,7 +13,7 @@ from tests.unit.test_proposal import PNG_1PX
 def test_a_logo_that_is_not_a_picture_is_refused_in_one_sentence(qtbot, tmp_path):
     wrong = tmp_path / "logo.png"
     wrong.write_text("not a picture")
-    dialog = SettingsDialog(Settings(), KeyStore())
+    dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
     dialog.logo_edit.setText(str(wrong))
     dialog.save()
@@ -25,7 +24,7 @@ def test_a_logo_that_is_not_a_picture_is_refused_in_one_sentence(qtbot, tmp_path
 def test_the_company_and_a_chosen_logo_are_saved(qtbot, tmp_path):
     logo = tmp_path / "logo.png"
     logo.write_bytes(PNG_1PX)
-    dialog = SettingsDialog(Settings(), KeyStore(), choose_logo=lambda: str(logo))
+    dialog = SettingsDialog(Settings(), choose_logo=lambda: str(logo))
     qtbot.addWidget(dialog)
     dialog.company_name_edit.setText("  Acme Networks ")
     browse = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Browse…")
