@@ -22,6 +22,10 @@ import pytest
 
 from tests.corpus.hostile import Case, Read, Refused, build, path_of
 
+# One worker runs this module whole (.ci/run: --dist loadgroup):
+# the corpus is checked once, in its module fixture.
+pytestmark = pytest.mark.xdist_group("hostile_corpus")
+
 MEMORY_CAP = 1024 ** 3
 TIME_CAP = 20.0  # seconds per file; most take under one (interpreter start included)
 
