@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-import pytest
+from itertools import pairwise
 
 from PySide6.QtCore import QObject, QThread, QTimer
 from PySide6.QtWidgets import QWidget
@@ -16,7 +16,13 @@ from sqlalchemy.exc import OperationalError
 from bulkquote_gui.core.store.engine import make_engine, make_session_factory
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.context import Connection
-from bulkquote_gui.gui.operations import Coalescing, Latest, Operation, Progress, error_message
+from bulkquote_gui.gui.operations import (
+    Coalescing,
+    Latest,
+    Operation,
+    Progress,
+    error_message,
+)
 
 from .conftest import store_batch
 
@@ -240,7 +246,7 @@ def _longest_gap(qtbot, action, done) -> tuple[float, float]:
     taken = time.monotonic() - began
     timer.stop()
     ticks.append(tick())
-    return max((b - a) - (b_cpu - a_cpu) for (a, a_cpu), (b, b_cpu) in zip(ticks, ticks[1:])), taken
+    return max((b - a) - (b_cpu - a_cpu) for (a, a_cpu), (b, b_cpu) in pairwise(ticks)), taken
 
 
 def test_a_slow_store_never_stalls_the_window(qtbot, make_window, context, db_url):
