@@ -2,17 +2,18 @@
 
     with ForkServer(env, preload=["bulkquote_gui.commands.check", "pandas"]) as server:
         out = server.run(["check", path, "--json"], env=env, memory_cap=1 << 30, time_cap=20)
-        out.returncode, out.stdout, out.stderr, out.timeout, out.seconds
+        out.returncode, out.stdout, out.stderr, out.timeout, out.seconds, out.cpu_seconds
 
 `python -m bulkquote_gui` spends ~1 s (3 s under load) starting the interpreter and importing
 pandas and the app before it reads a file. Here one server process (a fresh interpreter, never
 the test run itself: pytest may hold Qt and threads) imports the app once, then `fork()`s a
 child per run. The child is a real separate process with its own memory cap (RLIMIT_AS), its
-own environment, working folder, and stdin, stdout and stderr in files; it runs the
-CLI's `main` and ends through the interpreter's own exit, as `python -m bulkquote_gui` would
-(an uncaught exception: the traceback on stderr and 1; a native crash: killed by the signal, -N). The server kills a
-child past its time cap. It refuses to fork once a thread or Qt exists in it, since a child
-of such a process can deadlock or inherit a half-made Qt.
+own environment, working folder, and stdin, stdout and stderr in files; it runs the CLI's
+`main` and ends through the interpreter's own exit, as `python -m bulkquote_gui` would (an
+uncaught exception: the traceback on stderr and 1; a native crash: killed by the signal, -N).
+The server kills a child past its time cap. It refuses to fork once a thread or Qt exists in
+it, since a child of such a process can deadlock or inherit a half-made Qt. `ForkPool` (below)
+shares servers between callers, one more when all are busy.
 
 Where a test needs a process's own identity over time (kill -9, signals, a lease held by its
 pid) it keeps using a real `subprocess`; this is for runs judged by exit code and output.
