@@ -24,6 +24,15 @@ from tests.helpers.backends import (  # noqa: E402,F401  (fixtures and hooks, by
 )
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (.ci/run): tests one by one, modules marked xdist_group whole."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.helpers.xdist_groups import make_scheduler
+
+    return make_scheduler(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory, monkeypatch):
     """Point config, data and keyring away from the real user's, for every test."""

@@ -23,6 +23,10 @@ from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.services.simulator import Faults, SimulatorServer
 from tests.helpers.references import by_row
 
+# One worker runs this module whole (.ci/run: --dist loadgroup):
+# the uninterrupted reference run is made once.
+pytestmark = pytest.mark.xdist_group("crash_resume")
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
 ROWS = 8

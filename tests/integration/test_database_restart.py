@@ -22,6 +22,10 @@ from tests.helpers.store_peek import batch_progress
 from tests.integration.test_team import (answered, command, duplicates, env, sites,  # noqa: F401
                                          status, submit, wait_for)
 
+# One worker runs this module whole (.ci/run: --dist loadgroup):
+# one crashable PostgreSQL cluster for the module.
+pytestmark = pytest.mark.xdist_group("database_restart")
+
 WAITING = "the database cannot be reached; waiting"
 
 

@@ -1,4 +1,4 @@
-"""`bulkquote providers` as a rep runs it (subprocesses): list, add, test, remove. The secret is
+"""`bulkquote providers` as a rep runs it (a process per command): list, add, test, remove. The secret is
 asked without echo and kept in a keyring (a file-backed one, so the next run finds it), or read
 from the variable --secret-env names; never in the database or the output. Every bad input is
 one line naming it, exit 2, nothing stored."""
@@ -20,6 +20,7 @@ from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.services.simulator import SimulatorServer
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
 from tests.helpers import file_keyring
+from tests.helpers.cli import run_bulkquote
 from tests.helpers.fakes import fake_import
 
 SECRET = "s3cret-Client-Value"
@@ -42,8 +43,7 @@ def seller():
 
 
 def cli(env, *args: str, stdin: str = "", check: int | None = None) -> subprocess.CompletedProcess:
-    out = subprocess.run([sys.executable, "-m", "bulkquote_gui", *args], env=env, input=stdin,
-                         capture_output=True, text=True, timeout=60)
+    out = run_bulkquote(env, list(args), stdin=stdin, timeout=60)
     assert "Traceback" not in out.stderr, out.stderr
     if check is not None:
         assert out.returncode == check, (out.returncode, out.stdout, out.stderr)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from bulkquote_gui.services.simulator import SimulatorServer
+from tests.helpers.cli import run_bulkquote
 from tests.helpers.pool_run import quote_with_pool, sites_file
 from tests.helpers.store_peek import batch_progress
 
@@ -39,8 +40,8 @@ def command(env: dict[str, str], db: str, *args: object, api_url: str | None = N
 
 
 def run(env, db, *args, api_url=None, check=0, timeout=180):
-    out = subprocess.run(command(env, db, *args, api_url=api_url), env=env, capture_output=True,
-                         text=True, timeout=timeout)
+    """A command run to its end, in a process of its own (forked: no interpreter start-up)."""
+    out = run_bulkquote(env, command(env, db, *args, api_url=api_url)[3:], timeout=timeout)
     assert "Traceback" not in out.stderr, out.stderr
     if check is not None:
         assert out.returncode == check, (out.returncode, out.stdout, out.stderr)

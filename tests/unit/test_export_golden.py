@@ -15,6 +15,10 @@ import pytest
 
 from tests.helpers.export_snapshot import snapshot
 
+# One worker runs this module whole (.ci/run: --dist loadgroup):
+# the exports are written once, in the module fixture.
+pytestmark = pytest.mark.xdist_group("export_golden")
+
 GOLDEN = json.loads((Path(__file__).parent / "export_golden.json").read_text(encoding="utf-8"))
 
 
