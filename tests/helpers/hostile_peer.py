@@ -72,6 +72,9 @@ class Behaviour:
     fails_on_delete: str | None = None            # DELETE finds it just failed with this code
     refuse_delete: int | None = None              # DELETE answers this status, quote untouched
     retry_after: Callable[[], str | None] | str | None = "1"  # on POST and non-terminal GET
+    blocks_at_least: int = 0      # not done before it has made this many POSTs wait (409):
+                                  # a blocker whose life is counted in the client's tries, not
+                                  # in seconds a busy machine may spend before the first try
 
 
 def default_behaviour(request: dict[str, Any]) -> Behaviour:
@@ -190,6 +193,7 @@ class ServerQuote:
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     cancelled_by_delete: bool = False
+    blocked: int = 0              # POSTs it answered 409 for while in flight
     created_wall: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def in_flight(self) -> bool:
@@ -382,7 +386,7 @@ class HostilePeer:
                       error={"code": "expired", "message": "not finished in time; expired",
                              "x_queue": "east-2"})
             return
-        if finish_at is not None and age >= finish_at:
+        if finish_at is not None and age >= finish_at and q.blocked >= b.blocks_at_least:
             self._finish(q, q.created + finish_at, b.outcome)
             return
         q.status = "processing" if age >= b.queued_s else "queued"
@@ -529,6 +533,7 @@ class HostilePeer:
         blocking = self._account_in_flight()
         if blocking is not None:
             self.blocked_posts.append((key, blocking.id))
+            blocking.blocked += 1
             body = _error("quote_in_flight", "another quote of this account is in flight")
             if self.name_the_blocker:
                 body["in_flight_id"] = blocking.id
