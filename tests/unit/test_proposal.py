@@ -407,3 +407,31 @@ def test_a_deals_proposal_waits_for_every_batch_of_the_deal(session_factory):
         session.execute(update(BatchJob).where(BatchJob.id == sonata).values(status="running"))
     with pytest.raises(ProposalError, match=f"batch {sonata} of this deal is not finished yet"):
         build_proposal(sf, momentum, today=TODAY)
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image as PILImage
+
+    out = io.BytesIO()
+    PILImage.new("RGB", (width, height), (40, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_xlsx_places_the_map_on_the_proposal_sheet_and_only_when_given(tmp_path):
+    import zipfile
+    from dataclasses import replace
+
+    map_png = _png(160, 99)
+    out = tmp_path / "p.xlsx"
+    write_proposal_xlsx(replace(big_proposal(2), map_png=map_png), out)
+    sheet = openpyxl.load_workbook(out)["Proposal"]
+    (picture,) = sheet._images
+    label_row = next(r[0].row for r in sheet.iter_rows() if r[0].value == "Where the sites are")
+    assert picture.anchor._from.row == label_row   # 0-based: the row under the label
+    shown = picture.anchor.ext   # its size on the sheet, in EMU (9525 a pixel)
+    assert (shown.width / 9525, shown.height / 9525) == (720, round(99 * 720 / 160))
+    with zipfile.ZipFile(out) as z:
+        assert [z.read(n) for n in z.namelist() if n.startswith("xl/media/")] == [map_png]
+
+    write_proposal_xlsx(replace(big_proposal(2), map_png=None), out)
+    assert openpyxl.load_workbook(out)["Proposal"]._images == []

@@ -1,5 +1,5 @@
 """A proposal (core/deal/proposal_data.py) as a workbook: the same content as the PDF in three
-sheets (Proposal: the cover and totals; Sites: one line per site with its chosen offer; Notes),
+sheets (Proposal: the cover, totals and the map of the sites; Sites: one line per site with its chosen offer; Notes),
 and an "All offers" sheet only when the rep asked for the appendix. Money is written as numbers
 with a currency format, exact to the cent; every text is a string-typed cell, never a formula
 (a carrier's or customer's name comes from outside)."""
@@ -46,6 +46,11 @@ def render_proposal_xlsx(p: Proposal) -> bytes:
     cover["A1"].font = Font(bold=True, size=14)
     cover.column_dimensions["A"].width = 34
     cover.column_dimensions["B"].width = 30
+    if p.map_png:
+        _append(cover, [])
+        _append(cover, ["Where the sites are"])
+        cover.cell(row=cover.max_row, column=1).font = bold
+        _place_picture(cover, p.map_png, f"A{cover.max_row + 1}")
 
     sites = wb.create_sheet("Sites")
     _header(sites, ["Row", "Address", "Carrier", "Speed", "Term (months)", "MRC", "NRC",
@@ -85,6 +90,19 @@ def render_proposal_xlsx(p: Proposal) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+MAP_WIDTH_PX = 720   # about the width of a laptop's sheet window
+
+
+def _place_picture(ws: Any, png: bytes, anchor: str) -> None:
+    """The picture placed at `anchor`, scaled to MAP_WIDTH_PX wide (its own proportions)."""
+    from openpyxl.drawing.image import Image   # reads the size with Pillow (reportlab's own)
+
+    picture = Image(io.BytesIO(png))
+    scale = MAP_WIDTH_PX / picture.width
+    picture.width, picture.height = MAP_WIDTH_PX, round(picture.height * scale)
+    ws.add_image(picture, anchor)
 
 
 def _header(ws: Any, names: list[str], bold: Any) -> None:
