@@ -97,7 +97,8 @@ MAP_WIDTH_PX = 720   # about the width of a laptop's sheet window
 
 def _place_picture(ws: Any, png: bytes, anchor: str) -> None:
     """The picture placed at `anchor`, scaled to MAP_WIDTH_PX wide (its own proportions)."""
-    from openpyxl.drawing.image import Image   # reads the size with Pillow (reportlab's own)
+    # openpyxl reads the picture's size with Pillow (reportlab requires it)
+    from openpyxl.drawing.image import Image
 
     picture = Image(io.BytesIO(png))
     scale = MAP_WIDTH_PX / picture.width

@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from bulkquote_gui.core.deal.offers import Offer
 from bulkquote_gui.core.store.choices import read_deal
-from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Quote, one_line_address
+from bulkquote_gui.core.store.models import (
+    BatchJob,
+    BatchQuote,
+    Quote,
+    one_line_address,
+)
 from bulkquote_gui.core.store.reuse import address_key_of
 
 __all__ = ["SiteRow", "batch_sites", "earlier_batches"]
