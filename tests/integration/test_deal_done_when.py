@@ -20,7 +20,8 @@ import pypdf
 
 from bulkquote_gui.services.simulator import SimulatorServer
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
-from tests.integration.test_deal_submit_cli import SECRET, add_providers, cli, env  # noqa: F401
+from tests.helpers.cli import run_cli as cli
+from tests.integration.test_deal_submit_cli import SECRET, add_providers, env  # noqa: F401
 
 CENT = Decimal("0.01")
 PLACES = [("Congress Ave", "Austin", "TX", "78701"), ("Summer St", "Boston", "MA", "02110"),
