@@ -288,6 +288,17 @@ def test_an_unpriced_site_sits_in_the_sheets_order_with_a_short_word():
     assert re.search(r"2 2 Congress Ave.* 3 9 Elm St Not priced: see the notes 4 4 Congress", text)
 
 
+def test_an_unpriced_site_sits_in_the_sheets_order_in_the_xlsx_too(tmp_path):
+    from dataclasses import replace
+
+    p = big_proposal(3)
+    p = replace(p, sites=(p.sites[0], p.sites[2]), unpriced=(UnpricedSite(3, "9 Elm St", "x"),))
+    write_proposal_xlsx(p, tmp_path / "p.xlsx")
+    rows = list(openpyxl.load_workbook(tmp_path / "p.xlsx")["Sites"].iter_rows(values_only=True))
+    assert [(r[0], r[2]) for r in rows[1:4]] == [(2, "Lumen"), (3, "Not priced"), (4, "Lumen")]
+    assert rows[3][5] == float(p.sites[1].mrc)   # money still numbers where priced
+
+
 def test_several_estimates_are_said_in_the_plural():
     from bulkquote_gui.core.deal.proposal_data import _notes
 

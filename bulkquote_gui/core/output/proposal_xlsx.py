@@ -55,13 +55,14 @@ def render_proposal_xlsx(p: Proposal) -> bytes:
     sites = wb.create_sheet("Sites")
     _header(sites, ["Row", "Address", "Carrier", "Speed", "Term (months)", "MRC", "NRC",
                     "Contract value", "Currency", "Note"], bold)
-    for s in p.sites:
-        _append(sites, [s.row_number, s.address, s.carrier, s.speed, s.term_months, s.mrc, s.nrc,
-                        s.contract_value, s.currency, s.level],
-                money_columns={5, 6, 7}, money=money_format(s.currency))
-    for u in p.unpriced:
-        _append(sites, [u.row_number, u.address, "Not priced", "", None, None, None, None, "",
-                        u.reason], money_columns=set(), money=money)
+    lines = [(s.row_number, [s.row_number, s.address, s.carrier, s.speed, s.term_months, s.mrc,
+                             s.nrc, s.contract_value, s.currency, s.level], money_format(s.currency))
+             for s in p.sites]
+    lines += [(u.row_number, [u.row_number, u.address, "Not priced", "", None, None, None, None,
+                              "", u.reason], money) for u in p.unpriced]
+    for _row, values, its_money in sorted(lines, key=lambda line: line[0]):
+        # in the sheet's order, as the customer sent it (as the PDF's table)
+        _append(sites, values, money_columns={5, 6, 7}, money=its_money)
     _append(sites, [])
     _append(sites, ["Total", f"{t.sites} sites", "", "", None, t.monthly, t.one_time, t.over_term,
                     t.currency], money_columns={5, 6, 7}, money=money)
