@@ -12,7 +12,7 @@ from typing import Any
 
 from bulkquote_gui.commands.batch import EXIT_OK, _batch_or_fail, _command, _runtime
 from bulkquote_gui.core.deal.changes import Changes, Kind, SiteChange, compare_batches
-from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
+from bulkquote_gui.core.deal.offers import Offer
 from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.store import views as view_store
 

@@ -35,15 +35,17 @@ def _options(price: str) -> tuple[QuoteOption, ...]:
                         "on_net", False),)
 
 
-def quoted_batch(sf, answers: dict[int, Outcome], *, rows=None, name: str = "sites.csv") -> int:
+def quoted_batch(sf, answers: dict[int, Outcome], *, rows=None, name: str = "sites.csv",
+                 options=_options) -> int:
     """A batch of `rows` (default: one per row number of `answers`, checked_row's sites),
-    quoted to the end; row N answered as answers[N] (priced at 899.00 by Lumen if absent)."""
+    quoted to the end; row N answered as answers[N] (priced at 899.00 by Lumen if absent);
+    `options` makes a priced row's options from its answer (the fake recommends the second)."""
     rows = rows if rows is not None else [checked_row(n) for n in sorted(answers)]
     with engine_store.in_transaction(sf) as session:
         batch_id = batch_store.create_batch(session, FakeImport(rows), defaults=BatchDefaults(),
                                             source_name=name)
     clock = FakeClock()
-    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0, options=_options)
+    api = FakeMomentum(clock, ready_after_s=1.0, retry_after=1.0, options=options)
     for n, outcome in answers.items():
         api.outcomes[f"batch-{batch_id}/row-{n}"] = outcome
     Processor(sf, api, clock=clock, config=EngineConfig(), rng=random.Random(3)).run_batch(batch_id)

@@ -35,6 +35,10 @@ def env(tmp_path):
            "BULKQUOTE_TEST_KEYRING": str(tmp_path / "keyring.json")}
     for var in ("BULKQUOTE_API_KEY", "BULKQUOTE_API_URL"):
         env.pop(var, None)
+    # Settings > You: a Sonata seller is sent the rep as the buyer's contact, and refused without
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.json").write_text(
+        json.dumps({"rep_name": "Dana Rep", "rep_email": "dana@example.com"}))
     return env
 
 

@@ -40,9 +40,10 @@ def quoted_twice(tmp_path):
 
 
 def _raise_price(db: str, batch: int, row: int, by: str) -> None:
+    """Every option of the row dearer by `by`: the deal's rule still chooses the same one."""
     engine = create_engine(db)
     with engine.begin() as c:
-        c.execute(text("UPDATE quote_option SET mrc = mrc + :by WHERE recommended = 1 AND "
+        c.execute(text("UPDATE quote_option SET mrc = mrc + :by WHERE "
                        "quote_id = (SELECT quote_id FROM batch_quote WHERE batch_id = :b AND "
                        "row_number = :r)"), {"by": by, "b": batch, "r": row})
     engine.dispose()

@@ -8,6 +8,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bulkquote_gui.core.deal.changes import Kind, compare_batches
+from bulkquote_gui.core.quoting.provider import QuoteOption
+from bulkquote_gui.core.store import choices as choice_store
+from bulkquote_gui.core.store import engine as engine_store
 from tests.helpers.fakes import VALID_UNTIL, checked_row
 from tests.helpers.two_batches import FAILED, priced, quoted_batch
 
@@ -96,3 +99,46 @@ def test_a_batch_compared_with_itself_has_nothing_to_tell(sf):
     changes = _changes(sf, batch, batch)
     assert changes.changed() == []
     assert changes.monthly_change == Decimal("0.00") and changes.counts[Kind.UNCHANGED] == 2
+
+
+# ----------------------------------------------------------------- the deal's choice is compared
+
+def _lumen_or_dearer_zayo(price: str) -> tuple[QuoteOption, ...]:
+    """Lumen at the answer's price, and Zayo at 2,000.00: the fake's recommended option (the
+    second), which the deal's default rule (lowest contract value) never chooses."""
+    mrc = price.split()[0]
+    return (QuoteOption("Lumen", "DIA", 1000, 36, Decimal(mrc), Decimal("0.00"), "USD", 45,
+                        "on_net", False),
+            QuoteOption("Zayo", "DIA", 1000, 36, Decimal("2000.00"), Decimal("0.00"), "USD", 30,
+                        "on_net", False))
+
+
+def _two_offer_batches(sf):
+    old = quoted_batch(sf, {2: priced("900.00"), 3: priced("500.00")},
+                       options=_lumen_or_dearer_zayo)
+    new = quoted_batch(sf, {2: priced("850.00"), 3: priced("500.00")},
+                       options=_lumen_or_dearer_zayo)
+    return old, new
+
+
+def test_the_diff_compares_the_offer_the_deals_rule_chose_not_the_apis_recommended_one(sf):
+    old, new = _two_offer_batches(sf)
+    sites = _by_row(_changes(sf, old, new))
+    assert (sites[2].old_offer.carrier, sites[2].new_offer.carrier) == ("Lumen", "Lumen")
+    assert (sites[2].kinds, sites[2].mrc_change) == ((Kind.DOWN,), Decimal("-50.00"))
+    assert sites[3].kinds == (Kind.UNCHANGED,)
+
+
+def test_a_reps_pick_changes_the_diff_and_clearing_it_changes_it_back(sf):
+    old, new = _two_offer_batches(sf)
+    with engine_store.in_transaction(sf) as session:
+        zayo = next(o for o in choice_store.deal_offers(session, new)[3] if o.carrier == "Zayo")
+        choice_store.set_override(session, new, 3, zayo.option_id, "dana")
+    changes = _changes(sf, old, new)
+    site = _by_row(changes)[3]
+    assert site.new_offer.option_id == zayo.option_id
+    assert (site.kinds, site.mrc_change) == ((Kind.UP, Kind.CARRIER), Decimal("1500.00"))
+    assert changes.monthly_change == Decimal("1450.00")   # row 2's -50.00 and row 3's pick
+    with engine_store.in_transaction(sf) as session:
+        assert choice_store.clear_override(session, new, 3)
+    assert _by_row(_changes(sf, old, new))[3].kinds == (Kind.UNCHANGED,)

@@ -288,6 +288,17 @@ def test_an_unpriced_site_sits_in_the_sheets_order_with_a_short_word():
     assert re.search(r"2 2 Congress Ave.* 3 9 Elm St Not priced: see the notes 4 4 Congress", text)
 
 
+def test_an_unpriced_site_sits_in_the_sheets_order_in_the_xlsx_too(tmp_path):
+    from dataclasses import replace
+
+    p = big_proposal(3)
+    p = replace(p, sites=(p.sites[0], p.sites[2]), unpriced=(UnpricedSite(3, "9 Elm St", "x"),))
+    write_proposal_xlsx(p, tmp_path / "p.xlsx")
+    rows = list(openpyxl.load_workbook(tmp_path / "p.xlsx")["Sites"].iter_rows(values_only=True))
+    assert [(r[0], r[2]) for r in rows[1:4]] == [(2, "Lumen"), (3, "Not priced"), (4, "Lumen")]
+    assert rows[3][5] == float(p.sites[1].mrc)   # money still numbers where priced
+
+
 def test_several_estimates_are_said_in_the_plural():
     from bulkquote_gui.core.deal.proposal_data import _notes
 
@@ -407,3 +418,31 @@ def test_a_deals_proposal_waits_for_every_batch_of_the_deal(session_factory):
         session.execute(update(BatchJob).where(BatchJob.id == sonata).values(status="running"))
     with pytest.raises(ProposalError, match=f"batch {sonata} of this deal is not finished yet"):
         build_proposal(sf, momentum, today=TODAY)
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image as PILImage
+
+    out = io.BytesIO()
+    PILImage.new("RGB", (width, height), (40, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_xlsx_places_the_map_on_the_proposal_sheet_and_only_when_given(tmp_path):
+    import zipfile
+    from dataclasses import replace
+
+    map_png = _png(160, 99)
+    out = tmp_path / "p.xlsx"
+    write_proposal_xlsx(replace(big_proposal(2), map_png=map_png), out)
+    sheet = openpyxl.load_workbook(out)["Proposal"]
+    (picture,) = sheet._images
+    label_row = next(r[0].row for r in sheet.iter_rows() if r[0].value == "Where the sites are")
+    assert picture.anchor._from.row == label_row   # 0-based: the row under the label
+    shown = picture.anchor.ext   # its size on the sheet, in EMU (9525 a pixel)
+    assert (shown.width / 9525, shown.height / 9525) == (720, round(99 * 720 / 160))
+    with zipfile.ZipFile(out) as z:
+        assert [z.read(n) for n in z.namelist() if n.startswith("xl/media/")] == [map_png]
+
+    write_proposal_xlsx(replace(big_proposal(2), map_png=None), out)
+    assert openpyxl.load_workbook(out)["Proposal"]._images == []

@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
+from bulkquote_gui.core.deal.offers import Offer
 from bulkquote_gui.core.store import comparisons as comparison_store
 
 __all__ = ["Changes", "Kind", "SiteChange", "compare", "compare_batches", "compared_offer"]
@@ -44,9 +44,9 @@ class Kind(StrEnum):
 
 
 def compared_offer(site: comparison_store.SiteRow) -> Offer | None:
-    """The offer of a site that a comparison reads: the row's recommended option for now.
-    The one place to point at the offer chosen by the deal's rule (issue 18)."""
-    return site.recommended
+    """The offer of a site that a comparison reads: the one its deal chose (the rule's, or the
+    rep's pick), as the proposal sells it, so a pick changes the diff as it changes the price."""
+    return site.chosen
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """A proposal (core/deal/proposal_data.py) as a workbook: the same content as the PDF in three
-sheets (Proposal: the cover and totals; Sites: one line per site with its chosen offer; Notes),
+sheets (Proposal: the cover, totals and the map of the sites; Sites: one line per site with its chosen offer; Notes),
 and an "All offers" sheet only when the rep asked for the appendix. Money is written as numbers
 with a currency format, exact to the cent; every text is a string-typed cell, never a formula
 (a carrier's or customer's name comes from outside)."""
@@ -46,17 +46,23 @@ def render_proposal_xlsx(p: Proposal) -> bytes:
     cover["A1"].font = Font(bold=True, size=14)
     cover.column_dimensions["A"].width = 34
     cover.column_dimensions["B"].width = 30
+    if p.map_png:
+        _append(cover, [])
+        _append(cover, ["Where the sites are"])
+        cover.cell(row=cover.max_row, column=1).font = bold
+        _place_picture(cover, p.map_png, f"A{cover.max_row + 1}")
 
     sites = wb.create_sheet("Sites")
     _header(sites, ["Row", "Address", "Carrier", "Speed", "Term (months)", "MRC", "NRC",
                     "Contract value", "Currency", "Note"], bold)
-    for s in p.sites:
-        _append(sites, [s.row_number, s.address, s.carrier, s.speed, s.term_months, s.mrc, s.nrc,
-                        s.contract_value, s.currency, s.level],
-                money_columns={5, 6, 7}, money=money_format(s.currency))
-    for u in p.unpriced:
-        _append(sites, [u.row_number, u.address, "Not priced", "", None, None, None, None, "",
-                        u.reason], money_columns=set(), money=money)
+    lines = [(s.row_number, [s.row_number, s.address, s.carrier, s.speed, s.term_months, s.mrc,
+                             s.nrc, s.contract_value, s.currency, s.level], money_format(s.currency))
+             for s in p.sites]
+    lines += [(u.row_number, [u.row_number, u.address, "Not priced", "", None, None, None, None,
+                              "", u.reason], money) for u in p.unpriced]
+    for _row, values, its_money in sorted(lines, key=lambda line: line[0]):
+        # in the sheet's order, as the customer sent it (as the PDF's table)
+        _append(sites, values, money_columns={5, 6, 7}, money=its_money)
     _append(sites, [])
     _append(sites, ["Total", f"{t.sites} sites", "", "", None, t.monthly, t.one_time, t.over_term,
                     t.currency], money_columns={5, 6, 7}, money=money)
@@ -85,6 +91,20 @@ def render_proposal_xlsx(p: Proposal) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+MAP_WIDTH_PX = 720   # about the width of a laptop's sheet window
+
+
+def _place_picture(ws: Any, png: bytes, anchor: str) -> None:
+    """The picture placed at `anchor`, scaled to MAP_WIDTH_PX wide (its own proportions)."""
+    # openpyxl reads the picture's size with Pillow (reportlab requires it)
+    from openpyxl.drawing.image import Image
+
+    picture = Image(io.BytesIO(png))
+    scale = MAP_WIDTH_PX / picture.width
+    picture.width, picture.height = MAP_WIDTH_PX, round(picture.height * scale)
+    ws.add_image(picture, anchor)
 
 
 def _header(ws: Any, names: list[str], bold: Any) -> None:

@@ -1,6 +1,7 @@
 """A batch's sites as a comparison of two batches reads them (`bulkquote diff`, the export's
 Changes sheet, the window's "Compare with…"): each row's address, normalised as reuse matches
-sites, its site id, and its recommended offer when it was priced."""
+sites, its site id, and the offer its deal chose for it (the deal's rule, or the rep's pick:
+store.choices.read_deal), the one a proposal sells it at, from any batch of the deal."""
 
 from __future__ import annotations
 
@@ -10,17 +11,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bulkquote_gui.core.quoting.provider import QuoteOption as Offer
-from bulkquote_gui.core.states import RowState
+from bulkquote_gui.core.deal.offers import Offer
+from bulkquote_gui.core.store.choices import read_deal
 from bulkquote_gui.core.store.models import (
     BatchJob,
     BatchQuote,
     Quote,
-    QuoteOption,
     one_line_address,
 )
 from bulkquote_gui.core.store.reuse import address_key_of
-from bulkquote_gui.core.store.views import OFFER_COLUMNS, recommended_offer
 
 __all__ = ["SiteRow", "batch_sites", "earlier_batches"]
 
@@ -33,23 +32,24 @@ class SiteRow:
     site_id: str
     address: str                 # one line, as the rep reads it
     key: tuple[str, ...]         # the normalised address (store.reuse.address_key_of)
-    recommended: Offer | None    # the recommended option; None unless the row was priced
-    valid_until: date | None
+    chosen: Offer | None         # the deal's choice for the row; None: nothing chosen
+    valid_until: date | None     # the chosen offer's (else the row's own quote's)
 
 
 def batch_sites(session: Session, batch_id: int) -> list[SiteRow]:
-    """Every row of the batch, in sheet order."""
-    stmt = (select(BatchQuote.row_number, BatchQuote.site_id, BatchQuote.status, Quote.street,
-                   Quote.unit, Quote.city, Quote.state, Quote.postal_code, Quote.valid_until,
-                   QuoteOption.id.label("offered"), *OFFER_COLUMNS)
+    """Every row of the batch, in sheet order, each with its deal's choice."""
+    stmt = (select(BatchQuote.row_number, BatchQuote.site_id, Quote.street, Quote.unit,
+                   Quote.city, Quote.state, Quote.postal_code, Quote.valid_until)
             .join(Quote, BatchQuote.quote_id == Quote.id)
-            .outerjoin(QuoteOption, (QuoteOption.quote_id == Quote.id) & QuoteOption.recommended)
             .where(BatchQuote.batch_id == batch_id).order_by(BatchQuote.position))
+    deal = read_deal(session, batch_id)
+    chosen = {n: c.offer for n, c in (deal.choices.items() if deal else ())}
     return [SiteRow(row_number=r.row_number, site_id=r.site_id or "",
                     address=one_line_address(r.street, r.unit, r.city, r.state, r.postal_code),
                     key=address_key_of(r.street, r.unit, r.city, r.state, r.postal_code),
-                    recommended=recommended_offer(r) if r.status == RowState.COMPLETE else None,
-                    valid_until=r.valid_until)
+                    chosen=chosen.get(r.row_number),
+                    valid_until=(chosen[r.row_number].valid_until
+                                 if chosen.get(r.row_number) else r.valid_until))
             for r in session.execute(stmt)]
 
 
