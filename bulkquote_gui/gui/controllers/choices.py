@@ -71,7 +71,8 @@ class Choices(QObject):
             return   # another batch is shown now
         self.deal, self._batch_id = deal, batch_id
         review = sum(c.needs_review for c in deal.choices.values())
-        self._page.rule_bar.show_rule(deal.rule, review)
+        carriers = {o.carrier for offers in deal.offers.values() for o in offers}
+        self._page.rule_bar.show_rule(deal.rule, review, carriers)
         self._page.model.show_chosen({row: (c.offer, _note(c)) for row, c in deal.choices.items()})
         emit(self.shown, batch_id)
 
