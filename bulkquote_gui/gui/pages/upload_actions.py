@@ -74,6 +74,7 @@ class UploadActions(QWidget):
         # The other providers a deal also asks (issue 18): a drop-down of ticks beside the combo,
         # so the page stays as compact as with one provider. None ticked: one provider, as always.
         self.also_button = QToolButton()
+        self.also_button.setObjectName("dropDown")   # drawn as a combo (style.qss)
         self.also_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.also_button.setToolTip("Ask other providers for the same sites too: each gets a "
                                     "batch of its own, quoted at the same time "

@@ -84,6 +84,7 @@ class RuleBar(QFrame):
                                   "with only those is left for you to review")
         self.carriers_button = QToolButton()
         self.carriers_button.setText("C&arriers…")
+        self.carriers_button.setObjectName("dropDown")   # drawn as a combo (style.qss)
         self.carriers_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.carriers_button.setToolTip("Prefer carriers (picked first, in the order you prefer "
                                         "them) or exclude them (never picked)")
