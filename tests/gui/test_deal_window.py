@@ -48,6 +48,8 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
         cost = actions.deal_terms.estimate_label
         qtbot.waitUntil(lambda: "in all: 3 quotes" in cost.text(), timeout=20_000)
         assert DEMO_SONATA not in cost.text()
+        submit = window.upload_page.submit_button
+        assert submit.text() == "&Submit 3 quotes"
 
         actions.also_menu.actions()[0].setChecked(True)   # the Sonata seller too
         actions.deal_terms.boxes[12].setChecked(True)     # and 12 months beside the 36
@@ -56,6 +58,7 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
         qtbot.waitUntil(lambda: "in all: 9 quotes" in cost.text(), timeout=20_000)
         assert "Momentum: 6 quotes (3 sites, 2 terms)" in cost.text()
         assert f"{DEMO_SONATA}: 3 quotes (3 sites, 2 terms in one quote each)" in cost.text()
+        assert submit.text() == "&Submit 9 quotes"   # the deal's quotes, as the cost line
 
         with qtbot.waitSignal(window.batch_opened, timeout=20_000) as opened:
             qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)

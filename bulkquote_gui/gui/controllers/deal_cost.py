@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from bulkquote_gui.core.deal.asks import BadAsk, plan_batches
 from bulkquote_gui.gui.controllers.engine_link import EngineLink
 from bulkquote_gui.gui.operations import Latest
 from bulkquote_gui.gui.operations import deals as deal_ops
@@ -39,7 +40,20 @@ class DealCost(QObject):
         (EngineLink.asked_lines)."""
         return self._engine.asked_lines(self._upload.actions.also())
 
+    def quotes_per_site(self) -> int:
+        """Each site's quotes in the submit (core/deal/asks.plan_batches: a batch per Sonata
+        seller, one per Momentum term); without the connection's providers, Momentum's."""
+        providers = self.providers()
+        if not providers:
+            return len(self.terms())
+        try:
+            return len(plan_batches([(p.provider_name, p.kind) for p in providers], self.terms()))
+        except BadAsk:
+            return 1   # the cost line says why; the submit refuses it
+
     def refresh(self) -> None:
+        self._upload.actions.set_quotes_per_site(self.quotes_per_site())
+        self._upload.refresh_submit()
         sites = self._upload.quotable_count() if self._upload.result is not None else 0
         if not sites:
             self._latest.cancel()

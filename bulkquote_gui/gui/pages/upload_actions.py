@@ -35,6 +35,7 @@ class UploadActions(QWidget):
     def __init__(self, model: PreviewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
+        self._quotes_per_site = 1
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)  # a long file's counts wrap; the buttons beside keep their text
@@ -184,8 +185,14 @@ class UploadActions(QWidget):
         self.reasons_label.setText("Not quoted: " + "  ·  ".join(parts) if parts else "")
         self.reasons_label.setVisible(bool(parts))
 
+    def set_quotes_per_site(self, n: int) -> None:
+        """How many quotes a submit asks of each site (a deal: one per Momentum term and one
+        per Sonata seller, core/deal/asks.py); Submit counts quotes, not sites."""
+        self._quotes_per_site = max(1, n)
+
     def sync(self, quotable: int, invalid: int, busy: bool) -> None:
-        self.submit_button.setText(f"&Submit {quotable:,} quote" + ("" if quotable == 1 else "s"))
+        quotes = quotable * self._quotes_per_site
+        self.submit_button.setText(f"&Submit {quotes:,} quote" + ("" if quotes == 1 else "s"))
         self.submit_button.setEnabled(quotable > 0 and not busy)
         self.fix_list_button.setEnabled(invalid > 0 and not busy)
 
