@@ -53,10 +53,10 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
 
         actions.also_menu.actions()[0].setChecked(True)   # the Sonata seller too
         actions.deal_terms.boxes[12].setChecked(True)     # and 12 months beside the 36
-        assert actions.also_button.text() == f"Also ask: {DEMO_SONATA}"
+        assert actions.also_button.text() == f"+ {DEMO_SONATA}"
         # Momentum: a quote per site and term; Sonata: both terms in one quote per site.
         qtbot.waitUntil(lambda: "in all: 9 quotes" in cost.text(), timeout=20_000)
-        assert "Momentum: 6 quotes (3 sites, 2 terms)" in cost.text()
+        assert f"{DEMO_MOMENTUM}: 6 quotes (3 sites, 2 terms)" in cost.text()
         assert f"{DEMO_SONATA}: 3 quotes (3 sites, 2 terms in one quote each)" in cost.text()
         assert submit.text() == "&Submit 9 quotes"   # the deal's quotes, as the cost line
 

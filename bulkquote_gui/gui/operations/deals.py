@@ -3,6 +3,7 @@ several terms), and say beforehand what asking them will cost, each off the GUI 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QObject
@@ -70,6 +71,9 @@ def cost(parent: QObject, sessions: Any, *, provider_name: str | None, sites: in
             history = {p.provider_name: deal_store.quote_seconds(session, p.provider_name)
                        for p in lines}
         lanes = {p.provider_name: p.lanes for p in lines}
-        return estimate_lines(sites, estimate(sites, planned, lanes, history))
+        shown = {p.provider_name: p.shown for p in lines}   # as "Quote through" names them
+        costs = [replace(c, provider=shown[c.provider])
+                 for c in estimate(sites, planned, lanes, history)]
+        return estimate_lines(sites, costs)
 
     return Operation(parent, work, sessions, expected=(ValueError,))   # BadAsk is one

@@ -25,6 +25,10 @@ def summary_text(counts: dict[str, int]) -> str:
     return "  ·  ".join(parts)
 
 
+ALSO_ASK_TIP = ("Ask other providers for the same sites too: each gets a batch of its own, "
+                "quoted at the same time (bulkquote submit --provider A --provider B).")
+
+
 class UploadActions(QWidget):
     submit_clicked = Signal()
     export_cleaned_clicked = Signal()
@@ -77,9 +81,6 @@ class UploadActions(QWidget):
         self.also_button = QToolButton()
         self.also_button.setObjectName("dropDown")   # drawn as a combo (style.qss)
         self.also_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.also_button.setToolTip("Ask other providers for the same sites too: each gets a "
-                                    "batch of its own, quoted at the same time "
-                                    "(bulkquote submit --provider A --provider B)")
         self.also_menu = QMenu(self.also_button)
         self.also_button.setMenu(self.also_menu)
         self._sync_also_text()
@@ -156,8 +157,12 @@ class UploadActions(QWidget):
         emit(self.also_changed)
 
     def _sync_also_text(self) -> None:
+        # Short beside "Quote through": the one provider ticked, else how many; all in the tooltip
         ticked = self.also()
-        self.also_button.setText("Also ask: " + ", ".join(ticked) if ticked else "Also ask…")
+        text = "Also ask…" if not ticked else f"+ {ticked[0]}" if len(ticked) == 1 \
+            else f"+ {len(ticked)} more"
+        self.also_button.setText(text.replace("&", "&&"))
+        self.also_button.setToolTip(ALSO_ASK_TIP + (f" Ticked: {', '.join(ticked)}." if ticked else ""))
 
     def _provider_changed(self, index: int) -> None:
         if not self._filling and index >= 0:
