@@ -102,3 +102,39 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
 
 def shown_jobs(window) -> set[int]:
     return set(window.upload_page.jobs_panel.model.batch_ids())
+
+
+def test_a_deal_batch_finishing_later_joins_the_shown_rule_bar_and_summary(qtbot, window, context,
+                                                                           tmp_path):
+    """A deal's batches finish one by one: the finished one shown is read again when another
+    finishes, so its rule bar, offers and totals cover the whole deal."""
+    from bulkquote_gui.core.intake.importer import import_file
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
+
+    from .test_daily_use import open_finished, price_batch
+    from .test_progress_page import write_sites
+
+    path = write_sites(tmp_path / "two.csv", ["100 Congress Ave", "200 Congress Ave"])
+    with engine_store.in_transaction(context.session_factory) as session:
+        first, second = deal_store.create_deal(
+            session, import_file(path), defaults=BatchDefaults(), source_name=path.name,
+            asks=[deal_store.Ask(None, (36,)), deal_store.Ask(None, (12,))])
+        for batch_id in (first, second):   # not the window's engine's: priced below
+            batch_store.mark_paused(session, batch_id, "paused")
+    price_batch(context, first, [("Lumen", "100.00", "0.00", 36), ("Zayo", "200.00", "0.00", 36)])
+    with qtbot.waitSignal(window.choices.shown, timeout=10_000):
+        open_finished(qtbot, window, first)
+    view = window.progress_page.deal_view
+    assert {o.term_months for offers in window.choices.deal.offers.values() for o in offers} == {36}
+    assert view.text("Total", "MRC / month") == "$300.00"
+
+    # The 12-month batch finishes while the 36-month one is shown: cheaper over its term.
+    price_batch(context, second, [("Lumen", "50.00", "0.00", 12), ("Zayo", "100.00", "0.00", 12)])
+    with qtbot.waitSignal(window.daily.deal_shown, timeout=10_000):
+        window.events.batch_finished.emit(second, "complete")   # as EngineEvents tells of it
+    qtbot.waitUntil(lambda: {o.term_months for offers in window.choices.deal.offers.values()
+                             for o in offers} == {12, 36}, timeout=10_000)
+    assert window.progress_page.batch_id == first
+    assert view.text("Total", "MRC / month") == "$150.00"
