@@ -24,6 +24,18 @@ if TYPE_CHECKING:
     from bulkquote_gui.core.quoting.factory import ProviderClient
 
 
+@dataclass(frozen=True)
+class ProviderLine:
+    """One provider the window's engine quotes through (issue 18's deal asks several): the name
+    "Quote through" shows, the batch's `provider_name` (None: the unnamed Momentum), its kind,
+    lanes and account (called off the GUI thread: it touches the store)."""
+    shown: str
+    provider_name: str | None
+    kind: str
+    lanes: int = 1
+    account_id: Callable[[], int | None] = field(default=lambda: None, compare=False)
+
+
 @dataclass
 class Connection:
     demo: bool
@@ -42,6 +54,8 @@ class Connection:
     # Why a batch cannot go to the provider for want of the rep's contact, for these settings
     # ("": it can; a Sonata seller needs the rep's name and e-mail)
     contact_problem: Callable[[Settings], str] = lambda _settings: ""
+    # Every provider the engine quotes through, the chosen one first (() : the chosen one alone)
+    lines: tuple[ProviderLine, ...] = ()
 
 
 class MissingKeyClient:
@@ -149,6 +163,15 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
             account = runtime.account()
             return account.id if account is not None else None
 
+        def line(each: Any) -> ProviderLine:
+            def each_account() -> int | None:
+                account = each.account()
+                return account.id if account is not None else None
+            shown = each.provider_name or (demo_sellers.DEMO_MOMENTUM if each.demo else "Momentum")
+            return ProviderLine(shown, each.provider_name, each.provider_kind,
+                                each.provider.lanes if each.provider is not None else 1,
+                                each_account)
+
         return Connection(demo=bool(runtime.demo), api_url=str(runtime.api_url or ""),
                           make_processor=make_processor, close=close, warning=warning,
                           make_client=make_client, account_id=account_id,
@@ -156,7 +179,8 @@ def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05
                           choices=demo_sellers.NAMES if runtime.demo_sonata is not None else (),
                           contact_problem=lambda s: "" if runtime.demo else
                           provider_config.missing_contact(runtime.provider, s.rep_name,
-                                                          s.rep_email))
+                                                          s.rep_email),
+                          lines=tuple(line(each) for each in (runtime, *others)))
 
     return AppContext(session_factory=make_session_factory(engine), settings=settings,
                       keystore=keystore, connect=connect, save_settings=save_settings,

@@ -148,8 +148,7 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(upload.jobs_panel, feedback, context, self.store, self)
         self.events = EngineEvents(page, lambda: self.pages.setCurrentIndex(PROGRESS), dialogs,
                                    feedback, context.session_factory, self.tray, self, self)
-        self.open_batch = self.events.open_batch
-        self.refresh_jobs = self.jobs.refresh
+        self.open_batch, self.refresh_jobs = self.events.open_batch, self.jobs.refresh
         self.batches = BatchCommands(upload, page, dialogs, feedback, context, self.engine,
                                      self.open_batch, self._source_paths, unblock, self)
         self.exports = Exports(page, dialogs, feedback, self.busy, context.session_factory,
@@ -187,6 +186,7 @@ class MainWindow(QMainWindow):
         self.engine.connected.connect(self._show_connection)
         self.events.batch_opened.connect(self.daily.batch_opened)
         self.events.batch_opened.connect(self.choices.batch_opened)
+        self.events.batch_finished.connect(self.choices.other_batch_finished)   # a deal's others
         self.choices.summary_stale.connect(self.daily.read_deal)
         self.events.run_over.connect(self.engine.run_over)
         self.events.changed.connect(self._sync_actions)

@@ -280,6 +280,19 @@ async def probe(db_dir: Path) -> dict:
     facts["jobs_beside_the_grid"] = upload.side.isVisible()
     upload.mapping_panel.set_expanded(False)
 
+    # A deal (issue 18): the demo's Sonata seller ticked beside Demo Momentum, and a second term.
+    actions = upload.actions
+    for action in actions.also_menu.actions():
+        action.setChecked(True)
+    actions.deal_terms.boxes[12].setChecked(True)
+    await asyncio.sleep(0.5)   # the cost line is read off the GUI thread
+    if not actions.also_menu.actions():
+        problems.append("no other provider to also ask in demo mode")
+    page(window, "upload page, two providers and two terms")
+    reachable(window, "Also ask", actions.also_button)
+    reachable(window, "Submit (a deal)", upload.submit_button)
+    actions.reset()
+
     # A sheet like the museum file: three address sets, long headers and names (issue 15).
     upload.load_file(three_address_sets(db_dir))
     await loaded(upload)  # the file is read off the GUI thread: its answer comes after this

@@ -143,3 +143,74 @@ def test_a_carrier_name_is_never_read_as_markup(qtbot):
     bar.show_rule(Rule(prefer=("<b>Acme</b>",)), 0)
     assert bar.sentence.textFormat() == Qt.TextFormat.PlainText
     assert bar.sentence.text().startswith("<b>Acme</b> preferred")
+
+
+def carrier_menu(bar, title: str):
+    """The rule bar's submenu of one carrier, by its title as drawn."""
+    found = [a.menu() for a in bar.carriers_menu.actions() if a.iconText() == title]
+    assert len(found) == 1, [a.iconText() for a in bar.carriers_menu.actions()]
+    return found[0]
+
+
+def place(bar, carrier_title: str, choice: str) -> None:
+    (action,) = [a for a in carrier_menu(bar, carrier_title).actions() if a.text() == choice]
+    action.trigger()
+
+
+def test_the_bars_carriers_are_preferred_and_excluded_as_the_deals_rule(qtbot, window, context,
+                                                                         tmp_path):
+    batch_id = store_batch(context, path=write_sites(tmp_path / "two.csv", ["100 Congress Ave",
+                                                                          "200 Congress Ave"]))
+    # Row 2: Lumen 100.00 or Dearer Co 200.00; row 3: Zayo 200.00 or Dearer Co 400.00.
+    price_batch(context, batch_id, [("Lumen", "100.00", "0.00", 12), ("Zayo", "200.00", "0.00", 12)])
+    with qtbot.waitSignal(window.choices.shown, timeout=10_000):
+        open_finished(qtbot, window, batch_id)
+    bar = window.progress_page.rule_bar
+    assert bar.carriers_button.isVisible() and bar.carriers_button.isEnabled()
+    assert [a.iconText() for a in bar.carriers_menu.actions()] == ["Dearer Co", "Lumen", "Zayo"]
+    checked = [a.text() for a in carrier_menu(bar, "Lumen").actions() if a.isChecked()]
+    assert checked == ["No preference"]
+    view = window.progress_page.deal_view
+    assert view.text("Total", "MRC / month") == "$300.00"
+
+    with qtbot.waitSignal(window.daily.deal_shown, timeout=10_000):
+        place(bar, "Lumen", "Exclude")
+    assert view.text("Total", "MRC / month") == "$400.00"   # row 2 now Dearer Co's 200.00
+    assert row_cells(window, 2)[0] == "Dearer Co"
+    with qtbot.waitSignal(window.daily.deal_shown, timeout=10_000):
+        place(bar, "Dearer Co", "Prefer")
+    assert view.text("Total", "MRC / month") == "$600.00"   # Dearer Co on both rows
+    with context.session_factory() as session:
+        rule, _by = choice_store.deal_rule(session, batch_id)
+    assert rule == Rule(prefer=("Dearer Co",), exclude=("Lumen",))
+    assert [a.iconText() for a in bar.carriers_menu.actions()] == [
+        "Dearer Co: preferred", "Lumen: excluded", "Zayo"]
+    assert bar.sentence.text().startswith("Dearer Co preferred; Lumen excluded")
+
+    # Lumen back to no preference; the rule's other parts stay.
+    with qtbot.waitSignal(window.daily.deal_shown, timeout=10_000):
+        place(bar, "Lumen: excluded", "No preference")
+    with context.session_factory() as session:
+        rule, _by = choice_store.deal_rule(session, batch_id)
+    assert rule == Rule(prefer=("Dearer Co",))
+
+
+def test_the_carriers_menu_reads_a_carrier_as_written(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from bulkquote_gui.gui.widgets.rule_bar import RuleBar
+
+    page = QWidget()
+    qtbot.addWidget(page)
+    bar = RuleBar(page)
+    # A carrier the rule names but no offer has (set with `choose`) is listed to be set back.
+    bar.show_rule(Rule(exclude=("Lumen",)), 0, {"AT&T", "zayo"})
+    assert [a.iconText() for a in bar.carriers_menu.actions()] == [
+        "AT&T", "zayo", "Lumen: excluded"]
+    with qtbot.waitSignal(bar.rule_changed) as changed:
+        place(bar, "AT&T", "Prefer")
+    assert changed.args == [Rule(prefer=("AT&T",), exclude=("Lumen",))]
+    # Preferring an excluded carrier moves it: never both.
+    with qtbot.waitSignal(bar.rule_changed) as changed:
+        place(bar, "Lumen: excluded", "Prefer")
+    assert changed.args == [Rule(prefer=("Lumen",))]

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 PAGES = ["start page", "upload page", "upload page, problems", "upload page, mapping open",
-         "upload page, three address sets", "upload page, three address sets, mapping open",
+         "upload page, two providers and two terms", "upload page, three address sets", "upload page, three address sets, mapping open",
          "batch page, paused", "batch page, finished", "batch page, finished, deal details",
          "the Settings dialog", "the e-mail settings", "About", "the crash dialog", "the confirmation"]
 

@@ -90,8 +90,9 @@ class BatchCommands(QObject):
             # while the batch was read.
             self._open_batch(batch_id, then=self._upload.clear)
 
-        terms = self.cost.terms()
-        if len(terms) > 1:   # a deal (issue 18): each batch queued, the first one opened
+        terms, providers = self.cost.terms(), self.cost.providers()
+        if len(terms) > 1 or len(providers) > 1:   # a deal (issue 18): each batch queued, the
+            # first one opened; every provider's engine takes its own in its lanes
             def stored(ids: list[int]) -> None:
                 for later in ids[1:]:
                     self._start(later)
@@ -101,7 +102,7 @@ class BatchCommands(QObject):
                             source_name=source_name, terms=terms,
                             owner=self._context.settings.rep_name,
                             account_id=self._engine.account_id(), reuse=self._upload.reuse(),
-                            provider_name=self._engine.provider_name()) \
+                            provider_name=self._engine.provider_name(), providers=providers) \
                 .success(stored).failure(self._feedback.failed("Storing the batches",
                                                                self._upload.refresh_submit)).run()
             return

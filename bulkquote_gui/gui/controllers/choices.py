@@ -53,6 +53,15 @@ class Choices(QObject):
         if self._page.status in BATCH_FINISHED:
             self.read(batch_id)
 
+    def other_batch_finished(self, batch_id: int, _status: str) -> None:
+        """Another batch finished while a finished one is shown: it may be of the same deal
+        (issue 18 quotes a deal's batches at once), so the rule bar and summary are read again
+        to cover it; the deal is read whole, whichever of its batches is shown."""
+        shown = self._page.batch_id
+        if shown is not None and shown != batch_id and self._page.status in BATCH_FINISHED:
+            self.read(shown)
+            emit(self.summary_stale, shown)
+
     def read(self, batch_id: int) -> None:
         choices.read(self, self._context.session_factory, batch_id).success(
             lambda deal: self._show(batch_id, deal)).failure(self._failed).run()
@@ -62,7 +71,8 @@ class Choices(QObject):
             return   # another batch is shown now
         self.deal, self._batch_id = deal, batch_id
         review = sum(c.needs_review for c in deal.choices.values())
-        self._page.rule_bar.show_rule(deal.rule, review)
+        carriers = {o.carrier for offers in deal.offers.values() for o in offers}
+        self._page.rule_bar.show_rule(deal.rule, review, carriers)
         self._page.model.show_chosen({row: (c.offer, _note(c)) for row, c in deal.choices.items()})
         emit(self.shown, batch_id)
 

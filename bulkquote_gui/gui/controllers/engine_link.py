@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from bulkquote_gui.gui.context import AppContext, Connection
+from bulkquote_gui.gui.context import AppContext, Connection, ProviderLine
 from bulkquote_gui.gui.controllers.feedback import Feedback
 from bulkquote_gui.gui.operations import providers as provider_ops
 from bulkquote_gui.gui.qt_compat import emit
@@ -53,6 +53,19 @@ class EngineLink(QObject):
         if connection.provider_name is None and connection.choices:
             return connection.choices[0]   # demo mode's own simulator
         return connection.provider_name or ""
+
+    def other_lines(self) -> list[str]:
+        """The providers besides the chosen one a deal may also ask, as "Also ask" names them."""
+        connection = self.connection
+        return [line.shown for line in connection.lines[1:]] if connection is not None else []
+
+    def asked_lines(self, also: list[str]) -> tuple[ProviderLine, ...]:
+        """The chosen provider, then those of `also` it still quotes through; () when the
+        connection names none (the chosen one alone, as the store knows it)."""
+        lines = self.connection.lines if self.connection is not None else ()
+        if not lines:
+            return ()
+        return (lines[0], *(line for line in lines[1:] if line.shown in also))
 
     def account_id(self) -> Callable[[], int | None]:
         connection = self.connection

@@ -69,6 +69,7 @@ class SettingsController(QObject):
             offered = connection.choices if connection is not None else ()
             self._upload.actions.set_providers([p.name for p in found] + list(offered),
                                                self._engine.shown_provider())
+            self._upload.actions.set_also(self._engine.other_lines())
         provider_ops.load(self, self._context.session_factory).success(show).run()
 
     def choose_provider(self, name: str) -> None:

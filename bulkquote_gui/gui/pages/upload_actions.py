@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui.models.preview_model import PreviewModel
 from bulkquote_gui.gui.qt_compat import emit
@@ -25,15 +25,21 @@ def summary_text(counts: dict[str, int]) -> str:
     return "  ·  ".join(parts)
 
 
+ALSO_ASK_TIP = ("Ask other providers for the same sites too: each gets a batch of its own, "
+                "quoted at the same time (bulkquote submit --provider A --provider B).")
+
+
 class UploadActions(QWidget):
     submit_clicked = Signal()
     export_cleaned_clicked = Signal()
     fix_list_clicked = Signal()
     provider_chosen = Signal(str)   # the rep picked another provider to quote through
+    also_changed = Signal()         # another provider ticked or unticked in "Also ask"
 
     def __init__(self, model: PreviewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
+        self._quotes_per_site = 1
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)  # a long file's counts wrap; the buttons beside keep their text
@@ -63,16 +69,24 @@ class UploadActions(QWidget):
         self.deal_terms = DealTerms()
         layout.insertWidget(layout.count() - 1, self.deal_terms)
 
-    def _build_provider_choice(self) -> tuple[QLabel, QComboBox]:
+    def _build_provider_choice(self) -> tuple[QLabel, QComboBox, QToolButton]:
         self.provider_label = QLabel("&Quote through")
         self.provider_combo = QComboBox()
         self.provider_combo.setToolTip("The provider (Settings > Providers) this batch is sent to")
         self.provider_label.setBuddy(self.provider_combo)
         self._filling = False   # set_providers' own changes are not the rep's choice
         self.provider_combo.currentIndexChanged.connect(self._provider_changed)
-        for widget in (self.provider_label, self.provider_combo):
+        # The other providers a deal also asks (issue 18): a drop-down of ticks beside the combo,
+        # so the page stays as compact as with one provider. None ticked: one provider, as always.
+        self.also_button = QToolButton()
+        self.also_button.setObjectName("dropDown")   # drawn as a combo (style.qss)
+        self.also_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.also_menu = QMenu(self.also_button)
+        self.also_button.setMenu(self.also_menu)
+        self._sync_also_text()
+        for widget in (self.provider_label, self.provider_combo, self.also_button):
             widget.hide()
-        return self.provider_label, self.provider_combo
+        return self.provider_label, self.provider_combo, self.also_button
 
     def _build_buttons(self) -> QHBoxLayout:
         """The counts sit on a line of their own (they are long on a big file), then the
@@ -122,6 +136,34 @@ class UploadActions(QWidget):
         for widget in (self.provider_label, self.provider_combo):
             widget.setVisible(len(names) >= 2)
 
+    def set_also(self, names: list[str]) -> None:
+        """The providers a deal may also ask (the engine's others); ticks kept by name."""
+        ticked = set(self.also())
+        self.also_menu.clear()
+        for name in names:
+            action = self.also_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(name in ticked)
+            action.toggled.connect(self._also_toggled)
+        self.also_button.setVisible(bool(names))
+        self._sync_also_text()
+
+    def also(self) -> list[str]:
+        """The other providers ticked, in the menu's order."""
+        return [a.text() for a in self.also_menu.actions() if a.isChecked()]
+
+    def _also_toggled(self, _on: bool) -> None:
+        self._sync_also_text()
+        emit(self.also_changed)
+
+    def _sync_also_text(self) -> None:
+        # Short beside "Quote through": the one provider ticked, else how many; all in the tooltip
+        ticked = self.also()
+        text = "Also ask…" if not ticked else f"+ {ticked[0]}" if len(ticked) == 1 \
+            else f"+ {len(ticked)} more"
+        self.also_button.setText(text.replace("&", "&&"))
+        self.also_button.setToolTip(ALSO_ASK_TIP + (f" Ticked: {', '.join(ticked)}." if ticked else ""))
+
     def _provider_changed(self, index: int) -> None:
         if not self._filling and index >= 0:
             emit(self.provider_chosen, str(self.provider_combo.itemData(index)))
@@ -148,8 +190,14 @@ class UploadActions(QWidget):
         self.reasons_label.setText("Not quoted: " + "  ·  ".join(parts) if parts else "")
         self.reasons_label.setVisible(bool(parts))
 
+    def set_quotes_per_site(self, n: int) -> None:
+        """How many quotes a submit asks of each site (a deal: one per Momentum term and one
+        per Sonata seller, core/deal/asks.py); Submit counts quotes, not sites."""
+        self._quotes_per_site = max(1, n)
+
     def sync(self, quotable: int, invalid: int, busy: bool) -> None:
-        self.submit_button.setText(f"&Submit {quotable:,} quote" + ("" if quotable == 1 else "s"))
+        quotes = quotable * self._quotes_per_site
+        self.submit_button.setText(f"&Submit {quotes:,} quote" + ("" if quotes == 1 else "s"))
         self.submit_button.setEnabled(quotable > 0 and not busy)
         self.fix_list_button.setEnabled(invalid > 0 and not busy)
 
@@ -164,9 +212,12 @@ class UploadActions(QWidget):
         self._sync_reuse_label()
 
     def reset(self) -> None:
-        """The next file reuses valid quotes and asks the default term alone unless told not to."""
+        """The next file reuses valid quotes and asks the default term of the chosen provider
+        alone unless told not to."""
         self.reuse_box.setChecked(True)
         self.deal_terms.reset()
+        for action in self.also_menu.actions():   # and the chosen provider alone
+            action.setChecked(False)
         self._sync_reuse_label()
 
     def _reuse_toggled(self, on: bool) -> None:
