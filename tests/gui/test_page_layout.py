@@ -51,3 +51,37 @@ def test_a_short_window_shows_more_of_the_results_table(qtbot, window):
         assert card.caption.isVisible() and card.value_label.height() >= card.value_label.sizeHint().height()
     window.resize(1360, 860)
     qtbot.waitUntil(lambda: all(card.height() == tall[key] for key, card in page.cards.items()))
+
+
+def _sample_rows(providers: tuple[str, ...]) -> list:
+    """The sample file's sites as a finished batch's rows, priced in turn by `providers`."""
+    import csv
+    from bulkquote_gui.core.store.views import RowView
+    from tests.helpers.fakes import offer
+    from pathlib import Path
+    with open(Path(__file__).resolve().parents[2] / "resources" / "sample_sites.csv", newline="") as f:
+        sites = list(csv.DictReader(f))
+    return [RowView(quote_id=n, row_number=n + 2, status="complete",
+                    address=f"{s['Street Address']} {s['Suite']}, {s['City']}, {s['State']} {s['ZIP']}",
+                    offer=offer("705.00", "Comcast Business"), error_code=None, error_message=None,
+                    attempts=1, provider=providers[n % len(providers)])
+            for n, s in enumerate(sites)]
+
+
+@pytest.mark.parametrize("providers", [("Momentum",), ("Momentum", "Demo Sonata seller")])
+def test_the_results_table_fits_a_1440_px_window_without_scrolling_sideways(qtbot, window, providers):
+    """The Provider column (issue 17) pushed Reason past the right edge at 1440x900: the table
+    scrolled sideways on every batch. Provider shows only when the batch has two providers, and
+    the columns leave Reason its minimum even then."""
+    from bulkquote_gui.gui.models.results_model import PROVIDER_COLUMN, REASON_COLUMN
+    from bulkquote_gui.gui.pages.progress_page import ERROR_MIN
+    page = window.progress_page
+    window.resize(1440, 860)
+    window.pages.setCurrentWidget(page)
+    page.show_batch(4, "sample_sites.csv", "complete", {"total": 21, "complete": 21},
+                    _sample_rows(providers))
+    qtbot.waitUntil(lambda: page.view.isVisible())
+    qtbot.wait(50)
+    assert page.view.isColumnHidden(PROVIDER_COLUMN) == (len(providers) == 1)
+    assert page.view.horizontalScrollBar().maximum() == 0
+    assert page.view.columnWidth(REASON_COLUMN) >= ERROR_MIN
