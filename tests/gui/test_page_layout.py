@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from bulkquote_gui.gui.pages.progress_page import ProgressPage
 
@@ -85,3 +86,37 @@ def test_the_results_table_fits_a_1440_px_window_without_scrolling_sideways(qtbo
     assert page.view.isColumnHidden(PROVIDER_COLUMN) == (len(providers) == 1)
     assert page.view.horizontalScrollBar().maximum() == 0
     assert page.view.columnWidth(REASON_COLUMN) >= ERROR_MIN
+
+
+def _ink(page: ProgressPage, column: int) -> list[list[bool]]:
+    """The header section `column` as rows of "inked" pixels (text or arrow, not background)."""
+    header = page.view.horizontalHeader()
+    x, width = header.sectionViewportPosition(column), header.sectionSize(column)
+    image = header.viewport().grab().toImage()
+    background = image.pixelColor(x + 3, 3).lightness()
+    return [[abs(image.pixelColor(x + i, y).lightness() - background) > 60 for i in range(3, width - 3)]
+            for y in range(1, image.height() - 2)]   # (the section's border lines left out)
+
+
+def _runs(flags: list[bool]) -> int:
+    return sum(1 for i, on in enumerate(flags) if on and (i == 0 or not flags[i - 1]))
+
+
+def test_the_sort_arrow_does_not_run_over_a_right_aligned_header(qtbot):
+    """At 1440x900 the sorted "Row" header read "Ro▾": the arrow sat on the "w", as it would on
+    "MRC" or "Install" sorted. The arrow now stands above the header's text, which stays whole."""
+    page = ProgressPage(lambda: 0.0)
+    qtbot.addWidget(page)
+    page.resize(1440, 700)
+    page.show()
+    page.show_batch(1, "sites.csv", "complete", {"total": 21, "complete": 21}, _sample_rows(("M",)))
+    qtbot.waitUntil(lambda: page.view.isVisible())
+    for column in (0, 4):   # Row and MRC: right-aligned as their numbers
+        page.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        plain = _ink(page, column)
+        page.view.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+        sorted_ = _ink(page, column)
+        assert _runs([any(row) for row in sorted_]) == 2   # the arrow's lines, then the text's
+        text_columns = [any(col) for col in zip(*plain)]
+        text_rows = [row for row, on in zip(sorted_, [any(r) for r in plain]) if on]
+        assert sum(any(col) for col in zip(*text_rows)) == sum(text_columns)   # not clipped
