@@ -120,3 +120,17 @@ def test_the_sort_arrow_does_not_run_over_a_right_aligned_header(qtbot):
         text_columns = [any(col) for col in zip(*plain)]
         text_rows = [row for row, on in zip(sorted_, [any(r) for r in plain]) if on]
         assert sum(any(col) for col in zip(*text_rows)) == sum(text_columns)   # not clipped
+
+
+def test_a_combo_box_keeps_its_arrow_at_its_right_edge(qtbot):
+    """A style sheet edit once moved every combo's chevron to the top centre, over its text."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+    page = ProgressPage(lambda: 0.0)
+    qtbot.addWidget(page)
+    page.show()
+    combo = page.filter_combo
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    arrow = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxArrow, combo)
+    assert arrow.right() >= combo.width() - 12 and arrow.left() >= combo.width() - 40
