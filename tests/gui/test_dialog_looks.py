@@ -1,11 +1,13 @@
-"""A form's labels stand level with their fields: the Settings, provider and proposal dialogs'
+"""How the dialogs look. A form's labels stand level with their fields: the Settings, provider and proposal dialogs'
 labels sat at the top of their rows, a few pixels above the middle of the box beside them (the
 1440x900 screenshots: "Name", "Poll interval", "Sellers")."""
 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QFormLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QProxyStyle, QStyle, QWidget
 
 from bulkquote_gui.gui.dialogs.proposal_dialog import ProposalDialog
 from bulkquote_gui.gui.dialogs.providers_dialog import ProviderEditor
@@ -46,3 +48,28 @@ def test_each_label_stands_level_with_its_field(qtbot, name):
     dialog.show()
     qtbot.waitExposed(dialog)
     assert _rows_off_level(dialog) == []
+
+
+class _IconsStyle(QProxyStyle):
+    """A desktop whose style gives dialog buttons icons (xcb does: offscreen does not)."""
+
+    def styleHint(self, hint, option=None, widget=None, data=None):  # noqa: N802 (Qt's name)
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 1
+        return super().styleHint(hint, option, widget, data)
+
+    def standardIcon(self, icon, option=None, widget=None):  # noqa: N802 (Qt's name)
+        pixmap = QPixmap(16, 16)
+        pixmap.fill(Qt.GlobalColor.red)
+        return QIcon(pixmap)
+
+
+def test_a_dialog_button_shows_its_text_only(qtbot):
+    """Compare with…'s Close button drew the desktop's cross over its "C" (under X11); the
+    providers dialog had cleared its own icon by hand. No dialog button box has icons now."""
+    box = QDialogButtonBox()
+    qtbot.addWidget(box)
+    style = _IconsStyle("Fusion")
+    box.setStyle(style)   # (wrapped in the application's style sheet, as every widget's)
+    box.addButton(QDialogButtonBox.StandardButton.Close)
+    assert all(button.icon().isNull() for button in box.buttons())
