@@ -73,3 +73,17 @@ def test_a_dialog_button_shows_its_text_only(qtbot):
     box.setStyle(style)   # (wrapped in the application's style sheet, as every widget's)
     box.addButton(QDialogButtonBox.StandardButton.Close)
     assert all(button.icon().isNull() for button in box.buttons())
+
+
+def test_the_providers_list_has_rows_as_roomy_as_the_results_table(qtbot, context):
+    """Settings → Providers listed its sellers in 17 px rows, text against text, beside the
+    32 px rows of every other table (providers.png)."""
+    from bulkquote_gui.core.store import providers as provider_store
+    from bulkquote_gui.gui.dialogs.providers_dialog import ProvidersDialog
+    provider_store.add_provider(context.session_factory, "Zayo", "momentum",
+                                "https://quote.zayo.example/v1", settings={})
+    dialog = ProvidersDialog(context.session_factory)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1)
+    assert dialog.list.visualItemRect(dialog.list.topLevelItem(0)).height() >= 26
