@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from bulkquote_gui.gui.pages.progress_page import ProgressPage
 
@@ -134,3 +135,23 @@ def test_a_combo_box_keeps_its_arrow_at_its_right_edge(qtbot):
     arrow = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
                                          QStyle.SubControl.SC_ComboBoxArrow, combo)
     assert arrow.right() >= combo.width() - 12 and arrow.left() >= combo.width() - 40
+
+
+def test_the_batch_buttons_stay_on_one_line_on_a_small_laptop(qtbot):
+    """Compare with… and Create proposal… made the right group four buttons: at 1280x720 and
+    125 % (1024 px) the row wrapped, the right group under the left, a line the table lost. Too
+    wide at their usual paddings, the buttons take narrower ones and keep to one line."""
+    page = ProgressPage(lambda: 0.0)
+    qtbot.addWidget(page)
+    page.resize(1024, 560)
+    page.show()
+    page.show_batch(1, "sites.csv", "complete", {"total": 21, "complete": 21}, _sample_rows(("M",)))
+    qtbot.waitUntil(lambda: page.button_row.isVisible())
+    qtbot.wait(50)
+    assert page.button_row.is_one_line()
+    buttons = page.button_row.findChildren(QPushButton)
+    assert all(b.width() >= b.fontMetrics().horizontalAdvance(b.text().replace("&", "")) + 12
+               for b in buttons)   # every label whole
+    page.resize(1440, 700)
+    qtbot.waitUntil(lambda: all(b.property("tight") is not True for b in buttons))
+    assert page.button_row.is_one_line()
