@@ -167,3 +167,17 @@ def test_rows_queued_again_keep_their_place_on_the_map(qtbot):
     qtbot.waitUntil(lambda: [(e.group, e.count) for e in page.results_map.legend.entries]
                     == [("Waiting", 2)], timeout=10_000)
     assert sorted(s.row_number for s in page.results_map.view.sites) == [2, 3]
+
+
+def test_a_done_batch_colours_each_site_by_the_carrier_the_deal_chose(qtbot):
+    """The map's legend said Cogent (5), AT&T (2) beside a deal summary and a table of Cogent 4,
+    AT&T 4: the map coloured by the recommended option, the rest of the page by the offer the
+    deal's rule chose. A site shows the carrier of the offer the table shows."""
+    from bulkquote_gui.gui.models.map_sites import MapSites
+    from bulkquote_gui.gui.models.results_model import ResultRow
+    row = ResultRow(quote_id=1, row_number=2, address="600 Congress Ave, Austin, TX 78701",
+                    status="complete", offer=offer("705.00", "Spectrum"),
+                    chosen=SimpleNamespace(carrier="AT&T"))
+    sites = MapSites()
+    sites.add({2: (0.5, 0.5)})
+    assert [s.group for s in sites.sites([row], finished=True)] == ["AT&T"]

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bulkquote_gui.gui.widgets.blocks import save_cancel_buttons
+from bulkquote_gui.gui.widgets.blocks import level_labels, save_cancel_buttons
 
 PROPOSAL_FILTERS = "PDF (*.pdf);;Excel (*.xlsx)"
 
@@ -65,6 +65,7 @@ class ProposalDialog(QDialog):
         form.addRow("Paper", self.page_combo)
         form.addRow("", self.all_offers_check)
         form.addRow("Save as", path_row)
+        level_labels(form)
         self.error_label = QLabel("")
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)

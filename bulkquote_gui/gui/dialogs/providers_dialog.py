@@ -25,7 +25,7 @@ from bulkquote_gui.gui import focus
 from bulkquote_gui.gui.dialogs.connection_failure import plain_failure
 from bulkquote_gui.gui.operations import providers as provider_ops
 from bulkquote_gui.gui.qt_compat import emit
-from bulkquote_gui.gui.widgets.blocks import save_cancel_buttons
+from bulkquote_gui.gui.widgets.blocks import level_labels, save_cancel_buttons
 from bulkquote_gui.gui.widgets.secret_field import secret_field
 from bulkquote_gui.services import provider_config
 from bulkquote_gui.services.secrets import ProviderSecretStore
@@ -112,6 +112,7 @@ class ProviderEditor(QDialog):
         self.form.addRow("", self.instant_check)
         for product, edit in self.offering_edits.items():
             self.form.addRow(f"{product} offering", edit)
+        level_labels(self.form)
         self._sonata_only = [self.token_url_edit, self.client_id_edit, self.lanes_spin,
                              self.level_combo, self.instant_check, *self.offering_edits.values()]
         self.buttons = save_cancel_buttons()

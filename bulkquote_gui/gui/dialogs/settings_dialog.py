@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
 
 from bulkquote_gui.core.deal.logo import LogoError, read_logo
 from bulkquote_gui.core.offer import BANDWIDTHS_MBPS, PRODUCTS, TERMS_MONTHS
-from bulkquote_gui.gui.widgets.blocks import save_cancel_buttons
+from bulkquote_gui.gui.widgets.blocks import level_labels, save_cancel_buttons
 from bulkquote_gui.services.settings import Settings
 from bulkquote_gui.gui.qt_compat import emit
 
@@ -129,6 +129,7 @@ class SettingsDialog(QDialog):
         form.addRow("", note)
         form.addRow("", self.insecure_check)
         form.setVerticalSpacing(6)
+        level_labels(form)
         return box
 
     def _build_timings(self, settings: Settings) -> QGroupBox:
@@ -151,6 +152,7 @@ class SettingsDialog(QDialog):
         tform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         tform.addRow("Poll interval", self.poll_spin)
         tform.addRow("Per-quote timeout", self.timeout_spin)
+        level_labels(tform)
         return timings
 
     def _build_defaults(self, settings: Settings) -> QGroupBox:
@@ -168,6 +170,7 @@ class SettingsDialog(QDialog):
         dform.addRow("Term", self.term_combo)
         dform.addRow("Product", self.product_combo)
         dform.addRow("Customer company", self.company_edit)
+        level_labels(dform)
         return defaults
 
     def _build_rep(self, settings: Settings) -> QGroupBox:
@@ -195,6 +198,7 @@ class SettingsDialog(QDialog):
             logo_row.addWidget(browse)
         rform.addRow("Your company", self.company_name_edit)
         rform.addRow("Logo", logo_row)
+        level_labels(rform)
         return rep
 
     def _browse_logo(self) -> None:
@@ -216,6 +220,7 @@ class SettingsDialog(QDialog):
         bform.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         bform.addRow("Database URL", self.db_edit)
         bform.addRow("", db_note)
+        level_labels(bform)
         return team
 
     def _fit_to_screen(self, content_height: int) -> None:

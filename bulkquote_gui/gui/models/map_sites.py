@@ -65,7 +65,9 @@ def _status_group(row: ResultRow) -> str:
 
 
 def _carrier_groups(rows: list[ResultRow]):
-    carrier_of = {r.row_number: r.carrier or "" for r in rows if r.status == RowState.COMPLETE}
+    # The carrier of the offer the table shows: the deal's chosen one, else the recommended one.
+    carrier_of = {r.row_number: (r.chosen or r).carrier or "" for r in rows
+                  if r.status == RowState.COMPLETE}
     counts = Counter(c for c in carrier_of.values() if c)
     named = {c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CARRIERS]}
 

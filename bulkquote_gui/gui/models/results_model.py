@@ -192,6 +192,10 @@ class ResultsModel(QAbstractTableModel):
         """The rows in the model's order (read, not to be changed)."""
         return self._rows
 
+    def providers(self) -> set[str]:
+        """The providers that quote this batch's rows (one for most batches)."""
+        return {r.provider for r in self._rows if r.provider and not r.skipped}
+
     def statuses(self) -> list[str]:
         return [r.status for r in self._rows]
 
@@ -340,6 +344,8 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == PROVIDER_COLUMN and r.provider:
+                return r.provider   # a long name is elided in its column
             reason = r.reason()
             if reason:
                 return reason

@@ -27,8 +27,8 @@ from bulkquote_gui.gui.models.eta import EtaEstimator
 from bulkquote_gui.core.output.reasons import batch_word
 from bulkquote_gui.core.states import (BATCH_FINISHED, BATCH_OPEN, BATCH_UNFINISHED, ROW_TERMINAL,
                                        BatchStatus, RowState)
-from bulkquote_gui.gui.models.results_model import (COLUMNS, REASON_COLUMN, STATUS_COLUMN,
-                                                    ResultsFilter, ResultsModel)
+from bulkquote_gui.gui.models.results_model import (COLUMNS, PROVIDER_COLUMN, REASON_COLUMN,
+                                                    STATUS_COLUMN, ResultsFilter, ResultsModel)
 from bulkquote_gui.gui.pages.results_map import ResultsMap
 from bulkquote_gui.gui.style import current_theme
 from bulkquote_gui.gui.widgets.wait_banner import WaitBanner
@@ -36,6 +36,7 @@ from bulkquote_gui.gui.widgets.blocks import Banner, StackPage, StatCard, TwoGro
 from bulkquote_gui.gui.qt_compat import emit
 
 ERROR_MIN = 320  # px: room for the gist of a failure ("manual pricing required: the carriers…")
+ADDRESS_MIN = 240  # px: a street and its city, before the table scrolls sideways
 COMPACT_BELOW = 700  # px of window height: below, the count cards take one line each
 
 
@@ -242,7 +243,7 @@ class ProgressPage(StackPage):
         self.view.verticalHeader().setDefaultSectionSize(32)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.view.horizontalHeader()
-        widths = {"Row": 64, "Status": 124, "Carrier": 150, "MRC": 110, "NRC": 110, "Install": 90, "Reason": 260}
+        widths = {"Row": 64, "Status": 124, "Carrier": 150, "MRC": 100, "NRC": 100, "Install": 86, "Reason": 260}
         for column, name in enumerate(COLUMNS):
             if name in widths:
                 header.resizeSection(column, widths[name])
@@ -293,6 +294,7 @@ class ProgressPage(StackPage):
         self.deal_view.clear()
         self.rule_bar.hide()
         self.model.load(rows, skipped, mapping)
+        self._show_provider_column()
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.horizontalScrollBar().setValue(0)
         self.view.verticalScrollBar().setValue(0)
@@ -338,12 +340,23 @@ class ProgressPage(StackPage):
         return super().eventFilter(watched, event)
 
     def _fit_error_column(self) -> None:
-        """Error gets what is left. Addresses stay whole: they say which site a row is."""
+        """Error gets what is left. Addresses stay whole where they fit (they say which site a
+        row is); else they give way to Error's minimum, down to ADDRESS_MIN (elided, the tooltip
+        has them whole), before the table scrolls sideways."""
         header = self.view.horizontalHeader()
         error, address = REASON_COLUMN, COLUMNS.index("Address")
-        header.resizeSection(address, self._address_width)
-        others = sum(header.sectionSize(c) for c in range(len(COLUMNS)) if c != error)
-        header.resizeSection(error, max(ERROR_MIN, self.view.viewport().width() - others))
+        fixed = sum(header.sectionSize(c) for c in range(len(COLUMNS)) if c not in (error, address))
+        room = self.view.viewport().width() - fixed
+        header.resizeSection(address, max(ADDRESS_MIN, min(self._address_width, room - ERROR_MIN)))
+        header.resizeSection(error, max(ERROR_MIN, room - header.sectionSize(address)))
+
+    def _show_provider_column(self) -> None:
+        """Provider only when the batch has two: one provider says nothing per row, and its
+        column pushed Reason off a 1440 px window."""
+        providers = self.model.providers()
+        self.view.setColumnHidden(PROVIDER_COLUMN, len(providers) < 2)
+        widest = max((self.view.fontMetrics().horizontalAdvance(p) for p in providers), default=0)
+        self.view.horizontalHeader().resizeSection(PROVIDER_COLUMN, max(96, min(widest + 24, 150)))
 
     def _fit_address_column(self) -> None:
         """Addresses as wide as the longest of the first rows need, so Error gets the rest."""
@@ -351,7 +364,7 @@ class ProgressPage(StackPage):
         metrics = self.view.fontMetrics()
         texts = [str(self.model.index(r, column).data() or "") for r in range(min(self.model.rowCount(), 200))]
         widest = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 28
-        self._address_width = max(240, min(widest, 420))
+        self._address_width = max(ADDRESS_MIN, min(widest, 420))
         self._fit_error_column()
 
     def apply_quote_event(self, event: QuoteEvent) -> None:

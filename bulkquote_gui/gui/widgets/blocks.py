@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter
-from PySide6.QtWidgets import (QBoxLayout, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QLayout,
-                               QPushButton, QSizePolicy, QStackedWidget, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+                               QLayout, QPushButton, QSizePolicy, QStackedWidget, QWidget)
 
 
 class FilterPill(QPushButton):
@@ -186,6 +186,9 @@ def save_cancel_buttons() -> QDialogButtonBox:
     return box
 
 
+TIGHT_SAVES = 16  # px a button saves with QPushButton[tight] (style.qss): 8 px a side, not 16
+
+
 class TwoGroupRow(QWidget):
     """Buttons on one line, one group at the left and one at the right; on a window too narrow
     for both (853 px, 1280x720 at 150 %) the right group goes under the left one, still at the
@@ -216,8 +219,53 @@ class TwoGroupRow(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        both = sum(g.sizeHint().width() for g in self._groups) + self._row.spacing()
-        direction = QBoxLayout.Direction.LeftToRight if event.size().width() >= both \
+        width = event.size().width()
+        # Too wide at the buttons' usual paddings (a small laptop): narrower ones before a
+        # second line, which the table below would lose.
+        self._set_tight(self._width(tight=False) > width)
+        direction = QBoxLayout.Direction.LeftToRight if width >= self._width(self._tight) \
             else QBoxLayout.Direction.TopToBottom
         if direction != self._row.direction():
             self._row.setDirection(direction)
+
+    _tight = False
+
+    def _buttons(self) -> list[QPushButton]:
+        return [b for g in self._groups for b in g.findChildren(QPushButton)]
+
+    def _width(self, tight: bool) -> int:
+        """Both groups side by side, with the usual or the tight paddings."""
+        both = sum(g.sizeHint().width() for g in self._groups) + self._row.spacing()
+        if tight != self._tight:   # the difference is the style sheet's (QPushButton[tight])
+            both += (TIGHT_SAVES if self._tight else -TIGHT_SAVES) * len(self._buttons())
+        return both
+
+    def _set_tight(self, tight: bool) -> None:
+        if tight == self._tight:
+            return
+        self._tight = tight
+        for button in self._buttons():
+            button.setProperty("tight", tight)
+            button.style().unpolish(button)
+            button.style().polish(button)
+            button.updateGeometry()
+        for group in self._groups:
+            group.layout().invalidate()
+
+
+def level_labels(form: QFormLayout) -> None:
+    """Each label of `form` as tall as its one-line field, so its text stands level with the
+    field's. QFormLayout gives a label at most 7/4 of its own height, from the row's top: beside
+    a 32 px box its text sat 2-4 px high."""
+    for row in range(form.rowCount()):
+        label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        if label is None or label.widget() is None or field is None:
+            continue
+        inner = field.layout()
+        widgets = [inner.itemAt(i).widget() for i in range(inner.count())] if inner else [field.widget()]
+        heights = []
+        for widget in filter(None, widgets):
+            widget.ensurePolished()   # the style sheet's padding counts in its height
+            heights.append(widget.sizeHint().height())
+        label.widget().setMinimumHeight(min(max(heights, default=0), 44))
