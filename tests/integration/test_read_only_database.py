@@ -21,6 +21,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "sample_sites.csv"
 NOBODY = 65534
+# Both tests open the checkout's folders to `nobody` and close them after (the fixture below):
+# on two workers at once, one would close them under the other. One worker runs the module.
+pytestmark = pytest.mark.xdist_group("read_only_database")
 
 
 def _env(home: Path, db: Path) -> dict[str, str]:
