@@ -214,3 +214,33 @@ def test_the_carriers_menu_reads_a_carrier_as_written(qtbot):
     with qtbot.waitSignal(bar.rule_changed) as changed:
         place(bar, "Lumen: excluded", "Prefer")
     assert changed.args == [Rule(prefer=("Lumen",))]
+
+
+def test_the_provider_column_shows_when_the_chosen_offers_come_from_two_providers(
+        qtbot, window, context):
+    """One batch of a deal is one provider's, but the table shows each site's chosen offer,
+    which may be another provider's: the Provider column follows the offers shown."""
+    from sqlalchemy import update
+
+    from bulkquote_gui.core.store import engine as engine_store
+    from bulkquote_gui.core.store.models import BatchJob
+    from bulkquote_gui.gui.models.results_model import PROVIDER_COLUMN
+    from tests.helpers.deals import make_deal
+
+    sf = context.session_factory
+    sonata, momentum = make_deal(sf)
+    with engine_store.in_transaction(sf) as session:
+        session.execute(update(BatchJob).where(BatchJob.id.in_([sonata, momentum]))
+                        .values(status="complete"))
+    with qtbot.waitSignal(window.choices.shown, timeout=10_000):
+        open_finished(qtbot, window, momentum)
+    view = window.progress_page.view
+    assert view.isColumnHidden(PROVIDER_COLUMN)      # the rule chose Momentum's Lumen twice
+    with sf() as session:
+        acme_12 = choice_store.deal_offers(session, sonata)[2][0]
+    with engine_store.in_transaction(sf) as session:
+        choice_store.set_override(session, sonata, 2, acme_12.option_id, "Dana")
+    with qtbot.waitSignal(window.choices.shown, timeout=10_000):
+        open_finished(qtbot, window, momentum)
+    assert not view.isColumnHidden(PROVIDER_COLUMN)
+    assert row_cells(window, 2)[:3] == ("Acme", "$700.00", "Acme Sonata")

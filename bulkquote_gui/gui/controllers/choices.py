@@ -74,6 +74,7 @@ class Choices(QObject):
         carriers = {o.carrier for offers in deal.offers.values() for o in offers}
         self._page.rule_bar.show_rule(deal.rule, review, carriers)
         self._page.model.show_chosen({row: (c.offer, _note(c)) for row, c in deal.choices.items()})
+        self._page.show_provider_column()
         emit(self.shown, batch_id)
 
     def _changed(self, batch_id: int, deal: choices.Deal | None) -> None:

@@ -193,8 +193,10 @@ class ResultsModel(QAbstractTableModel):
         return self._rows
 
     def providers(self) -> set[str]:
-        """The providers that quote this batch's rows (one for most batches)."""
-        return {r.provider for r in self._rows if r.provider and not r.skipped}
+        """The providers of the offers shown: the batch's own, or, in a deal, the provider of
+        each site's chosen offer (one for most batches)."""
+        shown = ((r.chosen or r).provider for r in self._rows if not r.skipped)
+        return {p for p in shown if p}
 
     def statuses(self) -> list[str]:
         return [r.status for r in self._rows]

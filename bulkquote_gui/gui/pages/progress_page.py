@@ -294,7 +294,7 @@ class ProgressPage(StackPage):
         self.deal_view.clear()
         self.rule_bar.hide()
         self.model.load(rows, skipped, mapping)
-        self._show_provider_column()
+        self.show_provider_column()
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.view.horizontalScrollBar().setValue(0)
         self.view.verticalScrollBar().setValue(0)
@@ -350,9 +350,9 @@ class ProgressPage(StackPage):
         header.resizeSection(address, max(ADDRESS_MIN, min(self._address_width, room - ERROR_MIN)))
         header.resizeSection(error, max(ERROR_MIN, room - header.sectionSize(address)))
 
-    def _show_provider_column(self) -> None:
-        """Provider only when the batch has two: one provider says nothing per row, and its
-        column pushed Reason off a 1440 px window."""
+    def show_provider_column(self) -> None:
+        """Provider only when the offers shown have two: one provider says nothing per row, and
+        its column pushed Reason off a 1440 px window. Again when a deal's choices are shown."""
         providers = self.model.providers()
         self.view.setColumnHidden(PROVIDER_COLUMN, len(providers) < 2)
         widest = max((self.view.fontMetrics().horizontalAdvance(p) for p in providers), default=0)
