@@ -32,10 +32,13 @@ pytestmark = [
 
 def held_locks(folder: Path) -> list[tuple[str, str, str, str]]:
     """This process's POSIX locks on the SQLite files in `folder`: (file, type, start, end)."""
-    inodes = {}
+    # /proc/locks names a file by device and inode: an inode number alone can match another
+    # test's database on another file system, still open in this worker
+    files = {}
     for path in folder.iterdir():
         if path.name.startswith(paths.DATABASE_FILE):
-            inodes[os.stat(path).st_ino] = path.name
+            st = os.stat(path)
+            files[(os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)] = path.name
     found = []
     for line in Path("/proc/locks").read_text().splitlines():
         fields = line.split()
@@ -45,9 +48,10 @@ def held_locks(folder: Path) -> list[tuple[str, str, str, str]]:
         kind, pid, where, start, end = fields[1], fields[4], fields[5], fields[6], fields[7]
         if kind != "POSIX" or int(pid) != os.getpid():
             continue
-        inode = int(where.split(":")[-1])
-        if inode in inodes:
-            found.append((inodes[inode], fields[3], start, end))
+        major, minor, inode = where.split(":")
+        key = (int(major, 16), int(minor, 16), int(inode))
+        if key in files:
+            found.append((files[key], fields[3], start, end))
     return sorted(found)
 
 
