@@ -14,12 +14,15 @@ it runs, starts its own subprocess instead.
 from __future__ import annotations
 
 import atexit
+import json
 import locale
 import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
+from tests.helpers import file_keyring
 from tests.helpers.fork_server import ForkPool
 
 # Imported once by the servers, not by each run: the CLI and what its commands import lazily.
@@ -44,6 +47,25 @@ def _text(data: bytes) -> str:
     """As `subprocess.run(text=True)` decodes: the locale's encoding, universal newlines."""
     text = data.decode(locale.getpreferredencoding(False))
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def provider_env(tmp_path: Path, *, rep_contact: bool = True) -> dict[str, str]:
+    """A CLI environment of its own for a test that adds providers: the database, config and
+    data folders in `tmp_path`, secrets in a file keyring (kept from one run to the next), no
+    Momentum key or URL from the outside. `rep_contact`: Settings > You filled in, as a Sonata
+    seller needs (the buyer's contact is sent, and refused without)."""
+    env = {**os.environ, "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+           "BULKQUOTE_CONFIG_DIR": str(tmp_path / "config"),
+           "BULKQUOTE_DATA_DIR": str(tmp_path / "data"),
+           "PYTHON_KEYRING_BACKEND": file_keyring.BACKEND,
+           "BULKQUOTE_TEST_KEYRING": str(tmp_path / "keyring.json")}
+    for var in ("BULKQUOTE_API_KEY", "BULKQUOTE_API_URL"):
+        env.pop(var, None)
+    if rep_contact:
+        (tmp_path / "config").mkdir(exist_ok=True)
+        (tmp_path / "config" / "settings.json").write_text(
+            json.dumps({"rep_name": "Dana Rep", "rep_email": "dana@example.com"}))
+    return env
 
 
 def run_bulkquote(env: Mapping[str, str] | None, argv: list[str], *, stdin: str = "",

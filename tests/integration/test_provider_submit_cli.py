@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from bulkquote_gui.services.simulator import SimulatorServer
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
 from bulkquote_gui.services.sonata_simulator_state import price_of
 from tests.helpers import file_keyring
+from tests.helpers.cli import provider_env, run_bulkquote
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "lumen-client-secret"
@@ -32,14 +31,7 @@ S-003,Harbor Logistics,100 Summer St,Boston,MA,02110,100 Mbps,24
 
 @pytest.fixture
 def env(tmp_path):
-    env = {**os.environ, "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'cli.sqlite'}",
-           "BULKQUOTE_CONFIG_DIR": str(tmp_path / "config"),
-           "BULKQUOTE_DATA_DIR": str(tmp_path / "data"),
-           "PYTHON_KEYRING_BACKEND": file_keyring.BACKEND,
-           "BULKQUOTE_TEST_KEYRING": str(tmp_path / "keyring.json")}
-    for var in ("BULKQUOTE_API_KEY", "BULKQUOTE_API_URL"):
-        env.pop(var, None)
-    return env
+    return provider_env(tmp_path, rep_contact=False)
 
 
 @pytest.fixture
@@ -50,9 +42,7 @@ def sites(tmp_path) -> Path:
 
 
 def cli(env, *args: object, stdin: str = "", check: int | None = None) -> subprocess.CompletedProcess:
-    out = subprocess.run([sys.executable, "-m", "bulkquote_gui", "--poll-interval", "0.05",
-                          *map(str, args)], env=env, input=stdin, capture_output=True, text=True,
-                         timeout=120)
+    out = run_bulkquote(env, ["--poll-interval", "0.05", *map(str, args)], stdin=stdin)
     assert "Traceback" not in out.stderr, out.stderr
     if check is not None:
         assert out.returncode == check, (out.returncode, out.stdout, out.stderr)
