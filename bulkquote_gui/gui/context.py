@@ -95,7 +95,8 @@ class AppContext:
     close: Callable[[], None] = lambda: None
 
 
-def context_from_args(args: argparse.Namespace, *, demo_time_scale: float = 0.05) -> AppContext:
+def context_from_args(args: argparse.Namespace, *,
+                      demo_time_scale: float | None = None) -> AppContext:
     """The real app's context: runtime from the CLI flags, env and saved settings (services/runtime.py)."""
     from bulkquote_gui.gui.operations.database import open_store, session_factory as make_session_factory
     from bulkquote_gui.core.engine.pool import ProcessorGroup

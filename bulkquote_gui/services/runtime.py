@@ -59,6 +59,19 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
+DEMO_TIME_SCALE = 0.05   # the demo's carrier answers in 1/20 of a real quote's time
+
+
+def default_demo_time_scale() -> float:
+    """How fast the demo's simulated carriers answer, as a fraction of a real quote's time:
+    BULKQUOTE_DEMO_TIME_SCALE (0 = at once; a quick rehearsal or a test), else 1/20."""
+    try:
+        value = float(os.environ.get("BULKQUOTE_DEMO_TIME_SCALE", ""))
+    except ValueError:
+        return DEMO_TIME_SCALE
+    return value if 0 <= value <= 10 else DEMO_TIME_SCALE   # NaN and inf fail both tests
+
+
 class MissingApiKey(RuntimeError):
     """A real API is configured but no key was found (environment or keyring)."""
 
@@ -301,7 +314,7 @@ def demo_state_file(db_url: str) -> Path:
 def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
                  poll_interval_s: float | None = None, quote_timeout_s: float | None = None,
                  settings: Settings | None = None, keystore: KeyStore | None = None,
-                 demo_time_scale: float = 0.05, provider: str | None = None,
+                 demo_time_scale: float | None = None, provider: str | None = None,
                  batch_id: int | None = None, start_demo: bool = True) -> Runtime:
     """Resolve the runtime; starts the in-process simulator in demo mode (stop it with close()).
 
@@ -311,6 +324,8 @@ def open_runtime(*, db_url: str | None = None, api_url: str | None = None,
     `start_demo=False`: demo mode without its simulators, for a command that sends nothing."""
     from bulkquote_gui.services import demo_sellers
 
+    if demo_time_scale is None:
+        demo_time_scale = default_demo_time_scale()
     settings = settings or load_settings()
     keystore = keystore or KeyStore()
     runtime = Runtime(db_url=resolve_db_url(db_url, settings), api_url="", api_key=None,

@@ -31,7 +31,8 @@ def test_a_file_name_with_cr_lf_is_mailed_clean(tmp_path, smtp):
     shutil.copy(SAMPLE, sheet)
     env = {**os.environ, "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'q.sqlite'}",
            "BULKQUOTE_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}?from=bq@example.com",
-           "BULKQUOTE_NOTIFY_TO": "rep@example.com"}
+           "BULKQUOTE_NOTIFY_TO": "rep@example.com",
+           "BULKQUOTE_DEMO_TIME_SCALE": "0.002"}   # the mail, not the pace, is tested
     env.pop("BULKQUOTE_API_URL", None)
 
     out = run_cli(env, "submit", sheet, "--wait", check=0)

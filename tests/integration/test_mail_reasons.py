@@ -23,7 +23,8 @@ pytestmark = pytest.mark.timeout(240)
 def env(tmp_path, smtp) -> dict[str, str]:
     env = {**os.environ, "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'q.sqlite'}",
            "BULKQUOTE_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}?from=bq@example.com",
-           "BULKQUOTE_NOTIFY_TO": "rep@example.com"}
+           "BULKQUOTE_NOTIFY_TO": "rep@example.com",
+           "BULKQUOTE_DEMO_TIME_SCALE": "0.002"}   # the mail, not the pace, is tested
     env.pop("BULKQUOTE_API_URL", None)   # demo mode: the built-in simulator
     return env
 

@@ -93,7 +93,8 @@ def test_submit_wait_mails_the_results(tmp_path, smtp):
            "BULKQUOTE_DB": f"sqlite:///{tmp_path / 'cli.sqlite'}",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
            "BULKQUOTE_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
-           "BULKQUOTE_NOTIFY_TO": "rep@example.com"}
+           "BULKQUOTE_NOTIFY_TO": "rep@example.com",
+           "BULKQUOTE_DEMO_TIME_SCALE": "0.002"}   # the mail, not the pace, is tested
     env.pop("BULKQUOTE_API_URL", None)
     out = subprocess.run([sys.executable, "-m", "bulkquote_gui", "--poll-interval", "0.05",
                           "submit", str(SAMPLE), "--wait"], env=env, capture_output=True,

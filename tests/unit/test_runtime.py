@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bulkquote_gui.services.runtime import MissingApiKey, open_runtime
+from bulkquote_gui.services.runtime import DEMO_TIME_SCALE, MissingApiKey, open_runtime
 from bulkquote_gui.services.secrets import KeyStore
 from bulkquote_gui.services.settings import Settings
 
@@ -21,6 +21,23 @@ def test_no_api_url_means_demo_mode_with_a_running_simulator(tmp_path):
     finally:
         runtime.close()
     assert runtime.simulator is None
+
+
+@pytest.mark.parametrize("given,scale", [(None, DEMO_TIME_SCALE), ("0.005", 0.005), ("0", 0.0),
+                                         ("fast", DEMO_TIME_SCALE), ("-1", DEMO_TIME_SCALE),
+                                         ("nan", DEMO_TIME_SCALE), ("inf", DEMO_TIME_SCALE)])
+def test_the_demo_pace_comes_from_the_environment_when_it_makes_sense(tmp_path, monkeypatch,
+                                                                     given, scale):
+    if given is None:
+        monkeypatch.delenv("BULKQUOTE_DEMO_TIME_SCALE", raising=False)
+    else:
+        monkeypatch.setenv("BULKQUOTE_DEMO_TIME_SCALE", given)
+    runtime = open_runtime(db_url=f"sqlite:///{tmp_path / 'd.sqlite'}", settings=Settings())
+    try:
+        assert runtime.simulator.state.time_scale == scale
+        assert runtime.demo_sonata.server.state.time_scale == scale
+    finally:
+        runtime.close()
 
 
 def test_flags_beat_settings_and_key_comes_from_environment(tmp_path, monkeypatch):
