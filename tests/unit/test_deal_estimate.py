@@ -7,9 +7,8 @@ known durations."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -22,9 +21,10 @@ from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import providers as provider_store
 from bulkquote_gui.core.store.models import BatchQuote
+from tests.helpers.cli import run_bulkquote
 from tests.helpers.fakes import fake_import
 
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def test_sonata_asks_sites_momentum_sites_times_terms_each_over_its_lanes():
@@ -100,16 +100,15 @@ def test_check_says_what_a_deal_will_cost_from_the_stores_quote_times(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "BULKQUOTE_DB": db, "BULKQUOTE_CONFIG_DIR": str(tmp_path / "c"),
            "BULKQUOTE_DATA_DIR": str(tmp_path / "d"), "PYTHON_KEYRING_BACKEND":
            "keyring.backends.null.Keyring", "PYTHONPATH": ":".join(sys.path)}
-    args = [sys.executable, "-m", "bulkquote_gui", "check", str(sheet), "--provider", "Lumen",
-            "--provider", "Momentum", "--terms", "12,36"]
-    out = subprocess.run(args + ["--json"], env=env, capture_output=True, text=True, timeout=120)
+    args = ["check", str(sheet), "--provider", "Lumen", "--provider", "Momentum", "--terms", "12,36"]
+    out = run_bulkquote(env, args + ["--json"])
     assert out.returncode == 0, out.stderr
     cost = json.loads(out.stdout)["cost"]
     assert [(p["provider"], p["quotes"], p["lanes"], p["seconds_per_quote"], p["seconds"])
             for p in cost["providers"]] == [("Lumen", 10, 2, 40.0, 200.0),
                                             ("Momentum", 20, 1, None, None)]
     assert (cost["quotes"], cost["seconds"]) == (30, None)
-    out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    out = run_bulkquote(env, args)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-4:] == [
         "what it will cost:",
@@ -118,7 +117,7 @@ def test_check_says_what_a_deal_will_cost_from_the_stores_quote_times(tmp_path):
         "  Momentum: 20 quotes (10 sites, 2 terms), time unknown yet (no quote from Momentum "
         "has finished here)",
         "  in all: 30 quotes, time unknown yet"]
-    bad = subprocess.run(args[:-1] + ["12,,36"], env=env, capture_output=True, text=True, timeout=120)
+    bad = run_bulkquote(env, args[:-1] + ["12,,36"])
     assert (bad.returncode, bad.stderr.strip()) == (2, "bulkquote check: --terms: '' is not a "
                                                        "term in months (a whole number from 1 to "
                                                        "600), e.g. 12,36,60")
