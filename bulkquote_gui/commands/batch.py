@@ -550,33 +550,6 @@ def _print_batches(batches: list[view_store.BatchSummary], *, as_json: bool) -> 
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------- requote
-
-@_command("requote")
-def run_requote(args: argparse.Namespace) -> int:
-    """A new batch of the batch's stale rows (valid-until passed); with --wait, quote it."""
-    with _runtime(args, with_api=args.wait) as runtime:
-        sf = runtime.session_factory
-        with sf() as session:
-            _batch_or_fail(session, args.batch)
-        account = runtime.account()
-        with engine_store.in_transaction(sf) as session:
-            new_id = reuse_store.requote_stale(session, args.batch, owner=runtime.settings.rep_name,
-                                               account_id=account.id if account else None)
-        if new_id is None:
-            print(f"batch {args.batch}: no stale quote (every price is still valid)", file=sys.stderr)
-            return EXIT_OK
-        with sf() as session:
-            n = view_store.get_batch(session, new_id).counts["total"]
-        print(new_id, flush=True)
-        print(f"batch {new_id} stored: {n} stale quote{'s' if n != 1 else ''} of batch {args.batch} "
-              "asked again; its export shows the previous price beside the new one",
-              file=sys.stderr, flush=True)
-        if not args.wait:
-            return EXIT_OK
-        return _process(runtime, new_id)
-
-
 # --------------------------------------------------------------------------- find
 
 @_command("find")

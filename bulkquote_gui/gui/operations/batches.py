@@ -12,8 +12,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
+from bulkquote_gui.core.deal.requote import requote_deal
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import choices as choice_store
+from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import views as view_store
@@ -165,11 +167,15 @@ def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) ->
 
 def requote(parent: QObject, sessions: Any, batch_id: int, *, owner: str = "",
             account_id: Callable[[], int | None] = lambda: None) -> Operation[int | None]:
-    """A new batch asking again for the batch's stale quotes (`bulkquote requote`); hands back
-    its id, or None when none is stale any more."""
+    """New batches asking again for the stale quotes of the batch's deal, every term each
+    asked (`bulkquote requote`, core/deal/requote.py); hands back the first's id, or None when
+    none is stale any more. The batch's own provider is asked with `account_id`."""
     def work(sf: Any) -> int | None:
         with engine_store.in_transaction(sf) as session:
-            return reuse_store.requote_stale(session, batch_id, owner=owner, account_id=account_id())
+            accounts = {b.provider_name: account_id()
+                        for b in deal_store.deal_batches(session, batch_id) if b.id == batch_id}
+            ids = requote_deal(session, batch_id, owner=owner, accounts=accounts)
+            return ids[0] if ids else None
 
     return Operation(parent, work, sessions, command=True)
 
