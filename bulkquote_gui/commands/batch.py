@@ -13,15 +13,17 @@ import signal
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.commands.progress import Progress, count_text
+from bulkquote_gui.core.engine.pool import ProcessorGroup
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import comparisons as comparison_store
@@ -118,6 +120,19 @@ def _runtime(args: argparse.Namespace, *, with_api: bool, provider: str | None =
     return runtime
 
 
+def open_runtimes(args: argparse.Namespace, opened: ExitStack, names: list[str | None], *,
+                  with_api: bool) -> list[Runtime]:
+    """One runtime per provider (its URL, secret and account), all on the first one's engine,
+    closed with `opened`."""
+    runtimes: list[Runtime] = []
+    for name in names:
+        runtime = opened.enter_context(_runtime(args, with_api=with_api, provider=name))
+        if runtimes:
+            runtime.share_engine(runtimes[0].engine)
+        runtimes.append(runtime)
+    return runtimes
+
+
 def _batch_or_fail(session: Session, batch_id: int) -> view_store.BatchSummary:
     summary = view_store.get_batch(session, batch_id)
     if summary is None:
@@ -127,32 +142,46 @@ def _batch_or_fail(session: Session, batch_id: int) -> view_store.BatchSummary:
 
 # --------------------------------------------------------------------------- processing with progress
 
-def _process(runtime: Runtime, batch_id: int | None) -> int:
+def _process(runtime: Runtime, batch_id: int | None, others: Sequence[Runtime] = ()) -> int:
     """Run one batch (or, with None, every unfinished batch of the account, in fair turns) on a
-    worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed)."""
-    try:
-        client = runtime.make_client()
-    except RefusedApiUrl as exc:
-        raise _Fail(f"{exc}; the batch is stored: fix the API URL (or allow it in Settings), "
-                    "then run `bulkquote resume`", EXIT_STOPPED) from None
-    except MissingContact as exc:
-        raise _Fail(f"{exc} (The batch is stored: `bulkquote resume` sends it.)",
-                    EXIT_STOPPED) from None
-    except MissingApiKey as exc:
-        raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
-                    EXIT_STOPPED) from None
+    worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed).
+    `others`: more providers' runtimes whose unfinished batches run at the same time, each
+    provider in its own lanes (core/engine/pool.py ProcessorGroup), as a deal's first run."""
+    clients = _clients([runtime, *others])
     from bulkquote_gui.commands.notify_hooks import CliNotifications
 
     with CliNotifications(runtime.session_factory, runtime.settings) as notices:
         # closed whatever happens: the e-mails owed go out before the command returns (bounded)
-        return _process_with(runtime, batch_id, client, notices)
+        return _process_with(runtime, batch_id, clients, notices, others)
 
 
-def _process_with(runtime: Runtime, batch_id: int | None, client: Any,
-                  notices: CliNotifications) -> int:
+def _clients(runtimes: Sequence[Runtime]) -> list[Any]:
+    """A client per runtime; _Fail saying what to fix (and those made closed) when one cannot be."""
+    clients: list[Any] = []
+    try:
+        for each in runtimes:
+            clients.append(each.make_client())
+    except (RefusedApiUrl, MissingContact, MissingApiKey) as exc:
+        for client in clients:
+            client.close()
+        if isinstance(exc, RefusedApiUrl):
+            raise _Fail(f"{exc}; the batch is stored: fix the API URL (or allow it in Settings), "
+                        "then run `bulkquote resume`", EXIT_STOPPED) from None
+        if isinstance(exc, MissingContact):
+            raise _Fail(f"{exc} (The batch is stored: `bulkquote resume` sends it.)",
+                        EXIT_STOPPED) from None
+        raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
+                    EXIT_STOPPED) from None
+    return clients
+
+
+def _process_with(runtime: Runtime, batch_id: int | None, clients: list[Any],
+                  notices: CliNotifications, others: Sequence[Runtime] = ()) -> int:
     progress = Progress()
     listener = notices.wrap(progress)
-    processor = runtime.make_processor(client, on_event=listener, role="cli")
+    lines = [each.make_processor(client, on_event=listener, role="cli")
+             for each, client in zip((runtime, *others), clients)]
+    processor = lines[0] if len(lines) == 1 else ProcessorGroup(lines)
     # Every row filled from still-valid quotes: complete before the engine starts, so no event
     # announces it; the rep who waits is told all the same.
     complete_at_once = batch_id is not None and _batch_status(runtime, batch_id) == BatchStatus.COMPLETE
@@ -173,7 +202,8 @@ def _process_with(runtime: Runtime, batch_id: int | None, client: Any,
     if watch is not None and outcome["error"] is None:
         watch(ended=True)   # an end another BulkQuote reached is said like one of ours
     progress.close()
-    client.close()
+    for client in clients:
+        client.close()
     if outcome["error"] is not None:
         notices.engine_failed(outcome["error"], (batch_id,) if batch_id else ())
     elif complete_at_once:
@@ -359,15 +389,15 @@ def run_resume(args: argparse.Namespace) -> int:
         for batch_id in paused:
             with engine_store.in_transaction(local.session_factory) as session:
                 batch_store.resume_batch(session, batch_id)
-    code = EXIT_OK
-    for name in names:
-        with _runtime(args, with_api=True, provider=name) as runtime:
-            with runtime.session_factory() as session:
-                if not view_store.unfinished_batch_ids(session):
-                    print("nothing to resume: every batch is finished", file=sys.stderr)
-                    return code
-            code = max(code, _process(runtime, None))
-    return code
+    # Each provider quotes its own batches, all at once (a deal's providers in parallel, as
+    # its first run), each in its own lanes.
+    with ExitStack() as opened:
+        runtimes = open_runtimes(args, opened, names, with_api=True)
+        with runtimes[0].session_factory() as session:
+            if not view_store.unfinished_batch_ids(session):
+                print("nothing to resume: every batch is finished", file=sys.stderr)
+                return EXIT_OK
+        return _process(runtimes[0], None, runtimes[1:])
 
 
 @_command("retry")

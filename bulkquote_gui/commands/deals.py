@@ -25,6 +25,7 @@ from bulkquote_gui.commands.batch import (
     _Fail,
     _runtime,
     interrupted_run,
+    open_runtimes,
     read_sheet,
 )
 from bulkquote_gui.commands.progress import Progress
@@ -85,19 +86,6 @@ def submit_deal(args: argparse.Namespace, result: Any, quotable: int, defaults: 
         if not args.wait:
             return EXIT_OK
         return quote_in_parallel(runtimes, ids, planned)
-
-
-def open_runtimes(args: argparse.Namespace, opened: ExitStack, names: list[str | None], *,
-                  with_api: bool) -> list[Runtime]:
-    """One runtime per provider (its URL, secret and account), all on the first one's engine,
-    closed with `opened`."""
-    runtimes: list[Runtime] = []
-    for name in names:
-        runtime = opened.enter_context(_runtime(args, with_api=with_api, provider=name))
-        if runtimes:
-            runtime.share_engine(runtimes[0].engine)
-        runtimes.append(runtime)
-    return runtimes
 
 
 def _ask(batch: PlannedBatch, runtime: Runtime) -> deal_store.Ask:

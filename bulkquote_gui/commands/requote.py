@@ -10,8 +10,9 @@ import argparse
 import sys
 from contextlib import ExitStack
 
-from bulkquote_gui.commands.batch import EXIT_OK, _batch_or_fail, _command, _process, _runtime
-from bulkquote_gui.commands.deals import open_runtimes, quote_in_parallel, terms_text
+from bulkquote_gui.commands.batch import (EXIT_OK, _batch_or_fail, _command, _process, _runtime,
+                                         open_runtimes)
+from bulkquote_gui.commands.deals import quote_in_parallel, terms_text
 from bulkquote_gui.core.deal.asks import PlannedBatch
 from bulkquote_gui.core.deal.requote import requote_deal
 from bulkquote_gui.core.store import deals as deal_store
