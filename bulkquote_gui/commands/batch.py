@@ -35,6 +35,7 @@ from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import search as search_store
 from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.deal.changes import side_of
 from bulkquote_gui.core.output.deal_report import deal_json
 from bulkquote_gui.core.output.deal_summary import summarise
 from bulkquote_gui.core.output.reasons import reason_text
@@ -628,6 +629,7 @@ def run_export(args: argparse.Namespace) -> int:
             _batch_or_fail(session, args.batch)
             if compare is not None:
                 compare = _compared(session, args.batch, compare)
+                compared_name = side_of(session, compare).name()   # "deal 1" for a deal's batch
         try:
             if fix_list:
                 n = export_batch_fix_list(sf, args.batch, Path(args.output))
@@ -644,7 +646,7 @@ def run_export(args: argparse.Namespace) -> int:
               f"nothing to fix in batch {args.batch}: {args.output} holds the header only",
               file=sys.stderr)
     else:
-        changes = f", with the changes since batch {compare}" if compare is not None else ""
+        changes = f", with the changes since {compared_name}" if compare is not None else ""
         print(f"{n} rows written to {args.output}{changes}", file=sys.stderr)
     return EXIT_OK
 

@@ -65,3 +65,31 @@ def test_compare_is_offered_only_for_a_finished_batch(qtbot, window, context, tm
     with qtbot.waitSignal(window.events.batch_opened, timeout=10_000):
         window.open_batch(batch)           # paused, not finished
     assert not window.progress_page.compare_button.isEnabled()
+
+
+def test_the_dialog_names_a_deal_and_never_subtracts_two_currencies(qtbot):
+    """"Compare batch #4 … since batch #2" and "-$0.00" for a deal priced in USD then CAD."""
+    from datetime import date
+    from decimal import Decimal
+
+    from bulkquote_gui.core.deal.changes import Side, compare
+    from bulkquote_gui.core.deal.offers import Offer
+    from bulkquote_gui.core.store.comparisons import SiteRow
+    from bulkquote_gui.gui.dialogs.compare_dialog import CompareDialog
+
+    def site(mrc: str, currency: str) -> SiteRow:
+        offer = Offer(1, "Lumen", "Lumen", 36, Decimal(mrc), Decimal("0.00"), currency=currency)
+        return SiteRow(2, "S1", "100 Congress Ave", ("100 congress ave",), offer, None)
+
+    dialog = CompareDialog(4, "sites.csv")
+    qtbot.addWidget(dialog)
+    changes = compare([site("900.00", "USD")], [site("1200.00", "CAD")], today=date(2026, 1, 1),
+                      old_side=Side(2, 1), new_side=Side(4, 3))
+    dialog.show_changes(2, changes)
+    assert dialog.windowTitle() == "Compare deal #3"
+    assert dialog.head_label.text() == "Deal #3 (sites.csv) compared with"
+    summary = dialog.summary.text()
+    assert "1 of 1 sites changed since deal #1: 1 currency changed." in summary
+    assert "Totals not compared: priced in USD before, CAD now." in summary
+    assert dialog.rows() == [["2", "100 Congress Ave", "Currency changed", "$900.00",
+                              "1,200.00 CAD", "", ""]]
