@@ -147,42 +147,46 @@ def _process(runtime: Runtime, batch_id: int | None, others: Sequence[Runtime] =
     """Run one batch (or, with None, every unfinished batch of the account, in fair turns) on a
     worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed).
     `others`: more providers' runtimes whose unfinished batches run at the same time, each
-    provider in its own lanes (core/engine/pool.py ProcessorGroup), as a deal's first run."""
-    clients = _clients([runtime, *others])
+    provider in its own lanes (core/engine/pool.py ProcessorGroup), as a deal's first run; one
+    that cannot quote (no key, a refused URL) is told and its batches wait."""
+    lines, refused = _clients([runtime, *others])
+    if not lines:
+        raise _Fail(refused[0], EXIT_STOPPED)
+    for sentence in refused:   # the others go on
+        print(one_line(sentence), file=sys.stderr, flush=True)
     from bulkquote_gui.commands.notify_hooks import CliNotifications
 
     with CliNotifications(runtime.session_factory, runtime.settings) as notices:
         # closed whatever happens: the e-mails owed go out before the command returns (bounded)
-        return _process_with(runtime, batch_id, clients, notices, others)
+        code = _process_with(lines[0][0], batch_id, lines, notices)
+    return max(code, EXIT_STOPPED) if refused else code
 
 
-def _clients(runtimes: Sequence[Runtime]) -> list[Any]:
-    """A client per runtime; _Fail saying what to fix (and those made closed) when one cannot be."""
-    clients: list[Any] = []
-    try:
-        for each in runtimes:
-            clients.append(each.make_client())
-    except (RefusedApiUrl, MissingContact, MissingApiKey) as exc:
-        for client in clients:
-            client.close()
-        if isinstance(exc, RefusedApiUrl):
-            raise _Fail(f"{exc}; the batch is stored: fix the API URL (or allow it in Settings), "
-                        "then run `bulkquote resume`", EXIT_STOPPED) from None
-        if isinstance(exc, MissingContact):
-            raise _Fail(f"{exc} (The batch is stored: `bulkquote resume` sends it.)",
-                        EXIT_STOPPED) from None
-        raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
-                    EXIT_STOPPED) from None
-    return clients
+def _clients(runtimes: Sequence[Runtime]) -> tuple[list[tuple[Runtime, Any]], list[str]]:
+    """(runtime, its client) for each runtime that can quote, and what to fix for each that
+    cannot, as a sentence."""
+    lines, refused = [], []
+    for each in runtimes:
+        try:
+            lines.append((each, each.make_client()))
+        except RefusedApiUrl as exc:
+            refused.append(f"{exc}; the batch is stored: fix the API URL (or allow it in "
+                           "Settings), then run `bulkquote resume`")
+        except MissingContact as exc:
+            refused.append(f"{exc} (The batch is stored: `bulkquote resume` sends it.)")
+        except MissingApiKey as exc:
+            refused.append(f"{exc}; the batch is stored: run `bulkquote resume` once the key "
+                           "is set")
+    return lines, refused
 
 
-def _process_with(runtime: Runtime, batch_id: int | None, clients: list[Any],
-                  notices: CliNotifications, others: Sequence[Runtime] = ()) -> int:
+def _process_with(runtime: Runtime, batch_id: int | None, lines: list[tuple[Runtime, Any]],
+                  notices: CliNotifications) -> int:
     progress = Progress()
     listener = notices.wrap(progress)
-    lines = [each.make_processor(client, on_event=listener, role="cli")
-             for each, client in zip((runtime, *others), clients)]
-    processor = lines[0] if len(lines) == 1 else ProcessorGroup(lines)
+    processors = [each.make_processor(client, on_event=listener, role="cli")
+                  for each, client in lines]
+    processor = processors[0] if len(processors) == 1 else ProcessorGroup(processors)
     # Every row filled from still-valid quotes: complete before the engine starts, so no event
     # announces it; the rep who waits is told all the same.
     complete_at_once = batch_id is not None and _batch_status(runtime, batch_id) == BatchStatus.COMPLETE
@@ -203,7 +207,7 @@ def _process_with(runtime: Runtime, batch_id: int | None, clients: list[Any],
     if watch is not None and outcome["error"] is None:
         watch(ended=True)   # an end another BulkQuote reached is said like one of ours
     progress.close()
-    for client in clients:
+    for _, client in lines:
         client.close()
     if outcome["error"] is not None:
         notices.engine_failed(outcome["error"], (batch_id,) if batch_id else ())

@@ -63,3 +63,25 @@ def test_a_resumed_deal_quotes_its_providers_at_once(env, sites):
     assert not killed and resume.returncode == 1   # both providers stopped by the one signal
     assert "interrupted" in err
     assert sonata.state.most_in_progress >= 1
+
+
+def test_a_provider_that_cannot_quote_does_not_hold_the_others_back(env, sites, tmp_path):
+    """Lumen's secret gone from this computer: resume says so, and Momentum's batch is quoted all
+    the same (it waited behind Lumen's refusal before: the first provider's failure ended it)."""
+    import json
+    import sqlite3
+    from pathlib import Path
+
+    with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
+            SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
+        add_providers(env, momentum, sonata)
+        cli(env, "submit", sites, "--provider", "Lumen", "--provider", "Momentum",
+            "--terms", "36", check=0)
+        keyring = Path(env["BULKQUOTE_TEST_KEYRING"])
+        kept = {k: v for k, v in json.loads(keyring.read_text()).items() if v != SECRET}
+        keyring.write_text(json.dumps(kept))
+        out = cli(env, "resume", check=1)
+    assert "Lumen" in out.stderr and "`bulkquote resume`" in out.stderr
+    with sqlite3.connect(tmp_path / "cli.sqlite") as conn:
+        assert conn.execute("SELECT id, provider_name, status FROM batch_job ORDER BY id"
+                            ).fetchall() == [(1, "Lumen", "pending"), (2, "Momentum", "complete")]
