@@ -84,3 +84,25 @@ def test_a_requote_of_one_sonata_batch_asks_each_of_its_terms_again(env, sites, 
     assert sonata_items == [[36, 60]] * 6
     lumen = [("Lumen", 36), ("Lumen", 60)]
     assert _offers_of(db, 2) == {2: lumen, 3: lumen, 4: lumen}
+
+
+def test_only_one_providers_quotes_stale_are_asked_again_through_that_provider(env, sites,
+                                                                               tmp_path):
+    db = tmp_path / "cli.sqlite"
+    with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
+            SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
+        add_providers(env, momentum, sonata)
+        cli(env, "submit", sites, "--provider", "Momentum", "--provider", "Lumen",
+            "--terms", "36", "--wait", check=0)
+        momentum_before = momentum.stats()["created"]
+        with sqlite3.connect(db) as conn:   # Lumen's prices alone have expired
+            conn.execute("UPDATE quote SET valid_until = '2001-01-01' WHERE id IN "
+                         "(SELECT quote_id FROM batch_quote WHERE batch_id = 2)")
+        out = cli(env, "requote", "1", "--wait", check=0)
+        momentum_asked = momentum.stats()["created"] - momentum_before
+        sonata_quotes = len(sonata.state.quotes())
+    assert "batch 3 stored: 3 stale quotes of deal 1 asked again" in out.stderr
+    assert (momentum_asked, sonata_quotes) == (0, 6)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT provider_name, status, deal_id FROM batch_job WHERE id = 3"
+                            ).fetchall() == [("Lumen", "complete", None)]
