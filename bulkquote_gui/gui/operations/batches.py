@@ -147,20 +147,22 @@ class Deal:
 
     batch_id: int
     summary: Any          # core.deal_summary.DealSummary (the XLSX Summary sheet's figures)
-    stale: int            # priced rows whose valid-until date has passed
+    stale: int            # priced rows whose valid-until date has passed, over the deal
 
 
 def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) -> Operation[Deal]:
     """The batch's deal summary from its deal's chosen offers (core/output/deal_summary.py, as
-    `status --json` and the export give it) and how many of its quotes are stale."""
+    `status --json` and the export give it) and how many of its deal's quotes are stale (every
+    batch's: a re-quote asks them all again)."""
     def work(sf: Any) -> Deal:
         from datetime import date
 
         from bulkquote_gui.core.output.deal_summary import DealSummary, summarise
         with sf() as session:
             chosen = choice_store.read_deal(session, batch_id)
-            return Deal(batch_id, summarise(chosen) if chosen else DealSummary("USD"),
-                        len(reuse_store.stale_row_ids(session, batch_id, today or date.today())))
+            stale = sum(len(reuse_store.stale_row_ids(session, b.id, today or date.today()))
+                        for b in deal_store.deal_batches(session, batch_id))
+            return Deal(batch_id, summarise(chosen) if chosen else DealSummary("USD"), stale)
 
     return Operation(parent, work, sessions)
 
