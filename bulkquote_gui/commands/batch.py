@@ -26,7 +26,6 @@ from bulkquote_gui.commands.progress import Progress, count_text
 from bulkquote_gui.core.engine.pool import ProcessorGroup
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
-from bulkquote_gui.core.store import comparisons as comparison_store
 from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
@@ -35,7 +34,7 @@ from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import search as search_store
 from bulkquote_gui.core.store import views as view_store
-from bulkquote_gui.core.deal.changes import side_of
+from bulkquote_gui.core.deal.changes import earlier_sides, side_of
 from bulkquote_gui.core.output.deal_report import deal_json
 from bulkquote_gui.core.output.deal_summary import summarise
 from bulkquote_gui.core.output.reasons import reason_text
@@ -657,11 +656,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _compared(session: Session, batch_id: int, compare: int | str) -> int:
     """The batch `--compare` names: an id, or `previous` (the latest earlier of the same file)."""
-    if compare == "previous":
-        earlier = comparison_store.earlier_batches(session, batch_id, limit=1)
+    if compare == "previous":   # never a batch of its own deal (its choices are the same)
+        earlier = earlier_sides(session, batch_id, limit=1)
         if not earlier:
             raise _Fail(f"no earlier batch of the same file as batch {batch_id} to compare with")
-        return earlier[0]
+        return earlier[0].batch_id
     _batch_or_fail(session, int(compare))
     return int(compare)
 

@@ -128,6 +128,10 @@ def test_the_diff_of_two_deals_names_them_as_deals(two_deals):
     assert "with the changes since deal 1" in said
     sheet = list(openpyxl.load_workbook(out_dir / "q.xlsx")["Changes"].iter_rows(values_only=True))
     assert ("Compared with", "deal 1") in [tuple(r[:2]) for r in sheet]
+    # the previous of deal 3's second batch is deal 1, not deal 3's first batch
+    said = run_cli(env, "export", "4", "-o", out_dir / "q.xlsx", "--compare", "previous",
+                   check=0).stderr
+    assert "with the changes since deal 1" in said
 
 
 def test_two_currencies_are_said_to_differ_not_subtracted(two_deals):

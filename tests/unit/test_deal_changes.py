@@ -185,3 +185,26 @@ def test_a_side_that_is_one_of_a_deals_batches_is_named_as_the_deal(sf):
         changes = compare_batches(session, lone, deal[1], today=TODAY)
     assert (changes.old_side.name(), changes.new_side.name("#")) == (
         f"batch {lone}", f"deal #{deal[0]}")
+
+
+def test_a_deal_is_compared_with_an_earlier_deal_never_with_its_own_batches(sf):
+    """Batch 4 of deal 3 compared "with the previous batch of the same file" took batch 3: the
+    same deal, so nothing had changed. A deal is offered once, named by its first batch."""
+    from bulkquote_gui.core.deal.changes import Side, earlier_sides
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import deals as deal_store
+    from tests.helpers.fakes import FakeImport
+
+    asks = [deal_store.Ask(None, (36,)), deal_store.Ask(None, (60,))]
+    with engine_store.in_transaction(sf) as session:
+        old = deal_store.create_deal(session, FakeImport([checked_row(2)]),
+                                     defaults=BatchDefaults(), source_name="s.csv", asks=asks)
+        new = deal_store.create_deal(session, FakeImport([checked_row(2)]),
+                                     defaults=BatchDefaults(), source_name="s.csv", asks=asks)
+    lone = quoted_batch(sf, {2: priced("900.00")}, name="s.csv")
+    with sf() as session:
+        assert earlier_sides(session, new[1]) == [Side(old[0], old[0])]
+        assert earlier_sides(session, new[0]) == [Side(old[0], old[0])]
+        assert earlier_sides(session, old[1]) == []
+        assert earlier_sides(session, lone) == [Side(new[0], new[0]), Side(old[0], old[0])]
+        assert earlier_sides(session, lone, limit=1) == [Side(new[0], new[0])]

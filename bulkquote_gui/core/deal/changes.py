@@ -33,7 +33,7 @@ from bulkquote_gui.core.store import comparisons as comparison_store
 from bulkquote_gui.core.store import deals as deal_store
 
 __all__ = ["Changes", "Kind", "Side", "SiteChange", "compare", "compare_batches",
-           "compared_offer", "side_of"]
+           "compared_offer", "earlier_sides", "side_of"]
 
 CENT = Decimal("0.01")
 
@@ -77,6 +77,24 @@ def side_of(session: Session, batch_id: int) -> Side:
     """The batch as one side: its deal's when the deal has more than one batch."""
     batches = deal_store.deal_batches(session, batch_id)
     return Side(batch_id, batches[0].id if len(batches) > 1 else None)
+
+
+def earlier_sides(session: Session, batch_id: int, limit: int = 20) -> list[Side]:
+    """What a batch is compared with first: the batches (a deal once, named by its first batch)
+    of a file of the same name stored before its deal, newest first; never a batch of its own
+    deal, which would compare the deal's choices with themselves."""
+    own = deal_store.deal_batches(session, batch_id)
+    if not own:
+        return []
+    found: list[Side] = []
+    seen: set[int] = set()
+    for earlier in comparison_store.earlier_batches(session, own[0].id, limit=limit * 8):
+        side = side_of(session, earlier)
+        first = side.deal_id if side.deal_id is not None else earlier
+        if first not in seen:
+            seen.add(first)
+            found.append(Side(first, side.deal_id))
+    return found[:limit]
 
 
 @dataclass(frozen=True)

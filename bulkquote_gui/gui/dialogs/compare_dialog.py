@@ -147,8 +147,8 @@ class CompareDialog(QDialog):
         self.picker.clear()
         for c in candidates:
             same = "  (same file)" if c.same_file else ""
-            self.picker.addItem(f"#{c.batch_id}  {c.source_name}  {c.created_at:%b %d %Y}{same}",
-                                c.batch_id)
+            self.picker.addItem(f"{'Deal ' if c.deal else ''}#{c.batch_id}  {c.source_name}  "
+                                f"{c.created_at:%b %d %Y}{same}", c.batch_id)
         if not candidates:
             self.summary.setText("No earlier batch to compare with: quote the file again later, "
                                  "and compare the two.")
