@@ -23,7 +23,6 @@ from bulkquote_gui.commands.batch import (
     _command,
     _defaults,
     _Fail,
-    _runtime,
     interrupted_run,
     open_runtimes,
     read_sheet,

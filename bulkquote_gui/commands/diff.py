@@ -12,7 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from bulkquote_gui.commands.batch import EXIT_OK, _batch_or_fail, _command, _runtime
-from bulkquote_gui.core.deal.changes import Changes, Kind, Side, SiteChange, compare_batches
+from bulkquote_gui.core.deal.changes import (
+    Changes,
+    Kind,
+    Side,
+    SiteChange,
+    compare_batches,
+)
 from bulkquote_gui.core.deal.offers import Offer
 from bulkquote_gui.core.safe_text import one_line
 from bulkquote_gui.core.store import views as view_store

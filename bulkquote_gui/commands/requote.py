@@ -10,8 +10,14 @@ import argparse
 import sys
 from contextlib import ExitStack
 
-from bulkquote_gui.commands.batch import (EXIT_OK, _batch_or_fail, _command, _process, _runtime,
-                                         open_runtimes)
+from bulkquote_gui.commands.batch import (
+    EXIT_OK,
+    _batch_or_fail,
+    _command,
+    _process,
+    _runtime,
+    open_runtimes,
+)
 from bulkquote_gui.commands.deals import quote_in_parallel, terms_text
 from bulkquote_gui.core.deal.asks import PlannedBatch
 from bulkquote_gui.core.deal.requote import requote_deal
@@ -23,10 +29,9 @@ from bulkquote_gui.core.store import views as view_store
 @_command("requote")
 def run_requote(args: argparse.Namespace) -> int:
     """New batches of the deal's stale rows; with --wait, quote them."""
-    with _runtime(args, with_api=False) as local:
-        with local.session_factory() as session:
-            _batch_or_fail(session, args.batch)
-            batches = deal_store.deal_batches(session, args.batch)
+    with _runtime(args, with_api=False) as local, local.session_factory() as session:
+        _batch_or_fail(session, args.batch)
+        batches = deal_store.deal_batches(session, args.batch)
     names = list(dict.fromkeys(b.provider_name for b in batches))
     # what the stale quotes were of, as the rep knows it: the deal, or the batch by itself
     old = f"deal {batches[0].id}" if len(batches) > 1 else f"batch {args.batch}"

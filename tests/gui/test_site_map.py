@@ -13,8 +13,11 @@ from PySide6.QtGui import QColor, QWheelEvent
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent
 from bulkquote_gui.gui.pages.progress_page import ProgressPage
-from bulkquote_gui.gui.widgets.site_map_paint import (BAND_COLOURS, CARRIER_COLOURS,
-                                                      STATUS_COLOURS)
+from bulkquote_gui.gui.widgets.site_map_paint import (
+    BAND_COLOURS,
+    CARRIER_COLOURS,
+    STATUS_COLOURS,
+)
 from tests.helpers.fakes import offer
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
@@ -231,9 +234,10 @@ def test_a_done_batch_colours_each_site_by_the_carrier_the_deal_chose(qtbot):
 
 def test_a_done_deal_bands_each_site_by_the_mrc_of_the_offer_chosen(qtbot):
     """The offer the table shows (the deal's choice), not the recommended one, sets the band."""
+    from decimal import Decimal
+
     from bulkquote_gui.gui.models.map_sites import MapSites
     from bulkquote_gui.gui.models.results_model import ResultRow
-    from decimal import Decimal
     rows = [ResultRow(quote_id=n, row_number=n, address="", status="complete",
                       offer=offer(mrc, "Spectrum"),
                       chosen=SimpleNamespace(carrier="AT&T", mrc=Decimal(chosen), currency="USD"))

@@ -9,13 +9,10 @@ import sqlite3
 
 from bulkquote_gui.services.simulator import SimulatorServer
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
-from tests.integration.test_deal_submit_cli import (  # noqa: F401 (fixtures)
-    SECRET,
-    add_providers,
-    cli,
-    env,
-    sites,
-)
+from tests.integration import test_deal_submit_cli as submit_cli
+from tests.integration.test_deal_submit_cli import SECRET, add_providers, cli
+
+env, sites = submit_cli.env, submit_cli.sites   # its fixtures, used here too
 
 EVERY = [("Lumen", 36), ("Lumen", 60), ("Momentum", 36), ("Momentum", 60)]
 

@@ -16,13 +16,10 @@ import time
 from bulkquote_gui.services.simulator import SimulatorServer
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
 from tests.helpers.fakes import FakeClock
-from tests.integration.test_deal_submit_cli import (  # noqa: F401 (fixtures)
-    SECRET,
-    add_providers,
-    cli,
-    env,
-    sites,
-)
+from tests.integration import test_deal_submit_cli as submit_cli
+from tests.integration.test_deal_submit_cli import SECRET, add_providers, cli
+
+env, sites = submit_cli.env, submit_cli.sites   # its fixtures, used here too
 
 ENOUGH_S = 60   # a bound on the wait for both to be asked, not a measure of anything
 

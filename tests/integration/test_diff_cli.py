@@ -117,7 +117,7 @@ def two_deals(tmp_path):
 def test_the_diff_of_two_deals_names_them_as_deals(two_deals):
     """"batch 4 against batch 2" for two deals: a deal is named as the deal, whichever of its
     batches was given."""
-    env, db, out_dir = two_deals
+    env, _db, out_dir = two_deals
     table = run_cli(env, "diff", "2", "4", check=0).stdout
     assert table.splitlines()[0] == "deal 3 (sites.csv) against deal 1 (sites.csv)"
     assert "batch" not in table

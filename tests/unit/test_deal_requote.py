@@ -15,7 +15,13 @@ from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
-from tests.helpers.fakes import VALID_UNTIL, FakeClock, FakeImport, FakeMomentum, checked_row
+from tests.helpers.fakes import (
+    VALID_UNTIL,
+    FakeClock,
+    FakeImport,
+    FakeMomentum,
+    checked_row,
+)
 
 LATER = VALID_UNTIL + timedelta(days=34)   # past every quote's valid-until
 

@@ -9,7 +9,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from bulkquote_gui.core.deal.changes import Changes, Side, compare_batches, earlier_sides, side_of
+from bulkquote_gui.core.deal.changes import (
+    Changes,
+    Side,
+    compare_batches,
+    earlier_sides,
+    side_of,
+)
 from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import views as view_store
 from bulkquote_gui.gui.operations import Operation
