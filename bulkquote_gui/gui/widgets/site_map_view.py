@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView,
-                               QHBoxLayout, QLabel, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QGraphicsPathItem, QGraphicsScene,
+                               QGraphicsView, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.geo.albers_usa import FRAME_HEIGHT, FRAME_WIDTH
 from bulkquote_gui.core.geo.site_index import SiteIndex
