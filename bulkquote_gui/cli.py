@@ -35,7 +35,7 @@ HANDLERS: dict[str, str] = {
     "rush": "bulkquote_gui.commands.team:run_rush",
     "find": "bulkquote_gui.commands.batch:run_find",
     "diff": "bulkquote_gui.commands.diff:run_diff",
-    "requote": "bulkquote_gui.commands.batch:run_requote",
+    "requote": "bulkquote_gui.commands.requote:run_requote",
     "choose": "bulkquote_gui.commands.choose:run_choose",
     "providers": "bulkquote_gui.commands.providers:run_providers",
 }
@@ -205,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("batch", type=int)
     p.add_argument("--off", action="store_true", help="put it back in line")
 
-    p = sub.add_parser("requote", help="a new batch asking again for a batch's stale quotes")
+    p = sub.add_parser("requote", help="a new batch asking again for a batch's stale quotes "
+                       "(of every batch of its deal, every term each asked)")
     p.add_argument("batch", type=int)
     p.add_argument("--wait", action="store_true")
 

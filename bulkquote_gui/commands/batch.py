@@ -13,18 +13,20 @@ import signal
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bulkquote_gui.commands.progress import Progress, count_text
+from bulkquote_gui.core.engine.pool import ProcessorGroup
 from bulkquote_gui.core.store import accounts as account_store
 from bulkquote_gui.core.store import batches as batch_store
-from bulkquote_gui.core.store import comparisons as comparison_store
 from bulkquote_gui.core.store import choices as choice_store
 from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
@@ -33,6 +35,7 @@ from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import safety as safety_store
 from bulkquote_gui.core.store import search as search_store
 from bulkquote_gui.core.store import views as view_store
+from bulkquote_gui.core.deal.changes import earlier_sides, side_of
 from bulkquote_gui.core.output.deal_report import deal_json
 from bulkquote_gui.core.output.deal_summary import summarise
 from bulkquote_gui.core.output.reasons import reason_text
@@ -118,6 +121,19 @@ def _runtime(args: argparse.Namespace, *, with_api: bool, provider: str | None =
     return runtime
 
 
+def open_runtimes(args: argparse.Namespace, opened: ExitStack, names: list[str | None], *,
+                  with_api: bool) -> list[Runtime]:
+    """One runtime per provider (its URL, secret and account), all on the first one's engine,
+    closed with `opened`."""
+    runtimes: list[Runtime] = []
+    for name in names:
+        runtime = opened.enter_context(_runtime(args, with_api=with_api, provider=name))
+        if runtimes:
+            runtime.share_engine(runtimes[0].engine)
+        runtimes.append(runtime)
+    return runtimes
+
+
 def _batch_or_fail(session: Session, batch_id: int) -> view_store.BatchSummary:
     summary = view_store.get_batch(session, batch_id)
     if summary is None:
@@ -127,32 +143,50 @@ def _batch_or_fail(session: Session, batch_id: int) -> view_store.BatchSummary:
 
 # --------------------------------------------------------------------------- processing with progress
 
-def _process(runtime: Runtime, batch_id: int | None) -> int:
+def _process(runtime: Runtime, batch_id: int | None, others: Sequence[Runtime] = ()) -> int:
     """Run one batch (or, with None, every unfinished batch of the account, in fair turns) on a
-    worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed)."""
-    try:
-        client = runtime.make_client()
-    except RefusedApiUrl as exc:
-        raise _Fail(f"{exc}; the batch is stored: fix the API URL (or allow it in Settings), "
-                    "then run `bulkquote resume`", EXIT_STOPPED) from None
-    except MissingContact as exc:
-        raise _Fail(f"{exc} (The batch is stored: `bulkquote resume` sends it.)",
-                    EXIT_STOPPED) from None
-    except MissingApiKey as exc:
-        raise _Fail(f"{exc}; the batch is stored: run `bulkquote resume` once the key is set",
-                    EXIT_STOPPED) from None
+    worker thread; SIGINT/SIGTERM stop it cleanly (the batch stays resumable, the lease freed).
+    `others`: more providers' runtimes whose unfinished batches run at the same time, each
+    provider in its own lanes (core/engine/pool.py ProcessorGroup), as a deal's first run; one
+    that cannot quote (no key, a refused URL) is told and its batches wait."""
+    lines, refused = _clients([runtime, *others])
+    if not lines:
+        raise _Fail(refused[0], EXIT_STOPPED)
+    for sentence in refused:   # the others go on
+        print(one_line(sentence), file=sys.stderr, flush=True)
     from bulkquote_gui.commands.notify_hooks import CliNotifications
 
     with CliNotifications(runtime.session_factory, runtime.settings) as notices:
         # closed whatever happens: the e-mails owed go out before the command returns (bounded)
-        return _process_with(runtime, batch_id, client, notices)
+        code = _process_with(lines[0][0], batch_id, lines, notices)
+    return max(code, EXIT_STOPPED) if refused else code
 
 
-def _process_with(runtime: Runtime, batch_id: int | None, client: Any,
+def _clients(runtimes: Sequence[Runtime]) -> tuple[list[tuple[Runtime, Any]], list[str]]:
+    """(runtime, its client) for each runtime that can quote, and what to fix for each that
+    cannot, as a sentence."""
+    lines, refused = [], []
+    for each in runtimes:
+        try:
+            lines.append((each, each.make_client()))
+        except RefusedApiUrl as exc:
+            refused.append(f"{exc}; the batch is stored: fix the API URL (or allow it in "
+                           "Settings), then run `bulkquote resume`")
+        except MissingContact as exc:
+            refused.append(f"{exc} (The batch is stored: `bulkquote resume` sends it.)")
+        except MissingApiKey as exc:
+            refused.append(f"{exc}; the batch is stored: run `bulkquote resume` once the key "
+                           "is set")
+    return lines, refused
+
+
+def _process_with(runtime: Runtime, batch_id: int | None, lines: list[tuple[Runtime, Any]],
                   notices: CliNotifications) -> int:
     progress = Progress()
     listener = notices.wrap(progress)
-    processor = runtime.make_processor(client, on_event=listener, role="cli")
+    processors = [each.make_processor(client, on_event=listener, role="cli")
+                  for each, client in lines]
+    processor = processors[0] if len(processors) == 1 else ProcessorGroup(processors)
     # Every row filled from still-valid quotes: complete before the engine starts, so no event
     # announces it; the rep who waits is told all the same.
     complete_at_once = batch_id is not None and _batch_status(runtime, batch_id) == BatchStatus.COMPLETE
@@ -173,7 +207,8 @@ def _process_with(runtime: Runtime, batch_id: int | None, client: Any,
     if watch is not None and outcome["error"] is None:
         watch(ended=True)   # an end another BulkQuote reached is said like one of ours
     progress.close()
-    client.close()
+    for _, client in lines:
+        client.close()
     if outcome["error"] is not None:
         notices.engine_failed(outcome["error"], (batch_id,) if batch_id else ())
     elif complete_at_once:
@@ -359,15 +394,15 @@ def run_resume(args: argparse.Namespace) -> int:
         for batch_id in paused:
             with engine_store.in_transaction(local.session_factory) as session:
                 batch_store.resume_batch(session, batch_id)
-    code = EXIT_OK
-    for name in names:
-        with _runtime(args, with_api=True, provider=name) as runtime:
-            with runtime.session_factory() as session:
-                if not view_store.unfinished_batch_ids(session):
-                    print("nothing to resume: every batch is finished", file=sys.stderr)
-                    return code
-            code = max(code, _process(runtime, None))
-    return code
+    # Each provider quotes its own batches, all at once (a deal's providers in parallel, as
+    # its first run), each in its own lanes.
+    with ExitStack() as opened:
+        runtimes = open_runtimes(args, opened, names, with_api=True)
+        with runtimes[0].session_factory() as session:
+            if not view_store.unfinished_batch_ids(session):
+                print("nothing to resume: every batch is finished", file=sys.stderr)
+                return EXIT_OK
+        return _process(runtimes[0], None, runtimes[1:])
 
 
 @_command("retry")
@@ -550,33 +585,6 @@ def _print_batches(batches: list[view_store.BatchSummary], *, as_json: bool) -> 
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------- requote
-
-@_command("requote")
-def run_requote(args: argparse.Namespace) -> int:
-    """A new batch of the batch's stale rows (valid-until passed); with --wait, quote it."""
-    with _runtime(args, with_api=args.wait) as runtime:
-        sf = runtime.session_factory
-        with sf() as session:
-            _batch_or_fail(session, args.batch)
-        account = runtime.account()
-        with engine_store.in_transaction(sf) as session:
-            new_id = reuse_store.requote_stale(session, args.batch, owner=runtime.settings.rep_name,
-                                               account_id=account.id if account else None)
-        if new_id is None:
-            print(f"batch {args.batch}: no stale quote (every price is still valid)", file=sys.stderr)
-            return EXIT_OK
-        with sf() as session:
-            n = view_store.get_batch(session, new_id).counts["total"]
-        print(new_id, flush=True)
-        print(f"batch {new_id} stored: {n} stale quote{'s' if n != 1 else ''} of batch {args.batch} "
-              "asked again; its export shows the previous price beside the new one",
-              file=sys.stderr, flush=True)
-        if not args.wait:
-            return EXIT_OK
-        return _process(runtime, new_id)
-
-
 # --------------------------------------------------------------------------- find
 
 @_command("find")
@@ -625,6 +633,7 @@ def run_export(args: argparse.Namespace) -> int:
             _batch_or_fail(session, args.batch)
             if compare is not None:
                 compare = _compared(session, args.batch, compare)
+                compared_name = side_of(session, compare).name()   # "deal 1" for a deal's batch
         try:
             if fix_list:
                 n = export_batch_fix_list(sf, args.batch, Path(args.output))
@@ -641,18 +650,18 @@ def run_export(args: argparse.Namespace) -> int:
               f"nothing to fix in batch {args.batch}: {args.output} holds the header only",
               file=sys.stderr)
     else:
-        changes = f", with the changes since batch {compare}" if compare is not None else ""
+        changes = f", with the changes since {compared_name}" if compare is not None else ""
         print(f"{n} rows written to {args.output}{changes}", file=sys.stderr)
     return EXIT_OK
 
 
 def _compared(session: Session, batch_id: int, compare: int | str) -> int:
     """The batch `--compare` names: an id, or `previous` (the latest earlier of the same file)."""
-    if compare == "previous":
-        earlier = comparison_store.earlier_batches(session, batch_id, limit=1)
+    if compare == "previous":   # never a batch of its own deal (its choices are the same)
+        earlier = earlier_sides(session, batch_id, limit=1)
         if not earlier:
             raise _Fail(f"no earlier batch of the same file as batch {batch_id} to compare with")
-        return earlier[0]
+        return earlier[0].batch_id
     _batch_or_fail(session, int(compare))
     return int(compare)
 

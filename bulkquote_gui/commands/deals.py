@@ -23,8 +23,8 @@ from bulkquote_gui.commands.batch import (
     _command,
     _defaults,
     _Fail,
-    _runtime,
     interrupted_run,
+    open_runtimes,
     read_sheet,
 )
 from bulkquote_gui.commands.progress import Progress
@@ -63,13 +63,7 @@ def submit_deal(args: argparse.Namespace, result: Any, quotable: int, defaults: 
                 providers: list[str], terms: tuple[int, ...]) -> int:
     """Store the deal's batches (all or nothing) and, with --wait, quote them to the end."""
     with ExitStack() as opened:
-        # One runtime per provider (its URL, secret and account), all on the first one's engine.
-        runtimes: list[Runtime] = []
-        for name in providers or [None]:
-            runtime = opened.enter_context(_runtime(args, with_api=args.wait, provider=name))
-            if runtimes:
-                runtime.share_engine(runtimes[0].engine)
-            runtimes.append(runtime)
+        runtimes = open_runtimes(args, opened, providers or [None], with_api=args.wait)
         try:
             planned = plan_batches([(r.provider_name, r.provider_kind) for r in runtimes], terms)
         except BadAsk as exc:
@@ -90,7 +84,7 @@ def submit_deal(args: argparse.Namespace, result: Any, quotable: int, defaults: 
         _tell_stored(args, ids, planned, quotable, reused)
         if not args.wait:
             return EXIT_OK
-        return _quote_in_parallel(runtimes, ids, planned)
+        return quote_in_parallel(runtimes, ids, planned)
 
 
 def _ask(batch: PlannedBatch, runtime: Runtime) -> deal_store.Ask:
@@ -109,7 +103,7 @@ def _reuse(runtime: Runtime, batch_ids: list[int]) -> int:
     return filled
 
 
-def _terms_text(terms: tuple[int, ...]) -> str:
+def terms_text(terms: tuple[int, ...]) -> str:
     return f"{', '.join(map(str, terms))} months"
 
 
@@ -125,7 +119,7 @@ def _tell_stored(args: argparse.Namespace, ids: list[int], planned: list[Planned
     print(f"deal {ids[0]} stored: {quotable} site{'s' if quotable != 1 else ''} in "
           f"{len(ids)} batch{'es' if len(ids) != 1 else ''}", file=sys.stderr, flush=True)
     for batch_id, p in zip(ids, planned):
-        print(f"  batch {batch_id}: {p.provider_name or 'Momentum'}, {_terms_text(p.terms)}",
+        print(f"  batch {batch_id}: {p.provider_name or 'Momentum'}, {terms_text(p.terms)}",
               file=sys.stderr, flush=True)
     if reused:
         print(f"deal {ids[0]}: {reused} row{'s' if reused != 1 else ''} filled from still-valid "
@@ -143,8 +137,8 @@ class _Providers:
             processor.stop()
 
 
-def _quote_in_parallel(runtimes: list[Runtime], ids: list[int],
-                       planned: list[PlannedBatch]) -> int:
+def quote_in_parallel(runtimes: list[Runtime], ids: list[int],
+                      planned: list[PlannedBatch]) -> int:
     """Each provider's batches on a thread of its own (as the worker's AccountPool runs its
     accounts), one after another there, each in the provider's lanes (Processor.run_batch)."""
     from bulkquote_gui.commands.notify_hooks import CliNotifications
@@ -219,12 +213,7 @@ def deal_cost(args: argparse.Namespace, sites: int) -> tuple[list[ProviderCost],
     except BadAsk as exc:
         raise _Fail(str(exc)) from None
     with ExitStack() as opened:
-        runtimes: list[Runtime] = []
-        for name in providers or [None]:
-            runtime = opened.enter_context(_runtime(args, with_api=False, provider=name))
-            if runtimes:
-                runtime.share_engine(runtimes[0].engine)
-            runtimes.append(runtime)
+        runtimes = open_runtimes(args, opened, providers or [None], with_api=False)
         try:
             planned = plan_batches([(r.provider_name, r.provider_kind) for r in runtimes], terms)
         except BadAsk as exc:

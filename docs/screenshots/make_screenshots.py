@@ -30,7 +30,7 @@ as above for the small laptop.
 
 The map tab (issue 18): a batch of every 10th hospital of the CMS file (about 480 sites in
 every state, Alaska, Hawaii and Puerto Rico too) priced by the fast simulator, its sites by
-carrier (map.png), zoomed into the north-east with a row selected in the table (map_zoom.png),
+price band (map.png), zoomed into the north-east with a row selected in the table (map_zoom.png),
 and the sample file's batch while it runs, by status (map_running.png).
 
 `team` needs no X server: a shared database with four reps' batches (one rushed), grabbed with

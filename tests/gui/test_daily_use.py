@@ -175,6 +175,42 @@ def test_requote_stale_rows_asks_then_opens_the_new_batch(qtbot, window, context
     assert sorted(r.previous_mrc for r in rows) == [D("100.00"), D("200.00")]
 
 
+def test_requote_of_a_deal_asks_again_the_stale_term_of_every_batch(qtbot, window, context,
+                                                                    dialogs, tmp_path):
+    """A deal of 36 and 60 months opened at its first batch (36 months, still valid): its 60
+    month prices had expired, but the page counted the first batch's alone (none stale, no
+    button) and a re-quote asked only that batch."""
+    from bulkquote_gui.core.intake.importer import import_file
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import deals as deal_store
+    from bulkquote_gui.core.store import engine as engine_store
+
+    path = write_sites(tmp_path / "deal.csv", ["100 Congress Ave", "200 Congress Ave"])
+    with engine_store.in_transaction(context.session_factory) as session:
+        first, second = deal_store.create_deal(
+            session, import_file(path), defaults=BatchDefaults(), source_name=path.name,
+            asks=[deal_store.Ask(None, (36,)), deal_store.Ask(None, (60,))])
+        for batch_id in (first, second):
+            batch_store.mark_paused(session, batch_id, "paused")
+    price_batch(context, first, [("Lumen", "100.00", "0.00", 36), ("Zayo", "200.00", "0.00", 36)])
+    price_batch(context, second, [("Lumen", "90.00", "0.00", 60), ("Zayo", "180.00", "0.00", 60)],
+                valid_until=date.today() - timedelta(days=3))
+    open_finished(qtbot, window, first)
+    view = window.progress_page.deal_view
+    assert view.stale == 2 and view.requote_button.isEnabled()
+    dialogs.confirms.append(True)
+    with qtbot.waitSignal(window.daily.requoted, timeout=10_000) as requoted:
+        qtbot.mouseClick(view.requote_button, Qt.MouseButton.LeftButton)
+    new_id = requoted.args[1]
+    with context.session_factory() as session:
+        asked = [(b.id, deal_store.batch_terms(b), b.total)
+                 for b in deal_store.deal_batches(session, new_id)]
+        again = view_store.batch_rows(session, new_id)
+    assert asked == [(new_id, [60], 2)]
+    assert sorted(r.previous_mrc for r in again) == [D("90.00"), D("180.00")]
+
+
 def test_expired_prices_are_marked_in_the_results(qtbot, window, context, tmp_path):
     from bulkquote_gui.gui.models.results_model import CATEGORY_ROLE, EXPIRED, REASON_COLUMN
 

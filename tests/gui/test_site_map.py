@@ -1,5 +1,6 @@
 """The progress page's map tab: each site a dot where its ZIP is, coloured by its row's status
-while the batch runs and by carrier when it is done; a click on a dot selects its row in the
+while the batch runs and by price band (or carrier, as the rep picks) when it is done; the
+table's "Show" filter shows the same rows on the map; a click on a dot selects its row in the
 table, rows selected in the table are ringed on the map. Checked on the drawn pixels."""
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from PySide6.QtGui import QColor, QWheelEvent
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent
 from bulkquote_gui.gui.pages.progress_page import ProgressPage
-from bulkquote_gui.gui.widgets.site_map_paint import CARRIER_COLOURS, STATUS_COLOURS
+from bulkquote_gui.gui.widgets.site_map_paint import (
+    BAND_COLOURS,
+    CARRIER_COLOURS,
+    STATUS_COLOURS,
+)
 from tests.helpers.fakes import offer
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
@@ -75,7 +80,50 @@ def test_every_known_site_is_a_dot_coloured_by_its_status(qtbot):
     assert [e.group for e in panel.legend.entries] == ["Priced", "Quoting", "Waiting", "Failed"]
 
 
-def test_a_done_batch_colours_its_sites_by_carrier(qtbot):
+def _done_by_price(qtbot) -> ProgressPage:
+    """Rows 2-5 priced at $200, $450, $700 and $1,250.50 a month; 6-8 failed; done."""
+    page = _page(qtbot)
+    for row, mrc in ((2, "200.00"), (3, "450.00"), (4, "700.00"), (5, "1250.50")):
+        page.apply_quote_event(_event(row, "complete", offer=offer(mrc, "Zayo")))
+    for row in (6, 7, 8):
+        page.apply_quote_event(_event(row, "failed", error_code="no_coverage", error_message="no"))
+    page.apply_batch_event(BatchEvent(batch_id=1, status="complete", counts={"total": 7}))
+    return page
+
+
+def test_a_done_batch_colours_its_sites_by_the_price_band_of_their_mrc(qtbot):
+    """The rep compares prices: the cheapest quarter of the sites low, the dearest high, the
+    legend saying each band's dollar range; a site not priced keeps its colour."""
+    page = _done_by_price(qtbot)
+    panel = page.results_map
+    qtbot.waitUntil(lambda: [e.group for e in panel.legend.entries] ==
+                    ["Low $200/mo", "Mid $450–$700/mo", "High $1,250.50/mo", "Not priced"],
+                    timeout=3000)
+    assert [e.count for e in panel.legend.entries] == [1, 2, 1, 3]
+    qtbot.waitUntil(lambda: _close(_pixel(page, 2), BAND_COLOURS[0]), timeout=3000)
+    assert _close(_pixel(page, 3), BAND_COLOURS[1]) and _close(_pixel(page, 4), BAND_COLOURS[1])
+    assert _close(_pixel(page, 5), BAND_COLOURS[2])
+    assert _close(_pixel(page, 7), STATUS_COLOURS["Not priced"])
+    assert panel.colour_by.isVisibleTo(panel) and panel.colour_by.currentText() == "Price"
+
+
+def test_the_show_filter_shows_the_same_rows_on_the_map(qtbot):
+    """"Show: Failed" hid the priced rows from the table but the map still drew them all."""
+    page = _done_by_price(qtbot)
+    panel = page.results_map
+    qtbot.waitUntil(lambda: len(panel.view.sites) == len(SITES), timeout=3000)
+    page.filter_combo.setCurrentIndex(page.filter_combo.findData("Priced"))
+    assert page.proxy.rowCount() == 4
+    qtbot.waitUntil(lambda: sorted(s.row_number for s in panel.view.sites) == [2, 3, 4, 5],
+                    timeout=3000)
+    # the bands are still the whole batch's: a filter does not make $450 "low"
+    assert [e.group for e in panel.legend.entries] == \
+        ["Low $200/mo", "Mid $450–$700/mo", "High $1,250.50/mo"]
+    page.filter_combo.setCurrentIndex(0)   # All rows
+    qtbot.waitUntil(lambda: len(panel.view.sites) == len(SITES), timeout=3000)
+
+
+def test_a_done_batch_colours_its_sites_by_carrier_when_asked(qtbot):
     page = _page(qtbot)
     for row in (2, 3, 4):
         page.apply_quote_event(_event(row, "complete", offer=offer("500.00", "Zayo")))
@@ -84,6 +132,7 @@ def test_a_done_batch_colours_its_sites_by_carrier(qtbot):
         page.apply_quote_event(_event(row, "failed", error_code="no_coverage", error_message="no"))
     page.apply_batch_event(BatchEvent(batch_id=1, status="complete", counts={"total": 7}))
     panel = page.results_map
+    panel.colour_by.setCurrentText("Carrier")
     qtbot.waitUntil(lambda: [e.group for e in panel.legend.entries] ==
                     ["Zayo", "Lumen", "Not priced"], timeout=3000)
     qtbot.waitUntil(lambda: _close(_pixel(page, 2), CARRIER_COLOURS[0]), timeout=3000)
@@ -180,4 +229,20 @@ def test_a_done_batch_colours_each_site_by_the_carrier_the_deal_chose(qtbot):
                     chosen=SimpleNamespace(carrier="AT&T"))
     sites = MapSites()
     sites.add({2: (0.5, 0.5)})
-    assert [s.group for s in sites.sites([row], finished=True)] == ["AT&T"]
+    assert [s.group for s in sites.sites([row], finished=True, colour_by="Carrier")] == ["AT&T"]
+
+
+def test_a_done_deal_bands_each_site_by_the_mrc_of_the_offer_chosen(qtbot):
+    """The offer the table shows (the deal's choice), not the recommended one, sets the band."""
+    from decimal import Decimal
+
+    from bulkquote_gui.gui.models.map_sites import MapSites
+    from bulkquote_gui.gui.models.results_model import ResultRow
+    rows = [ResultRow(quote_id=n, row_number=n, address="", status="complete",
+                      offer=offer(mrc, "Spectrum"),
+                      chosen=SimpleNamespace(carrier="AT&T", mrc=Decimal(chosen), currency="USD"))
+            for n, mrc, chosen in ((2, "100.00", "900.00"), (3, "900.00", "100.00"))]
+    sites = MapSites()
+    sites.add({2: (0.5, 0.5), 3: (0.6, 0.6)})
+    assert [(s.group, s.band) for s in sites.sites(rows, finished=True)] == \
+        [("High $900/mo", 2), ("Low $100/mo", 0)]

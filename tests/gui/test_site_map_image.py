@@ -12,15 +12,16 @@ from PySide6.QtGui import QColor, QImage
 
 from bulkquote_gui.core.geo.albers_usa import project
 from bulkquote_gui.core.geo.site_points import MapSite
-from bulkquote_gui.gui.widgets.site_map_paint import (CARRIER_COLOURS, LAND, STATUS_COLOURS,
-                                                      render_site_map_png)
+from bulkquote_gui.gui.widgets.site_map_paint import (BAND_COLOURS, CARRIER_COLOURS, LAND,
+                                                      STATUS_COLOURS, legend,
+                                                      render_proposal_map, render_site_map_png)
 
 SEATTLE, MIAMI, ANCHORAGE = (-122.33, 47.61), (-80.19, 25.77), (-149.90, 61.22)
 
 
-def _site(row: int, place: tuple[float, float], group: str) -> MapSite:
+def _site(row: int, place: tuple[float, float], group: str, band: int | None = None) -> MapSite:
     x, y = project(*place)
-    return MapSite(row, x, y, group)
+    return MapSite(row, x, y, group, band)
 
 
 def _image(png: bytes) -> QImage:
@@ -78,6 +79,23 @@ def test_each_dot_is_drawn_in_its_colour_where_its_site_is():
     right = _map_box(image)[2]
     for colour in (CARRIER_COLOURS[0], CARRIER_COLOURS[1], STATUS_COLOURS["Not priced"]):
         assert any(x > right for x, _ in _pixels_of(image, colour)), colour
+
+
+def test_the_proposal_map_colours_each_site_by_its_price_band():
+    """Seattle low, Miami high, Anchorage not priced: each dot in its band's colour where the
+    site is, the legend's lines the bands low to high with their dollar ranges."""
+    sites = [_site(1, SEATTLE, "Low $200–$300/mo", 0), _site(2, MIAMI, "High $1,250/mo", 2),
+             _site(3, ANCHORAGE, "Not priced")]
+    image = _image(render_proposal_map(sites))
+    low_x, low_y = _on_map(image, BAND_COLOURS[0])
+    assert low_x < 0.2 and low_y < 0.15              # Seattle
+    high_x, high_y = _on_map(image, BAND_COLOURS[2])
+    assert 0.7 < high_x < 0.9 and high_y > 0.8       # Miami
+    assert _on_map(image, STATUS_COLOURS["Not priced"])[0] < 0.2   # Anchorage
+    entries = legend(list(reversed(sites)) + [_site(4, MIAMI, "Mid $700/mo", 1)])
+    assert [(e.group, e.colour.name()) for e in entries] == [
+        ("Low $200–$300/mo", BAND_COLOURS[0]), ("Mid $700/mo", BAND_COLOURS[1]),
+        ("High $1,250/mo", BAND_COLOURS[2]), ("Not priced", STATUS_COLOURS["Not priced"])]
 
 
 def test_a_tall_picture_puts_the_legend_under_the_map():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import openpyxl
@@ -91,3 +92,66 @@ def test_the_diff_of_the_same_file_lists_exactly_the_sites_whose_price_differs(q
     out = run_cli(env, "export", "2", "-o", "x.xlsx", "--compare", "99", check=2)
     assert out.stderr.strip().splitlines() == [
         "bulkquote export: no batch 99 in this database (see `bulkquote status`)"]
+
+
+@pytest.fixture
+def two_deals(tmp_path):
+    """(env, db URL, out dir) after the same file was asked for 36 and 60 months twice: deal 1
+    (batches 1, 2) and deal 3 (batches 3, 4)."""
+    sim = SimulatorServer(port=0, time_scale=0.004).start()
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    env = {**os.environ, "BULKQUOTE_DB": db, "BULKQUOTE_API_KEY": "k",
+           "BULKQUOTE_API_URL": sim.base_url}
+    sites = tmp_path / "sites.csv"
+    sites.write_text("\n".join(["Site,Company,Street,City,State,ZIP",
+                                *(f"S{i},Acme,{100 + i} Congress Ave,Austin,TX,78701"
+                                  for i in range(4))]) + "\n")
+    try:
+        run_cli(env, "submit", sites, "--terms", "36,60", "--wait", check=0)
+        run_cli(env, "submit", sites, "--terms", "36,60", "--wait", "--no-reuse", check=0)
+    finally:
+        sim.stop()
+    return env, db, tmp_path
+
+
+def test_the_diff_of_two_deals_names_them_as_deals(two_deals):
+    """"batch 4 against batch 2" for two deals: a deal is named as the deal, whichever of its
+    batches was given."""
+    env, _db, out_dir = two_deals
+    table = run_cli(env, "diff", "2", "4", check=0).stdout
+    assert table.splitlines()[0] == "deal 3 (sites.csv) against deal 1 (sites.csv)"
+    assert "batch" not in table
+    report = json.loads(run_cli(env, "diff", "1", "3", "--json", check=0).stdout)
+    assert (report["old"]["batch"], report["old"]["deal"]) == (1, 1)
+    assert (report["new"]["batch"], report["new"]["deal"]) == (3, 3)
+    said = run_cli(env, "export", "3", "-o", out_dir / "q.xlsx", "--compare", "1", check=0).stderr
+    assert "with the changes since deal 1" in said
+    sheet = list(openpyxl.load_workbook(out_dir / "q.xlsx")["Changes"].iter_rows(values_only=True))
+    assert ("Compared with", "deal 1") in [tuple(r[:2]) for r in sheet]
+    # the previous of deal 3's second batch is deal 1, not deal 3's first batch
+    said = run_cli(env, "export", "4", "-o", out_dir / "q.xlsx", "--compare", "previous",
+                   check=0).stderr
+    assert "with the changes since deal 1" in said
+
+
+def test_two_currencies_are_said_to_differ_not_subtracted(two_deals):
+    env, db, out_dir = two_deals
+    engine = create_engine(db)
+    with engine.begin() as c:   # the second deal priced in Canadian dollars
+        c.execute(text("UPDATE quote_option SET currency = 'CAD' WHERE quote_id IN "
+                       "(SELECT quote_id FROM batch_quote WHERE batch_id IN (3, 4))"))
+    engine.dispose()
+    table = run_cli(env, "diff", "1", "3", check=0).stdout
+    assert "totals not compared: priced in USD before, CAD now" in table
+    # every site priced both times (the simulator leaves one unpriced) changed currency only
+    assert re.search(r"^([1-4]) of 4 sites changed: \1 currency changed$", table, re.MULTILINE)
+    assert "CAD/mo" in table and "/mo  +" not in table and "/mo  -" not in table
+    report = json.loads(run_cli(env, "diff", "1", "3", "--json", check=0).stdout)
+    assert report["totals"]["currency"] is None
+    assert (report["totals"]["monthly_change"], report["totals"]["one_time_change"]) == (None, None)
+    assert {s["mrc_change"] for s in report["sites"]} == {None}
+    run_cli(env, "export", "3", "-o", out_dir / "q.xlsx", "--compare", "1", check=0)
+    sheet = {r[0]: r[1] for r in openpyxl.load_workbook(out_dir / "q.xlsx")["Changes"]
+             .iter_rows(values_only=True) if r and r[0]}
+    assert sheet["Monthly change (sites priced both times)"] == \
+        "Not compared: priced in USD before, CAD now"

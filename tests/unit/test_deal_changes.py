@@ -142,3 +142,69 @@ def test_a_reps_pick_changes_the_diff_and_clearing_it_changes_it_back(sf):
     with engine_store.in_transaction(sf) as session:
         assert choice_store.clear_override(session, new, 3)
     assert _by_row(_changes(sf, old, new))[3].kinds == (Kind.UNCHANGED,)
+
+
+# ----------------------------------------------------------------- currencies and deals
+
+def _in_cad(price: str) -> tuple[QuoteOption, ...]:
+    mrc = price.split()[0]
+    return (QuoteOption("Lumen", "DIA", 1000, 36, Decimal(mrc), Decimal("0.00"), "CAD", 45,
+                        "on_net", False),)
+
+
+def test_prices_in_two_currencies_are_said_to_differ_never_subtracted(sf):
+    """USD 900 then CAD 1,200 was told as "price up +300.00", and the totals subtracted."""
+    old = quoted_batch(sf, {2: priced("900.00"), 3: priced("500.00")})
+    new = quoted_batch(sf, {2: priced("1200.00"), 3: priced("500.00")}, options=_in_cad)
+    changes = _changes(sf, old, new)
+    sites = _by_row(changes)
+    assert [(s.kinds, s.mrc_change, s.nrc_change) for s in (sites[2], sites[3])] == [
+        ((Kind.CURRENCY,), None, None), ((Kind.CURRENCY,), None, None)]
+    assert changes.counts[Kind.CURRENCY] == 2 and changes.counts[Kind.UP] == 0
+    assert changes.currency is None
+    assert changes.currency_words() == "priced in USD before, CAD now"
+    assert (changes.old_currencies, changes.new_currencies) == (("USD",), ("CAD",))
+    same = _changes(sf, old, old)
+    assert same.currency == "USD" and same.currency_words() == ""
+
+
+def test_a_side_that_is_one_of_a_deals_batches_is_named_as_the_deal(sf):
+    from bulkquote_gui.core.deal.changes import Side, side_of
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import deals as deal_store
+    from tests.helpers.fakes import FakeImport
+
+    lone = quoted_batch(sf, {2: priced("900.00")})
+    with engine_store.in_transaction(sf) as session:
+        deal = deal_store.create_deal(
+            session, FakeImport([checked_row(2)]), defaults=BatchDefaults(), source_name="s.csv",
+            asks=[deal_store.Ask(None, (36,)), deal_store.Ask(None, (60,))])
+    with sf() as session:
+        assert side_of(session, deal[1]) == Side(deal[1], deal[0])
+        assert side_of(session, lone) == Side(lone, None)
+        changes = compare_batches(session, lone, deal[1], today=TODAY)
+    assert (changes.old_side.name(), changes.new_side.name("#")) == (
+        f"batch {lone}", f"deal #{deal[0]}")
+
+
+def test_a_deal_is_compared_with_an_earlier_deal_never_with_its_own_batches(sf):
+    """Batch 4 of deal 3 compared "with the previous batch of the same file" took batch 3: the
+    same deal, so nothing had changed. A deal is offered once, named by its first batch."""
+    from bulkquote_gui.core.deal.changes import Side, earlier_sides
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import deals as deal_store
+    from tests.helpers.fakes import FakeImport
+
+    asks = [deal_store.Ask(None, (36,)), deal_store.Ask(None, (60,))]
+    with engine_store.in_transaction(sf) as session:
+        old = deal_store.create_deal(session, FakeImport([checked_row(2)]),
+                                     defaults=BatchDefaults(), source_name="s.csv", asks=asks)
+        new = deal_store.create_deal(session, FakeImport([checked_row(2)]),
+                                     defaults=BatchDefaults(), source_name="s.csv", asks=asks)
+    lone = quoted_batch(sf, {2: priced("900.00")}, name="s.csv")
+    with sf() as session:
+        assert earlier_sides(session, new[1]) == [Side(old[0], old[0])]
+        assert earlier_sides(session, new[0]) == [Side(old[0], old[0])]
+        assert earlier_sides(session, old[1]) == []
+        assert earlier_sides(session, lone) == [Side(new[0], new[0]), Side(old[0], old[0])]
+        assert earlier_sides(session, lone, limit=1) == [Side(new[0], new[0])]

@@ -91,11 +91,13 @@ def test_the_proposal_holds_each_sites_recommended_offer_and_exact_totals(sessio
         "Globex", "Acme", VALID_UNTIL, None)
 
 
-def test_the_map_is_drawn_of_every_located_site_coloured_by_its_chosen_carrier(session_factory):
+def test_the_map_is_drawn_of_every_located_site_in_its_chosen_offers_price_band(session_factory):
     from bulkquote_gui.core.geo.site_points import site_point
 
     sf = session_factory
-    batch_id = quoted(sf, 3, {"row-4": Outcome(status="failed", error_code="no_coverage",
+    batch_id = quoted(sf, 4, {"row-2": Outcome(mrc="300.00"), "row-3": Outcome(mrc="600.00"),
+                              "row-4": Outcome(mrc="900.00"),
+                              "row-5": Outcome(status="failed", error_code="no_coverage",
                                                error_message="no carrier reaches this address")})
     drawn = []
 
@@ -107,8 +109,9 @@ def test_the_map_is_drawn_of_every_located_site_coloured_by_its_chosen_carrier(s
     assert p.map_png == PNG_1PX
     austin = site_point({}, "78701")          # every fake row is in Austin's 78701
     assert austin is not None
-    assert [(d.row_number, (d.x, d.y), d.group) for d in drawn[0]] == [
-        (2, austin, "Lumen"), (3, austin, "Lumen"), (4, austin, "Not priced")]
+    assert [(d.row_number, (d.x, d.y), d.group, d.band) for d in drawn[0]] == [
+        (2, austin, "Low $300/mo", 0), (3, austin, "Mid $600/mo", 1),
+        (4, austin, "High $900/mo", 2), (5, austin, "Not priced", None)]
     assert build_proposal(sf, batch_id, today=TODAY).map_png is None   # no painter, no map
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.deal.logo import read_logo
+from bulkquote_gui.core.geo.price_bands import OTHER_CURRENCY, price_bands
 from bulkquote_gui.core.geo.site_points import MapSite, site_point
 from bulkquote_gui.core.intake.rows import RowStatus
 from bulkquote_gui.core.output.reasons import batch_word, quote_level_word, reason_text
@@ -151,8 +152,8 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
                    draw_map: Callable[[Sequence[MapSite]], bytes] | None = None) -> Proposal:
     """The proposal of a finished batch. `logo` as bytes, or a file read and checked here
     (LogoError names it); ProposalError for an unknown or unfinished batch. `draw_map` makes
-    the map's picture of the sites, each coloured by its chosen carrier (a painter the caller
-    gives: core draws nothing itself)."""
+    the map's picture of the sites, each in the price band of its chosen offer's MRC
+    (core/geo/price_bands; a painter the caller gives: core draws nothing itself)."""
     today = today or date.today()
     if logo is not None and not isinstance(logo, bytes):
         logo = read_logo(logo) if str(logo).strip() else None
@@ -176,12 +177,12 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
                       for r in (rows if b == batch_id else view_store.batch_rows(session, b))
                       } if all_offers else {}
     chosen = chosen_offers(deal, options)
-    sites, unpriced, dots = [], [], []
+    sites, unpriced, points = [], [], {}
     for row in rows:
         offer, valid_until = chosen.get(row.row_number, (None, None))
         point = site_point(row.original, row.quoted[3]) if draw_map else None
         if point is not None:
-            dots.append(MapSite(row.row_number, *point, offer.carrier if offer else NOT_PRICED))
+            points[row.row_number] = point
         if offer is None:
             unpriced.append(UnpricedSite(row.row_number, row.address, _unpriced_reason(row)))
             continue
@@ -195,14 +196,27 @@ def build_proposal(session_factory: sessionmaker[Session], batch_id: int, *, cus
                  for s in skipped if s.status == RowStatus.INVALID]
     unpriced.sort(key=lambda u: u.row_number)
     totals = _totals(sites)
-    if draw_map is not None and map_png is None and dots:
-        map_png = draw_map(dots)
+    if draw_map is not None and map_png is None and points:
+        map_png = draw_map(_map_sites(points, chosen))
     expiries = [s.valid_until for s in sites if s.valid_until is not None]
     return Proposal(
         company_name=company_name.strip(), logo=logo or None, customer=customer.strip(), date=today,
         earliest_expiry=min(expiries, default=None), sites=tuple(sites), unpriced=tuple(unpriced),
         totals=totals, notes=tuple(_notes(sites, unpriced, totals, today)), map_png=map_png,
         all_offers=_appendix(options, chosen, providers, remote_ids) if all_offers else None)
+
+
+def _map_sites(points: dict[int, tuple[float, float]],
+               chosen: dict[int, tuple[Offer, date | None]]) -> list[MapSite]:
+    """The map's dots: each site by the price band of its chosen offer's MRC."""
+    bands = price_bands({n: (chosen[n][0].mrc, chosen[n][0].currency) for n in points
+                         if n in chosen})
+    dots = []
+    for n, point in points.items():
+        band = bands.get(n)
+        group = band.label if band else OTHER_CURRENCY if n in chosen else NOT_PRICED
+        dots.append(MapSite(n, *point, group, band.rank if band else None))
+    return dots
 
 
 def _unpriced_reason(row: view_store.RowView) -> str:

@@ -23,12 +23,14 @@ _LON = re.compile(r"(?:^|[\s_.-])(longitude|long|lng|lon)$", re.IGNORECASE)
 class MapSite(NamedTuple):
     """One site as the map draws it: its sheet row, its map point and its legend group (a
     status word while the batch runs, the carrier or a price band when it is done). A tuple:
-    a map of 20,000 sites makes them on every refresh."""
+    a map of 20,000 sites makes them on every refresh. `band` is the price band's rank
+    (core/geo/price_bands: 0 low, 1 mid, 2 high) when the group is one, which sets its colour."""
 
     row_number: int
     x: float
     y: float
     group: str
+    band: int | None = None
 
 
 @lru_cache(maxsize=1)

@@ -364,8 +364,9 @@ def _options_sheet(wb: Any, options: list[Any], bold: Any) -> None:
 
 
 def _changes_sheet(wb: Any, changes: Changes, bold: Any) -> None:
-    """What changed since the earlier batch: a line per site (CHANGE_COLUMNS), then the totals
-    and how many sites of each kind."""
+    """What changed since the earlier batch (or deal): a line per site (CHANGE_COLUMNS), then
+    what it is compared with, the totals (each in its currency; a change between two currencies
+    said, not subtracted) and how many sites of each kind."""
     from openpyxl.cell import WriteOnlyCell
 
     ws = wb.create_sheet("Changes")
@@ -389,13 +390,28 @@ def _changes_sheet(wb: Any, changes: Changes, bold: Any) -> None:
     for site in changes.sites:
         line([c.value(site) for c in CHANGE_COLUMNS], [c.number_format for c in CHANGE_COLUMNS])
     ws.append([])
-    money = money_format("")
+    if changes.old_side is not None:   # a deal named as one, not as the batch picked of it
+        line(["Compared with", changes.old_side.name()], [None, None])
+
+    def side_money(currencies: tuple[str, ...], value: Decimal) -> tuple[Any, str | None]:
+        if len(currencies) > 1:   # one side in two currencies: its sum is no amount
+            return f"Priced in {', '.join(currencies)}: not added up", None
+        return value, money_format(currencies[0] if currencies else "")
+
+    not_compared = f"Not compared: {changes.currency_words()}"
     for label, value in (("Monthly change (sites priced both times)", changes.monthly_change),
-                         ("One-time change (sites priced both times)", changes.one_time_change),
-                         ("Monthly before", changes.old_monthly), ("Monthly now", changes.new_monthly),
-                         ("One-time before", changes.old_one_time),
-                         ("One-time now", changes.new_one_time)):
-        line([label, value], [None, money])
+                         ("One-time change (sites priced both times)", changes.one_time_change)):
+        if changes.currency is None:   # two currencies are never subtracted
+            line([label, not_compared], [None, None])
+        else:
+            line([label, value], [None, money_format(changes.currency)])
+    for label, currencies, value in (
+            ("Monthly before", changes.old_currencies, changes.old_monthly),
+            ("Monthly now", changes.new_currencies, changes.new_monthly),
+            ("One-time before", changes.old_currencies, changes.old_one_time),
+            ("One-time now", changes.new_currencies, changes.new_one_time)):
+        shown, number_format = side_money(currencies, value)
+        line([label, shown], [None, number_format])
     for kind, n in changes.counts.items():
         line([f"Sites: {kind}", n], [None, None])
 

@@ -25,7 +25,7 @@ from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store.models import BatchJob, BatchQuote, Quote
 
 __all__ = ["Ask", "QUOTE_TIMES_READ", "batch_terms", "create_deal", "deal_batches", "deal_of",
-           "quote_seconds"]
+           "link_deal", "quote_seconds"]
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,14 @@ def create_deal(session: Session, result: Any, *, defaults: BatchDefaults, sourc
         session.execute(update(BatchJob).where(BatchJob.id == batch_id).values(
             term_months=ask.terms[0],
             terms=list(ask.terms) if len(ask.terms) > 1 else null()))   # SQL NULL, not JSON null
+    link_deal(session, ids)
+    return ids
+
+
+def link_deal(session: Session, ids: Sequence[int]) -> None:
+    """Make the batches `ids` one deal, named by the first (one batch stays a deal by itself)."""
     if len(ids) > 1:
         session.execute(update(BatchJob).where(BatchJob.id.in_(ids)).values(deal_id=ids[0]))
-    return ids
 
 
 # The recent quotes a provider's quote time is read from: enough for a steady median, recent

@@ -258,6 +258,9 @@ def requote_stale(session: Session, batch_id: int, *, today: date | None = None,
     new_id = create_batch(session, source, defaults=defaults, source_name=name[:500],
                           owner=owner, account_id=account_id,
                           provider_name=batch.provider_name)   # asked again of the same seller
+    if batch.terms:   # a Sonata batch of a deal asks every term again, not its first alone
+        session.execute(update(BatchJob).where(BatchJob.id == new_id)
+                        .values(terms=list(batch.terms)))
     new_rows = list(session.scalars(select(BatchQuote.id).where(BatchQuote.batch_id == new_id)
                                     .order_by(BatchQuote.position)))
     for new_row, old_row in zip(new_rows, stale, strict=True):

@@ -1,4 +1,4 @@
-""""Compare with…": a finished batch against an earlier one, site by site.
+""""Compare with…": a finished batch (or deal) against an earlier one, site by site.
 
 The rep picks the earlier batch (those of the same file first); the dialog shows the totals of
 the change, how many sites of each kind, and a table of the sites with something to tell
@@ -34,13 +34,13 @@ from bulkquote_gui.gui.qt_compat import emit
 HEADERS = ("Row", "Address", "Change", "MRC was", "MRC now", "MRC ±", "NRC ±")
 
 
-def _signed(amount: Decimal | None, zero: str = "") -> str:
+def _signed(amount: Decimal | None, zero: str = "", currency: str = "USD") -> str:
     """+$1.50, -$1.50; a change of nothing is `zero` (blank in the table: nothing to read)."""
     if amount is None:
         return ""
     if not amount:
         return zero
-    return ("+" if amount > 0 else "-" if amount < 0 else "") + format_money(abs(amount), "USD")
+    return ("+" if amount > 0 else "-" if amount < 0 else "") + format_money(abs(amount), currency)
 
 
 def _mrc(offer: Any) -> str:
@@ -57,6 +57,26 @@ def _change_text(site: SiteChange) -> str:
         else:
             words.append(str(kind))
     return ", ".join(words)[:1].upper() + ", ".join(words)[1:]
+
+
+def _currency(offer: Any) -> str:
+    return offer.currency if offer else "USD"
+
+
+def _totals_text(changes: Changes) -> str:
+    """The totals before and now and their difference; prices in two currencies are never
+    subtracted (nor added up, on a side priced in both)."""
+    currency = changes.currency
+    if currency is None:
+        return f"Totals not compared: {changes.currency_words()}."
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, currency)
+    zero = money(Decimal("0.00"))
+    return (f"Monthly {money(changes.old_monthly)} → {money(changes.new_monthly)} "
+            f"({_signed(changes.monthly_change, zero, currency)} on the sites priced both "
+            f"times); one-time {money(changes.old_one_time)} → {money(changes.new_one_time)} "
+            f"({_signed(changes.one_time_change, zero, currency)}).")
 
 
 class _Item(QTableWidgetItem):
@@ -86,8 +106,10 @@ class CompareDialog(QDialog):
         self.picker.setMinimumContentsLength(30)
         self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.picker.activated.connect(self._picked)
+        self._source_name = source_name
+        self.head_label = QLabel(f"Batch #{batch_id} ({source_name}) compared with")
         head = QHBoxLayout()
-        head.addWidget(QLabel(f"Batch #{batch_id} ({source_name}) compared with"))
+        head.addWidget(self.head_label)
         head.addWidget(self.picker, 1)
         self.summary = QLabel("Looking for earlier batches…")
         self.summary.setWordWrap(True)
@@ -125,8 +147,8 @@ class CompareDialog(QDialog):
         self.picker.clear()
         for c in candidates:
             same = "  (same file)" if c.same_file else ""
-            self.picker.addItem(f"#{c.batch_id}  {c.source_name}  {c.created_at:%b %d %Y}{same}",
-                                c.batch_id)
+            self.picker.addItem(f"{'Deal ' if c.deal else ''}#{c.batch_id}  {c.source_name}  "
+                                f"{c.created_at:%b %d %Y}{same}", c.batch_id)
         if not candidates:
             self.summary.setText("No earlier batch to compare with: quote the file again later, "
                                  "and compare the two.")
@@ -142,15 +164,17 @@ class CompareDialog(QDialog):
 
     def show_changes(self, old_batch: int, changes: Changes) -> None:
         self.changes = changes
+        if changes.new_side is not None:   # a deal is named as the deal, not one of its batches
+            name = changes.new_side.name("#")
+            self.setWindowTitle(f"Compare {name}")
+            self.head_label.setText(f"{name[:1].upper()}{name[1:]} ({self._source_name}) "
+                                    "compared with")
+        old_name = changes.old_side.name("#") if changes.old_side else f"batch #{old_batch}"
         kinds = ", ".join(f"{n} {k}" for k, n in changes.counts.items() if n and k != Kind.UNCHANGED)
         changed = len(changes.changed())
         self.summary.setText(
-            f"{changed} of {len(changes.sites)} sites changed since batch #{old_batch}"
-            + (f": {kinds}." if kinds else ".")
-            + f"\nMonthly {format_money(changes.old_monthly, 'USD')} → "
-            f"{format_money(changes.new_monthly, 'USD')} ({_signed(changes.monthly_change, '$0.00')} on the "
-            f"sites priced both times); one-time {format_money(changes.old_one_time, 'USD')} → "
-            f"{format_money(changes.new_one_time, 'USD')} ({_signed(changes.one_time_change, '$0.00')}).")
+            f"{changed} of {len(changes.sites)} sites changed since {old_name}"
+            + (f": {kinds}." if kinds else ".") + "\n" + _totals_text(changes))
         self._fill()
 
     def _fill(self) -> None:
@@ -173,8 +197,10 @@ class CompareDialog(QDialog):
                  _Item(_change_text(site)),
                  _Item(_mrc(old), old.mrc if old else Decimal(-1)),
                  _Item(_mrc(new), new.mrc if new else Decimal(-1)),
-                 _Item(_signed(site.mrc_change), site.mrc_change or Decimal(0)),
-                 _Item(_signed(site.nrc_change), site.nrc_change or Decimal(0))]
+                 _Item(_signed(site.mrc_change, currency=_currency(new)),
+                       site.mrc_change or Decimal(0)),
+                 _Item(_signed(site.nrc_change, currency=_currency(new)),
+                       site.nrc_change or Decimal(0))]
         cells[1].setToolTip(site.site.address)
         cells[2].setToolTip(cells[2].text())
         for item, offer in ((cells[3], old), (cells[4], new)):

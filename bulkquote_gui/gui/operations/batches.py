@@ -12,8 +12,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
+from bulkquote_gui.core.deal.requote import requote_deal
 from bulkquote_gui.core.store import batches as batch_store
 from bulkquote_gui.core.store import choices as choice_store
+from bulkquote_gui.core.store import deals as deal_store
 from bulkquote_gui.core.store import engine as engine_store
 from bulkquote_gui.core.store import reuse as reuse_store
 from bulkquote_gui.core.store import views as view_store
@@ -145,31 +147,37 @@ class Deal:
 
     batch_id: int
     summary: Any          # core.deal_summary.DealSummary (the XLSX Summary sheet's figures)
-    stale: int            # priced rows whose valid-until date has passed
+    stale: int            # priced rows whose valid-until date has passed, over the deal
 
 
 def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) -> Operation[Deal]:
     """The batch's deal summary from its deal's chosen offers (core/output/deal_summary.py, as
-    `status --json` and the export give it) and how many of its quotes are stale."""
+    `status --json` and the export give it) and how many of its deal's quotes are stale (every
+    batch's: a re-quote asks them all again)."""
     def work(sf: Any) -> Deal:
         from datetime import date
 
         from bulkquote_gui.core.output.deal_summary import DealSummary, summarise
         with sf() as session:
             chosen = choice_store.read_deal(session, batch_id)
-            return Deal(batch_id, summarise(chosen) if chosen else DealSummary("USD"),
-                        len(reuse_store.stale_row_ids(session, batch_id, today or date.today())))
+            stale = sum(len(reuse_store.stale_row_ids(session, b.id, today or date.today()))
+                        for b in deal_store.deal_batches(session, batch_id))
+            return Deal(batch_id, summarise(chosen) if chosen else DealSummary("USD"), stale)
 
     return Operation(parent, work, sessions)
 
 
 def requote(parent: QObject, sessions: Any, batch_id: int, *, owner: str = "",
             account_id: Callable[[], int | None] = lambda: None) -> Operation[int | None]:
-    """A new batch asking again for the batch's stale quotes (`bulkquote requote`); hands back
-    its id, or None when none is stale any more."""
+    """New batches asking again for the stale quotes of the batch's deal, every term each
+    asked (`bulkquote requote`, core/deal/requote.py); hands back the first's id, or None when
+    none is stale any more. The batch's own provider is asked with `account_id`."""
     def work(sf: Any) -> int | None:
         with engine_store.in_transaction(sf) as session:
-            return reuse_store.requote_stale(session, batch_id, owner=owner, account_id=account_id())
+            accounts = {b.provider_name: account_id()
+                        for b in deal_store.deal_batches(session, batch_id) if b.id == batch_id}
+            ids = requote_deal(session, batch_id, owner=owner, accounts=accounts)
+            return ids[0] if ids else None
 
     return Operation(parent, work, sessions, command=True)
 

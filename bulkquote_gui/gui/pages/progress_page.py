@@ -107,7 +107,7 @@ class ProgressPage(StackPage):
         layout.addWidget(self.deal_view)
         layout.addWidget(self.rule_bar)
         layout.addLayout(filters)
-        # The rows as a table or as dots on a map; the filter above is the table's.
+        # The rows as a table or as dots on a map; the filter above shows the same rows in both.
         self.results_map = ResultsMap(self.model, self.proxy, self.view)
         self.results_map.row_clicked.connect(self.show_row)
         self.result_tabs = QTabWidget()

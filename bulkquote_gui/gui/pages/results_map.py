@@ -1,9 +1,10 @@
 """The progress page's map tab: the results table's rows as dots, kept in step with it.
 
 The dots follow the rows' statuses while the batch runs (redrawn at most 4 times a second,
-once for a big batch, and only while the tab is shown) and their carriers once it is done. A dot clicked asks for its
-row (`row_clicked`: the page selects it in the table); the rows selected in the table are
-ringed on the map.
+once for a big batch, and only while the tab is shown) and their price bands or carriers once
+it is done. Only the rows the table's "Show" filter lets through are drawn. A dot clicked asks
+for its row (`row_clicked`: the page selects it in the table); the rows selected in the table
+are ringed on the map.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSortFilterProxyModel, QTimer, Signal
 from PySide6.QtWidgets import QTableView, QWidget
 
-from bulkquote_gui.gui.models.map_sites import MapSites
+from bulkquote_gui.gui.models.map_sites import BY_PRICE, MapSites
 from bulkquote_gui.gui.models.results_model import ResultsModel
 from bulkquote_gui.gui.operations import Latest
 from bulkquote_gui.gui.operations import geography
@@ -32,6 +33,7 @@ class ResultsMap(SiteMapPanel):
         self._lookups = Latest()   # the places of the rows shown; another batch's answer is dropped
         self._placing = False
         self._done = False
+        self._colour_by = BY_PRICE
         self._stale = True
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
@@ -39,13 +41,23 @@ class ResultsMap(SiteMapPanel):
         model.modelReset.connect(self._reloaded)
         model.dataChanged.connect(self._changed)
         table.selectionModel().selectionChanged.connect(self._selection_changed)
+        # The "Show" filter changes what the proxy holds: the map shows the same rows.
+        for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset,
+                       proxy.layoutChanged):
+            signal.connect(self._changed)
         self.site_clicked.connect(self.row_clicked)
+        self.colour_by_changed.connect(self._colour_by_chosen)
 
     def set_done(self, done: bool) -> None:
-        """Colour by carrier (the batch is done) or by status (it runs)."""
+        """Colour by price band or carrier (the batch is done) or by status (it runs)."""
         if done != self._done:
             self._done = done
+            self.colour_row.setVisible(done)
             self._changed()
+
+    def _colour_by_chosen(self, colour_by: str) -> None:
+        self._colour_by = colour_by
+        self._changed()
 
     def refresh(self) -> None:
         """Draw the model's rows as they are now (at once, whether the tab is shown or not);
@@ -56,8 +68,18 @@ class ResultsMap(SiteMapPanel):
             self._placing = True
             self._lookups.run(geography.places(self, missing).success(self._placed)
                               .failure(self._not_placed))
-        self.set_sites(self._places.sites(self._model.rows(), self._done), self._places.unplaced)
+        self.set_sites(self._places.sites(self._model.rows(), self._done, self._colour_by,
+                                          self._shown_rows()), self._places.unplaced)
         self._selection_changed()
+
+    def _shown_rows(self):
+        """Whether the table's filter shows a row (None: it shows every row)."""
+        if self._proxy.rowCount() == self._model.rowCount():
+            return None
+        shown = {self._proxy.mapToSource(self._proxy.index(i, 0)).row()
+                 for i in range(self._proxy.rowCount())}
+        numbers = {self._model.row_at(i).row_number for i in shown}
+        return lambda row: row.row_number in numbers
 
     def _placed(self, points) -> None:
         self._placing = False

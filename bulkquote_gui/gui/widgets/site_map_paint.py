@@ -3,8 +3,9 @@ picture: the states, the sites' dots (stamped with numpy, so 20,000 sites are a 
 operations, not 20,000 items or calls), and the legend.
 
 Colours: a site's legend group is a status word while its batch runs ("Priced", "Quoting"…),
-its carrier when the batch is done. Status groups keep fixed colours; carriers take a palette
-in order of their number of sites, so the biggest carrier is always the first colour.
+its price band or its carrier when the batch is done. Status groups keep fixed colours; price
+bands one colour per band, cool (low) to hot (high); carriers take a palette in order of
+their number of sites, so the biggest carrier is always the first colour.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from bulkquote_gui.core.geo.us_states import us_states
 # A running batch's groups (gui/models/map_sites.py names them), in the legend's order.
 STATUS_COLOURS = {"Priced": "#16a34a", "Quoting": "#2563eb", "Waiting": "#94a3b8",
                   "Failed": "#dc2626", "Not sent": "#475569", "Not priced": "#dc2626",
-                  "Other carriers": "#6b7280"}
+                  "Other carriers": "#6b7280", "Other currency": "#6b7280"}
+# Price bands (core/geo/price_bands), low to high: cool to hot, none of them a status's.
+BAND_COLOURS = ("#14b8a6", "#6366f1", "#c026d3")
 CARRIER_COLOURS = ("#2563eb", "#ea580c", "#0d9488", "#9333ea", "#ca8a04", "#db2777",
                    "#4d7c0f", "#0369a1")
 DOT = 7.0          # px: a dot's diameter on screen, whatever the zoom
@@ -42,17 +45,25 @@ class LegendEntry:
     count: int
 
 
+LAST = ("Other carriers", "Other currency", "Not priced")   # the legend's last lines
+
+
 def legend(sites: Iterable[MapSite]) -> list[LegendEntry]:
     """The groups of these sites with their colours and counts: statuses in their fixed order,
-    then carriers by number of sites (most first), "Not priced" and "Other carriers" last."""
+    then price bands low to high, then carriers by number of sites (most first), "Other
+    carriers", "Other currency" and "Not priced" last."""
+    sites = list(sites)
     counts = Counter(s.group for s in sites)
-    fixed = [g for g in STATUS_COLOURS if g in counts and g not in ("Not priced", "Other carriers")]
-    carriers = sorted((g for g in counts if g not in STATUS_COLOURS), key=lambda g: (-counts[g], g))
+    bands = {s.group: s.band for s in sites if s.band is not None}
+    fixed = [g for g in STATUS_COLOURS if g in counts and g not in LAST]
+    carriers = sorted((g for g in counts if g not in STATUS_COLOURS and g not in bands),
+                      key=lambda g: (-counts[g], g))
     entries = [LegendEntry(g, QColor(STATUS_COLOURS[g]), counts[g]) for g in fixed]
+    entries += [LegendEntry(g, QColor(BAND_COLOURS[bands[g]]), counts[g])
+                for g in sorted(bands, key=bands.get)]
     entries += [LegendEntry(g, QColor(CARRIER_COLOURS[i % len(CARRIER_COLOURS)]), counts[g])
                 for i, g in enumerate(carriers)]
-    entries += [LegendEntry(g, QColor(STATUS_COLOURS[g]), counts[g])
-                for g in ("Other carriers", "Not priced") if g in counts]
+    entries += [LegendEntry(g, QColor(STATUS_COLOURS[g]), counts[g]) for g in LAST if g in counts]
     return entries
 
 
@@ -317,5 +328,5 @@ PROPOSAL_MAP_SIZE = (1600, 990)   # the PDF places it at the text width, 0.62 as
 
 
 def render_proposal_map(sites: Sequence[MapSite]) -> bytes:
-    """The proposal's map picture: each site coloured by its chosen carrier."""
+    """The proposal's map picture: each site coloured by the price band of its chosen offer."""
     return render_site_map_png(sites, *PROPOSAL_MAP_SIZE)

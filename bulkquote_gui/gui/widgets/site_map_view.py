@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView,
-                               QHBoxLayout, QLabel, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QGraphicsPathItem, QGraphicsScene,
+                               QGraphicsView, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.geo.albers_usa import FRAME_HEIGHT, FRAME_WIDTH
 from bulkquote_gui.core.geo.site_index import SiteIndex
@@ -190,10 +190,12 @@ class MapLegend(QWidget):
 
 
 class SiteMapPanel(QWidget):
-    """The tab's content: the map, and on its right the legend and how many sites have no
-    place on it (how to move around is the map's tooltip)."""
+    """The tab's content: the map, and on its right what a done batch's dots are coloured by
+    (price or carrier), the legend and how many sites have no place on it (how to move around
+    is the map's tooltip)."""
 
     site_clicked = Signal(int)
+    colour_by_changed = Signal(str)   # "Price" or "Carrier" (gui/models/map_sites.py)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -204,7 +206,22 @@ class SiteMapPanel(QWidget):
         self.legend = MapLegend()
         self.note = QLabel("")
         self.note.setObjectName("hint")
+        self.colour_by = QComboBox()
+        self.colour_by.setObjectName("mapColourBy")
+        self.colour_by.addItems(["Price", "Carrier"])
+        self.colour_by.setToolTip("Colour the sites by the price band of the offer shown "
+                                  "(quartiles of the MRCs) or by its carrier")
+        self.colour_by.currentTextChanged.connect(self.colour_by_changed)
+        colour_label = QLabel("&Colour by")
+        colour_label.setBuddy(self.colour_by)
+        self.colour_row = QWidget()
+        colour_row = QHBoxLayout(self.colour_row)
+        colour_row.setContentsMargins(0, 0, 0, 0)
+        colour_row.addWidget(colour_label)
+        colour_row.addWidget(self.colour_by, 1)
+        self.colour_row.hide()   # shown once the batch is done: a running one shows statuses
         side = QVBoxLayout()
+        side.addWidget(self.colour_row)
         side.addWidget(self.legend)
         side.addWidget(self.note)
         side.addStretch()
