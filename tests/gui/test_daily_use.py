@@ -199,6 +199,9 @@ def test_requote_of_a_deal_asks_again_the_stale_term_of_every_batch(qtbot, windo
     open_finished(qtbot, window, first)
     view = window.progress_page.deal_view
     assert view.stale == 2 and view.requote_button.isEnabled()
+    dialogs.confirms.append(False)   # the question names the deal and its batches, not one batch
+    qtbot.mouseClick(view.requote_button, Qt.MouseButton.LeftButton)
+    assert dialogs.asked[-1] == ("confirm", f"Re-quote the stale quotes of deal #{first}?")
     dialogs.confirms.append(True)
     with qtbot.waitSignal(window.daily.requoted, timeout=10_000) as requoted:
         qtbot.mouseClick(view.requote_button, Qt.MouseButton.LeftButton)

@@ -47,6 +47,7 @@ class DailyUse(QObject):
         search.failed.connect(lambda message: self._feedback.say(f"The search failed: {message}", 10000))
         search.row_chosen.connect(self._row_wanted)
         self._wanted_row: tuple[int, int] | None = None   # batch, row: shown once it is open
+        self._deal_batches: dict[int, tuple[int, ...]] = {}   # shown batch -> its deal's batches
         upload_page.loaded.connect(self.read_reuse)
         # An edited address may no longer match the earlier quote (or match one now): ask again.
         upload_page.model.edited.connect(lambda: self.read_reuse(upload_page.result))
@@ -68,6 +69,7 @@ class DailyUse(QObject):
         def show(deal: batches.Deal) -> None:
             page = self._page
             if page.batch_id == deal.batch_id and page.status in BATCH_FINISHED:
+                self._deal_batches[deal.batch_id] = deal.batch_ids
                 page.deal_view.show_deal(deal.batch_id, deal.summary, deal.stale)
                 emit(self.deal_shown, deal.batch_id)
 
@@ -81,12 +83,21 @@ class DailyUse(QObject):
         view = self._page.deal_view
         n = view.stale if view.batch_id == batch_id else 0
         what = f"{n:,} quote{'s' if n != 1 else ''}" if n else "The quotes"
-        if not self._dialogs.confirm(
-                f"Re-quote the stale rows of batch #{batch_id}?",
-                f"{what} of batch #{batch_id} {'are' if n != 1 else 'is'} past the valid-until "
-                "date. A new batch asks the API again for them (each is a new quote on the "
-                "account); its export shows the old price beside the new one.",
-                accept="Re-quote", reject="Cancel"):
+        verb = "are" if n != 1 else "is"
+        deal = self._deal_batches.get(batch_id, ())
+        if len(deal) > 1:   # the re-quote asks every batch of the deal (core/deal/requote.py)
+            listed = ", ".join(f"#{b}" for b in deal)
+            title = f"Re-quote the stale quotes of deal #{deal[0]}?"
+            text = (f"{what} of deal #{deal[0]} (batches {listed}) {verb} past the valid-until "
+                    "date. New batches ask each provider again, for every term it was asked "
+                    "(each a new quote on its account); their export shows the old price beside "
+                    "the new one.")
+        else:
+            title = f"Re-quote the stale rows of batch #{batch_id}?"
+            text = (f"{what} of batch #{batch_id} {verb} past the valid-until date. A new batch "
+                    "asks the API again for them (each is a new quote on the account); its "
+                    "export shows the old price beside the new one.")
+        if not self._dialogs.confirm(title, text, accept="Re-quote", reject="Cancel"):
             return
         view.requote_button.setEnabled(False)
 
