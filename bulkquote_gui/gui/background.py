@@ -31,7 +31,16 @@ async def run_blocking(fn: Callable[..., Any], *args: Any,
                 log.exception("background job %s failed", getattr(fn, "__name__", fn))
             return None, exc.with_traceback(None)
 
-    outcome = await asyncio.get_running_loop().run_in_executor(executor, guarded)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        # A step run as the loop stops (qasync still delivers Qt events: an engine event at
+        # quit asks for a refresh): the app is closing, so the work is not started, and the
+        # task ends cancelled rather than as "Task exception was never retrieved" on stderr.
+        log.info("background job %s not started: the event loop has stopped",
+                 getattr(fn, "__name__", fn))
+        raise asyncio.CancelledError from None
+    outcome = await loop.run_in_executor(executor, guarded)
     # qasync handed the result back with one Signal.emit() of its own: undo that emit's stray
     # decrement on PySide6 6.12.0 (see qt_compat).
     compensate_foreign_emit()

@@ -331,3 +331,25 @@ def test_connecting_reads_the_providers_off_the_gui_thread(qtbot, make_window, s
         context.close()
         if event.contains(Engine, "before_cursor_execute", hold):
             event.remove(Engine, "before_cursor_execute", hold)   # no store is in use now
+
+
+def test_work_asked_as_the_loop_stops_is_not_started_and_prints_nothing():
+    """qasync still delivers Qt events as its loop stops: an engine event at quit asks for a
+    refresh, whose first step then runs with no running loop. It ends cancelled, unstarted,
+    instead of "Task exception was never retrieved: no running event loop" on stderr."""
+    import asyncio
+
+    import pytest
+
+    from bulkquote_gui.gui.background import run_blocking
+
+    ran = []
+    step = run_blocking(lambda: ran.append(1))
+    running = asyncio.events._get_running_loop()   # the tests' qasync loop, set as running
+    asyncio.events._set_running_loop(None)
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            step.send(None)   # a task's first step, with no running loop
+    finally:
+        asyncio.events._set_running_loop(running)
+    assert ran == []
