@@ -11,31 +11,25 @@ from bulkquote_gui.gui.pages.progress_page import ProgressPage
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform, on show()
 
 
-def gap_above_the_cards(page: ProgressPage) -> int:
-    cards = next(iter(page.cards.values()))
-    bar_bottom = max(w.mapTo(page, w.rect().bottomLeft()).y() + 1
-                     for w in (page.progress, page.percent_label))  # the bar's row
-    return cards.mapTo(page, cards.rect().topLeft()).y() - bar_bottom
-
-
-def test_a_finished_batch_has_no_blank_line_between_its_bar_and_its_cards(qtbot):
-    """The time-left line is blank once a batch is over: it took a line's room (and two spacings)
-    of a 576 px high screen, an empty band under the bar."""
+def test_a_finished_batch_shows_neither_its_bar_nor_its_cards(qtbot):
+    """Once a batch is over its bar and count cards say no more than its banner (or its deal
+    summary), and took the table's rows at 1024x576: they show while it runs, under the
+    buttons, so the buttons never move when they come or go."""
     page = ProgressPage(lambda: 0.0)
     qtbot.addWidget(page)
     page.resize(1000, 700)
     page.show()
-    counts = {"total": 21, "complete": 8, "pending": 13}
-    page.show_batch(1, "sites.csv", "running", counts, [])
+    page.show_batch(1, "sites.csv", "running", {"total": 21, "complete": 8, "pending": 13}, [])
     qtbot.waitUntil(lambda: page.eta_label.isVisible())
-    running = gap_above_the_cards(page)
-    page.show_batch(1, "sites.csv", "complete", {"total": 21, "complete": 21}, [])
-    qtbot.waitUntil(lambda: gap_above_the_cards(page) < running)
-    spacing = page.layout().spacing()
-    assert gap_above_the_cards(page) <= spacing + 1
-    page.show_batch(1, "sites.csv", "cancelled", {"total": 21, "complete": 19, "cancelled": 2}, [])
-    qtbot.wait(50)
-    assert gap_above_the_cards(page) <= spacing + 1
+    assert page.progress.isVisible() and all(c.isVisible() for c in page.cards.values())
+    buttons = page.button_row.pos()
+    for status, counts in (("complete", {"total": 21, "complete": 21}),
+                           ("cancelled", {"total": 21, "complete": 19, "cancelled": 2})):
+        page.show_batch(1, "sites.csv", status, counts, [])
+        qtbot.waitUntil(lambda: not page.progress.isVisible())
+        assert not any(c.isVisible() for c in page.cards.values())
+        assert page.done_banner.isVisible() and "sites priced" in page.done_banner.text()
+        assert page.button_row.pos() == buttons
 
 
 def test_a_short_window_shows_more_of_the_results_table(qtbot, window):

@@ -9,7 +9,8 @@ parent, no page scrolls sideways, and the start page does not scroll at all.
 
 Issue 18: a deal on the upload page (two providers, a second term, the cost line) fits a
 1440x900 screen with Submit in sight, and on 1280x720 at 125 % Submit is in sight without
-scrolling (what is above it scrolls).
+scrolling (what is above it scrolls). A finished deal, its rule bar shown, shows five rows of
+its results table without scrolling at both sizes.
 
 Each case runs tests/gui/layout_probe.py in a child process, because the screen size and the
 scale factor are fixed when Qt starts; each screen's report is read once for every test."""
@@ -79,3 +80,11 @@ def test_a_deal_on_a_small_laptop_keeps_submit_in_sight_without_scrolling(tmp_pa
     submit = report["deal_submit"]
     assert submit["page_scrolls"] == 0, report     # what is above the actions scrolls instead
     assert submit["seen"] == submit["height"], report
+
+
+@pytest.mark.parametrize("width, height, scale", [(1440, 900, "1"), (1280, 720, "1.25")])
+def test_a_finished_deal_shows_five_rows_of_its_table_without_scrolling(tmp_path_factory, width,
+                                                                         height, scale):
+    report = probe(tmp_path_factory, width, height, scale)
+    assert report["finished_rule_bar"], report
+    assert report["finished_rows_seen"] >= 5, report
