@@ -65,6 +65,10 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
             qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)
         first = opened.args[0]
         sf = context.session_factory
+        # The header and the window name the deal while it runs, not its first batch.
+        deal_title = f"Deal #{first}  ·  2 providers  ·  2 terms"
+        assert window.progress_page.title.text() == deal_title
+        assert window.windowTitle() == f"{deal_title} — BulkQuote"
 
         def batches():
             with sf() as session:
@@ -96,6 +100,10 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
         providers = {c.offer.provider for c in window.choices.deal.choices.values()}
         assert providers <= {"Momentum", DEMO_SONATA}
         assert window.progress_page.rule_bar.isVisible()
+        assert window.progress_page.title.text() == deal_title   # and once it is finished
+        assert window.windowTitle() == f"{deal_title} — BulkQuote"
+        window.show_upload()
+        assert window.windowTitle() == "BulkQuote"
     finally:
         window.shutdown()
         context.close()

@@ -59,6 +59,15 @@ def finished_summary(status: str, counts: dict[str, int]) -> str:
     return f"Batch finished: {text}. Export the prices to Excel or CSV."
 
 
+def page_title(batch_id: int, source_name: str, deal: Any = None) -> str:
+    """A batch by its number and file; a deal (issue 18) by its number and what it asks."""
+    if deal is None:
+        return f"Batch #{batch_id}  ·  {source_name}"
+    providers = f"{deal.providers} provider{'s' if deal.providers != 1 else ''}"
+    terms = f"{deal.terms} term{'s' if deal.terms != 1 else ''}"
+    return f"Deal #{deal.deal_id}  ·  {providers}  ·  {terms}"
+
+
 def _tip(text: str, key: str) -> str:
     return f"{text} ({SHORTCUTS[key]})"
 
@@ -307,15 +316,17 @@ class ProgressPage(StackPage):
     # ------------------------------------------------------------ showing a batch
     def show_batch(self, batch_id: int, source_name: str, status: str, counts: dict[str, int],
                    rows: list[Any], *, priority: int = 0, skipped: list[Any] = (),
-                   mapping: dict[str, str] | None = None) -> None:
+                   mapping: dict[str, str] | None = None, deal: Any = None) -> None:
         """Load a batch once (RowView list from the store, and the sheet's rows it did not
-        quote); events keep it current from then on."""
+        quote); events keep it current from then on. `deal` (operations.batches.DealShape):
+        the deal it is part of, which the title names."""
         self.batch_id = batch_id
         self.source_name = source_name
         self.priority = priority
         self._rep_paused = False
         self.wait_banner.show_wait(None)  # the window shows the new batch's wait, if any
-        self.title.setText(f"Batch #{batch_id}  ·  {source_name}")
+        self.title.setText(page_title(batch_id, source_name, deal))
+        self.title.setToolTip(f"Batch #{batch_id} of {source_name}" if deal is not None else "")
         self.eta.reset()
         self.message_banner.hide()
         self.deal_view.clear()
