@@ -63,3 +63,17 @@ def test_a_term_ticked_shows_its_cost_and_submits_a_deal(qtbot, window):
     assert not terms.boxes[12].isChecked()
     qtbot.waitUntil(lambda: "21 quotes" in cost_text(window) and "about" in cost_text(window),
                     timeout=20_000)
+
+
+def test_the_default_term_is_not_offered_again(qtbot, window):
+    """"Also ask for 36 months" beside a default term of 36 months asked nothing more."""
+    load(qtbot, window, SAMPLE)
+    terms = window.upload_page.actions.deal_terms
+    defaults = window.upload_page.defaults_panel
+    assert window.upload_page.defaults().term_months == 36
+    assert [t for t, box in terms.boxes.items() if not box.isHidden()] == [12, 24, 60]
+    terms.boxes[12].setChecked(True)
+    defaults.term.setCurrentIndex(defaults.term.findData(12))   # 12 months is the default now
+    qtbot.waitUntil(lambda: terms.boxes[12].isHidden())
+    assert not terms.boxes[12].isChecked() and not terms.boxes[36].isHidden()
+    assert terms.terms(12) == (12,)

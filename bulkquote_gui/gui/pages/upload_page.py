@@ -145,6 +145,9 @@ class UploadPage(StackPage):
         self.filter_buttons, self.frozen = self.preview.filter_buttons, self.preview.frozen
         self.model.counts_changed.connect(self._show_counts)
         self.actions = UploadActions(self.model)
+        self.actions.deal_terms.set_default_term(defaults.term_months)
+        self.defaults_panel.defaults_changed.connect(
+            lambda chosen: self.actions.deal_terms.set_default_term(chosen.term_months))
         self.submit_button = self.actions.submit_button
         self.fix_list_button = self.actions.fix_list_button
         self.export_cleaned_button = self.actions.export_cleaned_button

@@ -39,6 +39,14 @@ class DealTerms(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.estimate_label)
 
+    def set_default_term(self, term: int) -> None:
+        """The term the defaults ask is asked anyway: its box is not offered ("Also ask for
+        36 months" beside a default of 36 months did nothing)."""
+        for months, box in self.boxes.items():
+            if months == term:
+                box.setChecked(False)
+            box.setVisible(months != term)
+
     def terms(self, default_term: int) -> tuple[int, ...]:
         """The terms a submit asks: the default first, then each one ticked."""
         return (default_term, *(t for t, box in self.boxes.items()
