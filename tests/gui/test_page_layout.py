@@ -149,3 +149,21 @@ def test_the_batch_buttons_stay_on_one_line_on_a_small_laptop(qtbot):
     page.resize(1440, 700)
     qtbot.waitUntil(lambda: all(b.property("tight") is not True for b in buttons))
     assert page.button_row.is_one_line()
+
+
+def test_the_reason_filter_sits_whole_beside_the_tabs(qtbot):
+    """The filter took a line of its own above the tabs (a row of the table at 1024x576). Beside
+    them it is whole (Qt cuts a corner widget to the tab bar's height), and no base line runs
+    above the tabs to stop short where it starts (seen on Xvfb at 1440x900)."""
+    page = ProgressPage(lambda: 0.0)
+    qtbot.addWidget(page)
+    page.resize(1440, 700)
+    page.show()
+    page.show_batch(1, "sites.csv", "complete", {"total": 21, "complete": 21}, _sample_rows(("M",)))
+    qtbot.waitUntil(lambda: page.filter_combo.isVisible())
+    bar, combo = page.result_tabs.tabBar(), page.filter_combo
+    top = combo.mapTo(page, combo.rect().topLeft()).y()
+    assert abs(top - bar.mapTo(page, bar.rect().topLeft()).y()) <= bar.height()
+    assert combo.height() >= combo.sizeHint().height()
+    assert combo.parentWidget().height() >= combo.height()
+    assert not bar.drawBase()

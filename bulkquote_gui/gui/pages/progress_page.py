@@ -144,6 +144,7 @@ class ProgressPage(StackPage):
         self.result_tabs = QTabWidget()
         self.result_tabs.setTabBar(_TabsBeside(filters))
         self.result_tabs.setDocumentMode(True)
+        self.result_tabs.tabBar().setDrawBase(False)   # its line stopped where the filter starts
         self.result_tabs.addTab(self.view, "Table")
         self.result_tabs.addTab(self.results_map, "Map")
         self.result_tabs.setCornerWidget(filters, Qt.Corner.TopRightCorner)
