@@ -105,6 +105,7 @@ class ProgressPage(StackPage):
         super().__init__(parent)
         self.batch_id: int | None = None
         self.source_name = ""
+        self.deal: Any = None   # operations.batches.DealShape of the batch shown, if a deal's
         self.status = ""
         self.priority = 0  # > 0: rushed to the front of its account's line
         self._address_width = 380  # what the addresses need (fitted when a batch opens)
@@ -323,6 +324,7 @@ class ProgressPage(StackPage):
         the deal it is part of, which the title names."""
         self.batch_id = batch_id
         self.source_name = source_name
+        self.deal = deal
         self.priority = priority
         self._rep_paused = False
         self.wait_banner.show_wait(None)  # the window shows the new batch's wait, if any
@@ -576,7 +578,9 @@ class ProgressPage(StackPage):
                 self.done_banner.setObjectName(kind)
                 self.done_banner.setStyleSheet("/* */")  # re-polish: the sheet matches by name
                 self.done_banner.setStyleSheet("")
-        self.deal_view.set_failed(counts.get(RowState.FAILED, 0))
+        # A deal's summary counts every batch's sites; this batch's failures would not add up
+        # with them ("20 priced sites, 2 failed" of 21): it says them for a batch alone.
+        self.deal_view.set_failed(counts.get(RowState.FAILED, 0) if self.deal is None else 0)
         self._sync_done_banner()
         tone = "stopped" if cancelled else ""
         if self.progress.property("tone") != tone:
