@@ -129,3 +129,10 @@ def test_check_says_what_a_deal_will_cost_from_the_stores_quote_times(tmp_path):
     assert (bad.returncode, bad.stderr.strip()) == (2, "bulkquote check: --terms: '' is not a "
                                                        "term in months (a whole number from 1 to "
                                                        "600), e.g. 12,36,60")
+
+
+def test_thousands_of_quotes_are_written_as_submit_counts_them():
+    """The window's cost line read "4738 quotes" beside "Submit 4,738 quotes" (seen on Xvfb)."""
+    costs = estimate(4738, [PlannedBatch(None, "momentum", (36,))], lanes={}, history={})
+    assert estimate_lines(4738, costs, brief=True) == [
+        "Momentum: 4,738 quotes, time unknown yet", "in all: 4,738 quotes, time unknown yet"]

@@ -77,7 +77,7 @@ def estimate_lines(sites: int, costs: Sequence[ProviderCost], *, brief: bool = F
     lines = []
     for c in costs:
         name = c.provider or "Momentum"
-        per = (f"{sites} site{'s' if sites != 1 else ''}, {len(c.terms)} term"
+        per = (f"{sites:,} site{'s' if sites != 1 else ''}, {len(c.terms)} term"
                f"{'s' if len(c.terms) != 1 else ''}"
                + (" in one quote each" if c.quotes == sites and len(c.terms) > 1 else ""))
         if c.seconds is None:
@@ -87,10 +87,10 @@ def estimate_lines(sites: int, costs: Sequence[ProviderCost], *, brief: bool = F
             when, why = (f"about {duration_text(c.seconds)}",
                          f"{duration_text(c.seconds_per_quote)} a quote, the median of {c.seen}; "
                          f"{c.lanes} at a time")
-        quotes = f"{name}: {c.quotes} quote{'s' if c.quotes != 1 else ''}"
+        quotes = f"{name}: {c.quotes:,} quote{'s' if c.quotes != 1 else ''}"
         lines.append(f"{quotes}, {when}" if brief else f"{quotes} ({per}), {when} ({why})")
     total = deal_seconds(costs)
-    lines.append(f"in all: {sum(c.quotes for c in costs)} quotes, "
+    lines.append(f"in all: {sum(c.quotes for c in costs):,} quotes, "
                  + (f"about {duration_text(total)}" + ("" if brief else " (the providers run at once)")
                     if total is not None else f"time {UNKNOWN}"))
     return lines
