@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         self.engine.connected.connect(lambda _c: self.events.attach(self.engine.worker))
         self.engine.connected.connect(self._show_connection)
         self.events.batch_opened.connect(self.daily.batch_opened)
+        self.events.batch_opened.connect(   # the deal or batch shown names the window too
+            lambda _b: self.setWindowTitle(f"{self.progress_page.title.text()} — BulkQuote"))
         self.events.batch_opened.connect(self.choices.batch_opened)
         self.events.batch_finished.connect(self.choices.other_batch_finished)   # a deal's others
         self.choices.summary_stale.connect(self.daily.read_deal)
@@ -243,6 +245,7 @@ class MainWindow(QMainWindow):
 
     def show_upload(self) -> None:
         self.pages.setCurrentIndex(UPLOAD)
+        self.setWindowTitle("BulkQuote")
         self.statusBar().clearMessage()  # "Batch #4: finished…" belongs to the page just left
         self.refresh_jobs()
 

@@ -170,6 +170,7 @@ async def probe(db_dir: Path) -> dict:
     from bulkquote_gui.core.intake.importer import import_file
     from bulkquote_gui.core.offer import BatchDefaults
     from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import deals as deal_store
     from bulkquote_gui.core.store import engine as engine_store
     from bulkquote_gui.gui.context import context_from_args
     from bulkquote_gui.gui.dialogs.about_dialog import AboutDialog, about_facts
@@ -209,6 +210,25 @@ async def probe(db_dir: Path) -> dict:
             problems.append(f"{what} {rect.getRect()} not inside the page {viewport.getRect()}")
         inside(what, rect)
 
+    def unscrolled(window, widget: QWidget) -> dict:
+        """What shows of `widget` with every scroll area it is in at its top, as a page opens:
+        the page's scroll range and the part of the widget's height in sight."""
+        scrolls = [window.page_scroll]
+        parent = widget.parentWidget()
+        while parent is not None and parent is not window.page_scroll:
+            if isinstance(parent, QAbstractScrollArea) and parent is not widget:
+                scrolls.append(parent)
+            parent = parent.parentWidget()
+        for area in scrolls:
+            area.verticalScrollBar().setValue(0)
+        QApplication.processEvents()
+        seen = global_rect(widget)
+        for area in scrolls:
+            seen = seen.intersected(global_rect(area.viewport()))
+        return {"page_scrolls": window.page_scroll.verticalScrollBar().maximum(),
+                "inner_scrolls": sum(a.verticalScrollBar().maximum() for a in scrolls[1:]),
+                "height": widget.height(), "seen": max(0, seen.height())}
+
     def page(window, name: str) -> None:
         """Nothing cut on the page shown, and the page never wider than the window."""
         QApplication.processEvents()
@@ -232,9 +252,12 @@ async def probe(db_dir: Path) -> dict:
     # An earlier batch for the recent jobs, and the finished page's deal summary.
     result = import_file(SAMPLE)
     with engine_store.in_transaction(context.session_factory) as session:
-        finished = batch_store.create_batch(session, result, defaults=BatchDefaults(),
-                                      source_name=SAMPLE.name)
-    run_fast(context.session_factory, finished)
+        # A deal of two terms (issue 18): the finished page with its rule bar and summary.
+        finished, second = deal_store.create_deal(
+            session, result, defaults=BatchDefaults(), source_name=SAMPLE.name,
+            asks=[deal_store.Ask(None, (36,)), deal_store.Ask(None, (12,))])
+    for number in (finished, second):
+        run_fast(context.session_factory, number)
     window = MainWindow(context, dialogs=Answers())
     window.show()
     window.start()
@@ -289,6 +312,8 @@ async def probe(db_dir: Path) -> dict:
     if not actions.also_menu.actions():
         problems.append("no other provider to also ask in demo mode")
     page(window, "upload page, two providers and two terms")
+    facts["deal_submit"] = unscrolled(window, upload.submit_button)
+    facts["deal_grid"] = unscrolled(window, upload.view)
     reachable(window, "Also ask", actions.also_button)
     reachable(window, "Submit (a deal)", upload.submit_button)
     actions.reset()
@@ -331,7 +356,16 @@ async def probe(db_dir: Path) -> dict:
                          ("the results table", progress.view)):
         reachable(window, what, widget)
     await open_batch(finished)
+    for _ in range(100):   # the deal's rule bar and summary are read after it opens
+        if progress.rule_bar.isVisible() and progress.deal_view.summary is not None:
+            break
+        await asyncio.sleep(0.1)
     page(window, "batch page, finished")
+    facts["finished_title"] = progress.title.text()
+    facts["window_title"] = window.windowTitle()
+    table = unscrolled(window, progress.view.viewport())
+    facts["finished_rows_seen"] = table["seen"] // progress.view.verticalHeader().defaultSectionSize()
+    facts["finished_rule_bar"] = progress.rule_bar.isVisible()
     progress.deal_view.set_expanded(True, chosen=True)
     await asyncio.sleep(0.2)
     page(window, "batch page, finished, deal details")

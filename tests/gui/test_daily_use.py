@@ -103,7 +103,8 @@ def test_the_finished_page_shows_the_deal_summary_of_a_hand_computed_batch(qtbot
     assert view.details.isVisible()
     qtbot.mouseClick(view.toggle_button, Qt.MouseButton.LeftButton)
     assert not view.details.isVisible() and view.toggle_button.text() == "Show details"
-    assert view.note.text() == ("3 priced sites, USD  ·  MRC $2,053.75/mo  ·  NRC $1,500.00  ·  "
+    assert view.note.text() == ("3 priced sites, 1 failed, USD  ·  MRC $2,053.75/mo  ·  "
+                                "NRC $1,500.00  ·  "
                                 "contract value $66,432.00")
 
 

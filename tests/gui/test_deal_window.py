@@ -56,14 +56,19 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
         assert actions.also_button.text() == f"+ {DEMO_SONATA}"
         # Momentum: a quote per site and term; Sonata: both terms in one quote per site.
         qtbot.waitUntil(lambda: "in all: 9 quotes" in cost.text(), timeout=20_000)
-        assert f"{DEMO_MOMENTUM}: 6 quotes (3 sites, 2 terms)" in cost.text()
-        assert f"{DEMO_SONATA}: 3 quotes (3 sites, 2 terms in one quote each)" in cost.text()
+        assert f"{DEMO_MOMENTUM}: 6 quotes, time unknown yet" in cost.text()
+        assert f"{DEMO_MOMENTUM}: 6 quotes (3 sites, 2 terms)" in cost.toolTip()
+        assert f"{DEMO_SONATA}: 3 quotes (3 sites, 2 terms in one quote each)" in cost.toolTip()
         assert submit.text() == "&Submit 9 quotes"   # the deal's quotes, as the cost line
 
         with qtbot.waitSignal(window.batch_opened, timeout=20_000) as opened:
             qtbot.mouseClick(window.upload_page.submit_button, Qt.MouseButton.LeftButton)
         first = opened.args[0]
         sf = context.session_factory
+        # The header and the window name the deal while it runs, not its first batch.
+        deal_title = f"Deal #{first}  ·  2 providers  ·  2 terms"
+        assert window.progress_page.title.text() == deal_title
+        assert window.windowTitle() == f"{deal_title} — BulkQuote"
 
         def batches():
             with sf() as session:
@@ -95,6 +100,10 @@ def test_a_deal_of_two_providers_and_two_terms_runs_in_the_window(qtbot, make_wi
         providers = {c.offer.provider for c in window.choices.deal.choices.values()}
         assert providers <= {"Momentum", DEMO_SONATA}
         assert window.progress_page.rule_bar.isVisible()
+        assert window.progress_page.title.text() == deal_title   # and once it is finished
+        assert window.windowTitle() == f"{deal_title} — BulkQuote"
+        window.show_upload()
+        assert window.windowTitle() == "BulkQuote"
     finally:
         window.shutdown()
         context.close()

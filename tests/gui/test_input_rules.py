@@ -92,15 +92,15 @@ def assert_wheel_changes_with_focus(field: QWidget) -> None:
 def small_window(qtbot, window):
     with qtbot.waitSignal(window.upload_page.loaded, timeout=20_000):
         window.load_file(SAMPLE)
-    window.resize(900, 460)   # a small screen: the upload page scrolls to reach Submit
-    qtbot.waitUntil(lambda: window.page_scroll.verticalScrollBar().maximum() > 0)
+    window.resize(900, 460)   # a small screen: what is above Submit scrolls
+    qtbot.waitUntil(lambda: window.upload_page.above_scroll.verticalScrollBar().maximum() > 0)
     return window
 
 
 def test_the_wheel_over_a_default_or_a_mapping_box_scrolls_the_upload_page(qtbot, small_window):
     defaults, panel = small_window.upload_page.defaults_panel, small_window.upload_page.mapping_panel
     panel.set_expanded(True)
-    qtbot.waitUntil(lambda: small_window.page_scroll.verticalScrollBar().maximum() > 0)
+    qtbot.waitUntil(lambda: small_window.upload_page.above_scroll.verticalScrollBar().maximum() > 0)
     mapping = panel.mapping()
     street = panel.combos["street"]
     for field in (defaults.speed, defaults.term, defaults.product, street):

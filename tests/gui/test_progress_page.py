@@ -246,6 +246,9 @@ def test_closing_during_a_batch_asks_and_the_batch_resumes_next_start(qtbot, mak
 def test_results_and_jobs_models_pass_qtmodeltester(qtbot, qtmodeltester, window):
     with qtbot.waitSignal(window.batch_finished, timeout=60_000):
         submit(qtbot, window)
+    # The deal's choices are read after the finish and change every row: a tester checking the
+    # jobs model below would take that late change of the results' rows for its own.
+    qtbot.waitUntil(lambda: window.choices.deal is not None, timeout=10_000)
     qtmodeltester.check(window.progress_page.model, force_py=True)
     with qtbot.waitSignal(window.jobs_shown, timeout=10_000):
         window.refresh_jobs()

@@ -41,6 +41,10 @@ def test_sonata_asks_sites_momentum_sites_times_terms_each_over_its_lanes():
         "Momentum: 60 quotes (30 sites, 2 terms), about 20 min (20 s a quote, the median of 2; "
         "1 at a time)",
         "in all: 90 quotes, about 20 min (the providers run at once)"]
+    # The window's line under the terms: quotes and time alone (the rest in its tooltip).
+    assert estimate_lines(30, costs, brief=True) == [
+        "Lumen: 30 quotes, about 5 min 00 s", "Momentum: 60 quotes, about 20 min",
+        "in all: 90 quotes, about 20 min"]
 
 
 def test_a_provider_never_seen_is_unknown_yet_never_guessed():
@@ -52,6 +56,9 @@ def test_a_provider_never_seen_is_unknown_yet_never_guessed():
         "Zayo: 5 quotes (5 sites, 1 term), time unknown yet (no quote from Zayo has finished here)",
         "Momentum: 5 quotes (5 sites, 1 term), about 1 min 00 s (12 s a quote, the median of 1; "
         "1 at a time)",
+        "in all: 10 quotes, time unknown yet"]
+    assert estimate_lines(5, costs, brief=True) == [
+        "Zayo: 5 quotes, time unknown yet", "Momentum: 5 quotes, about 1 min 00 s",
         "in all: 10 quotes, time unknown yet"]
 
 
@@ -121,3 +128,10 @@ def test_check_says_what_a_deal_will_cost_from_the_stores_quote_times(tmp_path):
     assert (bad.returncode, bad.stderr.strip()) == (2, "bulkquote check: --terms: '' is not a "
                                                        "term in months (a whole number from 1 to "
                                                        "600), e.g. 12,36,60")
+
+
+def test_thousands_of_quotes_are_written_as_submit_counts_them():
+    """The window's cost line read "4738 quotes" beside "Submit 4,738 quotes" (seen on Xvfb)."""
+    costs = estimate(4738, [PlannedBatch(None, "momentum", (36,))], lanes={}, history={})
+    assert estimate_lines(4738, costs, brief=True) == [
+        "Momentum: 4,738 quotes, time unknown yet", "in all: 4,738 quotes, time unknown yet"]

@@ -70,23 +70,27 @@ def deal_seconds(costs: Sequence[ProviderCost]) -> float | None:
     return None if not times or any(t is None for t in times) else max(times)  # type: ignore[type-var]
 
 
-def estimate_lines(sites: int, costs: Sequence[ProviderCost]) -> list[str]:
-    """The cost in the rep's words, one line per provider and one for the whole deal."""
+def estimate_lines(sites: int, costs: Sequence[ProviderCost], *, brief: bool = False) -> list[str]:
+    """The cost in the rep's words, one line per provider and one for the whole deal. `brief`:
+    each line's quotes and time alone, without the details in brackets (the window's line
+    under the terms, its tooltip the whole)."""
     lines = []
     for c in costs:
         name = c.provider or "Momentum"
-        per = (f"{sites} site{'s' if sites != 1 else ''}, {len(c.terms)} term"
+        per = (f"{sites:,} site{'s' if sites != 1 else ''}, {len(c.terms)} term"
                f"{'s' if len(c.terms) != 1 else ''}"
                + (" in one quote each" if c.quotes == sites and len(c.terms) > 1 else ""))
         if c.seconds is None:
-            when = f"time {UNKNOWN} (no quote from {name} has finished here)"
+            when, why = f"time {UNKNOWN}", f"no quote from {name} has finished here"
         else:
             assert c.seconds_per_quote is not None
-            when = (f"about {duration_text(c.seconds)} ({duration_text(c.seconds_per_quote)} a "
-                    f"quote, the median of {c.seen}; {c.lanes} at a time)")
-        lines.append(f"{name}: {c.quotes} quote{'s' if c.quotes != 1 else ''} ({per}), {when}")
+            when, why = (f"about {duration_text(c.seconds)}",
+                         f"{duration_text(c.seconds_per_quote)} a quote, the median of {c.seen}; "
+                         f"{c.lanes} at a time")
+        quotes = f"{name}: {c.quotes:,} quote{'s' if c.quotes != 1 else ''}"
+        lines.append(f"{quotes}, {when}" if brief else f"{quotes} ({per}), {when} ({why})")
     total = deal_seconds(costs)
-    lines.append(f"in all: {sum(c.quotes for c in costs)} quotes, "
-                 + (f"about {duration_text(total)} (the providers run at once)"
+    lines.append(f"in all: {sum(c.quotes for c in costs):,} quotes, "
+                 + (f"about {duration_text(total)}" + ("" if brief else " (the providers run at once)")
                     if total is not None else f"time {UNKNOWN}"))
     return lines

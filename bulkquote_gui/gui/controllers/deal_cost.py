@@ -62,5 +62,5 @@ class DealCost(QObject):
         self._latest.run(deal_ops.cost(self, self._context.session_factory,
                                        provider_name=self._engine.provider_name(), sites=sites,
                                        terms=self.terms(), providers=self.providers())
-                         .success(self._terms.show_estimate)
+                         .success(lambda lines: self._terms.show_estimate(*lines))
                          .failure(lambda _message: self._terms.show_estimate([])))

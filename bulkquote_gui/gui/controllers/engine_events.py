@@ -68,7 +68,8 @@ class EngineEvents(QObject):
                 return
             self._page.show_batch(summary.id, summary.source_name, summary.status,
                                   summary.counts, rows, priority=summary.priority,
-                                  skipped=opened.skipped, mapping=opened.mapping)
+                                  skipped=opened.skipped, mapping=opened.mapping,
+                                  deal=opened.deal)
             self._page.show_wait(self._wait_for(summary.id))
             if summary.status_message and summary.status == BatchStatus.PAUSED:
                 self._page.show_message(summary.status_message)

@@ -37,6 +37,25 @@ class Opened:
     rows: list[Any]
     skipped: list[Any] = field(default_factory=list)      # store.SkippedRow: the rows not quoted
     mapping: dict[str, str] = field(default_factory=dict)
+    deal: DealShape | None = None   # the deal the batch is part of (None: a batch alone)
+
+
+@dataclass(frozen=True)
+class DealShape:
+    """What a deal's header names (issue 18): its id (its first batch's), how many providers
+    and terms its batches ask."""
+
+    deal_id: int
+    providers: int
+    terms: int
+
+
+def _deal_shape(session: Any, batch_id: int) -> DealShape | None:
+    batches = deal_store.deal_batches(session, batch_id)
+    if len(batches) < 2:
+        return None
+    terms = {t for b in batches for t in deal_store.batch_terms(b)}
+    return DealShape(batches[0].id, len({b.provider_name for b in batches}), len(terms))
 
 
 def _summary(sessions: Any, batch_id: int) -> Any:
@@ -90,7 +109,8 @@ def load(parent: QObject, sessions: Any, batch_id: int) -> Operation[Opened]:
                 return Opened(None, [])
             return Opened(summary, view_store.batch_rows(session, batch_id),
                           view_store.batch_skipped(session, batch_id),
-                          view_store.batch_mapping(session, batch_id))
+                          view_store.batch_mapping(session, batch_id),
+                          _deal_shape(session, batch_id))
 
     return Operation(parent, work, sessions)
 

@@ -61,10 +61,12 @@ def submit(parent: QObject, sessions: Any, result: Any, *, defaults: Any, source
 
 
 def cost(parent: QObject, sessions: Any, *, provider_name: str | None, sites: int,
-         terms: tuple[int, ...], providers: Sequence[ProviderLine] = ()) -> Operation[list[str]]:
+         terms: tuple[int, ...], providers: Sequence[ProviderLine] = ()
+         ) -> Operation[tuple[list[str], list[str]]]:
     """What asking these terms of the providers would cost, in the rep's words
-    (core/deal/estimate.py): each one's quotes and time from its quote times here."""
-    def work(sf: Any) -> list[str]:
+    (core/deal/estimate.py): each one's quotes and time from its quote times here, brief and
+    in full."""
+    def work(sf: Any) -> tuple[list[str], list[str]]:
         with sf() as session:
             lines = _lines(session, providers, provider_name, lambda: None)
             planned = plan_batches([(p.provider_name, p.kind) for p in lines], terms)
@@ -74,6 +76,6 @@ def cost(parent: QObject, sessions: Any, *, provider_name: str | None, sites: in
         shown = {p.provider_name: p.shown for p in lines}   # as "Quote through" names them
         costs = [replace(c, provider=shown[c.provider])
                  for c in estimate(sites, planned, lanes, history)]
-        return estimate_lines(sites, costs)
+        return estimate_lines(sites, costs, brief=True), estimate_lines(sites, costs)
 
     return Operation(parent, work, sessions, expected=(ValueError,))   # BadAsk is one

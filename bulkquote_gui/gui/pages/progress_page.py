@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QProgressBar, QPushButton, QTableView, QTabWidget, QVBoxLayout,
-                               QWidget)
+                               QProgressBar, QPushButton, QTabBar, QTableView, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.events import BatchEvent, QuoteEvent, WaitEvent
 from bulkquote_gui.gui.widgets.deal_summary_view import DealSummaryView
@@ -59,8 +59,30 @@ def finished_summary(status: str, counts: dict[str, int]) -> str:
     return f"Batch finished: {text}. Export the prices to Excel or CSV."
 
 
+def page_title(batch_id: int, source_name: str, deal: Any = None) -> str:
+    """A batch by its number and file; a deal (issue 18) by its number and what it asks."""
+    if deal is None:
+        return f"Batch #{batch_id}  ·  {source_name}"
+    providers = f"{deal.providers} provider{'s' if deal.providers != 1 else ''}"
+    terms = f"{deal.terms} term{'s' if deal.terms != 1 else ''}"
+    return f"Deal #{deal.deal_id}  ·  {providers}  ·  {terms}"
+
+
 def _tip(text: str, key: str) -> str:
     return f"{text} ({SHORTCUTS[key]})"
+
+
+class _TabsBeside(QTabBar):
+    """Tabs as tall as the widget beside them (the reason filter): Qt cuts a corner widget to
+    the tab bar's height."""
+
+    def __init__(self, beside: QWidget) -> None:
+        super().__init__()
+        self._beside = beside
+
+    def tabSizeHint(self, index: int) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().tabSizeHint(index)
+        return QSize(hint.width(), max(hint.height(), self._beside.sizeHint().height() + 2))
 
 
 class ProgressPage(StackPage):
@@ -83,6 +105,7 @@ class ProgressPage(StackPage):
         super().__init__(parent)
         self.batch_id: int | None = None
         self.source_name = ""
+        self.deal: Any = None   # operations.batches.DealShape of the batch shown, if a deal's
         self.status = ""
         self.priority = 0  # > 0: rushed to the front of its account's line
         self._address_width = 380  # what the addresses need (fitted when a batch opens)
@@ -90,30 +113,42 @@ class ProgressPage(StackPage):
         self.counts: dict[str, int] = {}
         self.eta = EtaEstimator(monotonic)
 
-        top = self._build_top()
+        head, *running = self._build_top()
         self._build_commands()
         filters = self._build_results()
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(12)
-        for part in top:
-            layout.addLayout(part)
-        # The buttons above the banners: a banner coming or going never moves them.
+        layout.setContentsMargins(20, 12, 20, 8)   # the status bar is under it: no more
+        layout.setSpacing(8)
+        layout.addLayout(head)
+        # The buttons under the title, above what comes and goes: the bar and the cards of a
+        # running batch, the banners. Nothing above them changes, so they never move.
         layout.addWidget(self.button_row)
+        # A finished batch's bar and cards say no more than its banner, and took the room of
+        # the table's rows on a small screen (1280x720 at 125 %): they show while it runs.
+        self.running_panel = QWidget()
+        running_layout = QVBoxLayout(self.running_panel)
+        running_layout.setContentsMargins(0, 0, 0, 0)
+        running_layout.setSpacing(8)
+        for part in running:
+            running_layout.addLayout(part)
+        layout.addWidget(self.running_panel)
         layout.addWidget(self.wait_banner)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.done_banner)
         layout.addWidget(self.deal_view)
         layout.addWidget(self.rule_bar)
-        layout.addLayout(filters)
-        # The rows as a table or as dots on a map; the filter above shows the same rows in both.
+        # The rows as a table or as dots on a map; the filter beside the tabs shows the same rows
+        # in both (on a line of its own it took a row of the table).
         self.results_map = ResultsMap(self.model, self.proxy, self.view)
         self.results_map.row_clicked.connect(self.show_row)
         self.result_tabs = QTabWidget()
+        self.result_tabs.setTabBar(_TabsBeside(filters))
         self.result_tabs.setDocumentMode(True)
+        self.result_tabs.tabBar().setDrawBase(False)   # its line stopped where the filter starts
         self.result_tabs.addTab(self.view, "Table")
         self.result_tabs.addTab(self.results_map, "Map")
+        self.result_tabs.setCornerWidget(filters, Qt.Corner.TopRightCorner)
         layout.addWidget(self.result_tabs, 1)
         self.view.setMinimumHeight(32 * 4 + 40)  # a few rows even on a small screen (the page scrolls)
 
@@ -218,12 +253,13 @@ class ProgressPage(StackPage):
         self.done_banner = Banner("doneBanner")
         self.done_banner.hide()
         self.deal_view = DealSummaryView()  # a finished batch's totals (the window reads them)
+        self.deal_view.installEventFilter(self)   # shown or hidden: the banner gives way to it
         self.rule_bar = RuleBar()   # which rule chose each site's offer (a finished deal's)
         self.wait_banner = WaitBanner()
         self.wait_banner.unblock_requested.connect(self.unblock_requested)
 
-    def _build_results(self) -> QHBoxLayout:
-        """The rows' table and the reason filter above it (returned, for the page's column)."""
+    def _build_results(self) -> QWidget:
+        """The rows' table and the reason filter (returned, to sit beside the tabs)."""
         self.model = ResultsModel(self)
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.model)
@@ -263,7 +299,9 @@ class ProgressPage(StackPage):
         filter_label.setBuddy(self.filter_combo)
         self.shown_label = QLabel("")
         self.shown_label.setObjectName("muted")
-        filters = QHBoxLayout()
+        filters_widget = QWidget()
+        filters = QHBoxLayout(filters_widget)
+        filters.setContentsMargins(24, 0, 0, 2)
         filters.addWidget(filter_label)
         filters.addWidget(self.filter_combo)
         filters.addWidget(self.shown_label)
@@ -275,20 +313,23 @@ class ProgressPage(StackPage):
         self._filter_refresh.setSingleShot(True)
         self._filter_refresh.setInterval(250)
         self._filter_refresh.timeout.connect(self._refresh_filter)
-        return filters
+        return filters_widget
 
     # ------------------------------------------------------------ showing a batch
     def show_batch(self, batch_id: int, source_name: str, status: str, counts: dict[str, int],
                    rows: list[Any], *, priority: int = 0, skipped: list[Any] = (),
-                   mapping: dict[str, str] | None = None) -> None:
+                   mapping: dict[str, str] | None = None, deal: Any = None) -> None:
         """Load a batch once (RowView list from the store, and the sheet's rows it did not
-        quote); events keep it current from then on."""
+        quote); events keep it current from then on. `deal` (operations.batches.DealShape):
+        the deal it is part of, which the title names."""
         self.batch_id = batch_id
         self.source_name = source_name
+        self.deal = deal
         self.priority = priority
         self._rep_paused = False
         self.wait_banner.show_wait(None)  # the window shows the new batch's wait, if any
-        self.title.setText(f"Batch #{batch_id}  ·  {source_name}")
+        self.title.setText(page_title(batch_id, source_name, deal))
+        self.title.setToolTip(f"Batch #{batch_id} of {source_name}" if deal is not None else "")
         self.eta.reset()
         self.message_banner.hide()
         self.deal_view.clear()
@@ -337,6 +378,9 @@ class ProgressPage(StackPage):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_error_column()
+        if watched is self.deal_view and event.type() in (QEvent.Type.ShowToParent,
+                                                           QEvent.Type.HideToParent):
+            self._sync_done_banner()
         return super().eventFilter(watched, event)
 
     def _fit_error_column(self) -> None:
@@ -526,7 +570,7 @@ class ProgressPage(StackPage):
         # Always there while the batch runs (blank when there is nothing to say): the line never
         # pushes the rest down. A finished batch has no time left: no empty band under the bar.
         self.eta_label.setMinimumHeight(self.eta_label.fontMetrics().lineSpacing())
-        self.eta_label.setVisible(status not in BATCH_FINISHED)
+        self.running_panel.setVisible(status not in BATCH_FINISHED)
         if status in BATCH_FINISHED:
             self.done_banner.set_text(finished_summary(status, counts))
             kind = "stoppedBanner" if cancelled else "doneBanner"
@@ -534,15 +578,23 @@ class ProgressPage(StackPage):
                 self.done_banner.setObjectName(kind)
                 self.done_banner.setStyleSheet("/* */")  # re-polish: the sheet matches by name
                 self.done_banner.setStyleSheet("")
-            self.done_banner.show()
-        else:
-            self.done_banner.hide()
+        # A deal's summary counts every batch's sites; this batch's failures would not add up
+        # with them ("20 priced sites, 2 failed" of 21): it says them for a batch alone.
+        self.deal_view.set_failed(counts.get(RowState.FAILED, 0) if self.deal is None else 0)
+        self._sync_done_banner()
         tone = "stopped" if cancelled else ""
         if self.progress.property("tone") != tone:
             self.progress.setProperty("tone", tone)
             self.progress.style().unpolish(self.progress)
             self.progress.style().polish(self.progress)
         emit(self.state_changed)
+
+    def _sync_done_banner(self) -> None:
+        """A finished batch's sentence; a complete one's deal summary says it instead (its
+        priced and failed sites): the banner above it took a row of the table at 1024x576."""
+        finished = self.status in BATCH_FINISHED
+        summarised = self.status == BatchStatus.COMPLETE and not self.deal_view.isHidden()
+        self.done_banner.setVisible(finished and not summarised)
 
     def _retry_tip(self, retryable: int, failed: int) -> str:
         if self.status == BatchStatus.CANCELLED:

@@ -53,7 +53,7 @@ class UploadActions(QWidget):
         self.reuse_label.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
+        layout.setSpacing(6)   # lines of one block: the counts, the cost, the actions
         layout.addWidget(self.reasons_label)
         layout.addWidget(self.reuse_label)
         # The counts, and on their right which seller quotes the batch (shown only when there

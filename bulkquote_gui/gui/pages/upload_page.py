@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from bulkquote_gui.core.offer import BatchDefaults
 from bulkquote_gui.gui import focus
@@ -40,6 +40,27 @@ class _SidePanel(QFrame):
 
     def sizeHint(self) -> QSize:
         return QSize(self.maximumWidth(), super().sizeHint().height())
+
+
+class _DownScroll(QScrollArea):
+    """Scrolls down only, and asks for the width its content needs: the page decides the width
+    (and whether the recent jobs fit beside), as it did before the preview scrolled on its own."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(content)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(self.widget().minimumSizeHint().width() + bar, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        # Asks no height: the window's scroll area sizes the page by what it prefers, and this
+        # part takes whatever the actions below leave (its stretch), scrolling past that.
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
 
 class UploadPage(StackPage):
@@ -124,6 +145,9 @@ class UploadPage(StackPage):
         self.filter_buttons, self.frozen = self.preview.filter_buttons, self.preview.frozen
         self.model.counts_changed.connect(self._show_counts)
         self.actions = UploadActions(self.model)
+        self.actions.deal_terms.set_default_term(defaults.term_months)
+        self.defaults_panel.defaults_changed.connect(
+            lambda chosen: self.actions.deal_terms.set_default_term(chosen.term_months))
         self.submit_button = self.actions.submit_button
         self.fix_list_button = self.actions.fix_list_button
         self.export_cleaned_button = self.actions.export_cleaned_button
@@ -134,14 +158,22 @@ class UploadPage(StackPage):
             lambda: self.result is not None and emit(self.export_cleaned_requested, self.result))
         self.actions.fix_list_clicked.connect(
             lambda: self.result is not None and emit(self.export_fix_list_requested, self.result))
+        above = QWidget()
+        above_layout = QVBoxLayout(above)
+        above_layout.setContentsMargins(0, 0, 0, 0)
+        above_layout.setSpacing(10)
+        above_layout.addLayout(self._build_head())
+        above_layout.addWidget(self.mapping_panel)
+        above_layout.addWidget(self.defaults_panel)
+        above_layout.addWidget(self.preview, 1)
+        # On a short screen (1280x720 at 125 %) what is above the actions scrolls, and Submit
+        # stays in sight under it: the whole page scrolling left Submit below the window's edge.
+        self.above_scroll = _DownScroll(above)
         loaded = StackPage()
         layout = QVBoxLayout(loaded)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addLayout(self._build_head())
-        layout.addWidget(self.mapping_panel)
-        layout.addWidget(self.defaults_panel)
-        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.above_scroll, 1)
         layout.addWidget(self.actions)
         return loaded
 
@@ -269,6 +301,7 @@ class UploadPage(StackPage):
         self.file_label.setToolTip(str(result.path))
         self._show_result(result, fresh=True)   # a file read afresh: no fixes yet
         self.stack.setCurrentIndex(1)
+        self.above_scroll.verticalScrollBar().setValue(0)   # a new file starts at its name
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)   # not wherever the drop zone's left it
         self._fit_side()
         emit(self.loaded, result)

@@ -96,11 +96,12 @@ class DealSummaryView(QFrame):
         self.batch_id: int | None = None
         self.stale = 0
         self.summary: Any = None
+        self.failed = 0   # the batch's failed quotes, said beside the priced sites (the page's)
         head = self._build_head()
         self._build_details()
         self._build_stale_row()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 10, 16, 10)
+        layout.setContentsMargins(16, 6, 16, 6)   # folded, one line over the results table
         layout.setSpacing(8)
         layout.addLayout(head)
         layout.addWidget(self.details)
@@ -200,7 +201,8 @@ class DealSummaryView(QFrame):
             self.note.setText("")
             return
         overall, currency = summary.overall, summary.currency
-        sites = f"{overall.sites:,} priced site{'s' if overall.sites != 1 else ''}, {currency}"
+        failed = f", {self.failed:,} failed" if self.failed else ""
+        sites = f"{overall.sites:,} priced site{'s' if overall.sites != 1 else ''}{failed}, {currency}"
         if self._expanded:
             text = f"{sites}; contract value = MRC × term + NRC"
         else:
@@ -210,6 +212,12 @@ class DealSummaryView(QFrame):
         if summary.other_currency_sites:
             text += f"; {summary.other_currency_sites:,} priced in another currency, not added"
         self.note.setText(text)
+
+    def set_failed(self, failed: int) -> None:
+        """How many of the batch's quotes failed: the card stands in for the page's banner."""
+        if failed != self.failed:
+            self.failed = failed
+            self._sync_note()
 
     def clear(self) -> None:
         """Another batch, or this one running again: nothing to show until its figures are read."""

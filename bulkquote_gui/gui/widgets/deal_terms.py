@@ -39,14 +39,26 @@ class DealTerms(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.estimate_label)
 
+    def set_default_term(self, term: int) -> None:
+        """The term the defaults ask is asked anyway: its box is not offered ("Also ask for
+        36 months" beside a default of 36 months did nothing)."""
+        for months, box in self.boxes.items():
+            if months == term:
+                box.setChecked(False)
+            box.setVisible(months != term)
+
     def terms(self, default_term: int) -> tuple[int, ...]:
         """The terms a submit asks: the default first, then each one ticked."""
         return (default_term, *(t for t, box in self.boxes.items()
                                 if box.isChecked() and t != default_term))
 
-    def show_estimate(self, lines: list[str]) -> None:
-        """What the deal would cost (core/deal/estimate.estimate_lines); [] hides it."""
+    def show_estimate(self, lines: list[str], details: list[str] = ()) -> None:
+        """What the deal would cost (core/deal/estimate.estimate_lines): the brief `lines` on
+        the page (one line on a 1440 px window, where Submit must stay in sight), the
+        `details` (sites and terms per provider, where each time comes from) in its tooltip;
+        [] hides it."""
         self.estimate_label.setText("What it will cost: " + "; ".join(lines) if lines else "")
+        self.estimate_label.setToolTip("What it will cost:\n" + "\n".join(details) if details else "")
         self.estimate_label.setVisible(bool(lines))
 
     def reset(self) -> None:

@@ -163,6 +163,18 @@ class MappingPanel(QFrame):
         super().resizeEvent(event)
         self._fit_pairs(event.size().width())
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """As narrow as two pickers to a row: the grid reflows to the width it is given. The
+        minimum of the pairs as they are placed would hold a wide window's four to a row (and
+        the page as wide) once the panel had been wide, e.g. laid out first at its size hint."""
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        margins = layout.contentsMargins().left() + layout.contentsMargins().right()
+        others = max((layout.itemAt(i).minimumSize().width() for i in range(layout.count())
+                      if layout.itemAt(i).widget() is not self.body), default=0)
+        narrow = self._row_width(2) if self.body.isVisibleTo(self) else 0
+        return QSize(min(hint.width(), max(others, narrow) + margins), hint.height())
+
     def _fit_pairs(self, width: int | None = None) -> None:
         """As many pairs to a row as the panel has room for with every chosen column's name
         whole: long headers ("Physical Address (Street)") were cut to "Physical Addr…"."""
@@ -257,7 +269,7 @@ class MappingPanel(QFrame):
         found = find_address_sets(columns, {c: [] for c in columns})
         first = [s for s in found if all(mapping.get(f) == s.columns.get(f) for f in LOCATION_FIELDS)]
         self._sets = first + [s for s in found if s not in first] if first else []
-        self.sets_row.setVisible(bool(self._sets))
+        self.sets_row.setVisible(len(self._sets) > 1)   # one set: nothing to order or pick
         self.first_set_combo.clear()
         if not self._sets:
             return
