@@ -14,8 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import (QFrame, QLabel, QMainWindow, QScrollArea, QSystemTrayIcon,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QLabel, QMainWindow, QScrollArea, QVBoxLayout, QWidget)
 
 from bulkquote_gui.gui import operations
 from bulkquote_gui.gui.widgets.busy_status import BusyIndicator
@@ -39,6 +38,7 @@ from bulkquote_gui.gui.pages.progress_page import ProgressPage
 from bulkquote_gui.gui.style import app_icon
 from bulkquote_gui.gui.pages.upload_page import UploadPage
 from bulkquote_gui.gui.widgets.blocks import Banner, CurrentPageStack
+from bulkquote_gui.gui.widgets.tray import make_tray
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # no window manager: raise() only warns
 DEMO_TEXT = ("<b>Demo mode</b> — quotes come from BulkQuote's built-in simulators (Momentum and a "
@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.busy = BusyIndicator(self.statusBar())   # an export being written
         # The start page's own action first, not the demo banner's "Open Settings…".
         self.upload_page.drop_zone.browse_button.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.tray = self._make_tray()
+        self.tray = make_tray(self)
 
     def _build_controllers(self, unblock: Unblock | None) -> None:
         context, dialogs, upload, page = self.context, self.dialogs, self.upload_page, self.progress_page
@@ -204,16 +204,9 @@ class MainWindow(QMainWindow):
                 getattr(source, name).connect(getattr(self, name))
 
     def _about(self) -> None:
-        self.dialogs.info("About BulkQuote", "BulkQuote sends a spreadsheet of sites to the Momentum "
-                          "quote API, one quote at a time, and keeps every price in a local database.")
-
-    def _make_tray(self) -> QSystemTrayIcon | None:
-        if not QSystemTrayIcon.isSystemTrayAvailable():
-            return None
-        tray = QSystemTrayIcon(app_icon(), self)
-        tray.setToolTip("BulkQuote")
-        tray.show()
-        return tray
+        self.dialogs.info("About BulkQuote", "BulkQuote sends a spreadsheet of sites to carriers' "
+                          "quote APIs (Momentum, MEF Sonata sellers), as many at a time as each "
+                          "allows, and keeps every price in a local database.")
 
     def _show_connection(self, connection: Any) -> None:
         self.demo_banner.setVisible(connection.demo)

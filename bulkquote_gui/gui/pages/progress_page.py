@@ -549,7 +549,7 @@ class ProgressPage(StackPage):
         self.rush_button.setEnabled(status in BATCH_OPEN and not rushed)
         retryable, failed = self.model.retryable_count(), counts.get(RowState.FAILED, 0)
         self.retry_button.setEnabled(retryable > 0 and not active and not cancelled)
-        self.retry_button.setToolTip(_tip(self._retry_tip(retryable, failed), "retry"))
+        self.retry_button.setToolTip(_tip(retry_tip(self.status, retryable, failed), "retry"))
         unsent = counts.get(RowState.CANCELLED, 0) + retryable
         self.rest_button.setEnabled(cancelled and unsent > 0)
         self.export_button.setEnabled(counts.get("total", 0) > 0)
@@ -596,20 +596,6 @@ class ProgressPage(StackPage):
         summarised = self.status == BatchStatus.COMPLETE and not self.deal_view.isHidden()
         self.done_banner.setVisible(finished and not summarised)
 
-    def _retry_tip(self, retryable: int, failed: int) -> str:
-        if self.status == BatchStatus.CANCELLED:
-            return "This batch was cancelled: \"Quote the rest\" sends its unsent quotes and retries its failures"
-        kept = failed - retryable
-        if not failed:
-            return "No failed quotes"
-        text = (f"Send again the {retryable:,} failure{'s' if retryable != 1 else ''} a retry can "
-                "change (timeouts, the API busy or losing the quote)") if retryable else \
-            "None of the failures can change with a retry"
-        if kept:
-            text += (f"; {kept:,} other{'s' if kept != 1 else ''} (no coverage, manual pricing, "
-                     "address not found) would come back the same")
-        return text
-
     def _time_quotes(self) -> None:
         """The ETA counts only time the batch runs: paused or on hold is nobody's quote."""
         if self.status == BatchStatus.PAUSED or (self.status in BATCH_UNFINISHED
@@ -627,3 +613,19 @@ class ProgressPage(StackPage):
     def _emit(self, signal) -> None:
         if self.batch_id is not None:
             emit(signal, self.batch_id)
+
+
+def retry_tip(status: str, retryable: int, failed: int) -> str:
+    """What "Retry failed" would send again, and what it would not change."""
+    if status == BatchStatus.CANCELLED:
+        return "This batch was cancelled: \"Quote the rest\" sends its unsent quotes and retries its failures"
+    kept = failed - retryable
+    if not failed:
+        return "No failed quotes"
+    text = (f"Send again the {retryable:,} failure{'s' if retryable != 1 else ''} a retry can "
+            "change (timeouts, the API busy or losing the quote)") if retryable else \
+        "None of the failures can change with a retry"
+    if kept:
+        text += (f"; {kept:,} other{'s' if kept != 1 else ''} (no coverage, manual pricing, "
+                 "address not found) would come back the same")
+    return text
