@@ -147,3 +147,38 @@ def test_a_deal_batch_finishing_later_joins_the_shown_rule_bar_and_summary(qtbot
                              for o in offers} == {12, 36}, timeout=10_000)
     assert window.progress_page.batch_id == first
     assert view.text("Total", "MRC / month") == "$150.00"
+
+
+def test_another_batch_of_the_shown_deal_finishing_is_named_as_the_deals(qtbot, engine_events,
+                                                                        window, context, tmp_path):
+    """The window shows a deal at its first batch; its second batch finishing said "Batch #2:
+    finished…", as if it were another job. It says whose it is."""
+    import threading
+
+    from bulkquote_gui.core.events import BatchEvent
+    from bulkquote_gui.core.intake.importer import import_file
+    from bulkquote_gui.core.offer import BatchDefaults
+    from bulkquote_gui.core.store import batches as batch_store
+    from bulkquote_gui.core.store import engine as engine_store
+
+    from .test_daily_use import open_finished, price_batch
+    from .test_progress_page import write_sites
+
+    path = write_sites(tmp_path / "two.csv", ["100 Congress Ave", "200 Congress Ave"])
+    with engine_store.in_transaction(context.session_factory) as session:
+        first, second = deal_store.create_deal(
+            session, import_file(path), defaults=BatchDefaults(), source_name=path.name,
+            asks=[deal_store.Ask(None, (36,)), deal_store.Ask(None, (12,))])
+        alone = batch_store.create_batch(session, import_file(path), defaults=BatchDefaults(),
+                                         source_name="alone.csv")
+        for batch_id in (first, second, alone):   # not the window's engine's
+            batch_store.mark_paused(session, batch_id, "paused")
+    price_batch(context, first, [("Lumen", "100.00", "0.00", 36), ("Zayo", "200.00", "0.00", 36)])
+    open_finished(qtbot, window, first)
+    sink = engine_events[-1]
+    counts = {"total": 2, "complete": 2, "failed": 0}
+    for batch_id, said in ((second, f"Deal #{first}, batch #{second}: "),
+                           (alone, f"Batch #{alone}: ")):
+        with qtbot.waitSignal(window.events.batch_finished, timeout=5_000):
+            threading.Thread(target=sink, args=(BatchEvent(batch_id, "complete", counts=counts),)).start()
+        assert window.events.last_alert.startswith(said), window.events.last_alert

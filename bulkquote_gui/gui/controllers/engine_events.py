@@ -123,10 +123,15 @@ class EngineEvents(QObject):
 
     def _alert(self, batch_id: int, status: str, counts: dict[str, int]) -> None:
         text = finished_summary(status, counts)
-        self.last_alert = f"Batch #{batch_id}: {text}"
+        deal = getattr(self._page, "deal", None)
+        # Another batch of the deal shown: named as part of it (its rows are not the page's)
+        whose = (f"Deal #{deal.deal_id}, batch #{batch_id}" if deal is not None
+                 and batch_id in deal.batch_ids and batch_id != self._page.batch_id
+                 else f"Batch #{batch_id}")
+        self.last_alert = f"{whose}: {text}"
         self._feedback.say(self.last_alert, 15000)
         if self._tray is not None and QSystemTrayIcon.supportsMessages():
-            self._tray.showMessage(f"BulkQuote — batch #{batch_id} {status}", text,
+            self._tray.showMessage(f"BulkQuote — {whose[0].lower()}{whose[1:]} {status}", text,
                                    QSystemTrayIcon.MessageIcon.Information, 10000)
         else:
             QApplication.alert(self._alert_widget)

@@ -48,6 +48,7 @@ class DealShape:
     deal_id: int
     providers: int
     terms: int
+    batch_ids: tuple[int, ...] = ()   # every batch of the deal, the first first
 
 
 def _deal_shape(session: Any, batch_id: int) -> DealShape | None:
@@ -55,7 +56,8 @@ def _deal_shape(session: Any, batch_id: int) -> DealShape | None:
     if len(batches) < 2:
         return None
     terms = {t for b in batches for t in deal_store.batch_terms(b)}
-    return DealShape(batches[0].id, len({b.provider_name for b in batches}), len(terms))
+    return DealShape(batches[0].id, len({b.provider_name for b in batches}), len(terms),
+                     tuple(b.id for b in batches))
 
 
 def _summary(sessions: Any, batch_id: int) -> Any:
