@@ -561,6 +561,34 @@ def test_a_row_event_carries_its_batch_counts(sf):
     assert (fields["status"], offer.carrier, str(offer.mrc)) == ("complete", "Lumen", "818.50")
 
 
+@pytest.mark.parametrize("was", ["submitting", "polling", "pending"])
+@pytest.mark.parametrize("carriers", [(("Lumen", "818.505"), ("Zayo", "20")), ()])
+def test_a_result_says_what_the_store_has_after_it(sf, was, carriers):
+    """`complete` writes the result and gives its event's fields (on PostgreSQL from the one
+    statement that wrote it, its counts read before the row moved): the same as a read after."""
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = next_open_row(session, batch_id)
+    with sf.begin() as session:
+        session.execute(text("UPDATE batch_quote SET status = :s WHERE id = :r"), {"s": was, "r": row.id})
+    remote = _complete("q_1", *carriers)   # no carriers: priced, but no option came with it
+    with engine_store.in_transaction(sf) as session:
+        fields = row_store.complete(session, row.id, remote, _now())
+    with sf() as session:
+        assert fields == row_store.row_event_fields(session, row.id)
+    assert (fields["status"], fields["counts"]["complete"], fields["counts"]["total"]) == ("complete", 1, 3)
+    offer = fields["offer"]
+    if carriers:
+        assert (offer.carrier, str(offer.mrc)) == ("Lumen", "818.50")   # as stored: cents
+    else:
+        assert offer is None
+    with engine_store.in_transaction(sf) as session:   # the row has moved on: nothing written
+        assert row_store.complete(session, row.id, _complete("q_2", ("Cogent", "1")), _now()) is None
+    with sf() as session:
+        assert row_store.row_event_fields(session, row.id) == fields
+
+
 def test_a_result_replaces_options_its_quote_had(sf):
     """Every way back to an open row clears its options; were some there all the same (an
     older release, a hand-edited database), the result replaces them, never adds to them."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,7 +42,9 @@ class Outcomes:
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
         if quote.status == QuoteStatus.COMPLETE and quote.result is not None:
-            self.write_row(row_id, lambda s: row_store.mark_complete(s, row_id, quote, now))
+            # The write reads its own event (on PostgreSQL in its one statement, no BEGIN)
+            self.write_row(row_id, lambda s: row_store.complete(s, row_id, quote, now),
+                           one_statement=engine_store.writes_inside_with(self._sf))
             return
         if quote.status == QuoteStatus.FAILED:
             code = quote.error_code or "failed"
@@ -74,12 +76,13 @@ class Outcomes:
                                                            owe_replay=owe_replay))
 
     # ------------------------------------------------------------ events
-    def write_row(self, row_id: int, write: Callable[[Session], bool], *,
+    def write_row(self, row_id: int, write: Callable[[Session], bool | dict[str, Any] | None], *,
                   one_statement: bool = False, still_active_as: str | None = None,
                   known: QuoteEvent | None = None) -> bool:
         """A row's state change and the event announcing it, read in the same session (each
         transaction costs round trips on a server); the event goes out after the commit.
-        False, and no event, when the write changed nothing.
+        False, and no event, when the write changed nothing. A write that reads its event
+        itself returns its fields (row_store.complete), None when it changed nothing.
 
         `one_statement`: the write is one conditional UPDATE, atomic by itself, so it runs
         without BEGIN and COMMIT (engine_store.autocommit): two round trips less. (mark_submitting may
@@ -90,11 +93,14 @@ class Outcomes:
         this status, and nothing is read. `known`: the event, as the caller knows it whole."""
         opened = engine_store.autocommit(self._sf) if one_statement else self._sf.begin()
         with opened as session:
-            if not write(session):
+            written = write(session)
+            if not written:
                 return False
             event = known or self._known_event(row_id, still_active_as)
             if event is None:
-                event = QuoteEvent(**row_store.row_event_fields(session, row_id))
+                fields = written if isinstance(written, dict) else \
+                    row_store.row_event_fields(session, row_id)
+                event = QuoteEvent(**fields)
         self._last = (event, self._clock.monotonic())
         self.emit(event)
         return True

@@ -12,16 +12,17 @@ round trips), so where the commit falls before the side effect is seen where the
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (bindparam, delete, func, insert, literal_column, or_, select, true,
-                        update)
+from sqlalchemy import (bindparam, cast, delete, func, insert, literal_column, null, or_, select,
+                        true, union_all, update)
 from sqlalchemy.orm import Session, aliased
 
-from bulkquote_gui.core.quoting.provider import offer_values
+from bulkquote_gui.core.quoting.provider import OFFER_FIELDS, offer_values
 from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
@@ -41,8 +42,9 @@ from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
 from bulkquote_gui.core.store.views import OFFER_COLUMNS, counts_of, recommended_offer
 from bulkquote_gui.core.store.work import RowWork
 
-__all__ = ["mark_cancelled", "mark_complete", "mark_failed", "mark_polling", "mark_submitting",
-           "renew_key", "reopen_for_late_answer", "row_event_fields", "shift_polling_deadlines"]
+__all__ = ["complete", "mark_cancelled", "mark_complete", "mark_failed", "mark_polling",
+           "mark_submitting", "renew_key", "reopen_for_late_answer", "row_event_fields",
+           "shift_polling_deadlines"]
 
 
 # Each UPDATE below moves a row only from the states core/states.py's ROW_TRANSITIONS allows
@@ -223,9 +225,11 @@ def mark_cancelled(session: Session, row_id: int, now: datetime,
 
 def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
+    if _writes_in_with(session):
+        return _complete_in_one_statement(session, row_id, remote, now) is not None
     params = {"p_row": row_id, "p_remote": remote.id, "p_now": now}
     conn = session.connection()
-    if conn.dialect.update_returning:   # PostgreSQL, SQLite >= 3.35: two round trips less
+    if conn.dialect.update_returning:   # SQLite >= 3.35: two statements less
         changed = conn.execute(_MARK_COMPLETE_RETURNING, params).first()
         if changed is None:
             return False
@@ -238,6 +242,21 @@ def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> 
     return True
 
 
+def complete(session: Session, row_id: int, remote: Any, now: datetime) -> dict[str, Any] | None:
+    """mark_complete, and the fields of the event announcing it (as row_event_fields gives
+    them); None when the row had moved on and nothing was written."""
+    if _writes_in_with(session):
+        return _complete_in_one_statement(session, row_id, remote, now)
+    if not mark_complete(session, row_id, remote, now):
+        return None
+    return row_event_fields(session, row_id)
+
+
+def _writes_in_with(session: Session) -> bool:
+    """PostgreSQL: `complete` is one statement (engine_store.writes_inside_with)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _bound(column: Any) -> Any:
     """A bound parameter typed as `column` (p_<name>), for the statements built once below."""
     return bindparam(f"p_{column.key}", type_=column.type)
@@ -246,9 +265,18 @@ def _bound(column: Any) -> Any:
 _DELETE_OPTIONS = delete(QuoteOption).where(QuoteOption.quote_id == bindparam("p_quote"))
 _QUOTE_STATUS = update(Quote).where(Quote.id == bindparam("p_quote")).values(
     status=_bound(Quote.status))
-_QUOTE_RESULT = update(Quote).where(Quote.id == bindparam("p_quote")).values(
-    {c: _bound(c) for c in (Quote.status, Quote.carrier, Quote.currency, Quote.mrc, Quote.nrc,
-                            Quote.install_days, Quote.access, Quote.is_estimate, Quote.valid_until)})
+_QUOTE_RESULT_VALUES = {c: _bound(c) for c in (Quote.status, Quote.carrier, Quote.currency,
+                                                 Quote.mrc, Quote.nrc, Quote.install_days,
+                                                 Quote.access, Quote.is_estimate, Quote.valid_until)}
+_QUOTE_RESULT = update(Quote).where(Quote.id == bindparam("p_quote")).values(_QUOTE_RESULT_VALUES)
+
+
+def _quote_result_params(best: Any, valid_until: Any) -> dict[str, Any]:
+    """The quote's columns from its recommended option (_QUOTE_RESULT's parameters but status)."""
+    return {"p_carrier": best.carrier, "p_currency": best.currency, "p_mrc": Decimal(best.mrc),
+            "p_nrc": Decimal(best.nrc), "p_install_days": best.install_days,
+            "p_access": best.access, "p_is_estimate": best.is_estimate,
+            "p_valid_until": valid_until}
 
 
 def _store_result(session: Session, quote_id: int, remote: Any, *,
@@ -264,12 +292,8 @@ def _store_result(session: Session, quote_id: int, remote: Any, *,
     conn.execute(insert(QuoteOption), [
         {"quote_id": quote_id, "position": i, "recommended": i == best_at, **offer_values(o)}
         for i, o in enumerate(result.options)])
-    best = result.options[best_at]
-    conn.execute(_QUOTE_RESULT, {
-        "p_quote": quote_id, "p_status": remote.status, "p_carrier": best.carrier,
-        "p_currency": best.currency, "p_mrc": Decimal(best.mrc), "p_nrc": Decimal(best.nrc),
-        "p_install_days": best.install_days, "p_access": best.access,
-        "p_is_estimate": best.is_estimate, "p_valid_until": result.valid_until})
+    conn.execute(_QUOTE_RESULT, {"p_quote": quote_id, "p_status": remote.status,
+                                 **_quote_result_params(result.options[best_at], result.valid_until)})
 
 
 # The row and its batch's counts in one statement (one row per status present): every state
@@ -299,3 +323,75 @@ def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
             "status": r.status, "offer": recommended_offer(r),
             "error_code": r.error_code, "error_message": r.error_message,
             "counts": counts_of((c.c_status, c.c_n) for c in rows)}
+
+
+# ---------------------------------------------------------------- a result in one statement
+
+# PostgreSQL runs writes inside WITH: the row complete, its quote's options replaced, its quote
+# priced, and the event's read are one statement, one round trip where the transaction took six
+# (BEGIN, four statements, COMMIT). Every part sees the database as it was before the statement
+# (one snapshot): the counts read are those before, adjusted for the row it moved from `was`;
+# the offer is the recommended option as it inserted it (RETURNING: as stored).
+_OPTION_FIELDS = ("position", "recommended", *OFFER_FIELDS)
+
+
+@functools.lru_cache(maxsize=8)
+def _complete_statement(options: int) -> Any:
+    """The statement for a result of `options` options, built once per count (each option's
+    fields are bound parameters p<i>_<field>, cast to their column's type: a NULL alone must
+    not make a column text)."""
+    done = _MARK_COMPLETE.returning(BatchQuote.quote_id, BatchQuote.batch_id,
+                                    BatchQuote.row_number).cte("done")
+    of_done = select(done.c.quote_id)
+    cleared = delete(QuoteOption).where(QuoteOption.quote_id.in_(of_done)).cte("cleared")
+    priced = update(Quote).where(Quote.id.in_(of_done))
+    was = select(BatchQuote.status).where(BatchQuote.id == bindparam("p_row")).scalar_subquery()
+    counted = aliased(BatchQuote)
+    counts = (select(counted.status.label("c_status"), func.count().label("c_n"))
+              .where(counted.batch_id == select(done.c.batch_id).scalar_subquery())
+              .group_by(counted.status).subquery())
+    if not options:
+        return (select(done.c.batch_id, done.c.row_number, was.label("was"),
+                       null().label("offered"), counts.c.c_status, counts.c.c_n)
+                .select_from(done).join(counts, true())
+                .add_cte(cleared, priced.values(status=_bound(Quote.status)).cte("priced")))
+    types = {name: getattr(QuoteOption, name).type for name in _OPTION_FIELDS}
+    # SELECTs of the parameters, not VALUES: SQLAlchemy caches the compiled statement then
+    rows = [select(*(cast(bindparam(f"p{i}_{name}", type_=types[name]), types[name]).label(name)
+                     for name in _OPTION_FIELDS)) for i in range(options)]
+    given = (union_all(*rows) if options > 1 else rows[0]).subquery("given")
+    offered = (insert(QuoteOption)
+               .from_select(["quote_id", *_OPTION_FIELDS], select(done.c.quote_id, *given.c).join_from(done, given, true()))
+               .returning(QuoteOption.id, QuoteOption.recommended,
+                          *(getattr(QuoteOption, name) for name in OFFER_FIELDS))
+               .cte("offered"))
+    return (select(done.c.batch_id, done.c.row_number, was.label("was"),
+                   offered.c.id.label("offered"),
+                   *(offered.c[name].label(f"o_{name}") for name in OFFER_FIELDS),
+                   counts.c.c_status, counts.c.c_n)
+            .select_from(done).join(counts, true())
+            .outerjoin(offered, offered.c.recommended)
+            .add_cte(cleared, priced.values(_QUOTE_RESULT_VALUES).cte("priced")))
+
+
+def _complete_in_one_statement(session: Session, row_id: int, remote: Any,
+                               now: datetime) -> dict[str, Any] | None:
+    result = remote.result
+    options = result.options if result is not None else ()
+    params: dict[str, Any] = {"p_row": row_id, "p_remote": remote.id, "p_now": now,
+                              "p_status": remote.status}
+    if options:
+        best_at = result.recommended if 0 <= result.recommended < len(options) else 0
+        params.update(_quote_result_params(options[best_at], result.valid_until))
+        for i, option in enumerate(options):
+            fields = {"position": i, "recommended": i == best_at, **offer_values(option)}
+            params.update({f"p{i}_{name}": value for name, value in fields.items()})
+    rows = session.connection().execute(_complete_statement(len(options)), params).all()
+    if not rows:
+        return None
+    r = rows[0]
+    moved = [(r.was, -1), (ROW_COMPLETE, 1)]   # the counts were read before the row moved
+    return {"batch_id": r.batch_id, "quote_id": row_id, "row_number": r.row_number,
+            "status": ROW_COMPLETE, "offer": recommended_offer(r),
+            "error_code": None, "error_message": None,
+            "counts": counts_of([*((c.c_status, c.c_n) for c in rows), *moved])}
