@@ -76,7 +76,7 @@ class AccountRunner:
         self.timing = Timing(config, rng)
         self.lease = LeaseKeeper(session_factory, account_id, holder, clock, ttl_s=config.lease_ttl_s,
                                  lane=lane)
-        self.outcomes = Outcomes(session_factory, clock, on_event)
+        self.outcomes = Outcomes(session_factory, clock, on_event, alone=lanes == 1)
         self.owed = OwedCalls(session_factory, client, clock, self.timing, commands, self.outcomes,
                               fence_check=self._fence_if_held, account_id=account_id)
         self.gate = ApiGate(client, clock, self.timing, commands, report=self._report_api_wait,
@@ -174,7 +174,7 @@ class AccountRunner:
                 with self._sf() as session:
                     row = self._own_counts(work_store.next_row_for_account(
                         session, self.account_id, only_batch=only_batch, lane=self.lane,
-                        lanes=self._lanes))
+                        lanes=self._lanes), read=True)
             if row is None:
                 return self._finish_idle(only_batch, result)
             batch_id = row.batch_id
@@ -278,12 +278,14 @@ class AccountRunner:
     def _more_in(self, batch_id: int) -> bool:
         """The line's next row (read now, kept for the next turn) is of this batch: not done.
         One statement serves both questions and says how much is owed to the account (settled
-        before the next POST): on a server each statement is a round trip."""
+        before the next POST): on a server each statement is a round trip. The batch's counts
+        come with it only when not known from moments ago (they are O(n): every row counted)."""
+        read = self._lanes == 1 and self.outcomes.counts_known(batch_id) is None
         with engine_store.autocommit(self._sf) as session:
             ahead = work_store.line_ahead(session, self.account_id, only_batch=self._only_batch,
-                                          lane=self.lane, lanes=self._lanes)
+                                          lane=self.lane, lanes=self._lanes, counts=read)
             self.owed.remember(work_store.owed_cleanup(session, self.account_id) if ahead.owed else [])
-        self._next = self._own_counts(ahead.row)
+        self._next = self._own_counts(ahead.row, read=read)
         if ahead.owed and self._next is not None:   # the clean-up may change the counts first
             self._next = replace(self._next, counts=None)
         return self._next is not None and self._next.batch_id == batch_id
@@ -293,12 +295,19 @@ class AccountRunner:
         """Lane 0 settles the clean-up owed to the account: one lane, so none is sent twice."""
         return self.lane == 0
 
-    def _own_counts(self, row: work_store.RowWork | None) -> work_store.RowWork | None:
-        """With other lanes at work the counts read with the row are soon stale: its event
-        reads them again."""
-        if row is None or self._lanes == 1:
+    def _own_counts(self, row: work_store.RowWork | None, *,
+                    read: bool) -> work_store.RowWork | None:
+        """The row with its batch's counts for its event: as `read` with it, else as known
+        from moments ago (None: its event reads them). With other lanes at work the counts
+        read with the row are soon stale: its event reads them again."""
+        if row is None:
             return row
-        return replace(row, counts=None)
+        if self._lanes > 1:
+            return replace(row, counts=None)
+        if read:
+            self.outcomes.counts_read(row.batch_id, row.counts)
+            return row
+        return replace(row, counts=self.outcomes.counts_known(row.batch_id))
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:
         with self._sf() as session:

@@ -226,7 +226,7 @@ def mark_cancelled(session: Session, row_id: int, now: datetime,
 def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
     if _writes_in_with(session):
-        return _complete_in_one_statement(session, row_id, remote, now) is not None
+        return _complete_in_one_statement(session, row_id, remote, now, counts={}) is not None
     params = {"p_row": row_id, "p_remote": remote.id, "p_now": now}
     conn = session.connection()
     if conn.dialect.update_returning:   # SQLite >= 3.35: two statements less
@@ -242,14 +242,17 @@ def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> 
     return True
 
 
-def complete(session: Session, row_id: int, remote: Any, now: datetime) -> dict[str, Any] | None:
+def complete(session: Session, row_id: int, remote: Any, now: datetime, *,
+             counts: dict[str, int] | None = None) -> dict[str, Any] | None:
     """mark_complete, and the fields of the event announcing it (as row_event_fields gives
-    them); None when the row had moved on and nothing was written."""
+    them); None when the row had moved on and nothing was written. `counts`: the batch's
+    counts once the row is complete, when the caller knows them: not read (counting a batch's
+    rows is the largest part of the work on a large batch)."""
     if _writes_in_with(session):
-        return _complete_in_one_statement(session, row_id, remote, now)
+        return _complete_in_one_statement(session, row_id, remote, now, counts)
     if not mark_complete(session, row_id, remote, now):
         return None
-    return row_event_fields(session, row_id)
+    return row_event_fields(session, row_id, counts=counts)
 
 
 def _writes_in_with(session: Session) -> bool:
@@ -303,26 +306,30 @@ _BATCH_OF_ROW = (select(BatchQuote.batch_id).where(BatchQuote.id == bindparam("p
                  .correlate(None).scalar_subquery())
 _COUNTS_OF_ROW = (select(_counted.status.label("c_status"), func.count().label("c_n"))
                   .where(_counted.batch_id == _BATCH_OF_ROW).group_by(_counted.status).subquery())
-_ROW_EVENT = (
+_ROW_AND_OFFER = (
     select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
            BatchQuote.error_code, BatchQuote.error_message, QuoteOption.id.label("offered"),
-           *OFFER_COLUMNS, _COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
+           *OFFER_COLUMNS)
     .select_from(BatchQuote)
     .outerjoin(QuoteOption, (QuoteOption.quote_id == BatchQuote.quote_id) & QuoteOption.recommended)
-    .join(_COUNTS_OF_ROW, true()).where(BatchQuote.id == bindparam("p_row")))
+    .where(BatchQuote.id == bindparam("p_row")))
+_ROW_EVENT = (_ROW_AND_OFFER.add_columns(_COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
+              .join(_COUNTS_OF_ROW, true()))
 
 
-def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
+def row_event_fields(session: Session, row_id: int, *,
+                     counts: dict[str, int] | None = None) -> dict[str, Any]:
     """What a QuoteEvent carries about a row, as plain values, with its batch's `counts`
-    (as batch_counts gives them); {} for a row that is gone."""
-    rows = session.connection().execute(_ROW_EVENT, {"p_row": row_id}).all()
+    (as batch_counts gives them; given: not read); {} for a row that is gone."""
+    statement = _ROW_EVENT if counts is None else _ROW_AND_OFFER
+    rows = session.connection().execute(statement, {"p_row": row_id}).all()
     if not rows:
         return {}
     r = rows[0]
     return {"batch_id": r.batch_id, "quote_id": r.id, "row_number": r.row_number,
             "status": r.status, "offer": recommended_offer(r),
             "error_code": r.error_code, "error_message": r.error_message,
-            "counts": counts_of((c.c_status, c.c_n) for c in rows)}
+            "counts": counts_of((c.c_status, c.c_n) for c in rows) if counts is None else counts}
 
 
 # ---------------------------------------------------------------- a result in one statement
@@ -335,11 +342,11 @@ def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
 _OPTION_FIELDS = ("position", "recommended", *OFFER_FIELDS)
 
 
-@functools.lru_cache(maxsize=8)
-def _complete_statement(options: int) -> Any:
+@functools.lru_cache(maxsize=16)
+def _complete_statement(options: int, counted: bool) -> Any:
     """The statement for a result of `options` options, built once per count (each option's
     fields are bound parameters p<i>_<field>, cast to their column's type: a NULL alone must
-    not make a column text)."""
+    not make a column text); `counted`: it reads the batch's counts too."""
     done = _MARK_COMPLETE.returning(BatchQuote.quote_id, BatchQuote.batch_id,
                                     BatchQuote.row_number).cte("done")
     of_done = select(done.c.quote_id)
@@ -350,11 +357,12 @@ def _complete_statement(options: int) -> Any:
     counts = (select(counted.status.label("c_status"), func.count().label("c_n"))
               .where(counted.batch_id == select(done.c.batch_id).scalar_subquery())
               .group_by(counted.status).subquery())
+    counted_columns = (counts.c.c_status, counts.c.c_n) if counted else ()
     if not options:
-        return (select(done.c.batch_id, done.c.row_number, was.label("was"),
-                       null().label("offered"), counts.c.c_status, counts.c.c_n)
-                .select_from(done).join(counts, true())
+        stmt = (select(done.c.batch_id, done.c.row_number, was.label("was"),
+                       null().label("offered"), *counted_columns).select_from(done)
                 .add_cte(cleared, priced.values(status=_bound(Quote.status)).cte("priced")))
+        return stmt.join(counts, true()) if counted else stmt
     types = {name: getattr(QuoteOption, name).type for name in _OPTION_FIELDS}
     # SELECTs of the parameters, not VALUES: SQLAlchemy caches the compiled statement then
     rows = [select(*(cast(bindparam(f"p{i}_{name}", type_=types[name]), types[name]).label(name)
@@ -365,17 +373,18 @@ def _complete_statement(options: int) -> Any:
                .returning(QuoteOption.id, QuoteOption.recommended,
                           *(getattr(QuoteOption, name) for name in OFFER_FIELDS))
                .cte("offered"))
-    return (select(done.c.batch_id, done.c.row_number, was.label("was"),
-                   offered.c.id.label("offered"),
-                   *(offered.c[name].label(f"o_{name}") for name in OFFER_FIELDS),
-                   counts.c.c_status, counts.c.c_n)
-            .select_from(done).join(counts, true())
-            .outerjoin(offered, offered.c.recommended)
+    stmt = select(done.c.batch_id, done.c.row_number, was.label("was"),
+                  offered.c.id.label("offered"),
+                  *(offered.c[name].label(f"o_{name}") for name in OFFER_FIELDS),
+                  *counted_columns).select_from(done)
+    if counted:
+        stmt = stmt.join(counts, true())
+    return (stmt.outerjoin(offered, offered.c.recommended)
             .add_cte(cleared, priced.values(_QUOTE_RESULT_VALUES).cte("priced")))
 
 
-def _complete_in_one_statement(session: Session, row_id: int, remote: Any,
-                               now: datetime) -> dict[str, Any] | None:
+def _complete_in_one_statement(session: Session, row_id: int, remote: Any, now: datetime,
+                               counts: dict[str, int] | None) -> dict[str, Any] | None:
     result = remote.result
     options = result.options if result is not None else ()
     params: dict[str, Any] = {"p_row": row_id, "p_remote": remote.id, "p_now": now,
@@ -386,12 +395,14 @@ def _complete_in_one_statement(session: Session, row_id: int, remote: Any,
         for i, option in enumerate(options):
             fields = {"position": i, "recommended": i == best_at, **offer_values(option)}
             params.update({f"p{i}_{name}": value for name, value in fields.items()})
-    rows = session.connection().execute(_complete_statement(len(options)), params).all()
+    statement = _complete_statement(len(options), counted=counts is None)
+    rows = session.connection().execute(statement, params).all()
     if not rows:
         return None
     r = rows[0]
-    moved = [(r.was, -1), (ROW_COMPLETE, 1)]   # the counts were read before the row moved
+    if counts is None:
+        moved = [(r.was, -1), (ROW_COMPLETE, 1)]   # the counts were read before the row moved
+        counts = counts_of([*((c.c_status, c.c_n) for c in rows), *moved])
     return {"batch_id": r.batch_id, "quote_id": row_id, "row_number": r.row_number,
             "status": ROW_COMPLETE, "offer": recommended_offer(r),
-            "error_code": None, "error_message": None,
-            "counts": counts_of([*((c.c_status, c.c_n) for c in rows), *moved])}
+            "error_code": None, "error_message": None, "counts": counts}
