@@ -104,6 +104,7 @@ class AccountRunner:
         self._announced = set()
         self._next = None
         self._only_batch = only_batch
+        self.outcomes.line = work_store.line_params(self.account_id, only_batch)
         try:
             while not self.commands.stopped:
                 try:
@@ -183,7 +184,7 @@ class AccountRunner:
             self.commands.working_on(batch_id)
             try:
                 self.quotes.run(row)
-                if not self._more_in(batch_id):
+                if not self._more_in(batch_id, row.id):
                     self._finish_if_done(batch_id, result)   # a pause still cuts its clean-up short
             except AuthRefused as refused:
                 self._refused(batch_id, refused.message, result)
@@ -275,16 +276,23 @@ class AccountRunner:
             log.warning("cancelled batch %s: its quote could not be cancelled on the server: %s",
                         batch_id, refused)
 
-    def _more_in(self, batch_id: int) -> bool:
+    def _more_in(self, batch_id: int, row_id: int) -> bool:
         """The line's next row (read now, kept for the next turn) is of this batch: not done.
         One statement serves both questions and says how much is owed to the account (settled
         before the next POST): on a server each statement is a round trip. The batch's counts
-        come with it only when not known from moments ago (they are O(n): every row counted)."""
-        read = self._lanes == 1 and self.outcomes.counts_known(batch_id) is None
-        with engine_store.autocommit(self._sf) as session:
-            ahead = work_store.line_ahead(session, self.account_id, only_batch=self._only_batch,
-                                          lane=self.lane, lanes=self._lanes, counts=read)
-            self.owed.remember(work_store.owed_cleanup(session, self.account_id) if ahead.owed else [])
+        come with it only when not known from moments ago (they are O(n): every row counted).
+        On PostgreSQL the row's result read the next pending row already, in its statement."""
+        ahead = self.outcomes.line_read_with(row_id)
+        read = ahead is None and self._lanes == 1 and self.outcomes.counts_known(batch_id) is None
+        owed: list = []
+        if ahead is None or ahead.owed:
+            with engine_store.autocommit(self._sf) as session:
+                if ahead is None:
+                    ahead = work_store.line_ahead(session, self.account_id, lane=self.lane,
+                                                  only_batch=self._only_batch, lanes=self._lanes,
+                                                  counts=read)
+                owed = work_store.owed_cleanup(session, self.account_id) if ahead.owed else []
+        self.owed.remember(owed)
         self._next = self._own_counts(ahead.row, read=read)
         if ahead.owed and self._next is not None:   # the clean-up may change the counts first
             self._next = replace(self._next, counts=None)

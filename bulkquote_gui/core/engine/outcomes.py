@@ -42,6 +42,10 @@ class Outcomes:
         # `alone`: no other lane of this process moves the batches' rows (else never reused).
         self._counts: dict[int, tuple[dict[str, int], float]] = {}
         self._alone = alone
+        # The account's line (work.line_params), read with a result where that costs no round
+        # trip of its own (rows.complete on PostgreSQL); what it found, for the row it ended.
+        self.line: dict[str, Any] | None = None
+        self._ahead: tuple[int, work_store.LineAhead | None, float] | None = None
 
     def record_terminal(self, row_id: int, quote: RemoteQuote) -> None:
         now = self._clock.now()
@@ -50,8 +54,15 @@ class Outcomes:
             # with the counts known moments ago if they are: counting a batch's rows is
             # the largest part of it on a large batch.
             counts = self._counts_after(row_id, RowState.COMPLETE)
-            self.write_row(row_id, lambda s: row_store.complete(s, row_id, quote, now, counts=counts),
-                           one_statement=engine_store.writes_inside_with(self._sf),
+
+            def write(session: Session) -> dict[str, Any] | None:
+                fields = row_store.complete(session, row_id, quote, now, counts=counts,
+                                            line=self.line)
+                if fields is not None and "ahead" in fields:
+                    self._ahead = (row_id, fields.pop("ahead"), self._clock.monotonic())
+                return fields
+
+            self.write_row(row_id, write, one_statement=engine_store.writes_inside_with(self._sf),
                            counted=counts is None)
             return
         if quote.status == QuoteStatus.FAILED:
@@ -116,6 +127,15 @@ class Outcomes:
         self._last = (event, self._clock.monotonic())
         self.emit(event)
         return True
+
+    def line_read_with(self, row_id: int) -> work_store.LineAhead | None:
+        """The next pending row as read with `row_id`'s result (see `line`) moments ago, once;
+        None when it was not read so (or found none): the caller reads the line itself."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None or ahead[0] != row_id or \
+                self._clock.monotonic() - ahead[2] > FRESH_COUNTS_S:
+            return None
+        return ahead[1]
 
     def counts_read(self, batch_id: int, counts: dict[str, int] | None) -> None:
         """The batch's counts, as read from the store just now."""

@@ -40,6 +40,7 @@ from bulkquote_gui.core.store.models import (
 )
 from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
 from bulkquote_gui.core.store.views import OFFER_COLUMNS, counts_of, recommended_offer
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.work import RowWork
 
 __all__ = ["complete", "mark_cancelled", "mark_complete", "mark_failed", "mark_polling",
@@ -226,7 +227,7 @@ def mark_cancelled(session: Session, row_id: int, now: datetime,
 def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
     if _writes_in_with(session):
-        return _complete_in_one_statement(session, row_id, remote, now, counts={}) is not None
+        return _complete_in_one_statement(session, row_id, remote, now, {}, None) is not None
     params = {"p_row": row_id, "p_remote": remote.id, "p_now": now}
     conn = session.connection()
     if conn.dialect.update_returning:   # SQLite >= 3.35: two statements less
@@ -243,13 +244,16 @@ def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> 
 
 
 def complete(session: Session, row_id: int, remote: Any, now: datetime, *,
-             counts: dict[str, int] | None = None) -> dict[str, Any] | None:
+             counts: dict[str, int] | None = None,
+             line: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """mark_complete, and the fields of the event announcing it (as row_event_fields gives
     them); None when the row had moved on and nothing was written. `counts`: the batch's
     counts once the row is complete, when the caller knows them: not read (counting a batch's
-    rows is the largest part of the work on a large batch)."""
+    rows is the largest part of the work on a large batch). `line`: the account's line
+    (work.line_params), read in the same statement where the write is one (PostgreSQL):
+    its next pending row is then the fields' "ahead" (a work.LineAhead, None: not found)."""
     if _writes_in_with(session):
-        return _complete_in_one_statement(session, row_id, remote, now, counts)
+        return _complete_in_one_statement(session, row_id, remote, now, counts, line)
     if not mark_complete(session, row_id, remote, now):
         return None
     return row_event_fields(session, row_id, counts=counts)
@@ -342,11 +346,23 @@ def row_event_fields(session: Session, row_id: int, *,
 _OPTION_FIELDS = ("position", "recommended", *OFFER_FIELDS)
 
 
-@functools.lru_cache(maxsize=16)
-def _complete_statement(options: int, counted: bool) -> Any:
+@functools.lru_cache(maxsize=32)
+def _complete_statement(options: int, counted: bool, line_of: bool | None) -> Any:
     """The statement for a result of `options` options, built once per count (each option's
     fields are bound parameters p<i>_<field>, cast to their column's type: a NULL alone must
-    not make a column text); `counted`: it reads the batch's counts too."""
+    not make a column text); `counted`: it reads the batch's counts too; `line_of`: it reads
+    the account's line too (None: not; else whether of one batch only, work.LINE_PARTS)."""
+    return _with_line(_complete_write(options, counted), line_of)
+
+
+def _with_line(stmt: Any, line_of: bool | None) -> Any:
+    if line_of is None:
+        return stmt
+    part = work_store.LINE_PARTS[line_of]
+    return stmt.add_columns(*(c.label(f"a_{c.key}") for c in part.c)).outerjoin(part, true())
+
+
+def _complete_write(options: int, counted: bool) -> Any:
     done = _MARK_COMPLETE.returning(BatchQuote.quote_id, BatchQuote.batch_id,
                                     BatchQuote.row_number).cte("done")
     of_done = select(done.c.quote_id)
@@ -384,7 +400,8 @@ def _complete_statement(options: int, counted: bool) -> Any:
 
 
 def _complete_in_one_statement(session: Session, row_id: int, remote: Any, now: datetime,
-                               counts: dict[str, int] | None) -> dict[str, Any] | None:
+                               counts: dict[str, int] | None,
+                               line: dict[str, Any] | None) -> dict[str, Any] | None:
     result = remote.result
     options = result.options if result is not None else ()
     params: dict[str, Any] = {"p_row": row_id, "p_remote": remote.id, "p_now": now,
@@ -395,14 +412,18 @@ def _complete_in_one_statement(session: Session, row_id: int, remote: Any, now: 
         for i, option in enumerate(options):
             fields = {"position": i, "recommended": i == best_at, **offer_values(option)}
             params.update({f"p{i}_{name}": value for name, value in fields.items()})
-    statement = _complete_statement(len(options), counted=counts is None)
-    rows = session.connection().execute(statement, params).all()
+    line_of = None if line is None else line["p_only"] is not None
+    statement = _complete_statement(len(options), counts is None, line_of)
+    rows = session.connection().execute(statement, {**params, **(line or {})}).all()
     if not rows:
         return None
     r = rows[0]
     if counts is None:
         moved = [(r.was, -1), (ROW_COMPLETE, 1)]   # the counts were read before the row moved
         counts = counts_of([*((c.c_status, c.c_n) for c in rows), *moved])
-    return {"batch_id": r.batch_id, "quote_id": row_id, "row_number": r.row_number,
-            "status": ROW_COMPLETE, "offer": recommended_offer(r),
-            "error_code": None, "error_message": None, "counts": counts}
+    fields = {"batch_id": r.batch_id, "quote_id": row_id, "row_number": r.row_number,
+              "status": ROW_COMPLETE, "offer": recommended_offer(r),
+              "error_code": None, "error_message": None, "counts": counts}
+    if line_of is not None:
+        fields["ahead"] = work_store.pending_ahead_of(r, line_of)
+    return fields

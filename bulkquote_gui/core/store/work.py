@@ -7,6 +7,7 @@ byte-for-byte the request the first POST sent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +30,9 @@ from bulkquote_gui.core.store.models import (
 from bulkquote_gui.core.store.cleanup import Owed, owed_count, owed_count_subquery, owed_items
 from bulkquote_gui.core.store.views import COUNT_KEYS
 
-__all__ = ["LineAhead", "RowOwner", "RowWork", "find_row_for_remote", "line_ahead", "load_row",
-           "next_row_for_account", "open_row_count", "owed_cleanup"]
+__all__ = ["LINE_PARTS", "LineAhead", "RowOwner", "RowWork", "find_row_for_remote", "line_ahead",
+           "line_params", "load_row", "next_row_for_account", "open_row_count", "owed_cleanup",
+           "pending_ahead_of"]
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,25 @@ class LineAhead:
 
     row: RowWork | None
     owed: int
+
+
+# The line's read as part of another statement: on PostgreSQL the result's write reads the
+# next pending row in its own round trip (rows.complete), its columns labelled a_<name>.
+LINE_PARTS = {only: _NEXT_PENDING[only, False].subquery("ahead") for only in (False, True)}
+
+
+def line_params(account_id: int, only_batch: int | None) -> dict[str, Any]:
+    """A line part's bound parameters."""
+    return {"p_account": account_id, "p_only": only_batch}
+
+
+def pending_ahead_of(r: Any, only: bool) -> LineAhead | None:
+    """The pending row a line part found (its a_<name> columns in `r`), without counts; None
+    when it found none (then line_ahead looks for a row in flight, and what is owed)."""
+    if r.a_id is None:
+        return None
+    work = SimpleNamespace(**{c.key: getattr(r, f"a_{c.key}") for c in LINE_PARTS[only].c})
+    return LineAhead(_work(work, takes_turn=work.contenders > 1), int(work.owed or 0))
 
 
 def next_row_for_account(session: Session, account_id: int, *, only_batch: int | None = None,
