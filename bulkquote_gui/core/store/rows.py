@@ -369,10 +369,10 @@ def _complete_write(options: int, counted: bool) -> Any:
     cleared = delete(QuoteOption).where(QuoteOption.quote_id.in_(of_done)).cte("cleared")
     priced = update(Quote).where(Quote.id.in_(of_done))
     was = select(BatchQuote.status).where(BatchQuote.id == bindparam("p_row")).scalar_subquery()
-    counted = aliased(BatchQuote)
-    counts = (select(counted.status.label("c_status"), func.count().label("c_n"))
-              .where(counted.batch_id == select(done.c.batch_id).scalar_subquery())
-              .group_by(counted.status).subquery())
+    row = aliased(BatchQuote)
+    counts = (select(row.status.label("c_status"), func.count().label("c_n"))
+              .where(row.batch_id == select(done.c.batch_id).scalar_subquery())
+              .group_by(row.status).subquery())
     counted_columns = (counts.c.c_status, counts.c.c_n) if counted else ()
     if not options:
         stmt = (select(done.c.batch_id, done.c.row_number, was.label("was"),
@@ -385,7 +385,8 @@ def _complete_write(options: int, counted: bool) -> Any:
                      for name in _OPTION_FIELDS)) for i in range(options)]
     given = (union_all(*rows) if options > 1 else rows[0]).subquery("given")
     offered = (insert(QuoteOption)
-               .from_select(["quote_id", *_OPTION_FIELDS], select(done.c.quote_id, *given.c).join_from(done, given, true()))
+               .from_select(["quote_id", *_OPTION_FIELDS],
+                            select(done.c.quote_id, *given.c).join_from(done, given, true()))
                .returning(QuoteOption.id, QuoteOption.recommended,
                           *(getattr(QuoteOption, name) for name in OFFER_FIELDS))
                .cte("offered"))
