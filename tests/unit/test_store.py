@@ -561,6 +561,66 @@ def test_a_row_event_carries_its_batch_counts(sf):
     assert (fields["status"], offer.carrier, str(offer.mrc)) == ("complete", "Lumen", "818.50")
 
 
+@pytest.mark.parametrize("was", ["submitting", "polling", "pending"])
+@pytest.mark.parametrize("carriers", [(("Lumen", "818.505"), ("Zayo", "20")), ()])
+def test_a_result_says_what_the_store_has_after_it(sf, was, carriers):
+    """`complete` writes the result and gives its event's fields (on PostgreSQL from the one
+    statement that wrote it, its counts read before the row moved): the same as a read after."""
+    with engine_store.in_transaction(sf) as session:
+        batch_id = batch_store.create_batch(session, fake_import(3), defaults=BatchDefaults(), source_name="a.csv")
+    with sf() as session:
+        row = next_open_row(session, batch_id)
+    with sf.begin() as session:
+        session.execute(text("UPDATE batch_quote SET status = :s WHERE id = :r"), {"s": was, "r": row.id})
+    remote = _complete("q_1", *carriers)   # no carriers: priced, but no option came with it
+    with engine_store.in_transaction(sf) as session:
+        fields = row_store.complete(session, row.id, remote, _now())
+    with sf() as session:
+        assert fields == row_store.row_event_fields(session, row.id)
+    assert (fields["status"], fields["counts"]["complete"], fields["counts"]["total"]) == ("complete", 1, 3)
+    offer = fields["offer"]
+    if carriers:
+        assert (offer.carrier, str(offer.mrc)) == ("Lumen", "818.50")   # as stored: cents
+    else:
+        assert offer is None
+    with engine_store.in_transaction(sf) as session:   # the row has moved on: nothing written
+        assert row_store.complete(session, row.id, _complete("q_2", ("Cogent", "1")), _now()) is None
+    with sf() as session:
+        assert row_store.row_event_fields(session, row.id) == fields
+
+
+@pytest.mark.parametrize("only", [False, True])
+def test_a_result_reads_the_line_ahead_in_its_statement_on_postgresql(sf, db_backend, only):
+    """On PostgreSQL the result's one statement also reads the account's next pending row (the
+    engine's next read, without a round trip of its own): the row line_ahead finds after it."""
+    account = account_store.ensure_account(sf, "https://api.example/v1", "k")
+    with engine_store.in_transaction(sf) as session:
+        a = batch_store.create_batch(session, fake_import(2), defaults=BatchDefaults(), source_name="a.csv")
+        b = batch_store.create_batch(session, fake_import(1), defaults=BatchDefaults(), source_name="b.csv")
+    claim_unassigned_batches(sf, account.id)
+    with engine_store.in_transaction(sf) as session:
+        cleanup_store.owe_delete(session, "q_9", None)
+    with engine_store.autocommit(sf) as session:
+        row = work_store.line_ahead(session, account.id).row
+    with engine_store.in_transaction(sf) as session:
+        row_store.mark_submitting(session, row, _now())
+    line = work_store.line_params(account.id, a if only else None)
+    with engine_store.in_transaction(sf) as session:
+        fields = row_store.complete(session, row.id, _complete("q_1", ("Lumen", "10")), _now(), line=line)
+    with engine_store.autocommit(sf) as session:
+        after = work_store.line_ahead(session, account.id, only_batch=a if only else None, counts=False)
+    if db_backend == "sqlite":
+        assert "ahead" not in fields   # read by line_ahead, a statement of its own
+    else:
+        assert fields["ahead"] == after and (after.row.batch_id, after.owed) == ((a if only else b), 1)
+    with engine_store.in_transaction(sf) as session:   # none pending in the batch: None
+        row_store.mark_submitting(session, after.row, _now())
+    with engine_store.in_transaction(sf) as session:
+        last = row_store.complete(session, after.row.id, _complete("q_2", ("Lumen", "10")), _now(),
+                                  line=work_store.line_params(account.id, after.row.batch_id))
+    assert last.get("ahead") is None
+
+
 def test_a_result_replaces_options_its_quote_had(sf):
     """Every way back to an open row clears its options; were some there all the same (an
     older release, a hand-edited database), the result replaces them, never adds to them."""

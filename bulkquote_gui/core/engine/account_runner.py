@@ -76,7 +76,7 @@ class AccountRunner:
         self.timing = Timing(config, rng)
         self.lease = LeaseKeeper(session_factory, account_id, holder, clock, ttl_s=config.lease_ttl_s,
                                  lane=lane)
-        self.outcomes = Outcomes(session_factory, clock, on_event)
+        self.outcomes = Outcomes(session_factory, clock, on_event, alone=lanes == 1)
         self.owed = OwedCalls(session_factory, client, clock, self.timing, commands, self.outcomes,
                               fence_check=self._fence_if_held, account_id=account_id)
         self.gate = ApiGate(client, clock, self.timing, commands, report=self._report_api_wait,
@@ -104,6 +104,7 @@ class AccountRunner:
         self._announced = set()
         self._next = None
         self._only_batch = only_batch
+        self.outcomes.line = work_store.line_params(self.account_id, only_batch)
         try:
             while not self.commands.stopped:
                 try:
@@ -174,7 +175,7 @@ class AccountRunner:
                 with self._sf() as session:
                     row = self._own_counts(work_store.next_row_for_account(
                         session, self.account_id, only_batch=only_batch, lane=self.lane,
-                        lanes=self._lanes))
+                        lanes=self._lanes), read=True)
             if row is None:
                 return self._finish_idle(only_batch, result)
             batch_id = row.batch_id
@@ -183,7 +184,7 @@ class AccountRunner:
             self.commands.working_on(batch_id)
             try:
                 self.quotes.run(row)
-                if not self._more_in(batch_id):
+                if not self._more_in(batch_id, row.id):
                     self._finish_if_done(batch_id, result)   # a pause still cuts its clean-up short
             except AuthRefused as refused:
                 self._refused(batch_id, refused.message, result)
@@ -275,15 +276,24 @@ class AccountRunner:
             log.warning("cancelled batch %s: its quote could not be cancelled on the server: %s",
                         batch_id, refused)
 
-    def _more_in(self, batch_id: int) -> bool:
+    def _more_in(self, batch_id: int, row_id: int) -> bool:
         """The line's next row (read now, kept for the next turn) is of this batch: not done.
         One statement serves both questions and says how much is owed to the account (settled
-        before the next POST): on a server each statement is a round trip."""
-        with engine_store.autocommit(self._sf) as session:
-            ahead = work_store.line_ahead(session, self.account_id, only_batch=self._only_batch,
-                                          lane=self.lane, lanes=self._lanes)
-            self.owed.remember(work_store.owed_cleanup(session, self.account_id) if ahead.owed else [])
-        self._next = self._own_counts(ahead.row)
+        before the next POST): on a server each statement is a round trip. The batch's counts
+        come with it only when not known from moments ago (they are O(n): every row counted).
+        On PostgreSQL the row's result read the next pending row already, in its statement."""
+        ahead = self.outcomes.line_read_with(row_id)
+        read = ahead is None and self._lanes == 1 and self.outcomes.counts_known(batch_id) is None
+        owed: list = []
+        if ahead is None or ahead.owed:
+            with engine_store.autocommit(self._sf) as session:
+                if ahead is None:
+                    ahead = work_store.line_ahead(session, self.account_id, lane=self.lane,
+                                                  only_batch=self._only_batch, lanes=self._lanes,
+                                                  counts=read)
+                owed = work_store.owed_cleanup(session, self.account_id) if ahead.owed else []
+        self.owed.remember(owed)
+        self._next = self._own_counts(ahead.row, read=read)
         if ahead.owed and self._next is not None:   # the clean-up may change the counts first
             self._next = replace(self._next, counts=None)
         return self._next is not None and self._next.batch_id == batch_id
@@ -293,12 +303,19 @@ class AccountRunner:
         """Lane 0 settles the clean-up owed to the account: one lane, so none is sent twice."""
         return self.lane == 0
 
-    def _own_counts(self, row: work_store.RowWork | None) -> work_store.RowWork | None:
-        """With other lanes at work the counts read with the row are soon stale: its event
-        reads them again."""
-        if row is None or self._lanes == 1:
+    def _own_counts(self, row: work_store.RowWork | None, *,
+                    read: bool) -> work_store.RowWork | None:
+        """The row with its batch's counts for its event: as `read` with it, else as known
+        from moments ago (None: its event reads them). With other lanes at work the counts
+        read with the row are soon stale: its event reads them again."""
+        if row is None:
             return row
-        return replace(row, counts=None)
+        if self._lanes > 1:
+            return replace(row, counts=None)
+        if read:
+            self.outcomes.counts_read(row.batch_id, row.counts)
+            return row
+        return replace(row, counts=self.outcomes.counts_known(row.batch_id))
 
     def _finish_if_done(self, batch_id: int, result: RunResult) -> None:
         with self._sf() as session:

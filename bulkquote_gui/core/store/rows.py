@@ -12,16 +12,17 @@ round trips), so where the commit falls before the side effect is seen where the
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (bindparam, delete, func, insert, literal_column, or_, select, true,
-                        update)
+from sqlalchemy import (bindparam, cast, delete, func, insert, literal_column, null, or_, select,
+                        true, union_all, update)
 from sqlalchemy.orm import Session, aliased
 
-from bulkquote_gui.core.quoting.provider import offer_values
+from bulkquote_gui.core.quoting.provider import OFFER_FIELDS, offer_values
 from bulkquote_gui.core.states import RowState
 from bulkquote_gui.core.store.cleanup import owe_replays
 from bulkquote_gui.core.store.models import (
@@ -39,10 +40,12 @@ from bulkquote_gui.core.store.models import (
 )
 from bulkquote_gui.core.store.accounts import LEASE_IS_OURS, Fence
 from bulkquote_gui.core.store.views import OFFER_COLUMNS, counts_of, recommended_offer
+from bulkquote_gui.core.store import work as work_store
 from bulkquote_gui.core.store.work import RowWork
 
-__all__ = ["mark_cancelled", "mark_complete", "mark_failed", "mark_polling", "mark_submitting",
-           "renew_key", "reopen_for_late_answer", "row_event_fields", "shift_polling_deadlines"]
+__all__ = ["complete", "mark_cancelled", "mark_complete", "mark_failed", "mark_polling",
+           "mark_submitting", "renew_key", "reopen_for_late_answer", "row_event_fields",
+           "shift_polling_deadlines"]
 
 
 # Each UPDATE below moves a row only from the states core/states.py's ROW_TRANSITIONS allows
@@ -223,9 +226,11 @@ def mark_cancelled(session: Session, row_id: int, now: datetime,
 
 def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> bool:
     """An open row gets the remote quote's result: recommended option + every option."""
+    if _writes_in_with(session):
+        return _complete_in_one_statement(session, row_id, remote, now, {}, None) is not None
     params = {"p_row": row_id, "p_remote": remote.id, "p_now": now}
     conn = session.connection()
-    if conn.dialect.update_returning:   # PostgreSQL, SQLite >= 3.35: two round trips less
+    if conn.dialect.update_returning:   # SQLite >= 3.35: two statements less
         changed = conn.execute(_MARK_COMPLETE_RETURNING, params).first()
         if changed is None:
             return False
@@ -238,6 +243,27 @@ def mark_complete(session: Session, row_id: int, remote: Any, now: datetime) -> 
     return True
 
 
+def complete(session: Session, row_id: int, remote: Any, now: datetime, *,
+             counts: dict[str, int] | None = None,
+             line: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """mark_complete, and the fields of the event announcing it (as row_event_fields gives
+    them); None when the row had moved on and nothing was written. `counts`: the batch's
+    counts once the row is complete, when the caller knows them: not read (counting a batch's
+    rows is the largest part of the work on a large batch). `line`: the account's line
+    (work.line_params), read in the same statement where the write is one (PostgreSQL):
+    its next pending row is then the fields' "ahead" (a work.LineAhead, None: not found)."""
+    if _writes_in_with(session):
+        return _complete_in_one_statement(session, row_id, remote, now, counts, line)
+    if not mark_complete(session, row_id, remote, now):
+        return None
+    return row_event_fields(session, row_id, counts=counts)
+
+
+def _writes_in_with(session: Session) -> bool:
+    """PostgreSQL: `complete` is one statement (engine_store.writes_inside_with)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _bound(column: Any) -> Any:
     """A bound parameter typed as `column` (p_<name>), for the statements built once below."""
     return bindparam(f"p_{column.key}", type_=column.type)
@@ -246,9 +272,18 @@ def _bound(column: Any) -> Any:
 _DELETE_OPTIONS = delete(QuoteOption).where(QuoteOption.quote_id == bindparam("p_quote"))
 _QUOTE_STATUS = update(Quote).where(Quote.id == bindparam("p_quote")).values(
     status=_bound(Quote.status))
-_QUOTE_RESULT = update(Quote).where(Quote.id == bindparam("p_quote")).values(
-    {c: _bound(c) for c in (Quote.status, Quote.carrier, Quote.currency, Quote.mrc, Quote.nrc,
-                            Quote.install_days, Quote.access, Quote.is_estimate, Quote.valid_until)})
+_QUOTE_RESULT_VALUES = {c: _bound(c) for c in (Quote.status, Quote.carrier, Quote.currency,
+                                                 Quote.mrc, Quote.nrc, Quote.install_days,
+                                                 Quote.access, Quote.is_estimate, Quote.valid_until)}
+_QUOTE_RESULT = update(Quote).where(Quote.id == bindparam("p_quote")).values(_QUOTE_RESULT_VALUES)
+
+
+def _quote_result_params(best: Any, valid_until: Any) -> dict[str, Any]:
+    """The quote's columns from its recommended option (_QUOTE_RESULT's parameters but status)."""
+    return {"p_carrier": best.carrier, "p_currency": best.currency, "p_mrc": Decimal(best.mrc),
+            "p_nrc": Decimal(best.nrc), "p_install_days": best.install_days,
+            "p_access": best.access, "p_is_estimate": best.is_estimate,
+            "p_valid_until": valid_until}
 
 
 def _store_result(session: Session, quote_id: int, remote: Any, *,
@@ -264,12 +299,8 @@ def _store_result(session: Session, quote_id: int, remote: Any, *,
     conn.execute(insert(QuoteOption), [
         {"quote_id": quote_id, "position": i, "recommended": i == best_at, **offer_values(o)}
         for i, o in enumerate(result.options)])
-    best = result.options[best_at]
-    conn.execute(_QUOTE_RESULT, {
-        "p_quote": quote_id, "p_status": remote.status, "p_carrier": best.carrier,
-        "p_currency": best.currency, "p_mrc": Decimal(best.mrc), "p_nrc": Decimal(best.nrc),
-        "p_install_days": best.install_days, "p_access": best.access,
-        "p_is_estimate": best.is_estimate, "p_valid_until": result.valid_until})
+    conn.execute(_QUOTE_RESULT, {"p_quote": quote_id, "p_status": remote.status,
+                                 **_quote_result_params(result.options[best_at], result.valid_until)})
 
 
 # The row and its batch's counts in one statement (one row per status present): every state
@@ -279,23 +310,121 @@ _BATCH_OF_ROW = (select(BatchQuote.batch_id).where(BatchQuote.id == bindparam("p
                  .correlate(None).scalar_subquery())
 _COUNTS_OF_ROW = (select(_counted.status.label("c_status"), func.count().label("c_n"))
                   .where(_counted.batch_id == _BATCH_OF_ROW).group_by(_counted.status).subquery())
-_ROW_EVENT = (
+_ROW_AND_OFFER = (
     select(BatchQuote.batch_id, BatchQuote.id, BatchQuote.row_number, BatchQuote.status,
            BatchQuote.error_code, BatchQuote.error_message, QuoteOption.id.label("offered"),
-           *OFFER_COLUMNS, _COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
+           *OFFER_COLUMNS)
     .select_from(BatchQuote)
     .outerjoin(QuoteOption, (QuoteOption.quote_id == BatchQuote.quote_id) & QuoteOption.recommended)
-    .join(_COUNTS_OF_ROW, true()).where(BatchQuote.id == bindparam("p_row")))
+    .where(BatchQuote.id == bindparam("p_row")))
+_ROW_EVENT = (_ROW_AND_OFFER.add_columns(_COUNTS_OF_ROW.c.c_status, _COUNTS_OF_ROW.c.c_n)
+              .join(_COUNTS_OF_ROW, true()))
 
 
-def row_event_fields(session: Session, row_id: int) -> dict[str, Any]:
+def row_event_fields(session: Session, row_id: int, *,
+                     counts: dict[str, int] | None = None) -> dict[str, Any]:
     """What a QuoteEvent carries about a row, as plain values, with its batch's `counts`
-    (as batch_counts gives them); {} for a row that is gone."""
-    rows = session.connection().execute(_ROW_EVENT, {"p_row": row_id}).all()
+    (as batch_counts gives them; given: not read); {} for a row that is gone."""
+    statement = _ROW_EVENT if counts is None else _ROW_AND_OFFER
+    rows = session.connection().execute(statement, {"p_row": row_id}).all()
     if not rows:
         return {}
     r = rows[0]
     return {"batch_id": r.batch_id, "quote_id": r.id, "row_number": r.row_number,
             "status": r.status, "offer": recommended_offer(r),
             "error_code": r.error_code, "error_message": r.error_message,
-            "counts": counts_of((c.c_status, c.c_n) for c in rows)}
+            "counts": counts_of((c.c_status, c.c_n) for c in rows) if counts is None else counts}
+
+
+# ---------------------------------------------------------------- a result in one statement
+
+# PostgreSQL runs writes inside WITH: the row complete, its quote's options replaced, its quote
+# priced, and the event's read are one statement, one round trip where the transaction took six
+# (BEGIN, four statements, COMMIT). Every part sees the database as it was before the statement
+# (one snapshot): the counts read are those before, adjusted for the row it moved from `was`;
+# the offer is the recommended option as it inserted it (RETURNING: as stored).
+_OPTION_FIELDS = ("position", "recommended", *OFFER_FIELDS)
+
+
+@functools.lru_cache(maxsize=32)
+def _complete_statement(options: int, counted: bool, line_of: bool | None) -> Any:
+    """The statement for a result of `options` options, built once per count (each option's
+    fields are bound parameters p<i>_<field>, cast to their column's type: a NULL alone must
+    not make a column text); `counted`: it reads the batch's counts too; `line_of`: it reads
+    the account's line too (None: not; else whether of one batch only, work.LINE_PARTS)."""
+    return _with_line(_complete_write(options, counted), line_of)
+
+
+def _with_line(stmt: Any, line_of: bool | None) -> Any:
+    if line_of is None:
+        return stmt
+    part = work_store.LINE_PARTS[line_of]
+    return stmt.add_columns(*(c.label(f"a_{c.key}") for c in part.c)).outerjoin(part, true())
+
+
+def _complete_write(options: int, counted: bool) -> Any:
+    done = _MARK_COMPLETE.returning(BatchQuote.quote_id, BatchQuote.batch_id,
+                                    BatchQuote.row_number).cte("done")
+    of_done = select(done.c.quote_id)
+    cleared = delete(QuoteOption).where(QuoteOption.quote_id.in_(of_done)).cte("cleared")
+    priced = update(Quote).where(Quote.id.in_(of_done))
+    was = select(BatchQuote.status).where(BatchQuote.id == bindparam("p_row")).scalar_subquery()
+    row = aliased(BatchQuote)
+    counts = (select(row.status.label("c_status"), func.count().label("c_n"))
+              .where(row.batch_id == select(done.c.batch_id).scalar_subquery())
+              .group_by(row.status).subquery())
+    counted_columns = (counts.c.c_status, counts.c.c_n) if counted else ()
+    if not options:
+        stmt = (select(done.c.batch_id, done.c.row_number, was.label("was"),
+                       null().label("offered"), *counted_columns).select_from(done)
+                .add_cte(cleared, priced.values(status=_bound(Quote.status)).cte("priced")))
+        return stmt.join(counts, true()) if counted else stmt
+    types = {name: getattr(QuoteOption, name).type for name in _OPTION_FIELDS}
+    # SELECTs of the parameters, not VALUES: SQLAlchemy caches the compiled statement then
+    rows = [select(*(cast(bindparam(f"p{i}_{name}", type_=types[name]), types[name]).label(name)
+                     for name in _OPTION_FIELDS)) for i in range(options)]
+    given = (union_all(*rows) if options > 1 else rows[0]).subquery("given")
+    offered = (insert(QuoteOption)
+               .from_select(["quote_id", *_OPTION_FIELDS],
+                            select(done.c.quote_id, *given.c).join_from(done, given, true()))
+               .returning(QuoteOption.id, QuoteOption.recommended,
+                          *(getattr(QuoteOption, name) for name in OFFER_FIELDS))
+               .cte("offered"))
+    stmt = select(done.c.batch_id, done.c.row_number, was.label("was"),
+                  offered.c.id.label("offered"),
+                  *(offered.c[name].label(f"o_{name}") for name in OFFER_FIELDS),
+                  *counted_columns).select_from(done)
+    if counted:
+        stmt = stmt.join(counts, true())
+    return (stmt.outerjoin(offered, offered.c.recommended)
+            .add_cte(cleared, priced.values(_QUOTE_RESULT_VALUES).cte("priced")))
+
+
+def _complete_in_one_statement(session: Session, row_id: int, remote: Any, now: datetime,
+                               counts: dict[str, int] | None,
+                               line: dict[str, Any] | None) -> dict[str, Any] | None:
+    result = remote.result
+    options = result.options if result is not None else ()
+    params: dict[str, Any] = {"p_row": row_id, "p_remote": remote.id, "p_now": now,
+                              "p_status": remote.status}
+    if options:
+        best_at = result.recommended if 0 <= result.recommended < len(options) else 0
+        params.update(_quote_result_params(options[best_at], result.valid_until))
+        for i, option in enumerate(options):
+            fields = {"position": i, "recommended": i == best_at, **offer_values(option)}
+            params.update({f"p{i}_{name}": value for name, value in fields.items()})
+    line_of = None if line is None else line["p_only"] is not None
+    statement = _complete_statement(len(options), counts is None, line_of)
+    rows = session.connection().execute(statement, {**params, **(line or {})}).all()
+    if not rows:
+        return None
+    r = rows[0]
+    if counts is None:
+        moved = [(r.was, -1), (ROW_COMPLETE, 1)]   # the counts were read before the row moved
+        counts = counts_of([*((c.c_status, c.c_n) for c in rows), *moved])
+    fields = {"batch_id": r.batch_id, "quote_id": row_id, "row_number": r.row_number,
+              "status": ROW_COMPLETE, "offer": recommended_offer(r),
+              "error_code": None, "error_message": None, "counts": counts}
+    if line_of is not None:
+        fields["ahead"] = work_store.pending_ahead_of(r, line_of)
+    return fields

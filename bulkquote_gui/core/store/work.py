@@ -7,6 +7,7 @@ byte-for-byte the request the first POST sent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +30,9 @@ from bulkquote_gui.core.store.models import (
 from bulkquote_gui.core.store.cleanup import Owed, owed_count, owed_count_subquery, owed_items
 from bulkquote_gui.core.store.views import COUNT_KEYS
 
-__all__ = ["LineAhead", "RowOwner", "RowWork", "find_row_for_remote", "line_ahead", "load_row",
-           "next_row_for_account", "open_row_count", "owed_cleanup"]
+__all__ = ["LINE_PARTS", "LineAhead", "RowOwner", "RowWork", "find_row_for_remote", "line_ahead",
+           "line_params", "load_row", "next_row_for_account", "open_row_count", "owed_cleanup",
+           "pending_ahead_of"]
 
 
 @dataclass(frozen=True)
@@ -169,11 +171,12 @@ _ACTIVE_ROW = (_work_select().where(_of_account(), one_of(BatchQuote.status, ROW
 _ACTIVE_ROW_OF = _ACTIVE_ROW.where(BatchQuote.batch_id == bindparam("p_only"))
 
 
-def _next_pending(only: bool) -> Any:
+def _next_pending(only: bool, counted: bool = True) -> Any:
     """The first pending row (by position) of the batch whose turn it is: rushed batches first,
     then the oldest turn. One statement, O(log n) through ix_batch_quote_line, that also says
     whether a second batch waits for a turn (`contenders`) and how much clean-up is owed to
-    the account (`owed`): the engine's one read between two quotes."""
+    the account (`owed`): the engine's one read between two quotes. `counted`: with the
+    batch's counts too (n_<key>), which are O(n): every row of the batch is counted."""
     job, waiting = aliased(BatchJob), aliased(BatchQuote)
     has_pending = (select(waiting.id).where(waiting.batch_id == job.id,
                                             waiting.status == ROW_PENDING).exists())
@@ -184,16 +187,17 @@ def _next_pending(only: bool) -> Any:
              .correlate(None).scalar_subquery())
     how_many = (select(func.count()).select_from(contenders.limit(2).subquery())
                 .correlate(None).scalar_subquery())
-    counted = aliased(BatchQuote)
-    tally = (select(*(func.count(case((one_of(counted.status, states), 1))).label(f"n_{key}")
-                      for key, states in _COUNTED), func.count().label("n_total"))
-             .where(counted.batch_id == first).subquery())
-    return (_work_select()
-            .add_columns(how_many.label("contenders"), owed_count_subquery().label("owed"),
-                         *tally.c)
-            .join(tally, true())
+    stmt = (_work_select()
+            .add_columns(how_many.label("contenders"), owed_count_subquery().label("owed"))
             .where(BatchQuote.batch_id == first, BatchQuote.status == ROW_PENDING)
             .order_by(BatchQuote.position).limit(1))
+    if not counted:
+        return stmt
+    row = aliased(BatchQuote)
+    tally = (select(*(func.count(case((one_of(row.status, states), 1))).label(f"n_{key}")
+                      for key, states in _COUNTED), func.count().label("n_total"))
+             .where(row.batch_id == first).subquery())
+    return stmt.add_columns(*tally.c).join(tally, true())
 
 
 # batch_counts' keys, each with the row states it counts (as views.counts_of folds them)
@@ -201,8 +205,9 @@ _COUNTED = tuple((key, ROW_ACTIVE if key == "active" else (key,))
                  for key in COUNT_KEYS if key != "total")
 
 
-_NEXT_PENDING = _next_pending(only=False)
-_NEXT_PENDING_OF = _next_pending(only=True)
+# (only one batch, with its counts) -> the statement
+_NEXT_PENDING = {(only, counted): _next_pending(only, counted)
+                 for only in (False, True) for counted in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,25 @@ class LineAhead:
 
     row: RowWork | None
     owed: int
+
+
+# The line's read as part of another statement: on PostgreSQL the result's write reads the
+# next pending row in its own round trip (rows.complete), its columns labelled a_<name>.
+LINE_PARTS = {only: _NEXT_PENDING[only, False].subquery("ahead") for only in (False, True)}
+
+
+def line_params(account_id: int, only_batch: int | None) -> dict[str, Any]:
+    """A line part's bound parameters."""
+    return {"p_account": account_id, "p_only": only_batch}
+
+
+def pending_ahead_of(r: Any, only: bool) -> LineAhead | None:
+    """The pending row a line part found (its a_<name> columns in `r`), without counts; None
+    when it found none (then line_ahead looks for a row in flight, and what is owed)."""
+    if r.a_id is None:
+        return None
+    work = SimpleNamespace(**{c.key: getattr(r, f"a_{c.key}") for c in LINE_PARTS[only].c})
+    return LineAhead(_work(work, takes_turn=work.contenders > 1), int(work.owed or 0))
 
 
 def next_row_for_account(session: Session, account_id: int, *, only_batch: int | None = None,
@@ -226,15 +250,16 @@ def next_row_for_account(session: Session, account_id: int, *, only_batch: int |
 
 
 def line_ahead(session: Session, account_id: int, *, only_batch: int | None = None,
-               lane: int = 0, lanes: int = 1) -> LineAhead:
-    """What the engine reads after a row ended: the next pending row, and what is owed.
+               lane: int = 0, lanes: int = 1, counts: bool = True) -> LineAhead:
+    """What the engine reads after a row ended: the next pending row, and what is owed; with
+    its batch's counts unless `counts` is False (the engine knows them already).
 
     Rows in flight are left to next_row_for_account, which a run (and every new holder of the
     lease) starts with: only a holder starts rows, so none can appear behind its back. Were one
     there all the same, it is found here when no pending row is left.
     """
     params = {"p_account": account_id, "p_only": only_batch, "p_lane": lane, "p_lanes": lanes}
-    ahead = _pending_ahead(session, params)
+    ahead = _pending_ahead(session, params, counts)
     if ahead.row is not None:
         return ahead
     return LineAhead(_row_in_flight(session, params), owed_count(session, account_id))
@@ -246,12 +271,13 @@ def _row_in_flight(session: Session, params: dict[str, Any]) -> RowWork | None:
     return None if r is None else _work(r)
 
 
-def _pending_ahead(session: Session, params: dict[str, Any]) -> LineAhead:
+def _pending_ahead(session: Session, params: dict[str, Any], counted: bool = True) -> LineAhead:
     r = session.connection().execute(
-        _NEXT_PENDING if params["p_only"] is None else _NEXT_PENDING_OF, params).first()
+        _NEXT_PENDING[params["p_only"] is not None, counted], params).first()
     if r is None:
         return LineAhead(None, 0)
-    counts = {"total": r.n_total, **{key: getattr(r, f"n_{key}") for key, _ in _COUNTED}}
+    counts = {"total": r.n_total, **{key: getattr(r, f"n_{key}") for key, _ in _COUNTED}} \
+        if counted else None
     return LineAhead(_work(r, takes_turn=r.contenders > 1, counts=counts), int(r.owed or 0))
 
 
