@@ -16,6 +16,7 @@ from bulkquote_gui.core.engine.account_runner import RunResult
 from bulkquote_gui.core.engine.lease import this_process
 from bulkquote_gui.core.engine.policy import EngineConfig
 from bulkquote_gui.core.engine.processor import Processor
+from bulkquote_gui.core.engine.side_by_side import run_side_by_side, why_they_ended
 from bulkquote_gui.core.events import Event
 from bulkquote_gui.core.quoting.provider import QuoteProvider
 from bulkquote_gui.core.store.accounts import AccountRef
@@ -88,26 +89,10 @@ class ProcessorGroup:
 
     def run_unfinished(self, *, until_idle: bool = True) -> RunResult:
         """Every account's line at once (the first on this thread); their results merged."""
-        results: list[RunResult] = [RunResult() for _ in self.processors]
-        errors: list[BaseException] = []
-
-        def run(index: int) -> None:
-            try:
-                results[index] = self.processors[index].run_unfinished(until_idle=until_idle)
-            except BaseException as exc:   # raised on the caller's thread below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(i,), daemon=True, name=f"provider-line-{i}")
-                   for i in range(1, len(self.processors))]
-        for thread in threads:
-            thread.start()
-        run(0)
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        merged = RunResult(stopped=any(r.stopped for r in results),
-                           auth_failed=any(r.auth_failed for r in results))
+        results = run_side_by_side(
+            [lambda p=p: p.run_unfinished(until_idle=until_idle) for p in self.processors],
+            name="provider-line")
+        merged = why_they_ended(results)
         for result in results:
             merged.statuses.update(result.statuses)
         self.last_result = merged

@@ -17,6 +17,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulkquote_gui.core.clock import Clock, SystemClock
+from bulkquote_gui.core.engine.side_by_side import run_side_by_side, why_they_ended
 from bulkquote_gui.core.engine.account_runner import AccountRunner, RunResult
 from bulkquote_gui.core.engine.commands import Commands
 from bulkquote_gui.core.engine.lease import this_process
@@ -191,29 +192,14 @@ class Processor:
         runners = self._runners
         if len(runners) == 1:
             return runners[0].run(**how)  # type: ignore[arg-type]
-        results: list[RunResult] = [RunResult() for _ in runners]
-        errors: list[BaseException] = []
 
-        def run(lane: int) -> None:
-            try:
-                results[lane] = runners[lane].run(**how)  # type: ignore[arg-type]
-            except BaseException as exc:  # raised on the caller's thread below
-                errors.append(exc)
-                for commands in self._lane_commands:   # the other lanes end too
-                    commands.stop()
+        def stop_every_lane() -> None:   # one lane's error ends the account's line
+            for commands in self._lane_commands:
+                commands.stop()
 
-        threads = [threading.Thread(target=run, args=(lane,), daemon=True,
-                                    name=f"account-{self.account.id}-lane-{lane}")
-                   for lane in range(1, len(runners))]
-        for thread in threads:
-            thread.start()
-        run(0)
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        merged = RunResult(stopped=any(r.stopped for r in results),
-                           auth_failed=any(r.auth_failed for r in results))
+        results = run_side_by_side([lambda r=r: r.run(**how) for r in runners],  # type: ignore[arg-type]
+                                   name=f"account-{self.account.id}-lane", on_error=stop_every_lane)
+        merged = why_they_ended(results)
         for batch_id in sorted({b for r in results for b in r.statuses}):
             try:
                 merged.statuses[batch_id] = self._runner.status(batch_id)
