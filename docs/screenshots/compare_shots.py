@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 from decimal import Decimal
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_screenshots import shoot
-from offscreen import until as wait_until
+from offscreen import run_then_clean, until as wait_until
 
 SAMPLE = ROOT / "resources" / "sample_sites.csv"
 # row -> (carrier, MRC added) of the second batch's recommended option
@@ -126,11 +125,7 @@ def main() -> int:
         dialog.close()
         window.close()
 
-    with loop:
-        loop.run_until_complete(drive())
-    context.close()
-    shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return run_then_clean(loop, drive(), scratch, context.close)
 
 
 if __name__ == "__main__":

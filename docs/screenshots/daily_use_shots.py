@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ OUT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(OUT))
 
-from offscreen import offscreen_scratch, styled_app, until as wait_until  # noqa: E402
+from offscreen import offscreen_scratch, run_then_clean, styled_app, until as wait_until  # noqa: E402
 
 
 def main() -> int:
@@ -106,12 +105,7 @@ def main() -> int:
         await asyncio.sleep(0.3)
         save("search")
 
-    with loop:
-        loop.run_until_complete(drive())
-    window.shutdown()
-    context.close()
-    shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return run_then_clean(loop, drive(), scratch, window.shutdown, context.close)
 
 
 if __name__ == "__main__":

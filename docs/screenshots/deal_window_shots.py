@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -31,7 +30,7 @@ OUT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(OUT))
 
-from offscreen import offscreen_scratch, styled_app, until  # noqa: E402
+from offscreen import offscreen_scratch, run_then_clean, styled_app, until  # noqa: E402
 
 
 def main() -> int:
@@ -135,12 +134,7 @@ def main() -> int:
         excluded.menu().hide()
         bar.carriers_menu.hide()
 
-    with loop:
-        loop.run_until_complete(drive())
-    window.shutdown()
-    context.close()
-    shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return run_then_clean(loop, drive(), scratch, window.shutdown, context.close)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("BULKQUOTE_SHOTS_DIR") or Path(__file__).resolve().parent)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from offscreen import offscreen_scratch, styled_app, until as wait_until  # noqa: E402
+from offscreen import offscreen_scratch, run_then_clean, styled_app, until as wait_until  # noqa: E402
 # The window's size; BULKQUOTE_SHOTS_SIZE=1280x720 checks a smaller laptop screen.
 SIZE = tuple(int(n) for n in os.environ.get("BULKQUOTE_SHOTS_SIZE", "1440x900").split("x"))
 SAMPLE = ROOT / "resources" / "sample_sites.csv"
@@ -455,12 +455,7 @@ def shoot_team(dark: bool) -> int:
         window.grab().save(str(OUT / f"waiting_account{suffix}.png"))
         print("saved", OUT / f"waiting_account{suffix}.png")
 
-    with loop:
-        loop.run_until_complete(drive())
-    window.shutdown()
-    context.close()
-    shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return run_then_clean(loop, drive(), scratch, window.shutdown, context.close)
 
 
 def shoot_providers() -> int:
@@ -511,11 +506,7 @@ def shoot_providers() -> int:
         show(ProviderEditor(lumen), "provider_sonata.png")
         show(ProviderEditor(momentum), "provider_momentum.png")
 
-    with loop:
-        loop.run_until_complete(drive())
-    engine.dispose()
-    shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return run_then_clean(loop, drive(), scratch, engine.dispose)
 
 
 def seed_map_batch(db_url: str, scratch: Path) -> int:
@@ -651,12 +642,8 @@ def main() -> int:
     window.setGeometry(app.primaryScreen().availableGeometry())
     window.showMaximized()
     window.start()
-    with loop:
-        loop.run_until_complete(drive(window, app) if map_batch is None
-                                else drive_map(window, app, map_batch))
-    context.close()
-    shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    shots = drive(window, app) if map_batch is None else drive_map(window, app, map_batch)
+    return run_then_clean(loop, shots, scratch, context.close)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ app styled as a rep sees it, and waiting for the window to get somewhere.
     app, loop = styled_app(dark=False)
     ... window = MainWindow(context) ...
     await until(loop, lambda: page.status == "complete")
+    return run_then_clean(loop, drive(), scratch, window.shutdown, context.close)
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -57,3 +59,14 @@ async def until(loop: Any, predicate: Callable[[], bool], timeout: float = 30.0)
         if loop.time() > end:
             raise TimeoutError("the window did not get there in time")
         await asyncio.sleep(0.05)
+
+
+def run_then_clean(loop: Any, shots: Any, scratch: Path, *closers: Callable[[], Any]) -> int:
+    """Take the shots (a coroutine) on `loop`, then call each closer in order (the window's
+    shutdown, the context's close) and remove the scratch folder; the script's exit code."""
+    with loop:
+        loop.run_until_complete(shots)
+    for close in closers:
+        close()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
