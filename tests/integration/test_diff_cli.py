@@ -17,22 +17,29 @@ from bulkquote_gui.services.simulator import SimulatorServer
 from tests.helpers.cli import run_cli
 
 
-@pytest.fixture
-def quoted_twice(tmp_path):
-    """(env, db URL, the rows priced both times) after the same file was quoted twice."""
+def _submit_twice(tmp_path, sites: int, *asked: str) -> tuple[dict[str, str], str]:
+    """The same file of `sites` sites submitted twice against the simulator (the second asked
+    again, not filled from the first): (env, db URL)."""
     sim = SimulatorServer(port=0, time_scale=0.004).start()
     db = f"sqlite:///{tmp_path / 'db.sqlite'}"
     env = {**os.environ, "BULKQUOTE_DB": db, "BULKQUOTE_API_KEY": "k",
            "BULKQUOTE_API_URL": sim.base_url}
-    sites = tmp_path / "sites.csv"
-    sites.write_text("\n".join(["Site,Company,Street,City,State,ZIP",
+    sheet = tmp_path / "sites.csv"
+    sheet.write_text("\n".join(["Site,Company,Street,City,State,ZIP",
                                 *(f"S{i},Acme,{100 + i} Congress Ave,Austin,TX,78701"
-                                  for i in range(8))]) + "\n")
+                                  for i in range(sites))]) + "\n")
     try:
-        run_cli(env, "submit", sites, "--wait", check=0)
-        run_cli(env, "submit", sites, "--wait", "--no-reuse", check=0)   # asked again
+        run_cli(env, "submit", sheet, *asked, "--wait", check=0)
+        run_cli(env, "submit", sheet, *asked, "--wait", "--no-reuse", check=0)   # asked again
     finally:
         sim.stop()
+    return env, db
+
+
+@pytest.fixture
+def quoted_twice(tmp_path):
+    """(env, db URL, the rows priced both times) after the same file was quoted twice."""
+    env, db = _submit_twice(tmp_path, 8)
     rows = [json.loads(run_cli(env, "status", b, "--json", check=0).stdout)["rows"] for b in (1, 2)]
     priced = [r["row"] for r in rows[0] if r["status"] == "complete"]
     assert priced == [r["row"] for r in rows[1] if r["status"] == "complete"]
@@ -98,19 +105,7 @@ def test_the_diff_of_the_same_file_lists_exactly_the_sites_whose_price_differs(q
 def two_deals(tmp_path):
     """(env, db URL, out dir) after the same file was asked for 36 and 60 months twice: deal 1
     (batches 1, 2) and deal 3 (batches 3, 4)."""
-    sim = SimulatorServer(port=0, time_scale=0.004).start()
-    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    env = {**os.environ, "BULKQUOTE_DB": db, "BULKQUOTE_API_KEY": "k",
-           "BULKQUOTE_API_URL": sim.base_url}
-    sites = tmp_path / "sites.csv"
-    sites.write_text("\n".join(["Site,Company,Street,City,State,ZIP",
-                                *(f"S{i},Acme,{100 + i} Congress Ave,Austin,TX,78701"
-                                  for i in range(4))]) + "\n")
-    try:
-        run_cli(env, "submit", sites, "--terms", "36,60", "--wait", check=0)
-        run_cli(env, "submit", sites, "--terms", "36,60", "--wait", "--no-reuse", check=0)
-    finally:
-        sim.stop()
+    env, db = _submit_twice(tmp_path, 4, "--terms", "36,60")
     return env, db, tmp_path
 
 
