@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from bulkquote_gui.services.simulator import SimulatorServer
 from bulkquote_gui.services.sonata_simulator import SonataSimulator
 from tests.integration import test_deal_submit_cli as submit_cli
@@ -34,23 +36,31 @@ def _offers_of(db, first_batch: int) -> dict[int, list[tuple[str, int]]]:
     return {row: sorted(pairs) for row, pairs in offers.items()}
 
 
+@pytest.fixture
+def sellers(env):
+    """Momentum and a Sonata seller (the simulators), added as the providers Momentum and Lumen."""
+    with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
+            SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
+        add_providers(env, momentum, sonata)
+        yield momentum, sonata
+
+
 def _sonata_terms(sonata: SonataSimulator) -> list[list[int]]:
     return [[i["requestedQuoteItemTerm"]["duration"]["amount"] for i in q.request["quoteItem"]]
             for q in sonata.state.quotes()]
 
 
-def test_a_requote_of_a_deal_asks_every_term_of_every_provider_again(env, sites, tmp_path):
+def test_a_requote_of_a_deal_asks_every_term_of_every_provider_again(sellers, env, sites,
+                                                                     tmp_path):
     db = tmp_path / "cli.sqlite"
-    with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
-            SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
-        add_providers(env, momentum, sonata)
-        cli(env, "submit", sites, "--provider", "Momentum", "--provider", "Lumen",
-            "--terms", "36,60", "--wait", check=0)
-        momentum_before = momentum.stats()["created"]
-        _expire_every_quote(db)
-        out = cli(env, "requote", "3", "--wait", check=0)   # any batch of the deal names it
-        momentum_asked = momentum.stats()["created"] - momentum_before
-        sonata_items = _sonata_terms(sonata)
+    momentum, sonata = sellers
+    cli(env, "submit", sites, "--provider", "Momentum", "--provider", "Lumen",
+        "--terms", "36,60", "--wait", check=0)
+    momentum_before = momentum.stats()["created"]
+    _expire_every_quote(db)
+    out = cli(env, "requote", "3", "--wait", check=0)   # any batch of the deal names it
+    momentum_asked = momentum.stats()["created"] - momentum_before
+    sonata_items = _sonata_terms(sonata)
     assert out.stdout.strip() == "4"
     assert "deal 4 stored: 9 stale quotes of deal 1 asked again in 3 batches" in out.stderr
     assert "batch 6: Lumen, 36, 60 months" in out.stderr
@@ -64,15 +74,14 @@ def test_a_requote_of_a_deal_asks_every_term_of_every_provider_again(env, sites,
     assert _offers_of(db, 4) == {2: EVERY, 3: EVERY, 4: EVERY}
 
 
-def test_a_requote_of_one_sonata_batch_asks_each_of_its_terms_again(env, sites, tmp_path):
+def test_a_requote_of_one_sonata_batch_asks_each_of_its_terms_again(sellers, env, sites,
+                                                                    tmp_path):
     db = tmp_path / "cli.sqlite"
-    with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
-            SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
-        add_providers(env, momentum, sonata)
-        cli(env, "submit", sites, "--provider", "Lumen", "--terms", "36,60", "--wait", check=0)
-        _expire_every_quote(db)
-        out = cli(env, "requote", "1", "--wait", check=0)
-        sonata_items = _sonata_terms(sonata)
+    _, sonata = sellers
+    cli(env, "submit", sites, "--provider", "Lumen", "--terms", "36,60", "--wait", check=0)
+    _expire_every_quote(db)
+    out = cli(env, "requote", "1", "--wait", check=0)
+    sonata_items = _sonata_terms(sonata)
     assert out.stdout.strip() == "2"
     assert "batch 2 stored: 3 stale quotes of batch 1 asked again" in out.stderr
     with sqlite3.connect(db) as conn:
@@ -83,21 +92,19 @@ def test_a_requote_of_one_sonata_batch_asks_each_of_its_terms_again(env, sites, 
     assert _offers_of(db, 2) == {2: lumen, 3: lumen, 4: lumen}
 
 
-def test_only_one_providers_quotes_stale_are_asked_again_through_that_provider(env, sites,
+def test_only_one_providers_quotes_stale_are_asked_again_through_that_provider(sellers, env, sites,
                                                                                tmp_path):
     db = tmp_path / "cli.sqlite"
-    with SimulatorServer(port=0, api_key="momentum-key", time_scale=0.01).start() as momentum, \
-            SonataSimulator(time_scale=0.01, clients={"bq-client": SECRET}) as sonata:
-        add_providers(env, momentum, sonata)
-        cli(env, "submit", sites, "--provider", "Momentum", "--provider", "Lumen",
-            "--terms", "36", "--wait", check=0)
-        momentum_before = momentum.stats()["created"]
-        with sqlite3.connect(db) as conn:   # Lumen's prices alone have expired
-            conn.execute("UPDATE quote SET valid_until = '2001-01-01' WHERE id IN "
-                         "(SELECT quote_id FROM batch_quote WHERE batch_id = 2)")
-        out = cli(env, "requote", "1", "--wait", check=0)
-        momentum_asked = momentum.stats()["created"] - momentum_before
-        sonata_quotes = len(sonata.state.quotes())
+    momentum, sonata = sellers
+    cli(env, "submit", sites, "--provider", "Momentum", "--provider", "Lumen",
+        "--terms", "36", "--wait", check=0)
+    momentum_before = momentum.stats()["created"]
+    with sqlite3.connect(db) as conn:   # Lumen's prices alone have expired
+        conn.execute("UPDATE quote SET valid_until = '2001-01-01' WHERE id IN "
+                     "(SELECT quote_id FROM batch_quote WHERE batch_id = 2)")
+    out = cli(env, "requote", "1", "--wait", check=0)
+    momentum_asked = momentum.stats()["created"] - momentum_before
+    sonata_quotes = len(sonata.state.quotes())
     assert "batch 3 stored: 3 stale quotes of deal 1 asked again" in out.stderr
     assert (momentum_asked, sonata_quotes) == (0, 6)
     with sqlite3.connect(db) as conn:
