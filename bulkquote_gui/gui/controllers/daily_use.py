@@ -47,7 +47,6 @@ class DailyUse(QObject):
         search.failed.connect(lambda message: self._feedback.say(f"The search failed: {message}", 10000))
         search.row_chosen.connect(self._row_wanted)
         self._wanted_row: tuple[int, int] | None = None   # batch, row: shown once it is open
-        self._deal_batches: dict[int, tuple[int, ...]] = {}   # shown batch -> its deal's batches
         upload_page.loaded.connect(self.read_reuse)
         # An edited address may no longer match the earlier quote (or match one now): ask again.
         upload_page.model.edited.connect(lambda: self.read_reuse(upload_page.result))
@@ -69,7 +68,6 @@ class DailyUse(QObject):
         def show(deal: batches.Deal) -> None:
             page = self._page
             if page.batch_id == deal.batch_id and page.status in BATCH_FINISHED:
-                self._deal_batches[deal.batch_id] = deal.batch_ids
                 page.deal_view.show_deal(deal.batch_id, deal.summary, deal.stale)
                 emit(self.deal_shown, deal.batch_id)
 
@@ -84,8 +82,9 @@ class DailyUse(QObject):
         n = view.stale if view.batch_id == batch_id else 0
         what = f"{n:,} quote{'s' if n != 1 else ''}" if n else "The quotes"
         verb = "are" if n != 1 else "is"
-        deal = self._deal_batches.get(batch_id, ())
-        if len(deal) > 1:   # the re-quote asks every batch of the deal (core/deal/requote.py)
+        shape = self._page.deal   # the deal of the batch shown, read when it opened
+        deal = shape.batch_ids if shape is not None and batch_id in shape.batch_ids else ()
+        if deal:   # the re-quote asks every batch of the deal (core/deal/requote.py)
             listed = ", ".join(f"#{b}" for b in deal)
             title = f"Re-quote the stale quotes of deal #{deal[0]}?"
             text = (f"{what} of deal #{deal[0]} (batches {listed}) {verb} past the valid-until "

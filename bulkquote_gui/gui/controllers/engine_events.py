@@ -123,7 +123,7 @@ class EngineEvents(QObject):
 
     def _alert(self, batch_id: int, status: str, counts: dict[str, int]) -> None:
         text = finished_summary(status, counts)
-        deal = getattr(self._page, "deal", None)
+        deal = self._page.deal
         # Another batch of the deal shown: named as part of it (its rows are not the page's)
         whose = (f"Deal #{deal.deal_id}, batch #{batch_id}" if deal is not None
                  and batch_id in deal.batch_ids and batch_id != self._page.batch_id

@@ -170,7 +170,6 @@ class Deal:
     batch_id: int
     summary: Any          # core.deal_summary.DealSummary (the XLSX Summary sheet's figures)
     stale: int            # priced rows whose valid-until date has passed, over the deal
-    batch_ids: tuple[int, ...] = ()   # every batch of its deal (more than one: a deal)
 
 
 def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) -> Operation[Deal]:
@@ -183,11 +182,9 @@ def deal(parent: QObject, sessions: Any, batch_id: int, *, today: Any = None) ->
         from bulkquote_gui.core.output.deal_summary import DealSummary, summarise
         with sf() as session:
             chosen = choice_store.read_deal(session, batch_id)
-            every = deal_store.deal_batches(session, batch_id)
             stale = sum(len(reuse_store.stale_row_ids(session, b.id, today or date.today()))
-                        for b in every)
-            return Deal(batch_id, summarise(chosen) if chosen else DealSummary("USD"), stale,
-                        tuple(b.id for b in every))
+                        for b in deal_store.deal_batches(session, batch_id))
+            return Deal(batch_id, summarise(chosen) if chosen else DealSummary("USD"), stale)
 
     return Operation(parent, work, sessions)
 
